@@ -1,0 +1,57 @@
+# ggzy — two commands for a fresh clone: `make demo` and `make test` (see README.md).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell $(PY) -c 'import hashlib,sys;print(hashlib.sha256(open("pyproject.toml","rb").read()).hexdigest()[:12])')
+PYTEST_WORKERS ?= 2
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install demo serve test lint check-openapi openapi messages bench vendor clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make demo: install, migrate SQLite, load the demo data, serve on :8000 (or GGZY_PORT) with the worker
+demo: install
+	$(BIN)/ggzy migrate --noinput -v0
+	$(BIN)/ggzy collectstatic --noinput -v0
+	$(BIN)/ggzy demo_load
+	$(BIN)/ggzy serve
+
+## make test: install, lint (ruff, mypy), migrations and OpenAPI drift checks, the whole suite on both cores
+test: lint
+	@start=$$(date +%s); \
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -p no:cacheprovider $(PYTEST_ARGS); status=$$?; \
+	echo "make test: pytest took $$(( $$(date +%s) - start )) s"; exit $$status
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy openapi --check
+
+## make openapi: rewrite docs/openapi.json after an intended API change
+openapi: install
+	DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy openapi
+
+## make messages: extract strings into the zh-hans catalogue and compile it (needs gettext's xgettext)
+messages: install
+	cd src/ggzy && ../../$(BIN)/ggzy makemessages -l zh_Hans --no-obsolete --no-location
+	$(BIN)/python scripts/compile_messages.py
+
+## make bench: every benchmark in --quick mode; each prints one JSON line last
+bench: install
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
+
+## make vendor: refresh the vendored front-end assets from the npm registry
+vendor:
+	scripts/vendor.sh
+
+clean:
+	rm -rf $(VENV) var/static

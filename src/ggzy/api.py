@@ -1,0 +1,21 @@
+"""The platform's API, /api/v1/: every app's router mounted on one GgzyAPI."""
+
+from __future__ import annotations
+
+from ggzy.accounts.api import router as accounts_router
+from ggzy.core.api import GgzyAPI
+from ggzy.core.api_routes import router as core_router
+
+api = GgzyAPI(
+    title="ggzy API",
+    version="1",
+    description=(
+        "公共资源交易平台接口 / The API of the ggzy public resource trading platform.\n\n"
+        "Machine clients send `Authorization: Bearer <token>`; browsers use their session and the "
+        "CSRF token. Every error has the shape `{code, message, detail}`; the message is in "
+        "Chinese unless the request asks for English (`Accept-Language: en`)."
+    ),
+    urls_namespace="api",
+)
+api.add_router("/", core_router)
+api.add_router("/", accounts_router)

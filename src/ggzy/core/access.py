@@ -1,0 +1,257 @@
+"""Who may use each endpoint: one declaration per page and API operation, enforced in one place.
+
+    @allow(Role.CENTRE_STAFF)          # signed in and holding one of these roles
+    @signed_in                         # any signed-in user (their own things only)
+    @public                            # anyone; must also be in ggzy/core/public_endpoints.txt
+
+Pages are enforced by `AccessMiddleware` (fail closed: a view with no declaration answers 403);
+API operations by the auth that `ggzy.core.api.Router` builds from the same declaration, before the
+request body is read. URLs that come from Django or django-ninja themselves (admin, language
+switch, the OpenAPI document) are declared by name in `DECLARED_BY_NAME` / `DECLARED_BY_NAMESPACE`.
+
+`walk_endpoints()` lists every endpoint with its declaration; the permission walker test, the
+`ggzy_access` system check and the role × endpoint matrix all read it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from ggzy.core.roles import ADMIN_ROLES, Role
+
+if TYPE_CHECKING:
+    from ninja import NinjaAPI
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ATTR = "ggzy_access"
+
+
+@dataclass(frozen=True)
+class Access:
+    """A declaration: public, any signed-in user, or signed in with one of `roles`."""
+
+    roles: frozenset[Role] = frozenset()
+    public: bool = False
+    signed_in: bool = False
+
+    def __post_init__(self) -> None:
+        kinds = sum([self.public, self.signed_in, bool(self.roles)])
+        if kinds != 1:
+            raise ValueError("an access declaration is exactly one of: public, signed_in, roles")
+
+    def allows(self, *, authenticated: bool, roles: frozenset[Role]) -> bool:
+        if self.public:
+            return True
+        if not authenticated:
+            return False
+        return self.signed_in or bool(self.roles & roles)
+
+    def describe(self) -> str:
+        if self.public:
+            return "public"
+        if self.signed_in:
+            return "signed_in"
+        return " ".join(sorted(r.value for r in self.roles))
+
+
+PUBLIC = Access(public=True)
+SIGNED_IN = Access(signed_in=True)
+
+
+def allow(*roles: Role) -> Callable[[F], F]:
+    """Declare that only signed-in holders of one of `roles` may use the endpoint."""
+    if not roles or Role.PUBLIC in roles:
+        raise ValueError("allow() takes held roles; use @public for everyone")
+    access = Access(roles=frozenset(roles))
+
+    def mark(view: F) -> F:
+        setattr(view, ATTR, access)
+        return view
+
+    return mark
+
+
+def public(view: F) -> F:
+    """Declare the endpoint open to anyone (it must also be in the reviewed allowlist)."""
+    setattr(view, ATTR, PUBLIC)
+    return view
+
+
+def signed_in(view: F) -> F:
+    """Declare the endpoint open to any signed-in user (it serves the user's own things only)."""
+    setattr(view, ATTR, SIGNED_IN)
+    return view
+
+
+def access_of(view: Callable[..., Any]) -> Access | None:
+    found = getattr(view, ATTR, None)
+    if found is None and hasattr(view, "view_class"):  # class-based views
+        found = getattr(view.view_class, ATTR, None)
+    return found if isinstance(found, Access) else None
+
+
+# Endpoints that come from Django and django-ninja themselves, declared by URL name or namespace.
+DECLARED_BY_NAME: dict[str, Access] = {
+    "set_language": PUBLIC,
+    "admin:login": PUBLIC,
+    "admin:logout": SIGNED_IN,
+    "api:openapi-json": PUBLIC,
+    "api:openapi-view": PUBLIC,
+    "api:api-root": PUBLIC,
+}
+DECLARED_BY_NAMESPACE: dict[str, Access] = {
+    # Django admin (back office): the three administrators; Django's model permissions apply inside.
+    "admin": Access(roles=ADMIN_ROLES),
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One page URL pattern or one API operation (method + path)."""
+
+    key: str  # "page:<ns:name>" or "api:<METHOD> <path>"
+    route: str
+    access: Access | None
+    methods: tuple[str, ...] = field(default=())
+    problem: str = ""
+
+
+def _is_ninja_dispatcher(callback: Callable[..., Any]) -> bool:
+    return getattr(callback, "__qualname__", "").startswith("PathView.get_view")
+
+
+def declared_for_pattern(name: str, namespaces: list[str], callback: Callable[..., Any]) -> Access | None:
+    """The declaration that covers a page URL pattern (the middleware uses the same rule)."""
+    if (found := access_of(callback)) is not None:
+        return found
+    if name in DECLARED_BY_NAME:
+        return DECLARED_BY_NAME[name]
+    for ns in namespaces:
+        if ns in DECLARED_BY_NAMESPACE:
+            return DECLARED_BY_NAMESPACE[ns]
+    return None
+
+
+def _walk_patterns(
+    patterns: list[URLPattern | URLResolver], prefix: str, namespaces: list[str]
+) -> Iterator[Endpoint]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = [*namespaces, p.namespace] if p.namespace else namespaces
+            yield from _walk_patterns(p.url_patterns, prefix + str(p.pattern), ns)
+            continue
+        route = prefix + str(p.pattern)
+        if _is_ninja_dispatcher(p.callback):
+            continue  # API operations are walked from the API object, one per method
+        full_name = ":".join([*namespaces, p.name]) if p.name else ""
+        access = declared_for_pattern(full_name, namespaces, p.callback)
+        under_namespace = any(ns in DECLARED_BY_NAMESPACE for ns in namespaces)
+        problem = ""
+        if not full_name and not under_namespace:  # Django admin has a few unnamed redirects
+            problem = "URL pattern has no name"
+        elif access is None:
+            problem = "no access declared"
+        yield Endpoint(key=f"page:{full_name or route}", route=route, access=access, problem=problem)
+
+
+def walk_api(api: NinjaAPI, prefix: str) -> Iterator[Endpoint]:
+    for router_prefix, router in api._routers:  # noqa: SLF001  (ninja keeps no public list)
+        for path, path_view in router.path_operations.items():
+            route = "/" + "/".join(s.strip("/") for s in (prefix, router_prefix, path) if s.strip("/"))
+            for op in path_view.operations:
+                access = access_of(op.view_func)
+                for method in op.methods:
+                    yield Endpoint(
+                        key=f"api:{method} {route}",
+                        route=route,
+                        access=access,
+                        methods=(method,),
+                        problem="" if access else "no access declared",
+                    )
+
+
+def walk_endpoints(
+    urlconf: str | None = None, apis: list[tuple[NinjaAPI, str]] | None = None
+) -> list[Endpoint]:
+    """Every page pattern and API operation of `urlconf` (default: the project's), sorted by key."""
+    if apis is None:
+        from ggzy.api import api as project_api
+
+        apis = [(project_api, "/api/v1/")]
+    found = list(_walk_patterns(get_resolver(urlconf).url_patterns, "/", []))
+    for api, prefix in apis:
+        found.extend(walk_api(api, prefix))
+    return sorted(found, key=lambda e: e.key)
+
+
+PUBLIC_ALLOWLIST = Path(__file__).resolve().parent / "public_endpoints.txt"
+ACCESS_MATRIX = Path(__file__).resolve().parent / "access_matrix.csv"
+
+
+def read_allowlist(path: Path = PUBLIC_ALLOWLIST) -> set[str]:
+    """The reviewed list of public endpoint keys (one per line; `#` starts a comment)."""
+    keys = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key = re.sub(r"\s+#.*$", "", line).strip()
+        if key and not key.startswith("#"):
+            keys.add(key)
+    return keys
+
+
+def problems(endpoints: list[Endpoint], allowlist: set[str]) -> list[str]:
+    """What is wrong with the declarations: undeclared, unnamed, or public without review."""
+    found = [f"{e.key}: {e.problem}" for e in endpoints if e.problem]
+    for e in endpoints:
+        if e.access is not None and e.access.public and e.key not in allowlist:
+            found.append(f"{e.key}: public but not in {PUBLIC_ALLOWLIST.name}")
+    keys = {e.key for e in endpoints}
+    found.extend(
+        f"{k}: listed in {PUBLIC_ALLOWLIST.name} but no such endpoint" for k in sorted(allowlist - keys)
+    )
+    return found
+
+
+# --- the role × endpoint matrix -------------------------------------------------------------------
+#: Columns of the matrix: someone not signed in, then each held role.
+MATRIX_COLUMNS: tuple[str, ...] = ("anonymous", *(r.value for r in Role if r is not Role.PUBLIC))
+
+
+def matrix_row(access: Access | None) -> dict[str, bool]:
+    """Which identities the declaration admits (an undeclared endpoint admits no one)."""
+    row = {"anonymous": access is not None and access.public}
+    for column in MATRIX_COLUMNS[1:]:
+        role = Role(column)
+        row[column] = access is not None and access.allows(authenticated=True, roles=frozenset({role}))
+    return row
+
+
+def render_matrix(endpoints: list[Endpoint]) -> str:
+    """The matrix as CSV: one line per endpoint, `Y` where the identity may use it, `-` where not."""
+    lines = ["endpoint," + ",".join(MATRIX_COLUMNS)]
+    for e in endpoints:
+        row = matrix_row(e.access)
+        lines.append(e.key.replace(",", ";") + "," + ",".join("Y" if row[c] else "-" for c in MATRIX_COLUMNS))
+    return "\n".join(lines) + "\n"
+
+
+def read_matrix(path: Path = ACCESS_MATRIX) -> dict[str, dict[str, bool]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    if tuple(header[1:]) != MATRIX_COLUMNS:
+        raise ValueError(f"{path.name}: columns must be endpoint,{','.join(MATRIX_COLUMNS)}")
+    matrix = {}
+    for line in lines[1:]:
+        if not line.strip():
+            continue
+        key, *cells = line.split(",")
+        if len(cells) != len(MATRIX_COLUMNS) or set(cells) - {"Y", "-"}:
+            raise ValueError(f"{path.name}: bad line {line!r}")
+        matrix[key] = {c: v == "Y" for c, v in zip(MATRIX_COLUMNS, cells, strict=True)}
+    return matrix

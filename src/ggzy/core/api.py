@@ -1,0 +1,147 @@
+"""The API's building blocks: `GgzyAPI` (one error shape, one handler) and `Router` (access from
+the operation's declaration, every 4xx documented in the schema).
+
+Apps write
+
+    router = Router(tags=["accounts"])
+
+    @router.get("/me", response=MeOut)
+    @signed_in
+    def me(request): ...
+
+and `ggzy/api.py` mounts their routers under /api/v1/.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, cast
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.module_loading import import_string
+from ninja import NinjaAPI, Schema
+from ninja import Router as NinjaRouter
+from ninja.constants import NOT_SET
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+
+from ggzy.core.access import Access, access_of
+from ggzy.core.errors import STATUS_TO_CODE, CoreError, DomainError
+from ggzy.core.http import mark_refusal
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class ErrorOut(Schema):
+    """The one error shape of the platform."""
+
+    code: str
+    message: str
+    detail: Any = None
+
+
+def error_responses(access: Access, methods: list[str]) -> dict[int, type[ErrorOut]]:
+    """The 4xx a operation can answer, for its OpenAPI entry."""
+    codes = {400, 404, 422}
+    if not access.public:
+        codes |= {401, 403}
+    if BODY_METHODS & set(methods):
+        codes |= {413, 415}
+    return dict.fromkeys(sorted(codes), ErrorOut)
+
+
+class StrictJSONParser(Parser):
+    """Request bodies are JSON, said so in Content-Type; anything else is 415 or 400."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        content_type = request.content_type or ""
+        if content_type != "application/json":
+            raise DomainError(CoreError.UNSUPPORTED_MEDIA_TYPE, detail={"content_type": content_type})
+        try:
+            data = json.loads(request.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise DomainError(
+                CoreError.MALFORMED_JSON, detail={"position": getattr(exc, "pos", None)}
+            ) from exc
+        return cast(dict[str, Any], data)
+
+
+class Router(NinjaRouter):
+    """A ninja router whose operations take their auth from the `ggzy.core.access` declaration."""
+
+    def add_api_operation(
+        self, path: str, methods: list[str], view_func: Callable[..., Any], **kwargs: Any
+    ) -> None:
+        access = access_of(view_func)
+        if access is None:
+            raise ImproperlyConfigured(
+                f"API operation {methods} {path} ({view_func.__qualname__}) declares no access: "
+                "decorate it with @public, @signed_in or @allow(...) below the route decorator"
+            )
+        if kwargs.get("auth", NOT_SET) is not NOT_SET:
+            raise ImproperlyConfigured(f"{path}: give access by declaration, not by auth=")
+        auth_for: Callable[[Access], Any] = import_string(settings.GGZY_API_AUTH)
+        kwargs["auth"] = None if access.public else auth_for(access)
+        response = kwargs.get("response", NOT_SET)
+        if response is NOT_SET:
+            response = {204: None}
+        elif not isinstance(response, dict):
+            response = {200: response}
+        kwargs["response"] = {**error_responses(access, methods), **response}
+        extra = dict(kwargs.get("openapi_extra") or {})
+        extra["x-ggzy-access"] = access.describe()
+        kwargs["openapi_extra"] = extra
+        super().add_api_operation(path, methods, view_func, **kwargs)
+
+
+class GgzyAPI(NinjaAPI):
+    """NinjaAPI with the platform's error handling: every failure becomes the one error shape."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("parser", StrictJSONParser())
+        super().__init__(**kwargs)
+        handlers: dict[type[Exception], Callable[..., HttpResponse]] = {
+            DomainError: self._domain_error,
+            ValidationError: self._validation_error,
+            AuthenticationError: self._authentication_error,
+            HttpError: self._http_error,
+            Http404: self._not_found,
+            PermissionDenied: self._forbidden,
+        }
+        for exc_class, handler in handlers.items():
+            self.add_exception_handler(exc_class, handler)
+
+    def _domain_error(self, request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return mark_refusal(self.create_response(request, exc.as_dict(), status=exc.status), exc)
+
+    def _validation_error(self, request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        detail = [
+            {"loc": [str(x) for x in e.get("loc", ())], "type": e.get("type"), "msg": e.get("msg")}
+            for e in exc.errors
+        ]
+        return self._domain_error(request, DomainError(CoreError.VALIDATION_FAILED, detail=detail))
+
+    def _authentication_error(self, request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return self._domain_error(request, DomainError.refused(CoreError.UNAUTHENTICATED))
+
+    def _http_error(self, request: HttpRequest, exc: HttpError) -> HttpResponse:
+        cause = exc.__cause__
+        if isinstance(cause, DomainError):
+            return self._domain_error(request, cause)
+        if isinstance(cause, RequestDataTooBig):
+            return self._domain_error(request, DomainError(CoreError.PAYLOAD_TOO_LARGE))
+        if exc.status_code == 403 and "CSRF" in str(exc):  # noqa: PLR2004
+            return self._domain_error(request, DomainError(CoreError.CSRF_FAILED))
+        code = STATUS_TO_CODE.get(exc.status_code, CoreError.BAD_REQUEST)
+        response = self._domain_error(request, DomainError(code))
+        response.status_code = exc.status_code
+        return response
+
+    def _not_found(self, request: HttpRequest, exc: Http404) -> HttpResponse:
+        return self._domain_error(request, DomainError(CoreError.NOT_FOUND))
+
+    def _forbidden(self, request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return self._domain_error(request, DomainError(CoreError.FORBIDDEN))

@@ -1,0 +1,113 @@
+"""Request-level guards: body size, endpoint access (fail closed), one error shape under /api/."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.module_loading import import_string
+
+from ggzy.core.access import _is_ninja_dispatcher, declared_for_pattern
+from ggzy.core.errors import STATUS_TO_CODE, CoreError, DomainError
+from ggzy.core.http import API_PREFIX, REFUSED_HEADER, error_response, is_error_shape
+from ggzy.core.roles import Role
+
+logger = logging.getLogger(__name__)
+
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
+
+
+def roles_of(request: HttpRequest) -> frozenset[Role]:
+    """The roles the request's user holds (resolved by the accounts app, see settings)."""
+    resolver: Callable[[Any], frozenset[Role]] = import_string(settings.GGZY_ROLE_RESOLVER)
+    return resolver(request.user)
+
+
+class RequestBodyLimitMiddleware:
+    """Refuse a body above GGZY_MAX_REQUEST_BODY with 413 before anything reads it."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        raw = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(raw)
+        except ValueError:
+            return error_response(
+                request, DomainError(CoreError.BAD_REQUEST, detail={"header": "Content-Length"})
+            )
+        limit = settings.GGZY_MAX_REQUEST_BODY
+        if length < 0:
+            return error_response(
+                request, DomainError(CoreError.BAD_REQUEST, detail={"header": "Content-Length"})
+            )
+        if length > limit:
+            return error_response(
+                request, DomainError(CoreError.PAYLOAD_TOO_LARGE, detail={"limit_bytes": limit})
+            )
+        return self.get_response(request)
+
+
+class ApiErrorShapeMiddleware:
+    """Under /api/, any error response not already in the one shape is rewritten into it
+    (Django's 404 for unknown routes, ninja's 405, a bare 500)."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if (
+            request.path.startswith(API_PREFIX)
+            and response.status_code >= HTTPStatus.BAD_REQUEST
+            and isinstance(response, HttpResponse)
+            and not is_error_shape(response)
+        ):
+            code = STATUS_TO_CODE.get(response.status_code, CoreError.BAD_REQUEST)
+            reshaped = error_response(request, DomainError(code))
+            reshaped.status_code = response.status_code
+            if allow := response.get("Allow"):
+                reshaped["Allow"] = allow
+            return reshaped
+        return response
+
+
+class AccessMiddleware:
+    """Enforce each page's declared access; a page without a declaration is refused (fail closed).
+
+    API operations are enforced by their own auth (ggzy.core.api.Router) before the body is read.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponseBase | None:
+        if _is_ninja_dispatcher(view_func):
+            return None
+        match = request.resolver_match
+        name = match.view_name if match else ""
+        access = declared_for_pattern(name, list(match.namespaces) if match else [], view_func)
+        if access is None:
+            logger.error("refused %s: the view %s declares no access", request.path, name or view_func)
+            return error_response(request, DomainError.refused(CoreError.FORBIDDEN))
+        authenticated = bool(request.user.is_authenticated)
+        if access.allows(
+            authenticated=authenticated, roles=roles_of(request) if authenticated else frozenset()
+        ):
+            return None
+        if not authenticated:
+            response = redirect_to_login(request.get_full_path())
+            response[REFUSED_HEADER] = "access"
+            return response
+        return error_response(request, DomainError.refused(CoreError.FORBIDDEN))

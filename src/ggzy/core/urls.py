@@ -1,0 +1,17 @@
+from django.urls import path
+
+from ggzy.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("workspace/", views.workspace, name="workspace"),
+    path("workspace/access/", views.access_endpoints, name="access-endpoints"),
+    *(
+        path(f"workspace/{role.value}/", view, name=f"workspace-{role.value}")
+        for role, view in views.WORKSPACE_VIEWS.items()
+    ),
+]

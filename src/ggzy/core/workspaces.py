@@ -1,0 +1,71 @@
+"""What each role's workspace offers. An entry links to a page once the issue that builds it has
+landed; until then it says which part of the standard it will serve, so nothing pretends to work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from ggzy.core.roles import Role
+
+
+@dataclass(frozen=True)
+class Task:
+    title: Promise
+    clause: str
+    url_name: str = ""  # empty: not built yet
+
+
+WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
+    Role.CENTRE_STAFF: (
+        Task(_("Project registrations to review"), "6.2"),
+        Task(_("Venue bookings"), "6.3"),
+        Task(_("Openings and evaluations today"), "6.5"),
+        Task(_("Witness records"), "6.7"),
+        Task(_("Archives"), "6.9"),
+        Task(_("Consultations I own"), "6.1"),
+    ),
+    Role.INITIATOR: (
+        Task(_("Register a project"), "6.2"),
+        Task(_("Publish notices"), "6.4"),
+        Task(_("Book rooms"), "6.3"),
+        Task(_("Request an expert draw"), "6.6"),
+        Task(_("Results and award"), "6.4.1"),
+    ),
+    Role.AGENT: (
+        Task(_("Entrusted projects"), "6.2"),
+        Task(_("Publish notices"), "6.4"),
+        Task(_("Book rooms"), "6.3"),
+        Task(_("Request an expert draw"), "6.6"),
+    ),
+    Role.RESPONDER: (
+        Task(_("Find notices and download documents"), "6.4"),
+        Task(_("Seal and submit bids"), "8.1.3"),
+        Task(_("Remote bid opening"), "8.1.3"),
+        Task(_("Objections"), "6.5.8"),
+    ),
+    Role.EXPERT: (
+        Task(_("Draw confirmations"), "6.6"),
+        Task(_("Evaluations assigned to me"), "6.5.5"),
+    ),
+    Role.SUPERVISOR: (
+        Task(_("Live monitoring"), "10.2"),
+        Task(_("Archives: read and copy"), "10.1"),
+        Task(_("Credit library"), "10.3"),
+        Task(_("Bid-rigging alerts"), "10.4"),
+    ),
+    Role.SYSTEM_ADMIN: (
+        Task(_("Users and configuration (back office)"), "8.2.1", "admin:index"),
+        Task(_("Official calendar"), "8.2.1"),
+    ),
+    Role.SECURITY_ADMIN: (
+        Task(_("Who may use each endpoint"), "8.2.1", "core:access-endpoints"),
+        Task(_("Keys and security policies"), "9.2.2"),
+    ),
+    Role.AUDIT_ADMIN: (
+        Task(_("Who may use each endpoint"), "8.2.1", "core:access-endpoints"),
+        Task(_("Audit trail"), "8.2.1"),
+    ),
+}

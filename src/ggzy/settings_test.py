@@ -1,0 +1,26 @@
+"""Settings for the test suite: the real settings with the few changes tests need.
+
+SQLite always; PostgreSQL when `GGZY_TEST_POSTGRES` is set (`1` for the local server, or a URL).
+"""
+
+from __future__ import annotations
+
+import os
+
+from ggzy.settings import *  # noqa: F403
+from ggzy.settings import database_config
+
+_pg = os.environ.get("GGZY_TEST_POSTGRES", "").strip()
+if _pg:
+    _url = _pg if "://" in _pg else "postgres://postgres@127.0.0.1:5432/test"
+    DATABASES = {"default": database_config(_url)}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Plain static storage with finders: tests must not depend on a collectstatic having run.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; production keeps PBKDF2
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (WhiteNoise warns when it is missing)

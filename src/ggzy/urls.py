@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.i18n import set_language
+
+from ggzy.api import api
+
+admin.site.site_header = _("ggzy back office")
+admin.site.site_title = _("ggzy back office")
+admin.site.index_title = _("Administration")
+
+urlpatterns = [
+    path("", include("ggzy.core.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+
+handler400 = "ggzy.core.views.handler400"
+handler403 = "ggzy.core.views.handler403"
+handler404 = "ggzy.core.views.handler404"
+handler500 = "ggzy.core.views.handler500"

@@ -1,0 +1,65 @@
+"""Shared fixtures: users holding each role, an API client with a bearer token, hypothesis profiles."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from hypothesis import HealthCheck, settings
+
+from ggzy.accounts.services import token_create
+from ggzy.core.roles import ADMIN_ROLES, Role
+
+settings.register_profile("ci", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=20, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def make_user(django_user_model: Any) -> Callable[..., Any]:
+    """make_user(role=None, username=...) -> a user holding `role` (administrators get is_staff)."""
+    counter = {"n": 0}
+
+    def make(role: Role | None = None, username: str | None = None, password: str = "pw-Test-12345") -> Any:  # noqa: S107
+        counter["n"] += 1
+        name = username or f"{role.value if role else 'user'}{counter['n']}"
+        user = django_user_model.objects.create_user(
+            username=name, password=password, is_staff=role in ADMIN_ROLES if role else False
+        )
+        if role is not None:
+            user.groups.add(Group.objects.get_or_create(name=role.value)[0])
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_as(make_user: Callable[..., Any]) -> Callable[..., Client]:
+    """client_as(role) -> a test client signed in as a new holder of `role` (None: no role)."""
+
+    def make(role: Role | None = None, **kwargs: Any) -> Client:
+        client = Client(**kwargs)
+        client.force_login(make_user(role))
+        return client
+
+    return make
+
+
+@pytest.fixture
+def bearer(make_user: Callable[..., Any]) -> Callable[..., dict[str, str]]:
+    """bearer(role) -> headers with a fresh token of a new holder of `role`."""
+
+    def make(role: Role | None = None) -> dict[str, str]:
+        _, raw = token_create(user=make_user(role), name="test", days=1)
+        return {"Authorization": f"Bearer {raw}"}
+
+    return make

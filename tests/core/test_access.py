@@ -1,0 +1,167 @@
+"""The permission walker, the public allowlist and the role × endpoint matrix."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from ninja import Schema
+
+from ggzy.api import api
+from ggzy.core.access import (
+    MATRIX_COLUMNS,
+    allow,
+    matrix_row,
+    problems,
+    read_allowlist,
+    read_matrix,
+    render_matrix,
+    walk_endpoints,
+)
+from ggzy.core.api import Router
+from ggzy.core.http import REFUSED_HEADER
+from ggzy.core.roles import Role
+from tests.core import urls_undeclared
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.clause("8.2.1")
+def test_every_endpoint_declares_access() -> None:
+    endpoints = walk_endpoints()
+    assert problems(endpoints, read_allowlist()) == []
+    # the walk sees pages and API operations alike
+    keys = {e.key for e in endpoints}
+    assert {"page:core:home", "page:admin:index", "api:GET /api/v1/me", "api:POST /api/v1/tokens"} <= keys
+
+
+def test_walker_fails_on_undeclared_endpoints() -> None:
+    endpoints = walk_endpoints(
+        "tests.core.urls_undeclared", apis=[(api, "/api/v1/"), (urls_undeclared.bad_api, "/badapi/")]
+    )
+    found = problems(endpoints, read_allowlist())
+    assert "page:forgotten: no access declared" in found
+    assert "page:sneaky: public but not in public_endpoints.txt" in found
+    assert "page:/nameless/: URL pattern has no name" in found
+    assert "api:GET /badapi/leak: no access declared" in found
+
+
+def test_allowlist_entry_without_endpoint_is_reported() -> None:
+    found = problems(walk_endpoints(), {*read_allowlist(), "page:core:gone"})
+    assert found == ["page:core:gone: listed in public_endpoints.txt but no such endpoint"]
+
+
+def test_router_refuses_an_operation_without_declaration() -> None:
+    router = Router()
+    with pytest.raises(ImproperlyConfigured, match="declares no access"):
+
+        @router.get("/x")
+        def x(request: Any) -> None:  # pragma: no cover - never registered
+            return None
+
+
+def test_router_documents_every_4xx() -> None:
+    router = Router()
+
+    class Out(Schema):
+        ok: bool
+
+    @router.post("/x", response=Out)
+    @allow(Role.CENTRE_STAFF)
+    def x(request: Any) -> Out:  # pragma: no cover - only its schema is read
+        return Out(ok=True)
+
+    op = router.path_operations["/x"].operations[0]
+    assert set(op.response_models) == {200, 400, 401, 403, 404, 413, 415, 422}
+    assert op.openapi_extra == {"x-ggzy-access": "centre_staff"}
+
+
+def test_undeclared_view_is_refused_at_run_time(
+    client: Client, settings: Any, make_user: Callable[..., Any]
+) -> None:
+    settings.ROOT_URLCONF = "tests.core.urls_undeclared"
+    client.force_login(make_user(Role.SYSTEM_ADMIN))
+    response = client.get("/forgotten/")
+    assert response.status_code == 403
+    assert response[REFUSED_HEADER] == "access"
+    assert b"this view declares no access" not in response.content
+
+
+def test_matrix_matches_declarations() -> None:
+    assert read_matrix() == {e.key: matrix_row(e.access) for e in walk_endpoints()}
+
+
+def test_matrix_check_fails_when_a_declaration_changes(tmp_path: Path) -> None:
+    text = render_matrix(walk_endpoints())
+    flipped = text.replace("api:GET /api/v1/access/endpoints,-,-", "api:GET /api/v1/access/endpoints,-,Y", 1)
+    assert flipped != text
+    copy = tmp_path / "matrix.csv"
+    copy.write_text(flipped, encoding="utf-8")
+    assert read_matrix(copy) != {e.key: matrix_row(e.access) for e in walk_endpoints()}
+
+
+# --- the matrix, enforced by real requests --------------------------------------------------------
+SAMPLE_KWARGS = {
+    "id": "1",
+    "object_id": "1",
+    "content_type_id": "1",
+    "url": "x",
+    "token_id": "1",
+    "app_label": "auth",
+}
+
+
+def _patterns(patterns: list[Any], namespaces: tuple[str, ...] = ()) -> dict[str, tuple[str, Any]]:
+    """URL name (or route) -> (name to reverse, pattern)."""
+    found: dict[str, tuple[str, Any]] = {}
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            found.update(_patterns(p.url_patterns, (*namespaces, p.namespace) if p.namespace else namespaces))
+        elif isinstance(p, URLPattern):
+            name = ":".join([*namespaces, p.name]) if p.name else ""
+            found[name or ""] = (name, p)
+    return found
+
+
+def _url_for(key: str) -> tuple[str, str]:
+    """(method, url) for an endpoint key."""
+    if key.startswith("api:"):
+        method, route = key[4:].split(" ", 1)
+        return method, re.sub(r"\{(\w+)\}", lambda m: SAMPLE_KWARGS[m.group(1)], route)
+    name = key[5:]
+    if not name.startswith("/"):
+        pattern = _patterns(get_resolver().url_patterns)[name][1].pattern
+        params = getattr(pattern, "converters", None) or dict.fromkeys(pattern.regex.groupindex)
+        return "GET", reverse(name, kwargs={k: SAMPLE_KWARGS[k] for k in params})
+    route = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLE_KWARGS[m.group(1)], name)
+    return "GET", re.sub(r"\(\?P<(\w+)>[^)]*\)\$?", lambda m: SAMPLE_KWARGS[m.group(1)], route)
+
+
+def _refused(response: Any) -> bool:
+    return response.get(REFUSED_HEADER) == "access"
+
+
+@pytest.mark.clause("8.2.1")
+@pytest.mark.parametrize("key", sorted(read_matrix()))
+def test_matrix_is_enforced(key: str, make_user: Callable[..., Any]) -> None:
+    expected = read_matrix()[key]
+    method, url = _url_for(key)
+    for column in MATRIX_COLUMNS:
+        client = Client()
+        if column != "anonymous":
+            client.force_login(make_user(Role(column)))
+        body = (
+            {"data": "{}", "content_type": "application/json"} if method in {"POST", "PUT", "PATCH"} else {}
+        )
+        response = client.generic(method, url, **body)
+        if expected[column]:
+            assert not _refused(response), f"{column} was refused {method} {url}"
+        else:
+            assert _refused(response), f"{column} was let through {method} {url}: {response.status_code}"
+            assert response.status_code in {302, 401, 403}
