@@ -30,15 +30,18 @@ test: lint
 	echo "make test: pytest took $$(( $$(date +%s) - start )) s"; exit $$status
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
 	DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy openapi --check
+	DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy access_matrix --check
+	$(BIN)/python scripts/compile_messages.py --check
 
-## make openapi: rewrite docs/openapi.json after an intended API change
+## make openapi: rewrite docs/openapi.json and the access matrix after an intended API change
 openapi: install
 	DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy openapi
+	DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy access_matrix
 
 ## make messages: extract strings into the zh-hans catalogue and compile it (needs gettext's xgettext)
 messages: install

@@ -10,6 +10,7 @@
 | GGZY_VAR_DIR | the folder for the above files | `./var` |
 | GGZY_HTTPS | `1` behind TLS: secure cookies, HSTS | `0` |
 | GGZY_ALLOWED_HOSTS | comma-separated host names | `127.0.0.1,localhost` |
+| GGZY_BEHIND_PROXY | `1` when TLS ends at a proxy that sets X-Forwarded-Proto | `0` |
 """
 
 from __future__ import annotations
@@ -201,6 +202,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
+if _env_bool("GGZY_BEHIND_PROXY"):  # TLS ends at a reverse proxy that sets X-Forwarded-Proto
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -16,6 +16,14 @@ from django.utils import timezone
 from ggzy.accounts.errors import AccountsError
 from ggzy.accounts.models import ApiToken
 from ggzy.core.errors import DomainError
+from ggzy.core.roles import ADMIN_ROLES, Role
+
+
+def roles_check(roles: frozenset[Role]) -> None:
+    """The three administrators of 等保三级 are separate people: refuse a set of roles holding two."""
+    if len(roles & ADMIN_ROLES) > 1:
+        raise DomainError(AccountsError.ADMIN_ROLES_EXCLUSIVE)
+
 
 TOKEN_PREFIX = "ggzy_"  # noqa: S105  (a public marker, not a secret)
 MAX_TOKEN_DAYS = 366

@@ -90,6 +90,12 @@ class AccessMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         return self.get_response(request)
 
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
+        """A service's refusal raised in a page view becomes the one error page (or JSON)."""
+        if isinstance(exception, DomainError):
+            return error_response(request, exception)
+        return None
+
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], args: Any, kwargs: Any
     ) -> HttpResponseBase | None:
