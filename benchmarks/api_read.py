@@ -54,6 +54,7 @@ def main() -> None:
     from ggzy.accounts.selectors import user_roles
     from ggzy.accounts.services import token_create, token_digest
     from ggzy.core.access import public
+    from ggzy.core.names import person_name
 
     call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_user(
@@ -72,7 +73,7 @@ def main() -> None:
         return JsonResponse(
             {
                 "username": u.get_username(),
-                "full_name": u.get_full_name(),
+                "full_name": person_name(u),
                 "roles": sorted(r.value for r in user_roles(u)),
                 "language": get_language(),
             }

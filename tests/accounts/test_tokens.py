@@ -89,3 +89,13 @@ def test_me_reports_language_and_roles(client_as: Callable[..., Client]) -> None
     body = client_as(Role.EXPERT).get("/api/v1/me", headers={"Accept-Language": "en"}).json()
     assert body["roles"] == ["expert"]
     assert body["language"] == "en"
+
+
+def test_me_shows_a_chinese_name_family_name_first(make_user: Callable[..., Any]) -> None:
+    user = make_user(Role.RESPONDER)
+    user.first_name, user.last_name = "志强", "陈"
+    user.save()
+    client = Client()
+    client.force_login(user)
+    assert client.get("/api/v1/me").json()["full_name"] == "陈志强"
+    assert "陈志强" in client.get("/workspace/responder/").content.decode()

@@ -8,6 +8,7 @@ from ggzy.accounts import selectors, services
 from ggzy.accounts.schemas import MeOut, TokenCreatedOut, TokenIn, TokenOut
 from ggzy.core.access import signed_in
 from ggzy.core.api import Router
+from ggzy.core.names import person_name
 
 router = Router(tags=["accounts"])
 
@@ -18,7 +19,7 @@ def me(request: HttpRequest) -> MeOut:
     user = request.user
     return MeOut(
         username=user.get_username(),
-        full_name=user.get_full_name(),  # type: ignore[union-attr]
+        full_name=person_name(user),
         roles=sorted(r.value for r in selectors.user_roles(user)),
         language=get_language(),
     )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from ggzy.core.names import person_name
 from ggzy.core.roles import Role
 
 #: Navigation by trading category, as Chinese trading portals show it. The registry issue makes
@@ -27,5 +28,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     return {
         "centre_name": settings.GGZY_CENTRE_NAME,
         "trading_categories": TRADING_CATEGORIES,
+        "person_name": person_name(user) if user is not None and user.is_authenticated else "",
         "held_roles": sorted(held, key=list(Role).index),
     }
