@@ -90,14 +90,22 @@ def test_invalid_fields_are_422_with_their_location(bearer: Callable[..., dict[s
     assert ApiToken.objects.count() == before
 
 
-def test_business_rule_refusal_is_422_and_writes_nothing(bearer: Callable[..., dict[str, str]]) -> None:
+def test_out_of_range_field_is_422_and_writes_nothing(bearer: Callable[..., dict[str, str]]) -> None:
     headers = bearer(Role.RESPONDER)
     before = ApiToken.objects.count()
     response = Client().post(
         "/api/v1/tokens", data={"name": "x", "days": 4000}, content_type="application/json", headers=headers
     )
-    assert_error(response, 422, "token_lifetime")
+    body = assert_error(response, 422, "validation_failed")
+    assert [d["loc"] for d in body["detail"]] == [["body", "payload", "days"]]
     assert ApiToken.objects.count() == before
+
+
+def test_business_rule_refusal_has_its_own_code(bearer: Callable[..., dict[str, str]]) -> None:
+    client = Client(headers=bearer(Role.RESPONDER))
+    token_id = client.post("/api/v1/tokens", data={"name": "x"}, content_type="application/json").json()["id"]
+    assert client.delete(f"/api/v1/tokens/{token_id}").status_code == 204
+    assert_error(client.delete(f"/api/v1/tokens/{token_id}"), 409, "token_already_revoked")
 
 
 def test_oversized_body_is_413_before_it_is_read(

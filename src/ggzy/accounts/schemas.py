@@ -13,8 +13,10 @@ class MeOut(Schema):
 
 
 class TokenIn(Schema):
-    name: str = Field(..., description="A name to recognise the token by", max_length=200)
-    days: int = Field(90, description="Lifetime in days (1–366)")
+    name: str = Field(
+        ..., description="A name to recognise the token by", min_length=1, max_length=100, pattern=r"\S"
+    )
+    days: int = Field(90, description="Lifetime in days", ge=1, le=366)
 
 
 class TokenOut(Schema):
