@@ -2,15 +2,16 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell $(PY) -c 'import hashlib,sys;print(hashlib.sha256(open("pyproject.toml","rb").read()).hexdigest()[:12])')
+PYPROJECTS := pyproject.toml packages/ggzy-sm/pyproject.toml
+STAMP := $(VENV)/.installed-$(shell cat $(PYPROJECTS) | $(PY) -c 'import hashlib,sys;print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:12])')
 PYTEST_WORKERS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: install demo serve test lint check-openapi openapi messages bench vendor clean
 
-$(STAMP): pyproject.toml
+$(STAMP): $(PYPROJECTS)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e packages/ggzy-sm -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -26,22 +27,22 @@ demo: install
 ## make test: install, lint (ruff, mypy), migrations and OpenAPI drift checks, the whole suite on both cores
 test: lint
 	@start=$$(date +%s); \
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -p no:cacheprovider $(PYTEST_ARGS); status=$$?; \
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider $(PYTEST_ARGS); status=$$?; \
 	echo "make test: pytest took $$(( $$(date +%s) - start )) s"; exit $$status
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks scripts
-	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/ruff check src tests benchmarks scripts packages
+	$(BIN)/ruff format --check src tests benchmarks scripts packages
 	$(BIN)/mypy
-	DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy openapi --check
-	DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy access_matrix --check
+	PYTHONPATH=. DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy makemigrations --check --dry-run
+	PYTHONPATH=. DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy openapi --check
+	PYTHONPATH=. DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy access_matrix --check
 	$(BIN)/python scripts/compile_messages.py --check
 
 ## make openapi: rewrite docs/openapi.json and the access matrix after an intended API change
 openapi: install
-	DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy openapi
-	DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy access_matrix
+	PYTHONPATH=. DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy openapi
+	PYTHONPATH=. DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy access_matrix
 
 ## make messages: extract strings into the zh-hans catalogue and compile it (needs gettext's xgettext)
 messages: install

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ggzy.accounts.api import router as accounts_router
 from ggzy.core.api import GgzyAPI
 from ggzy.core.api_routes import router as core_router
+from ggzy.events.api import router as events_router
 
 api = GgzyAPI(
     title="ggzy API",
@@ -19,3 +20,4 @@ api = GgzyAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
+api.add_router("/", events_router)

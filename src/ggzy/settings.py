@@ -79,7 +79,9 @@ INSTALLED_APPS = [
     "csp",
     "ninja",
     "ggzy.core",
+    "ggzy.events",
     "ggzy.accounts",
+    "ggzy.demo",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ggzy.events.context.OriginMiddleware",
     "ggzy.core.middleware.AccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -116,6 +119,7 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "ggzy.core.context_processors.shell",
+                "ggzy.events.context_processors.unread",
             ],
         },
     },
@@ -232,6 +236,19 @@ LOGGING: dict[str, Any] = {
     "root": {"handlers": ["console"], "level": os.environ.get("GGZY_LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# --- notifications ---------------------------------------------------------------------------------
+#: Where the default outbox backends write (e-mail as .eml files, SMS and voice as JSON files).
+GGZY_OUTBOX_DIR = Path(os.environ.get("GGZY_OUTBOX_DIR") or VAR_DIR / "outbox")
+#: E-mail: Django's backends. Default: files in the outbox; set GGZY_EMAIL_URL-style SMTP settings
+#: (EMAIL_HOST, …) and EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend for real mail.
+EMAIL_BACKEND = os.environ.get("GGZY_EMAIL_BACKEND") or "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = GGZY_OUTBOX_DIR / "email"
+EMAIL_HOST = os.environ.get("GGZY_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("GGZY_EMAIL_PORT") or 25)
+DEFAULT_FROM_EMAIL = os.environ.get("GGZY_FROM_EMAIL") or "ggzy@localhost"
+#: SMS and voice: a class with send_sms() and call() (see ggzy/events/gateways.py).
+GGZY_SMS_GATEWAY = os.environ.get("GGZY_SMS_GATEWAY") or "ggzy.events.gateways.OutboxGateway"
 
 # --- the platform ---------------------------------------------------------------------------------
 GGZY_CENTRE_NAME = os.environ.get("GGZY_CENTRE_NAME") or "辽宁省公共资源交易中心"

@@ -24,3 +24,5 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; production keeps PBKDF2
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (WhiteNoise warns when it is missing)
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]  # noqa: F405  (a model carrying embargo instants)
+GGZY_OUTBOX_DIR = VAR_DIR / "test-outbox"  # noqa: F405  (tests point it at a temporary folder)

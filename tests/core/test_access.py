@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,6 @@ from typing import Any
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from ninja import Schema
 
 from ggzy.api import api
@@ -28,6 +26,7 @@ from ggzy.core.api import Router
 from ggzy.core.http import REFUSED_HEADER
 from ggzy.core.roles import Role
 from tests.core import urls_undeclared
+from tests.endpoints import url_for
 
 pytestmark = pytest.mark.django_db
 
@@ -107,42 +106,6 @@ def test_matrix_check_fails_when_a_declaration_changes(tmp_path: Path) -> None:
 
 
 # --- the matrix, enforced by real requests --------------------------------------------------------
-SAMPLE_KWARGS = {
-    "id": "1",
-    "object_id": "1",
-    "content_type_id": "1",
-    "url": "x",
-    "token_id": "1",
-    "app_label": "auth",
-}
-
-
-def _patterns(patterns: list[Any], namespaces: tuple[str, ...] = ()) -> dict[str, tuple[str, Any]]:
-    """URL name (or route) -> (name to reverse, pattern)."""
-    found: dict[str, tuple[str, Any]] = {}
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            found.update(_patterns(p.url_patterns, (*namespaces, p.namespace) if p.namespace else namespaces))
-        elif isinstance(p, URLPattern):
-            name = ":".join([*namespaces, p.name]) if p.name else ""
-            found[name or ""] = (name, p)
-    return found
-
-
-def _url_for(key: str) -> tuple[str, str]:
-    """(method, url) for an endpoint key."""
-    if key.startswith("api:"):
-        method, route = key[4:].split(" ", 1)
-        return method, re.sub(r"\{(\w+)\}", lambda m: SAMPLE_KWARGS[m.group(1)], route)
-    name = key[5:]
-    if not name.startswith("/"):
-        pattern = _patterns(get_resolver().url_patterns)[name][1].pattern
-        params = getattr(pattern, "converters", None) or dict.fromkeys(pattern.regex.groupindex)
-        return "GET", reverse(name, kwargs={k: SAMPLE_KWARGS[k] for k in params})
-    route = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLE_KWARGS[m.group(1)], name)
-    return "GET", re.sub(r"\(\?P<(\w+)>[^)]*\)\$?", lambda m: SAMPLE_KWARGS[m.group(1)], route)
-
-
 def _refused(response: Any) -> bool:
     return response.get(REFUSED_HEADER) == "access"
 
@@ -151,7 +114,7 @@ def _refused(response: Any) -> bool:
 @pytest.mark.parametrize("key", sorted(read_matrix()))
 def test_matrix_is_enforced(key: str, make_user: Callable[..., Any]) -> None:
     expected = read_matrix()[key]
-    method, url = _url_for(key)
+    method, url = url_for(key)
     for column in MATRIX_COLUMNS:
         client = Client()
         if column != "anonymous":

@@ -9,25 +9,29 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import UserChangeForm
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.http import HttpRequest
 
 from ggzy.accounts.models import ApiToken
 from ggzy.accounts.services import roles_check
 from ggzy.core.errors import DomainError
 from ggzy.core.roles import HELD_ROLES
+from ggzy.events.admin_log import RecordedAdmin
 
 _ROLE_BY_NAME = {r.value: r for r in HELD_ROLES}
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+class ApiTokenAdmin(RecordedAdmin):
     list_display = ("name", "prefix", "user", "created_at", "expires_at", "revoked_at")
     search_fields = ("name", "prefix", "user__username")
     readonly_fields = ("prefix", "digest", "created_at")
     list_filter = ("revoked_at",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # tokens are revoked, never deleted
 
 
 class RoleSeparationForm(UserChangeForm):
@@ -44,10 +48,16 @@ class RoleSeparationForm(UserChangeForm):
 
 
 admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RecordedGroupAdmin(RecordedAdmin, GroupAdmin):
+    pass
 
 
 @admin.register(User)
-class GgzyUserAdmin(UserAdmin):
+class GgzyUserAdmin(RecordedAdmin, UserAdmin):
     form = RoleSeparationForm
     readonly_fields = ("is_superuser", "last_login", "date_joined")
     fieldsets = (

@@ -10,19 +10,56 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ggzy.accounts.errors import AccountsError
 from ggzy.accounts.models import ApiToken
+from ggzy.core import clock
 from ggzy.core.errors import DomainError
+from ggzy.core.names import person_name
 from ggzy.core.roles import ADMIN_ROLES, Role
+from ggzy.events.notifications import Recipient, notify
+from ggzy.events.services import event_record
+from ggzy.events.states import EventClass, Visibility
 
 
 def roles_check(roles: frozenset[Role]) -> None:
     """The three administrators of 等保三级 are separate people: refuse a set of roles holding two."""
     if len(roles & ADMIN_ROLES) > 1:
         raise DomainError(AccountsError.ADMIN_ROLES_EXCLUSIVE)
+
+
+@transaction.atomic
+def account_open(*, actor: Any, user: Any, roles: frozenset[Role]) -> Any:
+    """Give `user` its roles (through groups, until roles per project arrive), record it and welcome them."""
+    roles_check(roles)
+    for role in sorted(roles):
+        user.groups.add(Group.objects.get_or_create(name=role.value)[0])
+    user._ggzy_roles = None  # noqa: SLF001  (drop the per-request cache)
+    event = event_record(
+        type="accounts.user.opened",
+        event_class=EventClass.SECURITY,
+        visibility=Visibility.AUDIT,
+        actor=actor,
+        data={"user": user.pk, "username": user.get_username(), "roles": sorted(r.value for r in roles)},
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        role_names = "、".join(str(r.label) for r in sorted(roles, key=list(Role).index))
+    notify(
+        template="accounts.account_opened",
+        recipients=[Recipient(user=user)],
+        context={
+            "name": person_name(user),
+            "username": user.get_username(),
+            "centre": settings.GGZY_CENTRE_NAME,
+            "roles": role_names,
+        },
+        event=event,
+    )
+    return user
 
 
 TOKEN_PREFIX = "ggzy_"  # noqa: S105  (a public marker, not a secret)
@@ -42,7 +79,7 @@ def token_create(*, user: Any, name: str, days: int) -> tuple[ApiToken, str]:
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise DomainError(AccountsError.TOKEN_LIFETIME)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    now = timezone.now()
+    now = clock.now()
     token = ApiToken.objects.create(
         user=user,
         name=name,
@@ -50,6 +87,23 @@ def token_create(*, user: Any, name: str, days: int) -> tuple[ApiToken, str]:
         digest=token_digest(raw),
         created_at=now,
         expires_at=now + timedelta(days=days),
+    )
+    event = event_record(
+        type="accounts.token.created",
+        event_class=EventClass.SECURITY,
+        visibility=Visibility.AUDIT,
+        actor=user,
+        data={"token": token.pk, "name": token.name, "prefix": token.prefix, "expires_at": token.expires_at},
+    )
+    notify(
+        template="accounts.token_created",
+        recipients=[Recipient(user=user)],
+        context={
+            "name": token.name,
+            "prefix": token.prefix,
+            "expires_at": timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M"),
+        },
+        event=event,
     )
     return token, raw
 
@@ -62,6 +116,13 @@ def token_revoke(*, user: Any, token_id: int) -> ApiToken:
         raise DomainError(AccountsError.TOKEN_NOT_FOUND)
     if token.revoked_at is not None:
         raise DomainError(AccountsError.TOKEN_ALREADY_REVOKED)
-    token.revoked_at = timezone.now()
+    token.revoked_at = clock.now()
     token.save(update_fields=["revoked_at"])
+    event_record(
+        type="accounts.token.revoked",
+        event_class=EventClass.SECURITY,
+        visibility=Visibility.AUDIT,
+        actor=user,
+        data={"token": token.pk, "prefix": token.prefix},
+    )
     return token

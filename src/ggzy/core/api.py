@@ -15,7 +15,7 @@ and `ggzy/api.py` mounts their routers under /api/v1/.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from django.conf import settings
@@ -27,6 +27,7 @@ from ninja import Router as NinjaRouter
 from ninja.constants import NOT_SET
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
+from ninja.renderers import JSONRenderer
 
 from ggzy.core.access import Access, access_of
 from ggzy.core.errors import STATUS_TO_CODE, CoreError, DomainError
@@ -51,6 +52,12 @@ def error_responses(access: Access, methods: list[str]) -> dict[int, type[ErrorO
     if BODY_METHODS & set(methods):
         codes |= {413, 415}
     return dict.fromkeys(sorted(codes), ErrorOut)
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    """JSON as UTF-8 text: Chinese stays readable (no \\uXXXX escapes)."""
+
+    json_dumps_params: Mapping[str, Any] = {"ensure_ascii": False}
 
 
 class StrictJSONParser(Parser):
@@ -102,6 +109,7 @@ class GgzyAPI(NinjaAPI):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("parser", StrictJSONParser())
+        kwargs.setdefault("renderer", Utf8JSONRenderer())
         super().__init__(**kwargs)
         handlers: dict[type[Exception], Callable[..., HttpResponse]] = {
             DomainError: self._domain_error,

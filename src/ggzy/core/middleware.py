@@ -10,12 +10,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.utils.module_loading import import_string
 
 from ggzy.core.access import _is_ninja_dispatcher, declared_for_pattern
 from ggzy.core.errors import STATUS_TO_CODE, CoreError, DomainError
 from ggzy.core.http import API_PREFIX, REFUSED_HEADER, error_response, is_error_shape
-from ggzy.core.roles import Role
+from ggzy.core.roles import Role, roles_of_user
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +23,7 @@ GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
 def roles_of(request: HttpRequest) -> frozenset[Role]:
     """The roles the request's user holds (resolved by the accounts app, see settings)."""
-    resolver: Callable[[Any], frozenset[Role]] = import_string(settings.GGZY_ROLE_RESOLVER)
-    return resolver(request.user)
+    return roles_of_user(getattr(request, "user", None))
 
 
 class RequestBodyLimitMiddleware:

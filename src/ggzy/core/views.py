@@ -15,7 +15,7 @@ from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.http import error_response
 from ggzy.core.middleware import roles_of
 from ggzy.core.roles import HELD_ROLES, ROLE_TABLE, Role
-from ggzy.core.workspaces import WORKSPACE_TASKS
+from ggzy.core.workspaces import COMMON_TASKS, WORKSPACE_TASKS
 
 
 @public
@@ -46,7 +46,8 @@ def workspace(request: HttpRequest) -> HttpResponse:
 def _workspace_view(role: Role) -> Callable[[HttpRequest], HttpResponse]:
     @allow(role)
     def view(request: HttpRequest) -> HttpResponse:
-        return render(request, "core/workspace.html", {"role": role, "tasks": WORKSPACE_TASKS[role]})
+        tasks = (*WORKSPACE_TASKS[role], *COMMON_TASKS)
+        return render(request, "core/workspace.html", {"role": role, "tasks": tasks})
 
     view.__name__ = view.__qualname__ = f"workspace_{role.value}"
     return view

@@ -16,6 +16,7 @@ class Task:
     title: Promise
     clause: str
     url_name: str = ""  # empty: not built yet
+    query: str = ""  # appended to the URL, e.g. "class=security"
 
 
 WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
@@ -26,6 +27,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("Witness records"), "6.7"),
         Task(_("Archives"), "6.9"),
         Task(_("Consultations I own"), "6.1"),
+        Task(_("Delivery log of messages"), "6.5.1", "events:delivery-log"),
     ),
     Role.INITIATOR: (
         Task(_("Register a project"), "6.2"),
@@ -58,6 +60,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
     ),
     Role.SYSTEM_ADMIN: (
         Task(_("Users and configuration (back office)"), "8.2.1", "admin:index"),
+        Task(_("Delivery log of messages"), "6.5.1", "events:delivery-log"),
         Task(_("Official calendar"), "8.2.1"),
     ),
     Role.SECURITY_ADMIN: (
@@ -66,6 +69,13 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
     ),
     Role.AUDIT_ADMIN: (
         Task(_("Who may use each endpoint"), "8.2.1", "core:access-endpoints"),
-        Task(_("Audit trail"), "8.2.1"),
+        Task(_("Audit trail"), "8.2.1", "events:event-list", "class=security"),
     ),
 }
+
+
+#: Offered to every role: the events one may see and one's own messages.
+COMMON_TASKS: tuple[Task, ...] = (
+    Task(_("Event log"), "6.7.1", "events:event-list"),
+    Task(_("Inbox"), "6.5.1", "events:inbox"),
+)

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from ggzy.accounts.services import account_open
 from ggzy.core.roles import HELD_ROLES, Role
 
 DEMO_PASSWORD = "Demo-2026-ggzy"  # noqa: S105  (printed for the demo; never in production data)
@@ -56,7 +57,7 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
-            user.groups.add(groups[role])
+                account_open(actor=None, user=user, roles=frozenset({role}))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, last, first, role in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {last}{first:<4} {role.label}")

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Query, Schema, Status
+from pydantic import Field
+
+from ggzy.core.access import allow, signed_in
+from ggzy.core.api import Router
+from ggzy.core.roles import Role
+from ggzy.events import notifications, selectors
+from ggzy.events.models import Event, Message
+from ggzy.events.schemas import DeliveryOut, EventOut, EventPage, MessageOut
+
+router = Router(tags=["events"])
+
+
+class EventFilter(Schema):
+    event_class: str = Field("", pattern=r"^(|domain|security)$")
+    type_prefix: str = Field("", max_length=100)
+    project: str = Field("", max_length=64)
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+def event_out(event: Event) -> EventOut:
+    return EventOut(
+        id=event.pk,
+        uid=str(event.uid),
+        type=event.type,
+        event_class=event.event_class,
+        visibility=event.visibility,
+        occurred_at=event.occurred_at,
+        project=event.project_ref,
+        section=event.section_ref,
+        actor=event.actor_label,
+        source=event.source,
+        data=event.data,
+    )
+
+
+def delivery_out(message: Message) -> DeliveryOut:
+    failures = [a for a in message.delivery_attempts.all() if not a.ok]
+    return DeliveryOut(
+        id=message.pk,
+        template=message.template,
+        channel=message.channel,
+        address=message.masked_address,
+        status=message.status,
+        attempts=message.attempts,
+        created_at=message.created_at,
+        sent_at=message.sent_at,
+        last_error=failures[-1].error if failures else "",
+    )
+
+
+@router.get(
+    "/events",
+    response=EventPage,
+    summary="Events I may see (embargoed events are neither listed nor counted)",
+)
+@signed_in
+def event_list(request: HttpRequest, filters: Query[EventFilter]) -> EventPage:
+    events = selectors.event_list(
+        viewer=request.user,
+        event_class=filters.event_class,
+        type_prefix=filters.type_prefix,
+        project=filters.project,
+    )
+    page = events[filters.offset : filters.offset + filters.limit]
+    return EventPage(count=events.count(), items=[event_out(e) for e in page])
+
+
+@router.get("/inbox", response=list[MessageOut], summary="My in-app messages")
+@signed_in
+def inbox(request: HttpRequest, unread: bool = False) -> list[MessageOut]:
+    return [
+        MessageOut.model_validate(m, from_attributes=True)
+        for m in selectors.inbox(viewer=request.user, unread_only=unread)[:200]
+    ]
+
+
+@router.post("/inbox/{message_id}/read", response={204: None}, summary="Mark one of my messages read")
+@signed_in
+def inbox_read(request: HttpRequest, message_id: int) -> Status[None]:
+    notifications.message_mark_read(viewer=request.user, message_id=message_id)
+    return Status(204, None)
+
+
+@router.get(
+    "/deliveries", response=list[DeliveryOut], summary="The delivery log of e-mail, SMS and voice messages"
+)
+@allow(Role.CENTRE_STAFF, Role.SYSTEM_ADMIN)
+def deliveries(
+    request: HttpRequest, status: str = Query("", pattern=r"^(|pending|sent|failed)$")
+) -> list[DeliveryOut]:
+    return [delivery_out(m) for m in selectors.delivery_log(viewer=request.user, status=status)[:200]]

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EventsConfig(AppConfig):
+    name = "ggzy.events"
+    label = "events"
+    verbose_name = _("Events and notifications")
+
+    def ready(self) -> None:
+        from ggzy.events import checks, security  # noqa: F401  (registers checks and auth receivers)

@@ -1,0 +1,189 @@
+"""The one way the platform tells people things: in-app inbox, e-mail, SMS, voice.
+
+    from ggzy.events.notifications import Recipient, notify
+    notify(template="accounts.token_created", recipients=[Recipient(user=user)],
+           context={...}, channels=[Channel.INBOX, Channel.EMAIL], event=event)
+
+`notify()` runs inside the caller's transaction: it checks everything first (recipients, addresses,
+the template and its data), renders each message in its recipient's language, stores it, and only
+after the transaction commits queues the sending (one task per message, retried with back-off; the
+inbox needs no sending). No app sends mail or SMS any other way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+
+from ggzy.core import clock
+from ggzy.core.errors import DomainError
+from ggzy.events import templates_registry
+from ggzy.events.errors import EventsError
+from ggzy.events.gateways import sms_gateway
+from ggzy.events.models import DeliveryAttempt, Event, Message
+from ggzy.events.states import DELIVERY_TRANSITIONS, MAX_ATTEMPTS, Channel, DeliveryStatus
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who to tell: a user, and/or raw addresses (an expert's phone from the expert pool, say)."""
+
+    user: Any = None
+    email: str = ""
+    phone: str = ""
+    language: str = ""
+
+    def address(self, channel: Channel) -> str:
+        if channel == Channel.INBOX:
+            return ""
+        if channel == Channel.EMAIL:
+            return self.email or (getattr(self.user, "email", "") or "")
+        return self.phone
+
+    def lang(self) -> str:
+        known = {code for code, _ in settings.LANGUAGES}
+        return self.language if self.language in known else settings.LANGUAGE_CODE
+
+
+def notify(
+    *,
+    template: str,
+    recipients: Sequence[Recipient],
+    context: Mapping[str, Any],
+    channels: Sequence[Channel | str] = (Channel.INBOX,),
+    event: Event | None = None,
+) -> list[Message]:
+    """Store one message per recipient and channel; send them after the transaction commits.
+
+    Messages inherit the embargo of `event`: the delivery log shows them to others only once it lifts."""
+    if not recipients:
+        raise DomainError(EventsError.NO_RECIPIENT)
+    wanted = []
+    for channel in channels:
+        if channel not in Channel.values:
+            raise DomainError(EventsError.CHANNEL_UNKNOWN, detail={"channel": str(channel)})
+        wanted.append(Channel(channel))
+    spec = templates_registry.get(template)
+    plan: list[tuple[Recipient, Channel]] = []
+    for recipient in recipients:
+        for channel in wanted:
+            if channel == Channel.INBOX and recipient.user is None:
+                raise DomainError(EventsError.NO_ADDRESS, detail={"channel": channel.value})
+            if channel != Channel.INBOX and not recipient.address(channel):
+                raise DomainError(EventsError.NO_ADDRESS, detail={"channel": channel.value})
+            plan.append((recipient, channel))
+    rendered = {
+        r.lang(): templates_registry.render(spec, r.lang(), context) for r, _c in plan
+    }  # validate all first
+
+    now = clock.now()
+    messages = []
+    for recipient, channel in plan:
+        subject, body = rendered[recipient.lang()]
+        is_inbox = channel == Channel.INBOX
+        message = Message.objects.create(
+            template=spec.key,
+            channel=channel,
+            language=recipient.lang(),
+            recipient=recipient.user,
+            address=recipient.address(channel),
+            subject=subject,
+            body=body,
+            event=event,
+            embargo_kind=event.embargo_kind if event else "",
+            embargo_ref=event.embargo_ref if event else "",
+            status=DeliveryStatus.SENT if is_inbox else DeliveryStatus.PENDING,
+            sent_at=now if is_inbox else None,
+            created_at=now,
+        )
+        messages.append(message)
+        if not is_inbox:
+            transaction.on_commit(partial(_enqueue, message.pk))
+    return messages
+
+
+def _enqueue(message_id: int, delay: timedelta | None = None) -> None:
+    from ggzy.events.tasks import deliver_message
+
+    if delay is None:
+        deliver_message.enqueue(message_id)
+    else:
+        deliver_message.using(run_after=clock.now() + delay).enqueue(message_id)
+
+
+def backoff(attempt: int) -> timedelta:
+    """1, 4, 16, 64 minutes between tries."""
+    return timedelta(minutes=4 ** (attempt - 1))
+
+
+def _send(message: Message) -> tuple[str, str]:
+    """Hand the message to its channel; returns (backend, gateway reference)."""
+    if message.channel == Channel.EMAIL:
+        send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.address])
+        return settings.EMAIL_BACKEND, ""
+    gateway = sms_gateway()
+    if message.channel == Channel.SMS:
+        return gateway.name, gateway.send_sms(
+            to=message.address, text=message.body, reference=str(message.uid)
+        )
+    return gateway.name, gateway.call(to=message.address, text=message.body, reference=str(message.uid))
+
+
+@transaction.atomic
+def message_deliver(*, message_id: int) -> Message | None:
+    """Try to send one message (idempotent: a message already sent or given up is left alone)."""
+    message = Message.objects.select_for_update().filter(pk=message_id).first()
+    if message is None or message.status != DeliveryStatus.PENDING or message.channel == Channel.INBOX:
+        return message
+    now = clock.now()
+    try:
+        backend, reference = _send(message)
+    except Exception as exc:  # noqa: BLE001  (any gateway failure is a failed attempt, logged)
+        message.attempts += 1
+        outcome = "give_up" if message.attempts >= MAX_ATTEMPTS else "retry"
+        DeliveryAttempt.objects.create(
+            message=message,
+            at=now,
+            ok=False,
+            backend=_backend_name(message),
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        message.status = DELIVERY_TRANSITIONS[(DeliveryStatus.PENDING, outcome)]
+        message.save(update_fields=["attempts", "status"])
+        if outcome == "retry":
+            transaction.on_commit(partial(_enqueue, message.pk, backoff(message.attempts)))
+        return message
+    message.attempts += 1
+    message.status = DELIVERY_TRANSITIONS[(DeliveryStatus.PENDING, "sent")]
+    message.sent_at = now
+    message.save(update_fields=["attempts", "status", "sent_at"])
+    DeliveryAttempt.objects.create(
+        message=message, at=now, ok=True, backend=backend, gateway_id=reference[:100]
+    )
+    return message
+
+
+def _backend_name(message: Message) -> str:
+    return str(settings.EMAIL_BACKEND) if message.channel == Channel.EMAIL else sms_gateway().name
+
+
+@transaction.atomic
+def message_mark_read(*, viewer: Any, message_id: int) -> Message:
+    message = (
+        Message.objects.select_for_update()
+        .filter(pk=message_id, recipient=viewer, channel=Channel.INBOX)
+        .first()
+    )
+    if message is None:
+        raise DomainError(EventsError.MESSAGE_NOT_FOUND)
+    if message.read_at is None:
+        message.read_at = clock.now()
+        message.save(update_fields=["read_at"])
+    return message

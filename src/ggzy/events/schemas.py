@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Schema
+
+
+class EventOut(Schema):
+    id: int
+    uid: str
+    type: str
+    event_class: str
+    visibility: str
+    occurred_at: datetime
+    project: str
+    section: str
+    actor: str
+    source: str
+    data: dict[str, Any]
+
+
+class EventPage(Schema):
+    count: int
+    items: list[EventOut]
+
+
+class MessageOut(Schema):
+    id: int
+    template: str
+    subject: str
+    body: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+class DeliveryOut(Schema):
+    id: int
+    template: str
+    channel: str
+    address: str
+    status: str
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str

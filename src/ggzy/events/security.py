@@ -1,0 +1,47 @@
+"""Security events from Django's authentication: sign-ins, failed sign-ins, sign-outs.
+
+Django announces these with signals (there is no other hook for a failed sign-in); each receiver
+records one security event, visible to the audit administrator and to the user concerned."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
+from django.dispatch import receiver
+
+from ggzy.events.services import event_record
+from ggzy.events.states import EventClass, Visibility
+
+
+@receiver(user_logged_in, dispatch_uid="ggzy.events.logged_in")
+def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    with transaction.atomic():
+        event_record(
+            type="auth.login.succeeded",
+            event_class=EventClass.SECURITY,
+            visibility=Visibility.AUDIT,
+            actor=user,
+        )
+
+
+@receiver(user_logged_out, dispatch_uid="ggzy.events.logged_out")
+def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is None:
+        return
+    with transaction.atomic():
+        event_record(
+            type="auth.logout", event_class=EventClass.SECURITY, visibility=Visibility.AUDIT, actor=user
+        )
+
+
+@receiver(user_login_failed, dispatch_uid="ggzy.events.login_failed")
+def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    with transaction.atomic():
+        event_record(
+            type="auth.login.failed",
+            event_class=EventClass.SECURITY,
+            visibility=Visibility.AUDIT,
+            data={"username": str(credentials.get("username", ""))[:150]},
+        )

@@ -1,0 +1,95 @@
+"""The one read path for events and messages: visibility and embargo applied in the database.
+
+Every selector, export, statistic, notification log and (later) proof that shows events or messages
+starts from `events_visible_to` / `messages_visible_to`, so nothing under embargo is listed or counted
+for anyone but its own actor (a bidder sees the receipt of its own bid) or addressee.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from ggzy.core import clock
+from ggzy.core.roles import Role, roles_of_user
+from ggzy.events.embargo import lifted_q
+from ggzy.events.models import Event, Message
+from ggzy.events.states import Channel, EventClass, Visibility
+
+
+def event_visibility_q(viewer: Any, now: dt.datetime) -> Q:
+    """Which events `viewer` may see at `now`.
+
+    * everyone: public trading events;
+    * centre staff: also events for the parties of projects; supervisors: also those for supervisors
+      (scoped to their centre and jurisdiction once the parties issue defines them);
+    * the audit administrator: security events and events for the auditor;
+    * the parties of a project: its parties' events (project parties arrive with registration);
+    * anyone: their own events, embargoed or not.
+    Everything but one's own events also waits for its embargo to lift.
+    """
+    allowed = Q(event_class=EventClass.DOMAIN, visibility=Visibility.PUBLIC)
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return allowed & lifted_q(now)
+    roles = roles_of_user(viewer)
+    if Role.CENTRE_STAFF in roles:
+        allowed |= Q(event_class=EventClass.DOMAIN, visibility=Visibility.PARTIES)
+    if Role.SUPERVISOR in roles:
+        allowed |= Q(
+            event_class=EventClass.DOMAIN, visibility__in=[Visibility.PARTIES, Visibility.SUPERVISORS]
+        )
+    if Role.AUDIT_ADMIN in roles:
+        allowed |= Q(event_class=EventClass.SECURITY) | Q(visibility=Visibility.AUDIT)
+    return Q(actor=viewer) | (allowed & lifted_q(now))
+
+
+def events_visible_to(viewer: Any, *, now: dt.datetime | None = None) -> QuerySet[Event]:
+    return Event.objects.filter(event_visibility_q(viewer, now or clock.now()))
+
+
+def event_list(
+    *,
+    viewer: Any,
+    event_class: str = "",
+    type_prefix: str = "",
+    project: str = "",
+) -> QuerySet[Event]:
+    events = events_visible_to(viewer)
+    if event_class:
+        events = events.filter(event_class=event_class)
+    if type_prefix:
+        events = events.filter(type__startswith=type_prefix)
+    if project:
+        events = events.filter(project_ref=project)
+    return events.order_by("-id")
+
+
+def messages_visible_to(viewer: Any, *, now: dt.datetime | None = None) -> QuerySet[Message]:
+    """The delivery log as `viewer` may read it: one's own messages, and — for centre staff and the
+    system administrator — everyone's messages whose embargo has lifted."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return Message.objects.none()
+    own = Q(recipient=viewer)
+    if roles_of_user(viewer) & {Role.CENTRE_STAFF, Role.SYSTEM_ADMIN}:
+        return Message.objects.filter(own | lifted_q(now or clock.now()))
+    return Message.objects.filter(own)
+
+
+def inbox(*, viewer: Any, unread_only: bool = False) -> QuerySet[Message]:
+    messages = Message.objects.filter(recipient=viewer, channel=Channel.INBOX)
+    if unread_only:
+        messages = messages.filter(read_at__isnull=True)
+    return messages.order_by("-created_at", "-id")
+
+
+def delivery_log(*, viewer: Any, status: str = "") -> QuerySet[Message]:
+    messages = messages_visible_to(viewer).exclude(channel=Channel.INBOX)
+    if status:
+        messages = messages.filter(status=status)
+    return (
+        messages.select_related("recipient")
+        .prefetch_related("delivery_attempts")
+        .order_by("-created_at", "-id")
+    )

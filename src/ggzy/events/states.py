@@ -1,0 +1,48 @@
+"""The vocabularies of events and messages, and the delivery state machine."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EventClass(models.TextChoices):
+    DOMAIN = "domain", _("Trading event")
+    SECURITY = "security", _("Security event")
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    PARTIES = "parties", _("Parties of the project")
+    SUPERVISORS = "supervisors", _("Supervisors")
+    AUDIT = "audit", _("Audit administrator")
+
+
+class Channel(models.TextChoices):
+    INBOX = "inbox", _("In-app inbox")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    VOICE = "voice", _("Voice call")
+
+
+class Source(models.TextChoices):
+    WEB = "web", _("Web page")
+    API = "api", _("API")
+    ADMIN = "admin", _("Back office")
+    TASK = "task", _("Background task")
+    SYSTEM = "system", _("System or command line")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+#: (from, outcome) -> to. A message is sent once; a failed attempt stays pending until the last try.
+DELIVERY_TRANSITIONS: dict[tuple[DeliveryStatus, str], DeliveryStatus] = {
+    (DeliveryStatus.PENDING, "sent"): DeliveryStatus.SENT,
+    (DeliveryStatus.PENDING, "retry"): DeliveryStatus.PENDING,
+    (DeliveryStatus.PENDING, "give_up"): DeliveryStatus.FAILED,
+}
+MAX_ATTEMPTS = 5

@@ -1,0 +1,13 @@
+"""Thin, idempotent task wrappers; the work is in the services."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from ggzy.events.notifications import message_deliver
+
+
+@task()
+def deliver_message(message_id: int) -> str:
+    message = message_deliver(message_id=message_id)
+    return message.status if message is not None else "missing"

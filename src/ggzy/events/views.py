@@ -1,0 +1,50 @@
+"""Pages: my events (the operation log as I may see it), my inbox, the delivery log."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from ggzy.core.access import allow, signed_in
+from ggzy.core.roles import Role
+from ggzy.events import notifications, selectors
+from ggzy.events.states import EventClass
+
+
+@signed_in
+def event_list(request: HttpRequest) -> HttpResponse:
+    event_class = request.GET.get("class", "")
+    if event_class not in ("", *EventClass.values):
+        event_class = ""
+    events = selectors.event_list(viewer=request.user, event_class=event_class)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "events/event_list.html",
+        {"page": page, "event_class": event_class, "classes": EventClass.choices},
+    )
+
+
+@signed_in
+def inbox(request: HttpRequest) -> HttpResponse:
+    messages = selectors.inbox(viewer=request.user)
+    page = Paginator(messages, 30).get_page(request.GET.get("page"))
+    return render(request, "events/inbox.html", {"page": page})
+
+
+@require_POST
+@signed_in
+def inbox_read(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = notifications.message_mark_read(viewer=request.user, message_id=message_id)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "events/inbox.html#message", {"message": message})
+    return redirect("events:inbox")
+
+
+@allow(Role.CENTRE_STAFF, Role.SYSTEM_ADMIN)
+def delivery_log(request: HttpRequest) -> HttpResponse:
+    messages = selectors.delivery_log(viewer=request.user, status=request.GET.get("status", ""))
+    page = Paginator(messages, 50).get_page(request.GET.get("page"))
+    return render(request, "events/delivery_log.html", {"page": page})
