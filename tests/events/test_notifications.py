@@ -19,7 +19,7 @@ from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role
 from ggzy.events import gateways, templates_registry
 from ggzy.events.errors import EventsError
-from ggzy.events.models import DeliveryAttempt, Message
+from ggzy.events.models import DeliveryAttempt, Event, Message
 from ggzy.events.notifications import Recipient, notify
 from ggzy.events.states import MAX_ATTEMPTS, Channel, DeliveryStatus
 
@@ -190,6 +190,10 @@ def test_inbox_through_the_api(make_user: Callable[..., Any]) -> None:
     assert [m["id"] for m in listed] == [message.pk]
     assert client.post(f"/api/v1/inbox/{message.pk}/read").status_code == 204
     assert client.get("/api/v1/inbox?unread=true").json() == []
+    receipt = Event.objects.get(type="events.message.read")
+    assert (receipt.actor_id, receipt.data["message"]) == (user.pk, str(message.uid))
+    assert client.post(f"/api/v1/inbox/{message.pk}/read").status_code == 204  # again: no second receipt
+    assert Event.objects.filter(type="events.message.read").count() == 1
     other = Client()
     other.force_login(make_user(Role.RESPONDER))
     assert other.post(f"/api/v1/inbox/{message.pk}/read").json()["code"] == "message_not_found"

@@ -25,10 +25,19 @@ from django.db import transaction
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
 from ggzy.events import templates_registry
+from ggzy.events.embargo import Embargo
 from ggzy.events.errors import EventsError
 from ggzy.events.gateways import sms_gateway
 from ggzy.events.models import DeliveryAttempt, Event, Message
-from ggzy.events.states import DELIVERY_TRANSITIONS, MAX_ATTEMPTS, Channel, DeliveryStatus
+from ggzy.events.services import event_record
+from ggzy.events.states import (
+    DELIVERY_TRANSITIONS,
+    MAX_ATTEMPTS,
+    Channel,
+    DeliveryStatus,
+    EventClass,
+    Visibility,
+)
 
 
 @dataclass(frozen=True)
@@ -186,4 +195,13 @@ def message_mark_read(*, viewer: Any, message_id: int) -> Message:
     if message.read_at is None:
         message.read_at = clock.now()
         message.save(update_fields=["read_at"])
+        # A read receipt: when the addressee read it (service of notice), under the same embargo.
+        event_record(
+            type="events.message.read",
+            event_class=EventClass.DOMAIN,
+            visibility=Visibility.AUDIT,
+            actor=viewer,
+            data={"message": message.uid, "template": message.template},
+            embargo=Embargo(message.embargo_kind, message.embargo_ref) if message.embargo_kind else None,
+        )
     return message
