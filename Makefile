@@ -7,11 +7,11 @@ STAMP := $(VENV)/.installed-$(shell cat $(PYPROJECTS) | $(PY) -c 'import hashlib
 PYTEST_WORKERS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo serve test lint check-openapi openapi messages bench vendor clean
+.PHONY: install demo serve test lint check-openapi openapi messages bench vendor clean test-sm-clean
 
 $(STAMP): $(PYPROJECTS)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -e packages/ggzy-sm -e '.[dev]'
+	$(BIN)/python -m pip install -q -e 'packages/ggzy-sm[test]' -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -48,6 +48,14 @@ openapi: install
 messages: install
 	cd src/ggzy && ../../$(BIN)/ggzy makemessages -l zh_Hans --no-obsolete --no-location
 	$(BIN)/python scripts/compile_messages.py
+
+## make test-sm-clean: the ggzy-sm package alone, in a fresh virtualenv without Django (a CI step)
+test-sm-clean:
+	rm -rf .venv-sm-clean && $(PY) -m venv .venv-sm-clean
+	.venv-sm-clean/bin/python -m pip install -q './packages/ggzy-sm[test]'
+	! .venv-sm-clean/bin/python -c "import django" 2>/dev/null
+	cd packages/ggzy-sm && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
+	rm -rf .venv-sm-clean packages/ggzy-sm/build
 
 ## make bench: every benchmark in --quick mode; each prints one JSON line last
 bench: install

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -24,6 +23,7 @@ from ggzy.core.roles import ADMIN_ROLES, Role
 from ggzy.events.notifications import Recipient, notify
 from ggzy.events.services import event_record
 from ggzy.events.states import EventClass, Visibility
+from ggzy_sm.sm3 import sm3
 
 
 def roles_check(roles: frozenset[Role]) -> None:
@@ -67,7 +67,8 @@ MAX_TOKEN_DAYS = 366
 
 
 def token_digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    """SM3 of the token (tokens are 256-bit random: a plain hash suffices, no salt or stretching)."""
+    return sm3(raw.encode("utf-8")).hex()
 
 
 @transaction.atomic
