@@ -14,6 +14,7 @@ SAMPLE_KWARGS = {
     "url": "x",
     "token_id": "1",
     "message_id": "1",
+    "purpose": "webhook",
     "app_label": "auth",
 }
 

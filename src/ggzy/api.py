@@ -6,6 +6,7 @@ from ggzy.accounts.api import router as accounts_router
 from ggzy.core.api import GgzyAPI
 from ggzy.core.api_routes import router as core_router
 from ggzy.events.api import router as events_router
+from ggzy.ops.api import router as ops_router
 
 api = GgzyAPI(
     title="ggzy API",
@@ -21,3 +22,4 @@ api = GgzyAPI(
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
 api.add_router("/", events_router)
+api.add_router("/", ops_router)

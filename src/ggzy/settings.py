@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "ggzy.core",
     "ggzy.events",
     "ggzy.accounts",
+    "ggzy.ops",
     "ggzy.demo",
 ]
 
@@ -249,6 +250,11 @@ EMAIL_PORT = int(os.environ.get("GGZY_EMAIL_PORT") or 25)
 DEFAULT_FROM_EMAIL = os.environ.get("GGZY_FROM_EMAIL") or "ggzy@localhost"
 #: SMS and voice: a class with send_sms() and call() (see ggzy/events/gateways.py).
 GGZY_SMS_GATEWAY = os.environ.get("GGZY_SMS_GATEWAY") or "ggzy.events.gateways.OutboxGateway"
+
+# --- keys ------------------------------------------------------------------------------------------
+#: The master key (SM4, 32 hex digits) that wraps every platform key. From the environment in
+#: production; where it is absent, ggzy.core.keystore creates var/master_key once (demo, development).
+GGZY_MASTER_KEY = os.environ.get("GGZY_MASTER_KEY", "")
 
 # --- the platform ---------------------------------------------------------------------------------
 GGZY_CENTRE_NAME = os.environ.get("GGZY_CENTRE_NAME") or "辽宁省公共资源交易中心"

@@ -12,6 +12,7 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("", include("ggzy.core.urls")),
     path("", include("ggzy.events.urls")),
+    path("", include("ggzy.ops.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -49,6 +49,12 @@ class CoreError(ErrorCodeBase):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", 415, _("Send the request body as application/json.")
     TOO_MANY_REQUESTS = "too_many_requests", 429, _("Too many requests. Wait a moment and try again.")
     INTERNAL_ERROR = "internal_error", 500, _("Something went wrong on our side. It has been logged.")
+    MASTER_KEY_WRONG = (
+        "master_key_wrong",
+        500,
+        _("The platform's master key cannot unlock the key store: check GGZY_MASTER_KEY."),
+    )
+    KEY_UNKNOWN = "key_unknown", 500, _("A stored value refers to a key the key store does not have.")
 
 
 #: The status codes a response may carry, to a code, for errors that arise outside a service.

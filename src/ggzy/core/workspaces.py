@@ -65,7 +65,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
     ),
     Role.SECURITY_ADMIN: (
         Task(_("Who may use each endpoint"), "8.2.1", "core:access-endpoints"),
-        Task(_("Keys and security policies"), "9.2.2"),
+        Task(_("Key inventory and rotation"), "9.2.2", "ops:keys"),
     ),
     Role.AUDIT_ADMIN: (
         Task(_("Who may use each endpoint"), "8.2.1", "core:access-endpoints"),

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ggzy.core.fields import EncryptedField, Kind
 from ggzy.events.states import Channel, DeliveryStatus, EventClass, Source, Visibility
 
 
@@ -102,7 +103,7 @@ class Message(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
     )
-    address = models.CharField(_("address"), max_length=254, blank=True)
+    address = EncryptedField(_("address"), kind=Kind.CONTACT, blank=True)  # phone or e-mail, SM4 at rest
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"))
     event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
@@ -125,13 +126,7 @@ class Message(models.Model):
 
     @property
     def masked_address(self) -> str:
-        a = self.address
-        if "@" in a:
-            name, _at, domain = a.partition("@")
-            return f"{name[:1]}***@{domain}"
-        if len(a) >= 7:  # noqa: PLR2004
-            return f"{a[:3]}****{a[-4:]}"
-        return "***" if a else ""
+        return str(self.address) if self.address else ""
 
 
 class DeliveryAttempt(models.Model):

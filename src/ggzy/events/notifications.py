@@ -24,6 +24,7 @@ from django.db import transaction
 
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
+from ggzy.core.fields import Sealed
 from ggzy.events import templates_registry
 from ggzy.events.embargo import Embargo
 from ggzy.events.errors import EventsError
@@ -134,15 +135,15 @@ def backoff(attempt: int) -> timedelta:
 
 def _send(message: Message) -> tuple[str, str]:
     """Hand the message to its channel; returns (backend, gateway reference)."""
+    sealed = message.address
+    address = sealed.decrypt_for_system() if isinstance(sealed, Sealed) else str(sealed)
     if message.channel == Channel.EMAIL:
-        send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.address])
+        send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [address])
         return settings.EMAIL_BACKEND, ""
     gateway = sms_gateway()
     if message.channel == Channel.SMS:
-        return gateway.name, gateway.send_sms(
-            to=message.address, text=message.body, reference=str(message.uid)
-        )
-    return gateway.name, gateway.call(to=message.address, text=message.body, reference=str(message.uid))
+        return gateway.name, gateway.send_sms(to=address, text=message.body, reference=str(message.uid))
+    return gateway.name, gateway.call(to=address, text=message.body, reference=str(message.uid))
 
 
 @transaction.atomic

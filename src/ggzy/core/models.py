@@ -1,0 +1,45 @@
+"""The shared kernel's tables: platform keys, each wrapped (SM4-GCM) under the master key."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Purpose(models.TextChoices):
+    WITNESS_SIGNING = "witness_signing", _("Witness log signing (SM2)")
+    WEBHOOK = "webhook", _("Webhook signatures (HMAC-SM3)")
+    FIELD_ENCRYPTION = "field_encryption", _("Encrypted fields (SM4-GCM)")
+    FIELD_LOOKUP = "field_lookup", _("Search hashes of encrypted fields (HMAC-SM3)")
+
+
+class Algorithm(models.TextChoices):
+    SM2 = "sm2", "SM2"
+    SM4 = "sm4", "SM4"
+    HMAC_SM3 = "hmac-sm3", "HMAC-SM3"
+
+
+class PlatformKey(models.Model):
+    purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices)
+    key_id = models.CharField(_("key id"), max_length=16, unique=True)
+    algorithm = models.CharField(_("algorithm"), max_length=16, choices=Algorithm.choices)
+    public_key = models.CharField(_("public key"), max_length=130, blank=True)
+    wrapped_secret = models.BinaryField(_("wrapped secret"))
+    master_key_id = models.CharField(_("master key id"), max_length=16)
+    created_at = models.DateTimeField(_("created at"))
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("platform key")
+        verbose_name_plural = _("platform keys")
+        ordering = ("purpose", "-created_at")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purpose"],
+                condition=models.Q(retired_at__isnull=True),
+                name="one_active_key_per_purpose",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose}:{self.key_id}"

@@ -1,0 +1,72 @@
+"""Key management and sensitive reads: the acts of people on keys and personal data, recorded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from ggzy.core import clock, keystore
+from ggzy.core.errors import DomainError
+from ggzy.core.fields import EncryptedField, Sealed
+from ggzy.core.models import PlatformKey, Purpose
+from ggzy.events.services import event_record
+from ggzy.events.states import EventClass, Visibility
+from ggzy.ops.errors import OpsError
+from ggzy_sm.sm3 import sm3
+
+#: Rotating these would orphan every stored search hash; they are not rotated.
+NOT_ROTATABLE = frozenset({Purpose.FIELD_LOOKUP})
+
+
+@transaction.atomic
+def key_rotate(*, actor: Any, purpose: str) -> PlatformKey:
+    """Retire the active key of `purpose` and make a new one (the security administrator's act)."""
+    if purpose not in Purpose.values:
+        raise DomainError(OpsError.PURPOSE_UNKNOWN, detail={"purpose": purpose})
+    if purpose in NOT_ROTATABLE:
+        raise DomainError(OpsError.ROTATION_REFUSED, detail={"purpose": purpose})
+    old = PlatformKey.objects.select_for_update().filter(purpose=purpose, retired_at__isnull=True).first()
+    if old is not None:
+        old.retired_at = clock.now()
+        old.save(update_fields=["retired_at"])
+    key = keystore.key_create(Purpose(purpose))
+    event_record(
+        type="ops.key.rotated",
+        event_class=EventClass.SECURITY,
+        visibility=Visibility.AUDIT,
+        actor=actor,
+        data={
+            "purpose": purpose,
+            "key_id": key.key_id,
+            "retired": old.key_id if old else None,
+            "algorithm": key.algorithm,
+            "public_key_sm3": sm3(bytes.fromhex(key.public_key)).hex() if key.public_key else None,
+        },
+    )
+    return key
+
+
+@transaction.atomic
+def field_reveal(*, actor: Any, obj: Any, field: str, reason: str) -> str:
+    """Show a person the plaintext of an encrypted field, recording who, what and why."""
+    model_field = obj._meta.get_field(field)
+    if not isinstance(model_field, EncryptedField):
+        raise DomainError(OpsError.NOT_ENCRYPTED, detail={"field": field})
+    if len(reason.strip()) < 4:  # noqa: PLR2004
+        raise DomainError(OpsError.REASON_REQUIRED)
+    value = getattr(obj, field)
+    plaintext = value.decrypt_for_system() if isinstance(value, Sealed) else str(value or "")
+    event_record(
+        type="ops.field.revealed",
+        event_class=EventClass.SECURITY,
+        visibility=Visibility.AUDIT,
+        actor=actor,
+        data={
+            "model": obj._meta.label_lower,
+            "object": str(obj.pk),
+            "field": field,
+            "reason": reason.strip(),
+        },
+    )
+    return plaintext
