@@ -18,6 +18,7 @@ $(STAMP): $(PYPROJECTS)
 install: $(STAMP)
 
 ## make demo: install, migrate SQLite, load the demo data, serve on :8000 (or GGZY_PORT) with the worker
+demo: export GGZY_SANDBOX ?= 1
 demo: install
 	$(BIN)/ggzy migrate --noinput -v0
 	$(BIN)/ggzy collectstatic --noinput -v0

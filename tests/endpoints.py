@@ -15,6 +15,7 @@ SAMPLE_KWARGS = {
     "token_id": "1",
     "message_id": "1",
     "purpose": "webhook",
+    "year": "2026",
     "app_label": "auth",
 }
 

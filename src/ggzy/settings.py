@@ -10,6 +10,8 @@
 | GGZY_VAR_DIR | the folder for the above files | `./var` |
 | GGZY_HTTPS | `1` behind TLS: secure cookies, HSTS | `0` |
 | GGZY_ALLOWED_HOSTS | comma-separated host names | `127.0.0.1,localhost` |
+| GGZY_PRODUCTION | `1` on a production installation (refuses the sandbox) | `0` |
+| GGZY_SANDBOX, GGZY_SANDBOX_SPEED | accelerated instance clock for demos and tests | `0`, `1` |
 | GGZY_BEHIND_PROXY | `1` when TLS ends at a proxy that sets X-Forwarded-Proto | `0` |
 """
 
@@ -22,6 +24,7 @@ from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 
@@ -58,6 +61,15 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = _env_bool("GGZY_DEBUG")
+#: A production installation says so; it then refuses the sandbox clock (and, later, demo custodians).
+GGZY_PRODUCTION = _env_bool("GGZY_PRODUCTION")
+#: The accelerated clock of a demonstration or test instance (ggzy.core.clock).
+GGZY_SANDBOX = _env_bool("GGZY_SANDBOX")
+GGZY_SANDBOX_SPEED = int(os.environ.get("GGZY_SANDBOX_SPEED") or 1)
+if GGZY_SANDBOX and GGZY_PRODUCTION:
+    raise ImproperlyConfigured(
+        "GGZY_SANDBOX cannot be used with GGZY_PRODUCTION: a production instance runs on the real clock"
+    )
 HTTPS = _env_bool("GGZY_HTTPS")
 PORT = int(os.environ.get("GGZY_PORT") or 8000)
 ALLOWED_HOSTS = [
@@ -80,6 +92,7 @@ INSTALLED_APPS = [
     "ninja",
     "ggzy.core",
     "ggzy.events",
+    "ggzy.calendar",
     "ggzy.accounts",
     "ggzy.ops",
     "ggzy.demo",
@@ -262,3 +275,5 @@ GGZY_CENTRE_NAME = os.environ.get("GGZY_CENTRE_NAME") or "辽宁省公共资源�
 GGZY_ROLE_RESOLVER = "ggzy.accounts.selectors.user_roles"
 #: The auth that API operations get from their access declaration.
 GGZY_API_AUTH = "ggzy.accounts.auth.api_auth_for"
+#: When a period that ends "at the centre's closing time" ends (Asia/Shanghai).
+GGZY_CLOSE_OF_BUSINESS = os.environ.get("GGZY_CLOSE_OF_BUSINESS") or "17:00"

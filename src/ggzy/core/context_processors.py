@@ -27,6 +27,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     held = roles_of(request) if user is not None and user.is_authenticated else frozenset()
     return {
         "centre_name": settings.GGZY_CENTRE_NAME,
+        "sandbox": getattr(settings, "GGZY_SANDBOX", False),
         "trading_categories": TRADING_CATEGORIES,
         "person_name": person_name(user) if user is not None and user.is_authenticated else "",
         "held_roles": sorted(held, key=list(Role).index),

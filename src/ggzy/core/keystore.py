@@ -91,7 +91,7 @@ def key_create(purpose: Purpose) -> PlatformKey:
         public_key=public,
         wrapped_secret=sm4.seal(master_key(), secret, _aad(purpose, key_id)),
         master_key_id=master_key_id(),
-        created_at=clock.now(),
+        created_at=clock.authority_now(),  # infrastructure: real time, even in the sandbox
     )
 
 

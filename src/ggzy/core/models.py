@@ -43,3 +43,18 @@ class PlatformKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose}:{self.key_id}"
+
+
+class SandboxAnchor(models.Model):
+    """The sandbox clock of the whole instance: one row (see ggzy.core.clock)."""
+
+    real_at = models.DateTimeField(_("real time at the anchor"))
+    virtual_at = models.DateTimeField(_("sandbox time at the anchor"))
+    speed = models.PositiveIntegerField(_("speed"), default=1, help_text=_("sandbox seconds per real second"))
+
+    class Meta:
+        verbose_name = _("sandbox clock")
+        verbose_name_plural = _("sandbox clock")
+
+    def __str__(self) -> str:
+        return f"sandbox ×{self.speed} from {self.virtual_at:%Y-%m-%d %H:%M}"

@@ -91,6 +91,8 @@ def event_record(
         "embargo": {"kind": embargo.kind, "ref": embargo.ref} if embargo else None,
         "data": dict(data or {}),
     }
+    if clock.sandbox_enabled():
+        document["sandbox"] = True  # made on the accelerated demo clock: never evidence
     try:
         event.document = dumps(document).decode("utf-8")
     except CanonicalError as exc:

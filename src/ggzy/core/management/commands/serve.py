@@ -1,4 +1,4 @@
-"""Serve the platform: the web server and the task worker together; Ctrl-C stops both.
+"""Serve the platform: the web server, the task worker and the tick loop together; Ctrl-C stops all.
 
     ggzy serve [--port 8000] [--no-worker] [--dev]
 
@@ -24,7 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.PORT)
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--workers", type=int, default=2)
-        parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="do not start the task worker and the tick loop"
+        )
         parser.add_argument("--dev", action="store_true", help="Django's runserver with autoreload")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -48,7 +50,8 @@ class Command(BaseCommand):
         commands = [web]
         if not options["no_worker"]:
             commands.append([python, "-m", "ggzy", "db_worker", "--queue-name", "*", "--no-reload"])
-        names = ["web server", "task worker"][: len(commands)]
+            commands.append([python, "-m", "ggzy", "tick"])
+        names = ["web server", "task worker", "tick loop"][: len(commands)]
         procs = [subprocess.Popen(cmd) for cmd in commands]  # noqa: S603  (our own interpreter)
         self.stdout.write(f"serving on http://{bind}/  (Ctrl-C stops the server and the worker)")
         stopping = False

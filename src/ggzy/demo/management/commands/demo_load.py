@@ -4,14 +4,17 @@ Idempotent: running it twice changes nothing. Prints the demo logins."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from ggzy.accounts.services import account_open
+from ggzy.core import clock
 from ggzy.core.roles import HELD_ROLES, Role
 
 DEMO_PASSWORD = "Demo-2026-ggzy"  # noqa: S105  (printed for the demo; never in production data)
@@ -39,8 +42,20 @@ ADMIN_PERMISSIONS: dict[Role, tuple[str, ...]] = {
 class Command(BaseCommand):
     help = "Load the demo data and print the demo logins."
 
-    @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        # On the sandbox clock the demo writes a month of history, forward from 30 days ago, then
+        # brings the clock to the present. Without the sandbox it writes everything now.
+        started = clock.sandbox_enabled() and clock.sandbox_start(clock.authority_now() - timedelta(days=30))
+        self.load(history=started)
+        if started:
+            clock.sandbox_travel(clock.authority_now())
+        if clock.sandbox_enabled():
+            self.stdout.write(
+                f"Sandbox clock: {timezone.localtime(clock.now()):%Y-%m-%d %H:%M} (history from 30 days ago)"
+            )
+
+    @transaction.atomic
+    def load(self, *, history: bool) -> None:
         groups = {role: Group.objects.get_or_create(name=role.value)[0] for role in HELD_ROLES}
         for role, perms in ADMIN_PERMISSIONS.items():
             for dotted in perms:
@@ -58,6 +73,8 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.save()
                 account_open(actor=None, user=user, roles=frozenset({role}))
+                if history:
+                    clock.sandbox_travel(clock.now() + timedelta(hours=7))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, last, first, role in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {last}{first:<4} {role.label}")
