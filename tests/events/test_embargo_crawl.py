@@ -37,6 +37,7 @@ VOLATILE = [
     (re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"'), 'name="csrfmiddlewaretoken" value="-"'),
     (re.compile(r'nonce="[^"]+"'), 'nonce="-"'),
     (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)?"), "<time>"),
+    (re.compile(r'"(offset_ms_to_host|ntp_offset_ms)": -?[\d.]+'), r'"\1": <ms>'),  # clock readings
 ]
 
 

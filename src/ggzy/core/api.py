@@ -60,6 +60,16 @@ class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params: Mapping[str, Any] = {"ensure_ascii": False}
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class StrictJSONParser(Parser):
     """Request bodies are JSON, said so in Content-Type; anything else is 415 or 400."""
 
@@ -73,6 +83,8 @@ class StrictJSONParser(Parser):
             raise DomainError(
                 CoreError.MALFORMED_JSON, detail={"position": getattr(exc, "pos", None)}
             ) from exc
+        if _has_nul(data):  # a \u0000 anywhere: no text column (PostgreSQL's least of all) takes it
+            raise DomainError(CoreError.BAD_REQUEST, detail={"reason": "NUL character"})
         return cast(dict[str, Any], data)
 
 

@@ -49,6 +49,10 @@ class RequestBodyLimitMiddleware:
             return error_response(
                 request, DomainError(CoreError.PAYLOAD_TOO_LARGE, detail={"limit_bytes": limit})
             )
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            # No text column (PostgreSQL's least of all) takes NUL; no legitimate input has one.
+            return error_response(request, DomainError(CoreError.BAD_REQUEST, detail={"reason": "NUL character"}))
         return self.get_response(request)
 
 
