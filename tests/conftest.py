@@ -7,12 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 from hypothesis import HealthCheck, settings
 
 from ggzy.accounts.services import token_create
 from ggzy.core.roles import ADMIN_ROLES, Role
+from tests.factories import grant_role
 
 settings.register_profile("ci", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=20, deadline=None)
@@ -22,6 +22,13 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 @pytest.fixture(autouse=True)
 def _media_root(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _no_second_factor_unless_asked(request: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests sign in with force_login; the TOTP step has tests of its own (marked `totp`)."""
+    if "totp" not in request.keywords:
+        monkeypatch.setattr("ggzy.accounts.policy.totp_required", lambda user: False)
 
 
 @pytest.fixture
@@ -36,7 +43,7 @@ def make_user(django_user_model: Any) -> Callable[..., Any]:
             username=name, password=password, is_staff=role in ADMIN_ROLES if role else False
         )
         if role is not None:
-            user.groups.add(Group.objects.get_or_create(name=role.value)[0])
+            grant_role(user, role)
         return user
 
     return make

@@ -16,6 +16,8 @@ SAMPLE_KWARGS = {
     "message_id": "1",
     "purpose": "webhook",
     "year": "2026",
+    "user_id": "1",
+    "organisation_id": "1",
     "app_label": "auth",
 }
 

@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ggzy.events.context.OriginMiddleware",
+    "ggzy.accounts.middleware.LoginPolicyMiddleware",
     "ggzy.core.middleware.AccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -178,8 +179,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "ggzy.accounts.policy.CharacterClassesValidator"},
+    {"NAME": "ggzy.accounts.policy.HistoryValidator"},
 ]
-LOGIN_URL = "core:login"
+AUTHENTICATION_BACKENDS = ["ggzy.accounts.policy.PolicyBackend"]
+#: Signed-in sessions end after this many idle minutes.
+GGZY_IDLE_MINUTES = int(os.environ.get("GGZY_IDLE_MINUTES") or 30)
+LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:workspace"
 LOGOUT_REDIRECT_URL = "core:home"
 
@@ -277,3 +283,5 @@ GGZY_ROLE_RESOLVER = "ggzy.accounts.selectors.user_roles"
 GGZY_API_AUTH = "ggzy.accounts.auth.api_auth_for"
 #: When a period that ends "at the centre's closing time" ends (Asia/Shanghai).
 GGZY_CLOSE_OF_BUSINESS = os.environ.get("GGZY_CLOSE_OF_BUSINESS") or "17:00"
+#: The centres and jurisdictions a viewer's events are scoped to (the accounts app).
+GGZY_VIEWER_SCOPE = "ggzy.accounts.selectors.viewer_scope"

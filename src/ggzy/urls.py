@@ -11,6 +11,7 @@ admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("", include("ggzy.core.urls")),
+    path("", include("ggzy.accounts.urls")),
     path("", include("ggzy.events.urls")),
     path("", include("ggzy.ops.urls")),
     path("", include("ggzy.calendar.urls")),

@@ -228,9 +228,13 @@ def test_openapi_docs_page_uses_local_assets(client: Client) -> None:
     assert "cdn" not in html.lower()
 
 
-def test_nul_characters_are_refused_before_they_reach_the_database(bearer: Callable[..., dict[str, str]]) -> None:
+def test_nul_characters_are_refused_before_they_reach_the_database(
+    bearer: Callable[..., dict[str, str]],
+) -> None:
     client = Client(headers=bearer(Role.RESPONDER))
-    assert_error(client.get("/api/v1/calendar/period?rule=a%00b&start=2026-01-01T00:00:00Z"), 400, "bad_request")
+    assert_error(
+        client.get("/api/v1/calendar/period?rule=a%00b&start=2026-01-01T00:00:00Z"), 400, "bad_request"
+    )
     before = ApiToken.objects.count()
     response = client.post("/api/v1/tokens", data='{"name": "a\\u0000b"}', content_type="application/json")
     assert_error(response, 400, "bad_request")

@@ -1,4 +1,4 @@
-"""The demo data loads through the services, twice without change, and shows the events features."""
+"""The demo data loads through the services, twice without change, with the parties the issue asks."""
 
 from __future__ import annotations
 
@@ -7,21 +7,39 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
+from ggzy.accounts.models import Centre, Entrustment, Organisation, Person, RoleGrant
 from ggzy.accounts.selectors import user_roles
-from ggzy.core.roles import HELD_ROLES
+from ggzy.core.roles import HELD_ROLES, Role
 from ggzy.demo.management.commands.demo_load import DEMO_PASSWORD, DEMO_USERS
 from ggzy.events.models import Event, Message
 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_load_is_idempotent_and_opens_one_account_per_role() -> None:
+def grants(role: Role) -> int:
+    return RoleGrant.objects.filter(role=role, revoked_at__isnull=True).count()
+
+
+def test_demo_load_is_idempotent_and_has_every_party() -> None:
     call_command("demo_load", verbosity=0)
+    before = Event.objects.count()
     call_command("demo_load", verbosity=0)
+    assert Event.objects.count() == before
     users = get_user_model().objects.filter(username__in=[u[0] for u in DEMO_USERS])
     assert {r for u in users for r in user_roles(u)} == set(HELD_ROLES)
-    assert Event.objects.filter(type="accounts.user.opened").count() == len(DEMO_USERS)
-    assert Message.objects.filter(template="accounts.account_opened").count() == len(DEMO_USERS)
+    assert Centre.objects.count() == 2
+    assert grants(Role.INITIATOR) == 3
+    assert grants(Role.AGENT) == 2
+    assert grants(Role.RESPONDER) == 12
+    assert Person.objects.count() == 1  # one bidder is a natural person
+    assert Organisation.objects.exclude(region__startswith="21").exists()  # one from outside the province
+    assert grants(Role.EXPERT) == 40
+    assert grants(Role.SUPERVISOR) == 2
+    assert grants(Role.CENTRE_STAFF) >= 2 * Centre.objects.count()
+    for admin in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN):
+        assert grants(admin) == 1
+    assert Entrustment.objects.count() == 2
+    assert Message.objects.filter(template="accounts.account_opened").count() == RoleGrant.objects.count()
 
 
 def test_demo_user_signs_in_and_finds_the_welcome_message() -> None:
@@ -31,5 +49,12 @@ def test_demo_user_signs_in_and_finds_the_welcome_message() -> None:
     page = client.get("/inbox/").content.decode()
     assert "账户已开通" in page
     assert "交易响应方" in page
-    header = client.get("/workspace/responder/").content.decode()
-    assert '<span class="badge text-bg-light">1<span class="visually-hidden">' in header  # one unread
+
+
+def test_the_agent_sees_its_entrusted_project_and_not_another() -> None:
+    call_command("demo_load", verbosity=0)
+    client = Client()
+    assert client.login(username="agent", password=DEMO_PASSWORD)
+    page = client.get("/workspace/entrusted/").content.decode()
+    assert "L2101000000000001" in page
+    assert "L2101000000000002" not in page

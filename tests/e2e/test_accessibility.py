@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
+
+from ggzy.core.roles import Role
+from tests.factories import grant_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,7 +53,7 @@ def test_workspace_has_no_serious_accessibility_violation(
 ) -> None:
     user = django_user_model.objects.create_user(username="a11y", password="Pw-for-tests-1")
     for role in ("centre_staff", "supervisor"):
-        user.groups.add(Group.objects.get_or_create(name=role)[0])
+        grant_role(user, Role(role))
     axe_page.goto(live_server.url + "/accounts/login/")
     axe_page.fill("#id_username", "a11y")
     axe_page.fill("#id_password", "Pw-for-tests-1")

@@ -6,6 +6,9 @@ from typing import Any
 
 import pytest
 
+from ggzy.core.roles import Role
+from tests.factories import grant_role
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -42,10 +45,8 @@ def test_portal_has_no_csp_violations(page: Any, live_server: Any) -> None:
 
 
 def test_sign_in_with_the_keyboard(page: Any, live_server: Any, django_user_model: Any) -> None:
-    from django.contrib.auth.models import Group
-
     user = django_user_model.objects.create_user(username="expert-kb", password="Pw-for-tests-1")
-    user.groups.add(Group.objects.get_or_create(name="expert")[0])
+    grant_role(user, Role.EXPERT)
     problems = _watch(page)
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("用户名").focus()

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.test import Client
 
 from ggzy.core.roles import Role
@@ -31,7 +31,6 @@ def test_a_change_in_the_back_office_is_recorded_with_before_and_after(make_user
         "last_name": "林",
         "email": "",
         "is_active": "on",
-        "groups": [Group.objects.get(name="centre_staff").pk],
         "date_joined_0": "2026-01-01",
         "date_joined_1": "00:00:00",
     }

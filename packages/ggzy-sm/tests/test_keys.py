@@ -41,3 +41,18 @@ def test_wrong_passphrase_or_altered_file_is_refused(tmp_path: Path) -> None:
         write_key_file(key, tmp_path / "x.key", "short")
     with pytest.raises(KeyMaterialError):
         load_key_file(tmp_path / "missing.key", "correct horse battery")
+
+
+def test_totp_rfc6238_vector_and_single_use() -> None:
+    import base64
+
+    from ggzy_sm import totp
+
+    secret = base64.b32encode(b"12345678901234567890").decode()  # RFC 6238 appendix B, SHA-1
+    assert totp.code_at(secret, 59) == "287082"
+    assert totp.code_at(secret, 1111111109) == "081804"
+    step = totp.verify(secret, "081804", 1111111109)
+    assert step == 1111111109 // 30
+    assert totp.verify(secret, "081804", 1111111109, last_step=step) is None  # used once
+    assert totp.verify(secret, "000000", 1111111109) is None
+    assert totp.provisioning_uri(secret, "admin", "ggzy").startswith("otpauth://totp/ggzy:admin?secret=")

@@ -1,22 +1,17 @@
-"""The back office for accounts. Until the parties issue brings roles per project, roles are held
-through groups named by role code; this admin keeps the three administrators apart (三员分立):
-no one holds two administrator roles, no one edits their own account here, and nobody can be made
-a superuser from the back office."""
+"""The back office for accounts. Roles are granted through `accounts.parties.role_grant` (the API),
+which keeps the three administrators apart (三员分立); here nobody edits their own account, nobody
+can be made a superuser, and role grants, organisations and persons are shown, not edited by hand."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group, User
 from django.http import HttpRequest
 
-from ggzy.accounts.models import ApiToken
-from ggzy.accounts.services import roles_check
-from ggzy.core.errors import DomainError
+from ggzy.accounts.models import ApiToken, Centre, Organisation, RoleGrant
 from ggzy.core.roles import HELD_ROLES
 from ggzy.events.admin_log import RecordedAdmin
 
@@ -34,19 +29,6 @@ class ApiTokenAdmin(RecordedAdmin):
         return False  # tokens are revoked, never deleted
 
 
-class RoleSeparationForm(UserChangeForm):
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        groups = cleaned.get("groups")
-        if groups is not None:
-            roles = frozenset(_ROLE_BY_NAME[g.name] for g in groups if g.name in _ROLE_BY_NAME)
-            try:
-                roles_check(roles)
-            except DomainError as exc:
-                raise forms.ValidationError(str(exc.message), code=exc.code.value) from exc
-        return cleaned
-
-
 admin.site.unregister(User)
 admin.site.unregister(Group)
 
@@ -58,12 +40,11 @@ class RecordedGroupAdmin(RecordedAdmin, GroupAdmin):
 
 @admin.register(User)
 class GgzyUserAdmin(RecordedAdmin, UserAdmin):
-    form = RoleSeparationForm
     readonly_fields = ("is_superuser", "last_login", "date_joined")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("", {"fields": ("first_name", "last_name", "email")}),
-        ("", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        ("", {"fields": ("is_active", "is_staff", "is_superuser")}),
         ("", {"fields": ("last_login", "date_joined")}),
     )
 
@@ -74,3 +55,32 @@ class GgzyUserAdmin(RecordedAdmin, UserAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # accounts are deactivated, never deleted: the audit trail refers to them
+
+
+class ReadOnlyRecordedAdmin(RecordedAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(ReadOnlyRecordedAdmin):
+    list_display = ("user", "role", "centre", "organisation", "region", "granted_at", "revoked_at")
+    list_filter = ("role",)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(ReadOnlyRecordedAdmin):
+    list_display = ("name", "uscc", "region", "created_at")
+    search_fields = ("name", "uscc")
+    exclude = ("contact_phone_lookup", "bank_account")
+
+
+@admin.register(Centre)
+class CentreAdmin(ReadOnlyRecordedAdmin):
+    list_display = ("code", "name", "region", "parent")

@@ -1,14 +1,28 @@
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from ninja import Status
 
-from ggzy.accounts import selectors, services
-from ggzy.accounts.schemas import MeOut, TokenCreatedOut, TokenIn, TokenOut
-from ggzy.core.access import signed_in
+from ggzy.accounts import parties, selectors, services
+from ggzy.accounts.models import Centre, Organisation, RoleGrant
+from ggzy.accounts.schemas import (
+    EntrustmentOut,
+    MeOut,
+    OrganisationIn,
+    OrganisationOut,
+    RoleGrantIn,
+    RoleGrantOut,
+    TokenCreatedOut,
+    TokenIn,
+    TokenOut,
+)
+from ggzy.core.access import allow, signed_in
 from ggzy.core.api import Router
+from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.names import person_name
+from ggzy.core.roles import Role
 
 router = Router(tags=["accounts"])
 
@@ -44,3 +58,86 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedO
 def token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
     services.token_revoke(user=request.user, token_id=token_id)
     return Status(204, None)
+
+
+def organisation_out(o: Organisation) -> OrganisationOut:
+    return OrganisationOut(
+        id=o.pk,
+        uscc=o.uscc,
+        name=o.name,
+        region=o.region,
+        legal_representative=o.legal_representative,
+        contact_phone=str(o.contact_phone),
+    )
+
+
+@router.post("/organisations", response={201: OrganisationOut}, summary="Register my organisation")
+@signed_in
+def organisation_register(request: HttpRequest, payload: OrganisationIn) -> Status[OrganisationOut]:
+    organisation = parties.organisation_register(
+        actor=request.user, member=request.user, **payload.model_dump()
+    )
+    return Status(201, organisation_out(organisation))
+
+
+@router.get("/organisations", response=list[OrganisationOut], summary="Organisations I may see")
+@signed_in
+def organisation_list(request: HttpRequest) -> list[OrganisationOut]:
+    return [organisation_out(o) for o in selectors.organisation_list(viewer=request.user)[:500]]
+
+
+@router.get("/organisations/{organisation_id}", response=OrganisationOut, summary="One organisation")
+@signed_in
+def organisation_get(request: HttpRequest, organisation_id: int) -> OrganisationOut:
+    return organisation_out(
+        selectors.access_organisation(viewer=request.user, organisation_id=organisation_id)
+    )
+
+
+@router.post(
+    "/users/{user_id}/roles", response={201: RoleGrantOut}, summary="Grant a role (system administrator)"
+)
+@allow(Role.SYSTEM_ADMIN)
+def role_grant(request: HttpRequest, user_id: int, payload: RoleGrantIn) -> Status[RoleGrantOut]:
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None or payload.role not in Role.values or payload.role == Role.PUBLIC:
+        raise DomainError(CoreError.NOT_FOUND)
+    centre = Centre.objects.filter(code=payload.centre).first() if payload.centre else None
+    organisation = (
+        Organisation.objects.filter(pk=payload.organisation_id).first() if payload.organisation_id else None
+    )
+    grant: RoleGrant = parties.role_grant(
+        actor=request.user,
+        user=user,
+        role=Role(payload.role),
+        centre=centre,
+        organisation=organisation,
+        region=payload.region,
+        category=payload.category,
+    )
+    return Status(
+        201,
+        RoleGrantOut(
+            id=grant.pk,
+            role=grant.role,
+            centre=centre.code if centre else "",
+            organisation=organisation.uscc if organisation else "",
+            region=grant.region,
+        ),
+    )
+
+
+@router.get("/entrustments", response=list[EntrustmentOut], summary="My organisation's valid entrustments")
+@allow(Role.AGENT)
+def entrustment_list(request: HttpRequest) -> list[EntrustmentOut]:
+    return [
+        EntrustmentOut(
+            project=e.project,
+            initiator=e.initiator.name,
+            agent=e.agent.name,
+            scope=e.scope,
+            valid_from=e.valid_from,
+            valid_until=e.valid_until,
+        )
+        for e in selectors.entrustments_of(user=request.user).select_related("agent")
+    ]

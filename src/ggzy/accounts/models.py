@@ -1,5 +1,10 @@
-"""Accounts: for now, API tokens for machine clients. Centres, organisations, persons and roles
-per project come with the parties issue."""
+"""Who is who: centres, organisations, natural persons, users and what they may do (role grants,
+project roles, entrustments), login policy state; and API tokens.
+
+Roles are granted to users, scoped: staff to a centre, supervisors to a jurisdiction (region and
+trading category), initiators / agents / responders to the organisation they act for. What an
+organisation does in a given project (initiator in one, bidder in another, agent in a third) is a
+`ProjectRole`; an agent acts only within its `Entrustment` (scope and period)."""
 
 from __future__ import annotations
 
@@ -7,9 +12,226 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ggzy.core.fields import EncryptedField, Kind, LookupHashField
+from ggzy.core.roles import ADMIN_ROLES, Role
+
+
+class Centre(models.Model):
+    """A trading centre: the province's, or a city's under it."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    region = models.CharField(_("region"), max_length=6, help_text=_("GB/T 2260 code"))
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    closing_time = models.TimeField(_("closing time"), default="17:00")
+
+    class Meta:
+        verbose_name = _("trading centre")
+        verbose_name_plural = _("trading centres")
+        ordering = ("code",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    """A legal person or other organisation. Registration asks for nothing that would keep out
+    out-of-region entities (standard 11.2.6, 11.2.7): no local registration, no branch office, no
+    presence of the legal representative."""
+
+    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    region = models.CharField(_("region"), max_length=6, help_text=_("GB/T 2260 code, from the credit code"))
+    legal_representative = models.CharField(_("legal representative"), max_length=50)
+    contact_name = models.CharField(_("contact person"), max_length=50)
+    contact_phone = EncryptedField(_("contact phone"), kind=Kind.PHONE)
+    contact_phone_lookup = LookupHashField(source="contact_phone")
+    bank_account = EncryptedField(_("basic bank account"), kind=Kind.BANK_ACCOUNT, blank=True)
+    created_at = models.DateTimeField(_("registered at"))
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IdKind(models.TextChoices):
+    RESIDENT = "resident", _("Resident identity card")
+    HK_MACAO_RESIDENCE = "hk_macao_residence_permit", _("Residence permit for Hong Kong and Macao residents")
+    TAIWAN_RESIDENCE = "taiwan_residence_permit", _("Residence permit for Taiwan residents")
+    FOREIGN_PERMANENT = "foreign_permanent_resident", _("Foreign permanent resident ID card")
+    PASSPORT = "passport", _("Passport")
+    HK_MACAO_PERMIT = "hk_macao_permit", _("Mainland travel permit for Hong Kong and Macao residents")
+    TAIWAN_PERMIT = "taiwan_permit", _("Mainland travel permit for Taiwan residents")
+
+
+class Person(models.Model):
+    """A natural person who responds in their own name (suppliers, land bidders may be individuals)."""
+
+    name = models.CharField(_("name"), max_length=50)
+    id_kind = models.CharField(_("identity document"), max_length=32, choices=IdKind.choices)
+    id_number = EncryptedField(_("document number"), kind=Kind.ID_NUMBER)
+    id_number_lookup = LookupHashField(source="id_number")
+    phone = EncryptedField(_("phone"), kind=Kind.PHONE)
+    phone_lookup = LookupHashField(source="phone")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="person"
+    )
+    created_at = models.DateTimeField(_("registered at"))
+
+    class Meta:
+        verbose_name = _("natural person")
+        verbose_name_plural = _("natural persons")
+        constraints = [
+            models.UniqueConstraint(fields=["id_kind", "id_number_lookup"], name="one_person_per_document")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user belongs to an organisation (and acts for one at a time)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="members")
+    title = models.CharField(_("title"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="one_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation}"
+
+
+class RoleGrant(models.Model):
+    """A role a user holds, with its scope. Administrators hold exactly one administrator role and
+    nothing else (三员分立)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_grants")
+    role = models.CharField(
+        _("role"), max_length=32, choices=[(r.value, r.label) for r in Role if r != Role.PUBLIC]
+    )
+    centre = models.ForeignKey(Centre, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    region = models.CharField(_("jurisdiction region"), max_length=6, blank=True)
+    category = models.CharField(_("jurisdiction category"), max_length=32, blank=True)
+    granted_at = models.DateTimeField(_("granted at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(role__in=sorted(r.value for r in ADMIN_ROLES), revoked_at__isnull=True),
+                name="one_admin_role_per_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role}"
+
+
+class ProjectRole(models.Model):
+    """What an organisation is in one project: initiator, agent or responder."""
+
+    project = models.CharField(_("project code"), max_length=32, db_index=True)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="project_roles")
+    role = models.CharField(
+        _("role"),
+        max_length=16,
+        choices=[(r.value, r.label) for r in (Role.INITIATOR, Role.AGENT, Role.RESPONDER)],
+    )
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("project role")
+        verbose_name_plural = _("project roles")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "organisation", "role"], name="one_project_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.role} {self.project}"
+
+
+class Entrustment(models.Model):
+    """An initiator entrusts an agent with a project, for a scope and a period."""
+
+    initiator = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="entrustments_given")
+    agent = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="entrustments")
+    project = models.CharField(_("project code"), max_length=32, db_index=True)
+    scope = models.CharField(_("scope"), max_length=200)
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_until = models.DateTimeField(_("valid until"))
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("entrustment")
+        verbose_name_plural = _("entrustments")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__gt=models.F("valid_from")), name="entrustment_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiator} → {self.agent} ({self.project})"
+
+
+class LoginState(models.Model):
+    """Login policy state of a user: lockout, forced changes, second factor."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_state"
+    )
+    acting_for = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    language = models.CharField(_("language"), max_length=8, default="zh-hans")
+    failed_logins = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    must_change_password = models.BooleanField(default=False)
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+    totp_secret = EncryptedField(kind=Kind.CONTACT, blank=True)
+    totp_confirmed = models.BooleanField(default=False)
+    totp_last_step = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("login state")
+        verbose_name_plural = _("login states")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class PasswordHistory(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_history"
+    )
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d}"
+
 
 class ApiToken(models.Model):
-    """A bearer token for a machine client. Only the SHA-256 of the token is stored; the token is
+    """A bearer token for a machine client. Only the SM3 of the token is stored; the token is
     shown once, when it is created."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens")

@@ -1,4 +1,4 @@
-"""Reads about users: the roles a user holds, the user's API tokens."""
+"""Reads about users and parties, with the access rule applied in the query."""
 
 from __future__ import annotations
 
@@ -6,25 +6,90 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from ggzy.accounts.models import ApiToken
+from ggzy.accounts.errors import AccountsError
+from ggzy.accounts.models import ApiToken, Entrustment, Organisation, RoleGrant
+from ggzy.core import clock
+from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import HELD_ROLES, Role
 
 _VALUES = {r.value: r for r in HELD_ROLES}
 
 
 def user_roles(user: Any) -> frozenset[Role]:
-    """The roles `user` holds: for now through the Django group named by the role's code.
+    """The roles `user` holds through active grants (cached on the user object for the request).
 
-    Cached on the user object for the request. Anonymous users hold none (everyone is PUBLIC)."""
+    Anonymous and inactive users hold none (everyone is PUBLIC)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
     cached = getattr(user, "_ggzy_roles", None)
     if cached is None:
-        names = user.groups.values_list("name", flat=True)
+        names = RoleGrant.objects.filter(user=user, revoked_at__isnull=True).values_list("role", flat=True)
         cached = frozenset(_VALUES[n] for n in names if n in _VALUES)
         user._ggzy_roles = cached  # noqa: SLF001
     return cached
 
 
+def region_prefix(region: str) -> str:
+    """GB/T 2260: 210000 (a province) covers 21xxxx, 210100 (a city) covers 2101xx."""
+    region = region.rstrip("0")
+    return region + "0" * (len(region) % 2)
+
+
+def viewer_scope(viewer: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(centre codes, region prefixes) of a viewer's staff and supervisor grants; a provincial
+    centre's staff also see the centres under it."""
+    from ggzy.accounts.models import Centre
+
+    grants = RoleGrant.objects.filter(user=viewer, revoked_at__isnull=True)
+    centres = set(grants.filter(role=Role.CENTRE_STAFF).values_list("centre__code", flat=True)) - {None}
+    centres |= set(Centre.objects.filter(parent__code__in=centres).values_list("code", flat=True))
+    regions = {
+        region_prefix(r) for r in grants.filter(role=Role.SUPERVISOR).values_list("region", flat=True) if r
+    }
+    return tuple(sorted(c for c in centres if c)), tuple(sorted(regions))
+
+
 def token_list(*, user: Any) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def organisations_of(*, user: Any) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(members__user=user).order_by("name")
+
+
+def organisation_list(*, viewer: Any) -> QuerySet[Organisation]:
+    """Organisations a viewer may see: staff and supervisors all; everyone else their own."""
+    if user_roles(viewer) & {Role.CENTRE_STAFF, Role.SUPERVISOR}:
+        return Organisation.objects.order_by("name")
+    return organisations_of(user=viewer)
+
+
+def access_organisation(*, viewer: Any, organisation_id: int) -> Organisation:
+    """Fetch and authorise in one call: 'missing' and 'not yours' answer the same 404."""
+    found = organisation_list(viewer=viewer).filter(pk=organisation_id).first()
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+def entrustments_of(*, user: Any) -> QuerySet[Entrustment]:
+    """The valid entrustments of the organisations the user acts for as an agent."""
+    agent_orgs = RoleGrant.objects.filter(user=user, role=Role.AGENT, revoked_at__isnull=True).values(
+        "organisation"
+    )
+    now = clock.now()
+    return (
+        Entrustment.objects.filter(agent__in=agent_orgs, valid_from__lte=now, valid_until__gt=now)
+        .select_related("initiator")
+        .order_by("project")
+    )
+
+
+def acting_for(*, user: Any) -> Organisation | None:
+    from ggzy.accounts.models import LoginState
+
+    state = LoginState.objects.filter(user=user).select_related("acting_for").first()
+    return state.acting_for if state else None
+
+
+__all__ = ["AccountsError"]

@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone, translation
 
@@ -33,12 +32,28 @@ def roles_check(roles: frozenset[Role]) -> None:
 
 
 @transaction.atomic
-def account_open(*, actor: Any, user: Any, roles: frozenset[Role]) -> Any:
-    """Give `user` its roles (through groups, until roles per project arrive), record it and welcome them."""
+def account_open(
+    *,
+    actor: Any,
+    user: Any,
+    roles: frozenset[Role],
+    centre: Any = None,
+    organisation: Any = None,
+    region: str = "",
+    initial_password: bool = False,
+) -> Any:
+    """Give `user` its roles (scoped), record it and welcome them. With `initial_password`, the user
+    must change the password at the first sign-in."""
+    from ggzy.accounts.parties import role_grant
+    from ggzy.accounts.policy import login_state
+
     roles_check(roles)
     for role in sorted(roles):
-        user.groups.add(Group.objects.get_or_create(name=role.value)[0])
-    user._ggzy_roles = None  # noqa: SLF001  (drop the per-request cache)
+        role_grant(actor=actor, user=user, role=role, centre=centre, organisation=organisation, region=region)
+    if initial_password:
+        state = login_state(user)
+        state.must_change_password = True
+        state.save(update_fields=["must_change_password"])
     event = event_record(
         type="accounts.user.opened",
         event_class=EventClass.SECURITY,

@@ -104,6 +104,21 @@ class EncryptedField(models.TextField):
     def to_python(self, value: Any) -> Any:
         return value
 
+    def pre_save(self, model_instance: Any, add: bool) -> Any:
+        """Seal a plaintext on save, so the instance never keeps it afterwards (it would be shown)."""
+        value = getattr(model_instance, self.attname)
+        if value is None or value == "" or isinstance(value, Sealed):
+            return value
+        text = str(value)
+        model_instance.__dict__[f"_ggzy_plain_{self.attname}"] = (
+            text  # for the LookupHashField, this save only
+        )
+        sealed = Sealed(
+            services.field_encrypt(text, self.aad()), mask(self.kind, text), self.kind, self.aad()
+        )
+        setattr(model_instance, self.attname, sealed)
+        return sealed
+
     def get_prep_value(self, value: Any) -> Any:
         if value is None or value == "":
             return value
@@ -135,7 +150,9 @@ class LookupHashField(models.CharField):
         return name, path, args, kwargs
 
     def pre_save(self, model_instance: Any, add: bool) -> Any:
-        value = getattr(model_instance, self.source)
+        value = model_instance.__dict__.pop(f"_ggzy_plain_{self.source}", None) or getattr(
+            model_instance, self.source
+        )
         if isinstance(value, Sealed):  # unchanged since it was read: keep the stored hash
             return getattr(model_instance, self.attname)
         source_field = model_instance._meta.get_field(self.source)

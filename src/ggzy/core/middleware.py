@@ -52,7 +52,9 @@ class RequestBodyLimitMiddleware:
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "%00" in query or "\x00" in query:
             # No text column (PostgreSQL's least of all) takes NUL; no legitimate input has one.
-            return error_response(request, DomainError(CoreError.BAD_REQUEST, detail={"reason": "NUL character"}))
+            return error_response(
+                request, DomainError(CoreError.BAD_REQUEST, detail={"reason": "NUL character"})
+            )
         return self.get_response(request)
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 
 from ggzy.core import selectors
-from ggzy.core.access import PUBLIC, SIGNED_IN, allow, public, signed_in
+from ggzy.core.access import allow, public, signed_in
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.http import error_response
 from ggzy.core.middleware import roles_of
@@ -21,16 +20,6 @@ from ggzy.core.workspaces import COMMON_TASKS, WORKSPACE_TASKS
 @public
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"roles": ROLE_TABLE})
-
-
-class LoginView(auth_views.LoginView):
-    ggzy_access = PUBLIC
-    template_name = "core/login.html"
-    redirect_authenticated_user = True
-
-
-class LogoutView(auth_views.LogoutView):
-    ggzy_access = SIGNED_IN
 
 
 @signed_in

@@ -8,15 +8,30 @@ for anyone but its own actor (a bidder sees the receipt of its own bid) or addre
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.module_loading import import_string
 
 from ggzy.core import clock
 from ggzy.core.roles import Role, roles_of_user
 from ggzy.events.embargo import lifted_q
 from ggzy.events.models import Event, Message
 from ggzy.events.states import Channel, EventClass, Visibility
+
+
+@dataclass(frozen=True)
+class Scope:
+    centres: tuple[str, ...] = ()
+    region_prefixes: tuple[str, ...] = ()
+
+
+def viewer_scope(viewer: Any) -> Scope:
+    """The centres (staff) and jurisdictions (supervisors) of `viewer`, from the accounts app."""
+    resolver = import_string(settings.GGZY_VIEWER_SCOPE)
+    return Scope(*resolver(viewer))
 
 
 def event_visibility_q(viewer: Any, now: dt.datetime) -> Q:
@@ -34,11 +49,17 @@ def event_visibility_q(viewer: Any, now: dt.datetime) -> Q:
     if viewer is None or not getattr(viewer, "is_authenticated", False):
         return allowed & lifted_q(now)
     roles = roles_of_user(viewer)
+    scope = viewer_scope(viewer) if roles & {Role.CENTRE_STAFF, Role.SUPERVISOR} else Scope()
     if Role.CENTRE_STAFF in roles:
-        allowed |= Q(event_class=EventClass.DOMAIN, visibility=Visibility.PARTIES)
+        centres = Q(centre="") | Q(centre__in=scope.centres)  # one's centre and the centres under it
+        allowed |= Q(event_class=EventClass.DOMAIN, visibility=Visibility.PARTIES) & centres
     if Role.SUPERVISOR in roles:
-        allowed |= Q(
-            event_class=EventClass.DOMAIN, visibility__in=[Visibility.PARTIES, Visibility.SUPERVISORS]
+        region = Q(region="")
+        for prefix in scope.region_prefixes:  # a jurisdiction: the region and the regions within it
+            region |= Q(region__startswith=prefix)
+        allowed |= (
+            Q(event_class=EventClass.DOMAIN, visibility__in=[Visibility.PARTIES, Visibility.SUPERVISORS])
+            & region
         )
     if Role.AUDIT_ADMIN in roles:
         allowed |= Q(event_class=EventClass.SECURITY) | Q(visibility=Visibility.AUDIT)

@@ -1,6 +1,7 @@
-"""Load the demo data: one user per role (the trading data comes with the issues that build it).
-
-Idempotent: running it twice changes nothing. Prints the demo logins."""
+"""Load the demo data through the services (on the sandbox clock when it runs): two centres, three
+initiators, two agents, twelve bidders (one a natural person, one from outside the province), forty
+experts, two supervisors, staff for each centre and the three administrators; entrustments of two
+projects. Idempotent: a second run changes nothing. Prints the demo logins."""
 
 from __future__ import annotations
 
@@ -8,73 +9,220 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from ggzy.accounts import parties, policy
+from ggzy.accounts.identifiers import org_code_check_char, resident_id_check_char, uscc_check_char
+from ggzy.accounts.models import Centre, IdKind, Organisation
 from ggzy.accounts.services import account_open
 from ggzy.core import clock
-from ggzy.core.roles import HELD_ROLES, Role
+from ggzy.core.roles import Role
 
 DEMO_PASSWORD = "Demo-2026-ggzy"  # noqa: S105  (printed for the demo; never in production data)
 
-DEMO_USERS: tuple[tuple[str, str, str, Role], ...] = (
-    ("staff", "王", "小明", Role.CENTRE_STAFF),
-    ("initiator", "李", "建国", Role.INITIATOR),
-    ("agent", "赵", "丽华", Role.AGENT),
-    ("bidder", "陈", "志强", Role.RESPONDER),
-    ("expert", "刘", "芳", Role.EXPERT),
-    ("supervisor", "周", "正", Role.SUPERVISOR),
-    ("sysadmin", "孙", "立", Role.SYSTEM_ADMIN),
-    ("secadmin", "吴", "安", Role.SECURITY_ADMIN),
-    ("auditadmin", "郑", "审", Role.AUDIT_ADMIN),
-)
 
-#: Django-admin permissions of each administrator (三员分立: none gets another's).
+def uscc(serial: int, region: str, kind: str = "91") -> str:
+    body = f"{serial:08d}"
+    first17 = kind + region + body + org_code_check_char(body)
+    return first17 + uscc_check_char(first17)
+
+
+CENTRES = (("ln", "辽宁省公共资源交易中心", "210000", None), ("sy", "沈阳市公共资源交易中心", "210100", "ln"))
+#: (username, family name, given name, role, centre / organisation key / region)
+DEMO_USERS: tuple[tuple[str, str, str, Role, str], ...] = (
+    ("staff", "王", "小明", Role.CENTRE_STAFF, "ln"),
+    ("initiator", "李", "建国", Role.INITIATOR, "sydt"),
+    ("agent", "赵", "丽华", Role.AGENT, "lnzz"),
+    ("bidder", "陈", "志强", Role.RESPONDER, "tcjs"),
+    ("expert", "刘", "芳", Role.EXPERT, ""),
+    ("supervisor", "周", "正", Role.SUPERVISOR, "210000"),
+    ("sysadmin", "孙", "立", Role.SYSTEM_ADMIN, ""),
+    ("secadmin", "吴", "安", Role.SECURITY_ADMIN, ""),
+    ("auditadmin", "郑", "审", Role.AUDIT_ADMIN, ""),
+)
+MORE_USERS: tuple[tuple[str, str, str, Role, str], ...] = (
+    ("staff2", "钱", "晓燕", Role.CENTRE_STAFF, "ln"),
+    ("sy-staff", "冯", "涛", Role.CENTRE_STAFF, "sy"),
+    ("sy-staff2", "陈", "静", Role.CENTRE_STAFF, "sy"),
+    ("supervisor2", "褚", "明", Role.SUPERVISOR, "210100"),
+    ("initiator2", "卫", "东", Role.INITIATOR, "hnjy"),
+    ("initiator3", "蒋", "华", Role.INITIATOR, "lnsl"),
+    ("agent2", "沈", "佳", Role.AGENT, "sycx"),
+)
+#: key, name, credit-code serial, region, legal representative, contact
+ORGANISATIONS = (
+    ("sydt", "沈阳地铁集团有限公司", 71000001, "210100", "张德明", "李建国"),
+    ("hnjy", "沈阳市浑南区教育局", 11000002, "210112", "孙丽", "卫东"),
+    ("lnsl", "辽宁省水利水电投资有限公司", 71000003, "210000", "高峰", "蒋华"),
+    ("lnzz", "辽宁中咨工程项目管理有限公司", 72000001, "210100", "马骏", "赵丽华"),
+    ("sycx", "沈阳诚信招标代理有限公司", 72000002, "210100", "郭嘉", "沈佳"),
+    ("tcjs", "辽宁天成建设集团有限公司", 73000001, "210100", "陈天成", "陈志强"),
+    ("hylq", "沈阳华宇路桥工程有限公司", 73000002, "210100", "华宇", "林海"),
+    ("hjjs", "大连恒基建设有限公司", 73000003, "210200", "恒基", "董亮"),
+    ("xsjz", "鞍山鑫盛建筑工程有限公司", 73000004, "210300", "鑫盛", "白雪"),
+    ("bfjs", "辽宁北方建设工程有限公司", 73000005, "210000", "北方", "田野"),
+    ("xxsz", "锦州新兴市政工程有限公司", 73000006, "210700", "新兴", "程程"),
+    ("ydzn", "沈阳远大智能科技有限公司", 73000007, "210100", "远大", "方圆"),
+    ("dfjd", "抚顺东方机电设备有限公司", 73000008, "210400", "东方", "任重"),
+    ("ghjs", "营口港湾建设有限公司", 73000009, "210800", "港湾", "海涛"),
+    ("sdwz", "本溪顺达物资有限公司", 73000010, "210500", "顺达", "顺心"),
+    ("hxjs", "浙江宏信建设有限公司", 73000011, "330100", "宏信", "钟信"),  # from outside the province
+)
+BIDDERS = ("tcjs", "hylq", "hjjs", "xsjz", "bfjs", "xxsz", "ydzn", "dfjd", "ghjs", "sdwz", "hxjs")
+PROJECTS = (
+    ("L2101000000000001", "sydt", "lnzz", "沈阳地铁 6 号线车站装修工程施工招标代理"),
+    ("L2101000000000002", "hnjy", "sycx", "浑南区中小学教学设备采购代理"),
+)
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ("建华", "海燕", "志刚", "秀英", "国强", "丽娟", "文博", "晓东", "春梅", "立新")
+#: Administrators and staff confirm sign-ins with TOTP: the demo enrols them with these keys.
+ADMIN_ROLES_WITH_TOTP = {Role.CENTRE_STAFF, Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
 ADMIN_PERMISSIONS: dict[Role, tuple[str, ...]] = {
-    Role.SYSTEM_ADMIN: ("auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group"),
-    Role.SECURITY_ADMIN: ("accounts.view_apitoken", "accounts.change_apitoken"),
-    Role.AUDIT_ADMIN: ("accounts.view_apitoken",),
+    Role.SYSTEM_ADMIN: (
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "accounts.view_rolegrant",
+        "accounts.view_organisation",
+        "accounts.view_centre",
+    ),
+    Role.SECURITY_ADMIN: ("accounts.view_apitoken", "core.view_platformkey"),
+    Role.AUDIT_ADMIN: ("events.view_event",),
 }
 
 
 class Command(BaseCommand):
-    help = "Load the demo data and print the demo logins."
+    help = "Load the demo data through the services and print the demo logins."
 
     def handle(self, *args: Any, **options: Any) -> None:
         # On the sandbox clock the demo writes a month of history, forward from 30 days ago, then
         # brings the clock to the present. Without the sandbox it writes everything now.
         started = clock.sandbox_enabled() and clock.sandbox_start(clock.authority_now() - timedelta(days=30))
-        self.load(history=started)
+        self.history = started
+        self.load()
         if started:
             clock.sandbox_travel(clock.authority_now())
+        self.report()
+
+    def later(self, hours: float) -> None:
+        if self.history:
+            clock.sandbox_travel(clock.now() + timedelta(hours=hours))
+
+    @transaction.atomic
+    def load(self) -> None:
+        if Centre.objects.filter(code="ln").exists():
+            return  # loaded before: idempotent
+        centres: dict[str, Centre] = {}
+        for code, name, region, parent in CENTRES:
+            centres[code] = parties.centre_create(
+                actor=None, code=code, name=name, region=region, parent=centres.get(parent or "")
+            )
+        organisations: dict[str, Organisation] = {}
+        for key, name, serial, region, legal, contact in ORGANISATIONS:
+            kind = "11" if name.endswith("局") else "91"
+            organisations[key] = parties.organisation_register(
+                actor=None,
+                uscc=uscc(serial, region, kind),
+                name=name,
+                legal_representative=legal,
+                contact_name=contact,
+                contact_phone=f"139{serial % 100000000:08d}",
+            )
+            self.later(2)
+        user_model = get_user_model()
+        people = [*DEMO_USERS, *MORE_USERS]
+        people += [(f"bidder-{key}", "林", key, Role.RESPONDER, key) for key in BIDDERS[1:]]
+        people += [
+            (f"expert{n:02d}", SURNAMES[n % len(SURNAMES)], GIVEN[n % len(GIVEN)], Role.EXPERT, "")
+            for n in range(1, 40)
+        ]
+        for username, family, given, role, scope in people:
+            user = user_model.objects.create_user(
+                username=username,
+                password=DEMO_PASSWORD,
+                last_name=family,
+                first_name=given,
+                is_staff=role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN),
+            )
+            organisation = organisations.get(scope)
+            if organisation is not None:
+                parties.membership_add(actor=None, user=user, organisation=organisation)
+                parties.acting_for_set(user=user, organisation=organisation)
+            account_open(
+                actor=None,
+                user=user,
+                roles=frozenset({role}),
+                centre=centres.get(scope),
+                organisation=organisation,
+                region=scope if role == Role.SUPERVISOR else "",
+            )
+            for dotted in ADMIN_PERMISSIONS.get(role, ()):
+                app_label, codename = dotted.split(".")
+                user.user_permissions.add(
+                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                )
+            if role in ADMIN_ROLES_WITH_TOTP:
+                policy.totp_secret(user)  # enrolled: the key is printed below
+                state = policy.login_state(user)
+                state.totp_confirmed = True
+                state.save(update_fields=["totp_confirmed"])
+            self.later(1)
+        person_user = user_model.objects.create_user(
+            username="wangjianguo", password=DEMO_PASSWORD, last_name="王", first_name="建国"
+        )
+        first17 = "21010219750315051"
+        parties.person_register(
+            actor=None,
+            name="王建国",
+            id_kind=IdKind.RESIDENT,
+            id_number=first17 + resident_id_check_char(first17),
+            phone="13700000001",
+            user=person_user,
+        )
+        account_open(actor=None, user=person_user, roles=frozenset({Role.RESPONDER}))  # bids in his own name
+        for project, initiator, agent, scope in PROJECTS:
+            now = clock.now()
+            parties.project_role_set(
+                actor=None,
+                project=project,
+                organisation=organisations[initiator],
+                role=Role.INITIATOR,
+                centre=centres["sy"],
+            )
+            parties.project_role_set(
+                actor=None,
+                project=project,
+                organisation=organisations[agent],
+                role=Role.AGENT,
+                centre=centres["sy"],
+            )
+            parties.entrustment_create(
+                actor=None,
+                initiator=organisations[initiator],
+                agent=organisations[agent],
+                project=project,
+                scope=scope,
+                valid_from=now,
+                valid_until=now + timedelta(days=365),
+            )
+            self.later(24)
+
+    def report(self) -> None:
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        user_model = get_user_model()
+        for username, family, given, role, _scope in DEMO_USERS:
+            line = f"  {username:<12} {family}{given:<4} {role.label}"
+            if role in ADMIN_ROLES_WITH_TOTP:
+                line += f"  TOTP key {policy.totp_secret(user_model.objects.get(username=username))}"
+            self.stdout.write(line)
+        self.stdout.write(
+            "Administrators and staff confirm sign-in with a TOTP code: add the key to an authenticator"
+        )
+        self.stdout.write("app, or print the current code with `.venv/bin/ggzy demo_totp <username>`.")
         if clock.sandbox_enabled():
             self.stdout.write(
                 f"Sandbox clock: {timezone.localtime(clock.now()):%Y-%m-%d %H:%M} (history from 30 days ago)"
             )
-
-    @transaction.atomic
-    def load(self, *, history: bool) -> None:
-        groups = {role: Group.objects.get_or_create(name=role.value)[0] for role in HELD_ROLES}
-        for role, perms in ADMIN_PERMISSIONS.items():
-            for dotted in perms:
-                app_label, codename = dotted.split(".")
-                groups[role].permissions.add(
-                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
-                )
-        user_model = get_user_model()
-        for username, last, first, role in DEMO_USERS:
-            user, created = user_model.objects.get_or_create(
-                username=username,
-                defaults={"last_name": last, "first_name": first, "is_staff": role in ADMIN_PERMISSIONS},
-            )
-            if created:
-                user.set_password(DEMO_PASSWORD)
-                user.save()
-                account_open(actor=None, user=user, roles=frozenset({role}))
-                if history:
-                    clock.sandbox_travel(clock.now() + timedelta(hours=7))
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for username, last, first, role in DEMO_USERS:
-            self.stdout.write(f"  {username:<12} {last}{first:<4} {role.label}")

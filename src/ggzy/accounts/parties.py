@@ -1,0 +1,309 @@
+"""Services for parties: centres, organisations, natural persons, memberships, role grants,
+project roles and entrustments. Each is one transaction that records its event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from ggzy.accounts import identifiers
+from ggzy.accounts.errors import AccountsError
+from ggzy.accounts.models import (
+    Centre,
+    Entrustment,
+    IdKind,
+    Membership,
+    Organisation,
+    Person,
+    ProjectRole,
+    RoleGrant,
+)
+from ggzy.core import clock
+from ggzy.core.errors import DomainError
+from ggzy.core.fields import lookup_for
+from ggzy.core.roles import ADMIN_ROLES, Role
+from ggzy.events.services import event_record
+from ggzy.events.states import EventClass, Visibility
+
+#: Roles acted out for an organisation; the others are personal (staff, supervisors, experts, admins).
+ORGANISATION_ROLES = frozenset({Role.INITIATOR, Role.AGENT, Role.RESPONDER})
+
+
+def _invalid(exc: identifiers.InvalidIdentifier, field: str) -> DomainError:
+    return DomainError(AccountsError.IDENTIFIER_INVALID, detail={"field": field, "reason": exc.reason})
+
+
+@transaction.atomic
+def centre_create(*, actor: Any, code: str, name: str, region: str, parent: Centre | None = None) -> Centre:
+    centre = Centre.objects.create(code=code, name=name, region=region, parent=parent)
+    event_record(
+        type="accounts.centre.created",
+        event_class=EventClass.DOMAIN,
+        visibility=Visibility.PUBLIC,
+        actor=actor,
+        centre=code,
+        data={"code": code, "name": name, "region": region},
+    )
+    return centre
+
+
+@transaction.atomic
+def organisation_register(
+    *,
+    actor: Any,
+    uscc: str,
+    name: str,
+    legal_representative: str,
+    contact_name: str,
+    contact_phone: str,
+    bank_account: str = "",
+    member: Any = None,
+) -> Organisation:
+    """Register an organisation. Nothing is asked that would keep out-of-region entities away
+    (no local registration, branch office or presence of the legal representative: 11.2.6, 11.2.7)."""
+    try:
+        code = identifiers.validate_uscc(uscc)
+    except identifiers.InvalidIdentifier as exc:
+        raise _invalid(exc, "uscc") from exc
+    if Organisation.objects.filter(uscc=code).exists():
+        raise DomainError(AccountsError.ORGANISATION_EXISTS, detail={"uscc": code})
+    organisation = Organisation.objects.create(
+        uscc=code,
+        name=name.strip(),
+        region=code[2:8],
+        legal_representative=legal_representative.strip(),
+        contact_name=contact_name.strip(),
+        contact_phone=contact_phone,
+        bank_account=bank_account,
+        created_at=clock.now(),
+    )
+    event_record(
+        type="accounts.organisation.registered",
+        event_class=EventClass.DOMAIN,
+        visibility=Visibility.PUBLIC,
+        actor=actor,
+        organisation=code,
+        region=code[2:8],
+        data={"uscc": code, "name": organisation.name},
+    )
+    if member is not None:  # the user who registers it belongs to it
+        membership_add(actor=actor, user=member, organisation=organisation)
+    return organisation
+
+
+def _validate_document(kind: str, number: str) -> str:
+    if kind in (
+        IdKind.RESIDENT,
+        IdKind.HK_MACAO_RESIDENCE,
+        IdKind.TAIWAN_RESIDENCE,
+        IdKind.FOREIGN_PERMANENT,
+    ):
+        today = clock.local_now().date()
+        value = identifiers.validate_resident_id(number, today=today)
+        actual = identifiers.resident_id_kind(value, today=today)
+        if actual != kind:
+            raise identifiers.InvalidIdentifier("kind", f"this number is a {actual}")
+        return value
+    if kind == IdKind.PASSPORT:
+        return identifiers.validate_passport(number)
+    if kind == IdKind.HK_MACAO_PERMIT:
+        return identifiers.validate_travel_permit("hk_macao", number)
+    if kind == IdKind.TAIWAN_PERMIT:
+        return identifiers.validate_travel_permit("taiwan", number)
+    raise identifiers.InvalidIdentifier("kind", f"unknown document kind {kind!r}")
+
+
+@transaction.atomic
+def person_register(
+    *, actor: Any, name: str, id_kind: str, id_number: str, phone: str, user: Any = None
+) -> Person:
+    """A natural person as responder; passports and travel permits are accepted with their own checks
+    (refusing them would exclude people from outside the region, 11.2.6)."""
+    try:
+        number = _validate_document(id_kind, id_number)
+    except identifiers.InvalidIdentifier as exc:
+        raise _invalid(exc, "id_number") from exc
+    if Person.objects.filter(
+        id_kind=id_kind, id_number_lookup=lookup_for(Person, "id_number", number)
+    ).exists():
+        raise DomainError(AccountsError.PERSON_EXISTS)
+    person = Person.objects.create(
+        name=name.strip(), id_kind=id_kind, id_number=number, phone=phone, user=user, created_at=clock.now()
+    )
+    event_record(
+        type="accounts.person.registered",
+        event_class=EventClass.DOMAIN,
+        visibility=Visibility.AUDIT,
+        actor=actor,
+        data={"person": person.pk, "id_kind": id_kind},
+    )
+    return person
+
+
+@transaction.atomic
+def membership_add(*, actor: Any, user: Any, organisation: Organisation, title: str = "") -> Membership:
+    membership, _created = Membership.objects.get_or_create(
+        user=user, organisation=organisation, defaults={"title": title}
+    )
+    event_record(
+        type="accounts.membership.added",
+        event_class=EventClass.SECURITY,
+        visibility=Visibility.AUDIT,
+        actor=actor,
+        organisation=organisation.uscc,
+        data={"user": user.pk, "organisation": organisation.uscc},
+    )
+    return membership
+
+
+def active_grants(user: Any) -> Any:
+    return RoleGrant.objects.filter(user=user, revoked_at__isnull=True)
+
+
+@transaction.atomic
+def role_grant(
+    *,
+    actor: Any,
+    user: Any,
+    role: Role,
+    centre: Centre | None = None,
+    organisation: Organisation | None = None,
+    region: str = "",
+    category: str = "",
+) -> RoleGrant:
+    """Grant `role` to `user` with its scope. The system administrator's work (users and roles)."""
+    held = {Role(r) for r in active_grants(user).values_list("role", flat=True)}
+    if role in ADMIN_ROLES and held:
+        raise DomainError(AccountsError.ADMIN_ONLY_ROLE)
+    if role not in ADMIN_ROLES and held & ADMIN_ROLES:
+        raise DomainError(AccountsError.ADMIN_ONLY_ROLE)
+    if role == Role.CENTRE_STAFF and centre is None:
+        raise DomainError(AccountsError.SCOPE_REQUIRED, detail={"role": role.value, "needs": "centre"})
+    if role == Role.RESPONDER and organisation is None and Person.objects.filter(user=user).exists():
+        pass  # a natural person responds in their own name
+    elif role in ORGANISATION_ROLES:
+        if organisation is None:
+            raise DomainError(
+                AccountsError.SCOPE_REQUIRED, detail={"role": role.value, "needs": "organisation"}
+            )
+        if not Membership.objects.filter(user=user, organisation=organisation).exists():
+            raise DomainError(AccountsError.NOT_A_MEMBER)
+    if role == Role.SUPERVISOR and not region:
+        raise DomainError(AccountsError.SCOPE_REQUIRED, detail={"role": role.value, "needs": "region"})
+    grant = RoleGrant.objects.create(
+        user=user,
+        role=role,
+        centre=centre,
+        organisation=organisation,
+        region=region,
+        category=category,
+        granted_at=clock.now(),
+    )
+    user._ggzy_roles = None  # noqa: SLF001  (drop the per-request cache)
+    event_record(
+        type="accounts.role.granted",
+        event_class=EventClass.SECURITY,
+        visibility=Visibility.AUDIT,
+        actor=actor,
+        data={
+            "user": user.pk,
+            "role": role.value,
+            "centre": centre.code if centre else None,
+            "organisation": organisation.uscc if organisation else None,
+            "region": region,
+            "category": category,
+        },
+    )
+    return grant
+
+
+@transaction.atomic
+def project_role_set(
+    *, actor: Any, project: str, organisation: Organisation, role: Role, centre: Centre
+) -> ProjectRole:
+    found, _created = ProjectRole.objects.get_or_create(
+        project=project, organisation=organisation, role=role, defaults={"centre": centre}
+    )
+    event_record(
+        type="accounts.project_role.set",
+        event_class=EventClass.DOMAIN,
+        visibility=Visibility.PARTIES,
+        actor=actor,
+        project=project,
+        centre=centre.code,
+        data={"organisation": organisation.uscc, "role": role.value},
+    )
+    return found
+
+
+@transaction.atomic
+def entrustment_create(
+    *,
+    actor: Any,
+    initiator: Organisation,
+    agent: Organisation,
+    project: str,
+    scope: str,
+    valid_from: dt.datetime,
+    valid_until: dt.datetime,
+) -> Entrustment:
+    if initiator == agent or not project or not scope.strip() or valid_until <= valid_from:
+        raise DomainError(AccountsError.ENTRUSTMENT_INVALID)
+    entrustment = Entrustment.objects.create(
+        initiator=initiator,
+        agent=agent,
+        project=project,
+        scope=scope.strip(),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        created_at=clock.now(),
+    )
+    event_record(
+        type="accounts.entrustment.created",
+        event_class=EventClass.DOMAIN,
+        visibility=Visibility.PARTIES,
+        actor=actor,
+        project=project,
+        data={
+            "initiator": initiator.uscc,
+            "agent": agent.uscc,
+            "scope": entrustment.scope,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+        },
+    )
+    return entrustment
+
+
+def entrustment_check(*, agent: Organisation, project: str, at: dt.datetime | None = None) -> Entrustment:
+    """The agent's valid entrustment for `project` at `at` (now), or 403 outside_entrustment."""
+    at = at or clock.now()
+    found = Entrustment.objects.filter(
+        agent=agent, project=project, valid_from__lte=at, valid_until__gt=at
+    ).first()
+    if found is None:
+        raise DomainError(AccountsError.OUTSIDE_ENTRUSTMENT, detail={"project": project})
+    return found
+
+
+@transaction.atomic
+def acting_for_set(*, user: Any, organisation: Organisation) -> Organisation:
+    """Choose the organisation the user acts for (visible in the header)."""
+    from ggzy.accounts.policy import login_state
+
+    if not Membership.objects.filter(user=user, organisation=organisation).exists():
+        raise DomainError(AccountsError.NOT_A_MEMBER)
+    state = login_state(user)
+    state.acting_for = organisation
+    state.save(update_fields=["acting_for"])
+    event_record(
+        type="accounts.acting_for.changed",
+        event_class=EventClass.SECURITY,
+        visibility=Visibility.AUDIT,
+        actor=user,
+        organisation=organisation.uscc,
+        data={"organisation": organisation.uscc},
+    )
+    return organisation
