@@ -130,3 +130,57 @@ def test_api_counts_only_what_may_be_seen(mixed_events: Any, client_as: Callable
         "admin.object.changed",
         "auth.login.succeeded",
     }
+
+
+def test_staff_see_their_centre_and_the_centres_under_it_only(make_user: Callable[..., Any]) -> None:
+    from ggzy.accounts.models import Centre, RoleGrant
+
+    province = Centre.objects.create(code="ln", name="省中心", region="210000")
+    shenyang = Centre.objects.create(code="sy", name="沈阳市中心", region="210100", parent=province)
+    dalian = Centre.objects.create(code="dl", name="大连市中心", region="210200", parent=province)
+    for code in ("sy", "dl"):
+        with transaction.atomic():
+            event_record(
+                type="registry.registration.accepted",
+                event_class="domain",
+                visibility="parties",
+                centre=code,
+                data={"centre": code},
+            )
+
+    def staff_of(centre: Centre) -> Any:
+        user = make_user()
+        RoleGrant.objects.create(user=user, role="centre_staff", centre=centre, granted_at=clock.now())
+        return user
+
+    def seen(user: Any) -> set[str]:
+        return set(
+            events_visible_to(user).filter(type__startswith="registry").values_list("centre", flat=True)
+        )
+
+    assert seen(staff_of(shenyang)) == {"sy"}
+    assert seen(staff_of(dalian)) == {"dl"}
+    assert seen(staff_of(province)) == {"sy", "dl"}  # shared upwards: the province oversees its cities
+
+
+def test_supervisors_see_their_jurisdiction(make_user: Callable[..., Any]) -> None:
+    from ggzy.accounts.models import RoleGrant
+
+    for region in ("210102", "210203"):
+        with transaction.atomic():
+            event_record(
+                type="notices.alert.raised", event_class="domain", visibility="supervisors", region=region
+            )
+
+    def supervisor_of(region: str) -> Any:
+        user = make_user()
+        RoleGrant.objects.create(user=user, role="supervisor", region=region, granted_at=clock.now())
+        return user
+
+    def seen(user: Any) -> set[str]:
+        return set(
+            events_visible_to(user).filter(type__startswith="notices").values_list("region", flat=True)
+        )
+
+    assert seen(supervisor_of("210100")) == {"210102"}
+    assert seen(supervisor_of("210000")) == {"210102", "210203"}
