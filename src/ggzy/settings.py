@@ -135,6 +135,7 @@ TEMPLATES: list[dict[str, Any]] = [
                 "csp.context_processors.nonce",
                 "ggzy.core.context_processors.shell",
                 "ggzy.events.context_processors.unread",
+                "ggzy.accounts.context_processors.acting_for",
             ],
         },
     },

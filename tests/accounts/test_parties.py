@@ -228,3 +228,21 @@ def test_bootstrap_creates_the_three_administrators_once() -> None:
         )
     with pytest.raises(CommandError, match="three different"):
         call_command("bootstrap", system_admin="x", security_admin="x", audit_admin="y", verbosity=0)
+
+
+def test_the_header_shows_the_organisation_one_acts_for(make_user: Callable[..., Any]) -> None:
+    user = make_user()
+    first, second = register(make_uscc(), name="甲建设有限公司"), register(make_uscc(), name="乙建设有限公司")
+    for organisation in (first, second):
+        parties.membership_add(actor=None, user=user, organisation=organisation)
+    client = Client()
+    client.force_login(user)
+    client.post("/accounts/acting-for/", {"organisation": str(second.pk), "next": "/"})
+    page = client.get("/").content.decode()
+    assert f'<option value="{second.pk}" selected>乙建设有限公司</option>' in page
+    assert (
+        client.post("/accounts/acting-for/", {"organisation": "abc", "next": "https://evil.example/"})[
+            "Location"
+        ]
+        == "/workspace/"
+    )
