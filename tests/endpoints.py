@@ -16,6 +16,7 @@ SAMPLE_KWARGS = {
     "message_id": "1",
     "purpose": "webhook",
     "year": "2026",
+    "uid": "00000000-0000-0000-0000-000000000000",
     "user_id": "1",
     "organisation_id": "1",
     "app_label": "auth",

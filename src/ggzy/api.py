@@ -8,6 +8,7 @@ from ggzy.core.api import GgzyAPI
 from ggzy.core.api_routes import router as core_router
 from ggzy.events.api import router as events_router
 from ggzy.ops.api import router as ops_router
+from ggzy.witness.api import router as witness_router
 
 api = GgzyAPI(
     title="ggzy API",
@@ -25,3 +26,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", events_router)
 api.add_router("/", ops_router)
 api.add_router("/", calendar_router)
+api.add_router("/", witness_router)

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "ggzy.core",
     "ggzy.events",
     "ggzy.calendar",
+    "ggzy.witness",
     "ggzy.accounts",
     "ggzy.ops",
     "ggzy.demo",
@@ -286,3 +287,5 @@ GGZY_API_AUTH = "ggzy.accounts.auth.api_auth_for"
 GGZY_CLOSE_OF_BUSINESS = os.environ.get("GGZY_CLOSE_OF_BUSINESS") or "17:00"
 #: The centres and jurisdictions a viewer's events are scoped to (the accounts app).
 GGZY_VIEWER_SCOPE = "ggzy.accounts.selectors.viewer_scope"
+#: A signed tree head at most this often while the log grows (batches events in each head).
+GGZY_WITNESS_STH_SECONDS = int(os.environ.get("GGZY_WITNESS_STH_SECONDS") or 60)

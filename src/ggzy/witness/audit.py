@@ -1,0 +1,60 @@
+"""`ggzy witness audit`: recompute the log from the event rows and name the first bad entry.
+
+Checks, in order: every leaf's event exists and hashes to the leaf (a changed payload or salt, a
+deleted row, rows swapped between positions all show at their first leaf); every stored node and
+every signed tree head's root recomputes from the leaves; every head's signature verifies."""
+
+from __future__ import annotations
+
+from ggzy.core import keystore
+from ggzy.events.models import Event
+from ggzy.witness.models import Leaf, Node, TreeHead
+from ggzy.witness.services import ALG, event_leaf_hash, node_key, sth_payload
+from ggzy_sm import merkle
+from ggzy_sm.errors import IntegrityError
+
+
+def witness_audit(chunk: int = 2000) -> list[str]:
+    problems: list[str] = []
+    tree = merkle.MemoryTree(ALG)
+    last = Leaf.objects.order_by("-index").values_list("index", flat=True).first()
+    size = 0 if last is None else last + 1
+    for start in range(0, size, chunk):
+        leaves = list(Leaf.objects.filter(index__gte=start, index__lt=start + chunk).order_by("index"))
+        events = {e.pk: e for e in Event.objects.filter(pk__in=[leaf.event_id for leaf in leaves])}
+        for expected, leaf in enumerate(leaves, start):
+            if leaf.index != expected:
+                return [*problems, f"leaf {expected}: missing from the log"]
+            event = events.get(leaf.event_id)
+            if event is None:
+                problems.append(f"leaf {leaf.index}: event #{leaf.event_id} is missing (deleted)")
+            elif event_leaf_hash(event.salt, event.document).hex() != leaf.leaf_hash:
+                problems.append(f"leaf {leaf.index}: event #{leaf.event_id} was changed (its hash differs)")
+            if problems:
+                return problems
+            tree.append(bytes.fromhex(leaf.leaf_hash))
+    for node in Node.objects.all().iterator():
+        level, index = node.key >> 48, node.key & ((1 << 48) - 1)
+        if (level, index) in tree.nodes and tree.nodes[(level, index)].hex() != node.hash:
+            problems.append(f"node {level}/{index}: stored hash differs from the leaves")
+            return problems
+    for head in TreeHead.objects.order_by("size"):
+        if head.size > tree.size:
+            problems.append(f"tree head {head.size}: larger than the log ({tree.size})")
+            break
+        if tree.root(head.size).hex() != head.root:
+            problems.append(f"tree head {head.size}: its root does not recompute from the leaves")
+            break
+        try:
+            keystore.verification_key(head.key_id).verify(
+                "ggzy-sth-v1",
+                sth_payload(head.size, head.root, head.timestamp),
+                bytes.fromhex(head.signature),
+            )
+        except IntegrityError:
+            problems.append(f"tree head {head.size}: the signature does not verify")
+            break
+    return problems
+
+
+__all__ = ["node_key", "witness_audit"]
