@@ -19,6 +19,8 @@ install: $(STAMP)
 
 ## make demo: install, migrate SQLite, load the demo data, serve on :8000 (or GGZY_PORT) with the worker
 demo: export GGZY_SANDBOX ?= 1
+demo: export GGZY_COSIGNER_DIR ?= $(CURDIR)/.cosigner-demo
+demo: export GGZY_COSIGNER_PASSPHRASE ?= demo-cosigner-passphrase
 demo: install
 	$(BIN)/ggzy migrate --noinput -v0
 	$(BIN)/ggzy collectstatic --noinput -v0

@@ -17,6 +17,7 @@ SAMPLE_KWARGS = {
     "purpose": "webhook",
     "year": "2026",
     "uid": "00000000-0000-0000-0000-000000000000",
+    "old": "1",
     "user_id": "1",
     "organisation_id": "1",
     "app_label": "auth",

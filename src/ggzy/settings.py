@@ -289,3 +289,6 @@ GGZY_CLOSE_OF_BUSINESS = os.environ.get("GGZY_CLOSE_OF_BUSINESS") or "17:00"
 GGZY_VIEWER_SCOPE = "ggzy.accounts.selectors.viewer_scope"
 #: A signed tree head at most this often while the log grows (batches events in each head).
 GGZY_WITNESS_STH_SECONDS = int(os.environ.get("GGZY_WITNESS_STH_SECONDS") or 60)
+#: A co-signer on this host (demonstrations). In production the co-signer is another party's service.
+GGZY_COSIGNER_DIR = os.environ.get("GGZY_COSIGNER_DIR", "")
+GGZY_COSIGNER_PASSPHRASE = os.environ.get("GGZY_COSIGNER_PASSPHRASE", "")

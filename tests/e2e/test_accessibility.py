@@ -37,7 +37,13 @@ def _violations(page: Any) -> list[str]:
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/accounts/login/", "/no-such-page/", "/calendar/?rule=tender-bid-period&start=2026-12-20T10:00"],
+    [
+        "/",
+        "/accounts/login/",
+        "/no-such-page/",
+        "/witness/",
+        "/calendar/?rule=tender-bid-period&start=2026-12-20T10:00",
+    ],
 )
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_public_pages_have_no_serious_accessibility_violation(

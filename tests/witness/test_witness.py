@@ -190,3 +190,54 @@ def test_out_of_order_commits_are_integrated_exactly_once() -> None:
     leaves = dict(Leaf.objects.values_list("event_id", "index"))
     assert leaves == {ids["t2"]: 0, ids["t1"]: 1}
     assert witness_integrate() == 0
+
+
+def test_a_signed_promise_is_kept_by_a_later_proof(client_as: Callable[..., Client]) -> None:
+    from ggzy_sm.verify import check_promise
+
+    (event,) = record(1)
+    client = client_as(Role.SUPERVISOR)
+    promise = client.get(f"/api/v1/witness/events/{event.uid}/promise").json()
+    now = clock.now().timestamp()
+    key = keystore.verification_key(promise["key_id"])
+    assert check_promise(promise, key, None, now) == []  # not due yet
+    assert check_promise(promise, key, None, now + 3600) == [
+        "the promised event is still not integrated after the maximum merge delay"
+    ]
+    witness_integrate()
+    sth_sign(force=True)
+    proof = client.get(f"/api/v1/witness/events/{event.uid}/proof").json()
+    assert check_promise(promise, key, proof, now + 3600) == []
+
+
+def test_the_platform_has_its_tree_heads_countersigned(settings: Any, tmp_path: Any) -> None:
+    from ggzy_sm.cosigner import Cosigner
+    from ggzy_sm.verify import check_head
+
+    _id, operator = keystore.signing_key()
+    cosigner = Cosigner.init(tmp_path / "cosigner", "cosigner passphrase", operator.public_key.hex())
+    settings.GGZY_COSIGNER_DIR, settings.GGZY_COSIGNER_PASSPHRASE = (
+        str(tmp_path / "cosigner"),
+        "cosigner passphrase",
+    )
+    record(3)
+    witness_integrate()
+    first = sth_sign(force=True)
+    record(2)
+    witness_integrate()
+    second = sth_sign(force=True)
+    assert first is not None
+    assert second is not None
+    from ggzy.witness.selectors import sth_out
+
+    for head in (first, second):
+        assert check_head(sth_out(head), operator.public_key, cosigner.public_key) == []
+
+
+def test_the_demo_database_passes_the_audit() -> None:
+    from django.core.management import call_command
+
+    call_command("demo_load", verbosity=0)
+    witness_integrate()
+    sth_sign(force=True)
+    assert witness_audit() == []

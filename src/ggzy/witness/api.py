@@ -29,6 +29,12 @@ def consistency(
     return selectors.consistency_between(old, new)
 
 
+@router.get("/witness/events/{uid}/promise", response=dict[str, Any], summary="A signed promise of inclusion")
+@signed_in
+def promise(request: HttpRequest, uid: uuid.UUID) -> dict[str, Any]:
+    return selectors.promise_for(viewer=request.user, event_uid=str(uid))
+
+
 @router.get(
     "/witness/events/{uid}/proof", response=dict[str, Any], summary="An inclusion proof of an event I may see"
 )

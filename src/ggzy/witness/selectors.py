@@ -56,6 +56,19 @@ def inclusion_proof_for(*, viewer: Any, event_uid: str) -> dict[str, Any]:
     }
 
 
+def promise_for(*, viewer: Any, event_uid: str) -> dict[str, Any]:
+    from ggzy.witness.services import promise
+
+    try:
+        uid = uuid.UUID(str(event_uid))
+    except ValueError as exc:
+        raise DomainError(CoreError.NOT_FOUND) from exc
+    event = events_visible_to(viewer).filter(uid=uid).first()
+    if event is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return promise(event)
+
+
 def consistency_between(old: int, new: int) -> dict[str, Any]:
     heads = {h.size: h for h in TreeHead.objects.filter(size__in=[old, new])}
     if old not in heads or new not in heads or old > new:

@@ -20,6 +20,8 @@ from django.db import transaction
 
 from ggzy.core import clock, keystore
 from ggzy.events.models import Event
+from ggzy.events.services import event_record
+from ggzy.events.states import EventClass, Visibility
 from ggzy.witness.models import NODE_LEVEL_SHIFT, Leaf, Node, TreeHead, WitnessState
 from ggzy_sm import merkle
 from ggzy_sm.canonical import format_instant
@@ -97,7 +99,7 @@ def sth_sign(*, force: bool = False) -> TreeHead | None:
     now = clock.now()
     key_id, signer = keystore.signing_key()
     signature = signer.sign("ggzy-sth-v1", sth_payload(size, root_hex, now))
-    return TreeHead.objects.create(
+    head = TreeHead.objects.create(
         size=size,
         root=root_hex,
         timestamp=now,
@@ -105,6 +107,60 @@ def sth_sign(*, force: bool = False) -> TreeHead | None:
         signature=signature.hex(),
         sandbox=clock.sandbox_enabled(),
     )
+    _cosign(head)
+    return head
+
+
+def cosigner() -> Any:
+    """The configured co-signer (GGZY_COSIGNER_DIR), or None. In production it is another party's
+    service reached over the network; here a local one for demonstrations."""
+    folder = getattr(settings, "GGZY_COSIGNER_DIR", "")
+    if not folder:
+        return None
+    from ggzy_sm.cosigner import Cosigner
+
+    return Cosigner(folder, settings.GGZY_COSIGNER_PASSPHRASE)
+
+
+def _cosign(head: TreeHead) -> None:
+    signer = cosigner()
+    if signer is None:
+        return
+    from ggzy_sm.cosigner import CosignRefused
+
+    last = int(signer.state["size"])
+    path = [p.hex() for p in merkle.consistency_proof(last, head.size, get_nodes, ALG)] if last else []
+    try:
+        head.cosignature = signer.cosign(
+            sth_payload(head.size, head.root, head.timestamp), head.signature, path
+        )
+    except CosignRefused as exc:
+        event_record(
+            type="witness.cosign.refused",
+            event_class=EventClass.SECURITY,
+            visibility=Visibility.AUDIT,
+            data={"tree_size": head.size, "reason": str(exc)},
+        )
+        return
+    head.cosigner_key = signer.public_key.hex()
+    head.save(update_fields=["cosignature", "cosigner_key"])
+
+
+def max_merge_delay_seconds() -> int:
+    return int(settings.GGZY_WITNESS_STH_SECONDS) + 10
+
+
+def promise(event: Event) -> dict[str, Any]:
+    """A signed promise that `event` (its leaf hash) will be in the log within the maximum merge delay."""
+    body = {
+        "log": "ggzy-witness-v1",
+        "event": str(event.uid),
+        "leaf_hash": event_leaf_hash(event.salt, event.document).hex(),
+        "timestamp": format_instant(clock.now()),
+        "max_merge_delay_seconds": max_merge_delay_seconds(),
+    }
+    key_id, signer = keystore.signing_key()
+    return {"promise": body, "key_id": key_id, "signature": signer.sign("ggzy-promise-v1", body).hex()}
 
 
 def tick_job() -> int:

@@ -99,3 +99,26 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def check_promise(
+    promise: dict[str, Any], operator: Sm2PublicKey, proof: dict[str, Any] | None, now_unix: float
+) -> list[str]:
+    """A signed promise is kept when a proof includes its leaf; it is broken when no proof comes
+    within the maximum merge delay."""
+    import datetime as dt
+
+    problems = []
+    body = promise.get("promise", {})
+    try:
+        operator.verify("ggzy-promise-v1", body, bytes.fromhex(promise.get("signature", "")))
+    except (IntegrityError, ValueError):
+        problems.append("the promise's signature does not verify")
+    promised_at = dt.datetime.fromisoformat(body["timestamp"]).timestamp()
+    if proof is None:
+        if now_unix - promised_at > int(body["max_merge_delay_seconds"]):
+            problems.append("the promised event is still not integrated after the maximum merge delay")
+        return problems
+    if proof.get("leaf_hash") != body.get("leaf_hash"):
+        problems.append("the proof is for another leaf than the promise")
+    return problems + check_proof(proof, operator)

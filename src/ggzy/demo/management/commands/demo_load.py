@@ -6,6 +6,7 @@ projects. Idempotent: a second run changes nothing. Prints the demo logins."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -105,7 +106,25 @@ class Command(BaseCommand):
         self.load()
         if started:
             clock.sandbox_travel(clock.authority_now())
+        self.witness()
         self.report()
+
+    def witness(self) -> None:
+        """Bring the history into the witness log, countersigned by the demo co-signer (if set up)."""
+        from django.conf import settings
+
+        from ggzy.core import keystore
+        from ggzy.witness.services import sth_sign, witness_integrate
+        from ggzy_sm.cosigner import Cosigner
+
+        folder = settings.GGZY_COSIGNER_DIR
+        if folder and not (Path(folder) / "state.json").exists():
+            Cosigner.init(
+                folder, settings.GGZY_COSIGNER_PASSPHRASE, keystore.signing_key()[1].public_key.hex()
+            )
+        while witness_integrate():
+            pass
+        sth_sign(force=True)
 
     def later(self, hours: float) -> None:
         if self.history:

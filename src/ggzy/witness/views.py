@@ -1,0 +1,18 @@
+"""The public page of the witness log: recent signed tree heads with both signatures, and how to
+verify them with the offline verifier."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ggzy.core import keystore
+from ggzy.core.access import public
+from ggzy.witness.models import TreeHead
+
+
+@public
+def witness_page(request: HttpRequest) -> HttpResponse:
+    heads = list(TreeHead.objects.order_by("-size")[:20])
+    keys = {h.key_id: keystore.verification_key(h.key_id).hex() for h in heads}
+    return render(request, "witness/witness.html", {"heads": heads, "keys": keys})
