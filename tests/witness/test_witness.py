@@ -241,3 +241,38 @@ def test_the_demo_database_passes_the_audit() -> None:
     witness_integrate()
     sth_sign(force=True)
     assert witness_audit() == []
+
+
+@pytest.mark.clause("6.7.2")
+def test_recordings_are_registered_by_hash_and_a_changed_file_is_named(
+    settings: Any, tmp_path: Any, client_as: Callable[..., Client]
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "rooms").mkdir()
+    video = tmp_path / "rooms" / "opening-room-1.mp4"
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(1000))
+    client = client_as(Role.CENTRE_STAFF)
+    body = {
+        "room": "开标室一",
+        "camera": "CAM-01",
+        "started_at": "2026-11-28T09:00:00+08:00",
+        "ended_at": "2026-11-28T10:30:00+08:00",
+        "location": "rooms/opening-room-1.mp4",
+    }
+    response = client.post("/api/v1/witness/media", data=body, content_type="application/json")
+    assert response.status_code == 201
+    from ggzy_sm.sm3 import sm3
+
+    assert response.json()["sm3"] == sm3(video.read_bytes()).hex()
+    witness_integrate()
+    sth_sign(force=True)
+    assert witness_audit() == []
+    video.write_bytes(video.read_bytes() + b"edited")
+    from ggzy.witness.models import MediaRecording
+
+    recording = MediaRecording.objects.get()
+    assert witness_audit() == [f"recording {recording.pk} (rooms/opening-room-1.mp4): the file was changed"]
+    outside = client.post(
+        "/api/v1/witness/media", data=body | {"location": "../../etc/passwd"}, content_type="application/json"
+    )
+    assert outside.json()["code"] == "media_outside_store"

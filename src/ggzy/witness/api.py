@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query
+from ninja import Query, Schema, Status
 
-from ggzy.core.access import public, signed_in
+from ggzy.core.access import allow, public, signed_in
 from ggzy.core.api import Router
-from ggzy.witness import selectors
+from ggzy.core.roles import Role
+from ggzy.witness import media, selectors
 
 router = Router(tags=["witness"])
 
@@ -41,3 +43,29 @@ def promise(request: HttpRequest, uid: uuid.UUID) -> dict[str, Any]:
 @signed_in
 def proof(request: HttpRequest, uid: uuid.UUID) -> dict[str, Any]:
     return selectors.inclusion_proof_for(viewer=request.user, event_uid=str(uid))
+
+
+class MediaIn(Schema):
+    room: str
+    camera: str
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    location: str
+    project: str = ""
+
+
+class MediaOut(Schema):
+    id: int
+    sm3: str
+    size: int
+    event_uid: str
+
+
+@router.post("/witness/media", response={201: MediaOut}, summary="Register a room recording by its hash")
+@allow(Role.CENTRE_STAFF)
+def media_register(request: HttpRequest, payload: MediaIn) -> Status[MediaOut]:
+    recording = media.media_register(actor=request.user, **payload.model_dump())
+    return Status(
+        201,
+        MediaOut(id=recording.pk, sm3=recording.sm3, size=recording.size, event_uid=str(recording.event_uid)),
+    )

@@ -59,3 +59,26 @@ class TreeHead(models.Model):
 
     def __str__(self) -> str:
         return f"tree head {self.size}"
+
+
+class MediaRecording(models.Model):
+    """An audio/video recording of a room (standard 6.7.2, 7.7.2), registered by hash: the file stays
+    in its store; the log proves it is unchanged."""
+
+    room = models.CharField(_("room"), max_length=100)
+    camera = models.CharField(_("camera"), max_length=100)
+    started_at = models.DateTimeField(_("recorded from"))
+    ended_at = models.DateTimeField(_("recorded until"))
+    location = models.CharField(_("location"), max_length=500, help_text=_("Path under the media store"))
+    sm3 = models.CharField(max_length=64)
+    size = models.BigIntegerField()
+    event_uid = models.UUIDField()
+    registered_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("recording")
+        verbose_name_plural = _("recordings")
+        ordering = ("-started_at",)
+
+    def __str__(self) -> str:
+        return f"{self.room} {self.camera} {self.started_at:%Y-%m-%d %H:%M}"
