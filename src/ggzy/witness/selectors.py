@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from ggzy.core.errors import CoreError, DomainError
+from ggzy.events.models import Event
 from ggzy.events.selectors import events_visible_to
 from ggzy.witness.models import Leaf, TreeHead
 from ggzy.witness.services import ALG, get_nodes, sth_payload
@@ -30,12 +31,17 @@ def sth_latest() -> TreeHead:
     return head
 
 
-def inclusion_proof_for(*, viewer: Any, event_uid: str) -> dict[str, Any]:
+def visible_event(viewer: Any, event_uid: str) -> Event | None:
+    """The event if `viewer` may see it (the embargoed read path), else None — a malformed id too."""
     try:
         uid = uuid.UUID(str(event_uid))
-    except ValueError as exc:
-        raise DomainError(CoreError.NOT_FOUND) from exc
-    event = events_visible_to(viewer).filter(uid=uid).first()
+    except ValueError:
+        return None
+    return events_visible_to(viewer).filter(uid=uid).first()
+
+
+def inclusion_proof_for(*, viewer: Any, event_uid: str) -> dict[str, Any]:
+    event = visible_event(viewer, event_uid)
     leaf = Leaf.objects.filter(event_id=event.pk).first() if event else None
     head = TreeHead.objects.order_by("-size").first()
     if event is None or leaf is None or head is None or leaf.index >= head.size:
@@ -59,11 +65,7 @@ def inclusion_proof_for(*, viewer: Any, event_uid: str) -> dict[str, Any]:
 def promise_for(*, viewer: Any, event_uid: str) -> dict[str, Any]:
     from ggzy.witness.services import promise
 
-    try:
-        uid = uuid.UUID(str(event_uid))
-    except ValueError as exc:
-        raise DomainError(CoreError.NOT_FOUND) from exc
-    event = events_visible_to(viewer).filter(uid=uid).first()
+    event = visible_event(viewer, event_uid)
     if event is None:
         raise DomainError(CoreError.NOT_FOUND)
     return promise(event)
