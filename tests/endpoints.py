@@ -18,6 +18,7 @@ SAMPLE_KWARGS = {
     "year": "2026",
     "uid": "00000000-0000-0000-0000-000000000000",
     "old": "1",
+    "new": "2",
     "user_id": "1",
     "organisation_id": "1",
     "app_label": "auth",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ggzy.accounts.api import router as accounts_router
 from ggzy.calendar.api import router as calendar_router
+from ggzy.certs.api import router as certs_router
 from ggzy.core.api import GgzyAPI
 from ggzy.core.api_routes import router as core_router
 from ggzy.events.api import router as events_router
@@ -27,3 +28,4 @@ api.add_router("/", events_router)
 api.add_router("/", ops_router)
 api.add_router("/", calendar_router)
 api.add_router("/", witness_router)
+api.add_router("/", certs_router)

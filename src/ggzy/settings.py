@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "ggzy.calendar",
     "ggzy.witness",
     "ggzy.accounts",
+    "ggzy.certs",
     "ggzy.ops",
     "ggzy.demo",
 ]

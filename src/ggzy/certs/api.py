@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Field, Schema, Status
+
+from ggzy.certs import selectors, services
+from ggzy.certs.errors import CertsError
+from ggzy.core.access import allow, signed_in
+from ggzy.core.api import Router
+from ggzy.core.errors import DomainError
+from ggzy.core.roles import Role
+
+router = Router(tags=["certs"])
+
+
+def _der(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise DomainError(CertsError.CERTIFICATE_REFUSED, detail={"reason": "malformed"}) from exc
+
+
+class CaIn(Schema):
+    name: str = Field(..., min_length=2, max_length=100)
+    root: str = Field(..., description="DER, base64")
+    intermediates: list[str] = Field(default_factory=list)
+    is_test: bool = False
+
+
+class CaOut(Schema):
+    id: int
+    name: str
+    is_test: bool
+
+
+class BindIn(Schema):
+    certificate: str = Field(..., description="DER, base64")
+    usage: str = Field(..., pattern=r"^(signing|encryption)$")
+
+
+class CertOut(Schema):
+    usage: str
+    serial: str
+    ca: str
+    holder_id: str
+    not_after: dt.datetime
+    days_left: int
+
+
+@router.post("/certs/cas", response={201: CaOut}, summary="Accept a certificate authority")
+@allow(Role.SYSTEM_ADMIN)
+def ca_add(request: HttpRequest, payload: CaIn) -> Status[CaOut]:
+    ca = services.ca_add(
+        actor=request.user,
+        name=payload.name,
+        root=_der(payload.root),
+        intermediates=[_der(d) for d in payload.intermediates],
+        is_test=payload.is_test,
+    )
+    return Status(201, CaOut(id=ca.pk, name=ca.name, is_test=ca.is_test))
+
+
+@router.post("/certs/mine", response={201: CertOut}, summary="Bind my signing or encryption certificate")
+@signed_in
+def bind(request: HttpRequest, payload: BindIn) -> Status[CertOut]:
+    bound = services.certificate_bind(
+        actor=request.user, user=request.user, der=_der(payload.certificate), usage=payload.usage
+    )
+    return Status(
+        201,
+        CertOut(
+            usage=bound.usage,
+            serial=bound.serial,
+            ca=bound.ca.name,
+            holder_id=bound.holder_id,
+            not_after=bound.not_after,
+            days_left=selectors.days_left(bound),
+        ),
+    )
+
+
+@router.get("/certs/mine", response=list[CertOut], summary="My certificates and how long they last")
+@signed_in
+def mine(request: HttpRequest) -> list[CertOut]:
+    return [
+        CertOut(
+            usage=c.usage,
+            serial=c.serial,
+            ca=c.ca.name,
+            holder_id=c.holder_id,
+            not_after=c.not_after,
+            days_left=selectors.days_left(c),
+        )
+        for c in selectors.my_certificates(user=request.user)
+    ]

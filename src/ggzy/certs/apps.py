@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CertsConfig(AppConfig):
+    name = "ggzy.certs"
+    label = "certs"
+    verbose_name = _("CA certificates")
+
+    def ready(self) -> None:
+        from ggzy.certs import checks  # noqa: F401  (refuses a test CA in production and a real CA in the sandbox)

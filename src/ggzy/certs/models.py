@@ -1,0 +1,65 @@
+"""Certificate authorities the centre accepts (several at once: 全省CA互认, 8.1.3), their revocation
+lists, and the certificates bound to users: a signing and an encryption certificate each."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CertificateAuthority(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    root = models.BinaryField(_("root certificate (DER)"))
+    intermediates = models.JSONField(_("intermediate certificates (DER, hex)"), default=list)
+    is_test = models.BooleanField(_("test CA"), default=False, help_text=_("Only for demonstrations"))
+    enabled = models.BooleanField(_("enabled"), default=True)
+    added_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        verbose_name = _("certificate authority")
+        verbose_name_plural = _("certificate authorities")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RevocationList(models.Model):
+    ca = models.ForeignKey(CertificateAuthority, on_delete=models.CASCADE, related_name="crls")
+    der = models.BinaryField()
+    imported_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"CRL of {self.ca} {self.imported_at:%Y-%m-%d}"
+
+
+class CertUsage(models.TextChoices):
+    SIGNING = "signing", _("Signing certificate")
+    ENCRYPTION = "encryption", _("Encryption certificate")
+
+
+class BoundCertificate(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates")
+    ca = models.ForeignKey(CertificateAuthority, on_delete=models.PROTECT, related_name="+")
+    usage = models.CharField(_("use"), max_length=16, choices=CertUsage.choices)
+    der = models.BinaryField()
+    serial = models.CharField(_("serial number"), max_length=64)
+    holder_id = models.CharField(_("holder"), max_length=32)
+    public_key = models.CharField(max_length=130)
+    not_after = models.DateTimeField(_("valid until"))
+    bound_at = models.DateTimeField(_("bound at"))
+    unbound_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bound certificate")
+        verbose_name_plural = _("bound certificates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "usage"],
+                condition=models.Q(unbound_at__isnull=True),
+                name="one_active_certificate_per_use",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.usage} {self.serial}"
