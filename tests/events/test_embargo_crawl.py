@@ -36,7 +36,8 @@ SECRET_EXPERT = "保密专家乙"
 VOLATILE = [
     (re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"'), 'name="csrfmiddlewaretoken" value="-"'),
     (re.compile(r'nonce="[^"]+"'), 'nonce="-"'),
-    (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)?"), "<time>"),
+    # clock readings, with or without seconds (the calendar page pre-fills "now" to the minute)
+    (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?"), "<time>"),
     (re.compile(r'"(offset_ms_to_host|ntp_offset_ms)": -?[\d.]+'), r'"\1": <ms>'),  # clock readings
 ]
 

@@ -3,15 +3,19 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+from typing import Any
 
+from django.contrib.auth import login
 from django.http import HttpRequest
 from ninja import Field, Schema, Status
+from ninja.utils import check_csrf
 
+from ggzy.certs import login as signature
 from ggzy.certs import selectors, services
 from ggzy.certs.errors import CertsError
-from ggzy.core.access import allow, signed_in
-from ggzy.core.api import Router
-from ggzy.core.errors import DomainError
+from ggzy.core.access import allow, public, signed_in
+from ggzy.core.api import ErrorOut, Router
+from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
 
 router = Router(tags=["certs"])
@@ -97,3 +101,40 @@ def mine(request: HttpRequest) -> list[CertOut]:
         )
         for c in selectors.my_certificates(user=request.user)
     ]
+
+
+class ChallengeIn(Schema):
+    username: str = Field(..., min_length=1, max_length=150)
+
+
+class SignedIn(Schema):
+    nonce: str = Field(..., pattern=r"^[0-9a-f]{32}$")
+    signature: str = Field(..., pattern=r"^[0-9a-f]{128}$", description="raw r || s, hex")
+
+
+class SessionOut(Schema):
+    username: str
+
+
+@router.post(
+    "/auth/challenge",
+    response={200: dict[str, Any], 403: ErrorOut},
+    summary="A challenge to sign for signature login",
+)
+@public
+def challenge(request: HttpRequest, payload: ChallengeIn) -> dict[str, Any]:
+    return signature.challenge_issue(username=payload.username, origin=request.build_absolute_uri("/"))
+
+
+@router.post(
+    "/auth/signature",
+    response={200: SessionOut, 401: ErrorOut, 403: ErrorOut},
+    summary="Sign in with the signed challenge",
+)
+@public
+def signature_login(request: HttpRequest, payload: SignedIn) -> SessionOut:
+    if check_csrf(request) is not None:  # no login CSRF: a page posts this with its CSRF token
+        raise DomainError(CoreError.CSRF_FAILED)
+    user = signature.signature_login(nonce=payload.nonce, signature_hex=payload.signature)
+    login(request, user, backend="ggzy.accounts.policy.PolicyBackend")
+    return SessionOut(username=user.get_username())

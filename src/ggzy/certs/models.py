@@ -63,3 +63,16 @@ class BoundCertificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.usage} {self.serial}"
+
+
+class LoginChallenge(models.Model):
+    """A one-time challenge for signature login (purpose ggzy-login-v1), valid for two minutes."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    origin = models.CharField(max_length=200)
+    issued_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.nonce

@@ -1,0 +1,121 @@
+"""Signature login: the platform issues a one-time challenge; the holder's signing key (in a UKey,
+behind a local signing agent or the command line — never in page JavaScript) signs the
+domain-separated message {"purpose": "ggzy-login-v1", "payload": {origin, nonce, time}}; the
+platform verifies it against the bound signing certificate, which must still be valid.
+
+Experts, bidders and agents may sign in this way. Centre staff and administrators use password +
+TOTP (administrators add signature login once their certificates are bound — not yet)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from ggzy.accounts import policy
+from ggzy.certs.models import BoundCertificate, LoginChallenge
+from ggzy.certs.services import validate
+from ggzy.core import clock
+from ggzy.core.errors import DomainError, ErrorCodeBase
+from ggzy.core.roles import ADMIN_ROLES, Role, roles_of_user
+from ggzy.events.services import event_record
+from ggzy.events.states import EventClass, Visibility
+from ggzy_sm.canonical import format_instant
+from ggzy_sm.errors import IntegrityError
+from ggzy_sm.sm2 import Sm2PublicKey
+
+LIFETIME = dt.timedelta(minutes=2)
+
+
+class LoginError(ErrorCodeBase):
+    NOT_AVAILABLE = (
+        "signature_login_unavailable",
+        403,
+        _("Signature login is not available for this account."),
+    )
+    CHALLENGE_INVALID = (
+        "challenge_invalid",
+        401,
+        _("The challenge is unknown, used or expired. Ask for a new one."),
+    )
+    SIGNATURE_INVALID = (
+        "login_signature_invalid",
+        401,
+        _("The signature does not verify with your signing certificate."),
+    )
+
+
+def _payload(challenge: LoginChallenge) -> dict[str, Any]:
+    return {"origin": challenge.origin, "nonce": challenge.nonce, "time": format_instant(challenge.issued_at)}
+
+
+@transaction.atomic
+def challenge_issue(*, username: str, origin: str) -> dict[str, Any]:
+    """A challenge for `username`. An unknown user gets a challenge too (that cannot succeed), so the
+    answer does not tell who has an account."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is not None and (roles_of_user(user) & (ADMIN_ROLES | {Role.CENTRE_STAFF})):
+        raise DomainError(LoginError.NOT_AVAILABLE)
+    nonce = secrets.token_hex(16)
+    if user is not None:
+        challenge = LoginChallenge.objects.create(
+            nonce=nonce, user=user, origin=origin, issued_at=clock.now()
+        )
+        return {"purpose": "ggzy-login-v1", "payload": _payload(challenge)}
+    return {
+        "purpose": "ggzy-login-v1",
+        "payload": {"origin": origin, "nonce": nonce, "time": format_instant(clock.now())},
+    }
+
+
+def _take(nonce: str) -> LoginChallenge:
+    """Use up the challenge (committed on its own: a failed attempt spends it too)."""
+    with transaction.atomic():
+        challenge = (
+            LoginChallenge.objects.select_for_update().filter(nonce=nonce).select_related("user").first()
+        )
+        if challenge is None or challenge.used_at is not None or clock.now() - challenge.issued_at > LIFETIME:
+            raise DomainError(LoginError.CHALLENGE_INVALID)
+        if policy.is_locked(challenge.user):
+            raise DomainError(LoginError.CHALLENGE_INVALID)
+        challenge.used_at = clock.now()
+        challenge.save(update_fields=["used_at"])
+        return challenge
+
+
+def signature_login(*, nonce: str, signature_hex: str) -> Any:
+    """The user whose bound signing certificate signed the challenge, or 401 with the reason. A
+    failure is recorded (and counts toward the lockout) even though the sign-in is refused."""
+    challenge = _take(nonce)
+    user = challenge.user
+    bound = BoundCertificate.objects.filter(user=user, usage="signing", unbound_at__isnull=True).first()
+    try:
+        if bound is None:
+            raise IntegrityError("no signing certificate bound")  # noqa: TRY301
+        validate(bytes(bound.der), "signing")  # still valid and not revoked, now
+        Sm2PublicKey.from_hex(bound.public_key).verify(
+            "ggzy-login-v1", _payload(challenge), bytes.fromhex(signature_hex)
+        )
+    except (IntegrityError, DomainError, ValueError) as exc:
+        with transaction.atomic():
+            event_record(
+                type="auth.signature.failed",
+                event_class=EventClass.SECURITY,
+                visibility=Visibility.AUDIT,
+                actor=user,
+            )
+        policy.record_failure(user)
+        raise DomainError(LoginError.SIGNATURE_INVALID) from exc
+    with transaction.atomic():
+        event_record(
+            type="auth.signature.succeeded",
+            event_class=EventClass.SECURITY,
+            visibility=Visibility.AUDIT,
+            actor=user,
+            data={"certificate": bound.serial},
+        )
+    return user

@@ -1,0 +1,118 @@
+"""Signature login: a one-time challenge signed by the key of the bound signing certificate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from ggzy.certs import services
+from ggzy.core.roles import Role
+from ggzy.events.models import Event
+from ggzy_sm.sm2 import Sm2PrivateKey
+from tests.certs.test_certs import HOLDER_KEY, cert, root
+from tests.factories import make_uscc
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def holder(make_user: Callable[..., Any]) -> Any:
+    from ggzy.accounts.parties import membership_add, organisation_register
+
+    services.ca_add(actor=None, name="测试 CA", root=root(), intermediates=[], is_test=True)
+    user = make_user(Role.AGENT, username="signer")
+    uscc = make_uscc()
+    organisation = organisation_register(
+        actor=None,
+        uscc=uscc,
+        name="中咨代理",
+        legal_representative="马",
+        contact_name="赵",
+        contact_phone="13900000001",
+    )
+    membership_add(actor=None, user=user, organisation=organisation)
+    services.certificate_bind(actor=user, user=user, der=cert(uscc, "signing", 50), usage="signing")
+    return user
+
+
+def challenge(client: Client, username: str) -> dict[str, Any]:
+    return client.post(
+        "/api/v1/auth/challenge", data={"username": username}, content_type="application/json"
+    ).json()
+
+
+@pytest.mark.clause("8.1.3")
+def test_signature_login_with_the_bound_signing_key(holder: Any) -> None:
+    client = Client()
+    issued = challenge(client, "signer")
+    assert issued["purpose"] == "ggzy-login-v1"
+    signature = HOLDER_KEY.sign("ggzy-login-v1", issued["payload"]).hex()
+    response = client.post(
+        "/api/v1/auth/signature",
+        data={"nonce": issued["payload"]["nonce"], "signature": signature},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert response.json() == {"username": "signer"}
+    assert client.get("/api/v1/me").json()["username"] == "signer"
+    again = Client().post(
+        "/api/v1/auth/signature",
+        data={"nonce": issued["payload"]["nonce"], "signature": signature},
+        content_type="application/json",
+    )
+    assert again.json()["code"] == "challenge_invalid"  # a challenge is used once
+    assert Event.objects.filter(type="auth.signature.succeeded").count() == 1
+
+
+def test_a_wrong_signature_or_another_purpose_fails(holder: Any) -> None:
+    client = Client()
+    issued = challenge(client, "signer")
+    for signer, purpose in [(Sm2PrivateKey.generate(), "ggzy-login-v1"), (HOLDER_KEY, "ggzy-bid-v1")]:
+        response = client.post(
+            "/api/v1/auth/signature",
+            data={
+                "nonce": issued["payload"]["nonce"],
+                "signature": signer.sign(purpose, issued["payload"]).hex(),
+            },
+            content_type="application/json",
+        )
+        assert response.status_code == 401
+        issued = challenge(client, "signer")
+    assert "_auth_user_id" not in client.session
+    assert Event.objects.filter(type="auth.signature.failed").count() == 2
+
+
+def test_staff_use_password_and_totp_and_strangers_learn_nothing(make_user: Callable[..., Any]) -> None:
+    make_user(Role.CENTRE_STAFF, username="clerk")
+    client = Client()
+    assert (
+        client.post(
+            "/api/v1/auth/challenge", data={"username": "clerk"}, content_type="application/json"
+        ).json()["code"]
+        == "signature_login_unavailable"
+    )
+    stranger = challenge(client, "nobody-here")
+    assert stranger["purpose"] == "ggzy-login-v1"  # looks like any other challenge
+    response = client.post(
+        "/api/v1/auth/signature",
+        data={"nonce": stranger["payload"]["nonce"], "signature": "00" * 64},
+        content_type="application/json",
+    )
+    assert response.json()["code"] == "challenge_invalid"
+
+
+def test_the_login_post_needs_the_csrf_token(holder: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    issued = challenge(client, "signer")
+    response = client.post(
+        "/api/v1/auth/signature",
+        data={
+            "nonce": issued["payload"]["nonce"],
+            "signature": HOLDER_KEY.sign("ggzy-login-v1", issued["payload"]).hex(),
+        },
+        content_type="application/json",
+    )
+    assert response.json()["code"] == "csrf_failed"
