@@ -183,3 +183,22 @@ def test_test_ca_never_in_production_and_real_ca_never_in_the_sandbox(
     services.ca_add(actor=admin, name="test", root=root(), intermediates=[], is_test=True)
     settings.GGZY_PRODUCTION = True
     assert [e.id for e in ca_mode()] == ["ggzy.E201"]
+
+
+def test_holders_are_warned_before_a_certificate_expires(setup: tuple[Client, str]) -> None:
+    from ggzy.certs.tasks import warn_expiring
+    from ggzy.events.models import Message
+
+    client, uscc = setup
+    client.post(
+        "/api/v1/certs/mine",
+        data={"certificate": b64(cert(uscc, "signing", 60, days=30)), "usage": "signing"},
+        content_type="application/json",
+    )
+    assert warn_expiring() == 1
+    assert warn_expiring() == 0  # once per warning day
+    message = Message.objects.get(template="certs.expiring")
+    assert "30" in message.subject
+    page = client.get("/workspace/certificates/").content.decode()
+    assert "30" in page
+    assert "text-bg-warning" in page

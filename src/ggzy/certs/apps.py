@@ -8,4 +8,4 @@ class CertsConfig(AppConfig):
     verbose_name = _("CA certificates")
 
     def ready(self) -> None:
-        from ggzy.certs import checks  # noqa: F401  (refuses a test CA in production and a real CA in the sandbox)
+        from ggzy.certs import checks, messages, tasks  # noqa: F401  (checks, templates, tick jobs)

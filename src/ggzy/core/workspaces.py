@@ -78,4 +78,5 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
 COMMON_TASKS: tuple[Task, ...] = (
     Task(_("Event log"), "6.7.1", "events:event-list"),
     Task(_("Inbox"), "6.5.1", "events:inbox"),
+    Task(_("My certificates"), "8.1.3", "certs:mine"),
 )
