@@ -195,10 +195,35 @@ def test_holders_are_warned_before_a_certificate_expires(setup: tuple[Client, st
         data={"certificate": b64(cert(uscc, "signing", 60, days=30)), "usage": "signing"},
         content_type="application/json",
     )
-    assert warn_expiring() == 1
-    assert warn_expiring() == 0  # once per warning day
-    message = Message.objects.get(template="certs.expiring")
-    assert "30" in message.subject
+    client.post(  # bound with 5 days left: the 7-day warning is still due, caught up at once
+        "/api/v1/certs/mine",
+        data={"certificate": b64(cert(uscc, "encryption", 61, days=5)), "usage": "encryption"},
+        content_type="application/json",
+    )
+    assert warn_expiring() == 2
+    assert warn_expiring() == 0  # each warning once
+    subjects = sorted(m.subject for m in Message.objects.filter(template="certs.expiring"))
+    assert any(" 5 " in s for s in subjects)
+    assert any(" 30 " in s for s in subjects)
     page = client.get("/workspace/certificates/").content.decode()
     assert "30" in page
     assert "text-bg-warning" in page
+
+
+def test_each_expiry_warning_is_due_once_and_a_missed_day_is_caught_up() -> None:
+    from ggzy.certs.models import BoundCertificate
+    from ggzy.certs.selectors import due_warning
+
+    now = clock.now()
+    c = BoundCertificate(not_after=now + 40 * DAY)
+    assert due_warning(c, now) is None  # 40 days left: nothing yet
+    assert due_warning(c, now + 10 * DAY) == 30
+    c.warned_days = 30
+    assert due_warning(c, now + 12 * DAY) is None  # 28 days left: the 30-day warning was given
+    assert due_warning(c, now + 34 * DAY) == 7  # the tick missed day 7; at 6 days left it is caught up
+    c.warned_days = 7
+    assert due_warning(c, now + 36 * DAY) is None
+    assert due_warning(c, now + 39 * DAY) == 1
+    c.warned_days = 1
+    assert due_warning(c, now + 39 * DAY) is None
+    assert due_warning(BoundCertificate(not_after=now - DAY), now) is None  # expired: no warning

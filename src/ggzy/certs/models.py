@@ -49,6 +49,8 @@ class BoundCertificate(models.Model):
     not_after = models.DateTimeField(_("valid until"))
     bound_at = models.DateTimeField(_("bound at"))
     unbound_at = models.DateTimeField(null=True, blank=True)
+    #: The expiry warning (30, 7 or 1 days) last given, so each is given once even if a tick was missed.
+    warned_days = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("bound certificate")

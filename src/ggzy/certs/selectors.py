@@ -27,11 +27,23 @@ def days_left(certificate: BoundCertificate, now: dt.datetime | None = None) -> 
     return (timezone.localtime(certificate.not_after).date() - today).days
 
 
+def due_warning(certificate: BoundCertificate, now: dt.datetime | None = None) -> int | None:
+    """The warning (30, 7 or 1) a certificate is due now, or None: the smallest warning day not below the days
+    left, unless that warning (or a later one) was already given. A missed tick day is caught up, not lost."""
+    days = days_left(certificate, now)
+    if days < 0:
+        return None
+    due = min((w for w in WARN_DAYS if days <= w), default=None)
+    if due is None or (certificate.warned_days is not None and certificate.warned_days <= due):
+        return None
+    return due
+
+
 def expiring(now: dt.datetime | None = None) -> list[tuple[BoundCertificate, int]]:
-    """Bound certificates that reach one of the warning days today (30, 7 or 1 days left)."""
+    """Bound, unexpired certificates that are due an expiry warning, with the days they have left."""
     now = now or clock.now()
     horizon = now + dt.timedelta(days=max(WARN_DAYS) + 1)
     found = BoundCertificate.objects.filter(
         unbound_at__isnull=True, not_after__lte=horizon, not_after__gt=now
     )
-    return [(c, days_left(c, now)) for c in found.select_related("user") if days_left(c, now) in WARN_DAYS]
+    return [(c, days_left(c, now)) for c in found.select_related("user") if due_warning(c, now) is not None]

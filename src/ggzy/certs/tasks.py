@@ -1,28 +1,25 @@
-"""Tick job: warn holders 30, 7 and 1 days before a bound certificate expires (once per warning day)."""
+"""Tick job: warn holders 30, 7 and 1 days before a bound certificate expires (each warning once)."""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
 
-from ggzy.certs.selectors import expiring
-from ggzy.core import tick
-from ggzy.events.models import Message
+from ggzy.certs.models import BoundCertificate
+from ggzy.certs.selectors import due_warning, expiring
+from ggzy.core import clock, tick
 from ggzy.events.notifications import Recipient, notify
 
 
 def warn_expiring() -> int:
     sent = 0
-    for certificate, days in expiring():
-        already = Message.objects.filter(
-            recipient=certificate.user,
-            template="certs.expiring",
-            subject__contains=f" {days} ",
-            body__contains=certificate.serial,
-        ).exists()
-        if already:
-            continue  # idempotent: this warning was given
+    now = clock.now()
+    for certificate, days in expiring(now):
         with transaction.atomic():
+            locked = BoundCertificate.objects.select_for_update().get(pk=certificate.pk)
+            due = due_warning(locked, now)
+            if due is None:
+                continue  # another tick gave it meanwhile
             notify(
                 template="certs.expiring",
                 recipients=[Recipient(user=certificate.user)],
@@ -33,6 +30,8 @@ def warn_expiring() -> int:
                     "date": timezone.localtime(certificate.not_after).strftime("%Y-%m-%d"),
                 },
             )
+            locked.warned_days = due
+            locked.save(update_fields=["warned_days"])
         sent += 1
     return sent
 
