@@ -1,11 +1,16 @@
-"""`ggzy-verify`: check a witness-log proof offline, with nothing but the files and the public keys.
+"""`ggzy-verify`: check a witness-log proof or a signed document offline, with nothing but the files
+and the public keys or CA certificates.
 
     ggzy-verify proof.json --operator-key HEX [--cosigner-key HEX]
     ggzy-verify fork old-head.json new-head.json consistency.json --operator-key HEX
+    ggzy-verify document FILE SIGNATURE.json --root ROOT.der|pem [--root ...] [--crl CRL.der|pem ...]
 
 A proof file is what `/api/v1/witness/events/<uid>/proof` answers: the event's canonical document
 and salt, the leaf index and audit path, and the signed tree head (with its countersignature). Exit
-status 0 only when everything verifies; each failure is named.
+status 0 only when everything verifies; each failure is named. A document signature
+(`ggzy-docsig-v1`, see `ggzy_sm.document`) is checked against the CA root certificates given with
+`--root` (several CAs: mutual recognition) and their revocation lists; a refusal prints its machine
+reason (hash_mismatch, bad_signature, untrusted_root, expired, key_usage, revoked, malformed, …).
 """
 
 from __future__ import annotations
@@ -16,7 +21,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from asn1crypto import pem
+
 from ggzy_sm import merkle
+from ggzy_sm.document import DocumentError, verify_document
 from ggzy_sm.errors import IntegrityError
 from ggzy_sm.sm2 import Sm2PublicKey
 
@@ -77,12 +85,53 @@ def check_fork(
     return problems
 
 
+def _read_der(path: str) -> bytes:
+    """A certificate or CRL file, DER or PEM."""
+    data = Path(path).read_bytes()
+    if pem.detect(data):
+        _kind, _headers, data = pem.unarmor(data)
+    return bytes(data)
+
+
+def main_document(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="ggzy-verify document")
+    parser.add_argument("file", help="the signed document")
+    parser.add_argument("signature", help="its ggzy-docsig-v1 signature (JSON)")
+    parser.add_argument("--root", action="append", required=True, help="a trusted CA root (DER or PEM)")
+    parser.add_argument("--crl", action="append", default=[], help="a revocation list (DER or PEM)")
+    args = parser.parse_args(argv)
+    try:
+        roots = [_read_der(p) for p in args.root]
+        crls = [_read_der(p) for p in args.crl]
+        signature = json.loads(Path(args.signature).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"FAILED (malformed): cannot read the inputs ({type(exc).__name__}: {exc})")  # noqa: T201
+        return 1
+    try:
+        verified = verify_document(Path(args.file), signature, roots=roots, crls=crls)
+    except DocumentError as exc:
+        print(f"FAILED ({exc.reason}): {exc}")  # noqa: T201
+        return 1
+    except OSError as exc:
+        print(f"FAILED (malformed): cannot read the document ({exc})")  # noqa: T201
+        return 1
+    print(  # noqa: T201
+        f"OK: {verified.name} (SM3 {verified.sm3}, {verified.size} bytes) was signed by "
+        f"{verified.signer} [{verified.holder_id or '-'}], certificate {verified.serial} "
+        f"of {verified.issuer}, at {verified.signed_at:%Y-%m-%dT%H:%M:%SZ}"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["document"]:
+        return main_document(arguments[1:])
     parser = argparse.ArgumentParser(prog="ggzy-verify")
     parser.add_argument("files", nargs="+")
     parser.add_argument("--operator-key", required=True)
     parser.add_argument("--cosigner-key")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     operator = Sm2PublicKey.from_hex(args.operator_key)
     cosigner = Sm2PublicKey.from_hex(args.cosigner_key) if args.cosigner_key else None
     loaded = [json.loads(Path(f).read_text(encoding="utf-8")) for f in args.files if f != "fork"]
@@ -95,10 +144,6 @@ def main(argv: list[str] | None = None) -> int:
     if not problems:
         print("OK: the proof verifies")  # noqa: T201
     return 1 if problems else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 def check_promise(
@@ -122,3 +167,7 @@ def check_promise(
     if proof.get("leaf_hash") != body.get("leaf_hash"):
         problems.append("the proof is for another leaf than the promise")
     return problems + check_proof(proof, operator)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
