@@ -17,7 +17,6 @@ centre without a contract uses, and what tests read back. `ConsoleGateway` print
 from __future__ import annotations
 
 import json
-import os
 from functools import cache
 from pathlib import Path
 from typing import Protocol
@@ -26,6 +25,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from ggzy.core import clock
+from ggzy_sm.files import write_atomic
 
 
 class GatewayError(RuntimeError):
@@ -54,9 +54,7 @@ class OutboxGateway:
         self.folder.mkdir(parents=True, exist_ok=True)
         record = {"kind": kind, "to": to, "text": text, "reference": reference, "at": clock.now().isoformat()}
         final = self.folder / f"{reference}.{kind}.json"
-        tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-        tmp.replace(final)
+        write_atomic(final, json.dumps(record, ensure_ascii=False, indent=1))
         return final.name
 
     def send_sms(self, *, to: str, text: str, reference: str) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 
 from ggzy_sm import merkle
 from ggzy_sm.errors import CryptoError, IntegrityError
+from ggzy_sm.files import write_atomic
 from ggzy_sm.keys import load_key_file, write_key_file
 from ggzy_sm.sm2 import Sm2PrivateKey, Sm2PublicKey
 
@@ -33,9 +34,7 @@ class CosignRefused(CryptoError):  # noqa: N818  (a refusal, not an error of the
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, json.dumps(data, indent=1))
 
 
 class Cosigner:

@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 from ggzy_sm import canonical, sm4
 from ggzy_sm.errors import IntegrityError, KeyMaterialError
+from ggzy_sm.files import write_atomic
 from ggzy_sm.sm2 import Sm2PrivateKey, Sm2PublicKey
 from ggzy_sm.sm3 import pbkdf2_sm3
 
@@ -77,12 +78,7 @@ def write_key_file(
         "kdf": {"name": "pbkdf2-hmac-sm3", "salt": salt.hex(), "iterations": iterations},
         "sealed": sealed.hex(),
     }
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(document, fh, indent=1)
-    tmp.replace(path)
+    write_atomic(path, json.dumps(document, indent=1), mode=0o600)
 
 
 def load_key_file(path: str | Path, passphrase: str) -> Sm2PrivateKey:

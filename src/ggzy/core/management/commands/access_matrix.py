@@ -4,12 +4,12 @@ The matrix is reviewed like the OpenAPI document: a changed declaration shows as
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ggzy.core.access import ACCESS_MATRIX, render_matrix, walk_endpoints
+from ggzy_sm.files import write_atomic
 
 
 class Command(BaseCommand):
@@ -26,7 +26,5 @@ class Command(BaseCommand):
                 raise CommandError(f"{ACCESS_MATRIX} differs from the declarations: run `ggzy access_matrix`")
             self.stdout.write(f"{ACCESS_MATRIX.name} is current")
             return
-        tmp = ACCESS_MATRIX.with_name(f".{ACCESS_MATRIX.name}.{os.getpid()}.tmp")
-        tmp.write_text(current, encoding="utf-8")
-        tmp.replace(ACCESS_MATRIX)
+        write_atomic(ACCESS_MATRIX, current)
         self.stdout.write(f"wrote {ACCESS_MATRIX}")

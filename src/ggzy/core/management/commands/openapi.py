@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
+
+from ggzy_sm.files import write_atomic
 
 DEFAULT_PATH = Path("docs/openapi.json")
 
@@ -54,7 +55,5 @@ class Command(BaseCommand):
             self.stdout.write(f"{path} is current")
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(current, encoding="utf-8")
-        tmp.replace(path)
+        write_atomic(path, current)
         self.stdout.write(f"wrote {path}")
