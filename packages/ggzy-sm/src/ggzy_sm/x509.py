@@ -198,6 +198,15 @@ class Certificate:
         return True
 
 
+def _crl_issuer(crl_der: bytes) -> dict[str, str] | None:
+    """The issuer named in a CRL (None if it cannot be read: the signature check then refuses it)."""
+    try:
+        issuer = crl.CertificateList.load(crl_der)["tbs_cert_list"]["issuer"].native
+    except (ValueError, TypeError, KeyError):
+        return None
+    return {k: str(v) for k, v in issuer.items()}
+
+
 def revoked_serials(crl_der: bytes, issuer: Certificate) -> set[int]:
     """The serials a CRL revokes — after checking the CRL is signed by `issuer`."""
     try:
@@ -212,6 +221,21 @@ def revoked_serials(crl_der: bytes, issuer: Certificate) -> set[int]:
     return {
         int(entry["user_certificate"].native) for entry in parsed["tbs_cert_list"]["revoked_certificates"]
     }
+
+
+def _check_revocation(chain: list[Certificate], crls: list[bytes]) -> None:
+    """Each link is checked against the CRLs its issuer signed."""
+    issuers = {crl_der: _crl_issuer(crl_der) for crl_der in crls}
+    for child, parent in itertools.pairwise(chain):
+        for crl_der in crls:
+            if issuers[crl_der] not in (None, parent.subject):
+                continue  # a CRL of another CA: not even a signature to check
+            try:
+                revoked = revoked_serials(crl_der, parent)
+            except CertificateError:
+                continue  # a CRL of another CA
+            if child.serial in revoked:
+                raise CertificateError("revoked", f"certificate {child.serial} is revoked")
 
 
 def validate(
@@ -258,12 +282,5 @@ def validate(
             raise CertificateError(
                 "expired", f"certificate {link.serial} expired on {link.not_after:%Y-%m-%d}"
             )
-    for child, parent in itertools.pairwise(chain):
-        for crl_der in crls:
-            try:
-                revoked = revoked_serials(crl_der, parent)
-            except CertificateError:
-                continue  # a CRL of another CA
-            if child.serial in revoked:
-                raise CertificateError("revoked", f"certificate {child.serial} is revoked")
+    _check_revocation(chain, crls)
     return cert
