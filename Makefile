@@ -2,7 +2,7 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PYPROJECTS := pyproject.toml packages/ggzy-sm/pyproject.toml
+PYPROJECTS := pyproject.toml packages/ggzy-sm/pyproject.toml packages/ggzy-bid/pyproject.toml
 STAMP := $(VENV)/.installed-$(shell cat $(PYPROJECTS) | $(PY) -c 'import hashlib,sys;print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:12])')
 PYTEST_WORKERS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 $(STAMP): $(PYPROJECTS)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -e 'packages/ggzy-sm[test]' -e '.[dev]'
+	$(BIN)/python -m pip install -q -e 'packages/ggzy-sm[test]' -e 'packages/ggzy-bid[test]' -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -21,6 +21,7 @@ install: $(STAMP)
 demo: export GGZY_SANDBOX ?= 1
 demo: export GGZY_COSIGNER_DIR ?= $(CURDIR)/.cosigner-demo
 demo: export GGZY_COSIGNER_PASSPHRASE ?= demo-cosigner-passphrase
+demo: export GGZY_DEMO_CA_DIR ?= $(CURDIR)/.demo-ca
 demo: install
 	$(BIN)/ggzy migrate --noinput -v0
 	$(BIN)/ggzy collectstatic --noinput -v0
@@ -52,12 +53,14 @@ messages: install
 	cd src/ggzy && ../../$(BIN)/ggzy makemessages -l zh_Hans --no-obsolete --no-location
 	$(BIN)/python scripts/compile_messages.py
 
-## make test-sm-clean: the ggzy-sm package alone, in a fresh virtualenv without Django (a CI step)
+## make test-sm-clean: the ggzy-sm and ggzy-bid packages alone, in a fresh virtualenv without Django (a CI step)
 test-sm-clean:
 	rm -rf .venv-sm-clean && $(PY) -m venv .venv-sm-clean
 	.venv-sm-clean/bin/python -m pip install -q './packages/ggzy-sm[test]'
+	.venv-sm-clean/bin/python -m pip install -q --no-deps './packages/ggzy-bid[test]'
 	! .venv-sm-clean/bin/python -c "import django" 2>/dev/null
 	cd packages/ggzy-sm && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
+	cd packages/ggzy-bid && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
 	rm -rf .venv-sm-clean packages/ggzy-sm/build
 
 ## make bench: every benchmark in --quick mode; each prints one JSON line last
