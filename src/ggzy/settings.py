@@ -13,6 +13,8 @@
 | GGZY_PRODUCTION | `1` on a production installation (refuses the sandbox) | `0` |
 | GGZY_SANDBOX, GGZY_SANDBOX_SPEED | accelerated instance clock for demos and tests | `0`, `1` |
 | GGZY_BEHIND_PROXY | `1` when TLS ends at a proxy that sets X-Forwarded-Proto | `0` |
+| GGZY_SIGNING_AGENT_PORT | port of the holders' local signing agent (`ggzy-bid agent`) | `18480` |
+| GGZY_DEMO_CA_DIR | the demo test CA's keys and the demo users' key files (never in `var/`) | unset |
 """
 
 from __future__ import annotations
@@ -236,6 +238,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+#: The holders' local signing agent (`ggzy-bid agent`): pages may call it, nothing else on the machine.
+GGZY_SIGNING_AGENT_PORT = int(os.environ.get("GGZY_SIGNING_AGENT_PORT") or 18480)
+GGZY_SIGNING_AGENT_URL = f"http://127.0.0.1:{GGZY_SIGNING_AGENT_PORT}"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -243,7 +248,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src": [SELF, NONCE],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
-        "connect-src": [SELF],
+        "connect-src": [SELF, GGZY_SIGNING_AGENT_URL],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],
@@ -288,8 +293,13 @@ GGZY_API_AUTH = "ggzy.accounts.auth.api_auth_for"
 GGZY_CLOSE_OF_BUSINESS = os.environ.get("GGZY_CLOSE_OF_BUSINESS") or "17:00"
 #: The centres and jurisdictions a viewer's events are scoped to (the accounts app).
 GGZY_VIEWER_SCOPE = "ggzy.accounts.selectors.viewer_scope"
+#: What the sign-in page adds for signature login (the certs app; empty: password only).
+GGZY_LOGIN_EXTRA_CONTEXT = "ggzy.certs.login.page_context"
 #: A signed tree head at most this often while the log grows (batches events in each head).
 GGZY_WITNESS_STH_SECONDS = int(os.environ.get("GGZY_WITNESS_STH_SECONDS") or 60)
 #: A co-signer on this host (demonstrations). In production the co-signer is another party's service.
 GGZY_COSIGNER_DIR = os.environ.get("GGZY_COSIGNER_DIR", "")
 GGZY_COSIGNER_PASSPHRASE = os.environ.get("GGZY_COSIGNER_PASSPHRASE", "")
+#: The demo test CA's folder (`make demo` sets it): its keys and the demo users' key files live here,
+#: outside the database and `var/`, as real holders' keys would.
+GGZY_DEMO_CA_DIR = os.environ.get("GGZY_DEMO_CA_DIR", "")

@@ -116,3 +116,38 @@ def test_the_login_post_needs_the_csrf_token(holder: Any) -> None:
         content_type="application/json",
     )
     assert response.json()["code"] == "csrf_failed"
+
+
+def test_administrators_add_signature_login_once_a_signing_certificate_is_bound(
+    make_user: Callable[..., Any],
+) -> None:
+    from ggzy.accounts.parties import membership_add, organisation_register
+
+    services.ca_add(actor=None, name="测试 CA", root=root(), intermediates=[], is_test=True)
+    admin = make_user(Role.SYSTEM_ADMIN, username="root-admin")
+    client = Client()
+    refused = client.post(
+        "/api/v1/auth/challenge", data={"username": "root-admin"}, content_type="application/json"
+    )
+    assert refused.json()["code"] == "signature_login_unavailable"  # bootstrap: password + TOTP only
+    uscc = make_uscc()
+    organisation = organisation_register(
+        actor=None,
+        uscc=uscc,
+        name="省公共资源交易中心",
+        legal_representative="孙",
+        contact_name="孙",
+        contact_phone="13900000002",
+    )
+    membership_add(actor=None, user=admin, organisation=organisation)
+    services.certificate_bind(actor=admin, user=admin, der=cert(uscc, "signing", 70), usage="signing")
+    issued = challenge(client, "root-admin")
+    response = client.post(
+        "/api/v1/auth/signature",
+        data={
+            "nonce": issued["payload"]["nonce"],
+            "signature": HOLDER_KEY.sign("ggzy-login-v1", issued["payload"]).hex(),
+        },
+        content_type="application/json",
+    )
+    assert response.json() == {"username": "root-admin"}

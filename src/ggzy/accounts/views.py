@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
@@ -13,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,6 +33,12 @@ class LoginView(auth_views.LoginView):
     ggzy_access = PUBLIC
     template_name = "core/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if settings.GGZY_LOGIN_EXTRA_CONTEXT:  # signature login (the certs app), without importing it
+            context.update(import_string(settings.GGZY_LOGIN_EXTRA_CONTEXT)(self.request))
+        return context
 
     def form_valid(self, form: Any) -> HttpResponse:
         user = form.get_user()

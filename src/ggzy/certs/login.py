@@ -3,8 +3,9 @@ behind a local signing agent or the command line — never in page JavaScript) s
 domain-separated message {"purpose": "ggzy-login-v1", "payload": {origin, nonce, time}}; the
 platform verifies it against the bound signing certificate, which must still be valid.
 
-Experts, bidders and agents may sign in this way. Centre staff and administrators use password +
-TOTP (administrators add signature login once their certificates are bound — not yet)."""
+Experts, bidders and agents may sign in this way. Centre staff use password + TOTP; administrators
+too, and add signature login once a signing certificate is bound to them (the bootstrap
+administrators start with password + TOTP)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.shortcuts import resolve_url
 from django.utils.translation import gettext_lazy as _
 
 from ggzy.accounts import policy
@@ -49,6 +52,50 @@ class LoginError(ErrorCodeBase):
     )
 
 
+def page_context(request: Any) -> dict[str, Any]:
+    """What the sign-in page needs for signature login: the agent's address and the texts its script shows."""
+    return {
+        "signature_login": True,
+        "signing_agent_url": settings.GGZY_SIGNING_AGENT_URL,
+        "login_redirect_url": resolve_url(settings.LOGIN_REDIRECT_URL),
+        "signature_login_messages": {
+            "username": str(_("Enter your user name first.")),
+            "working": str(_("Working…")),
+            "failed": str(_("Sign-in failed. Try again.")),
+            "welcome": str(_("Signed in. Opening your workspace…")),
+            "no_agent": str(
+                _(
+                    "The signing agent does not answer. Start `ggzy-bid agent` with your UKey or key file, "
+                    "or sign on the command line below."
+                )
+            ),
+            "agent_refused": str(_("The signing agent refused to sign.")),
+            "agent_declined": str(_("You declined the signature in the signing agent.")),
+            "agent_origin_not_allowed": str(
+                _("The signing agent is not set up for this platform (--origin).")
+            ),
+            "agent_purpose_not_allowed": str(_("The signing agent does not sign this kind of message.")),
+            "agent_payload_invalid": str(
+                _("The signing agent refused the challenge: it is not for this platform.")
+            ),
+            "copy": str(
+                _("Copy the challenge, sign it with ggzy-bid login-sign and paste the signature below.")
+            ),
+            "no_challenge": str(_("Get a challenge first.")),
+            "bad_signature": str(_("A signature is 128 hexadecimal characters.")),
+        },
+    }
+
+
+def _may_sign_in(user: Any) -> bool:
+    roles = roles_of_user(user)
+    if Role.CENTRE_STAFF in roles:
+        return False
+    if roles & ADMIN_ROLES:
+        return BoundCertificate.objects.filter(user=user, usage="signing", unbound_at__isnull=True).exists()
+    return True
+
+
 def _payload(challenge: LoginChallenge) -> dict[str, Any]:
     return {"origin": challenge.origin, "nonce": challenge.nonce, "time": format_instant(challenge.issued_at)}
 
@@ -58,7 +105,7 @@ def challenge_issue(*, username: str, origin: str) -> dict[str, Any]:
     """A challenge for `username`. An unknown user gets a challenge too (that cannot succeed), so the
     answer does not tell who has an account."""
     user = get_user_model().objects.filter(username=username).first()
-    if user is not None and (roles_of_user(user) & (ADMIN_ROLES | {Role.CENTRE_STAFF})):
+    if user is not None and not _may_sign_in(user):
         raise DomainError(LoginError.NOT_AVAILABLE)
     nonce = secrets.token_hex(16)
     if user is not None:
