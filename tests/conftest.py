@@ -22,6 +22,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 @pytest.fixture(autouse=True)
 def _media_root(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.GGZY_DEMO_CA_DIR = str(tmp_path / "demo-ca")  # the demo's test CAs, outside var/
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -10,8 +13,10 @@ from django.test import Client
 from ggzy.accounts.models import Centre, Entrustment, Organisation, Person, RoleGrant
 from ggzy.accounts.selectors import user_roles
 from ggzy.core.roles import HELD_ROLES, Role
+from ggzy.demo.ca import PASSPHRASE
 from ggzy.demo.management.commands.demo_load import DEMO_PASSWORD, DEMO_USERS
 from ggzy.events.models import Event, Message
+from ggzy_sm.keys import load_key_file
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +36,10 @@ def test_demo_load_is_idempotent_and_has_every_party() -> None:
     assert grants(Role.INITIATOR) == 3
     assert grants(Role.AGENT) == 2
     assert grants(Role.RESPONDER) == 12
-    assert Person.objects.count() == 1  # one bidder is a natural person
+    natural_bidders = Person.objects.filter(user__role_grants__role=Role.RESPONDER)
+    assert list(natural_bidders.values_list("name", flat=True)) == [
+        "王建国"
+    ]  # one bidder is a natural person
     assert Organisation.objects.exclude(region__startswith="21").exists()  # one from outside the province
     assert grants(Role.EXPERT) == 40
     assert grants(Role.SUPERVISOR) == 2
@@ -40,6 +48,29 @@ def test_demo_load_is_idempotent_and_has_every_party() -> None:
         assert grants(admin) == 1
     assert Entrustment.objects.count() == 2
     assert Message.objects.filter(template="accounts.account_opened").count() == RoleGrant.objects.count()
+
+
+def test_the_demo_test_cas_give_every_user_dual_certificates(settings: Any) -> None:
+    from ggzy.certs.models import BoundCertificate, CertificateAuthority
+    from ggzy.certs.selectors import days_left
+
+    call_command("demo_load", verbosity=0)
+    users = get_user_model().objects.all()
+    bound = BoundCertificate.objects.filter(unbound_at__isnull=True)
+    assert bound.count() == 2 * users.count()
+    assert {c.name for c in CertificateAuthority.objects.filter(is_test=True)} == {
+        "演示 CA（辽宁）",
+        "演示 CA（浙江，互认）",
+    }
+    outside = bound.filter(user__username="bidder-hxjs").values_list("ca__name", flat=True)
+    assert set(outside) == {"演示 CA（浙江，互认）"}  # a bidder from outside the province: mutual recognition
+    assert days_left(bound.get(user__username="bidder", usage="encryption")) == 5
+    folder = Path(settings.GGZY_DEMO_CA_DIR)
+    assert (folder / "users" / "bidder" / "sign.key").exists()
+    assert not Path(settings.VAR_DIR).joinpath("demo-ca").exists()  # the keys are not the platform's
+    assert load_key_file(folder / "users" / "bidder" / "sign.key", PASSPHRASE).public_key.hex() == (
+        bound.get(user__username="bidder", usage="signing").public_key
+    )
 
 
 def test_demo_user_signs_in_and_finds_the_welcome_message() -> None:

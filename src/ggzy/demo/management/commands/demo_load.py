@@ -77,6 +77,7 @@ PROJECTS = (
     ("L2101000000000001", "sydt", "lnzz", "沈阳地铁 6 号线车站装修工程施工招标代理"),
     ("L2101000000000002", "hnjy", "sycx", "浑南区中小学教学设备采购代理"),
 )
+WANG_FIRST17 = "21010219750315051"  # the natural-person bidder's ID number, before its check character
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ("建华", "海燕", "志刚", "秀英", "国强", "丽娟", "文博", "晓东", "春梅", "立新")
 #: Administrators and staff confirm sign-ins with TOTP: the demo enrols them with these keys.
@@ -192,7 +193,7 @@ class Command(BaseCommand):
         person_user = user_model.objects.create_user(
             username="wangjianguo", password=DEMO_PASSWORD, last_name="王", first_name="建国"
         )
-        first17 = "21010219750315051"
+        first17 = WANG_FIRST17
         parties.person_register(
             actor=None,
             name="王建国",
@@ -202,6 +203,7 @@ class Command(BaseCommand):
             user=person_user,
         )
         account_open(actor=None, user=person_user, roles=frozenset({Role.RESPONDER}))  # bids in his own name
+        self.certificates(people, organisations)
         for project, initiator, agent, scope in PROJECTS:
             now = clock.now()
             parties.project_role_set(
@@ -229,6 +231,42 @@ class Command(BaseCommand):
             )
             self.later(24)
 
+    def certificates(
+        self, people: list[tuple[str, str, str, Role, str]], organisations: dict[str, Any]
+    ) -> None:
+        """Dual certificates from the demo test CAs for every demo user: the organisation's credit code
+        for its members, the ID number of a natural person otherwise (each gets one registered)."""
+        from django.conf import settings
+
+        from ggzy.demo import ca
+
+        if not settings.GGZY_DEMO_CA_DIR:
+            return  # no folder for the demo CAs' keys: the demo runs without certificates
+        user_model = get_user_model()
+        holders: list[tuple[Any, str, str, bool, int]] = []
+        for n, (username, family, given, _role, scope) in enumerate(people, start=1):
+            user = user_model.objects.get(username=username)
+            organisation = organisations.get(scope)
+            if organisation is not None:
+                holder_id, name = organisation.uscc, organisation.name
+            else:
+                first17 = f"210102{1960 + n % 35}{n % 12 + 1:02d}{n % 28 + 1:02d}{n:03d}"
+                holder_id, name = first17 + resident_id_check_char(first17), family + given
+                parties.person_register(
+                    actor=None,
+                    name=name,
+                    id_kind=IdKind.RESIDENT,
+                    id_number=holder_id,
+                    phone=f"136{n:08d}",
+                    user=user,
+                )
+            # the demo bidder's encryption certificate runs out in 5 days, another bidder's in 20: warnings
+            days = {"bidder": 5, "bidder-hylq": 20}.get(username, 365)
+            holders.append((user, name, holder_id, scope == "hxjs", days))
+        wang = WANG_FIRST17 + resident_id_check_char(WANG_FIRST17)
+        holders.append((user_model.objects.get(username="wangjianguo"), "王建国", wang, False, 365))
+        self.certificate_counts = ca.load(Path(settings.GGZY_DEMO_CA_DIR), holders)
+
     def report(self) -> None:
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         user_model = get_user_model()
@@ -241,6 +279,24 @@ class Command(BaseCommand):
             "Administrators and staff confirm sign-in with a TOTP code: add the key to an authenticator"
         )
         self.stdout.write("app, or print the current code with `.venv/bin/ggzy demo_totp <username>`.")
+        from django.conf import settings
+
+        if settings.GGZY_DEMO_CA_DIR:
+            folder = settings.GGZY_DEMO_CA_DIR
+            self.stdout.write(
+                "Certificate sign-in (bidders, agents, experts): the demo test CAs issued every user a"
+            )
+            self.stdout.write(
+                f"signing and an encryption certificate; keys are in {folder}/users/<username>/. Start the"
+            )
+            self.stdout.write(
+                "local signing agent, then use 'Sign in with the signing agent' on the sign-in page:"
+            )
+            self.stdout.write(
+                "  GGZY_BID_PASSPHRASE=demo-key-passphrase .venv/bin/ggzy-bid agent --auto-approve"
+                f" --key {folder}/users/bidder/sign.key --certificate {folder}/users/bidder/sign.cer"
+                " --origin http://127.0.0.1:8000"
+            )
         if clock.sandbox_enabled():
             self.stdout.write(
                 f"Sandbox clock: {timezone.localtime(clock.now()):%Y-%m-%d %H:%M} (history from 30 days ago)"
