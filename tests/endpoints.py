@@ -22,6 +22,7 @@ SAMPLE_KWARGS = {
     "user_id": "1",
     "organisation_id": "1",
     "app_label": "auth",
+    "ca_id": "1",
 }
 
 

@@ -4,6 +4,7 @@ lists, and the certificates bound to users: a signing and an encryption certific
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,21 @@ class CertificateAuthority(models.Model):
     is_test = models.BooleanField(_("test CA"), default=False, help_text=_("Only for demonstrations"))
     enabled = models.BooleanField(_("enabled"), default=True)
     added_at = models.DateTimeField(_("added at"))
+    crl_url = models.URLField(
+        _("CRL distribution point"),
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_("Where the revocation list is fetched from each day (http or https)."),
+    )
+    policy = models.TextField(
+        _("certificate policy"),
+        blank=True,
+        help_text=_("The certificate policy (OID and note) the centre accepts from this CA."),
+    )
+    #: The last attempt to fetch the CRL from `crl_url` (successful or not) and why it failed, if it did.
+    crl_fetched_at = models.DateTimeField(_("CRL last fetched"), null=True, blank=True)
+    crl_fetch_error = models.CharField(_("CRL fetch error"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("certificate authority")

@@ -1,4 +1,5 @@
-"""Tick job: warn holders 30, 7 and 1 days before a bound certificate expires (each warning once)."""
+"""Tick jobs: warn holders 30, 7 and 1 days before a bound certificate expires (each warning once);
+fetch each enabled CA's revocation list from its distribution point once a day."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ggzy.certs.models import BoundCertificate
-from ggzy.certs.selectors import due_warning, expiring
+from ggzy.certs.selectors import crls_due, due_warning, expiring
+from ggzy.certs.services import crl_claim, crl_fetch
 from ggzy.core import clock, tick
 from ggzy.events.notifications import Recipient, notify
 
@@ -37,3 +39,18 @@ def warn_expiring() -> int:
 
 
 tick.register("certs.warn_expiring", warn_expiring)
+
+
+def fetch_crls() -> int:
+    """Fetch the CRL of each enabled CA with a distribution point whose last import is a day old;
+    a failure is recorded (a security event) and the other CAs go on."""
+    fetched = 0
+    for ca in crls_due():
+        if not crl_claim(ca=ca):
+            continue  # another tick has it
+        crl, _reason = crl_fetch(ca=ca)
+        fetched += crl is not None
+    return fetched
+
+
+tick.register("certs.fetch_crls", fetch_crls)

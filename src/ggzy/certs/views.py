@@ -1,12 +1,26 @@
-"""My certificates: what is bound, until when, and a warning before it expires."""
+"""My certificates: what is bound, until when, and a warning before it expires. And the CA
+configuration pages: the system administrator adds CAs (root and intermediates), enables or disables
+them, sets the CRL distribution point and policy, uploads or fetches a CRL; the security
+administrator may look."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
 
-from ggzy.certs import selectors
-from ggzy.core.access import signed_in
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ggzy.certs import selectors, services
+from ggzy.certs.errors import reason_text
+from ggzy.certs.forms import CaAddForm, CaSettingsForm, CrlUploadForm
+from ggzy.certs.models import CertificateAuthority
+from ggzy.core.access import allow, signed_in
+from ggzy.core.errors import DomainError
+from ggzy.core.middleware import roles_of
+from ggzy.core.roles import Role
 
 
 @signed_in
@@ -15,3 +29,141 @@ def my_certificates(request: HttpRequest) -> HttpResponse:
     return render(
         request, "certs/mine.html", {"certificates": certificates, "warn_days": max(selectors.WARN_DAYS)}
     )
+
+
+def refusal_text(error: DomainError) -> str:
+    """A service's refusal in words: its message, and why when it says."""
+    detail = error.detail if isinstance(error.detail, dict) else {}
+    reason = detail.get("reason")
+    return f"{error.message} {reason_text(reason)}" if reason else str(error.message)
+
+
+def _ca(ca_id: int) -> CertificateAuthority:
+    ca = selectors.ca_get(ca_id)
+    if ca is None:
+        raise Http404
+    return ca
+
+
+@allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
+def ca_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "certs/ca_list.html",
+        {"rows": selectors.ca_rows(), "can_edit": Role.SYSTEM_ADMIN in roles_of(request)},
+    )
+
+
+@allow(Role.SYSTEM_ADMIN)
+def ca_add(request: HttpRequest) -> HttpResponse:
+    form = CaAddForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ca = services.ca_add(
+                actor=request.user,
+                name=data["name"],
+                root=data["root"],
+                intermediates=data["intermediates"],
+                is_test=data["is_test"],
+                crl_url=data["crl_url"],
+                policy=data["policy"],
+            )
+        except DomainError as exc:
+            form.add_error(None, refusal_text(exc))
+        else:
+            messages.success(request, _("The CA %(name)s is configured and enabled.") % {"name": ca.name})
+            return redirect("certs:ca-detail", ca_id=ca.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "certs/ca_add.html", {"form": form}, status=status)
+
+
+def _detail(request: HttpRequest, ca: CertificateAuthority, status: int = 200, **forms: Any) -> HttpResponse:
+    row = selectors.ca_row(ca)
+    context = {
+        "ca": ca,
+        "row": row,
+        "certificates": selectors.ca_certificates(ca),
+        "can_edit": Role.SYSTEM_ADMIN in roles_of(request),
+        "settings_form": forms.get("settings_form")
+        or CaSettingsForm(initial={"crl_url": ca.crl_url, "policy": ca.policy}),
+        "crl_form": forms.get("crl_form") or CrlUploadForm(),
+        "fetch_error": reason_text(ca.crl_fetch_error) if ca.crl_fetch_error else "",
+    }
+    return render(request, "certs/ca_detail.html", context, status=status)
+
+
+@allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
+def ca_detail(request: HttpRequest, ca_id: int) -> HttpResponse:
+    return _detail(request, _ca(ca_id))
+
+
+@require_POST
+@allow(Role.SYSTEM_ADMIN)
+def ca_enabled(request: HttpRequest, ca_id: int) -> HttpResponse:
+    ca = _ca(ca_id)
+    enabled = request.POST.get("enabled") == "1"
+    try:
+        services.ca_set_enabled(actor=request.user, ca=ca, enabled=enabled)
+    except DomainError as exc:
+        messages.error(request, refusal_text(exc))
+    else:
+        done = _("The CA %(name)s is enabled.") if enabled else _("The CA %(name)s is disabled.")
+        messages.success(request, done % {"name": ca.name})
+    return redirect("certs:ca-detail", ca_id=ca.pk)
+
+
+@require_POST
+@allow(Role.SYSTEM_ADMIN)
+def ca_settings(request: HttpRequest, ca_id: int) -> HttpResponse:
+    ca = _ca(ca_id)
+    form = CaSettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ca_update(
+                actor=request.user,
+                ca=ca,
+                crl_url=form.cleaned_data["crl_url"],
+                policy=form.cleaned_data["policy"],
+            )
+        except DomainError as exc:
+            form.add_error(None, refusal_text(exc))
+        else:
+            messages.success(request, _("The CRL distribution point and policy are saved."))
+            return redirect("certs:ca-detail", ca_id=ca.pk)
+    return _detail(request, ca, status=400, settings_form=form)
+
+
+@require_POST
+@allow(Role.SYSTEM_ADMIN)
+def ca_crl_upload(request: HttpRequest, ca_id: int) -> HttpResponse:
+    ca = _ca(ca_id)
+    form = CrlUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.crl_import(actor=request.user, ca=ca, der=form.cleaned_data["crl"])
+        except DomainError as exc:
+            form.add_error("crl", _("The revocation list was refused: it is not signed by this CA."))
+            form.add_error(None, refusal_text(exc))
+        else:
+            messages.success(request, _("The revocation list is imported."))
+            return redirect("certs:ca-detail", ca_id=ca.pk)
+    return _detail(request, ca, status=400, crl_form=form)
+
+
+@require_POST
+@allow(Role.SYSTEM_ADMIN)
+def ca_crl_fetch(request: HttpRequest, ca_id: int) -> HttpResponse:
+    ca = _ca(ca_id)
+    if not ca.crl_url:
+        messages.error(request, _("Set a CRL distribution point first."))
+        return redirect("certs:ca-detail", ca_id=ca.pk)
+    crl, reason = services.crl_fetch(ca=ca, actor=request.user)
+    if crl is None:
+        messages.error(
+            request,
+            _("The revocation list could not be fetched: %(reason)s") % {"reason": reason_text(reason)},
+        )
+    else:
+        messages.success(request, _("The revocation list is fetched and imported."))
+    return redirect("certs:ca-detail", ca_id=ca.pk)
