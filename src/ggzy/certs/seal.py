@@ -28,7 +28,6 @@ import base64
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from asn1crypto import pem
 from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
@@ -92,10 +91,7 @@ class SealBackend(Protocol):
 
 
 def _read_der(path: str | Path) -> bytes:
-    data = Path(path).read_bytes()
-    if pem.detect(data):
-        _kind, _headers, data = pem.unarmor(data)
-    return bytes(data)
+    return x509.der_blocks(Path(path).read_bytes())[0]
 
 
 class LocalSealBackend:

@@ -9,9 +9,6 @@ root and intermediates, CRL distribution point, policy — and each CA's CRL is 
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -57,19 +54,11 @@ def _check_url(url: str) -> None:
         raise DomainError(CertsError.CRL_URL_INVALID, detail={"reason": "url"})
 
 
-_PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.DOTALL)
-
-
 def der_list(data: bytes) -> list[bytes]:
     """The DER structures in an uploaded file: DER as it is, or every block of a PEM file."""
-    if b"-----BEGIN " not in data:
-        return [data]
-    blocks = _PEM_BLOCK.findall(data)
     try:
-        if not blocks:
-            raise ValueError("no complete PEM block")  # noqa: TRY301  (one refusal for every broken file)
-        return [base64.b64decode(re.sub(rb"\s+", b"", body), validate=True) for _kind, body in blocks]
-    except (binascii.Error, ValueError) as exc:
+        return x509.der_blocks(data)
+    except x509.CertificateError as exc:
         raise DomainError(CertsError.NOT_A_CA, detail={"reason": "malformed"}) from exc
 
 
@@ -184,7 +173,10 @@ def crl_import(*, actor: Any, ca: CertificateAuthority, der: bytes, source: str 
     issuers = [x509.Certificate.load(bytes(ca.root))] + [
         x509.Certificate.load(bytes.fromhex(h)) for h in ca.intermediates
     ]
+    named = x509.crl_issuer(der)
     for issuer in issuers:
+        if named is not None and issuer.subject != named:
+            continue  # not the CA that issued it: no signature to try
         try:
             revoked = x509.revoked_serials(der, issuer)
         except x509.CertificateError:

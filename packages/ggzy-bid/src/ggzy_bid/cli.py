@@ -14,8 +14,6 @@ releasing bids come with the sealed-bid format.
 from __future__ import annotations
 
 import argparse
-import base64
-import binascii
 import getpass
 import json
 import os
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ggzy_bid.agent import DEFAULT_PORT, LOGIN_PURPOSE, Agent, AgentServer, Refused, check_login_payload
+from ggzy_sm import x509
 from ggzy_sm.errors import CryptoError
 from ggzy_sm.keys import load_key_file
 from ggzy_sm.sm2 import Sm2PrivateKey
@@ -35,14 +34,7 @@ class UsageError(Exception):
 
 def read_certificate(path: str) -> bytes:
     """A certificate file in DER or PEM."""
-    data = Path(path).read_bytes()
-    if data.lstrip().startswith(b"-----BEGIN"):
-        body = b"".join(line for line in data.splitlines() if line and not line.startswith(b"-----"))
-        try:
-            return base64.b64decode(body, validate=True)
-        except binascii.Error as exc:
-            raise UsageError(f"{path}: not a PEM certificate") from exc
-    return data
+    return x509.der_blocks(Path(path).read_bytes())[0]
 
 
 def _key(path: str) -> Sm2PrivateKey:

@@ -14,8 +14,11 @@ encryption certificate only; `validate(..., usage="encryption")` refuses a signi
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import itertools
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -198,7 +201,25 @@ class Certificate:
         return True
 
 
-def _crl_issuer(crl_der: bytes) -> dict[str, str] | None:
+_PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.DOTALL)
+
+
+def der_blocks(data: bytes) -> list[bytes]:
+    """The DER structures in a file as CAs and holders hand them over: DER as it is, or every block
+    of a PEM file (a PEM file may hold a whole chain, with text around it). Strict: a block that is
+    cut off or not base64 is CertificateError("malformed"), not a silently shorter list."""
+    if b"-----BEGIN " not in data:
+        return [data]
+    blocks = _PEM_BLOCK.findall(data)
+    if not blocks or data.count(b"-----BEGIN ") != len(blocks):
+        raise CertificateError("malformed", "a PEM block is cut off")
+    try:
+        return [base64.b64decode(re.sub(rb"\s+", b"", body), validate=True) for _kind, body in blocks]
+    except (binascii.Error, ValueError) as exc:
+        raise CertificateError("malformed", "a PEM block is not base64") from exc
+
+
+def crl_issuer(crl_der: bytes) -> dict[str, str] | None:
     """The issuer named in a CRL (None if it cannot be read: the signature check then refuses it)."""
     try:
         issuer = crl.CertificateList.load(crl_der)["tbs_cert_list"]["issuer"].native
@@ -225,7 +246,7 @@ def revoked_serials(crl_der: bytes, issuer: Certificate) -> set[int]:
 
 def _check_revocation(chain: list[Certificate], crls: list[bytes]) -> None:
     """Each link is checked against the CRLs its issuer signed."""
-    issuers = {crl_der: _crl_issuer(crl_der) for crl_der in crls}
+    issuers = {crl_der: crl_issuer(crl_der) for crl_der in crls}
     for child, parent in itertools.pairwise(chain):
         for crl_der in crls:
             if issuers[crl_der] not in (None, parent.subject):
