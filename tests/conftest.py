@@ -22,7 +22,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 @pytest.fixture(autouse=True)
 def _media_root(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.GGZY_DEMO_CA_DIR = str(tmp_path / "demo-ca")  # the demo's test CAs, outside var/
+    settings.GGZY_DEMO_CA_DIR = ""  # the demo's test CAs only where a test asks (2-3 s per demo load)
 
 
 @pytest.fixture(autouse=True)

@@ -154,6 +154,7 @@ def two_cas(admin: Any) -> tuple[CertificateAuthority, CertificateAuthority]:
 
 
 # --- several CAs at once -------------------------------------------------------------------------
+@pytest.mark.clause("8.1.3")
 def test_holders_of_two_cas_bind_their_certificates(
     two_cas: tuple[CertificateAuthority, CertificateAuthority], holder: tuple[Any, Client, str]
 ) -> None:

@@ -61,6 +61,7 @@ def refusal(document: bytes, signature: dict[str, Any]) -> tuple[SealError, str]
     return caught.value.code, caught.value.detail["reason"]
 
 
+@pytest.mark.clause("8.1.3")
 def test_a_sealed_pdf_verifies_online_and_offline_and_the_seal_is_recorded(
     centre: dict[str, Any], make_user: Callable[..., Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -50,10 +50,11 @@ def test_demo_load_is_idempotent_and_has_every_party() -> None:
     assert Message.objects.filter(template="accounts.account_opened").count() == RoleGrant.objects.count()
 
 
-def test_the_demo_test_cas_give_every_user_dual_certificates(settings: Any) -> None:
+def test_the_demo_test_cas_give_every_user_dual_certificates(settings: Any, tmp_path: Path) -> None:
     from ggzy.certs.models import BoundCertificate, CertificateAuthority
     from ggzy.certs.selectors import days_left
 
+    settings.GGZY_DEMO_CA_DIR = str(tmp_path / "demo-ca")  # as `make demo` does, outside var/
     call_command("demo_load", verbosity=0)
     users = get_user_model().objects.all()
     bound = BoundCertificate.objects.filter(unbound_at__isnull=True)

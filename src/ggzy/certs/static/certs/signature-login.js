@@ -7,7 +7,7 @@
   if (!box) return;
   const messages = JSON.parse(document.getElementById("sig-messages").textContent);
   const status = document.getElementById("sig-status");
-  const username = document.getElementById("sig-username");
+  const username = document.getElementById("id_username");
   const csrf = document.querySelector("[name=csrfmiddlewaretoken]");
   let manualChallenge = null;
 
