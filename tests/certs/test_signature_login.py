@@ -49,6 +49,7 @@ def test_signature_login_with_the_bound_signing_key(holder: Any) -> None:
     client = Client()
     issued = challenge(client, "signer")
     assert issued["purpose"] == "ggzy-login-v1"
+    assert issued.pop("qr").startswith("data:image/svg+xml")  # the same challenge for a phone app
     signature = HOLDER_KEY.sign("ggzy-login-v1", issued["payload"]).hex()
     response = client.post(
         "/api/v1/auth/signature",

@@ -150,6 +150,7 @@ def test_a_challenge_signed_for_another_purpose_is_refused(page: Any, live_serve
     page.locator("#sig-manual summary").click()
     page.get_by_role("button", name="获取挑战").click()
     page.wait_for_function("document.getElementById('sig-challenge').textContent.length > 0")
+    assert page.locator("#sig-qr").is_visible()  # the challenge as a QR code too
     challenge = json.loads(page.locator("#sig-challenge").inner_text())
     assert challenge["purpose"] == "ggzy-login-v1"
     wrong = SIGN_KEY.sign("ggzy-bid-v1", challenge["payload"]).hex()  # the right key, another purpose

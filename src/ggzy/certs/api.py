@@ -3,8 +3,10 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import json
 from typing import Any
 
+import segno
 from django.contrib.auth import login
 from django.http import HttpRequest
 from ninja import Field, Schema, Status
@@ -123,7 +125,10 @@ class SessionOut(Schema):
 )
 @public
 def challenge(request: HttpRequest, payload: ChallengeIn) -> dict[str, Any]:
-    return signature.challenge_issue(username=payload.username, origin=request.build_absolute_uri("/"))
+    """The challenge, and the same as a QR code (SVG data URI) for a signing app on a phone."""
+    issued = signature.challenge_issue(username=payload.username, origin=request.build_absolute_uri("/"))
+    text = json.dumps(issued, ensure_ascii=False, separators=(",", ":"))
+    return {**issued, "qr": segno.make(text, error="m").svg_data_uri(scale=4, border=2)}
 
 
 @router.post(

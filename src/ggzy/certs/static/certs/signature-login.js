@@ -43,11 +43,12 @@
   async function withAgent() {
     const issued = await challenge();
     let answer;
+    const toSign = { purpose: issued.purpose, payload: issued.payload };
     try {
       answer = await fetch(box.dataset.agent + "/v1/sign", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(issued),
+        body: JSON.stringify(toSign),
       });
     } catch (error) {
       throw new Error(messages.no_agent);
@@ -71,8 +72,12 @@
 
   document.getElementById("sig-agent").addEventListener("click", guard(withAgent));
   document.getElementById("sig-get").addEventListener("click", guard(async function () {
-    manualChallenge = await challenge();
+    const issued = await challenge();
+    manualChallenge = { purpose: issued.purpose, payload: issued.payload };
     document.getElementById("sig-challenge").textContent = JSON.stringify(manualChallenge);
+    const qr = document.getElementById("sig-qr");
+    qr.src = issued.qr;
+    qr.hidden = false;
     status.className = "mt-3";
     status.textContent = messages.copy;
   }));
