@@ -14,6 +14,8 @@
 | GGZY_SANDBOX, GGZY_SANDBOX_SPEED | accelerated instance clock for demos and tests | `0`, `1` |
 | GGZY_BEHIND_PROXY | `1` when TLS ends at a proxy that sets X-Forwarded-Proto | `0` |
 | GGZY_SIGNING_AGENT_PORT | port of the holders' local signing agent (`ggzy-bid agent`) | `18480` |
+| GGZY_SEAL_KEY_FILE, …_CERTIFICATE_FILE, …_PASSPHRASE | the centre's seal (local backend) | unset |
+| GGZY_SEAL_BACKEND | another seal backend (a GB/T 38540 seal server) | the local one |
 | GGZY_DEMO_CA_DIR | the demo test CA's keys and the demo users' key files (never in `var/`) | unset |
 """
 
@@ -300,6 +302,11 @@ GGZY_WITNESS_STH_SECONDS = int(os.environ.get("GGZY_WITNESS_STH_SECONDS") or 60)
 #: A co-signer on this host (demonstrations). In production the co-signer is another party's service.
 GGZY_COSIGNER_DIR = os.environ.get("GGZY_COSIGNER_DIR", "")
 GGZY_COSIGNER_PASSPHRASE = os.environ.get("GGZY_COSIGNER_PASSPHRASE", "")
+#: The centre's electronic seal (docs/signed-documents.md): a backend class, and the local backend's files.
+GGZY_SEAL_BACKEND = os.environ.get("GGZY_SEAL_BACKEND") or "ggzy.certs.seal.LocalSealBackend"
+GGZY_SEAL_KEY_FILE = os.environ.get("GGZY_SEAL_KEY_FILE") or None
+GGZY_SEAL_CERTIFICATE_FILE = os.environ.get("GGZY_SEAL_CERTIFICATE_FILE") or None
+GGZY_SEAL_PASSPHRASE = os.environ.get("GGZY_SEAL_PASSPHRASE") or None
 #: The demo test CA's folder (`make demo` sets it): its keys and the demo users' key files live here,
 #: outside the database and `var/`, as real holders' keys would.
 GGZY_DEMO_CA_DIR = os.environ.get("GGZY_DEMO_CA_DIR", "")

@@ -74,6 +74,26 @@ def test_the_demo_test_cas_give_every_user_dual_certificates(settings: Any, tmp_
     )
 
 
+def test_the_demo_centre_seals_a_document_that_verifies_offline(settings: Any, tmp_path: Path) -> None:
+    from ggzy_sm.verify import main as verify
+
+    folder = tmp_path / "demo-ca"
+    settings.GGZY_DEMO_CA_DIR = str(folder)
+    call_command("demo_load", verbosity=0)
+    settings.GGZY_SEAL_KEY_FILE = str(folder / "seal" / "seal.key")  # as `make demo` sets them
+    settings.GGZY_SEAL_CERTIFICATE_FILE = str(folder / "seal" / "seal.pem")
+    settings.GGZY_SEAL_PASSPHRASE = PASSPHRASE
+    document = tmp_path / "中标结果公示.pdf"
+    document.write_bytes(b"%PDF-1.7\n% the result notice\n%%EOF\n")
+    call_command("document_seal", str(document), verbosity=0)
+    signature = tmp_path / "中标结果公示.pdf.sig.json"
+    root = str(folder / "liaoning" / "root.cer")
+    assert verify(["document", str(document), str(signature), "--root", root]) == 0
+    assert Event.objects.filter(type="certs.document.sealed").count() == 1
+    document.write_bytes(b"%PDF-1.7\n% another notice\n%%EOF\n")
+    assert verify(["document", str(document), str(signature), "--root", root]) != 0
+
+
 def test_demo_user_signs_in_and_finds_the_welcome_message() -> None:
     call_command("demo_load", verbosity=0)
     client = Client()

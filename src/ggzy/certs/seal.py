@@ -90,10 +90,6 @@ class SealBackend(Protocol):
         ...
 
 
-def _read_der(path: str | Path) -> bytes:
-    return x509.der_blocks(Path(path).read_bytes())[0]
-
-
 class LocalSealBackend:
     """The seal key in a key file on the server (never in the database), unlocked on first use."""
 
@@ -109,15 +105,19 @@ class LocalSealBackend:
         self.passphrase = passphrase or getattr(settings, "GGZY_SEAL_PASSPHRASE", None)
         self._key: Sm2PrivateKey | None = None
 
-    def certificate(self) -> bytes:
+    def chain(self) -> list[bytes]:
+        """The seal certificate, then any intermediates after it in the same (PEM) file."""
         if not self.certificate_file:
             raise DomainError(SealError.NOT_CONFIGURED, detail={"missing": "GGZY_SEAL_CERTIFICATE_FILE"})
         try:
-            return _read_der(self.certificate_file)
-        except OSError as exc:
+            return x509.der_blocks(Path(self.certificate_file).read_bytes())
+        except (OSError, x509.CertificateError) as exc:
             raise DomainError(
                 SealError.NOT_CONFIGURED, detail={"unreadable": "GGZY_SEAL_CERTIFICATE_FILE"}
             ) from exc
+
+    def certificate(self) -> bytes:
+        return self.chain()[0]
 
     def _signing_key(self) -> Sm2PrivateKey:
         if self._key is None:
@@ -131,7 +131,7 @@ class LocalSealBackend:
         return self._key
 
     def seal(self, *, document: bytes, name: str, media_type: str, signer: str) -> dict[str, Any]:
-        certificate = self.certificate()
+        certificate, *intermediates = self.chain()
         try:
             return sign_document(
                 document,
@@ -140,6 +140,7 @@ class LocalSealBackend:
                 name=name,
                 media_type=media_type,
                 at=clock.now(),
+                intermediates=intermediates,
             )
         except KeyMaterialError as exc:
             raise DomainError(SealError.KEY_UNAVAILABLE) from exc

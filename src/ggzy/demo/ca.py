@@ -89,9 +89,12 @@ def _ca(folder: Path, slug: str, root_name: dict[str, str], issuing_name: dict[s
     return DemoCa(issuing_key, issuing_name, root, [issuing])
 
 
-def load(folder: Path, holders: list[tuple[Any, str, str, bool, int]]) -> dict[str, int]:
+def load(
+    folder: Path, holders: list[tuple[Any, str, str, bool, int]], centre: tuple[str, str]
+) -> dict[str, int]:
     """Make both CAs, configure them, and give each holder (user, name, holder id, from outside the
-    province?, days the encryption certificate has left) dual certificates, bound through the services.
+    province?, days the encryption certificate has left) dual certificates, bound through the services;
+    and the centre (name, credit code) its electronic seal in <dir>/seal/ (key file, PEM chain).
     Returns the count of certificates bound per CA."""
     if folder.exists():
         shutil.rmtree(folder)  # a fresh database gets fresh CAs: old keys would not match
@@ -121,6 +124,16 @@ def load(folder: Path, holders: list[tuple[Any, str, str, bool, int]]) -> dict[s
             write_key_file(key, home_dir / f"{file}.key", PASSPHRASE, ITERATIONS)
             services.certificate_bind(actor=None, user=user, der=der, usage=usage)
             counts["zhejiang" if outside else "liaoning"] += 1
+    seal_key = Sm2PrivateKey.generate()
+    seal = home.issue(
+        holder={"common_name": f"{centre[0]}（电子签章）", "serial_number": centre[1]},
+        key=seal_key,
+        usage="signing",
+        not_after=now + 3 * 365 * DAY,
+    )
+    (folder / "seal").mkdir()
+    write_atomic(folder / "seal" / "seal.pem", x509.pem_blocks([seal, *home.intermediates]))
+    write_key_file(seal_key, folder / "seal" / "seal.key", PASSPHRASE, ITERATIONS)
     revoked = home.issue(
         holder={"common_name": "已吊销的演示证书", "serial_number": "91210100000000000X"},
         key=Sm2PrivateKey.generate(),
@@ -149,6 +162,9 @@ def load(folder: Path, holders: list[tuple[Any, str, str, bool, int]]) -> dict[s
             "  GGZY_BID_PASSPHRASE=demo-key-passphrase .venv/bin/ggzy-bid agent --auto-approve \\\n"
             f"    --key {folder}/users/bidder/sign.key --certificate {folder}/users/bidder/sign.cer \\\n"
             "    --origin http://127.0.0.1:8000\n"
+            "The centre's electronic seal is seal/seal.key with seal/seal.pem (certificate and chain):\n"
+            "  .venv/bin/ggzy document_seal FILE   then   .venv/bin/ggzy-verify document FILE FILE.sig.json"
+            f" --root {folder}/liaoning/root.cer\n"
         ).encode(),
     )
     return counts

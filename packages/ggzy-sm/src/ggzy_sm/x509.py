@@ -219,6 +219,16 @@ def der_blocks(data: bytes) -> list[bytes]:
         raise CertificateError("malformed", "a PEM block is not base64") from exc
 
 
+def pem_blocks(ders: list[bytes], kind: str = "CERTIFICATE") -> bytes:
+    """DER structures as one PEM file (a certificate followed by its chain, say)."""
+    out = []
+    for der in ders:
+        body = base64.b64encode(der).decode()
+        lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+        out.append(f"-----BEGIN {kind}-----\n" + "\n".join(lines) + f"\n-----END {kind}-----\n")
+    return "".join(out).encode()
+
+
 def crl_issuer(crl_der: bytes) -> dict[str, str] | None:
     """The issuer named in a CRL (None if it cannot be read: the signature check then refuses it)."""
     try:

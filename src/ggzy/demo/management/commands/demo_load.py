@@ -265,7 +265,8 @@ class Command(BaseCommand):
             holders.append((user, name, holder_id, scope == "hxjs", days))
         wang = WANG_FIRST17 + resident_id_check_char(WANG_FIRST17)
         holders.append((user_model.objects.get(username="wangjianguo"), "王建国", wang, False, 365))
-        self.certificate_counts = ca.load(Path(settings.GGZY_DEMO_CA_DIR), holders)
+        centre = (CENTRES[0][1], uscc(1, CENTRES[0][2], "12"))  # a public institution's credit code
+        self.certificate_counts = ca.load(Path(settings.GGZY_DEMO_CA_DIR), holders, centre)
 
     def report(self) -> None:
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
@@ -296,6 +297,13 @@ class Command(BaseCommand):
                 "  GGZY_BID_PASSPHRASE=demo-key-passphrase .venv/bin/ggzy-bid agent --auto-approve"
                 f" --key {folder}/users/bidder/sign.key --certificate {folder}/users/bidder/sign.cer"
                 " --origin http://127.0.0.1:8000"
+            )
+            self.stdout.write(
+                "The centre's electronic seal signs a document: .venv/bin/ggzy document_seal FILE; check it"
+            )
+            self.stdout.write(
+                "offline: .venv/bin/ggzy-verify document FILE FILE.sig.json"
+                f" --root {folder}/liaoning/root.cer"
             )
         if clock.sandbox_enabled():
             self.stdout.write(
