@@ -149,7 +149,7 @@ def test_a_challenge_signed_for_another_purpose_is_refused(page: Any, live_serve
     page.get_by_label("用户名").fill("ukey-bidder")
     page.locator("#sig-manual summary").click()
     page.get_by_role("button", name="获取挑战").click()
-    page.wait_for_function("document.getElementById('sig-challenge').textContent.length > 0")
+    page.wait_for_selector("#sig-qr:not([hidden])")  # a selector, not a script: the CSP forbids eval
     assert page.locator("#sig-qr").is_visible()  # the challenge as a QR code too
     challenge = json.loads(page.locator("#sig-challenge").inner_text())
     assert challenge["purpose"] == "ggzy-login-v1"
