@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "ggzy.witness",
     "ggzy.accounts",
     "ggzy.certs",
+    "ggzy.registry",
     "ggzy.ops",
     "ggzy.demo",
 ]

@@ -1,0 +1,69 @@
+from django.utils.translation import gettext_lazy as _
+
+from ggzy.core.errors import ErrorCodeBase
+
+
+class RegistryError(ErrorCodeBase):
+    CATEGORY_NOT_SERVED = (
+        "category_not_served",
+        422,
+        _("This centre does not handle projects of this category."),
+    )
+    CODE_INVALID = (
+        "code_invalid",
+        422,
+        _("A code is not valid: check it against the document that issued it."),
+    )
+    CODE_MISSING = "code_missing", 422, _("Projects of this category must give this code.")
+    CODE_EXHAUSTED = "code_exhausted", 409, _("No more codes can be issued under this prefix.")
+    CODE_TAKEN = "code_taken", 409, _("This code is already in use.")
+    NO_SECTIONS = "no_sections", 422, _("A tender project needs at least one section.")
+    MONEY_INVALID = "money_invalid", 422, _("Give the budget in yuan with at most two decimals, above zero.")
+    METHOD_INVALID = (
+        "method_invalid",
+        422,
+        _("This trading method does not belong to the project's category."),
+    )
+    NOT_ENTRUSTED = (
+        "not_entrusted",
+        403,
+        _("Your organisation holds no valid entrustment from this initiator for this project."),
+    )
+    NOT_A_PARTY = "not_a_party", 403, _("Only the initiator or its entrusted agent may do this.")
+    FILE_EMPTY = "file_empty", 422, _("The file is empty.")
+    FILE_TOO_LARGE = "file_too_large", 422, _("The file is larger than this item allows.")
+    FILE_TYPE = "file_type", 422, _("This type of file is not accepted for this item.")
+    ITEM_UNKNOWN = "item_unknown", 422, _("This item is not on the registration's checklist.")
+    DEFER_NOT_ALLOWED = (
+        "defer_not_allowed",
+        422,
+        _("This item cannot be supplied later: it is needed now."),
+    )
+    PROMISE_INVALID = (
+        "promise_invalid",
+        422,
+        _("A promise to supply later needs its text and a due date in the future."),
+    )
+    INCOMPLETE = "incomplete", 422, _("Some required items are missing.")
+    STATE = "registration_state", 409, _("The registration is not in a state that allows this.")
+    NOTICE_EMPTY = "notice_empty", 422, _("A one-time notice must name at least one item.")
+    NOTICE_UNCHANGED_ITEM = (
+        "notice_unchanged_item",
+        422,
+        _(
+            "These items were already there, unchanged, when the first notice was given: they should "
+            "have been named then. A later notice may only name new or changed items."
+        ),
+    )
+    NOT_HANDLER = (
+        "not_handler",
+        403,
+        _("Only the responsible person, or the deputy while they are away, may do this."),
+    )
+    STAFF_INVALID = (
+        "staff_invalid",
+        422,
+        _("The responsible person and the deputy must be two staff of this centre."),
+    )
+    LEAVE_INVALID = "leave_invalid", 422, _("A leave ends after it starts.")
+    STEP_BLOCKED = "step_blocked", 409, _("Items promised for later must arrive before this step.")

@@ -1,0 +1,378 @@
+"""Project registration (项目登记, standard 6.2 and 12.1): trading categories a centre serves, versioned
+checklists of required documents, projects → tender projects → sections with their codes, the
+registration itself with its items (容缺 promises included), one-time return notices, the responsible
+person and deputy, and staff leave. Files are stored once by their SM3 (`Blob`)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TradingCategory(models.Model):
+    """A trading category (工程建设, 政府采购 …). `letter` opens the 17-character project code."""
+
+    code = models.SlugField(_("code"), max_length=32, primary_key=True)
+    name = models.CharField(_("name"), max_length=50)
+    letter = models.CharField(_("code letter"), max_length=1, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    routed_to = models.CharField(
+        _("traded on"),
+        max_length=200,
+        blank=True,
+        help_text=_("Registered here but traded on another platform (e.g. the provincial medicine platform)"),
+    )
+    external_codes = models.JSONField(
+        _("codes from outside"),
+        default=list,
+        help_text=_("Which outside codes a project of this category carries"),
+    )
+
+    class Meta:
+        verbose_name = _("trading category")
+        verbose_name_plural = _("trading categories")
+        ordering = ("order",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def label(self) -> str:
+        """The category's name in the user's language (the stored name is the Chinese one)."""
+        from ggzy.core.context_processors import TRADING_CATEGORIES
+
+        return str(dict(TRADING_CATEGORIES).get(self.code, self.name))
+
+
+class CentreCategory(models.Model):
+    """A category a centre serves, what it tells an initiator after acceptance (6.2.4), and the
+    projects that must enter the platform (应进必进, 12.1.5)."""
+
+    centre = models.ForeignKey("accounts.Centre", on_delete=models.PROTECT, related_name="categories")
+    category = models.ForeignKey(TradingCategory, on_delete=models.PROTECT, related_name="+")
+    enabled = models.BooleanField(_("served"), default=True)
+    next_steps = models.TextField(_("what to watch out for next"), blank=True)
+    must_enter = models.TextField(_("projects that must enter (应进必进)"), blank=True)
+
+    class Meta:
+        verbose_name = _("category served")
+        verbose_name_plural = _("categories served")
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "category"], name="one_row_per_centre_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre} {self.category}"
+
+
+class TradingMethod(models.Model):
+    """A trading method (公开招标, 邀请招标, 竞争性谈判, 拍卖 …); later issues add their procedures."""
+
+    code = models.SlugField(_("code"), max_length=32, primary_key=True)
+    name = models.CharField(_("name"), max_length=50)
+    category = models.ForeignKey(TradingCategory, on_delete=models.PROTECT, related_name="methods")
+
+    class Meta:
+        verbose_name = _("trading method")
+        verbose_name_plural = _("trading methods")
+        ordering = ("category", "code")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Blob(models.Model):
+    """A file stored once, named by its SM3 (the same upload twice is one blob)."""
+
+    sm3 = models.CharField(max_length=64, primary_key=True)
+    size = models.PositiveBigIntegerField(_("size"))
+    media_type = models.CharField(_("type"), max_length=100)
+    created_at = models.DateTimeField(_("stored at"))
+
+    class Meta:
+        verbose_name = _("stored file")
+        verbose_name_plural = _("stored files")
+
+    def __str__(self) -> str:
+        return self.sm3
+
+
+class Checklist(models.Model):
+    """The documents a category's registration needs, in a version (a registration keeps its version)."""
+
+    category = models.ForeignKey(TradingCategory, on_delete=models.PROTECT, related_name="checklists")
+    version = models.PositiveSmallIntegerField(_("version"))
+    published_at = models.DateTimeField(_("published at"))
+    basis = models.CharField(_("basis"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("checklist")
+        verbose_name_plural = _("checklists")
+        constraints = [models.UniqueConstraint(fields=["category", "version"], name="one_checklist_version")]
+
+    def __str__(self) -> str:
+        return f"{self.category} v{self.version}"
+
+
+class Need(models.TextChoices):
+    MANDATORY = "mandatory", _("Required")
+    OPTIONAL = "optional", _("Optional")
+    CONDITIONAL = "conditional", _("Required if it applies")
+
+
+class ChecklistItem(models.Model):
+    checklist = models.ForeignKey(Checklist, on_delete=models.PROTECT, related_name="items")
+    key = models.SlugField(_("key"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    need = models.CharField(_("need"), max_length=16, choices=Need.choices)
+    condition = models.CharField(_("applies when"), max_length=200, blank=True)
+    may_defer = models.BooleanField(
+        _("may be supplied later (容缺)"), default=False, help_text=_("Accepted on a written promise")
+    )
+    needed_before = models.CharField(
+        _("needed before"), max_length=32, blank=True, help_text=_("The step that cannot pass without it")
+    )
+    media_types = models.JSONField(_("accepted types"), default=list)
+    max_bytes = models.PositiveBigIntegerField(_("largest size"), default=50 * 1024 * 1024)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        ordering = ("checklist", "order")
+        constraints = [models.UniqueConstraint(fields=["checklist", "key"], name="one_item_per_key")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Project(models.Model):
+    """项目: the platform's 17-character code, and the outside codes it carries (stored, validated)."""
+
+    code = models.CharField(_("project code"), max_length=17, unique=True)
+    name = models.CharField(_("project name"), max_length=200)
+    category = models.ForeignKey(TradingCategory, on_delete=models.PROTECT, related_name="+")
+    centre = models.ForeignKey("accounts.Centre", on_delete=models.PROTECT, related_name="+")
+    region = models.CharField(_("region"), max_length=6)
+    initiator = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    agent = models.ForeignKey(
+        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    investment_code = models.CharField(_("investment project code"), max_length=24, blank=True)
+    approval_number = models.CharField(_("approval or filing number"), max_length=100, blank=True)
+    procurement_plan = models.CharField(_("procurement plan number"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class TenderProject(models.Model):
+    """招标项目 / 采购项目 / 出让项目: project code + 3 digits."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="tender_projects")
+    code = models.CharField(_("tender project code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("tender project")
+        verbose_name_plural = _("tender projects")
+        ordering = ("code",)
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class PriceForm(models.TextChoices):
+    AMOUNT = "amount", _("Amount")
+    RATE = "rate", _("Rate (费率)")
+    DISCOUNT = "discount", _("Discount (下浮率)")
+
+
+class Section(models.Model):
+    """标段 / 包: tender-project code + 3 digits (`001` when not split). Money in fen."""
+
+    tender_project = models.ForeignKey(TenderProject, on_delete=models.PROTECT, related_name="sections")
+    code = models.CharField(_("section code"), max_length=23, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    budget_fen = models.PositiveBigIntegerField(_("budget or ceiling price (fen)"))
+    price_form = models.CharField(_("price form"), max_length=16, choices=PriceForm.choices)
+    method = models.ForeignKey(TradingMethod, on_delete=models.PROTECT, related_name="+")
+    centre = models.ForeignKey("accounts.Centre", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        ordering = ("code",)
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class State(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted, under review")
+    RETURNED = "returned", _("Returned for completion")
+    ACCEPTED = "accepted", _("Accepted")
+    ROUTED = "routed", _("Registered, traded on another platform")
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("Online")
+    ON_SITE = "on_site", _("On site (entered by staff)")
+
+
+class Registration(models.Model):
+    """项目登记: one per project; keeps the checklist version it was filed under."""
+
+    project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="registration")
+    checklist = models.ForeignKey(Checklist, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(_("state"), max_length=16, choices=State.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entrustment = models.ForeignKey(
+        "accounts.Entrustment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    #: When the file became complete (or was accepted with 容缺 items): the 2-working-day clock starts.
+    complete_at = models.DateTimeField(_("complete at"), null=True, blank=True)
+    deadline = models.ForeignKey(
+        "calendar.Deadline", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.get_state_display()}"
+
+
+class Item(models.Model):
+    """What the registration holds for one checklist item: a file, or a 容缺 promise with a due date."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="items")
+    checklist_item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+")
+    blob = models.ForeignKey(Blob, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    not_applicable = models.BooleanField(_("does not apply"), default=False)
+    promise = models.CharField(_("written promise"), max_length=500, blank=True)
+    promised_by = models.DateField(_("to be supplied by"), null=True, blank=True)
+    supplied_at = models.DateTimeField(_("supplied at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registration item")
+        verbose_name_plural = _("registration items")
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "checklist_item"], name="one_entry_per_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} {self.checklist_item.key}"
+
+
+class ReturnNotice(models.Model):
+    """一次性告知: every missing or faulty item at once. Its lines keep the state each item was in."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="returns")
+    number = models.PositiveSmallIntegerField(_("number"))
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    #: Every item's state when the first notice was given: {key: sm3 or ""} (only on number 1).
+    snapshot = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("one-time notice")
+        verbose_name_plural = _("one-time notices")
+        constraints = [models.UniqueConstraint(fields=["registration", "number"], name="one_notice_number")]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} #{self.number}"
+
+
+class ReturnLine(models.Model):
+    notice = models.ForeignKey(ReturnNotice, on_delete=models.PROTECT, related_name="lines")
+    checklist_item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("what is missing or wrong"), max_length=500)
+
+    class Meta:
+        verbose_name = _("notice line")
+        verbose_name_plural = _("notice lines")
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class Leave(models.Model):
+    """A staff member's leave: the deputy (AB角) handles their registrations meanwhile (12.1.2)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("leave")
+        verbose_name_plural = _("leave")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="leave_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.starts_at:%Y-%m-%d}–{self.ends_at:%Y-%m-%d}"
+
+
+class DeskHead(models.Model):
+    """The head of a centre's service desk: overdue registrations escalate to them."""
+
+    centre = models.OneToOneField("accounts.Centre", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("head of the service desk")
+        verbose_name_plural = _("heads of the service desk")
+
+    def __str__(self) -> str:
+        return f"{self.centre}: {self.user}"
+
+
+class Template(models.Model):
+    """A standard document template offered on request (6.2.6) — never an approval of documents."""
+
+    category = models.ForeignKey(TradingCategory, on_delete=models.PROTECT, related_name="templates")
+    name = models.CharField(_("name"), max_length=200)
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(_("file name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("document template")
+        verbose_name_plural = _("document templates")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CodeCounter(models.Model):
+    """The last sequence number issued under a code prefix (locked while a code is issued)."""
+
+    prefix = models.CharField(max_length=20, primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}:{self.last}"
