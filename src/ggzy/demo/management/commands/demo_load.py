@@ -230,6 +230,9 @@ class Command(BaseCommand):
                 valid_until=now + timedelta(days=365),
             )
             self.later(24)
+        from ggzy.demo import registrations
+
+        registrations.load(later=self.later, centres=centres, organisations=organisations)
 
     def certificates(
         self, people: list[tuple[str, str, str, Role, str]], organisations: dict[str, Any]
@@ -305,6 +308,9 @@ class Command(BaseCommand):
                 "offline: .venv/bin/ggzy-verify document FILE FILE.sig.json"
                 f" --root {folder}/liaoning/root.cer"
             )
+        from ggzy.demo import registrations
+
+        self.stdout.write(f"Project registrations ({registrations.summary()}): /workspace/registrations/")
         if clock.sandbox_enabled():
             self.stdout.write(
                 f"Sandbox clock: {timezone.localtime(clock.now()):%Y-%m-%d %H:%M} (history from 30 days ago)"

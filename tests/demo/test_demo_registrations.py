@@ -1,0 +1,116 @@
+"""The demo's project registrations (6.2, 12.1): a registration in every state, an overdue one escalated
+to the head of the desk, the one-time rule kept by the second notice, and a second load adds nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from ggzy.core import clock
+from ggzy.events.models import Event, Message
+from ggzy.registry.models import CentreCategory, Channel, DeskHead, Item, Leave, Registration, State
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sandbox(settings: Any) -> Iterator[None]:
+    """The demo as `make demo` runs it: on the sandbox clock, with a month of history."""
+    settings.GGZY_PRODUCTION, settings.GGZY_SANDBOX, settings.GGZY_SANDBOX_SPEED = False, True, 1
+    clock.sandbox_reset_for_tests()
+    yield
+    clock.sandbox_reset_for_tests()
+
+
+def named(part: str) -> Registration:
+    return Registration.objects.select_related("project__category", "deadline").get(
+        project__name__contains=part
+    )
+
+
+def test_the_demo_has_a_registration_in_every_state_and_loads_once(sandbox: None) -> None:
+    call_command("demo_load", verbosity=0)
+    registrations = Registration.objects.select_related("project__category", "deadline")
+    assert set(registrations.values_list("state", flat=True)) == {
+        State.SUBMITTED,
+        State.RETURNED,
+        State.ACCEPTED,
+        State.ROUTED,
+    }
+    assert set(registrations.values_list("project__category", flat=True)) == {
+        "engineering",
+        "procurement",
+        "land",
+        "assets",
+        "medical",
+    }
+    assert registrations.get(project__category="medical").state == State.ROUTED
+    walk_in = registrations.get(channel=Channel.ON_SITE, project__category="engineering")
+    assert walk_in.state == State.ACCEPTED
+    land = registrations.get(project__category="land")
+    assert land.entrustment is None
+    assert land.project.investment_code == ""
+    assert registrations.get(project__category="procurement").project.procurement_plan
+    # waiting and due soon: complete, its 2 working days still running
+    now = clock.now()
+    due = [r.deadline.due_at for r in registrations.filter(state=State.SUBMITTED) if r.deadline is not None]
+    waiting = [at for at in due if at > now]
+    assert len(waiting) == 1
+    assert (waiting[0] - now).days < 7
+    # accepted with a promised item still pending, and one the deputy confirmed during the leave
+    pending = Item.objects.filter(registration__state=State.ACCEPTED, promise__gt="", blob__isnull=True)
+    assert pending.count() >= 2
+    confirmed = Event.objects.get(type="registry.item.confirmed")
+    assert confirmed.data["as"] == "deputy"
+    registration = Registration.objects.get(pk=confirmed.data["registration"])
+    assert Leave.objects.filter(
+        user=registration.responsible, starts_at__lte=confirmed.occurred_at, ends_at__gt=confirmed.occurred_at
+    ).exists()
+    # both centres serve every category, with what to watch out for next and the must-enter list
+    assert CentreCategory.objects.filter(enabled=True).count() == 10
+    engineering = CentreCategory.objects.filter(category="engineering")
+    assert all("400 万元" in row.must_enter and row.next_steps for row in engineering)
+
+    events = Event.objects.count()
+    call_command("demo_load", verbosity=0)
+    assert Event.objects.count() == events
+    assert Registration.objects.count() == registrations.count()
+
+
+def test_an_overdue_registration_was_escalated_to_the_head_of_the_desk(sandbox: None) -> None:
+    call_command("demo_load", verbosity=0)
+    overdue = Registration.objects.get(escalated_at__isnull=False)
+    assert overdue.state == State.SUBMITTED
+    assert overdue.deadline is not None
+    assert overdue.escalated_at is not None
+    assert overdue.escalated_at > overdue.deadline.due_at
+    head = DeskHead.objects.get(centre=overdue.project.centre).user
+    message = Message.objects.get(template="registry.overdue")
+    assert message.recipient == head
+    assert overdue.project.code in message.body
+
+
+def test_the_second_notice_names_only_items_changed_since_the_first(sandbox: None) -> None:
+    call_command("demo_load", verbosity=0)
+    twice = Registration.objects.get(returns__number=2)
+    assert twice.state == State.RETURNED
+    first, second = twice.returns.order_by("number")
+    assert len(first.lines.all()) == 2  # every item at once
+    named_again = {line.checklist_item.key for line in second.lines.all()}
+    assert named_again == {"procurement_filing"}
+    for key in named_again:
+        item = twice.items.get(checklist_item__key=key)
+        assert first.snapshot[key] != f"v{twice.checklist.version}:{item.blob_id}"  # its file changed
+    once = Registration.objects.filter(state=State.RETURNED).exclude(pk=twice.pk).get()
+    assert once.returns.count() == 1
+    assert Message.objects.filter(template="registry.returned").exists()
+
+
+def test_without_the_sandbox_the_demo_files_everything_now() -> None:
+    call_command("demo_load", verbosity=0)
+    assert Registration.objects.count() == 10
+    assert not Registration.objects.filter(escalated_at__isnull=False).exists()  # nothing is late yet
+    assert named("观音阁").state == State.ACCEPTED
