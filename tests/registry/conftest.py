@@ -99,6 +99,10 @@ def world(db: Any) -> World:
     agent_user = users.create_user(username="agent-user")
     parties.membership_add(actor=None, user=initiator_user, organisation=initiator)
     parties.membership_add(actor=None, user=agent_user, organisation=agent)
+    RoleGrant.objects.create(
+        user=initiator_user, role=Role.INITIATOR, organisation=initiator, granted_at=clock.now()
+    )
+    RoleGrant.objects.create(user=agent_user, role=Role.AGENT, organisation=agent, granted_at=clock.now())
     now = clock.now()
     parties.entrustment_create(
         actor=None, initiator=initiator, agent=agent, project=INVESTMENT_CODE, scope="招标代理",

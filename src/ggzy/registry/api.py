@@ -1,0 +1,444 @@
+"""The registry's API: the public service guide (categories, checklists, methods), filing a
+registration with its files (base64, for agents' own systems), and the review steps."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from ninja import Field, Path, Schema, Status
+
+from ggzy.accounts.models import Centre, Organisation
+from ggzy.core.access import allow, public
+from ggzy.core.api import Router
+from ggzy.core.errors import CoreError, DomainError
+from ggzy.core.roles import Role
+from ggzy.registry import selectors, services
+from ggzy.registry.errors import RegistryError
+from ggzy.registry.models import Registration, TradingCategory
+
+router = Router(tags=["registry"])
+FILER_ROLES = (Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
+
+
+class ItemOut(Schema):
+    key: str
+    name: str
+    need: str
+    condition: str
+    may_defer: bool
+    needed_before: str
+    media_types: list[str]
+    max_bytes: int
+
+
+class MethodOut(Schema):
+    code: str
+    name: str
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    letter: str
+    routed_to: str
+    external_codes: list[str]
+    checklist_version: int
+    checklist: list[ItemOut]
+    methods: list[MethodOut]
+
+
+@router.get("/registry/categories", response=list[CategoryOut], summary="Trading categories and what to file")
+@public
+def category_list(request: HttpRequest) -> list[CategoryOut]:
+    """The service guide of registration (12.1.3): each category's current checklist and methods."""
+    out = []
+    for category in TradingCategory.objects.prefetch_related("methods").order_by("order"):
+        checklist = services.current_checklist(category)
+        out.append(
+            CategoryOut(
+                code=category.code,
+                name=category.name,
+                letter=category.letter,
+                routed_to=category.routed_to,
+                external_codes=list(category.external_codes),
+                checklist_version=checklist.version,
+                checklist=[ItemOut.model_validate(i, from_attributes=True) for i in checklist.items.all()],
+                methods=[MethodOut(code=m.code, name=m.name) for m in category.methods.all()],
+            )
+        )
+    return out
+
+
+class FileIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    content: str = Field(..., description="the file, base64")
+
+
+class PromiseIn(Schema):
+    text: str = Field(..., min_length=1, max_length=500)
+    due: dt.date
+
+
+class SectionIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    budget_yuan: Decimal = Field(..., gt=0, max_digits=16, decimal_places=2)
+    price_form: str = Field(..., pattern=r"^(amount|rate|discount)$")
+    method: str = Field(..., min_length=1, max_length=32)
+
+
+class TenderProjectIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    sections: list[SectionIn] = Field(..., min_length=1, max_length=50)
+
+
+class RegistrationIn(Schema):
+    centre: str = Field(..., min_length=1, max_length=32)
+    category: str = Field(..., min_length=1, max_length=32)
+    name: str = Field(..., min_length=1, max_length=200)
+    region: str = Field(..., pattern=r"^\d{6}$")
+    initiator: str = Field(..., description="the initiator's unified social credit code")
+    agent: str | None = Field(None, description="the agent's credit code, when an agent files")
+    investment_code: str = ""
+    approval_number: str = ""
+    procurement_plan: str = ""
+    tender_projects: list[TenderProjectIn] = Field(..., min_length=1, max_length=20)
+    files: dict[str, FileIn] = Field(default_factory=dict)
+    promises: dict[str, PromiseIn] = Field(default_factory=dict)
+    not_applicable: list[str] = Field(default_factory=list)
+    on_site: bool = Field(False, description="entered by centre staff for a walk-in")
+
+
+class SectionOut(Schema):
+    code: str
+    name: str
+    budget_fen: int
+    price_form: str
+    method: str
+
+
+class TenderProjectOut(Schema):
+    code: str
+    name: str
+    sections: list[SectionOut]
+
+
+class EntryOut(Schema):
+    key: str
+    name: str
+    need: str
+    file_name: str
+    sm3: str | None
+    not_applicable: bool
+    promise: str
+    promised_by: dt.date | None
+    supplied_at: dt.datetime | None
+
+
+class NoticeLineOut(Schema):
+    item: str
+    reason: str
+
+
+class NoticeOut(Schema):
+    number: int
+    issued_at: dt.datetime
+    lines: list[NoticeLineOut]
+
+
+class RegistrationOut(Schema):
+    id: int
+    project_code: str
+    name: str
+    category: str
+    centre: str
+    state: str
+    channel: str
+    checklist_version: int
+    investment_code: str
+    approval_number: str
+    procurement_plan: str
+    submitted_at: dt.datetime
+    complete_at: dt.datetime | None
+    due_at: dt.datetime | None
+    accepted_at: dt.datetime | None
+    responsible: str | None
+    deputy: str | None
+    handler: str | None
+    tender_projects: list[TenderProjectOut]
+    items: list[EntryOut]
+    notices: list[NoticeOut]
+
+
+def _name(user: Any) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def _out(registration: Registration) -> RegistrationOut:
+    project = registration.project
+    return RegistrationOut(
+        id=registration.pk,
+        project_code=project.code,
+        name=project.name,
+        category=project.category_id,
+        centre=project.centre.code,
+        state=registration.state,
+        channel=registration.channel,
+        checklist_version=registration.checklist.version,
+        investment_code=project.investment_code,
+        approval_number=project.approval_number,
+        procurement_plan=project.procurement_plan,
+        submitted_at=registration.submitted_at,
+        complete_at=registration.complete_at,
+        due_at=registration.deadline.due_at if registration.deadline else None,
+        accepted_at=registration.accepted_at,
+        responsible=_name(registration.responsible),
+        deputy=_name(registration.deputy),
+        handler=_name(services.handler(registration)),
+        tender_projects=[
+            TenderProjectOut(
+                code=t.code,
+                name=t.name,
+                sections=[
+                    SectionOut(
+                        code=s.code,
+                        name=s.name,
+                        budget_fen=s.budget_fen,
+                        price_form=s.price_form,
+                        method=s.method_id,
+                    )
+                    for s in t.sections.all()
+                ],
+            )
+            for t in project.tender_projects.prefetch_related("sections")
+        ],
+        items=[
+            EntryOut(
+                key=i.checklist_item.key,
+                name=i.checklist_item.name,
+                need=i.checklist_item.need,
+                file_name=i.file_name,
+                sm3=i.blob_id,
+                not_applicable=i.not_applicable,
+                promise=i.promise,
+                promised_by=i.promised_by,
+                supplied_at=i.supplied_at,
+            )
+            for i in registration.items.select_related("checklist_item").order_by("checklist_item__order")
+        ],
+        notices=[
+            NoticeOut(
+                number=n.number,
+                issued_at=n.issued_at,
+                lines=[
+                    NoticeLineOut(item=line.checklist_item.key, reason=line.reason) for line in n.lines.all()
+                ],
+            )
+            for n in registration.returns.prefetch_related("lines__checklist_item").order_by("number")
+        ],
+    )
+
+
+def _get(request: HttpRequest, registration_id: int) -> Registration:
+    found = selectors.registration_get(user=request.user, pk=registration_id)
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+def _decode(key: str, file: FileIn) -> services.Upload:
+    try:
+        return services.Upload(name=file.name, data=base64.b64decode(file.content, validate=True))
+    except (binascii.Error, ValueError) as exc:
+        raise DomainError(RegistryError.FILE_TYPE, detail={"item": key, "file": file.name}) from exc
+
+
+def _organisation(uscc: str) -> Organisation:
+    found = Organisation.objects.filter(uscc=uscc.strip().upper()).first()
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND, detail={"organisation": uscc})
+    return found
+
+
+@router.post(
+    "/registry/registrations",
+    response={201: RegistrationOut},
+    summary="File a project registration (一表申请)",
+)
+@allow(*FILER_ROLES)
+def registration_file(request: HttpRequest, payload: RegistrationIn) -> Status[RegistrationOut]:
+    centre = Centre.objects.filter(code=payload.centre).first()
+    category = TradingCategory.objects.filter(code=payload.category).first()
+    if centre is None or category is None:
+        raise DomainError(RegistryError.CATEGORY_NOT_SERVED, detail={"category": payload.category})
+    registration = services.registration_file(
+        actor=request.user,
+        centre=centre,
+        category=category,
+        name=payload.name,
+        initiator=_organisation(payload.initiator),
+        agent=_organisation(payload.agent) if payload.agent else None,
+        region=payload.region,
+        external={
+            "investment_code": payload.investment_code,
+            "approval_number": payload.approval_number,
+            "procurement_plan": payload.procurement_plan,
+        },
+        tender_projects=[
+            services.TenderProjectIn(
+                name=t.name,
+                sections=[
+                    services.SectionIn(
+                        name=s.name, budget_yuan=str(s.budget_yuan), price_form=s.price_form, method=s.method
+                    )
+                    for s in t.sections
+                ],
+            )
+            for t in payload.tender_projects
+        ],
+        files={k: _decode(k, f) for k, f in payload.files.items()},
+        promises={k: services.Promise(text=p.text, due=p.due) for k, p in payload.promises.items()},
+        not_applicable=set(payload.not_applicable),
+        channel="on_site" if payload.on_site else "online",
+    )
+    return Status(201, _out(registration))
+
+
+@router.get("/registry/registrations", response=list[RegistrationOut], summary="Registrations I may see")
+@allow(*FILER_ROLES)
+def registration_list(request: HttpRequest) -> list[RegistrationOut]:
+    return [_out(r) for r in selectors.registrations_for(user=request.user)[:200]]
+
+
+@router.get("/registry/registrations/{registration_id}", response=RegistrationOut, summary="One registration")
+@allow(*FILER_ROLES)
+def registration_get(request: HttpRequest, registration_id: int = Path(..., ge=1)) -> RegistrationOut:
+    return _out(_get(request, registration_id))
+
+
+class ItemIn(Schema):
+    file: FileIn
+
+
+@router.post(
+    "/registry/registrations/{registration_id}/items/{key}",
+    response=RegistrationOut,
+    summary="Supply a file for an item (a correction, or a promised item)",
+)
+@allow(Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
+def item_supply(
+    request: HttpRequest,
+    payload: ItemIn,
+    registration_id: int = Path(..., ge=1),
+    key: str = Path(..., max_length=64),
+) -> RegistrationOut:
+    registration = _get(request, registration_id)
+    services.item_supply(
+        actor=request.user, registration=registration, key=key, upload=_decode(key, payload.file)
+    )
+    return _out(_get(request, registration_id))
+
+
+@router.post(
+    "/registry/registrations/{registration_id}/resubmit", response=RegistrationOut, summary="Submit again"
+)
+@allow(Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
+def resubmit(request: HttpRequest, registration_id: int = Path(..., ge=1)) -> RegistrationOut:
+    services.registration_resubmit(actor=request.user, registration=_get(request, registration_id))
+    return _out(_get(request, registration_id))
+
+
+class LineIn(Schema):
+    item: str = Field(..., min_length=1, max_length=64)
+    reason: str = Field(..., min_length=1, max_length=500)
+
+
+class NoticeIn(Schema):
+    lines: list[LineIn] = Field(..., max_length=50)
+
+
+@router.post(
+    "/registry/registrations/{registration_id}/notices",
+    response={201: RegistrationOut},
+    summary="Return with a one-time notice (一次性告知)",
+)
+@allow(Role.CENTRE_STAFF)
+def notice_issue(
+    request: HttpRequest, payload: NoticeIn, registration_id: int = Path(..., ge=1)
+) -> Status[RegistrationOut]:
+    services.notice_issue(
+        actor=request.user,
+        registration=_get(request, registration_id),
+        lines=[(line.item, line.reason) for line in payload.lines],
+    )
+    return Status(201, _out(_get(request, registration_id)))
+
+
+class AcceptIn(Schema):
+    responsible: str = Field(..., min_length=1, max_length=150, description="user name")
+    deputy: str = Field(..., min_length=1, max_length=150, description="user name")
+
+
+def _user(username: str) -> Any:
+    found = get_user_model().objects.filter(username=username).first()
+    if found is None:
+        raise DomainError(RegistryError.STAFF_INVALID, detail={"user": username})
+    return found
+
+
+@router.post(
+    "/registry/registrations/{registration_id}/accept",
+    response=RegistrationOut,
+    summary="Accept (办结) naming the responsible person and the deputy",
+)
+@allow(Role.CENTRE_STAFF)
+def accept(
+    request: HttpRequest, payload: AcceptIn, registration_id: int = Path(..., ge=1)
+) -> RegistrationOut:
+    services.registration_accept(
+        actor=request.user,
+        registration=_get(request, registration_id),
+        responsible=_user(payload.responsible),
+        deputy=_user(payload.deputy),
+    )
+    return _out(_get(request, registration_id))
+
+
+@router.post(
+    "/registry/registrations/{registration_id}/items/{key}/confirm",
+    response=RegistrationOut,
+    summary="Confirm a promised item arrived (the handler)",
+)
+@allow(Role.CENTRE_STAFF)
+def confirm(
+    request: HttpRequest, registration_id: int = Path(..., ge=1), key: str = Path(..., max_length=64)
+) -> RegistrationOut:
+    services.promised_item_confirm(actor=request.user, registration=_get(request, registration_id), key=key)
+    return _out(_get(request, registration_id))
+
+
+class LeaveIn(Schema):
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+class LeaveOut(Schema):
+    id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+@router.post("/registry/leave", response={201: LeaveOut}, summary="Record my leave (my deputy takes over)")
+@allow(Role.CENTRE_STAFF)
+def leave(request: HttpRequest, payload: LeaveIn) -> Status[LeaveOut]:
+    if payload.starts_at.tzinfo is None or payload.ends_at.tzinfo is None:
+        raise DomainError(RegistryError.LEAVE_INVALID, detail={"reason": "give a time zone"})
+    recorded = services.leave_record(
+        actor=request.user, user=request.user, starts_at=payload.starts_at, ends_at=payload.ends_at
+    )
+    return Status(201, LeaveOut(id=recorded.pk, starts_at=recorded.starts_at, ends_at=recorded.ends_at))
