@@ -141,3 +141,25 @@ def test_others_do_not_see_a_registration(world: World, make_user: Any) -> None:
     bidder = client_for(make_user(Role.RESPONDER))
     assert bidder.get(f"/api/v1/registry/registrations/{registration_id}").status_code == 403
     assert Registration.objects.count() == 1
+
+
+@pytest.mark.clause("6.2.6")
+def test_templates_are_offered_for_download_on_request(world: World) -> None:
+    from ggzy.registry import blobs
+    from ggzy.registry.models import Template, TradingCategory
+
+    blob = blobs.store(PDF + b"model tender documents", "application/pdf")
+    template = Template.objects.create(
+        category=TradingCategory.objects.get(code="engineering"),
+        name="施工招标文件示范文本",
+        blob=blob,
+        file_name="示范文本.pdf",
+    )
+    agent = client_for(world.agent_user)
+    listed = agent.get("/api/v1/registry/templates").json()
+    assert [t["name"] for t in listed] == ["施工招标文件示范文本"]
+    response = agent.get(f"/api/v1/registry/templates/{template.pk}/file")
+    assert response.status_code == 200
+    assert response.content == PDF + b"model tender documents"
+    assert "attachment" in response["Content-Disposition"]
+    assert agent.get("/api/v1/registry/templates/999/file").status_code == 404

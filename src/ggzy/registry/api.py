@@ -10,7 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
 from ninja import Field, Path, Schema, Status
 
 from ggzy.accounts.models import Centre, Organisation
@@ -18,9 +19,9 @@ from ggzy.core.access import allow, public
 from ggzy.core.api import Router
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
-from ggzy.registry import selectors, services
+from ggzy.registry import blobs, selectors, services
 from ggzy.registry.errors import RegistryError
-from ggzy.registry.models import Registration, TradingCategory
+from ggzy.registry.models import Registration, Template, TradingCategory
 
 router = Router(tags=["registry"])
 FILER_ROLES = (Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
@@ -442,3 +443,49 @@ def leave(request: HttpRequest, payload: LeaveIn) -> Status[LeaveOut]:
         actor=request.user, user=request.user, starts_at=payload.starts_at, ends_at=payload.ends_at
     )
     return Status(201, LeaveOut(id=recorded.pk, starts_at=recorded.starts_at, ends_at=recorded.ends_at))
+
+
+class TemplateOut(Schema):
+    id: int
+    category: str
+    name: str
+    file_name: str
+    sm3: str
+    size: int
+
+
+@router.get(
+    "/registry/templates", response=list[TemplateOut], summary="Standard document templates offered (6.2.6)"
+)
+@allow(Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
+def template_list(request: HttpRequest) -> list[TemplateOut]:
+    """Templates offered on request. The platform never approves, verifies or files trading documents."""
+    return [
+        TemplateOut(
+            id=t.pk,
+            category=t.category_id,
+            name=t.name,
+            file_name=t.file_name,
+            sm3=t.blob_id,
+            size=t.blob.size,
+        )
+        for t in Template.objects.select_related("blob").order_by("category__order", "name")
+    ]
+
+
+@router.get(
+    "/registry/templates/{template_id}/file",
+    response={200: None},
+    summary="Download a document template",
+    openapi_extra={"responses": {200: {"content": {"application/octet-stream": {}}}}},
+)
+@allow(Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
+def template_file(request: HttpRequest, template_id: int = Path(..., ge=1)) -> HttpResponse:
+    template = Template.objects.select_related("blob").filter(pk=template_id).first()
+    if template is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    response = HttpResponse(blobs.read(template.blob), content_type=template.blob.media_type)
+    response["Content-Disposition"] = (
+        content_disposition_header(as_attachment=True, filename=template.file_name) or "attachment"
+    )
+    return response
