@@ -23,6 +23,7 @@ SAMPLE_KWARGS = {
     "organisation_id": "1",
     "app_label": "auth",
     "ca_id": "1",
+    "pk": "1",
 }
 
 

@@ -21,7 +21,7 @@ class Task:
 
 WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
     Role.CENTRE_STAFF: (
-        Task(_("Project registrations to review"), "6.2"),
+        Task(_("Project registrations to review"), "6.2", "registry:list"),
         Task(_("Venue bookings"), "6.3"),
         Task(_("Openings and evaluations today"), "6.5"),
         Task(_("Witness records"), "6.7"),
@@ -30,7 +30,8 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("Delivery log of messages"), "6.5.1", "events:delivery-log"),
     ),
     Role.INITIATOR: (
-        Task(_("Register a project"), "6.2"),
+        Task(_("Register a project"), "6.2", "registry:new"),
+        Task(_("My project registrations"), "6.2", "registry:list"),
         Task(_("Publish notices"), "6.4"),
         Task(_("Book rooms"), "6.3"),
         Task(_("Request an expert draw"), "6.6"),
@@ -38,6 +39,8 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
     ),
     Role.AGENT: (
         Task(_("Entrusted projects"), "6.2"),
+        Task(_("Register a project"), "6.2", "registry:new"),
+        Task(_("My project registrations"), "6.2", "registry:list"),
         Task(_("Publish notices"), "6.4"),
         Task(_("Book rooms"), "6.3"),
         Task(_("Request an expert draw"), "6.6"),

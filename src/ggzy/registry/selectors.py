@@ -80,3 +80,70 @@ def promises_due(now: dt.datetime | None = None) -> QuerySet[Item]:
     return Item.objects.filter(
         promise__gt="", blob__isnull=True, promised_by__lte=tomorrow, registration__state=State.ACCEPTED
     ).filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=now - dt.timedelta(days=1)))
+
+
+# --- for the registration pages -------------------------------------------------------------------
+def staff_centres(*, user: Any) -> QuerySet[Centre]:
+    """The centres the user works at as staff."""
+    return _staff_centres(user).order_by("code")
+
+
+def serving_centres() -> QuerySet[Centre]:
+    """Centres that serve at least one trading category."""
+    from ggzy.registry.models import CentreCategory
+
+    served = CentreCategory.objects.filter(enabled=True).values("centre")
+    return Centre.objects.filter(pk__in=served).order_by("code")
+
+
+def served_categories(*, centre: Centre | None = None) -> QuerySet[Any]:
+    """Categories served by `centre` (by any centre when None)."""
+    from ggzy.registry.models import CentreCategory, TradingCategory
+
+    rows = CentreCategory.objects.filter(enabled=True)
+    if centre is not None:
+        rows = rows.filter(centre=centre)
+    return TradingCategory.objects.filter(pk__in=rows.values("category")).order_by("order")
+
+
+def organisations_with_role(*, user: Any, role: Role) -> QuerySet[Organisation]:
+    """The organisations the user is a member of and holds `role` for."""
+    granted = RoleGrant.objects.filter(user=user, role=role, revoked_at__isnull=True).values("organisation")
+    return Organisation.objects.filter(pk__in=granted, members__user=user).distinct().order_by("name")
+
+
+def entrusting_organisations(*, agents: QuerySet[Organisation], at: dt.datetime | None = None) -> list[Any]:
+    """(initiator, project reference) of the valid entrustments given to any of `agents`."""
+    from ggzy.accounts.models import Entrustment
+
+    at = at or clock.now()
+    return list(
+        Entrustment.objects.filter(agent__in=agents, valid_from__lte=at, valid_until__gt=at)
+        .select_related("initiator")
+        .order_by("initiator__name", "project")
+    )
+
+
+def centre_staff(*, centre: Centre) -> list[Any]:
+    """The staff of `centre` (active grants), by username."""
+    from django.contrib.auth import get_user_model
+
+    users = RoleGrant.objects.filter(role=Role.CENTRE_STAFF, centre=centre, revoked_at__isnull=True).values(
+        "user"
+    )
+    return list(get_user_model().objects.filter(pk__in=users, is_active=True).order_by("username"))
+
+
+def registration_detail(registration: Registration) -> dict[str, Any]:
+    """What the detail page shows: tender projects with sections, items with the notice lines."""
+    project = registration.project
+    tenders = list(project.tender_projects.prefetch_related("sections__method"))
+    items = list(
+        registration.items.select_related("checklist_item", "blob").order_by("checklist_item__order")
+    )
+    notices = list(
+        registration.returns.select_related("issued_by")
+        .prefetch_related("lines__checklist_item")
+        .order_by("number")
+    )
+    return {"tenders": tenders, "items": items, "notices": notices}

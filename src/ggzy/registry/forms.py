@@ -1,0 +1,276 @@
+"""Forms of the registration pages: the one form for every category (一表申请) with its checklist
+items and 容缺 promises, supplying an item, acceptance, and a staff member's leave."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from ggzy.accounts.models import Centre, Organisation
+from ggzy.core import clock
+from ggzy.core.names import person_name
+from ggzy.registry.models import ChecklistItem, PriceForm, TradingCategory, TradingMethod
+from ggzy.registry.services import Promise, SectionIn, TenderProjectIn, Upload
+
+#: How many section rows the form offers (blank rows are ignored).
+SECTION_ROWS = 5
+#: Labels of the outside codes a category may carry.
+EXTERNAL_LABELS = {
+    "investment_code": _("Investment project code"),
+    "approval_number": _("Approval, authorisation or filing number"),
+    "procurement_plan": _("Procurement plan or filing number"),
+}
+
+
+def read_upload(upload: Any) -> Upload:
+    """A Django uploaded file as the service's `Upload` (name and bytes)."""
+    return Upload(name=str(upload.name), data=b"".join(upload.chunks()))
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return person_name(obj)
+
+
+class ChooseForm(forms.Form):
+    """Step 1: the centre and the category."""
+
+    centre = forms.ModelChoiceField(
+        label=_("Trading centre"), queryset=Centre.objects.none(), to_field_name="code", empty_label=None
+    )
+    category = forms.ModelChoiceField(
+        label=_("Trading category"),
+        queryset=TradingCategory.objects.none(),
+        to_field_name="code",
+        empty_label=None,
+    )
+
+    def __init__(
+        self, *args: Any, centres: QuerySet[Centre], categories: QuerySet[Any], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centres  # type: ignore[attr-defined]
+        self.fields["category"].queryset = categories  # type: ignore[attr-defined]
+        self.fields["category"].label_from_instance = lambda c: c.label  # type: ignore[attr-defined]
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select"
+
+
+class RegistrationForm(forms.Form):
+    """Step 2: the project, its tender project and sections, and one entry per checklist item."""
+
+    name = forms.CharField(label=_("Project name"), max_length=200)
+    region = forms.RegexField(
+        label=_("Region"),
+        regex=r"^\d{6}$",
+        max_length=6,
+        help_text=_("Six-digit GB/T 2260 code"),
+        error_messages={"invalid": _("Give the six-digit region code.")},
+    )
+    initiator = forms.ModelChoiceField(label=_("Trade initiator"), queryset=Organisation.objects.none())
+    agent = forms.ModelChoiceField(label=_("Agent"), queryset=Organisation.objects.none(), required=False)
+    tender_name = forms.CharField(
+        label=_("Tender project name"),
+        max_length=200,
+        help_text=_("The tender, procurement or transfer project; its sections follow."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        category: TradingCategory,
+        items: list[ChecklistItem],
+        initiators: QuerySet[Organisation] | list[Organisation],
+        agents: QuerySet[Organisation] | None,
+        agent_required: bool = False,
+        initiator_labels: dict[int, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.category = category
+        self.checklist_items = items
+        initiator_field: Any = self.fields["initiator"]
+        initiator_field.queryset = (
+            initiators
+            if isinstance(initiators, QuerySet)
+            else Organisation.objects.filter(pk__in=[o.pk for o in initiators]).order_by("name")
+        )
+        labels = initiator_labels or {}
+        initiator_field.label_from_instance = lambda o: labels.get(o.pk, o.name)
+        if initiator_field.queryset.count() == 1:
+            only = initiator_field.queryset.get()
+            initiator_field.initial = only.pk
+            initiator_field.disabled = True
+        if agents is None:
+            del self.fields["agent"]
+        else:
+            agent_field: Any = self.fields["agent"]
+            agent_field.queryset = agents
+            agent_field.required = agent_required
+            if agent_required:
+                agent_field.empty_label = None
+        self._add_codes_and_sections(category)
+        self._add_items(items)
+        self._style()
+
+    def _add_codes_and_sections(self, category: TradingCategory) -> None:
+        for code in category.external_codes:
+            self.fields[code] = forms.CharField(label=EXTERNAL_LABELS.get(code, code), max_length=100)
+        methods = [(m.code, m.name) for m in TradingMethod.objects.filter(category=category)]
+        for n in range(SECTION_ROWS):
+            self.fields[f"s{n}_name"] = forms.CharField(
+                label=_("Section name"), max_length=200, required=False
+            )
+            self.fields[f"s{n}_budget"] = forms.CharField(
+                label=_("Budget or ceiling price (yuan)"), max_length=24, required=False
+            )
+            self.fields[f"s{n}_price_form"] = forms.ChoiceField(
+                label=_("Price form"), choices=PriceForm.choices, initial=PriceForm.AMOUNT
+            )
+            self.fields[f"s{n}_method"] = forms.ChoiceField(
+                label=_("Trading method"), choices=methods, required=False
+            )
+
+    def _add_items(self, items: list[ChecklistItem]) -> None:
+        for item in items:
+            key = item.key
+            self.fields[f"file_{key}"] = forms.FileField(label=item.name, required=False)
+            if item.need == "conditional":
+                self.fields[f"na_{key}"] = forms.BooleanField(label=_("Does not apply"), required=False)
+            if item.may_defer:
+                self.fields[f"defer_{key}"] = forms.BooleanField(
+                    label=_("Supply later (容缺)"), required=False
+                )
+                self.fields[f"promise_{key}"] = forms.CharField(
+                    label=_("Written promise"), max_length=500, required=False
+                )
+                self.fields[f"due_{key}"] = forms.DateField(
+                    label=_("To be supplied by"),
+                    required=False,
+                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                )
+
+    def _style(self) -> None:
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+
+    # --- for the template ---
+    def external_fields(self) -> list[Any]:
+        return [self[code] for code in self.category.external_codes]
+
+    def section_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "n": n + 1,
+                "name": self[f"s{n}_name"],
+                "budget": self[f"s{n}_budget"],
+                "price_form": self[f"s{n}_price_form"],
+                "method": self[f"s{n}_method"],
+            }
+            for n in range(SECTION_ROWS)
+        ]
+
+    def item_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for item in self.checklist_items:
+            key = item.key
+            rows.append(
+                {
+                    "item": item,
+                    "file": self[f"file_{key}"],
+                    "na": self[f"na_{key}"] if f"na_{key}" in self.fields else None,
+                    "defer": self[f"defer_{key}"] if item.may_defer else None,
+                    "promise": self[f"promise_{key}"] if item.may_defer else None,
+                    "due": self[f"due_{key}"] if item.may_defer else None,
+                }
+            )
+        return rows
+
+    # --- for the service ---
+    def tender_projects(self) -> list[TenderProjectIn]:
+        data = self.cleaned_data
+        sections = []
+        for n in range(SECTION_ROWS):
+            name, budget = data.get(f"s{n}_name", "").strip(), data.get(f"s{n}_budget", "").strip()
+            if not name and not budget:
+                continue  # a blank row
+            sections.append(
+                SectionIn(
+                    name=name,
+                    budget_yuan=budget,
+                    price_form=data.get(f"s{n}_price_form") or "",
+                    method=data.get(f"s{n}_method") or "",
+                )
+            )
+        return [TenderProjectIn(name=data["tender_name"], sections=sections)]
+
+    def external(self) -> dict[str, str]:
+        return {code: self.cleaned_data.get(code, "") for code in self.category.external_codes}
+
+    def entries(self) -> tuple[dict[str, Upload], dict[str, Promise], set[str]]:
+        """(files, promises, not applicable) of the checklist items. A file wins over a promise."""
+        data = self.cleaned_data
+        files: dict[str, Upload] = {}
+        promises: dict[str, Promise] = {}
+        not_applicable: set[str] = set()
+        for item in self.checklist_items:
+            key = item.key
+            upload = data.get(f"file_{key}")
+            if upload:
+                files[key] = read_upload(upload)
+            elif data.get(f"defer_{key}"):
+                due = data.get(f"due_{key}") or clock.local_now().date()  # the service refuses it
+                promises[key] = Promise(text=data.get(f"promise_{key}", ""), due=due)
+            elif data.get(f"na_{key}"):
+                not_applicable.add(key)
+        return files, promises, not_applicable
+
+
+class SupplyForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+
+
+class AcceptForm(forms.Form):
+    responsible = StaffChoiceField(label=_("Responsible person"), queryset=None)
+    deputy = StaffChoiceField(label=_("Deputy (AB角)"), queryset=None)
+
+    def __init__(self, *args: Any, staff: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        queryset = get_user_model().objects.filter(pk__in=[u.pk for u in staff]).order_by("username")
+        for name in ("responsible", "deputy"):
+            field: Any = self.fields[name]
+            field.queryset = queryset
+            field.widget.attrs["class"] = "form-select"
+
+
+class LeaveForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("From"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}),
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Until"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}),
+    )
+
+
+def leave_initial() -> dict[str, str]:
+    """Today 08:30 to 17:00, local time, as the datetime-local inputs want it."""
+    today = clock.local_now().date()
+    start = dt.datetime.combine(today, dt.time(8, 30))
+    end = dt.datetime.combine(today, dt.time(17, 0))
+    return {"starts_at": start.strftime("%Y-%m-%dT%H:%M"), "ends_at": end.strftime("%Y-%m-%dT%H:%M")}

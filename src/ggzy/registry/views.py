@@ -1,0 +1,415 @@
+"""The registration pages (6.2): the list and the staff dashboard, the one form for every category
+(一表申请: online by the initiator or its entrusted agent, on site entered by staff), the detail page
+with the actions each party may take — supply an item, submit again, the one-time notice, acceptance
+with the responsible person and deputy, confirming a promised item — and the files. There is no
+"approve documents" action anywhere (6.2.6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from ggzy.accounts.models import Centre, Organisation
+from ggzy.core import clock
+from ggzy.core.access import allow
+from ggzy.core.errors import DomainError
+from ggzy.core.middleware import roles_of
+from ggzy.core.names import person_name
+from ggzy.core.roles import Role
+from ggzy.registry import blobs, selectors, services
+from ggzy.registry.errors import RegistryError
+from ggzy.registry.forms import (
+    EXTERNAL_LABELS,
+    AcceptForm,
+    ChooseForm,
+    LeaveForm,
+    RegistrationForm,
+    SupplyForm,
+    leave_initial,
+    read_upload,
+)
+from ggzy.registry.models import Channel, Registration, State, TradingCategory
+
+PARTIES = (Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
+#: Names of what a refusal may point at, besides checklist items and outside codes.
+FIELD_NAMES = {
+    "name": gettext_lazy("Project name"),
+    "region": gettext_lazy("Region"),
+    "tender project name": gettext_lazy("Tender project name"),
+    "section name": gettext_lazy("Section name"),
+}
+
+
+def refusal_text(error: DomainError, item_names: dict[str, str] | None = None) -> str:
+    """A service's refusal in words: its message and what it points at (items, fields, files)."""
+    names = {**FIELD_NAMES, **EXTERNAL_LABELS, **(item_names or {})}
+    detail = error.detail if isinstance(error.detail, dict) else {}
+    parts: list[str] = []
+    for key in ("items", "missing"):
+        parts.extend(str(names.get(k, k)) for k in detail.get(key) or [])
+    for key in ("item", "field"):
+        if detail.get(key):
+            parts.append(str(names.get(detail[key], detail[key])))
+    for key in ("file", "value", "method", "price_form"):
+        if detail.get(key):
+            parts.append(str(detail[key]))
+    parts.extend(str(c) for c in detail.get("codes") or [])
+    if not parts:
+        return str(error.message)
+    return _("%(message)s (%(detail)s)") % {"message": error.message, "detail": "、".join(parts)}
+
+
+def _registration(request: HttpRequest, pk: int) -> Registration:
+    found = selectors.registration_get(user=request.user, pk=pk)
+    if found is None:
+        raise Http404
+    return found
+
+
+def _item_names(registration: Registration) -> dict[str, str]:
+    return {i.key: i.name for i in registration.checklist.items.all()}
+
+
+def _yuan(fen: int) -> str:
+    """Fen as yuan with two decimals and thousands separators (Decimal: never a float)."""
+    return f"{(Decimal(fen) / 100).quantize(Decimal('0.01')):,}"
+
+
+def _overdue(registration: Registration, now: Any) -> bool:
+    deadline = registration.deadline
+    return registration.state == State.SUBMITTED and deadline is not None and deadline.due_at < now
+
+
+# --- the list and the staff dashboard -----------------------------------------------------------------
+@allow(*PARTIES)
+def registration_list(request: HttpRequest) -> HttpResponse:
+    now = clock.now()
+    rows = [
+        {
+            "registration": r,
+            "overdue": _overdue(r, now),
+            "responsible": person_name(r.responsible) if r.responsible else "",
+        }
+        for r in selectors.registrations_for(user=request.user).select_related("responsible")
+    ]
+    is_staff = Role.CENTRE_STAFF in roles_of(request)
+    context = {
+        "rows": rows,
+        "is_staff": is_staff,
+        "dashboard": selectors.dashboard(user=request.user, now=now) if is_staff else None,
+        "leave_form": LeaveForm(initial=leave_initial()) if is_staff else None,
+    }
+    return render(request, "registry/list.html", context)
+
+
+@require_POST
+@allow(Role.CENTRE_STAFF)
+def leave(request: HttpRequest) -> HttpResponse:
+    form = LeaveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the start and the end of your leave."))
+        return redirect("registry:list")
+    try:
+        recorded = services.leave_record(
+            actor=request.user,
+            user=request.user,
+            starts_at=form.cleaned_data["starts_at"],
+            ends_at=form.cleaned_data["ends_at"],
+        )
+    except DomainError as exc:
+        messages.error(request, refusal_text(exc))
+    else:
+        messages.success(
+            request,
+            _(
+                "Your leave from %(start)s until %(end)s is recorded: "
+                "your deputies handle your work meanwhile."
+            )
+            % {
+                "start": timezone.localtime(recorded.starts_at).strftime("%Y-%m-%d %H:%M"),
+                "end": timezone.localtime(recorded.ends_at).strftime("%Y-%m-%d %H:%M"),
+            },
+        )
+    return redirect("registry:list")
+
+
+# --- filing: one form for every category --------------------------------------------------------------
+@dataclass
+class Filer:
+    """How the user files at a centre: as its staff (on site), as an entrusted agent, as the initiator."""
+
+    channel: str
+    initiators: QuerySet[Organisation] | list[Organisation]
+    agents: QuerySet[Organisation] | None = None
+    agent_required: bool = False
+    labels: dict[int, str] = field(default_factory=dict)
+
+
+def _filer(request: HttpRequest, centre: Centre) -> Filer | None:
+    user, roles = request.user, roles_of(request)
+    if Role.CENTRE_STAFF in roles and services.is_staff_of(user, centre):
+        everyone = Organisation.objects.order_by("name")
+        return Filer(Channel.ON_SITE, everyone, everyone)
+    if Role.AGENT in roles:
+        agents = selectors.organisations_with_role(user=user, role=Role.AGENT)
+        if agents.exists():
+            initiators: dict[int, Organisation] = {}
+            references: dict[int, list[str]] = {}
+            for entrustment in selectors.entrusting_organisations(agents=agents):
+                initiators[entrustment.initiator_id] = entrustment.initiator
+                references.setdefault(entrustment.initiator_id, []).append(entrustment.project)
+            labels = {pk: f"{o.name}（{'、'.join(references[pk])}）" for pk, o in initiators.items()}
+            return Filer(Channel.ONLINE, list(initiators.values()), agents, True, labels)
+    if Role.INITIATOR in roles:
+        return Filer(Channel.ONLINE, selectors.organisations_with_role(user=user, role=Role.INITIATOR))
+    return None
+
+
+def _choose(request: HttpRequest, choose: ChooseForm) -> HttpResponse:
+    return render(request, "registry/new_choose.html", {"choose": choose})
+
+
+@allow(*PARTIES)
+def registration_new(request: HttpRequest) -> HttpResponse:
+    choose = ChooseForm(
+        request.GET if "centre" in request.GET else None,
+        centres=selectors.serving_centres(),
+        categories=selectors.served_categories(),
+    )
+    if not choose.is_valid():
+        return _choose(request, choose)
+    centre: Centre = choose.cleaned_data["centre"]
+    category: TradingCategory = choose.cleaned_data["category"]
+    if not selectors.served_categories(centre=centre).filter(pk=category.pk).exists():
+        choose.add_error(None, str(RegistryError.CATEGORY_NOT_SERVED.message))
+        return _choose(request, choose)
+    filer = _filer(request, centre)
+    if filer is None:
+        choose.add_error(
+            None,
+            _(
+                "You cannot file at this centre: you are not its staff, and you act for no initiator "
+                "or entrusted agent."
+            ),
+        )
+        return _choose(request, choose)
+    items = list(services.current_checklist(category).items.order_by("order"))
+    form = RegistrationForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"region": centre.region},
+        category=category,
+        items=items,
+        initiators=filer.initiators,
+        agents=filer.agents,
+        agent_required=filer.agent_required,
+        initiator_labels=filer.labels,
+    )
+    if request.method == "POST" and form.is_valid():
+        files, promises, not_applicable = form.entries()
+        try:
+            registration = services.registration_file(
+                actor=request.user,
+                centre=centre,
+                category=category,
+                name=form.cleaned_data["name"],
+                initiator=form.cleaned_data["initiator"],
+                agent=form.cleaned_data.get("agent"),
+                region=form.cleaned_data["region"],
+                external=form.external(),
+                tender_projects=form.tender_projects(),
+                files=files,
+                promises=promises,
+                not_applicable=not_applicable,
+                channel=filer.channel,
+            )
+        except DomainError as exc:
+            form.add_error(None, refusal_text(exc, {i.key: i.name for i in items}))
+        else:
+            messages.success(
+                request,
+                _("The registration is filed. Project code: %(code)s.") % {"code": registration.project.code},
+            )
+            return redirect("registry:detail", pk=registration.pk)
+    context = {
+        "form": form,
+        "centre": centre,
+        "category": category,
+        "on_site": filer.channel == Channel.ON_SITE,
+        "refused": request.method == "POST",
+    }
+    return render(request, "registry/new.html", context, status=400 if request.method == "POST" else 200)
+
+
+# --- the detail page ------------------------------------------------------------------------------------
+def _is_party(user: Any, registration: Registration) -> bool:
+    project = registration.project
+    organisations = [pk for pk in (project.initiator_id, project.agent_id) if pk]
+    return Organisation.objects.filter(pk__in=organisations, members__user=user).exists()
+
+
+@allow(*PARTIES)
+def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = _registration(request, pk)
+    project = registration.project
+    user = request.user
+    now = clock.now()
+    is_staff = services.is_staff_of(user, project.centre)
+    is_party = _is_party(user, registration) or (is_staff and registration.channel == Channel.ON_SITE)
+    found = selectors.registration_detail(registration)
+    tenders = [
+        {
+            "tender": t,
+            "sections": [{"section": s, "yuan": _yuan(s.budget_fen)} for s in t.sections.all()],
+        }
+        for t in found["tenders"]
+    ]
+    handler = services.handler(registration, now)
+    staff = selectors.centre_staff(centre=project.centre) if is_staff else []
+    context = {
+        "registration": registration,
+        "project": project,
+        "tenders": tenders,
+        "external": [
+            (EXTERNAL_LABELS.get(code, code), getattr(project, code, ""))
+            for code in project.category.external_codes
+        ],
+        "items": found["items"],
+        "notices": found["notices"],
+        "overdue": _overdue(registration, now),
+        "responsible": person_name(registration.responsible) if registration.responsible else "",
+        "deputy": person_name(registration.deputy) if registration.deputy else "",
+        "handler": person_name(handler) if handler else "",
+        "responsible_away": registration.responsible is not None
+        and services.on_leave(registration.responsible),
+        "can_supply": is_party and registration.state == State.RETURNED,
+        "can_supply_promised": is_party and registration.state == State.ACCEPTED,
+        "can_review": is_staff and registration.state == State.SUBMITTED,
+        "can_confirm": registration.state == State.ACCEPTED and handler is not None and handler == user,
+        "accept_form": AcceptForm(staff=staff) if is_staff else None,
+        "supply_form": SupplyForm(),
+    }
+    return render(request, "registry/detail.html", context)
+
+
+@allow(*PARTIES)
+def item_download(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    registration = _registration(request, pk)
+    item = registration.items.select_related("blob", "checklist_item").filter(checklist_item__key=key).first()
+    if item is None or item.blob is None:
+        raise Http404
+    response = HttpResponse(blobs.read(item.blob), content_type=item.blob.media_type)
+    response["Content-Disposition"] = (
+        content_disposition_header(as_attachment=True, filename=item.file_name or key) or "attachment"
+    )
+    return response
+
+
+# --- actions -----------------------------------------------------------------------------------------------
+@require_POST
+@allow(*PARTIES)
+def item_supply(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    registration = _registration(request, pk)
+    form = SupplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a file to upload."))
+        return redirect("registry:detail", pk=pk)
+    try:
+        item = services.item_supply(
+            actor=request.user,
+            registration=registration,
+            key=key,
+            upload=read_upload(form.cleaned_data["file"]),
+        )
+    except DomainError as exc:
+        messages.error(request, refusal_text(exc, _item_names(registration)))
+    else:
+        messages.success(
+            request,
+            _("%(file)s is uploaded for “%(item)s”.")
+            % {"file": item.file_name, "item": item.checklist_item.name},
+        )
+    return redirect("registry:detail", pk=pk)
+
+
+@require_POST
+@allow(*PARTIES)
+def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = _registration(request, pk)
+    try:
+        services.registration_resubmit(actor=request.user, registration=registration)
+    except DomainError as exc:
+        messages.error(request, refusal_text(exc, _item_names(registration)))
+    else:
+        messages.success(request, _("The registration is submitted again."))
+    return redirect("registry:detail", pk=pk)
+
+
+@require_POST
+@allow(Role.CENTRE_STAFF)
+def notice_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = _registration(request, pk)
+    keys = request.POST.getlist("items")
+    lines = [(key, request.POST.get(f"reason_{key}", "").strip()) for key in keys]
+    if any(not reason for _key, reason in lines):
+        messages.error(request, _("Give the reason for every item you name."))
+        return redirect("registry:detail", pk=pk)
+    try:
+        notice = services.notice_issue(actor=request.user, registration=registration, lines=lines)
+    except DomainError as exc:
+        messages.error(request, refusal_text(exc, _item_names(registration)))
+    else:
+        messages.success(
+            request,
+            _("One-time notice no. %(number)s is issued: the registration is returned for completion.")
+            % {"number": notice.number},
+        )
+    return redirect("registry:detail", pk=pk)
+
+
+@require_POST
+@allow(Role.CENTRE_STAFF)
+def accept(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = _registration(request, pk)
+    form = AcceptForm(request.POST, staff=selectors.centre_staff(centre=registration.project.centre))
+    if not form.is_valid():
+        messages.error(request, _("Choose the responsible person and the deputy."))
+        return redirect("registry:detail", pk=pk)
+    try:
+        services.registration_accept(
+            actor=request.user,
+            registration=registration,
+            responsible=form.cleaned_data["responsible"],
+            deputy=form.cleaned_data["deputy"],
+        )
+    except DomainError as exc:
+        messages.error(request, refusal_text(exc, _item_names(registration)))
+    else:
+        messages.success(request, _("The registration is accepted."))
+    return redirect("registry:detail", pk=pk)
+
+
+@require_POST
+@allow(Role.CENTRE_STAFF)
+def item_confirm(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    registration = _registration(request, pk)
+    try:
+        item = services.promised_item_confirm(actor=request.user, registration=registration, key=key)
+    except DomainError as exc:
+        messages.error(request, refusal_text(exc, _item_names(registration)))
+    else:
+        messages.success(
+            request, _("“%(item)s” is confirmed as supplied.") % {"item": item.checklist_item.name}
+        )
+    return redirect("registry:detail", pk=pk)
