@@ -18,6 +18,7 @@ from ggzy.core.roles import Role
 from ggzy.events.models import Event
 from ggzy.registry import services
 from ggzy.registry.models import Blob, Leave, Project, Registration, ReturnNotice, Section, State
+from tests.factories import make_uscc
 from tests.registry.conftest import APPROVAL, INVESTMENT_CODE, PDF, World, pdf
 
 pytestmark = pytest.mark.django_db
@@ -242,7 +243,7 @@ def test_files_download_for_parties_and_staff_only(roles: World, django_user_mod
     # a stranger: another agent, another centre's staff
     stranger = django_user_model.objects.create_user(username="stranger")
     other = parties.organisation_register(
-        actor=None, uscc=__import__("tests.factories").factories.make_uscc(), name="别家代理",
+        actor=None, uscc=make_uscc(), name="别家代理",
         legal_representative="钱", contact_name="钱", contact_phone="13900000003",
     )  # fmt: skip
     parties.membership_add(actor=None, user=stranger, organisation=other)
@@ -255,8 +256,7 @@ def test_files_download_for_parties_and_staff_only(roles: World, django_user_mod
         assert client.get(url).status_code == 404
         assert client.get(f"/registrations/{registration.pk}/").status_code == 404
         assert registration.project.code not in client.get("/workspace/registrations/").content.decode()
-    # a responder holds none of the roles: refused before anything is looked up
-    assert signed_in(roles.head).get(url).status_code == 200  # staff of the centre (the desk head)
+    assert signed_in(roles.head).get(url).status_code == 200  # the desk head is staff of the centre
 
 
 def test_lists_show_only_ones_own_registrations_and_staff_see_the_dashboard(roles: World) -> None:

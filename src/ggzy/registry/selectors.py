@@ -83,11 +83,6 @@ def promises_due(now: dt.datetime | None = None) -> QuerySet[Item]:
 
 
 # --- for the registration pages -------------------------------------------------------------------
-def staff_centres(*, user: Any) -> QuerySet[Centre]:
-    """The centres the user works at as staff."""
-    return _staff_centres(user).order_by("code")
-
-
 def serving_centres() -> QuerySet[Centre]:
     """Centres that serve at least one trading category."""
     from ggzy.registry.models import CentreCategory
