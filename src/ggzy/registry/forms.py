@@ -257,12 +257,12 @@ class AcceptForm(forms.Form):
 
 class LeaveForm(forms.Form):
     starts_at = forms.DateTimeField(
-        label=_("From"),
+        label=_("On leave from"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}),
     )
     ends_at = forms.DateTimeField(
-        label=_("Until"),
+        label=_("On leave until"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}),
     )
