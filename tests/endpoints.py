@@ -23,6 +23,9 @@ SAMPLE_KWARGS = {
     "organisation_id": "1",
     "app_label": "auth",
     "ca_id": "1",
+    "registration_id": "1",
+    "template_id": "1",
+    "key": "application_form",
     "pk": "1",
 }
 

@@ -98,7 +98,12 @@ def _fen(text: str) -> int:
 
 
 def current_checklist(category: TradingCategory) -> Checklist:
-    return Checklist.objects.filter(category=category).order_by("-version").first()  # type: ignore[return-value]
+    """The latest version already published (a version dated later applies from its date)."""
+    return (
+        Checklist.objects.filter(category=category, published_at__lte=clock.now())
+        .order_by("-version")
+        .first()  # type: ignore[return-value]
+    )
 
 
 def _event(type_: str, registration: Registration, actor: Any, data: dict[str, Any] | None = None) -> Any:
@@ -318,7 +323,8 @@ def registration_file(
         submitted_at=now,
     )
     for key, checklist_item in items.items():
-        upload, promise = files.get(key), promises.get(key)
+        upload = files.get(key)
+        promise = None if upload else promises.get(key)  # a file given makes a promise for it moot
         Item.objects.create(
             registration=registration,
             checklist_item=checklist_item,
@@ -385,8 +391,10 @@ def item_supply(*, actor: Any, registration: Registration, key: str, upload: Upl
     item.file_name = upload.name
     item.not_applicable = False
     if registration.state == State.ACCEPTED:
-        item.supplied_at = clock.now()
-    item.save(update_fields=["blob", "file_name", "not_applicable", "supplied_at"])
+        item.supplied_at = clock.now()  # the promise stands until the handler confirms the arrival
+    else:
+        item.promise, item.promised_by = "", None  # a file replaces a promise made before acceptance
+    item.save(update_fields=["blob", "file_name", "not_applicable", "supplied_at", "promise", "promised_by"])
     _event(
         "registry.item.supplied",
         registration,
@@ -431,9 +439,9 @@ def notice_issue(*, actor: Any, registration: Registration, lines: list[tuple[st
         raise DomainError(RegistryError.NOT_HANDLER)
     if registration.state != State.SUBMITTED:
         raise DomainError(RegistryError.STATE)
-    lines = [(k, r.strip()) for k, r in lines if r.strip()]
-    if not lines:
-        raise DomainError(RegistryError.NOTICE_EMPTY)
+    lines = [(k, r.strip()) for k, r in lines]
+    if not lines or any(not r for _k, r in lines):
+        raise DomainError(RegistryError.NOTICE_EMPTY, detail={"items": [k for k, r in lines if not r]})
     now_state = _item_state(registration)
     unknown = sorted({k for k, _ in lines} - set(now_state))
     if unknown:
