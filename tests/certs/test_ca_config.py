@@ -39,7 +39,8 @@ NAME_B_SUB = {"common_name": "Jilin Test Issuing CA"}
 def ca_certificate(
     key: Sm2PrivateKey, name: dict[str, str], issuer_key: Sm2PrivateKey, issuer: dict[str, str], serial: int
 ) -> bytes:
-    now = clock.now()
+    # made at import, before any database exists (on PostgreSQL the platform's clock is the database's)
+    now = dt.datetime.now(dt.UTC)
     return x509.issue(
         issuer_key=issuer_key,
         issuer=issuer,

@@ -19,7 +19,7 @@ class EventFilter(Schema):
     type_prefix: str = Field("", max_length=100)
     project: str = Field("", max_length=64)
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=2**31 - 1)  # databases index with 32-/64-bit integers
 
 
 def event_out(event: Event) -> EventOut:

@@ -1,12 +1,14 @@
 """The trading categories (codes as the portal's navigation uses them), their trading methods, and
-checklist version 1 of each category with at least the documents standard 6.2.2.1–6.2.2.4 names."""
+checklist version 1 of each category with at least the documents standard 6.2.2.1–6.2.2.4 names.
+
+Seeded after every migrate (and after a test database is flushed), adding only what is missing: the
+centre's own changes — new checklist versions, more methods — are never touched."""
 
 import datetime as dt
-
-from django.db import migrations
+from typing import Any
 
 FILES = ["application/pdf", "application/ofd", "image/jpeg", "image/png"]
-CATEGORIES = (
+CATEGORIES: tuple[tuple[str, str, str, int, str, list[str]], ...] = (
     # code, name, letter, order, traded on, outside codes
     ("engineering", "工程建设", "A", 1, "", ["investment_code", "approval_number"]),
     ("procurement", "政府采购", "B", 2, "", ["procurement_plan"]),
@@ -36,12 +38,26 @@ CHECKLISTS = {
         APPLICATION,
         ("filing_form", "省招标投标监管网项目备案表", "mandatory", "", False, ""),
         ("approval_document", "项目审批、核准或备案文件", "optional", "", False, ""),
-        ("agency_contract", "招标代理委托合同（委托代理时）", "conditional", "委托招标代理机构时", True, "notice"),
+        (
+            "agency_contract",
+            "招标代理委托合同（委托代理时）",
+            "conditional",
+            "委托招标代理机构时",
+            True,
+            "notice",
+        ),
     ),
     "procurement": (
         APPLICATION,
         ("procurement_filing", "政府采购系统项目备案或审批表", "mandatory", "", False, ""),
-        ("agency_contract", "采购代理委托协议（委托代理时）", "conditional", "委托采购代理机构时", True, "notice"),
+        (
+            "agency_contract",
+            "采购代理委托协议（委托代理时）",
+            "conditional",
+            "委托采购代理机构时",
+            True,
+            "notice",
+        ),
     ),
     "land": (
         APPLICATION,
@@ -58,35 +74,49 @@ CHECKLISTS = {
 }
 
 
-def seed(apps, schema_editor):
-    category_model = apps.get_model("registry", "TradingCategory")
-    method_model = apps.get_model("registry", "TradingMethod")
-    checklist_model = apps.get_model("registry", "Checklist")
-    item_model = apps.get_model("registry", "ChecklistItem")
+def seed(using: str = "default") -> None:
+    from ggzy.registry.models import Checklist, ChecklistItem, TradingCategory, TradingMethod
+
     published = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     for code, name, letter, order, routed_to, external in CATEGORIES:
-        category = category_model.objects.create(
-            code=code, name=name, letter=letter, order=order, routed_to=routed_to, external_codes=external
+        category, created = TradingCategory.objects.using(using).get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "letter": letter,
+                "order": order,
+                "routed_to": routed_to,
+                "external_codes": external,
+            },
         )
-        checklist = checklist_model.objects.create(
+        if not created or Checklist.objects.using(using).filter(category=category).exists():
+            continue
+        checklist = Checklist.objects.using(using).create(
             category=category, version=1, published_at=published, basis="标准 6.2.2"
         )
-        for n, (key, item_name, need, condition, may_defer, needed_before) in enumerate(CHECKLISTS[code]):
-            item_model.objects.create(
-                checklist=checklist,
-                key=key,
-                name=item_name,
-                need=need,
-                condition=condition,
-                may_defer=may_defer,
-                needed_before=needed_before,
-                media_types=FILES,
-                order=n,
-            )
-    for code, name, category in METHODS:
-        method_model.objects.create(code=code, name=name, category_id=category)
+        ChecklistItem.objects.using(using).bulk_create(
+            [
+                ChecklistItem(
+                    checklist=checklist,
+                    key=key,
+                    name=item_name,
+                    need=need,
+                    condition=condition,
+                    may_defer=may_defer,
+                    needed_before=needed_before,
+                    media_types=FILES,
+                    order=n,
+                )
+                for n, (key, item_name, need, condition, may_defer, needed_before) in enumerate(
+                    CHECKLISTS[code]
+                )
+            ]
+        )
+    known = set(TradingMethod.objects.using(using).values_list("code", flat=True))
+    TradingMethod.objects.using(using).bulk_create(
+        [TradingMethod(code=c, name=n, category_id=cat) for c, n, cat in METHODS if c not in known]
+    )
 
 
-class Migration(migrations.Migration):
-    dependencies = [("registry", "0001_initial")]
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+def seed_after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    seed(using)
