@@ -76,7 +76,7 @@ class TradingMethod(models.Model):
     class Meta:
         verbose_name = _("trading method")
         verbose_name_plural = _("trading methods")
-        ordering = ("category", "code")
+        ordering = ("category", "name")  # 公开招标 first
 
     def __str__(self) -> str:
         return self.name
