@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "ggzy.accounts",
     "ggzy.certs",
     "ggzy.registry",
+    "ggzy.service",
     "ggzy.ops",
     "ggzy.demo",
 ]
@@ -308,6 +309,8 @@ GGZY_SEAL_BACKEND = os.environ.get("GGZY_SEAL_BACKEND") or "ggzy.certs.seal.Loca
 GGZY_SEAL_KEY_FILE = os.environ.get("GGZY_SEAL_KEY_FILE") or None
 GGZY_SEAL_CERTIFICATE_FILE = os.environ.get("GGZY_SEAL_CERTIFICATE_FILE") or None
 GGZY_SEAL_PASSPHRASE = os.environ.get("GGZY_SEAL_PASSPHRASE") or None
+#: A centre funded by the state budget charges no trading service fee (standard 12.1.4).
+GGZY_PUBLICLY_FUNDED = _env_bool("GGZY_PUBLICLY_FUNDED", default=True)
 #: The demo test CA's folder (`make demo` sets it): its keys and the demo users' key files live here,
 #: outside the database and `var/`, as real holders' keys would.
 GGZY_DEMO_CA_DIR = os.environ.get("GGZY_DEMO_CA_DIR", "")

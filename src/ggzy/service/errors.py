@@ -1,0 +1,47 @@
+from django.utils.translation import gettext_lazy as _
+
+from ggzy.core.errors import ErrorCodeBase
+
+
+class ServiceError(ErrorCodeBase):
+    EMPTY = "content_empty", 422, _("Write the question or the message first.")
+    TOO_LONG = "content_too_long", 422, _("The text is too long (at most 5,000 characters).")
+    NOT_STAFF = "not_centre_staff", 403, _("Only staff of this centre may do this.")
+    NOT_OWNER = (
+        "not_question_owner",
+        403,
+        _("The question belongs to whoever took it first, until it is answered or handed over."),
+    )
+    TAKEN = "question_taken", 409, _("Someone else has already taken this question.")
+    ANSWERED = "question_answered", 409, _("The question is already answered.")
+    HANDOVER_OUTSIDE = (
+        "handover_outside_centre",
+        422,
+        _("A question can only be handed over to other staff of the same centre."),
+    )
+    HANDOVER_REASON = "handover_reason", 422, _("Say why the question is handed over.")
+    AUTHORITY_MISSING = (
+        "authority_missing",
+        422,
+        _("A question outside the centre's remit is answered with the authority to turn to."),
+    )
+    TECHNICAL_ONLY = (
+        "technical_staff_only",
+        403,
+        _("Technical-support questions of supervisors and auditors are taken by technical staff."),
+    )
+    NOT_RECEIVED = "service_not_received", 403, _("You can only rate a service you received.")
+    ALREADY_RATED = "already_rated", 409, _("You have already rated this service.")
+    SCORE = "score_invalid", 422, _("Give a score from 1 to 5.")
+    NOT_BAD = "rating_not_bad", 409, _("Only a bad rating (1 or 2) is followed up.")
+    FOLLOWED_UP = "already_followed_up", 409, _("This rating has been followed up already.")
+    LATE_REASON = (
+        "late_reason_missing",
+        422,
+        _("The follow-up is after its limit: give the reason for the delay."),
+    )
+    FEE_NOT_ALLOWED = (
+        "fee_not_allowed",
+        422,
+        _("A publicly funded centre charges no trading service fee (standard 12.1.4)."),
+    )

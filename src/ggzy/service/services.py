@@ -1,0 +1,468 @@
+"""Consultation with first-question responsibility, the FAQ, service complaints and suggestions,
+ratings and their follow-up, commitments. Every write is one transaction and records an event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from ggzy.accounts.models import Centre
+from ggzy.calendar.services import deadline_set
+from ggzy.core import clock
+from ggzy.core.errors import DomainError
+from ggzy.events.notifications import Recipient, notify
+from ggzy.events.services import event_record
+from ggzy.events.states import EventClass, Visibility
+from ggzy.registry.services import is_staff_of
+from ggzy.service.errors import ServiceError
+from ggzy.service.models import (
+    CHANNEL_RULE,
+    Channel,
+    Commitment,
+    FaqEntry,
+    Feedback,
+    FollowUp,
+    Handover,
+    Question,
+    QuestionKind,
+    Rating,
+    ServiceRecord,
+    ServiceType,
+    TechnicalStaff,
+)
+
+MAX_TEXT = 5000
+
+
+def _text(value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(ServiceError.EMPTY)
+    if len(value) > MAX_TEXT:
+        raise DomainError(ServiceError.TOO_LONG)
+    return value
+
+
+def _event(
+    type_: str, centre: Centre, actor: Any, data: dict[str, Any], visibility: str = Visibility.SUPERVISORS
+) -> Any:
+    return event_record(
+        type=type_,
+        event_class=EventClass.DOMAIN,
+        visibility=visibility,
+        actor=actor,
+        centre=centre.code,
+        data=data,
+    )
+
+
+def _require_staff(actor: Any, centre: Centre) -> None:
+    if actor is None or not is_staff_of(actor, centre):
+        raise DomainError(ServiceError.NOT_STAFF)
+
+
+# --- consultation ------------------------------------------------------------------------------------
+
+
+def _start_clock(question: Question) -> None:
+    question.deadline = deadline_set(
+        owner=f"service.question:{question.pk}",
+        rule_code=CHANNEL_RULE[Channel(question.channel)],
+        start=question.taken_at or question.asked_at,
+        centre=question.centre.code,
+    )
+
+
+@transaction.atomic
+def question_ask(
+    *,
+    asker: Any,
+    centre: Centre,
+    kind: str,
+    text: str,
+    category: Any = None,
+    channel: str = Channel.ONLINE,
+    taken_by: Any = None,
+    asker_name: str = "",
+    asker_contact: str = "",
+) -> Question:
+    """A question: online by a signed-in user, or logged by staff for a phone call or a visit — then the
+    staff member who takes it owns it at once (首问负责)."""
+    text = _text(text)
+    if kind not in QuestionKind.values:
+        raise DomainError(ServiceError.EMPTY, detail={"kind": kind})
+    if channel != Channel.ONLINE:
+        _require_staff(taken_by, centre)
+    now = clock.now()
+    question = Question.objects.create(
+        centre=centre,
+        category=category,
+        kind=kind,
+        channel=channel,
+        asker=asker if asker is not None and getattr(asker, "is_authenticated", False) else None,
+        asker_name=asker_name.strip()[:50],
+        asker_contact=asker_contact.strip(),
+        text=text,
+        asked_at=now,
+        owner=taken_by,
+        taken_at=now if taken_by is not None else None,
+    )
+    _start_clock(question)
+    question.save(update_fields=["deadline"])
+    _event(
+        "service.question.asked",
+        centre,
+        asker if question.asker else taken_by,
+        {
+            "question": question.pk,
+            "kind": kind,
+            "channel": channel,
+            "owner": taken_by.pk if taken_by else None,
+        },
+    )
+    return question
+
+
+def _check_may_own(user: Any, question: Question) -> None:
+    _require_staff(user, question.centre)
+    if (
+        question.kind == QuestionKind.SUPERVISION
+        and not TechnicalStaff.objects.filter(centre=question.centre, user=user).exists()
+    ):
+        raise DomainError(ServiceError.TECHNICAL_ONLY)
+
+
+@transaction.atomic
+def question_take(*, actor: Any, question: Question) -> Question:
+    """The first staff member to take a question owns it (首问负责制)."""
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    _check_may_own(actor, question)
+    if question.answered_at is not None:
+        raise DomainError(ServiceError.ANSWERED)
+    if question.owner_id is not None:
+        raise DomainError(ServiceError.TAKEN)
+    question.owner, question.taken_at = actor, clock.now()
+    question.save(update_fields=["owner", "taken_at"])
+    _event("service.question.taken", question.centre, actor, {"question": question.pk})
+    return question
+
+
+@transaction.atomic
+def question_hand_over(*, actor: Any, question: Question, to: Any, reason: str) -> Handover:
+    """A formal hand-over to other staff of the centre; until then the first taker stays responsible."""
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    if question.owner_id != getattr(actor, "pk", None):
+        raise DomainError(ServiceError.NOT_OWNER)
+    if question.answered_at is not None:
+        raise DomainError(ServiceError.ANSWERED)
+    if not reason.strip():
+        raise DomainError(ServiceError.HANDOVER_REASON)
+    if to is None or to == actor or not is_staff_of(to, question.centre):
+        raise DomainError(ServiceError.HANDOVER_OUTSIDE)
+    _check_may_own(to, question)
+    handover = Handover.objects.create(
+        question=question, from_user=actor, to_user=to, reason=reason.strip()[:300], at=clock.now()
+    )
+    question.owner = to
+    question.save(update_fields=["owner"])
+    _event(
+        "service.question.handed_over",
+        question.centre,
+        actor,
+        {"question": question.pk, "from": actor.pk, "to": to.pk, "reason": handover.reason},
+    )
+    return handover
+
+
+@transaction.atomic
+def question_answer(
+    *, actor: Any, question: Question, answer: str, outside_remit: bool = False, authority: str = ""
+) -> Question:
+    """The owner answers; a question outside the centre's remit is answered with the authority to turn to
+    (6.1.3). The asker is told."""
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    if question.owner_id != getattr(actor, "pk", None):
+        raise DomainError(ServiceError.NOT_OWNER)
+    if question.answered_at is not None:
+        raise DomainError(ServiceError.ANSWERED)
+    answer = _text(answer)
+    if outside_remit and not authority.strip():
+        raise DomainError(ServiceError.AUTHORITY_MISSING)
+    now = clock.now()
+    question.answer, question.answered_at, question.answered_by = answer, now, actor
+    question.outside_remit, question.authority = outside_remit, authority.strip()[:200]
+    question.save(update_fields=["answer", "answered_at", "answered_by", "outside_remit", "authority"])
+    on_time = question.deadline is None or now <= question.deadline.due_at
+    event = _event(
+        "service.question.answered",
+        question.centre,
+        actor,
+        {"question": question.pk, "on_time": on_time, "outside_remit": outside_remit},
+    )
+    if question.asker is not None:
+        notify(
+            template="service.answered",
+            recipients=[Recipient(user=question.asker)],
+            context={"question": question.text[:60], "answer": answer, "authority": question.authority},
+            event=event,
+        )
+    return question
+
+
+@transaction.atomic
+def faq_promote(*, actor: Any, question: Question, question_text: str = "", answer: str = "") -> FaqEntry:
+    """A good answer becomes an FAQ entry (edited for the public: no names)."""
+    question = Question.objects.get(pk=question.pk)
+    _require_staff(actor, question.centre)
+    if question.answered_at is None:
+        raise DomainError(ServiceError.EMPTY, detail={"reason": "not answered"})
+    entry = FaqEntry.objects.create(
+        category=question.category,
+        kind=question.kind,
+        question=_text(question_text or question.text),
+        answer=_text(answer or question.answer),
+        source=question,
+        published_at=clock.now(),
+    )
+    _event(
+        "service.faq.published",
+        question.centre,
+        actor,
+        {"faq": entry.pk, "question": question.pk},
+        Visibility.PUBLIC,
+    )
+    return entry
+
+
+# --- service complaints and suggestions (服务投诉/意见, 12.2.1) -----------------------------------------
+
+
+@transaction.atomic
+def feedback_submit(
+    *,
+    author: Any,
+    centre: Centre,
+    kind: str,
+    channel: str,
+    content: str,
+    contact: str = "",
+    logged_by: Any = None,
+) -> Feedback:
+    if channel != "online":
+        _require_staff(logged_by, centre)  # a call or a letter is logged by staff
+    now = clock.now()
+    feedback = Feedback.objects.create(
+        centre=centre,
+        kind=kind,
+        channel=channel,
+        author=author if author is not None and getattr(author, "is_authenticated", False) else None,
+        author_contact=contact.strip(),
+        content=_text(content),
+        received_at=now,
+    )
+    feedback.deadline = deadline_set(
+        owner=f"service.feedback:{feedback.pk}", rule_code="service-feedback", start=now, centre=centre.code
+    )
+    feedback.save(update_fields=["deadline"])
+    _event(
+        "service.feedback.received",
+        centre,
+        feedback.author or logged_by,
+        {"feedback": feedback.pk, "kind": kind},
+    )
+    return feedback
+
+
+@transaction.atomic
+def feedback_answer(*, actor: Any, feedback: Feedback, answer: str) -> Feedback:
+    feedback = Feedback.objects.select_for_update().get(pk=feedback.pk)
+    _require_staff(actor, feedback.centre)
+    if feedback.answered_at is not None:
+        raise DomainError(ServiceError.ANSWERED)
+    feedback.answer, feedback.answered_at, feedback.answered_by = _text(answer), clock.now(), actor
+    feedback.save(update_fields=["answer", "answered_at", "answered_by"])
+    event = _event("service.feedback.answered", feedback.centre, actor, {"feedback": feedback.pk})
+    if feedback.author is not None:
+        notify(
+            template="service.feedback_answered",
+            recipients=[Recipient(user=feedback.author)],
+            context={"content": feedback.content[:60], "answer": feedback.answer},
+            event=event,
+        )
+    return feedback
+
+
+# --- ratings (好差评, 12.2.2) and follow-up (12.2.3) ------------------------------------------------------
+
+
+def _received_registration(user: Any, key: int) -> tuple[Centre, Any] | None:
+    from ggzy.registry.models import Registration, State
+
+    registration = (
+        Registration.objects.filter(pk=key, state=State.ACCEPTED).select_related("project__centre").first()
+    )
+    if registration is None:
+        return None
+    project = registration.project
+    members = {project.initiator_id, project.agent_id}
+    if registration.filed_by_id == user.pk or user.memberships.filter(organisation_id__in=members).exists():
+        return project.centre, registration.accepted_by
+    return None
+
+
+def received(user: Any, service: str, reference: str) -> tuple[Centre, Any] | None:
+    """The centre and the staff member behind a service `user` received, or None if they did not."""
+    kind, _sep, key = reference.partition(":")
+    if not key.isdigit():
+        return None
+    found: Any = None
+    if service == ServiceType.REGISTRATION and kind == "registry.registration":
+        return _received_registration(user, int(key))
+    if service == ServiceType.CONSULTATION and kind == "service.question":
+        found = Question.objects.filter(pk=int(key), asker=user, answered_at__isnull=False).first()
+        return (found.centre, found.answered_by) if found else None
+    if kind == "service.record":
+        found = ServiceRecord.objects.filter(pk=int(key), for_user=user, service=service).first()
+    return (found.centre, found.by) if found else None
+
+
+@transaction.atomic
+def rating_give(*, rater: Any, service: str, reference: str, score: int, comment: str = "") -> Rating:
+    """Rate a service once (1–5). A bad rating (1–2) starts the follow-up limit."""
+    if not isinstance(score, int) or not 1 <= score <= 5:  # noqa: PLR2004
+        raise DomainError(ServiceError.SCORE)
+    found = received(rater, service, reference)
+    if found is None:
+        raise DomainError(ServiceError.NOT_RECEIVED)
+    centre, staff = found
+    if Rating.objects.filter(service=service, reference=reference, rater=rater).exists():
+        raise DomainError(ServiceError.ALREADY_RATED)
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            rating = Rating.objects.create(
+                service=service,
+                reference=reference,
+                centre=centre,
+                staff=staff,
+                rater=rater,
+                score=score,
+                comment=comment.strip()[:500],
+                rated_at=now,
+            )
+    except IntegrityError as exc:  # a concurrent second rating
+        raise DomainError(ServiceError.ALREADY_RATED) from exc
+    if rating.bad:
+        rating.deadline = deadline_set(
+            owner=f"service.rating:{rating.pk}",
+            rule_code="bad-rating-follow-up",
+            start=now,
+            centre=centre.code,
+        )
+        rating.save(update_fields=["deadline"])
+    _event(
+        "service.rating.given",
+        centre,
+        rater,
+        {"rating": rating.pk, "service": service, "score": score, "staff": staff.pk if staff else None},
+    )
+    return rating
+
+
+@transaction.atomic
+def follow_up_record(*, actor: Any, rating: Rating, text: str, late_reason: str = "") -> FollowUp:
+    """What was done about a bad rating; published with the monthly results. After the limit it needs a
+    reason."""
+    rating = Rating.objects.select_for_update().get(pk=rating.pk)
+    _require_staff(actor, rating.centre)
+    if not rating.bad:
+        raise DomainError(ServiceError.NOT_BAD)
+    if FollowUp.objects.filter(rating=rating).exists():
+        raise DomainError(ServiceError.FOLLOWED_UP)
+    now = clock.now()
+    late = rating.deadline is not None and now > rating.deadline.due_at
+    if late and not late_reason.strip():
+        raise DomainError(ServiceError.LATE_REASON)
+    follow_up = FollowUp.objects.create(
+        rating=rating, text=_text(text), by=actor, at=now, late_reason=late_reason.strip()[:300]
+    )
+    _event(
+        "service.rating.followed_up",
+        rating.centre,
+        actor,
+        {"rating": rating.pk, "late": late, "text": follow_up.text},
+        Visibility.PUBLIC,
+    )
+    return follow_up
+
+
+# --- commitments and services given -------------------------------------------------------------------
+
+
+@transaction.atomic
+def commitment_set(
+    *,
+    actor: Any,
+    centre: Centre,
+    service: str,
+    title: str,
+    steps: str,
+    time_limit: str,
+    materials: str = "",
+    fee_fen: int = 0,
+    fee_basis: str = "",
+) -> Commitment:
+    if fee_fen and getattr(settings, "GGZY_PUBLICLY_FUNDED", True):
+        raise DomainError(ServiceError.FEE_NOT_ALLOWED)
+    commitment, _created = Commitment.objects.update_or_create(
+        centre=centre,
+        service=service,
+        title=_text(title),
+        defaults={
+            "steps": _text(steps),
+            "time_limit": _text(time_limit),
+            "materials": materials.strip(),
+            "fee_fen": fee_fen,
+            "fee_basis": fee_basis.strip(),
+        },
+    )
+    _event(
+        "service.commitment.published",
+        centre,
+        actor,
+        {"commitment": commitment.pk, "title": commitment.title, "fee_fen": fee_fen},
+        Visibility.PUBLIC,
+    )
+    return commitment
+
+
+@transaction.atomic
+def service_record(
+    *, actor: Any, centre: Centre, service: str, for_user: Any, description: str
+) -> ServiceRecord:
+    """A green-channel, extended-hours or on-behalf service given (12.1.3); the user may then rate it."""
+    _require_staff(actor, centre)
+    if service not in (ServiceType.GREEN_CHANNEL, ServiceType.EXTENDED_HOURS, ServiceType.ON_BEHALF):
+        raise DomainError(ServiceError.NOT_RECEIVED, detail={"service": service})
+    record = ServiceRecord.objects.create(
+        centre=centre,
+        service=service,
+        for_user=for_user,
+        by=actor,
+        description=_text(description),
+        at=clock.now(),
+    )
+    _event(
+        "service.record.given", centre, actor, {"record": record.pk, "service": service, "for": for_user.pk}
+    )
+    return record
+
+
+def overdue_questions(now: dt.datetime | None = None) -> Any:
+    now = now or clock.now()
+    return Question.objects.filter(
+        answered_at__isnull=True, escalated_at__isnull=True, deadline__due_at__lt=now
+    ).select_related("centre", "deadline", "owner")
