@@ -58,3 +58,31 @@ class SandboxAnchor(models.Model):
 
     def __str__(self) -> str:
         return f"sandbox ×{self.speed} from {self.virtual_at:%Y-%m-%d %H:%M}"
+
+
+class SearchEntry(models.Model):
+    """One searchable object of any app, tokenised for Chinese (see ggzy.core.search, docs/search.md).
+
+    `tokens` is what the database's full-text index reads: on SQLite the FTS5 table
+    `core_searchentry_fts`, kept in sync by triggers; on PostgreSQL a GIN index on
+    `to_tsvector('simple', tokens)`. Written only through `ggzy.core.search.index` / `remove`.
+    """
+
+    kind = models.CharField(_("kind"), max_length=64)
+    object_id = models.CharField(_("object id"), max_length=64)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("text"), blank=True)
+    tokens = models.TextField(_("search tokens"), blank=True)
+    visibility = models.CharField(_("visibility"), max_length=32, default="public")
+    centre = models.CharField(_("centre"), max_length=64, blank=True)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="search_entry_unique_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id}"
