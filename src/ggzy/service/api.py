@@ -1,0 +1,306 @@
+"""The service app's API: ask and answer questions (first-question responsibility), service complaints
+and suggestions, ratings and follow-ups, and the public monthly figures and commitments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from ninja import Field, Path, Query, Schema, Status
+
+from ggzy.accounts.models import Centre
+from ggzy.core.access import allow, public, signed_in
+from ggzy.core.api import Router
+from ggzy.core.errors import CoreError, DomainError
+from ggzy.core.roles import Role
+from ggzy.registry.models import TradingCategory
+from ggzy.registry.services import is_staff_of
+from ggzy.service import selectors, services
+from ggzy.service.models import Commitment, Feedback, Question, Rating
+
+router = Router(tags=["service"])
+
+
+def _centre(code: str) -> Centre:
+    found = Centre.objects.filter(code=code).first()
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND, detail={"centre": code})
+    return found
+
+
+class QuestionIn(Schema):
+    centre: str = Field(..., min_length=1, max_length=32)
+    kind: str = Field(..., pattern=r"^(laws|process|system|supervision|other)$")
+    text: str = Field(..., min_length=1, max_length=5000)
+    category: str | None = Field(None, max_length=32)
+
+
+class QuestionOut(Schema):
+    id: int
+    centre: str
+    kind: str
+    channel: str
+    text: str
+    asked_at: dt.datetime
+    owner: str | None
+    due_at: dt.datetime | None
+    answer: str
+    answered_at: dt.datetime | None
+    outside_remit: bool
+    authority: str
+
+
+def _question_out(q: Question) -> QuestionOut:
+    return QuestionOut(
+        id=q.pk,
+        centre=q.centre.code,
+        kind=q.kind,
+        channel=q.channel,
+        text=q.text,
+        asked_at=q.asked_at,
+        owner=q.owner.get_username() if q.owner else None,
+        due_at=q.deadline.due_at if q.deadline else None,
+        answer=q.answer,
+        answered_at=q.answered_at,
+        outside_remit=q.outside_remit,
+        authority=q.authority,
+    )
+
+
+def _question(request: HttpRequest, question_id: int) -> Question:
+    """A question the viewer may see: their own, or one of their centre's (staff)."""
+    found = Question.objects.select_related("centre", "owner", "deadline").filter(pk=question_id).first()
+    if found is None or not (found.asker_id == request.user.pk or is_staff_of(request.user, found.centre)):
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+@router.post("/service/questions", response={201: QuestionOut}, summary="Ask a question (online)")
+@signed_in
+def question_ask(request: HttpRequest, payload: QuestionIn) -> Status[QuestionOut]:
+    category = TradingCategory.objects.filter(code=payload.category).first() if payload.category else None
+    question = services.question_ask(
+        asker=request.user,
+        centre=_centre(payload.centre),
+        kind=payload.kind,
+        text=payload.text,
+        category=category,
+    )
+    return Status(201, _question_out(question))
+
+
+@router.get("/service/questions", response=list[QuestionOut], summary="My questions, or my centre's (staff)")
+@signed_in
+def question_list(request: HttpRequest) -> list[QuestionOut]:
+    from ggzy.accounts.models import RoleGrant
+
+    user: Any = request.user
+    centres = RoleGrant.objects.filter(user=user, role=Role.CENTRE_STAFF, revoked_at__isnull=True).values(
+        "centre"
+    )
+    mine = Question.objects.filter(asker=user) | Question.objects.filter(centre__in=centres)
+    return [_question_out(q) for q in mine.select_related("centre", "owner", "deadline").distinct()[:200]]
+
+
+@router.post(
+    "/service/questions/{question_id}/take", response=QuestionOut, summary="Take a question (首问负责)"
+)
+@allow(Role.CENTRE_STAFF)
+def question_take(request: HttpRequest, question_id: int = Path(..., ge=1)) -> QuestionOut:
+    return _question_out(services.question_take(actor=request.user, question=_question(request, question_id)))
+
+
+class HandoverIn(Schema):
+    to: str = Field(..., min_length=1, max_length=150, description="user name of other staff of the centre")
+    reason: str = Field(..., min_length=1, max_length=300)
+
+
+@router.post(
+    "/service/questions/{question_id}/handover", response=QuestionOut, summary="Hand a question over formally"
+)
+@allow(Role.CENTRE_STAFF)
+def question_hand_over(
+    request: HttpRequest, payload: HandoverIn, question_id: int = Path(..., ge=1)
+) -> QuestionOut:
+    question = _question(request, question_id)
+    to = get_user_model().objects.filter(username=payload.to).first()
+    services.question_hand_over(actor=request.user, question=question, to=to, reason=payload.reason)
+    return _question_out(_question(request, question_id))
+
+
+class AnswerIn(Schema):
+    answer: str = Field(..., min_length=1, max_length=5000)
+    outside_remit: bool = False
+    authority: str = Field("", max_length=200)
+
+
+@router.post("/service/questions/{question_id}/answer", response=QuestionOut, summary="Answer my question")
+@allow(Role.CENTRE_STAFF)
+def question_answer(
+    request: HttpRequest, payload: AnswerIn, question_id: int = Path(..., ge=1)
+) -> QuestionOut:
+    services.question_answer(
+        actor=request.user,
+        question=_question(request, question_id),
+        answer=payload.answer,
+        outside_remit=payload.outside_remit,
+        authority=payload.authority,
+    )
+    return _question_out(_question(request, question_id))
+
+
+class FeedbackIn(Schema):
+    centre: str = Field(..., min_length=1, max_length=32)
+    kind: str = Field(..., pattern=r"^(complaint|suggestion)$")
+    content: str = Field(..., min_length=1, max_length=5000)
+    contact: str = Field("", max_length=100)
+
+
+class FeedbackOut(Schema):
+    id: int
+    kind: str
+    received_at: dt.datetime
+    due_at: dt.datetime | None
+    answered_at: dt.datetime | None
+
+
+@router.post(
+    "/service/feedback",
+    response={201: FeedbackOut},
+    summary="A service complaint or suggestion (服务投诉/意见)",
+)
+@signed_in
+def feedback_submit(request: HttpRequest, payload: FeedbackIn) -> Status[FeedbackOut]:
+    feedback: Feedback = services.feedback_submit(
+        author=request.user,
+        centre=_centre(payload.centre),
+        kind=payload.kind,
+        channel="online",
+        content=payload.content,
+        contact=payload.contact,
+    )
+    return Status(
+        201,
+        FeedbackOut(
+            id=feedback.pk,
+            kind=feedback.kind,
+            received_at=feedback.received_at,
+            due_at=feedback.deadline.due_at if feedback.deadline else None,
+            answered_at=feedback.answered_at,
+        ),
+    )
+
+
+class RatingIn(Schema):
+    service: str = Field(
+        ..., pattern=r"^(registration|consultation|booking|green_channel|extended_hours|on_behalf)$"
+    )
+    reference: str = Field(..., min_length=1, max_length=100)
+    score: int = Field(..., ge=1, le=5)
+    comment: str = Field("", max_length=500)
+
+
+class RatingOut(Schema):
+    id: int
+    service: str
+    score: int
+    rated_at: dt.datetime
+    follow_up_due_at: dt.datetime | None
+
+
+@router.post("/service/ratings", response={201: RatingOut}, summary="Rate a service I received (好差评)")
+@signed_in
+def rating_give(request: HttpRequest, payload: RatingIn) -> Status[RatingOut]:
+    rating: Rating = services.rating_give(
+        rater=request.user,
+        service=payload.service,
+        reference=payload.reference,
+        score=payload.score,
+        comment=payload.comment,
+    )
+    return Status(
+        201,
+        RatingOut(
+            id=rating.pk,
+            service=rating.service,
+            score=rating.score,
+            rated_at=rating.rated_at,
+            follow_up_due_at=rating.deadline.due_at if rating.deadline else None,
+        ),
+    )
+
+
+class FiguresOut(Schema):
+    service: str
+    ratings: int
+    average: float | None
+    bad: int
+    followed_up: int
+
+
+class FollowUpOut(Schema):
+    service: str
+    score: int
+    text: str
+    at: dt.datetime
+    late: bool
+
+
+class MonthOut(Schema):
+    centre: str
+    month: str
+    figures: list[FiguresOut]
+    follow_ups: list[FollowUpOut]
+
+
+@router.get("/service/figures", response=MonthOut, summary="Published monthly service figures (12.2.2)")
+@public
+def figures(
+    request: HttpRequest,
+    centre: str = Query(..., min_length=1, max_length=32),
+    month: str = Query(..., pattern=r"^20\d{2}-(0[1-9]|1[0-2])$"),
+) -> MonthOut:
+    found = _centre(centre)
+    year, number = (int(p) for p in month.split("-"))
+    return MonthOut(
+        centre=found.code,
+        month=month,
+        figures=[
+            FiguresOut(**vars(f)) for f in selectors.monthly_figures(centre=found, year=year, month=number)
+        ],
+        follow_ups=[
+            FollowUpOut(
+                service=f.rating.service, score=f.rating.score, text=f.text, at=f.at, late=bool(f.late_reason)
+            )
+            for f in selectors.published_follow_ups(centre=found, year=year, month=number)
+        ],
+    )
+
+
+class CommitmentOut(Schema):
+    centre: str
+    service: str
+    title: str
+    steps: str
+    time_limit: str
+    materials: str
+    fee_fen: int
+
+
+@router.get("/service/commitments", response=list[CommitmentOut], summary="Published service commitments")
+@public
+def commitments(request: HttpRequest) -> list[CommitmentOut]:
+    return [
+        CommitmentOut(
+            centre=c.centre.code,
+            service=c.service,
+            title=c.title,
+            steps=c.steps,
+            time_limit=c.time_limit,
+            materials=c.materials,
+            fee_fen=c.fee_fen,
+        )
+        for c in Commitment.objects.select_related("centre")
+    ]
