@@ -230,9 +230,12 @@ class Command(BaseCommand):
                 valid_until=now + timedelta(days=365),
             )
             self.later(24)
-        from ggzy.demo import registrations
+        from ggzy.demo import registrations, service
 
-        registrations.load(later=self.later, centres=centres, organisations=organisations)
+        # the month of service runs alongside the registrations: its steps run as their clock moves
+        month = service.Loader(self.later, centres, history=self.history)
+        registrations.load(later=month.later, centres=centres, organisations=organisations)
+        month.finish()
 
     def certificates(
         self, people: list[tuple[str, str, str, Role, str]], organisations: dict[str, Any]
@@ -311,6 +314,11 @@ class Command(BaseCommand):
         from ggzy.demo import registrations
 
         self.stdout.write(f"Project registrations ({registrations.summary()}): /workspace/registrations/")
+        from ggzy.demo import service
+
+        self.stdout.write(
+            f"Consultation and service quality ({service.summary()}): /service/, /service/desk/"
+        )
         if clock.sandbox_enabled():
             self.stdout.write(
                 f"Sandbox clock: {timezone.localtime(clock.now()):%Y-%m-%d %H:%M} (history from 30 days ago)"
