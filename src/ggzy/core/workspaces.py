@@ -26,7 +26,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("Openings and evaluations today"), "6.5"),
         Task(_("Witness records"), "6.7"),
         Task(_("Archives"), "6.9"),
-        Task(_("Consultations I own"), "6.1"),
+        Task(_("Consultations I own"), "6.1", "service:desk"),
         Task(_("Delivery log of messages"), "6.5.1", "events:delivery-log"),
     ),
     Role.INITIATOR: (
@@ -84,4 +84,6 @@ COMMON_TASKS: tuple[Task, ...] = (
     Task(_("Event log"), "6.7.1", "events:event-list"),
     Task(_("Inbox"), "6.5.1", "events:inbox"),
     Task(_("My certificates"), "8.1.3", "certs:mine"),
+    Task(_("Ask the centre a question"), "6.1", "service:ask"),
+    Task(_("My questions and services to rate"), "12.2.2", "service:mine"),
 )

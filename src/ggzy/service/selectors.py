@@ -63,3 +63,91 @@ def published_follow_ups(*, centre: Any, year: int, month: int) -> list[FollowUp
         .select_related("rating")
         .order_by("at")
     )
+
+
+# --- for the service pages ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Received:
+    """A service the user received and may rate: `rating` is theirs if already given."""
+
+    service: str
+    reference: str
+    title: str
+    centre: Any
+    at: dt.datetime | None
+    rating: Rating | None
+
+
+def staff_centres(*, user: Any) -> list[Any]:
+    """The centres `user` is staff of (active grants), by code."""
+    from ggzy.accounts.models import Centre, RoleGrant
+    from ggzy.core.roles import Role
+
+    granted = RoleGrant.objects.filter(user=user, role=Role.CENTRE_STAFF, revoked_at__isnull=True)
+    return list(Centre.objects.filter(pk__in=granted.values("centre")).order_by("code"))
+
+
+def services_received(*, user: Any) -> list[Received]:
+    """What `user` may rate (standard 12.2.2): accepted registrations of their organisations (or filed by
+    them), their answered questions, and services given to them — newest first, with their rating."""
+    from ggzy.registry.models import Registration, State
+    from ggzy.service.models import Question, ServiceRecord
+
+    given = {(r.service, r.reference): r for r in Rating.objects.filter(rater=user)}
+    found: list[Received] = []
+    organisations = user.memberships.values("organisation")
+    registrations = (
+        Registration.objects.filter(state=State.ACCEPTED)
+        .filter(
+            Q(filed_by=user) | Q(project__initiator__in=organisations) | Q(project__agent__in=organisations)
+        )
+        .select_related("project__centre")
+        .distinct()
+    )
+    for registration in registrations:
+        reference = f"registry.registration:{registration.pk}"
+        found.append(
+            Received(
+                "registration",
+                reference,
+                f"{registration.project.code} {registration.project.name}",
+                registration.project.centre,
+                registration.accepted_at,
+                given.get(("registration", reference)),
+            )
+        )
+    for question in Question.objects.filter(asker=user, answered_at__isnull=False).select_related("centre"):
+        reference = f"service.question:{question.pk}"
+        found.append(
+            Received(
+                "consultation",
+                reference,
+                question.text[:60],
+                question.centre,
+                question.answered_at,
+                given.get(("consultation", reference)),
+            )
+        )
+    for record in ServiceRecord.objects.filter(for_user=user).select_related("centre"):
+        reference = f"service.record:{record.pk}"
+        found.append(
+            Received(
+                record.service,
+                reference,
+                record.description,
+                record.centre,
+                record.at,
+                given.get((record.service, reference)),
+            )
+        )
+    epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
+    return sorted(found, key=lambda r: r.at or epoch, reverse=True)
+
+
+def bad_ratings_open(*, centre: Any) -> list[Rating]:
+    """Bad ratings (1–2) of `centre` not followed up yet, the most urgent first."""
+    return list(
+        Rating.objects.filter(centre=centre, score__lte=2, follow_up__isnull=True)
+        .select_related("deadline", "staff")
+        .order_by("rated_at")
+    )

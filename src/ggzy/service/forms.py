@@ -1,0 +1,171 @@
+"""Forms of the service pages: asking, service complaints and suggestions, rating, and the staff desk
+(answer, hand over, FAQ, log a call or visit, follow up a bad rating, record a service given)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from ggzy.accounts.models import Centre
+from ggzy.core.names import person_name
+from ggzy.registry.models import TradingCategory
+from ggzy.service.models import Channel, FeedbackKind, QuestionKind, ServiceType
+
+MAX_TEXT = 5000
+
+GIVEN_SERVICES = [
+    (s.value, s.label) for s in (ServiceType.GREEN_CHANNEL, ServiceType.EXTENDED_HOURS, ServiceType.ON_BEHALF)
+]
+
+
+class _Styled(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs["class"] = "form-check-input"
+            elif isinstance(widget, forms.RadioSelect):
+                continue
+            elif isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select"
+            else:
+                widget.attrs["class"] = "form-control"
+
+
+def _centre_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=_("Trading centre"), queryset=Centre.objects.order_by("code"), to_field_name="code"
+    )
+
+
+class _CategoryField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.label)
+
+
+def _category_field() -> forms.ModelChoiceField:
+    return _CategoryField(
+        label=_("Trading category"),
+        queryset=TradingCategory.objects.order_by("order"),
+        to_field_name="code",
+        required=False,
+    )
+
+
+class AskForm(_Styled):
+    centre = _centre_field()
+    category = _category_field()
+    kind = forms.ChoiceField(label=_("What the question is about"), choices=QuestionKind.choices)
+    text = forms.CharField(
+        label=_("Your question"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+
+class LogQuestionForm(_Styled):
+    """Staff log a question asked by phone or in person; whoever logs it owns it (首问负责)."""
+
+    channel = forms.ChoiceField(
+        label=_("Asked by"),
+        choices=[(c.value, c.label) for c in (Channel.PHONE, Channel.ON_SITE)],
+    )
+    category = _category_field()
+    kind = forms.ChoiceField(label=_("What the question is about"), choices=QuestionKind.choices)
+    asker_name = forms.CharField(label=_("Name of the person asking"), max_length=50, required=False)
+    asker_contact = forms.CharField(label=_("Their phone or e-mail"), max_length=100, required=False)
+    text = forms.CharField(label=_("Question"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AnswerForm(_Styled):
+    answer = forms.CharField(label=_("Answer"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 4}))
+    outside_remit = forms.BooleanField(label=_("Outside the centre's remit"), required=False)
+    authority = forms.CharField(
+        label=_("Authority to turn to"),
+        max_length=200,
+        required=False,
+        help_text=_("Required when the question is outside the centre's remit."),
+    )
+
+
+class _StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return person_name(obj)
+
+
+class HandOverForm(_Styled):
+    to = _StaffChoiceField(label=_("Hand over to"), queryset=get_user_model().objects.none())
+    reason = forms.CharField(label=_("Reason for the hand-over"), max_length=300)
+
+    def __init__(self, *args: Any, staff: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["to"]
+        field.queryset = get_user_model().objects.filter(pk__in=[u.pk for u in staff]).order_by("username")
+
+
+class FaqForm(_Styled):
+    question = forms.CharField(
+        label=_("Question as published"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    answer = forms.CharField(
+        label=_("Answer as published"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class FeedbackForm(_Styled):
+    centre = _centre_field()
+    kind = forms.ChoiceField(label=_("Kind"), choices=FeedbackKind.choices)
+    content = forms.CharField(
+        label=_("What happened, or what you suggest"),
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    contact = forms.CharField(
+        label=_("How to reach you"),
+        max_length=100,
+        required=False,
+        help_text=_("A phone number or e-mail address; kept encrypted and shown masked to staff."),
+    )
+
+
+class FeedbackAnswerForm(_Styled):
+    answer = forms.CharField(label=_("Answer"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+SCORES = [(str(n), str(n)) for n in range(5, 0, -1)]
+
+
+class RatingForm(_Styled):
+    service = forms.ChoiceField(choices=ServiceType.choices, widget=forms.HiddenInput)
+    reference = forms.CharField(max_length=100, widget=forms.HiddenInput)
+    score = forms.TypedChoiceField(
+        label=_("Score (5 is best)"), choices=SCORES, coerce=int, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(label=_("Comment"), max_length=500, required=False)
+
+
+class FollowUpForm(_Styled):
+    text = forms.CharField(
+        label=_("What was done"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    late_reason = forms.CharField(
+        label=_("Why after the limit"),
+        max_length=300,
+        required=False,
+        help_text=_("Required when the follow-up is after its limit."),
+    )
+
+
+class RecordForm(_Styled):
+    service = forms.ChoiceField(label=_("Service"), choices=GIVEN_SERVICES)
+    username = forms.CharField(label=_("User name of the person served"), max_length=150)
+    description = forms.CharField(label=_("What was done"), max_length=500)
+
+    def clean_username(self) -> Any:
+        name = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(username=name, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("There is no user with this user name."))
+        return user
