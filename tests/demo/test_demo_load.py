@@ -95,7 +95,7 @@ def test_the_demo_centre_seals_a_document_that_verifies_offline(settings: Any, t
 
 
 def test_demo_user_signs_in_and_finds_the_welcome_message() -> None:
-    call_command("demo_load", verbosity=0)
+    call_command("demo_load", "--parties-only", verbosity=0)
     client = Client()
     assert client.login(username="bidder", password=DEMO_PASSWORD)
     page = client.get("/inbox/").content.decode()
@@ -104,7 +104,7 @@ def test_demo_user_signs_in_and_finds_the_welcome_message() -> None:
 
 
 def test_the_agent_sees_its_entrusted_project_and_not_another() -> None:
-    call_command("demo_load", verbosity=0)
+    call_command("demo_load", "--parties-only", verbosity=0)
     client = Client()
     assert client.login(username="agent", password=DEMO_PASSWORD)
     page = client.get("/workspace/entrusted/").content.decode()

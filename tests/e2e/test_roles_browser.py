@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.totp]
 
 @pytest.fixture
 def demo() -> None:
-    call_command("demo_load", verbosity=0)
+    call_command("demo_load", "--parties-only", verbosity=0)  # the people are what these tests need
 
 
 def sign_in(page: Any, base: str, username: str, password: str = DEMO_PASSWORD) -> None:

@@ -199,9 +199,7 @@ def test_public_pages_render_for_anonymous_users(world: World, url: str) -> None
     if url == "/service/":
         html = response.content.decode()
         assert "项目登记" in html
-        assert (
-            "免费" in html or "Free" in html
-        )  # a publicly funded centre charges nothing (until zh-hans lands)
+        assert "免费" in html  # a publicly funded centre charges nothing
         assert "12345" in html  # the complaint phone line
 
 

@@ -17,6 +17,7 @@ from ggzy.events.notifications import Recipient, notify
 from ggzy.events.services import event_record
 from ggzy.events.states import EventClass, Visibility
 from ggzy.registry.services import is_staff_of
+from ggzy.service import indexing
 from ggzy.service.errors import ServiceError
 from ggzy.service.models import (
     CHANNEL_RULE,
@@ -24,6 +25,8 @@ from ggzy.service.models import (
     Commitment,
     FaqEntry,
     Feedback,
+    FeedbackChannel,
+    FeedbackKind,
     FollowUp,
     Handover,
     Question,
@@ -92,8 +95,8 @@ def question_ask(
     """A question: online by a signed-in user, or logged by staff for a phone call or a visit — then the
     staff member who takes it owns it at once (首问负责)."""
     text = _text(text)
-    if kind not in QuestionKind.values:
-        raise DomainError(ServiceError.EMPTY, detail={"kind": kind})
+    if kind not in QuestionKind.values or channel not in Channel.values:
+        raise DomainError(ServiceError.CHOICE_INVALID, detail={"kind": kind, "channel": channel})
     if channel != Channel.ONLINE:
         _require_staff(taken_by, centre)
     now = clock.now()
@@ -195,6 +198,7 @@ def question_answer(
     question.answer, question.answered_at, question.answered_by = answer, now, actor
     question.outside_remit, question.authority = outside_remit, authority.strip()[:200]
     question.save(update_fields=["answer", "answered_at", "answered_by", "outside_remit", "authority"])
+    indexing.index_question(question)  # searchable by the centre's staff, in the same transaction
     on_time = question.deadline is None or now <= question.deadline.due_at
     event = _event(
         "service.question.answered",
@@ -218,7 +222,7 @@ def faq_promote(*, actor: Any, question: Question, question_text: str = "", answ
     question = Question.objects.get(pk=question.pk)
     _require_staff(actor, question.centre)
     if question.answered_at is None:
-        raise DomainError(ServiceError.EMPTY, detail={"reason": "not answered"})
+        raise DomainError(ServiceError.NOT_ANSWERED)
     entry = FaqEntry.objects.create(
         category=question.category,
         kind=question.kind,
@@ -227,6 +231,7 @@ def faq_promote(*, actor: Any, question: Question, question_text: str = "", answ
         source=question,
         published_at=clock.now(),
     )
+    indexing.index_faq(entry)  # searchable by everyone, in the same transaction
     _event(
         "service.faq.published",
         question.centre,
@@ -251,7 +256,9 @@ def feedback_submit(
     contact: str = "",
     logged_by: Any = None,
 ) -> Feedback:
-    if channel != "online":
+    if kind not in FeedbackKind.values or channel not in FeedbackChannel.values:
+        raise DomainError(ServiceError.CHOICE_INVALID, detail={"kind": kind, "channel": channel})
+    if channel != FeedbackChannel.ONLINE:
         _require_staff(logged_by, centre)  # a call or a letter is logged by staff
     now = clock.now()
     feedback = Feedback.objects.create(
@@ -334,6 +341,8 @@ def rating_give(*, rater: Any, service: str, reference: str, score: int, comment
     """Rate a service once (1–5). A bad rating (1–2) starts the follow-up limit."""
     if not isinstance(score, int) or not 1 <= score <= 5:  # noqa: PLR2004
         raise DomainError(ServiceError.SCORE)
+    if len(comment) > 500:  # noqa: PLR2004
+        raise DomainError(ServiceError.TOO_LONG)
     found = received(rater, service, reference)
     if found is None:
         raise DomainError(ServiceError.NOT_RECEIVED)
@@ -350,7 +359,7 @@ def rating_give(*, rater: Any, service: str, reference: str, score: int, comment
                 staff=staff,
                 rater=rater,
                 score=score,
-                comment=comment.strip()[:500],
+                comment=comment.strip(),
                 rated_at=now,
             )
     except IntegrityError as exc:  # a concurrent second rating
@@ -415,6 +424,8 @@ def commitment_set(
     fee_fen: int = 0,
     fee_basis: str = "",
 ) -> Commitment:
+    if service not in ServiceType.values:
+        raise DomainError(ServiceError.CHOICE_INVALID, detail={"service": service})
     if fee_fen and getattr(settings, "GGZY_PUBLICLY_FUNDED", True):
         raise DomainError(ServiceError.FEE_NOT_ALLOWED)
     commitment, _created = Commitment.objects.update_or_create(
@@ -446,7 +457,7 @@ def service_record(
     """A green-channel, extended-hours or on-behalf service given (12.1.3); the user may then rate it."""
     _require_staff(actor, centre)
     if service not in (ServiceType.GREEN_CHANNEL, ServiceType.EXTENDED_HOURS, ServiceType.ON_BEHALF):
-        raise DomainError(ServiceError.NOT_RECEIVED, detail={"service": service})
+        raise DomainError(ServiceError.CHOICE_INVALID, detail={"service": service})
     record = ServiceRecord.objects.create(
         centre=centre,
         service=service,

@@ -432,14 +432,13 @@ def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(to)
     try:
         with transaction.atomic():
-            answered = services.question_answer(
+            services.question_answer(
                 actor=request.user,
                 question=question,
                 answer=form.cleaned_data["answer"],
                 outside_remit=form.cleaned_data["outside_remit"],
                 authority=form.cleaned_data["authority"],
             )
-            indexing.index_question(answered)
     except DomainError as exc:
         return _refused(request, exc, to)
     messages.success(request, _("The answer is recorded; a signed-in asker is told at once."))
@@ -457,13 +456,12 @@ def faq_promote(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(to)
     try:
         with transaction.atomic():
-            entry = services.faq_promote(
+            services.faq_promote(
                 actor=request.user,
                 question=question,
                 question_text=form.cleaned_data["question"],
                 answer=form.cleaned_data["answer"],
             )
-            indexing.index_faq(entry)
     except DomainError as exc:
         return _refused(request, exc, to)
     messages.success(request, _("The question and its answer are published in the FAQ."))

@@ -99,7 +99,15 @@ ADMIN_PERMISSIONS: dict[Role, tuple[str, ...]] = {
 class Command(BaseCommand):
     help = "Load the demo data through the services and print the demo logins."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--parties-only",
+            action="store_true",
+            help="centres, organisations, users and entrustments only (fast: for tests that need the people)",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        self.parties_only = bool(options.get("parties_only"))
         # On the sandbox clock the demo writes a month of history, forward from 30 days ago, then
         # brings the clock to the present. Without the sandbox it writes everything now.
         started = clock.sandbox_enabled() and clock.sandbox_start(clock.authority_now() - timedelta(days=30))
@@ -230,12 +238,17 @@ class Command(BaseCommand):
                 valid_until=now + timedelta(days=365),
             )
             self.later(24)
+        if self.parties_only:
+            return
         from ggzy.demo import registrations, service
 
         # the month of service runs alongside the registrations: its steps run as their clock moves
         month = service.Loader(self.later, centres, history=self.history)
         registrations.load(later=month.later, centres=centres, organisations=organisations)
         month.finish()
+        from ggzy.service import indexing
+
+        indexing.index_all()  # the guides were written directly; FAQ and answers are indexed already
 
     def certificates(
         self, people: list[tuple[str, str, str, Role, str]], organisations: dict[str, Any]
