@@ -317,3 +317,29 @@ def test_green_channel_and_other_services_given_can_be_rated(world: World) -> No
     )
     assert rating.staff == world.staff[0]
     assert rating.deadline is None
+
+
+@pytest.mark.clause("12.2.2")
+def test_the_centre_records_a_self_evaluation_beside_the_external_ratings(world: World) -> None:
+    from django.test import Client
+
+    now = clock.local_now()
+    services.self_evaluation_record(
+        actor=world.staff[0], centre=world.centre, year=now.year, month=now.month, service="consultation",
+        score=4, findings="网上咨询均在时限内答复；电话咨询高峰时段接通率偏低。",
+        improvements="增设一条咨询热线",
+    )  # fmt: skip
+    with pytest.raises(DomainError) as caught:  # once a month per service
+        services.self_evaluation_record(
+            actor=world.staff[0], centre=world.centre, year=now.year, month=now.month,
+            service="consultation", score=5, findings="再评",
+        )  # fmt: skip
+    assert caught.value.code.value == "already_rated"
+    with pytest.raises(DomainError) as caught:
+        services.self_evaluation_record(
+            actor=world.agent_user, centre=world.centre, year=now.year, month=now.month,
+            service="consultation", score=5, findings="x",
+        )  # fmt: skip
+    assert caught.value.code.value == "not_centre_staff"
+    page = Client().get(f"/service/figures/?centre=sy&month={now:%Y-%m}").content.decode()
+    assert "电话咨询高峰时段接通率偏低" in page

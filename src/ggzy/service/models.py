@@ -286,3 +286,28 @@ class ServiceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} {self.for_user}"
+
+
+class SelfEvaluation(models.Model):
+    """The centre's own periodic evaluation of a service (自我评价, 12.2.2), published beside the external
+    ratings of the same month: a score, what it found and what it will improve."""
+
+    centre = models.ForeignKey("accounts.Centre", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("month"), help_text=_("The first day of the month evaluated"))
+    service = models.CharField(_("service"), max_length=32, choices=ServiceType.choices)
+    score = models.PositiveSmallIntegerField(_("score"))
+    findings = models.TextField(_("findings"))
+    improvements = models.TextField(_("improvements"), blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("self-evaluation")
+        verbose_name_plural = _("self-evaluations")
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "month", "service"], name="one_self_evaluation"),
+            models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="self_score_1_to_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre} {self.month:%Y-%m} {self.service}"

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Avg, Count, Q
 
 from ggzy.calendar.calc import SHANGHAI
-from ggzy.service.models import FollowUp, Rating
+from ggzy.service.models import FollowUp, Rating, SelfEvaluation
 
 
 @dataclass(frozen=True)
@@ -150,4 +150,11 @@ def bad_ratings_open(*, centre: Any) -> list[Rating]:
         Rating.objects.filter(centre=centre, score__lte=2, follow_up__isnull=True)
         .select_related("deadline", "staff")
         .order_by("rated_at")
+    )
+
+
+def self_evaluations(*, centre: Any, year: int, month: int) -> list[SelfEvaluation]:
+    """The centre's own evaluations of the month, published beside the external ratings."""
+    return list(
+        SelfEvaluation.objects.filter(centre=centre, month=dt.date(year, month, 1)).order_by("service")
     )

@@ -32,6 +32,7 @@ from ggzy.service.models import (
     Question,
     QuestionKind,
     Rating,
+    SelfEvaluation,
     ServiceRecord,
     ServiceType,
     TechnicalStaff,
@@ -477,3 +478,49 @@ def overdue_questions(now: dt.datetime | None = None) -> Any:
     return Question.objects.filter(
         answered_at__isnull=True, escalated_at__isnull=True, deadline__due_at__lt=now
     ).select_related("centre", "deadline", "owner")
+
+
+@transaction.atomic
+def self_evaluation_record(
+    *,
+    actor: Any,
+    centre: Centre,
+    year: int,
+    month: int,
+    service: str,
+    score: int,
+    findings: str,
+    improvements: str = "",
+) -> SelfEvaluation:
+    """The centre's self-evaluation of a service for a month (once; published with the month's figures)."""
+    _require_staff(actor, centre)
+    if service not in ServiceType.values:
+        raise DomainError(ServiceError.CHOICE_INVALID, detail={"service": service})
+    if not isinstance(score, int) or not 1 <= score <= 5:  # noqa: PLR2004
+        raise DomainError(ServiceError.SCORE)
+    try:
+        first = dt.date(year, month, 1)
+    except ValueError as exc:
+        raise DomainError(ServiceError.CHOICE_INVALID, detail={"month": f"{year}-{month}"}) from exc
+    if first > clock.local_now().date():
+        raise DomainError(ServiceError.CHOICE_INVALID, detail={"month": f"{year}-{month:02d}"})
+    if SelfEvaluation.objects.filter(centre=centre, month=first, service=service).exists():
+        raise DomainError(ServiceError.ALREADY_RATED)
+    evaluation = SelfEvaluation.objects.create(
+        centre=centre,
+        month=first,
+        service=service,
+        score=score,
+        findings=_text(findings),
+        improvements=improvements.strip()[:MAX_TEXT],
+        by=actor,
+        at=clock.now(),
+    )
+    _event(
+        "service.self_evaluation.recorded",
+        centre,
+        actor,
+        {"month": first.isoformat(), "service": service, "score": score},
+        Visibility.PUBLIC,
+    )
+    return evaluation

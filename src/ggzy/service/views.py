@@ -184,12 +184,21 @@ def figures(request: HttpRequest) -> HttpResponse:
             }
             for f in selectors.published_follow_ups(centre=centre, year=year, month=month)
         ]
+    evaluations = (
+        [
+            {"label": labels.get(e.service, e.service), "e": e}
+            for e in selectors.self_evaluations(centre=centre, year=year, month=month)
+        ]
+        if centre is not None
+        else []
+    )
     context = {
         "centres": centres,
         "centre": centre,
         "month": f"{year:04d}-{month:02d}",
         "rows": rows,
         "follow_ups": follow_ups,
+        "evaluations": evaluations,
     }
     return render(request, "service/figures.html", context)
 

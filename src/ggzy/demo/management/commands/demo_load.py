@@ -249,6 +249,34 @@ class Command(BaseCommand):
         from ggzy.service import indexing
 
         indexing.index_all()  # the guides were written directly; FAQ and answers are indexed already
+        self.self_evaluations(centres)
+
+    def self_evaluations(self, centres: dict[str, Any]) -> None:
+        """Each centre's self-evaluation of this month's consultation and registration (12.2.2)."""
+        from ggzy.service.services import self_evaluation_record
+
+        user_model = get_user_model()
+        today = clock.local_now()
+        notes = {
+            "consultation": (
+                4,
+                "网上咨询均在时限内答复；电话咨询高峰时段接通率偏低。",
+                "午间增设一名值守人员。",
+            ),
+            "registration": (5, "登记均在 2 个工作日内办结，一次性告知执行到位。", "继续推行容缺受理。"),
+        }
+        for code, head in (("ln", "staff"), ("sy", "sy-staff")):
+            for service_code, (score, findings, improvements) in notes.items():
+                self_evaluation_record(
+                    actor=user_model.objects.get(username=head),
+                    centre=centres[code],
+                    year=today.year,
+                    month=today.month,
+                    service=service_code,
+                    score=score,
+                    findings=findings,
+                    improvements=improvements,
+                )
 
     def certificates(
         self, people: list[tuple[str, str, str, Role, str]], organisations: dict[str, Any]
