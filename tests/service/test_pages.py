@@ -265,3 +265,24 @@ def test_a_phone_question_is_logged_and_a_service_given_recorded(roles: World) -
     # a centre one is not staff of is refused
     response = a.post("/service/desk/records/", {"centre": "xx", "service": "green_channel", "username": "x"})
     assert response.status_code == 403
+
+
+def test_staff_record_the_months_self_evaluation_on_the_desk(roles: World) -> None:
+    from ggzy.core import clock
+
+    staff = signed_in(roles.staff[0])
+    response = staff.post(
+        "/service/desk/self-evaluation/",
+        {"centre": "sy", "service": "consultation", "score": "4", "findings": "高峰时段电话接通率偏低。"},
+    )
+    assert response.status_code == 302
+    again = staff.post(
+        "/service/desk/self-evaluation/",
+        {"centre": "sy", "service": "consultation", "score": "5", "findings": "再次自评"},
+        follow=True,
+    )
+    assert "已评价" in messages_of(again)  # once a month per service
+    figures = Client().get(f"/service/figures/?centre=sy&month={clock.local_now():%Y-%m}").content.decode()
+    assert "高峰时段电话接通率偏低" in figures
+    assert "再次自评" not in figures
+    assert signed_in(roles.agent_user).post("/service/desk/self-evaluation/", {}).status_code == 403

@@ -169,3 +169,12 @@ class RecordForm(_Styled):
         if user is None:
             raise forms.ValidationError(_("There is no user with this user name."))
         return user
+
+
+class SelfEvaluationForm(_Styled):
+    service = forms.ChoiceField(label=_("Service"), choices=ServiceType.choices)
+    score = forms.TypedChoiceField(label=_("Score (5 is best)"), choices=SCORES, coerce=int)
+    findings = forms.CharField(
+        label=_("What the centre found"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    improvements = forms.CharField(label=_("What it will improve"), max_length=MAX_TEXT, required=False)

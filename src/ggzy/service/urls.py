@@ -21,4 +21,5 @@ urlpatterns = [
     path("service/desk/feedback/<int:pk>/answer/", views.feedback_answer, name="feedback-answer"),
     path("service/desk/ratings/<int:pk>/follow-up/", views.follow_up, name="follow-up"),
     path("service/desk/records/", views.record, name="record"),
+    path("service/desk/self-evaluation/", views.self_evaluation, name="self-evaluation"),
 ]

@@ -44,6 +44,7 @@ from ggzy.service.forms import (
     LogQuestionForm,
     RatingForm,
     RecordForm,
+    SelfEvaluationForm,
 )
 from ggzy.service.models import (
     Commitment,
@@ -379,6 +380,7 @@ def desk(request: HttpRequest) -> HttpResponse:
         "month": f"{local.year:04d}-{local.month:02d}",
         "log_form": LogQuestionForm(auto_id="id_log_%s"),
         "record_form": RecordForm(auto_id="id_record_%s"),
+        "self_form": SelfEvaluationForm(auto_id="id_self_%s"),
     }
     return render(request, "service/desk.html", context)
 
@@ -570,4 +572,32 @@ def record(request: HttpRequest) -> HttpResponse:
         _("The service is recorded: %(name)s may now rate it.")
         % {"name": person_name(form.cleaned_data["username"])},
     )
+    return redirect(to)
+
+
+@require_POST
+@allow(Role.CENTRE_STAFF)
+def self_evaluation(request: HttpRequest) -> HttpResponse:
+    """This month's self-evaluation of a service (12.2.2), published on the figures page."""
+    centre = _staff_centre(request)
+    to = _desk_url(centre)
+    form = SelfEvaluationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, str(ServiceError.EMPTY.message))
+        return redirect(to)
+    today = clock.local_now()
+    try:
+        services.self_evaluation_record(
+            actor=request.user,
+            centre=centre,
+            year=today.year,
+            month=today.month,
+            service=form.cleaned_data["service"],
+            score=form.cleaned_data["score"],
+            findings=form.cleaned_data["findings"],
+            improvements=form.cleaned_data["improvements"],
+        )
+    except DomainError as exc:
+        return _refused(request, exc, to)
+    messages.success(request, _("The self-evaluation is recorded and published with the month's figures."))
     return redirect(to)
