@@ -31,13 +31,15 @@ def test_portal_has_no_csp_violations(page: Any, live_server: Any) -> None:
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
     assert page.get_by_role("heading", name="工程建设").is_visible()
     # htmx loaded from our own static files and running under the CSP
-    page.wait_for_function("() => window.htmx !== undefined")
+    page.wait_for_load_state("load")  # deferred scripts have run (a polled predicate would need eval: CSP)
+    assert page.evaluate("() => typeof window.htmx") == "object"
 
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("heading", name="Construction projects").is_visible()
-    page.wait_for_function("() => window.htmx !== undefined")
+    page.wait_for_load_state("load")  # deferred scripts have run (a polled predicate would need eval: CSP)
+    assert page.evaluate("() => typeof window.htmx") == "object"
 
     page.goto(live_server.url + "/accounts/login/")
     assert page.get_by_label("User name").is_visible()
