@@ -154,3 +154,77 @@ def test_login_sign_on_the_command_line(
     monkeypatch.setenv("GGZY_BID_PASSPHRASE", "wrong-passphrase")
     assert main(["login-sign", "--key", str(key_file), challenge]) == 2
     assert "passphrase" in capsys.readouterr().err
+
+
+def test_seal_inspect_and_release_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bidder seals with its signing key and encryption certificate, checks the file, and at the
+    opening produces the signed release that opens it."""
+    import datetime as dt
+
+    from ggzy_sm import sealedbid, x509
+
+    now = dt.datetime.now(dt.UTC)
+    ca = Sm2PrivateKey.generate()
+    enc = Sm2PrivateKey.generate()
+    name = {"common_name": "Test CA"}
+
+    def cert(key: Sm2PrivateKey, usage: x509.Usage, serial: int) -> bytes:
+        return x509.issue(
+            issuer_key=ca, issuer=name, public_key=key.public_key,
+            subject={"common_name": "天成建设", "serial_number": "91210100730000017Q"}, serial=serial,
+            not_before=now - dt.timedelta(days=1), not_after=now + dt.timedelta(days=365), usage=usage,
+        )  # fmt: skip
+
+    (tmp_path / "sign.cer").write_bytes(cert(KEY, "signing", 2))
+    (tmp_path / "enc.cer").write_bytes(cert(enc, "encryption", 3))
+    write_key_file(KEY, tmp_path / "sign.key", "holder-passphrase", iterations=1000)
+    write_key_file(enc, tmp_path / "enc.key", "holder-passphrase", iterations=1000)
+    (tmp_path / "sheet.json").write_text('{"price": {"kind": "amount", "fen": 880000000}}', encoding="utf-8")
+    (tmp_path / "技术标.pdf").write_bytes(b"%PDF-1.7 technical")
+    monkeypatch.setenv("GGZY_BID_PASSPHRASE", "holder-passphrase")
+    bid = tmp_path / "bid.ggzybid"
+    assert main([
+        "seal", "--section", "A2101002026000001001001", "--bidder", "91210100730000017Q",
+        "--deadline", "2026-12-20T09:30:00+08:00", "--opening-sheet", str(tmp_path / "sheet.json"),
+        "--key", str(tmp_path / "sign.key"), "--certificate", str(tmp_path / "sign.cer"),
+        "--encryption-certificate", str(tmp_path / "enc.cer"), "--out", str(bid),
+        str(tmp_path / "技术标.pdf"),
+    ]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["inspect", str(bid)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["verified"] is True
+    assert shown["section"] == "A2101002026000001001001"
+    assert (
+        main(
+            [
+                "release",
+                "--key",
+                str(tmp_path / "sign.key"),
+                "--encryption-key",
+                str(tmp_path / "enc.key"),
+                str(bid),
+            ]
+        )
+        == 0
+    )
+    signed = json.loads(capsys.readouterr().out)
+    parsed = sealedbid.read(bid)
+    dek = sealedbid.check_release(parsed, signed, KEY.public_key)
+    sealedbid.open_bid(parsed, dek, tmp_path / "opened")
+    assert (tmp_path / "opened" / "documents" / "技术标.pdf").read_bytes() == b"%PDF-1.7 technical"
+    assert (
+        main(
+            [
+                "release",
+                "--key",
+                str(tmp_path / "sign.key"),
+                "--encryption-key",
+                str(tmp_path / "sign.key"),
+                str(bid),
+            ]
+        )
+        == 2
+    )
