@@ -116,20 +116,25 @@ def _inner(entries: list[tuple[str, Path | bytes]]) -> Iterator[bytes]:
 
 
 class _IterReader(io.RawIOBase):
+    """A readable file over an iterator of byte pieces, copying each byte once (no re-slicing)."""
+
     def __init__(self, pieces: Iterator[bytes]) -> None:
-        self._pieces, self._buffer = pieces, b""
+        self._pieces = pieces
+        self._view = memoryview(b"")
+        self._at = 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, target: Any) -> int:
-        while not self._buffer:
+        while self._at >= len(self._view):
             piece = next(self._pieces, None)
             if piece is None:
                 return 0
-            self._buffer = piece
-        n = min(len(target), len(self._buffer))
-        target[:n], self._buffer = self._buffer[:n], self._buffer[n:]
+            self._view, self._at = memoryview(piece), 0
+        n = min(len(target), len(self._view) - self._at)
+        target[:n] = self._view[self._at : self._at + n]
+        self._at += n
         return n
 
 
