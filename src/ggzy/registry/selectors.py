@@ -14,7 +14,7 @@ from ggzy.core.roles import Role
 from ggzy.registry.models import Item, Registration, State
 
 
-def _staff_centres(user: Any) -> QuerySet[Centre]:
+def staff_centres(user: Any) -> QuerySet[Centre]:
     return Centre.objects.filter(
         pk__in=RoleGrant.objects.filter(user=user, role=Role.CENTRE_STAFF, revoked_at__isnull=True).values(
             "centre"
@@ -29,7 +29,7 @@ def registrations_for(*, user: Any) -> QuerySet[Registration]:
         Registration.objects.filter(
             Q(project__initiator__in=organisations)
             | Q(project__agent__in=organisations)
-            | Q(project__centre__in=_staff_centres(user))
+            | Q(project__centre__in=staff_centres(user))
         )
         .select_related(
             "project__category", "project__centre", "project__initiator", "project__agent", "deadline"
@@ -47,7 +47,7 @@ def dashboard(*, user: Any, now: dt.datetime | None = None) -> dict[str, Any]:
     """For a staff member's centres: waiting (with due time), overdue, and the average handling time of
     the last 90 days (complete → accepted, in hours)."""
     now = now or clock.now()
-    mine = Registration.objects.filter(project__centre__in=_staff_centres(user)).select_related(
+    mine = Registration.objects.filter(project__centre__in=staff_centres(user)).select_related(
         "project", "deadline"
     )
     waiting = list(mine.filter(state=State.SUBMITTED).order_by("deadline__due_at"))

@@ -122,7 +122,7 @@ def _event(type_: str, registration: Registration, actor: Any, data: dict[str, A
     )
 
 
-def _parties(registration: Registration) -> list[Recipient]:
+def party_recipients(registration: Registration) -> list[Recipient]:
     project = registration.project
     users = {registration.filed_by}
     for organisation in (project.initiator, project.agent):
@@ -177,7 +177,7 @@ def _start_clock(registration: Registration, actor: Any) -> None:
     """The file is complete (files, or 容缺 promises): the 2-working-day limit starts now."""
     now = clock.now()
     registration.complete_at = now
-    users = [r.user for r in _parties(registration)]
+    users = [r.user for r in party_recipients(registration)]
     registration.deadline = deadline_set(
         owner=f"registry.registration:{registration.pk}",
         rule_code=REVIEW_RULE,
@@ -472,7 +472,7 @@ def notice_issue(*, actor: Any, registration: Registration, lines: list[tuple[st
     )
     notify(
         template="registry.returned",
-        recipients=_parties(registration),
+        recipients=party_recipients(registration),
         context={
             "project": registration.project.code,
             "name": registration.project.name,
@@ -537,7 +537,7 @@ def registration_accept(
     )
     notify(
         template="registry.accepted",
-        recipients=_parties(registration),
+        recipients=party_recipients(registration),
         context={
             "project": registration.project.code,
             "name": registration.project.name,

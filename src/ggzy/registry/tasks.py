@@ -51,7 +51,7 @@ def escalate_overdue() -> int:
 
 
 def remind_promises() -> int:
-    from ggzy.registry.services import _parties
+    from ggzy.registry.services import party_recipients
 
     sent = 0
     for found in selectors.promises_due().select_related("registration__project", "checklist_item"):
@@ -61,7 +61,7 @@ def remind_promises() -> int:
             item.save(update_fields=["reminded_at"])
             notify(
                 template="registry.promise_due",
-                recipients=_parties(found.registration),
+                recipients=party_recipients(found.registration),
                 context={
                     "project": found.registration.project.code,
                     "item": found.checklist_item.name,

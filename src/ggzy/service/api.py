@@ -94,13 +94,10 @@ def question_ask(request: HttpRequest, payload: QuestionIn) -> Status[QuestionOu
 @router.get("/service/questions", response=list[QuestionOut], summary="My questions, or my centre's (staff)")
 @signed_in
 def question_list(request: HttpRequest) -> list[QuestionOut]:
-    from ggzy.accounts.models import RoleGrant
+    from ggzy.registry.selectors import staff_centres
 
     user: Any = request.user
-    centres = RoleGrant.objects.filter(user=user, role=Role.CENTRE_STAFF, revoked_at__isnull=True).values(
-        "centre"
-    )
-    mine = Question.objects.filter(asker=user) | Question.objects.filter(centre__in=centres)
+    mine = Question.objects.filter(asker=user) | Question.objects.filter(centre__in=staff_centres(user))
     return [_question_out(q) for q in mine.select_related("centre", "owner", "deadline").distinct()[:200]]
 
 

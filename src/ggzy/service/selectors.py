@@ -80,11 +80,9 @@ class Received:
 
 def staff_centres(*, user: Any) -> list[Any]:
     """The centres `user` is staff of (active grants), by code."""
-    from ggzy.accounts.models import Centre, RoleGrant
-    from ggzy.core.roles import Role
+    from ggzy.registry.selectors import staff_centres as centres_of
 
-    granted = RoleGrant.objects.filter(user=user, role=Role.CENTRE_STAFF, revoked_at__isnull=True)
-    return list(Centre.objects.filter(pk__in=granted.values("centre")).order_by("code"))
+    return list(centres_of(user).order_by("code"))
 
 
 def services_received(*, user: Any) -> list[Received]:
