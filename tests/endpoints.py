@@ -24,6 +24,7 @@ SAMPLE_KWARGS = {
     "app_label": "auth",
     "ca_id": "1",
     "registration_id": "1",
+    "bid_id": "1",
     "question_id": "1",
     "template_id": "1",
     "key": "application_form",

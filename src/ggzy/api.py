@@ -10,6 +10,7 @@ from ggzy.core.api_routes import router as core_router
 from ggzy.events.api import router as events_router
 from ggzy.ops.api import router as ops_router
 from ggzy.registry.api import router as registry_router
+from ggzy.sealing.api import router as sealing_router
 from ggzy.service.api import router as service_router
 from ggzy.witness.api import router as witness_router
 
@@ -32,4 +33,5 @@ api.add_router("/", calendar_router)
 api.add_router("/", witness_router)
 api.add_router("/", certs_router)
 api.add_router("/", registry_router)
+api.add_router("/", sealing_router)
 api.add_router("/", service_router)

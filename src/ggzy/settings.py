@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "ggzy.accounts",
     "ggzy.certs",
     "ggzy.registry",
+    "ggzy.sealing",
     "ggzy.service",
     "ggzy.ops",
     "ggzy.demo",

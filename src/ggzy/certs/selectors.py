@@ -27,6 +27,11 @@ def my_certificates(*, user: Any) -> QuerySet[BoundCertificate]:
     )
 
 
+def bound_certificate(*, user: Any, usage: str) -> BoundCertificate | None:
+    """The user's certificate bound now for `usage` ("signing" or "encryption"), if any."""
+    return BoundCertificate.objects.filter(user=user, usage=usage, unbound_at__isnull=True).first()
+
+
 def days_left(certificate: BoundCertificate, now: dt.datetime | None = None) -> int:
     """Calendar days (Asia/Shanghai) until the certificate's last valid day: what a holder counts."""
     today = timezone.localtime(now or clock.now()).date()

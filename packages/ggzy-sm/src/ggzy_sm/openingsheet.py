@@ -1,0 +1,57 @@
+"""The structured opening sheet (开标一览表) inside a sealed bid: a versioned JSON schema
+(`schemas/opening-sheet-v1.json`, JSON Schema 2020-12), checked by the bidder's client before sealing
+and by the platform's opener after decrypting. Money is integer fen; rates and discounts are decimal
+strings in percent."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+from ggzy_sm.errors import CryptoError
+
+SCHEMA = "ggzy-opening-sheet-v1"
+
+
+class SheetError(CryptoError):
+    """The opening sheet does not follow its schema; `where` is the JSON path of the first problem."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(message)
+        self.where = where
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The JSON schema of ggzy-opening-sheet-v1 (published as is, for tool vendors)."""
+    text = resources.files("ggzy_sm").joinpath("schemas/opening-sheet-v1.json").read_text("utf-8")
+    return dict(json.loads(text))
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    jsonschema.Draft202012Validator.check_schema(schema())
+    return jsonschema.Draft202012Validator(schema())
+
+
+def check(sheet: Any) -> dict[str, Any]:
+    """`sheet` if it follows the schema; else SheetError naming the first problem's place."""
+    errors = sorted(_validator().iter_errors(sheet), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "/"
+        raise SheetError(where, f"the opening sheet does not follow {SCHEMA} at {where}: {first.message}")
+    return dict(sheet)
+
+
+def price_of(sheet: dict[str, Any]) -> tuple[str, Decimal]:
+    """(kind, value): an amount in yuan (Decimal, 2 places), or a rate / discount in percent."""
+    price = sheet["price"]
+    if price["kind"] == "amount":
+        return "amount", (Decimal(price["fen"]) / 100).quantize(Decimal("0.01"))
+    return str(price["kind"]), Decimal(price["percent"])

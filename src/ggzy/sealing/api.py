@@ -1,0 +1,90 @@
+"""The bidder's side of sealed bids through the API: its bids, withdrawing one before the deadline, and
+sending the signed release at the opening (docs/sealed-bid-format.md §5). Receiving a bid file is the
+upload's (tendering); the opening hall drives releases on its page later."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Schema
+
+from ggzy.core.access import allow, public
+from ggzy.core.api import Router
+from ggzy.core.roles import Role
+from ggzy.sealing import selectors, services
+from ggzy.sealing.models import SealedBid
+from ggzy_sm import openingsheet
+
+router = Router(tags=["sealing"])
+
+
+class BidOut(Schema):
+    id: int
+    section: str
+    bidder: str
+    state: str
+    ciphertext_sm3: str
+    ciphertext_size: int
+    bound_deadline: dt.datetime
+    received_at: dt.datetime
+    opened_at: dt.datetime | None
+    documents: list[str] = Field(default_factory=list, description="names inside, once opened")
+    opening_sheet: dict[str, Any] | None = Field(None, description="ggzy-opening-sheet-v1, once opened")
+
+
+class ReleaseIn(Schema):
+    payload: dict[str, Any] = Field(..., description="format, section, bidder, ciphertext_sm3, dek (hex)")
+    signature: str = Field(..., max_length=200, description="SM2 signature, purpose ggzy-release-v1, hex")
+
+
+def _out(bid: SealedBid) -> BidOut:
+    return BidOut(
+        id=bid.pk,
+        section=bid.section.code,
+        bidder=bid.organisation.uscc,
+        state=bid.state,
+        ciphertext_sm3=bid.ciphertext_sm3,
+        ciphertext_size=bid.ciphertext_size,
+        bound_deadline=bid.bound_deadline,
+        received_at=bid.received_at,
+        opened_at=bid.opened_at,
+        documents=sorted((bid.manifest or {}).get("documents", {})),
+        opening_sheet=bid.opening_sheet,
+    )
+
+
+@router.get(
+    "/sealing/opening-sheet-schema", response=dict[str, Any], summary="The opening sheet's JSON schema"
+)
+@public
+def opening_sheet_schema(request: HttpRequest) -> dict[str, Any]:
+    """ggzy-opening-sheet-v1 (JSON Schema 2020-12), for tool vendors and bidders."""
+    return openingsheet.schema()
+
+
+@router.get("/sealing/bids/mine", response=list[BidOut], summary="My organisations' sealed bids")
+@allow(Role.RESPONDER)
+def bids_mine(request: HttpRequest) -> list[BidOut]:
+    return [_out(bid) for bid in selectors.my_bids(user=request.user)]
+
+
+@router.post(
+    "/sealing/bids/{bid_id}/withdraw", response=BidOut, summary="Withdraw my bid before the deadline"
+)
+@allow(Role.RESPONDER)
+def bid_withdraw(request: HttpRequest, bid_id: int) -> BidOut:
+    bid = selectors.my_bid(user=request.user, bid_id=bid_id)
+    return _out(services.bid_withdraw(actor=request.user, bid=bid))
+
+
+@router.post("/sealing/bids/{bid_id}/release", response=BidOut, summary="Open my bid with my signed release")
+@allow(Role.RESPONDER)
+def bid_release(request: HttpRequest, bid_id: int, payload: ReleaseIn) -> BidOut:
+    """At the opening: the release `ggzy-bid release` made (the bid's key, signed for this very
+    ciphertext). Refused before the opening time, for a withdrawn bid, and for a key that fails the
+    bid's key commitment; the reason is named."""
+    bid = selectors.my_bid(user=request.user, bid_id=bid_id)
+    opened = services.bid_open(actor=request.user, bid=bid, release=payload.dict())
+    return _out(opened)

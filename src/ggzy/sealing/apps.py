@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SealingConfig(AppConfig):
+    name = "ggzy.sealing"
+    label = "sealing"
+    verbose_name = _("Sealed bids")
+
+    def ready(self) -> None:
+        from ggzy.events import embargo
+
+        #: Before a section's opening nothing may reveal who bid: every sealing event is embargoed on it.
+        embargo.register(
+            embargo.EmbargoKind(
+                "section.opening",
+                "sealing.BidWindow",
+                "section_code",
+                "opening_at",
+                "until the section's bids are opened",
+            )
+        )

@@ -1,0 +1,61 @@
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from ggzy.core.errors import ErrorCodeBase
+
+
+class SealingError(ErrorCodeBase):
+    BID_REFUSED = "sealed_bid_refused", 422, _("The sealed bid was refused.")
+    RELEASE_REFUSED = "release_refused", 422, _("The release was refused: the bid was not opened.")
+    OPENING_ADVANCED = (
+        "opening_advanced",
+        409,
+        _("A deadline or an opening can be postponed, never brought forward."),
+    )
+    WINDOW_CLOSED = (
+        "bid_window_closed",
+        409,
+        _("The opening time has passed: the deadline can no longer change."),
+    )
+    WINDOW_INVALID = "bid_window_invalid", 422, _("The opening cannot be before the bid deadline.")
+    TOO_LATE = (
+        "bid_withdraw_too_late",
+        409,
+        _("The bid deadline has passed: the bid can no longer be withdrawn."),
+    )
+    NOT_STANDING = "bid_not_standing", 409, _("This bid was withdrawn or opened already.")
+    NOT_FOUND = "sealed_bid_not_found", 404, _("No such sealed bid of yours.")
+
+
+#: What each refusal reason (DomainError detail "reason") means: the bidder reads it.
+REASONS: dict[str, Promise] = {
+    "malformed": _("It is not a readable ggzy-bid-v1 file."),
+    "format": _("Its format version is unknown."),
+    "signature": _("Its signature does not verify with the signing certificate it names."),
+    "ciphertext": _("Its encrypted part is not the one its header names: it was altered or cut."),
+    "binding": _("Its codes are malformed, or the release is for another bid."),
+    "section": _("It is sealed for another section or tender project."),
+    "bidder": _("It names a bidder that is not your organisation."),
+    "no_window": _("The section takes no bids: it has no bid deadline."),
+    "deadline_later": _("It is sealed against a later deadline than the section's current one."),
+    "deadline_unknown": _("It is sealed against a deadline the section never had."),
+    "deadline_passed": _("The bid deadline has passed."),
+    "already_received": _("A bid of yours for this section is already held: withdraw it first."),
+    "no_certificate": _("You have no bound signing and encryption certificates."),
+    "signing_certificate": _("It is signed with a certificate other than your bound signing certificate."),
+    "certificate": _("Your signing certificate no longer passes the CA checks."),
+    "encryption_certificate": _(
+        "Its key is wrapped to a certificate other than your bound encryption certificate."
+    ),
+    "signing_as_encryption": _(
+        "Its key is wrapped to your signing certificate, not to your encryption certificate."
+    ),
+    "too_early": _("It is before the opening time."),
+    "withdrawn": _("The bid was withdrawn: it is not opened."),
+    "opened": _("The bid is opened already."),
+    "key": _("The key does not unwrap."),
+    "commitment": _("The released key does not match the key the bid committed to."),
+    "chunk": _("A part of the encrypted file does not verify: it was altered, reordered or cut."),
+    "manifest": _("The documents inside do not match the bid's manifest."),
+    "opening_sheet": _("The opening sheet does not follow ggzy-opening-sheet-v1."),
+}

@@ -1,0 +1,74 @@
+"""The server side of sealed bids (docs/sealed-bid-format.md): a section's bid window (the deadline a
+bid is sealed against and the opening time, which may be delayed, never advanced), and the sealed bids
+the platform holds — ciphertext only, until the bidder's release opens them at the opening."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class BidWindow(models.Model):
+    """A section's bid deadline and opening time. By law (招标投标法 §34) the opening is at the deadline;
+    `opening_at` is kept apart so an opening can be postponed. Every deadline ever announced is kept: a
+    bid sealed against an earlier one stays valid after an extension."""
+
+    section = models.OneToOneField("registry.Section", on_delete=models.PROTECT, related_name="bid_window")
+    section_code = models.CharField(_("section code"), max_length=23, unique=True)
+    deadline = models.DateTimeField(_("bid deadline"))
+    opening_at = models.DateTimeField(_("opening time"))
+    #: Every deadline announced for the section, oldest first (RFC 3339 UTC with microseconds).
+    announced = models.JSONField(default=list)
+    set_at = models.DateTimeField(_("set at"))
+
+    class Meta:
+        verbose_name = _("bid window")
+        verbose_name_plural = _("bid windows")
+
+    def __str__(self) -> str:
+        return f"{self.section_code} {self.deadline:%Y-%m-%d %H:%M}"
+
+
+class BidState(models.TextChoices):
+    RECEIVED = "received", _("Received, sealed")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the bidder")
+    OPENED = "opened", _("Opened")
+
+
+class SealedBid(models.Model):
+    """A ggzy-bid-v1 file the platform holds for a section, validated when received."""
+
+    section = models.ForeignKey("registry.Section", on_delete=models.PROTECT, related_name="sealed_bids")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    #: The bound signing certificate the header's signer matched when the bid was received.
+    signing_certificate = models.ForeignKey(
+        "certs.BoundCertificate", on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.CharField(_("file"), max_length=300, help_text=_("Relative to the media folder"))
+    ciphertext_sm3 = models.CharField(_("ciphertext SM3"), max_length=64)
+    ciphertext_size = models.PositiveBigIntegerField(_("ciphertext size"))
+    bound_deadline = models.DateTimeField(_("deadline sealed against"))
+    header = models.JSONField()
+    state = models.CharField(_("state"), max_length=16, choices=BidState.choices, default=BidState.RECEIVED)
+    received_at = models.DateTimeField(_("received at"))
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    opened_dir = models.CharField(max_length=300, blank=True)
+    opening_sheet = models.JSONField(null=True, blank=True)
+    manifest = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sealed bid")
+        verbose_name_plural = _("sealed bids")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["section", "organisation"],
+                condition=~models.Q(state="withdrawn"),
+                name="one_standing_bid_per_bidder_and_section",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section_id} {self.organisation_id} {self.state}"

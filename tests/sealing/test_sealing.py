@@ -1,0 +1,364 @@
+"""The platform's validator and opener for ggzy-bid-v1 (docs/sealed-bid-format.md): every check the
+validator makes without decrypting, the opener with the bidder's release from the opening time on, and
+every bad input refused with its reason, nothing written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from ggzy.certs import services as certs_services
+from ggzy.certs.models import CertificateAuthority
+from ggzy.core import clock
+from ggzy.core.errors import DomainError
+from ggzy.events.embargo import lifted_q
+from ggzy.events.models import Event
+from ggzy.sealing import services
+from ggzy.sealing.errors import SealingError
+from ggzy.sealing.models import BidState, BidWindow, SealedBid
+from ggzy_sm import canonical, sealedbid
+from ggzy_sm.sm2 import Sm2PrivateKey
+from ggzy_sm.sm3 import sm3
+from tests.sealing.conftest import DAY, SHEET, Stage, certificate
+
+pytestmark = pytest.mark.django_db
+
+
+def refused(exc: pytest.ExceptionInfo[DomainError]) -> str:
+    return str(exc.value.detail["reason"])
+
+
+def stored_files() -> list[Path]:
+    return [p for p in (Path(settings.MEDIA_ROOT) / "sealing").rglob("*") if p.is_file()]
+
+
+def receive_refused(stage: Stage, path: Path, user: Any = None, section: Any = None) -> str:
+    before = Event.objects.filter(type="sealing.bid.refused").count()
+    with pytest.raises(DomainError) as exc:
+        services.bid_receive(actor=user or stage.bidders[0].user, section=section or stage.section, path=path)
+    assert exc.value.code is SealingError.BID_REFUSED
+    assert not SealedBid.objects.exists()
+    assert stored_files() == []
+    assert Event.objects.filter(type="sealing.bid.refused").count() == before + 1
+    return refused(exc)
+
+
+def release_of(stage: Stage, bid: SealedBid, bidder: Any = None) -> dict[str, Any]:
+    bidder = bidder or stage.bidders[0]
+    header = sealedbid.read(Path(settings.MEDIA_ROOT) / bid.file)
+    return sealedbid.release(header, bidder.enc, bidder.sign)
+
+
+def at_opening(stage: Stage, freeze: Any, minutes: int = 1) -> None:
+    window = BidWindow.objects.get(section=stage.section)
+    freeze(window.opening_at + dt.timedelta(minutes=minutes))
+
+
+# --- the bid window ------------------------------------------------------------------------------------
+
+
+def test_a_deadline_is_postponed_never_brought_forward(stage: Stage) -> None:
+    window = BidWindow.objects.get(section=stage.section)
+    later = stage.deadline + 7 * DAY
+    services.window_set(actor=stage.world.agent_user, section=stage.section, deadline=later)
+    window.refresh_from_db()
+    assert window.deadline == later == window.opening_at
+    assert len(window.announced) == 2
+    for deadline, opening in ((stage.deadline, None), (later, later - DAY), (later - DAY, later)):
+        with pytest.raises(DomainError) as exc:
+            services.window_set(
+                actor=stage.world.agent_user, section=stage.section, deadline=deadline, opening_at=opening
+            )
+        assert exc.value.code in (SealingError.OPENING_ADVANCED, SealingError.WINDOW_INVALID)
+    window.refresh_from_db()
+    assert window.deadline == later
+    sets = Event.objects.filter(type="sealing.window.set", section_ref=stage.section.code)
+    assert sets.count() == 2  # the stage's and the postponement: refusals set nothing
+
+
+def test_once_the_opening_has_passed_the_window_is_fixed(stage: Stage, freeze: Any) -> None:
+    at_opening(stage, freeze)
+    with pytest.raises(DomainError) as exc:
+        services.window_set(actor=None, section=stage.section, deadline=stage.deadline + DAY)
+    assert exc.value.code is SealingError.WINDOW_CLOSED
+
+
+# --- receiving and opening -----------------------------------------------------------------------------
+
+
+@pytest.mark.clause("8.1.3")
+def test_a_bid_is_validated_kept_sealed_and_opened_by_its_release_at_the_opening(
+    stage: Stage, freeze: Any
+) -> None:
+    path = stage.seal()
+    bid = services.bid_receive(actor=stage.bidders[0].user, section=stage.section, path=path)
+    assert bid.state == BidState.RECEIVED
+    assert (Path(settings.MEDIA_ROOT) / bid.file).read_bytes() == path.read_bytes()
+    assert bid.opening_sheet is None
+    # before the opening nothing reveals who bid: the receipt event is embargoed
+    received = Event.objects.get(type="sealing.bid.received")
+    assert received.embargo_kind == "section.opening"
+    assert not Event.objects.filter(lifted_q(clock.now()), pk=received.pk).exists()
+    # before the opening time the release is refused, even a correct one
+    release = release_of(stage, bid)
+    with pytest.raises(DomainError) as exc:
+        services.bid_open(actor=stage.bidders[0].user, bid=bid, release=release)
+    assert refused(exc) == "too_early"
+    assert not (Path(settings.MEDIA_ROOT) / "sealing" / "opened").exists()
+
+    at_opening(stage, freeze)
+    opened = services.bid_open(actor=stage.bidders[0].user, bid=bid, release=release)
+    assert opened.state == BidState.OPENED
+    assert opened.opening_sheet == SHEET
+    folder = Path(settings.MEDIA_ROOT) / opened.opened_dir
+    assert json.loads((folder / "opening-sheet.json").read_bytes()) == SHEET
+    technical = folder / "documents" / "技术标.pdf"
+    assert technical.read_bytes() == (stage.folder / "bid-docs" / "技术标.pdf").read_bytes()
+    assert set((opened.manifest or {})["documents"]) == {
+        "opening-sheet.json", "documents/技术标.pdf", "documents/商务标.pdf",
+    }  # fmt: skip
+    event = Event.objects.get(type="sealing.bid.opened")
+    assert event.organisation == stage.bidders[0].organisation.uscc
+    assert Event.objects.filter(lifted_q(clock.now()), pk=received.pk).exists()  # the embargo is lifted
+    with pytest.raises(DomainError) as exc:
+        services.bid_open(actor=stage.bidders[0].user, bid=bid, release=release)
+    assert refused(exc) == "opened"
+
+
+def test_nothing_the_platform_keeps_before_the_opening_holds_a_hash_of_the_content(stage: Stage) -> None:
+    path = stage.seal()
+    services.bid_receive(actor=stage.bidders[0].user, section=stage.section, path=path)
+    secrets = [sm3(canonical.dumps(SHEET)).hex()]
+    secrets += [sm3(p.read_bytes()).hex() for p in (stage.folder / "bid-docs").iterdir()]
+    kept = json.dumps([b.header for b in SealedBid.objects.all()])
+    kept += "".join(e.document for e in Event.objects.all())
+    kept += stored_files()[0].read_bytes().hex()
+    for secret in secrets:
+        assert secret not in kept
+
+
+def test_a_bid_sealed_before_an_extension_stays_valid(stage: Stage) -> None:
+    path = stage.seal()
+    services.window_set(actor=None, section=stage.section, deadline=stage.deadline + 5 * DAY)
+    bid = services.bid_receive(actor=stage.bidders[0].user, section=stage.section, path=path)
+    assert bid.bound_deadline == stage.deadline
+
+
+def test_a_bid_bound_to_a_later_or_an_unannounced_deadline_is_refused(stage: Stage) -> None:
+    later = stage.seal(name="later", deadline=stage.deadline + DAY)
+    assert receive_refused(stage, later) == "deadline_later"
+    earlier = stage.seal(name="earlier", deadline=stage.deadline - DAY)
+    assert receive_refused(stage, earlier) == "deadline_unknown"
+
+
+def test_the_bidder_withdraws_before_the_deadline_and_a_withdrawn_bid_never_opens(
+    stage: Stage, freeze: Any
+) -> None:
+    bidder = stage.bidders[0]
+    bid = services.bid_receive(actor=bidder.user, section=stage.section, path=stage.seal())
+    assert receive_refused_twice(stage) == "already_received"
+    services.bid_withdraw(actor=bidder.user, bid=bid)
+    second = services.bid_receive(actor=bidder.user, section=stage.section, path=stage.seal(name="second"))
+    release = release_of(stage, bid)
+    at_opening(stage, freeze)
+    with pytest.raises(DomainError) as exc:
+        services.bid_open(actor=bidder.user, bid=bid, release=release)
+    assert refused(exc) == "withdrawn"
+    with pytest.raises(DomainError) as late:
+        services.bid_withdraw(actor=bidder.user, bid=second)
+    assert late.value.code is SealingError.TOO_LATE
+    assert (
+        services.bid_open(actor=bidder.user, bid=second, release=release_of(stage, second)).state == "opened"
+    )
+
+
+def receive_refused_twice(stage: Stage) -> str:
+    with pytest.raises(DomainError) as exc:
+        services.bid_receive(
+            actor=stage.bidders[0].user, section=stage.section, path=stage.seal(name="again")
+        )
+    assert SealedBid.objects.count() == 1
+    return refused(exc)
+
+
+def test_after_the_deadline_no_bid_is_received(stage: Stage, freeze: Any) -> None:
+    path = stage.seal()
+    freeze(stage.deadline)
+    assert receive_refused(stage, path) == "deadline_passed"
+
+
+# --- the validator's refusals -------------------------------------------------------------------------
+
+
+def rewrite_header(
+    path: Path, change: Any, key: Sm2PrivateKey | None = None, purpose: str = "ggzy-bid-v1"
+) -> Path:
+    """The same ciphertext behind a changed header, signed again (by `key`, for `purpose`)."""
+    bid = sealedbid.read(path)
+    header = {k: v for k, v in bid.header.items() if k != "signature"}
+    change(header)
+    if key is not None:
+        header["signature"] = key.sign(purpose, header).hex()
+    else:
+        header["signature"] = bid.header["signature"]
+    encoded = canonical.dumps(header)
+    data = path.read_bytes()
+    out = path.with_name(f"changed-{path.name}")
+    out.write_bytes(
+        sealedbid.MAGIC + sealedbid.LENGTH.pack(len(encoded)) + encoded + data[bid.stream_offset :]
+    )
+    return out
+
+
+def test_what_is_not_a_sealed_bid_or_of_an_unknown_version_is_refused(stage: Stage) -> None:
+    junk = stage.folder / "junk.ggzybid"
+    junk.write_bytes(b"%PDF-1.7 not a bid")
+    assert receive_refused(stage, junk) == "malformed"
+    bidder = stage.bidders[0]
+    v2 = rewrite_header(stage.seal(), lambda h: h.update(format="ggzy-bid-v2"), bidder.sign)
+    assert receive_refused(stage, v2) == "format"
+
+
+def test_a_header_signed_by_another_key_or_for_another_purpose_is_refused(stage: Stage) -> None:
+    path = stage.seal()
+    other = rewrite_header(path, lambda h: h.update(tool="x"), Sm2PrivateKey.generate())
+    assert receive_refused(stage, other) == "signature"
+    purpose = rewrite_header(path, lambda h: h.update(tool="x"), stage.bidders[0].sign, "ggzy-release-v1")
+    assert receive_refused(stage, purpose) == "signature"
+    unsigned_change = rewrite_header(path, lambda h: h.update(tool="x"))
+    assert receive_refused(stage, unsigned_change) == "signature"
+
+
+def test_a_bid_signed_with_a_certificate_not_bound_or_no_longer_valid_is_refused(stage: Stage) -> None:
+    bidder = stage.bidders[0]
+    unbound = certificate(bidder.organisation.uscc, bidder.sign, "signing")
+    path = stage.seal(name="unbound", signing_certificate=unbound)
+    assert receive_refused(stage, path) == "signing_certificate"
+    third = stage.seal(name="third")
+    # the centre stops accepting the bidder's CA: its certificate no longer passes at the upload
+    certs_services.ca_set_enabled(actor=None, ca=CertificateAuthority.objects.get(), enabled=False)
+    assert receive_refused(stage, third) == "certificate"
+
+
+def test_a_key_wrapped_to_the_signing_certificate_is_refused(stage: Stage) -> None:
+    bidder = stage.bidders[0]
+    path = stage.seal(encryption_certificate=bidder.sign_cert, encryption_key=bidder.sign.public_key)
+    assert receive_refused(stage, path) == "signing_as_encryption"
+    stranger = Sm2PrivateKey.generate()
+    other_enc = certificate(bidder.organisation.uscc, stranger, "encryption")
+    path = stage.seal(name="x", encryption_certificate=other_enc, encryption_key=stranger.public_key)
+    assert receive_refused(stage, path) == "encryption_certificate"
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "extend", "swap"])
+def test_a_tampered_truncated_extended_or_reordered_ciphertext_is_refused(stage: Stage, damage: str) -> None:
+    path = stage.seal()
+    bid = sealedbid.read(path)
+    data = bytearray(path.read_bytes())
+    body = bid.stream_offset + 64
+    if damage == "flip":
+        data[body + 100] ^= 1
+    elif damage == "truncate":
+        del data[-1000:]
+    elif damage == "extend":
+        data += data[-1000:]
+    else:
+        data[body : body + 32], data[body + 32 : body + 64] = (
+            data[body + 32 : body + 64],
+            data[body : body + 32],
+        )
+    path.write_bytes(bytes(data))
+    assert receive_refused(stage, path) == "ciphertext"
+
+
+def test_a_bid_for_another_section_or_of_another_bidder_is_refused(stage: Stage) -> None:
+    assert receive_refused(stage, stage.seal(section=stage.other_section)) == "section"
+    rebound = rewrite_header(
+        stage.seal(name="re"), lambda h: h.update(section=stage.other_section.code), stage.bidders[0].sign
+    )
+    assert receive_refused(stage, rebound) == "section"
+    theirs = stage.seal(name="theirs", bidder_id=stage.bidders[1].organisation.uscc)
+    assert receive_refused(stage, theirs) == "bidder"
+    assert receive_refused(stage, stage.seal(name="b"), user=stage.bidders[1].user) == "bidder"
+
+
+# --- the opener's refusals --------------------------------------------------------------------------
+
+
+def received(stage: Stage, **seal: Any) -> SealedBid:
+    return services.bid_receive(actor=stage.bidders[0].user, section=stage.section, path=stage.seal(**seal))
+
+
+def open_refused(stage: Stage, bid: SealedBid, release: dict[str, Any]) -> str:
+    with pytest.raises(DomainError) as exc:
+        services.bid_open(actor=stage.bidders[0].user, bid=bid, release=release)
+    assert exc.value.code is SealingError.RELEASE_REFUSED
+    bid.refresh_from_db()
+    assert bid.state == BidState.RECEIVED
+    assert bid.opening_sheet is None
+    opened = Path(settings.MEDIA_ROOT) / "sealing" / "opened"
+    assert [p for p in opened.rglob("*") if p.is_file()] == []
+    last = Event.objects.filter(type="sealing.release.refused").latest("pk")
+    assert json.loads(last.document)["data"] == {"reason": refused(exc)}
+    assert last.embargo_kind == "section.opening"
+    return refused(exc)
+
+
+def test_a_release_whose_key_fails_the_commitment_or_is_not_the_bidders_is_refused(
+    stage: Stage, freeze: Any
+) -> None:
+    bid = received(stage)
+    good = release_of(stage, bid)
+    at_opening(stage, freeze)
+    wrong_key = {**good["payload"], "dek": "00" * 16}
+    bidder = stage.bidders[0]
+    forged = {"payload": wrong_key, "signature": bidder.sign.sign("ggzy-release-v1", wrong_key).hex()}
+    assert open_refused(stage, bid, forged) == "commitment"
+    by_other = {
+        "payload": good["payload"],
+        "signature": Sm2PrivateKey.generate().sign("ggzy-release-v1", good["payload"]).hex(),
+    }
+    assert open_refused(stage, bid, by_other) == "signature"
+    other_bid = {**good["payload"], "ciphertext_sm3": "ab" * 32}
+    misbound = {"payload": other_bid, "signature": bidder.sign.sign("ggzy-release-v1", other_bid).hex()}
+    assert open_refused(stage, bid, misbound) == "binding"
+    assert open_refused(stage, bid, {"payload": "x"}) == "malformed"
+    assert Event.objects.filter(type="sealing.release.refused").count() == 4
+    assert services.bid_open(actor=bidder.user, bid=bid, release=good).state == BidState.OPENED
+
+
+def test_a_chunk_altered_after_receipt_opens_nothing(stage: Stage, freeze: Any) -> None:
+    bid = received(stage)
+    release = release_of(stage, bid)
+    stored = Path(settings.MEDIA_ROOT) / bid.file
+    data = bytearray(stored.read_bytes())
+    data[-50] ^= 1
+    stored.write_bytes(bytes(data))
+    at_opening(stage, freeze)
+    assert open_refused(stage, bid, release) == "chunk"
+
+
+def test_documents_that_do_not_match_the_manifest_open_nothing(
+    stage: Stage, freeze: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = sealedbid._inner
+
+    def lying(*args: Any, **kwargs: Any) -> Any:  # the bidder's tool writes a manifest with a wrong hash
+        for piece in real(*args, **kwargs):
+            if b'"format":"ggzy-bid-v1"' not in piece:
+                yield piece
+                continue
+            at = piece.index(b'"sm3":"') + 7
+            yield piece[:at] + (b"1" if piece[at : at + 1] == b"0" else b"0") + piece[at + 1 :]
+
+    monkeypatch.setattr(sealedbid, "_inner", lying)
+    bid = received(stage)
+    monkeypatch.undo()
+    release = release_of(stage, bid)
+    at_opening(stage, freeze)
+    assert open_refused(stage, bid, release) == "manifest"
