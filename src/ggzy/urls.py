@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("ggzy.witness.urls")),
     path("", include("ggzy.certs.urls")),
     path("", include("ggzy.registry.urls")),
+    path("", include("ggzy.sealing.urls")),
     path("", include("ggzy.service.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

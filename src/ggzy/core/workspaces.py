@@ -47,7 +47,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
     ),
     Role.RESPONDER: (
         Task(_("Find notices and download documents"), "6.4"),
-        Task(_("Seal and submit bids"), "8.1.3"),
+        Task(_("Seal and submit bids"), "8.1.3", "sealing:mine"),
         Task(_("Remote bid opening"), "8.1.3"),
         Task(_("Objections"), "6.5.8"),
     ),

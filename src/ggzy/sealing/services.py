@@ -28,6 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ggzy.accounts.selectors import organisations_of
 from ggzy.certs import selectors as certs_selectors
@@ -43,6 +44,9 @@ from ggzy.sealing.models import BidState, BidWindow, SealedBid
 from ggzy_sm import canonical, sealedbid
 from ggzy_sm.sm2 import Sm2PublicKey
 from ggzy_sm.sm3 import sm3
+
+#: Said to the bidder after a withdrawal.
+WITHDRAWN_MESSAGE = _("The bid is withdrawn. You may send a new one before the deadline.")
 
 
 def _instant(value: dt.datetime) -> str:

@@ -245,6 +245,11 @@ class Command(BaseCommand):
         # the month of service runs alongside the registrations: its steps run as their clock moves
         month = service.Loader(self.later, centres, history=self.history)
         registrations.load(later=month.later, centres=centres, organisations=organisations)
+        from ggzy.demo import sealing
+
+        # the history clock must stay behind the real now: the opened section needs three hours of it
+        travels = self.history and clock.authority_now() - clock.now() > timedelta(hours=4)
+        sealing.load(later=month.later, travels=bool(travels))
         month.finish()
         from ggzy.service import indexing
 
@@ -355,6 +360,9 @@ class Command(BaseCommand):
         from ggzy.demo import registrations
 
         self.stdout.write(f"Project registrations ({registrations.summary()}): /workspace/registrations/")
+        from ggzy.demo import sealing
+
+        self.stdout.write(f"Sealed bids ({sealing.summary()}): /workspace/bids/ as bidder")
         from ggzy.demo import service
 
         self.stdout.write(

@@ -1,0 +1,142 @@
+"""The demo's sealed bids: three sections of accepted engineering and procurement registrations in the
+three stages sealed bids have today — bidding (deadline in 10 days, one bid in), opening today (three
+bids in, sealed), and opened (deadline passed on the demo's history clock, each bidder released its key,
+the opening sheets read). Bids are sealed exactly as `ggzy-bid seal` does, with the demo users' key
+files from GGZY_DEMO_CA_DIR; without that folder (no certificates) there are no sealed bids."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from ggzy.accounts.selectors import organisations_of
+from ggzy.core import clock
+from ggzy.registry.models import Section, State
+from ggzy.sealing import services
+from ggzy.sealing.models import BidState, SealedBid
+from ggzy_sm import sealedbid
+from ggzy_sm.keys import load_key_file
+from ggzy_sm.x509 import der_blocks
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: Who bids, and at what share of the section's budget (fen stays an integer: money is never a float).
+BIDDERS = (("bidder", 9620), ("bidder-hylq", 9385), ("bidder-hxjs", 9710))
+MANAGERS = ("王建军", "李海涛", "周明")
+#: "Opening today" closes at 23:30 today; after 23:00 it is tomorrow's 09:30 opening.
+LAST_HOUR = 23
+
+
+def _sections() -> list[Section]:
+    return list(
+        Section.objects.filter(
+            tender_project__project__registration__state=State.ACCEPTED,
+            method__code__in=("open_tender", "gp_open_tender"),
+        ).order_by("code")[:3]
+    )
+
+
+def _seal(folder: Path, username: str, section: Section, share: int, n: int) -> Path:
+    from ggzy.demo.ca import PASSPHRASE
+
+    keys = Path(settings.GGZY_DEMO_CA_DIR) / "users" / username
+    user = get_user_model().objects.get(username=username)
+    organisation = organisations_of(user=user).get()
+    window = section.bid_window
+    documents = []
+    for title in ("技术标", "商务标", "资格审查资料"):
+        path = folder / f"{username}-{section.code}" / f"{title}.pdf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(
+            b"%PDF-1.7\n% " + f"{organisation.name} {section.name} {title}\n".encode() + b"%%EOF\n"
+        )
+        documents.append(path)
+    target = folder / f"{username}-{section.code}.ggzybid"
+    sealedbid.seal(
+        target=target,
+        binding=sealedbid.Binding(
+            tender_project=section.tender_project.code,
+            section=section.code,
+            bidder=organisation.uscc,
+            deadline=window.deadline,
+        ),
+        opening_sheet={
+            "schema": "ggzy-opening-sheet-v1",
+            "price": {"kind": "amount", "fen": section.budget_fen * share // 10000},
+            "duration_days": 240 + 30 * n,
+            "quality": "合格",
+            "project_manager": {"name": MANAGERS[n % len(MANAGERS)], "certificate": f"辽2210608{n:05d}"},
+        },
+        documents=documents,
+        signing_key=load_key_file(keys / "sign.key", PASSPHRASE),
+        signing_certificate=der_blocks((keys / "sign.cer").read_bytes())[0],
+        encryption_certificate=der_blocks((keys / "enc.cer").read_bytes())[0],
+        encryption_key=load_key_file(keys / "enc.key", PASSPHRASE).public_key,
+        machine={"mac": f"00163e00{n:04x}", "cpu": f"BFEBFBFF0009{n:04d}", "disk": f"WD-WX{n:08d}"},
+    )
+    return target
+
+
+def _release(bid: SealedBid, username: str) -> dict[str, Any]:
+    from ggzy.demo.ca import PASSPHRASE
+
+    keys = Path(settings.GGZY_DEMO_CA_DIR) / "users" / username
+    sealed = sealedbid.read(Path(settings.MEDIA_ROOT) / bid.file)
+    return sealedbid.release(
+        sealed, load_key_file(keys / "enc.key", PASSPHRASE), load_key_file(keys / "sign.key", PASSPHRASE)
+    )
+
+
+def _local(days: int, hour: int, minute: int = 0) -> dt.datetime:
+    """An instant `days` after the real today (the history clock may run behind it), Shanghai time."""
+    day = clock.authority_now().astimezone(SHANGHAI).date() + dt.timedelta(days=days)
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
+
+
+def load(*, later: Callable[[float], None], travels: bool) -> None:
+    """`later(hours)` moves the demo's history clock (when `travels`; it stays behind the real now)."""
+    if not settings.GGZY_DEMO_CA_DIR:
+        return
+    sections = _sections()
+    if len(sections) < 3:  # noqa: PLR2004
+        return
+    opened, today, bidding = sections
+    agent = None
+    user_model = get_user_model()
+    with tempfile.TemporaryDirectory() as work:
+        folder = Path(work)
+        if travels:
+            # the opened section: its deadline two hours ahead of the history clock, then it passes
+            services.window_set(actor=agent, section=opened, deadline=clock.now() + dt.timedelta(hours=2))
+            for n, (username, share) in enumerate(BIDDERS):
+                user = user_model.objects.get(username=username)
+                services.bid_receive(
+                    actor=user, section=opened, path=_seal(folder, username, opened, share, n)
+                )
+            later(3)
+            for bid in SealedBid.objects.filter(section=opened, state=BidState.RECEIVED).order_by("pk"):
+                services.bid_open(
+                    actor=bid.submitted_by, bid=bid, release=_release(bid, bid.submitted_by.username)
+                )
+        late = clock.authority_now().astimezone(SHANGHAI).hour >= LAST_HOUR
+        deadline_today = _local(1, 9, 30) if late else _local(0, LAST_HOUR, 30)
+        services.window_set(actor=agent, section=today, deadline=deadline_today)
+        for n, (username, share) in enumerate(BIDDERS):
+            user = user_model.objects.get(username=username)
+            services.bid_receive(actor=user, section=today, path=_seal(folder, username, today, share, n + 3))
+        services.window_set(actor=agent, section=bidding, deadline=_local(10, 9, 30))
+        user = user_model.objects.get(username="bidder")
+        services.bid_receive(actor=user, section=bidding, path=_seal(folder, "bidder", bidding, 9550, 6))
+
+
+def summary() -> str:
+    counts: dict[str, int] = {}
+    for state in SealedBid.objects.values_list("state", flat=True):
+        counts[state] = counts.get(state, 0) + 1
+    return ", ".join(f"{state} {n}" for state, n in sorted(counts.items())) or "none"

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from ggzy.sealing import views
+
+app_name = "sealing"
+
+urlpatterns = [
+    path("workspace/bids/", views.mine, name="mine"),
+    path("workspace/bids/<int:bid_id>/withdraw/", views.withdraw, name="withdraw"),
+]

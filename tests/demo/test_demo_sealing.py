@@ -1,0 +1,57 @@
+"""The demo's sealed bids: a section still taking bids, one opening today with sealed bids, and one
+opened on the history clock — its opening sheets read, its plaintext in the media folder; the bidder
+sees them on its page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from ggzy.core import clock
+from ggzy.demo.management.commands.demo_load import DEMO_PASSWORD
+from ggzy.sealing.models import BidState, BidWindow, SealedBid
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+@pytest.fixture
+def sandbox_with_ca(settings: Any, tmp_path: Path) -> Iterator[None]:
+    """`make demo`: the sandbox clock with a month of history, and the demo CAs' folder."""
+    settings.GGZY_PRODUCTION, settings.GGZY_SANDBOX, settings.GGZY_SANDBOX_SPEED = False, True, 1
+    settings.GGZY_DEMO_CA_DIR = str(tmp_path / "demo-ca")
+    clock.sandbox_reset_for_tests()
+    yield
+    clock.sandbox_reset_for_tests()
+
+
+def test_the_demo_has_sealed_bids_in_each_stage(sandbox_with_ca: None) -> None:
+    call_command("demo_load", verbosity=0)
+    now = clock.now()
+    windows = list(BidWindow.objects.order_by("deadline"))
+    assert len(windows) == 3
+    opened, today, bidding = windows
+    assert opened.opening_at < now < today.deadline < bidding.deadline
+    assert (today.deadline - now) < dt.timedelta(days=1)  # opening today (tomorrow morning after 23:00)
+    states = {
+        w.section_code: set(SealedBid.objects.filter(section=w.section).values_list("state", flat=True))
+        for w in windows
+    }
+    assert states[opened.section_code] == {BidState.OPENED}
+    assert states[today.section_code] == {BidState.RECEIVED}
+    assert states[bidding.section_code] == {BidState.RECEIVED}
+    sheets = SealedBid.objects.filter(state=BidState.OPENED).values_list("opening_sheet", flat=True)
+    assert len(sheets) == 3
+    assert all(s["price"]["fen"] < opened.section.budget_fen for s in sheets)
+
+    client = Client()
+    assert client.login(username="bidder", password=DEMO_PASSWORD)
+    page = client.get("/workspace/bids/").content.decode()
+    assert opened.section_code in page
+    assert bidding.section_code in page
+    assert "开标前保持密封" in page
