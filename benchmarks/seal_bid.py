@@ -68,7 +68,8 @@ def main() -> None:
         def ours() -> None:
             sealedbid.seal(
                 target=work / "bid.ggzybid", binding=BINDING,
-                opening_sheet={"price": {"kind": "amount", "fen": 1}}, documents=documents,
+                opening_sheet={"schema": "ggzy-opening-sheet-v1", "price": {"kind": "amount", "fen": 1}},
+                documents=documents,
                 signing_key=sign, signing_certificate=b"S", encryption_certificate=b"E",
                 encryption_key=enc.public_key,
             )  # fmt: skip

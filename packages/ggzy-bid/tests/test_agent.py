@@ -181,7 +181,9 @@ def test_seal_inspect_and_release_on_the_command_line(
     (tmp_path / "enc.cer").write_bytes(cert(enc, "encryption", 3))
     write_key_file(KEY, tmp_path / "sign.key", "holder-passphrase", iterations=1000)
     write_key_file(enc, tmp_path / "enc.key", "holder-passphrase", iterations=1000)
-    (tmp_path / "sheet.json").write_text('{"price": {"kind": "amount", "fen": 880000000}}', encoding="utf-8")
+    (tmp_path / "sheet.json").write_text(
+        '{"schema": "ggzy-opening-sheet-v1", "price": {"kind": "amount", "fen": 880000000}}', encoding="utf-8"
+    )
     (tmp_path / "技术标.pdf").write_bytes(b"%PDF-1.7 technical")
     monkeypatch.setenv("GGZY_BID_PASSPHRASE", "holder-passphrase")
     bid = tmp_path / "bid.ggzybid"

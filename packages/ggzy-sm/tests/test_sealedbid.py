@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import os
+import struct
+import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from ggzy_sm import sealedbid
+from ggzy_sm import canonical, openingsheet, sealedbid, stream
 from ggzy_sm.sealedbid import BidError, Binding
 from ggzy_sm.sm2 import Sm2PrivateKey
 from ggzy_sm.sm3 import sm3
@@ -197,7 +203,7 @@ def test_the_fixed_key_vector_reproduces_exact_bytes(tmp_path: Path) -> None:
     for n in range(2):
         target = tmp_path / f"v{n}.ggzybid"
         sealedbid.seal(
-            target=target, binding=BINDING, opening_sheet={"price": {"kind": "amount", "fen": 100}},
+            target=target, binding=BINDING, opening_sheet=VECTOR_SHEET,
             documents=[doc], signing_key=SIGN, signing_certificate=b"S", encryption_certificate=b"E",
             encryption_key=ENC.public_key, _dek=(bytes(range(16)), bytes(range(7))),
         )  # fmt: skip
@@ -208,8 +214,10 @@ def test_the_fixed_key_vector_reproduces_exact_bytes(tmp_path: Path) -> None:
     assert sm3(streams[0]).hex() == VECTOR_STREAM_SM3
 
 
-#: SM3 of the stream of the fixed-key vector above (docs/sealed-bid-format.md, "Test vector").
-VECTOR_STREAM_SM3 = "b3c33e8dcb1103763b5047eac65b790ec09a1fae5a110a4f24009eddf1316568"
+#: The opening sheet and the SM3 of the stream of the fixed-key vector above (docs/sealed-bid-format.md,
+#: "Test vector"). Before the sheet had a schema the vector's sheet had no "schema" field (SM3 b3c33e8d…).
+VECTOR_SHEET = {"schema": "ggzy-opening-sheet-v1", "price": {"kind": "amount", "fen": 100}}
+VECTOR_STREAM_SM3 = "4269a189e33b03fd2cd082c0ffb46f4981e885e737d0bdc1b0716dfb92580bda"
 
 
 def test_an_independent_implementation_opens_the_bid(sealed: tuple[Path, dict, list[Path]]) -> None:
@@ -262,3 +270,302 @@ def test_an_independent_implementation_opens_the_bid(sealed: tuple[Path, dict, l
         json.loads(entries["manifest.json"])["documents"]["documents/商务标.pdf"]["sm3"]
         == sm3(docs[1].read_bytes()).hex()
     )
+
+
+# --- the opening sheet's schema, on both sides ---------------------------------------------------------
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Hidden temporary files or directories (sealing's or opening's) left behind."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+@pytest.mark.parametrize(
+    "sheet",
+    [
+        {"price": {"kind": "amount", "fen": 100}},  # no "schema"
+        {**SHEET, "price": {"kind": "amount", "fen": 12.5}},  # a float
+        {**SHEET, "price": {"kind": "amount", "fen": 100.0}},  # a float JSON Schema counts as an integer
+        {**SHEET, "price": {"kind": "rate", "percent": 3.5}},  # a rate as a number
+        {**SHEET, "bonus": "free"},  # a field the schema does not have
+    ],
+)
+def test_sealing_refuses_a_sheet_off_the_schema_before_any_work(
+    tmp_path: Path, sheet: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = tmp_path / "a.pdf"
+    doc.write_bytes(b"%PDF-1.7")
+    read: list[str] = []
+
+    def inner(*args: object, **kwargs: object) -> Iterator[bytes]:
+        read.append("inner")
+        return iter(())
+
+    monkeypatch.setattr(sealedbid, "_inner", inner)
+    with pytest.raises(BidError) as caught:
+        sealedbid.seal(
+            target=tmp_path / "bid.ggzybid", binding=BINDING, opening_sheet=sheet, documents=[doc],
+            signing_key=SIGN, signing_certificate=b"S", encryption_certificate=b"E",
+            encryption_key=ENC.public_key,
+        )  # fmt: skip
+    assert caught.value.reason == "opening_sheet"
+    assert "ggzy-opening-sheet-v1" in str(caught.value)
+    assert isinstance(caught.value.__cause__, openingsheet.SheetError)
+    assert read == []  # no document was read
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf"]
+
+
+def seal_unchecked(
+    target: Path, sheet: dict[str, Any], docs: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bid sealed by a tool that does not check the schema (the opener must catch it)."""
+    with monkeypatch.context() as patched:
+        patched.setattr(openingsheet, "check", dict)
+        sealedbid.seal(
+            target=target, binding=BINDING, opening_sheet=sheet, documents=docs, signing_key=SIGN,
+            signing_certificate=b"S", encryption_certificate=b"E", encryption_key=ENC.public_key,
+        )  # fmt: skip
+
+
+def test_the_opener_refuses_a_sheet_off_the_schema(
+    sealed: tuple[Path, dict, list[Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _target, _header, docs = sealed
+    bad = tmp_path / "bad.ggzybid"
+    seal_unchecked(bad, {**SHEET, "price": {"kind": "discount", "percent": "95.12345"}}, docs, monkeypatch)
+    bid = sealedbid.read(bad)
+    with pytest.raises(BidError) as caught:
+        sealedbid.open_bid(bid, sealedbid.unwrap(bid, ENC), tmp_path / "out")
+    assert caught.value.reason == "opening_sheet"
+    assert "at price" in str(caught.value)
+    assert not (tmp_path / "out").exists()
+    assert leftovers(tmp_path) == []
+
+
+# --- the opener's single pass ---------------------------------------------------------------------------
+
+
+def bid_of(target: Path, inner: bytes, chunk_size: int = 64) -> tuple[sealedbid.SealedBid, bytes]:
+    """A correctly encrypted and signed bid around any inner payload (what a faulty or hostile tool
+    could produce): every chunk verifies, so what is refused is the payload itself."""
+    dek, body = os.urandom(16), io.BytesIO()
+    stream._encrypt_with(dek, os.urandom(7), io.BytesIO(inner), body, BINDING.aad(), chunk_size=chunk_size)
+    unsigned = {
+        "format": "ggzy-bid-v1", **BINDING.fields(), "ciphertext_sm3": sm3(body.getvalue()).hex(),
+        "ciphertext_size": len(body.getvalue()), "key_commitment": sealedbid.commitment(dek),
+        "wrapped_key": ENC.public_key.encrypt(dek).hex(), "encryption_certificate_sm3": sm3(b"E").hex(),
+        "custodians": None, "machine": {}, "tool": "test", "signing_certificate": "Uw==",
+    }  # fmt: skip
+    encoded = canonical.dumps({**unsigned, "signature": SIGN.sign("ggzy-bid-v1", unsigned).hex()})
+    target.write_bytes(sealedbid.MAGIC + sealedbid.LENGTH.pack(len(encoded)) + encoded + body.getvalue())
+    return sealedbid.read(target), dek
+
+
+def entry(name: str, data: bytes) -> bytes:
+    encoded = name.encode()
+    return b"E" + struct.pack(">H", len(encoded)) + encoded + struct.pack(">Q", len(data)) + data
+
+
+def payload(
+    files: list[tuple[str, bytes]], *, manifest: dict[str, Any] | None = None, end: bytes = b"Z"
+) -> bytes:
+    listed = {name: {"sm3": sm3(data).hex(), "size": len(data)} for name, data in files}
+    body = canonical.dumps(manifest or {"format": "ggzy-bid-v1", "documents": listed})
+    return b"".join(entry(n, d) for n, d in files) + entry("manifest.json", body) + end
+
+
+SHEET_BYTES = canonical.dumps(SHEET)
+DOC = bytes(range(256)) * 3  # spans several 64-byte chunks
+TWICE = (
+    b'{"price":{"kind":"amount","fen":1},"price":{"kind":"amount","fen":2},"schema":"ggzy-opening-sheet-v1"}'
+)
+
+
+def test_a_well_formed_payload_opens_in_one_pass(tmp_path: Path) -> None:
+    bid, dek = bid_of(
+        tmp_path / "b.ggzybid", payload([("opening-sheet.json", SHEET_BYTES), ("documents/a", DOC)])
+    )
+    manifest = sealedbid.open_bid(bid, dek, tmp_path / "out")
+    assert (tmp_path / "out" / "documents" / "a").read_bytes() == DOC
+    assert manifest["documents"]["documents/a"] == {"sm3": sm3(DOC).hex(), "size": len(DOC)}
+    assert leftovers(tmp_path) == []
+
+
+GOOD = [("opening-sheet.json", SHEET_BYTES), ("documents/a", DOC)]
+
+
+@pytest.mark.parametrize(
+    ("inner", "reason"),
+    [
+        (payload(GOOD, end=b"Z!"), "malformed"),  # a byte after "Z"
+        (payload(GOOD, end=b""), "malformed"),  # no "Z"
+        (payload(GOOD)[:-200], "malformed"),  # cut inside the manifest
+        (payload(GOOD) + entry("documents/b", b"x"), "malformed"),  # an entry after "Z"
+        (payload([*GOOD, ("documents/a", DOC)]), "manifest"),  # a name twice
+        (payload([*GOOD, ("documents/./a", b"x")]), "manifest"),  # two names for one place
+        (payload([*GOOD, ("./opening-sheet.json", b"{}")]), "manifest"),  # … even the opening sheet's
+        (payload(GOOD)[:-1] + entry("documents/b", b"x") + b"Z", "manifest"),  # an entry after the manifest
+        (payload(GOOD, manifest={"format": "ggzy-bid-v1", "documents": {}}), "manifest"),  # not listed
+        (payload(GOOD[1:]), "manifest"),  # no opening sheet
+        (payload([*GOOD, ("documents/../../x", DOC)]), "malformed"),  # a name out of the folder
+        (payload([("opening-sheet.json", TWICE)]), "opening_sheet"),  # a key twice: not canonical
+        (payload([("opening-sheet.json", b"not json")]), "opening_sheet"),
+        (
+            payload([("opening-sheet.json", SHEET_BYTES.replace(b"1234567800", b"1234567800.0"))]),
+            "opening_sheet",
+        ),
+        (payload([("opening-sheet.json", canonical.dumps({**SHEET, "schema": "v2"}))]), "opening_sheet"),
+    ],
+)
+def test_a_payload_that_is_not_exactly_right_is_refused_and_leaves_nothing(
+    tmp_path: Path, inner: bytes, reason: str
+) -> None:
+    bid, dek = bid_of(tmp_path / "b.ggzybid", inner)
+    with pytest.raises(BidError) as caught:
+        sealedbid.open_bid(bid, dek, tmp_path / "out")
+    assert caught.value.reason == reason
+    assert not (tmp_path / "out").exists()
+    assert leftovers(tmp_path) == []
+    assert not (tmp_path / "x").exists()
+
+
+def chunked(path: Path) -> tuple[bytes, list[bytes]]:
+    """(everything before the first chunk, the chunks) of a sealed bid with the default chunk size."""
+    bid = sealedbid.read(path)
+    raw = path.read_bytes()
+    lead, body = raw[: bid.stream_offset + stream.HEADER.size], raw[bid.stream_offset + stream.HEADER.size :]
+    size = stream.DEFAULT_CHUNK + 16
+    return lead, [body[i : i + size] for i in range(0, len(body), size)]
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [
+        lambda chunks: chunks[:-1],  # cut at a chunk boundary, after documents were written
+        lambda chunks: [chunks[0], chunks[2], chunks[1], *chunks[3:]],  # reordered
+        lambda chunks: [*chunks[:2], chunks[1], *chunks[2:]],  # a chunk repeated
+        lambda chunks: [*chunks[:-1], chunks[-1][:-1]],  # the last tag cut short
+    ],
+)
+def test_a_cut_or_reordered_stream_is_refused_after_earlier_chunks_were_parsed(
+    sealed: tuple[Path, dict, list[Path]], tmp_path: Path, cut: Any
+) -> None:
+    target, _header, _docs = sealed
+    dek = sealedbid.unwrap(sealedbid.read(target), ENC)
+    lead, chunks = chunked(target)
+    assert len(chunks) >= 3  # the technical proposal spans chunks
+    target.write_bytes(lead + b"".join(cut(chunks)))
+    with pytest.raises(BidError) as caught:
+        sealedbid.open_bid(sealedbid.read(target), dek, tmp_path / "out")
+    assert caught.value.reason == "chunk"
+    assert not (tmp_path / "out").exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_opening_keeps_memory_flat(tmp_path: Path) -> None:
+    """Memory is one chunk or so, whatever the size: no document or payload is held whole."""
+    doc = tmp_path / "large.pdf"
+    doc.write_bytes(os.urandom(6 * 1024 * 1024))
+    target = tmp_path / "large.ggzybid"
+    sealedbid.seal(
+        target=target, binding=BINDING, opening_sheet=SHEET, documents=[doc], signing_key=SIGN,
+        signing_certificate=b"S", encryption_certificate=b"E", encryption_key=ENC.public_key,
+    )  # fmt: skip
+    bid = sealedbid.read(target)
+    dek = sealedbid.unwrap(bid, ENC)
+    tracemalloc.start()
+    try:
+        manifest = sealedbid.open_bid(bid, dek, tmp_path / "out")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * 1024 * 1024  # a few 64 KiB chunks, against 6 MB of document
+    assert manifest["documents"]["documents/large.pdf"]["size"] == 6 * 1024 * 1024
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "large.ggzybid",
+        "large.pdf",
+        "out",
+    ]  # no plaintext file
+
+
+def test_progress_is_reported_up_to_the_total(sealed: tuple[Path, dict, list[Path]], tmp_path: Path) -> None:
+    _target, _header, docs = sealed
+    calls: list[tuple[int, int]] = []
+    sealedbid.seal(
+        target=tmp_path / "p.ggzybid", binding=BINDING, opening_sheet=SHEET, documents=docs, signing_key=SIGN,
+        signing_certificate=b"S", encryption_certificate=b"E", encryption_key=ENC.public_key,
+        progress=lambda done, total: calls.append((done, total)),
+    )  # fmt: skip
+    total = len(canonical.dumps(SHEET)) + sum(d.stat().st_size for d in docs)
+    assert calls[0] == (0, total)
+    assert calls[-1] == (total, total)
+    assert all(t == total for _, t in calls)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert len(calls) >= 3
+
+
+def test_a_document_that_changes_while_sealing_is_refused(tmp_path: Path) -> None:
+    doc = tmp_path / "a.pdf"
+    doc.write_bytes(b"%PDF-1.7 " * 1000)
+
+    def grow(done: int, total: int) -> None:
+        if done == len(canonical.dumps(SHEET)):  # the sheet is in, the document not yet read
+            with doc.open("ab") as fh:
+                fh.write(b"late")
+
+    with pytest.raises(BidError) as caught:
+        sealedbid.seal(
+            target=tmp_path / "bid.ggzybid", binding=BINDING, opening_sheet=SHEET, documents=[doc],
+            signing_key=SIGN, signing_certificate=b"S", encryption_certificate=b"E",
+            encryption_key=ENC.public_key, progress=grow,
+        )  # fmt: skip
+    assert caught.value.reason == "malformed"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf"]
+
+
+def test_two_openings_at_once_in_one_process_do_not_mix(
+    sealed: tuple[Path, dict, list[Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each opening has its own temporary folder: both get as far as the opening sheet at the same
+    time, then one wins the rename and the other fails and cleans up only its own."""
+    import threading
+
+    target, _header, docs = sealed
+    bid = sealedbid.read(target)
+    dek = sealedbid.unwrap(bid, ENC)
+    outcomes: list[object] = []
+    barrier, check_sheet = threading.Barrier(2, timeout=10), sealedbid._check_sheet
+
+    def both_in_progress(path: Path) -> None:
+        barrier.wait()
+        check_sheet(path)
+
+    monkeypatch.setattr(sealedbid, "_check_sheet", both_in_progress)
+
+    def opening() -> None:
+        try:
+            outcomes.append(sealedbid.open_bid(bid, dek, tmp_path / "out"))
+        except OSError as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=opening) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(isinstance(o, dict) for o in outcomes) == 1  # the rename onto a full folder fails
+    assert sum(isinstance(o, OSError) for o in outcomes) == 1
+    assert (tmp_path / "out" / "documents" / "技术标.pdf").read_bytes() == docs[0].read_bytes()
+    assert leftovers(tmp_path) == []
+
+
+def test_the_machine_fingerprint_is_hashed_per_component_without_placeholders(
+    sealed: tuple[Path, dict, list[Path]],
+) -> None:
+    _target, header, _docs = sealed
+    assert set(header["machine"]) == {"cpu", "mac"}
+    assert "00:1c:42:00:00:08" not in json.dumps(header)
+    same = sealedbid.machine_hashes({"mac": " 00:1C:42:00:00:08 ", "disk": "无", "memory": "-", "board": "/"})
+    assert same == {"mac": header["machine"]["mac"]}  # one machine, found across bids by its MAC
+    assert sealedbid.machine_hashes({"mac": "00:1c:42:00:00:09"})["mac"] != header["machine"]["mac"]
+    assert sealedbid.machine_hashes({"cpu": "To be filled by O.E.M."}) == {}

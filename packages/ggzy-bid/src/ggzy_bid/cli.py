@@ -7,8 +7,13 @@
         The copy-paste fallback: sign the login challenge the page shows (argument or standard
         input) and print the signature to paste back into the page.
 
-The key file's passphrase comes from GGZY_BID_PASSPHRASE or a prompt. Sealing, inspecting and
-releasing bids come with the sealed-bid format.
+    ggzy-bid seal --section CODE --bidder CODE --deadline TIME --opening-sheet SHEET.json --key KEY.json
+                  --certificate SIGN.cer --encryption-certificate ENC.cer --out BID.ggzybid DOCUMENT…
+        Check the opening sheet against ggzy-opening-sheet-v1 (nothing is written if it does not follow
+        it), then seal (docs/sealed-bid-format.md), with a progress bar when standard error is a terminal.
+    ggzy-bid inspect BID.ggzybid / ggzy-bid release --key KEY.json --encryption-key ENC.json BID.ggzybid
+
+The key file's passphrase comes from GGZY_BID_PASSPHRASE or a prompt.
 """
 
 from __future__ import annotations
@@ -20,11 +25,11 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from ggzy_bid import __version__
 from ggzy_bid.agent import DEFAULT_PORT, LOGIN_PURPOSE, Agent, AgentServer, Refused, check_login_payload
-from ggzy_sm import sealedbid, x509
+from ggzy_sm import openingsheet, sealedbid, x509
 from ggzy_sm.errors import CryptoError
 from ggzy_sm.keys import load_key_file
 from ggzy_sm.sm2 import Sm2PrivateKey
@@ -101,28 +106,106 @@ def _instant(text: str) -> dt.datetime:
     return value
 
 
+#: What to write where a sheet goes wrong (by the first segment of the place), for the bidder.
+SHEET_HINTS = {
+    "price": '金额写 {"kind": "amount", "fen": 整数分}（如 123456789 即 1,234,567.89 元，不写小数）；'
+    '费率、下浮率写 {"kind": "rate" 或 "discount", "percent": "百分数字符串"}（如 "95.5"，最多 4 位小数）',
+    "schema": '须为 "schema": "ggzy-opening-sheet-v1"',
+    "duration_days": "工期为整数天（1–3650）",
+    "/": "允许的项：schema（必填）、price（必填）、duration_days、quality、project_manager、other",
+}
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        twice = next(key for key in keys if keys.count(key) > 1)
+        raise UsageError(f"开标一览表中“{twice}”出现了两次 (a key appears twice): 未封装，未写入任何文件")
+    return dict(pairs)
+
+
+def load_opening_sheet(path: Path) -> dict[str, Any]:
+    """The opening sheet file, if it follows ggzy-opening-sheet-v1 (in canonical JSON); else UsageError
+    with a message for the bidder: where, what, and how it should be written."""
+    try:
+        sheet = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_json_object)
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"开标一览表 {path} 不是 UTF-8 文本 (not UTF-8): 未封装，未写入任何文件") from exc
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"开标一览表 {path} 不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列 ({exc.msg})。"
+            "未封装，未写入任何文件"
+        ) from exc
+    try:
+        sealedbid.canonical_sheet(sheet)
+    except openingsheet.SheetError as exc:
+        place = "整个文件（顶层）" if exc.where == "/" else exc.where
+        hint = SHEET_HINTS.get(exc.where.split("/")[0] or "/", "")
+        raise UsageError(
+            f"开标一览表 {path} 不符合 {openingsheet.SCHEMA}，未封装，未写入任何文件。\n"
+            f"  位置：{place}\n  问题：{exc}" + (f"\n  写法：{hint}" if hint else "")
+        ) from exc
+    return dict(sheet)
+
+
+class ProgressBar:
+    """`done / total` on one line of a terminal, redrawn with a carriage return (at most 101 times)."""
+
+    def __init__(self, out: TextIO, label: str = "封装 sealing", width: int = 30) -> None:
+        self.out, self.label, self.width = out, label, width
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        percent = 100 if total <= 0 else min(100, done * 100 // total)
+        if percent == self.shown:
+            return
+        self.shown = percent
+        filled = self.width * percent // 100
+        bar = "#" * filled + "-" * (self.width - filled)
+        mb = 1024 * 1024
+        self.out.write(f"\r{self.label} [{bar}] {percent:3d}%  {done / mb:.1f}/{total / mb:.1f} MB")
+        self.out.flush()
+
+    def close(self) -> None:
+        """End the line (also when sealing failed half-way, so the error starts on a line of its own)."""
+        if self.shown >= 0:
+            self.out.write("\n")
+            self.out.flush()
+            self.shown = -1
+
+
 def seal(args: argparse.Namespace) -> int:
-    """Seal the documents and the opening sheet into a ggzy-bid-v1 file (docs/sealed-bid-format.md)."""
-    sheet = json.loads(Path(args.opening_sheet).read_text(encoding="utf-8"))
-    encryption_certificate = read_certificate(args.encryption_certificate)
-    header = sealedbid.seal(
-        target=Path(args.out),
-        binding=sealedbid.Binding(
-            tender_project=args.section[:20],
-            section=args.section,
-            bidder=args.bidder,
-            deadline=_instant(args.deadline),
-        ),
-        opening_sheet=sheet,
-        documents=[Path(d) for d in args.documents],
-        signing_key=_key(args.key),
-        signing_certificate=read_certificate(args.certificate),
-        encryption_certificate=encryption_certificate,
-        encryption_key=x509.Certificate.load(encryption_certificate).public_key,
-        machine=machine_fingerprint(),
-        boq=Path(args.boq) if args.boq else None,
-        tool=f"ggzy-bid {__version__}",
+    """Seal the documents and the opening sheet into a ggzy-bid-v1 file (docs/sealed-bid-format.md).
+    The opening sheet is checked first: nothing is asked or written if it does not follow its schema."""
+    sheet = load_opening_sheet(Path(args.opening_sheet))
+    binding = sealedbid.Binding(
+        tender_project=args.section[:20],
+        section=args.section,
+        bidder=args.bidder,
+        deadline=_instant(args.deadline),
     )
+    encryption_certificate = read_certificate(args.encryption_certificate)
+    signing_certificate = read_certificate(args.certificate)
+    signing_key = _key(args.key)  # may prompt: before the bar
+    bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        header = sealedbid.seal(
+            target=Path(args.out),
+            binding=binding,
+            opening_sheet=sheet,
+            documents=[Path(d) for d in args.documents],
+            signing_key=signing_key,
+            signing_certificate=signing_certificate,
+            encryption_certificate=encryption_certificate,
+            encryption_key=x509.Certificate.load(encryption_certificate).public_key,
+            machine=machine_fingerprint(),
+            boq=Path(args.boq) if args.boq else None,
+            tool=f"ggzy-bid {__version__}",
+            progress=bar,
+        )
+    finally:
+        if bar:
+            bar.close()
     print(f"sealed {args.out}: ciphertext SM3 {header['ciphertext_sm3']}", file=sys.stderr)  # noqa: T201
     return 0
 
@@ -151,16 +234,54 @@ def release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _first_line(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace").strip().splitlines()[0]
+    except (OSError, IndexError):
+        return ""  # not readable here (many need root): left out of the fingerprint
+
+
+def _cpu() -> str:
+    """The processor's identity: the serial where the CPU has one (ARM), else vendor, family, model,
+    stepping and microcode from /proc/cpuinfo (what CPUID-based tools call the processor ID)."""
+    fields: dict[str, str] = {}
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        return ""
+    if fields.get("Serial"):
+        return fields["Serial"]
+    parts = [fields.get(k, "") for k in ("vendor_id", "cpu family", "model", "stepping", "microcode")]
+    return "-".join(parts) if any(parts) else ""
+
+
+def _disk() -> str:
+    """The serial of the first fixed disk (from its /dev/disk/by-id name, which carries it)."""
+    try:
+        names = sorted(p.name for p in Path("/dev/disk/by-id").iterdir() if "-part" not in p.name)
+    except OSError:
+        return ""
+    fixed = [n for n in names if n.startswith(("nvme-", "ata-", "scsi-")) and not n.startswith("nvme-eui")]
+    return fixed[0] if fixed else ""
+
+
 def machine_fingerprint() -> dict[str, str]:
-    """What identifies the sealing machine (hashed into the header; national data set 519)."""
-    import platform
+    """What identifies the sealing machine (national data set 519): MAC, CPU, disk, memory and board
+    serials where this system lets a user read them, and the tool's version. The header carries the SM3
+    of each component, never the values (sealedbid.machine_hashes); unreadable ones are left out."""
     import uuid
 
+    node = uuid.getnode()
     return {
-        "node": platform.node(),
-        "mac": f"{uuid.getnode():012x}",
-        "machine": platform.machine(),
-        "tool": __version__,
+        "mac": "" if node >> 40 & 1 else f"{node:012x}",  # a random node id (multicast bit) is no MAC
+        "cpu": _cpu(),
+        "disk": _disk(),
+        "memory": _first_line("/sys/class/dmi/id/memory_serial"),  # rarely readable without root
+        "board": _first_line("/sys/class/dmi/id/board_serial")
+        or _first_line("/sys/class/dmi/id/product_uuid"),
+        "tool": f"ggzy-bid {__version__}",
     }
 
 

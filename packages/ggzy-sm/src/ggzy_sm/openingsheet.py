@@ -33,17 +33,25 @@ def schema() -> dict[str, Any]:
     return dict(json.loads(text))
 
 
+def _is_integer(checker: Any, instance: Any) -> bool:
+    """JSON Schema counts 100.0 as an integer; money in fen must be a true integer, never a float."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
 @cache
-def _validator() -> jsonschema.Draft202012Validator:
-    jsonschema.Draft202012Validator.check_schema(schema())
-    return jsonschema.Draft202012Validator(schema())
+def _validator() -> Any:
+    base = jsonschema.Draft202012Validator
+    base.check_schema(schema())
+    strict = jsonschema.validators.extend(
+        base, type_checker=base.TYPE_CHECKER.redefine("integer", _is_integer)
+    )
+    return strict(schema())
 
 
 def check(sheet: Any) -> dict[str, Any]:
     """`sheet` if it follows the schema; else SheetError naming the first problem's place."""
-    errors = sorted(_validator().iter_errors(sheet), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
+    first = jsonschema.exceptions.best_match(_validator().iter_errors(sheet))
+    if first is not None:
         where = "/".join(str(p) for p in first.absolute_path) or "/"
         raise SheetError(where, f"the opening sheet does not follow {SCHEMA} at {where}: {first.message}")
     return dict(sheet)

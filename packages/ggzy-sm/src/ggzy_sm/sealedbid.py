@@ -13,23 +13,33 @@ the key commitment HMAC-SM3(DEK, "ggzy-commit-v1"), the DEK wrapped (SM2) to the
 encryption certificate, the custodian envelope (sealed bids II; null here), a hashed fingerprint of
 the sealing machine, the tool, and the bidder's signing certificate; the bidder signs it all (purpose
 `ggzy-bid-v1`). No plain hash of any document or of the opening sheet is outside the encryption.
+
+The opening sheet follows ggzy-opening-sheet-v1 (`ggzy_sm.openingsheet`): `seal` refuses one that does
+not, and `open_bid` checks it again after decrypting. `open_bid` makes one pass: the entries are parsed
+from the chunks as they verify, each document written once into a temporary directory and hashed as it
+is written; the directory is renamed into place only when the last chunk and the manifest verified.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import io
 import json
 import os
+import queue
 import re
+import secrets
+import shutil
 import struct
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ggzy_sm import canonical, stream
+from ggzy_sm import canonical, openingsheet, stream
 from ggzy_sm.errors import CryptoError, IntegrityError
 from ggzy_sm.keys import DecryptionKey, SigningKey
 from ggzy_sm.sm2 import Sm2PublicKey
@@ -47,11 +57,15 @@ TENDER_PROJECT = re.compile(r"^[A-Z]\d{16}\d{3}$")
 SECTION = re.compile(r"^[A-Z]\d{16}\d{6}$")
 READ = 1 << 20
 DEK_SIZE = 16
+MAX_MANIFEST = 16 * 1024 * 1024  # ~100,000 documents: the manifest is read into memory
+MAX_SHEET = 1024 * 1024  # the schema's limits keep a real sheet far below this
+
+Progress = Callable[[int, int], None]
 
 
 class BidError(CryptoError):
     """A sealed bid is refused; `reason` names why (malformed, format, signature, ciphertext, commitment,
-    key, chunk, manifest, binding)."""
+    key, chunk, manifest, opening_sheet, binding)."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
@@ -79,6 +93,24 @@ class Binding:
         }
 
 
+#: Values a fingerprint component may not take (placeholders some tools write when they cannot read it).
+PLACEHOLDERS = frozenset(
+    {"", "无", "/", "-", "0", "none", "null", "unknown", "n/a", "to be filled by o.e.m."}
+)
+MACHINE_FIELDS = ("mac", "cpu", "disk", "memory", "board", "tool")
+
+
+def machine_hashes(machine: dict[str, str]) -> dict[str, str]:
+    """The sealing machine's fingerprint as the header carries it: the SM3 of each known component
+    (national data set 519), placeholders left out, so the collusion screens can compare components
+    across bids without the header carrying serial numbers in clear."""
+    return {
+        field: sm3(f"{field}:{value.strip().lower()}".encode()).hex()
+        for field in MACHINE_FIELDS
+        if (value := str(machine.get(field, ""))).strip().lower() not in PLACEHOLDERS
+    }
+
+
 def commitment(dek: bytes) -> str:
     return hmac_sm3(dek, COMMIT_LABEL).hex()
 
@@ -88,28 +120,50 @@ def commitment(dek: bytes) -> str:
 
 def _entry_head(name: str, size: int) -> bytes:
     encoded = name.encode("utf-8")
-    if not encoded or len(encoded) > 1024 or "\\" in name or name.startswith("/") or ".." in name.split("/"):  # noqa: PLR2004
+    if (
+        not encoded
+        or len(encoded) > 1024  # noqa: PLR2004
+        or "\\" in name
+        or "\x00" in name
+        or name.startswith("/")
+        or ".." in name.split("/")
+    ):
         raise BidError("malformed", f"bad document name {name!r}")
     return b"E" + struct.pack(">H", len(encoded)) + encoded + struct.pack(">Q", size)
 
 
-def _inner(entries: list[tuple[str, Path | bytes]]) -> Iterator[bytes]:
-    """The inner payload, produced piece by piece (constant memory); the manifest is computed on the way."""
+def _inner(entries: list[tuple[str, Path | bytes]], progress: Progress | None = None) -> Iterator[bytes]:
+    """The inner payload, produced piece by piece (constant memory); the manifest is computed on the way.
+    `progress(done, total)` counts the bytes of the entries (opening sheet, documents, BoQ)."""
+    sizes = [len(source) if isinstance(source, bytes) else source.stat().st_size for _, source in entries]
+    total, done = sum(sizes), 0
+    if progress:
+        progress(0, total)
     manifest: dict[str, dict[str, Any]] = {}
-    for name, source in entries:
+    for (name, source), size in zip(entries, sizes, strict=True):
         digest = Sm3()
+        yield _entry_head(name, size)
         if isinstance(source, bytes):
-            yield _entry_head(name, len(source))
             digest.update(source)
             yield source
-            size = len(source)
+            done += size
+            if progress:
+                progress(done, total)
         else:
-            size = source.stat().st_size
-            yield _entry_head(name, size)
             with source.open("rb") as fh:
-                while block := fh.read(READ):
+                left = size
+                while left:
+                    block = fh.read(min(READ, left))
+                    if not block:
+                        break
                     digest.update(block)
                     yield block
+                    left -= len(block)
+                    done += len(block)
+                    if progress:
+                        progress(done, total)
+                if left or fh.read(1):  # the entry's size is already out: a change would corrupt it
+                    raise BidError("malformed", f"{source.name} changed while it was being sealed")
         manifest[name] = {"sm3": digest.digest().hex(), "size": size}
     body = canonical.dumps({"format": FORMAT, "documents": manifest})
     yield _entry_head(MANIFEST, len(body)) + body + b"Z"
@@ -151,6 +205,26 @@ class _HashingWriter:
 # --- sealing --------------------------------------------------------------------------------------------
 
 
+def canonical_sheet(sheet: Any) -> bytes:
+    """The opening sheet in canonical JSON, if it follows ggzy-opening-sheet-v1; else SheetError(where,
+    message). JSON Schema counts 100.0 as an integer: the canonical profile refuses every float."""
+    openingsheet.check(sheet)
+    try:
+        return canonical.dumps(sheet)
+    except canonical.CanonicalError as exc:  # $.price.fen → price/fen, the way SheetError names places
+        where = re.sub(r"\[(\d+)\]", r".\1", exc.path).removeprefix("$").strip(".").replace(".", "/") or "/"
+        raise openingsheet.SheetError(
+            where, f"the opening sheet does not follow {openingsheet.SCHEMA} at {where}: {exc.reason}"
+        ) from exc
+
+
+def _sheet_bytes(sheet: Any) -> bytes:
+    try:
+        return canonical_sheet(sheet)
+    except openingsheet.SheetError as exc:
+        raise BidError("opening_sheet", str(exc)) from exc
+
+
 def seal(
     *,
     target: Path,
@@ -164,16 +238,21 @@ def seal(
     machine: dict[str, str] | None = None,
     boq: Path | None = None,
     tool: str = "ggzy-bid",
+    progress: Progress | None = None,
     _dek: tuple[bytes, bytes] | None = None,
 ) -> dict[str, Any]:
     """Seal a bid into `target` (temporary files, then rename); returns the signed header.
 
     `encryption_key` is the public key of `encryption_certificate` (the bidder's encryption certificate:
-    never the signing one). `_dek` = (DEK, nonce prefix) is for the fixed-key vectors only."""
+    never the signing one). An opening sheet that does not follow ggzy-opening-sheet-v1 is refused
+    (BidError "opening_sheet") before any work. `progress(done, total)` is called as the plaintext
+    (opening sheet, documents, BoQ) streams through, from (0, total) to (total, total).
+    `_dek` = (DEK, nonce prefix) is for the fixed-key vectors only."""
+    sheet = _sheet_bytes(opening_sheet)
     names = [OPENING_SHEET] + [f"documents/{p.name}" for p in documents] + ([BOQ] if boq else [])
     if len(set(names)) != len(names):
         raise BidError("malformed", "two documents have the same name")
-    entries: list[tuple[str, Path | bytes]] = [(OPENING_SHEET, canonical.dumps(opening_sheet))]
+    entries: list[tuple[str, Path | bytes]] = [(OPENING_SHEET, sheet)]
     entries += [(f"documents/{p.name}", p) for p in documents] + ([(BOQ, boq)] if boq else [])
     target = Path(target)
     body = target.with_name(f".{target.name}.{os.getpid()}.stream")
@@ -181,7 +260,7 @@ def seal(
     try:
         with body.open("wb") as raw:
             out = _HashingWriter(raw)
-            src = io.BufferedReader(_IterReader(_inner(entries)), buffer_size=READ)
+            src = io.BufferedReader(_IterReader(_inner(entries, progress)), buffer_size=READ)
             if _dek is None:
                 dek = stream.encrypt_stream(src, out, binding.aad())  # type: ignore[arg-type]
             else:
@@ -196,7 +275,7 @@ def seal(
             "wrapped_key": encryption_key.encrypt(dek).hex(),
             "encryption_certificate_sm3": sm3(encryption_certificate).hex(),
             "custodians": None,
-            "machine": sm3(canonical.dumps(machine or {})).hex(),
+            "machine": machine_hashes(machine or {}),
             "tool": tool,
             "signing_certificate": base64.b64encode(signing_certificate).decode(),
         }
@@ -324,66 +403,183 @@ def check_commitment(bid: SealedBid, dek: bytes) -> None:
         raise BidError("commitment", "the key does not match the key commitment")
 
 
-def _read_exact(src: BinaryIO, size: int) -> bytes:
-    data = src.read(size)
-    if len(data) != size:
-        raise BidError("malformed", "the inner payload is truncated")
-    return data
+class _Plaintext:
+    """The inner payload as it comes out of the stream: only bytes of chunks whose tag verified, read
+    in place (memoryview slices of each chunk, no copy); the end is reached only after the last chunk
+    verified."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._view = memoryview(b"")
+        self._at = 0
+
+    def _next_chunk(self) -> bool:
+        try:
+            chunk = next(self._chunks)
+        except StopIteration:
+            return False
+        except IntegrityError as exc:
+            raise BidError("chunk", "a chunk does not verify: the file was altered or cut") from exc
+        self._view, self._at = memoryview(chunk), 0
+        return True
+
+    def pieces(self, size: int) -> Iterator[memoryview]:
+        """The next `size` bytes, as slices of the chunks they lie in."""
+        left = size
+        while left:
+            if self._at >= len(self._view) and not self._next_chunk():
+                raise BidError("malformed", "the inner payload is truncated")
+            n = min(left, len(self._view) - self._at)
+            yield self._view[self._at : self._at + n]
+            self._at += n
+            left -= n
+
+    def exact(self, size: int) -> bytes:
+        return b"".join(self.pieces(size))
+
+    def at_end(self) -> bool:
+        """True if nothing follows (every remaining chunk, the last included, verified and empty)."""
+        while self._at >= len(self._view):
+            if not self._next_chunk():
+                return True
+        return False
+
+
+class _Writer:
+    """Hashes and writes the documents' bytes on a second thread, in order, so that SM3 and the disk
+    overlap the decryption (SM3 and SM4-GCM in `cryptography`, and file writes, run outside the GIL). At
+    most QUEUE pieces (each a slice of one chunk) wait: memory stays a few chunks."""
+
+    QUEUE = 8
+
+    def __init__(self) -> None:
+        self._tasks: queue.Queue[Callable[[], object] | None] = queue.Queue(maxsize=self.QUEUE)
+        self._files: list[BinaryIO] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="ggzy-open-bid", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (task := self._tasks.get()) is not None:
+            try:
+                task()
+            except BaseException as exc:  # noqa: BLE001  (handed over to the opening thread)
+                self._error = self._error or exc
+
+    def _write(self, fh: BinaryIO, digest: Sm3, piece: memoryview) -> None:
+        if self._error is None:
+            digest.update(piece)
+            fh.write(piece)
+
+    def entry(self, plain: _Plaintext, work: Path, name: str, size: int) -> tuple[Sm3, int]:
+        """One document: created (exclusively: two names for one place are refused), then its bytes
+        queued to be hashed and written once; the digest is final after `finish`."""
+        if self._error is not None:
+            raise self._error
+        path = work / name
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fh = path.open("xb")
+        except (FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
+            raise BidError("manifest", f"{name} collides with another entry") from exc
+        self._files.append(fh)
+        digest = Sm3()
+        for piece in plain.pieces(size):
+            self._tasks.put(functools.partial(self._write, fh, digest, piece))
+        self._tasks.put(fh.close)
+        return digest, size
+
+    def finish(self) -> None:
+        """Wait until everything queued is hashed and written; the writing thread's error, if any."""
+        self.close()
+        if self._error is not None:
+            raise self._error
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._tasks.put(None)
+            self._thread.join()
+        for fh in self._files:
+            fh.close()
+
+
+def _unpack(plain: _Plaintext, work: Path) -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
+    """(the manifest, what was found): the entries parsed as the chunks verify, documents into `work`."""
+    pending: dict[str, tuple[Sm3, int]] = {}
+    manifest: dict[str, Any] | None = None
+    writer = _Writer()
+    try:
+        while (tag := plain.exact(1)) == b"E":
+            (name_length,) = struct.unpack(">H", plain.exact(2))
+            try:
+                name = plain.exact(name_length).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise BidError("malformed", "a document name is not UTF-8") from exc
+            (size,) = struct.unpack(">Q", plain.exact(8))
+            _entry_head(name, size)  # the same name rules as sealing
+            if manifest is not None or name in pending:
+                raise BidError("manifest", f"{name} appears twice, or after the manifest")
+            if name != MANIFEST:
+                pending[name] = writer.entry(plain, work, name, size)
+                continue
+            if size > MAX_MANIFEST:
+                raise BidError("malformed", "the manifest is too large")
+            try:
+                manifest = json.loads(plain.exact(size))
+            except ValueError as exc:
+                raise BidError("manifest", "the manifest is not JSON") from exc
+            if not isinstance(manifest, dict):
+                raise BidError("manifest", "the manifest is not a JSON object")
+        if tag != b"Z" or not plain.at_end():
+            raise BidError("malformed", "the inner payload does not end properly")
+        writer.finish()
+    finally:
+        writer.close()
+    found = {name: {"sm3": digest.digest().hex(), "size": size} for name, (digest, size) in pending.items()}
+    return manifest, found
+
+
+def _check_sheet(path: Path) -> None:
+    """The decrypted opening sheet: canonical JSON following ggzy-opening-sheet-v1."""
+    if path.stat().st_size > MAX_SHEET:
+        raise BidError("opening_sheet", "the opening sheet is too large")
+    raw = path.read_bytes()
+    try:
+        sheet = json.loads(raw)
+    except ValueError as exc:
+        raise BidError("opening_sheet", "the opening sheet is not JSON") from exc
+    if _sheet_bytes(sheet) != raw:  # e.g. a key twice: readers could differ on the price
+        raise BidError("opening_sheet", "the opening sheet is not in canonical form")
 
 
 def open_bid(bid: SealedBid, dek: bytes, out_dir: Path) -> dict[str, Any]:
-    """Decrypt into `out_dir` (created; written under a temporary name and renamed only if every chunk
-    and every document verified); returns the manifest. The caller has checked the header and the DEK."""
+    """Decrypt into `out_dir` (created; written under a temporary name and renamed only if every chunk,
+    every document and the opening sheet verified); returns the manifest. The caller has checked the
+    header and the DEK.
+
+    One pass: each chunk's plaintext is parsed as soon as its tag verified, each document written once
+    and hashed as it is written (on a second thread, overlapping the decryption; memory: a few chunks).
+    What earlier chunks wrote lives only in the temporary directory, deleted if a later chunk (the last
+    one included: a cut stream fails there), the manifest or the opening sheet does not verify."""
     check_commitment(bid, dek)
     out_dir = Path(out_dir)
-    work = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.opening")
-    plain = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.inner")
+    work = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.{secrets.token_hex(4)}.opening")  # one per call
     try:
-        with bid.path.open("rb") as src, plain.open("wb") as dst:
-            src.seek(bid.stream_offset)
-            try:
-                stream.decrypt_stream(dek, src, dst, bid.binding.aad())
-            except IntegrityError as exc:
-                raise BidError("chunk", "a chunk does not verify: the file was altered or cut") from exc
         work.mkdir(parents=True)
-        found: dict[str, dict[str, Any]] = {}
-        manifest: dict[str, Any] | None = None
-        with plain.open("rb") as src:
-            while (tag := src.read(1)) == b"E":
-                (name_length,) = struct.unpack(">H", _read_exact(src, 2))
-                name = _read_exact(src, name_length).decode("utf-8")
-                (size,) = struct.unpack(">Q", _read_exact(src, 8))
-                _entry_head(name, size)  # the same name rules as sealing
-                if name == MANIFEST:
-                    manifest = json.loads(_read_exact(src, size))
-                    continue
-                if name in found or manifest is not None:
-                    raise BidError("manifest", f"{name} appears twice, or after the manifest")
-                digest = Sm3()
-                path = work / name
-                path.parent.mkdir(parents=True, exist_ok=True)
-                with path.open("wb") as fh:
-                    left = size
-                    while left:
-                        block = _read_exact(src, min(READ, left))
-                        digest.update(block)
-                        fh.write(block)
-                        left -= len(block)
-                found[name] = {"sm3": digest.digest().hex(), "size": size}
-            if tag != b"Z" or src.read(1):
-                raise BidError("malformed", "the inner payload does not end properly")
+        with bid.path.open("rb") as src:
+            src.seek(bid.stream_offset)
+            plain = _Plaintext(stream.decrypt_chunks(dek, src, bid.binding.aad()))
+            manifest, found = _unpack(plain, work)
         if manifest is None or manifest.get("format") != FORMAT or manifest.get("documents") != found:
             raise BidError("manifest", "the documents do not match the manifest")
         if OPENING_SHEET not in found:
             raise BidError("manifest", "the opening sheet is missing")
+        _check_sheet(work / OPENING_SHEET)
         work.replace(out_dir)
         return manifest
     finally:
-        plain.unlink(missing_ok=True)
         if work.exists():
-            for child in sorted(work.rglob("*"), reverse=True):
-                child.unlink() if child.is_file() else child.rmdir()
-            work.rmdir()
+            shutil.rmtree(work)
 
 
 def release(bid: SealedBid, key: DecryptionKey, signing_key: SigningKey) -> dict[str, Any]:

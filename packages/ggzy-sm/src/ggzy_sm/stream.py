@@ -7,8 +7,9 @@
 Every chunk but the last holds exactly `chunk size` plaintext bytes; the last holds 0…chunk size.
 The associated data (e.g. the format version, section code, bidder and bound deadline of a sealed
 bid) is bound to every chunk. A dropped, reordered, duplicated or truncated chunk, trailing bytes or
-a changed header fail the tag of some chunk; a chunk's plaintext is written out only after its tag
-has verified, and `decrypt_file` renames its output into place only when the whole stream verified.
+a changed header fail the tag of some chunk; a chunk's plaintext is given out only after its tag
+has verified (`decrypt_chunks` yields them one by one), and `decrypt_file` renames its output into
+place only when the whole stream verified.
 Memory use is one chunk, whatever the file's size. Each encryption draws a fresh DEK: a DEK is never
 reused (the API gives no way to pass one in, except the test-vector function `_encrypt_with`).
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -37,7 +39,10 @@ def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
 
 
 def _read_full(src: BinaryIO, size: int) -> bytes:
-    data = bytearray()
+    first = src.read(size)  # a regular file gives everything at once: no copy
+    if len(first) == size or not first:
+        return first
+    data = bytearray(first)
     while len(data) < size:
         part = src.read(size - len(data))
         if not part:
@@ -75,11 +80,13 @@ def encrypt_stream(src: BinaryIO, dst: BinaryIO, aad: bytes, chunk_size: int = D
     return key
 
 
-def decrypt_stream(key: bytes, src: BinaryIO, dst: BinaryIO, aad: bytes) -> int:
-    """Decrypt into `dst`, one verified chunk at a time; returns the plaintext length.
+def decrypt_chunks(key: bytes, src: BinaryIO, aad: bytes) -> Iterator[bytes]:
+    """The plaintext of each chunk in order, each yielded only after its tag verified.
 
-    Raises IntegrityError at the first chunk that does not verify; what was written before belongs
-    to chunks that did verify, but the stream as a whole must then be treated as refused."""
+    Raises IntegrityError at the first chunk that does not verify (a truncated stream fails there
+    too: its last remaining chunk was not sealed as the last one). The iteration ends normally only
+    after the chunk flagged last verified; a consumer must not treat what it received as the stream
+    until then."""
     raw = _read_full(src, HEADER.size)
     if len(raw) != HEADER.size:
         raise IntegrityError("stream header is truncated")
@@ -88,19 +95,29 @@ def decrypt_stream(key: bytes, src: BinaryIO, dst: BinaryIO, aad: bytes) -> int:
         raise IntegrityError("not a ggzy-stream-v1 stream")
     bound = raw + aad
     sealed_size = chunk_size + sm4.TAG_SIZE
-    total = index = 0
+    index = 0
     current = _read_full(src, sealed_size)
     while True:
         if len(current) < sm4.TAG_SIZE:
             raise IntegrityError("stream is truncated")
         following = _read_full(src, sealed_size) if len(current) == sealed_size else b""
         last = not following
-        plaintext = sm4.gcm_decrypt(key, _nonce(prefix, index, last), current, bound)
+        yield sm4.gcm_decrypt(key, _nonce(prefix, index, last), current, bound)
+        if last:
+            return
+        current, index = following, index + 1
+
+
+def decrypt_stream(key: bytes, src: BinaryIO, dst: BinaryIO, aad: bytes) -> int:
+    """Decrypt into `dst`, one verified chunk at a time; returns the plaintext length.
+
+    Raises IntegrityError at the first chunk that does not verify; what was written before belongs
+    to chunks that did verify, but the stream as a whole must then be treated as refused."""
+    total = 0
+    for plaintext in decrypt_chunks(key, src, aad):
         dst.write(plaintext)
         total += len(plaintext)
-        if last:
-            return total
-        current, index = following, index + 1
+    return total
 
 
 def encrypt_file(
