@@ -22,6 +22,7 @@ demo: export GGZY_SANDBOX ?= 1
 demo: export GGZY_COSIGNER_DIR ?= $(CURDIR)/.cosigner-demo
 demo: export GGZY_COSIGNER_PASSPHRASE ?= demo-cosigner-passphrase
 demo: export GGZY_DEMO_CA_DIR ?= $(CURDIR)/.demo-ca
+demo: export GGZY_CUSTODIAN_TRANSPORT ?= ggzy.demo.custodians.transport
 demo: export GGZY_SEAL_KEY_FILE ?= $(CURDIR)/.demo-ca/seal/seal.key
 demo: export GGZY_SEAL_CERTIFICATE_FILE ?= $(CURDIR)/.demo-ca/seal/seal.pem
 demo: export GGZY_SEAL_PASSPHRASE ?= demo-key-passphrase

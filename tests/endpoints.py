@@ -25,6 +25,7 @@ SAMPLE_KWARGS = {
     "ca_id": "1",
     "registration_id": "1",
     "bid_id": "1",
+    "centre": "ln",
     "question_id": "1",
     "template_id": "1",
     "key": "application_form",

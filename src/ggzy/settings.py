@@ -315,3 +315,7 @@ GGZY_PUBLICLY_FUNDED = _env_bool("GGZY_PUBLICLY_FUNDED", default=True)
 #: The demo test CA's folder (`make demo` sets it): its keys and the demo users' key files live here,
 #: outside the database and `var/`, as real holders' keys would.
 GGZY_DEMO_CA_DIR = os.environ.get("GGZY_DEMO_CA_DIR", "")
+#: How the platform asks key custodians for their shares (sealed bids II): a dotted path to a callable
+#: (custodian, request) -> answer. HTTP by default; the demo uses in-process demo custodians.
+GGZY_CUSTODIAN_TRANSPORT = os.environ.get("GGZY_CUSTODIAN_TRANSPORT", "ggzy.sealing.transport.http_transport")
+GGZY_CUSTODIAN_TIMEOUT = int(os.environ.get("GGZY_CUSTODIAN_TIMEOUT", "10"))

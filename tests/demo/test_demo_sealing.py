@@ -5,17 +5,20 @@ sees them on its page."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 
 from ggzy.core import clock
 from ggzy.demo.management.commands.demo_load import DEMO_PASSWORD
-from ggzy.sealing.models import BidState, BidWindow, SealedBid
+from ggzy.events.models import Event
+from ggzy.sealing.models import BidState, BidWindow, CustodianSet, SealedBid
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -48,6 +51,15 @@ def test_the_demo_has_sealed_bids_in_each_stage(sandbox_with_ca: None) -> None:
     sheets = SealedBid.objects.filter(state=BidState.OPENED).values_list("opening_sheet", flat=True)
     assert len(sheets) == 3
     assert all(s["price"]["fen"] < opened.section.budget_fen for s in sheets)
+
+    # sandbox: demo custodians hold shares of every bid's key; one bidder did not release, they opened it
+    sets = {s.centre_id: s for s in CustodianSet.objects.all()}
+    assert {(s.demo, s.k, s.n) for s in sets.values()} == {(True, 2, 3)}
+    for bid in SealedBid.objects.select_related("section"):
+        assert bid.header["custodians"]["set"] == sets[bid.section.centre_id].fingerprint
+    paths = [json.loads(e.document)["data"]["path"] for e in Event.objects.filter(type="sealing.bid.opened")]
+    assert sorted(paths) == ["custodians", "release", "release"]
+    assert not list(Path(settings.VAR_DIR).rglob("*.key"))  # the custodians' keys are not the platform's
 
     client = Client()
     assert client.login(username="bidder", password=DEMO_PASSWORD)

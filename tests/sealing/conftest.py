@@ -143,3 +143,52 @@ def stage(world: World, tmp_path: Path) -> Stage:  # noqa: F811
     folder = tmp_path / "bidder"
     folder.mkdir()
     return Stage(world, sections[0], sections[1], deadline, bidders, folder)
+
+
+# --- key custodians (sealed bids II) -------------------------------------------------------------------
+
+
+@dataclass
+class Member:
+    name: str
+    sign: Sm2PrivateKey
+    enc: Sm2PrivateKey
+    sign_cert: bytes
+    enc_cert: bytes
+
+
+def member(name: str) -> Member:
+    sign, enc = Sm2PrivateKey.generate(), Sm2PrivateKey.generate()
+    now = clock.authority_now()
+    subject = {"common_name": name, "organization_name": name}
+
+    def own(key: Sm2PrivateKey, usage: x509.Usage, serial: int) -> bytes:
+        return x509.issue(
+            issuer_key=key, issuer=subject, subject=subject, public_key=key.public_key, serial=serial,
+            not_before=now - 400 * DAY, not_after=now + 3650 * DAY, usage=usage,
+        )  # fmt: skip
+
+    return Member(name, sign, enc, own(sign, "signing", 1), own(enc, "encryption", 2))
+
+
+CUSTODIAN_NAMES = ("沈阳市公共资源交易中心", "沈阳市发展和改革委员会", "沈阳市沈阳公证处")
+
+
+def signed_set(
+    centre: str, custodians_: list[Member], supervisor: Member, k: int = 2, demo: bool = False
+) -> dict:
+    from ggzy_sm import custodians
+
+    body = custodians.set_body(
+        centre=centre,
+        k=k,
+        custodians=[
+            (m.name, f"http://127.0.0.1:{9000 + i}", m.sign_cert, m.enc_cert)
+            for i, m in enumerate(custodians_)
+        ],
+        supervisor=(supervisor.name, supervisor.sign_cert),
+        demo=demo,
+    )
+    signatures = {str(i): custodians.set_sign(body, m.sign) for i, m in enumerate(custodians_, start=1)}
+    signatures["supervisor"] = custodians.set_sign(body, supervisor.sign)
+    return {"body": body, "signatures": signatures}

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from ggzy.core import clock
 from ggzy.core.errors import CoreError, DomainError
@@ -33,6 +34,7 @@ ALGORITHMS = {
     Purpose.WEBHOOK: Algorithm.HMAC_SM3,
     Purpose.FIELD_ENCRYPTION: Algorithm.SM4,
     Purpose.FIELD_LOOKUP: Algorithm.HMAC_SM3,
+    Purpose.BID_OPENING: Algorithm.SM2,
 }
 
 
@@ -138,6 +140,16 @@ def key_by_id(key_id: str) -> PlatformKey:
 def signing_key(purpose: Purpose = Purpose.WITNESS_SIGNING) -> tuple[str, Sm2PrivateKey]:
     key = key_active(purpose)
     return key.key_id, Sm2PrivateKey(key_secret(key), Sm2PublicKey.from_hex(key.public_key))
+
+
+def opening_keys() -> list[Sm2PrivateKey]:
+    """The platform's bid-opening keys, the active one first: custodians encrypt the key shares they
+    release to it (a share released before a rotation still decrypts with the retired key)."""
+    rows = PlatformKey.objects.filter(purpose=Purpose.BID_OPENING).order_by(
+        F("retired_at").desc(nulls_first=True), "-created_at"
+    )
+    key_active(Purpose.BID_OPENING)
+    return [Sm2PrivateKey(key_secret(k), Sm2PublicKey.from_hex(k.public_key)) for k in rows]
 
 
 def verification_key(key_id: str) -> Sm2PublicKey:

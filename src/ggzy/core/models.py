@@ -11,6 +11,7 @@ class Purpose(models.TextChoices):
     WEBHOOK = "webhook", _("Webhook signatures (HMAC-SM3)")
     FIELD_ENCRYPTION = "field_encryption", _("Encrypted fields (SM4-GCM)")
     FIELD_LOOKUP = "field_lookup", _("Search hashes of encrypted fields (HMAC-SM3)")
+    BID_OPENING = "bid_opening", _("Receiving custodians' key shares at openings (SM2)")
 
 
 class Algorithm(models.TextChoices):

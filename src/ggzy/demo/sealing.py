@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 
 from ggzy.accounts.selectors import organisations_of
 from ggzy.core import clock
+from ggzy.demo import custodians as demo_custodians
 from ggzy.registry.models import Section, State
 from ggzy.sealing import services
 from ggzy.sealing.models import BidState, SealedBid
@@ -29,6 +30,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: Who bids, and at what share of the section's budget (fen stays an integer: money is never a float).
 BIDDERS = (("bidder", 9620), ("bidder-hylq", 9385), ("bidder-hxjs", 9710))
 MANAGERS = ("王建军", "李海涛", "周明")
+#: The bidder that does not release its own bid at the demo's past opening: the custodians open it.
+SILENT = "bidder-hxjs"
 #: "Opening today" closes at 23:30 today; after 23:00 it is tomorrow's 09:30 opening.
 LAST_HOUR = 23
 
@@ -43,6 +46,7 @@ def _sections() -> list[Section]:
 
 
 def _seal(folder: Path, username: str, section: Section, share: int, n: int) -> Path:
+    """A bid as `ggzy-bid seal` makes it; its key split among the centre's demo custodians if any."""
     from ggzy.demo.ca import PASSPHRASE
 
     keys = Path(settings.GGZY_DEMO_CA_DIR) / "users" / username
@@ -79,6 +83,7 @@ def _seal(folder: Path, username: str, section: Section, share: int, n: int) -> 
         encryption_certificate=der_blocks((keys / "enc.cer").read_bytes())[0],
         encryption_key=load_key_file(keys / "enc.key", PASSPHRASE).public_key,
         machine={"mac": f"00163e00{n:04x}", "cpu": f"BFEBFBFF0009{n:04d}", "disk": f"WD-WX{n:08d}"},
+        custodians=_SETS.get(section.centre_id),
     )
     return target
 
@@ -91,6 +96,10 @@ def _release(bid: SealedBid, username: str) -> dict[str, Any]:
     return sealedbid.release(
         sealed, load_key_file(keys / "enc.key", PASSPHRASE), load_key_file(keys / "sign.key", PASSPHRASE)
     )
+
+
+#: The demo custodian set of each centre (sandbox only), by centre id.
+_SETS: dict[Any, Any] = {}
 
 
 def _local(days: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -108,6 +117,11 @@ def load(*, later: Callable[[float], None], travels: bool) -> None:
         return
     opened, today, bidding = sections
     agent = None
+    _SETS.clear()
+    for centre in {s.centre for s in sections}:
+        published = demo_custodians.load(centre)
+        if published is not None:
+            _SETS[centre.pk] = published
     user_model = get_user_model()
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work)
@@ -121,9 +135,12 @@ def load(*, later: Callable[[float], None], travels: bool) -> None:
                 )
             later(3)
             for bid in SealedBid.objects.filter(section=opened, state=BidState.RECEIVED).order_by("pk"):
-                services.bid_open(
-                    actor=bid.submitted_by, bid=bid, release=_release(bid, bid.submitted_by.username)
-                )
+                username = bid.submitted_by.username
+                if username == SILENT and opened.centre_id in _SETS:
+                    continue  # did not release in the decryption window: its custodians open it below
+                services.bid_open(actor=bid.submitted_by, bid=bid, release=_release(bid, username))
+            for bid in SealedBid.objects.filter(section=opened, state=BidState.RECEIVED):
+                services.bid_open_by_custodians(actor=None, bid=bid, transport=demo_custodians.transport)
         late = clock.authority_now().astimezone(SHANGHAI).hour >= LAST_HOUR
         deadline_today = _local(1, 9, 30) if late else _local(0, LAST_HOUR, 30)
         services.window_set(actor=agent, section=today, deadline=deadline_today)

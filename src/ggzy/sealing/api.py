@@ -8,13 +8,16 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Schema
+from ninja import Field, Schema, Status
 
+from ggzy.accounts.models import Centre
 from ggzy.core.access import allow, public
 from ggzy.core.api import Router
+from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role
 from ggzy.sealing import selectors, services
-from ggzy.sealing.models import SealedBid
+from ggzy.sealing.errors import SealingError
+from ggzy.sealing.models import CustodianSet, SealedBid
 from ggzy_sm import openingsheet
 
 router = Router(tags=["sealing"])
@@ -88,3 +91,65 @@ def bid_release(request: HttpRequest, bid_id: int, payload: ReleaseIn) -> BidOut
     bid = selectors.my_bid(user=request.user, bid_id=bid_id)
     opened = services.bid_open(actor=request.user, bid=bid, release=payload.dict())
     return _out(opened)
+
+
+class SetIn(Schema):
+    centre: str = Field(..., max_length=32, description="the centre's code")
+    signed: dict[str, Any] = Field(..., description="{body, signatures}: ggzy-custodian-set-v1")
+
+
+class SetOut(Schema):
+    centre: str
+    fingerprint: str
+    k: int
+    n: int
+    demo: bool
+    published_at: dt.datetime
+    signed: dict[str, Any]
+
+
+def _set_out(published: CustodianSet) -> SetOut:
+    return SetOut(
+        centre=published.centre.code,
+        fingerprint=published.fingerprint,
+        k=published.k,
+        n=published.n,
+        demo=published.demo,
+        published_at=published.published_at,
+        signed=published.signed,
+    )
+
+
+@router.post("/sealing/custodian-sets", response={201: SetOut}, summary="Publish a centre's custodian set")
+@allow(Role.SYSTEM_ADMIN)
+def custodian_set_publish(request: HttpRequest, payload: SetIn) -> Status[SetOut]:
+    """The set as every custodian and the supervising department signed it; refused unless all signed.
+    Its authority is those signatures (bidders' clients verify them), not this upload."""
+    centre = Centre.objects.filter(code=payload.centre).first()
+    if centre is None:
+        raise DomainError(SealingError.NO_CUSTODIAN_SET)
+    published = services.custodian_set_publish(actor=request.user, centre=centre, signed=payload.signed)
+    return Status(201, _set_out(published))
+
+
+@router.get("/sealing/custodian-sets/{centre}", response=SetOut, summary="A centre's current custodian set")
+@public
+def custodian_set_current(request: HttpRequest, centre: str) -> SetOut:
+    """What `ggzy-bid seal --custodians` needs: the signed set (verify it; compare its fingerprint)."""
+    published = selectors.current_set_of(centre)
+    if published is None:
+        raise DomainError(SealingError.NO_CUSTODIAN_SET)
+    return _set_out(published)
+
+
+@router.post(
+    "/sealing/bids/{bid_id}/open-by-custodians",
+    response=BidOut,
+    summary="Open a bid with its custodians' shares",
+)
+@allow(Role.CENTRE_STAFF)
+def bid_open_by_custodians(request: HttpRequest, bid_id: int) -> BidOut:
+    """From the opening time on, by the policy of docs/security.md (the bidder's own release first). Each
+    custodian judges the time by its own clock; a share that disagrees is named in the event."""
+    bid = selectors.staff_bid(user=request.user, bid_id=bid_id)
+    return _out(services.bid_open_by_custodians(actor=request.user, bid=bid))

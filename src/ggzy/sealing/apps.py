@@ -9,6 +9,7 @@ class SealingConfig(AppConfig):
 
     def ready(self) -> None:
         from ggzy.events import embargo
+        from ggzy.sealing import checks  # noqa: F401  (start-up checks)
 
         #: Before a section's opening nothing may reveal who bid: every sealing event is embargoed on it.
         embargo.register(

@@ -25,6 +25,18 @@ class SealingError(ErrorCodeBase):
     )
     NOT_STANDING = "bid_not_standing", 409, _("This bid was withdrawn or opened already.")
     NOT_FOUND = "sealed_bid_not_found", 404, _("No such sealed bid of yours.")
+    SET_REFUSED = "custodian_set_refused", 422, _("The custodian set was refused.")
+    DEMO_CUSTODIANS_IN_PRODUCTION = (
+        "demo_custodians_in_production",
+        409,
+        _("Demo custodians cannot be used on a production installation."),
+    )
+    REAL_CUSTODIANS_IN_SANDBOX = (
+        "real_custodians_in_sandbox",
+        409,
+        _("Only demo custodians can be used in the sandbox."),
+    )
+    NO_CUSTODIAN_SET = "no_custodian_set", 404, _("The centre has published no custodian set.")
 
 
 #: What each refusal reason (DomainError detail "reason") means: the bidder reads it.
@@ -58,4 +70,14 @@ REASONS: dict[str, Promise] = {
     "chunk": _("A part of the encrypted file does not verify: it was altered, reordered or cut."),
     "manifest": _("The documents inside do not match the bid's manifest."),
     "opening_sheet": _("The opening sheet does not follow ggzy-opening-sheet-v1."),
+    "custodians": _("Its key shares are not for the centre's current custodian set."),
+    "no_envelope": _("It carries no key shares for custodians: this bid can be opened only by its bidder."),
+    "shares_missing": _("Fewer custodians than needed released a valid share."),
+    "shares_wrong": _(
+        "The custodians' shares make no key the bid committed to: the bidder sealed it wrongly."
+    ),
+    # the custodian set
+    "unsigned": _("A member has not signed the custodian set."),
+    "pin": _("The custodian set is not one the client knows."),
+    "centre": _("The custodian set is for another centre."),
 }

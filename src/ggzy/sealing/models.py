@@ -20,6 +20,9 @@ class BidWindow(models.Model):
     opening_at = models.DateTimeField(_("opening time"))
     #: Every deadline announced for the section, oldest first (RFC 3339 UTC with microseconds).
     announced = models.JSONField(default=list)
+    #: The platform's signed notices of the opening time (ggzy-deadline-v1), oldest first: custodians
+    #: release shares from the latest one on, so a postponement holds for them too.
+    notices = models.JSONField(default=list)
     set_at = models.DateTimeField(_("set at"))
 
     class Meta:
@@ -72,3 +75,32 @@ class SealedBid(models.Model):
 
     def __str__(self) -> str:
         return f"{self.section_id} {self.organisation_id} {self.state}"
+
+
+class CustodianSet(models.Model):
+    """A centre's key custodians (sealed bids II): the set body signed by every custodian and by the
+    supervising department, as published. The platform only stores and serves it; its authority is the
+    signatures, which every bidder's client verifies."""
+
+    centre = models.ForeignKey("accounts.Centre", on_delete=models.PROTECT, related_name="+")
+    fingerprint = models.CharField(_("fingerprint (SM3)"), max_length=64, unique=True)
+    signed = models.JSONField(help_text=_("{body, signatures} as the members signed it"))
+    k = models.PositiveSmallIntegerField(_("shares needed"))
+    n = models.PositiveSmallIntegerField(_("custodians"))
+    demo = models.BooleanField(_("demo custodians"), default=False)
+    published_at = models.DateTimeField(_("published at"))
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("custodian set")
+        verbose_name_plural = _("custodian sets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre"],
+                condition=models.Q(retired_at__isnull=True),
+                name="one_current_custodian_set",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre_id} {self.k}/{self.n} {self.fingerprint[:12]}"

@@ -9,8 +9,10 @@ from django.db.models import QuerySet
 from ggzy.accounts.selectors import organisations_of
 from ggzy.core.errors import DomainError
 from ggzy.registry.models import Section
+from ggzy.registry.selectors import staff_centres
 from ggzy.sealing.errors import SealingError
-from ggzy.sealing.models import BidWindow, SealedBid
+from ggzy.sealing.models import BidWindow, CustodianSet, SealedBid
+from ggzy_sm import custodians
 
 
 def my_bids(*, user: Any) -> QuerySet[SealedBid]:
@@ -32,3 +34,25 @@ def my_bid(*, user: Any, bid_id: int) -> SealedBid:
 
 def window_of(section: Section) -> BidWindow | None:
     return BidWindow.objects.filter(section=section).first()
+
+
+def current_set_of(centre_code: str) -> CustodianSet | None:
+    return (
+        CustodianSet.objects.filter(centre__code=centre_code, retired_at__isnull=True)
+        .select_related("centre")
+        .first()
+    )
+
+
+def staff_bid(*, user: Any, bid_id: int) -> SealedBid:
+    """A bid of a section hosted by one of the user's centres (staff run the opening); else 404."""
+    found = SealedBid.objects.filter(pk=bid_id, section__centre__in=staff_centres(user)).first()
+    if found is None:
+        raise DomainError(SealingError.NOT_FOUND)
+    return found
+
+
+def custodian_set(fingerprint: str) -> custodians.CustodianSet | None:
+    """A published custodian set (current or retired: bids sealed under it still open), verified."""
+    stored = CustodianSet.objects.filter(fingerprint=fingerprint).first()
+    return custodians.set_verify(stored.signed) if stored else None

@@ -21,27 +21,29 @@ import datetime as dt
 import json
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.module_loading import import_string
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ggzy.accounts.selectors import organisations_of
 from ggzy.certs import selectors as certs_selectors
 from ggzy.certs import services as certs_services
-from ggzy.core import clock
+from ggzy.core import clock, keystore
 from ggzy.core.errors import DomainError
 from ggzy.events.embargo import Embargo
 from ggzy.events.services import event_record
 from ggzy.events.states import EventClass, Visibility
 from ggzy.registry.models import Section
 from ggzy.sealing.errors import REASONS, SealingError
-from ggzy.sealing.models import BidState, BidWindow, SealedBid
-from ggzy_sm import canonical, sealedbid
+from ggzy.sealing.models import BidState, BidWindow, CustodianSet, SealedBid
+from ggzy_sm import canonical, custodians, sealedbid
 from ggzy_sm.sm2 import Sm2PublicKey
 from ggzy_sm.sm3 import sm3
 
@@ -90,6 +92,11 @@ def window_set(
     window.deadline, window.opening_at, window.set_at = deadline, opening_at, now
     if _instant(deadline) not in window.announced:
         window.announced = [*window.announced, _instant(deadline)]
+    # custodians release key shares from the latest signed opening time on: they hear of postponements
+    notice = custodians.notice_make(
+        section=section.code, opening_at=opening_at, key=keystore.signing_key()[1]
+    )
+    window.notices = [*window.notices, notice]
     window.save()
     event_record(
         type="sealing.window.set",
@@ -142,6 +149,28 @@ def _certificates(bid: sealedbid.SealedBid, user: Any) -> tuple[Any, Any]:
     return signing, certificate
 
 
+def current_set(centre: Any) -> CustodianSet | None:
+    return CustodianSet.objects.filter(centre=centre, retired_at__isnull=True).first()
+
+
+def _check_envelope(header: dict[str, Any], section: Section) -> None:
+    """Where the centre has custodians, the key must be split among exactly its current set."""
+    published = current_set(section.centre)
+    envelope = header.get("custodians")
+    if published is None:
+        if envelope is not None:
+            raise _refuse(SealingError.BID_REFUSED, "custodians")
+        return
+    if envelope is None:
+        raise _refuse(SealingError.BID_REFUSED, "no_envelope")
+    if (envelope.get("set"), envelope.get("k"), envelope.get("n")) != (
+        published.fingerprint,
+        published.k,
+        published.n,
+    ):
+        raise _refuse(SealingError.BID_REFUSED, "custodians")
+
+
 def validate(*, path: Path, section: Section, user: Any) -> Checked:
     """Check a sealed bid file without decrypting it (see the module text); refusal: BID_REFUSED."""
     refused = SealingError.BID_REFUSED
@@ -159,6 +188,7 @@ def validate(*, path: Path, section: Section, user: Any) -> Checked:
     if organisation is None:
         raise _refuse(refused, "bidder")
     signing, certificate = _certificates(bid, user)
+    _check_envelope(header, section)
     bound = dt.datetime.fromisoformat(str(header["deadline"]))
     if bound > window.deadline:
         raise _refuse(refused, "deadline_later")
@@ -302,7 +332,9 @@ def bid_open(*, actor: Any, bid: SealedBid, release: dict[str, Any]) -> SealedBi
         raise
 
 
-def _open(*, actor: Any, bid: SealedBid, release: dict[str, Any]) -> SealedBid:
+def _openable(bid: SealedBid) -> tuple[SealedBid, BidWindow]:
+    """The bid and its window if it may be opened now: received (not withdrawn, not opened) and the
+    opening time reached by the platform's clock."""
     refused = SealingError.RELEASE_REFUSED
     bid = SealedBid.objects.select_related("section", "signing_certificate", "organisation").get(pk=bid.pk)
     if bid.state == BidState.WITHDRAWN:
@@ -312,13 +344,39 @@ def _open(*, actor: Any, bid: SealedBid, release: dict[str, Any]) -> SealedBid:
     window = BidWindow.objects.get(section_id=bid.section_id)
     if clock.now() < window.opening_at:
         raise _refuse(refused, "too_early")
-    media = Path(settings.MEDIA_ROOT)
+    return bid, window
+
+
+def _sealed(bid: SealedBid) -> sealedbid.SealedBid:
     try:
-        sealed = sealedbid.read(media / bid.file)
+        return sealedbid.read(Path(settings.MEDIA_ROOT) / bid.file)
+    except sealedbid.BidError as exc:
+        raise _refuse(SealingError.RELEASE_REFUSED, exc.reason) from exc
+
+
+def _open(*, actor: Any, bid: SealedBid, release: dict[str, Any]) -> SealedBid:
+    bid, window = _openable(bid)
+    sealed = _sealed(bid)
+    try:
         signer = Sm2PublicKey.from_hex(bid.signing_certificate.public_key)
         dek = sealedbid.check_release(sealed, release, signer)
     except sealedbid.BidError as exc:
-        raise _refuse(refused, exc.reason) from exc
+        raise _refuse(SealingError.RELEASE_REFUSED, exc.reason) from exc
+    return _finish_open(actor=actor, bid=bid, window=window, sealed=sealed, dek=dek, path={"path": "release"})
+
+
+def _finish_open(
+    *,
+    actor: Any,
+    bid: SealedBid,
+    window: BidWindow,
+    sealed: sealedbid.SealedBid,
+    dek: bytes,
+    path: dict[str, Any],
+) -> SealedBid:
+    """Decrypt with a checked key into the media folder (temporary name, renamed) and record it."""
+    refused = SealingError.RELEASE_REFUSED
+    media = Path(settings.MEDIA_ROOT)
     relative = Path("sealing") / "opened" / bid.section.code / str(bid.pk)
     out_dir = media / relative
     if out_dir.exists():  # a crash after the rename and before the commit left it: open again
@@ -350,9 +408,192 @@ def _open(*, actor: Any, bid: SealedBid, release: dict[str, Any]) -> SealedBid:
                     "ciphertext_sm3": bid.ciphertext_sm3,
                     "documents": len(manifest["documents"]),
                     "manifest_sm3": sm3(canonical.dumps(manifest)).hex(),
+                    **path,
                 },
             )
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
     return locked
+
+
+# --- key custodians (sealed bids II) --------------------------------------------------------------------
+
+
+@transaction.atomic
+def custodian_set_publish(*, actor: Any, centre: Any, signed: dict[str, Any]) -> CustodianSet:
+    """Publish a centre's custodian set as its members signed it (every custodian and the supervising
+    department). It replaces the previous one for bids sealed from now on; it is recorded (public) and so
+    enters the co-signed witness log. Demo custodians only in the sandbox, and only they."""
+    try:
+        cset = custodians.set_verify(signed)
+    except custodians.CustodianError as exc:
+        raise _refuse(SealingError.SET_REFUSED, exc.reason, **_plain(exc.detail)) from exc
+    if cset.centre != centre.code:
+        raise _refuse(SealingError.SET_REFUSED, "centre")
+    if cset.demo and settings.GGZY_PRODUCTION:
+        raise DomainError(SealingError.DEMO_CUSTODIANS_IN_PRODUCTION)
+    if not cset.demo and settings.GGZY_SANDBOX:
+        raise DomainError(SealingError.REAL_CUSTODIANS_IN_SANDBOX)
+    now = clock.now()
+    previous = current_set(centre)
+    if previous is not None:
+        if previous.fingerprint == cset.fingerprint:
+            return previous
+        previous.retired_at = now
+        previous.save(update_fields=["retired_at"])
+    published = CustodianSet.objects.create(
+        centre=centre,
+        fingerprint=cset.fingerprint,
+        signed={"body": cset.body, "signatures": dict(signed["signatures"])},
+        k=cset.k,
+        n=cset.n,
+        demo=cset.demo,
+        published_at=now,
+    )
+    event_record(
+        type="sealing.custodians.published",
+        event_class=EventClass.SECURITY,
+        visibility=Visibility.PUBLIC,
+        actor=actor,
+        centre=centre.code,
+        data={
+            "fingerprint": cset.fingerprint,
+            "k": cset.k,
+            "n": cset.n,
+            "demo": cset.demo,
+            "custodians": [
+                {"index": c.index, "name": c.name, "url": c.url, "encryption": c.fingerprint}
+                for c in cset.custodians
+            ],
+            "replaces": previous.fingerprint if previous else None,
+        },
+    )
+    return published
+
+
+def _plain(detail: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in detail.items()}
+
+
+#: transport(custodian, request) -> the custodian's answer, or CustodianError (reason) when it refuses.
+Transport = Callable[[custodians.Custodian, dict[str, Any]], dict[str, Any]]
+
+
+def _transport() -> Transport:
+    return cast("Transport", import_string(settings.GGZY_CUSTODIAN_TRANSPORT))
+
+
+def bid_open_by_custodians(*, actor: Any, bid: SealedBid, transport: Transport | None = None) -> SealedBid:
+    """Open a received bid with its custodians' key shares (from the opening time on, by the platform's
+    clock *and* each custodian's own): ask every custodian, keep the shares that verify, reconstruct the
+    key from k of them, check it against the key commitment (trying other subsets and naming a custodian
+    whose share disagrees), then open as with the bidder's release. Shares from every custodian that
+    still make no committed key mean the bidder sealed the bid wrongly: that is recorded as its fault."""
+    try:
+        return _open_by_custodians(actor=actor, bid=bid, transport=transport or _transport())
+    except DomainError as exc:
+        if exc.code is SealingError.RELEASE_REFUSED:
+            _record_refusal(
+                type="sealing.release.refused", actor=actor, section=bid.section, reason=exc.detail["reason"]
+            )
+        raise
+
+
+def _collect(
+    sealed: sealedbid.SealedBid, cset: custodians.CustodianSet, window: BidWindow, transport: Transport
+) -> tuple[dict[int, bytes], dict[int, str]]:
+    opening = keystore.opening_keys()
+    shares: dict[int, bytes] = {}
+    failures: dict[int, str] = {}
+    for custodian in cset.custodians:
+        request = custodians.request_make(sealed.header, custodian.index, list(window.notices))
+        try:
+            answer = transport(custodian, request)
+            shares[custodian.index] = _share_of(answer, cset, request, opening)
+        except custodians.CustodianError as exc:
+            failures[custodian.index] = exc.reason
+        except (OSError, ValueError) as exc:  # unreachable, or an answer that is not JSON
+            failures[custodian.index] = f"unreachable: {type(exc).__name__}"
+        with transaction.atomic():  # the platform's side of the log of every request and answer
+            event_record(
+                type="sealing.share.refused" if custodian.index in failures else "sealing.share.received",
+                event_class=EventClass.SECURITY,
+                visibility=Visibility.SUPERVISORS,
+                section=window.section_code,
+                embargo=_embargo(window.section_code),
+                data={
+                    "ciphertext_sm3": sealed.header["ciphertext_sm3"],
+                    "custodian": custodian.index,
+                    "name": custodian.name,
+                    "nonce": request["nonce"],
+                    "reason": failures.get(custodian.index, ""),
+                },
+            )
+    return shares, failures
+
+
+def _share_of(
+    answer: dict[str, Any], cset: custodians.CustodianSet, request: dict[str, Any], keys: list[Any]
+) -> bytes:
+    last: custodians.CustodianError | None = None
+    for key in keys:  # the active opening key first; a retired one for a share released before rotation
+        try:
+            return custodians.answer_check(answer, cset=cset, request=request, opening_key=key)
+        except custodians.CustodianError as exc:
+            if exc.reason != "binding":
+                raise
+            last = exc
+    raise last or custodians.CustodianError("binding", "no opening key")
+
+
+def _open_by_custodians(*, actor: Any, bid: SealedBid, transport: Transport) -> SealedBid:
+    refused = SealingError.RELEASE_REFUSED
+    bid, window = _openable(bid)
+    sealed = _sealed(bid)
+    envelope = sealed.header.get("custodians") or {}
+    stored = CustodianSet.objects.filter(fingerprint=envelope.get("set", "")).first()
+    if stored is None:
+        raise _refuse(refused, "no_envelope")
+    cset = custodians.set_verify(stored.signed)
+    shares, failures = _collect(sealed, cset, window, transport)
+
+    def committed(key: bytes) -> bool:
+        try:
+            sealedbid.check_commitment(sealed, key)
+        except sealedbid.BidError:
+            return False
+        return True
+
+    try:
+        dek, bad = custodians.combine(shares, cset.k, committed)
+    except custodians.CustodianError as exc:
+        reason = "shares_wrong" if len(shares) == cset.n else "shares_missing"
+        if reason == "shares_wrong":
+            with transaction.atomic():
+                event_record(
+                    type="sealing.bid.sealed_wrongly",
+                    event_class=EventClass.DOMAIN,
+                    visibility=Visibility.PARTIES,
+                    actor=actor,
+                    section=window.section_code,
+                    organisation=bid.organisation.uscc,
+                    embargo=_embargo(window.section_code),
+                    data={"bid": bid.pk, "ciphertext_sm3": bid.ciphertext_sm3, "fault": "bidder"},
+                )
+        raise _refuse(refused, reason, failures={str(i): r for i, r in failures.items()}) from exc
+    names = {c.index: c.name for c in cset.custodians}
+    return _finish_open(
+        actor=actor,
+        bid=bid,
+        window=window,
+        sealed=sealed,
+        dek=dek,
+        path={
+            "path": "custodians",
+            "set": cset.fingerprint,
+            "shares_from": sorted(shares),
+            "bad_custodians": [{"index": i, "name": names[i]} for i in bad],
+            "failures": {str(i): r for i, r in failures.items()},
+        },
+    )

@@ -44,6 +44,7 @@ PURPOSES = frozenset(
         "ggzy-login-v1",  # signature login challenge
         "ggzy-bid-v1",  # sealed-bid header
         "ggzy-release-v1",  # a bidder's release of its bid key at the opening
+        "ggzy-deadline-v1",  # the platform's notice of a section's opening time, for custodians
         "ggzy-share-v1",  # a custodian's key share
         "ggzy-sth-v1",  # a witness-log signed tree head
         "ggzy-cosign-v1",  # a co-signer's countersignature
