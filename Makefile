@@ -2,7 +2,7 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PYPROJECTS := pyproject.toml packages/ggzy-sm/pyproject.toml packages/ggzy-bid/pyproject.toml
+PYPROJECTS := pyproject.toml packages/ggzy-sm/pyproject.toml packages/ggzy-bid/pyproject.toml packages/ggzy-custodian/pyproject.toml
 STAMP := $(VENV)/.installed-$(shell cat $(PYPROJECTS) | $(PY) -c 'import hashlib,sys;print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:12])')
 PYTEST_WORKERS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 $(STAMP): $(PYPROJECTS)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -e 'packages/ggzy-sm[test]' -e 'packages/ggzy-bid[test]' -e '.[dev]'
+	$(BIN)/python -m pip install -q -e 'packages/ggzy-sm[test]' -e 'packages/ggzy-bid[test]' -e 'packages/ggzy-custodian[test]' -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -23,6 +23,7 @@ demo: export GGZY_COSIGNER_DIR ?= $(CURDIR)/.cosigner-demo
 demo: export GGZY_COSIGNER_PASSPHRASE ?= demo-cosigner-passphrase
 demo: export GGZY_DEMO_CA_DIR ?= $(CURDIR)/.demo-ca
 demo: export GGZY_CUSTODIAN_TRANSPORT ?= ggzy.demo.custodians.transport
+demo: export GGZY_CUSTODIAN_NOTICE_TRANSPORT ?= ggzy.demo.custodians.notice
 demo: export GGZY_SEAL_KEY_FILE ?= $(CURDIR)/.demo-ca/seal/seal.key
 demo: export GGZY_SEAL_CERTIFICATE_FILE ?= $(CURDIR)/.demo-ca/seal/seal.pem
 demo: export GGZY_SEAL_PASSPHRASE ?= demo-key-passphrase
@@ -61,11 +62,12 @@ messages: install
 test-sm-clean:
 	rm -rf .venv-sm-clean && $(PY) -m venv .venv-sm-clean
 	.venv-sm-clean/bin/python -m pip install -q './packages/ggzy-sm[test]'
-	.venv-sm-clean/bin/python -m pip install -q --no-deps './packages/ggzy-bid[test]'
+	.venv-sm-clean/bin/python -m pip install -q --no-deps './packages/ggzy-bid[test]' './packages/ggzy-custodian[test]'
 	! .venv-sm-clean/bin/python -c "import django" 2>/dev/null
 	cd packages/ggzy-sm && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
 	cd packages/ggzy-bid && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
-	rm -rf .venv-sm-clean packages/ggzy-sm/build
+	cd packages/ggzy-custodian && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
+	rm -rf .venv-sm-clean packages/ggzy-sm/build packages/ggzy-bid/build packages/ggzy-custodian/build
 
 ## make bench: every benchmark in --quick mode; each prints one JSON line last
 bench: install

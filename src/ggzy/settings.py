@@ -319,3 +319,7 @@ GGZY_DEMO_CA_DIR = os.environ.get("GGZY_DEMO_CA_DIR", "")
 #: (custodian, request) -> answer. HTTP by default; the demo uses in-process demo custodians.
 GGZY_CUSTODIAN_TRANSPORT = os.environ.get("GGZY_CUSTODIAN_TRANSPORT", "ggzy.sealing.transport.http_transport")
 GGZY_CUSTODIAN_TIMEOUT = int(os.environ.get("GGZY_CUSTODIAN_TIMEOUT", "10"))
+#: How a postponement notice reaches the custodians at once (POST <url>/notice); the demo's do nothing.
+GGZY_CUSTODIAN_NOTICE_TRANSPORT = os.environ.get(
+    "GGZY_CUSTODIAN_NOTICE_TRANSPORT", "ggzy.sealing.transport.http_notice"
+)

@@ -19,7 +19,7 @@ from ggzy.events.models import Event
 from ggzy.sealing import services
 from ggzy.sealing.errors import SealingError
 from ggzy.sealing.models import BidState, CustodianSet
-from ggzy_sm import custodians, sealedbid
+from ggzy_sm import canonical, custodians, sealedbid
 from ggzy_sm.sm2 import Sm2PrivateKey
 from tests.sealing.conftest import CUSTODIAN_NAMES, Member, Stage, member, root, signed_set
 from tests.sealing.test_sealing import at_opening, receive_refused, rewrite_header
@@ -244,3 +244,36 @@ def test_the_start_up_checks_refuse_demo_custodians_in_production_and_real_ones_
     settings.GGZY_SANDBOX, settings.GGZY_PRODUCTION = False, True
     CustodianSet.objects.update(demo=True)
     assert [e.id for e in custodian_mode()] == ["ggzy.E211"]
+
+
+DELIVERED: list[tuple[int, dict[str, Any]]] = []
+
+
+def record_notice(custodian: custodians.Custodian, notice: dict[str, Any]) -> None:
+    if custodian.index == 3:
+        raise OSError("the notary office's custodian is unreachable")
+    DELIVERED.append((custodian.index, notice))
+
+
+def test_a_postponement_is_delivered_to_the_custodians_at_once_and_published_for_anyone(
+    stage: Stage, held: Custodians, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.GGZY_CUSTODIAN_NOTICE_TRANSPORT = "tests.sealing.test_custodian_path.record_notice"
+    DELIVERED.clear()
+    later = stage.deadline + dt.timedelta(days=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.window_set(actor=None, section=stage.section, deadline=later)
+    assert [index for index, _ in DELIVERED] == [1, 2]
+    notice = DELIVERED[0][1]
+    assert (
+        custodians.release_at(
+            {"deadline": canonical.format_instant(stage.deadline), "section": stage.section.code},
+            [notice],
+            keystore.signing_key()[1].public_key,
+        )
+        == later
+    )
+    undelivered = json.loads(Event.objects.get(type="sealing.notice.undelivered").document)["data"]
+    assert undelivered["custodian"] == 3
+    published = json.loads(Event.objects.filter(type="sealing.window.set").latest("pk").document)["data"]
+    assert published["notice"] == notice  # public: the supervising department can deliver it too

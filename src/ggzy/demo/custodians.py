@@ -121,3 +121,7 @@ def transport(custodian: custodians.Custodian, request: dict[str, Any]) -> dict[
         trust=_trust(),
         now=clock.now(),
     )
+
+
+def notice(custodian: custodians.Custodian, notice: dict[str, Any]) -> None:
+    """Demo custodians take notices from the share requests (the window's notices): nothing to deliver."""

@@ -104,9 +104,37 @@ def window_set(
         visibility=Visibility.PUBLIC,  # deadlines are announced in the notice
         actor=actor,
         section=section.code,
-        data={"deadline": deadline, "opening_at": opening_at, "previous": previous},
+        # the signed notice is public: anyone (the supervising department, a bidder) can deliver it to
+        # the custodians, so an operator who withholds a postponement gains nothing
+        data={"deadline": deadline, "opening_at": opening_at, "previous": previous, "notice": notice},
     )
+    if previous is not None:
+        transaction.on_commit(lambda: notice_deliver(section=section, notice=notice))
     return window
+
+
+def notice_deliver(*, section: Section, notice: dict[str, Any]) -> int:
+    """Deliver a postponement notice to every custodian of the section's centre at once (best effort; a
+    failure is recorded for the supervisors, who can deliver it themselves). Returns how many took it."""
+    published = current_set(section.centre)
+    if published is None:
+        return 0
+    deliver = import_string(settings.GGZY_CUSTODIAN_NOTICE_TRANSPORT)
+    delivered = 0
+    for custodian in custodians.set_verify(published.signed).custodians:
+        try:
+            deliver(custodian, notice)
+            delivered += 1
+        except (custodians.CustodianError, OSError) as exc:
+            with transaction.atomic():
+                event_record(
+                    type="sealing.notice.undelivered",
+                    event_class=EventClass.SECURITY,
+                    visibility=Visibility.SUPERVISORS,
+                    section=section.code,
+                    data={"custodian": custodian.index, "name": custodian.name, "error": type(exc).__name__},
+                )
+    return delivered
 
 
 # --- the validator -----------------------------------------------------------------------------------

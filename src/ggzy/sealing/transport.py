@@ -38,3 +38,18 @@ def http_transport(custodian: Custodian, request: dict[str, Any]) -> dict[str, A
         raise CustodianError(
             str(body.get("reason", f"http_{exc.code}")), str(body.get("message", ""))
         ) from exc
+
+
+def http_notice(custodian: Custodian, notice: dict[str, Any]) -> None:
+    """Deliver a signed deadline notice to a custodian (POST <url>/notice); OSError/CustodianError if not."""
+    url = custodian.url.rstrip("/") + "/notice"
+    if not url.startswith(("http://", "https://")):
+        raise CustodianError("malformed", f"the custodian's address {custodian.url!r} is not http(s)")
+    call = urllib.request.Request(  # noqa: S310  (the scheme is checked above)
+        url, data=json.dumps(notice).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(call, timeout=settings.GGZY_CUSTODIAN_TIMEOUT) as response:  # noqa: S310
+            response.read(MAX_ANSWER)
+    except urllib.error.HTTPError as exc:
+        raise CustodianError(f"http_{exc.code}", "the custodian refused the notice") from exc

@@ -1,0 +1,350 @@
+"""`ggzy-custodian`: a key custodian's own tool (an independent party: the trading centre, the
+supervising department, a notary office…).
+
+    ggzy-custodian init --state DIR --name NAME [--iterations N]
+        Make the custodian: its own SM2 signing and encryption keys (key files under a passphrase,
+        escrowed nowhere), self-issued certificates signing.cer / encryption.cer (DER, ~10 years) and
+        state.json. Prints the two certificates' paths and SM3 fingerprints. Refuses a folder that
+        holds a custodian already.
+    ggzy-custodian sign-set --state DIR --body BODY.json [--yes]
+        Show the custodian set body (centre, k of n, the members and their certificates' SM3) on
+        standard error and print this custodian's signature over it (hex) on standard output. Refuses
+        a body that is malformed or does not list this custodian's own two certificates; asks before
+        signing unless --yes (and without a terminal, signs only with --yes).
+    ggzy-custodian assemble --body BODY.json --signature KEY=HEX [--signature …] --out SIGNED.json
+        Put the body and its signatures (KEY is the member's index "1" … "n", or "supervisor")
+        together as {"body", "signatures"}, verify it (every member and the supervising department)
+        and only then write it. Prints the set's fingerprint.
+    ggzy-custodian serve --state DIR --set SIGNED.json --index I --platform-key HEX --notice-key HEX
+                         --root CA.cer [--root …] [--intermediate X.cer …] [--crl X.crl …]
+                         [--host 127.0.0.1] [--port 18490] [--demo]
+        Serve custodian I's shares over HTTP (ggzy_custodian.service), released only after each bid's
+        deadline by this machine's clock. Refuses to start (exit 2) unless the set verifies, its
+        custodian I is this state's own certificates, and --demo is given exactly for a demo set.
+        Prints "ggzy-custodian I serving on http://HOST:PORT" once listening (--port 0: a free port).
+
+The passphrase comes from GGZY_CUSTODIAN_PASSPHRASE or a prompt. Certificates and CRLs may be DER or
+PEM. Exit status: 0 done, 1 refused (init, sign-set, assemble), 2 wrong usage or `serve` refusing to
+start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import getpass
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from ggzy_custodian import __version__, state
+from ggzy_custodian.service import DEFAULT_PORT, Custodian, CustodianServer, StartupError
+from ggzy_sm import custodians, x509
+from ggzy_sm.custodians import CustodianError, Trust
+from ggzy_sm.errors import CryptoError
+from ggzy_sm.files import write_atomic
+from ggzy_sm.keys import DEFAULT_ITERATIONS, load_key_file
+from ggzy_sm.sm2 import Sm2PublicKey
+from ggzy_sm.sm3 import sm3
+
+PASSPHRASE_ENV = "GGZY_CUSTODIAN_PASSPHRASE"  # noqa: S105  (the variable's name, not a secret)
+
+
+class Refused(Exception):  # noqa: N818  (a refusal, not an error of the tool)
+    """The command refuses; exit status 1."""
+
+
+class UsageError(Exception):
+    """The command was given wrong arguments or files; exit status 2."""
+
+
+def _say(text: str, *, err: bool = False) -> None:
+    print(text, file=sys.stderr if err else sys.stdout, flush=True)
+
+
+def _passphrase(confirm: bool = False) -> str:
+    if from_env := os.environ.get(PASSPHRASE_ENV):
+        return from_env
+    passphrase = getpass.getpass("Custodian key passphrase: ")
+    if confirm and getpass.getpass("Again: ") != passphrase:
+        raise UsageError("the two passphrases differ")
+    return passphrase
+
+
+def _read_json(path: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise UsageError(f"{path} is not JSON: {exc}") from exc
+
+
+def _ders(paths: list[str] | None, what: str) -> list[bytes]:
+    out: list[bytes] = []
+    for path in paths or []:
+        try:
+            blocks = x509.der_blocks(Path(path).read_bytes())
+        except OSError as exc:
+            raise UsageError(f"{path}: {exc.strerror or exc}") from exc
+        except x509.CertificateError as exc:
+            raise UsageError(f"{path}: {exc}") from exc
+        if what == "certificate":
+            for der in blocks:
+                try:
+                    x509.Certificate.load(der)
+                except x509.CertificateError as exc:
+                    raise UsageError(f"{path} is not a certificate: {exc}") from exc
+        out += blocks
+    return out
+
+
+def _public_key(text: str, flag: str) -> Sm2PublicKey:
+    try:
+        return Sm2PublicKey.from_hex(text.strip())
+    except (ValueError, CryptoError) as exc:
+        raise UsageError(f"{flag}: not an SM2 public key in hex ({exc})") from exc
+
+
+# --- init -------------------------------------------------------------------------------------------
+
+
+def run_init(args: argparse.Namespace) -> int:
+    folder = Path(args.state)
+    if (folder / state.STATE).exists():
+        raise Refused(f"{folder} holds a custodian already: its keys are never replaced in place")
+    try:
+        identity = state.init(folder, args.name, _passphrase(confirm=True), iterations=args.iterations)
+    except state.StateError as exc:
+        raise Refused(str(exc)) from exc
+    _say(f"signing certificate:    {folder / state.SIGNING_CERTIFICATE}  SM3 {identity.signing_fingerprint}")
+    _say(
+        f"encryption certificate: {folder / state.ENCRYPTION_CERTIFICATE}"
+        f"  SM3 {identity.encryption_fingerprint}"
+    )
+    _say(
+        f"custodian {identity.name!r} made in {folder}; send both certificates (and their SM3, by another"
+        " channel) to whoever draws up the custodian set",
+        err=True,
+    )
+    return 0
+
+
+# --- sign-set and assemble ----------------------------------------------------------------------------
+
+
+def _body(path: str) -> dict[str, Any]:
+    """A set body from BODY.json (a bare body, or a {"body", "signatures"} file being collected),
+    checked by the protocol's own parser: a well-formed body with no signatures is refused only as
+    "unsigned"."""
+    document = _read_json(path)
+    if isinstance(document, dict) and isinstance(document.get("body"), dict) and "signatures" in document:
+        document = document["body"]
+    if not isinstance(document, dict):
+        raise Refused(f"{path} is not a custodian set body")
+    try:
+        custodians.set_verify({"body": document, "signatures": {}})
+    except CustodianError as exc:
+        if exc.reason != "unsigned":
+            raise Refused(f"{path} is not a valid custodian set body ({exc.reason}): {exc}") from exc
+    return document
+
+
+def _der_of(text: Any) -> bytes:
+    return base64.b64decode(str(text), validate=True)
+
+
+def _summary(body: dict[str, Any], mine: int | None) -> list[str]:
+    kind = "DEMO (sandbox only)" if body.get("demo") else "production"
+    lines = [
+        f"custodian set of {body['centre']} (version {body.get('version')}), {kind}",
+        f"  {body['k']} of {body['n']} custodians release a bid's key",
+        f"  set SM3 {custodians.set_fingerprint(body)}",
+    ]
+    for entry in body["custodians"]:
+        lines.append(
+            f"  {entry['index']}. {entry['name']} <{entry['url']}>"
+            + ("   <- this custodian" if entry["index"] == mine else "")
+        )
+        lines.append(f"       signing certificate SM3    {sm3(_der_of(entry['signing_certificate'])).hex()}")
+        lines.append(
+            f"       encryption certificate SM3 {sm3(_der_of(entry['encryption_certificate'])).hex()}"
+        )
+    supervisor = body["supervisor"]
+    lines.append(f"  supervising department: {supervisor.get('name', '')}")
+    lines.append(f"       signing certificate SM3    {sm3(_der_of(supervisor['signing_certificate'])).hex()}")
+    return lines
+
+
+def run_sign_set(args: argparse.Namespace) -> int:
+    try:
+        identity = state.load_identity(args.state)
+    except state.StateError as exc:
+        raise UsageError(str(exc)) from exc
+    body = _body(args.body)
+    mine = None
+    for entry in body["custodians"]:
+        signing = _der_of(entry["signing_certificate"]) == identity.signing_certificate
+        encryption = _der_of(entry["encryption_certificate"]) == identity.encryption_certificate
+        if signing and encryption:
+            mine = int(entry["index"])
+        elif signing or encryption:
+            raise Refused(
+                f"custodian {entry['index']} of the body has one of this custodian's certificates but not"
+                " the other: refusing to sign"
+            )
+    for line in _summary(body, mine):
+        _say(line, err=True)
+    if mine is None:
+        raise Refused(
+            f"the body does not list this custodian's own certificates ({identity.name}, encryption"
+            f" certificate SM3 {identity.encryption_fingerprint}): refusing to sign"
+        )
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise Refused("check the summary above, then sign with --yes (no terminal to ask)")
+        if input(f"Sign this set as custodian {mine}? [y/N] ").strip().lower() not in {"y", "yes"}:
+            raise Refused("not signed")
+    try:
+        key = load_key_file(identity.folder / state.SIGNING_KEY, _passphrase())
+    except CryptoError as exc:
+        raise Refused(str(exc)) from exc
+    _say(custodians.set_sign(body, key))
+    return 0
+
+
+def run_assemble(args: argparse.Namespace) -> int:
+    body = _body(args.body)
+    members = {str(i) for i in range(1, int(body["n"]) + 1)} | {"supervisor"}
+    signatures: dict[str, str] = {}
+    for item in args.signature:
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip().lower()
+        if not sep or key not in members:
+            raise UsageError(
+                f"--signature {item!r}: give KEY=HEX with KEY one of 1 … {body['n']} or supervisor"
+            )
+        if key in signatures:
+            raise UsageError(f"two signatures for {key}")
+        try:
+            bytes.fromhex(value)
+        except ValueError as exc:
+            raise UsageError(f"--signature {key}: not hex") from exc
+        signatures[key] = value
+    signed = {"body": body, "signatures": signatures}
+    try:
+        cset = custodians.set_verify(signed)
+    except CustodianError as exc:
+        raise Refused(f"the set does not verify ({exc.reason}): {exc}; nothing written") from exc
+    write_atomic(args.out, json.dumps(signed, ensure_ascii=False, indent=1))
+    _say(f"{args.out}: custodian set of {cset.centre}, {cset.k} of {cset.n}, SM3 {cset.fingerprint}")
+    return 0
+
+
+# --- serve ------------------------------------------------------------------------------------------
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    signed = _read_json(args.set)
+    if not isinstance(signed, dict):
+        raise UsageError(f"{args.set} is not a signed custodian set")
+    trust = Trust(
+        roots=_ders(args.root, "certificate"),
+        intermediates=_ders(args.intermediate, "certificate"),
+        crls=_ders(args.crl, "crl"),
+    )
+    try:
+        custodian = Custodian.open(
+            args.state,
+            _passphrase,
+            signed,
+            args.index,
+            platform_key=_public_key(args.platform_key, "--platform-key"),
+            notice_key=_public_key(args.notice_key, "--notice-key"),
+            trust=trust,
+            demo=args.demo,
+        )
+        server = CustodianServer(custodian, args.host, args.port)
+    except (StartupError, OSError) as exc:
+        raise UsageError(str(exc)) from exc
+    signal.signal(signal.SIGTERM, _stop)
+    _say(f"ggzy-custodian {args.index} serving on {server.url}")
+    _say(
+        f"custodian {args.index} ({custodian.identity.name}) of {custodian.cset.centre}'s set"
+        f" {custodian.cset.fingerprint}; judged by this machine's clock; Ctrl-C stops it",
+        err=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ggzy-custodian",
+        description="A key custodian: its own keys, its signature on the custodian set, and its share "
+        "service (released only after each bid's deadline, by this machine's clock).",
+    )
+    parser.add_argument("--version", action="version", version=f"ggzy-custodian {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    init = commands.add_parser("init", help="make a custodian: its own keys and certificates")
+    init.add_argument("--state", required=True, help="the custodian's own state folder")
+    init.add_argument("--name", required=True, help="the custodian's name (its certificates' subject)")
+    init.add_argument("--iterations", type=int, default=DEFAULT_ITERATIONS, help=argparse.SUPPRESS)
+
+    sign = commands.add_parser("sign-set", help="show a custodian set body and sign it")
+    sign.add_argument("--state", required=True)
+    sign.add_argument("--body", required=True, help="the set body (JSON)")
+    sign.add_argument("--yes", action="store_true", help="sign without asking")
+
+    assemble = commands.add_parser("assemble", help="put a body and its signatures together, verified")
+    assemble.add_argument("--body", required=True)
+    assemble.add_argument("--signature", action="append", required=True, metavar="KEY=HEX")
+    assemble.add_argument("--out", required=True)
+
+    serve = commands.add_parser("serve", help="serve this custodian's shares over HTTP")
+    serve.add_argument("--state", required=True)
+    serve.add_argument("--set", required=True, help="the signed custodian set (JSON)")
+    serve.add_argument("--index", type=int, required=True, help="this custodian's index in the set")
+    serve.add_argument("--platform-key", required=True, help="the platform's opening key (SM2, hex)")
+    serve.add_argument("--notice-key", required=True, help="the platform's deadline-notice key (SM2, hex)")
+    serve.add_argument("--root", action="append", required=True, help="a CA root for bidders' certificates")
+    serve.add_argument("--intermediate", action="append", default=[])
+    serve.add_argument("--crl", action="append", default=[])
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument("--demo", action="store_true", help="serve a demo set (sandbox only)")
+    return parser
+
+
+COMMANDS = {"init": run_init, "sign-set": run_sign_set, "assemble": run_assemble, "serve": run_serve}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except Refused as exc:
+        _say(f"ggzy-custodian {args.command}: refused: {exc}", err=True)
+        return 1
+    except UsageError as exc:
+        what = "refusing to start" if args.command == "serve" else "error"
+        _say(f"ggzy-custodian {args.command}: {what}: {exc}", err=True)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

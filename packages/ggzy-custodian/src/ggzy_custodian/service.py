@@ -1,0 +1,497 @@
+"""The custodian service: an independent party's HTTP service that releases its share of a sealed bid's
+key only once the bid's deadline has passed, judged by its own clock (docs/sealed-bid-format.md, sealed
+bids II; the protocol is `ggzy_sm.custodians`).
+
+Protocol (JSON over HTTP; TLS is terminated in front of it by the custodian's own reverse proxy):
+
+    POST /share   a ggzy-share-request-v1 (custodians.request_make): {format, header, index, nonce, notices}
+                  200 -> the signed answer (custodians.answer): {"payload": {…, "share": SM2 to the
+                         platform's opening key}, "signature"}
+                  4xx -> {"reason", "message", …}: 425 too_early (with "release_at"), 400 malformed
+                         (411 without Content-Length, 413 over 1 MiB, 415 not application/json;
+                         an empty body is 400),
+                         422 for every other refusal (signature, chain, set, not_custodian, binding),
+                         404 for another path; 500 {"reason": "internal" | "log"} if something broke
+                         (nothing is released then)
+    POST /notice  a signed ggzy-deadline-v1 notice, from anyone: remembered (a postponement holds even
+                  if the platform later leaves it out of its share requests)
+    GET  /set     the signed custodian set this custodian serves, so anyone can compare
+    GET  /health  {"ok": true, "index", "fingerprint": the set's SM3, "time": this custodian's clock}
+
+**Whose clock.** The service judges "is it time?" by `datetime.now(UTC)` of the machine it runs on —
+the custodian's clock, not the platform's; the platform's word can only *postpone* a release (a signed
+deadline notice), never bring it forward. The clock is a constructor parameter of `CustodianServer`
+so that tests can inject one; the command line always uses the system clock. A custodian keeps that
+clock right the ordinary way: NTP (chrony or systemd-timesyncd) against time sources it trusts itself —
+the National Time Service Centre's servers, say, or its own GNSS receiver — with the offset monitored
+and an alarm when the machine is unsynchronised; several custodians on independent time sources mean
+one wrong clock cannot open a bid early. A signed time-stamp from a time-stamp authority (RFC 3161 /
+GM/T 0033) as the time source, logged beside each release, is a documented future option, not
+implemented here.
+
+**What it remembers.** Every POST is appended to the state folder's log.jsonl before the answer leaves
+(one JSON object a line: time, remote address, index, section, bidder, ciphertext_sm3, nonce, outcome,
+reason — never the share), flushed and fsynced; if the line cannot be written the share is not
+released. Every valid deadline notice a request carries (signed by the platform's notice key; others
+are ignored) is remembered in notices.json — the latest opening time per section — and joins every
+later request for that section, so a request that leaves the notice out still cannot get the share
+before the postponed opening.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from ggzy_custodian import __version__, state
+from ggzy_sm import canonical, custodians
+from ggzy_sm.custodians import CustodianError, CustodianSet, Trust
+from ggzy_sm.errors import CryptoError
+from ggzy_sm.files import write_atomic
+from ggzy_sm.keys import DecryptionKey, SigningKey
+from ggzy_sm.sm2 import Sm2PublicKey
+
+DEFAULT_PORT = 18490
+MAX_BODY = 1024 * 1024
+TIMEOUT = 30  # seconds a client may take to send its request
+FIELD_LIMIT = 128  # characters of a logged field (a log line is a record, not a copy of the request)
+
+Clock = Callable[[], dt.datetime]
+
+
+def system_clock() -> dt.datetime:
+    """The custodian's own clock (kept by NTP; see the module's docstring)."""
+    return dt.datetime.now(dt.UTC)
+
+
+class StartupError(Exception):
+    """The service refuses to start; the message says why."""
+
+
+def status_of(reason: str) -> HTTPStatus:
+    if reason == "too_early":
+        return HTTPStatus.TOO_EARLY
+    if reason == "malformed":
+        return HTTPStatus.BAD_REQUEST
+    return HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+def _plain(value: Any) -> Any:
+    """A refusal's detail as JSON."""
+    if isinstance(value, dt.datetime):
+        return canonical.format_instant(value)
+    return value if isinstance(value, str | int | bool) or value is None else str(value)
+
+
+def _field(value: Any) -> str | int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    return str(value)[:FIELD_LIMIT] if isinstance(value, str) else None
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a JSON object has the same key twice")
+    return dict(pairs)
+
+
+def parse_json(raw: bytes) -> Any:
+    """A request body as JSON, or CustodianError("malformed"). Duplicate keys are refused: a signed
+    header must not read one way here and another way elsewhere."""
+    try:
+        return json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+    except (ValueError, RecursionError) as exc:
+        raise CustodianError("malformed", f"the body is not JSON: {exc}") from exc
+
+
+def parse_request(raw: bytes) -> dict[str, Any]:
+    """A share request's outer shape (custodians.answer checks the rest): an object whose notices, if
+    any, are a list — the custodian adds the notices it remembers to them."""
+    request = parse_json(raw)
+    if not isinstance(request, dict):
+        raise CustodianError("malformed", "a share request is a JSON object")
+    if not isinstance(request.get("notices", []), list):
+        raise CustodianError("malformed", "the request's notices are not a list")
+    return request
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: HTTPStatus
+    body: dict[str, Any]
+
+
+class Custodian:
+    """Custodian `index` of a verified set, with its own keys: answers share requests and keeps the log
+    and the notices in its state folder. Thread-safe."""
+
+    def __init__(
+        self,
+        *,
+        identity: state.Identity,
+        signed_set: dict[str, Any],
+        cset: CustodianSet,
+        index: int,
+        signing_key: SigningKey,
+        encryption_key: DecryptionKey,
+        platform_key: Sm2PublicKey,
+        notice_key: Sm2PublicKey | None,
+        trust: Trust,
+    ) -> None:
+        self.identity = identity
+        self.folder = identity.folder
+        self.signed_set = signed_set
+        self.cset = cset
+        self.index = index
+        self.signing_key = signing_key
+        self.encryption_key = encryption_key
+        self.platform_key = platform_key
+        self.notice_key = notice_key
+        self.trust = trust
+        self._log_lock = threading.Lock()
+        self._notice_lock = threading.Lock()
+        self.notices = self._load_notices()
+
+    @classmethod
+    def open(
+        cls,
+        folder: str | Path,
+        passphrase: str | Callable[[], str],
+        signed_set: dict[str, Any],
+        index: int,
+        *,
+        platform_key: Sm2PublicKey,
+        notice_key: Sm2PublicKey | None,
+        trust: Trust,
+        demo: bool = False,
+    ) -> Custodian:
+        """The custodian, if the set verifies (every member and the supervising department signed it),
+        its custodian `index` is this state folder's own certificates, and it is a demo set exactly
+        when `demo` is asked for. StartupError otherwise. The passphrase (or the function that asks
+        for it) is used only after every other check has passed."""
+        try:
+            identity = state.load_identity(folder)
+        except state.StateError as exc:
+            raise StartupError(str(exc)) from exc
+        try:
+            cset = custodians.set_verify(signed_set)
+        except CustodianError as exc:
+            raise StartupError(f"the custodian set is refused ({exc.reason}): {exc}") from exc
+        if cset.demo and not demo:
+            raise StartupError("this is a demo custodian set (sandbox only): pass --demo to serve it")
+        if demo and not cset.demo:
+            raise StartupError("--demo was given, but this custodian set is not a demo set")
+        try:
+            me = cset.custodian(index)
+        except CustodianError as exc:
+            raise StartupError(f"the set has custodians 1 … {cset.n}: {exc}") from exc
+        if (
+            me.signing.der != identity.signing_certificate
+            or me.encryption.der != identity.encryption_certificate
+        ):
+            raise StartupError(
+                f"custodian {index} of the set ({me.name}) is not this state's own certificates"
+                f" ({identity.name}, encryption certificate SM3 {identity.encryption_fingerprint})"
+            )
+        if not trust.roots:
+            raise StartupError("give at least one CA root (--root) to check the bidders' certificates")
+        try:
+            signing, encryption = state.load_keys(
+                identity, passphrase() if callable(passphrase) else passphrase
+            )
+        except state.StateError as exc:
+            raise StartupError(str(exc)) from exc
+        return cls(
+            identity=identity,
+            signed_set=signed_set,
+            cset=cset,
+            index=index,
+            signing_key=signing,
+            encryption_key=encryption,
+            platform_key=platform_key,
+            notice_key=notice_key,
+            trust=trust,
+        )
+
+    # --- deadline notices ---------------------------------------------------------------------------
+
+    def notice_opening(self, notice: Any) -> tuple[str, dt.datetime] | None:
+        """(section, opening time) of a notice the platform's notice key signed; None for any other."""
+        if self.notice_key is None or not isinstance(notice, dict):
+            return None
+        payload = notice.get("payload")
+        if not isinstance(payload, dict) or payload.get("format") != custodians.NOTICE_FORMAT:
+            return None
+        section = payload.get("section")
+        try:
+            self.notice_key.verify(
+                custodians.NOTICE_FORMAT, payload, bytes.fromhex(str(notice.get("signature")))
+            )
+            opening = dt.datetime.fromisoformat(str(payload["opening_at"]))
+        except (CryptoError, ValueError, KeyError, TypeError):
+            return None
+        if not isinstance(section, str) or opening.tzinfo is None:
+            return None
+        return section, opening
+
+    def _load_notices(self) -> dict[str, dict[str, Any]]:
+        try:
+            stored = json.loads((self.folder / state.NOTICES).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise StartupError(f"{self.folder / state.NOTICES} cannot be read: {exc}") from exc
+        kept = {}
+        for section, notice in stored.items() if isinstance(stored, dict) else []:
+            valid = self.notice_opening(notice)
+            if valid is not None and valid[0] == section:
+                kept[section] = notice  # re-checked: a notice key that changed drops its notices
+        return kept
+
+    def learn(self, notices: list[Any]) -> None:
+        """Remember the valid notices among `notices`: per section, the one with the latest opening."""
+        with self._notice_lock:
+            changed = False
+            for notice in notices:
+                valid = self.notice_opening(notice)
+                if valid is None:
+                    continue
+                section, opening = valid
+                known = self.notice_opening(self.notices.get(section))
+                if known is None or opening > known[1]:
+                    self.notices[section] = notice
+                    changed = True
+            if changed:
+                write_atomic(
+                    self.folder / state.NOTICES, json.dumps(self.notices, ensure_ascii=False, indent=1)
+                )
+
+    # --- answering ----------------------------------------------------------------------------------
+
+    def share(self, raw: bytes, *, now: dt.datetime, remote: str) -> Reply:
+        """The reply to a POST /share body, judged at `now` (the custodian's clock); logged first."""
+        record = self._record(now, remote)
+        try:
+            request = parse_request(raw)
+            record.update(self._describe(request))
+            notices = request.get("notices", [])
+            self.learn(notices)
+            header = request.get("header")
+            section = header.get("section") if isinstance(header, dict) else None
+            remembered = self.notices.get(section) if isinstance(section, str) else None
+            merged = {**request, "notices": [*notices, *([remembered] if remembered else [])]}
+            answer = custodians.answer(
+                merged,
+                cset=self.cset,
+                index=self.index,
+                encryption_key=self.encryption_key,
+                signing_key=self.signing_key,
+                platform_key=self.platform_key,
+                notice_key=self.notice_key,
+                trust=self.trust,
+                now=now,
+            )
+        except CustodianError as exc:
+            detail = {key: _plain(value) for key, value in exc.detail.items()}
+            record.update(outcome="refused", reason=exc.reason)
+            if "release_at" in detail:
+                record["release_at"] = detail["release_at"]
+            reply = Reply(status_of(exc.reason), {**detail, "reason": exc.reason, "message": str(exc)})
+        except Exception as exc:  # noqa: BLE001  (a refusal nobody foresaw is logged, and nothing released)
+            record.update(outcome="error", reason="internal", error=type(exc).__name__)
+            reply = Reply(
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                {"reason": "internal", "message": f"the custodian could not answer ({type(exc).__name__})"},
+            )
+        else:
+            record.update(outcome="released", reason=None)
+            reply = Reply(HTTPStatus.OK, answer)
+        return self._logged(record, reply)
+
+    def notice(self, raw: bytes, *, now: dt.datetime, remote: str) -> Reply:
+        """POST /notice: anyone (the platform at once, the supervising department, a bidder) may deliver
+        a signed deadline notice; a valid one is remembered, so an operator who withholds a postponement
+        from its share requests still cannot collect shares before the postponed opening."""
+        record = {**self._record(now, remote), "index": "notice"}
+        try:
+            notice = parse_json(raw)
+        except CustodianError as exc:
+            record.update(outcome="refused", reason=exc.reason)
+            return self._logged(
+                record, Reply(HTTPStatus.BAD_REQUEST, {"reason": exc.reason, "message": str(exc)})
+            )
+        valid = self.notice_opening(notice)
+        if valid is None:
+            record.update(outcome="refused", reason="signature")
+            message = "not a ggzy-deadline-v1 notice signed by the platform's notice key"
+            return self._logged(
+                record, Reply(HTTPStatus.UNPROCESSABLE_ENTITY, {"reason": "signature", "message": message})
+            )
+        self.learn([notice])
+        section, opening = valid
+        known = self.notice_opening(self.notices.get(section))
+        record.update(outcome="noted", reason=None, section=section)
+        body = {
+            "ok": True,
+            "section": section,
+            "opening_at": canonical.format_instant(known[1] if known else opening),
+        }
+        return self._logged(record, Reply(HTTPStatus.OK, body))
+
+    def refuse(self, status: HTTPStatus, message: str, *, now: dt.datetime, remote: str) -> Reply:
+        """A POST refused before its body is read (path, length, media type): logged all the same."""
+        reason = "not_found" if status == HTTPStatus.NOT_FOUND else "malformed"
+        record = {**self._record(now, remote), "outcome": "refused", "reason": reason}
+        return self._logged(record, Reply(status, {"reason": reason, "message": message}))
+
+    def _record(self, now: dt.datetime, remote: str) -> dict[str, Any]:
+        return {
+            "time": canonical.format_instant(now),
+            "remote": remote,
+            "custodian": self.index,
+            "index": None,
+            "section": None,
+            "bidder": None,
+            "ciphertext_sm3": None,
+            "nonce": None,
+        }
+
+    @staticmethod
+    def _describe(request: dict[str, Any]) -> dict[str, Any]:
+        header = request.get("header")
+        header = header if isinstance(header, dict) else {}
+        return {
+            "index": _field(request.get("index")),
+            "section": _field(header.get("section")),
+            "bidder": _field(header.get("bidder")),
+            "ciphertext_sm3": _field(header.get("ciphertext_sm3")),
+            "nonce": _field(request.get("nonce")),
+        }
+
+    def _logged(self, record: dict[str, Any], reply: Reply) -> Reply:
+        """Append `record` to log.jsonl (flushed, fsynced) and return `reply` — or, if the log cannot
+        be written, a 500 instead: a share is never released unlogged."""
+        record["status"] = int(reply.status)
+        line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+        try:
+            with self._log_lock:
+                fd = os.open(self.folder / state.LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+                with os.fdopen(fd, "ab") as fh:
+                    fh.write(line.encode("utf-8"))
+                    fh.flush()
+                    os.fsync(fh.fileno())
+        except OSError:
+            return Reply(
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                {"reason": "log", "message": "the custodian cannot write its log: nothing is released"},
+            )
+        return reply
+
+    def health(self, now: dt.datetime) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "index": self.index,
+            "fingerprint": self.cset.fingerprint,
+            "time": canonical.format_instant(now),
+        }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: CustodianServer
+    server_version = f"ggzy-custodian/{__version__}"
+    timeout = TIMEOUT
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
+        return  # the custodian's log is log.jsonl, one line per share request
+
+    def _send(self, reply: Reply) -> None:
+        data = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
+        self.send_response(reply.status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        custodian = self.server.custodian
+        if path == "/health":
+            self._send(Reply(HTTPStatus.OK, custodian.health(self.server.now())))
+        elif path == "/set":
+            self._send(Reply(HTTPStatus.OK, custodian.signed_set))
+        else:
+            self._send(
+                Reply(
+                    HTTPStatus.NOT_FOUND,
+                    {"reason": "not_found", "message": "GET /health, GET /set or POST /share"},
+                )
+            )
+
+    def do_POST(self) -> None:
+        custodian, now, remote = self.server.custodian, self.server.now(), self.client_address[0]
+        media_type = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+        length_text = self.headers.get("Content-Length")
+        refusal: tuple[HTTPStatus, str] | None = None
+        route = self.path.split("?", 1)[0]
+        if route not in ("/share", "/notice"):
+            refusal = HTTPStatus.NOT_FOUND, "POST /share, POST /notice, GET /health or GET /set"
+        elif self.headers.get("Transfer-Encoding") or not (length_text or "").isdigit():
+            refusal = HTTPStatus.LENGTH_REQUIRED, "send the request with a Content-Length"
+        elif int(length_text or 0) > MAX_BODY:
+            refusal = HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "a share request is a JSON body of at most 1 MiB"
+        elif media_type != "application/json":
+            refusal = HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send the request as application/json"
+        if refusal is not None:
+            self.close_connection = True  # the body, if any, is left unread
+            self._send(custodian.refuse(refusal[0], refusal[1], now=now, remote=remote))
+            return
+        raw = self.rfile.read(int(length_text or 0))
+        answer = custodian.notice if route == "/notice" else custodian.share
+        self._send(answer(raw, now=now, remote=remote))
+
+
+class CustodianServer(ThreadingHTTPServer):
+    """The HTTP service of `custodian` on (host, port) (port 0: a free one). `clock` is the custodian's
+    own clock: the system's by default; tests inject theirs."""
+
+    daemon_threads = True
+
+    def __init__(
+        self, custodian: Custodian, host: str = "127.0.0.1", port: int = 0, *, clock: Clock = system_clock
+    ) -> None:
+        self.custodian = custodian
+        self.clock = clock
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host, port), _Handler)
+
+    def now(self) -> dt.datetime:
+        now = self.clock()
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise ValueError("the custodian's clock must give aware datetimes")
+        return now
+
+    @property
+    def url(self) -> str:
+        host = str(self.server_address[0])
+        return f"http://[{host}]:{self.server_port}" if ":" in host else f"http://{host}:{self.server_port}"
+
+    def start(self) -> threading.Thread:
+        """Serve in a background thread (tests, embedding); `shutdown()` stops it."""
+        thread = threading.Thread(target=self.serve_forever, name="ggzy-custodian", daemon=True)
+        thread.start()
+        return thread
