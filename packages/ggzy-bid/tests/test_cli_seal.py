@@ -163,3 +163,26 @@ def test_the_bar_line_is_closed_when_sealing_fails_half_way() -> None:
     )  # the repeated 50 % is not redrawn
     bar.close()
     assert out.getvalue().count("\n") == 1
+
+
+@pytest.mark.parametrize("extra", [["--pin", "00" * 32], ["--allow-demo-custodians"]])
+def test_custodian_options_without_a_set_are_refused(
+    bidder: tuple[Path, list[str]], extra: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, command = bidder
+    before = sorted(p.name for p in folder.iterdir())
+    assert main(command + write_sheet(folder, json.dumps(SHEET)) + extra) == 2
+    err = capsys.readouterr().err
+    assert "须与 --custodians 一起使用" in err
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*before, "sheet.json"])
+
+
+def test_without_custodians_the_envelope_is_null_and_inspect_says_so(
+    bidder: tuple[Path, list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, command = bidder
+    assert main(command + write_sheet(folder, json.dumps(SHEET))) == 0
+    assert sealedbid.read(folder / "bid.ggzybid").header["custodians"] is None
+    capsys.readouterr()
+    assert main(["inspect", str(folder / "bid.ggzybid")]) == 0
+    assert json.loads(capsys.readouterr().out)["custodians"] is None

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from ggzy_sm import canonical, openingsheet, sealedbid, stream
+from ggzy_sm import canonical, custodians, openingsheet, sealedbid, stream, x509
 from ggzy_sm.sealedbid import BidError, Binding
 from ggzy_sm.sm2 import Sm2PrivateKey
 from ggzy_sm.sm3 import sm3
@@ -569,3 +569,150 @@ def test_the_machine_fingerprint_is_hashed_per_component_without_placeholders(
     assert same == {"mac": header["machine"]["mac"]}  # one machine, found across bids by its MAC
     assert sealedbid.machine_hashes({"mac": "00:1c:42:00:00:09"})["mac"] != header["machine"]["mac"]
     assert sealedbid.machine_hashes({"cpu": "To be filled by O.E.M."}) == {}
+
+
+# --- the custodian envelope (sealed bids II) ------------------------------------------------------------
+
+
+def custodian_set() -> tuple[custodians.CustodianSet, list[Sm2PrivateKey]]:
+    """A 2-of-3 set of self-issued certificates (test_custodians.py tests the set itself)."""
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+    def cert(key: Sm2PrivateKey, usage: x509.Usage) -> bytes:
+        return x509.issue(
+            issuer_key=key,
+            issuer={"common_name": "c"},
+            subject={"common_name": "c"},
+            public_key=key.public_key,
+            serial=1,
+            not_before=now,
+            not_after=now + dt.timedelta(days=730),
+            usage=usage,
+        )
+
+    signing = [Sm2PrivateKey.generate() for _ in range(4)]  # the last one is the supervisor's
+    encryption = [Sm2PrivateKey.generate() for _ in range(3)]
+    body = custodians.set_body(
+        centre="210100", k=2,
+        custodians=[(f"c{i}", f"https://c{i}.example.cn", cert(s, "signing"), cert(e, "encryption"))
+                    for i, (s, e) in enumerate(zip(signing, encryption, strict=False), start=1)],
+        supervisor=("supervisor", cert(signing[3], "signing")), demo=False,
+    )  # fmt: skip
+    names = ["1", "2", "3", "supervisor"]
+    signed = {
+        "body": body,
+        "signatures": {n: custodians.set_sign(body, k) for n, k in zip(names, signing, strict=True)},
+    }
+    return custodians.set_verify(signed), encryption
+
+
+CSET, CUSTODIAN_KEYS = custodian_set()
+
+
+@pytest.fixture
+def with_custodians(tmp_path: Path) -> Path:
+    doc = tmp_path / "a.pdf"
+    doc.write_bytes(b"%PDF-1.7 shared")
+    target = tmp_path / "shared.ggzybid"
+    sealedbid.seal(
+        target=target, binding=BINDING, opening_sheet=SHEET, documents=[doc], signing_key=SIGN,
+        signing_certificate=b"S", encryption_certificate=b"E", encryption_key=ENC.public_key, custodians=CSET,
+    )  # fmt: skip
+    return target
+
+
+def test_seal_splits_the_key_among_the_custodians_under_the_bidders_signature(with_custodians: Path) -> None:
+    bid = sealedbid.read(with_custodians)
+    sealedbid.verify(bid, SIGN.public_key)  # the signature covers the envelope
+    envelope = bid.header["custodians"]
+    assert set(envelope) == {"format", "set", "k", "n", "shares"}
+    assert (envelope["format"], envelope["set"], envelope["k"], envelope["n"]) == (
+        "ggzy-custodians-v1", CSET.fingerprint, 2, 3,
+    )  # fmt: skip
+    binding = {
+        f: bid.header[f] for f in ("tender_project", "section", "bidder", "deadline", "key_commitment")
+    }
+    assert custodians.binding_of(bid.header) == binding
+    shares = {}
+    for entry, key, custodian in zip(envelope["shares"], CUSTODIAN_KEYS, CSET.custodians, strict=True):
+        assert (entry["index"], entry["custodian"]) == (custodian.index, custodian.fingerprint)
+        plaintext = json.loads(key.decrypt(bytes.fromhex(entry["wrapped"])))
+        assert plaintext["binding"] == custodians.binding_digest(binding)
+        shares[entry["index"]] = bytes.fromhex(plaintext["share"])
+    dek = sealedbid.unwrap(bid, ENC)
+
+    def matches(key: bytes) -> bool:
+        try:
+            sealedbid.check_commitment(bid, key)
+        except BidError:
+            return False
+        return True
+
+    assert custodians.combine({1: shares[1], 3: shares[3]}, 2, matches) == (dek, [])
+
+
+def test_without_custodians_the_field_is_null(sealed: tuple[Path, dict, list[Path]]) -> None:
+    target, header, _docs = sealed
+    assert header["custodians"] is None
+    assert sealedbid.read(target).header["custodians"] is None
+
+
+def rewrite_envelope(target: Path, change: Any) -> None:
+    """Rewrite the header's envelope (`change` edits it in place, or is the new value); the signature is
+    left as it is: `read` checks the structure before anyone checks the signature."""
+    bid = sealedbid.read(target)
+    header = json.loads(json.dumps(bid.header))
+    if callable(change):
+        change(header["custodians"])
+    else:
+        header["custodians"] = change
+    encoded = canonical.dumps(header)
+    raw = target.read_bytes()
+    target.write_bytes(
+        sealedbid.MAGIC + sealedbid.LENGTH.pack(len(encoded)) + encoded + raw[bid.stream_offset :]
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "shares",  # not an object
+        [],
+        {},
+        lambda e: e.update(format="ggzy-custodians-v2"),
+        lambda e: e.update(extra=1),
+        lambda e: e.pop("k"),
+        lambda e: e.update(set="00" * 31),
+        lambda e: e.update(set="AB" * 32),  # upper-case hex is not what sealing writes
+        lambda e: e.update(set=e["set"] + "\n"),
+        lambda e: e.update(k=1),
+        lambda e: e.update(k=4),
+        lambda e: e.update(k=True),
+        lambda e: e.update(k="2"),
+        lambda e: e.update(n=4),  # three shares for n = 4
+        lambda e: e.update(shares=e["shares"][:2]),
+        lambda e: e.update(shares={}),
+        lambda e: e["shares"][2].update(index=1),  # index 1 twice
+        lambda e: e["shares"][2].update(index=4),
+        lambda e: e["shares"][2].update(index=0),
+        lambda e: e["shares"][2].update(index="3"),
+        lambda e: e["shares"][1].update(custodian="00" * 33),
+        lambda e: e["shares"][1].update(wrapped="xyz"),
+        lambda e: e["shares"][1].update(wrapped="abc"),  # odd length
+        lambda e: e["shares"][1].update(wrapped=""),
+        lambda e: e["shares"][1].update(wrapped="00" * 600),
+        lambda e: e["shares"][1].pop("wrapped"),
+        lambda e: e["shares"][1].update(extra=1),
+        lambda e: e["shares"].__setitem__(1, "share"),
+    ],
+)
+def test_read_refuses_a_malformed_envelope(with_custodians: Path, change: Any) -> None:
+    rewrite_envelope(with_custodians, change)
+    with pytest.raises(BidError) as caught:
+        sealedbid.read(with_custodians)
+    assert caught.value.reason == "malformed"
+
+
+def test_read_accepts_the_shares_in_any_order(with_custodians: Path) -> None:
+    rewrite_envelope(with_custodians, lambda e: e["shares"].reverse())
+    assert [s["index"] for s in sealedbid.read(with_custodians).header["custodians"]["shares"]] == [3, 2, 1]

@@ -8,9 +8,13 @@
         input) and print the signature to paste back into the page.
 
     ggzy-bid seal --section CODE --bidder CODE --deadline TIME --opening-sheet SHEET.json --key KEY.json
-                  --certificate SIGN.cer --encryption-certificate ENC.cer --out BID.ggzybid DOCUMENT…
+                  --certificate SIGN.cer --encryption-certificate ENC.cer --out BID.ggzybid
+                  [--custodians SIGNED_SET.json [--pin FINGERPRINT]… [--allow-demo-custodians]] DOCUMENT…
         Check the opening sheet against ggzy-opening-sheet-v1 (nothing is written if it does not follow
         it), then seal (docs/sealed-bid-format.md), with a progress bar when standard error is a terminal.
+        With --custodians the bid key is also split among the centre's key custodians (§8): the set must
+        carry every member's signature, match a --pin if given and, where known_sets.json lists the
+        centre, be one of the sets listed; a demo set only with --allow-demo-custodians.
     ggzy-bid inspect BID.ggzybid / ggzy-bid release --key KEY.json --encryption-key ENC.json BID.ggzybid
 
 The key file's passphrase comes from GGZY_BID_PASSPHRASE or a prompt.
@@ -24,12 +28,13 @@ import getpass
 import json
 import os
 import sys
+from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
 from ggzy_bid import __version__
 from ggzy_bid.agent import DEFAULT_PORT, LOGIN_PURPOSE, Agent, AgentServer, Refused, check_login_payload
-from ggzy_sm import openingsheet, sealedbid, x509
+from ggzy_sm import custodians, openingsheet, sealedbid, x509
 from ggzy_sm.errors import CryptoError
 from ggzy_sm.keys import load_key_file
 from ggzy_sm.sm2 import Sm2PrivateKey
@@ -148,6 +153,70 @@ def load_opening_sheet(path: Path) -> dict[str, Any]:
     return dict(sheet)
 
 
+def _known_sets() -> dict[str, list[str]]:
+    """The custodian sets this client ships with, {centre: [set fingerprint, …]} (known_sets.json): a
+    second line behind the members' signatures, against an operator who replaces the whole set."""
+    table = json.loads(resources.files("ggzy_bid").joinpath("known_sets.json").read_text(encoding="utf-8"))
+    if not isinstance(table, dict) or not all(
+        isinstance(v, list) and all(isinstance(f, str) for f in v) for v in table.values()
+    ):
+        raise ValueError("known_sets.json is not {centre: [fingerprint, …]}")
+    return {str(centre): [f.strip().lower() for f in fingerprints] for centre, fingerprints in table.items()}
+
+
+KNOWN_SETS = _known_sets()
+
+#: Why a custodian set is refused (custodians.CustodianError.reason), for the bidder.
+SET_REASONS = {
+    "malformed": "名单格式不正确",
+    "unsigned": "有成员（托管方或监督部门）未签名",
+    "signature": "有成员的签名验证不通过：名单在签名后被改动，或签名不是该成员本人所签",
+    "pin": "名单指纹与 --pin 给出的不符",
+}
+NOT_SEALED = "未封装，未写入任何文件"
+
+
+def load_custodian_set(path: Path, pins: list[str], allow_demo: bool) -> custodians.CustodianSet:
+    """The signed custodian set in `path` if every member signed it, it matches a pin (when any is given)
+    and, where KNOWN_SETS lists its centre, one of the fingerprints listed; a demo set only when allowed.
+    Else UsageError, in Chinese first."""
+    try:
+        signed = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise UsageError(
+            f"密钥托管方名单 {path} 无法读取或不是 JSON (custodian set unreadable: {exc})。{NOT_SEALED}"
+        ) from exc
+    try:
+        cset = custodians.set_verify(signed, pins)
+    except custodians.CustodianError as exc:
+        why = SET_REASONS.get(exc.reason, "未通过验证")
+        raise UsageError(
+            f"密钥托管方名单 {path} 未通过验证：{why}。{NOT_SEALED}\n"
+            f"  (custodian set refused: {exc.reason}: {exc})"
+        ) from exc
+    known = KNOWN_SETS.get(cset.centre)
+    if known is not None and cset.fingerprint not in known:
+        raise UsageError(
+            f"密钥托管方名单不是本客户端已知的中心 {cset.centre} 的名单（指纹 {cset.fingerprint}）。"
+            f"{NOT_SEALED}\n  (custodian set refused: not one known_sets.json lists for {cset.centre})"
+        )
+    if not cset.demo and not pins and known is None:
+        raise UsageError(
+            f"密钥托管方名单（中心 {cset.centre}，指纹 {cset.fingerprint}）既不是本客户端已知的名单，"
+            "也没有用 --pin 核对：一份全由运营方自己的密钥签名的名单同样能通过签名验证。"
+            f"请向交易中心或监督部门公布的指纹核对后用 --pin 指定。{NOT_SEALED}\n"
+            "  (custodian set refused: neither pinned nor known — a set signed by the operator's own keys"
+            " would verify too)"
+        )
+    if cset.demo and not allow_demo:
+        raise UsageError(
+            f"这是演示用的密钥托管方名单（中心 {cset.centre}），真实投标不得使用；"
+            f"仅用于演示时请加 --allow-demo-custodians。{NOT_SEALED}\n"
+            "  (custodian set refused: a demo set, without --allow-demo-custodians)"
+        )
+    return cset
+
+
 class ProgressBar:
     """`done / total` on one line of a terminal, redrawn with a carriage return (at most 101 times)."""
 
@@ -178,6 +247,13 @@ def seal(args: argparse.Namespace) -> int:
     """Seal the documents and the opening sheet into a ggzy-bid-v1 file (docs/sealed-bid-format.md).
     The opening sheet is checked first: nothing is asked or written if it does not follow its schema."""
     sheet = load_opening_sheet(Path(args.opening_sheet))
+    if (args.pin or args.allow_demo_custodians) and not args.custodians:
+        raise UsageError(f"--pin 与 --allow-demo-custodians 须与 --custodians 一起使用。{NOT_SEALED}")
+    cset = (
+        load_custodian_set(Path(args.custodians), args.pin, args.allow_demo_custodians)
+        if args.custodians
+        else None
+    )
     binding = sealedbid.Binding(
         tender_project=args.section[:20],
         section=args.section,
@@ -202,12 +278,33 @@ def seal(args: argparse.Namespace) -> int:
             boq=Path(args.boq) if args.boq else None,
             tool=f"ggzy-bid {__version__}",
             progress=bar,
+            custodians=cset,
         )
     finally:
         if bar:
             bar.close()
     print(f"sealed {args.out}: ciphertext SM3 {header['ciphertext_sm3']}", file=sys.stderr)  # noqa: T201
+    if cset is not None:
+        print(  # noqa: T201
+            f"密钥已分给 {cset.n} 个托管方，任意 {cset.k} 个可恢复 (custodian set {cset.fingerprint})",
+            file=sys.stderr,
+        )
     return 0
+
+
+def custodian_summary(envelope: Any) -> dict[str, Any] | None:
+    """The custodian envelope as `inspect` shows it: the set, k, n and each share's custodian."""
+    if envelope is None:
+        return None
+    return {
+        "set": envelope["set"],
+        "k": envelope["k"],
+        "n": envelope["n"],
+        "custodians": [
+            {"index": share["index"], "fingerprint": share["custodian"]}
+            for share in sorted(envelope["shares"], key=lambda share: int(share["index"]))
+        ],
+    }
 
 
 def inspect(args: argparse.Namespace) -> int:
@@ -218,6 +315,7 @@ def inspect(args: argparse.Namespace) -> int:
     shown = {
         k: v for k, v in bid.header.items() if k not in ("signing_certificate", "wrapped_key", "signature")
     }
+    shown["custodians"] = custodian_summary(bid.header["custodians"])
     report = {**shown, "signer": certificate.subject, "verified": True}
     print(json.dumps(report, ensure_ascii=False, indent=1))  # noqa: T201
     return 0
@@ -310,6 +408,15 @@ def parser() -> argparse.ArgumentParser:
     sealing.add_argument("--encryption-certificate", required=True, help="your encryption certificate")
     sealing.add_argument("--boq", help="the bill of quantities (XML), if any")
     sealing.add_argument("--out", required=True)
+    sealing.add_argument(
+        "--custodians", help="the centre's signed custodian set (JSON): split the bid key among them too"
+    )
+    sealing.add_argument(
+        "--pin", action="append", default=[], help="a custodian set fingerprint to accept (repeatable)"
+    )
+    sealing.add_argument(
+        "--allow-demo-custodians", action="store_true", help="accept a demo custodian set (demos only)"
+    )
     sealing.add_argument("documents", nargs="+")
     sealing.set_defaults(run=seal)
     inspecting = commands.add_parser("inspect", help="show and check a sealed bid's header")

@@ -1,4 +1,4 @@
-"""Key custodians (sealed bids II; docs/sealed-bid-format.md §6): the protocol shared by the bidder's
+"""Key custodians (sealed bids II; docs/sealed-bid-format.md §8): the protocol shared by the bidder's
 client, the custodian service and the platform. Django-free.
 
 - **The custodian set** of a centre: k, n, each custodian's name, address, signing and encryption
@@ -8,13 +8,15 @@ client, the custodian service and the platform. Django-free.
   refuses an unsigned or changed set. Keys are the custodians' own: the operator holds none of them.
 - **Splitting** (the bidder's client; no dealer): the DEK is split k-of-n with Shamir's scheme
   (pycryptodome, GF(2^128), exactly a 16-byte key) and share *i* is encrypted (SM2) to custodian *i*'s
-  encryption certificate together with the bid's binding (codes, bidder, deadline, key commitment), so
-  a share copied into another bid's header is refused.
+  encryption certificate together with the SM3 of the bid's binding (codes, bidder, deadline, key
+  commitment: the whole binding would not fit in the 255 bytes SM2 encrypts), so a share copied into
+  another bid's header is refused.
 - **Asking** (the platform): a request carries the bid's signed header, the custodian's index, a fresh
   nonce and the signed deadline notices (purpose `ggzy-deadline-v1`) that postponed the opening.
-- **Answering** (the custodian, by its own clock): it verifies the bidder's signature and chain, refuses
-  before the later of the bound deadline and any later signed notice, and returns its share encrypted to
-  the platform's opening key, signed (purpose `ggzy-share-v1`) with the request's nonce.
+- **Answering** (the custodian, by its own clock): it verifies the bidder's signature and chain (valid at
+  the bound deadline), refuses before the later of the bound deadline and any later signed notice, and
+  returns its share encrypted to the platform's opening key, signed (purpose `ggzy-share-v1`) with the
+  request's nonce.
 - **Combining** (the platform): any k shares reconstruct a key; the key commitment says which key is the
   bid's; other subsets are tried when it fails, and a share that disagrees is named.
 """
@@ -26,6 +28,7 @@ import datetime as dt
 import itertools
 import json
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -46,8 +49,12 @@ REQUEST_FORMAT = "ggzy-share-request-v1"
 NOTICE_FORMAT = "ggzy-deadline-v1"
 MAX_CUSTODIANS = 16
 SHARE_SIZE = 16
-#: What ties a share to its bid: the header fields a share's plaintext repeats.
+#: What ties a share to its bid: the header fields whose SM3 a share's plaintext carries.
 BINDING_FIELDS = ("tender_project", "section", "bidder", "deadline", "key_commitment")
+SET_FIELDS = frozenset({"format", "centre", "version", "k", "n", "demo", "custodians", "supervisor"})
+MEMBER_FIELDS = frozenset({"index", "name", "url", "signing_certificate", "encryption_certificate"})
+SUPERVISOR_FIELDS = frozenset({"name", "signing_certificate"})
+NONCE = re.compile(r"[0-9a-f]{32}")  # fullmatch: "$" would let a final newline through
 
 
 class CustodianError(CryptoError):
@@ -158,27 +165,49 @@ def set_fingerprint(body: dict[str, Any]) -> str:
     return sm3(canonical.dumps(body)).hex()
 
 
+def _integer(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("not an integer")
+    return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise TypeError("not a non-empty string")
+    return value
+
+
 def _parse_set(body: dict[str, Any]) -> tuple[int, list[Custodian], x509.Certificate]:
     if not isinstance(body, dict) or body.get("format") != SET_FORMAT:
         raise CustodianError("malformed", "not a ggzy-custodian-set-v1 body")
+    if set(body) != SET_FIELDS:
+        raise CustodianError("malformed", "the set body does not have exactly the fields of the format")
     try:
-        k, n = int(body["k"]), int(body["n"])
-        entries = list(body["custodians"])
+        k, n, version = _integer(body["k"]), _integer(body["n"]), _integer(body["version"])
+        _text(body["centre"])
+        if not isinstance(body["demo"], bool) or version < 1:
+            raise TypeError("demo is a boolean, version a positive integer")  # noqa: TRY301
+        entries, supervising = body["custodians"], body["supervisor"]
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in [*entries, supervising]):
+            raise TypeError("custodians is a list of objects, supervisor an object")  # noqa: TRY301
+        if any(set(e) != MEMBER_FIELDS for e in entries) or set(supervising) != SUPERVISOR_FIELDS:
+            raise KeyError("a member does not have exactly the fields of the format")  # noqa: TRY301
         custodians = [
             Custodian(
-                index=int(e["index"]),
-                name=str(e["name"]),
-                url=str(e["url"]),
+                index=_integer(e["index"]),
+                name=_text(e["name"]),
+                url=_text(e["url"]),
                 signing=_certificate(e["signing_certificate"], "signing"),
                 encryption=_certificate(e["encryption_certificate"], "encryption"),
             )
             for e in entries
         ]
-        supervisor = _certificate(body["supervisor"]["signing_certificate"], "signing")
+        _text(supervising["name"])
+        supervisor = _certificate(supervising["signing_certificate"], "signing")
     except (KeyError, TypeError, ValueError) as exc:
-        raise CustodianError("malformed", f"the set body is incomplete ({type(exc).__name__})") from exc
+        raise CustodianError("malformed", f"the set body is incomplete or mistyped ({exc})") from exc
     if not 2 <= k <= n == len(custodians) <= MAX_CUSTODIANS:  # noqa: PLR2004
-        raise CustodianError("malformed", "k and n must satisfy 2 ≤ k ≤ n ≤ 16")
+        raise CustodianError("malformed", "k and n must satisfy 2 ≤ k ≤ n ≤ 16, n the number of custodians")
     if [c.index for c in custodians] != list(range(1, n + 1)):
         raise CustodianError("malformed", "custodians must be numbered 1 … n")
     keys = [c.signing.public_key.hex() for c in custodians] + [
@@ -209,7 +238,8 @@ def set_verify(signed: dict[str, Any], pins: Iterable[str] = ()) -> CustodianSet
                 "signature", f"{name}'s signature on the set does not verify", member=key
             ) from exc
     fingerprint = set_fingerprint(body)
-    pinned = set(pins)
+    pinned = {pins} if isinstance(pins, str) else set(pins)
+    pinned = {pin.strip().lower() for pin in pinned}
     if pinned and fingerprint not in pinned:
         raise CustodianError("pin", "the custodian set is not one this client knows", fingerprint=fingerprint)
     return CustodianSet(
@@ -219,7 +249,7 @@ def set_verify(signed: dict[str, Any], pins: Iterable[str] = ()) -> CustodianSet
         k=k,
         custodians=tuple(custodians),
         supervisor=supervisor,
-        demo=bool(body.get("demo")),
+        demo=body["demo"],
     )
 
 
@@ -230,29 +260,44 @@ def binding_of(header: dict[str, Any]) -> dict[str, Any]:
     return {field: header[field] for field in BINDING_FIELDS}
 
 
+def binding_digest(binding: dict[str, Any]) -> str:
+    """Hex SM3 of the canonical JSON of the binding (exactly BINDING_FIELDS): what a share's plaintext
+    carries to tie it to its bid."""
+    if not isinstance(binding, dict) or set(binding) != set(BINDING_FIELDS):
+        raise CustodianError("malformed", "the binding must name exactly the binding fields")
+    try:
+        return sm3(canonical.dumps(binding)).hex()
+    except canonical.CanonicalError as exc:
+        raise CustodianError("malformed", f"the binding is not canonical JSON ({exc})") from exc
+
+
+def share_plaintext(index: int, share: bytes, binding: dict[str, Any]) -> bytes:
+    """What is encrypted to custodian `index`: canonical JSON {"binding": SM3 of the binding, "format":
+    "ggzy-share-plaintext-v1", "index", "share": hex} — 167 bytes or less, within SM2's 255."""
+    if len(share) != SHARE_SIZE:
+        raise CustodianError("malformed", "a share is 16 bytes")
+    return canonical.dumps(
+        {"binding": binding_digest(binding), "format": SHARE_PLAINTEXT, "index": index, "share": share.hex()}
+    )
+
+
 def split(dek: bytes, cset: CustodianSet, binding: dict[str, Any]) -> dict[str, Any]:
     """The header's custodian envelope: k-of-n shares of `dek`, share i encrypted to custodian i with
     `binding` (the header's BINDING_FIELDS). No one but the bidder's process ever holds all shares."""
     if len(dek) != SHARE_SIZE:
         raise CustodianError("malformed", "the key must be 16 bytes")
-    if set(binding) != set(BINDING_FIELDS):
-        raise CustodianError("malformed", "the binding must name exactly the binding fields")
-    shares = dict(Shamir.split(cset.k, cset.n, dek))
-    wrapped = []
-    for custodian in cset.custodians:
-        plaintext = {
-            "format": SHARE_PLAINTEXT,
+    binding_digest(binding)  # refuses a binding that is not exactly the binding fields
+    shares = dict(Shamir.split(cset.k, cset.n, dek, ssss=False))
+    wrapped = [
+        {
             "index": custodian.index,
-            "share": shares[custodian.index].hex(),
-            **binding,
+            "custodian": custodian.fingerprint,
+            "wrapped": custodian.encryption.public_key.encrypt(
+                share_plaintext(custodian.index, shares[custodian.index], binding)
+            ).hex(),
         }
-        wrapped.append(
-            {
-                "index": custodian.index,
-                "custodian": custodian.fingerprint,
-                "wrapped": custodian.encryption.public_key.encrypt(canonical.dumps(plaintext)).hex(),
-            }
-        )
+        for custodian in cset.custodians
+    ]
     return {"format": ENVELOPE_FORMAT, "set": cset.fingerprint, "k": cset.k, "n": cset.n, "shares": wrapped}
 
 
@@ -270,18 +315,34 @@ def notice_make(*, section: str, opening_at: dt.datetime, key: SigningKey) -> di
     return {"payload": payload, "signature": key.sign(NOTICE_FORMAT, payload).hex()}
 
 
+def _instant(text: Any) -> dt.datetime:
+    """An RFC 3339 instant with its offset (a naive one is refused: it cannot be compared)."""
+    value = dt.datetime.fromisoformat(str(text))
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("an instant needs its offset")
+    return value
+
+
 def release_at(header: dict[str, Any], notices: list[Any], notice_key: Sm2PublicKey | None) -> dt.datetime:
     """When a custodian may release a share of this bid: the later of the bound deadline and every
     opening time in a notice for its section that the platform's notice key signed (others are ignored)."""
-    at = dt.datetime.fromisoformat(str(header["deadline"]))
+    try:
+        at = _instant(header["deadline"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CustodianError("malformed", "the header has no readable deadline") from exc
     for notice in notices:
         payload = notice.get("payload") if isinstance(notice, dict) else None
-        if notice_key is None or not isinstance(payload, dict) or payload.get("section") != header["section"]:
+        if (
+            notice_key is None
+            or not isinstance(payload, dict)
+            or payload.get("format") != NOTICE_FORMAT
+            or payload.get("section") != header.get("section")
+        ):
             continue
         try:
             notice_key.verify(NOTICE_FORMAT, payload, bytes.fromhex(str(notice.get("signature"))))
-            later = dt.datetime.fromisoformat(str(payload["opening_at"]))
-        except (IntegrityError, ValueError, KeyError):
+            later = _instant(payload["opening_at"])
+        except (CryptoError, ValueError, KeyError):
             continue
         at = max(at, later)
     return at
@@ -310,25 +371,42 @@ class Trust:
     crls: list[bytes]
 
 
-def _check_header(header: dict[str, Any], trust: Trust, now: dt.datetime) -> None:
+#: The header fields a custodian reads (sealedbid.read checks the header's full shape; a custodian needs
+#: no more than these).
+_HEADER_NEEDED = (*BINDING_FIELDS, "ciphertext_sm3", "signing_certificate", "signature", "custodians")
+
+
+def _check_header(header: dict[str, Any], trust: Trust) -> None:
+    """The bidder's signing certificate chains to `trust` and was valid at the bound deadline (the bid
+    was due then; a certificate that expired while the opening was postponed does not lock the bid), and
+    its key signed the header (purpose ggzy-bid-v1)."""
+    if any(field not in header for field in _HEADER_NEEDED) or not all(
+        isinstance(header[field], str) for field in _HEADER_NEEDED if field != "custodians"
+    ):
+        raise CustodianError("malformed", "the header lacks fields a custodian needs")
     try:
-        der = base64.b64decode(str(header["signing_certificate"]), validate=True)
+        der = base64.b64decode(header["signing_certificate"], validate=True)
+        signature = bytes.fromhex(header["signature"])
+        deadline = _instant(header["deadline"])
+    except ValueError as exc:
+        raise CustodianError(
+            "malformed", "the header's certificate, signature or deadline is unreadable"
+        ) from exc
+    try:
         certificate = x509.validate(
             der,
             intermediates=trust.intermediates,
             roots=trust.roots,
-            at=now,
+            at=deadline,
             usage="signing",
             crls=trust.crls,
         )
-    except (KeyError, ValueError) as exc:
-        raise CustodianError("malformed", "the header has no readable signing certificate") from exc
     except x509.CertificateError as exc:
         raise CustodianError("chain", f"the bidder's certificate is refused: {exc}", why=exc.reason) from exc
     unsigned = {k: v for k, v in header.items() if k != "signature"}
     try:
-        certificate.public_key.verify("ggzy-bid-v1", unsigned, bytes.fromhex(str(header["signature"])))
-    except (IntegrityError, ValueError) as exc:
+        certificate.public_key.verify("ggzy-bid-v1", unsigned, signature)
+    except (CryptoError, ValueError) as exc:
         raise CustodianError("signature", "the bidder's signature on the header does not verify") from exc
 
 
@@ -344,46 +422,51 @@ def answer(
     trust: Trust,
     now: dt.datetime,
 ) -> dict[str, Any]:
-    """Custodian `index`'s answer to a share request, judged by `now` — the custodian's own clock."""
+    """Custodian `index`'s answer to a share request, judged by `now` — the custodian's own clock.
+
+    Checks, in this order: the request's shape (malformed), that it asks this custodian (not_custodian),
+    the bidder's header (malformed, chain, signature), that the envelope is for this set and holds this
+    custodian's share (set, not_custodian), the time (too_early, detail release_at), and the share's
+    plaintext: it decrypts, names this index and the header's binding (binding)."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("the custodian's clock must give an aware datetime")
     if not isinstance(request, dict) or request.get("format") != REQUEST_FORMAT:
         raise CustodianError("malformed", "not a ggzy-share-request-v1")
-    header, nonce = request.get("header"), str(request.get("nonce", ""))
-    if not isinstance(header, dict) or len(nonce) != 32:  # noqa: PLR2004
-        raise CustodianError("malformed", "the request lacks a header or a 128-bit nonce")
-    if request.get("index") != index:
+    header, nonce, notices = request.get("header"), request.get("nonce"), request.get("notices", [])
+    if not isinstance(header, dict) or not isinstance(nonce, str) or not NONCE.fullmatch(nonce):
+        raise CustodianError("malformed", "the request lacks a header or a 128-bit hex nonce")
+    if not isinstance(notices, list):
+        raise CustodianError("malformed", "the request's notices are not a list")
+    if request.get("index") != index or isinstance(request.get("index"), bool):
         raise CustodianError("not_custodian", f"this is custodian {index}, not {request.get('index')}")
-    _check_header(header, trust, now)
-    envelope = header.get("custodians")
+    _check_header(header, trust)
+    envelope = header["custodians"]
     if not isinstance(envelope, dict) or envelope.get("set") != cset.fingerprint:
         raise CustodianError("set", "the bid's shares are not for this custodian set")
     me = cset.custodian(index)
+    entries = envelope.get("shares")
     entry = next(
         (
             s
-            for s in envelope.get("shares", [])
-            if s.get("index") == index and s.get("custodian") == me.fingerprint
+            for s in (entries if isinstance(entries, list) else [])
+            if isinstance(s, dict) and s.get("index") == index and s.get("custodian") == me.fingerprint
         ),
         None,
     )
     if entry is None:
         raise CustodianError("not_custodian", "the bid holds no share for this custodian")
-    opens = release_at(header, list(request.get("notices") or []), notice_key)
+    opens = release_at(header, notices, notice_key)
     if now < opens:
         raise CustodianError(
-            "too_early", f"the share is released from {opens.isoformat()} on", release_at=opens
+            "too_early", f"the share is released from {canonical.format_instant(opens)} on", release_at=opens
         )
     try:
-        plaintext = json.loads(encryption_key.decrypt(bytes.fromhex(str(entry["wrapped"]))))
-        share = bytes.fromhex(str(plaintext["share"]))
+        plaintext = encryption_key.decrypt(bytes.fromhex(str(entry["wrapped"])))
+        share = bytes.fromhex(str(json.loads(plaintext)["share"]))
+        expected = share_plaintext(index, share, binding_of(header))
     except (CryptoError, ValueError, KeyError, TypeError) as exc:
         raise CustodianError("binding", "the share does not decrypt with this custodian's key") from exc
-    expected = {
-        "format": SHARE_PLAINTEXT,
-        "index": index,
-        "share": plaintext.get("share"),
-        **binding_of(header),
-    }
-    if plaintext != expected or len(share) != SHARE_SIZE:
+    if plaintext != expected:  # byte for byte: this index, this bid's binding, canonical form
         raise CustodianError("binding", "the share was sealed for another bid")
     payload = {
         "format": SHARE_FORMAT,
@@ -397,12 +480,21 @@ def answer(
     return {"payload": payload, "signature": signing_key.sign(SHARE_FORMAT, payload).hex()}
 
 
+ANSWER_FIELDS = frozenset({"format", "nonce", "index", "custodian", "section", "ciphertext_sm3", "share"})
+
+
 def answer_check(
     response: dict[str, Any], *, cset: CustodianSet, request: dict[str, Any], opening_key: DecryptionKey
 ) -> bytes:
-    """The share in a custodian's answer, if that custodian signed it for this very request."""
+    """The share in a custodian's answer, if that custodian signed it for this very request: signature
+    (by the custodian the request asked), then replay (the request's nonce), then binding (this index,
+    custodian, section and ciphertext; the share decrypts with `opening_key` to 16 bytes)."""
     payload = response.get("payload") if isinstance(response, dict) else None
-    if not isinstance(payload, dict) or payload.get("format") != SHARE_FORMAT:
+    if (
+        not isinstance(payload, dict)
+        or payload.get("format") != SHARE_FORMAT
+        or set(payload) != ANSWER_FIELDS
+    ):
         raise CustodianError("malformed", "not a ggzy-share-v1 answer")
     index = request["index"]
     custodian = cset.custodian(int(index))
@@ -410,16 +502,16 @@ def answer_check(
         custodian.signing.public_key.verify(
             SHARE_FORMAT, payload, bytes.fromhex(str(response.get("signature")))
         )
-    except (IntegrityError, ValueError) as exc:
+    except (CryptoError, ValueError) as exc:
         raise CustodianError("signature", f"the answer is not signed by custodian {index}") from exc
-    if payload.get("nonce") != request["nonce"]:
+    if payload["nonce"] != request["nonce"]:
         raise CustodianError("replay", "the answer repeats another request's nonce: a replay")
     header = request["header"]
     if (
-        payload.get("index") != index
-        or payload.get("custodian") != custodian.fingerprint
-        or payload.get("ciphertext_sm3") != header["ciphertext_sm3"]
-        or payload.get("section") != header["section"]
+        payload["index"] != index
+        or payload["custodian"] != custodian.fingerprint
+        or payload["ciphertext_sm3"] != header["ciphertext_sm3"]
+        or payload["section"] != header["section"]
     ):
         raise CustodianError("binding", "the answer is for another bid or custodian")
     try:
@@ -436,12 +528,20 @@ def answer_check(
 
 def combine(shares: dict[int, bytes], k: int, check: Callable[[bytes], bool]) -> tuple[bytes, list[int]]:
     """The key that passes `check` (the key commitment) from some k of `shares`, and the indexes of the
-    shares that disagree with it. CustodianError("no_key") if no k of them make a committed key."""
+    shares that disagree with it. CustodianError("no_key") if no k of them make a committed key.
+
+    Subsets are tried in lexicographic order of their indexes; once one makes the committed key, every
+    other share is tested with k − 1 members of that subset: it agrees if they make the same key."""
+    if k < 1 or any(
+        not isinstance(i, int) or isinstance(i, bool) or not 1 <= i <= MAX_CUSTODIANS or len(v) != SHARE_SIZE
+        for i, v in shares.items()
+    ):
+        raise CustodianError("malformed", "shares are 16 bytes at indexes 1 … 16, and k ≥ 1")
     indexes = sorted(shares)
     if len(indexes) < k:
         raise CustodianError("no_key", f"{len(indexes)} shares, {k} needed", have=len(indexes))
     for subset in itertools.combinations(indexes, k):
-        key = Shamir.combine([(i, shares[i]) for i in subset])
+        key = Shamir.combine([(i, shares[i]) for i in subset], ssss=False)
         if not check(key):
             continue
         bad = []
@@ -449,7 +549,7 @@ def combine(shares: dict[int, bytes], k: int, check: Callable[[bytes], bool]) ->
             if other in subset:
                 continue
             swapped = (*subset[1:], other)  # the polynomial through k−1 good shares and this one
-            if Shamir.combine([(i, shares[i]) for i in swapped]) != key:
+            if Shamir.combine([(i, shares[i]) for i in swapped], ssss=False) != key:
                 bad.append(other)
         return key, bad  # the members of the working subset agree by construction
     raise CustodianError("no_key", "no k of the shares make the key the bid committed to", have=len(indexes))

@@ -10,9 +10,10 @@ reference implementation, Django-free, used by the bidder's client and by the pl
 The header carries what the platform may see before the opening and nothing that lets anyone test a
 guess of the content: the codes, the bidder, the bound deadline, the SM3 and size of the *ciphertext*,
 the key commitment HMAC-SM3(DEK, "ggzy-commit-v1"), the DEK wrapped (SM2) to the bidder's own
-encryption certificate, the custodian envelope (sealed bids II; null here), a hashed fingerprint of
-the sealing machine, the tool, and the bidder's signing certificate; the bidder signs it all (purpose
-`ggzy-bid-v1`). No plain hash of any document or of the opening sheet is outside the encryption.
+encryption certificate, the custodian envelope (sealed bids II, `ggzy_sm.custodians`: the DEK split
+k-of-n among the centre's key custodians, or null), a hashed fingerprint of the sealing machine, the
+tool, and the bidder's signing certificate; the bidder signs it all (purpose `ggzy-bid-v1`). No plain
+hash of any document or of the opening sheet is outside the encryption.
 
 The opening sheet follows ggzy-opening-sheet-v1 (`ggzy_sm.openingsheet`): `seal` refuses one that does
 not, and `open_bid` checks it again after decrypting. `open_bid` makes one pass: the entries are parsed
@@ -40,6 +41,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ggzy_sm import canonical, openingsheet, stream
+from ggzy_sm.custodians import BINDING_FIELDS, ENVELOPE_FORMAT, MAX_CUSTODIANS, CustodianSet, split
 from ggzy_sm.errors import CryptoError, IntegrityError
 from ggzy_sm.keys import DecryptionKey, SigningKey
 from ggzy_sm.sm2 import Sm2PublicKey
@@ -55,6 +57,9 @@ MANIFEST = "manifest.json"
 BOQ = "boq.xml"
 TENDER_PROJECT = re.compile(r"^[A-Z]\d{16}\d{3}$")
 SECTION = re.compile(r"^[A-Z]\d{16}\d{6}$")
+HEX64 = re.compile(r"[0-9a-f]{64}")  # fullmatch: "$" would let a final newline through
+HEX = re.compile(r"(?:[0-9a-f]{2})+")
+MAX_WRAPPED = 1024  # hex of a DER SM2Cipher of a share's plaintext: ~550
 READ = 1 << 20
 DEK_SIZE = 16
 MAX_MANIFEST = 16 * 1024 * 1024  # ~100,000 documents: the manifest is read into memory
@@ -239,6 +244,7 @@ def seal(
     boq: Path | None = None,
     tool: str = "ggzy-bid",
     progress: Progress | None = None,
+    custodians: CustodianSet | None = None,
     _dek: tuple[bytes, bytes] | None = None,
 ) -> dict[str, Any]:
     """Seal a bid into `target` (temporary files, then rename); returns the signed header.
@@ -247,6 +253,9 @@ def seal(
     never the signing one). An opening sheet that does not follow ggzy-opening-sheet-v1 is refused
     (BidError "opening_sheet") before any work. `progress(done, total)` is called as the plaintext
     (opening sheet, documents, BoQ) streams through, from (0, total) to (total, total).
+    `custodians`, a verified set (`custodians.set_verify`: the caller checks its pins), splits the DEK
+    k-of-n among the centre's key custodians into the header's "custodians" envelope, bound to the
+    header's BINDING_FIELDS and under the bidder's signature; without it the field is null.
     `_dek` = (DEK, nonce prefix) is for the fixed-key vectors only."""
     sheet = _sheet_bytes(opening_sheet)
     names = [OPENING_SHEET] + [f"documents/{p.name}" for p in documents] + ([BOQ] if boq else [])
@@ -279,6 +288,8 @@ def seal(
             "tool": tool,
             "signing_certificate": base64.b64encode(signing_certificate).decode(),
         }
+        if custodians is not None:  # before signing: the bidder's signature covers the envelope
+            unsigned["custodians"] = split(dek, custodians, {f: unsigned[f] for f in BINDING_FIELDS})
         header = {**unsigned, "signature": signing_key.sign("ggzy-bid-v1", unsigned).hex()}
         encoded = canonical.dumps(header)
         with tmp.open("wb") as dst, body.open("rb") as src_body:
@@ -355,7 +366,49 @@ def read(path: Path) -> SealedBid:
         raise BidError("binding", "the tender-project or section code is malformed")
     if not str(header["section"]).startswith(str(header["tender_project"])):
         raise BidError("binding", "the section does not belong to the tender project")
+    _check_envelope(header["custodians"])
     return SealedBid(header=header, stream_offset=len(MAGIC) + LENGTH.size + length, path=path)
+
+
+ENVELOPE_FIELDS = {"format", "set", "k", "n", "shares"}
+SHARE_FIELDS = {"index", "custodian", "wrapped"}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_envelope(envelope: Any) -> None:
+    """The header's "custodians" field: null, or {format "ggzy-custodians-v1", set (64 hex), k, n with
+    2 ≤ k ≤ n ≤ 16, shares: n × {index (1 … n, each once), custodian (64 hex), wrapped (hex)}}."""
+    if envelope is None:
+        return
+    if (
+        not isinstance(envelope, dict)
+        or set(envelope) != ENVELOPE_FIELDS
+        or envelope["format"] != ENVELOPE_FORMAT
+        or not HEX64.fullmatch(str(envelope["set"]))
+        or not (_is_int(envelope["k"]) and _is_int(envelope["n"]))
+        or not 2 <= envelope["k"] <= envelope["n"] <= MAX_CUSTODIANS  # noqa: PLR2004
+        or not isinstance(envelope["shares"], list)
+        or len(envelope["shares"]) != envelope["n"]
+    ):
+        raise BidError("malformed", "the custodian envelope is not a ggzy-custodians-v1 envelope")
+    indexes = []
+    for share in envelope["shares"]:
+        if (
+            not isinstance(share, dict)
+            or set(share) != SHARE_FIELDS
+            or not _is_int(share["index"])
+            or not HEX64.fullmatch(str(share["custodian"]))
+            or not isinstance(share["wrapped"], str)
+            or len(share["wrapped"]) > MAX_WRAPPED
+            or not HEX.fullmatch(share["wrapped"])
+        ):
+            raise BidError("malformed", "a share of the custodian envelope is malformed")
+        indexes.append(share["index"])
+    if sorted(indexes) != list(range(1, envelope["n"] + 1)):
+        raise BidError("malformed", "the custodian envelope's shares are not numbered 1 … n, each once")
 
 
 def signing_certificate(bid: SealedBid) -> bytes:
