@@ -59,6 +59,21 @@ def _embargo(section_code: str) -> Embargo:
     return Embargo("section.opening", section_code)
 
 
+def _bid_event(type: str, *, actor: Any, bid: SealedBid, section_code: str, **data: Any) -> None:  # noqa: A002
+    """An event about one bid, for the parties, embargoed until the section's opening (before it nothing
+    may reveal who bid)."""
+    event_record(
+        type=type,
+        event_class=EventClass.DOMAIN,
+        visibility=Visibility.PARTIES,
+        actor=actor,
+        section=section_code,
+        organisation=bid.organisation.uscc,
+        embargo=_embargo(section_code),
+        data={"bid": bid.pk, "ciphertext_sm3": bid.ciphertext_sm3, **data},
+    )
+
+
 def _refuse(code: SealingError, reason: str, **detail: Any) -> DomainError:
     """A refusal whose message says why, in the reader's language (`errors.REASONS`)."""
     message = format_lazy("{} {}", code.message, REASONS[reason]) if reason in REASONS else None
@@ -291,22 +306,15 @@ def _receive(*, actor: Any, section: Section, path: Path) -> SealedBid:
                 header=header,
                 received_at=now,
             )
-            event_record(
-                type="sealing.bid.received",
-                event_class=EventClass.DOMAIN,
-                visibility=Visibility.PARTIES,
+            _bid_event(
+                "sealing.bid.received",
                 actor=actor,
-                section=section.code,
-                organisation=checked.organisation.uscc,
-                embargo=_embargo(section.code),
-                data={
-                    "bid": bid.pk,
-                    "ciphertext_sm3": bid.ciphertext_sm3,
-                    "ciphertext_size": bid.ciphertext_size,
-                    "bound_deadline": bid.bound_deadline,
-                    "machine": header["machine"],
-                    "tool": header["tool"],
-                },
+                bid=bid,
+                section_code=section.code,
+                ciphertext_size=bid.ciphertext_size,
+                bound_deadline=bid.bound_deadline,
+                machine=header["machine"],
+                tool=header["tool"],
             )
             temporary.replace(target)
     finally:
@@ -326,16 +334,7 @@ def bid_withdraw(*, actor: Any, bid: SealedBid) -> SealedBid:
         raise DomainError(SealingError.TOO_LATE)
     bid.state, bid.withdrawn_at = BidState.WITHDRAWN, now
     bid.save(update_fields=["state", "withdrawn_at"])
-    event_record(
-        type="sealing.bid.withdrawn",
-        event_class=EventClass.DOMAIN,
-        visibility=Visibility.PARTIES,
-        actor=actor,
-        section=window.section_code,
-        organisation=bid.organisation.uscc,
-        embargo=_embargo(window.section_code),
-        data={"bid": bid.pk, "ciphertext_sm3": bid.ciphertext_sm3},
-    )
+    _bid_event("sealing.bid.withdrawn", actor=actor, bid=bid, section_code=window.section_code)
     return bid
 
 
@@ -423,21 +422,14 @@ def _finish_open(
             locked.opened_dir, locked.manifest = str(relative), manifest
             locked.opening_sheet = json.loads(sheet)
             locked.save(update_fields=["state", "opened_at", "opened_dir", "manifest", "opening_sheet"])
-            event_record(
-                type="sealing.bid.opened",
-                event_class=EventClass.DOMAIN,
-                visibility=Visibility.PARTIES,
+            _bid_event(
+                "sealing.bid.opened",
                 actor=actor,
-                section=window.section_code,
-                organisation=bid.organisation.uscc,
-                embargo=_embargo(window.section_code),
-                data={
-                    "bid": bid.pk,
-                    "ciphertext_sm3": bid.ciphertext_sm3,
-                    "documents": len(manifest["documents"]),
-                    "manifest_sm3": sm3(canonical.dumps(manifest)).hex(),
-                    **path,
-                },
+                bid=bid,
+                section_code=window.section_code,
+                documents=len(manifest["documents"]),
+                manifest_sm3=sm3(canonical.dumps(manifest)).hex(),
+                **path,
             )
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)
@@ -599,15 +591,12 @@ def _open_by_custodians(*, actor: Any, bid: SealedBid, transport: Transport) -> 
         reason = "shares_wrong" if len(shares) == cset.n else "shares_missing"
         if reason == "shares_wrong":
             with transaction.atomic():
-                event_record(
-                    type="sealing.bid.sealed_wrongly",
-                    event_class=EventClass.DOMAIN,
-                    visibility=Visibility.PARTIES,
+                _bid_event(
+                    "sealing.bid.sealed_wrongly",
                     actor=actor,
-                    section=window.section_code,
-                    organisation=bid.organisation.uscc,
-                    embargo=_embargo(window.section_code),
-                    data={"bid": bid.pk, "ciphertext_sm3": bid.ciphertext_sm3, "fault": "bidder"},
+                    bid=bid,
+                    section_code=window.section_code,
+                    fault="bidder",
                 )
         raise _refuse(refused, reason, failures={str(i): r for i, r in failures.items()}) from exc
     names = {c.index: c.name for c in cset.custodians}
