@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import io
 import json
 import os
 import struct
+import threading
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -521,6 +523,131 @@ def test_a_document_that_changes_while_sealing_is_refused(tmp_path: Path) -> Non
         )  # fmt: skip
     assert caught.value.reason == "malformed"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf"]
+
+
+def sealing_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "ggzy-seal-bid"]
+
+
+def multi_block_vector(tmp_path: Path) -> Path:
+    """A fixed-key bid whose documents span many chunks and read blocks, with a BoQ."""
+    pattern = bytes(range(251))
+    a, b, boq = tmp_path / "a.pdf", tmp_path / "b.pdf", tmp_path / "boq.xml"
+    a.write_bytes(pattern * (3 * 1024 * 1024 // 251 + 7))  # 3 MB and a bit: not a multiple of anything
+    b.write_bytes(pattern[:100] * 999)
+    boq.write_bytes(b"<boq/>" * 70000)
+    target = tmp_path / "v.ggzybid"
+    sealedbid.seal(
+        target=target, binding=BINDING, opening_sheet=VECTOR_SHEET, documents=[a, b], boq=boq,
+        signing_key=SIGN, signing_certificate=b"S", encryption_certificate=b"E",
+        encryption_key=ENC.public_key, _dek=(bytes(range(16)), bytes(range(7))),
+    )  # fmt: skip
+    return target
+
+
+#: The SM3 of the stream of `multi_block_vector`, as the single-threaded sealer (hashing and copying on
+#: the sealing thread) wrote it: hashing on a second thread and copying in the kernel change no byte.
+MULTI_BLOCK_STREAM_SM3 = "376bad2cbe4706aaf2f9ba17d6409b3034427095301bfb5aa3b8a1976b5ab00d"
+
+
+def test_a_multi_block_bid_has_the_exact_bytes_and_verifies(tmp_path: Path) -> None:
+    target = multi_block_vector(tmp_path)
+    bid = sealedbid.read(target)
+    assert sm3(target.read_bytes()[bid.stream_offset :]).hex() == MULTI_BLOCK_STREAM_SM3
+    assert bid.header["ciphertext_size"] == target.stat().st_size - bid.stream_offset == 3668756
+    sealedbid.verify(bid, SIGN.public_key)
+    manifest = sealedbid.open_bid(bid, bytes(range(16)), tmp_path / "out")
+    assert manifest["documents"]["documents/a.pdf"]["sm3"] == sm3((tmp_path / "a.pdf").read_bytes()).hex()
+    assert manifest["documents"]["boq.xml"]["sm3"] == sm3((tmp_path / "boq.xml").read_bytes()).hex()
+    assert sealing_threads() == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "b.pdf", "boq.xml", "out", "v.ggzybid"]
+
+
+def test_the_stream_is_copied_by_blocks_where_the_kernel_cannot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """copy_file_range missing (not Linux) or refused (another file system): the same bytes by blocks."""
+    calls: list[int] = []
+
+    def cross_device(*args: object) -> int:
+        calls.append(1)
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(sealedbid.os, "copy_file_range", cross_device, raising=False)
+    (tmp_path / "refused").mkdir()
+    bid = sealedbid.read(multi_block_vector(tmp_path / "refused"))
+    assert calls == [1]
+    assert sm3(bid.path.read_bytes()[bid.stream_offset :]).hex() == MULTI_BLOCK_STREAM_SM3
+    monkeypatch.delattr(sealedbid.os, "copy_file_range")
+    (tmp_path / "missing").mkdir()
+    bid = sealedbid.read(multi_block_vector(tmp_path / "missing"))
+    assert sm3(bid.path.read_bytes()[bid.stream_offset :]).hex() == MULTI_BLOCK_STREAM_SM3
+    sealedbid.verify(bid, SIGN.public_key)
+
+
+def test_sealing_keeps_memory_flat(tmp_path: Path) -> None:
+    """A few 1 MB read blocks and 64 KiB chunks in flight between the two threads, whatever the size."""
+    doc = tmp_path / "large.pdf"
+    doc.write_bytes(os.urandom(8 * 1024 * 1024))
+    tracemalloc.start()
+    try:
+        header = sealedbid.seal(
+            target=tmp_path / "large.ggzybid", binding=BINDING, opening_sheet=SHEET, documents=[doc],
+            signing_key=SIGN, signing_certificate=b"S", encryption_certificate=b"E",
+            encryption_key=ENC.public_key,
+        )  # fmt: skip
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024  # against 8 MB of document
+    assert header["ciphertext_size"] > 8 * 1024 * 1024
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["large.ggzybid", "large.pdf"]
+
+
+def test_a_failure_on_the_hashing_thread_is_raised_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second thread writes the stream: its error (here a full disk) fails the sealing, on the
+    sealing thread, with no temporary file or thread left behind."""
+    doc = tmp_path / "a.pdf"
+    doc.write_bytes(os.urandom(3 * 1024 * 1024))
+    writes: list[int] = []
+    real = sealedbid._HashingWriter._write
+
+    def disk_full(self: Any, data: bytes) -> None:
+        writes.append(len(data))
+        if len(writes) > 5:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(self, data)
+
+    monkeypatch.setattr(sealedbid._HashingWriter, "_write", disk_full)
+    with pytest.raises(OSError, match="No space left") as caught:
+        sealedbid.seal(
+            target=tmp_path / "bid.ggzybid", binding=BINDING, opening_sheet=SHEET, documents=[doc],
+            signing_key=SIGN, signing_certificate=b"S", encryption_certificate=b"E",
+            encryption_key=ENC.public_key,
+        )  # fmt: skip
+    assert caught.value.errno == errno.ENOSPC
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf"]
+    assert sealing_threads() == []
+
+
+def test_a_failure_on_the_sealing_thread_stops_the_second_thread(tmp_path: Path) -> None:
+    doc = tmp_path / "a.pdf"
+    doc.write_bytes(os.urandom(3 * 1024 * 1024))
+
+    def cancel(done: int, total: int) -> None:
+        if done > 1024 * 1024:
+            raise KeyboardInterrupt  # the bidder cancels, mid-document
+
+    with pytest.raises(KeyboardInterrupt):
+        sealedbid.seal(
+            target=tmp_path / "bid.ggzybid", binding=BINDING, opening_sheet=SHEET, documents=[doc],
+            signing_key=SIGN, signing_certificate=b"S", encryption_certificate=b"E",
+            encryption_key=ENC.public_key, progress=cancel,
+        )  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf"]
+    assert sealing_threads() == []
 
 
 def test_two_openings_at_once_in_one_process_do_not_mix(

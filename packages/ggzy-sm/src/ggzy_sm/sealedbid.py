@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import errno
 import functools
-import io
 import json
 import os
 import queue
@@ -137,19 +137,68 @@ def _entry_head(name: str, size: int) -> bytes:
     return b"E" + struct.pack(">H", len(encoded)) + encoded + struct.pack(">Q", size)
 
 
-def _inner(entries: list[tuple[str, Path | bytes]], progress: Progress | None = None) -> Iterator[bytes]:
+class _Worker:
+    """Runs tasks in order on a second thread, so that SM3 (of the plaintext for the manifest, of the
+    ciphertext for the header) and the writes overlap the encryption: `cryptography`'s SM3 and SM4-GCM and
+    file writes run outside the GIL. At most QUEUE tasks wait, each holding one piece (a read block or a
+    sealed chunk): memory stays a few blocks whatever the size."""
+
+    QUEUE = 8
+
+    def __init__(self) -> None:
+        self._tasks: queue.Queue[Callable[[], object] | None] = queue.Queue(maxsize=self.QUEUE)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="ggzy-seal-bid", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            task = self._tasks.get()
+            try:
+                if task is None:
+                    return
+                # after an error what is queued is dropped: the sealing thread raises the error
+                if self._error is None:
+                    task()
+            except BaseException as exc:  # noqa: BLE001  (handed over to the sealing thread)
+                self._error = exc
+            finally:
+                self._tasks.task_done()
+
+    def submit(self, task: Callable[[], object]) -> None:
+        if self._error is not None:
+            raise self._error
+        self._tasks.put(task)
+
+    def drain(self) -> None:
+        """Wait until everything submitted ran; the worker's error, if any."""
+        self._tasks.join()
+        if self._error is not None:
+            raise self._error
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._tasks.put(None)
+            self._thread.join()
+
+
+def _inner(
+    entries: list[tuple[str, Path | bytes]], progress: Progress | None = None, worker: _Worker | None = None
+) -> Iterator[bytes]:
     """The inner payload, produced piece by piece (constant memory); the manifest is computed on the way.
-    `progress(done, total)` counts the bytes of the entries (opening sheet, documents, BoQ)."""
+    `progress(done, total)` counts the bytes of the entries (opening sheet, documents, BoQ). With `worker`
+    the documents are hashed on its thread, the manifest waiting for it."""
     sizes = [len(source) if isinstance(source, bytes) else source.stat().st_size for _, source in entries]
     total, done = sum(sizes), 0
     if progress:
         progress(0, total)
-    manifest: dict[str, dict[str, Any]] = {}
+    hashed: list[tuple[str, Sm3, int]] = []
     for (name, source), size in zip(entries, sizes, strict=True):
         digest = Sm3()
+        update = digest.update if worker is None else functools.partial(_submit_update, worker, digest)
         yield _entry_head(name, size)
         if isinstance(source, bytes):
-            digest.update(source)
+            update(source)
             yield source
             done += size
             if progress:
@@ -161,7 +210,7 @@ def _inner(entries: list[tuple[str, Path | bytes]], progress: Progress | None = 
                     block = fh.read(min(READ, left))
                     if not block:
                         break
-                    digest.update(block)
+                    update(block)
                     yield block
                     left -= len(block)
                     done += len(block)
@@ -169,42 +218,76 @@ def _inner(entries: list[tuple[str, Path | bytes]], progress: Progress | None = 
                         progress(done, total)
                 if left or fh.read(1):  # the entry's size is already out: a change would corrupt it
                     raise BidError("malformed", f"{source.name} changed while it was being sealed")
-        manifest[name] = {"sm3": digest.digest().hex(), "size": size}
+        hashed.append((name, digest, size))
+    if worker is not None:
+        worker.drain()
+    manifest = {name: {"sm3": digest.digest().hex(), "size": size} for name, digest, size in hashed}
     body = canonical.dumps({"format": FORMAT, "documents": manifest})
     yield _entry_head(MANIFEST, len(body)) + body + b"Z"
 
 
-class _IterReader(io.RawIOBase):
-    """A readable file over an iterator of byte pieces, copying each byte once (no re-slicing)."""
+def _submit_update(worker: _Worker, digest: Sm3, data: bytes) -> None:
+    worker.submit(functools.partial(digest.update, data))
+
+
+class _PieceReader:
+    """A readable file over an iterator of byte pieces, for the stream's chunk-sized reads: each `read(n)`
+    gives n bytes (fewer only at the end), a piece of exactly n bytes as it is, else copied once."""
 
     def __init__(self, pieces: Iterator[bytes]) -> None:
         self._pieces = pieces
-        self._view = memoryview(b"")
+        self._piece = b""
         self._at = 0
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, target: Any) -> int:
-        while self._at >= len(self._view):
-            piece = next(self._pieces, None)
-            if piece is None:
-                return 0
-            self._view, self._at = memoryview(piece), 0
-        n = min(len(target), len(self._view) - self._at)
-        target[:n] = self._view[self._at : self._at + n]
-        self._at += n
-        return n
+    def read(self, size: int) -> bytes:
+        parts: list[bytes] = []
+        left = size
+        while left:
+            if self._at >= len(self._piece):
+                piece = next(self._pieces, None)
+                if piece is None:
+                    break
+                self._piece, self._at = piece, 0
+            n = min(left, len(self._piece) - self._at)
+            if n == len(self._piece):
+                parts.append(self._piece)
+            else:
+                parts.append(self._piece[self._at : self._at + n])
+            self._at += n
+            left -= n
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 class _HashingWriter:
-    def __init__(self, dst: BinaryIO) -> None:
-        self.dst, self.digest, self.size = dst, Sm3(), 0
+    """Counts what is written; hashes (SM3) and writes it on the worker's thread, in order."""
+
+    def __init__(self, dst: BinaryIO, worker: _Worker) -> None:
+        self.dst, self.worker, self.digest, self.size = dst, worker, Sm3(), 0
 
     def write(self, data: bytes) -> int:
-        self.digest.update(data)
         self.size += len(data)
-        return self.dst.write(data)
+        self.worker.submit(functools.partial(self._write, data))
+        return len(data)
+
+    def _write(self, data: bytes) -> None:
+        self.digest.update(data)
+        self.dst.write(data)
+
+
+def _copy(src: BinaryIO, dst: BinaryIO) -> None:
+    """The rest of `src` appended to `dst`: in the kernel (copy_file_range) where it can, else by blocks."""
+    dst.flush()
+    if hasattr(os, "copy_file_range"):
+        left, copied = os.fstat(src.fileno()).st_size - src.tell(), 0
+        try:
+            while left > copied and (n := os.copy_file_range(src.fileno(), dst.fileno(), left - copied)):
+                copied += n
+        except OSError as exc:  # not between these files: by blocks, if nothing was copied yet
+            if copied or exc.errno not in {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP}:
+                raise
+        else:
+            return
+    shutil.copyfileobj(src, dst, READ)
 
 
 # --- sealing --------------------------------------------------------------------------------------------
@@ -256,7 +339,11 @@ def seal(
     `custodians`, a verified set (`custodians.set_verify`: the caller checks its pins), splits the DEK
     k-of-n among the centre's key custodians into the header's "custodians" envelope, bound to the
     header's BINDING_FIELDS and under the bidder's signature; without it the field is null.
-    `_dek` = (DEK, nonce prefix) is for the fixed-key vectors only."""
+    `_dek` = (DEK, nonce prefix) is for the fixed-key vectors only.
+
+    One pass over the documents: this thread reads and encrypts; a second one hashes the plaintext (for
+    the manifest) and the ciphertext (for the header) and writes the stream to a temporary file, which is
+    then copied (in the kernel where it can) behind the signed header. Memory: a few blocks."""
     sheet = _sheet_bytes(opening_sheet)
     names = [OPENING_SHEET] + [f"documents/{p.name}" for p in documents] + ([BOQ] if boq else [])
     if len(set(names)) != len(names):
@@ -268,13 +355,18 @@ def seal(
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with body.open("wb") as raw:
-            out = _HashingWriter(raw)
-            src = io.BufferedReader(_IterReader(_inner(entries, progress)), buffer_size=READ)
-            if _dek is None:
-                dek = stream.encrypt_stream(src, out, binding.aad())  # type: ignore[arg-type]
-            else:
-                dek = _dek[0]
-                stream._encrypt_with(dek, _dek[1], src, out, binding.aad())  # type: ignore[arg-type]  # noqa: SLF001
+            worker = _Worker()
+            try:
+                out = _HashingWriter(raw, worker)
+                src = _PieceReader(_inner(entries, progress, worker))
+                if _dek is None:
+                    dek = stream.encrypt_stream(src, out, binding.aad())  # type: ignore[arg-type]
+                else:
+                    dek = _dek[0]
+                    stream._encrypt_with(dek, _dek[1], src, out, binding.aad())  # type: ignore[arg-type]  # noqa: SLF001
+                worker.drain()
+            finally:
+                worker.close()
         unsigned = {
             "format": FORMAT,
             **binding.fields(),
@@ -294,8 +386,7 @@ def seal(
         encoded = canonical.dumps(header)
         with tmp.open("wb") as dst, body.open("rb") as src_body:
             dst.write(MAGIC + LENGTH.pack(len(encoded)) + encoded)
-            while block := src_body.read(READ):
-                dst.write(block)
+            _copy(src_body, dst)
         tmp.replace(target)
     finally:
         body.unlink(missing_ok=True)
