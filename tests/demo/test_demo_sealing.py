@@ -16,9 +16,12 @@ from django.core.management import call_command
 from django.test import Client
 
 from ggzy.core import clock
+from ggzy.demo.ca import PASSPHRASE
 from ggzy.demo.management.commands.demo_load import DEMO_PASSWORD
 from ggzy.events.models import Event
 from ggzy.sealing.models import BidState, BidWindow, CustodianSet, SealedBid
+from ggzy_sm import custodians
+from ggzy_sm.keys import load_key_file
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -57,6 +60,12 @@ def test_the_demo_has_sealed_bids_in_each_stage(sandbox_with_ca: None) -> None:
     assert {(s.demo, s.k, s.n) for s in sets.values()} == {(True, 2, 3)}
     for bid in SealedBid.objects.select_related("section"):
         assert bid.header["custodians"]["set"] == sets[bid.section.centre_id].fingerprint
+    for published in sets.values():  # each centre's custodians keep their own keys, in their own folders
+        cset = custodians.set_verify(published.signed)
+        for custodian in cset.custodians:
+            folder = Path(settings.GGZY_DEMO_CA_DIR) / "custodians" / cset.centre / str(custodian.index)
+            key = load_key_file(folder / "encryption.key", PASSPHRASE)
+            assert key.public_key.hex() == custodian.encryption.public_key.hex()
     paths = [json.loads(e.document)["data"]["path"] for e in Event.objects.filter(type="sealing.bid.opened")]
     assert sorted(paths) == ["custodians", "release", "release"]
     assert not list(Path(settings.VAR_DIR).rglob("*.key"))  # the custodians' keys are not the platform's

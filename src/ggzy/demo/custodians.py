@@ -35,8 +35,9 @@ K = 2
 DAY = dt.timedelta(days=1)
 
 
-def _folder() -> Path:
-    return Path(settings.GGZY_DEMO_CA_DIR) / "custodians"
+def _folder(centre_code: str) -> Path:
+    """One folder of demo custodians per centre: custodians/<centre>/<n>/ and custodians/<centre>/set.json."""
+    return Path(settings.GGZY_DEMO_CA_DIR) / "custodians" / centre_code
 
 
 def _own_certificate(key: Sm2PrivateKey, name: str, usage: x509.Usage, serial: int) -> bytes:
@@ -54,7 +55,7 @@ def load(centre: Any) -> custodians.CustodianSet | None:
         return None
     members = []
     for n, name in enumerate(NAMES, start=1):
-        folder = _folder() / str(n)
+        folder = _folder(centre.code) / str(n)
         folder.mkdir(parents=True, exist_ok=True)
         certificates = []
         for usage, file, serial in (("signing", "signing", 1), ("encryption", "encryption", 2)):
@@ -73,20 +74,22 @@ def load(centre: Any) -> custodians.CustodianSet | None:
         demo=True,
     )
     signatures = {
-        str(n): custodians.set_sign(body, load_key_file(_folder() / str(n) / "signing.key", PASSPHRASE))
+        str(n): custodians.set_sign(
+            body, load_key_file(_folder(centre.code) / str(n) / "signing.key", PASSPHRASE)
+        )
         for n in range(1, len(NAMES) + 1)
     }
     signatures["supervisor"] = custodians.set_sign(body, load_key_file(supervisor / "sign.key", PASSPHRASE))
     signed = {"body": body, "signatures": signatures}
-    write_atomic(_folder() / "set.json", json.dumps(signed, ensure_ascii=False, indent=1))
+    write_atomic(_folder(centre.code) / "set.json", json.dumps(signed, ensure_ascii=False, indent=1))
     services.custodian_set_publish(actor=None, centre=centre, signed=signed)
     _keys.cache_clear()
     return custodians.set_verify(signed)
 
 
 @cache
-def _keys(index: int) -> tuple[Sm2PrivateKey, Sm2PrivateKey]:
-    folder = _folder() / str(index)
+def _keys(centre_code: str, index: int) -> tuple[Sm2PrivateKey, Sm2PrivateKey]:
+    folder = _folder(centre_code) / str(index)
     return load_key_file(folder / "signing.key", PASSPHRASE), load_key_file(
         folder / "encryption.key", PASSPHRASE
     )
@@ -109,7 +112,7 @@ def transport(custodian: custodians.Custodian, request: dict[str, Any]) -> dict[
     published = selectors.custodian_set(str(envelope.get("set", "")))
     if published is None:
         raise custodians.CustodianError("set", "the bid's shares are not for a published custodian set")
-    signing, encryption = _keys(custodian.index)
+    signing, encryption = _keys(published.centre, custodian.index)
     return custodians.answer(
         request,
         cset=published,
