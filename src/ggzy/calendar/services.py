@@ -93,11 +93,13 @@ def calendar_year_load(
 
 def _recompute_provisional(year: int, actor: Any) -> None:
     affected = Deadline.objects.select_for_update().filter(provisional=True).select_related("rule")
+    calendars: dict[str, Calendar] = {}  # one per centre: years and closures are read once, not per deadline
     for deadline in affected:
         start_year = timezone.localtime(deadline.start).year
         if not start_year <= year <= timezone.localtime(deadline.due_at).year + 1:
             continue
-        end = period_end(deadline.start, deadline.rule, Calendar(deadline.centre))
+        calendar = calendars.setdefault(deadline.centre, Calendar(deadline.centre))
+        end = period_end(deadline.start, deadline.rule, calendar)
         old = deadline.due_at
         new = end.due_at if (end.due_at >= old or deadline.earlier_allowed_by) else old
         deadline.provisional = end.provisional
