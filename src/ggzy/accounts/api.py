@@ -6,7 +6,7 @@ from django.utils.translation import get_language
 from ninja import Status
 
 from ggzy.accounts import parties, selectors, services
-from ggzy.accounts.models import Centre, Organisation, RoleGrant
+from ggzy.accounts.models import Organisation, RoleGrant
 from ggzy.accounts.schemas import (
     EntrustmentOut,
     MeOut,
@@ -102,7 +102,7 @@ def role_grant(request: HttpRequest, user_id: int, payload: RoleGrantIn) -> Stat
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None or payload.role not in Role.values or payload.role == Role.PUBLIC:
         raise DomainError(CoreError.NOT_FOUND)
-    centre = Centre.objects.filter(code=payload.centre).first() if payload.centre else None
+    centre = selectors.centre_by_code(payload.centre or "")
     organisation = (
         Organisation.objects.filter(pk=payload.organisation_id).first() if payload.organisation_id else None
     )

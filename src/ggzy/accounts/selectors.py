@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from ggzy.accounts.errors import AccountsError
-from ggzy.accounts.models import ApiToken, Entrustment, Organisation, RoleGrant
+from ggzy.accounts.models import ApiToken, Centre, Entrustment, Organisation, RoleGrant
 from ggzy.core import clock
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import HELD_ROLES, Role
@@ -51,6 +51,11 @@ def viewer_scope(viewer: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def token_list(*, user: Any) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def centre_by_code(code: str) -> Centre | None:
+    """The centre of `code` (a request names centres by code), or None."""
+    return Centre.objects.filter(code=code).first() if code else None
 
 
 def organisations_of(*, user: Any) -> QuerySet[Organisation]:

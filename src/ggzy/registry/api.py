@@ -14,7 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 from ninja import Field, Path, Schema, Status
 
-from ggzy.accounts.models import Centre, Organisation
+from ggzy.accounts.models import Organisation
+from ggzy.accounts.selectors import centre_by_code
 from ggzy.core.access import allow, public
 from ggzy.core.api import Router
 from ggzy.core.errors import CoreError, DomainError
@@ -273,7 +274,7 @@ def _organisation(uscc: str) -> Organisation:
 )
 @allow(*FILER_ROLES)
 def registration_file(request: HttpRequest, payload: RegistrationIn) -> Status[RegistrationOut]:
-    centre = Centre.objects.filter(code=payload.centre).first()
+    centre = centre_by_code(payload.centre)
     category = TradingCategory.objects.filter(code=payload.category).first()
     if centre is None or category is None:
         raise DomainError(RegistryError.CATEGORY_NOT_SERVED, detail={"category": payload.category})

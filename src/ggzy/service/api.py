@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Schema, Status
 
 from ggzy.accounts.models import Centre
+from ggzy.accounts.selectors import centre_by_code
 from ggzy.core.access import allow, public, signed_in
 from ggzy.core.api import Router
 from ggzy.core.errors import CoreError, DomainError
@@ -24,7 +25,7 @@ router = Router(tags=["service"])
 
 
 def _centre(code: str) -> Centre:
-    found = Centre.objects.filter(code=code).first()
+    found = centre_by_code(code)
     if found is None:
         raise DomainError(CoreError.NOT_FOUND, detail={"centre": code})
     return found
