@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,10 +20,11 @@ from django.contrib.auth import get_user_model
 from ggzy.accounts.selectors import organisations_of
 from ggzy.core import clock
 from ggzy.demo import custodians as demo_custodians
+from ggzy.demo.ca import PASSPHRASE
 from ggzy.registry.models import Section, State
 from ggzy.sealing import services
-from ggzy.sealing.models import BidState, SealedBid
-from ggzy_sm import sealedbid
+from ggzy.sealing.models import SealedBid
+from ggzy_sm import custodians, sealedbid
 from ggzy_sm.keys import load_key_file
 from ggzy_sm.x509 import der_blocks
 
@@ -45,61 +47,65 @@ def _sections() -> list[Section]:
     )
 
 
-def _seal(folder: Path, username: str, section: Section, share: int, n: int) -> Path:
-    """A bid as `ggzy-bid seal` makes it; its key split among the centre's demo custodians if any."""
-    from ggzy.demo.ca import PASSPHRASE
+@dataclass
+class _Bidders:
+    """The demo bidders sealing as `ggzy-bid seal` does (their key files from the demo CA folder), the key
+    split among the section's centre's demo custodians where it has them."""
 
-    keys = Path(settings.GGZY_DEMO_CA_DIR) / "users" / username
-    user = get_user_model().objects.get(username=username)
-    organisation = organisations_of(user=user).get()
-    window = section.bid_window
-    documents = []
-    for title in ("技术标", "商务标", "资格审查资料"):
-        path = folder / f"{username}-{section.code}" / f"{title}.pdf"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(
-            b"%PDF-1.7\n% " + f"{organisation.name} {section.name} {title}\n".encode() + b"%%EOF\n"
+    folder: Path
+    sets: dict[int, custodians.CustodianSet]
+
+    def receive(self, username: str, section: Section, share: int, n: int) -> SealedBid:
+        user = get_user_model().objects.get(username=username)
+        return services.bid_receive(actor=user, section=section, path=self._seal(user, section, share, n))
+
+    def _seal(self, user: Any, section: Section, share: int, n: int) -> Path:
+        keys = _keys(user.get_username())
+        organisation = organisations_of(user=user).get()
+        documents = []
+        for title in ("技术标", "商务标", "资格审查资料"):
+            path = self.folder / f"{user.get_username()}-{section.code}" / f"{title}.pdf"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            text = f"{organisation.name} {section.name} {title}\n"
+            path.write_bytes(b"%PDF-1.7\n% " + text.encode() + b"%%EOF\n")
+            documents.append(path)
+        target = self.folder / f"{user.get_username()}-{section.code}.ggzybid"
+        sealedbid.seal(
+            target=target,
+            binding=sealedbid.Binding(
+                tender_project=section.tender_project.code,
+                section=section.code,
+                bidder=organisation.uscc,
+                deadline=section.bid_window.deadline,
+            ),
+            opening_sheet={
+                "schema": "ggzy-opening-sheet-v1",
+                "price": {"kind": "amount", "fen": section.budget_fen * share // 10000},
+                "duration_days": 240 + 30 * n,
+                "quality": "合格",
+                "project_manager": {"name": MANAGERS[n % len(MANAGERS)], "certificate": f"辽2210608{n:05d}"},
+            },
+            documents=documents,
+            signing_key=load_key_file(keys / "sign.key", PASSPHRASE),
+            signing_certificate=der_blocks((keys / "sign.cer").read_bytes())[0],
+            encryption_certificate=der_blocks((keys / "enc.cer").read_bytes())[0],
+            encryption_key=load_key_file(keys / "enc.key", PASSPHRASE).public_key,
+            machine={"mac": f"00163e00{n:04x}", "cpu": f"BFEBFBFF0009{n:04d}", "disk": f"WD-WX{n:08d}"},
+            custodians=self.sets.get(section.centre_id),
         )
-        documents.append(path)
-    target = folder / f"{username}-{section.code}.ggzybid"
-    sealedbid.seal(
-        target=target,
-        binding=sealedbid.Binding(
-            tender_project=section.tender_project.code,
-            section=section.code,
-            bidder=organisation.uscc,
-            deadline=window.deadline,
-        ),
-        opening_sheet={
-            "schema": "ggzy-opening-sheet-v1",
-            "price": {"kind": "amount", "fen": section.budget_fen * share // 10000},
-            "duration_days": 240 + 30 * n,
-            "quality": "合格",
-            "project_manager": {"name": MANAGERS[n % len(MANAGERS)], "certificate": f"辽2210608{n:05d}"},
-        },
-        documents=documents,
-        signing_key=load_key_file(keys / "sign.key", PASSPHRASE),
-        signing_certificate=der_blocks((keys / "sign.cer").read_bytes())[0],
-        encryption_certificate=der_blocks((keys / "enc.cer").read_bytes())[0],
-        encryption_key=load_key_file(keys / "enc.key", PASSPHRASE).public_key,
-        machine={"mac": f"00163e00{n:04x}", "cpu": f"BFEBFBFF0009{n:04d}", "disk": f"WD-WX{n:08d}"},
-        custodians=_SETS.get(section.centre_id),
-    )
-    return target
+        return target
+
+
+def _keys(username: str) -> Path:
+    return Path(settings.GGZY_DEMO_CA_DIR) / "users" / username
 
 
 def _release(bid: SealedBid, username: str) -> dict[str, Any]:
-    from ggzy.demo.ca import PASSPHRASE
-
-    keys = Path(settings.GGZY_DEMO_CA_DIR) / "users" / username
+    keys = _keys(username)
     sealed = sealedbid.read(Path(settings.MEDIA_ROOT) / bid.file)
     return sealedbid.release(
         sealed, load_key_file(keys / "enc.key", PASSPHRASE), load_key_file(keys / "sign.key", PASSPHRASE)
     )
-
-
-#: The demo custodian set of each centre (sandbox only), by centre id.
-_SETS: dict[Any, Any] = {}
 
 
 def _local(days: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -116,40 +122,34 @@ def load(*, later: Callable[[float], None], travels: bool) -> None:
     if len(sections) < 3:  # noqa: PLR2004
         return
     opened, today, bidding = sections
-    agent = None
-    _SETS.clear()
+    sets = {}
     for centre in {s.centre for s in sections}:
         published = demo_custodians.load(centre)
         if published is not None:
-            _SETS[centre.pk] = published
-    user_model = get_user_model()
+            sets[centre.pk] = published
     with tempfile.TemporaryDirectory() as work:
-        folder = Path(work)
+        bidders = _Bidders(Path(work), sets)
         if travels:
             # the opened section: its deadline two hours ahead of the history clock, then it passes
-            services.window_set(actor=agent, section=opened, deadline=clock.now() + dt.timedelta(hours=2))
+            services.window_set(actor=None, section=opened, deadline=clock.now() + dt.timedelta(hours=2))
             for n, (username, share) in enumerate(BIDDERS):
-                user = user_model.objects.get(username=username)
-                services.bid_receive(
-                    actor=user, section=opened, path=_seal(folder, username, opened, share, n)
-                )
+                bidders.receive(username, opened, share, n)
             later(3)
-            for bid in SealedBid.objects.filter(section=opened, state=BidState.RECEIVED).order_by("pk"):
+            for bid in SealedBid.objects.filter(section=opened).select_related("submitted_by").order_by("pk"):
                 username = bid.submitted_by.username
-                if username == SILENT and opened.centre_id in _SETS:
-                    continue  # did not release in the decryption window: its custodians open it below
-                services.bid_open(actor=bid.submitted_by, bid=bid, release=_release(bid, username))
-            for bid in SealedBid.objects.filter(section=opened, state=BidState.RECEIVED):
-                services.bid_open_by_custodians(actor=None, bid=bid, transport=demo_custodians.transport)
+                if username == SILENT and opened.centre_id in sets:
+                    # did not release in the decryption window: its custodians open it
+                    services.bid_open_by_custodians(actor=None, bid=bid, transport=demo_custodians.transport)
+                else:
+                    services.bid_open(actor=bid.submitted_by, bid=bid, release=_release(bid, username))
         late = clock.authority_now().astimezone(SHANGHAI).hour >= LAST_HOUR
-        deadline_today = _local(1, 9, 30) if late else _local(0, LAST_HOUR, 30)
-        services.window_set(actor=agent, section=today, deadline=deadline_today)
+        services.window_set(
+            actor=None, section=today, deadline=_local(1, 9, 30) if late else _local(0, LAST_HOUR, 30)
+        )
         for n, (username, share) in enumerate(BIDDERS):
-            user = user_model.objects.get(username=username)
-            services.bid_receive(actor=user, section=today, path=_seal(folder, username, today, share, n + 3))
-        services.window_set(actor=agent, section=bidding, deadline=_local(10, 9, 30))
-        user = user_model.objects.get(username="bidder")
-        services.bid_receive(actor=user, section=bidding, path=_seal(folder, "bidder", bidding, 9550, 6))
+            bidders.receive(username, today, share, n + 3)
+        services.window_set(actor=None, section=bidding, deadline=_local(10, 9, 30))
+        bidders.receive("bidder", bidding, 9550, 6)
 
 
 def summary() -> str:

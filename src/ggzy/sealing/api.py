@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Schema, Status
 
-from ggzy.accounts.models import Centre
+from ggzy.accounts.selectors import centre_by_code
 from ggzy.core.access import allow, public
 from ggzy.core.api import Router
 from ggzy.core.errors import DomainError
@@ -125,7 +125,7 @@ def _set_out(published: CustodianSet) -> SetOut:
 def custodian_set_publish(request: HttpRequest, payload: SetIn) -> Status[SetOut]:
     """The set as every custodian and the supervising department signed it; refused unless all signed.
     Its authority is those signatures (bidders' clients verify them), not this upload."""
-    centre = Centre.objects.filter(code=payload.centre).first()
+    centre = centre_by_code(payload.centre)
     if centre is None:
         raise DomainError(SealingError.NO_CUSTODIAN_SET)
     published = services.custodian_set_publish(actor=request.user, centre=centre, signed=payload.signed)
@@ -136,7 +136,8 @@ def custodian_set_publish(request: HttpRequest, payload: SetIn) -> Status[SetOut
 @public
 def custodian_set_current(request: HttpRequest, centre: str) -> SetOut:
     """What `ggzy-bid seal --custodians` needs: the signed set (verify it; compare its fingerprint)."""
-    published = selectors.current_set_of(centre)
+    found = centre_by_code(centre)
+    published = selectors.current_set(found) if found else None
     if published is None:
         raise DomainError(SealingError.NO_CUSTODIAN_SET)
     return _set_out(published)

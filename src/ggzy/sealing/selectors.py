@@ -36,11 +36,10 @@ def window_of(section: Section) -> BidWindow | None:
     return BidWindow.objects.filter(section=section).first()
 
 
-def current_set_of(centre_code: str) -> CustodianSet | None:
+def current_set(centre: Any) -> CustodianSet | None:
+    """The centre's custodian set in force (bids sealed from now on split their key among it)."""
     return (
-        CustodianSet.objects.filter(centre__code=centre_code, retired_at__isnull=True)
-        .select_related("centre")
-        .first()
+        CustodianSet.objects.filter(centre=centre, retired_at__isnull=True).select_related("centre").first()
     )
 
 

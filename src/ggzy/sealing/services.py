@@ -41,6 +41,7 @@ from ggzy.events.embargo import Embargo
 from ggzy.events.services import event_record
 from ggzy.events.states import EventClass, Visibility
 from ggzy.registry.models import Section
+from ggzy.sealing import selectors
 from ggzy.sealing.errors import REASONS, SealingError
 from ggzy.sealing.models import BidState, BidWindow, CustodianSet, SealedBid
 from ggzy_sm import canonical, custodians, sealedbid
@@ -49,10 +50,6 @@ from ggzy_sm.sm3 import sm3
 
 #: Said to the bidder after a withdrawal.
 WITHDRAWN_MESSAGE = _("The bid is withdrawn. You may send a new one before the deadline.")
-
-
-def _instant(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def _embargo(section_code: str) -> Embargo:
@@ -105,8 +102,8 @@ def window_set(
             raise DomainError(SealingError.OPENING_ADVANCED)
         previous = {"deadline": window.deadline, "opening_at": window.opening_at}
     window.deadline, window.opening_at, window.set_at = deadline, opening_at, now
-    if _instant(deadline) not in window.announced:
-        window.announced = [*window.announced, _instant(deadline)]
+    if canonical.format_instant(deadline) not in window.announced:
+        window.announced = [*window.announced, canonical.format_instant(deadline)]
     # custodians release key shares from the latest signed opening time on: they hear of postponements
     notice = custodians.notice_make(
         section=section.code, opening_at=opening_at, key=keystore.signing_key()[1]
@@ -131,7 +128,7 @@ def window_set(
 def notice_deliver(*, section: Section, notice: dict[str, Any]) -> int:
     """Deliver a postponement notice to every custodian of the section's centre at once (best effort; a
     failure is recorded for the supervisors, who can deliver it themselves). Returns how many took it."""
-    published = current_set(section.centre)
+    published = selectors.current_set(section.centre)
     if published is None:
         return 0
     deliver = import_string(settings.GGZY_CUSTODIAN_NOTICE_TRANSPORT)
@@ -192,13 +189,9 @@ def _certificates(bid: sealedbid.SealedBid, user: Any) -> tuple[Any, Any]:
     return signing, certificate
 
 
-def current_set(centre: Any) -> CustodianSet | None:
-    return CustodianSet.objects.filter(centre=centre, retired_at__isnull=True).first()
-
-
 def _check_envelope(header: dict[str, Any], section: Section) -> None:
     """Where the centre has custodians, the key must be split among exactly its current set."""
-    published = current_set(section.centre)
+    published = selectors.current_set(section.centre)
     envelope = header.get("custodians")
     if published is None:
         if envelope is not None:
@@ -235,7 +228,7 @@ def validate(*, path: Path, section: Section, user: Any) -> Checked:
     bound = dt.datetime.fromisoformat(str(header["deadline"]))
     if bound > window.deadline:
         raise _refuse(refused, "deadline_later")
-    if _instant(bound) not in window.announced:
+    if canonical.format_instant(bound) not in window.announced:
         raise _refuse(refused, "deadline_unknown")
     try:
         sealedbid.verify(bid, certificate.public_key)
@@ -456,7 +449,7 @@ def custodian_set_publish(*, actor: Any, centre: Any, signed: dict[str, Any]) ->
     if not cset.demo and settings.GGZY_SANDBOX:
         raise DomainError(SealingError.REAL_CUSTODIANS_IN_SANDBOX)
     now = clock.now()
-    previous = current_set(centre)
+    previous = selectors.current_set(centre)
     if previous is not None:
         if previous.fingerprint == cset.fingerprint:
             return previous
@@ -572,10 +565,9 @@ def _open_by_custodians(*, actor: Any, bid: SealedBid, transport: Transport) -> 
     bid, window = _openable(bid)
     sealed = _sealed(bid)
     envelope = sealed.header.get("custodians") or {}
-    stored = CustodianSet.objects.filter(fingerprint=envelope.get("set", "")).first()
-    if stored is None:
+    cset = selectors.custodian_set(str(envelope.get("set", "")))
+    if cset is None:
         raise _refuse(refused, "no_envelope")
-    cset = custodians.set_verify(stored.signed)
     shares, failures = _collect(sealed, cset, window, transport)
 
     def committed(key: bytes) -> bool:

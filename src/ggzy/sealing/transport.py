@@ -17,13 +17,15 @@ from ggzy_sm.custodians import Custodian, CustodianError
 MAX_ANSWER = 1 << 20
 
 
-def http_transport(custodian: Custodian, request: dict[str, Any]) -> dict[str, Any]:
-    url = custodian.url.rstrip("/") + "/share"
+def _post(custodian: Custodian, route: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST `body` as JSON to the custodian's `route`; its JSON answer, or CustodianError with the reason
+    the custodian gave (4xx/5xx), or OSError when it cannot be reached."""
+    url = custodian.url.rstrip("/") + route
     if not url.startswith(("http://", "https://")):
         raise CustodianError("malformed", f"the custodian's address {custodian.url!r} is not http(s)")
     call = urllib.request.Request(  # noqa: S310  (the scheme is checked above)
         url,
-        data=json.dumps(request).encode(),
+        data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json", "Accept": "application/json"},
         method="POST",
     )
@@ -32,24 +34,19 @@ def http_transport(custodian: Custodian, request: dict[str, Any]) -> dict[str, A
             return dict(json.loads(response.read(MAX_ANSWER)))
     except urllib.error.HTTPError as exc:
         try:
-            body = json.loads(exc.read(MAX_ANSWER))
+            answer = json.loads(exc.read(MAX_ANSWER))
         except ValueError:
-            body = {}
+            answer = {}
         raise CustodianError(
-            str(body.get("reason", f"http_{exc.code}")), str(body.get("message", ""))
+            str(answer.get("reason", f"http_{exc.code}")), str(answer.get("message", ""))
         ) from exc
 
 
+def http_transport(custodian: Custodian, request: dict[str, Any]) -> dict[str, Any]:
+    """A share request (POST /share) → the custodian's signed answer."""
+    return _post(custodian, "/share", request)
+
+
 def http_notice(custodian: Custodian, notice: dict[str, Any]) -> None:
-    """Deliver a signed deadline notice to a custodian (POST <url>/notice); OSError/CustodianError if not."""
-    url = custodian.url.rstrip("/") + "/notice"
-    if not url.startswith(("http://", "https://")):
-        raise CustodianError("malformed", f"the custodian's address {custodian.url!r} is not http(s)")
-    call = urllib.request.Request(  # noqa: S310  (the scheme is checked above)
-        url, data=json.dumps(notice).encode(), headers={"Content-Type": "application/json"}, method="POST"
-    )
-    try:
-        with urllib.request.urlopen(call, timeout=settings.GGZY_CUSTODIAN_TIMEOUT) as response:  # noqa: S310
-            response.read(MAX_ANSWER)
-    except urllib.error.HTTPError as exc:
-        raise CustodianError(f"http_{exc.code}", "the custodian refused the notice") from exc
+    """Deliver a signed deadline notice (POST /notice)."""
+    _post(custodian, "/notice", notice)
