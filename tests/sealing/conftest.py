@@ -158,17 +158,14 @@ class Member:
 
 
 def member(name: str) -> Member:
+    from ggzy_sm import custodians
+
     sign, enc = Sm2PrivateKey.generate(), Sm2PrivateKey.generate()
     now = clock.authority_now()
-    subject = {"common_name": name, "organization_name": name}
-
-    def own(key: Sm2PrivateKey, usage: x509.Usage, serial: int) -> bytes:
-        return x509.issue(
-            issuer_key=key, issuer=subject, subject=subject, public_key=key.public_key, serial=serial,
-            not_before=now - 400 * DAY, not_after=now + 3650 * DAY, usage=usage,
-        )  # fmt: skip
-
-    return Member(name, sign, enc, own(sign, "signing", 1), own(enc, "encryption", 2))
+    sign_cert, enc_cert = custodians.member_certificates(
+        signing=sign, encryption=enc, name=name, not_before=now - 400 * DAY, not_after=now + 3650 * DAY
+    )
+    return Member(name, sign, enc, sign_cert, enc_cert)
 
 
 CUSTODIAN_NAMES = ("沈阳市公共资源交易中心", "沈阳市发展和改革委员会", "沈阳市沈阳公证处")

@@ -40,31 +40,30 @@ def _folder(centre_code: str) -> Path:
     return Path(settings.GGZY_DEMO_CA_DIR) / "custodians" / centre_code
 
 
-def _own_certificate(key: Sm2PrivateKey, name: str, usage: x509.Usage, serial: int) -> bytes:
-    subject = {"common_name": name, "organization_name": name}
-    now = clock.authority_now()
-    return x509.issue(
-        issuer_key=key, issuer=subject, subject=subject, public_key=key.public_key, serial=serial,
-        not_before=now - 400 * DAY, not_after=now + 3650 * DAY, usage=usage,
-    )  # fmt: skip
-
-
 def load(centre: Any) -> custodians.CustodianSet | None:
     """Make the demo custodians and publish their set for `centre` (sandbox only; needs the demo CAs)."""
     if not settings.GGZY_DEMO_CA_DIR or not settings.GGZY_SANDBOX:
         return None
-    members = []
+    members, signers = [], []
     for n, name in enumerate(NAMES, start=1):
         folder = _folder(centre.code) / str(n)
         folder.mkdir(parents=True, exist_ok=True)
-        certificates = []
-        for usage, file, serial in (("signing", "signing", 1), ("encryption", "encryption", 2)):
-            key = Sm2PrivateKey.generate()
+        signing, encryption = Sm2PrivateKey.generate(), Sm2PrivateKey.generate()
+        now = clock.authority_now()
+        certificates = custodians.member_certificates(
+            signing=signing,
+            encryption=encryption,
+            name=name,
+            not_before=now - 400 * DAY,
+            not_after=now + 3650 * DAY,
+        )
+        for key, file, der in zip(
+            (signing, encryption), ("signing", "encryption"), certificates, strict=True
+        ):
             write_key_file(key, folder / f"{file}.key", PASSPHRASE, ITERATIONS)
-            der = _own_certificate(key, name, usage, serial)  # type: ignore[arg-type]
             write_atomic(folder / f"{file}.cer", der)
-            certificates.append(der)
         members.append((name, f"demo:custodian-{n}", certificates[0], certificates[1]))
+        signers.append(signing)
     supervisor = Path(settings.GGZY_DEMO_CA_DIR) / "users" / "supervisor2"
     body = custodians.set_body(
         centre=centre.code,
@@ -73,12 +72,7 @@ def load(centre: Any) -> custodians.CustodianSet | None:
         supervisor=("沈阳市住房和城乡建设局", x509.der_blocks((supervisor / "sign.cer").read_bytes())[0]),
         demo=True,
     )
-    signatures = {
-        str(n): custodians.set_sign(
-            body, load_key_file(_folder(centre.code) / str(n) / "signing.key", PASSPHRASE)
-        )
-        for n in range(1, len(NAMES) + 1)
-    }
+    signatures = {str(n): custodians.set_sign(body, key) for n, key in enumerate(signers, start=1)}
     signatures["supervisor"] = custodians.set_sign(body, load_key_file(supervisor / "sign.key", PASSPHRASE))
     signed = {"body": body, "signatures": signatures}
     write_atomic(_folder(centre.code) / "set.json", json.dumps(signed, ensure_ascii=False, indent=1))

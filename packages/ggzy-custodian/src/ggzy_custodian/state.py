@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from ggzy_sm import canonical, x509
+from ggzy_sm import canonical, custodians, x509
 from ggzy_sm.errors import CryptoError
 from ggzy_sm.files import write_atomic
 from ggzy_sm.keys import DEFAULT_ITERATIONS, load_key_file, write_key_file
@@ -89,22 +88,10 @@ def init(
         write_key_file(encryption, folder / ENCRYPTION_KEY, passphrase, iterations)
     except CryptoError as exc:  # a passphrase that is too short is refused before anything is written
         raise StateError(str(exc)) from exc
-    names = {"common_name": name, "organization_name": name}
-    certificates: tuple[tuple[Sm2PrivateKey, x509.Usage, str], ...] = (
-        (signing, "signing", SIGNING_CERTIFICATE),
-        (encryption, "encryption", ENCRYPTION_CERTIFICATE),
+    certificates = custodians.member_certificates(
+        signing=signing, encryption=encryption, name=name, not_before=now, not_after=now + VALIDITY
     )
-    for key, usage, file in certificates:
-        der = x509.issue(
-            issuer_key=signing,
-            issuer=names,
-            subject=names,
-            public_key=key.public_key,
-            serial=secrets.randbits(63) | 1,
-            not_before=now,
-            not_after=now + VALIDITY,
-            usage=usage,
-        )
+    for der, file in zip(certificates, (SIGNING_CERTIFICATE, ENCRYPTION_CERTIFICATE), strict=True):
         write_atomic(folder / file, der)
     state = {"name": name, "created_at": canonical.format_instant(now)}
     write_atomic(folder / STATE, json.dumps(state, ensure_ascii=False, indent=1))

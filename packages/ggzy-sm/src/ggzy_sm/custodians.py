@@ -29,6 +29,7 @@ import itertools
 import json
 import os
 import re
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +39,7 @@ from Crypto.Protocol.SecretSharing import Shamir
 from ggzy_sm import canonical, x509
 from ggzy_sm.errors import CryptoError, IntegrityError
 from ggzy_sm.keys import DecryptionKey, SigningKey
-from ggzy_sm.sm2 import Sm2PublicKey
+from ggzy_sm.sm2 import Sm2PrivateKey, Sm2PublicKey
 from ggzy_sm.sm3 import sm3
 
 SET_FORMAT = "ggzy-custodian-set-v1"
@@ -124,6 +125,35 @@ class CustodianSet:
             if custodian.index == index:
                 return custodian
         raise CustodianError("not_custodian", f"no custodian {index} in this set")
+
+
+def member_certificates(
+    *,
+    signing: Sm2PrivateKey,
+    encryption: Sm2PrivateKey,
+    name: str,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+) -> tuple[bytes, bytes]:
+    """A custodian's (or the supervising department's) own certificates, self-issued by its signing key:
+    (signing DER, encryption DER). Their trust comes from the set every member signs (and from pins), not
+    from a CA, so a custodian needs no one to make its keys."""
+    names = {"common_name": name, "organization_name": name}
+    made = []
+    for key, usage in ((signing, "signing"), (encryption, "encryption")):
+        made.append(
+            x509.issue(
+                issuer_key=signing,
+                issuer=names,
+                subject=names,
+                public_key=key.public_key,
+                serial=secrets.randbits(63) | 1,
+                not_before=not_before,
+                not_after=not_after,
+                usage=usage,  # type: ignore[arg-type]
+            )
+        )
+    return made[0], made[1]
 
 
 def set_body(
