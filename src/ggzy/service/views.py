@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -69,6 +70,20 @@ def _refused(request: HttpRequest, error: DomainError, to: str) -> HttpResponse:
     if error.status == 403:  # noqa: PLR2004
         raise error
     messages.error(request, str(error.message))
+    return redirect(to)
+
+
+def _carry_out(
+    request: HttpRequest, to: str, act: Callable[[], Any], done: str | Callable[[Any], str]
+) -> HttpResponse:
+    """Run a desk action's service call in one transaction, then go back to `to`: its refusal shown there
+    (an access refusal as the error page), or `done` — a message, or one made from the call's result."""
+    try:
+        with transaction.atomic():
+            result = act()
+    except DomainError as exc:
+        return _refused(request, exc, to)
+    messages.success(request, done(result) if callable(done) else done)
     return redirect(to)
 
 
@@ -399,12 +414,12 @@ def _staff_centre(request: HttpRequest) -> Centre:
 def question_take(request: HttpRequest, pk: int) -> HttpResponse:
     question = get_object_or_404(Question.objects.select_related("centre"), pk=pk)
     to = _desk_url(question.centre)
-    try:
-        services.question_take(actor=request.user, question=question)
-    except DomainError as exc:
-        return _refused(request, exc, to)
-    messages.success(request, _("The question is yours now: answer it, or hand it over formally."))
-    return redirect(to)
+    return _carry_out(
+        request,
+        to,
+        lambda: services.question_take(actor=request.user, question=question),
+        _("The question is yours now: answer it, or hand it over formally."),
+    )
 
 
 @require_POST
@@ -417,19 +432,19 @@ def question_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a colleague of this centre and give the reason."))
         return redirect(to)
-    try:
-        handover = services.question_hand_over(
+    return _carry_out(
+        request,
+        to,
+        lambda: services.question_hand_over(
             actor=request.user,
             question=question,
             to=form.cleaned_data["to"],
             reason=form.cleaned_data["reason"],
-        )
-    except DomainError as exc:
-        return _refused(request, exc, to)
-    messages.success(
-        request, _("The question is handed over to %(name)s.") % {"name": person_name(handover.to_user)}
+        ),
+        lambda handover: (
+            _("The question is handed over to %(name)s.") % {"name": person_name(handover.to_user)}
+        ),
     )
-    return redirect(to)
 
 
 @require_POST
@@ -441,19 +456,18 @@ def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, str(ServiceError.EMPTY.message))
         return redirect(to)
-    try:
-        with transaction.atomic():
-            services.question_answer(
-                actor=request.user,
-                question=question,
-                answer=form.cleaned_data["answer"],
-                outside_remit=form.cleaned_data["outside_remit"],
-                authority=form.cleaned_data["authority"],
-            )
-    except DomainError as exc:
-        return _refused(request, exc, to)
-    messages.success(request, _("The answer is recorded; a signed-in asker is told at once."))
-    return redirect(to)
+    return _carry_out(
+        request,
+        to,
+        lambda: services.question_answer(
+            actor=request.user,
+            question=question,
+            answer=form.cleaned_data["answer"],
+            outside_remit=form.cleaned_data["outside_remit"],
+            authority=form.cleaned_data["authority"],
+        ),
+        _("The answer is recorded; a signed-in asker is told at once."),
+    )
 
 
 @require_POST
@@ -465,18 +479,17 @@ def faq_promote(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, str(ServiceError.EMPTY.message))
         return redirect(to)
-    try:
-        with transaction.atomic():
-            services.faq_promote(
-                actor=request.user,
-                question=question,
-                question_text=form.cleaned_data["question"],
-                answer=form.cleaned_data["answer"],
-            )
-    except DomainError as exc:
-        return _refused(request, exc, to)
-    messages.success(request, _("The question and its answer are published in the FAQ."))
-    return redirect(to)
+    return _carry_out(
+        request,
+        to,
+        lambda: services.faq_promote(
+            actor=request.user,
+            question=question,
+            question_text=form.cleaned_data["question"],
+            answer=form.cleaned_data["answer"],
+        ),
+        _("The question and its answer are published in the FAQ."),
+    )
 
 
 @require_POST
@@ -488,8 +501,10 @@ def question_log(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Write the question and say how it was asked."))
         return redirect(to)
-    try:
-        services.question_ask(
+    return _carry_out(
+        request,
+        to,
+        lambda: services.question_ask(
             asker=None,
             centre=centre,
             category=form.cleaned_data["category"],
@@ -499,13 +514,9 @@ def question_log(request: HttpRequest) -> HttpResponse:
             taken_by=request.user,
             asker_name=form.cleaned_data["asker_name"],
             asker_contact=form.cleaned_data["asker_contact"],
-        )
-    except DomainError as exc:
-        return _refused(request, exc, to)
-    messages.success(
-        request, _("The question is logged and yours to answer (first-question responsibility).")
+        ),
+        _("The question is logged and yours to answer (first-question responsibility)."),
     )
-    return redirect(to)
 
 
 @require_POST
@@ -517,12 +528,14 @@ def feedback_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, str(ServiceError.EMPTY.message))
         return redirect(to)
-    try:
-        services.feedback_answer(actor=request.user, feedback=found, answer=form.cleaned_data["answer"])
-    except DomainError as exc:
-        return _refused(request, exc, to)
-    messages.success(request, _("The answer is recorded; a signed-in author is told at once."))
-    return redirect(to)
+    return _carry_out(
+        request,
+        to,
+        lambda: services.feedback_answer(
+            actor=request.user, feedback=found, answer=form.cleaned_data["answer"]
+        ),
+        _("The answer is recorded; a signed-in author is told at once."),
+    )
 
 
 @require_POST
@@ -534,17 +547,17 @@ def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, str(ServiceError.EMPTY.message))
         return redirect(to)
-    try:
-        services.follow_up_record(
+    return _carry_out(
+        request,
+        to,
+        lambda: services.follow_up_record(
             actor=request.user,
             rating=rating,
             text=form.cleaned_data["text"],
             late_reason=form.cleaned_data["late_reason"],
-        )
-    except DomainError as exc:
-        return _refused(request, exc, to)
-    messages.success(request, _("The follow-up is recorded and published with the month's figures."))
-    return redirect(to)
+        ),
+        _("The follow-up is recorded and published with the month's figures."),
+    )
 
 
 @require_POST
@@ -557,22 +570,19 @@ def record(request: HttpRequest) -> HttpResponse:
         errors = form.errors.get("username")
         messages.error(request, str(errors[0]) if errors else _("Choose the service and describe it."))
         return redirect(to)
-    try:
-        services.service_record(
+    return _carry_out(
+        request,
+        to,
+        lambda: services.service_record(
             actor=request.user,
             centre=centre,
             service=form.cleaned_data["service"],
             for_user=form.cleaned_data["username"],
             description=form.cleaned_data["description"],
-        )
-    except DomainError as exc:
-        return _refused(request, exc, to)
-    messages.success(
-        request,
+        ),
         _("The service is recorded: %(name)s may now rate it.")
         % {"name": person_name(form.cleaned_data["username"])},
     )
-    return redirect(to)
 
 
 @require_POST
@@ -586,8 +596,10 @@ def self_evaluation(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(ServiceError.EMPTY.message))
         return redirect(to)
     today = clock.local_now()
-    try:
-        services.self_evaluation_record(
+    return _carry_out(
+        request,
+        to,
+        lambda: services.self_evaluation_record(
             actor=request.user,
             centre=centre,
             year=today.year,
@@ -596,8 +608,6 @@ def self_evaluation(request: HttpRequest) -> HttpResponse:
             score=form.cleaned_data["score"],
             findings=form.cleaned_data["findings"],
             improvements=form.cleaned_data["improvements"],
-        )
-    except DomainError as exc:
-        return _refused(request, exc, to)
-    messages.success(request, _("The self-evaluation is recorded and published with the month's figures."))
-    return redirect(to)
+        ),
+        _("The self-evaluation is recorded and published with the month's figures."),
+    )
