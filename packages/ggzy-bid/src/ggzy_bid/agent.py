@@ -17,15 +17,40 @@ Every refusal is {"error": <code>, "message": <English>} with a 4xx status. The 
 * a purpose it was not started for (``purpose_not_allowed``; by default only ``ggzy-login-v1``);
 * a login payload that is not exactly {origin, nonce, time}, or whose origin is not the page's own
   (``payload_invalid``): a page of platform A cannot obtain a login for platform B;
+* a login challenge whose `time` (RFC 3339 UTC, as ``ggzy_sm.canonical.format_instant`` writes it)
+  is more than 2 minutes from this computer's clock (``challenge_stale``; the platform's challenges
+  live 2 minutes), or whose nonce it has signed before (``challenge_replayed``; it remembers the
+  last 4096 nonces it signed);
 * a signature the holder declines at the prompt (``declined``).
+
+Every signature is logged (standard error from the command line) with its purpose, origin, nonce and
+whether it was approved automatically.
+
+What the agent protects, and what it does not
+---------------------------------------------
+
+It protects the key from web pages: the key never reaches page JavaScript, a page only obtains a
+signature. It protects against other web sites in the holder's browser (browsers send `Origin`
+truthfully, and CORS lets only configured origins read an answer), against DNS rebinding (`Host`),
+against cross-platform replay (the payload's origin must be the asking page's own) and against
+harvesting signatures for later (a fresh `time` and a one-time nonce).
+
+It does NOT protect against other programs running on this computer as the same user: a program
+can send any `Origin` header it likes (and could read a key file anyway). Against them the prompt —
+the holder seeing and confirming each signature — is the only guard, which is why ``--auto-approve``
+is bounded (:class:`AutoApproval`: a few minutes and a number of signatures, then the prompt again).
+The real protection is a UKey with a PIN and a physical button, which no program can press.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import sys
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -39,6 +64,14 @@ DEFAULT_PORT = 18480
 LOGIN_PURPOSE = "ggzy-login-v1"
 MAX_BODY = 16 * 1024
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
+#: How far a login challenge's time may be from the agent's clock (the platform's challenges live 2 minutes).
+CHALLENGE_WINDOW = dt.timedelta(minutes=2)
+#: How many signed nonces the agent remembers (oldest forgotten first).
+NONCE_MEMORY = 4096
+#: --auto-approve's budget: (default, maximum) minutes and signatures.
+AUTO_APPROVE_MINUTES = (10, 480)
+AUTO_APPROVE_COUNT = (20, 1000)
+INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # ggzy_sm.canonical.format_instant
 
 Approver = Callable[[str, str, dict[str, Any]], bool]  # (origin, purpose, payload) -> approved?
 
@@ -67,17 +100,102 @@ def check_login_payload(payload: Any, origin: str) -> None:
         )
 
 
+def parse_instant(text: str) -> dt.datetime:
+    """An instant as the platform writes it (``format_instant``: "2026-12-05T10:00:00.000000Z")."""
+    try:
+        return dt.datetime.strptime(text, INSTANT_FORMAT).replace(tzinfo=dt.UTC)
+    except ValueError as exc:
+        raise Refused(
+            HTTPStatus.BAD_REQUEST,
+            "payload_invalid",
+            "the challenge's time is not an RFC 3339 UTC instant like 2026-12-05T10:00:00.000000Z",
+        ) from exc
+
+
+def check_fresh(payload: dict[str, Any], now: dt.datetime) -> None:
+    """The challenge was issued within CHALLENGE_WINDOW of `now`, either way."""
+    issued = parse_instant(payload["time"])
+    if abs(now - issued) > CHALLENGE_WINDOW:
+        raise Refused(
+            HTTPStatus.FORBIDDEN,
+            "challenge_stale",
+            f"the challenge's time {payload['time']} is more than 2 minutes from this computer's clock"
+            f" ({now.astimezone(dt.UTC):%Y-%m-%dT%H:%M:%SZ}): ask the page for a new challenge,"
+            " or set this computer's clock",
+        )
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """A value from the request, safe for a terminal (escaped, cut short)."""
+    shown = json.dumps(text)  # escapes control characters and everything outside ASCII
+    return shown if len(shown) <= limit else shown[: limit - 2] + '…"'
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)  # noqa: T201
+
+
+def _decline(origin: str, purpose: str, payload: dict[str, Any]) -> bool:
+    return False  # nobody configured to ask: decline rather than sign unseen
+
+
+@dataclass
+class AutoApproval:
+    """Approve without asking for at most `minutes` from now and at most `count` signatures, then ask
+    `fallback` (the terminal prompt from the command line) as if there had been no auto-approval.
+    Thread-safe: the agent answers requests in parallel threads. `clock` is monotonic seconds."""
+
+    fallback: Approver
+    minutes: int = AUTO_APPROVE_MINUTES[0]
+    count: int = AUTO_APPROVE_COUNT[0]
+    clock: Callable[[], float] = time.monotonic
+    log: Callable[[str], None] = _stderr
+    started: float = field(init=False)
+    used: int = field(init=False, default=0)
+    ended: str = field(init=False, default="")  # why it ended ("" while it lasts)
+    _lock: threading.Lock = field(init=False, repr=False, compare=False, default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.minutes <= AUTO_APPROVE_MINUTES[1]:
+            raise ValueError(f"auto-approval lasts 1 to {AUTO_APPROVE_MINUTES[1]} minutes")
+        if not 1 <= self.count <= AUTO_APPROVE_COUNT[1]:
+            raise ValueError(f"auto-approval covers 1 to {AUTO_APPROVE_COUNT[1]} signatures")
+        self.started = self.clock()
+
+    def take(self) -> bool:
+        """Spend one automatic approval, if any is left; False once the time or the count is up."""
+        with self._lock:
+            if not self.ended:
+                if self.used >= self.count:
+                    self.ended = f"after {self.used} signatures"
+                elif self.clock() - self.started >= self.minutes * 60:
+                    self.ended = f"after {self.minutes} minutes"
+                else:
+                    self.used += 1
+                    return True
+                self.log(f"auto-approval has ended ({self.ended}): each signature is asked for from now on")
+            return False
+
+    def __call__(self, origin: str, purpose: str, payload: dict[str, Any]) -> bool:
+        return self.take() or self.fallback(origin, purpose, payload)
+
+
 @dataclass
 class Agent:
     """What the agent signs with and for whom. `approve` asks the holder (a terminal prompt by
-    default from the command line; tests and kiosks may approve automatically)."""
+    default from the command line; an :class:`AutoApproval` for a bounded time and count). Without
+    one it declines everything. `clock` is the wall clock login challenges must be fresh against."""
 
     key: SigningKey
     certificate: bytes
     origins: frozenset[str]
     purposes: frozenset[str] = frozenset({LOGIN_PURPOSE})
-    approve: Approver = field(default=lambda origin, purpose, payload: True)
-    log: Callable[[str], None] = field(default=lambda line: print(line, file=sys.stderr))  # noqa: T201
+    approve: Approver = _decline
+    log: Callable[[str], None] = _stderr
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    nonce_memory: int = NONCE_MEMORY
+    _signed: OrderedDict[str, None] = field(init=False, repr=False, default_factory=OrderedDict)
+    _lock: threading.Lock = field(init=False, repr=False, compare=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.origins = frozenset(normalise_origin(o) for o in self.origins)
@@ -90,6 +208,29 @@ class Agent:
             "public_key": self.key.public_key.hex(),
         }
 
+    def _reserve(self, nonce: str) -> None:
+        """Claim the nonce before asking (a second request for it, even meanwhile, is a replay)."""
+        with self._lock:
+            if nonce in self._signed:
+                raise Refused(
+                    HTTPStatus.FORBIDDEN, "challenge_replayed", "this agent has signed this challenge before"
+                )
+            self._signed[nonce] = None
+            while len(self._signed) > self.nonce_memory:
+                self._signed.popitem(last=False)
+
+    def _release(self, nonce: str) -> None:
+        with self._lock:
+            self._signed.pop(nonce, None)
+
+    def _approved(self, origin: str, purpose: str, payload: dict[str, Any]) -> tuple[bool, bool]:
+        """(approved, automatically)."""
+        if isinstance(self.approve, AutoApproval):
+            if self.approve.take():
+                return True, True
+            return self.approve.fallback(origin, purpose, payload), False
+        return self.approve(origin, purpose, payload), False
+
     def sign(self, origin: str, request: Any) -> dict[str, Any]:
         if not isinstance(request, dict) or set(request) != {"purpose", "payload"}:
             raise Refused(HTTPStatus.BAD_REQUEST, "payload_invalid", "send {purpose, payload}")
@@ -98,13 +239,34 @@ class Agent:
             raise Refused(
                 HTTPStatus.FORBIDDEN, "purpose_not_allowed", f"this agent does not sign {purpose!r}"
             )
+        nonce = ""
         if purpose == LOGIN_PURPOSE:
             check_login_payload(payload, origin)
-        if not self.approve(origin, purpose, payload):
-            self.log(f"declined: {purpose} for {origin}")
+            nonce = payload["nonce"]
+            try:
+                check_fresh(payload, self.clock())
+                self._reserve(nonce)
+            except Refused as refused:
+                self.log(f"refused ({refused.code}): {purpose} for {origin}, nonce {_shown(nonce)}")
+                raise
+        what = f"{purpose} for {origin}" + (f", nonce {_shown(nonce)}" if nonce else "")
+        signature: bytes | None = None
+        try:
+            approved, automatically = self._approved(origin, purpose, payload)
+            if approved:
+                if purpose == LOGIN_PURPOSE:
+                    check_fresh(payload, self.clock())  # still fresh after the prompt
+                signature = self.key.sign(purpose, payload)
+        except Refused as refused:
+            self.log(f"refused ({refused.code}): {what}")
+            raise
+        finally:
+            if signature is None and nonce:
+                self._release(nonce)  # not signed: the page may try this challenge again
+        if signature is None:
+            self.log(f"declined: {what}")
             raise Refused(HTTPStatus.FORBIDDEN, "declined", "the holder declined to sign")
-        signature = self.key.sign(purpose, payload)
-        self.log(f"signed: {purpose} for {origin}")
+        self.log(f"signed: {what}, " + ("auto-approved" if automatically else "approved by the holder"))
         return {"signature": signature.hex(), "certificate": base64.b64encode(self.certificate).decode()}
 
 

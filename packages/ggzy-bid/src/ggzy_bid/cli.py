@@ -1,8 +1,12 @@
 """`ggzy-bid`: the bidder's client.
 
     ggzy-bid agent --key KEY.json --certificate SIGN.cer --origin https://ggzy.example.cn
+                   [--auto-approve [--auto-approve-minutes N] [--auto-approve-count N]]
         Run the local signing agent on 127.0.0.1 (port 18480) for the given platform origins. Asks
-        on the terminal before each signature unless --auto-approve.
+        on the terminal before each signature (declines without a terminal). --auto-approve signs
+        without asking for N minutes (default 10, at most 480) or N signatures (default 20, at most
+        1000), whichever ends first, then asks again: meanwhile any program running as this user can
+        obtain sign-in signatures (see ggzy_bid.agent).
     ggzy-bid login-sign --key KEY.json [CHALLENGE]
         The copy-paste fallback: sign the login challenge the page shows (argument or standard
         input) and print the signature to paste back into the page.
@@ -28,12 +32,25 @@ import getpass
 import json
 import os
 import sys
+import threading
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
 from ggzy_bid import __version__
-from ggzy_bid.agent import DEFAULT_PORT, LOGIN_PURPOSE, Agent, AgentServer, Refused, check_login_payload
+from ggzy_bid.agent import (
+    AUTO_APPROVE_COUNT,
+    AUTO_APPROVE_MINUTES,
+    DEFAULT_PORT,
+    LOGIN_PURPOSE,
+    Agent,
+    AgentServer,
+    Approver,
+    AutoApproval,
+    Refused,
+    check_login_payload,
+)
 from ggzy_sm import custodians, openingsheet, sealedbid, x509
 from ggzy_sm.errors import CryptoError
 from ggzy_sm.keys import load_key_file
@@ -54,23 +71,65 @@ def _key(path: str) -> Sm2PrivateKey:
     return load_key_file(path, passphrase)
 
 
+_PROMPTING = threading.Lock()  # one question at a time on the terminal
+
+
 def _prompt(origin: str, purpose: str, payload: dict[str, Any]) -> bool:
     if not sys.stdin.isatty():
         return False  # nobody to ask: decline rather than sign unseen
-    print(f"\n{origin} asks for a {purpose} signature: {json.dumps(payload, ensure_ascii=False)}")  # noqa: T201
-    return input("Sign? [y/N] ").strip().lower() in {"y", "yes"}
+    with _PROMPTING:
+        print(f"\n{origin} asks for a {purpose} signature: {json.dumps(payload)}")  # noqa: T201
+        return input("Sign? [y/N] ").strip().lower() in {"y", "yes"}
+
+
+def _bounded(name: str, maximum: int) -> Callable[[str], int]:
+    """An argparse type: an integer from 1 to `maximum` (outside: a usage error, exit status 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"{name} is a whole number from 1 to {maximum}, not {text!r}")
+        return value
+
+    return parse
+
+
+AUTO_APPROVE_WARNING = (
+    "WARNING: --auto-approve: for {minutes} minutes or {count} signatures, whichever ends first, ANY"
+    " program running on this computer as this user can obtain sign-in signatures for {origins}"
+    " without you seeing it: a program can claim to be one of those pages (the Origin check stops"
+    " only other web sites in your browser). Then the agent asks at the terminal again. Use it only"
+    " where nothing else runs as this user (kiosks, tests)."
+)
 
 
 def run_agent(args: argparse.Namespace) -> int:
     if not args.origin:
         raise UsageError("give at least one --origin (the platform's address, e.g. https://ggzy.example.cn)")
-    agent = Agent(
-        key=_key(args.key),
-        certificate=read_certificate(args.certificate),
-        origins=frozenset(args.origin),
-        approve=(lambda *_: True) if args.auto_approve else _prompt,
-    )
+    if not args.auto_approve and (args.auto_approve_minutes or args.auto_approve_count):
+        raise UsageError("--auto-approve-minutes and --auto-approve-count go with --auto-approve")
+    key = _key(args.key)
+    certificate = read_certificate(args.certificate)
+    approve: Approver = _prompt
+    if args.auto_approve:  # the budget starts now, after the passphrase prompt
+        approve = AutoApproval(
+            fallback=_prompt,
+            minutes=args.auto_approve_minutes or AUTO_APPROVE_MINUTES[0],
+            count=args.auto_approve_count or AUTO_APPROVE_COUNT[0],
+        )
+    agent = Agent(key=key, certificate=certificate, origins=frozenset(args.origin), approve=approve)
     server = AgentServer(agent, args.port)
+    if isinstance(approve, AutoApproval):
+        print(  # noqa: T201
+            AUTO_APPROVE_WARNING.format(
+                minutes=approve.minutes, count=approve.count, origins=", ".join(sorted(agent.origins))
+            ),
+            file=sys.stderr,
+            flush=True,
+        )
     print(  # noqa: T201
         f"ggzy-bid agent on http://127.0.0.1:{server.server_port} for {', '.join(sorted(agent.origins))}"
         f" (key {agent.key.public_key.fingerprint()}); Ctrl-C stops it",
@@ -391,7 +450,26 @@ def parser() -> argparse.ArgumentParser:
     agent.add_argument("--certificate", required=True, help="the signing certificate (DER or PEM)")
     agent.add_argument("--origin", action="append", default=[], help="a platform origin to serve")
     agent.add_argument("--port", type=int, default=DEFAULT_PORT)
-    agent.add_argument("--auto-approve", action="store_true", help="sign without asking (kiosks, tests)")
+    agent.add_argument(
+        "--auto-approve",
+        action="store_true",
+        help="sign without asking, for a limited time and count (kiosks, tests): meanwhile any program"
+        " running as this user can obtain sign-in signatures",
+    )
+    agent.add_argument(
+        "--auto-approve-minutes",
+        type=_bounded("--auto-approve-minutes", AUTO_APPROVE_MINUTES[1]),
+        metavar="N",
+        help=f"stop auto-approving after N minutes (default {AUTO_APPROVE_MINUTES[0]},"
+        f" at most {AUTO_APPROVE_MINUTES[1]})",
+    )
+    agent.add_argument(
+        "--auto-approve-count",
+        type=_bounded("--auto-approve-count", AUTO_APPROVE_COUNT[1]),
+        metavar="N",
+        help=f"stop auto-approving after N signatures (default {AUTO_APPROVE_COUNT[0]},"
+        f" at most {AUTO_APPROVE_COUNT[1]})",
+    )
     agent.set_defaults(run=run_agent)
     sign = commands.add_parser("login-sign", help="sign a login challenge copied from the page")
     sign.add_argument("--key", required=True, help="the signing key file")
