@@ -10,8 +10,7 @@
 | GGZY_VAR_DIR | the folder for the above files | `./var` |
 | GGZY_HTTPS | `1` behind TLS: secure cookies, HSTS | `0` |
 | GGZY_ALLOWED_HOSTS | comma-separated host names | `127.0.0.1,localhost` |
-| GGZY_PRODUCTION | `1` on a production installation (refuses the sandbox) | `0` |
-| GGZY_SANDBOX, GGZY_SANDBOX_SPEED | accelerated instance clock for demos and tests | `0`, `1` |
+| GGZY_SANDBOX, GGZY_SANDBOX_SPEED | `1`: a demonstration (fast clock, demo CAs); else production | `0`, `1` |
 | GGZY_BEHIND_PROXY | `1` when TLS ends at a proxy that sets X-Forwarded-Proto | `0` |
 | GGZY_SIGNING_AGENT_PORT | port of the holders' local signing agent (`ggzy-bid agent`) | `18480` |
 | GGZY_SEAL_KEY_FILE, …_CERTIFICATE_FILE, …_PASSPHRASE | the centre's seal (local backend) | unset |
@@ -65,14 +64,19 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = _env_bool("GGZY_DEBUG")
-#: A production installation says so; it then refuses the sandbox clock (and, later, demo custodians).
-GGZY_PRODUCTION = _env_bool("GGZY_PRODUCTION")
-#: The accelerated clock of a demonstration or test instance (ggzy.core.clock).
+#: The accelerated clock, test CAs and demo custodians of a demonstration instance (ggzy.core.clock):
+#: the explicit choice (`make demo` sets it).
 GGZY_SANDBOX = _env_bool("GGZY_SANDBOX")
 GGZY_SANDBOX_SPEED = int(os.environ.get("GGZY_SANDBOX_SPEED") or 1)
-if GGZY_SANDBOX and GGZY_PRODUCTION:
+#: Production is the default: without GGZY_SANDBOX an instance refuses test CAs and demo custodian
+#: sets and `ggzy check` reports them. (Only the test suite's settings module chooses neither.)
+GGZY_PRODUCTION = not GGZY_SANDBOX
+if os.environ.get("GGZY_PRODUCTION", "").strip() and _env_bool("GGZY_PRODUCTION") != GGZY_PRODUCTION:
     raise ImproperlyConfigured(
         "GGZY_SANDBOX cannot be used with GGZY_PRODUCTION: a production instance runs on the real clock"
+        if GGZY_SANDBOX
+        else "GGZY_PRODUCTION=0 is not a mode: an instance is production unless GGZY_SANDBOX=1 "
+        "(a demonstration) — remove GGZY_PRODUCTION"
     )
 HTTPS = _env_bool("GGZY_HTTPS")
 PORT = int(os.environ.get("GGZY_PORT") or 8000)
@@ -81,7 +85,7 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "ggzy.core.admin_apps.GgzyAdminConfig",  # Django's admin on the platform's own terms
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -195,6 +199,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = ["ggzy.accounts.policy.PolicyBackend"]
 #: Signed-in sessions end after this many idle minutes.
 GGZY_IDLE_MINUTES = int(os.environ.get("GGZY_IDLE_MINUTES") or 30)
+#: An API token unused this many days stops working (its own idle timeout).
+GGZY_TOKEN_IDLE_DAYS = int(os.environ.get("GGZY_TOKEN_IDLE_DAYS") or 30)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:workspace"
 LOGOUT_REDIRECT_URL = "core:home"

@@ -26,3 +26,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; p
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (WhiteNoise warns when it is missing)
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]  # noqa: F405  (a model carrying embargo instants)
 GGZY_OUTBOX_DIR = VAR_DIR / "test-outbox"  # noqa: F405  (tests point it at a temporary folder)
+# The suite is neither a production instance nor a demonstration: it uses test CAs and demo
+# custodian sets on the real clock; tests that need a mode set it (no environment variable can).
+GGZY_PRODUCTION = False
