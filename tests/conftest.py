@@ -11,8 +11,9 @@ from django.test import Client
 from hypothesis import HealthCheck, settings
 
 from ggzy.accounts.services import token_create
+from ggzy.core.access import token_scopes
 from ggzy.core.roles import ADMIN_ROLES, Role
-from tests.factories import grant_role
+from tests.factories import grant_role, signed_in
 
 settings.register_profile("ci", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=20, deadline=None)
@@ -23,13 +24,6 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 def _media_root(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.GGZY_DEMO_CA_DIR = ""  # the demo's test CAs only where a test asks (2-3 s per demo load)
-
-
-@pytest.fixture(autouse=True)
-def _no_second_factor_unless_asked(request: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests sign in with force_login; the TOTP step has tests of its own (marked `totp`)."""
-    if "totp" not in request.keywords:
-        monkeypatch.setattr("ggzy.accounts.policy.totp_required", lambda user: False)
 
 
 @pytest.fixture
@@ -56,7 +50,7 @@ def client_as(make_user: Callable[..., Any]) -> Callable[..., Client]:
 
     def make(role: Role | None = None, **kwargs: Any) -> Client:
         client = Client(**kwargs)
-        client.force_login(make_user(role))
+        signed_in(client, make_user(role))
         return client
 
     return make
@@ -67,7 +61,7 @@ def bearer(make_user: Callable[..., Any]) -> Callable[..., dict[str, str]]:
     """bearer(role) -> headers with a fresh token of a new holder of `role`."""
 
     def make(role: Role | None = None) -> dict[str, str]:
-        _, raw = token_create(user=make_user(role), name="test", days=1)
+        _, raw = token_create(user=make_user(role), name="test", days=1, scopes=token_scopes())
         return {"Authorization": f"Bearer {raw}"}
 
     return make

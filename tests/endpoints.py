@@ -30,6 +30,9 @@ SAMPLE_KWARGS = {
     "template_id": "1",
     "key": "application_form",
     "pk": "1",
+    "grant_id": "1",
+    "change_id": "1",
+    "action": "approve",
 }
 
 

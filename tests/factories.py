@@ -66,3 +66,45 @@ def grant_role(user: Any, role: Role) -> None:
         scope["region"] = "210000"
     RoleGrant.objects.create(user=user, role=role, granted_at=default_centre_time(), **scope)
     user._ggzy_roles = None
+
+
+def signed_in(client: Any, user: Any, factors: tuple[str, ...] = ("password", "totp")) -> Any:
+    """Sign `client` in as `user` as the platform's sign-in flow would (force_login alone makes a
+    session that carries no factors, and such a session reaches nothing)."""
+    from ggzy.accounts.policy import SESSION_KEY
+
+    client.force_login(user)
+    session = client.session
+    record = dict(session[SESSION_KEY])
+    record["factors"] = list(factors)
+    session[SESSION_KEY] = record
+    session.save()
+    return client
+
+
+def enrol_second_factor(user: Any) -> str:
+    """Enrol `user`'s second factor through the services (a console enrolment code, redeemed, then
+    confirmed with the authenticator's code); returns the secret."""
+    from django.db import transaction
+
+    from ggzy.accounts import policy
+    from ggzy.accounts.models import EnrolmentCode
+
+    with transaction.atomic():
+        code = policy.enrolment_code_issue(user=user, channel=EnrolmentCode.Channel.CONSOLE)
+    assert policy.enrolment_redeem(user, code)
+    assert policy.totp_check(user, fresh_totp_code(user))
+    return policy.totp_secret(user)
+
+
+def fresh_totp_code(user: Any) -> str:
+    """A code the user's authenticator shows that has not been used yet (each code works once: the
+    next step's code when the current one was spent, which the ±1 step window accepts)."""
+    from ggzy.accounts import policy
+    from ggzy.accounts.models import LoginState
+    from ggzy.core import clock
+    from ggzy_sm import totp
+
+    state = LoginState.objects.get(user=user)
+    step = max(state.totp_last_step + 1, int(clock.authority_now().timestamp()) // totp.STEP)
+    return totp.code_at(policy.totp_secret(user), step * totp.STEP)

@@ -20,7 +20,7 @@ from ggzy.accounts.schemas import OrganisationIn
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role
-from tests.factories import default_centre, make_resident_id, make_uscc
+from tests.factories import default_centre, make_resident_id, make_uscc, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,7 @@ def test_a_duplicate_person_is_a_conflict() -> None:
 
 
 def test_roles_need_their_scope_and_membership(make_user: Callable[..., Any]) -> None:
-    admin, user = make_user(Role.SYSTEM_ADMIN), make_user()
+    admin, user = make_user(Role.SECURITY_ADMIN), make_user()
     with pytest.raises(DomainError) as caught:
         parties.role_grant(actor=admin, user=user, role=Role.CENTRE_STAFF)
     assert caught.value.code is AccountsError.SCOPE_REQUIRED
@@ -174,7 +174,7 @@ def test_an_agent_acts_only_within_its_entrustment() -> None:
 def test_organisations_are_fetched_and_authorised_in_one_call(make_user: Callable[..., Any]) -> None:
     owner, stranger = make_user(), make_user()
     client = Client()
-    client.force_login(owner)
+    signed_in(client, owner)
     created = client.post(
         "/api/v1/organisations",
         data={
@@ -189,26 +189,27 @@ def test_organisations_are_fetched_and_authorised_in_one_call(make_user: Callabl
     assert created.status_code == 201
     assert created.json()["contact_phone"] == "139****0000"
     other = Client()
-    other.force_login(stranger)
+    signed_in(other, stranger)
     missing = other.get(f"/api/v1/organisations/{created.json()['id']}")
     nonexistent = other.get("/api/v1/organisations/999999")
     assert missing.status_code == nonexistent.status_code == 404
     assert missing.json() == nonexistent.json()
 
 
-def test_granting_roles_is_the_system_administrators_work(
+@pytest.mark.clause("8.2.1")
+def test_granting_roles_is_the_security_administrators_work(
     client_as: Callable[..., Client], make_user: Callable[..., Any]
 ) -> None:
     target = make_user()
     body = {"role": "centre_staff", "centre": default_centre().code}
     assert (
-        client_as(Role.SECURITY_ADMIN)
+        client_as(Role.SYSTEM_ADMIN)
         .post(f"/api/v1/users/{target.pk}/roles", data=body, content_type="application/json")
         .status_code
         == 403
     )
     assert (
-        client_as(Role.SYSTEM_ADMIN)
+        client_as(Role.SECURITY_ADMIN)
         .post(f"/api/v1/users/{target.pk}/roles", data=body, content_type="application/json")
         .status_code
         == 201
@@ -236,7 +237,7 @@ def test_the_header_shows_the_organisation_one_acts_for(make_user: Callable[...,
     for organisation in (first, second):
         parties.membership_add(actor=None, user=user, organisation=organisation)
     client = Client()
-    client.force_login(user)
+    signed_in(client, user)
     client.post("/accounts/acting-for/", {"organisation": str(second.pk), "next": "/"})
     page = client.get("/").content.decode()
     assert f'<option value="{second.pk}" selected>乙建设有限公司</option>' in page

@@ -11,14 +11,16 @@ from django.test import Client
 from ggzy.accounts.errors import AccountsError
 from ggzy.accounts.models import ApiToken
 from ggzy.accounts.services import token_create, token_digest, token_revoke
+from ggzy.core.access import token_scopes
 from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role
+from tests.factories import signed_in
 
 pytestmark = pytest.mark.django_db
 
 
 def test_token_is_stored_as_a_digest_only(make_user: Callable[..., Any]) -> None:
-    token, raw = token_create(user=make_user(Role.AGENT), name=" ci ", days=30)
+    token, raw = token_create(user=make_user(Role.AGENT), name=" ci ", days=30, scopes=token_scopes())
     assert raw.startswith("ggzy_")
     assert len(raw) > 40
     assert token.name == "ci"
@@ -40,13 +42,13 @@ def test_bad_token_requests_change_nothing(
 ) -> None:
     user = make_user(Role.AGENT)
     with pytest.raises(DomainError) as caught:
-        token_create(user=user, name=name, days=days)
+        token_create(user=user, name=name, days=days, scopes=token_scopes())
     assert caught.value.code is code
     assert ApiToken.objects.count() == 0
 
 
 def test_a_user_cannot_revoke_anothers_token(make_user: Callable[..., Any]) -> None:
-    token, _ = token_create(user=make_user(Role.AGENT), name="mine", days=1)
+    token, _ = token_create(user=make_user(Role.AGENT), name="mine", days=1, scopes=token_scopes())
     with pytest.raises(DomainError) as caught:
         token_revoke(user=make_user(Role.AGENT), token_id=token.pk)
     assert caught.value.code is AccountsError.TOKEN_NOT_FOUND
@@ -56,7 +58,7 @@ def test_a_user_cannot_revoke_anothers_token(make_user: Callable[..., Any]) -> N
 
 def test_revoking_twice_is_a_conflict(make_user: Callable[..., Any]) -> None:
     user = make_user(Role.AGENT)
-    token, _ = token_create(user=user, name="t", days=1)
+    token, _ = token_create(user=user, name="t", days=1, scopes=token_scopes())
     token_revoke(user=user, token_id=token.pk)
     with pytest.raises(DomainError) as caught:
         token_revoke(user=user, token_id=token.pk)
@@ -66,7 +68,9 @@ def test_revoking_twice_is_a_conflict(make_user: Callable[..., Any]) -> None:
 def test_token_lifecycle_through_the_api(client_as: Callable[..., Client]) -> None:
     browser = client_as(Role.SUPERVISOR)
     created = browser.post(
-        "/api/v1/tokens", data={"name": "监管对接", "days": 7}, content_type="application/json"
+        "/api/v1/tokens",
+        data={"name": "监管对接", "days": 7, "scopes": ["accounts:read"]},
+        content_type="application/json",
     )
     assert created.status_code == 201
     raw = created.json()["token"]
@@ -96,6 +100,6 @@ def test_me_shows_a_chinese_name_family_name_first(make_user: Callable[..., Any]
     user.first_name, user.last_name = "志强", "陈"
     user.save()
     client = Client()
-    client.force_login(user)
+    signed_in(client, user)
     assert client.get("/api/v1/me").json()["full_name"] == "陈志强"
     assert "陈志强" in client.get("/workspace/responder/").content.decode()

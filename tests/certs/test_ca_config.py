@@ -26,7 +26,7 @@ from ggzy.events.models import Event
 from ggzy_sm import x509
 from ggzy_sm.sm2 import Sm2PrivateKey
 from ggzy_sm.sm3 import sm3
-from tests.factories import make_uscc
+from tests.factories import make_uscc, signed_in
 
 pytestmark = pytest.mark.django_db
 DAY = dt.timedelta(days=1)
@@ -92,7 +92,7 @@ def b64(der: bytes) -> str:
 def english(user: Any) -> Client:
     """A client signed in as `user` that reads the pages in English (the messages checked below)."""
     client = Client(headers={"accept-language": "en"})
-    client.force_login(user)
+    signed_in(client, user)
     return client
 
 
@@ -129,7 +129,7 @@ def holder(make_user: Callable[..., Any]) -> tuple[Any, Client, str]:
     )
     membership_add(actor=None, user=user, organisation=organisation)
     client = Client()
-    client.force_login(user)
+    signed_in(client, user)
     return user, client, uscc
 
 

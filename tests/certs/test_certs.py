@@ -20,7 +20,7 @@ from ggzy.core.roles import Role
 from ggzy.events.models import Event
 from ggzy_sm import x509
 from ggzy_sm.sm2 import Sm2PrivateKey
-from tests.factories import make_uscc
+from tests.factories import make_uscc, signed_in
 
 pytestmark = pytest.mark.django_db
 DAY = dt.timedelta(days=1)
@@ -83,7 +83,7 @@ def setup(client_as: Callable[..., Client], make_user: Callable[..., Any]) -> tu
     )
     membership_add(actor=None, user=bidder, organisation=organisation)
     client = Client()
-    client.force_login(bidder)
+    signed_in(client, bidder)
     return client, uscc
 
 

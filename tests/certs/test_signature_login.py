@@ -57,7 +57,7 @@ def test_signature_login_with_the_bound_signing_key(holder: Any) -> None:
         content_type="application/json",
     )
     assert response.status_code == 200
-    assert response.json() == {"username": "signer"}
+    assert response.json() == {"username": "signer", "next": ""}
     assert client.get("/api/v1/me").json()["username"] == "signer"
     again = Client().post(
         "/api/v1/auth/signature",
@@ -86,23 +86,35 @@ def test_a_wrong_signature_or_another_purpose_fails(holder: Any) -> None:
     assert Event.objects.filter(type="auth.signature.failed").count() == 2
 
 
+@pytest.mark.clause("8.2.1")
+@pytest.mark.clause("9.2.1")
 def test_staff_use_password_and_totp_and_strangers_learn_nothing(make_user: Callable[..., Any]) -> None:
+    """The challenge and the failure look the same for staff, for a name without an account and for
+    a holder with a wrong key: nothing tells which accounts exist or what they are."""
     make_user(Role.CENTRE_STAFF, username="clerk")
+    make_user(Role.RESPONDER, username="bidder-without-certificate")
     client = Client()
-    assert (
-        client.post(
-            "/api/v1/auth/challenge", data={"username": "clerk"}, content_type="application/json"
-        ).json()["code"]
-        == "signature_login_unavailable"
-    )
-    stranger = challenge(client, "nobody-here")
-    assert stranger["purpose"] == "ggzy-login-v1"  # looks like any other challenge
-    response = client.post(
-        "/api/v1/auth/signature",
-        data={"nonce": stranger["payload"]["nonce"], "signature": "00" * 64},
-        content_type="application/json",
-    )
-    assert response.json()["code"] == "challenge_invalid"
+    answers = []
+    for name in ("clerk", "nobody-here", "bidder-without-certificate"):
+        issued = client.post(
+            "/api/v1/auth/challenge", data={"username": name}, content_type="application/json"
+        )
+        assert issued.status_code == 200
+        body = issued.json()
+        assert sorted(body) == ["payload", "purpose", "qr"]
+        assert sorted(body["payload"]) == ["nonce", "origin", "time"]
+        response = client.post(
+            "/api/v1/auth/signature",
+            data={
+                "nonce": body["payload"]["nonce"],
+                "signature": HOLDER_KEY.sign("ggzy-login-v1", body["payload"]).hex(),
+            },
+            content_type="application/json",
+        )
+        answers.append((response.status_code, response.json()["code"], response.json()["message"]))
+    assert answers == [answers[0]] * 3
+    assert answers[0][:2] == (401, "login_signature_invalid")
+    assert "_auth_user_id" not in client.session
 
 
 def test_the_login_post_needs_the_csrf_token(holder: Any) -> None:
@@ -127,10 +139,16 @@ def test_administrators_add_signature_login_once_a_signing_certificate_is_bound(
     services.ca_add(actor=None, name="测试 CA", root=root(), intermediates=[], is_test=True)
     admin = make_user(Role.SYSTEM_ADMIN, username="root-admin")
     client = Client()
+    before = challenge(client, "root-admin")
     refused = client.post(
-        "/api/v1/auth/challenge", data={"username": "root-admin"}, content_type="application/json"
+        "/api/v1/auth/signature",
+        data={
+            "nonce": before["payload"]["nonce"],
+            "signature": HOLDER_KEY.sign("ggzy-login-v1", before["payload"]).hex(),
+        },
+        content_type="application/json",
     )
-    assert refused.json()["code"] == "signature_login_unavailable"  # bootstrap: password + TOTP only
+    assert refused.json()["code"] == "login_signature_invalid"  # bootstrap: password + TOTP only
     uscc = make_uscc()
     organisation = organisation_register(
         actor=None,
@@ -151,4 +169,4 @@ def test_administrators_add_signature_login_once_a_signing_certificate_is_bound(
         },
         content_type="application/json",
     )
-    assert response.json() == {"username": "root-admin"}
+    assert response.json() == {"username": "root-admin", "next": "/accounts/totp/"}  # then the second factor

@@ -27,6 +27,7 @@ from ggzy.core.http import REFUSED_HEADER
 from ggzy.core.roles import Role
 from tests.core import urls_undeclared
 from tests.endpoints import url_for
+from tests.factories import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -78,14 +79,14 @@ def test_router_documents_every_4xx() -> None:
 
     op = router.path_operations["/x"].operations[0]
     assert set(op.response_models) == {200, 400, 401, 403, 404, 413, 415, 422}
-    assert op.openapi_extra == {"x-ggzy-access": "centre_staff"}
+    assert op.openapi_extra == {"x-ggzy-access": "centre_staff", "x-ggzy-token-scope": "core:write"}
 
 
 def test_undeclared_view_is_refused_at_run_time(
     client: Client, settings: Any, make_user: Callable[..., Any]
 ) -> None:
     settings.ROOT_URLCONF = "tests.core.urls_undeclared"
-    client.force_login(make_user(Role.SYSTEM_ADMIN))
+    signed_in(client, make_user(Role.SYSTEM_ADMIN))
     response = client.get("/forgotten/")
     assert response.status_code == 403
     assert response[REFUSED_HEADER] == "access"
@@ -118,7 +119,7 @@ def test_matrix_is_enforced(key: str, make_user: Callable[..., Any]) -> None:
     for column in MATRIX_COLUMNS:
         client = Client()
         if column != "anonymous":
-            client.force_login(make_user(Role(column)))
+            signed_in(client, make_user(Role(column)))
         body = (
             {"data": "{}", "content_type": "application/json"} if method in {"POST", "PUT", "PATCH"} else {}
         )

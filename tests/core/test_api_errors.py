@@ -16,8 +16,10 @@ from django.utils import timezone
 
 from ggzy.accounts.models import ApiToken
 from ggzy.accounts.services import token_create
+from ggzy.core.access import token_scopes
 from ggzy.core.management.commands.openapi import DEFAULT_PATH, render_schema, schema_drift
 from ggzy.core.roles import Role
+from tests.factories import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -94,16 +96,21 @@ def test_out_of_range_field_is_422_and_writes_nothing(bearer: Callable[..., dict
     headers = bearer(Role.RESPONDER)
     before = ApiToken.objects.count()
     response = Client().post(
-        "/api/v1/tokens", data={"name": "x", "days": 4000}, content_type="application/json", headers=headers
+        "/api/v1/tokens",
+        data={"name": "x", "days": 4000, "scopes": ["accounts:read"]},
+        content_type="application/json",
+        headers=headers,
     )
     body = assert_error(response, 422, "validation_failed")
     assert [d["loc"] for d in body["detail"]] == [["body", "payload", "days"]]
     assert ApiToken.objects.count() == before
 
 
-def test_business_rule_refusal_has_its_own_code(bearer: Callable[..., dict[str, str]]) -> None:
-    client = Client(headers=bearer(Role.RESPONDER))
-    token_id = client.post("/api/v1/tokens", data={"name": "x"}, content_type="application/json").json()["id"]
+def test_business_rule_refusal_has_its_own_code(client_as: Callable[..., Client]) -> None:
+    client = client_as(Role.RESPONDER)
+    token_id = client.post(
+        "/api/v1/tokens", data={"name": "x", "scopes": ["accounts:read"]}, content_type="application/json"
+    ).json()["id"]
     assert client.delete(f"/api/v1/tokens/{token_id}").status_code == 204
     assert_error(client.delete(f"/api/v1/tokens/{token_id}"), 409, "token_already_revoked")
 
@@ -136,7 +143,7 @@ def test_unknown_token_is_401(client: Client) -> None:
 
 
 def test_expired_token_is_401(client: Client, make_user: Callable[..., Any]) -> None:
-    token, raw = token_create(user=make_user(Role.RESPONDER), name="old", days=1)
+    token, raw = token_create(user=make_user(Role.RESPONDER), name="old", days=1, scopes=token_scopes())
     ApiToken.objects.filter(pk=token.pk).update(
         created_at=timezone.now() - timedelta(days=3), expires_at=timezone.now() - timedelta(seconds=1)
     )
@@ -145,14 +152,14 @@ def test_expired_token_is_401(client: Client, make_user: Callable[..., Any]) -> 
 
 def test_revoked_token_is_401(client: Client, make_user: Callable[..., Any]) -> None:
     user = make_user(Role.RESPONDER)
-    token, raw = token_create(user=user, name="gone", days=1)
+    token, raw = token_create(user=user, name="gone", days=1, scopes=token_scopes())
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
     assert_error(client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}), 401, "token_invalid")
 
 
 def test_token_of_an_inactive_user_is_401(client: Client, make_user: Callable[..., Any]) -> None:
     user = make_user(Role.RESPONDER)
-    _, raw = token_create(user=user, name="t", days=1)
+    _, raw = token_create(user=user, name="t", days=1, scopes=token_scopes())
     user.is_active = False
     user.save()
     assert_error(client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}), 401, "token_invalid")
@@ -160,7 +167,7 @@ def test_token_of_an_inactive_user_is_401(client: Client, make_user: Callable[..
 
 def test_session_post_without_csrf_is_403_and_writes_nothing(make_user: Callable[..., Any]) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(make_user(Role.RESPONDER))
+    signed_in(client, make_user(Role.RESPONDER))
     before = ApiToken.objects.count()
     response = client.post("/api/v1/tokens", data={"name": "x"}, content_type="application/json")
     assert_error(response, 403, "csrf_failed")
@@ -169,12 +176,12 @@ def test_session_post_without_csrf_is_403_and_writes_nothing(make_user: Callable
 
 def test_session_post_with_csrf_succeeds(make_user: Callable[..., Any]) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(make_user(Role.RESPONDER))
+    signed_in(client, make_user(Role.RESPONDER))
     client.get("/")  # sets the CSRF cookie
     token = client.cookies["csrftoken"].value
     response = client.post(
         "/api/v1/tokens",
-        data={"name": "mine"},
+        data={"name": "mine", "scopes": ["accounts:read"]},
         content_type="application/json",
         headers={"X-CSRFToken": token},
     )
@@ -184,7 +191,7 @@ def test_session_post_with_csrf_succeeds(make_user: Callable[..., Any]) -> None:
 
 def test_page_form_without_csrf_is_403_page(make_user: Callable[..., Any]) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(make_user(Role.RESPONDER))
+    signed_in(client, make_user(Role.RESPONDER))
     response = client.post("/accounts/logout/")
     assert response.status_code == 403
     assert b'data-error-code="csrf_failed"' in response.content

@@ -50,3 +50,22 @@ def page(browser: Any) -> Iterator[Any]:
     page = context.new_page()
     yield page
     context.close()
+
+
+def browser_sign_in(page: Any, base: str, user: Any, password: str, *, wait: str = "**/workspace/**") -> None:
+    """Sign in through the pages as a person would: the password, then — for staff and
+    administrators — the current code of their authenticator (enrolled first if need be)."""
+    from ggzy.accounts import policy
+    from tests.factories import enrol_second_factor, fresh_totp_code
+
+    if policy.totp_required(user) and not policy.totp_enrolled(user):
+        enrol_second_factor(user)
+    page.goto(base + "/accounts/login/")
+    page.get_by_label("用户名").fill(user.get_username())
+    page.get_by_label("密码").fill(password)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state()
+    if "/accounts/totp/" in page.url:
+        page.locator("#id_code").fill(fresh_totp_code(user))
+        page.locator("main button[type=submit]").click()
+    page.wait_for_url(wait)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from ggzy.core.roles import Role
+from tests.e2e.conftest import browser_sign_in
 from tests.factories import grant_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -60,9 +61,5 @@ def test_workspace_has_no_serious_accessibility_violation(
     user = django_user_model.objects.create_user(username="a11y", password="Pw-for-tests-1")
     for role in ("centre_staff", "supervisor"):
         grant_role(user, Role(role))
-    axe_page.goto(live_server.url + "/accounts/login/")
-    axe_page.fill("#id_username", "a11y")
-    axe_page.fill("#id_password", "Pw-for-tests-1")
-    axe_page.click("main button[type=submit]")
-    axe_page.wait_for_url("**/workspace/centre_staff/")
+    browser_sign_in(axe_page, live_server.url, user, "Pw-for-tests-1", wait="**/workspace/centre_staff/")
     assert _violations(axe_page) == []

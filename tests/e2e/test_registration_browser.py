@@ -24,6 +24,7 @@ from ggzy.events.models import Event
 from ggzy.registry import services
 from ggzy.registry.errors import RegistryError
 from ggzy.registry.models import Registration, Section, State, TradingCategory
+from tests.e2e.conftest import browser_sign_in
 from tests.factories import make_uscc
 from tests.registry.conftest import APPROVAL, INVESTMENT_CODE
 
@@ -76,18 +77,15 @@ def set_up() -> Cast:
 
 @pytest.fixture
 def as_user(browser: Any, live_server: Any) -> Iterator[Any]:
-    """as_user(user) -> a page in its own browser context, signed in with the password."""
+    """as_user(user) -> a page in its own browser context, signed in with the password (and the
+    second factor for staff)."""
     contexts = []
 
     def open_as(user: Any) -> Any:
         context = browser.new_context(locale="zh-CN")
         contexts.append(context)
         page = context.new_page()
-        page.goto(live_server.url + "/accounts/login/")
-        page.get_by_label("用户名").fill(user.username)
-        page.get_by_label("密码").fill(PASSWORD)
-        page.locator("main button[type=submit]").click()
-        page.wait_for_url("**/workspace/**")
+        browser_sign_in(page, live_server.url, user, PASSWORD)
         return page
 
     yield open_as

@@ -22,6 +22,7 @@ from ggzy.events.errors import EventsError
 from ggzy.events.models import DeliveryAttempt, Event, Message
 from ggzy.events.notifications import Recipient, notify
 from ggzy.events.states import MAX_ATTEMPTS, Channel, DeliveryStatus
+from tests.factories import signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -185,7 +186,7 @@ def test_inbox_through_the_api(make_user: Callable[..., Any]) -> None:
     user = make_user(Role.RESPONDER)
     (message,) = send([Channel.INBOX], Recipient(user=user))
     client = Client()
-    client.force_login(user)
+    signed_in(client, user)
     listed = client.get("/api/v1/inbox?unread=true").json()
     assert [m["id"] for m in listed] == [message.pk]
     assert client.post(f"/api/v1/inbox/{message.pk}/read").status_code == 204
@@ -195,7 +196,7 @@ def test_inbox_through_the_api(make_user: Callable[..., Any]) -> None:
     assert client.post(f"/api/v1/inbox/{message.pk}/read").status_code == 204  # again: no second receipt
     assert Event.objects.filter(type="events.message.read").count() == 1
     other = Client()
-    other.force_login(make_user(Role.RESPONDER))
+    signed_in(other, make_user(Role.RESPONDER))
     assert other.post(f"/api/v1/inbox/{message.pk}/read").json()["code"] == "message_not_found"
     page = client.get("/inbox/").content.decode()
     assert message.subject in page

@@ -140,7 +140,9 @@ def test_an_embargo_is_a_reference_not_a_copied_instant() -> None:
 @pytest.mark.clause("8.2.1")
 def test_api_writes_record_who_when_from_where(client_as: Callable[..., Client]) -> None:
     client = client_as(Role.AGENT, HTTP_USER_AGENT="ggzy-test-agent/1.0")
-    response = client.post("/api/v1/tokens", data={"name": "对接"}, content_type="application/json")
+    response = client.post(
+        "/api/v1/tokens", data={"name": "对接", "scopes": ["registry:read"]}, content_type="application/json"
+    )
     assert response.status_code == 201
     event = Event.objects.get(type="accounts.token.created")
     assert event.event_class == EventClass.SECURITY

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from ggzy.registry.models import Project, Registration
+from tests.factories import signed_in
 from tests.registry.conftest import APPROVAL, INVESTMENT_CODE, PDF, World
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,7 @@ def body(world: World, **overrides: Any) -> dict[str, Any]:
 
 def client_for(user: Any) -> Client:
     client = Client()
-    client.force_login(user)
+    signed_in(client, user)
     return client
 
 

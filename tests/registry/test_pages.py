@@ -19,6 +19,7 @@ from ggzy.events.models import Event
 from ggzy.registry import services
 from ggzy.registry.models import Blob, Leave, Project, Registration, ReturnNotice, Section, State
 from tests.factories import make_uscc
+from tests.factories import signed_in as session_of
 from tests.registry.conftest import APPROVAL, INVESTMENT_CODE, PDF, World, pdf
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,7 @@ def roles(world: World) -> World:
 
 def signed_in(user: Any) -> Client:
     client = Client()
-    client.force_login(user)
+    session_of(client, user)
     return client
 
 

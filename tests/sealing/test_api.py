@@ -10,6 +10,7 @@ from django.test import Client
 
 from ggzy.sealing import services
 from ggzy.sealing.models import BidState, SealedBid
+from tests.factories import signed_in
 from tests.sealing.conftest import SHEET, Stage
 from tests.sealing.test_sealing import at_opening, release_of
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def client_for(user: Any, language: str = "zh-hans") -> Client:
     client = Client(headers={"accept-language": language})
-    client.force_login(user)
+    signed_in(client, user)
     return client
 
 

@@ -11,6 +11,7 @@ from django.test import Client
 from ggzy.core.roles import Role
 from ggzy.sealing import services
 from ggzy.sealing.models import BidState, SealedBid
+from tests.factories import signed_in as session_of
 from tests.sealing.conftest import Stage
 from tests.sealing.test_sealing import at_opening, release_of
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def signed_in(user: Any) -> Client:
     client = Client()
-    client.force_login(user)
+    session_of(client, user)
     return client
 
 

@@ -10,6 +10,7 @@ from django.test import Client
 from ggzy.core import clock
 from ggzy.registry import services as registry
 from ggzy.service import services
+from tests.factories import signed_in
 from tests.registry.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def login(user: Any) -> Client:
     client = Client()
-    client.force_login(user)
+    signed_in(client, user)
     return client
 
 

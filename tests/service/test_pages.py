@@ -18,6 +18,7 @@ from ggzy.events.models import Event, Message
 from ggzy.service import services
 from ggzy.service.models import FaqEntry, Feedback, FollowUp, Question, Rating, ServiceRecord
 from tests.core.test_portal import assert_csp_clean
+from tests.factories import signed_in as session_of
 from tests.registry.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def roles(world: World) -> World:
 
 def signed_in(user: Any) -> Client:
     client = Client()
-    client.force_login(user)
+    session_of(client, user)
     return client
 
 

@@ -1,28 +1,44 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from ninja import Status
 
-from ggzy.accounts import parties, selectors, services
-from ggzy.accounts.models import Organisation, RoleGrant
+from ggzy.accounts import changes, credentials, parties, selectors, services
+from ggzy.accounts.auth import session_only
+from ggzy.accounts.models import AccountChange, Organisation, RoleGrant
 from ggzy.accounts.schemas import (
+    AccountChangeDecidedOut,
+    AccountChangeIn,
+    AccountChangeOut,
+    ActiveIn,
+    DecisionIn,
+    EnrolmentCodeIn,
     EntrustmentOut,
     MeOut,
     OrganisationIn,
     OrganisationOut,
+    PasswordResetIn,
+    PhoneIn,
+    ReasonIn,
     RoleGrantIn,
     RoleGrantOut,
+    RoleGrantRevokedOut,
+    SecretOut,
     TokenCreatedOut,
     TokenIn,
     TokenOut,
 )
+from ggzy.accounts.states import change_state
+from ggzy.core import clock
 from ggzy.core.access import allow, signed_in
 from ggzy.core.api import Router
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.names import person_name
-from ggzy.core.roles import Role
+from ggzy.core.roles import ADMIN_ROLES, Role
 
 router = Router(tags=["accounts"])
 
@@ -48,7 +64,10 @@ def token_list(request: HttpRequest) -> list[TokenOut]:
 @router.post("/tokens", response={201: TokenCreatedOut}, summary="Create an API token for myself")
 @signed_in
 def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
-    token, raw = services.token_create(user=request.user, name=payload.name, days=payload.days)
+    session_only(request)
+    token, raw = services.token_create(
+        user=request.user, name=payload.name, days=payload.days, scopes=payload.scopes
+    )
     shown = TokenOut.model_validate(token, from_attributes=True).model_dump()
     return Status(201, TokenCreatedOut(**shown, token=raw))
 
@@ -94,11 +113,21 @@ def organisation_get(request: HttpRequest, organisation_id: int) -> Organisation
     )
 
 
+def _user(user_id: int) -> Any:
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return user
+
+
 @router.post(
-    "/users/{user_id}/roles", response={201: RoleGrantOut}, summary="Grant a role (system administrator)"
+    "/users/{user_id}/roles",
+    response={201: RoleGrantOut},
+    summary="Grant a role (security administrator; administrator roles through a change request)",
 )
-@allow(Role.SYSTEM_ADMIN)
+@allow(Role.SECURITY_ADMIN)
 def role_grant(request: HttpRequest, user_id: int, payload: RoleGrantIn) -> Status[RoleGrantOut]:
+    session_only(request)
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None or payload.role not in Role.values or payload.role == Role.PUBLIC:
         raise DomainError(CoreError.NOT_FOUND)
@@ -141,3 +170,165 @@ def entrustment_list(request: HttpRequest) -> list[EntrustmentOut]:
         )
         for e in selectors.entrustments_of(user=request.user).select_related("agent")
     ]
+
+
+@router.delete(
+    "/role-grants/{grant_id}",
+    response={200: RoleGrantRevokedOut},
+    summary="Revoke a role (security administrator; administrator roles through a change request)",
+)
+@allow(Role.SECURITY_ADMIN)
+def role_revoke(request: HttpRequest, grant_id: int) -> RoleGrantRevokedOut:
+    session_only(request)
+    grant = RoleGrant.objects.filter(pk=grant_id).first()
+    if grant is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    grant = parties.role_revoke(actor=request.user, grant=grant)
+    return RoleGrantRevokedOut(id=grant.pk, role=grant.role, revoked_at=grant.revoked_at or clock.now())
+
+
+@router.post(
+    "/users/{user_id}/password-reset",
+    response={200: SecretOut},
+    summary="Reset someone's password (security administrator; not an administrator's)",
+)
+@allow(Role.SECURITY_ADMIN)
+def password_reset(request: HttpRequest, user_id: int, payload: PasswordResetIn) -> SecretOut:
+    session_only(request)
+    secret = credentials.password_reset(
+        actor=request.user, user=_user(user_id), reason=payload.reason, deliver=payload.deliver
+    )
+    return SecretOut(secret=secret)
+
+
+@router.post(
+    "/users/{user_id}/totp-reset",
+    response={204: None},
+    summary="Reset someone's second factor (security administrator; not an administrator's)",
+)
+@allow(Role.SECURITY_ADMIN)
+def totp_reset(request: HttpRequest, user_id: int, payload: ReasonIn) -> Status[None]:
+    session_only(request)
+    credentials.totp_reset(actor=request.user, user=_user(user_id), reason=payload.reason)
+    return Status(204, None)
+
+
+@router.post(
+    "/users/{user_id}/enrolment-code",
+    response={200: SecretOut},
+    summary="Issue an enrolment code for a second factor (security administrator)",
+)
+@allow(Role.SECURITY_ADMIN)
+def enrolment_code(request: HttpRequest, user_id: int, payload: EnrolmentCodeIn) -> SecretOut:
+    session_only(request)
+    code = credentials.enrolment_code_send(actor=request.user, user=_user(user_id), channel=payload.channel)
+    return SecretOut(secret=code)
+
+
+@router.post(
+    "/users/{user_id}/active",
+    response={204: None},
+    summary="Deactivate or reactivate an account (system or security administrator; not an administrator's)",
+)
+@allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
+def account_active(request: HttpRequest, user_id: int, payload: ActiveIn) -> Status[None]:
+    session_only(request)
+    credentials.account_active_set(
+        actor=request.user, user=_user(user_id), active=payload.active, reason=payload.reason
+    )
+    return Status(204, None)
+
+
+@router.put(
+    "/users/{user_id}/phone",
+    response={204: None},
+    summary="Set the phone on record (system administrator; not an administrator's)",
+)
+@allow(Role.SYSTEM_ADMIN)
+def phone_set(request: HttpRequest, user_id: int, payload: PhoneIn) -> Status[None]:
+    session_only(request)
+    credentials.phone_set(actor=request.user, user=_user(user_id), phone=payload.phone)
+    return Status(204, None)
+
+
+def change_out(change: AccountChange, secret: str | None = None) -> AccountChangeOut:
+    fields: dict[str, Any] = {
+        "id": change.pk,
+        "kind": change.kind,
+        "target": change.target.get_username(),
+        "role": change.role,
+        "reason": change.reason,
+        "state": change_state(change, clock.now()),
+        "requested_by": change.requested_by.get_username(),
+        "requested_at": change.requested_at,
+        "expires_at": change.expires_at,
+        "decided_by": change.decided_by.get_username() if change.decided_by else "",
+        "decided_at": change.decided_at,
+        "note": change.note,
+    }
+    if secret is not None:
+        return AccountChangeDecidedOut(**fields, secret=secret)
+    return AccountChangeOut(**fields)
+
+
+ADMINS = tuple(sorted(ADMIN_ROLES))
+
+
+@router.get(
+    "/account-changes", response=list[AccountChangeOut], summary="Changes to administrators' accounts"
+)
+@allow(*ADMINS)
+def change_list(request: HttpRequest) -> list[AccountChangeOut]:
+    return [change_out(c) for c in changes.change_list(viewer=request.user)[:200]]
+
+
+@router.post(
+    "/account-changes",
+    response={201: AccountChangeOut},
+    summary="Request a change to an administrator's account (another administrator approves)",
+)
+@allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
+def change_request(request: HttpRequest, payload: AccountChangeIn) -> Status[AccountChangeOut]:
+    session_only(request)
+    change = changes.change_request(
+        actor=request.user,
+        target=_user(payload.target_id),
+        kind=payload.kind,
+        reason=payload.reason,
+        role=payload.role,
+    )
+    return Status(201, change_out(change))
+
+
+@router.post(
+    "/account-changes/{change_id}/approve",
+    response={200: AccountChangeDecidedOut},
+    summary="Approve and carry out a change (a second administrator)",
+)
+@allow(*ADMINS)
+def change_approve(request: HttpRequest, change_id: int, payload: DecisionIn) -> AccountChangeOut:
+    session_only(request)
+    change, secret = changes.change_approve(actor=request.user, change_id=change_id, note=payload.note)
+    return change_out(change, secret)
+
+
+@router.post(
+    "/account-changes/{change_id}/refuse",
+    response={200: AccountChangeOut},
+    summary="Refuse a change (a second administrator)",
+)
+@allow(*ADMINS)
+def change_refuse(request: HttpRequest, change_id: int, payload: DecisionIn) -> AccountChangeOut:
+    session_only(request)
+    return change_out(changes.change_refuse(actor=request.user, change_id=change_id, note=payload.note))
+
+
+@router.post(
+    "/account-changes/{change_id}/withdraw",
+    response={200: AccountChangeOut},
+    summary="Withdraw one's own request",
+)
+@allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
+def change_withdraw(request: HttpRequest, change_id: int) -> AccountChangeOut:
+    session_only(request)
+    return change_out(changes.change_withdraw(actor=request.user, change_id=change_id))

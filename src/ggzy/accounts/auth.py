@@ -1,21 +1,25 @@
 """API authentication: bearer tokens for machine clients, the session (with CSRF) for the browser.
 
 Both check the operation's access declaration right after identifying the user, so a caller
-without the role gets 403 before the body is read."""
+without the role gets 403 before the body is read. A token is further limited to its scopes, its
+lifetime and idle time, and obeys the lockout and a pending password change; the session's own
+rules (second factor, idle timeout, password change) are LoginPolicyMiddleware's."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from ggzy.accounts import policy
 from ggzy.accounts.models import ApiToken
 from ggzy.accounts.selectors import user_roles
-from ggzy.accounts.services import token_digest
+from ggzy.accounts.services import token_digest, token_used
+from ggzy.core import clock
 from ggzy.core.access import Access
 from ggzy.core.errors import CoreError, DomainError
 
@@ -31,9 +35,10 @@ def _authorise(access: Access, user: Any) -> Any:
 class BearerTokenAuth(HttpBearer):
     """`Authorization: Bearer ggzy_…`: an unknown, revoked or expired token is 401 with its reason."""
 
-    def __init__(self, access: Access) -> None:
+    def __init__(self, access: Access, scope: str) -> None:
         super().__init__()
         self.access = access
+        self.scope = scope
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         found = (
@@ -41,12 +46,26 @@ class BearerTokenAuth(HttpBearer):
             if token
             else None
         )
-        if found is None or found.revoked_at is not None or not found.user.is_active:
+        if found is None or found.revoked_at is not None:
             raise DomainError.refused(CoreError.TOKEN_INVALID)
-        if found.expires_at <= timezone.now():
+        user = found.user
+        if not user.is_active or user.is_superuser:
+            raise DomainError.refused(CoreError.TOKEN_INVALID)
+        now = clock.now()
+        idle = dt.timedelta(days=settings.GGZY_TOKEN_IDLE_DAYS)
+        if found.expires_at <= now or now - (found.last_used_at or found.created_at) > idle:
             raise DomainError.refused(CoreError.TOKEN_EXPIRED)
-        request.user = found.user
-        return _authorise(self.access, found.user)
+        if policy.is_locked(user):
+            raise DomainError.refused(CoreError.ACCOUNT_LOCKED)
+        if policy.password_must_change(user):
+            raise DomainError.refused(CoreError.PASSWORD_CHANGE_REQUIRED)
+        request.user = user
+        request.ggzy_token = found  # type: ignore[attr-defined]  # session-only operations look
+        _authorise(self.access, user)
+        if self.scope not in (found.scopes or []):
+            raise DomainError.refused(CoreError.TOKEN_SCOPE)
+        token_used(found)
+        return user
 
 
 class SessionCookieAuth(APIKeyCookie):
@@ -54,7 +73,7 @@ class SessionCookieAuth(APIKeyCookie):
 
     param_name = settings.SESSION_COOKIE_NAME
 
-    def __init__(self, access: Access) -> None:
+    def __init__(self, access: Access, scope: str) -> None:
         super().__init__(csrf=True)
         self.access = access
 
@@ -72,6 +91,15 @@ class SessionCookieAuth(APIKeyCookie):
         return None
 
 
-def api_auth_for(access: Access) -> list[Any]:
-    """The auth list for an operation declared with `access` (see ggzy.core.api.Router)."""
-    return [BearerTokenAuth(access), SessionCookieAuth(access)]
+def api_auth_for(access: Access, scope: str) -> list[Any]:
+    """The auth list for an operation declared with `access` whose tokens need `scope` (see
+    ggzy.core.api.Router)."""
+    return [BearerTokenAuth(access, scope), SessionCookieAuth(access, scope)]
+
+
+def session_only(request: HttpRequest) -> None:
+    """Refuse an operation reached with a bearer token: creating tokens, granting roles, approving
+    administrators' changes and resetting credentials need a browser session that passed the
+    second factor where the policy asks for one."""
+    if getattr(request, "ggzy_token", None) is not None:
+        raise DomainError.refused(CoreError.SESSION_REQUIRED)

@@ -505,3 +505,11 @@ def validate_travel_permit(kind: TravelPermitKind, number: str) -> str:
             )
         return value
     raise InvalidIdentifier("kind", f"Unknown travel permit kind {kind!r}; expected 'hk_macao' or 'taiwan'.")
+
+
+MOBILE_NUMBER = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
+
+
+def is_mobile_number(number: str) -> bool:
+    """A mainland mobile number (11 digits from 13x–19x), optionally with +86."""
+    return bool(MOBILE_NUMBER.match("".join(number.split()).replace("-", "")))

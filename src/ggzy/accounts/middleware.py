@@ -1,5 +1,17 @@
-"""Login policy for every request: idle timeout, and forced password change (initial passwords,
-administrators' expired passwords)."""
+"""Login policy for every request of a browser session, pages and API alike:
+
+* the **sign-in invariant**: a session must carry the record of a sign-in through the platform's one
+  flow whose factors satisfy the user's policy *now* (password or certificate, and the second factor
+  for administrators and staff), at the user's current session epoch (raised by every credential
+  reset, role revocation, deactivation and recovery). A session made any other way — Django's own
+  admin sign-in, a view calling login() directly — or one whose user has since become staff, is
+  ended and reaches nothing;
+* the idle timeout;
+* the forced password change (initial passwords, administrators' expired passwords): pages redirect
+  to the change form, the API answers 403 `password_change_required`.
+
+Bearer tokens are checked by their own auth (ggzy.accounts.auth), with the same lockout and
+password rules."""
 
 from __future__ import annotations
 
@@ -13,10 +25,30 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from ggzy.accounts import policy
+from ggzy.core.errors import CoreError, DomainError
+from ggzy.core.http import API_PREFIX, REFUSED_HEADER, error_response
 from ggzy.events.services import event_record
 from ggzy.events.states import EventClass, Visibility
 
-EXEMPT_PREFIXES = ("/static/", "/i18n/", "/accounts/password/", "/accounts/logout/", "/api/")
+#: Pages a user who must change the password still reaches (the change itself, signing out).
+EXEMPT_PREFIXES = ("/static/", "/i18n/", "/accounts/password/", "/accounts/logout/")
+
+
+def _refuse(request: HttpRequest, reason: str, user: object) -> HttpResponseBase:
+    with transaction.atomic():
+        event_record(
+            type=f"auth.session.{reason}",
+            event_class=EventClass.SECURITY,
+            visibility=Visibility.AUDIT,
+            actor=user,
+            data={"path": request.path[:200]},
+        )
+    logout(request)
+    if request.path.startswith(API_PREFIX):
+        return error_response(request, DomainError.refused(CoreError.UNAUTHENTICATED))
+    response = redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
+    response[REFUSED_HEADER] = "access"
+    return response
 
 
 class LoginPolicyMiddleware:
@@ -26,19 +58,15 @@ class LoginPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and hasattr(request, "session"):
+            if not policy.session_valid(request, user):
+                return _refuse(request, "refused_incomplete", user)
             now = time.time()
             last_seen = request.session.get("last_seen", now)
             if now - last_seen > policy.idle_limit().total_seconds():
-                with transaction.atomic():
-                    event_record(
-                        type="auth.session.idle_timeout",
-                        event_class=EventClass.SECURITY,
-                        visibility=Visibility.AUDIT,
-                        actor=user,
-                    )
-                logout(request)
-                return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
+                return _refuse(request, "idle_timeout", user)
             request.session["last_seen"] = now
             if not request.path.startswith(EXEMPT_PREFIXES) and policy.password_must_change(user):
+                if request.path.startswith(API_PREFIX):
+                    return error_response(request, DomainError.refused(CoreError.PASSWORD_CHANGE_REQUIRED))
                 return redirect("accounts:password-change")
         return self.get_response(request)

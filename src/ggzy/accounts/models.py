@@ -207,6 +207,10 @@ class LoginState(models.Model):
     totp_secret = EncryptedField(kind=Kind.CONTACT, blank=True)
     totp_confirmed = models.BooleanField(default=False)
     totp_last_step = models.BigIntegerField(default=0)
+    #: Raised by every credential reset, deactivation and recovery: sessions of an older epoch end.
+    session_epoch = models.PositiveIntegerField(default=0)
+    #: The phone on record for out-of-band messages (credential changes, enrolment codes).
+    phone = EncryptedField(_("phone on record"), kind=Kind.PHONE, blank=True)
 
     class Meta:
         verbose_name = _("login state")
@@ -243,6 +247,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"))
     expires_at = models.DateTimeField(_("expires at"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    #: What the token may do: "<area>:read" / "<area>:write" (ggzy.accounts.scopes); never more
+    #: than the user's roles allow.
+    scopes = models.JSONField(_("scopes"), default=list)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
@@ -256,3 +264,104 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code that lets a user enrol a second factor: handed over in person by the security
+    administrator, sent to the phone on record, or printed by `ggzy bootstrap`. Only its hash is kept."""
+
+    class Channel(models.TextChoices):
+        IN_PERSON = "in_person", _("handed over in person")
+        SMS = "sms", _("sent to the phone on record")
+        CONSOLE = "console", _("printed on the server console")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    digest = models.CharField(max_length=128)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("issued at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment code")
+        verbose_name_plural = _("enrolment codes")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.issued_at:%Y-%m-%d %H:%M}"
+
+
+class AccountChange(models.Model):
+    """A change to an administrator's account: requested by one administrator, carried out only when
+    a second one (neither the requester nor the person concerned) approves it (三员分立, 8.2.3)."""
+
+    class Kind(models.TextChoices):
+        ROLE_GRANT = "role_grant", _("grant an administrator role")
+        ROLE_REVOKE = "role_revoke", _("revoke an administrator role")
+        PASSWORD_RESET = "password_reset", _("reset the password")
+        TOTP_RESET = "totp_reset", _("reset the second factor")
+        ENROLMENT_CODE = "enrolment_code", _("issue an enrolment code")
+        DEACTIVATE = "deactivate", _("deactivate the account")
+        REACTIVATE = "reactivate", _("reactivate the account")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("awaiting approval")
+        APPROVED = "approved", _("approved and carried out")
+        REFUSED = "refused", _("refused")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    kind = models.CharField(_("change"), max_length=16, choices=Kind.choices)
+    target = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("role"), max_length=32, blank=True)
+    reason = models.CharField(_("reason"), max_length=500)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("administrator account change")
+        verbose_name_plural = _("administrator account changes")
+        ordering = ("-requested_at", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(requested_by=models.F("target")), name="accountchange_not_for_oneself"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("requested_by")),
+                name="accountchange_second_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("target")),
+                name="accountchange_not_decided_by_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.target}"
+
+
+class RecoveryCode(models.Model):
+    """The break-glass recovery code: printed once by `ggzy bootstrap`, kept sealed, needed by
+    `ggzy bootstrap --recover ROLE`. Only its hash is kept; each use spends it and prints a new one."""
+
+    digest = models.CharField(max_length=128)
+    created_at = models.DateTimeField(_("created at"))
+    spent_at = models.DateTimeField(_("spent at"), null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0)
+    blocked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.created_at:%Y-%m-%d}"

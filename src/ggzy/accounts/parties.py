@@ -172,8 +172,17 @@ def role_grant(
     organisation: Organisation | None = None,
     region: str = "",
     category: str = "",
+    approved: bool = False,
 ) -> RoleGrant:
-    """Grant `role` to `user` with its scope. The system administrator's work (users and roles)."""
+    """Grant `role` to `user` with its scope: the security administrator's work (三员分立), never to
+    oneself. An administrator role is granted only through a request another administrator approved
+    (`ggzy.accounts.changes`, which passes `approved`). `actor=None` is the console (bootstrap, demo)."""
+    if actor is not None and not approved:
+        from ggzy.accounts.credentials import actor_check
+
+        actor_check(actor, user, Role.SECURITY_ADMIN)
+        if role in ADMIN_ROLES:
+            raise DomainError(AccountsError.ADMIN_CHANGE_NEEDS_APPROVAL)
     held = {Role(r) for r in active_grants(user).values_list("role", flat=True)}
     if role in ADMIN_ROLES and held:
         raise DomainError(AccountsError.ADMIN_ONLY_ROLE)
@@ -215,6 +224,33 @@ def role_grant(
             "region": region,
             "category": category,
         },
+    )
+    return grant
+
+
+@transaction.atomic
+def role_revoke(*, actor: Any, grant: RoleGrant, approved: bool = False) -> RoleGrant:
+    """End a role grant: the security administrator's work, like granting it; an administrator's role
+    only through an approved request. The user's sessions end (what they may do changed)."""
+    from ggzy.accounts.policy import sessions_end
+
+    grant = RoleGrant.objects.select_for_update().get(pk=grant.pk)
+    if actor is not None and not approved:
+        from ggzy.accounts.credentials import actor_check
+
+        actor_check(actor, grant.user, Role.SECURITY_ADMIN)
+    if grant.revoked_at is not None:
+        raise DomainError(AccountsError.GRANT_REVOKED)
+    grant.revoked_at = clock.now()
+    grant.save(update_fields=["revoked_at"])
+    grant.user._ggzy_roles = None  # type: ignore[attr-defined]  # noqa: SLF001
+    sessions_end(user=grant.user)
+    event_record(
+        type="accounts.role.revoked",
+        event_class=EventClass.SECURITY,
+        visibility=Visibility.AUDIT,
+        actor=actor,
+        data={"user": grant.user.pk, "role": grant.role, "grant": grant.pk},
     )
     return grant
 

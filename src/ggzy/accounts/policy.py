@@ -6,21 +6,25 @@ failure, lockout and refusal is a security event (events/security.py records the
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import time
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.hashers import check_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from ggzy.accounts.models import LoginState, PasswordHistory
+from ggzy.accounts.models import EnrolmentCode, LoginState, PasswordHistory
 from ggzy.core import clock
 from ggzy.core.fields import Sealed
 from ggzy.core.roles import ADMIN_ROLES, Role, roles_of_user
@@ -60,7 +64,12 @@ def is_locked(user: Any) -> bool:
 
 
 class PolicyBackend(ModelBackend):
-    """Django's password check, refused while the account is locked."""
+    """Django's password check, refused while the account is locked and for superusers (the platform
+    has none: `ggzy bootstrap` makes the three administrators).
+
+    Back-office permissions come from the roles a user holds (`ggzy.accounts.powers`), never from
+    rows in the permission tables: a permission written there by hand, or the superuser flag, gives
+    nothing."""
 
     def authenticate(
         self,
@@ -79,7 +88,36 @@ class PolicyBackend(ModelBackend):
                     actor=user,
                 )
             raise PermissionDenied("locked")
-        return super().authenticate(request, username=username, password=password, **kwargs)
+        found = super().authenticate(request, username=username, password=password, **kwargs)
+        if found is not None and found.is_superuser:
+            with transaction.atomic():
+                event_record(
+                    type="auth.login.refused_superuser",
+                    event_class=EventClass.SECURITY,
+                    visibility=Visibility.AUDIT,
+                    actor=found,
+                )
+            return None
+        return found
+
+    def get_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        return set()
+
+    def get_group_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        return set()
+
+    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        from ggzy.accounts.powers import permissions_of
+
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None or user_obj.is_superuser:
+            return set()
+        return set(permissions_of(roles_of_user(user_obj)))
+
+    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
+        return perm in self.get_all_permissions(user_obj, obj)
+
+    def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
+        return any(p.startswith(app_label + ".") for p in self.get_all_permissions(user_obj))
 
 
 @receiver(user_login_failed, dispatch_uid="ggzy.accounts.count_failures")
@@ -110,9 +148,17 @@ def record_failure(user: Any) -> None:
 
 @receiver(user_logged_in, dispatch_uid="ggzy.accounts.reset_failures")
 def _reset_failures(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Reset the failure count and write the session's sign-in record: the factors `sign_in` proved,
+    none when login() was called some other way (such a session then reaches nothing)."""
     LoginState.objects.filter(user=user).update(failed_logins=0)
     if request is not None and hasattr(request, "session"):
         request.session["last_seen"] = time.time()
+        request.session[SESSION_KEY] = {
+            "user": user.pk,
+            "factors": list(getattr(request, "_ggzy_factors", None) or []),
+            "epoch": login_state(user).session_epoch,
+            "at": time.time(),
+        }
 
 
 # --- passwords -------------------------------------------------------------------------------------
@@ -146,35 +192,129 @@ class HistoryValidator:
     def password_changed(self, password: str, user: Any = None) -> None:
         if user is None or user.pk is None:
             return
+        from ggzy.accounts.services import tokens_revoke_all
+
         PasswordHistory.objects.create(user=user, password=user.password, created_at=clock.now())
         state = login_state(user)
         state.password_changed_at = clock.now()
         state.must_change_password = False
         state.save(update_fields=["password_changed_at", "must_change_password"])
+        with transaction.atomic():
+            tokens_revoke_all(user=user, reason="password_changed")  # a token obeys the password
 
     def get_help_text(self) -> str:
         return _("Do not reuse any of your last five passwords.")
 
 
 # --- second factor ---------------------------------------------------------------------------------
+# Enrolment is never trust on first use: a secret is made only after the user, who has set their own
+# password, gives a one-time enrolment code that came from outside the sign-in (the security
+# administrator in person, an SMS to the phone on record, or `ggzy bootstrap` on the console).
+
+ENROLMENT_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+ENROLMENT_CODE_LIFETIME = {
+    "in_person": dt.timedelta(hours=72),
+    "sms": dt.timedelta(minutes=30),
+    "console": dt.timedelta(days=7),
+}
+
+
+def _secret_text(value: Any) -> str:
+    return value.decrypt_for_system() if isinstance(value, Sealed) else str(value or "")
+
+
+def totp_enrolled(user: Any) -> bool:
+    state = LoginState.objects.filter(user=user).first()
+    return bool(state and state.totp_confirmed and state.totp_secret)
+
+
 def totp_secret(user: Any) -> str:
-    """The user's TOTP secret, made on first use (enrolment)."""
-    state = login_state(user)
-    if not state.totp_secret:
-        state.totp_secret = totp.new_secret()
-        state.totp_confirmed = False
-        state.save(update_fields=["totp_secret", "totp_confirmed"])
-        state = login_state(user)
-    secret = state.totp_secret
-    return secret.decrypt_for_system() if isinstance(secret, Sealed) else str(secret)
+    """The secret of a user's second factor (enrolled, or being enrolled); "" when there is none."""
+    return _secret_text(login_state(user).totp_secret)
+
+
+def enrolment_code_new() -> str:
+    """Ten characters from an unambiguous alphabet (about 50 bits), shown as XXXXX-XXXXX."""
+    raw = "".join(secrets.choice(ENROLMENT_CODE_ALPHABET) for _ in range(10))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def _normalise_code(code: str) -> str:
+    text = "".join(ch for ch in code.upper() if ch.isalnum())
+    return f"{text[:5]}-{text[5:]}" if len(text) == 10 else text  # noqa: PLR2004
+
+
+def enrolment_code_issue(*, user: Any, channel: str, issued_by: Any = None) -> str:
+    """A new enrolment code for `user` (earlier unused ones are revoked); returns the code itself,
+    which is never stored. The caller records the event and delivers the code; call it inside the
+    caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("enrolment_code_issue runs inside the caller's transaction")
+    now = clock.now()
+    EnrolmentCode.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    code = enrolment_code_new()
+    EnrolmentCode.objects.create(
+        user=user,
+        digest=make_password(code),
+        channel=channel,
+        issued_by=issued_by,
+        issued_at=now,
+        expires_at=now + ENROLMENT_CODE_LIFETIME[channel],
+    )
+    return code
+
+
+@transaction.atomic
+def enrolment_redeem(user: Any, code: str) -> bool:
+    """Spend a valid enrolment code and start enrolment with a fresh secret (not yet confirmed).
+    Refused while the user must still set their own password. A wrong code counts toward the lockout."""
+    if password_must_change(user):
+        return False
+    now = clock.now()
+    candidates = EnrolmentCode.objects.select_for_update().filter(
+        user=user, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    )
+    normalised = _normalise_code(code)
+    found = next((c for c in candidates if check_password(normalised, c.digest)), None)
+    if found is None:
+        event_record(
+            type="auth.enrolment.code_refused",
+            event_class=EventClass.SECURITY,
+            visibility=Visibility.AUDIT,
+            actor=user,
+        )
+        transaction.on_commit(lambda: record_failure(user))
+        return False
+    found.used_at = now
+    found.save(update_fields=["used_at"])
+    state = LoginState.objects.select_for_update().get_or_create(user=user)[0]
+    state.totp_secret = totp.new_secret()
+    state.totp_confirmed = False
+    state.totp_last_step = 0
+    state.save(update_fields=["totp_secret", "totp_confirmed", "totp_last_step"])
+    event_record(
+        type="auth.enrolment.code_accepted",
+        event_class=EventClass.SECURITY,
+        visibility=Visibility.AUDIT,
+        actor=user,
+        data={"channel": found.channel},
+    )
+    return True
 
 
 @transaction.atomic
 def totp_check(user: Any, code: str) -> bool:
-    """Check a code (each once); confirms enrolment on first success; a failure counts toward lockout."""
-    secret = totp_secret(user)
-    state = LoginState.objects.select_for_update().get(user=user)
-    step = totp.verify(secret, code, clock.authority_now().timestamp(), last_step=state.totp_last_step)
+    """Check a code (each once). Confirms an enrolment that an enrolment code started; a failure counts
+    toward the lockout. A user with no secret (never enrolled, or reset) always fails."""
+    state = LoginState.objects.select_for_update().get_or_create(user=user)[0]
+    secret = _secret_text(state.totp_secret)
+    step = (
+        totp.verify(secret, code, clock.authority_now().timestamp(), last_step=state.totp_last_step)
+        if secret
+        else None
+    )
     if step is None:
         event_record(
             type="auth.totp.failed", event_class=EventClass.SECURITY, visibility=Visibility.AUDIT, actor=user
@@ -185,13 +325,134 @@ def totp_check(user: Any, code: str) -> bool:
     state.totp_last_step, state.totp_confirmed = step, True
     state.save(update_fields=["totp_last_step", "totp_confirmed"])
     if first:
-        event_record(
+        event = event_record(
             type="auth.totp.enrolled",
             event_class=EventClass.SECURITY,
             visibility=Visibility.AUDIT,
             actor=user,
         )
+        tell_owner(
+            user=user,
+            template="accounts.credential_changed",
+            change=gettext_lazy("A second factor was enrolled"),
+            event=event,
+        )
     return True
+
+
+# --- the sign-in record of a session -----------------------------------------------------------------
+# Every session carries what its sign-in proved: {user, factors, epoch}. `sign_in` is the one way a
+# session is made; a session made any other way (Django's own admin login, a future view that calls
+# login() directly) carries no factors and reaches nothing: `SignInMiddleware` ends it.
+
+SESSION_KEY = "ggzy_sign_in"
+PASSWORD, CERTIFICATE, TOTP = "password", "certificate", "totp"
+FIRST_FACTORS = frozenset({PASSWORD, CERTIFICATE})
+
+
+def factors_satisfy(user: Any, factors: Any) -> bool:
+    """Whether a sign-in with `factors` is enough for `user`: a password or a certificate signature
+    first; and a TOTP code after it for administrators and centre staff. A certificate signature
+    (UKey + PIN) counts as one factor, not two: the platform never sees the PIN, so it cannot tell a
+    key file copied off a disk from a token in the holder's hand."""
+    given = frozenset(factors or ())
+    if not given & FIRST_FACTORS:
+        return False
+    return TOTP in given or not totp_required(user)
+
+
+def sign_in(request: HttpRequest, user: Any, factors: Any) -> None:
+    """Make the session, recording what the sign-in proved. Refuses factors the policy finds short."""
+    factors = sorted(frozenset(factors))
+    if user.is_superuser or not user.is_active or not factors_satisfy(user, factors):
+        raise PermissionDenied("second factor missing")
+    request._ggzy_factors = factors  # type: ignore[attr-defined]  # noqa: SLF001  (read by the receiver)
+    login(request, user, backend="ggzy.accounts.policy.PolicyBackend")
+
+
+PENDING_KEY = "ggzy_pending_2fa"
+PENDING_SECONDS = 600  # ten minutes to finish the second step (enrolment takes a little longer)
+
+
+def sign_in_first_factor(request: HttpRequest, user: Any, factor: str, next_url: str) -> str | None:
+    """The first factor (a password or a certificate signature) passed: sign in when it is enough;
+    otherwise remember it in the session, not signed in, and return the second step's URL."""
+    if totp_required(user):
+        request.session.cycle_key()
+        request.session[PENDING_KEY] = {
+            "user": user.pk,
+            "next": next_url,
+            "at": time.time(),
+            "factors": [factor],
+        }
+        return str(reverse("accounts:totp"))
+    sign_in(request, user, {factor})
+    return None
+
+
+def session_valid(request: HttpRequest, user: Any) -> bool:
+    """The invariant every request of a session is checked against (SignInMiddleware)."""
+    record = request.session.get(SESSION_KEY)
+    if not isinstance(record, dict) or record.get("user") != user.pk:
+        return False
+    if record.get("epoch") != login_state(user).session_epoch:
+        return False
+    return factors_satisfy(user, record.get("factors"))
+
+
+@transaction.atomic
+def sessions_end(*, user: Any) -> None:
+    """End every session of `user` (a credential reset, a deactivation, a recovery): raise its epoch."""
+    state = LoginState.objects.select_for_update().get_or_create(user=user)[0]
+    state.session_epoch += 1
+    state.save(update_fields=["session_epoch"])
+
+
+# --- telling the owner, out of band ------------------------------------------------------------------
+def phone_on_record(user: Any) -> str:
+    state = LoginState.objects.filter(user=user).first()
+    return _secret_text(state.phone) if state else ""
+
+
+def owner_recipients(user: Any) -> tuple[list[Any], list[Any]]:
+    """Recipients for telling an account's owner about a change to their credentials: the inbox, and
+    outside the platform the phone on record (SMS) and the e-mail address."""
+    from ggzy.events.notifications import Recipient
+    from ggzy.events.states import Channel
+
+    phone = phone_on_record(user)
+    email = getattr(user, "email", "") or ""
+    recipients = [Recipient(user=user, phone=phone, email=email)]
+    channels = [Channel.INBOX]
+    if phone:
+        channels.append(Channel.SMS)
+    if email:
+        channels.append(Channel.EMAIL)
+    return recipients, channels
+
+
+def tell_owner(*, user: Any, template: str, change: Any, event: Any) -> bool:
+    """Tell `user` that `change` happened to their account; True when a channel outside the platform
+    (SMS or e-mail) was used. Runs inside the caller's transaction."""
+    from ggzy.core.names import person_name
+    from ggzy.events.notifications import notify
+
+    recipients, channels = owner_recipients(user)
+    with translation.override(settings.LANGUAGE_CODE):
+        text = str(change)
+    notify(
+        template=template,
+        recipients=recipients,
+        context={
+            "name": person_name(user),
+            "username": user.get_username(),
+            "change": text,
+            "at": timezone.localtime(clock.now()).strftime("%Y-%m-%d %H:%M"),
+        },
+        channels=channels,
+        event=event,
+    )
+    return len(channels) > 1
 
 
 def idle_limit() -> dt.timedelta:

@@ -16,7 +16,14 @@ class TokenIn(Schema):
     name: str = Field(
         ..., description="A name to recognise the token by", min_length=1, max_length=100, pattern=r"\S"
     )
-    days: int = Field(90, description="Lifetime in days", ge=1, le=366)
+    days: int = Field(30, description="Lifetime in days", ge=1, le=90)
+    scopes: list[str] = Field(
+        ...,
+        min_length=1,
+        max_length=100,
+        description='What the token may do: "<area>:read" or "<area>:write" (see x-ggzy-token-scope '
+        "on each operation); never more than the user's roles allow",
+    )
 
 
 class TokenOut(Schema):
@@ -26,6 +33,8 @@ class TokenOut(Schema):
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
+    scopes: list[str]
+    last_used_at: datetime | None
 
 
 class TokenCreatedOut(TokenOut):
@@ -75,3 +84,69 @@ class EntrustmentOut(Schema):
     scope: str
     valid_from: datetime
     valid_until: datetime
+
+
+class RoleGrantRevokedOut(Schema):
+    id: int
+    role: str
+    revoked_at: datetime
+
+
+class ReasonIn(Schema):
+    reason: str = Field(..., min_length=4, max_length=500)
+
+
+class PasswordResetIn(ReasonIn):
+    deliver: str = Field(
+        "show", pattern=r"^(show|sms)$", description="show once to me, or SMS to the phone on record"
+    )
+
+
+class SecretOut(Schema):
+    """A one-time secret, shown once (empty when it went by SMS)."""
+
+    secret: str
+
+
+class EnrolmentCodeIn(Schema):
+    channel: str = Field(..., pattern=r"^(in_person|sms)$")
+
+
+class ActiveIn(ReasonIn):
+    active: bool
+
+
+class PhoneIn(Schema):
+    phone: str = Field("", max_length=20)
+
+
+class AccountChangeIn(Schema):
+    kind: str = Field(..., pattern=r"^[a-z_]+$")
+    target_id: int
+    role: str = Field("", max_length=32)
+    reason: str = Field(..., min_length=4, max_length=500)
+
+
+class DecisionIn(Schema):
+    note: str = Field("", max_length=500)
+
+
+class AccountChangeOut(Schema):
+    id: int
+    kind: str
+    target: str
+    role: str
+    reason: str
+    state: str
+    requested_by: str
+    requested_at: datetime
+    expires_at: datetime
+    decided_by: str
+    decided_at: datetime | None
+    note: str
+
+
+class AccountChangeDecidedOut(AccountChangeOut):
+    secret: str = Field(
+        "", description="a temporary password or enrolment code to hand over in person, shown once"
+    )

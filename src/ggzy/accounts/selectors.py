@@ -10,7 +10,7 @@ from ggzy.accounts.errors import AccountsError
 from ggzy.accounts.models import ApiToken, Centre, Entrustment, Organisation, RoleGrant
 from ggzy.core import clock
 from ggzy.core.errors import CoreError, DomainError
-from ggzy.core.roles import HELD_ROLES, Role
+from ggzy.core.roles import ADMIN_ROLES, HELD_ROLES, Role
 
 _VALUES = {r.value: r for r in HELD_ROLES}
 
@@ -98,3 +98,46 @@ def acting_for(*, user: Any) -> Organisation | None:
 
 
 __all__ = ["AccountsError"]
+
+
+def account_overview(*, query: str, limit: int = 50) -> list[dict[str, Any]]:
+    """Accounts whose user name or name contains `query`, with what their administrators need to
+    know: roles, whether a second factor is enrolled, the phone on record (masked), lockout."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    from ggzy.accounts.models import LoginState
+    from ggzy.core.fields import Kind, mask
+
+    users = list(
+        get_user_model()
+        .objects.filter(
+            Q(username__icontains=query) | Q(last_name__icontains=query) | Q(first_name__icontains=query)
+        )
+        .order_by("username")[:limit]
+    )
+    states = {s.user_id: s for s in LoginState.objects.filter(user__in=users)}
+    grants: dict[int, list[str]] = {}
+    for user_id, role in RoleGrant.objects.filter(user__in=users, revoked_at__isnull=True).values_list(
+        "user", "role"
+    ):
+        grants.setdefault(user_id, []).append(role)
+    now = clock.now()
+    rows = []
+    for user in users:
+        state = states.get(user.pk)
+        phone = state.phone if state else ""
+        phone_text = phone.decrypt_for_system() if hasattr(phone, "decrypt_for_system") else str(phone or "")
+        roles = sorted(grants.get(user.pk, []))
+        rows.append(
+            {
+                "user": user,
+                "roles": [_VALUES[r] for r in roles if r in _VALUES],
+                "administrator": bool(set(roles) & {r.value for r in ADMIN_ROLES}),
+                "enrolled": bool(state and state.totp_confirmed and state.totp_secret),
+                "phone": mask(Kind.PHONE, phone_text) if phone_text else "",
+                "locked": bool(state and state.locked_until and state.locked_until > now),
+                "must_change_password": bool(state and state.must_change_password),
+            }
+        )
+    return rows

@@ -1,11 +1,16 @@
-"""Writes about users: API tokens.
+"""Writes about users: opening an account, and API tokens.
 
-(The recorder of the events issue will record each of these; until it lands they are plain writes.)
-"""
+A token carries scopes ("registry:read", "sealing:write", …: the areas of the API it may use, for
+reading or writing), never more than its user's roles allow; it expires (at most 90 days), lapses
+after `GGZY_TOKEN_IDLE_DAYS` unused, stops while its user is locked out or must change their
+password, and is revoked when the password changes or the account is deactivated. Tokens are
+created only from a signed-in browser session that passed the sign-in policy (the second factor
+for administrators and staff), never with another token."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -78,7 +83,7 @@ def account_open(
 
 
 TOKEN_PREFIX = "ggzy_"  # noqa: S105  (a public marker, not a secret)
-MAX_TOKEN_DAYS = 366
+MAX_TOKEN_DAYS = 90
 
 
 def token_digest(raw: str) -> str:
@@ -87,13 +92,19 @@ def token_digest(raw: str) -> str:
 
 
 @transaction.atomic
-def token_create(*, user: Any, name: str, days: int) -> tuple[ApiToken, str]:
+def token_create(*, user: Any, name: str, days: int, scopes: Iterable[str]) -> tuple[ApiToken, str]:
     """Create a token for `user`; returns the row and the token itself (shown once, never stored)."""
+    from ggzy.core.access import token_scopes
+
     name = name.strip()
     if not 1 <= len(name) <= 100:  # noqa: PLR2004
         raise DomainError(AccountsError.TOKEN_NAME)
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise DomainError(AccountsError.TOKEN_LIFETIME)
+    wanted = sorted(set(scopes))
+    unknown = sorted(set(wanted) - token_scopes())
+    if not wanted or unknown:
+        raise DomainError(AccountsError.TOKEN_SCOPES, detail={"unknown": unknown})
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = clock.now()
     token = ApiToken.objects.create(
@@ -103,13 +114,20 @@ def token_create(*, user: Any, name: str, days: int) -> tuple[ApiToken, str]:
         digest=token_digest(raw),
         created_at=now,
         expires_at=now + timedelta(days=days),
+        scopes=wanted,
     )
     event = event_record(
         type="accounts.token.created",
         event_class=EventClass.SECURITY,
         visibility=Visibility.AUDIT,
         actor=user,
-        data={"token": token.pk, "name": token.name, "prefix": token.prefix, "expires_at": token.expires_at},
+        data={
+            "token": token.pk,
+            "name": token.name,
+            "prefix": token.prefix,
+            "expires_at": token.expires_at,
+            "scopes": wanted,
+        },
     )
     notify(
         template="accounts.token_created",
@@ -142,3 +160,32 @@ def token_revoke(*, user: Any, token_id: int) -> ApiToken:
         data={"token": token.pk, "prefix": token.prefix},
     )
     return token
+
+
+def tokens_revoke_all(*, user: Any, reason: str) -> int:
+    """Revoke every live token of `user` (a password change, a deactivation); inside the caller's
+    transaction. Returns how many."""
+    now = clock.now()
+    live = ApiToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=now)
+    ids = list(live.values_list("pk", flat=True))
+    if ids:
+        ApiToken.objects.filter(pk__in=ids).update(revoked_at=now)
+        event_record(
+            type="accounts.token.revoked_all",
+            event_class=EventClass.SECURITY,
+            visibility=Visibility.AUDIT,
+            actor=user,
+            data={"tokens": ids, "reason": reason},
+        )
+    return len(ids)
+
+
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def token_used(token: ApiToken) -> None:
+    """Note that `token` was used (at most once a minute: a read-heavy client writes little)."""
+    now = clock.now()
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

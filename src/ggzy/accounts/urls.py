@@ -11,4 +11,11 @@ urlpatterns = [
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("accounts/acting-for/", views.acting_for, name="acting-for"),
     path("workspace/entrusted/", views.entrusted, name="entrusted"),
+    path("workspace/account-changes/", views.account_changes, name="changes"),
+    path("workspace/account-changes/new/", views.account_change_request, name="change-request"),
+    path(
+        "workspace/account-changes/<int:pk>/<slug:action>/", views.account_change_decide, name="change-decide"
+    ),
+    path("workspace/accounts/", views.account_security, name="security"),
+    path("workspace/accounts/<int:user_id>/<slug:action>/", views.account_security_act, name="security-act"),
 ]

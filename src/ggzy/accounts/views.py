@@ -1,16 +1,26 @@
-"""Sign-in (password, then TOTP for administrators and staff), sign-out, password change, the
-organisation one acts for, and the agent's entrusted projects."""
+"""Sign-in (a password or a certificate, then the second factor for administrators and staff),
+sign-out, password change, the organisation one acts for, and the agent's entrusted projects.
+
+The second step (`/accounts/totp/`) is where a user whose policy asks for a second factor goes after
+the first: it asks, in order, for what is still missing — their own password when an initial one was
+handed to them, an enrolment code when no second factor is enrolled (never trust on first use), the
+authenticator set-up, then a code. Only then is a session made (`policy.sign_in`)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
+import segno
+from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.contrib.auth.forms import SetPasswordForm
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,17 +28,29 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ggzy.accounts import parties, policy, selectors
+from ggzy.accounts import changes, credentials, parties, policy, selectors
+from ggzy.accounts.forms import ChangeRequestForm, EnrolmentForm, NoteForm, PhoneForm, ReasonForm
 from ggzy.accounts.models import Organisation
+from ggzy.accounts.states import change_state
+from ggzy.core import clock
 from ggzy.core.access import PUBLIC, SIGNED_IN, allow, public, signed_in
+from ggzy.core.errors import DomainError
+from ggzy.core.middleware import roles_of
 from ggzy.core.roles import Role
+from ggzy.events.services import event_record
+from ggzy.events.states import EventClass, Visibility
 from ggzy_sm import totp
 
-PENDING = "ggzy_pending_2fa"
+PENDING = policy.PENDING_KEY
+
+
+def _safe(request: HttpRequest, target: str) -> str:
+    ok = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    return target if target and ok else str(reverse("core:workspace"))
 
 
 class LoginView(auth_views.LoginView):
-    """Password first; administrators and centre staff then give a TOTP code (enrolling on first use)."""
+    """Password first; administrators and centre staff then pass the second step."""
 
     ggzy_access = PUBLIC
     template_name = "core/login.html"
@@ -42,14 +64,8 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         user = form.get_user()
-        if policy.totp_required(user):
-            self.request.session[PENDING] = {
-                "user": user.pk,
-                "next": self.get_success_url(),
-                "at": time.time(),
-            }
-            return redirect("accounts:totp")
-        return super().form_valid(form)
+        second = policy.sign_in_first_factor(self.request, user, policy.PASSWORD, self.get_success_url())
+        return redirect(second or self.get_success_url())
 
 
 class LogoutView(auth_views.LogoutView):
@@ -62,40 +78,107 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("core:workspace")
 
     def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
+        with transaction.atomic():
+            response = super().form_valid(form)
+            _password_changed(self.request.user)
         messages.success(self.request, _("Your password has been changed."))
         return response
 
 
+def _password_changed(user: Any) -> None:
+    event = event_record(
+        type="auth.password.changed", event_class=EventClass.SECURITY, visibility=Visibility.AUDIT, actor=user
+    )
+    policy.tell_owner(
+        user=user, template="accounts.credential_changed", change=_("Your password was changed"), event=event
+    )
+
+
+def _pending_user(request: HttpRequest) -> tuple[dict[str, Any] | None, Any]:
+    pending = request.session.get(PENDING)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > policy.PENDING_SECONDS:
+        request.session.pop(PENDING, None)
+        return None, None
+    user = get_user_model().objects.filter(pk=int(pending.get("user") or 0), is_active=True).first()
+    if user is None or policy.is_locked(user):
+        request.session.pop(PENDING, None)
+        return None, None
+    return pending, user
+
+
+def _stage(pending: dict[str, Any], user: Any) -> str:
+    """What the second step asks for now, in order: own password, enrolment code, set-up, code."""
+    if policy.totp_enrolled(user):
+        return "code"
+    if policy.password_must_change(user):
+        return "password"
+    return "setup" if pending.get("enrolling") else "enrol"
+
+
+def _password_stage(request: HttpRequest, pending: dict[str, Any], user: Any, posted: bool) -> HttpResponse:
+    form = SetPasswordForm(user, request.POST if posted else None)
+    if posted and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            _password_changed(user)
+        messages.success(request, _("Your password has been changed."))
+        return redirect("accounts:totp")
+    return _render(request, user, "password", password_form=form)
+
+
+def _enrol_stage(request: HttpRequest, pending: dict[str, Any], user: Any, posted: bool) -> HttpResponse:
+    if not posted:
+        return _render(request, user, "enrol")
+    if policy.enrolment_redeem(user, request.POST.get("enrolment_code", "")):
+        pending["enrolling"] = True
+        request.session[PENDING] = pending
+        return redirect("accounts:totp")
+    error = _(
+        "The enrolment code is not correct or has expired. Ask the security administrator for a new one."
+    )
+    return _render(request, user, "enrol", error=error)
+
+
+def _code_stage(request: HttpRequest, pending: dict[str, Any], user: Any, posted: bool) -> HttpResponse:
+    stage = _stage(pending, user)
+    if not posted:
+        return _render(request, user, stage)
+    if policy.totp_check(user, request.POST.get("code", "")):
+        request.session.pop(PENDING, None)
+        policy.sign_in(request, user, {*pending["factors"], policy.TOTP})
+        return redirect(_safe(request, pending.get("next", "")))
+    error = _("The code is not correct. Use the current code of your authenticator app.")
+    return _render(request, user, stage, error=error)
+
+
+STAGES = {
+    "password": ("password", _password_stage),
+    "enrol": ("enrol", _enrol_stage),
+    "setup": ("totp", _code_stage),
+    "code": ("totp", _code_stage),
+}
+
+
 @public
 def totp_view(request: HttpRequest) -> HttpResponseBase:
-    """The second step of signing in: a code from the authenticator app (enrolment the first time)."""
-    pending = request.session.get(PENDING)
-    if not pending or time.time() - pending["at"] > 300:  # noqa: PLR2004  (five minutes to finish)
-        request.session.pop(PENDING, None)
+    """The second step of signing in (see the module's docstring). A form posted for another stage
+    than the current one (a stale page) is shown again, not acted on."""
+    pending, user = _pending_user(request)
+    if pending is None:
         return redirect("accounts:login")
-    user = get_user_model().objects.get(pk=pending["user"])
-    state = policy.login_state(user)
-    secret = policy.totp_secret(user)
-    error = ""
-    if request.method == "POST":
-        if policy.is_locked(user):
-            request.session.pop(PENDING, None)
-            return redirect("accounts:login")
-        if policy.totp_check(user, request.POST.get("code", "")):
-            request.session.pop(PENDING, None)
-            login(request, user, backend="ggzy.accounts.policy.PolicyBackend")
-            target = pending["next"]
-            safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
-            return redirect(target if safe else reverse("core:workspace"))
-        error = _("The code is not correct. Use the current code of your authenticator app.")
-    context = {
-        "enrol": not state.totp_confirmed,
-        "secret": secret,
-        "uri": totp.provisioning_uri(secret, user.get_username(), "ggzy"),
-        "error": error,
-    }
-    return render(request, "accounts/totp.html", context, status=400 if error else 200)
+    step, handler = STAGES[_stage(pending, user)]
+    posted = request.method == "POST" and request.POST.get("step") == step
+    return handler(request, pending, user, posted)
+
+
+def _render(request: HttpRequest, user: Any, stage: str, *, error: str = "", **extra: Any) -> HttpResponse:
+    context: dict[str, Any] = {"stage": stage, "error": error, **extra}
+    if stage == "setup":
+        secret = policy.totp_secret(user)
+        uri = totp.provisioning_uri(secret, user.get_username(), settings.GGZY_CENTRE_NAME or "ggzy")
+        context |= {"secret": secret, "uri": uri, "qr": segno.make(uri, error="m").svg_data_uri(scale=4)}
+    invalid = bool(error) or bool(extra.get("password_form") and extra["password_form"].errors)
+    return render(request, "accounts/totp.html", context, status=400 if invalid else 200)
 
 
 @require_POST
@@ -115,3 +198,169 @@ def entrusted(request: HttpRequest) -> HttpResponse:
     return render(
         request, "accounts/entrusted.html", {"entrustments": selectors.entrustments_of(user=request.user)}
     )
+
+
+# --- the administrators' pages: accounts and credentials, changes to administrators' accounts -------
+ADMINS = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
+
+
+def _refused(request: HttpRequest, exc: DomainError, to: str) -> HttpResponse:
+    if exc.access_refusal:
+        raise exc
+    messages.error(request, str(exc.message))
+    return redirect(to)
+
+
+def _secret_once(request: HttpRequest, what: str, secret: str, who: Any, back: str) -> HttpResponse:
+    """A temporary password or enrolment code, shown in this answer only (never stored, never in a
+    message that would sit in the session)."""
+    response = render(
+        request, "accounts/secret_once.html", {"what": what, "secret": secret, "who": who, "back": back}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@allow(*ADMINS)
+def account_changes(request: HttpRequest) -> HttpResponse:
+    now = clock.now()
+    rows = [(c, change_state(c, now)) for c in changes.change_list(viewer=request.user)[:200]]
+    may_request = bool(roles_of(request) & {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN})
+    return render(
+        request,
+        "accounts/account_changes.html",
+        {"rows": rows, "form": ChangeRequestForm() if may_request else None, "note_form": NoteForm()},
+    )
+
+
+@require_POST
+@allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
+def account_change_request(request: HttpRequest) -> HttpResponse:
+    to = str(reverse("accounts:changes"))
+    form = ChangeRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the change, name the account and give the reason."))
+        return redirect(to)
+    target = get_user_model().objects.filter(username=form.cleaned_data["target"]).first()
+    if target is None:
+        messages.error(request, _("There is no account with this user name."))
+        return redirect(to)
+    try:
+        change = changes.change_request(
+            actor=request.user,
+            target=target,
+            kind=form.cleaned_data["kind"],
+            reason=form.cleaned_data["reason"],
+            role=form.cleaned_data["role"],
+        )
+    except DomainError as exc:
+        return _refused(request, exc, to)
+    messages.success(
+        request,
+        _("Requested (no. %(id)s). It takes effect when a second administrator approves it.")
+        % {"id": change.pk},
+    )
+    return redirect(to)
+
+
+@require_POST
+@allow(*ADMINS)
+def account_change_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    to = str(reverse("accounts:changes"))
+    note = NoteForm(request.POST)
+    text = note.cleaned_data["note"] if note.is_valid() else ""
+    try:
+        if action == "approve":
+            change, secret = changes.change_approve(actor=request.user, change_id=pk, note=text)
+            if secret:
+                return _secret_once(request, change.get_kind_display(), secret, change.target, to)
+            messages.success(request, _("Approved and carried out."))
+        elif action == "refuse":
+            changes.change_refuse(actor=request.user, change_id=pk, note=text)
+            messages.success(request, _("Refused."))
+        elif action == "withdraw":
+            changes.change_withdraw(actor=request.user, change_id=pk)
+            messages.success(request, _("Withdrawn."))
+        else:
+            raise Http404
+    except DomainError as exc:
+        return _refused(request, exc, to)
+    return redirect(to)
+
+
+@allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
+def account_security(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:150]
+    return render(
+        request,
+        "accounts/account_security.html",
+        {
+            "query": query,
+            "accounts": selectors.account_overview(query=query) if query else [],
+            "is_security_admin": Role.SECURITY_ADMIN in roles_of(request),
+            "is_system_admin": Role.SYSTEM_ADMIN in roles_of(request),
+            "reason_form": ReasonForm(),
+            "phone_form": PhoneForm(),
+            "enrolment_form": EnrolmentForm(),
+        },
+    )
+
+
+@require_POST
+@allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
+def account_security_act(request: HttpRequest, user_id: int, action: str) -> HttpResponse:
+    target = get_user_model().objects.filter(pk=user_id).first()
+    if target is None or action not in CREDENTIAL_ACTIONS:
+        raise Http404
+    to = f"{reverse('accounts:security')}?q={target.get_username()}"
+    form_class, act = CREDENTIAL_ACTIONS[action]
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason (at least four characters) or a valid value."))
+        return redirect(to)
+    try:
+        secret = act(request.user, target, form.cleaned_data)
+    except DomainError as exc:
+        return _refused(request, exc, to)
+    if secret:
+        return _secret_once(request, CREDENTIAL_LABELS[action], secret, target, to)
+    messages.success(request, _("Done. The account's owner has been told."))
+    return redirect(to)
+
+
+CREDENTIAL_ACTIONS: dict[str, tuple[type[forms.Form], Callable[[Any, Any, dict[str, Any]], str]]] = {
+    "password_reset": (
+        ReasonForm,
+        lambda actor, user, data: credentials.password_reset(actor=actor, user=user, reason=data["reason"]),
+    ),
+    "totp_reset": (
+        ReasonForm,
+        lambda actor, user, data: credentials.totp_reset(actor=actor, user=user, reason=data["reason"]) or "",
+    ),
+    "enrolment_code": (
+        EnrolmentForm,
+        lambda actor, user, data: credentials.enrolment_code_send(
+            actor=actor, user=user, channel=data["channel"]
+        ),
+    ),
+    "deactivate": (
+        ReasonForm,
+        lambda actor, user, data: (
+            credentials.account_active_set(actor=actor, user=user, active=False, reason=data["reason"]) or ""
+        ),
+    ),
+    "reactivate": (
+        ReasonForm,
+        lambda actor, user, data: (
+            credentials.account_active_set(actor=actor, user=user, active=True, reason=data["reason"]) or ""
+        ),
+    ),
+    "phone": (
+        PhoneForm,
+        lambda actor, user, data: credentials.phone_set(actor=actor, user=user, phone=data["phone"]) or "",
+    ),
+}
+CREDENTIAL_LABELS = {
+    "password_reset": _("Temporary password"),
+    "enrolment_code": _("Enrolment code"),
+}

@@ -7,11 +7,12 @@ import json
 from typing import Any
 
 import segno
-from django.contrib.auth import login
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 from ninja import Field, Schema, Status
 from ninja.utils import check_csrf
 
+from ggzy.accounts import policy
 from ggzy.certs import login as signature
 from ggzy.certs import selectors, services
 from ggzy.certs.errors import CertsError
@@ -112,15 +113,17 @@ class ChallengeIn(Schema):
 class SignedIn(Schema):
     nonce: str = Field(..., pattern=r"^[0-9a-f]{32}$")
     signature: str = Field(..., pattern=r"^[0-9a-f]{128}$", description="raw r || s, hex")
+    next: str = Field("", max_length=500, description="where to go once signed in (this site only)")
 
 
 class SessionOut(Schema):
     username: str
+    next: str = Field("", description="where to go now: the second step when the account needs one")
 
 
 @router.post(
     "/auth/challenge",
-    response={200: dict[str, Any], 403: ErrorOut},
+    response={200: dict[str, Any]},
     summary="A challenge to sign for signature login",
 )
 @public
@@ -141,5 +144,6 @@ def signature_login(request: HttpRequest, payload: SignedIn) -> SessionOut:
     if check_csrf(request) is not None:  # no login CSRF: a page posts this with its CSRF token
         raise DomainError(CoreError.CSRF_FAILED)
     user = signature.signature_login(nonce=payload.nonce, signature_hex=payload.signature)
-    login(request, user, backend="ggzy.accounts.policy.PolicyBackend")
-    return SessionOut(username=user.get_username())
+    target = payload.next if url_has_allowed_host_and_scheme(payload.next, {request.get_host()}) else ""
+    second = policy.sign_in_first_factor(request, user, policy.CERTIFICATE, target)
+    return SessionOut(username=user.get_username(), next=second or "")

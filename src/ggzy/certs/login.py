@@ -4,8 +4,13 @@ domain-separated message {"purpose": "ggzy-login-v1", "payload": {origin, nonce,
 platform verifies it against the bound signing certificate, which must still be valid.
 
 Experts, bidders and agents may sign in this way. Centre staff use password + TOTP; administrators
-too, and add signature login once a signing certificate is bound to them (the bootstrap
-administrators start with password + TOTP)."""
+too, and may use a certificate instead of the password once a signing certificate is bound to them.
+A certificate signature is one factor (the platform never sees the UKey's PIN): whoever needs a
+second factor gives the TOTP code after it, as after a password (`policy.sign_in_first_factor`).
+
+The challenge answers alike for every user name — unknown, staff, anyone — so it tells nobody which
+accounts exist or what they are; an account that may not sign in this way fails only at the
+signature, with the same answer as a wrong signature."""
 
 from __future__ import annotations
 
@@ -35,11 +40,6 @@ LIFETIME = dt.timedelta(minutes=2)
 
 
 class LoginError(ErrorCodeBase):
-    NOT_AVAILABLE = (
-        "signature_login_unavailable",
-        403,
-        _("Signature login is not available for this account."),
-    )
     CHALLENGE_INVALID = (
         "challenge_invalid",
         401,
@@ -78,6 +78,13 @@ def page_context(request: Any) -> dict[str, Any]:
             "agent_payload_invalid": str(
                 _("The signing agent refused the challenge: it is not for this platform.")
             ),
+            "agent_challenge_stale": str(
+                _(
+                    "The signing agent found the challenge too old or from the future: check your "
+                    "computer's clock, then try again."
+                )
+            ),
+            "agent_challenge_replayed": str(_("The signing agent has already signed this challenge.")),
             "copy": str(
                 _("Copy the challenge, sign it with ggzy-bid login-sign and paste the signature below.")
             ),
@@ -102,21 +109,13 @@ def _payload(challenge: LoginChallenge) -> dict[str, Any]:
 
 @transaction.atomic
 def challenge_issue(*, username: str, origin: str) -> dict[str, Any]:
-    """A challenge for `username`. An unknown user gets a challenge too (that cannot succeed), so the
-    answer does not tell who has an account."""
+    """A challenge for `username`, the same for every name (an unknown one, staff, anyone): the answer
+    tells nobody who has an account or what it may do."""
     user = get_user_model().objects.filter(username=username).first()
-    if user is not None and not _may_sign_in(user):
-        raise DomainError(LoginError.NOT_AVAILABLE)
-    nonce = secrets.token_hex(16)
-    if user is not None:
-        challenge = LoginChallenge.objects.create(
-            nonce=nonce, user=user, origin=origin, issued_at=clock.now()
-        )
-        return {"purpose": "ggzy-login-v1", "payload": _payload(challenge)}
-    return {
-        "purpose": "ggzy-login-v1",
-        "payload": {"origin": origin, "nonce": nonce, "time": format_instant(clock.now())},
-    }
+    challenge = LoginChallenge.objects.create(
+        nonce=secrets.token_hex(16), user=user, origin=origin, issued_at=clock.authority_now()
+    )
+    return {"purpose": "ggzy-login-v1", "payload": _payload(challenge)}
 
 
 def _take(nonce: str) -> LoginChallenge:
@@ -125,11 +124,10 @@ def _take(nonce: str) -> LoginChallenge:
         challenge = (
             LoginChallenge.objects.select_for_update().filter(nonce=nonce).select_related("user").first()
         )
-        if challenge is None or challenge.used_at is not None or clock.now() - challenge.issued_at > LIFETIME:
+        now = clock.authority_now()  # a sign-in lives in real time, even on the sandbox's clock
+        if challenge is None or challenge.used_at is not None or now - challenge.issued_at > LIFETIME:
             raise DomainError(LoginError.CHALLENGE_INVALID)
-        if policy.is_locked(challenge.user):
-            raise DomainError(LoginError.CHALLENGE_INVALID)
-        challenge.used_at = clock.now()
+        challenge.used_at = now
         challenge.save(update_fields=["used_at"])
         return challenge
 
@@ -139,10 +137,12 @@ def signature_login(*, nonce: str, signature_hex: str) -> Any:
     failure is recorded (and counts toward the lockout) even though the sign-in is refused."""
     challenge = _take(nonce)
     user = challenge.user
+    if user is None or policy.is_locked(user):  # no account, or locked: as a wrong signature
+        raise DomainError(LoginError.SIGNATURE_INVALID)
     bound = BoundCertificate.objects.filter(user=user, usage="signing", unbound_at__isnull=True).first()
     try:
-        if bound is None:
-            raise IntegrityError("no signing certificate bound")  # noqa: TRY301
+        if bound is None or not _may_sign_in(user) or not user.is_active:
+            raise IntegrityError("signature login not available for this account")  # noqa: TRY301
         validate(bytes(bound.der), "signing")  # still valid and not revoked, now
         Sm2PublicKey.from_hex(bound.public_key).verify(
             "ggzy-login-v1", _payload(challenge), bytes.fromhex(signature_hex)

@@ -87,7 +87,11 @@ class LoginChallenge(models.Model):
     """A one-time challenge for signature login (purpose ggzy-login-v1), valid for two minutes."""
 
     nonce = models.CharField(max_length=64, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    #: None for a name that has no account: the challenge looks and is stored the same, and fails only
+    #: at the signature, as a wrong signature does (no answer tells which accounts exist).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     origin = models.CharField(max_length=200)
     issued_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)

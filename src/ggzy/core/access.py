@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -121,6 +122,8 @@ class Endpoint:
     access: Access | None
     methods: tuple[str, ...] = field(default=())
     problem: str = ""
+    #: the bearer-token scope an API operation needs ("" for pages and public operations)
+    scope: str = ""
 
 
 def _is_ninja_dispatcher(callback: Callable[..., Any]) -> bool:
@@ -167,6 +170,9 @@ def walk_api(api: NinjaAPI, prefix: str) -> Iterator[Endpoint]:
             route = "/" + "/".join(s.strip("/") for s in (prefix, router_prefix, path) if s.strip("/"))
             for op in path_view.operations:
                 access = access_of(op.view_func)
+                scope = (
+                    "" if access is None or access.public else getattr(op.view_func, "ggzy_token_scope", "")
+                )
                 for method in op.methods:
                     yield Endpoint(
                         key=f"api:{method} {route}",
@@ -174,6 +180,7 @@ def walk_api(api: NinjaAPI, prefix: str) -> Iterator[Endpoint]:
                         access=access,
                         methods=(method,),
                         problem="" if access else "no access declared",
+                        scope=scope,
                     )
 
 
@@ -189,6 +196,12 @@ def walk_endpoints(
     for api, prefix in apis:
         found.extend(walk_api(api, prefix))
     return sorted(found, key=lambda e: e.key)
+
+
+@cache
+def token_scopes() -> frozenset[str]:
+    """Every scope a bearer token may be given: those the API's operations need."""
+    return frozenset(e.scope for e in walk_endpoints() if e.scope)
 
 
 PUBLIC_ALLOWLIST = Path(__file__).resolve().parent / "public_endpoints.txt"

@@ -34,6 +34,15 @@ from ggzy.core.errors import STATUS_TO_CODE, CoreError, DomainError
 from ggzy.core.http import mark_refusal
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The attribute that carries an operation's token scope (read by `ggzy.core.access.walk_api`).
+SCOPE_ATTR = "ggzy_token_scope"
+
+
+def token_scope(area: str, methods: list[str]) -> str:
+    """The scope a bearer token needs for an operation: "<area>:read" for reads, "<area>:write" else.
+    The area is the router's first tag (accounts, registry, sealing, …)."""
+    return f"{area}:{'read' if set(methods) <= SAFE_METHODS else 'write'}"
 
 
 class ErrorOut(Schema):
@@ -102,8 +111,11 @@ class Router(NinjaRouter):
             )
         if kwargs.get("auth", NOT_SET) is not NOT_SET:
             raise ImproperlyConfigured(f"{path}: give access by declaration, not by auth=")
-        auth_for: Callable[[Access], Any] = import_string(settings.GGZY_API_AUTH)
-        kwargs["auth"] = None if access.public else auth_for(access)
+        auth_for: Callable[[Access, str], Any] = import_string(settings.GGZY_API_AUTH)
+        area = str((kwargs.get("tags") or self.tags or ["core"])[0])
+        scope = token_scope(area, methods)
+        setattr(view_func, SCOPE_ATTR, scope)
+        kwargs["auth"] = None if access.public else auth_for(access, scope)
         response = kwargs.get("response", NOT_SET)
         if response is NOT_SET:
             response = {204: None}
@@ -112,6 +124,8 @@ class Router(NinjaRouter):
         kwargs["response"] = {**error_responses(access, methods), **response}
         extra = dict(kwargs.get("openapi_extra") or {})
         extra["x-ggzy-access"] = access.describe()
+        if not access.public:
+            extra["x-ggzy-token-scope"] = scope
         kwargs["openapi_extra"] = extra
         super().add_api_operation(path, methods, view_func, **kwargs)
 

@@ -37,6 +37,26 @@ class CoreError(ErrorCodeBase):
     TOKEN_INVALID = "token_invalid", 401, _("The access token is not valid.")
     TOKEN_EXPIRED = "token_expired", 401, _("The access token has expired.")
     FORBIDDEN = "forbidden", 403, _("You are not allowed to do this.")
+    TOKEN_SCOPE = (
+        "token_scope",
+        403,
+        _("The access token was not given the scope this operation needs."),
+    )
+    ACCOUNT_LOCKED = (
+        "account_locked",
+        401,
+        _("The account is locked after repeated failed sign-ins. Try again later."),
+    )
+    PASSWORD_CHANGE_REQUIRED = (
+        "password_change_required",
+        403,
+        _("Change your password on the platform's pages first."),
+    )
+    SESSION_REQUIRED = (
+        "session_required",
+        403,
+        _("This can only be done in a signed-in browser session, not with an access token."),
+    )
     CSRF_FAILED = (
         "csrf_failed",
         403,

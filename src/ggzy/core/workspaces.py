@@ -63,16 +63,21 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
     ),
     Role.SYSTEM_ADMIN: (
         Task(_("Users and configuration (back office)"), "8.2.1", "admin:index"),
+        Task(_("Accounts and credentials"), "8.2.1", "accounts:security"),
+        Task(_("Changes to administrators' accounts"), "8.2.3", "accounts:changes"),
         Task(_("Delivery log of messages"), "6.5.1", "events:delivery-log"),
         Task(_("Official calendar"), "8.2.1"),
         Task(_("Certificate authorities"), "8.1.3", "certs:ca-list"),
     ),
     Role.SECURITY_ADMIN: (
+        Task(_("Accounts and credentials"), "8.2.1", "accounts:security"),
+        Task(_("Changes to administrators' accounts"), "8.2.3", "accounts:changes"),
         Task(_("Who may use each endpoint"), "8.2.1", "core:access-endpoints"),
         Task(_("Key inventory and rotation"), "9.2.2", "ops:keys"),
         Task(_("Certificate authorities"), "8.1.3", "certs:ca-list"),
     ),
     Role.AUDIT_ADMIN: (
+        Task(_("Changes to administrators' accounts"), "8.2.3", "accounts:changes"),
         Task(_("Who may use each endpoint"), "8.2.1", "core:access-endpoints"),
         Task(_("Audit trail"), "8.2.1", "events:event-list", "class=security"),
     ),

@@ -35,9 +35,10 @@
   }
 
   async function finish(nonce, signature) {
-    await post(box.dataset.login, { nonce: nonce, signature: signature });
+    const done = await post(box.dataset.login, { nonce: nonce, signature: signature, next: box.dataset.next || "" });
     show(messages.welcome, "success");
-    window.location.assign(box.dataset.next || "/");
+    // An account that needs a second factor is not signed in yet: the platform names the next step.
+    window.location.assign(done.next || box.dataset.next || "/");
   }
 
   async function withAgent() {

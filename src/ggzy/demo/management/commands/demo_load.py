@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +20,7 @@ from ggzy.accounts.models import Centre, IdKind, Organisation
 from ggzy.accounts.services import account_open
 from ggzy.core import clock
 from ggzy.core.roles import Role
+from ggzy.demo import accounts as demo_accounts
 
 DEMO_PASSWORD = "Demo-2026-ggzy"  # noqa: S105  (printed for the demo; never in production data)
 
@@ -82,18 +82,6 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ("建华", "海燕", "志刚", "秀英", "国强", "丽娟", "文博", "晓东", "春梅", "立新")
 #: Administrators and staff confirm sign-ins with TOTP: the demo enrols them with these keys.
 ADMIN_ROLES_WITH_TOTP = {Role.CENTRE_STAFF, Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
-ADMIN_PERMISSIONS: dict[Role, tuple[str, ...]] = {
-    Role.SYSTEM_ADMIN: (
-        "auth.view_user",
-        "auth.add_user",
-        "auth.change_user",
-        "accounts.view_rolegrant",
-        "accounts.view_organisation",
-        "accounts.view_centre",
-    ),
-    Role.SECURITY_ADMIN: ("accounts.view_apitoken", "core.view_platformkey"),
-    Role.AUDIT_ADMIN: ("events.view_event",),
-}
 
 
 class Command(BaseCommand):
@@ -187,16 +175,8 @@ class Command(BaseCommand):
                 organisation=organisation,
                 region=scope if role == Role.SUPERVISOR else "",
             )
-            for dotted in ADMIN_PERMISSIONS.get(role, ()):
-                app_label, codename = dotted.split(".")
-                user.user_permissions.add(
-                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
-                )
-            if role in ADMIN_ROLES_WITH_TOTP:
-                policy.totp_secret(user)  # enrolled: the key is printed below
-                state = policy.login_state(user)
-                state.totp_confirmed = True
-                state.save(update_fields=["totp_confirmed"])
+            if role in ADMIN_ROLES_WITH_TOTP:  # enrolled with an enrolment code; the key is printed below
+                demo_accounts.enrol(user, demo_accounts.PHONES.get(username, ""))
             self.later(1)
         person_user = user_model.objects.create_user(
             username="wangjianguo", password=DEMO_PASSWORD, last_name="王", first_name="建国"
@@ -211,7 +191,8 @@ class Command(BaseCommand):
             user=person_user,
         )
         account_open(actor=None, user=person_user, roles=frozenset({Role.RESPONDER}))  # bids in his own name
-        self.certificates(people, organisations)
+        demo_accounts.load(later=self.later)
+        self.certificates([*people, *demo_accounts.PEOPLE], organisations)
         for project, initiator, agent, scope in PROJECTS:
             now = clock.now()
             parties.project_role_set(
@@ -332,6 +313,7 @@ class Command(BaseCommand):
             "Administrators and staff confirm sign-in with a TOTP code: add the key to an authenticator"
         )
         self.stdout.write("app, or print the current code with `.venv/bin/ggzy demo_totp <username>`.")
+        self.stdout.write(f"Accounts security: {demo_accounts.summary()}")
         from django.conf import settings
 
         if settings.GGZY_DEMO_CA_DIR:
@@ -347,6 +329,7 @@ class Command(BaseCommand):
             )
             self.stdout.write(
                 "  GGZY_BID_PASSPHRASE=demo-key-passphrase .venv/bin/ggzy-bid agent --auto-approve"
+                " --auto-approve-minutes 480"
                 f" --key {folder}/users/bidder/sign.key --certificate {folder}/users/bidder/sign.cer"
                 " --origin http://127.0.0.1:8000"
             )

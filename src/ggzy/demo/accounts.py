@@ -1,0 +1,115 @@
+"""Demo accounts security, through the same services people use: second factors enrolled with
+enrolment codes (never on first use), phones on record, the break-glass recovery code, a new staff
+member waiting to enrol, and changes to administrators' accounts — one approved by a second
+administrator, one awaiting approval."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from ggzy.accounts import changes, credentials, policy, recovery
+from ggzy.accounts.models import AccountChange, EnrolmentCode
+from ggzy.core import clock
+from ggzy.core.roles import Role
+from ggzy_sm import totp
+
+#: Phones on record of demo people who confirm sign-ins with a second factor (SMS goes to the outbox).
+PHONES = {
+    "staff": "13800000011",
+    "staff2": "13800000012",
+    "sy-staff": "13800000013",
+    "sy-staff2": "13800000014",
+    "sysadmin": "13800000021",
+    "secadmin": "13800000022",
+    "auditadmin": "13800000023",
+}
+DEMO_PASSWORD = "Demo-2026-ggzy"  # noqa: S105  (the demo's shared password, printed by demo_load)
+_state: dict[str, Any] = {}
+
+
+def enrol(user: Any, phone: str = "") -> None:
+    """Enrol `user`'s second factor as a person would: an enrolment code printed on the console,
+    redeemed, then the first code of the authenticator confirms it."""
+    with transaction.atomic():
+        if phone:
+            state = policy.login_state(user)
+            state.phone = phone
+            state.save(update_fields=["phone"])
+        code = policy.enrolment_code_issue(user=user, channel=EnrolmentCode.Channel.CONSOLE)
+    if not policy.enrolment_redeem(user, code):
+        raise RuntimeError(f"demo enrolment of {user} refused")
+    secret = policy.totp_secret(user)
+    if not policy.totp_check(user, totp.code_at(secret, clock.authority_now().timestamp())):
+        raise RuntimeError(f"demo enrolment of {user} not confirmed")
+
+
+#: The people this module adds (for the demo CAs' certificates, like every other demo user).
+PEOPLE: tuple[tuple[str, str, str, Role, str], ...] = (
+    ("auditadmin2", "王", "审明", Role.AUDIT_ADMIN, ""),
+    ("staff-new", "杨", "帆", Role.CENTRE_STAFF, ""),
+)
+
+
+def load(*, later: Callable[[int], None]) -> None:
+    """Run after the demo people exist (their second factors are enrolled as they are made)."""
+    users = get_user_model().objects
+    sysadmin, secadmin = users.get(username="sysadmin"), users.get(username="secadmin")
+    _state["recovery_code"] = recovery.recovery_code_create()
+    later(1)
+    # a deputy audit administrator: the security administrator asks, the system administrator approves
+    deputy = users.create_user(
+        username="auditadmin2", password=DEMO_PASSWORD, last_name="王", first_name="审明", is_staff=False
+    )
+    credentials_phone(sysadmin, deputy, "13800000024")
+    grant = changes.change_request(
+        actor=secadmin,
+        target=deputy,
+        kind=AccountChange.Kind.ROLE_GRANT,
+        role=Role.AUDIT_ADMIN,
+        reason="审计管理员休假期间由王审明代为履行审计职责（经中心负责人批准）",
+    )
+    later(2)
+    changes.change_approve(actor=sysadmin, change_id=grant.pk, note="已核对人事批准文件")
+    later(1)
+    # awaiting approval: a reset of the deputy's second factor (a lost phone)
+    _state["pending"] = changes.change_request(
+        actor=secadmin,
+        target=deputy,
+        kind=AccountChange.Kind.TOTP_RESET,
+        reason="王审明报告手机遗失，需重新注册二次验证",
+    ).pk
+    later(1)
+    # a new staff member: account by the system administrator, role and enrolment code by the
+    # security administrator (handed over in person); they set their password and enrol at first sign-in
+    newcomer = users.create_user(
+        username="staff-new", password=DEMO_PASSWORD, last_name="杨", first_name="帆", is_staff=False
+    )
+    state = policy.login_state(newcomer)  # as the back office's "add user" leaves it
+    state.must_change_password = True
+    state.save(update_fields=["must_change_password"])
+    credentials_phone(sysadmin, newcomer, "13800000015")
+    from ggzy.accounts.parties import role_grant
+    from ggzy.accounts.selectors import centre_by_code
+
+    role_grant(actor=secadmin, user=newcomer, role=Role.CENTRE_STAFF, centre=centre_by_code("sy"))
+    _state["newcomer_code"] = credentials.enrolment_code_send(
+        actor=secadmin, user=newcomer, channel=EnrolmentCode.Channel.IN_PERSON
+    )
+    later(1)
+
+
+def credentials_phone(actor: Any, user: Any, phone: str) -> None:
+    credentials.phone_set(actor=actor, user=user, phone=phone)
+
+
+def summary() -> str:
+    return (
+        f"recovery code {_state.get('recovery_code', '-')} (demo only: a real one is sealed); "
+        f"staff-new enrols with code {_state.get('newcomer_code', '-')} after setting a password; "
+        f"one administrator change awaits approval (#{_state.get('pending', '-')}): "
+        "/workspace/account-changes/"
+    )
