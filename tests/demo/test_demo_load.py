@@ -118,3 +118,26 @@ def test_the_agent_sees_its_entrusted_project_and_not_another() -> None:
     page = client.get("/workspace/entrusted/").content.decode()
     assert "L2101000000000001" in page
     assert "L2101000000000002" not in page
+
+
+def test_the_demo_shows_accounts_security_made_through_the_services(settings: Any) -> None:
+    from ggzy.accounts import policy
+    from ggzy.accounts.models import AccountChange, EnrolmentCode, RecoveryCode
+    from ggzy.accounts.states import change_state
+    from ggzy.core import clock
+
+    settings.GGZY_PRODUCTION, settings.GGZY_SANDBOX, settings.GGZY_SANDBOX_SPEED = False, True, 1
+    call_command("demo_load", "--parties-only", verbosity=0)
+    users = get_user_model().objects
+    for name in ("staff", "sysadmin", "secadmin", "auditadmin", "auditadmin2"):
+        assert policy.totp_enrolled(users.get(username=name)), name
+    assert Event.objects.filter(type="auth.enrolment.code_accepted").count() >= 5  # never on first use
+    states = [change_state(c, clock.now()) for c in AccountChange.objects.order_by("pk")]
+    assert states == ["approved", "approved", "pending"]  # a grant, an enrolment code, a reset to decide
+    newcomer = users.get(username="staff-new")
+    assert policy.password_must_change(newcomer)
+    assert not policy.totp_enrolled(newcomer)
+    assert EnrolmentCode.objects.filter(
+        user=newcomer, used_at__isnull=True, expires_at__gt=clock.now()
+    ).exists()
+    assert RecoveryCode.objects.filter(spent_at__isnull=True).count() == 1

@@ -224,7 +224,10 @@ def _secret_once(request: HttpRequest, what: str, secret: str, who: Any, back: s
 @allow(*ADMINS)
 def account_changes(request: HttpRequest) -> HttpResponse:
     now = clock.now()
-    rows = [(c, change_state(c, now)) for c in changes.change_list(viewer=request.user)[:200]]
+    rows = [
+        (c, change_state(c, now), Role(c.role).label if c.role else "")
+        for c in changes.change_list(viewer=request.user)[:200]
+    ]
     may_request = bool(roles_of(request) & {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN})
     return render(
         request,

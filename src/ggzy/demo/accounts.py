@@ -5,6 +5,7 @@ administrator, one awaiting approval."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from ggzy.accounts import changes, credentials, policy, recovery
 from ggzy.accounts.models import AccountChange, EnrolmentCode
 from ggzy.core import clock
 from ggzy.core.roles import Role
+from ggzy.events.models import Message
 from ggzy_sm import totp
 
 #: Phones on record of demo people who confirm sign-ins with a second factor (SMS goes to the outbox).
@@ -31,15 +33,15 @@ DEMO_PASSWORD = "Demo-2026-ggzy"  # noqa: S105  (the demo's shared password, pri
 _state: dict[str, Any] = {}
 
 
-def enrol(user: Any, phone: str = "") -> None:
-    """Enrol `user`'s second factor as a person would: an enrolment code printed on the console,
-    redeemed, then the first code of the authenticator confirms it."""
+def enrol(user: Any, phone: str = "", code: str = "") -> None:
+    """Enrol `user`'s second factor as a person would: an enrolment code (printed on the console, as
+    `ggzy bootstrap` does, unless given), redeemed, then the first code of the authenticator confirms it."""
     with transaction.atomic():
         if phone:
             state = policy.login_state(user)
             state.phone = phone
             state.save(update_fields=["phone"])
-        code = policy.enrolment_code_issue(user=user, channel=EnrolmentCode.Channel.CONSOLE)
+        code = code or policy.enrolment_code_issue(user=user, channel=EnrolmentCode.Channel.CONSOLE)
     if not policy.enrolment_redeem(user, code):
         raise RuntimeError(f"demo enrolment of {user} refused")
     secret = policy.totp_secret(user)
@@ -75,16 +77,20 @@ def load(*, later: Callable[[int], None]) -> None:
     later(2)
     changes.change_approve(actor=sysadmin, change_id=grant.pk, note="已核对人事批准文件")
     later(1)
-    # awaiting approval: a reset of the deputy's second factor (a lost phone)
-    _state["pending"] = changes.change_request(
+    # the deputy's enrolment code: requested, approved by the audit administrator, sent by SMS
+    asked = changes.change_request(
         actor=secadmin,
         target=deputy,
-        kind=AccountChange.Kind.TOTP_RESET,
-        reason="王审明报告手机遗失，需重新注册二次验证",
-    ).pk
+        kind=AccountChange.Kind.ENROLMENT_CODE,
+        reason="新任审计管理员注册二次验证",
+    )
+    changes.change_approve(actor=users.get(username="auditadmin"), change_id=asked.pk)
+    sms = Message.objects.filter(recipient=deputy, template="accounts.enrolment_code").latest("pk")
+    found = re.search(r"[A-Z0-9]{5}-[A-Z0-9]{5}", sms.body)
+    enrol(deputy, code=found.group(0) if found else "")  # the deputy reads the SMS and enrols
     later(1)
-    # a new staff member: account by the system administrator, role and enrolment code by the
-    # security administrator (handed over in person); they set their password and enrol at first sign-in
+    # a new staff member: account by the system administrator, role by the security administrator;
+    # the enrolment code comes at the end (finish), so that it is still valid when the demo starts
     newcomer = users.create_user(
         username="staff-new", password=DEMO_PASSWORD, last_name="杨", first_name="帆", is_staff=False
     )
@@ -96,10 +102,23 @@ def load(*, later: Callable[[int], None]) -> None:
     from ggzy.accounts.selectors import centre_by_code
 
     role_grant(actor=secadmin, user=newcomer, role=Role.CENTRE_STAFF, centre=centre_by_code("sy"))
-    _state["newcomer_code"] = credentials.enrolment_code_send(
-        actor=secadmin, user=newcomer, channel=EnrolmentCode.Channel.IN_PERSON
-    )
     later(1)
+
+
+def finish() -> None:
+    """At the present, once the history is written: a change awaiting a second administrator's
+    approval (a lost phone) and the newcomer's enrolment code, handed over in person."""
+    users = get_user_model().objects
+    secadmin = users.get(username="secadmin")
+    _state["pending"] = changes.change_request(
+        actor=secadmin,
+        target=users.get(username="auditadmin2"),
+        kind=AccountChange.Kind.TOTP_RESET,
+        reason="王审明报告手机遗失，需重新注册二次验证",
+    ).pk
+    _state["newcomer_code"] = credentials.enrolment_code_send(
+        actor=secadmin, user=users.get(username="staff-new"), channel=EnrolmentCode.Channel.IN_PERSON
+    )
 
 
 def credentials_phone(actor: Any, user: Any, phone: str) -> None:

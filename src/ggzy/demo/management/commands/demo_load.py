@@ -100,9 +100,12 @@ class Command(BaseCommand):
         # brings the clock to the present. Without the sandbox it writes everything now.
         started = clock.sandbox_enabled() and clock.sandbox_start(clock.authority_now() - timedelta(days=30))
         self.history = started
+        self.fresh = False
         self.load()
         if started:
             clock.sandbox_travel(clock.authority_now())
+        if self.fresh:  # what must be current when the demo starts: a pending request, a valid code
+            demo_accounts.finish()
         self.witness()
         self.report()
 
@@ -131,6 +134,7 @@ class Command(BaseCommand):
     def load(self) -> None:
         if Centre.objects.filter(code="ln").exists():
             return  # loaded before: idempotent
+        self.fresh = True
         centres: dict[str, Centre] = {}
         for code, name, region, parent in CENTRES:
             centres[code] = parties.centre_create(
