@@ -10,7 +10,7 @@ from ggzy.core.roles import ADMIN_ROLES
 
 
 class ChangeRequestForm(forms.Form):
-    kind = forms.ChoiceField(label=_("change"), choices=AccountChange.Kind.choices)
+    kind = forms.ChoiceField(label=_("what to change"), choices=AccountChange.Kind.choices)
     target = forms.CharField(label=_("user name"), max_length=150)
     role = forms.ChoiceField(
         label=_("administrator role (grant or revoke only)"),

@@ -313,7 +313,7 @@ class AccountChange(models.Model):
         REFUSED = "refused", _("refused")
         WITHDRAWN = "withdrawn", _("withdrawn")
 
-    kind = models.CharField(_("change"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("what to change"), max_length=16, choices=Kind.choices)
     target = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(_("role"), max_length=32, blank=True)
     reason = models.CharField(_("reason"), max_length=500)

@@ -19,6 +19,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
+from django.shortcuts import redirect
 from django.http import HttpRequest
 
 from ggzy.core.roles import ADMIN_ROLES, roles_of_user
@@ -37,6 +38,10 @@ class GgzyAdminSite(admin.AdminSite):
         if target.startswith("/admin/login"):
             target = "/admin/"
         return redirect_to_login(target)
+
+    def password_change(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        """One password form: the platform's (history, the owner told, tokens revoked)."""
+        return redirect("accounts:password-change")
 
     def admin_view(self, view: Any, cacheable: bool = False) -> Any:
         @wraps(view)

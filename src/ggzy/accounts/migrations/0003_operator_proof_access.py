@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
             name='AccountChange',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('role_grant', 'grant an administrator role'), ('role_revoke', 'revoke an administrator role'), ('password_reset', 'reset the password'), ('totp_reset', 'reset the second factor'), ('enrolment_code', 'issue an enrolment code'), ('deactivate', 'deactivate the account'), ('reactivate', 'reactivate the account')], max_length=16, verbose_name='change')),
+                ('kind', models.CharField(choices=[('role_grant', 'grant an administrator role'), ('role_revoke', 'revoke an administrator role'), ('password_reset', 'reset the password'), ('totp_reset', 'reset the second factor'), ('enrolment_code', 'issue an enrolment code'), ('deactivate', 'deactivate the account'), ('reactivate', 'reactivate the account')], max_length=16, verbose_name='what to change')),
                 ('role', models.CharField(blank=True, max_length=32, verbose_name='role')),
                 ('reason', models.CharField(max_length=500, verbose_name='reason')),
                 ('state', models.CharField(choices=[('pending', 'awaiting approval'), ('approved', 'approved and carried out'), ('refused', 'refused'), ('withdrawn', 'withdrawn')], default='pending', max_length=16, verbose_name='state')),
