@@ -180,14 +180,17 @@ def test_a_credential_reset_ends_every_session_of_the_account(make_user: Callabl
 
 
 @pytest.mark.clause("8.2.1")
-def test_a_certificate_is_one_factor_administrators_add_the_second(make_user: Callable[..., Any]) -> None:
+@pytest.mark.parametrize("role", sorted(ADMIN_ROLES))
+def test_a_certificate_is_one_factor_administrators_add_the_second(
+    role: Role, make_user: Callable[..., Any]
+) -> None:
     from ggzy.accounts.parties import membership_add, organisation_register
     from ggzy.certs import services
     from tests.certs.test_certs import HOLDER_KEY, cert, root
     from tests.factories import make_uscc
 
     services.ca_add(actor=None, name="测试 CA", root=root(), intermediates=[], is_test=True)
-    admin = make_user(Role.AUDIT_ADMIN, username="cert-admin")
+    admin = make_user(role, username="cert-admin")
     enrol(admin)
     uscc = make_uscc()
     organisation = organisation_register(
@@ -289,10 +292,11 @@ def _token(user: Any, scopes: list[str]) -> tuple[ApiToken, dict[str, str]]:
 
 
 @pytest.mark.clause("8.2.1")
+@pytest.mark.parametrize("role", COVERED)
 def test_a_token_is_created_only_from_a_session_that_passed_the_second_factor(
-    make_user: Callable[..., Any],
+    role: Role, make_user: Callable[..., Any]
 ) -> None:
-    staff = make_user(Role.CENTRE_STAFF)
+    staff = make_user(role)
     enrol(staff)
     body = {"name": "机器", "days": 7, "scopes": ["accounts:read"]}
     half = Client()

@@ -122,7 +122,10 @@ def _take(nonce: str) -> LoginChallenge:
     """Use up the challenge (committed on its own: a failed attempt spends it too)."""
     with transaction.atomic():
         challenge = (
-            LoginChallenge.objects.select_for_update().filter(nonce=nonce).select_related("user").first()
+            LoginChallenge.objects.select_for_update(of=("self",))
+            .filter(nonce=nonce)
+            .select_related("user")
+            .first()
         )
         now = clock.authority_now()  # a sign-in lives in real time, even on the sandbox's clock
         if challenge is None or challenge.used_at is not None or now - challenge.issued_at > LIFETIME:

@@ -19,8 +19,8 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.shortcuts import redirect
 from django.http import HttpRequest
+from django.shortcuts import redirect
 
 from ggzy.core.roles import ADMIN_ROLES, roles_of_user
 
