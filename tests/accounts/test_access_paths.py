@@ -23,32 +23,14 @@ from ggzy.core.roles import ADMIN_ROLES, Role
 from ggzy.events.models import Event, Message
 from ggzy_sm import totp
 from tests.endpoints import url_for
+from tests.factories import enrol_second_factor as enrol
+from tests.factories import fresh_totp_code as next_code
 from tests.factories import signed_in
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "pw-Test-12345"  # make_user's default
 #: Roles the second-factor policy covers.
 COVERED = (Role.CENTRE_STAFF, Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
-
-
-def enrol(user: Any) -> str:
-    """Enrol `user` through the services (a console code, redeemed, confirmed); returns the secret."""
-    from django.db import transaction
-
-    with transaction.atomic():
-        code = policy.enrolment_code_issue(user=user, channel=EnrolmentCode.Channel.CONSOLE)
-    assert policy.enrolment_redeem(user, code)
-    secret = policy.totp_secret(user)
-    assert policy.totp_check(user, next_code(user))
-    return secret
-
-
-def next_code(user: Any) -> str:
-    """A code the authenticator would show that has not been used yet (each code works once)."""
-    state = LoginState.objects.get(user=user)
-    secret = policy.totp_secret(user)
-    step = max(state.totp_last_step + 1, int(clock.authority_now().timestamp()) // totp.STEP)
-    return totp.code_at(secret, step * totp.STEP)
 
 
 def password_step(client: Client, username: str, password: str = PASSWORD) -> Any:
@@ -184,37 +166,13 @@ def test_a_credential_reset_ends_every_session_of_the_account(make_user: Callabl
 def test_a_certificate_is_one_factor_administrators_add_the_second(
     role: Role, make_user: Callable[..., Any]
 ) -> None:
-    from ggzy.accounts.parties import membership_add, organisation_register
-    from ggzy.certs import services
-    from tests.certs.test_certs import HOLDER_KEY, cert, root
-    from tests.factories import make_uscc
+    from tests.certs.test_signature_login import bind_signing_certificate, challenge, sign_in_with
 
-    services.ca_add(actor=None, name="测试 CA", root=root(), intermediates=[], is_test=True)
     admin = make_user(role, username="cert-admin")
     enrol(admin)
-    uscc = make_uscc()
-    organisation = organisation_register(
-        actor=None,
-        uscc=uscc,
-        name="省公共资源交易中心",
-        legal_representative="孙",
-        contact_name="孙",
-        contact_phone="13900000002",
-    )
-    membership_add(actor=None, user=admin, organisation=organisation)
-    services.certificate_bind(actor=admin, user=admin, der=cert(uscc, "signing", 70), usage="signing")
+    bind_signing_certificate(admin, "省公共资源交易中心", 70)
     client = Client()
-    issued = client.post(
-        "/api/v1/auth/challenge", data={"username": "cert-admin"}, content_type="application/json"
-    ).json()
-    response = client.post(
-        "/api/v1/auth/signature",
-        data={
-            "nonce": issued["payload"]["nonce"],
-            "signature": HOLDER_KEY.sign("ggzy-login-v1", issued["payload"]).hex(),
-        },
-        content_type="application/json",
-    )
+    response = sign_in_with(client, challenge(client, "cert-admin"))
     assert response.json() == {"username": "cert-admin", "next": "/accounts/totp/"}
     assert client.get("/api/v1/me").status_code == 401  # not signed in on the certificate alone
     assert reaches_nothing(client) == []

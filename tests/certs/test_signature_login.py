@@ -18,23 +18,31 @@ from tests.factories import make_uscc
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def holder(make_user: Callable[..., Any]) -> Any:
+def bind_signing_certificate(user: Any, organisation_name: str, serial: int) -> None:
+    """The test CA (added once), an organisation `user` belongs to, and a signing certificate of it
+    bound to `user` (its key is HOLDER_KEY)."""
     from ggzy.accounts.parties import membership_add, organisation_register
+    from ggzy.certs.models import CertificateAuthority
 
-    services.ca_add(actor=None, name="测试 CA", root=root(), intermediates=[], is_test=True)
-    user = make_user(Role.AGENT, username="signer")
+    if not CertificateAuthority.objects.exists():
+        services.ca_add(actor=None, name="测试 CA", root=root(), intermediates=[], is_test=True)
     uscc = make_uscc()
     organisation = organisation_register(
         actor=None,
         uscc=uscc,
-        name="中咨代理",
+        name=organisation_name,
         legal_representative="马",
         contact_name="赵",
         contact_phone="13900000001",
     )
     membership_add(actor=None, user=user, organisation=organisation)
-    services.certificate_bind(actor=user, user=user, der=cert(uscc, "signing", 50), usage="signing")
+    services.certificate_bind(actor=user, user=user, der=cert(uscc, "signing", serial), usage="signing")
+
+
+@pytest.fixture
+def holder(make_user: Callable[..., Any]) -> Any:
+    user = make_user(Role.AGENT, username="signer")
+    bind_signing_certificate(user, "中咨代理", 50)
     return user
 
 
@@ -44,44 +52,37 @@ def challenge(client: Client, username: str) -> dict[str, Any]:
     ).json()
 
 
+def sign_in_with(
+    client: Client, issued: dict[str, Any], key: Any = HOLDER_KEY, purpose: str = "ggzy-login-v1"
+) -> Any:
+    """Sign the challenge with `key` (for `purpose`) and post it, as the page does."""
+    return client.post(
+        "/api/v1/auth/signature",
+        data={"nonce": issued["payload"]["nonce"], "signature": key.sign(purpose, issued["payload"]).hex()},
+        content_type="application/json",
+    )
+
+
 @pytest.mark.clause("8.1.3")
 def test_signature_login_with_the_bound_signing_key(holder: Any) -> None:
     client = Client()
     issued = challenge(client, "signer")
     assert issued["purpose"] == "ggzy-login-v1"
     assert issued.pop("qr").startswith("data:image/svg+xml")  # the same challenge for a phone app
-    signature = HOLDER_KEY.sign("ggzy-login-v1", issued["payload"]).hex()
-    response = client.post(
-        "/api/v1/auth/signature",
-        data={"nonce": issued["payload"]["nonce"], "signature": signature},
-        content_type="application/json",
-    )
+    response = sign_in_with(client, issued)
     assert response.status_code == 200
     assert response.json() == {"username": "signer", "next": ""}
     assert client.get("/api/v1/me").json()["username"] == "signer"
-    again = Client().post(
-        "/api/v1/auth/signature",
-        data={"nonce": issued["payload"]["nonce"], "signature": signature},
-        content_type="application/json",
-    )
+    again = sign_in_with(Client(), issued)
     assert again.json()["code"] == "challenge_invalid"  # a challenge is used once
     assert Event.objects.filter(type="auth.signature.succeeded").count() == 1
 
 
 def test_a_wrong_signature_or_another_purpose_fails(holder: Any) -> None:
     client = Client()
-    issued = challenge(client, "signer")
     for signer, purpose in [(Sm2PrivateKey.generate(), "ggzy-login-v1"), (HOLDER_KEY, "ggzy-bid-v1")]:
-        response = client.post(
-            "/api/v1/auth/signature",
-            data={
-                "nonce": issued["payload"]["nonce"],
-                "signature": signer.sign(purpose, issued["payload"]).hex(),
-            },
-            content_type="application/json",
-        )
+        response = sign_in_with(client, challenge(client, "signer"), signer, purpose)
         assert response.status_code == 401
-        issued = challenge(client, "signer")
     assert "_auth_user_id" not in client.session
     assert Event.objects.filter(type="auth.signature.failed").count() == 2
 
@@ -103,14 +104,7 @@ def test_staff_use_password_and_totp_and_strangers_learn_nothing(make_user: Call
         body = issued.json()
         assert sorted(body) == ["payload", "purpose", "qr"]
         assert sorted(body["payload"]) == ["nonce", "origin", "time"]
-        response = client.post(
-            "/api/v1/auth/signature",
-            data={
-                "nonce": body["payload"]["nonce"],
-                "signature": HOLDER_KEY.sign("ggzy-login-v1", body["payload"]).hex(),
-            },
-            content_type="application/json",
-        )
+        response = sign_in_with(client, body)
         answers.append((response.status_code, response.json()["code"], response.json()["message"]))
     assert answers == [answers[0]] * 3
     assert answers[0][:2] == (401, "login_signature_invalid")
@@ -119,54 +113,17 @@ def test_staff_use_password_and_totp_and_strangers_learn_nothing(make_user: Call
 
 def test_the_login_post_needs_the_csrf_token(holder: Any) -> None:
     client = Client(enforce_csrf_checks=True)
-    issued = challenge(client, "signer")
-    response = client.post(
-        "/api/v1/auth/signature",
-        data={
-            "nonce": issued["payload"]["nonce"],
-            "signature": HOLDER_KEY.sign("ggzy-login-v1", issued["payload"]).hex(),
-        },
-        content_type="application/json",
-    )
+    response = sign_in_with(client, challenge(client, "signer"))
     assert response.json()["code"] == "csrf_failed"
 
 
 def test_administrators_add_signature_login_once_a_signing_certificate_is_bound(
     make_user: Callable[..., Any],
 ) -> None:
-    from ggzy.accounts.parties import membership_add, organisation_register
-
-    services.ca_add(actor=None, name="测试 CA", root=root(), intermediates=[], is_test=True)
     admin = make_user(Role.SYSTEM_ADMIN, username="root-admin")
     client = Client()
-    before = challenge(client, "root-admin")
-    refused = client.post(
-        "/api/v1/auth/signature",
-        data={
-            "nonce": before["payload"]["nonce"],
-            "signature": HOLDER_KEY.sign("ggzy-login-v1", before["payload"]).hex(),
-        },
-        content_type="application/json",
-    )
+    refused = sign_in_with(client, challenge(client, "root-admin"))
     assert refused.json()["code"] == "login_signature_invalid"  # bootstrap: password + TOTP only
-    uscc = make_uscc()
-    organisation = organisation_register(
-        actor=None,
-        uscc=uscc,
-        name="省公共资源交易中心",
-        legal_representative="孙",
-        contact_name="孙",
-        contact_phone="13900000002",
-    )
-    membership_add(actor=None, user=admin, organisation=organisation)
-    services.certificate_bind(actor=admin, user=admin, der=cert(uscc, "signing", 70), usage="signing")
-    issued = challenge(client, "root-admin")
-    response = client.post(
-        "/api/v1/auth/signature",
-        data={
-            "nonce": issued["payload"]["nonce"],
-            "signature": HOLDER_KEY.sign("ggzy-login-v1", issued["payload"]).hex(),
-        },
-        content_type="application/json",
-    )
+    bind_signing_certificate(admin, "省公共资源交易中心", 70)
+    response = sign_in_with(client, challenge(client, "root-admin"))
     assert response.json() == {"username": "root-admin", "next": "/accounts/totp/"}  # then the second factor
