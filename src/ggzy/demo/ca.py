@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+
 from ggzy.certs import services
 from ggzy.core import clock
 from ggzy_sm import x509
@@ -160,8 +162,9 @@ def load(
             "Sign in with a certificate: start the local signing agent, then use the button on the\n"
             "sign-in page:\n"
             "  GGZY_BID_PASSPHRASE=demo-key-passphrase .venv/bin/ggzy-bid agent --auto-approve \\\n"
+            "    --auto-approve-minutes 480 \\\n"
             f"    --key {folder}/users/bidder/sign.key --certificate {folder}/users/bidder/sign.cer \\\n"
-            "    --origin http://127.0.0.1:8000\n"
+            f"    --origin http://127.0.0.1:{settings.PORT}\n"
             "The centre's electronic seal is seal/seal.key with seal/seal.pem (certificate and chain):\n"
             "  .venv/bin/ggzy document_seal FILE   then   .venv/bin/ggzy-verify document FILE FILE.sig.json"
             f" --root {folder}/liaoning/root.cer\n"

@@ -335,7 +335,7 @@ class Command(BaseCommand):
                 "  GGZY_BID_PASSPHRASE=demo-key-passphrase .venv/bin/ggzy-bid agent --auto-approve"
                 " --auto-approve-minutes 480"
                 f" --key {folder}/users/bidder/sign.key --certificate {folder}/users/bidder/sign.cer"
-                " --origin http://127.0.0.1:8000"
+                f" --origin http://127.0.0.1:{settings.PORT}"
             )
             self.stdout.write(
                 "The centre's electronic seal signs a document: .venv/bin/ggzy document_seal FILE; check it"
