@@ -171,8 +171,8 @@ def verify_consistency(  # noqa: PLR0911  (RFC 9162 2.1.4.2, step by step)
         return False
     if old == new:
         return not proof and old_root == new_root
-    if old == 0:
-        return not proof
+    if old == 0:  # from the empty tree: nothing to prove, but the old root must be the empty tree's
+        return not proof and old_root == empty_root(alg)
     if not proof and old & (old - 1) != 0:
         return False
     path = [old_root, *proof] if old & (old - 1) == 0 else list(proof)

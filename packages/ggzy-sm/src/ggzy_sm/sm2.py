@@ -47,7 +47,9 @@ PURPOSES = frozenset(
         "ggzy-deadline-v1",  # the platform's notice of a section's opening time, for custodians
         "ggzy-share-v1",  # a custodian's key share
         "ggzy-sth-v1",  # a witness-log signed tree head
-        "ggzy-cosign-v1",  # a co-signer's countersignature
+        "ggzy-cosign-v1",  # a co-signer's countersignature (superseded by v2)
+        "ggzy-cosign-v2",  # a co-signer's co-signature, chained to the head it co-signed before
+        "ggzy-epoch-v1",  # the supervising department's statement that the witness log starts an epoch
         "ggzy-promise-v1",  # a witness-log inclusion promise
         "ggzy-document-v1",  # a detached signature over a document's SM3
         "ggzy-custodian-set-v1",  # the pinned custodian set
