@@ -13,12 +13,26 @@
 
     ggzy-bid seal --section CODE --bidder CODE --deadline TIME --opening-sheet SHEET.json --key KEY.json
                   --certificate SIGN.cer --encryption-certificate ENC.cer --out BID.ggzybid
-                  [--custodians SIGNED_SET.json [--pin FINGERPRINT]… [--allow-demo-custodians]] DOCUMENT…
+                  [--custodians SIGNED_SET.json [--pin FINGERPRINT]… [--allow-demo-custodians]
+                   [--set-proof PROOF.json --witness-trust TRUST.json]] DOCUMENT…
         Check the opening sheet against ggzy-opening-sheet-v1 (nothing is written if it does not follow
         it), then seal (docs/sealed-bid-format.md), with a progress bar when standard error is a terminal.
         With --custodians the bid key is also split among the centre's key custodians (§8): the set must
         carry every member's signature, match a --pin if given and, where known_sets.json lists the
         centre, be one of the sets listed; a demo set only with --allow-demo-custodians.
+        With --set-proof the set must also be the one the platform published in the co-signed witness
+        log (docs/witness-cosigner.md): PROOF.json is the inclusion proof of the set's publication event
+        (sealing.custodians.published, GET /api/v1/witness/events/<uid>/proof) and is accepted only if
+        its tree head carries k valid co-signatures from the co-signers pinned in TRUST.json
+        (ggzy-witness-trust-v1; never the platform's signature alone), the epoch statements for an
+        epoch > 0, a leaf and audit path that lead to the head's root, and a canonical event document
+        whose data names this set's fingerprint. --set-proof needs --witness-trust. Any refusal: exit
+        status 2, nothing asked or written.
+    ggzy-bid verify-proof PROOF.json --witness-trust TRUST.json
+        Check any witness-log inclusion proof (a receipt's, a deadline notice's, a set's publication)
+        against the pinned co-signers as above. Prints "OK: …" and exits 0 only when it is accepted;
+        otherwise prints each failure ("FAILED: …") and exits 1. An epoch break (a recovery from
+        backup) is shown either way.
     ggzy-bid inspect BID.ggzybid / ggzy-bid release --key KEY.json --encryption-key ENC.json BID.ggzybid
 
 The key file's passphrase comes from GGZY_BID_PASSPHRASE or a prompt.
@@ -38,7 +52,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
-from ggzy_bid import __version__
+from ggzy_bid import __version__, witnesslog
 from ggzy_bid.agent import (
     AUTO_APPROVE_COUNT,
     AUTO_APPROVE_MINUTES,
@@ -302,17 +316,51 @@ class ProgressBar:
             self.shown = -1
 
 
+def check_set_published(cset: custodians.CustodianSet, proof_path: str, trust_path: str) -> None:
+    """The custodian set is the one the platform published in the co-signed witness log: the proof's
+    head has the pinned co-signatures and its event is this set's publication. Else UsageError."""
+    try:
+        trust = witnesslog.load_trust(trust_path)
+        bundle = witnesslog.load_proof(proof_path)
+    except witnesslog.ProofFileError as exc:
+        raise UsageError(
+            f"密钥托管方名单的公布证明或见证信任文件无法使用。{NOT_SEALED}\n  (set proof refused: {exc})"
+        ) from exc
+    problems = witnesslog.publication_problems(bundle, trust, cset.fingerprint, demo=cset.demo)
+    if problems:
+        raise UsageError(
+            f"密钥托管方名单（指纹 {cset.fingerprint}）未被证明已在经共同签名的见证日志中公布："
+            f"{proof_path} 未通过验证。{NOT_SEALED}\n  (custodian set refused: its publication proof fails)\n"
+            + "\n".join(f"  - {problem}" for problem in problems)
+        )
+
+
 def seal(args: argparse.Namespace) -> int:
     """Seal the documents and the opening sheet into a ggzy-bid-v1 file (docs/sealed-bid-format.md).
     The opening sheet is checked first: nothing is asked or written if it does not follow its schema."""
     sheet = load_opening_sheet(Path(args.opening_sheet))
-    if (args.pin or args.allow_demo_custodians) and not args.custodians:
-        raise UsageError(f"--pin 与 --allow-demo-custodians 须与 --custodians 一起使用。{NOT_SEALED}")
+    if (args.pin or args.allow_demo_custodians or args.set_proof) and not args.custodians:
+        raise UsageError(
+            f"--pin、--allow-demo-custodians 与 --set-proof 须与 --custodians 一起使用。{NOT_SEALED}"
+        )
+    if args.set_proof and not args.witness_trust:
+        raise UsageError(
+            "--set-proof 须与 --witness-trust 一起使用：没有固定的共同签名方，任何树头都不予接受。"
+            f"{NOT_SEALED}\n  (--set-proof needs --witness-trust: a tree head is never accepted on the"
+            " platform's signature alone)"
+        )
+    if args.witness_trust and not args.set_proof:
+        raise UsageError(
+            f"--witness-trust 须与 --set-proof 一起使用（否则不会核对任何证明）。{NOT_SEALED}\n"
+            "  (--witness-trust goes with --set-proof)"
+        )
     cset = (
         load_custodian_set(Path(args.custodians), args.pin, args.allow_demo_custodians)
         if args.custodians
         else None
     )
+    if cset is not None and args.set_proof:
+        check_set_published(cset, args.set_proof, args.witness_trust)
     binding = sealedbid.Binding(
         tender_project=args.section[:20],
         section=args.section,
@@ -348,6 +396,37 @@ def seal(args: argparse.Namespace) -> int:
             f"密钥已分给 {cset.n} 个托管方，任意 {cset.k} 个可恢复 (custodian set {cset.fingerprint})",
             file=sys.stderr,
         )
+        if args.set_proof:
+            print(  # noqa: T201
+                "该名单已在经共同签名的见证日志中公布 (set published in the co-signed witness log)",
+                file=sys.stderr,
+            )
+    return 0
+
+
+def verify_proof(args: argparse.Namespace) -> int:
+    """Check a witness-log inclusion proof against the pinned co-signers: 0 and "OK" only when it is
+    accepted; each failure printed and 1 otherwise."""
+    try:
+        trust = witnesslog.load_trust(args.witness_trust)
+        bundle = witnesslog.load_proof(args.proof)
+    except witnesslog.ProofFileError as exc:
+        print(f"FAILED: {exc}")  # noqa: T201
+        return 1
+    problems, breaks = witnesslog.proof_problems(bundle, trust)
+    for line in breaks:
+        print(f"epoch break: {line}")  # noqa: T201
+    for problem in problems:
+        print(f"FAILED: {problem}")  # noqa: T201
+    if problems:
+        return 1
+    document = witnesslog.event_document(bundle) or {}
+    sth = bundle["tree_head"]["sth"]
+    print(  # noqa: T201
+        f"OK: event {document.get('type', '?')} ({document.get('uid', '?')}) is leaf {bundle['leaf_index']}"
+        f" of the witness log's tree head of {sth['tree_size']} leaves (epoch {sth['epoch']}),"
+        f" co-signed by at least {trust.threshold} of the {len(trust.cosigners)} pinned co-signers"
+    )
     return 0
 
 
@@ -495,8 +574,26 @@ def parser() -> argparse.ArgumentParser:
     sealing.add_argument(
         "--allow-demo-custodians", action="store_true", help="accept a demo custodian set (demos only)"
     )
+    sealing.add_argument(
+        "--set-proof",
+        metavar="PROOF.json",
+        help="the witness-log inclusion proof of the set's publication: refuse a set not published there",
+    )
+    sealing.add_argument(
+        "--witness-trust",
+        metavar="TRUST.json",
+        help="the pinned witness co-signers (ggzy-witness-trust-v1) the set proof is checked against",
+    )
     sealing.add_argument("documents", nargs="+")
     sealing.set_defaults(run=seal)
+    verifying = commands.add_parser(
+        "verify-proof", help="check a witness-log inclusion proof against the pinned co-signers"
+    )
+    verifying.add_argument("proof", metavar="PROOF.json")
+    verifying.add_argument(
+        "--witness-trust", required=True, metavar="TRUST.json", help="the pinned co-signers (JSON)"
+    )
+    verifying.set_defaults(run=verify_proof)
     inspecting = commands.add_parser("inspect", help="show and check a sealed bid's header")
     inspecting.add_argument("bid")
     inspecting.set_defaults(run=inspect)

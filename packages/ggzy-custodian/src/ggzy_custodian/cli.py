@@ -17,11 +17,17 @@ supervising department, a notary office…).
         and only then write it. Prints the set's fingerprint.
     ggzy-custodian serve --state DIR --set SIGNED.json --index I --platform-key HEX --notice-key HEX
                          --root CA.cer [--root …] [--intermediate X.cer …] [--crl X.crl …]
-                         [--host 127.0.0.1] [--port 18490] [--demo]
+                         [--host 127.0.0.1] [--port 18490] [--demo] [--witness-trust TRUST.json]
         Serve custodian I's shares over HTTP (ggzy_custodian.service), released only after each bid's
         deadline by this machine's clock. Refuses to start (exit 2) unless the set verifies, its
         custodian I is this state's own certificates, and --demo is given exactly for a demo set.
         Prints "ggzy-custodian I serving on http://HOST:PORT" once listening (--port 0: a free port).
+        With --witness-trust (ggzy-witness-trust-v1: the pinned platform, co-signer and supervisor keys
+        and the threshold k, docs/witness-cosigner.md) it also watches the witness log: POST /head
+        takes a signed tree head from anyone and remembers it only with k valid co-signatures from the
+        pinned co-signers (never the platform's signature alone); two co-signed heads of one epoch and
+        size with different roots raise an alarm in log.jsonl (a fork). GET /head shows the newest.
+        A trust file that cannot be read or pins fewer co-signers than its threshold: exit 2.
 
 The passphrase comes from GGZY_CUSTODIAN_PASSPHRASE or a prompt. Certificates and CRLs may be DER or
 PEM. Exit status: 0 done, 1 refused (init, sign-set, assemble), 2 wrong usage or `serve` refusing to
@@ -50,6 +56,7 @@ from ggzy_sm.files import write_atomic
 from ggzy_sm.keys import DEFAULT_ITERATIONS, load_key_file
 from ggzy_sm.sm2 import Sm2PublicKey
 from ggzy_sm.sm3 import sm3
+from ggzy_sm.witness import WitnessError, WitnessTrust
 
 PASSPHRASE_ENV = "GGZY_CUSTODIAN_PASSPHRASE"  # noqa: S105  (the variable's name, not a secret)
 
@@ -261,6 +268,12 @@ def run_serve(args: argparse.Namespace) -> int:
         intermediates=_ders(args.intermediate, "certificate"),
         crls=_ders(args.crl, "crl"),
     )
+    witness_trust = None
+    if args.witness_trust:
+        try:
+            witness_trust = WitnessTrust.load(args.witness_trust)
+        except WitnessError as exc:
+            raise UsageError(f"--witness-trust: {exc}") from exc
     try:
         custodian = Custodian.open(
             args.state,
@@ -271,6 +284,7 @@ def run_serve(args: argparse.Namespace) -> int:
             notice_key=_public_key(args.notice_key, "--notice-key"),
             trust=trust,
             demo=args.demo,
+            witness_trust=witness_trust,
         )
         server = CustodianServer(custodian, args.host, args.port)
     except (StartupError, OSError) as exc:
@@ -282,6 +296,12 @@ def run_serve(args: argparse.Namespace) -> int:
         f" {custodian.cset.fingerprint}; judged by this machine's clock; Ctrl-C stops it",
         err=True,
     )
+    if witness_trust is not None:
+        _say(
+            f"watching the witness log: heads need {witness_trust.threshold} of the"
+            f" {len(witness_trust.cosigners)} pinned co-signers (POST /head, GET /head)",
+            err=True,
+        )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -327,6 +347,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
     serve.add_argument("--demo", action="store_true", help="serve a demo set (sandbox only)")
+    serve.add_argument(
+        "--witness-trust",
+        metavar="TRUST.json",
+        help="the pinned witness co-signers (ggzy-witness-trust-v1): also watch the witness log's heads",
+    )
     return parser
 
 

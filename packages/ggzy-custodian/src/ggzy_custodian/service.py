@@ -18,6 +18,23 @@ Protocol (JSON over HTTP; TLS is terminated in front of it by the custodian's ow
     GET  /set     the signed custodian set this custodian serves, so anyone can compare
     GET  /health  {"ok": true, "index", "fingerprint": the set's SM3, "time": this custodian's clock}
 
+With a witness trust (`serve --witness-trust TRUST.json`, ggzy-witness-trust-v1: the pinned platform,
+co-signer and supervisor keys and the threshold k; docs/witness-cosigner.md) the custodian also
+watches the witness log; without one these two answer 404 like any unknown path:
+
+    POST /head    a signed tree head {"sth", "signature", "key_id", "cosignatures", "epoch_statements"},
+                  from anyone (like /notice)
+                  200 {"ok", "epoch", "tree_size", "root_hash", "newest"} when `witness.verify_head`
+                      accepts it (k valid co-signatures from pinned co-signers — never the platform's
+                      signature alone) and, for an epoch > 0, its epoch statements verify
+                      (`witness.verify_epochs`); "newest": it is now the head remembered for its epoch
+                  422 reason "cosignatures" (the head is not accepted) or "epoch" (an epoch without
+                      the supervising department's statement); 400 malformed
+                  409 reason "fork": a co-signed head of the same epoch and size as the remembered one
+                      but another root — two co-signed heads that disagree prove that the log forked or
+                      co-signers equivocated. Logged with "alarm": true and both heads as evidence.
+    GET  /head    the newest head remembered (the highest epoch's), 404 before the first
+
 **Whose clock.** The service judges "is it time?" by `datetime.now(UTC)` of the machine it runs on —
 the custodian's clock, not the platform's; the platform's word can only *postpone* a release (a signed
 deadline notice), never bring it forward. The clock is a constructor parameter of `CustodianServer`
@@ -35,7 +52,8 @@ reason — never the share), flushed and fsynced; if the line cannot be written 
 released. Every valid deadline notice a request carries (signed by the platform's notice key; others
 are ignored) is remembered in notices.json — the latest opening time per section — and joins every
 later request for that section, so a request that leaves the notice out still cannot get the share
-before the postponed opening.
+before the postponed opening. Every accepted tree head that is the newest of its epoch is remembered in
+heads.json (replaced atomically; re-checked against the trust at start) and every POST /head is logged.
 """
 
 from __future__ import annotations
@@ -53,12 +71,13 @@ from pathlib import Path
 from typing import Any
 
 from ggzy_custodian import __version__, state
-from ggzy_sm import canonical, custodians
+from ggzy_sm import canonical, custodians, witness
 from ggzy_sm.custodians import CustodianError, CustodianSet, Trust
 from ggzy_sm.errors import CryptoError
 from ggzy_sm.files import write_atomic
 from ggzy_sm.keys import DecryptionKey, SigningKey
 from ggzy_sm.sm2 import Sm2PublicKey
+from ggzy_sm.witness import WitnessTrust
 
 DEFAULT_PORT = 18490
 MAX_BODY = 1024 * 1024
@@ -66,6 +85,8 @@ TIMEOUT = 30  # seconds a client may take to send its request
 FIELD_LIMIT = 128  # characters of a logged field (a log line is a record, not a copy of the request)
 
 Clock = Callable[[], dt.datetime]
+#: What of a delivered tree head is remembered in heads.json.
+HEAD_FIELDS = ("sth", "signature", "key_id", "cosignatures", "epoch_statements")
 
 
 def system_clock() -> dt.datetime:
@@ -82,6 +103,8 @@ def status_of(reason: str) -> HTTPStatus:
         return HTTPStatus.TOO_EARLY
     if reason == "malformed":
         return HTTPStatus.BAD_REQUEST
+    if reason == "not_found":
+        return HTTPStatus.NOT_FOUND
     return HTTPStatus.UNPROCESSABLE_ENTITY
 
 
@@ -149,6 +172,7 @@ class Custodian:
         platform_key: Sm2PublicKey,
         notice_key: Sm2PublicKey | None,
         trust: Trust,
+        witness_trust: WitnessTrust | None = None,
     ) -> None:
         self.identity = identity
         self.folder = identity.folder
@@ -160,9 +184,12 @@ class Custodian:
         self.platform_key = platform_key
         self.notice_key = notice_key
         self.trust = trust
+        self.witness_trust = witness_trust
         self._log_lock = threading.Lock()
         self._notice_lock = threading.Lock()
+        self._head_lock = threading.Lock()
         self.notices = self._load_notices()
+        self.heads = self._load_heads()
 
     @classmethod
     def open(
@@ -176,6 +203,7 @@ class Custodian:
         notice_key: Sm2PublicKey | None,
         trust: Trust,
         demo: bool = False,
+        witness_trust: WitnessTrust | None = None,
     ) -> Custodian:
         """The custodian, if the set verifies (every member and the supervising department signed it),
         its custodian `index` is this state folder's own certificates, and it is a demo set exactly
@@ -223,6 +251,7 @@ class Custodian:
             platform_key=platform_key,
             notice_key=notice_key,
             trust=trust,
+            witness_trust=witness_trust,
         )
 
     # --- deadline notices ---------------------------------------------------------------------------
@@ -277,6 +306,111 @@ class Custodian:
                 write_atomic(
                     self.folder / state.NOTICES, json.dumps(self.notices, ensure_ascii=False, indent=1)
                 )
+
+    # --- the witness log's tree heads ---------------------------------------------------------------
+
+    def head_refusal(self, head: Any) -> tuple[str, list[str]] | None:
+        """Why a signed tree head is refused under the pinned witness trust — (reason, problems) with
+        reason "malformed", "cosignatures" or "epoch" — or None when it is accepted."""
+        trust = self.witness_trust
+        if trust is None:
+            return "not_found", ["this custodian does not watch the witness log"]
+        if not isinstance(head, dict) or not isinstance(head.get("cosignatures", []), list):
+            return "malformed", ["a signed tree head is a JSON object whose co-signatures are a list"]
+        problems = witness.verify_head(head, trust)
+        if problems:
+            return "cosignatures", problems
+        epoch = int(head["sth"]["epoch"])
+        if epoch > 0:
+            statements = head.get("epoch_statements", [])
+            if not isinstance(statements, list):
+                return "malformed", ["the head's epoch statements are not a list"]
+            problems, _breaks = witness.verify_epochs(statements, epoch, trust)
+            if problems:
+                return "epoch", problems
+        return None
+
+    def _load_heads(self) -> dict[str, dict[str, Any]]:
+        if self.witness_trust is None:
+            return {}
+        try:
+            stored = json.loads((self.folder / state.HEADS).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise StartupError(f"{self.folder / state.HEADS} cannot be read: {exc}") from exc
+        kept = {}
+        for epoch, head in stored.items() if isinstance(stored, dict) else []:
+            if self.head_refusal(head) is None and str(head["sth"]["epoch"]) == epoch:
+                kept[epoch] = head  # re-checked: a trust that changed drops the heads it no longer accepts
+        return kept
+
+    def newest_head(self) -> dict[str, Any] | None:
+        """The remembered head of the highest epoch, or None before the first."""
+        with self._head_lock:
+            return self.heads[max(self.heads, key=int)] if self.heads else None
+
+    def head(self, raw: bytes, *, now: dt.datetime, remote: str) -> Reply:
+        """POST /head: anyone may deliver a signed tree head. One accepted under the pinned witness trust
+        is remembered when it is the newest of its epoch; one of the same epoch and size as the
+        remembered head but with another root is a fork: refused, and logged as an alarm with both."""
+        record = {**self._record(now, remote), "index": "head"}
+        record.update(epoch=None, tree_size=None, root_hash=None)
+        try:
+            head = parse_json(raw)
+            refusal = self.head_refusal(head)
+        except CustodianError as exc:
+            refusal = exc.reason, [str(exc)]
+        except Exception as exc:  # noqa: BLE001  (a head nobody foresaw is logged and refused)
+            record.update(outcome="error", reason="internal", error=type(exc).__name__)
+            message = f"the custodian could not check the head ({type(exc).__name__})"
+            return self._logged(
+                record, Reply(HTTPStatus.INTERNAL_SERVER_ERROR, {"reason": "internal", "message": message})
+            )
+        if refusal is not None:
+            reason, problems = refusal
+            record.update(outcome="refused", reason=reason)
+            refused = {"reason": reason, "message": "; ".join(problems), "problems": problems}
+            return self._logged(record, Reply(status_of(reason), refused))
+        return self._logged(record, self._remember(head, record))
+
+    def _remember(self, head: dict[str, Any], record: dict[str, Any]) -> Reply:
+        """An accepted head against the one remembered for its epoch: a fork, or noted (and remembered
+        when it is the newest of its epoch). `record` is the log line, completed here."""
+        sth = head["sth"]
+        kept = {key: head[key] for key in HEAD_FIELDS if key in head}
+        record.update(epoch=sth["epoch"], tree_size=sth["tree_size"], root_hash=sth["root_hash"])
+        epoch = str(sth["epoch"])
+        with self._head_lock:
+            known = self.heads.get(epoch)
+            if (
+                known is not None
+                and known["sth"]["tree_size"] == sth["tree_size"]
+                and known["sth"]["root_hash"] != sth["root_hash"]
+            ):
+                record.update(outcome="refused", reason="fork", alarm=True, evidence=[known, kept])
+                message = (
+                    f"two co-signed heads of epoch {sth['epoch']} with {sth['tree_size']} leaves and"
+                    " different roots: the log forked or co-signers equivocated"
+                )
+                remembered = witness.head_ref(known["sth"])
+                return Reply(
+                    HTTPStatus.CONFLICT, {"reason": "fork", "message": message, "remembered": remembered}
+                )
+            if known is None or sth["tree_size"] > known["sth"]["tree_size"]:
+                try:
+                    write_atomic(
+                        self.folder / state.HEADS,
+                        json.dumps({**self.heads, epoch: kept}, ensure_ascii=False, indent=1),
+                    )
+                except OSError as exc:
+                    record.update(outcome="error", reason="state", error=type(exc).__name__)
+                    message = "the custodian cannot write heads.json: the head is not remembered"
+                    return Reply(HTTPStatus.INTERNAL_SERVER_ERROR, {"reason": "state", "message": message})
+                self.heads[epoch] = kept
+            newest = witness.head_ref(self.heads[epoch]["sth"]) == witness.head_ref(sth)
+        record.update(outcome="noted", reason=None)
+        return Reply(HTTPStatus.OK, {"ok": True, **witness.head_ref(sth), "newest": newest})
 
     # --- answering ----------------------------------------------------------------------------------
 
@@ -433,6 +567,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(Reply(HTTPStatus.OK, custodian.health(self.server.now())))
         elif path == "/set":
             self._send(Reply(HTTPStatus.OK, custodian.signed_set))
+        elif path == "/head" and custodian.witness_trust is not None:
+            head = custodian.newest_head()
+            if head is None:
+                self._send(
+                    Reply(HTTPStatus.NOT_FOUND, {"reason": "not_found", "message": "no co-signed head yet"})
+                )
+            else:
+                self._send(Reply(HTTPStatus.OK, head))
         else:
             self._send(
                 Reply(
@@ -447,7 +589,10 @@ class _Handler(BaseHTTPRequestHandler):
         length_text = self.headers.get("Content-Length")
         refusal: tuple[HTTPStatus, str] | None = None
         route = self.path.split("?", 1)[0]
-        if route not in ("/share", "/notice"):
+        routes = {"/share": custodian.share, "/notice": custodian.notice}
+        if custodian.witness_trust is not None:
+            routes["/head"] = custodian.head  # only for a custodian that watches the witness log
+        if route not in routes:
             refusal = HTTPStatus.NOT_FOUND, "POST /share, POST /notice, GET /health or GET /set"
         elif self.headers.get("Transfer-Encoding") or not (length_text or "").isdigit():
             refusal = HTTPStatus.LENGTH_REQUIRED, "send the request with a Content-Length"
@@ -460,8 +605,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(custodian.refuse(refusal[0], refusal[1], now=now, remote=remote))
             return
         raw = self.rfile.read(int(length_text or 0))
-        answer = custodian.notice if route == "/notice" else custodian.share
-        self._send(answer(raw, now=now, remote=remote))
+        self._send(routes[route](raw, now=now, remote=remote))
 
 
 class CustodianServer(ThreadingHTTPServer):

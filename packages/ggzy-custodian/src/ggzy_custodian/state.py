@@ -10,6 +10,8 @@ Everything a custodian holds lives in one folder of its own — never in the pla
     encryption.cer    self-issued X.509 certificate (DER) of the encryption key, usage "encryption"
     log.jsonl         one line per share request and its outcome (never a share), fsynced (`serve`)
     notices.json      the latest signed deadline notice seen per section (`serve`; replaced atomically)
+    heads.json        with `serve --witness-trust`: the newest co-signed witness-log tree head seen per
+                      epoch, {"<epoch>": head} (replaced atomically)
 
 Both certificates name the custodian as issuer and subject and are signed by its *signing* key, so the
 encryption key only ever decrypts, and the encryption certificate verifies against the signing one.
@@ -38,6 +40,7 @@ SIGNING_CERTIFICATE = "signing.cer"
 ENCRYPTION_CERTIFICATE = "encryption.cer"
 LOG = "log.jsonl"
 NOTICES = "notices.json"
+HEADS = "heads.json"
 VALIDITY = dt.timedelta(days=3653)  # ~10 years: the set is re-signed when a custodian's keys change
 
 
