@@ -2,7 +2,7 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PYPROJECTS := pyproject.toml packages/ggzy-sm/pyproject.toml packages/ggzy-bid/pyproject.toml packages/ggzy-custodian/pyproject.toml
+PYPROJECTS := pyproject.toml packages/ggzy-sm/pyproject.toml packages/ggzy-bid/pyproject.toml packages/ggzy-custodian/pyproject.toml packages/ggzy-cosigner/pyproject.toml
 STAMP := $(VENV)/.installed-$(shell cat $(PYPROJECTS) | $(PY) -c 'import hashlib,sys;print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:12])')
 PYTEST_WORKERS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 $(STAMP): $(PYPROJECTS)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -e 'packages/ggzy-sm[test]' -e 'packages/ggzy-bid[test]' -e 'packages/ggzy-custodian[test]' -e '.[dev]'
+	$(BIN)/python -m pip install -q -e 'packages/ggzy-sm[test]' -e 'packages/ggzy-bid[test]' -e 'packages/ggzy-custodian[test]' -e 'packages/ggzy-cosigner[test]' -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -19,7 +19,9 @@ install: $(STAMP)
 
 ## make demo: install, migrate SQLite, load the demo data, serve on :8000 (or GGZY_PORT) with the worker
 demo: export GGZY_SANDBOX ?= 1
-demo: export GGZY_COSIGNER_DIR ?= $(CURDIR)/.cosigner-demo
+demo: export GGZY_DEMO_COSIGNERS_DIR ?= $(CURDIR)/.cosigner-demo
+demo: export GGZY_COSIGNERS ?= a=http://127.0.0.1:18501,b=http://127.0.0.1:18502,c=http://127.0.0.1:18503
+demo: export GGZY_WITNESS_TRUST ?= $(CURDIR)/.cosigner-demo/trust.json
 demo: export GGZY_COSIGNER_PASSPHRASE ?= demo-cosigner-passphrase
 demo: export GGZY_DEMO_CA_DIR ?= $(CURDIR)/.demo-ca
 demo: export GGZY_CUSTODIAN_TRANSPORT ?= ggzy.demo.custodians.transport
@@ -58,16 +60,17 @@ messages: install
 	cd src/ggzy && ../../$(BIN)/ggzy makemessages -l zh_Hans --no-obsolete --no-location
 	$(BIN)/python scripts/compile_messages.py
 
-## make test-sm-clean: the ggzy-sm and ggzy-bid packages alone, in a fresh virtualenv without Django (a CI step)
+## make test-sm-clean: the ggzy-sm package and the tools on it (ggzy-bid, ggzy-custodian, ggzy-cosigner) alone, in a fresh virtualenv without Django (a CI step)
 test-sm-clean:
 	rm -rf .venv-sm-clean && $(PY) -m venv .venv-sm-clean
 	.venv-sm-clean/bin/python -m pip install -q './packages/ggzy-sm[test]'
-	.venv-sm-clean/bin/python -m pip install -q --no-deps './packages/ggzy-bid[test]' './packages/ggzy-custodian[test]'
+	.venv-sm-clean/bin/python -m pip install -q --no-deps './packages/ggzy-bid[test]' './packages/ggzy-custodian[test]' './packages/ggzy-cosigner[test]'
 	! .venv-sm-clean/bin/python -c "import django" 2>/dev/null
 	cd packages/ggzy-sm && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
 	cd packages/ggzy-bid && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
 	cd packages/ggzy-custodian && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
-	rm -rf .venv-sm-clean packages/ggzy-sm/build packages/ggzy-bid/build packages/ggzy-custodian/build
+	cd packages/ggzy-cosigner && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
+	rm -rf .venv-sm-clean packages/ggzy-sm/build packages/ggzy-bid/build packages/ggzy-custodian/build packages/ggzy-cosigner/build
 
 ## make bench: every benchmark in --quick mode; each prints one JSON line last
 bench: install

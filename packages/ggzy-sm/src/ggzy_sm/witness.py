@@ -38,8 +38,10 @@ TRUST_FORMAT = "ggzy-witness-trust-v1"
 HASHES = ("sm3", "sha256")
 STH_KEYS = frozenset({"log", "hash", "tree_size", "root_hash", "timestamp", "epoch"})
 REF_KEYS = frozenset({"tree_size", "root_hash", "epoch"})
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
+# fullmatch and ASCII digits: `$` also matches before a final newline, and `\d` matches any script's
+# digits, so "…Z\n" or full-width digits would pass as a second spelling of the same head.
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 MAX_SIZE = 2**53 - 1
 
 
@@ -57,9 +59,12 @@ def _malformed(message: str) -> WitnessError:
 
 def parse_instant(text: Any) -> dt.datetime:
     """An instant as the canonical profile writes it (UTC, microseconds, Z)."""
-    if not isinstance(text, str) or not _INSTANT.match(text):
+    if not isinstance(text, str) or not _INSTANT.fullmatch(text):
         raise _malformed(f"{text!r} is not an RFC 3339 UTC instant with microseconds")
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+    try:
+        return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+    except ValueError as exc:  # month 13, 25 o'clock, 30 February…
+        raise _malformed(f"{text!r} is not a real instant") from exc
 
 
 def _count(value: Any, what: str) -> int:
@@ -92,7 +97,7 @@ def sth_check(sth: Any) -> dict[str, Any]:
         raise _malformed("a tree head of another log or hash")
     _count(sth["tree_size"], "tree_size")
     _count(sth["epoch"], "epoch")
-    if not isinstance(sth["root_hash"], str) or not _HEX64.match(sth["root_hash"]):
+    if not isinstance(sth["root_hash"], str) or not _HEX64.fullmatch(sth["root_hash"]):
         raise _malformed("root_hash is 64 lower-case hex digits")
     parse_instant(sth["timestamp"])
     return sth
@@ -108,7 +113,7 @@ def _ref_check(ref: Any, what: str) -> dict[str, Any]:
         raise _malformed(f"{what} names a head by exactly {sorted(REF_KEYS)}")
     _count(ref["tree_size"], f"{what}.tree_size")
     _count(ref["epoch"], f"{what}.epoch")
-    if not isinstance(ref["root_hash"], str) or not _HEX64.match(ref["root_hash"]):
+    if not isinstance(ref["root_hash"], str) or not _HEX64.fullmatch(ref["root_hash"]):
         raise _malformed(f"{what}.root_hash is 64 lower-case hex digits")
     return ref
 
@@ -194,6 +199,12 @@ class WitnessTrust:
             )
         if len({key for _name, key in self.cosigners}) != len(self.cosigners):
             raise _malformed("a co-signer is pinned twice")
+        if len({name for name, _key in self.cosigners}) != len(self.cosigners):
+            raise _malformed("two pinned co-signers have the same name")  # counted and named by name
+        if {key for _name, key in self.cosigners} & set(self.operator_keys):
+            raise _malformed(
+                "an operator key is pinned as a co-signer: the platform would co-sign its own heads"
+            )
 
     @classmethod
     def from_json(cls, data: Any) -> WitnessTrust:
@@ -242,7 +253,10 @@ def verify_head(head: Any, trust: WitnessTrust) -> list[str]:
     sth = head["sth"]
     signed_by: set[str] = set()
     problems: list[str] = []
-    for cosignature in head.get("cosignatures") or []:
+    cosignatures = head.get("cosignatures") or []
+    if not isinstance(cosignatures, list):
+        return ["the head's cosignatures are not a list"]
+    for cosignature in cosignatures:
         try:
             key = Sm2PublicKey.from_hex(str(cosignature.get("cosigner_key")))
         except (CryptoError, ValueError, AttributeError):
@@ -307,7 +321,7 @@ def _statement_check(statement: Any) -> dict[str, Any]:
     if statement["format"] != EPOCH_PURPOSE or statement["log"] != LOG:
         raise _malformed("not a ggzy-epoch-v1 statement of this log")
     previous = _count(statement["previous_epoch"], "previous_epoch")
-    if statement["new_epoch"] != previous + 1:
+    if _count(statement["new_epoch"], "new_epoch") != previous + 1:
         raise _malformed("an epoch statement moves to the next epoch only")
     last = _ref_check(statement["last_head"], "last_head")
     if last["epoch"] != previous:
@@ -316,7 +330,7 @@ def _statement_check(statement: Any) -> dict[str, Any]:
     if not isinstance(first, dict) or set(first) != {"tree_size", "root_hash"}:
         raise _malformed("first_head names a head by exactly tree_size and root_hash")
     _count(first["tree_size"], "first_head.tree_size")
-    if not isinstance(first["root_hash"], str) or not _HEX64.match(first["root_hash"]):
+    if not isinstance(first["root_hash"], str) or not _HEX64.fullmatch(first["root_hash"]):
         raise _malformed("first_head.root_hash is 64 lower-case hex digits")
     if not isinstance(statement["reason"], str) or not statement["reason"].strip():
         raise _malformed("an epoch statement gives its reason")
@@ -354,12 +368,20 @@ def verify_epochs(statements: Sequence[Any], epoch: int, trust: WitnessTrust) ->
             checked.append(epoch_statement_check(signed, trust.supervisor_keys))
         except WitnessError as exc:
             problems.append(f"epoch statement: {exc}")
-    by_epoch = {s["new_epoch"]: s for s in checked}
+    by_epoch: dict[int, list[dict[str, Any]]] = {}
+    for statement in checked:
+        same = by_epoch.setdefault(statement["new_epoch"], [])
+        if statement not in same:
+            same.append(statement)
     for n in range(1, epoch + 1):
-        statement = by_epoch.get(n)
-        if statement is None:
+        found = by_epoch.get(n, [])
+        if not found:
             problems.append(f"epoch {n} has no valid statement from the supervising department")
             continue
+        if len(found) > 1:
+            problems.append(f"epoch {n} has {len(found)} different valid statements, not one")
+            continue
+        statement = found[0]
         last, first = statement["last_head"], statement["first_head"]
         breaks.append(
             f"epoch {n} began {statement['declared_at']} after co-signed head {last['tree_size']} of "
