@@ -308,9 +308,16 @@ GGZY_VIEWER_SCOPE = "ggzy.accounts.selectors.viewer_scope"
 GGZY_LOGIN_EXTRA_CONTEXT = "ggzy.certs.login.page_context"
 #: A signed tree head at most this often while the log grows (batches events in each head).
 GGZY_WITNESS_STH_SECONDS = int(os.environ.get("GGZY_WITNESS_STH_SECONDS") or 60)
-#: A co-signer on this host (demonstrations). In production the co-signer is another party's service.
-GGZY_COSIGNER_DIR = os.environ.get("GGZY_COSIGNER_DIR", "")
-GGZY_COSIGNER_PASSPHRASE = os.environ.get("GGZY_COSIGNER_PASSPHRASE", "")
+#: The witness log's co-signers: other parties' services (`ggzy-cosigner serve`), "name=URL,…".
+GGZY_COSIGNERS = os.environ.get("GGZY_COSIGNERS", "")
+#: The ggzy-witness-trust-v1 file the platform checks heads and epoch statements with: the pinned
+#: operator, co-signer and supervisor keys and the threshold (docs/witness-cosigner.md).
+GGZY_WITNESS_TRUST = os.environ.get("GGZY_WITNESS_TRUST", "")
+#: The demo's co-signers' folder: `ggzy serve` in the sandbox also starts their processes.
+GGZY_DEMO_COSIGNERS_DIR = os.environ.get("GGZY_DEMO_COSIGNERS_DIR", "")
+#: Processes `ggzy serve` runs beside the web server, the worker and the tick loop: a dotted path to a
+#: function giving [(name, command), …] (core asks the app that knows, without importing it).
+GGZY_SERVE_ALSO = "ggzy.demo.cosigners.serve_commands" if GGZY_SANDBOX and GGZY_DEMO_COSIGNERS_DIR else ""
 #: The centre's electronic seal (docs/signed-documents.md): a backend class, and the local backend's files.
 GGZY_SEAL_BACKEND = os.environ.get("GGZY_SEAL_BACKEND") or "ggzy.certs.seal.LocalSealBackend"
 GGZY_SEAL_KEY_FILE = os.environ.get("GGZY_SEAL_KEY_FILE") or None

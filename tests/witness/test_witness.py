@@ -19,10 +19,11 @@ from ggzy.events.embargo import Embargo
 from ggzy.events.models import Event
 from ggzy.events.services import event_record
 from ggzy.witness.audit import witness_audit
-from ggzy.witness.models import Leaf, Node, TreeHead, WitnessState
+from ggzy.witness.models import Cosignature, Leaf, Node, TreeHead, WitnessState
 from ggzy.witness.selectors import inclusion_proof_for
-from ggzy.witness.services import node_key, sth_sign, witness_integrate
-from ggzy_sm import merkle
+from ggzy.witness.services import head_payload, node_key, sth_sign, witness_integrate
+from ggzy_sm import canonical, merkle, witness
+from ggzy_sm.sm2 import Sm2PrivateKey
 from ggzy_sm.verify import check_proof
 from tests.testapp.models import SealedThing
 
@@ -39,8 +40,31 @@ def record(n: int = 1, **kwargs: Any) -> list[Event]:
         ]
 
 
-def operator_key() -> Any:
-    return keystore.verification_key(TreeHead.objects.order_by("-size").first().key_id)
+COSIGNERS = (Sm2PrivateKey.generate(), Sm2PrivateKey.generate())
+
+
+def trust() -> witness.WitnessTrust:
+    """What a verifier pins: the platform's key and these tests' two co-signers (2 of 2)."""
+    head = TreeHead.objects.order_by("-size").first()
+    assert head is not None
+    return witness.WitnessTrust(
+        operator_keys=(keystore.verification_key(head.key_id),),
+        cosigners=tuple((f"co-signer {n}", key.public_key) for n, key in enumerate(COSIGNERS)),
+        threshold=2,
+    )
+
+
+def cosign(head: TreeHead) -> None:
+    """Both co-signers co-sign `head`, as their services would (tests/witness/test_cosigners.py runs them)."""
+    for key in COSIGNERS:
+        signed = witness.cosignature_make(key, head_payload(head), None, clock.authority_now())
+        Cosignature.objects.create(
+            head=head,
+            cosigner_key=signed["cosigner_key"],
+            body=canonical.dumps(signed["body"]).decode("utf-8"),
+            signature=signed["signature"],
+            received_at=clock.now(),
+        )
 
 
 @pytest.mark.clause("6.7.1")
@@ -50,12 +74,13 @@ def test_an_event_is_provable_offline_against_a_signed_tree_head(client_as: Call
     assert witness_integrate() >= 5
     head = sth_sign(force=True)
     assert head is not None
+    cosign(head)
     client = client_as(Role.SUPERVISOR)
     bundle = client.get(f"/api/v1/witness/events/{events[2].uid}/proof").json()
     assert bundle["tree_size"] == head.size
-    assert check_proof(bundle, operator_key()) == []
+    assert check_proof(bundle, trust()) == []
     tampered = bundle | {"document": bundle["document"].replace('"n":2', '"n":3')}
-    assert "the document and salt do not hash to the leaf" in check_proof(tampered, operator_key())
+    assert "the document and salt do not hash to the proof's leaf hash" in check_proof(tampered, trust())
     public = Client().get("/api/v1/witness/sth").json()
     assert public["sth"]["tree_size"] == head.size
 
@@ -95,7 +120,9 @@ def test_a_proof_at_a_million_leaves_reads_a_bounded_number_of_rows(
     Leaf.objects.create(index=index, event_id=event.pk, leaf_hash="00" * 32, integrated_at=clock.now())
     TreeHead.objects.create(size=size, root="00" * 32, timestamp=clock.now(), key_id="x", signature="")
     viewer = make_user(Role.SUPERVISOR)
-    with django_assert_max_num_queries(8):  # ~log2(n)=20 nodes, fetched in one query
+    with django_assert_max_num_queries(
+        12
+    ):  # ~log2(n)=20 nodes in one query; the head, its co-signatures, epochs
         bundle = inclusion_proof_for(viewer=viewer, event_uid=str(event.uid))
     assert len(bundle["audit_path"]) == len(merkle.inclusion_ranges(index, size)) == 20
 
@@ -205,33 +232,11 @@ def test_a_signed_promise_is_kept_by_a_later_proof(client_as: Callable[..., Clie
         "the promised event is still not integrated after the maximum merge delay"
     ]
     witness_integrate()
-    sth_sign(force=True)
+    head = sth_sign(force=True)
+    assert head is not None
+    cosign(head)
     proof = client.get(f"/api/v1/witness/events/{event.uid}/proof").json()
-    assert check_promise(promise, key, proof, now + 3600) == []
-
-
-def test_the_platform_has_its_tree_heads_countersigned(settings: Any, tmp_path: Any) -> None:
-    from ggzy_sm.cosigner import Cosigner
-    from ggzy_sm.verify import check_head
-
-    _id, operator = keystore.signing_key()
-    cosigner = Cosigner.init(tmp_path / "cosigner", "cosigner passphrase", operator.public_key.hex())
-    settings.GGZY_COSIGNER_DIR, settings.GGZY_COSIGNER_PASSPHRASE = (
-        str(tmp_path / "cosigner"),
-        "cosigner passphrase",
-    )
-    record(3)
-    witness_integrate()
-    first = sth_sign(force=True)
-    record(2)
-    witness_integrate()
-    second = sth_sign(force=True)
-    assert first is not None
-    assert second is not None
-    from ggzy.witness.selectors import sth_out
-
-    for head in (first, second):
-        assert check_head(sth_out(head), operator.public_key, cosigner.public_key) == []
+    assert check_promise(promise, key, proof, now + 3600, trust()) == []
 
 
 def test_the_demo_database_passes_the_audit() -> None:

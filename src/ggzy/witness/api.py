@@ -22,6 +22,47 @@ def sth(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get(
+    "/witness/epochs",
+    response=list[dict[str, Any]],
+    summary="The supervising department's statements of the log's epochs (restores from backup)",
+)
+@public
+def epochs(request: HttpRequest) -> list[dict[str, Any]]:
+    return selectors.epochs_out()
+
+
+@router.get(
+    "/witness/trust",
+    response=dict[str, Any],
+    summary="The co-signers and threshold this platform is configured with (verifiers pin their own copy)",
+)
+@public
+def trust(request: HttpRequest) -> dict[str, Any]:
+    return selectors.trust_out()
+
+
+class EpochIn(Schema):
+    statement: dict[str, Any]
+    signer_key: str
+    signature: str
+
+
+@router.post(
+    "/witness/epochs",
+    response={201: dict[str, Any]},
+    summary="Begin the epoch a supervising department's signed statement declares (after a restore)",
+)
+@allow(Role.SYSTEM_ADMIN)
+def epoch_begin(request: HttpRequest, payload: EpochIn) -> Status[dict[str, Any]]:
+    from ggzy.accounts.auth import session_only
+    from ggzy.witness.services import epoch_begin as begin
+
+    session_only(request)
+    head = begin(actor=request.user, signed=payload.model_dump())
+    return Status(201, selectors.sth_out(head))
+
+
+@router.get(
     "/witness/consistency", response=dict[str, Any], summary="A consistency proof between two tree heads"
 )
 @public

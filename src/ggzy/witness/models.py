@@ -10,9 +10,11 @@ NODE_LEVEL_SHIFT = 48
 
 
 class WitnessState(models.Model):
-    """One row: the size of the log, locked by the (single) integrator."""
+    """One row: the size of the log and its epoch, locked by the (single) integrator. The epoch grows
+    by one at each recovery the supervising department declared (EpochStatement)."""
 
     size = models.BigIntegerField(default=0)
+    epoch = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"witness log of {self.size}"
@@ -43,22 +45,76 @@ class Node(models.Model):
 
 
 class TreeHead(models.Model):
-    size = models.BigIntegerField(unique=True)
+    """A tree head the platform signed (ggzy_sm.witness: `ggzy-sth-v1`). It counts for a verifier only
+    with the co-signatures (`Cosignature`) of the co-signers it pins."""
+
+    epoch = models.PositiveIntegerField(default=0)
+    size = models.BigIntegerField()
     root = models.CharField(max_length=64)
     timestamp = models.DateTimeField()
     key_id = models.CharField(max_length=16)
     signature = models.CharField(max_length=128)
-    cosigner_key = models.CharField(max_length=130, blank=True)
-    cosignature = models.CharField(max_length=128, blank=True)
     sandbox = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("signed tree head")
         verbose_name_plural = _("signed tree heads")
-        ordering = ("-size",)
+        ordering = ("-epoch", "-size")
+        constraints = [models.UniqueConstraint(fields=["epoch", "size"], name="one_head_per_epoch_and_size")]
 
     def __str__(self) -> str:
-        return f"tree head {self.size}"
+        return f"tree head {self.size} (epoch {self.epoch})"
+
+
+class Cosignature(models.Model):
+    """A co-signer's co-signature of a head (`ggzy-cosign-v2`), as it answered: its key, the signed
+    body (canonical JSON) and the signature."""
+
+    head = models.ForeignKey(TreeHead, on_delete=models.PROTECT, related_name="cosignatures")
+    cosigner_key = models.CharField(max_length=130)
+    body = models.TextField()
+    signature = models.CharField(max_length=128)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("co-signature")
+        verbose_name_plural = _("co-signatures")
+        constraints = [
+            models.UniqueConstraint(fields=["head", "cosigner_key"], name="one_cosignature_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"co-signature of {self.head} by {self.cosigner_key[:16]}…"
+
+
+class EpochStatement(models.Model):
+    """The supervising department's signed statement that the log starts epoch `epoch` after a
+    recovery (ggzy_sm.witness: `ggzy-epoch-v1`), kept as received."""
+
+    epoch = models.PositiveIntegerField(unique=True)
+    document = models.TextField()
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("epoch statement")
+        verbose_name_plural = _("epoch statements")
+        ordering = ("epoch",)
+
+    def __str__(self) -> str:
+        return f"epoch {self.epoch}"
+
+
+class CosignerStatus(models.Model):
+    """What the platform last heard from each configured co-signer (to tell the supervisors once when
+    one stops answering or refuses, not at every tick)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    ok = models.BooleanField(default=True)
+    last_reason = models.CharField(max_length=200, blank=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {'ok' if self.ok else self.last_reason}"
 
 
 class MediaRecording(models.Model):

@@ -8,27 +8,33 @@ from typing import Any
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.events.models import Event
 from ggzy.events.selectors import events_visible_to
-from ggzy.witness.models import Leaf, TreeHead
-from ggzy.witness.services import ALG, get_nodes, sth_payload
+from ggzy.witness.models import EpochStatement, Leaf, TreeHead, WitnessState
+from ggzy.witness.services import ALG, cosigned_enough, get_nodes, head_out
 from ggzy_sm import merkle
 
+sth_out = head_out  # a head as the API and verifiers take it (with its co-signatures and epochs)
 
-def sth_out(head: TreeHead) -> dict[str, Any]:
-    return {
-        "sth": sth_payload(head.size, head.root, head.timestamp),
-        "key_id": head.key_id,
-        "signature": head.signature,
-        "cosigner_key": head.cosigner_key,
-        "cosignature": head.cosignature,
-        "sandbox": head.sandbox,
-    }
+
+def current_heads() -> Any:
+    """The heads of the log's current epoch (older epochs' heads stay, for the proofs given then)."""
+    state = WitnessState.objects.filter(pk=1).first()
+    return TreeHead.objects.filter(epoch=state.epoch if state else 0)
 
 
 def sth_latest() -> TreeHead:
-    head = TreeHead.objects.order_by("-size").first()
+    """The newest head of the current epoch that carries the co-signatures verifiers need (else the
+    newest head, which they will refuse until it is co-signed)."""
+    heads = current_heads().order_by("-size")
+    head = cosigned_enough(heads).order_by("-size").first() or heads.first()
     if head is None:
         raise DomainError(CoreError.NOT_FOUND)
     return head
+
+
+def epochs_out() -> list[dict[str, Any]]:
+    import json
+
+    return [json.loads(e.document) for e in EpochStatement.objects.order_by("epoch")]
 
 
 def visible_event(viewer: Any, event_uid: str) -> Event | None:
@@ -43,7 +49,8 @@ def visible_event(viewer: Any, event_uid: str) -> Event | None:
 def inclusion_proof_for(*, viewer: Any, event_uid: str) -> dict[str, Any]:
     event = visible_event(viewer, event_uid)
     leaf = Leaf.objects.filter(event_id=event.pk).first() if event else None
-    head = TreeHead.objects.order_by("-size").first()
+    heads = current_heads()
+    head = cosigned_enough(heads).order_by("-size").first() or heads.order_by("-size").first()
     if event is None or leaf is None or head is None or leaf.index >= head.size:
         raise DomainError(
             CoreError.NOT_FOUND
@@ -72,7 +79,8 @@ def promise_for(*, viewer: Any, event_uid: str) -> dict[str, Any]:
 
 
 def consistency_between(old: int, new: int) -> dict[str, Any]:
-    heads = {h.size: h for h in TreeHead.objects.filter(size__in=[old, new])}
+    """Between two heads of the current epoch (across epochs the statements join them, not a proof)."""
+    heads = {h.size: h for h in current_heads().filter(size__in=[old, new])}
     if old not in heads or new not in heads or old > new:
         raise DomainError(CoreError.NOT_FOUND)
     path = merkle.consistency_proof(old, new, get_nodes, ALG)
@@ -82,4 +90,17 @@ def consistency_between(old: int, new: int) -> dict[str, Any]:
         "old": sth_out(heads[old]),
         "new": sth_out(heads[new]),
         "path": [p.hex() for p in path],
+    }
+
+
+def trust_out() -> dict[str, Any]:
+    from ggzy.witness.services import trust
+
+    pinned = trust()
+    if pinned is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return {
+        **pinned.to_json(),
+        "note": "A copy for convenience: pin the trust file you got from the supervising department "
+        "or with your client, not this answer.",
     }

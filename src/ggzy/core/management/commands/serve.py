@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.module_loading import import_string
 
 
 class Command(BaseCommand):
@@ -52,7 +53,11 @@ class Command(BaseCommand):
             commands.append([python, "-m", "ggzy", "db_worker", "--queue-name", "*", "--no-reload"])
             commands.append([python, "-m", "ggzy", "tick"])
         names = ["web server", "task worker", "tick loop"][: len(commands)]
-        procs = [subprocess.Popen(cmd) for cmd in commands]  # noqa: S603  (our own interpreter)
+        if settings.GGZY_SERVE_ALSO:  # more processes to run beside (the demo's co-signers), by dotted path
+            for name, command in import_string(settings.GGZY_SERVE_ALSO)():
+                commands.append(command)
+                names.append(name)
+        procs = [subprocess.Popen(cmd) for cmd in commands]  # noqa: S603  (our own interpreter and tools)
         self.stdout.write(f"serving on http://{bind}/  (Ctrl-C stops the server and the worker)")
         stopping = False
 

@@ -110,21 +110,16 @@ class Command(BaseCommand):
         self.report()
 
     def witness(self) -> None:
-        """Bring the history into the witness log, countersigned by the demo co-signer (if set up)."""
-        from django.conf import settings
+        """Bring the history into the witness log, co-signed by the demo's co-signer processes."""
+        from ggzy.demo import cosigners
+        from ggzy.witness.services import cosign_collect, sth_sign, witness_integrate
 
-        from ggzy.core import keystore
-        from ggzy.witness.services import sth_sign, witness_integrate
-        from ggzy_sm.cosigner import Cosigner
-
-        folder = settings.GGZY_COSIGNER_DIR
-        if folder and not (Path(folder) / "state.json").exists():
-            Cosigner.init(
-                folder, settings.GGZY_COSIGNER_PASSPHRASE, keystore.signing_key()[1].public_key.hex()
-            )
+        cosigners.ensure(fresh=self.fresh)
         while witness_integrate():
             pass
         sth_sign(force=True)
+        with cosigners.running():
+            cosign_collect()
 
     def later(self, hours: float) -> None:
         if self.history:
