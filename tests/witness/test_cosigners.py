@@ -377,3 +377,16 @@ def test_the_platform_signs_heads_by_the_authority_clock_not_the_sandbox(
     head = signed_head(2)
     assert abs((head.timestamp - clock.authority_now()).total_seconds()) < 60
     assert services.cosign_collect() == 3  # within the co-signers' tolerance of their own clocks
+
+
+def test_an_idle_log_stops_growing_once_its_head_is_cosigned(cosigners: Cosigners, settings: Any) -> None:
+    settings.GGZY_WITNESS_STH_SECONDS = 0
+    head = signed_head(2)
+    assert services.cosign_collect() == 3  # three co-signature records join the log…
+    services.witness_integrate()
+    assert services.sth_sign() is None  # …but do not make a head of their own
+    record(1)
+    services.witness_integrate()
+    later = services.sth_sign()
+    assert later is not None
+    assert later.size == head.size + 3 + 1  # they join the next real one

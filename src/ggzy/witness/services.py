@@ -7,7 +7,8 @@ they finish. It holds a row lock on `WitnessState`, so two integrators never int
 writes never wait on it. `sth_sign()` signs a tree head (SM2, the key store's witness key) when the
 log has grown and the last head is older than GGZY_WITNESS_STH_SECONDS: heads are batched, so one
 embargoed action at night does not show as a +1 of its own. Maximum merge delay: one tick interval
-(5 s) for integration, plus GGZY_WITNESS_STH_SECONDS for a head covering it.
+(5 s) for integration, plus GGZY_WITNESS_STH_SECONDS for a head covering it — except the records of
+co-signatures themselves, which never cause a head of their own and join the next one.
 
 The co-signers (GGZY_COSIGNERS, services run by other parties, `ggzy-cosigner serve`) are asked over
 HTTP after each head is signed (`cosign_collect`, a tick job); a head counts for a verifier only with
@@ -116,9 +117,19 @@ def sth_sign(*, force: bool = False) -> TreeHead | None:
     if size == 0 or (last is not None and last.size >= size):
         return None
     interval = dt.timedelta(seconds=settings.GGZY_WITNESS_STH_SECONDS)
-    if not force and last is not None and clock.authority_now() - last.timestamp < interval:
-        return None
+    if not force and last is not None:
+        if clock.authority_now() - last.timestamp < interval:
+            return None
+        if not _grew_beyond_cosignatures(last.size):
+            return None  # only the records of co-signatures since: they wait for the next real head
     return _sign(size, epoch)
+
+
+def _grew_beyond_cosignatures(since: int) -> bool:
+    """Whether the leaves after `since` hold anything but the records of co-signatures: a head for
+    those alone would be co-signed, recorded, signed again… for ever on an idle log."""
+    new_events = Leaf.objects.filter(index__gte=since).values("event_id")
+    return Event.objects.filter(pk__in=new_events).exclude(type="witness.head.cosigned").exists()
 
 
 def _sign(size: int, epoch: int) -> TreeHead:
