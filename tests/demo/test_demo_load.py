@@ -141,3 +141,32 @@ def test_the_demo_shows_accounts_security_made_through_the_services(settings: An
         user=newcomer, used_at__isnull=True, expires_at__gt=clock.now()
     ).exists()
     assert RecoveryCode.objects.filter(spent_at__isnull=True).count() == 1
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_history_is_cosigned_by_three_cosigner_processes(
+    settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from ggzy.demo import cosigners
+    from ggzy.witness.audit import witness_audit
+    from ggzy.witness.models import Cosignature, TreeHead
+
+    ports = []
+    for _ in range(3):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports.append(probe.getsockname()[1])
+    settings.GGZY_PRODUCTION, settings.GGZY_SANDBOX, settings.GGZY_SANDBOX_SPEED = False, True, 1
+    settings.GGZY_DEMO_COSIGNERS_DIR = str(tmp_path / "cosigners")
+    settings.GGZY_COSIGNERS = ",".join(f"{n}=http://127.0.0.1:{p}" for n, p in zip("abc", ports, strict=True))
+    settings.GGZY_WITNESS_TRUST = str(tmp_path / "cosigners" / "trust.json")
+    monkeypatch.setenv("GGZY_COSIGNER_PASSPHRASE", "demo-cosigner-passphrase")
+    call_command("demo_load", "--parties-only", verbosity=0)
+    head = TreeHead.objects.order_by("-size").first()
+    assert head is not None
+    assert Cosignature.objects.filter(head=head).count() == 3  # three processes, 2 of 3 pinned
+    assert len(cosigners.serve_commands()) == 3  # `ggzy serve` runs them beside the web server
+    assert witness_audit() == []
