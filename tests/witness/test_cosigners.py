@@ -392,3 +392,25 @@ def test_an_idle_log_stops_growing_once_its_head_is_cosigned(cosigners: Cosigner
     later = services.sth_sign()
     assert later is not None
     assert later.size == head.size + 3 + 1  # they join the next real one
+
+
+@pytest.mark.clause("6.7.3")
+def test_a_head_whose_time_disagrees_with_the_cosigners_clocks_is_refused(cosigners: Cosigners) -> None:
+    signed_head(2)
+    services.cosign_collect()
+    record(2)
+    services.witness_integrate()
+    size = WitnessState.objects.get(pk=1).size
+    root = services.merkle.root(size, services.get_nodes, services.ALG).hex()
+    key_id, signer = keystore.signing_key()
+    skewed = clock.authority_now() + dt.timedelta(minutes=10)  # the operator's clock set ahead
+    head = TreeHead.objects.create(
+        size=size,
+        root=root,
+        timestamp=skewed,
+        key_id=key_id,
+        signature=signer.sign(witness.STH_PURPOSE, services.sth_payload(size, root, skewed)).hex(),
+    )
+    assert services.cosign_collect() == 0
+    assert {e.data["reason"] for e in Event.objects.filter(type="witness.cosign.refused")} == {"clock"}
+    assert not Cosignature.objects.filter(head=head).exists()
