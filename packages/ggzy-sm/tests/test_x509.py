@@ -104,7 +104,7 @@ def test_refusals(der: bytes, usage: x509.Usage, at: dt.datetime, reason: str) -
     assert caught.value.reason == reason
 
 
-def test_a_revoked_certificate_is_refused_and_a_foreign_crl_ignored() -> None:
+def test_a_revoked_certificate_is_refused_and_a_crl_of_another_ca_ignored() -> None:
     crl = x509.issue_crl(
         issuer_key=MID_KEY,
         issuer=MID_NAME,
@@ -112,19 +112,18 @@ def test_a_revoked_certificate_is_refused_and_a_foreign_crl_ignored() -> None:
         this_update=NOW - DAY,
         next_update=NOW + 7 * DAY,
     )
-    forged = x509.issue_crl(
-        issuer_key=Sm2PrivateKey.generate(),
-        issuer=MID_NAME,
+    stranger = Sm2PrivateKey.generate()
+    foreign = x509.issue_crl(
+        issuer_key=stranger,
+        issuer={"common_name": "Other CA"},
         revoked=[(101, NOW - DAY)],
         this_update=NOW - DAY,
-        next_update=NOW + 7 * DAY,
+        next_update=NOW - 3 * DAY,  # stale too: it is not about this chain
     )
     with pytest.raises(CertificateError) as caught:
         check(SIGNING, crls=[crl])
     assert caught.value.reason == "revoked"
-    assert (
-        check(ENCRYPTION, "encryption", crls=[crl, forged]).serial == 101
-    )  # the forged CRL counts for nothing
+    assert check(ENCRYPTION, "encryption", crls=[crl, foreign]).serial == 101
 
 
 def test_an_unconfigured_ca_and_a_forged_signature_are_refused() -> None:

@@ -19,6 +19,7 @@ import binascii
 import datetime as dt
 import itertools
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -41,9 +42,40 @@ USAGES: dict[str, set[str]] = {
 }
 
 
+#: The certificate extensions `validate` understands (asn1crypto's names; 2.5.29.14, the subject key
+#: identifier, is its "key_identifier"). A certificate of the chain with any other extension marked
+#: critical is refused (RFC 5280 §4.2). Certificate policies are recognised as RFC 5280 §6.1 does with
+#: its default inputs (any policy acceptable, no explicit policy required): the extension restricts
+#: nothing then, but policy mappings, policy constraints and inhibit-anyPolicy, which would, are not
+#: recognised; nor are name constraints, nor extended key usage (no purpose of ours maps to one).
+KNOWN_EXTENSIONS = frozenset(
+    {
+        "basic_constraints",
+        "key_usage",
+        "key_identifier",
+        "authority_key_identifier",
+        "subject_alt_name",
+        "crl_distribution_points",
+        "certificate_policies",
+    }
+)
+#: CRL extensions and CRL entry extensions understood; any other marked critical makes the CRL invalid
+#: (RFC 5280 §5.2, §5.3): an issuing distribution point (a CRL of limited scope), a delta-CRL indicator
+#: or a certificate issuer (an indirect CRL) would change what the list means.
+KNOWN_CRL_EXTENSIONS = frozenset({"crl_number", "authority_key_identifier"})
+KNOWN_CRL_ENTRY_EXTENSIONS = frozenset({"crl_reason", "invalidity_date"})
+MAX_CHAIN = 8
+
+
 class CertificateError(CryptoError):
     """A certificate is refused; `reason` is a machine code (untrusted_root, broken_chain, expired,
-    not_yet_valid, key_usage, revoked, signature, malformed)."""
+    not_yet_valid, key_usage, revoked, signature, malformed; and after RFC 5280: critical_extension — a
+    certificate of the chain has a critical extension not understood here; issuer_not_ca — a
+    certificate that issues another is not a CA (basicConstraints cA); issuer_key_usage — its key usage
+    lacks keyCertSign; path_length — more CAs below an issuer than its pathLenConstraint allows;
+    crl_invalid — a CRL given for an issuer of the chain cannot be read, is not signed by it with
+    SM2-with-SM3 or has a critical extension not understood: the status cannot be determined;
+    crl_stale — the newest CRL given for an issuer was due to be replaced before the validation time)."""
 
     def __init__(self, reason: str, message: str) -> None:
         self.reason = reason
@@ -84,12 +116,25 @@ def issue(
     not_before: dt.datetime,
     not_after: dt.datetime,
     usage: Usage,
+    path_length: int | None = None,
+    extensions: Sequence[Mapping[str, Any]] = (),
 ) -> bytes:
-    """A certificate (DER). `subject` may carry serial_number: the holder's credit code or ID number."""
-    extensions: list[dict[str, Any]] = [
+    """A certificate (DER). `subject` may carry serial_number: the holder's credit code or ID number.
+
+    A CA certificate may limit the CAs below it (`path_length`: its pathLenConstraint). `extensions`
+    (asn1crypto's dicts: extn_id, critical, extn_value) are added; one named like a default (key_usage,
+    basic_constraints) replaces it — to build, say, a certificate another CA would issue."""
+    if path_length is not None and usage != "ca":
+        raise ValueError("only a CA certificate carries a path length constraint")
+    constraints: dict[str, Any] = {"ca": usage == "ca"}
+    if path_length is not None:
+        constraints["path_len_constraint"] = path_length
+    replaced = {extension["extn_id"] for extension in extensions}
+    defaults = [
         {"extn_id": "key_usage", "critical": True, "extn_value": USAGES[usage]},
-        {"extn_id": "basic_constraints", "critical": True, "extn_value": {"ca": usage == "ca"}},
+        {"extn_id": "basic_constraints", "critical": True, "extn_value": constraints},
     ]
+    all_extensions = [e for e in defaults if e["extn_id"] not in replaced] + [dict(e) for e in extensions]
     tbs = x509.TbsCertificate(
         {
             "version": "v3",
@@ -102,7 +147,7 @@ def issue(
                 "not_after": x509.Time(name="utc_time", value=not_after),
             },
             "subject_public_key_info": _spki(public_key),
-            "extensions": extensions,
+            "extensions": all_extensions,
         }
     )
     cert = x509.Certificate(
@@ -159,6 +204,13 @@ class Certificate:
     is_ca: bool
     public_key: Sm2PublicKey
     holder_id: str  # the subject's serialNumber: a credit code or an ID number
+    key_usage_present: bool = True  # False: no keyUsage extension (then RFC 5280 restricts nothing)
+    path_length: int | None = None  # basicConstraints pathLenConstraint
+    critical_extensions: frozenset[str] = frozenset()  # asn1crypto's names, or dotted OIDs
+
+    @property
+    def self_issued(self) -> bool:
+        return self.subject == self.issuer
 
     @classmethod
     def load(cls, der: bytes) -> Certificate:
@@ -168,6 +220,9 @@ class Certificate:
             spki = tbs["subject_public_key_info"]
             if spki["algorithm"]["parameters"].chosen.native not in ("sm2p256v1", SM2_CURVE):
                 raise CertificateError("malformed", "not an SM2 certificate")  # noqa: TRY301
+            names = [extension["extn_id"].dotted for extension in tbs["extensions"]]
+            if len(names) != len(set(names)):
+                raise CertificateError("malformed", "an extension appears twice")  # noqa: TRY301
             key_usage = cert.key_usage_value.native if cert.key_usage_value else set()
             basic = cert.basic_constraints_value.native if cert.basic_constraints_value else {"ca": False}
             subject = {k: str(v) for k, v in cert.subject.native.items()}
@@ -182,6 +237,9 @@ class Certificate:
                 is_ca=bool(basic.get("ca")),
                 public_key=Sm2PublicKey(bytes(spki["public_key"].native)),
                 holder_id=subject.get("serial_number", ""),
+                key_usage_present=cert.key_usage_value is not None,
+                path_length=basic.get("path_len_constraint"),
+                critical_extensions=frozenset(cert.critical_extensions),
             )
         except CertificateError:
             raise
@@ -189,7 +247,11 @@ class Certificate:
             raise CertificateError("malformed", f"not a certificate ({type(exc).__name__})") from exc
 
     def signed_by(self, issuer: Certificate) -> bool:
+        """The issuer's key made this certificate's signature, SM2-with-SM3 as both its signature
+        algorithm fields say (RFC 5280 §4.1.1.2: the two must agree)."""
         cert = x509.Certificate.load(self.der)
+        if not _sm2_with_sm3(cert["signature_algorithm"], cert["tbs_certificate"]["signature"]):
+            return False
         try:
             _verify_bytes(
                 issuer.public_key,
@@ -229,6 +291,12 @@ def pem_blocks(ders: list[bytes], kind: str = "CERTIFICATE") -> bytes:
     return "".join(out).encode()
 
 
+def _sm2_with_sm3(*algorithms: algos.SignedDigestAlgorithm) -> bool:
+    """Every AlgorithmIdentifier names SM2-with-SM3 (the certificate's or CRL's outer one and the one
+    inside what it signs)."""
+    return all(algorithm["algorithm"].dotted == SM2_WITH_SM3 for algorithm in algorithms)
+
+
 def crl_issuer(crl_der: bytes) -> dict[str, str] | None:
     """The issuer named in a CRL (None if it cannot be read: the signature check then refuses it)."""
     try:
@@ -238,35 +306,141 @@ def crl_issuer(crl_der: bytes) -> dict[str, str] | None:
     return {k: str(v) for k, v in issuer.items()}
 
 
-def revoked_serials(crl_der: bytes, issuer: Certificate) -> set[int]:
-    """The serials a CRL revokes — after checking the CRL is signed by `issuer`."""
+@dataclass(frozen=True)
+class _Crl:
+    parsed: crl.CertificateList
+    issuer: dict[str, str]
+    next_update: dt.datetime | None
+    revoked: frozenset[int]
+
+
+def _read_crl(crl_der: bytes) -> _Crl:
+    """A CRL read through — its issuer, next update, revoked serials — or CertificateError("crl_invalid")
+    if it cannot be, or carries a critical extension (of the list or of an entry) not understood."""
     try:
         parsed = crl.CertificateList.load(crl_der, strict=True)
+        tbs = parsed["tbs_cert_list"]
+        unknown = set(parsed.critical_extensions) - KNOWN_CRL_EXTENSIONS
+        revoked = set()
+        for entry in tbs["revoked_certificates"]:
+            unknown |= set(entry.critical_extensions) - KNOWN_CRL_ENTRY_EXTENSIONS
+            revoked.add(int(entry["user_certificate"].native))
+        read = _Crl(
+            parsed=parsed,
+            issuer={k: str(v) for k, v in tbs["issuer"].native.items()},
+            next_update=tbs["next_update"].native,
+            revoked=frozenset(revoked),
+        )
+    except (ValueError, TypeError, KeyError, OSError) as exc:
+        raise CertificateError("crl_invalid", "a revocation list cannot be read") from exc
+    if unknown:
+        raise CertificateError(
+            "crl_invalid", f"a revocation list has critical extensions not understood: {sorted(unknown)}"
+        )
+    return read
+
+
+def _crl_fault(read: _Crl, issuer: Certificate) -> str | None:
+    """Why `issuer` did not issue this CRL (None if it did): it is named as the CRL's issuer, may sign
+    CRLs (cRLSign, if it has a key usage: RFC 5280 §6.3.3 (f)) and signed it with SM2-with-SM3."""
+    if read.issuer != issuer.subject:
+        return "the revocation list names another issuer"
+    if not _sm2_with_sm3(read.parsed["signature_algorithm"], read.parsed["tbs_cert_list"]["signature"]):
+        return "the revocation list is not signed with SM2-with-SM3"
+    if issuer.key_usage_present and "crl_sign" not in issuer.usages:
+        return "the revocation list's CA may not sign revocation lists (no cRLSign)"
+    try:
         _verify_bytes(
             issuer.public_key,
-            parsed["tbs_cert_list"].dump(),
-            signature_from_der(bytes(parsed["signature"].native)),
+            read.parsed["tbs_cert_list"].dump(),
+            signature_from_der(bytes(read.parsed["signature"].native)),
         )
-    except (ValueError, TypeError, IntegrityError) as exc:
-        raise CertificateError("signature", "the revocation list is not signed by its CA") from exc
-    return {
-        int(entry["user_certificate"].native) for entry in parsed["tbs_cert_list"]["revoked_certificates"]
-    }
+    except (ValueError, TypeError, IntegrityError):
+        return "the revocation list is not signed by its CA"
+    return None
 
 
-def _check_revocation(chain: list[Certificate], crls: list[bytes]) -> None:
-    """Each link is checked against the CRLs its issuer signed."""
-    issuers = {crl_der: crl_issuer(crl_der) for crl_der in crls}
+def revoked_serials(crl_der: bytes, issuer: Certificate) -> set[int]:
+    """The serials a CRL revokes — after checking the CRL is `issuer`'s (named so, signed by its key
+    with SM2-with-SM3); CertificateError("signature") otherwise."""
+    try:
+        read = _read_crl(crl_der)
+    except CertificateError as exc:
+        raise CertificateError("signature", str(exc)) from exc
+    fault = _crl_fault(read, issuer)
+    if fault is not None:
+        raise CertificateError("signature", fault)
+    return set(read.revoked)
+
+
+def _check_revocation(
+    chain: list[Certificate], crls: list[bytes], at: dt.datetime, known: list[Certificate]
+) -> None:
+    """Each link is checked against the CRLs naming its issuer. An issuer no CRL names is not checked
+    (none was given); else each CRL naming it must be its own (crl_invalid) — or another certificate's
+    of the same name among `known` (an earlier key of the CA: not this link's) — the child must be on
+    none (revoked), and the newest must not be past its next update at `at` (crl_stale)."""
+    lists = [_read_crl(crl_der) for crl_der in crls]
     for child, parent in itertools.pairwise(chain):
-        for crl_der in crls:
-            if issuers[crl_der] not in (None, parent.subject):
-                continue  # a CRL of another CA: not even a signature to check
-            try:
-                revoked = revoked_serials(crl_der, parent)
-            except CertificateError:
-                continue  # a CRL of another CA
-            if child.serial in revoked:
-                raise CertificateError("revoked", f"certificate {child.serial} is revoked")
+        own = []
+        for read in (r for r in lists if r.issuer == parent.subject):
+            fault = _crl_fault(read, parent)
+            if fault is None:
+                own.append(read)
+            elif not any(
+                other.subject == parent.subject
+                and other.der != parent.der
+                and _crl_fault(read, other) is None
+                for other in known
+            ):
+                raise CertificateError("crl_invalid", fault)
+        if not own:
+            continue
+        if any(child.serial in read.revoked for read in own):
+            raise CertificateError("revoked", f"certificate {child.serial} is revoked")
+        if any(read.next_update is None for read in own):
+            raise CertificateError("crl_invalid", "a revocation list has no next update")
+        newest = max(read.next_update for read in own if read.next_update is not None)
+        if newest < at:
+            raise CertificateError(
+                "crl_stale",
+                f"the revocation list of certificate {child.serial}'s CA was due on {newest:%Y-%m-%d %H:%M}",
+            )
+
+
+def _check_path(chain: list[Certificate]) -> None:
+    """RFC 5280 §6.1.4 for the chain `validate` built (holder first, root last): no certificate has a
+    critical extension not understood (§4.2); each certificate that issues another is a CA (basic
+    constraints cA: (k)) whose key usage, if it has one, allows keyCertSign ((n)), with no more
+    non-self-issued intermediate CAs below it than its pathLenConstraint allows ((l), (m))."""
+    for link in chain:
+        unknown = link.critical_extensions - KNOWN_EXTENSIONS
+        if unknown:
+            raise CertificateError(
+                "critical_extension",
+                f"certificate {link.serial} has critical extensions not understood: {sorted(unknown)}",
+            )
+    for depth, issuer in enumerate(chain[1:], start=1):
+        if not issuer.is_ca:
+            raise CertificateError("issuer_not_ca", f"certificate {issuer.serial} is not a CA certificate")
+        if issuer.key_usage_present and "key_cert_sign" not in issuer.usages:
+            raise CertificateError(
+                "issuer_key_usage", f"certificate {issuer.serial} may not sign certificates (no keyCertSign)"
+            )
+        below = sum(1 for c in chain[1:depth] if not c.self_issued)
+        if issuer.path_length is not None and below > issuer.path_length:
+            raise CertificateError(
+                "path_length",
+                f"certificate {issuer.serial} allows {issuer.path_length} CA certificates below it, "
+                f"the chain has {below}",
+            )
+
+
+def _issuer_of(current: Certificate, candidates: list[Certificate]) -> Certificate | None:
+    """The candidate named as `current`'s issuer whose key signed it, a CA certificate first."""
+    named = [c for c in candidates if c.subject == current.issuer]
+    ordered = [c for c in named if c.is_ca] + [c for c in named if not c.is_ca]
+    return next((c for c in ordered if current.signed_by(c)), None)
 
 
 def validate(
@@ -278,22 +452,21 @@ def validate(
     usage: Usage,
     crls: list[bytes] = (),  # type: ignore[assignment]
 ) -> Certificate:
-    """The certificate if it chains to a configured root, is valid at `at`, allows `usage` and is not
-    revoked by any CRL of its chain; CertificateError naming the first failure otherwise."""
+    """The certificate if it chains to a configured root along a path RFC 5280 accepts, is valid at
+    `at`, allows `usage` and is not revoked by any CRL of its chain (the CRLs given for an issuer must
+    be its own and current at `at`); CertificateError naming the first failure otherwise."""
     cert = Certificate.load(der)
     pool = [Certificate.load(d) for d in intermediates]
     trusted = [Certificate.load(d) for d in roots]
-    if not USAGES[usage] & cert.usages or (usage != "ca" and cert.is_ca):
+    if not USAGES[usage] & cert.usages or (usage == "ca") != cert.is_ca:
         raise CertificateError("key_usage", f"this certificate is not for {usage}")
     chain, current = [cert], cert
-    for _depth in range(8):
+    for _depth in range(MAX_CHAIN):
         root = next((r for r in trusted if r.subject == current.issuer and current.signed_by(r)), None)
         if root is not None:
             chain.append(root)
             break
-        parent = next(
-            (p for p in pool if p.subject == current.issuer and p.is_ca and current.signed_by(p)), None
-        )
+        parent = _issuer_of(current, pool)
         if parent is None:
             known_issuer = any(c.subject == current.issuer for c in pool + trusted)
             raise CertificateError(
@@ -306,6 +479,7 @@ def validate(
         current = parent
     else:
         raise CertificateError("broken_chain", "the chain is too long")
+    _check_path(chain)
     for link in chain:
         if at < link.not_before:
             raise CertificateError("not_yet_valid", f"certificate {link.serial} is not valid yet")
@@ -313,5 +487,5 @@ def validate(
             raise CertificateError(
                 "expired", f"certificate {link.serial} expired on {link.not_after:%Y-%m-%d}"
             )
-    _check_revocation(chain, crls)
+    _check_revocation(chain, list(crls), at, pool + trusted)
     return cert
