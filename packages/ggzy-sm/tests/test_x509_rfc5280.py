@@ -1,11 +1,13 @@
 """What RFC 5280 refuses, `validate` refuses: an issuing certificate that is not a CA or may not sign
 certificates, a chain longer than a pathLenConstraint allows, a critical extension not understood, a
 CRL that is not its CA's or is past its next update. Each case is built with the module's own builders
-beside a good twin that validates, so each test fails if its check is removed."""
+beside a good twin that validates, so each test fails if its check is removed. Last, GmSSL stays quiet
+on a refused signature."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +16,8 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 
 from ggzy_sm import x509
-from ggzy_sm.sm2 import Sm2PrivateKey
+from ggzy_sm.errors import IntegrityError
+from ggzy_sm.sm2 import Sm2PrivateKey, _gmssl_quiet
 from ggzy_sm.x509 import CertificateError
 
 NOW = dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.UTC)
@@ -349,3 +352,37 @@ def test_a_stale_crl_is_refused_unless_a_newer_one_is_current() -> None:
         refusal(make_holder(MID, 114), crls=(make_crl(MID, revoked=(114,), next_update=NOW - DAY),))
         == "revoked"
     )
+
+
+# ---- GmSSL keeps quiet ----
+
+
+def test_a_refused_signature_prints_nothing(capfd: pytest.CaptureFixture[str]) -> None:
+    key = Sm2PrivateKey.generate()
+    with pytest.raises(IntegrityError):
+        key.public_key.verify("ggzy-test-v1", {"a": 1}, key.sign("ggzy-test-v1", {"a": 2}))
+    with pytest.raises(IntegrityError):
+        Sm2PrivateKey.generate().decrypt(key.public_key.encrypt(b"secret"))
+    assert refusal(make_holder(make_ca("ggzy Test Issuing CA", ROOT, 18), 115)) == "signature"
+    captured = capfd.readouterr()
+    assert (captured.out, captured.err) == ("", "")
+    key.public_key.verify("ggzy-test-v1", {"a": 2}, key.sign("ggzy-test-v1", {"a": 2}))  # still verifies
+
+
+def test_other_output_meanwhile_still_reaches_stderr(capfd: pytest.CaptureFixture[str]) -> None:
+    with _gmssl_quiet():
+        os.write(2, b"/src/GmSSL/src/sm2_lib.c:155:sm2_do_verify():\nanother thread's line\n")
+    assert capfd.readouterr().err == "another thread's line\n"
+
+
+def test_without_a_way_to_silence_it_verification_is_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Silencing is best effort: no stderr to save (or no scratch file) and the call runs as it is."""
+
+    def no_dup(fd: int) -> int:
+        raise OSError(9, "Bad file descriptor")
+
+    key = Sm2PrivateKey.generate()
+    monkeypatch.setattr(os, "dup", no_dup)
+    key.public_key.verify("ggzy-test-v1", 1, key.sign("ggzy-test-v1", 1))
+    with pytest.raises(IntegrityError):
+        key.public_key.verify("ggzy-test-v1", 1, key.sign("ggzy-test-v1", 2))

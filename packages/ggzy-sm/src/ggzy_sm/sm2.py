@@ -18,7 +18,14 @@ login challenge can never be replayed as a bid signature, and no use is a signin
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import gmssl_fast
@@ -56,6 +63,80 @@ PURPOSES = frozenset(
         "ggzy-test-v1",  # tests only
     }
 )
+
+
+#: A line GmSSL's error_print() writes: "<file>.c:<line>:<function>():" and perhaps a message.
+_GMSSL_TRACE = re.compile(rb"^[^\n]*\.c:\d+:\w+\(\):[^\n]*(?:\n|$)", re.MULTILINE)
+
+
+class _Quiet:
+    """Runs GmSSL calls without their traces: GmSSL prints "file.c:line:function():" to the C stderr
+    at every refusal (each signature that does not verify, each wrong decryption key), noise beside a
+    refusal we report ourselves. While a call runs, file descriptor 2 points at a scratch file (one
+    call at a time, under a lock: fd 2 is the whole process's); afterwards whatever else was written
+    there meanwhile — another thread's output — is passed on to the real stderr, GmSSL's traces left
+    out."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.scratch: tuple[int, int] | None = None  # (pid, fd)
+
+    def after_fork(self) -> None:
+        """A child starts with a free lock (another thread may have held it at the fork) and its own
+        scratch file (the parent's file is shared with the parent)."""
+        self.lock, self.scratch = threading.Lock(), None
+
+    def _scratch_fd(self) -> int:
+        if self.scratch is None or self.scratch[0] != os.getpid():
+            fd, path = tempfile.mkstemp(prefix="ggzy-gmssl-")
+            Path(path).unlink()
+            self.scratch = (os.getpid(), fd)
+        return self.scratch[1]
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self.lock:
+            saved = self._redirect()
+            try:
+                yield
+            finally:
+                if saved is not None:
+                    self._restore(saved)
+
+    def _redirect(self) -> int | None:
+        """Point fd 2 at the scratch file: a duplicate of the real stderr, or None if that cannot be
+        done (no stderr, no scratch file) — the call then runs as it is, traces and all: silence is
+        never worth a refusal of its own."""
+        try:
+            scratch = self._scratch_fd()
+            os.lseek(scratch, 0, os.SEEK_SET)
+            saved = os.dup(2)
+        except OSError:
+            return None
+        try:
+            os.dup2(scratch, 2)
+        except OSError:
+            os.close(saved)
+            return None
+        return saved
+
+    def _restore(self, saved: int) -> None:
+        """The real stderr back on fd 2, and passed on to it what was written meanwhile (up to the
+        scratch file's offset, which fd 2 shared) but GmSSL's traces."""
+        os.dup2(saved, 2)
+        os.close(saved)
+        if self.scratch is None:
+            return
+        scratch = self.scratch[1]
+        with contextlib.suppress(OSError):  # passing on another thread's output is best effort
+            written = os.pread(scratch, os.lseek(scratch, 0, os.SEEK_CUR), 0)
+            rest = memoryview(_GMSSL_TRACE.sub(b"", written))
+            while rest:
+                rest = rest[os.write(2, rest) :]
+
+
+_gmssl_quiet = _Quiet()
+os.register_at_fork(after_in_child=_gmssl_quiet.after_fork)
 
 
 class SM2Cipher(Sequence):
@@ -123,7 +204,8 @@ class Sm2PrivateKey:
         self.public_key = public_key
         try:
             self._handle = gmssl_fast.SM2(private_key=secret.hex(), public_key=public_key.hex())
-            self._handle.sign(b"key check")
+            with _gmssl_quiet():
+                self._handle.sign(b"key check")
         except Exception as exc:
             raise KeyMaterialError("the private and public keys do not match") from exc
 
@@ -152,7 +234,8 @@ class Sm2PrivateKey:
         if len(c3) != 32 or not _on_curve(x, y):  # noqa: PLR2004
             raise IntegrityError("not an SM2Cipher")
         try:
-            return bytes(self._handle.decrypt(x.to_bytes(32, "big") + y.to_bytes(32, "big") + c3 + c2))
+            with _gmssl_quiet():
+                return bytes(self._handle.decrypt(x.to_bytes(32, "big") + y.to_bytes(32, "big") + c3 + c2))
         except Exception as exc:
             raise IntegrityError("SM2 decryption failed") from exc
 
@@ -168,7 +251,8 @@ def _verify_bytes(key: Sm2PublicKey, message: bytes, signature: bytes) -> None:
     if len(signature) != 64:  # noqa: PLR2004
         raise IntegrityError("an SM2 signature is 64 bytes r ‖ s")
     try:
-        ok = key._impl().verify(message, signature)  # noqa: SLF001
+        with _gmssl_quiet():
+            ok = key._impl().verify(message, signature)  # noqa: SLF001
     except Exception as exc:
         raise IntegrityError("SM2 signature does not verify") from exc
     if not ok:
