@@ -46,6 +46,16 @@ REASONS: dict[str, Promise] = {
     "url": _("The address is not an http or https address."),
     "network": _("The server could not be reached or answered with an error."),
     "too_large": _("The file is too large."),
+    "critical_extension": _(
+        "It, or a CA certificate of its chain, has a critical extension the platform does not know."
+    ),
+    "issuer_not_ca": _("A certificate in its chain issues others without being marked as a CA."),
+    "issuer_key_usage": _("A CA certificate of its chain may not sign certificates (keyCertSign missing)."),
+    "path_length": _("Its chain is longer than a CA certificate of it allows (pathLenConstraint)."),
+    "crl_invalid": _(
+        "A revocation list of its CA is not valid (signature, algorithm or form): its status is unknown."
+    ),
+    "crl_stale": _("The newest revocation list of its CA has expired: fetch a current one."),
 }
 
 

@@ -148,7 +148,7 @@ def load(
         issuer=home.name,
         revoked=[(x509.Certificate.load(revoked).serial, now - 3 * DAY)],
         this_update=now - DAY,
-        next_update=now + 6 * DAY,
+        next_update=now + 365 * DAY,  # a demo instance runs for months without fetching a new list
     )
     write_atomic(folder / "liaoning" / "issuing.crl", crl)
     from ggzy.certs.models import CertificateAuthority
