@@ -44,13 +44,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import json
-import os
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from ggzy_cosigner import __version__, state
@@ -58,33 +54,16 @@ from ggzy_cosigner.service import DEFAULT_PORT, Cosigner, CosignerServer, Startu
 from ggzy_sm import witness
 from ggzy_sm.errors import CryptoError
 from ggzy_sm.files import write_atomic
+from ggzy_sm.jsonservice import Refused, UsageError, passphrase, public_key, run_command, say, serve
 from ggzy_sm.keys import DEFAULT_ITERATIONS, load_key_file
-from ggzy_sm.sm2 import Sm2PublicKey
 from ggzy_sm.witness import WitnessError, WitnessTrust
 
 PASSPHRASE_ENV = "GGZY_COSIGNER_PASSPHRASE"  # noqa: S105  (the variable's name, not a secret)
 SUPERVISOR_PASSPHRASE_ENV = "GGZY_SUPERVISOR_PASSPHRASE"  # noqa: S105  (likewise)
 
 
-class Refused(Exception):  # noqa: N818  (a refusal, not an error of the tool)
-    """The command refuses; exit status 1."""
-
-
-class UsageError(Exception):
-    """The command was given wrong arguments or files; exit status 2."""
-
-
-def _say(text: str, *, err: bool = False) -> None:
-    print(text, file=sys.stderr if err else sys.stdout, flush=True)
-
-
-def _passphrase(confirm: bool = False, env: str = PASSPHRASE_ENV, what: str = "Co-signer") -> str:
-    if from_env := os.environ.get(env):
-        return from_env
-    passphrase = getpass.getpass(f"{what} key passphrase: ")
-    if confirm and getpass.getpass("Again: ") != passphrase:
-        raise UsageError("the two passphrases differ")
-    return passphrase
+def _passphrase(confirm: bool = False) -> str:
+    return passphrase(PASSPHRASE_ENV, "Co-signer", confirm=confirm)
 
 
 def _read_json(path: str) -> Any:
@@ -94,13 +73,6 @@ def _read_json(path: str) -> Any:
         raise UsageError(f"{path}: {exc.strerror or exc}") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path} is not JSON: {exc}") from exc
-
-
-def _public_key(text: str, flag: str) -> Sm2PublicKey:
-    try:
-        return Sm2PublicKey.from_hex(text.strip())
-    except (ValueError, CryptoError) as exc:
-        raise UsageError(f"{flag}: not an SM2 public key in hex ({exc})") from exc
 
 
 def _config(folder: str) -> state.Config:
@@ -119,7 +91,7 @@ def run_init(args: argparse.Namespace) -> int:
         raise Refused(f"{folder} holds a co-signer already: its key and history are never replaced")
     for flag, values in (("--operator-key", args.operator_key), ("--supervisor-key", args.supervisor_key)):
         for value in values:
-            _public_key(value, flag)
+            public_key(value, flag)
     start = _read_json(args.start) if args.start else None
     if start is not None and not isinstance(start, dict):
         raise UsageError(f"{args.start} is not a signed tree head")
@@ -137,21 +109,17 @@ def run_init(args: argparse.Namespace) -> int:
         )
     except state.StateError as exc:
         raise Refused(str(exc)) from exc
-    _say(config.key.hex())
+    say(config.key.hex())
     started = ""
     if start is not None:
         sth = start["sth"]
         started = f"; its first line is the start head (epoch {sth['epoch']}, {sth['tree_size']} leaves)"
-    _say(
+    say(
         f"co-signer {config.name!r} made in {folder}{started}. Give its public key (above) and its SM3"
         f" {config.key.fingerprint()} (by another channel) to whoever publishes the witness trust file",
         err=True,
     )
     return 0
-
-
-def _stop(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -164,35 +132,26 @@ def run_serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         cosigner.close()
         raise UsageError(str(exc)) from exc
-    signal.signal(signal.SIGTERM, _stop)
-    _say(f"ggzy-cosigner serving on {server.url}")
     last = cosigner.chain.last
     where = "nothing co-signed yet"
     if last is not None:
         where = f"last co-signed: epoch {last.sth['epoch']}, {last.sth['tree_size']} leaves (line {last.seq})"
-    _say(
-        f"co-signer {cosigner.config.name} (key SM3 {cosigner.config.key.fingerprint()}); {where};"
-        f" judged by this machine's clock (tolerance {cosigner.config.tolerance} s); Ctrl-C stops it",
-        err=True,
-    )
-    if cosigner.stopped is not None:
-        _say(
-            "STOPPED by state_rollback: this co-signer's state is older than a co-signature of its own"
-            f" (see {Path(args.state) / state.ROLLBACK}); it co-signs nothing until `ggzy-cosigner resync`",
-            err=True,
+    notes = [
+        (
+            f"co-signer {cosigner.config.name} (key SM3 {cosigner.config.key.fingerprint()}); {where};"
+            f" judged by this machine's clock (tolerance {cosigner.config.tolerance} s); Ctrl-C stops it"
         )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        cosigner.close()
-    return 0
+    ]
+    if cosigner.stopped is not None:
+        notes.append(
+            "STOPPED by state_rollback: this co-signer's state is older than a co-signature of its own"
+            f" (see {Path(args.state) / state.ROLLBACK}); it co-signs nothing until `ggzy-cosigner resync`"
+        )
+    return serve(server, "ggzy-cosigner", notes, close=cosigner.close)
 
 
 def run_key(args: argparse.Namespace) -> int:
-    _say(_config(args.state).key.hex())
+    say(_config(args.state).key.hex())
     return 0
 
 
@@ -209,7 +168,7 @@ def run_resync(args: argparse.Namespace) -> int:
         raise Refused(str(exc)) from exc
     finally:
         lock.release()
-    _say(
+    say(
         f"adopted as line {line.seq}: the co-signature of epoch {line.sth['epoch']}, {line.sth['tree_size']}"
         f" leaves; the co-signer continues from it (restart `serve`)"
     )
@@ -218,14 +177,14 @@ def run_resync(args: argparse.Namespace) -> int:
 
 def run_add_operator_key(args: argparse.Namespace) -> int:
     _config(args.state)
-    _public_key(args.key, "--key")
+    public_key(args.key, "--key")
     try:
         config = state.add_operator_key(args.state, args.key)
     except state.StateError as exc:
         raise Refused(str(exc)) from exc
-    _say(
+    say(
         f"{len(config.operator_keys)} operator keys pinned; the new one is SM3"
-        f" {_public_key(args.key, '--key').fingerprint()}. Restart `serve` to use it"
+        f" {public_key(args.key, '--key').fingerprint()}. Restart `serve` to use it"
     )
     return 0
 
@@ -265,9 +224,7 @@ def run_epoch_statement(args: argparse.Namespace) -> int:
     if not Path(args.key).is_file():
         raise UsageError(f"{args.key}: no such key file")
     try:
-        key = load_key_file(
-            args.key, _passphrase(env=SUPERVISOR_PASSPHRASE_ENV, what="Supervising department's")
-        )
+        key = load_key_file(args.key, passphrase(SUPERVISOR_PASSPHRASE_ENV, "Supervising department's"))
     except CryptoError as exc:
         raise Refused(f"{args.key}: {exc}") from exc
     try:
@@ -281,9 +238,9 @@ def run_epoch_statement(args: argparse.Namespace) -> int:
         )
     except WitnessError as exc:
         raise Refused(f"the statement is refused ({exc.reason}): {exc}") from exc
-    _say(json.dumps(signed, ensure_ascii=False, indent=1))
+    say(json.dumps(signed, ensure_ascii=False, indent=1))
     statement = signed["statement"]
-    _say(
+    say(
         f"epoch {statement['new_epoch']} begins after co-signed head {last['tree_size']} of epoch"
         f" {last['epoch']}, at the restored head of {first['tree_size']} leaves; signed by SM3"
         f" {key.public_key.fingerprint()}",
@@ -293,20 +250,20 @@ def run_epoch_statement(args: argparse.Namespace) -> int:
 
 
 def run_trust(args: argparse.Namespace) -> int:
-    operators = tuple(_public_key(k, "--operator-key") for k in args.operator_key)
-    supervisors = tuple(_public_key(k, "--supervisor-key") for k in args.supervisor_key)
+    operators = tuple(public_key(k, "--operator-key") for k in args.operator_key)
+    supervisors = tuple(public_key(k, "--supervisor-key") for k in args.supervisor_key)
     cosigners = []
     for item in args.cosigner:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"--cosigner {item!r}: give NAME=HEX")
-        cosigners.append((name.strip(), _public_key(value, f"--cosigner {name.strip()}")))
+        cosigners.append((name.strip(), public_key(value, f"--cosigner {name.strip()}")))
     try:
         trust = WitnessTrust(operators, tuple(cosigners), args.threshold, supervisors)
     except WitnessError as exc:
         raise Refused(f"{exc}; nothing written") from exc
     write_atomic(args.out, json.dumps(trust.to_json(), ensure_ascii=False, indent=1) + "\n")
-    _say(
+    say(
         f"{args.out}: a head needs {trust.threshold} of {len(trust.cosigners)} co-signatures"
         f" ({', '.join(name for name, _ in trust.cosigners)}); {len(operators)} operator key(s),"
         f" {len(supervisors)} supervisor key(s)"
@@ -376,16 +333,7 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except Refused as exc:
-        _say(f"ggzy-cosigner {args.command}: refused: {exc}", err=True)
-        return 1
-    except UsageError as exc:
-        what = "refusing to start" if args.command == "serve" else "error"
-        _say(f"ggzy-cosigner {args.command}: {what}: {exc}", err=True)
-        return 2
+    return run_command("ggzy-cosigner", COMMANDS, build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -63,46 +63,23 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
-import os
 import re
-import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from ggzy_cosigner import __version__, state
-from ggzy_sm import canonical, witness
+from ggzy_sm import canonical, jsonservice, witness
+from ggzy_sm.jsonservice import Clock, Reply, StartupError, system_clock
 from ggzy_sm.keys import SigningKey
 from ggzy_sm.witness import WitnessError
 
 DEFAULT_PORT = 18500
-MAX_BODY = 1024 * 1024
-TIMEOUT = 30  # seconds a client may take to send its request
 MAX_PATH = 128  # hashes in a consistency proof (a tree of 2^53 leaves needs fewer than 110)
 REQUEST_KEYS = frozenset({"head", "consistency_path", "previous", "epoch_statement"})
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-
-Clock = Callable[[], dt.datetime]
-
-
-def system_clock() -> dt.datetime:
-    """The co-signer's own clock (kept by NTP; see the module's docstring)."""
-    return dt.datetime.now(dt.UTC)
-
-
-class StartupError(Exception):
-    """The service refuses to start; the message says why."""
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: HTTPStatus
-    body: dict[str, Any]
 
 
 def _refused(reason: str, message: str) -> WitnessError:
@@ -161,7 +138,13 @@ class Cosigner:
         self.stopped = state.rollback_evidence(self.folder)  # state_rollback: co-sign nothing
         self.damaged = False  # heads.jsonl may end in half a line: co-sign nothing until a restart
         self._lock = threading.Lock()
-        self._log_lock = threading.Lock()
+        self._requests = jsonservice.RequestLog(
+            self.folder / state.REQUESTS,
+            Reply(
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                {"reason": "log", "message": "the co-signer cannot write its request log"},
+            ),
+        )
         self._folder_lock = lock
 
     @classmethod
@@ -301,11 +284,10 @@ class Cosigner:
             " back. Nothing is co-signed until our operator runs `ggzy-cosigner resync`",
         )
 
-    def refuse(self, status: HTTPStatus, message: str, *, now: dt.datetime, remote: str) -> Reply:
+    def refused(self, reply: Reply, *, now: dt.datetime, remote: str) -> Reply:
         """A POST refused before its body is read (path, length, media type): logged all the same."""
-        reason = "not_found" if status == HTTPStatus.NOT_FOUND else "malformed"
-        record = {**self._record(now, remote), "outcome": "refused", "reason": reason}
-        return self._logged(record, Reply(status, {"reason": reason, "message": message}))
+        record = {**self._record(now, remote), "outcome": "refused", "reason": reply.body["reason"]}
+        return self._logged(record, reply)
 
     @staticmethod
     def _record(now: dt.datetime, remote: str) -> dict[str, Any]:
@@ -323,25 +305,23 @@ class Cosigner:
         """Append `record` to requests.jsonl (flushed, fsynced) and return `reply` — or, if the log
         cannot be written, a 500 instead (a co-signature already in heads.jsonl is given again to the
         same request: the same head gets the same answer)."""
-        record["status"] = int(reply.status)
-        line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
-        try:
-            with self._log_lock:
-                fd = os.open(self.folder / state.REQUESTS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-                with os.fdopen(fd, "ab") as fh:
-                    fh.write(line.encode("utf-8"))
-                    fh.flush()
-                    os.fsync(fh.fileno())
-        except OSError:
-            return Reply(
-                HTTPStatus.INTERNAL_SERVER_ERROR,
-                {"reason": "log", "message": "the co-signer cannot write its request log"},
-            )
-        return reply
+        return self._requests.logged(record, reply)
 
     def head(self) -> dict[str, Any] | None:
         last = self.chain.last
         return None if last is None else last.cosignature
+
+    def get_routes(self) -> dict[str, jsonservice.GetRoute]:
+        return {"/health": lambda now: Reply(HTTPStatus.OK, self.health(now)), "/head": self._get_head}
+
+    def post_routes(self) -> dict[str, jsonservice.PostRoute]:
+        return {"/cosign": self.cosign}
+
+    def _get_head(self, now: dt.datetime) -> Reply:
+        head = self.head()
+        if head is None:
+            return jsonservice.not_found("this co-signer has co-signed nothing yet")
+        return Reply(HTTPStatus.OK, head)
 
     def health(self, now: dt.datetime) -> dict[str, Any]:
         last = self.chain.last
@@ -354,66 +334,20 @@ class Cosigner:
         }
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: CosignerServer
+class _Handler(jsonservice.JsonHandler):
     server_version = f"ggzy-cosigner/{__version__}"
-    timeout = TIMEOUT
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
-        return  # the co-signer's logs are heads.jsonl and requests.jsonl
-
-    def _send(self, reply: Reply) -> None:
-        data = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
-        self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
-        path = self.path.split("?", 1)[0]
-        cosigner = self.server.cosigner
-        if path == "/health":
-            self._send(Reply(HTTPStatus.OK, cosigner.health(self.server.now())))
-            return
-        if path == "/head":
-            head = cosigner.head()
-            if head is not None:
-                self._send(Reply(HTTPStatus.OK, head))
-                return
-            message = "this co-signer has co-signed nothing yet"
-        else:
-            message = "GET /head, GET /health or POST /cosign"
-        self._send(Reply(HTTPStatus.NOT_FOUND, {"reason": "not_found", "message": message}))
-
-    def do_POST(self) -> None:
-        cosigner, now, remote = self.server.cosigner, self.server.now(), self.client_address[0]
-        media_type = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
-        length_text = self.headers.get("Content-Length")
-        refusal: tuple[HTTPStatus, str] | None = None
-        if self.path.split("?", 1)[0] != "/cosign":
-            refusal = HTTPStatus.NOT_FOUND, "POST /cosign, GET /head or GET /health"
-        elif self.headers.get("Transfer-Encoding") or not (length_text or "").isdigit():
-            refusal = HTTPStatus.LENGTH_REQUIRED, "send the request with a Content-Length"
-        elif int(length_text or 0) > MAX_BODY:
-            refusal = HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "a co-signing request is at most 1 MiB of JSON"
-        elif media_type != "application/json":
-            refusal = HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send the request as application/json"
-        if refusal is not None:
-            self.close_connection = True  # the body, if any, is left unread
-            self._send(cosigner.refuse(refusal[0], refusal[1], now=now, remote=remote))
-            return
-        raw = self.rfile.read(int(length_text or 0))
-        self._send(cosigner.cosign(raw, now=now, remote=remote))
+    get_elsewhere = "GET /head, GET /health or POST /cosign"
+    post_elsewhere = "POST /cosign, GET /head or GET /health"
+    too_large = "a co-signing request is at most 1 MiB of JSON"
 
 
-class CosignerServer(ThreadingHTTPServer):
-    """The HTTP service of `cosigner` on (host, port) (port 0: a free one). `clock` is the co-signer's
-    own clock: the system's by default; tests inject theirs."""
+class CosignerServer(jsonservice.JsonServer):
+    """The HTTP service of `cosigner` on (host, port) (port 0: a free one), by `ggzy_sm.jsonservice`.
+    `clock` is the co-signer's own clock: the system's by default; tests inject theirs."""
 
-    daemon_threads = True
+    handler = _Handler
+    name = "ggzy-cosigner"
+    owner = "the co-signer"
 
     def __init__(
         self,
@@ -424,24 +358,4 @@ class CosignerServer(ThreadingHTTPServer):
         clock: Clock = system_clock,
     ) -> None:
         self.cosigner = cosigner
-        self.clock = clock
-        if ":" in host:
-            self.address_family = socket.AF_INET6
-        super().__init__((host, port), _Handler)
-
-    def now(self) -> dt.datetime:
-        now = self.clock()
-        if now.tzinfo is None or now.utcoffset() is None:
-            raise ValueError("the co-signer's clock must give aware datetimes")
-        return now
-
-    @property
-    def url(self) -> str:
-        host = str(self.server_address[0])
-        return f"http://[{host}]:{self.server_port}" if ":" in host else f"http://{host}:{self.server_port}"
-
-    def start(self) -> threading.Thread:
-        """Serve in a background thread (tests, embedding); `shutdown()` stops it."""
-        thread = threading.Thread(target=self.serve_forever, name="ggzy-cosigner", daemon=True)
-        thread.start()
-        return thread
+        super().__init__(cosigner, host, port, clock=clock)

@@ -38,13 +38,9 @@ from __future__ import annotations
 
 import argparse
 import base64
-import getpass
 import json
-import os
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from ggzy_custodian import __version__, state
@@ -53,33 +49,16 @@ from ggzy_sm import custodians, x509
 from ggzy_sm.custodians import CustodianError, Trust
 from ggzy_sm.errors import CryptoError
 from ggzy_sm.files import write_atomic
+from ggzy_sm.jsonservice import Refused, UsageError, passphrase, public_key, run_command, say, serve
 from ggzy_sm.keys import DEFAULT_ITERATIONS, load_key_file
-from ggzy_sm.sm2 import Sm2PublicKey
 from ggzy_sm.sm3 import sm3
 from ggzy_sm.witness import WitnessError, WitnessTrust
 
 PASSPHRASE_ENV = "GGZY_CUSTODIAN_PASSPHRASE"  # noqa: S105  (the variable's name, not a secret)
 
 
-class Refused(Exception):  # noqa: N818  (a refusal, not an error of the tool)
-    """The command refuses; exit status 1."""
-
-
-class UsageError(Exception):
-    """The command was given wrong arguments or files; exit status 2."""
-
-
-def _say(text: str, *, err: bool = False) -> None:
-    print(text, file=sys.stderr if err else sys.stdout, flush=True)
-
-
 def _passphrase(confirm: bool = False) -> str:
-    if from_env := os.environ.get(PASSPHRASE_ENV):
-        return from_env
-    passphrase = getpass.getpass("Custodian key passphrase: ")
-    if confirm and getpass.getpass("Again: ") != passphrase:
-        raise UsageError("the two passphrases differ")
-    return passphrase
+    return passphrase(PASSPHRASE_ENV, "Custodian", confirm=confirm)
 
 
 def _read_json(path: str) -> Any:
@@ -110,13 +89,6 @@ def _ders(paths: list[str] | None, what: str) -> list[bytes]:
     return out
 
 
-def _public_key(text: str, flag: str) -> Sm2PublicKey:
-    try:
-        return Sm2PublicKey.from_hex(text.strip())
-    except (ValueError, CryptoError) as exc:
-        raise UsageError(f"{flag}: not an SM2 public key in hex ({exc})") from exc
-
-
 # --- init -------------------------------------------------------------------------------------------
 
 
@@ -128,12 +100,12 @@ def run_init(args: argparse.Namespace) -> int:
         identity = state.init(folder, args.name, _passphrase(confirm=True), iterations=args.iterations)
     except state.StateError as exc:
         raise Refused(str(exc)) from exc
-    _say(f"signing certificate:    {folder / state.SIGNING_CERTIFICATE}  SM3 {identity.signing_fingerprint}")
-    _say(
+    say(f"signing certificate:    {folder / state.SIGNING_CERTIFICATE}  SM3 {identity.signing_fingerprint}")
+    say(
         f"encryption certificate: {folder / state.ENCRYPTION_CERTIFICATE}"
         f"  SM3 {identity.encryption_fingerprint}"
     )
-    _say(
+    say(
         f"custodian {identity.name!r} made in {folder}; send both certificates (and their SM3, by another"
         " channel) to whoever draws up the custodian set",
         err=True,
@@ -205,7 +177,7 @@ def run_sign_set(args: argparse.Namespace) -> int:
                 " the other: refusing to sign"
             )
     for line in _summary(body, mine):
-        _say(line, err=True)
+        say(line, err=True)
     if mine is None:
         raise Refused(
             f"the body does not list this custodian's own certificates ({identity.name}, encryption"
@@ -220,7 +192,7 @@ def run_sign_set(args: argparse.Namespace) -> int:
         key = load_key_file(identity.folder / state.SIGNING_KEY, _passphrase())
     except CryptoError as exc:
         raise Refused(str(exc)) from exc
-    _say(custodians.set_sign(body, key))
+    say(custodians.set_sign(body, key))
     return 0
 
 
@@ -248,15 +220,11 @@ def run_assemble(args: argparse.Namespace) -> int:
     except CustodianError as exc:
         raise Refused(f"the set does not verify ({exc.reason}): {exc}; nothing written") from exc
     write_atomic(args.out, json.dumps(signed, ensure_ascii=False, indent=1))
-    _say(f"{args.out}: custodian set of {cset.centre}, {cset.k} of {cset.n}, SM3 {cset.fingerprint}")
+    say(f"{args.out}: custodian set of {cset.centre}, {cset.k} of {cset.n}, SM3 {cset.fingerprint}")
     return 0
 
 
 # --- serve ------------------------------------------------------------------------------------------
-
-
-def _stop(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -280,8 +248,8 @@ def run_serve(args: argparse.Namespace) -> int:
             _passphrase,
             signed,
             args.index,
-            platform_key=_public_key(args.platform_key, "--platform-key"),
-            notice_key=_public_key(args.notice_key, "--notice-key"),
+            platform_key=public_key(args.platform_key, "--platform-key"),
+            notice_key=public_key(args.notice_key, "--notice-key"),
             trust=trust,
             demo=args.demo,
             witness_trust=witness_trust,
@@ -289,26 +257,18 @@ def run_serve(args: argparse.Namespace) -> int:
         server = CustodianServer(custodian, args.host, args.port)
     except (StartupError, OSError) as exc:
         raise UsageError(str(exc)) from exc
-    signal.signal(signal.SIGTERM, _stop)
-    _say(f"ggzy-custodian {args.index} serving on {server.url}")
-    _say(
-        f"custodian {args.index} ({custodian.identity.name}) of {custodian.cset.centre}'s set"
-        f" {custodian.cset.fingerprint}; judged by this machine's clock; Ctrl-C stops it",
-        err=True,
-    )
-    if witness_trust is not None:
-        _say(
-            f"watching the witness log: heads need {witness_trust.threshold} of the"
-            f" {len(witness_trust.cosigners)} pinned co-signers (POST /head, GET /head)",
-            err=True,
+    notes = [
+        (
+            f"custodian {args.index} ({custodian.identity.name}) of {custodian.cset.centre}'s set"
+            f" {custodian.cset.fingerprint}; judged by this machine's clock; Ctrl-C stops it"
         )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
+    ]
+    if witness_trust is not None:
+        notes.append(
+            f"watching the witness log: heads need {witness_trust.threshold} of the"
+            f" {len(witness_trust.cosigners)} pinned co-signers (POST /head, GET /head)"
+        )
+    return serve(server, f"ggzy-custodian {args.index}", notes)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -359,16 +319,7 @@ COMMANDS = {"init": run_init, "sign-set": run_sign_set, "assemble": run_assemble
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except Refused as exc:
-        _say(f"ggzy-custodian {args.command}: refused: {exc}", err=True)
-        return 1
-    except UsageError as exc:
-        what = "refusing to start" if args.command == "serve" else "error"
-        _say(f"ggzy-custodian {args.command}: {what}: {exc}", err=True)
-        return 2
+    return run_command("ggzy-custodian", COMMANDS, build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -60,42 +60,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from ggzy_custodian import __version__, state
-from ggzy_sm import canonical, custodians, witness
+from ggzy_sm import canonical, custodians, jsonservice, witness
 from ggzy_sm.custodians import CustodianError, CustodianSet, Trust
 from ggzy_sm.errors import CryptoError
 from ggzy_sm.files import write_atomic
+from ggzy_sm.jsonservice import Clock, Reply, StartupError, system_clock
 from ggzy_sm.keys import DecryptionKey, SigningKey
 from ggzy_sm.sm2 import Sm2PublicKey
 from ggzy_sm.witness import WitnessTrust
 
 DEFAULT_PORT = 18490
-MAX_BODY = 1024 * 1024
-TIMEOUT = 30  # seconds a client may take to send its request
 FIELD_LIMIT = 128  # characters of a logged field (a log line is a record, not a copy of the request)
 
-Clock = Callable[[], dt.datetime]
 #: What of a delivered tree head is remembered in heads.json.
 HEAD_FIELDS = ("sth", "signature", "key_id", "cosignatures", "epoch_statements")
-
-
-def system_clock() -> dt.datetime:
-    """The custodian's own clock (kept by NTP; see the module's docstring)."""
-    return dt.datetime.now(dt.UTC)
-
-
-class StartupError(Exception):
-    """The service refuses to start; the message says why."""
 
 
 def status_of(reason: str) -> HTTPStatus:
@@ -150,12 +135,6 @@ def parse_request(raw: bytes) -> dict[str, Any]:
     return request
 
 
-@dataclass(frozen=True)
-class Reply:
-    status: HTTPStatus
-    body: dict[str, Any]
-
-
 class Custodian:
     """Custodian `index` of a verified set, with its own keys: answers share requests and keeps the log
     and the notices in its state folder. Thread-safe."""
@@ -185,7 +164,13 @@ class Custodian:
         self.notice_key = notice_key
         self.trust = trust
         self.witness_trust = witness_trust
-        self._log_lock = threading.Lock()
+        self._log = jsonservice.RequestLog(
+            self.folder / state.LOG,
+            Reply(
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                {"reason": "log", "message": "the custodian cannot write its log: nothing is released"},
+            ),
+        )
         self._notice_lock = threading.Lock()
         self._head_lock = threading.Lock()
         self.notices = self._load_notices()
@@ -484,11 +469,10 @@ class Custodian:
         }
         return self._logged(record, Reply(HTTPStatus.OK, body))
 
-    def refuse(self, status: HTTPStatus, message: str, *, now: dt.datetime, remote: str) -> Reply:
+    def refused(self, reply: Reply, *, now: dt.datetime, remote: str) -> Reply:
         """A POST refused before its body is read (path, length, media type): logged all the same."""
-        reason = "not_found" if status == HTTPStatus.NOT_FOUND else "malformed"
-        record = {**self._record(now, remote), "outcome": "refused", "reason": reason}
-        return self._logged(record, Reply(status, {"reason": reason, "message": message}))
+        record = {**self._record(now, remote), "outcome": "refused", "reason": reply.body["reason"]}
+        return self._logged(record, reply)
 
     def _record(self, now: dt.datetime, remote: str) -> dict[str, Any]:
         return {
@@ -517,21 +501,7 @@ class Custodian:
     def _logged(self, record: dict[str, Any], reply: Reply) -> Reply:
         """Append `record` to log.jsonl (flushed, fsynced) and return `reply` — or, if the log cannot
         be written, a 500 instead: a share is never released unlogged."""
-        record["status"] = int(reply.status)
-        line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
-        try:
-            with self._log_lock:
-                fd = os.open(self.folder / state.LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-                with os.fdopen(fd, "ab") as fh:
-                    fh.write(line.encode("utf-8"))
-                    fh.flush()
-                    os.fsync(fh.fileno())
-        except OSError:
-            return Reply(
-                HTTPStatus.INTERNAL_SERVER_ERROR,
-                {"reason": "log", "message": "the custodian cannot write its log: nothing is released"},
-            )
-        return reply
+        return self._log.logged(record, reply)
 
     def health(self, now: dt.datetime) -> dict[str, Any]:
         return {
@@ -541,101 +511,45 @@ class Custodian:
             "time": canonical.format_instant(now),
         }
 
+    # --- the HTTP face (ggzy_sm.jsonservice); /head only for a custodian that watches the witness log --
 
-class _Handler(BaseHTTPRequestHandler):
-    server: CustodianServer
+    def get_routes(self) -> dict[str, jsonservice.GetRoute]:
+        routes: dict[str, jsonservice.GetRoute] = {
+            "/health": lambda now: Reply(HTTPStatus.OK, self.health(now)),
+            "/set": lambda now: Reply(HTTPStatus.OK, self.signed_set),
+        }
+        if self.witness_trust is not None:
+            routes["/head"] = self._get_head
+        return routes
+
+    def post_routes(self) -> dict[str, jsonservice.PostRoute]:
+        routes: dict[str, jsonservice.PostRoute] = {"/share": self.share, "/notice": self.notice}
+        if self.witness_trust is not None:
+            routes["/head"] = self.head
+        return routes
+
+    def _get_head(self, now: dt.datetime) -> Reply:
+        head = self.newest_head()
+        return jsonservice.not_found("no co-signed head yet") if head is None else Reply(HTTPStatus.OK, head)
+
+
+class _Handler(jsonservice.JsonHandler):
     server_version = f"ggzy-custodian/{__version__}"
-    timeout = TIMEOUT
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
-        return  # the custodian's log is log.jsonl, one line per share request
-
-    def _send(self, reply: Reply) -> None:
-        data = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
-        self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
-        path = self.path.split("?", 1)[0]
-        custodian = self.server.custodian
-        if path == "/health":
-            self._send(Reply(HTTPStatus.OK, custodian.health(self.server.now())))
-        elif path == "/set":
-            self._send(Reply(HTTPStatus.OK, custodian.signed_set))
-        elif path == "/head" and custodian.witness_trust is not None:
-            head = custodian.newest_head()
-            if head is None:
-                self._send(
-                    Reply(HTTPStatus.NOT_FOUND, {"reason": "not_found", "message": "no co-signed head yet"})
-                )
-            else:
-                self._send(Reply(HTTPStatus.OK, head))
-        else:
-            self._send(
-                Reply(
-                    HTTPStatus.NOT_FOUND,
-                    {"reason": "not_found", "message": "GET /health, GET /set or POST /share"},
-                )
-            )
-
-    def do_POST(self) -> None:
-        custodian, now, remote = self.server.custodian, self.server.now(), self.client_address[0]
-        media_type = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
-        length_text = self.headers.get("Content-Length")
-        refusal: tuple[HTTPStatus, str] | None = None
-        route = self.path.split("?", 1)[0]
-        routes = {"/share": custodian.share, "/notice": custodian.notice}
-        if custodian.witness_trust is not None:
-            routes["/head"] = custodian.head  # only for a custodian that watches the witness log
-        if route not in routes:
-            refusal = HTTPStatus.NOT_FOUND, "POST /share, POST /notice, GET /health or GET /set"
-        elif self.headers.get("Transfer-Encoding") or not (length_text or "").isdigit():
-            refusal = HTTPStatus.LENGTH_REQUIRED, "send the request with a Content-Length"
-        elif int(length_text or 0) > MAX_BODY:
-            refusal = HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "a share request is a JSON body of at most 1 MiB"
-        elif media_type != "application/json":
-            refusal = HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send the request as application/json"
-        if refusal is not None:
-            self.close_connection = True  # the body, if any, is left unread
-            self._send(custodian.refuse(refusal[0], refusal[1], now=now, remote=remote))
-            return
-        raw = self.rfile.read(int(length_text or 0))
-        self._send(routes[route](raw, now=now, remote=remote))
+    get_elsewhere = "GET /health, GET /set or POST /share"
+    post_elsewhere = "POST /share, POST /notice, GET /health or GET /set"
+    too_large = "a share request is a JSON body of at most 1 MiB"
 
 
-class CustodianServer(ThreadingHTTPServer):
-    """The HTTP service of `custodian` on (host, port) (port 0: a free one). `clock` is the custodian's
-    own clock: the system's by default; tests inject theirs."""
+class CustodianServer(jsonservice.JsonServer):
+    """The HTTP service of `custodian` on (host, port) (port 0: a free one), by `ggzy_sm.jsonservice`.
+    `clock` is the custodian's own clock: the system's by default; tests inject theirs."""
 
-    daemon_threads = True
+    handler = _Handler
+    name = "ggzy-custodian"
+    owner = "the custodian"
 
     def __init__(
         self, custodian: Custodian, host: str = "127.0.0.1", port: int = 0, *, clock: Clock = system_clock
     ) -> None:
         self.custodian = custodian
-        self.clock = clock
-        if ":" in host:
-            self.address_family = socket.AF_INET6
-        super().__init__((host, port), _Handler)
-
-    def now(self) -> dt.datetime:
-        now = self.clock()
-        if now.tzinfo is None or now.utcoffset() is None:
-            raise ValueError("the custodian's clock must give aware datetimes")
-        return now
-
-    @property
-    def url(self) -> str:
-        host = str(self.server_address[0])
-        return f"http://[{host}]:{self.server_port}" if ":" in host else f"http://{host}:{self.server_port}"
-
-    def start(self) -> threading.Thread:
-        """Serve in a background thread (tests, embedding); `shutdown()` stops it."""
-        thread = threading.Thread(target=self.serve_forever, name="ggzy-custodian", daemon=True)
-        thread.start()
-        return thread
+        super().__init__(custodian, host, port, clock=clock)
