@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Opening sealed bids (ggzy-bid-v1) at the platform against raw chunked SM4-GCM decryption.
+"""Opening sealed bids (ggzy-bid-v2) at the platform against raw chunked SM4-GCM decryption.
 
     python benchmarks/bid_opening.py [--quick]
 
@@ -7,21 +7,21 @@ Opens N bids of 20 MB of documents each (N = 100; --quick: 20) the way the platf
 opening: `sealedbid.read` (the header), `sealedbid.check_release` (the bidder's signed release: SM2
 verification, key commitment) and `sealedbid.open_bid` into a temporary folder (one pass: chunks
 verified one by one, entries parsed from them, each document written once and hashed with SM3, the
-manifest and the opening sheet checked, the folder renamed into place). The baseline, measured in the
-same run on the same files, is raw SM4-GCM decryption (`cryptography`'s SM4 in GCM mode, as
-ggzy_sm.stream uses it) of the same ciphertext chunks with the same chunk size, read from the same
-files, the plaintext thrown away. ratio = raw time / our time (goal ≥ 0.67). The bids are sealed
-during setup (fixed pseudo-random document content; the releases are signed then too), in batches of
-20 that are deleted once opened, so the disk holds about 20 × 20 MB at a time; an opened bid is
-deleted before the next is opened (neither setup nor deleting is timed). Raw and ours alternate which
-goes first from bid to bid, so neither always finds the file in a colder cache. The last line is one
-JSON object.
+manifest, the opening sheet and machine.json checked, the folder renamed into place). The baseline,
+measured in the same run on the same files, is raw SM4-GCM decryption (`cryptography`'s SM4 in GCM
+mode, as ggzy_sm.stream uses it) of the same ciphertext chunks with the same chunk size, read from the
+same files (the stream ends where the header begins), the plaintext thrown away. ratio = raw time / our
+time (goal ≥ 0.67). The bids are sealed during setup (fixed pseudo-random document content; the
+releases — the DEK unwrapped with the bidder's release key — are signed then too), in batches of 20
+that are deleted once opened, so the disk holds about 20 × 20 MB at a time; an opened bid is deleted
+before the next is opened (neither setup nor deleting is timed). Raw and ours alternate which goes
+first from bid to bid, so neither always finds the file in a colder cache. The last line is one JSON
+object.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import random
 import shutil
@@ -34,14 +34,9 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from ggzy_sm import sealedbid, stream
-from ggzy_sm.sm2 import Sm2PrivateKey, Sm2PublicKey
+from ggzy_sm.sm2 import Sm2PublicKey
+from seal_bid import BINDING, bidder
 
-BINDING = sealedbid.Binding(
-    tender_project="A2101002026000001001",
-    section="A2101002026000001001001",
-    bidder="91210100730000017Q",
-    deadline=dt.datetime(2026, 12, 20, 1, 30, tzinfo=dt.UTC),
-)
 SHEET = {
     "schema": "ggzy-opening-sheet-v1",
     "price": {"kind": "amount", "fen": 1234567800},
@@ -66,11 +61,10 @@ def write_documents(folder: Path) -> list[Path]:
     return documents
 
 
-def raw_decrypt(path: Path, stream_offset: int, dek: bytes, aad: bytes) -> int:
+def raw_decrypt(path: Path, stream_offset: int, stream_size: int, dek: bytes, aad: bytes) -> int:
     """The baseline: read the chunks from the file and SM4-GCM-decrypt them (tags checked), nothing else."""
     with path.open("rb") as fh:
-        fh.seek(0, 2)
-        body = fh.tell() - stream_offset - stream.HEADER.size
+        body = stream_size - stream.HEADER.size
         fh.seek(stream_offset)
         head = fh.read(stream.HEADER.size)
         _magic, _version, chunk_size, prefix = stream.HEADER.unpack(head)
@@ -78,7 +72,7 @@ def raw_decrypt(path: Path, stream_offset: int, dek: bytes, aad: bytes) -> int:
         count = max(1, -(-body // sealed_size))
         total = 0
         for index in range(count):
-            piece = memoryview(fh.read(sealed_size))
+            piece = memoryview(fh.read(min(sealed_size, body - index * sealed_size)))  # the header follows
             nonce = prefix + struct.pack(">IB", index, 1 if index == count - 1 else 0)
             decryptor = Cipher(algorithms.SM4(dek), modes.GCM(nonce, bytes(piece[-TAG:]))).decryptor()
             decryptor.authenticate_additional_data(bound)
@@ -94,16 +88,16 @@ def open_ours(path: Path, release: dict[str, Any], signer: Sm2PublicKey, out: Pa
     dek = sealedbid.check_release(bid, release, signer)
     manifest = sealedbid.open_bid(bid, dek, out)
     seconds = time.perf_counter() - start
-    assert len(manifest["documents"]) == 4  # the sheet and three documents
+    assert len(manifest["documents"]) == 5  # the sheet, machine.json and three documents
     shutil.rmtree(out)
     return seconds
 
 
 def open_raw(path: Path, release: dict[str, Any]) -> float:
-    """The baseline for one bid, timed; it is handed the stream's offset and the DEK."""
-    offset, dek = sealedbid.read(path).stream_offset, bytes.fromhex(release["payload"]["dek"])
+    """The baseline for one bid, timed; it is handed the stream's place in the file and the DEK."""
+    bid, dek = sealedbid.read(path), bytes.fromhex(release["payload"]["dek"])
     start = time.perf_counter()
-    size = raw_decrypt(path, offset, dek, BINDING.aad())
+    size = raw_decrypt(path, bid.stream_offset, bid.stream_size, dek, BINDING.aad())
     seconds = time.perf_counter() - start
     assert size > MB_EACH * 1024 * 1024
     return seconds
@@ -113,7 +107,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     count = 20 if parser.parse_args().quick else 100
-    sign, enc = Sm2PrivateKey.generate(), Sm2PrivateKey.generate()
+    who = bidder()
     ours_s = raw_s = 0.0
     opened = 0
     with tempfile.TemporaryDirectory() as folder:
@@ -123,18 +117,15 @@ def main() -> None:
             bids: list[tuple[Path, dict[str, Any]]] = []
             for n in range(batch_start, min(count, batch_start + BATCH)):  # setup, not timed
                 path = work / f"bid{n}.ggzybid"
-                sealedbid.seal(
-                    target=path, binding=BINDING, opening_sheet=SHEET, documents=documents, signing_key=sign,
-                    signing_certificate=b"S", encryption_certificate=b"E", encryption_key=enc.public_key,
-                )  # fmt: skip
-                bids.append((path, sealedbid.release(sealedbid.read(path), enc, sign)))
+                sealedbid.seal(target=path, opening_sheet=SHEET, documents=documents, **who.seal_arguments())
+                bids.append((path, sealedbid.release(sealedbid.read(path), who.release, who.signing)))
             if batch_start == 0:  # warm both paths up once (imports, the schema's validator), not counted
-                open_ours(*bids[0], sign.public_key, work / "opened")
+                open_ours(*bids[0], who.signing.public_key, work / "opened")
                 open_raw(*bids[0])
             for n, (path, release) in enumerate(bids):  # which goes first alternates
                 if n % 2:
                     raw_s += open_raw(path, release)
-                ours_s += open_ours(path, release, sign.public_key, work / "opened")
+                ours_s += open_ours(path, release, who.signing.public_key, work / "opened")
                 opened += 1
                 if not n % 2:
                     raw_s += open_raw(path, release)

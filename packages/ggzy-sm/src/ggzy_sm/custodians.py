@@ -1,24 +1,36 @@
-"""Key custodians (sealed bids II; docs/sealed-bid-format.md §8): the protocol shared by the bidder's
-client, the custodian service and the platform. Django-free.
+"""Key custodians, protocol v2 (docs/sealed-bid-format.md §6–§9): what the bidder's client, the custodian
+service and the platform share. Django-free.
 
-- **The custodian set** of a centre: k, n, each custodian's name, address, signing and encryption
-  certificates, and the supervising department's signing certificate, in a canonical body that every
-  custodian and the supervising department sign (purpose `ggzy-custodian-set-v1`). A client verifies
-  all n + 1 signatures (and, as a second line, the body's SM3 against fingerprints it ships with) and
-  refuses an unsigned or changed set. Keys are the custodians' own: the operator holds none of them.
+- **The custodian set** (`ggzy-custodian-set-v2`) of a centre: k, n, each custodian's name, address,
+  signing and encryption certificates, the supervising department's signing certificate, and now also
+  the platform's **notice keys** (each with its validity interval), its **opening key** and the witness
+  log's pins — in a canonical body every custodian and the supervising department sign. v1 gave each
+  custodian the notice key on its command line: after the platform rotated it, custodians silently
+  ignored every postponement. Keys are the custodians' own: the operator holds none of them.
+- **Notices** (`ggzy-deadline-v2`): the platform (or the supervising department) announces a section's
+  deadline and opening time, for one set. A notice that is not valid for the set is *ignored*: it never
+  postpones and never blocks (a griefer with a forged notice stalls nothing), and no notice brings a
+  release forward. A new notice key is reached from the set's by **transitions** the old key and the
+  supervising department both signed.
+- **Time** (`ggzy-time-v1`): custodians sign their clocks' time for a nonce; the bidder's client takes
+  the earliest of at least two (never release early on one fast clock), or its PC's clock when a single
+  custodian agrees with it within 60 s — and says so; otherwise it cannot establish the time.
+- **Acknowledgements and closures** (`ggzy-ack-v1`, `ggzy-closure-v1`): before the closing time each
+  custodian signs that it saw a ciphertext's SM3 (nothing names the bidder); from the closing time on it
+  signs the list of all it saw, once. The operator's clock no longer decides which bids are late: a bid
+  outside k closures is not opened, and custodians give no share for one outside theirs.
 - **Splitting** (the bidder's client; no dealer): the DEK is split k-of-n with Shamir's scheme
   (pycryptodome, GF(2^128), exactly a 16-byte key) and share *i* is encrypted (SM2) to custodian *i*'s
-  encryption certificate together with the SM3 of the bid's binding (codes, bidder, deadline, key
-  commitment: the whole binding would not fit in the 255 bytes SM2 encrypts), so a share copied into
-  another bid's header is refused.
-- **Asking** (the platform): a request carries the bid's signed header, the custodian's index, a fresh
-  nonce and the signed deadline notices (purpose `ggzy-deadline-v1`) that postponed the opening.
-- **Answering** (the custodian, by its own clock): it verifies the bidder's signature and chain (valid at
-  the bound deadline), refuses before the later of the bound deadline and any later signed notice, and
-  returns its share encrypted to the platform's opening key, signed (purpose `ggzy-share-v1`) with the
-  request's nonce.
-- **Combining** (the platform): any k shares reconstruct a key; the key commitment says which key is the
-  bid's; other subsets are tried when it fails, and a share that disagrees is named.
+  encryption certificate with the SM3 of the bid's binding — now including the ciphertext's SM3 — so a
+  share copied into another bid's header is refused.
+- **Asking and answering** (`ggzy-share-request-v2`, `ggzy-share-v2`): the custodian checks the bidder's
+  header, its own clock against the release time, the share's binding and that the ciphertext is in its
+  closure, and returns its share encrypted to the set's opening key.
+- **Combining** (the platform, unchanged): any k shares reconstruct a key; the key commitment says which
+  key is the bid's; a share that disagrees is named.
+
+Every refusal is a CustodianError with a machine `reason`; a function that answers yes or no
+(`notice_valid`) never raises on what it is given.
 """
 
 from __future__ import annotations
@@ -28,39 +40,70 @@ import datetime as dt
 import itertools
 import json
 import os
-import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from Crypto.Protocol.SecretSharing import Shamir
 
-from ggzy_sm import canonical, x509
-from ggzy_sm.errors import CryptoError, IntegrityError
+from ggzy_sm import canonical, strict, x509
+from ggzy_sm.errors import CryptoError
 from ggzy_sm.keys import DecryptionKey, SigningKey
 from ggzy_sm.sm2 import Sm2PrivateKey, Sm2PublicKey
 from ggzy_sm.sm3 import sm3
+from ggzy_sm.witness import WitnessError, WitnessTrust
 
-SET_FORMAT = "ggzy-custodian-set-v1"
-ENVELOPE_FORMAT = "ggzy-custodians-v1"
-SHARE_FORMAT = "ggzy-share-v1"
-SHARE_PLAINTEXT = "ggzy-share-plaintext-v1"
-REQUEST_FORMAT = "ggzy-share-request-v1"
-NOTICE_FORMAT = "ggzy-deadline-v1"
+SET_FORMAT = "ggzy-custodian-set-v2"
+ENVELOPE_FORMAT = "ggzy-custodians-v2"
+SHARE_FORMAT = "ggzy-share-v2"
+SHARE_PLAINTEXT = "ggzy-share-plaintext-v2"
+REQUEST_FORMAT = "ggzy-share-request-v2"
+NOTICE_FORMAT = "ggzy-deadline-v2"
+TRANSITION_FORMAT = "ggzy-notice-key-transition-v1"
+TIME_FORMAT = "ggzy-time-v1"
+ACK_REQUEST_FORMAT = "ggzy-ack-request-v1"
+ACK_FORMAT = "ggzy-ack-v1"
+CLOSURE_FORMAT = "ggzy-closure-v1"
+BID_FORMAT = "ggzy-bid-v2"  # the header a custodian checks (sealedbid.FORMAT)
 MAX_CUSTODIANS = 16
+MAX_NOTICE_KEYS = 8
+MAX_TRANSITIONS = 16  # in one notice: a chain longer than this is not followed (the notice is ignored)
+MAX_CIPHERTEXTS = 100_000  # in one closure
 SHARE_SIZE = 16
+CLOCK_AGREEMENT = dt.timedelta(seconds=60)
 #: What ties a share to its bid: the header fields whose SM3 a share's plaintext carries.
-BINDING_FIELDS = ("tender_project", "section", "bidder", "deadline", "key_commitment")
-SET_FIELDS = frozenset({"format", "centre", "version", "k", "n", "demo", "custodians", "supervisor"})
+BINDING_FIELDS = ("tender_project", "section", "bidder", "deadline", "key_commitment", "ciphertext_sm3")
+SET_FIELDS = frozenset(
+    {
+        "format", "centre", "version", "k", "n", "demo", "custodians", "supervisor", "notice_keys",
+        "opening_key", "witness",
+    }
+)  # fmt: skip
 MEMBER_FIELDS = frozenset({"index", "name", "url", "signing_certificate", "encryption_certificate"})
 SUPERVISOR_FIELDS = frozenset({"name", "signing_certificate"})
-NONCE = re.compile(r"[0-9a-f]{32}")  # fullmatch: "$" would let a final newline through
+NOTICE_KEY_FIELDS = frozenset({"key", "valid_from", "valid_until"})
+WITNESS_FIELDS = frozenset({"operator_keys", "cosigners", "threshold"})
+COSIGNER_FIELDS = frozenset({"name", "key"})
+NOTICE_FIELDS = frozenset({"payload", "signer", "transitions", "signature"})
+NOTICE_PAYLOAD = frozenset({"format", "set", "section", "deadline", "opening_at", "issued_at"})
+TRANSITION_FIELDS = frozenset({"payload", "signatures"})
+TRANSITION_PAYLOAD = frozenset({"format", "set", "from_key", "to_key", "valid_from"})
+TRANSITION_SIGNATURES = frozenset({"from", "supervisor"})
+SIGNED_FIELDS = frozenset({"payload", "signature"})
+TIME_PAYLOAD = frozenset({"format", "nonce", "time", "custodian"})
+ACK_REQUEST_FIELDS = frozenset({"format", "set", "section", "ciphertext_sm3", "deadline", "notices"})
+ACK_PAYLOAD = frozenset({"format", "set", "section", "ciphertext_sm3", "custodian", "acknowledged_at"})
+CLOSURE_PAYLOAD = frozenset(
+    {"format", "set", "section", "closing_at", "ciphertexts", "custodian", "closed_at"}
+)
+REQUEST_FIELDS = frozenset({"format", "header", "index", "nonce", "notices"})
+ANSWER_FIELDS = frozenset({"format", "nonce", "index", "custodian", "section", "ciphertext_sm3", "share"})
 
 
 class CustodianError(CryptoError):
     """A refusal in the custodian protocol; `reason` names it (malformed, unsigned, signature, pin, set,
-    not_custodian, chain, too_early, binding, replay, no_key)."""
+    not_custodian, chain, too_early, binding, replay, no_key, late, not_acknowledged, acknowledgements)."""
 
     def __init__(self, reason: str, message: str, **detail: Any) -> None:
         super().__init__(message)
@@ -89,6 +132,35 @@ def _certificate(text: Any, usage: str) -> x509.Certificate:
     return certificate
 
 
+def _verifies(key: Sm2PublicKey, purpose: str, payload: Any, signature: Any) -> bool:
+    """True if `signature` (hex r ‖ s) signs `payload` for `purpose` with `key`. Never raises on what it
+    is given: a float or a naive time in the payload (the canonical profile refuses them) is False."""
+    try:
+        key.verify(purpose, payload, strict.signature(signature))
+    except (CryptoError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _when(value: dt.datetime, what: str) -> str:
+    try:
+        return strict.instant(value)
+    except ValueError as exc:
+        raise CustodianError("malformed", f"{what}: {exc}") from exc
+
+
+def _check_section(section: Any) -> str:
+    if not isinstance(section, str) or not strict.SECTION.fullmatch(section):
+        raise CustodianError("malformed", "a section code is a capital letter and 22 digits")
+    return section
+
+
+def _check_hex64(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not strict.HEX64.fullmatch(value):
+        raise CustodianError("malformed", f"{what} is 64 lower-case hex digits")
+    return value
+
+
 # --- the custodian set -----------------------------------------------------------------------------
 
 
@@ -107,14 +179,30 @@ class Custodian:
 
 
 @dataclass(frozen=True)
+class NoticeKey:
+    """One of the platform's notice keys, valid for notices issued in [valid_from, valid_until)."""
+
+    key: Sm2PublicKey
+    valid_from: dt.datetime
+    valid_until: dt.datetime | None
+
+    def holds(self, at: dt.datetime) -> bool:
+        return self.valid_from <= at and (self.valid_until is None or at < self.valid_until)
+
+
+@dataclass(frozen=True)
 class CustodianSet:
     body: dict[str, Any]
     fingerprint: str  # SM3 of the canonical body
     centre: str
+    version: int
     k: int
     custodians: tuple[Custodian, ...]
     supervisor: x509.Certificate
     demo: bool
+    notice_keys: tuple[NoticeKey, ...]
+    opening_key: Sm2PublicKey  # the platform's: custodians re-encrypt shares to it
+    witness: WitnessTrust  # what a verifier of the platform's witness log pins
 
     @property
     def n(self) -> int:
@@ -122,7 +210,7 @@ class CustodianSet:
 
     def custodian(self, index: int) -> Custodian:
         for custodian in self.custodians:
-            if custodian.index == index:
+            if custodian.index == index and strict.is_int(index):
                 return custodian
         raise CustodianError("not_custodian", f"no custodian {index} in this set")
 
@@ -160,12 +248,17 @@ def set_body(
     *,
     centre: str,
     k: int,
-    custodians: list[tuple[str, str, bytes, bytes]],
+    custodians: Sequence[tuple[str, str, bytes, bytes]],
     supervisor: tuple[str, bytes],
     demo: bool,
+    notice_keys: Sequence[tuple[Sm2PublicKey, dt.datetime, dt.datetime | None]],
+    opening_key: Sm2PublicKey,
+    witness_trust: WitnessTrust,
     version: int = 1,
 ) -> dict[str, Any]:
-    """The body every member signs: custodians are (name, address, signing DER, encryption DER)."""
+    """The body every member signs: custodians are (name, address, signing DER, encryption DER), notice
+    keys (key, valid from, valid until or None), the witness pins those of `witness_trust` (its
+    supervisor keys are not part of the body: the set's supervisor is)."""
     return {
         "format": SET_FORMAT,
         "centre": centre,
@@ -184,6 +277,20 @@ def set_body(
             for i, (name, url, signing, encryption) in enumerate(custodians, start=1)
         ],
         "supervisor": {"name": supervisor[0], "signing_certificate": _b64(supervisor[1])},
+        "notice_keys": [
+            {
+                "key": key.hex(),
+                "valid_from": _when(valid_from, "valid_from"),
+                "valid_until": None if valid_until is None else _when(valid_until, "valid_until"),
+            }
+            for key, valid_from, valid_until in notice_keys
+        ],
+        "opening_key": opening_key.hex(),
+        "witness": {
+            "operator_keys": [key.hex() for key in witness_trust.operator_keys],
+            "cosigners": [{"name": name, "key": key.hex()} for name, key in witness_trust.cosigners],
+            "threshold": witness_trust.threshold,
+        },
     }
 
 
@@ -196,9 +303,9 @@ def set_fingerprint(body: dict[str, Any]) -> str:
 
 
 def _integer(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not strict.is_int(value):
         raise TypeError("not an integer")
-    return value
+    return int(value)
 
 
 def _text(value: Any) -> str:
@@ -207,9 +314,43 @@ def _text(value: Any) -> str:
     return value
 
 
-def _parse_set(body: dict[str, Any]) -> tuple[int, list[Custodian], x509.Certificate]:
+def _parse_notice_keys(entries: Any) -> tuple[NoticeKey, ...]:
+    if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_NOTICE_KEYS:
+        raise TypeError(f"notice_keys is a list of 1 … {MAX_NOTICE_KEYS} entries")
+    keys = []
+    for entry in entries:
+        if not strict.exact(entry, NOTICE_KEY_FIELDS):
+            raise KeyError("a notice key is exactly {key, valid_from, valid_until}")
+        valid_from = strict.parse_instant(entry["valid_from"])
+        until = None if entry["valid_until"] is None else strict.parse_instant(entry["valid_until"])
+        if until is not None and until <= valid_from:
+            raise ValueError("a notice key's validity ends after it starts")
+        keys.append(NoticeKey(strict.public_key(entry["key"]), valid_from, until))
+    return tuple(keys)
+
+
+def _parse_witness(entry: Any, supervisor: x509.Certificate) -> WitnessTrust:
+    if not strict.exact(entry, WITNESS_FIELDS):
+        raise KeyError("witness is exactly {operator_keys, cosigners, threshold}")
+    operators, cosigners = entry["operator_keys"], entry["cosigners"]
+    if not isinstance(operators, list) or not isinstance(cosigners, list):
+        raise TypeError("operator_keys and cosigners are lists")
+    if not all(strict.exact(c, COSIGNER_FIELDS) for c in cosigners):
+        raise KeyError("a co-signer is exactly {name, key}")
+    try:
+        return WitnessTrust(
+            operator_keys=tuple(strict.public_key(key) for key in operators),
+            cosigners=tuple((_text(c["name"]), strict.public_key(c["key"])) for c in cosigners),
+            threshold=_integer(entry["threshold"]),
+            supervisor_keys=(supervisor.public_key,),
+        )
+    except WitnessError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _parse_set(body: dict[str, Any]) -> CustodianSet:
     if not isinstance(body, dict) or body.get("format") != SET_FORMAT:
-        raise CustodianError("malformed", "not a ggzy-custodian-set-v1 body")
+        raise CustodianError("malformed", "not a ggzy-custodian-set-v2 body")
     if set(body) != SET_FIELDS:
         raise CustodianError("malformed", "the set body does not have exactly the fields of the format")
     try:
@@ -234,53 +375,60 @@ def _parse_set(body: dict[str, Any]) -> tuple[int, list[Custodian], x509.Certifi
         ]
         _text(supervising["name"])
         supervisor = _certificate(supervising["signing_certificate"], "signing")
+        notice_keys = _parse_notice_keys(body["notice_keys"])
+        opening_key = strict.public_key(body["opening_key"])
+        pins = _parse_witness(body["witness"], supervisor)
     except (KeyError, TypeError, ValueError) as exc:
         raise CustodianError("malformed", f"the set body is incomplete or mistyped ({exc})") from exc
     if not 2 <= k <= n == len(custodians) <= MAX_CUSTODIANS:  # noqa: PLR2004
         raise CustodianError("malformed", "k and n must satisfy 2 ≤ k ≤ n ≤ 16, n the number of custodians")
     if [c.index for c in custodians] != list(range(1, n + 1)):
         raise CustodianError("malformed", "custodians must be numbered 1 … n")
-    keys = [c.signing.public_key.hex() for c in custodians] + [
-        c.encryption.public_key.hex() for c in custodians
-    ]
-    if len(set(keys)) != len(keys) or supervisor.public_key.hex() in keys:
-        raise CustodianError("malformed", "every member must hold keys of its own")
-    return k, custodians, supervisor
-
-
-def set_verify(signed: dict[str, Any], pins: Iterable[str] = ()) -> CustodianSet:
-    """The set, if every custodian and the supervising department signed exactly this body (and, when
-    `pins` are given, its fingerprint is one of them)."""
-    body = signed.get("body") if isinstance(signed, dict) else None
-    signatures = signed.get("signatures") if isinstance(signed, dict) else None
-    if not isinstance(body, dict) or not isinstance(signatures, dict):
-        raise CustodianError("malformed", "a signed set is {body, signatures}")
-    k, custodians, supervisor = _parse_set(body)
-    signers = [(str(c.index), c.name, c.signing.public_key) for c in custodians]
-    signers.append(("supervisor", str(body["supervisor"].get("name", "")), supervisor.public_key))
-    for key, name, public_key in signers:
-        if key not in signatures:
-            raise CustodianError("unsigned", f"{name} has not signed the custodian set", member=key)
-        try:
-            public_key.verify(SET_FORMAT, body, bytes.fromhex(str(signatures[key])))
-        except (IntegrityError, ValueError) as exc:
-            raise CustodianError(
-                "signature", f"{name}'s signature on the set does not verify", member=key
-            ) from exc
-    fingerprint = set_fingerprint(body)
-    pinned = {pins} if isinstance(pins, str) else set(pins)
-    pinned = {pin.strip().lower() for pin in pinned}
-    if pinned and fingerprint not in pinned:
-        raise CustodianError("pin", "the custodian set is not one this client knows", fingerprint=fingerprint)
+    keys = [c.signing.public_key for c in custodians] + [c.encryption.public_key for c in custodians]
+    keys += [supervisor.public_key, *(nk.key for nk in notice_keys), opening_key, *pins.operator_keys]
+    keys += [key for _name, key in pins.cosigners]
+    if len(set(keys)) != len(keys):
+        raise CustodianError(
+            "malformed", "every key in the set is a different key: every member holds its own"
+        )
     return CustodianSet(
         body=body,
-        fingerprint=fingerprint,
+        fingerprint=set_fingerprint(body),
         centre=str(body["centre"]),
+        version=version,
         k=k,
         custodians=tuple(custodians),
         supervisor=supervisor,
         demo=body["demo"],
+        notice_keys=notice_keys,
+        opening_key=opening_key,
+        witness=pins,
     )
+
+
+def set_verify(signed: dict[str, Any], pins: Iterable[str] | str = ()) -> CustodianSet:
+    """The set, if every custodian and the supervising department signed exactly this body (and, when
+    `pins` are given, its fingerprint is one of them). Checks in the order of v1 §8.1: malformed,
+    unsigned / signature (detail member), pin (detail fingerprint)."""
+    body = signed.get("body") if isinstance(signed, dict) else None
+    signatures = signed.get("signatures") if isinstance(signed, dict) else None
+    if not isinstance(body, dict) or not isinstance(signatures, dict):
+        raise CustodianError("malformed", "a signed set is {body, signatures}")
+    cset = _parse_set(body)
+    signers = [(str(c.index), c.name, c.signing.public_key) for c in cset.custodians]
+    signers.append(("supervisor", str(body["supervisor"]["name"]), cset.supervisor.public_key))
+    for key, name, public_key in signers:
+        if key not in signatures:
+            raise CustodianError("unsigned", f"{name} has not signed the custodian set", member=key)
+        if not _verifies(public_key, SET_FORMAT, body, signatures[key]):
+            raise CustodianError("signature", f"{name}'s signature on the set does not verify", member=key)
+    pinned = {pins} if isinstance(pins, str) else set(pins)
+    pinned = {pin.strip().lower() for pin in pinned}
+    if pinned and cset.fingerprint not in pinned:
+        raise CustodianError(
+            "pin", "the custodian set is not one this client knows", fingerprint=cset.fingerprint
+        )
+    return cset
 
 
 # --- splitting (the bidder's client) ---------------------------------------------------------------
@@ -291,19 +439,20 @@ def binding_of(header: dict[str, Any]) -> dict[str, Any]:
 
 
 def binding_digest(binding: dict[str, Any]) -> str:
-    """Hex SM3 of the canonical JSON of the binding (exactly BINDING_FIELDS): what a share's plaintext
-    carries to tie it to its bid."""
-    if not isinstance(binding, dict) or set(binding) != set(BINDING_FIELDS):
-        raise CustodianError("malformed", "the binding must name exactly the binding fields")
-    try:
-        return sm3(canonical.dumps(binding)).hex()
-    except canonical.CanonicalError as exc:
-        raise CustodianError("malformed", f"the binding is not canonical JSON ({exc})") from exc
+    """Hex SM3 of the canonical JSON of the binding (exactly BINDING_FIELDS, each a string): what a
+    share's plaintext carries to tie it to its bid."""
+    if (
+        not isinstance(binding, dict)
+        or set(binding) != set(BINDING_FIELDS)
+        or not all(isinstance(value, str) for value in binding.values())
+    ):
+        raise CustodianError("malformed", "the binding must name exactly the binding fields, as strings")
+    return sm3(canonical.dumps(binding)).hex()
 
 
 def share_plaintext(index: int, share: bytes, binding: dict[str, Any]) -> bytes:
     """What is encrypted to custodian `index`: canonical JSON {"binding": SM3 of the binding, "format":
-    "ggzy-share-plaintext-v1", "index", "share": hex} — 167 bytes or less, within SM2's 255."""
+    "ggzy-share-plaintext-v2", "index", "share": hex} — 167 bytes or less, within SM2's 255."""
     if len(share) != SHARE_SIZE:
         raise CustodianError("malformed", "a share is 16 bytes")
     return canonical.dumps(
@@ -312,8 +461,9 @@ def share_plaintext(index: int, share: bytes, binding: dict[str, Any]) -> bytes:
 
 
 def split(dek: bytes, cset: CustodianSet, binding: dict[str, Any]) -> dict[str, Any]:
-    """The header's custodian envelope: k-of-n shares of `dek`, share i encrypted to custodian i with
-    `binding` (the header's BINDING_FIELDS). No one but the bidder's process ever holds all shares."""
+    """The header's custodian envelope (`ggzy-custodians-v2`): k-of-n shares of `dek`, share i encrypted
+    to custodian i with `binding` (the header's BINDING_FIELDS). No one but the bidder's process ever
+    holds all shares."""
     if len(dek) != SHARE_SIZE:
         raise CustodianError("malformed", "the key must be 16 bytes")
     binding_digest(binding)  # refuses a binding that is not exactly the binding fields
@@ -331,64 +481,559 @@ def split(dek: bytes, cset: CustodianSet, binding: dict[str, Any]) -> dict[str, 
     return {"format": ENVELOPE_FORMAT, "set": cset.fingerprint, "k": cset.k, "n": cset.n, "shares": wrapped}
 
 
-# --- deadline notices (the platform) -----------------------------------------------------------------
+# --- notices and notice-key transitions (§6.1, §6.3) -------------------------------------------------
 
 
-def notice_make(*, section: str, opening_at: dt.datetime, key: SigningKey) -> dict[str, Any]:
-    """A signed notice that the section's opening is at `opening_at` (sent to custodians; it can only
-    postpone what they release, never bring it forward)."""
+def transition_payload(
+    *, set_fingerprint: str, from_key: Sm2PublicKey, to_key: Sm2PublicKey, valid_from: dt.datetime
+) -> dict[str, Any]:
+    """What the old notice key and the supervising department both sign to make `to_key` a notice key
+    of the set for notices issued from `valid_from` on."""
+    if from_key == to_key:
+        raise CustodianError("malformed", "a transition goes to another key")
+    return {
+        "format": TRANSITION_FORMAT,
+        "set": _check_hex64(set_fingerprint, "set"),
+        "from_key": from_key.hex(),
+        "to_key": to_key.hex(),
+        "valid_from": _when(valid_from, "valid_from"),
+    }
+
+
+def transition_sign(payload: dict[str, Any], key: SigningKey) -> str:
+    return key.sign(TRANSITION_FORMAT, payload).hex()
+
+
+def transition_make(
+    *,
+    set_fingerprint: str,
+    from_key: SigningKey,
+    to_key: Sm2PublicKey,
+    valid_from: dt.datetime,
+    supervisor_key: SigningKey,
+) -> dict[str, Any]:
+    """A transition signed by the old notice key and the supervising department (each may also sign the
+    `transition_payload` apart, with `transition_sign`, and the platform put the two together)."""
+    payload = transition_payload(
+        set_fingerprint=set_fingerprint, from_key=from_key.public_key, to_key=to_key, valid_from=valid_from
+    )
+    return {
+        "payload": payload,
+        "signatures": {
+            "from": transition_sign(payload, from_key),
+            "supervisor": transition_sign(payload, supervisor_key),
+        },
+    }
+
+
+@dataclass(frozen=True)
+class Transition:
+    from_key: Sm2PublicKey
+    to_key: Sm2PublicKey
+    valid_from: dt.datetime
+
+
+def _transition(transition: Any, cset: CustodianSet) -> Transition:
+    if not strict.exact(transition, TRANSITION_FIELDS):
+        raise CustodianError("malformed", "a transition is exactly {payload, signatures}")
+    payload, signatures = transition["payload"], transition["signatures"]
+    if not strict.exact(payload, TRANSITION_PAYLOAD) or not strict.exact(signatures, TRANSITION_SIGNATURES):
+        raise CustodianError("malformed", "a transition's payload or signatures have other fields")
+    if payload["format"] != TRANSITION_FORMAT:
+        raise CustodianError("malformed", "not a ggzy-notice-key-transition-v1")
+    try:
+        parsed = Transition(
+            strict.public_key(payload["from_key"]),
+            strict.public_key(payload["to_key"]),
+            strict.parse_instant(payload["valid_from"]),
+        )
+        _check_hex64(payload["set"], "set")
+    except ValueError as exc:
+        raise CustodianError("malformed", f"the transition is malformed ({exc})") from exc
+    if parsed.from_key == parsed.to_key:
+        raise CustodianError("malformed", "a transition goes to another key")
+    if payload["set"] != cset.fingerprint:
+        raise CustodianError("set", "the transition is for another custodian set")
+    if not _verifies(parsed.from_key, TRANSITION_FORMAT, payload, signatures["from"]):
+        raise CustodianError("signature", "the old notice key's signature does not verify", member="from")
+    if not _verifies(cset.supervisor.public_key, TRANSITION_FORMAT, payload, signatures["supervisor"]):
+        raise CustodianError(
+            "signature", "the supervising department's signature does not verify", member="supervisor"
+        )
+    return parsed
+
+
+def transition_verify(transition: Any, cset: CustodianSet) -> dict[str, Any]:
+    """The transition's payload, if its form is right, it is for this set and both the old key and the
+    set's supervising department signed it (malformed, set, signature). Whether its old key is a notice
+    key of the set is the chain's question (`notice_valid`)."""
+    _transition(transition, cset)
+    return dict(transition["payload"])
+
+
+def _reached(transitions: Any, cset: CustodianSet) -> dict[Sm2PublicKey, dt.datetime]:
+    """The keys a chain of valid transitions reaches from the set's notice keys, each with the earliest
+    instant from which it may sign. A transition counts when its old key may sign at its valid_from (a
+    set's notice key whose interval holds it, or a key already reached by then); invalid ones are
+    ignored. A fixpoint: the order of the list does not matter."""
+    if not isinstance(transitions, list) or len(transitions) > MAX_TRANSITIONS:
+        return {}
+    valid = []
+    for transition in transitions:
+        try:
+            valid.append(_transition(transition, cset))
+        except CustodianError:
+            continue
+    reached: dict[Sm2PublicKey, dt.datetime] = {}
+    changed = True
+    while changed:  # each round lowers a key's start to one of finitely many valid_from: it ends
+        changed = False
+        for t in valid:
+            if t.to_key in reached and reached[t.to_key] <= t.valid_from:
+                continue
+            if any(nk.key == t.from_key and nk.holds(t.valid_from) for nk in cset.notice_keys) or (
+                t.from_key in reached and reached[t.from_key] <= t.valid_from
+            ):
+                reached[t.to_key] = t.valid_from
+                changed = True
+    return reached
+
+
+def notice_make(  # noqa: PLR0917  (the order of the payload's fields)
+    key: SigningKey,
+    set_fingerprint: str,
+    section: str,
+    deadline: dt.datetime,
+    opening_at: dt.datetime,
+    issued_at: dt.datetime,
+    transitions: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """A signed notice that the section's bid deadline and opening time are these, for the set
+    `set_fingerprint`; `transitions` chain `key` to the set's notice keys when it is a newer one."""
+    if not isinstance(opening_at, dt.datetime) or not isinstance(deadline, dt.datetime):
+        raise CustodianError("malformed", "deadline and opening_at are aware datetimes")
     payload = {
         "format": NOTICE_FORMAT,
-        "section": section,
-        "opening_at": canonical.format_instant(opening_at),
+        "set": _check_hex64(set_fingerprint, "set"),
+        "section": _check_section(section),
+        "deadline": _when(deadline, "deadline"),
+        "opening_at": _when(opening_at, "opening_at"),
+        "issued_at": _when(issued_at, "issued_at"),
     }
-    return {"payload": payload, "signature": key.sign(NOTICE_FORMAT, payload).hex()}
+    if opening_at < deadline:
+        raise CustodianError("malformed", "the opening is not before the deadline")
+    return {
+        "payload": payload,
+        "signer": key.public_key.hex(),
+        "transitions": list(transitions),
+        "signature": key.sign(NOTICE_FORMAT, payload).hex(),
+    }
 
 
-def _instant(text: Any) -> dt.datetime:
-    """An RFC 3339 instant with its offset (a naive one is refused: it cannot be compared)."""
-    value = dt.datetime.fromisoformat(str(text))
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("an instant needs its offset")
-    return value
+@dataclass(frozen=True)
+class Notice:
+    """A notice valid for a set, read."""
+
+    section: str
+    deadline: dt.datetime
+    opening_at: dt.datetime
+    issued_at: dt.datetime
+    signer: Sm2PublicKey
 
 
-def release_at(header: dict[str, Any], notices: list[Any], notice_key: Sm2PublicKey | None) -> dt.datetime:
-    """When a custodian may release a share of this bid: the later of the bound deadline and every
-    opening time in a notice for its section that the platform's notice key signed (others are ignored)."""
+def notice_read(notice: Any, cset: CustodianSet) -> Notice | None:
+    """The notice, read, if it is valid for `cset` (§6.1); None otherwise — never an exception."""
+    if not strict.exact(notice, NOTICE_FIELDS) or not strict.exact(notice["payload"], NOTICE_PAYLOAD):
+        return None
+    payload = notice["payload"]
     try:
-        at = _instant(header["deadline"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CustodianError("malformed", "the header has no readable deadline") from exc
+        read = Notice(
+            section=_check_section(payload["section"]),
+            deadline=strict.parse_instant(payload["deadline"]),
+            opening_at=strict.parse_instant(payload["opening_at"]),
+            issued_at=strict.parse_instant(payload["issued_at"]),
+            signer=strict.public_key(notice["signer"]),
+        )
+    except (ValueError, CustodianError):
+        return None
+    if (
+        payload["format"] != NOTICE_FORMAT
+        or payload["set"] != cset.fingerprint
+        or read.opening_at < read.deadline
+        or not isinstance(notice["transitions"], list)
+        or not _verifies(read.signer, NOTICE_FORMAT, payload, notice["signature"])
+    ):
+        return None
+    if read.signer == cset.supervisor.public_key or any(
+        nk.key == read.signer and nk.holds(read.issued_at) for nk in cset.notice_keys
+    ):
+        return read
+    start = _reached(notice["transitions"], cset).get(read.signer)
+    return read if start is not None and start <= read.issued_at else None
+
+
+def notice_valid(notice: Any, cset: CustodianSet) -> bool:
+    """§6.1: its set is this set's fingerprint, its signature verifies with `signer`, and `signer` is a
+    notice key of the set whose interval holds `issued_at`, the set's supervising department, or a key
+    a chain of valid transitions in the notice reaches by `issued_at`. Never raises."""
+    return notice_read(notice, cset) is not None
+
+
+def _valid_for(section: str, notices: Iterable[Any], cset: CustodianSet) -> list[Notice]:
+    read = (notice_read(notice, cset) for notice in notices)
+    return [notice for notice in read if notice is not None and notice.section == section]
+
+
+def latest_notice(notices: Iterable[Any], cset: CustodianSet, section: str) -> dict[str, Any] | None:
+    """The valid notice for `section` with the latest opening time (then the latest issued), as given;
+    None if there is none. What a custodian serves at GET /notice and a client seals against."""
+    best: tuple[dt.datetime, dt.datetime] | None = None
+    chosen = None
     for notice in notices:
-        payload = notice.get("payload") if isinstance(notice, dict) else None
-        if (
-            notice_key is None
-            or not isinstance(payload, dict)
-            or payload.get("format") != NOTICE_FORMAT
-            or payload.get("section") != header.get("section")
-        ):
+        read = notice_read(notice, cset)
+        if read is None or read.section != section:
             continue
-        try:
-            notice_key.verify(NOTICE_FORMAT, payload, bytes.fromhex(str(notice.get("signature"))))
-            later = _instant(payload["opening_at"])
-        except (CryptoError, ValueError, KeyError):
-            continue
-        at = max(at, later)
+        rank = (read.opening_at, read.issued_at)
+        if best is None or rank > best:
+            best, chosen = rank, notice
+    return chosen
+
+
+def _deadline(value: dt.datetime | str) -> dt.datetime:
+    try:
+        if isinstance(value, dt.datetime):
+            strict.instant(value)  # aware
+            return value
+        return strict.parse_instant(value)
+    except ValueError as exc:
+        raise CustodianError("malformed", f"the deadline is not an instant ({exc})") from exc
+
+
+def release_at(header: dict[str, Any], notices: Iterable[Any], cset: CustodianSet) -> dt.datetime:
+    """§6.2: when a custodian (or the bidder's client) may release this bid — the latest of the header's
+    bound deadline and the opening time of every notice valid for `cset` with the header's section.
+    Invalid notices are ignored: they never postpone, and no notice brings the release forward."""
+    if not isinstance(header, dict) or "deadline" not in header or "section" not in header:
+        raise CustodianError("malformed", "the header has no deadline or section")
+    at = _deadline(header["deadline"])
+    for notice in _valid_for(header["section"], notices, cset):
+        at = max(at, notice.opening_at)
     return at
 
 
-# --- asking and answering ------------------------------------------------------------------------------
+def closing_at(
+    header_deadline: dt.datetime | str, section: str, notices: Iterable[Any], cset: CustodianSet
+) -> dt.datetime:
+    """§6.2: a bid's closing time for acknowledgements — the latest deadline of the notices valid for
+    `cset` with this section, and at least the header's deadline."""
+    at = _deadline(header_deadline)
+    for notice in _valid_for(section, notices, cset):
+        at = max(at, notice.deadline)
+    return at
 
 
-def request_make(header: dict[str, Any], index: int, notices: list[dict[str, Any]]) -> dict[str, Any]:
+# --- time statements (§6.4) ---------------------------------------------------------------------------
+
+
+def time_nonce() -> str:
+    """A fresh nonce for GET /time (16 random bytes, hex)."""
+    return os.urandom(16).hex()
+
+
+def time_statement(key: SigningKey, index: int, nonce: str, now: dt.datetime) -> dict[str, Any]:
+    """Custodian `index`'s signed statement of its clock's time, for the client's `nonce`."""
+    if not isinstance(nonce, str) or not strict.HEX32.fullmatch(nonce):
+        raise CustodianError("malformed", "the nonce is 32 lower-case hex digits")
+    if not strict.is_int(index):
+        raise CustodianError("malformed", "a custodian's index is an integer")
+    payload = {"format": TIME_FORMAT, "nonce": nonce, "time": _when(now, "now"), "custodian": index}
+    return {"payload": payload, "signature": key.sign(TIME_FORMAT, payload).hex()}
+
+
+def _time_of(statement: Any, cset: CustodianSet, nonces: Mapping[int, str]) -> tuple[int, dt.datetime] | None:
+    if not strict.exact(statement, SIGNED_FIELDS) or not strict.exact(statement["payload"], TIME_PAYLOAD):
+        return None
+    payload = statement["payload"]
+    index = payload["custodian"]
+    if payload["format"] != TIME_FORMAT or not strict.is_int(index) or nonces.get(index) != payload["nonce"]:
+        return None
+    try:
+        custodian = cset.custodian(index)
+        at = strict.parse_instant(payload["time"])
+    except (CustodianError, ValueError):
+        return None
+    if not _verifies(custodian.signing.public_key, TIME_FORMAT, payload, statement["signature"]):
+        return None
+    return index, at
+
+
+def time_check(
+    statements: Iterable[Any],
+    cset: CustodianSet,
+    nonces: Mapping[int, str],
+    *,
+    pc_now: dt.datetime | None = None,
+) -> tuple[dt.datetime | None, str]:
+    """The bidder's client's "now" (§6.4), and why. `nonces` maps each custodian's index to the fresh
+    nonce the client sent it; a statement counts only with its custodian's nonce and signature.
+
+    With at least two custodians' valid statements: the earliest of their times (one fast clock never
+    releases early). With one: the PC's clock (`pc_now`, the system's by default) if that custodian's
+    time is within 60 s of it — and the explanation says so. Otherwise None: the time cannot be
+    established, and the client does not release."""
+    pc = dt.datetime.now(dt.UTC) if pc_now is None else pc_now
+    _when(pc, "the PC's clock")
+    times: dict[int, dt.datetime] = {}
+    for statement in statements:
+        read = _time_of(statement, cset, nonces)
+        if read is not None:
+            index, at = read
+            times[index] = min(at, times.get(index, at))
+    if len(times) >= 2:  # noqa: PLR2004
+        index = min(times, key=lambda i: (times[i], i))
+        return times[index], (
+            f"the earliest of {len(times)} custodians' signed times (custodians "
+            f"{', '.join(str(i) for i in sorted(times))}; earliest: custodian {index})"
+        )
+    if len(times) == 1:
+        ((index, at),) = times.items()
+        gap = abs(at - pc)
+        if gap <= CLOCK_AGREEMENT:
+            return pc, (
+                f"only custodian {index} answered; its time agrees with this computer's clock within "
+                f"{int(gap.total_seconds())} s, so this computer's clock is used"
+            )
+        return None, (
+            f"cannot establish the time: only custodian {index} answered, and its time differs from this "
+            f"computer's clock by {int(gap.total_seconds())} s (more than 60 s)"
+        )
+    return None, "cannot establish the time: no custodian of the set gave a valid signed time"
+
+
+# --- acknowledgements and closures (§8) ----------------------------------------------------------------
+
+
+def ack_request_make(header: Mapping[str, Any], notices: Sequence[Any] = ()) -> dict[str, Any]:
+    """What the bidder's tool sends each custodian before the deadline: the header's set, section,
+    ciphertext SM3 and deadline, and the notices it sealed against — nothing that names the bidder."""
+    envelope = header.get("custodians")
+    if not isinstance(envelope, dict) or "set" not in envelope:
+        raise CustodianError("malformed", "the header has no custodian envelope")
+    return {
+        "format": ACK_REQUEST_FORMAT,
+        "set": envelope["set"],
+        "section": header["section"],
+        "ciphertext_sm3": header["ciphertext_sm3"],
+        "deadline": header["deadline"],
+        "notices": list(notices),
+    }
+
+
+def _signed_payload(signed: Any, fields: frozenset[str], form: str) -> dict[str, Any]:
+    if not strict.exact(signed, SIGNED_FIELDS) or not strict.exact(signed["payload"], fields):
+        raise CustodianError("malformed", f"not a {form}: {{payload, signature}} with exactly its fields")
+    if signed["payload"]["format"] != form:
+        raise CustodianError("malformed", f"not a {form}")
+    return dict(signed["payload"])
+
+
+def ack_answer(  # noqa: PLR0917  (the order in which the service has them)
+    request: Any,
+    cset: CustodianSet,
+    index: int,
+    signing_key: SigningKey,
+    notices_held: Iterable[Any],
+    now: dt.datetime,
+    *,
+    closed: bool = False,
+) -> dict[str, Any]:
+    """Custodian `index`'s acknowledgement (§8.1), judged by `now`, its own clock: malformed, set, or
+    late when its clock is not before the section's closing time (with the notices it holds and the
+    ones sent). The request's deadline is the bidder's word, unsigned: it never postpones the closing
+    time, so a request whose deadline is later than every deadline a valid notice announced (or with
+    no valid notice at all) is late too. `closed`: the custodian already made its closure for the
+    section (a postponement after it does not reopen it) — late; and so is a request arriving once its
+    clock has passed the closing time by the notices it *held*: a postponement sent with it, or signed
+    after that moment, cannot reopen the section (an operator signing a "postponement" after the
+    deadline to let a favoured bid in gets nothing). The service makes its closure from the notices it
+    held before it takes a notice sent with any request. The caller records the hash (appended, fsynced)
+    before it answers."""
+    at = _when(now, "the custodian's clock")
+    if not strict.exact(request, ACK_REQUEST_FIELDS) or request["format"] != ACK_REQUEST_FORMAT:
+        raise CustodianError("malformed", "not a ggzy-ack-request-v1 with exactly its fields")
+    section = _check_section(request["section"])
+    _check_hex64(request["set"], "set")
+    ciphertext = _check_hex64(request["ciphertext_sm3"], "ciphertext_sm3")
+    deadline = _deadline(request["deadline"])
+    if not isinstance(request["notices"], list):
+        raise CustodianError("malformed", "the notices are a list")
+    if request["set"] != cset.fingerprint:
+        raise CustodianError("set", "the bid is for another custodian set")
+    held = [n.deadline for n in _valid_for(section, notices_held, cset)]
+    if held and now >= max(held):  # closed by what it held: a notice sent now cannot reopen it
+        raise CustodianError(
+            "late",
+            f"the section closed at {canonical.format_instant(max(held))} by this custodian's clock",
+            closing_at=max(held),
+        )
+    announced = [n.deadline for n in _valid_for(section, [*notices_held, *request["notices"]], cset)]
+    if not announced or deadline > max(announced):
+        raise CustodianError(
+            "late", "no valid notice announced this deadline for the section: no closing time to judge by"
+        )
+    closing = max(announced)
+    if closed or now >= closing:
+        raise CustodianError(
+            "late",
+            f"the section closed at {canonical.format_instant(closing)} by this custodian's clock",
+            closing_at=closing,
+        )
+    payload = {
+        "format": ACK_FORMAT,
+        "set": cset.fingerprint,
+        "section": section,
+        "ciphertext_sm3": ciphertext,
+        "custodian": index,
+        "acknowledged_at": at,
+    }
+    return {"payload": payload, "signature": signing_key.sign(ACK_FORMAT, payload).hex()}
+
+
+def ack_verify(ack: Any, cset: CustodianSet) -> dict[str, Any]:
+    """The acknowledgement's payload, if its form is right, it is for this set and the custodian it
+    names signed it (malformed, set, not_custodian, signature)."""
+    payload = _signed_payload(ack, ACK_PAYLOAD, ACK_FORMAT)
+    try:
+        _check_section(payload["section"])
+        _check_hex64(payload["ciphertext_sm3"], "ciphertext_sm3")
+        _check_hex64(payload["set"], "set")
+        strict.parse_instant(payload["acknowledged_at"])
+    except ValueError as exc:
+        raise CustodianError("malformed", f"the acknowledgement is malformed ({exc})") from exc
+    if payload["set"] != cset.fingerprint:
+        raise CustodianError("set", "the acknowledgement is for another custodian set")
+    custodian = cset.custodian(payload["custodian"])
+    if not _verifies(custodian.signing.public_key, ACK_FORMAT, payload, ack["signature"]):
+        raise CustodianError("signature", f"the acknowledgement is not signed by custodian {custodian.index}")
+    return payload
+
+
+def acks_check(header: Mapping[str, Any], acks: Iterable[Any], cset: CustodianSet) -> list[int]:
+    """The custodians (sorted indexes) whose valid acknowledgements name this header's set, section and
+    ciphertext; CustodianError("acknowledgements") with fewer than k of them (§8.1)."""
+    good = set()
+    for ack in acks:
+        try:
+            payload = ack_verify(ack, cset)
+        except CustodianError:
+            continue
+        if (payload["section"], payload["ciphertext_sm3"]) == (
+            header.get("section"),
+            header.get("ciphertext_sm3"),
+        ):
+            good.add(payload["custodian"])
+    if len(good) < cset.k:
+        raise CustodianError(
+            "acknowledgements",
+            f"{len(good)} custodians acknowledged this bid before the deadline, {cset.k} needed",
+            have=len(good),
+        )
+    return sorted(good)
+
+
+def closure_make(
+    *,
+    key: SigningKey,
+    set_fingerprint: str,
+    section: str,
+    closing_at: dt.datetime,
+    ciphertexts: Iterable[str],
+    index: int,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """Custodian `index`'s closure for the section (§8.2): every ciphertext SM3 it acknowledged, sorted,
+    once; too_early before `closing_at` by its own clock `now`. The caller keeps it and never makes
+    another."""
+    closed_at = _when(now, "the custodian's clock")
+    closing = _when(closing_at, "closing_at")
+    if now < closing_at:
+        raise CustodianError("too_early", f"the section closes at {closing}", closing_at=closing_at)
+    listed = sorted({_check_hex64(c, "a ciphertext SM3") for c in ciphertexts})
+    payload = {
+        "format": CLOSURE_FORMAT,
+        "set": _check_hex64(set_fingerprint, "set"),
+        "section": _check_section(section),
+        "closing_at": closing,
+        "ciphertexts": listed,
+        "custodian": index,
+        "closed_at": closed_at,
+    }
+    return {"payload": payload, "signature": key.sign(CLOSURE_FORMAT, payload).hex()}
+
+
+def closure_verify(closure: Any, cset: CustodianSet) -> dict[str, Any]:
+    """The closure's payload, if its form is right (the ciphertexts sorted, each once; closed at or after
+    its closing time), it is for this set and the custodian it names signed it (malformed, set,
+    not_custodian, signature)."""
+    payload = _signed_payload(closure, CLOSURE_PAYLOAD, CLOSURE_FORMAT)
+    listed = payload["ciphertexts"]
+    try:
+        _check_section(payload["section"])
+        _check_hex64(payload["set"], "set")
+        closing = strict.parse_instant(payload["closing_at"])
+        closed = strict.parse_instant(payload["closed_at"])
+        if not isinstance(listed, list) or len(listed) > MAX_CIPHERTEXTS:
+            raise ValueError("ciphertexts is a list")  # noqa: TRY301
+        for ciphertext in listed:
+            _check_hex64(ciphertext, "a ciphertext SM3")
+    except ValueError as exc:
+        raise CustodianError("malformed", f"the closure is malformed ({exc})") from exc
+    if listed != sorted(set(listed)) or closed < closing:
+        raise CustodianError(
+            "malformed", "a closure lists each ciphertext once, sorted, from its closing time"
+        )
+    if payload["set"] != cset.fingerprint:
+        raise CustodianError("set", "the closure is for another custodian set")
+    custodian = cset.custodian(payload["custodian"])
+    if not _verifies(custodian.signing.public_key, CLOSURE_FORMAT, payload, closure["signature"]):
+        raise CustodianError("signature", f"the closure is not signed by custodian {custodian.index}")
+    return payload
+
+
+def closures_check(header: Mapping[str, Any], closures: Iterable[Any], cset: CustodianSet) -> list[int]:
+    """The custodians (sorted indexes) whose valid closures for this header's section list its
+    ciphertext; CustodianError("not_acknowledged") with fewer than k of them (§8.2)."""
+    good = set()
+    for closure in closures:
+        try:
+            payload = closure_verify(closure, cset)
+        except CustodianError:
+            continue
+        if (
+            payload["section"] == header.get("section")
+            and header.get("ciphertext_sm3") in payload["ciphertexts"]
+        ):
+            good.add(payload["custodian"])
+    if len(good) < cset.k:
+        raise CustodianError(
+            "not_acknowledged",
+            f"{len(good)} custodians' closures list this bid, {cset.k} needed",
+            have=len(good),
+        )
+    return sorted(good)
+
+
+# --- asking and answering (§7.5, §7.6) -------------------------------------------------------------------
+
+
+def request_make(header: dict[str, Any], index: int, notices: Sequence[Any]) -> dict[str, Any]:
     """A share request for custodian `index`, with a fresh nonce the answer must repeat."""
     return {
         "format": REQUEST_FORMAT,
         "header": header,
         "index": index,
         "nonce": os.urandom(16).hex(),
-        "notices": notices,
+        "notices": list(notices),
     }
 
 
@@ -403,21 +1048,25 @@ class Trust:
 
 #: The header fields a custodian reads (sealedbid.read checks the header's full shape; a custodian needs
 #: no more than these).
-_HEADER_NEEDED = (*BINDING_FIELDS, "ciphertext_sm3", "signing_certificate", "signature", "custodians")
+_HEADER_NEEDED = (*BINDING_FIELDS, "signing_certificate", "signature")
 
 
 def _check_header(header: dict[str, Any], trust: Trust) -> None:
-    """The bidder's signing certificate chains to `trust` and was valid at the bound deadline (the bid
-    was due then; a certificate that expired while the opening was postponed does not lock the bid), and
-    its key signed the header (purpose ggzy-bid-v1)."""
-    if any(field not in header for field in _HEADER_NEEDED) or not all(
-        isinstance(header[field], str) for field in _HEADER_NEEDED if field != "custodians"
+    """The header is a ggzy-bid-v2 header; the bidder's signing certificate chains to `trust` and was
+    valid at the bound deadline (the bid was due then; a certificate that expired while the opening was
+    postponed does not lock the bid), and its key signed the header (purpose ggzy-bid-v2)."""
+    if (
+        header.get("format") != BID_FORMAT
+        or "custodians" not in header
+        or not all(isinstance(header.get(field), str) for field in _HEADER_NEEDED)
     ):
-        raise CustodianError("malformed", "the header lacks fields a custodian needs")
+        raise CustodianError(
+            "malformed", "the header is not a ggzy-bid-v2 header with the fields a custodian needs"
+        )
     try:
         der = base64.b64decode(header["signing_certificate"], validate=True)
-        signature = bytes.fromhex(header["signature"])
-        deadline = _instant(header["deadline"])
+        signature = strict.signature(header["signature"])
+        deadline = strict.parse_instant(header["deadline"])
     except ValueError as exc:
         raise CustodianError(
             "malformed", "the header's certificate, signature or deadline is unreadable"
@@ -435,40 +1084,46 @@ def _check_header(header: dict[str, Any], trust: Trust) -> None:
         raise CustodianError("chain", f"the bidder's certificate is refused: {exc}", why=exc.reason) from exc
     unsigned = {k: v for k, v in header.items() if k != "signature"}
     try:
-        certificate.public_key.verify("ggzy-bid-v1", unsigned, signature)
-    except (CryptoError, ValueError) as exc:
+        certificate.public_key.verify(BID_FORMAT, unsigned, signature)
+    except (CryptoError, ValueError, TypeError) as exc:
         raise CustodianError("signature", "the bidder's signature on the header does not verify") from exc
 
 
 def answer(
-    request: dict[str, Any],
+    request: Any,
     *,
     cset: CustodianSet,
     index: int,
     encryption_key: DecryptionKey,
     signing_key: SigningKey,
-    platform_key: Sm2PublicKey,
-    notice_key: Sm2PublicKey | None,
     trust: Trust,
     now: dt.datetime,
+    closure: dict[str, Any] | None,
+    notices_held: Iterable[Any] = (),
 ) -> dict[str, Any]:
     """Custodian `index`'s answer to a share request, judged by `now` — the custodian's own clock.
 
-    Checks, in this order: the request's shape (malformed), that it asks this custodian (not_custodian),
-    the bidder's header (malformed, chain, signature), that the envelope is for this set and holds this
-    custodian's share (set, not_custodian), the time (too_early, detail release_at), and the share's
-    plaintext: it decrypts, names this index and the header's binding (binding)."""
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("the custodian's clock must give an aware datetime")
-    if not isinstance(request, dict) or request.get("format") != REQUEST_FORMAT:
-        raise CustodianError("malformed", "not a ggzy-share-request-v1")
-    header, nonce, notices = request.get("header"), request.get("nonce"), request.get("notices", [])
-    if not isinstance(header, dict) or not isinstance(nonce, str) or not NONCE.fullmatch(nonce):
+    Checks, in this order (§7.5): the request's shape (malformed), that it asks this custodian
+    (not_custodian), the bidder's header (malformed, chain, signature), that the envelope is for this set
+    and holds this custodian's share (set, not_custodian), the time (too_early, detail release_at: the
+    notices sent and `notices_held`), the share's plaintext — it decrypts, names this index and the
+    header's binding (binding) — and, new in v2, that the ciphertext is in `closure`, this custodian's
+    closure for the section (not_acknowledged; None before it made one: nothing is acknowledged then).
+    The share is returned encrypted to the set's opening key."""
+    _when(now, "the custodian's clock")
+    if (
+        not isinstance(request, dict)
+        or request.get("format") != REQUEST_FORMAT
+        or set(request) != REQUEST_FIELDS
+    ):
+        raise CustodianError("malformed", "not a ggzy-share-request-v2")
+    header, nonce, notices = request["header"], request["nonce"], request["notices"]
+    if not isinstance(header, dict) or not isinstance(nonce, str) or not strict.HEX32.fullmatch(nonce):
         raise CustodianError("malformed", "the request lacks a header or a 128-bit hex nonce")
     if not isinstance(notices, list):
         raise CustodianError("malformed", "the request's notices are not a list")
-    if request.get("index") != index or isinstance(request.get("index"), bool):
-        raise CustodianError("not_custodian", f"this is custodian {index}, not {request.get('index')}")
+    if request["index"] != index or not strict.is_int(request["index"]):
+        raise CustodianError("not_custodian", f"this is custodian {index}, not {request['index']}")
     _check_header(header, trust)
     envelope = header["custodians"]
     if not isinstance(envelope, dict) or envelope.get("set") != cset.fingerprint:
@@ -485,7 +1140,7 @@ def answer(
     )
     if entry is None:
         raise CustodianError("not_custodian", "the bid holds no share for this custodian")
-    opens = release_at(header, notices, notice_key)
+    opens = release_at(header, [*notices, *notices_held], cset)
     if now < opens:
         raise CustodianError(
             "too_early", f"the share is released from {canonical.format_instant(opens)} on", release_at=opens
@@ -498,6 +1153,17 @@ def answer(
         raise CustodianError("binding", "the share does not decrypt with this custodian's key") from exc
     if plaintext != expected:  # byte for byte: this index, this bid's binding, canonical form
         raise CustodianError("binding", "the share was sealed for another bid")
+    payload_of_closure = closure.get("payload") if isinstance(closure, dict) else None
+    if (
+        not isinstance(payload_of_closure, dict)
+        or payload_of_closure.get("section") != header["section"]
+        or payload_of_closure.get("set") != cset.fingerprint
+        or not isinstance(payload_of_closure.get("ciphertexts"), list)
+        or header["ciphertext_sm3"] not in payload_of_closure["ciphertexts"]
+    ):
+        raise CustodianError(
+            "not_acknowledged", "this custodian did not acknowledge the bid before the section closed"
+        )
     payload = {
         "format": SHARE_FORMAT,
         "nonce": nonce,
@@ -505,35 +1171,29 @@ def answer(
         "custodian": me.fingerprint,
         "section": header["section"],
         "ciphertext_sm3": header["ciphertext_sm3"],
-        "share": platform_key.encrypt(share).hex(),
+        "share": cset.opening_key.encrypt(share).hex(),
     }
     return {"payload": payload, "signature": signing_key.sign(SHARE_FORMAT, payload).hex()}
 
 
-ANSWER_FIELDS = frozenset({"format", "nonce", "index", "custodian", "section", "ciphertext_sm3", "share"})
-
-
 def answer_check(
-    response: dict[str, Any], *, cset: CustodianSet, request: dict[str, Any], opening_key: DecryptionKey
+    response: Any, *, cset: CustodianSet, request: dict[str, Any], opening_key: DecryptionKey
 ) -> bytes:
-    """The share in a custodian's answer, if that custodian signed it for this very request: signature
-    (by the custodian the request asked), then replay (the request's nonce), then binding (this index,
-    custodian, section and ciphertext; the share decrypts with `opening_key` to 16 bytes)."""
+    """The share in a custodian's answer, if that custodian signed it for this very request (§7.6, as
+    v1 §8.7): malformed, then signature (by the custodian the request asked), then replay (the request's
+    nonce), then binding (this index, custodian, section and ciphertext; the share decrypts with
+    `opening_key` — the set's, or a retired one the platform tries next — to 16 bytes)."""
     payload = response.get("payload") if isinstance(response, dict) else None
     if (
         not isinstance(payload, dict)
         or payload.get("format") != SHARE_FORMAT
         or set(payload) != ANSWER_FIELDS
     ):
-        raise CustodianError("malformed", "not a ggzy-share-v1 answer")
+        raise CustodianError("malformed", "not a ggzy-share-v2 answer")
     index = request["index"]
     custodian = cset.custodian(int(index))
-    try:
-        custodian.signing.public_key.verify(
-            SHARE_FORMAT, payload, bytes.fromhex(str(response.get("signature")))
-        )
-    except (CryptoError, ValueError) as exc:
-        raise CustodianError("signature", f"the answer is not signed by custodian {index}") from exc
+    if not _verifies(custodian.signing.public_key, SHARE_FORMAT, payload, response.get("signature")):
+        raise CustodianError("signature", f"the answer is not signed by custodian {index}")
     if payload["nonce"] != request["nonce"]:
         raise CustodianError("replay", "the answer repeats another request's nonce: a replay")
     header = request["header"]

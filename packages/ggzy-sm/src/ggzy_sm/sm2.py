@@ -60,6 +60,16 @@ PURPOSES = frozenset(
         "ggzy-promise-v1",  # a witness-log inclusion promise
         "ggzy-document-v1",  # a detached signature over a document's SM3
         "ggzy-custodian-set-v1",  # the pinned custodian set
+        "ggzy-bid-v2",  # sealed-bid header, format 2
+        "ggzy-release-v2",  # a bidder's release of its bid key at the opening, format 2
+        "ggzy-release-key-v1",  # the signing key binding a bidder's release key to its certificate
+        "ggzy-deadline-v2",  # a notice of a section's deadline and opening time, for one custodian set
+        "ggzy-notice-key-transition-v1",  # a new notice key, signed by the old one and the supervisor
+        "ggzy-time-v1",  # a custodian's signed statement of its clock's time
+        "ggzy-ack-v1",  # a custodian's acknowledgement of a ciphertext before the deadline
+        "ggzy-closure-v1",  # a custodian's list of what it acknowledged for a section, from its closing
+        "ggzy-share-v2",  # a custodian's key share, protocol v2
+        "ggzy-custodian-set-v2",  # the pinned custodian set, with notice keys, opening key and witness
         "ggzy-test-v1",  # tests only
     }
 )
