@@ -1,7 +1,8 @@
 """The custodian tests' helpers and their one world, built once: three custodians made with
-`ggzy-custodian init`, a supervising department, a test CA with two bidders (and a stranger CA with a
-third), the custodian set (k = 2, n = 3) signed by all with `sign-set` and put together with
-`assemble`, and the platform's opening and notice keys."""
+`ggzy-custodian init`, a supervising department, the platform's notice and opening keys and the witness
+log's pins, the custodian set v2 (k = 2, n = 3) signed by all with `sign-set` and put together with
+`assemble`, a test CA with two bidders (and a stranger CA with a third), each with its release key
+bound to its signing certificate (as packages/ggzy-sm/tests/sealing_world.py makes them)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,11 @@ import contextlib
 import datetime as dt
 import hmac
 import http.client
-import inspect
 import io
 import json
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,16 +26,19 @@ from ggzy_custodian.cli import main
 from ggzy_custodian.service import Custodian, CustodianServer
 from ggzy_sm import custodians, sealedbid, x509
 from ggzy_sm.custodians import CustodianSet, Trust
-from ggzy_sm.keys import load_key_file
+from ggzy_sm.keys import load_key_file, write_key_file
 from ggzy_sm.sm2 import Sm2PrivateKey
+from ggzy_sm.witness import WitnessTrust
 
 PASSPHRASE = "custodian-test-passphrase"  # noqa: S105  (a test key file's passphrase)
 ITERATIONS = "1000"
 TENDER_PROJECT = "A2101002026000001001"
 SECTION = "A2101002026000001001001"
+OTHER_SECTION = "A2101002026000001001002"
 SHEET = {"schema": "ggzy-opening-sheet-v1", "price": {"kind": "amount", "fen": 1234567800}}
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 DEADLINE = NOW + dt.timedelta(days=1)  # of the in-process bids; the clock is injected
+SECOND, MINUTE, HOUR = dt.timedelta(seconds=1), dt.timedelta(minutes=1), dt.timedelta(hours=1)
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -48,33 +51,29 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 @dataclass(frozen=True)
 class Holder:
-    """A certificate holder: a bidder (CA-issued) or the supervising department (self-issued)."""
+    """A certificate holder: a bidder (CA-issued, with its bound release key) or the supervising
+    department (self-issued)."""
 
     code: str
     sign_key: Sm2PrivateKey
-    enc_key: Sm2PrivateKey
+    release: Sm2PrivateKey
     sign_der: bytes
-    enc_der: bytes
+    release_key: dict[str, str]  # the header's field: the release key and its binding
 
 
 def _issue_holder(code: str, ca_key: Sm2PrivateKey, ca_name: dict[str, str]) -> Holder:
-    sign_key, enc_key = Sm2PrivateKey.generate(), Sm2PrivateKey.generate()
-    subject = {"common_name": f"Bidder {code}", "serial_number": code}
-    pairs: tuple[tuple[Sm2PrivateKey, x509.Usage], ...] = ((sign_key, "signing"), (enc_key, "encryption"))
-    ders = [
-        x509.issue(
-            issuer_key=ca_key,
-            issuer=ca_name,
-            subject=subject,
-            public_key=key.public_key,
-            serial=secrets.randbits(63) | 1,
-            not_before=NOW - dt.timedelta(days=1),
-            not_after=NOW + dt.timedelta(days=30),
-            usage=usage,
-        )
-        for key, usage in pairs
-    ]
-    return Holder(code, sign_key, enc_key, ders[0], ders[1])
+    sign_key, release = Sm2PrivateKey.generate(), Sm2PrivateKey.generate()
+    der = x509.issue(
+        issuer_key=ca_key,
+        issuer=ca_name,
+        subject={"common_name": f"Bidder {code}", "serial_number": code},
+        public_key=sign_key.public_key,
+        serial=secrets.randbits(63) | 1,
+        not_before=NOW - dt.timedelta(days=1),
+        not_after=NOW + dt.timedelta(days=30),
+        usage="signing",
+    )
+    return Holder(code, sign_key, release, der, sealedbid.release_key_bind(release.public_key, sign_key, der))
 
 
 def _ca(name: str) -> tuple[Sm2PrivateKey, dict[str, str], bytes]:
@@ -108,6 +107,7 @@ class World:
     states: list[Path]  # custodians 1 … 3
     keys: list[tuple[Sm2PrivateKey, Sm2PrivateKey]]  # their (signing, encryption) keys, for other sets
     supervisor: Holder
+    supervisor_key_path: Path  # the supervising department's key file (PASSPHRASE)
     body: dict[str, Any]
     signed: dict[str, Any]
     signed_path: Path
@@ -116,53 +116,66 @@ class World:
     trust: Trust
     bidders: list[Holder]  # two of the test CA
     stranger: Holder  # of a CA no custodian trusts
-    opening_key: Sm2PrivateKey  # the platform's
-    notice_key: Sm2PrivateKey  # the platform's
+    opening_key: Sm2PrivateKey  # the platform's: in the set
+    notice_key: Sm2PrivateKey  # the platform's: in the set, valid from a day before NOW, no end
     other_key: Sm2PrivateKey  # someone else's
 
     def header(
         self, bidder: Holder, deadline: dt.datetime = DEADLINE, cset: CustodianSet | None = None
     ) -> tuple[dict[str, Any], bytes]:
-        """A sealed bid's signed header with its custodian envelope, and its DEK."""
+        """A sealed bid's signed header (ggzy-bid-v2, its custodian envelope for the set), and its DEK."""
         cset = cset or self.cset
         dek = secrets.token_bytes(16)
-        kwargs: dict[str, Any] = {
-            "target": self.base / f"{secrets.token_hex(4)}.ggzybid",
-            "binding": sealedbid.Binding(
+        header = sealedbid.seal(
+            target=self.base / f"{secrets.token_hex(4)}.ggzybid",
+            binding=sealedbid.Binding(
                 tender_project=TENDER_PROJECT, section=SECTION, bidder=bidder.code, deadline=deadline
             ),
-            "opening_sheet": SHEET,
-            "documents": [],
-            "signing_key": bidder.sign_key,
-            "signing_certificate": bidder.sign_der,
-            "encryption_certificate": bidder.enc_der,
-            "encryption_key": bidder.enc_key.public_key,
-            "_dek": (dek, secrets.token_bytes(7)),
-        }
-        if "custodians" in inspect.signature(sealedbid.seal).parameters:  # sealed bids II in seal()
-            header = sealedbid.seal(**kwargs, custodians=cset)
-            assert header["custodians"]["set"] == cset.fingerprint
-            return header, dek
-        header = sealedbid.seal(**kwargs)
-        unsigned = {k: v for k, v in header.items() if k != "signature"}
-        unsigned["custodians"] = custodians.split(dek, cset, custodians.binding_of(unsigned))
-        return self.signed_header(unsigned, bidder), dek
+            opening_sheet=SHEET,
+            documents=[],
+            signing_key=bidder.sign_key,
+            signing_certificate=bidder.sign_der,
+            release_key=bidder.release_key,
+            custodians=cset,
+            _dek=(dek, secrets.token_bytes(7)),
+        )
+        assert header["custodians"]["set"] == cset.fingerprint
+        return header, dek
 
     @staticmethod
     def signed_header(unsigned: dict[str, Any], bidder: Holder) -> dict[str, Any]:
         unsigned = {k: v for k, v in unsigned.items() if k != "signature"}
-        return {**unsigned, "signature": bidder.sign_key.sign("ggzy-bid-v1", unsigned).hex()}
+        return {**unsigned, "signature": bidder.sign_key.sign("ggzy-bid-v2", unsigned).hex()}
+
+    def notice(
+        self,
+        opening_at: dt.datetime,
+        *,
+        deadline: dt.datetime | None = None,
+        key: Sm2PrivateKey | None = None,
+        issued_at: dt.datetime = NOW,
+        section: str = SECTION,
+        transitions: Sequence[dict[str, Any]] = (),
+        cset: CustodianSet | None = None,
+    ) -> dict[str, Any]:
+        """A notice of the section's deadline (the opening time, unless given) and opening time, by the
+        platform's notice key unless another is given."""
+        return custodians.notice_make(
+            key or self.notice_key,
+            (cset or self.cset).fingerprint,
+            section,
+            deadline or opening_at,
+            opening_at,
+            issued_at,
+            transitions,
+        )
 
     def custodian(self, index: int, folder: Path, **overrides: Any) -> Custodian:
         """Custodian `index` opened on a copy of its state folder (a log and notices of its own)."""
         state = folder / f"custodian-{index}"
         if not state.exists():
             shutil.copytree(self.states[index - 1], state)
-        options: dict[str, Any] = {
-            "platform_key": self.opening_key.public_key,
-            "notice_key": self.notice_key.public_key,
-            "trust": self.trust,
-        }
+        options: dict[str, Any] = {"trust": self.trust}
         return Custodian.open(state, PASSPHRASE, self.signed, index, **{**options, **overrides})
 
     def write(self, name: str, data: Any) -> Path:
@@ -208,7 +221,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             not_after=NOW + dt.timedelta(days=3650),
             usage="signing",
         )
-        supervisor = Holder("supervisor", sup_key, sup_key, sup_der, b"")
+        supervisor = Holder("supervisor", sup_key, sup_key, sup_der, {})
+        supervisor_key_path = base / "supervisor.key"
+        write_key_file(sup_key, supervisor_key_path, PASSPHRASE, int(ITERATIONS))
+        opening_key, notice_key = Sm2PrivateKey.generate(), Sm2PrivateKey.generate()
         body = custodians.set_body(
             centre="Shenyang public resource trading centre",
             k=2,
@@ -223,6 +239,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             ],
             supervisor=("Supervising department", sup_der),
             demo=False,
+            notice_keys=[(notice_key.public_key, NOW - dt.timedelta(days=1), None)],
+            opening_key=opening_key.public_key,
+            witness_trust=WitnessTrust(
+                operator_keys=(Sm2PrivateKey.generate().public_key,),
+                cosigners=(
+                    ("见证方 1", Sm2PrivateKey.generate().public_key),
+                    ("见证方 2", Sm2PrivateKey.generate().public_key),
+                ),
+                threshold=2,
+            ),
         )
         body_path = base / "body.json"
         body_path.write_text(json.dumps(body), encoding="utf-8")
@@ -247,6 +273,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             states=states,
             keys=keys,
             supervisor=supervisor,
+            supervisor_key_path=supervisor_key_path,
             body=body,
             signed=signed,
             signed_path=signed_path,
@@ -258,8 +285,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 _issue_holder("91210100730000025X", ca_key, ca_name),
             ],
             stranger=_issue_holder("91210100730000033R", stranger_key, stranger_name),
-            opening_key=Sm2PrivateKey.generate(),
-            notice_key=Sm2PrivateKey.generate(),
+            opening_key=opening_key,
+            notice_key=notice_key,
             other_key=Sm2PrivateKey.generate(),
         )
 
@@ -281,7 +308,7 @@ def serving(custodian: Custodian, clock: Clock) -> Iterator[str]:
         server.server_close()
 
 
-def call(
+def call_raw(
     url: str,
     method: str,
     path: str,
@@ -289,10 +316,13 @@ def call(
     *,
     raw: bytes | None = None,
     headers: dict[str, str] | None = None,
-) -> tuple[int, Any]:
-    """(status, JSON body) of one HTTP request to a custodian."""
+    source: str | None = None,
+) -> tuple[int, bytes]:
+    """(status, body bytes) of one HTTP request to a custodian (from the address `source`, if given)."""
     parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
+    connection = http.client.HTTPConnection(
+        parts.hostname or "127.0.0.1", parts.port, timeout=10, source_address=(source, 0) if source else None
+    )
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
     sent = {"Content-Type": "application/json"} if data is not None else {}
     try:
@@ -301,7 +331,18 @@ def call(
         payload = response.read()
     finally:
         connection.close()
-    return response.status, json.loads(payload) if payload else None
+    return response.status, payload
+
+
+def call(url: str, method: str, path: str, body: Any = None, **options: Any) -> tuple[int, Any]:
+    """(status, JSON body) of one HTTP request to a custodian."""
+    status, payload = call_raw(url, method, path, body, **options)
+    return status, json.loads(payload) if payload else None
+
+
+def register(url: str, header: dict[str, Any], notices: Sequence[Any]) -> tuple[int, Any]:
+    """POST /ack of the header's ciphertext, with `notices` (what the bidder's tool sends)."""
+    return call(url, "POST", "/ack", custodians.ack_request_make(header, notices))
 
 
 def log_lines(custodian: Custodian) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from custodian_world import PASSPHRASE, World, call
+from custodian_world import PASSPHRASE, SECTION, World, call, register
 from ggzy_sm import canonical, custodians
 
 STARTUP_TIMEOUT = 15.0
@@ -58,10 +58,6 @@ def processes(world: World, tmp_path: Path) -> Iterator[dict[int, tuple[str, Pat
                         str(world.signed_path),
                         "--index",
                         str(index),
-                        "--platform-key",
-                        world.opening_key.public_key.hex(),
-                        "--notice-key",
-                        world.notice_key.public_key.hex(),
                         "--root",
                         str(world.root_path),
                         "--host",
@@ -102,17 +98,35 @@ def processes(world: World, tmp_path: Path) -> Iterator[dict[int, tuple[str, Pat
 def test_separate_custodians_release_only_after_the_deadline_on_their_own_clocks(
     world: World, processes: dict[int, tuple[str, Path]]
 ) -> None:
-    deadline = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)
+    deadline = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=3)
     header, dek = world.header(world.bidders[0], deadline=deadline)
+    announced = world.notice(deadline, issued_at=dt.datetime.now(dt.UTC))
     url1, state1 = processes[1]
     status, health = call(url1, "GET", "/health")
     assert (status, health["index"], health["fingerprint"]) == (200, 1, world.cset.fingerprint)
+    assert health["unverified_notices"] == 0
 
+    acks = []
+    for url, _state in processes.values():  # the bidder's tool registers the bid before the deadline
+        status, ack = register(url, header, [announced])
+        assert status == 200, ack
+        acks.append(ack)
+    assert custodians.acks_check(header, acks, world.cset) == [1, 2]  # k acknowledgements: a receipt
+    status, refusal = call(url1, "GET", f"/closure?section={SECTION}")
+    assert (status, refusal["reason"]) == (425, "too_early")
     status, refusal = call(url1, "POST", "/share", custodians.request_make(header, 1, []))
     assert (status, refusal["reason"]) == (425, "too_early")
     assert refusal["release_at"] == canonical.format_instant(deadline)
+    nonce = custodians.time_nonce()
+    status, statement = call(url1, "GET", f"/time?nonce={nonce}")
+    assert (status, statement["payload"]["nonce"], statement["payload"]["custodian"]) == (200, nonce, 1)
 
     time.sleep(max(0.0, (deadline - dt.datetime.now(dt.UTC)).total_seconds()) + 0.2)
+    status, late = register(url1, header, [announced])
+    assert (status, late["reason"]) == (409, "late")
+    status, closure = call(url1, "GET", f"/closure?section={SECTION}")
+    assert status == 200
+    assert custodians.closure_verify(closure, world.cset)["ciphertexts"] == [header["ciphertext_sm3"]]
     shares = {}
     for index, (url, _state) in processes.items():
         request = custodians.request_make(header, index, [])
@@ -125,8 +139,13 @@ def test_separate_custodians_release_only_after_the_deadline_on_their_own_clocks
     assert (key, disagreeing) == (dek, [])
 
     log = [json.loads(line) for line in (state1 / "log.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [(line["outcome"], line["reason"]) for line in log] == [
-        ("refused", "too_early"),
-        ("released", None),
+    assert [(line["index"], line["outcome"], line["reason"]) for line in log] == [
+        ("ack", "acknowledged", None),
+        (1, "refused", "too_early"),
+        ("closure", "closed", None),  # a request from the closing time on closes the section first
+        ("ack", "refused", "late"),
+        (1, "released", None),
     ]
     assert shares[1].hex() not in (state1 / "log.jsonl").read_text(encoding="utf-8")
+    assert (state1 / "acks" / world.cset.fingerprint / f"{SECTION}.jsonl").exists()
+    assert (state1 / "closures" / world.cset.fingerprint / f"{SECTION}.json").exists()

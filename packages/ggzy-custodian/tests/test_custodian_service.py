@@ -1,15 +1,16 @@
-"""The custodian service over real HTTP in this process, with the custodian's clock injected."""
+"""The custodian service over real HTTP in this process, with the custodian's clock injected: shares
+(protocol v2: released from the release time, only for a ciphertext in the custodian's own closure),
+health, the set, and notices delivered in share requests or to POST /notice."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from custodian_world import DEADLINE, SECTION, Clock, World, call, log_lines, serving
+from custodian_world import DEADLINE, HOUR, MINUTE, SECTION, Clock, World, call, log_lines, register, serving
 from ggzy_sm import canonical, custodians
 from ggzy_sm.custodians import CustodianError
 
@@ -18,14 +19,25 @@ def ask(url: str, header: dict[str, Any], index: int, notices: list[Any] | None 
     return call(url, "POST", "/share", custodians.request_make(header, index, notices or []))
 
 
+def outcomes(custodian: Any, index: str | None = None) -> list[tuple[Any, Any, Any]]:
+    return [
+        (line["outcome"], line["reason"], line["status"])
+        for line in log_lines(custodian)
+        if index is None or line["index"] == index
+    ]
+
+
 def test_a_share_is_released_only_after_the_deadline_by_the_custodians_clock(
     world: World, tmp_path: Path
 ) -> None:
     header, dek = world.header(world.bidders[0])
-    clock = Clock(DEADLINE - dt.timedelta(minutes=5))
+    announced = world.notice(DEADLINE)
+    clock = Clock(DEADLINE - 5 * MINUTE)
     first, second = world.custodian(1, tmp_path), world.custodian(2, tmp_path)
     shares, answers = {}, {}
     with serving(first, clock) as url1, serving(second, clock) as url2:
+        for url in (url1, url2):  # the bidder's tool registers the bid before the deadline
+            assert register(url, header, [announced])[0] == 200
         status, refusal = ask(url1, header, 1)
         assert status == 425
         assert refusal["reason"] == "too_early"
@@ -34,7 +46,8 @@ def test_a_share_is_released_only_after_the_deadline_by_the_custodians_clock(
         for index, url in ((1, url1), (2, url2)):
             request = custodians.request_make(header, index, [])
             status, answers[index] = call(url, "POST", "/share", request)
-            assert status == 200
+            assert status == 200, answers[index]
+            assert answers[index]["payload"]["format"] == "ggzy-share-v2"
             shares[index] = custodians.answer_check(
                 answers[index], cset=world.cset, request=request, opening_key=world.opening_key
             )
@@ -46,6 +59,14 @@ def test_a_share_is_released_only_after_the_deadline_by_the_custodians_clock(
                 opening_key=world.opening_key,
             )
         assert replay.value.reason == "replay"
+        with pytest.raises(CustodianError) as other:  # encrypted to the set's opening key, no other
+            custodians.answer_check(
+                answers[1],
+                cset=world.cset,
+                request={**custodians.request_make(header, 1, []), "nonce": answers[1]["payload"]["nonce"]},
+                opening_key=world.other_key,
+            )
+        assert other.value.reason == "binding"
     key, disagreeing = custodians.combine(shares, world.cset.k, world.check(header))
     assert key == dek
     assert disagreeing == []
@@ -54,20 +75,22 @@ def test_a_share_is_released_only_after_the_deadline_by_the_custodians_clock(
     assert one.value.reason == "no_key"
 
     log = log_lines(first)
-    assert [(line["outcome"], line["reason"], line["status"]) for line in log] == [
-        ("refused", "too_early", 425),
-        ("released", None, 200),
+    assert [(line["index"], line["outcome"], line["reason"], line["status"]) for line in log] == [
+        ("ack", "acknowledged", None, 200),
+        (1, "refused", "too_early", 425),
+        ("closure", "closed", None, 200),  # the first share request from the closing time on makes it
+        (1, "released", None, 200),
     ]
-    assert log[0]["release_at"] == canonical.format_instant(DEADLINE)
-    assert log[1]["time"] == canonical.format_instant(DEADLINE)  # the custodian's own clock
-    assert log[1]["remote"] == "127.0.0.1"
-    assert (log[1]["section"], log[1]["bidder"]) == (SECTION, world.bidders[0].code)
-    assert log[1]["ciphertext_sm3"] == header["ciphertext_sm3"]
-    assert log[1]["nonce"] == answers[1]["payload"]["nonce"]
+    assert log[1]["release_at"] == canonical.format_instant(DEADLINE)
+    assert log[3]["time"] == canonical.format_instant(DEADLINE)  # the custodian's own clock
+    assert log[3]["remote"] == "127.0.0.1"
+    assert (log[3]["section"], log[3]["bidder"]) == (SECTION, world.bidders[0].code)
+    assert log[3]["ciphertext_sm3"] == header["ciphertext_sm3"]
+    assert log[3]["nonce"] == answers[1]["payload"]["nonce"]
     text = (first.folder / "log.jsonl").read_text(encoding="utf-8")
     for secret in (shares[1].hex(), answers[1]["payload"]["share"], dek.hex()):
         assert secret not in text
-    assert len(log_lines(second)) == 1
+    assert [line["index"] for line in log_lines(second)] == ["ack", "closure", 2]
 
 
 def test_health_and_the_set_it_serves(world: World, tmp_path: Path) -> None:
@@ -80,17 +103,25 @@ def test_health_and_the_set_it_serves(world: World, tmp_path: Path) -> None:
             "index": 3,
             "fingerprint": world.cset.fingerprint,
             "time": canonical.format_instant(DEADLINE),
+            "unverified_notices": 0,
+            "last_unverified_at": None,
         }
         status, served = call(url, "GET", "/set")
         assert status == 200
         assert served == world.signed
-        assert custodians.set_verify(served, pins=[world.cset.fingerprint]).n == 3
+        cset = custodians.set_verify(served, pins=[world.cset.fingerprint])
+        assert (cset.n, cset.opening_key, cset.notice_keys) == (
+            3,
+            world.opening_key.public_key,
+            world.cset.notice_keys,
+        )
         assert call(url, "GET", "/nothing")[0] == 404
+        assert call(url, "GET", "/health?x=1")[1]["index"] == 3  # a query changes nothing here
 
 
 def test_every_refusal_names_its_reason_and_is_logged(world: World, tmp_path: Path) -> None:
     honest, dek = world.header(world.bidders[0])
-    other, _ = world.header(world.bidders[1])
+    other, _ = world.header(world.bidders[1])  # sealed and signed, never registered with custodian 1
     broken = {
         **honest,
         "signature": honest["signature"][:-4] + ("0000" if honest["signature"][-4:] != "0000" else "1111"),
@@ -101,7 +132,10 @@ def test_every_refusal_names_its_reason_and_is_logged(world: World, tmp_path: Pa
         {**honest, "custodians": {**honest["custodians"], "set": "00" * 32}}, world.bidders[0]
     )
     custodian = world.custodian(1, tmp_path)
-    with serving(custodian, Clock(DEADLINE + dt.timedelta(minutes=1))) as url:
+    clock = Clock(DEADLINE - MINUTE)
+    with serving(custodian, clock) as url:
+        assert register(url, honest, [world.notice(DEADLINE)])[0] == 200
+        clock.now = DEADLINE + MINUTE
         refused = {
             "signature": ask(url, broken, 1),
             "chain": ask(url, stranger, 1),
@@ -112,14 +146,23 @@ def test_every_refusal_names_its_reason_and_is_logged(world: World, tmp_path: Pa
         for reason, (status, body) in refused.items():
             assert (status, body["reason"]) == (422, reason), body
         assert refused["chain"][1]["why"] == "untrusted_root"
+        status, body = ask(url, other, 1)  # check 10: not in this custodian's closure
+        assert (status, body["reason"]) == (409, "not_acknowledged")
         malformed = [
             call(url, "POST", "/share", raw=b"{not json"),
             call(url, "POST", "/share", ["a", "list"]),
             call(url, "POST", "/share", {**custodians.request_make(honest, 1, []), "notices": {"a": 1}}),
             call(url, "POST", "/share", raw=b'{"format": "a", "format": "b"}'),
             call(url, "POST", "/share", {**custodians.request_make(honest, 1, []), "nonce": "short"}),
+            call(url, "POST", "/share", raw=b'{"format": "ggzy-share-request-v2", "index": 1.0}'),
+            call(
+                url,
+                "POST",
+                "/share",
+                {**custodians.request_make(honest, 1, []), "format": "ggzy-share-request-v1"},
+            ),
         ]
-        assert [(s, b["reason"]) for s, b in malformed] == [(400, "malformed")] * 5
+        assert [(s, b["reason"]) for s, b in malformed] == [(400, "malformed")] * len(malformed)
         transport = [
             call(url, "POST", "/share", raw=b"x=1", headers={"Content-Type": "text/plain"}),
             call(url, "POST", "/share", raw=b"{" + b" " * (1024 * 1024) + b"}"),
@@ -136,9 +179,9 @@ def test_every_refusal_names_its_reason_and_is_logged(world: World, tmp_path: Pa
         ]
         status, answer = ask(url, honest, 1)  # the honest request still gets its share
         assert status == 200
-    log = log_lines(custodian)
-    assert len(log) == len(refused) + len(malformed) + len(transport) + 1  # one line per request
-    assert [line["reason"] for line in log[: len(refused)]] == list(refused)
+    log = [line for line in log_lines(custodian) if line["index"] not in {"ack", "closure"}]
+    assert len(log) == len(refused) + 1 + len(malformed) + len(transport) + 1  # one line per request
+    assert [line["reason"] for line in log[: len(refused) + 1]] == [*refused, "not_acknowledged"]
     assert {line["outcome"] for line in log[:-1]} == {"refused"}
     assert log[-1]["outcome"] == "released"
     text = (custodian.folder / "log.jsonl").read_text(encoding="utf-8")
@@ -148,20 +191,21 @@ def test_every_refusal_names_its_reason_and_is_logged(world: World, tmp_path: Pa
 
 def test_a_signed_notice_postpones_the_release_and_is_remembered(world: World, tmp_path: Path) -> None:
     header, _dek = world.header(world.bidders[0])
-    postponed = DEADLINE + dt.timedelta(hours=2)
-    notice = custodians.notice_make(section=SECTION, opening_at=postponed, key=world.notice_key)
-    earlier = custodians.notice_make(
-        section=SECTION, opening_at=DEADLINE + dt.timedelta(hours=1), key=world.notice_key
-    )
-    clock = Clock(DEADLINE + dt.timedelta(hours=1, minutes=30))  # after the bound deadline
+    announced = world.notice(DEADLINE)
+    postponed = DEADLINE + 2 * HOUR
+    notice = world.notice(postponed, deadline=DEADLINE)
+    earlier = world.notice(DEADLINE + HOUR, deadline=DEADLINE)
+    clock = Clock(DEADLINE - MINUTE)
     custodian = world.custodian(1, tmp_path)
     with serving(custodian, clock) as url:
+        assert register(url, header, [announced])[0] == 200
+        clock.now = DEADLINE + HOUR + 30 * MINUTE  # after the bound deadline
         for notices in ([notice], [], [earlier]):  # the notice, then requests that leave it out
             status, refusal = ask(url, header, 1, notices)
             assert (status, refusal["reason"]) == (425, "too_early")
             assert refusal["release_at"] == canonical.format_instant(postponed)
     remembered = json.loads((custodian.folder / "notices.json").read_text(encoding="utf-8"))
-    assert remembered == {SECTION: notice}
+    assert remembered == {SECTION: [notice]}
     restarted = world.custodian(1, tmp_path)  # the same state folder: the notice is still known
     with serving(restarted, clock) as url:
         assert ask(url, header, 1)[0] == 425
@@ -169,33 +213,54 @@ def test_a_signed_notice_postpones_the_release_and_is_remembered(world: World, t
         status, answer = ask(url, header, 1)
         assert status == 200
         assert answer["payload"]["nonce"]
-    assert [line["outcome"] for line in log_lines(restarted)] == ["refused"] * 4 + ["released"]
+    shares = [line["outcome"] for line in log_lines(restarted) if isinstance(line["index"], int)]
+    assert shares == ["refused"] * 4 + ["released"]
 
 
-def test_a_notice_not_signed_by_the_platforms_notice_key_is_ignored(world: World, tmp_path: Path) -> None:
+def test_a_notice_that_is_not_valid_for_the_set_is_ignored(world: World, tmp_path: Path) -> None:
     header, _ = world.header(world.bidders[0])
-    forged = custodians.notice_make(
-        section=SECTION, opening_at=DEADLINE + dt.timedelta(days=3), key=world.other_key
-    )
+    later = DEADLINE + 3 * 24 * HOUR
+    announced = world.notice(DEADLINE)
+    forged = world.notice(later, key=world.other_key)
+    foreign = custodians.notice_make(world.notice_key, "00" * 32, SECTION, later, later, DEADLINE)
     custodian = world.custodian(2, tmp_path)
-    with serving(custodian, Clock(DEADLINE + dt.timedelta(minutes=1))) as url:
-        status, _answer = ask(url, header, 2, [forged])
+    clock = Clock(DEADLINE - MINUTE)
+    with serving(custodian, clock) as url:
+        assert register(url, header, [announced, forged, foreign])[0] == 200
+        clock.now = DEADLINE + MINUTE
+        status, _answer = ask(url, header, 2, [forged, foreign, "junk", None])  # a griefer stalls nothing
         assert status == 200
-    assert not (custodian.folder / "notices.json").exists()
+    held = json.loads((custodian.folder / "notices.json").read_text(encoding="utf-8"))
+    assert held == {SECTION: [announced]}
 
 
 def test_anyone_may_deliver_a_notice_so_a_withheld_postponement_still_holds(
     world: World, tmp_path: Path
 ) -> None:
     header, _ = world.header(world.bidders[0])
-    postponed = DEADLINE + dt.timedelta(days=2)
-    notice = custodians.notice_make(section=SECTION, opening_at=postponed, key=world.notice_key)
-    forged = custodians.notice_make(section=SECTION, opening_at=postponed, key=world.other_key)
+    postponed = DEADLINE + 2 * 24 * HOUR
+    notice = world.notice(postponed, deadline=DEADLINE)
+    forged = world.notice(postponed, deadline=DEADLINE, key=world.other_key)
     custodian = world.custodian(3, tmp_path)
-    with serving(custodian, Clock(DEADLINE + dt.timedelta(hours=1))) as url:
-        assert call(url, "POST", "/notice", forged)[0] == 422
+    clock = Clock(DEADLINE - MINUTE)
+    with serving(custodian, clock) as url:
+        assert register(url, header, [world.notice(DEADLINE)])[0] == 200
+        clock.now = DEADLINE + HOUR
+        assert call(url, "POST", "/notice", forged) == (202, {"ok": False, "reason": "unverified"})
         status, noted = call(url, "POST", "/notice", notice)  # e.g. the supervising department delivers it
-        assert (status, noted["opening_at"]) == (200, canonical.format_instant(postponed))
+        assert (status, noted) == (
+            200,
+            {"ok": True, "section": SECTION, "opening_at": canonical.format_instant(postponed)},
+        )
         status, refusal = ask(url, header, 3)  # the operator's request leaves the postponement out
         assert (status, refusal["reason"]) == (425, "too_early")
-    assert [line["outcome"] for line in log_lines(custodian)] == ["refused", "noted", "refused"]
+        assert refusal["release_at"] == canonical.format_instant(postponed)
+        assert call(url, "POST", "/notice", raw=b"{not json")[1]["reason"] == "malformed"
+    assert [(line["index"], line["outcome"]) for line in log_lines(custodian)] == [
+        ("ack", "acknowledged"),
+        ("notice", "ignored"),
+        ("closure", "closed"),  # past the deadline it held: closed before the postponement is learnt
+        ("notice", "noted"),
+        (3, "refused"),
+        ("notice", "ignored"),
+    ]

@@ -207,8 +207,6 @@ def test_serve_refuses_to_start_with_a_trust_that_pins_no_cosigner(world: World,
     path = world.write("platform-alone-trust.json", platform_alone)
     status, out, err = run(
         "serve", "--state", str(world.states[0]), "--set", str(world.signed_path), "--index", "1",
-        "--platform-key", world.opening_key.public_key.hex(),
-        "--notice-key", world.notice_key.public_key.hex(),
         "--root", str(world.root_path), "--port", "0", "--witness-trust", str(path),
     )  # fmt: skip
     assert (status, out) == (2, "")
@@ -227,9 +225,7 @@ def test_a_custodian_process_served_with_a_witness_trust_watches_the_log(
     process = subprocess.Popen(
         [
             sys.executable, "-m", "ggzy_custodian", "serve", "--state", str(state),
-            "--set", str(world.signed_path), "--index", "1",
-            "--platform-key", world.opening_key.public_key.hex(),
-            "--notice-key", world.notice_key.public_key.hex(), "--root", str(world.root_path),
+            "--set", str(world.signed_path), "--index", "1", "--root", str(world.root_path),
             "--host", "127.0.0.1", "--port", "0", "--witness-trust", str(trust_path),
         ],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,

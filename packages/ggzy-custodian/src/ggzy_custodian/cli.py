@@ -1,5 +1,5 @@
 """`ggzy-custodian`: a key custodian's own tool (an independent party: the trading centre, the
-supervising department, a notary office…).
+supervising department, a notary office…), for the custodian protocol v2 (docs/sealed-bid-format.md).
 
     ggzy-custodian init --state DIR --name NAME [--iterations N]
         Make the custodian: its own SM2 signing and encryption keys (key files under a passphrase,
@@ -7,31 +7,52 @@ supervising department, a notary office…).
         state.json. Prints the two certificates' paths and SM3 fingerprints. Refuses a folder that
         holds a custodian already.
     ggzy-custodian sign-set --state DIR --body BODY.json [--yes]
-        Show the custodian set body (centre, k of n, the members and their certificates' SM3) on
-        standard error and print this custodian's signature over it (hex) on standard output. Refuses
-        a body that is malformed or does not list this custodian's own two certificates; asks before
-        signing unless --yes (and without a terminal, signs only with --yes).
+        Show the custodian set body (ggzy-custodian-set-v2, as custodians.set_body makes it: centre, k
+        of n, the members and their certificates' SM3, the supervising department, the platform's
+        notice keys with their validity, its opening key and the witness log's pins) on standard error
+        and print this custodian's signature over it (hex) on standard output. Refuses a body that is
+        malformed or does not list this custodian's own two certificates; asks before signing unless
+        --yes (and without a terminal, signs only with --yes).
     ggzy-custodian assemble --body BODY.json --signature KEY=HEX [--signature …] --out SIGNED.json
         Put the body and its signatures (KEY is the member's index "1" … "n", or "supervisor")
         together as {"body", "signatures"}, verify it (every member and the supervising department)
         and only then write it. Prints the set's fingerprint.
-    ggzy-custodian serve --state DIR --set SIGNED.json --index I --platform-key HEX --notice-key HEX
+    ggzy-custodian sign-transition --set SIGNED.json --transition T.json --key KEY.key
+                                   --as from|supervisor [--yes]
+        Sign a notice-key transition (ggzy-notice-key-transition-v1) offline: T.json is its payload
+        (custodians.transition_payload: {format, set, from_key, to_key, valid_from}) or a transition
+        {"payload", "signatures"} being collected. Shows it on standard error — the set, the old key
+        (and whether the set names it a notice key at valid_from), the new key, from when — and prints
+        the signature (hex) on standard output: as "from" by the old notice key, as "supervisor" by the
+        set's supervising department. Refuses a transition for another set, or a key that is not the
+        old key (from) or the set's supervising department's (supervisor); asks unless --yes.
+    ggzy-custodian sign-transition --set SIGNED.json --transition T.json --assemble
+                                   [--signature from=HEX] [--signature supervisor=HEX]
+                                   [--key KEY.key --as from|supervisor [--yes]] [--out T-SIGNED.json]
+        Put the transition together — the signatures in T.json, those given, and this key's when
+        --key is given — verify it against the set (custodians.transition_verify: both signatures,
+        this set) and only then write it to --out (or print it). Notices signed by the new key count
+        when they carry it (§6.3).
+    ggzy-custodian serve --state DIR --set SIGNED.json --index I
                          --root CA.cer [--root …] [--intermediate X.cer …] [--crl X.crl …]
                          [--host 127.0.0.1] [--port 18490] [--demo] [--witness-trust TRUST.json]
-        Serve custodian I's shares over HTTP (ggzy_custodian.service), released only after each bid's
-        deadline by this machine's clock. Refuses to start (exit 2) unless the set verifies, its
-        custodian I is this state's own certificates, and --demo is given exactly for a demo set.
-        Prints "ggzy-custodian I serving on http://HOST:PORT" once listening (--port 0: a free port).
-        With --witness-trust (ggzy-witness-trust-v1: the pinned platform, co-signer and supervisor keys
-        and the threshold k, docs/witness-cosigner.md) it also watches the witness log: POST /head
-        takes a signed tree head from anyone and remembers it only with k valid co-signatures from the
-        pinned co-signers (never the platform's signature alone); two co-signed heads of one epoch and
-        size with different roots raise an alarm in log.jsonl (a fork). GET /head shows the newest.
-        A trust file that cannot be read or pins fewer co-signers than its threshold: exit 2.
+        Serve custodian I over HTTP (ggzy_custodian.service): acknowledgements before a section's
+        closing time, closures from it, time statements, and shares released only from each bid's
+        release time by this machine's clock. The platform's notice keys and opening key come from the
+        signed set v2: the options --platform-key and --notice-key of protocol v1 are gone. Refuses to
+        start (exit 2) unless the set verifies, its custodian I is this state's own certificates, and
+        --demo is given exactly for a demo set. Prints "ggzy-custodian I serving on http://HOST:PORT"
+        once listening (--port 0: a free port). With --witness-trust (ggzy-witness-trust-v1: the
+        pinned platform, co-signer and supervisor keys and the threshold k, docs/witness-cosigner.md)
+        it also watches the witness log: POST /head takes a signed tree head from anyone and remembers
+        it only with k valid co-signatures from the pinned co-signers (never the platform's signature
+        alone); two co-signed heads of one epoch and size with different roots raise an alarm in
+        log.jsonl (a fork). GET /head shows the newest. A trust file that cannot be read or pins fewer
+        co-signers than its threshold: exit 2.
 
-The passphrase comes from GGZY_CUSTODIAN_PASSPHRASE or a prompt. Certificates and CRLs may be DER or
-PEM. Exit status: 0 done, 1 refused (init, sign-set, assemble), 2 wrong usage or `serve` refusing to
-start.
+The passphrase (of the custodian's keys, or of the key file given to sign-transition) comes from
+GGZY_CUSTODIAN_PASSPHRASE or a prompt. Certificates and CRLs may be DER or PEM. Exit status: 0 done, 1
+refused (init, sign-set, assemble, sign-transition), 2 wrong usage or `serve` refusing to start.
 """
 
 from __future__ import annotations
@@ -45,11 +66,11 @@ from typing import Any
 
 from ggzy_custodian import __version__, state
 from ggzy_custodian.service import DEFAULT_PORT, Custodian, CustodianServer, StartupError
-from ggzy_sm import custodians, x509
+from ggzy_sm import canonical, custodians, strict, x509
 from ggzy_sm.custodians import CustodianError, Trust
 from ggzy_sm.errors import CryptoError
 from ggzy_sm.files import write_atomic
-from ggzy_sm.jsonservice import Refused, UsageError, passphrase, public_key, run_command, say, serve
+from ggzy_sm.jsonservice import Refused, UsageError, passphrase, run_command, say, serve
 from ggzy_sm.keys import DEFAULT_ITERATIONS, load_key_file
 from ggzy_sm.sm3 import sm3
 from ggzy_sm.witness import WitnessError, WitnessTrust
@@ -156,6 +177,19 @@ def _summary(body: dict[str, Any], mine: int | None) -> list[str]:
     supervisor = body["supervisor"]
     lines.append(f"  supervising department: {supervisor.get('name', '')}")
     lines.append(f"       signing certificate SM3    {sm3(_der_of(supervisor['signing_certificate'])).hex()}")
+    lines.append("  the platform's notice keys (notices signed by any other key are ignored):")
+    for entry in body["notice_keys"]:
+        until = entry["valid_until"] or "no end"
+        lines.append(f"       {entry['key']}")
+        lines.append(f"         valid from {entry['valid_from']} until {until}")
+    lines.append("  the platform's opening key (shares are re-encrypted to it):")
+    lines.append(f"       {body['opening_key']}")
+    pins = body["witness"]
+    lines.append(
+        f"  the witness log: {pins['threshold']} of {len(pins['cosigners'])} co-signers, operator keys"
+    )
+    lines.extend(f"       {key}" for key in pins["operator_keys"])
+    lines.extend(f"       co-signer {c['name']}: {c['key']}" for c in pins["cosigners"])
     return lines
 
 
@@ -224,6 +258,138 @@ def run_assemble(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- sign-transition ----------------------------------------------------------------------------------
+
+ROLES = ("from", "supervisor")
+
+
+def _verified_set(path: str) -> custodians.CustodianSet:
+    signed = _read_json(path)
+    try:
+        return custodians.set_verify(signed)
+    except CustodianError as exc:
+        raise Refused(f"{path}: the custodian set does not verify ({exc.reason}): {exc}") from exc
+
+
+def _transition(path: str, cset: custodians.CustodianSet) -> tuple[dict[str, Any], dict[str, str]]:
+    """(payload, signatures so far) of T.json: a bare payload, or {"payload", "signatures"}. The payload
+    must be exactly what custodians.transition_payload makes, for this set."""
+    document = _read_json(path)
+    signatures: Any = {}
+    if isinstance(document, dict) and set(document) == {"payload", "signatures"}:
+        document, signatures = document["payload"], document["signatures"]
+    if not isinstance(signatures, dict) or not all(
+        key in ROLES and isinstance(value, str) for key, value in signatures.items()
+    ):
+        raise Refused(f'{path}: a transition\'s signatures are {{"from": hex, "supervisor": hex}}')
+    try:
+        remade = custodians.transition_payload(
+            set_fingerprint=document["set"],
+            from_key=strict.public_key(document["from_key"]),
+            to_key=strict.public_key(document["to_key"]),
+            valid_from=strict.parse_instant(document["valid_from"]),
+        )
+    except (KeyError, TypeError, ValueError, CustodianError) as exc:
+        raise Refused(f"{path} is not a notice-key transition ({exc})") from exc
+    if remade != document:
+        raise Refused(f"{path} is not exactly a ggzy-notice-key-transition-v1 payload")
+    if document["set"] != cset.fingerprint:
+        raise Refused(
+            f"{path} is a transition for another custodian set (SM3 {document['set']}),"
+            f" not {cset.fingerprint}"
+        )
+    return document, dict(signatures)
+
+
+def _transition_summary(payload: dict[str, Any], cset: custodians.CustodianSet) -> list[str]:
+    valid_from = strict.parse_instant(payload["valid_from"])
+    from_key = strict.public_key(payload["from_key"])
+    intervals = [nk for nk in cset.notice_keys if nk.key == from_key and nk.holds(valid_from)]
+    if intervals:
+        until = intervals[0].valid_until
+        standing = (
+            f"a notice key of the set from {canonical.format_instant(intervals[0].valid_from)}"
+            f" until {'no end' if until is None else canonical.format_instant(until)}"
+        )
+    else:
+        standing = (
+            "NOT a notice key of the set at valid_from: this transition counts only after another that"
+            " makes it one"
+        )
+    return [
+        f"notice-key transition for the custodian set of {cset.centre} (version {cset.version})",
+        f"  set SM3 {cset.fingerprint}",
+        f"  old key   {payload['from_key']}",
+        f"            {standing}",
+        f"  new key   {payload['to_key']}",
+        f"  from      {payload['valid_from']}: notices the new key issues from then on count, with this",
+        "            transition attached",
+        f"  supervising department: {cset.body['supervisor']['name']}",
+    ]
+
+
+def _sign_transition(args: argparse.Namespace, payload: dict[str, Any], cset: custodians.CustodianSet) -> str:
+    """This key's signature on the transition, as `args.as_`, after the summary and the question."""
+    for line in _transition_summary(payload, cset):
+        say(line, err=True)
+    role = args.as_
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise Refused("check the summary above, then sign with --yes (no terminal to ask)")
+        question = "as the old notice key" if role == "from" else "as the supervising department"
+        if input(f"Sign this transition {question}? [y/N] ").strip().lower() not in {"y", "yes"}:
+            raise Refused("not signed")
+    try:
+        key = load_key_file(args.key, _passphrase())
+    except OSError as exc:
+        raise UsageError(f"{args.key}: {exc.strerror or exc}") from exc
+    except CryptoError as exc:
+        raise Refused(f"{args.key}: {exc}") from exc
+    if role == "from" and key.public_key.hex() != payload["from_key"]:
+        raise Refused(f"{args.key} is not the transition's old notice key: refusing to sign")
+    if role == "supervisor" and key.public_key != cset.supervisor.public_key:
+        raise Refused(f"{args.key} is not the set's supervising department's key: refusing to sign")
+    return custodians.transition_sign(payload, key)
+
+
+def run_sign_transition(args: argparse.Namespace) -> int:
+    if (args.key is None) != (args.as_ is None):
+        raise UsageError("give --key and --as together")
+    if not args.assemble and (args.key is None or args.signature or args.out):
+        raise UsageError("give --key and --as to sign (--signature and --out only with --assemble)")
+    cset = _verified_set(args.set)
+    payload, signatures = _transition(args.transition, cset)
+    if not args.assemble:
+        say(_sign_transition(args, payload, cset))
+        return 0
+    for item in args.signature:
+        role, sep, value = item.partition("=")
+        role, value = role.strip(), value.strip().lower()
+        if not sep or role not in ROLES:
+            raise UsageError(f"--signature {item!r}: give from=HEX or supervisor=HEX")
+        if signatures.get(role, value) != value:
+            raise UsageError(f"two different signatures as {role}")
+        signatures[role] = value
+    if args.key is not None:
+        mine = _sign_transition(args, payload, cset)
+        signatures[args.as_] = mine
+    missing = [role for role in ROLES if role not in signatures]
+    if missing:
+        raise Refused(f"the transition lacks the signature {' and '.join(missing)}: nothing written")
+    transition = {"payload": payload, "signatures": {role: signatures[role] for role in ROLES}}
+    try:
+        custodians.transition_verify(transition, cset)
+    except CustodianError as exc:
+        raise Refused(f"the transition does not verify ({exc.reason}): {exc}; nothing written") from exc
+    text = json.dumps(transition, ensure_ascii=False, indent=1)
+    if args.out:
+        write_atomic(args.out, text)
+        say(f"{args.out}: notice-key transition verified against the set {cset.fingerprint}", err=True)
+    else:
+        say(text)
+    return 0
+
+
 # --- serve ------------------------------------------------------------------------------------------
 
 
@@ -248,8 +414,6 @@ def run_serve(args: argparse.Namespace) -> int:
             _passphrase,
             signed,
             args.index,
-            platform_key=public_key(args.platform_key, "--platform-key"),
-            notice_key=public_key(args.notice_key, "--notice-key"),
             trust=trust,
             demo=args.demo,
             witness_trust=witness_trust,
@@ -268,14 +432,15 @@ def run_serve(args: argparse.Namespace) -> int:
             f"watching the witness log: heads need {witness_trust.threshold} of the"
             f" {len(witness_trust.cosigners)} pinned co-signers (POST /head, GET /head)"
         )
-    return serve(server, f"ggzy-custodian {args.index}", notes)
+    return serve(server, f"ggzy-custodian {args.index}", notes, close=custodian.close)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ggzy-custodian",
-        description="A key custodian: its own keys, its signature on the custodian set, and its share "
-        "service (released only after each bid's deadline, by this machine's clock).",
+        description="A key custodian: its own keys, its signature on the custodian set and on notice-key "
+        "transitions, and its service (acknowledgements before the deadline, shares only after each "
+        "bid's release time, by this machine's clock).",
     )
     parser.add_argument("--version", action="version", version=f"ggzy-custodian {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -295,12 +460,22 @@ def build_parser() -> argparse.ArgumentParser:
     assemble.add_argument("--signature", action="append", required=True, metavar="KEY=HEX")
     assemble.add_argument("--out", required=True)
 
+    transition = commands.add_parser(
+        "sign-transition", help="sign (or put together) a notice-key transition, offline"
+    )
+    transition.add_argument("--set", required=True, help="the signed custodian set (JSON)")
+    transition.add_argument("--transition", required=True, metavar="T.json", help="its payload, or it")
+    transition.add_argument("--key", metavar="KEY.key", help="the old notice key's or the supervisor's key")
+    transition.add_argument("--as", dest="as_", choices=ROLES, help="sign as the old key or the supervisor")
+    transition.add_argument("--yes", action="store_true", help="sign without asking")
+    transition.add_argument("--assemble", action="store_true", help="put the whole transition together")
+    transition.add_argument("--signature", action="append", default=[], metavar="ROLE=HEX")
+    transition.add_argument("--out", help="with --assemble: where to write it (else printed)")
+
     serve = commands.add_parser("serve", help="serve this custodian's shares over HTTP")
     serve.add_argument("--state", required=True)
     serve.add_argument("--set", required=True, help="the signed custodian set (JSON)")
     serve.add_argument("--index", type=int, required=True, help="this custodian's index in the set")
-    serve.add_argument("--platform-key", required=True, help="the platform's opening key (SM2, hex)")
-    serve.add_argument("--notice-key", required=True, help="the platform's deadline-notice key (SM2, hex)")
     serve.add_argument("--root", action="append", required=True, help="a CA root for bidders' certificates")
     serve.add_argument("--intermediate", action="append", default=[])
     serve.add_argument("--crl", action="append", default=[])
@@ -315,7 +490,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS = {"init": run_init, "sign-set": run_sign_set, "assemble": run_assemble, "serve": run_serve}
+COMMANDS = {
+    "init": run_init,
+    "sign-set": run_sign_set,
+    "assemble": run_assemble,
+    "sign-transition": run_sign_transition,
+    "serve": run_serve,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

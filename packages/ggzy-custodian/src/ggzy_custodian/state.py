@@ -8,10 +8,27 @@ Everything a custodian holds lives in one folder of its own — never in the pla
     encryption.key    the SM2 encryption key the bidders' shares are encrypted to (same form)
     signing.cer       self-issued X.509 certificate (DER) of the signing key, usage "signing"
     encryption.cer    self-issued X.509 certificate (DER) of the encryption key, usage "encryption"
-    log.jsonl         one line per share request and its outcome (never a share), fsynced (`serve`)
-    notices.json      the latest signed deadline notice seen per section (`serve`; replaced atomically)
+    log.jsonl         one line per request it answers by POST and its outcome (never a share), and one
+                      per closure made; appended and fsynced before the answer leaves (`serve`)
+    notices.json      the valid deadline notices (ggzy-deadline-v2) held per section, {"<section>":
+                      [notice, …]}: the one with the latest opening time (what GET /notice serves and
+                      what postpones a release) and, when another one announced a later deadline, that
+                      one too (the section's closing time, §6.2). Re-checked against the set at start;
+                      written whole (durably) when it changes (`serve`)
+    acks/<set>/<section>.jsonl
+                      every ciphertext SM3 this custodian acknowledged for the section of set `<set>`
+                      (the set's fingerprint), one JSON line {"ciphertext_sm3", "acknowledged_at"} a
+                      hash, appended and fsynced before the acknowledgement leaves: what its closure lists
+    closures/<set>/<section>.json
+                      its signed closure of the section (ggzy-closure-v1), made once from the section's
+                      closing time on, written durably and never changed; served as made after a restart
     heads.json        with `serve --witness-trust`: the newest co-signed witness-log tree head seen per
                       epoch, {"<epoch>": head} (replaced atomically)
+
+"Durably" is: a temporary file beside it, fsynced, renamed over the name, and the folder fsynced — a
+crash leaves the old file or the new one, never half of either, and never loses one that was served.
+Acknowledgements and closures are kept per set, so a custodian that moves to a new version of its set
+neither lists the old set's hashes nor serves the old set's closures.
 
 Both certificates name the custodian as issuer and subject and are signed by its *signing* key, so the
 encryption key only ever decrypts, and the encryption certificate verifies against the signing one.
@@ -23,10 +40,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ggzy_sm import canonical, custodians, x509
+from ggzy_sm import canonical, custodians, strict, x509
 from ggzy_sm.errors import CryptoError
 from ggzy_sm.files import write_atomic
 from ggzy_sm.keys import DEFAULT_ITERATIONS, load_key_file, write_key_file
@@ -41,6 +59,8 @@ ENCRYPTION_CERTIFICATE = "encryption.cer"
 LOG = "log.jsonl"
 NOTICES = "notices.json"
 HEADS = "heads.json"
+ACKS = "acks"
+CLOSURES = "closures"
 VALIDITY = dt.timedelta(days=3653)  # ~10 years: the set is re-signed when a custodian's keys change
 
 
@@ -132,3 +152,76 @@ def load_keys(identity: Identity, passphrase: str) -> tuple[Sm2PrivateKey, Sm2Pr
     except CryptoError as exc:
         raise StateError(f"{identity.folder}: {exc}") from exc
     return signing, encryption
+
+
+# --- what `serve` keeps --------------------------------------------------------------------------------
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_durable(path: Path, data: bytes | str) -> None:
+    """Write `path` whole or not at all, and durably: a temporary file beside it, fsynced, renamed over
+    it, the folder fsynced (made, mode 0700, if missing). OSError if it cannot be written."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+    _fsync_folder(path.parent)
+
+
+def append_line(path: Path, record: dict[str, object]) -> None:
+    """Append `record` as one JSON line to `path`, flushed and fsynced (the file and, when it is new, its
+    folder). A line a crash cut short is closed first, so it never swallows this one (it was never
+    answered: the answer leaves only after the fsync). OSError if it cannot be written."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    created = not path.exists()
+    line = json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n"
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
+    with os.fdopen(fd, "r+b") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size:
+            fh.seek(size - 1)
+            if fh.read(1) != b"\n":
+                line = b"\n" + line
+        fh.write(line)
+        fh.flush()
+        os.fsync(fh.fileno())
+    if created:
+        _fsync_folder(path.parent)
+
+
+def acks_path(folder: Path, set_fingerprint: str, section: str) -> Path:
+    """The section's acknowledgement log (`section` a checked section code: no path in it)."""
+    return folder / ACKS / set_fingerprint / f"{section}.jsonl"
+
+
+def closure_path(folder: Path, set_fingerprint: str, section: str) -> Path:
+    return folder / CLOSURES / set_fingerprint / f"{section}.json"
+
+
+def read_acks(path: Path) -> list[str]:
+    """The ciphertext SM3s in an acknowledgement log, in the order acknowledged (a line a crash cut short
+    — never answered — is skipped). [] when there is no log."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    out = []
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and strict.HEX64.fullmatch(str(record.get("ciphertext_sm3"))):
+            out.append(record["ciphertext_sm3"])
+    return out
