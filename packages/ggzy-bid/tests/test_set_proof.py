@@ -6,7 +6,6 @@ checks any such proof."""
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 import uuid
 from pathlib import Path
@@ -14,17 +13,13 @@ from typing import Any
 
 import pytest
 
+from bid_world import FAKES, FINGERPRINT, Bidder, World, no_prompt, set_body, signed_set
 from ggzy_bid.cli import main
-from ggzy_sm import canonical, custodians, merkle, sealedbid, witness, x509
-from ggzy_sm.keys import write_key_file
+from ggzy_sm import canonical, custodians, merkle, sealedbid, witness
 from ggzy_sm.sm2 import Sm2PrivateKey
 from ggzy_sm.witness import WitnessTrust
 
 NOW = dt.datetime.now(dt.UTC)
-SIGN, ENC, CA = (Sm2PrivateKey.generate() for _ in range(3))
-SHEET = {"schema": "ggzy-opening-sheet-v1", "price": {"kind": "amount", "fen": 880000000}}
-MEMBERS = [Sm2PrivateKey.generate() for _ in range(4)]  # custodians 1 … 3, then the supervising department
-DECRYPTERS = [Sm2PrivateKey.generate() for _ in range(3)]
 OPERATOR = Sm2PrivateKey.generate()  # the platform's witness key
 COSIGNERS = [Sm2PrivateKey.generate() for _ in range(3)]
 SUPERVISOR = Sm2PrivateKey.generate()
@@ -34,47 +29,7 @@ TRUST = WitnessTrust(
     threshold=2,
     supervisor_keys=(SUPERVISOR.public_key,),
 )
-
-
-def _self_issued(key: Sm2PrivateKey, usage: x509.Usage) -> bytes:
-    return x509.issue(
-        issuer_key=key,
-        issuer={"common_name": "托管方"},
-        subject={"common_name": "托管方"},
-        public_key=key.public_key,
-        serial=1,
-        not_before=NOW - dt.timedelta(days=1),
-        not_after=NOW + dt.timedelta(days=365),
-        usage=usage,
-    )
-
-
-def signed_set(version_note: str) -> dict[str, Any]:
-    body = custodians.set_body(
-        centre="210100",
-        k=2,
-        custodians=[
-            (
-                f"托管方 {i} {version_note}",
-                f"https://custodian{i}.example.cn",
-                _self_issued(s, "signing"),
-                _self_issued(e, "encryption"),
-            )
-            for i, (s, e) in enumerate(zip(MEMBERS[:3], DECRYPTERS, strict=True), start=1)
-        ],
-        supervisor=("监督部门", _self_issued(MEMBERS[3], "signing")),
-        demo=False,
-    )
-    names = ["1", "2", "3", "supervisor"]
-    return {
-        "body": body,
-        "signatures": {n: custodians.set_sign(body, k) for n, k in zip(names, MEMBERS, strict=True)},
-    }
-
-
-SET = signed_set("")
-FINGERPRINT = custodians.set_fingerprint(SET["body"])
-OTHER_SET = signed_set("(旧)")  # the same members' earlier set: every signature verifies too
+OTHER_SET = signed_set(set_body(version=2))  # the same members' other set: every signature verifies too
 OTHER_FINGERPRINT = custodians.set_fingerprint(OTHER_SET["body"])
 
 
@@ -157,63 +112,37 @@ def proof(
 
 
 @pytest.fixture
-def bidder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[str]]:
-    """(a folder with the bidder's keys, sheet, document, the set and the trust file; the seal command
-    with --custodians and --pin, without a proof)."""
-    for key, usage, serial, name in ((SIGN, "signing", 2, "sign"), (ENC, "encryption", 3, "enc")):
-        (tmp_path / f"{name}.cer").write_bytes(
-            x509.issue(
-                issuer_key=CA, issuer={"common_name": "Test CA"}, public_key=key.public_key,
-                subject={"common_name": "天成建设", "serial_number": "91210100730000017Q"}, serial=serial,
-                not_before=NOW - dt.timedelta(days=1), not_after=NOW + dt.timedelta(days=365),
-                usage=usage,  # type: ignore[arg-type]
-            )
-        )  # fmt: skip
-        write_key_file(key, tmp_path / f"{name}.key", "holder-passphrase", iterations=1000)
-    (tmp_path / "技术标.pdf").write_bytes(b"%PDF-1.7 technical")
-    (tmp_path / "sheet.json").write_text(json.dumps(SHEET), encoding="utf-8")
-    (tmp_path / "set.json").write_text(json.dumps(SET, ensure_ascii=False), encoding="utf-8")
-    (tmp_path / "trust.json").write_text(json.dumps(TRUST.to_json()), encoding="utf-8")
-    monkeypatch.setenv("GGZY_BID_PASSPHRASE", "holder-passphrase")
-    command = [
-        "seal", "--section", "A2101002026000001001001", "--bidder", "91210100730000017Q",
-        "--deadline", "2026-12-20T09:30:00+08:00", "--key", str(tmp_path / "sign.key"),
-        "--certificate", str(tmp_path / "sign.cer"), "--encryption-certificate", str(tmp_path / "enc.cer"),
-        "--opening-sheet", str(tmp_path / "sheet.json"), "--out", str(tmp_path / "bid.ggzybid"),
-        "--custodians", str(tmp_path / "set.json"), "--pin", FINGERPRINT, str(tmp_path / "技术标.pdf"),
-    ]  # fmt: skip
-    return tmp_path, command
+def command(bidder: Bidder) -> list[str]:
+    """The seal command (with --custodians and --pin), without a proof; the trust file written."""
+    (bidder / "trust.json").write_text(json.dumps(TRUST.to_json()), encoding="utf-8")
+    return bidder.seal_command()
 
 
-def with_proof(folder: Path, command: list[str], bundle: Any, *, trust: bool = True) -> list[str]:
+def with_proof(folder: Bidder, command: list[str], bundle: Any, *, trust: bool = True) -> list[str]:
     (folder / "proof.json").write_text(json.dumps(bundle), encoding="utf-8")
     more = ["--witness-trust", str(folder / "trust.json")] if trust else []
     return [*command, "--set-proof", str(folder / "proof.json"), *more]
 
 
 def refused_without_writing(
-    folder: Path, command: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    folder: Bidder, command: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> str:
-    """The command exits 2 with a message, without asking the passphrase or writing anything."""
-    monkeypatch.delenv("GGZY_BID_PASSPHRASE")
-
-    def ask(prompt: str = "") -> str:
-        raise AssertionError("the passphrase was asked for a bid that is refused anyway")
-
-    monkeypatch.setattr(getpass, "getpass", ask)
-    before = sorted(p.name for p in folder.iterdir())
+    """The command exits 2 with a message, without asking the passphrase, a custodian or writing."""
+    no_prompt(monkeypatch)
+    before = folder.files()
     assert main(command) == 2
     err = capsys.readouterr().err
     assert "未封装，未写入任何文件" in err
     assert "Traceback" not in err
-    assert sorted(p.name for p in folder.iterdir()) == before  # no bid, no temporary file
+    assert folder.files() == before  # no bid, no temporary file
+    assert all(fake.requests == [] for fake in FAKES)
     return err
 
 
 def test_the_set_published_under_k_pinned_cosignatures_is_sealed_to(
-    bidder: tuple[Path, list[str]], capsys: pytest.CaptureFixture[str]
+    bidder: Bidder, command: list[str], world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder, command = bidder
+    folder = bidder
     assert main(with_proof(folder, command, proof())) == 0
     err = capsys.readouterr().err
     assert "见证日志中公布" in err
@@ -235,14 +164,16 @@ def test_the_set_published_under_k_pinned_cosignatures_is_sealed_to(
     ],
     ids=["no-cosignatures", "k-1", "unpinned", "other-set", "other-event", "no-fingerprint", "epoch"],
 )
-def test_a_set_proof_that_does_not_prove_this_sets_publication_is_refused(
-    bidder: tuple[Path, list[str]],
+def test_a_set_proof_that_does_not_prove_this_sets_publication_is_refused(  # noqa: PLR0917 (parametrized)
+    bidder: Bidder,
+    command: list[str],
+    world: World,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     bundle: dict[str, Any],
     shown: str,
 ) -> None:
-    folder, command = bidder
+    folder = bidder
     err = refused_without_writing(folder, with_proof(folder, command, bundle), capsys, monkeypatch)
     assert err.startswith(
         f"ggzy-bid: 密钥托管方名单（指纹 {FINGERPRINT}）未被证明已在经共同签名的见证日志中公布"
@@ -252,11 +183,11 @@ def test_a_set_proof_that_does_not_prove_this_sets_publication_is_refused(
 
 
 def test_a_tampered_proof_is_refused(
-    bidder: tuple[Path, list[str]], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    bidder: Bidder, command: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The other set's proof with its audit path changed, or with this set's publication document put
     in: neither leads to the co-signed root."""
-    folder, command = bidder
+    folder = bidder
     tampered = proof()
     node = bytearray(bytes.fromhex(tampered["audit_path"][1]))
     node[-1] ^= 0x80
@@ -273,9 +204,13 @@ def test_a_tampered_proof_is_refused(
 
 
 def test_a_set_proof_needs_the_pinned_cosigners(
-    bidder: tuple[Path, list[str]], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    bidder: Bidder,
+    command: list[str],
+    world: World,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    folder, command = bidder
+    folder = bidder
     err = refused_without_writing(
         folder, with_proof(folder, command, proof(), trust=False), capsys, monkeypatch
     )
@@ -297,13 +232,19 @@ def test_a_set_proof_needs_the_pinned_cosigners(
 
 
 def test_a_set_proof_without_a_set_or_unreadable_is_refused(
-    bidder: tuple[Path, list[str]], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    bidder: Bidder,
+    command: list[str],
+    world: World,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    folder, command = bidder
+    folder = bidder
     at = command.index("--custodians")
-    no_set = command[:at] + command[at + 4 :]  # neither --custodians nor --pin
-    err = refused_without_writing(folder, with_proof(folder, no_set, proof()), capsys, monkeypatch)
-    assert "--set-proof 须与 --custodians 一起使用" in err
+    no_set = command[:at] + command[at + 4 :]  # neither --custodians nor --pin: a v2 bid has a set
+    with pytest.raises(SystemExit) as exited:
+        main(with_proof(folder, no_set, proof()))
+    assert exited.value.code == 2
+    assert "--custodians" in capsys.readouterr().err
 
     monkeypatch.setenv("GGZY_BID_PASSPHRASE", "holder-passphrase")
     command = with_proof(folder, command, proof())

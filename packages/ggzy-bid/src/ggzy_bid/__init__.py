@@ -1,3 +1,4 @@
-"""ggzy's bidder client: the local signing agent and command-line signing (ggzy-bid)."""
+"""ggzy's bidder client (ggzy-bid): the local signing agent, command-line signing, and sealed bids of
+format 2 — sealing, registering with the key custodians, checking and releasing."""
 
 __version__ = "0.1.0"
