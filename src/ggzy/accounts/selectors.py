@@ -49,6 +49,20 @@ def viewer_scope(viewer: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(sorted(c for c in centres if c)), tuple(sorted(regions))
 
 
+def supervisors_for(region: str) -> list[Any]:
+    """The active supervisors whose jurisdiction covers `region` (a province's cover its cities), or
+    every supervisor for an event of no region."""
+    from django.contrib.auth import get_user_model
+
+    grants = RoleGrant.objects.filter(role=Role.SUPERVISOR, revoked_at__isnull=True)
+    ids = [
+        user_id
+        for user_id, granted in grants.values_list("user", "region")
+        if not region or not granted or region.startswith(region_prefix(granted))
+    ]
+    return list(get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"))
+
+
 def token_list(*, user: Any) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
 

@@ -37,15 +37,17 @@ def viewer_scope(viewer: Any) -> Scope:
 def event_visibility_q(viewer: Any, now: dt.datetime) -> Q:
     """Which events `viewer` may see at `now`.
 
-    * everyone: public trading events;
-    * centre staff: also events for the parties of projects; supervisors: also those for supervisors
-      (scoped to their centre and jurisdiction once the parties issue defines them);
+    * everyone: public events — trading events, and the security events meant for everyone (a custodian
+      set published, a notice-key transition, a new witness epoch: what bidders and custodians check);
+    * centre staff: also events for the parties of projects; supervisors: also those for supervisors,
+      the security events addressed to them among them (refused bids and releases, undelivered or
+      unverifiable deadline notices, co-signer alarms), within their jurisdiction;
     * the audit administrator: security events and events for the auditor;
     * the parties of a project: its parties' events (project parties arrive with registration);
     * anyone: their own events, embargoed or not.
     Everything but one's own events also waits for its embargo to lift.
     """
-    allowed = Q(event_class=EventClass.DOMAIN, visibility=Visibility.PUBLIC)
+    allowed = Q(event_class__in=[EventClass.DOMAIN, EventClass.SECURITY], visibility=Visibility.PUBLIC)
     if viewer is None or not getattr(viewer, "is_authenticated", False):
         return allowed & lifted_q(now)
     roles = roles_of_user(viewer)
@@ -59,8 +61,10 @@ def event_visibility_q(viewer: Any, now: dt.datetime) -> Q:
             region |= Q(region__startswith=prefix)
         allowed |= (
             Q(event_class=EventClass.DOMAIN, visibility__in=[Visibility.PARTIES, Visibility.SUPERVISORS])
-            & region
-        )
+            | Q(
+                event_class=EventClass.SECURITY, visibility=Visibility.SUPERVISORS
+            )  # refusals, custodian alarms
+        ) & region
     if Role.AUDIT_ADMIN in roles:
         allowed |= Q(event_class=EventClass.SECURITY) | Q(visibility=Visibility.AUDIT)
     return Q(actor=viewer) | (allowed & lifted_q(now))
