@@ -24,8 +24,7 @@ demo: export GGZY_COSIGNERS ?= a=http://127.0.0.1:18501,b=http://127.0.0.1:18502
 demo: export GGZY_WITNESS_TRUST ?= $(CURDIR)/.cosigner-demo/trust.json
 demo: export GGZY_COSIGNER_PASSPHRASE ?= demo-cosigner-passphrase
 demo: export GGZY_DEMO_CA_DIR ?= $(CURDIR)/.demo-ca
-demo: export GGZY_CUSTODIAN_TRANSPORT ?= ggzy.demo.custodians.transport
-demo: export GGZY_CUSTODIAN_NOTICE_TRANSPORT ?= ggzy.demo.custodians.notice
+demo: export GGZY_CUSTODIAN_TRANSPORT ?= ggzy.demo.custodians.IN_PROCESS
 demo: export GGZY_SEAL_KEY_FILE ?= $(CURDIR)/.demo-ca/seal/seal.key
 demo: export GGZY_SEAL_CERTIFICATE_FILE ?= $(CURDIR)/.demo-ca/seal/seal.pem
 demo: export GGZY_SEAL_PASSPHRASE ?= demo-key-passphrase

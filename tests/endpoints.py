@@ -32,6 +32,7 @@ SAMPLE_KWARGS = {
     "pk": "1",
     "grant_id": "1",
     "change_id": "1",
+    "transition_id": "1",
     "action": "approve",
 }
 

@@ -328,11 +328,8 @@ GGZY_PUBLICLY_FUNDED = _env_bool("GGZY_PUBLICLY_FUNDED", default=True)
 #: The demo test CA's folder (`make demo` sets it): its keys and the demo users' key files live here,
 #: outside the database and `var/`, as real holders' keys would.
 GGZY_DEMO_CA_DIR = os.environ.get("GGZY_DEMO_CA_DIR", "")
-#: How the platform asks key custodians for their shares (sealed bids II): a dotted path to a callable
-#: (custodian, request) -> answer. HTTP by default; the demo uses in-process demo custodians.
-GGZY_CUSTODIAN_TRANSPORT = os.environ.get("GGZY_CUSTODIAN_TRANSPORT", "ggzy.sealing.transport.http_transport")
+#: How the platform speaks to the key custodians (shares, notices, closures, health): a dotted path to
+#: an object with the methods of ggzy.sealing.transport.CustodianTransport. HTTP by default; the demo
+#: uses its in-process demo custodians.
+GGZY_CUSTODIAN_TRANSPORT = os.environ.get("GGZY_CUSTODIAN_TRANSPORT", "ggzy.sealing.transport.HTTP")
 GGZY_CUSTODIAN_TIMEOUT = int(os.environ.get("GGZY_CUSTODIAN_TIMEOUT", "10"))
-#: How a postponement notice reaches the custodians at once (POST <url>/notice); the demo's do nothing.
-GGZY_CUSTODIAN_NOTICE_TRANSPORT = os.environ.get(
-    "GGZY_CUSTODIAN_NOTICE_TRANSPORT", "ggzy.sealing.transport.http_notice"
-)

@@ -42,6 +42,6 @@ def test_a_default_instance_refuses_test_cas_and_demo_custodians(settings: objec
     from ggzy.sealing.checks import custodian_mode
 
     settings.GGZY_PRODUCTION, settings.GGZY_SANDBOX = True, False  # type: ignore[attr-defined]
-    settings.GGZY_CUSTODIAN_TRANSPORT = "ggzy.demo.custodians.transport"  # type: ignore[attr-defined]
+    settings.GGZY_CUSTODIAN_TRANSPORT = "ggzy.demo.custodians.IN_PROCESS"  # type: ignore[attr-defined]
     assert [e.id for e in custodian_mode()] == ["ggzy.E213"]
     assert ca_mode() == []  # no CA yet; a test CA is refused when added (tests/certs)

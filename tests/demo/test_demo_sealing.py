@@ -19,7 +19,7 @@ from ggzy.core import clock
 from ggzy.demo.ca import PASSPHRASE
 from ggzy.demo.management.commands.demo_load import DEMO_PASSWORD
 from ggzy.events.models import Event
-from ggzy.sealing.models import BidState, BidWindow, CustodianSet, SealedBid
+from ggzy.sealing.models import BidState, BidWindow, CustodianSet, SealedBid, SectionClosure
 from ggzy_sm import custodians
 from ggzy_sm.keys import load_key_file
 
@@ -31,6 +31,7 @@ def sandbox_with_ca(settings: Any, tmp_path: Path) -> Iterator[None]:
     """`make demo`: the sandbox clock with a month of history, and the demo CAs' folder."""
     settings.GGZY_PRODUCTION, settings.GGZY_SANDBOX, settings.GGZY_SANDBOX_SPEED = False, True, 1
     settings.GGZY_DEMO_CA_DIR = str(tmp_path / "demo-ca")
+    settings.GGZY_CUSTODIAN_TRANSPORT = "ggzy.demo.custodians.IN_PROCESS"
     clock.sandbox_reset_for_tests()
     yield
     clock.sandbox_reset_for_tests()
@@ -66,6 +67,14 @@ def test_the_demo_has_sealed_bids_in_each_stage(sandbox_with_ca: None) -> None:
             folder = Path(settings.GGZY_DEMO_CA_DIR) / "custodians" / cset.centre / str(custodian.index)
             key = load_key_file(folder / "encryption.key", PASSPHRASE)
             assert key.public_key.hex() == custodian.encryption.public_key.hex()
+    for bid in SealedBid.objects.select_related("section"):  # format 2: k custodians' receipts, inside
+        cset = custodians.set_verify(sets[bid.section.centre_id].signed)
+        assert len(custodians.acks_check(bid.header, bid.acknowledgements, cset)) == 3
+        assert (bid.machine is not None) == (bid.state == BidState.OPENED)  # the fingerprint came out of it
+        user_folder = Path(settings.GGZY_DEMO_CA_DIR) / "users" / bid.submitted_by.username
+        assert (user_folder / "release.key").exists()  # the bidder's own release key, beside its certificate
+    closed = SectionClosure.objects.filter(section_code=opened.section_code)
+    assert closed.count() >= 2  # the custodians' closures that let the opened section open
     paths = [json.loads(e.document)["data"]["path"] for e in Event.objects.filter(type="sealing.bid.opened")]
     assert sorted(paths) == ["custodians", "release", "release"]
     assert not list(Path(settings.VAR_DIR).rglob("*.key"))  # the custodians' keys are not the platform's

@@ -1,10 +1,15 @@
 """A registered engineering project of two sections (tests/registry's world), a test CA the centre
-accepts, and two bidders holding dual certificates (their key pairs are kept here, as a bidder's
-client would hold them); `seal` makes a ggzy-bid-v1 file as `ggzy-bid seal` would."""
+accepts, two bidders holding dual certificates and a release key each (kept here, as a bidder's
+client would hold them), and the centre's custodian set (format 2: three custodians, 2 of 3) whose
+custodians answer in-process (`Held`: the demo's in-process custodians with the test's keys, state
+folder and clock — tests/sealing/test_early_opening.py runs real ones as processes). `seal` makes a
+ggzy-bid-v2 file as `ggzy-bid seal` would, `register` gets the custodians' acknowledgements as
+`ggzy-bid register` would, `receive` does both and uploads."""
 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,11 +20,13 @@ from django.contrib.auth import get_user_model
 from ggzy.accounts import parties
 from ggzy.accounts.models import Organisation, RoleGrant
 from ggzy.certs import services as certs_services
-from ggzy.core import clock
+from ggzy.core import clock, keystore
 from ggzy.core.roles import Role
+from ggzy.demo.custodians import InProcess
 from ggzy.registry.models import Section
 from ggzy.sealing import services
-from ggzy_sm import sealedbid, x509
+from ggzy.sealing.models import BidWindow, SealedBid
+from ggzy_sm import custodians, sealedbid, witness, x509
 from ggzy_sm.sm2 import Sm2PrivateKey
 from tests.factories import make_uscc
 from tests.registry.conftest import World, freeze, world  # noqa: F401  (fixtures used here)
@@ -44,7 +51,13 @@ class Bidder:
     enc: Sm2PrivateKey
     sign_cert: bytes
     enc_cert: bytes
+    release: Sm2PrivateKey
     serials: list[int] = field(default_factory=list)
+
+    @property
+    def release_key(self) -> dict[str, str]:
+        """The header's release_key field: the release key bound to the signing certificate."""
+        return sealedbid.release_key_bind(self.release.public_key, self.sign, self.sign_cert)
 
 
 @dataclass
@@ -55,6 +68,11 @@ class Stage:
     deadline: dt.datetime
     bidders: list[Bidder]
     folder: Path
+    held: Held
+
+    @property
+    def cset(self) -> custodians.CustodianSet:
+        return self.held.cset
 
     def seal(self, bidder: Bidder | None = None, name: str = "bid", **overrides: Any) -> Path:
         """A bid sealed by `bidder` for `section` against the current deadline (overridable)."""
@@ -78,13 +96,47 @@ class Stage:
             "documents": documents,
             "signing_key": bidder.sign,
             "signing_certificate": bidder.sign_cert,
-            "encryption_certificate": bidder.enc_cert,
-            "encryption_key": bidder.enc.public_key,
-            "machine": {"mac": "00163e000001", "cpu": "BFEBFBFF000906EA"},
+            "release_key": bidder.release_key,
+            "custodians": self.cset,
+            "machine": {"mac": "00:16:3e:00:00:01", "cpu": "BFEBFBFF000906EA"},
         }
         kwargs.update(overrides)
         sealedbid.seal(**kwargs)
         return Path(kwargs["target"])
+
+    def register(self, path: Path, custodians_: list[int] | None = None) -> list[dict[str, Any]]:
+        """`ggzy-bid register`: the acknowledgements of the custodians asked (all by default) of the
+        bid's ciphertext, with the section's notices sent along."""
+        header = sealedbid.read(path).header
+        section = header["section"]
+        window = BidWindow.objects.filter(section_code=section).first()
+        request = custodians.ack_request_make(header, list(window.notices) if window else [])
+        acks = []
+        for custodian in self.cset.custodians:
+            if custodians_ is None or custodian.index in custodians_:
+                acks.append(self.held.ack(custodian, request))
+        return acks
+
+    def receive(
+        self, bidder: Bidder | None = None, name: str = "bid", section: Section | None = None, **seal: Any
+    ) -> SealedBid:
+        """Seal, register and upload a bid (the bidder's own section unless `section`)."""
+        bidder = bidder or self.bidders[0]
+        path = self.seal(bidder, name, **seal)
+        return services.bid_receive(
+            actor=bidder.user,
+            section=section or self.section,
+            path=path,
+            acknowledgements=self.register(path),
+        )
+
+    def release(self, bid: SealedBid, bidder: Bidder | None = None) -> dict[str, Any]:
+        """The bidder's release of its stored bid (its release key unwraps the DEK)."""
+        from django.conf import settings
+
+        bidder = bidder or next(b for b in self.bidders if b.organisation == bid.organisation)
+        stored = sealedbid.read(Path(settings.MEDIA_ROOT) / bid.file)
+        return sealedbid.release(stored, bidder.release, bidder.sign)
 
 
 _serial = [1000]
@@ -128,21 +180,36 @@ def make_bidder(username: str, name: str) -> Bidder:
     enc_cert = certificate(organisation.uscc, enc, "encryption")
     certs_services.certificate_bind(actor=user, user=user, der=sign_cert, usage="signing")
     certs_services.certificate_bind(actor=user, user=user, der=enc_cert, usage="encryption")
-    return Bidder(user, organisation, sign, enc, sign_cert, enc_cert)
+    return Bidder(user, organisation, sign, enc, sign_cert, enc_cert, Sm2PrivateKey.generate())
+
+
+#: the custodians the configured transport reaches in a test (GGZY_CUSTODIAN_TRANSPORT names this)
+TRANSPORT: Any = None
 
 
 @pytest.fixture
-def stage(world: World, tmp_path: Path) -> Stage:  # noqa: F811
+def stage(
+    world: World,  # noqa: F811  (the fixture)
+    tmp_path: Path,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> Stage:
     registration = world.file()
     sections = list(Section.objects.filter(tender_project__project=registration.project).order_by("code"))
     certs_services.ca_add(actor=None, name="测试 CA", root=root(), intermediates=[], is_test=True)
     bidders = [make_bidder("bidder-a", "天成建设有限公司"), make_bidder("bidder-b", "北方路桥有限公司")]
+    held = held_custodians(world.centre.code, tmp_path / "custodians")
+    monkeypatch.setattr(sys.modules[__name__], "TRANSPORT", held)
+    settings.GGZY_CUSTODIAN_TRANSPORT = f"{__name__}.TRANSPORT"
+    services.custodian_set_publish(actor=None, centre=world.centre, signed=held.signed)
     deadline = (clock.now() + 20 * DAY).replace(microsecond=0)
-    services.window_set(actor=world.agent_user, section=sections[0], deadline=deadline)
-    services.window_set(actor=world.agent_user, section=sections[1], deadline=deadline)
+    with django_capture_on_commit_callbacks(execute=True):  # the notices reach the custodians
+        services.window_set(actor=world.agent_user, section=sections[0], deadline=deadline)
+        services.window_set(actor=world.agent_user, section=sections[1], deadline=deadline)
     folder = tmp_path / "bidder"
     folder.mkdir()
-    return Stage(world, sections[0], sections[1], deadline, bidders, folder)
+    return Stage(world, sections[0], sections[1], deadline, bidders, folder, held)
 
 
 # --- key custodians (sealed bids II) -------------------------------------------------------------------
@@ -171,11 +238,29 @@ def member(name: str) -> Member:
 CUSTODIAN_NAMES = ("沈阳市公共资源交易中心", "沈阳市发展和改革委员会", "沈阳市沈阳公证处")
 
 
-def signed_set(
-    centre: str, custodians_: list[Member], supervisor: Member, k: int = 2, demo: bool = False
-) -> dict:
-    from ggzy_sm import custodians
+def witness_pins() -> witness.WitnessTrust:
+    """The platform's log key and a co-signer's: what a set pins of the witness log."""
+    return witness.WitnessTrust(
+        operator_keys=(keystore.signing_key()[1].public_key,),
+        cosigners=(("测试见证方", Sm2PrivateKey.generate().public_key),),
+        threshold=1,
+    )
 
+
+def signed_set(
+    centre: str,
+    custodians_: list[Member],
+    supervisor: Member,
+    k: int = 2,
+    demo: bool = False,
+    *,
+    notice_keys: list[tuple[Any, dt.datetime, dt.datetime | None]] | None = None,
+    opening_key: Any = None,
+    witness_trust: witness.WitnessTrust | None = None,
+    version: int = 1,
+) -> dict:
+    """A set v2 signed by every member and the supervisor; by default naming the platform's current
+    notice key (valid from long ago), its opening key and its log key."""
     body = custodians.set_body(
         centre=centre,
         k=k,
@@ -185,7 +270,65 @@ def signed_set(
         ],
         supervisor=(supervisor.name, supervisor.sign_cert),
         demo=demo,
+        notice_keys=notice_keys
+        if notice_keys is not None
+        else [(keystore.notice_keys()[0][1].public_key, clock.now() - 400 * DAY, None)],
+        opening_key=opening_key or keystore.opening_keys()[0].public_key,
+        witness_trust=witness_trust or witness_pins(),
+        version=version,
     )
     signatures = {str(i): custodians.set_sign(body, m.sign) for i, m in enumerate(custodians_, start=1)}
     signatures["supervisor"] = custodians.set_sign(body, supervisor.sign)
     return {"body": body, "signatures": signatures}
+
+
+class Held(InProcess):
+    """The test's custodians: the demo's in-process custodians with the test's keys, a state folder
+    of their own and a clock of their own (the platform's by default; `fixed` sets every custodian's,
+    `clocks` one custodian's). `down` custodians cannot be reached (OSError); `spoil[index]` changes
+    that custodian's share answers; `asked` lists the share requests' custodians in order."""
+
+    def __init__(self, members: list[Member], supervisor: Member, signed: dict[str, Any], folder: Path):
+        self.members, self.supervisor, self.signed, self.folder = members, supervisor, signed, folder
+        self.cset = custodians.set_verify(signed)
+        self.fixed: dt.datetime | None = None
+        self.clocks: dict[int, dt.datetime] = {}
+        self.down: set[int] = set()
+        self.spoil: dict[int, Any] = {}
+        self.asked: list[int] = []
+
+    def sets(self) -> list[custodians.CustodianSet]:
+        return [self.cset]
+
+    def keys(self, cset: custodians.CustodianSet, index: int) -> tuple[Sm2PrivateKey, Sm2PrivateKey]:
+        own = self.members[index - 1]
+        return own.sign, own.enc
+
+    def state_file(self, cset: custodians.CustodianSet, index: int) -> Path:
+        return self.folder / str(index) / "state.json"
+
+    def now(self, index: int) -> dt.datetime:
+        return self.clocks.get(index) or self.fixed or clock.now()
+
+    def trust(self) -> custodians.Trust:
+        return custodians.Trust(roots=[root()], intermediates=[], crls=[])
+
+    def _set(self, custodian: custodians.Custodian) -> custodians.CustodianSet:
+        if custodian.index in self.down:
+            raise OSError(f"custodian {custodian.index} cannot be reached")
+        return super()._set(custodian)
+
+    def share(self, custodian: custodians.Custodian, request: dict[str, Any]) -> dict[str, Any]:
+        self.asked.append(custodian.index)
+        answer = super().share(custodian, request)
+        spoil = self.spoil.get(custodian.index)
+        return spoil(answer, self.members[custodian.index - 1]) if spoil else answer
+
+    def held_notices(self, index: int) -> list[dict[str, Any]]:
+        return list(self._state(self.cset, index)["notices"])
+
+
+def held_custodians(centre: str, folder: Path, k: int = 2) -> Held:
+    members = [member(name) for name in CUSTODIAN_NAMES]
+    supervisor = member("沈阳市住房和城乡建设局")
+    return Held(members, supervisor, signed_set(centre, members, supervisor, k), folder)

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from ggzy.sealing import services
 from ggzy.sealing.models import BidState, SealedBid
 from tests.factories import signed_in
 from tests.sealing.conftest import SHEET, Stage
@@ -33,7 +32,7 @@ def test_a_bidder_lists_its_bid_releases_it_at_the_opening_and_reads_its_opening
     stage: Stage, freeze: Any
 ) -> None:
     bidder = stage.bidders[0]
-    bid = services.bid_receive(actor=bidder.user, section=stage.section, path=stage.seal())
+    bid = stage.receive(bidder)
     client = client_for(bidder.user)
     mine = client.get("/api/v1/sealing/bids/mine").json()
     assert [(b["id"], b["state"], b["opening_sheet"]) for b in mine] == [(bid.pk, "received", None)]
@@ -67,12 +66,12 @@ def test_a_bidder_lists_its_bid_releases_it_at_the_opening_and_reads_its_opening
 
 def test_withdrawing_through_the_api_before_and_after_the_deadline(stage: Stage, freeze: Any) -> None:
     bidder = stage.bidders[0]
-    first = services.bid_receive(actor=bidder.user, section=stage.section, path=stage.seal())
+    first = stage.receive(bidder)
     client = client_for(bidder.user)
     assert client.post(f"/api/v1/sealing/bids/{first.pk}/withdraw").json()["state"] == "withdrawn"
     again = client.post(f"/api/v1/sealing/bids/{first.pk}/withdraw")
     assert again.status_code == 409
-    second = services.bid_receive(actor=bidder.user, section=stage.section, path=stage.seal(name="second"))
+    second = stage.receive(bidder, name="second")
     freeze(stage.deadline)
     late = client.post(f"/api/v1/sealing/bids/{second.pk}/withdraw")
     assert late.status_code == 409

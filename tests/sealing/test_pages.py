@@ -28,7 +28,7 @@ def test_the_bidder_sees_its_receipt_withdraws_and_later_reads_its_opening_sheet
     stage: Stage, freeze: Any
 ) -> None:
     bidder = stage.bidders[0]
-    first = services.bid_receive(actor=bidder.user, section=stage.section, path=stage.seal())
+    first = stage.receive(bidder)
     client = signed_in(bidder.user)
     page = client.get("/workspace/bids/").content.decode()
     assert first.ciphertext_sm3[:17] in page
@@ -42,7 +42,7 @@ def test_the_bidder_sees_its_receipt_withdraws_and_later_reads_its_opening_sheet
     after = client.post(f"/workspace/bids/{first.pk}/withdraw/", follow=True).content.decode()
     assert "投标文件已撤回" in after
     assert SealedBid.objects.get(pk=first.pk).state == BidState.WITHDRAWN
-    second = services.bid_receive(actor=bidder.user, section=stage.section, path=stage.seal(name="second"))
+    second = stage.receive(bidder, name="second")
     at_opening(stage, freeze)
     refused = client.post(f"/workspace/bids/{second.pk}/withdraw/", follow=True).content.decode()
     assert "投标截止时间已过" in refused

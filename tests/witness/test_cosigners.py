@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,100 +30,19 @@ from ggzy.witness import services
 from ggzy.witness.audit import witness_audit
 from ggzy.witness.models import Cosignature, Leaf, Node, TreeHead, WitnessState
 from ggzy_sm import witness
-from ggzy_sm.sm2 import Sm2PrivateKey, Sm2PublicKey
+from ggzy_sm.sm2 import Sm2PrivateKey
 from ggzy_sm.witness_proof import check_inclusion_bundle, verify_inclusion_bundle
+from tests.outside import SUPERVISOR, Cosigners, start_cosigners
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 BIN = Path(sys.executable).parent
-PASSPHRASE = "cosigner test passphrase"
-SUPERVISOR = Sm2PrivateKey.generate()
-
-
-@dataclass
-class Cosigners:
-    folder: Path
-    trust: witness.WitnessTrust
-    trust_file: Path
-    urls: dict[str, str]
-    processes: dict[str, subprocess.Popen[str]] = field(default_factory=dict)
-
-    def start(self, name: str) -> None:
-        process = subprocess.Popen(
-            [str(BIN / "ggzy-cosigner"), "serve", "--state", str(self.folder / name), "--port", "0"],
-            env=_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        line = ""
-        while "serving on" not in line:
-            line = process.stdout.readline() if process.stdout else ""
-            if process.poll() is not None:
-                raise RuntimeError(f"co-signer {name} did not start: {line}")
-        self.urls[name] = line.split("serving on ", 1)[1].strip()
-        self.processes[name] = process
-
-    def stop(self, name: str) -> None:
-        process = self.processes.pop(name)
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "GGZY_COSIGNER_PASSPHRASE": PASSPHRASE}
-
-
-def _init(folder: Path, name: str, operator: str) -> Sm2PublicKey:
-    subprocess.run(
-        [
-            str(BIN / "ggzy-cosigner"),
-            "init",
-            "--state",
-            str(folder / name),
-            "--name",
-            f"见证方{name}",
-            "--operator-key",
-            operator,
-            "--supervisor-key",
-            SUPERVISOR.public_key.hex(),
-            "--iterations",
-            "1000",
-        ],
-        env=_env(),
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    key = subprocess.run(
-        [str(BIN / "ggzy-cosigner"), "key", "--state", str(folder / name)],
-        env=_env(),
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return Sm2PublicKey.from_hex(key.stdout.strip())
 
 
 @pytest.fixture
 def cosigners(tmp_path: Path, settings: Any) -> Iterator[Cosigners]:
-    operator = keystore.signing_key()[1].public_key.hex()
-    keys = {name: _init(tmp_path, name, operator) for name in ("a", "b", "c")}
-    trust = witness.WitnessTrust(
-        operator_keys=(Sm2PublicKey.from_hex(operator),),
-        cosigners=tuple((f"见证方{n}", k) for n, k in keys.items()),
-        threshold=2,
-        supervisor_keys=(SUPERVISOR.public_key,),
-    )
-    trust_file = tmp_path / "trust.json"
-    trust_file.write_text(json.dumps(trust.to_json(), ensure_ascii=False), encoding="utf-8")
-    world = Cosigners(tmp_path, trust, trust_file, {})
-    for name in keys:
-        world.start(name)
-    settings.GGZY_COSIGNERS = ",".join(f"{n}={u}" for n, u in world.urls.items())
-    settings.GGZY_WITNESS_TRUST = str(trust_file)
+    world = start_cosigners(tmp_path, settings)
     yield world
-    for name in list(world.processes):
-        world.stop(name)
+    world.stop_all()
 
 
 def record(n: int = 1, tag: str = "") -> list[Event]:

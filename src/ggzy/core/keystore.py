@@ -35,6 +35,7 @@ ALGORITHMS = {
     Purpose.FIELD_ENCRYPTION: Algorithm.SM4,
     Purpose.FIELD_LOOKUP: Algorithm.HMAC_SM3,
     Purpose.BID_OPENING: Algorithm.SM2,
+    Purpose.DEADLINE_NOTICE: Algorithm.SM2,
 }
 
 
@@ -150,6 +151,14 @@ def opening_keys() -> list[Sm2PrivateKey]:
     )
     key_active(Purpose.BID_OPENING)
     return [Sm2PrivateKey(key_secret(k), Sm2PublicKey.from_hex(k.public_key)) for k in rows]
+
+
+def notice_keys() -> list[tuple[PlatformKey, Sm2PrivateKey]]:
+    """The platform's deadline-notice keys, newest first (a rotated one may still be the one a custodian
+    set honours until a transition the supervising department co-signed lets the new one in)."""
+    key_active(Purpose.DEADLINE_NOTICE)
+    rows = PlatformKey.objects.filter(purpose=Purpose.DEADLINE_NOTICE).order_by("-created_at")
+    return [(row, Sm2PrivateKey(key_secret(row), Sm2PublicKey.from_hex(row.public_key))) for row in rows]
 
 
 def verification_key(key_id: str) -> Sm2PublicKey:

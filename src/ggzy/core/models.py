@@ -12,6 +12,7 @@ class Purpose(models.TextChoices):
     FIELD_ENCRYPTION = "field_encryption", _("Encrypted fields (SM4-GCM)")
     FIELD_LOOKUP = "field_lookup", _("Search hashes of encrypted fields (HMAC-SM3)")
     BID_OPENING = "bid_opening", _("Receiving custodians' key shares at openings (SM2)")
+    DEADLINE_NOTICE = "deadline_notice", _("Signing bid deadline and opening notices for custodians (SM2)")
 
 
 class Algorithm(models.TextChoices):

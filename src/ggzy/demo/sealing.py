@@ -49,15 +49,27 @@ def _sections() -> list[Section]:
 
 @dataclass
 class _Bidders:
-    """The demo bidders sealing as `ggzy-bid seal` does (their key files from the demo CA folder), the key
-    split among the section's centre's demo custodians where it has them."""
+    """The demo bidders sealing, registering and releasing as `ggzy-bid` does (their key files from the
+    demo CA folder, a release key of their own beside them), the key split among the section's centre's
+    demo custodians."""
 
     folder: Path
     sets: dict[int, custodians.CustodianSet]
 
     def receive(self, username: str, section: Section, share: int, n: int) -> SealedBid:
         user = get_user_model().objects.get(username=username)
-        return services.bid_receive(actor=user, section=section, path=self._seal(user, section, share, n))
+        path = self._seal(user, section, share, n)
+        acks = self._register(path, section)
+        return services.bid_receive(actor=user, section=section, path=path, acknowledgements=acks)
+
+    def _register(self, path: Path, section: Section) -> list[dict[str, Any]]:
+        """`ggzy-bid register`: each custodian acknowledges the ciphertext by its own clock."""
+        header = sealedbid.read(path).header
+        request = custodians.ack_request_make(header, notices=section.bid_window.notices)
+        return [
+            demo_custodians.IN_PROCESS.ack(custodian, request)
+            for custodian in self.sets[section.centre_id].custodians
+        ]
 
     def _seal(self, user: Any, section: Section, share: int, n: int) -> Path:
         keys = _keys(user.get_username())
@@ -70,6 +82,8 @@ class _Bidders:
             path.write_bytes(b"%PDF-1.7\n% " + text.encode() + b"%%EOF\n")
             documents.append(path)
         target = self.folder / f"{user.get_username()}-{section.code}.ggzybid"
+        signing_key = load_key_file(keys / "sign.key", PASSPHRASE)
+        signing_certificate = der_blocks((keys / "sign.cer").read_bytes())[0]
         sealedbid.seal(
             target=target,
             binding=sealedbid.Binding(
@@ -86,12 +100,17 @@ class _Bidders:
                 "project_manager": {"name": MANAGERS[n % len(MANAGERS)], "certificate": f"辽2210608{n:05d}"},
             },
             documents=documents,
-            signing_key=load_key_file(keys / "sign.key", PASSPHRASE),
-            signing_certificate=der_blocks((keys / "sign.cer").read_bytes())[0],
-            encryption_certificate=der_blocks((keys / "enc.cer").read_bytes())[0],
-            encryption_key=load_key_file(keys / "enc.key", PASSPHRASE).public_key,
-            machine={"mac": f"00163e00{n:04x}", "cpu": f"BFEBFBFF0009{n:04d}", "disk": f"WD-WX{n:08d}"},
-            custodians=self.sets.get(section.centre_id),
+            signing_key=signing_key,
+            signing_certificate=signing_certificate,
+            release_key=sealedbid.release_key_bind(
+                _release_key(user.get_username()).public_key, signing_key, signing_certificate
+            ),
+            custodians=self.sets[section.centre_id],
+            machine={
+                "mac": [f"00:16:3e:00:{n:02x}:01"],
+                "cpu": f"BFEBFBFF0009{n:04d}",
+                "disk": [f"WD-WX{n:08d}"],
+            },
         )
         return target
 
@@ -100,12 +119,18 @@ def _keys(username: str) -> Path:
     return Path(settings.GGZY_DEMO_CA_DIR) / "users" / username
 
 
+def _release_key(username: str) -> Any:
+    """The demo bidder's release key (`ggzy-bid release-key`): made once, kept beside its signing key."""
+    path = _keys(username) / "release.key"
+    if not path.exists():
+        sealedbid.release_key_save(sealedbid.release_key_generate(), path, PASSPHRASE)
+    return sealedbid.release_key_load(path, PASSPHRASE)
+
+
 def _release(bid: SealedBid, username: str) -> dict[str, Any]:
     keys = _keys(username)
     sealed = sealedbid.read(Path(settings.MEDIA_ROOT) / bid.file)
-    return sealedbid.release(
-        sealed, load_key_file(keys / "enc.key", PASSPHRASE), load_key_file(keys / "sign.key", PASSPHRASE)
-    )
+    return sealedbid.release(sealed, _release_key(username), load_key_file(keys / "sign.key", PASSPHRASE))
 
 
 def _local(days: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -125,8 +150,9 @@ def load(*, later: Callable[[float], None], travels: bool) -> None:
     sets = {}
     for centre in {s.centre for s in sections}:
         published = demo_custodians.load(centre)
-        if published is not None:
-            sets[centre.pk] = published
+        if published is None:
+            return  # no demo custodians: a centre takes sealed bids only with a custodian set
+        sets[centre.pk] = published
     with tempfile.TemporaryDirectory() as work:
         bidders = _Bidders(Path(work), sets)
         if travels:
@@ -139,9 +165,14 @@ def load(*, later: Callable[[float], None], travels: bool) -> None:
                 username = bid.submitted_by.username
                 if username == SILENT and opened.centre_id in sets:
                     # did not release in the decryption window: its custodians open it
-                    services.bid_open_by_custodians(actor=None, bid=bid, transport=demo_custodians.transport)
+                    services.bid_open_by_custodians(actor=None, bid=bid, via=demo_custodians.IN_PROCESS)
                 else:
-                    services.bid_open(actor=bid.submitted_by, bid=bid, release=_release(bid, username))
+                    services.bid_open(
+                        actor=bid.submitted_by,
+                        bid=bid,
+                        release=_release(bid, username),
+                        via=demo_custodians.IN_PROCESS,
+                    )
         late = clock.authority_now().astimezone(SHANGHAI).hour >= LAST_HOUR
         services.window_set(
             actor=None, section=today, deadline=_local(1, 9, 30) if late else _local(0, LAST_HOUR, 30)

@@ -39,7 +39,7 @@ class BidOut(Schema):
 
 class ReleaseIn(Schema):
     payload: dict[str, Any] = Field(..., description="format, section, bidder, ciphertext_sm3, dek (hex)")
-    signature: str = Field(..., max_length=200, description="SM2 signature, purpose ggzy-release-v1, hex")
+    signature: str = Field(..., max_length=200, description="SM2 signature, purpose ggzy-release-v2, hex")
 
 
 def _out(bid: SealedBid) -> BidOut:
@@ -95,7 +95,7 @@ def bid_release(request: HttpRequest, bid_id: int, payload: ReleaseIn) -> BidOut
 
 class SetIn(Schema):
     centre: str = Field(..., max_length=32, description="the centre's code")
-    signed: dict[str, Any] = Field(..., description="{body, signatures}: ggzy-custodian-set-v1")
+    signed: dict[str, Any] = Field(..., description="{body, signatures}: ggzy-custodian-set-v2")
 
 
 class SetOut(Schema):
@@ -154,3 +154,66 @@ def bid_open_by_custodians(request: HttpRequest, bid_id: int) -> BidOut:
     custodian judges the time by its own clock; a share that disagrees is named in the event."""
     bid = selectors.staff_bid(user=request.user, bid_id=bid_id)
     return _out(services.bid_open_by_custodians(actor=request.user, bid=bid))
+
+
+class TransitionOut(Schema):
+    id: int
+    set: str
+    from_key: str
+    to_key: str
+    complete: bool
+    document: dict[str, Any] = Field(..., description="the payload to sign and the signatures so far")
+
+
+def _transition_out(t: Any) -> TransitionOut:
+    return TransitionOut(
+        id=t.pk,
+        set=t.set_fingerprint,
+        from_key=t.from_key,
+        to_key=t.to_key,
+        complete=t.complete,
+        document=t.document,
+    )
+
+
+@router.post(
+    "/sealing/notice-key-transitions/{centre}",
+    response={201: TransitionOut},
+    summary="After a notice-key rotation: the old key signs the hand-over (the supervisor signs next)",
+)
+@allow(Role.SECURITY_ADMIN)
+def transition_begin(request: HttpRequest, centre: str) -> Status[TransitionOut]:
+    from ggzy.accounts.auth import session_only
+
+    session_only(request)
+    found = centre_by_code(centre)
+    if found is None:
+        raise DomainError(SealingError.NO_CUSTODIAN_SET)
+    return Status(
+        201, _transition_out(services.notice_key_transition_begin(actor=request.user, centre=found))
+    )
+
+
+class SupervisorSignatureIn(Schema):
+    signature: str = Field(
+        ..., pattern=r"^[0-9a-f]{128}$", description="the supervising department's, hex r‖s"
+    )
+
+
+@router.post(
+    "/sealing/notice-key-transitions/{transition_id}/supervisor-signature",
+    response=TransitionOut,
+    summary="Complete a notice-key transition with the supervising department's signature",
+)
+@allow(Role.SECURITY_ADMIN, Role.SUPERVISOR)
+def transition_complete(
+    request: HttpRequest, transition_id: int, payload: SupervisorSignatureIn
+) -> TransitionOut:
+    from ggzy.accounts.auth import session_only
+
+    session_only(request)
+    return _transition_out(
+        services.notice_key_transition_complete(
+            actor=request.user, transition_id=transition_id, supervisor_signature=payload.signature
+        )
+    )

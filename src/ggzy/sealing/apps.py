@@ -8,8 +8,12 @@ class SealingConfig(AppConfig):
     verbose_name = _("Sealed bids")
 
     def ready(self) -> None:
+        from ggzy.core import tick
         from ggzy.events import embargo
-        from ggzy.sealing import checks  # noqa: F401  (start-up checks)
+        from ggzy.sealing import checks, messages  # noqa: F401  (start-up checks, message templates)
+        from ggzy.sealing.services import custodians_watch
+
+        tick.register("sealing.watch_custodians", custodians_watch)
 
         #: Before a section's opening nothing may reveal who bid: every sealing event is embargoed on it.
         embargo.register(

@@ -37,12 +37,41 @@ class SealingError(ErrorCodeBase):
         _("Only demo custodians can be used in the sandbox."),
     )
     NO_CUSTODIAN_SET = "no_custodian_set", 404, _("The centre has published no custodian set.")
+    NOTICE_KEY_NOT_HONOURED = (
+        "notice_key_not_honoured",
+        409,
+        _(
+            "No notice key of the platform is honoured by the centre's custodian set: publish a new set, "
+            "or complete the notice-key transition the supervising department signs."
+        ),
+    )
+    TRANSITION_NOT_NEEDED = (
+        "notice_key_transition_not_needed",
+        409,
+        _("The newest notice key is already honoured by the custodian set."),
+    )
+    TRANSITION_NOT_FOUND = (
+        "notice_key_transition_not_found",
+        404,
+        _("No such pending notice-key transition."),
+    )
+    TRANSITION_REFUSED = (
+        "notice_key_transition_refused",
+        422,
+        _(
+            "The transition does not verify: it needs the old key's and the supervising department's "
+            "signatures."
+        ),
+    )
 
 
 #: What each refusal reason (DomainError detail "reason") means: the bidder reads it.
 REASONS: dict[str, Promise] = {
-    "malformed": _("It is not a readable ggzy-bid-v1 file."),
-    "format": _("Its format version is unknown."),
+    "malformed": _("It is not a readable ggzy-bid-v2 file."),
+    "format": _(
+        "Its format is not ggzy-bid-v2 (a v1 file is no longer accepted: seal again with the current "
+        "ggzy-bid)."
+    ),
     "signature": _("Its signature does not verify with the signing certificate it names."),
     "ciphertext": _("Its encrypted part is not the one its header names: it was altered or cut."),
     "binding": _("Its codes are malformed, or the release is for another bid."),
@@ -53,15 +82,24 @@ REASONS: dict[str, Promise] = {
     "deadline_unknown": _("It is sealed against a deadline the section never had."),
     "deadline_passed": _("The bid deadline has passed."),
     "already_received": _("A bid of yours for this section is already held: withdraw it first."),
-    "no_certificate": _("You have no bound signing and encryption certificates."),
+    "no_certificate": _("You have no bound signing certificate."),
     "signing_certificate": _("It is signed with a certificate other than your bound signing certificate."),
     "certificate": _("Your signing certificate no longer passes the CA checks."),
-    "encryption_certificate": _(
-        "Its key is wrapped to a certificate other than your bound encryption certificate."
+    "release_key": _("Its release key is not bound to your signing certificate by your signature."),
+    "release": _("The release is not for this bid, or its key does not match."),
+    "acknowledgements": _(
+        "It lacks the custodians' acknowledgements: register it with the custodians before the deadline "
+        "(ggzy-bid register)."
     ),
-    "signing_as_encryption": _(
-        "Its key is wrapped to your signing certificate, not to your encryption certificate."
+    "not_acknowledged": _(
+        "Too few custodians acknowledged this bid before the deadline by their own clocks: it is late and "
+        "is not opened."
     ),
+    "closures_missing": _(
+        "Too few custodians gave their closure of the section (they cannot be reached): try again later."
+    ),
+    "no_custodian_set": _("The centre has no custodian set: it takes no sealed bids yet."),
+    "machine": _("The sealing machine's record inside the bid is malformed."),
     "too_early": _("It is before the opening time."),
     "withdrawn": _("The bid was withdrawn: it is not opened."),
     "opened": _("The bid is opened already."),
@@ -69,6 +107,7 @@ REASONS: dict[str, Promise] = {
     "commitment": _("The released key does not match the key the bid committed to."),
     "chunk": _("A part of the encrypted file does not verify: it was altered, reordered or cut."),
     "manifest": _("The documents inside do not match the bid's manifest."),
+    "header": _("The stored file's header is not the one received: it was changed in storage."),
     "opening_sheet": _("The opening sheet does not follow ggzy-opening-sheet-v1."),
     "custodians": _("Its key shares are not for the centre's current custodian set."),
     "no_envelope": _("It carries no key shares for custodians: this bid can be opened only by its bidder."),
@@ -80,4 +119,13 @@ REASONS: dict[str, Promise] = {
     "unsigned": _("A member has not signed the custodian set."),
     "pin": _("The custodian set is not one the client knows."),
     "centre": _("The custodian set is for another centre."),
+    "opening_key": _("The custodian set names another opening key than the platform's."),
+    "witness": _("The custodian set pins another witness log than the platform's."),
+    "notice_keys": _("The custodian set honours none of the platform's notice keys."),
+}
+
+#: Reasons whose word means something else for a custodian set than for a bid (REASONS speaks of bids).
+SET_REASONS: dict[str, Promise] = {
+    "malformed": _("The custodian set is not a readable ggzy-custodian-set-v2."),
+    "signature": _("A signature on the custodian set does not verify with the certificate it names."),
 }

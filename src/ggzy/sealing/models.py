@@ -40,7 +40,7 @@ class BidState(models.TextChoices):
 
 
 class SealedBid(models.Model):
-    """A ggzy-bid-v1 file the platform holds for a section, validated when received."""
+    """A sealed bid (ggzy-bid-v2) the platform holds for a section, validated when received."""
 
     section = models.ForeignKey("registry.Section", on_delete=models.PROTECT, related_name="sealed_bids")
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
@@ -61,6 +61,11 @@ class SealedBid(models.Model):
     opened_dir = models.CharField(max_length=300, blank=True)
     opening_sheet = models.JSONField(null=True, blank=True)
     manifest = models.JSONField(null=True, blank=True)
+    #: The custodians' signed acknowledgements of the ciphertext before the deadline (ggzy-ack-v1): the
+    #: bid's second receipt, by clocks the operator does not keep. At least k, from distinct custodians.
+    acknowledgements = models.JSONField(default=list)
+    #: The machine the bid was sealed on (data set 519), from inside the ciphertext, once opened.
+    machine = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("sealed bid")
@@ -104,3 +109,65 @@ class CustodianSet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.centre_id} {self.k}/{self.n} {self.fingerprint[:12]}"
+
+
+class SectionClosure(models.Model):
+    """A custodian's closure of a section (ggzy-closure-v1): the sorted SM3 of every ciphertext it
+    acknowledged before the section's closing time by its own clock, signed once. A bid opens only if k
+    closures list it; kept as fetched, so anyone can re-check the opening offline."""
+
+    section_code = models.CharField(_("section code"), max_length=23)
+    set_fingerprint = models.CharField(max_length=64)
+    custodian = models.PositiveSmallIntegerField(_("custodian"))
+    document = models.JSONField()
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("section closure")
+        verbose_name_plural = _("section closures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["section_code", "set_fingerprint", "custodian"], name="one_closure_per_custodian"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section_code} closure by custodian {self.custodian}"
+
+
+class NoticeKeyTransition(models.Model):
+    """A notice-key transition (ggzy-notice-key-transition-v1): the old key's and the supervising
+    department's signatures make a new notice key honoured for a custodian set. Pending until the
+    supervisor's signature arrives; the platform signs notices only with a key the set honours."""
+
+    set_fingerprint = models.CharField(max_length=64)
+    from_key = models.CharField(max_length=130)
+    to_key = models.CharField(max_length=130)
+    document = models.JSONField()
+    complete = models.BooleanField(default=False)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("notice key transition")
+        verbose_name_plural = _("notice key transitions")
+
+    def __str__(self) -> str:
+        return f"{self.from_key[:12]}… → {self.to_key[:12]}… ({'complete' if self.complete else 'pending'})"
+
+
+class CustodianWatch(models.Model):
+    """What the platform last saw of a custodian's health: its count of notices it could not verify
+    (someone sending forged or foreign notices), so the supervisors are told once per increase."""
+
+    set_fingerprint = models.CharField(max_length=64)
+    custodian = models.PositiveSmallIntegerField()
+    unverified_notices = models.PositiveIntegerField(default=0)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["set_fingerprint", "custodian"], name="one_watch_per_custodian")
+        ]
+
+    def __str__(self) -> str:
+        return f"custodian {self.custodian}: {self.unverified_notices} unverified notices"

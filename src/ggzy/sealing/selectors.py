@@ -43,6 +43,11 @@ def current_set(centre: Any) -> CustodianSet | None:
     )
 
 
+def published_sets() -> QuerySet[CustodianSet]:
+    """Every custodian set ever published (current and retired: bids sealed under a retired one open)."""
+    return CustodianSet.objects.order_by("-published_at")
+
+
 def staff_bid(*, user: Any, bid_id: int) -> SealedBid:
     """A bid of a section hosted by one of the user's centres (staff run the opening); else 404."""
     found = SealedBid.objects.filter(pk=bid_id, section__centre__in=staff_centres(user)).first()

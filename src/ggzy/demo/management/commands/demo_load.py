@@ -114,7 +114,7 @@ class Command(BaseCommand):
         from ggzy.demo import cosigners
         from ggzy.witness.services import cosign_collect, sth_sign, witness_integrate
 
-        cosigners.ensure(fresh=self.fresh)
+        cosigners.ensure(fresh=False)  # a fresh load made them already (its custodian sets name them)
         while witness_integrate():
             pass
         sth_sign(force=True)
@@ -192,6 +192,10 @@ class Command(BaseCommand):
         account_open(actor=None, user=person_user, roles=frozenset({Role.RESPONDER}))  # bids in his own name
         demo_accounts.load(later=self.later)
         self.certificates([*people, *demo_accounts.PEOPLE], organisations)
+        from ggzy.demo import cosigners
+
+        # new co-signer keys for a new demo: the custodian sets name the witness trust they make
+        cosigners.ensure(fresh=True)
         for project, initiator, agent, scope in PROJECTS:
             now = clock.now()
             parties.project_role_set(
