@@ -3,28 +3,38 @@ parties of promised (容缺) items that fall due."""
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 from django.db import transaction
-from django.utils import timezone
 
 from ggzy.core import clock, tick
-from ggzy.events.notifications import Recipient, notify
+from ggzy.core.formatting import local_time
+from ggzy.events.notifications import notify
 from ggzy.events.services import event_record
 from ggzy.events.states import EventClass, Visibility
 from ggzy.registry import selectors
-from ggzy.registry.models import DeskHead, Item, Registration
+from ggzy.registry.escalation import escalate_once
+from ggzy.registry.models import Registration
+
+
+def _same(context: dict[str, Any], _row: Any) -> dict[str, Any]:
+    return context
+
+
+def _always(_row: Any) -> bool:
+    return True  # a registration past its limit stays due until it is escalated
 
 
 def escalate_overdue() -> int:
+    """Registrations past their limit, escalated once each to the desk head (registry.escalation)."""
     sent = 0
     for found in selectors.overdue():
-        with transaction.atomic():
-            registration = Registration.objects.select_for_update().get(pk=found.pk)
-            if registration.escalated_at is not None:
-                continue
-            registration.escalated_at = clock.now()
-            registration.save(update_fields=["escalated_at"])
-            project = found.project
-            event = event_record(
+        project = found.project
+        due_at = found.deadline.due_at  # type: ignore[union-attr]
+
+        def record(registration: Registration, project: Any = project, due_at: Any = due_at) -> Any:
+            return event_record(
                 type="registry.registration.overdue",
                 event_class=EventClass.DOMAIN,
                 visibility=Visibility.SUPERVISORS,
@@ -32,21 +42,23 @@ def escalate_overdue() -> int:
                 centre=project.centre.code,
                 region=project.region,
                 category=project.category_id,
-                data={"registration": registration.pk, "due_at": found.deadline.due_at},  # type: ignore[union-attr]
+                data={"registration": registration.pk, "due_at": due_at},
             )
-            head = DeskHead.objects.filter(centre=project.centre).select_related("user").first()
-            if head is not None:
-                notify(
-                    template="registry.overdue",
-                    recipients=[Recipient(user=head.user)],
-                    context={
-                        "project": project.code,
-                        "name": project.name,
-                        "due_at": timezone.localtime(found.deadline.due_at).strftime("%Y-%m-%d %H:%M"),  # type: ignore[union-attr]
-                    },
-                    event=event,
-                )
-        sent += 1
+
+        context = {
+            "project": project.code,
+            "name": project.name,
+            "due_at": local_time(due_at),
+        }
+        sent += escalate_once(
+            Registration,
+            found.pk,
+            centre=project.centre,
+            still_due=_always,
+            record=record,
+            template="registry.overdue",
+            context=partial(_same, context),
+        )
     return sent
 
 
@@ -54,9 +66,13 @@ def remind_promises() -> int:
     from ggzy.registry.services import party_recipients
 
     sent = 0
-    for found in selectors.promises_due().select_related("registration__project", "checklist_item"):
+    now = clock.now()
+    for found in selectors.promises_due(now).select_related("registration__project", "checklist_item"):
         with transaction.atomic():
-            item = Item.objects.select_for_update().get(pk=found.pk)
+            # re-checked under the lock: another pass at the same moment may have reminded it already
+            item = selectors.promises_due(now).select_for_update().filter(pk=found.pk).first()
+            if item is None:
+                continue
             item.reminded_at = clock.now()
             item.save(update_fields=["reminded_at"])
             notify(

@@ -2,47 +2,48 @@
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.utils import timezone
+from typing import Any
 
-from ggzy.core import clock, tick
-from ggzy.events.notifications import Recipient, notify
+from ggzy.core import tick
+from ggzy.core.formatting import local_time
 from ggzy.events.services import event_record
 from ggzy.events.states import EventClass, Visibility
-from ggzy.registry.models import DeskHead
+from ggzy.registry.escalation import escalate_once
 from ggzy.service.models import Question
 from ggzy.service.services import overdue_questions
 
 
 def escalate_questions() -> int:
+    """Questions past their answer limit and still unanswered, escalated once each to the desk head of
+    their centre (registry.escalation)."""
     sent = 0
     for found in overdue_questions():
-        with transaction.atomic():
-            question = Question.objects.select_for_update().get(pk=found.pk)
-            if question.escalated_at is not None or question.answered_at is not None:
-                continue
-            question.escalated_at = clock.now()
-            question.save(update_fields=["escalated_at"])
-            event = event_record(
+
+        def record(question: Question) -> Any:
+            return event_record(
                 type="service.question.overdue",
                 event_class=EventClass.DOMAIN,
                 visibility=Visibility.SUPERVISORS,
-                centre=found.centre.code,
+                centre=question.centre.code,
                 data={"question": question.pk, "owner": question.owner_id},
             )
-            head = DeskHead.objects.filter(centre=found.centre).select_related("user").first()
-            if head is not None:
-                notify(
-                    template="service.question_overdue",
-                    recipients=[Recipient(user=head.user)],
-                    context={
-                        "question": question.text[:60],
-                        "owner": question.owner.get_username() if question.owner else "—",
-                        "due_at": timezone.localtime(found.deadline.due_at).strftime("%Y-%m-%d %H:%M"),
-                    },
-                    event=event,
-                )
-        sent += 1
+
+        def context(question: Question, due_at: Any = found.deadline.due_at) -> dict[str, Any]:
+            return {
+                "question": question.text[:60],  # a preview in the message, the question itself is whole
+                "owner": question.owner.get_username() if question.owner else "—",
+                "due_at": local_time(due_at),
+            }
+
+        sent += escalate_once(
+            Question,
+            found.pk,
+            centre=found.centre,
+            still_due=lambda question: question.answered_at is None,
+            record=record,
+            template="service.question_overdue",
+            context=context,
+        )
     return sent
 
 

@@ -1,0 +1,51 @@
+"""Escalation to the head of a centre's desk: one algorithm for everything with an answer limit.
+
+A registration past its 2-working-day limit and a consultation question past its answer limit escalate
+the same way — once, under a row lock, with an event for the supervisors and a message to the desk head
+of the centre (the registry owns the desk and its head). The tick jobs are thin wrappers around
+`escalate_once`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models, transaction
+
+from ggzy.core import clock
+from ggzy.events.models import Event
+from ggzy.events.notifications import Recipient, notify
+from ggzy.registry.models import DeskHead
+
+
+def desk_head(centre: Any) -> Any | None:
+    """The user heading the centre's desk, or None when the centre named none."""
+    head = DeskHead.objects.filter(centre=centre).select_related("user").first()
+    return head.user if head is not None else None
+
+
+def escalate_once(
+    model: type[models.Model],
+    pk: int,
+    *,
+    centre: Any,
+    still_due: Callable[[Any], bool],
+    record: Callable[[Any], Event],
+    template: str,
+    context: Callable[[Any], dict[str, Any]],
+) -> bool:
+    """Escalate the row `pk` of `model` (which has an `escalated_at` field) once: under a row lock, skip
+    it if it was escalated already or `still_due(row)` is false; else stamp `escalated_at`, record the
+    event (`record(row)`) and tell the centre's desk head (`template`, `context(row)`), all in one
+    transaction. True when it escalated."""
+    with transaction.atomic():
+        row = model._default_manager.select_for_update().get(pk=pk)
+        if row.escalated_at is not None or not still_due(row):  # type: ignore[attr-defined]
+            return False
+        row.escalated_at = clock.now()  # type: ignore[attr-defined]
+        row.save(update_fields=["escalated_at"])
+        event = record(row)
+        head = desk_head(centre)
+        if head is not None:
+            notify(template=template, recipients=[Recipient(user=head)], context=context(row), event=event)
+    return True
