@@ -44,9 +44,11 @@ lint: install
 	$(BIN)/ruff check src tests benchmarks scripts packages
 	$(BIN)/ruff format --check src tests benchmarks scripts packages
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache --no-logo
 	PYTHONPATH=. DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy makemigrations --check --dry-run
 	PYTHONPATH=. DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy openapi --check
 	PYTHONPATH=. DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy access_matrix --check
+	PYTHONPATH=. DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy events_catalogue --check
 	$(BIN)/python scripts/compile_messages.py --check
 
 ## make openapi: rewrite docs/openapi.json and the access matrix after an intended API change

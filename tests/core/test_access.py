@@ -9,13 +9,16 @@ from typing import Any
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
+from django.urls import URLResolver, path
+from django.urls.resolvers import RoutePattern
 from ninja import Schema
 
-from ggzy.api import api
 from ggzy.core.access import (
     MATRIX_COLUMNS,
     allow,
     matrix_row,
+    mounted_api,
+    mounted_apis,
     problems,
     read_allowlist,
     read_matrix,
@@ -25,7 +28,6 @@ from ggzy.core.access import (
 from ggzy.core.api import Router
 from ggzy.core.http import REFUSED_HEADER
 from ggzy.core.roles import Role
-from tests.core import urls_undeclared
 from tests.endpoints import url_for
 from tests.factories import signed_in
 
@@ -42,14 +44,30 @@ def test_every_endpoint_declares_access() -> None:
 
 
 def test_walker_fails_on_undeclared_endpoints() -> None:
-    endpoints = walk_endpoints(
-        "tests.core.urls_undeclared", apis=[(api, "/api/v1/"), (urls_undeclared.bad_api, "/badapi/")]
-    )
+    # the bad API is walked because the URLconf mounts it: nobody hands it to the walker
+    endpoints = walk_endpoints("tests.core.urls_undeclared")
     found = problems(endpoints, read_allowlist())
     assert "page:forgotten: no access declared" in found
     assert "page:sneaky: public but not in public_endpoints.txt" in found
     assert "page:/nameless/: URL pattern has no name" in found
     assert "api:GET /badapi/leak: no access declared" in found
+
+
+def test_the_urlconf_hands_its_apis_to_the_walker() -> None:
+    from ggzy.api import api  # the test may import the project's API; the kernel does not need to
+
+    assert mounted_apis() == [(api, "/api/v1/")]
+    from tests.core import urls_undeclared
+
+    assert [prefix for _api, prefix in mounted_apis("tests.core.urls_undeclared")] == ["/api/v1/", "/badapi/"]
+    assert mounted_apis("tests.core.urls_undeclared")[1][0] is urls_undeclared.bad_api
+
+
+def test_an_api_the_walker_cannot_read_is_an_error() -> None:
+    """An include that says it is a ninja API but has no root page must not be silently skipped."""
+    resolver = URLResolver(RoutePattern("hidden/"), [path("x", lambda r: None, name="x")], app_name="ninja")
+    with pytest.raises(ImproperlyConfigured, match="cannot find its operations"):
+        mounted_api(resolver)
 
 
 def test_allowlist_entry_without_endpoint_is_reported() -> None:

@@ -10,7 +10,9 @@ request body is read. URLs that come from Django or django-ninja themselves (adm
 switch, the OpenAPI document) are declared by name in `DECLARED_BY_NAME` / `DECLARED_BY_NAMESPACE`.
 
 `walk_endpoints()` lists every endpoint with its declaration; the permission walker test, the
-`ggzy_access` system check and the role × endpoint matrix all read it.
+`ggzy_access` system check and the role × endpoint matrix all read it. It walks the URLconf only:
+an API is walked where the URLconf mounts it (`path("api/v1/", api.urls)`), so the kernel never
+imports the project's API module (that import made `core` depend on every app).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from ggzy.core.roles import ADMIN_ROLES, Role
@@ -142,17 +145,52 @@ def declared_for_pattern(name: str, namespaces: list[str], callback: Callable[..
     return None
 
 
+def mounted_api(resolver: URLResolver) -> NinjaAPI | None:
+    """The ninja API that `resolver` mounts (`path("api/v1/", api.urls)`), or None for other includes.
+
+    ninja includes every API under the application namespace "ninja" and ends it with its root page,
+    `partial(default_home, api=api)`: the API is read from there. An API mounted without it is an
+    error, never an API silently left out of the walk."""
+    if resolver.app_name != "ninja":
+        return None
+    for p in resolver.url_patterns:
+        if isinstance(p, URLPattern) and p.name == "api-root":
+            api = getattr(p.callback, "keywords", {}).get("api")
+            if api is not None:
+                return cast("NinjaAPI", api)
+    raise ImproperlyConfigured(
+        f"the API mounted at {resolver.pattern} (namespace {resolver.namespace}) has no root page: "
+        "the access walker cannot find its operations"
+    )
+
+
+def mounted_apis(urlconf: str | None = None) -> list[tuple[NinjaAPI, str]]:
+    """Every API the URLconf (default: the project's) mounts, with the prefix it is mounted at."""
+
+    def walk(patterns: list[URLPattern | URLResolver], prefix: str) -> Iterator[tuple[NinjaAPI, str]]:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if (api := mounted_api(p)) is not None:
+                    yield api, prefix + str(p.pattern)
+                else:
+                    yield from walk(p.url_patterns, prefix + str(p.pattern))
+
+    return list(walk(get_resolver(urlconf).url_patterns, "/"))
+
+
 def _walk_patterns(
     patterns: list[URLPattern | URLResolver], prefix: str, namespaces: list[str]
 ) -> Iterator[Endpoint]:
     for p in patterns:
         if isinstance(p, URLResolver):
             ns = [*namespaces, p.namespace] if p.namespace else namespaces
+            if (api := mounted_api(p)) is not None:  # its operations, one per method
+                yield from walk_api(api, prefix + str(p.pattern))
             yield from _walk_patterns(p.url_patterns, prefix + str(p.pattern), ns)
             continue
         route = prefix + str(p.pattern)
         if _is_ninja_dispatcher(p.callback):
-            continue  # API operations are walked from the API object, one per method
+            continue  # API operations are walked from the API object where it is mounted (above)
         full_name = ":".join([*namespaces, p.name]) if p.name else ""
         access = declared_for_pattern(full_name, namespaces, p.callback)
         under_namespace = any(ns in DECLARED_BY_NAMESPACE for ns in namespaces)
@@ -184,18 +222,10 @@ def walk_api(api: NinjaAPI, prefix: str) -> Iterator[Endpoint]:
                     )
 
 
-def walk_endpoints(
-    urlconf: str | None = None, apis: list[tuple[NinjaAPI, str]] | None = None
-) -> list[Endpoint]:
-    """Every page pattern and API operation of `urlconf` (default: the project's), sorted by key."""
-    if apis is None:
-        from ggzy.api import api as project_api
-
-        apis = [(project_api, "/api/v1/")]
-    found = list(_walk_patterns(get_resolver(urlconf).url_patterns, "/", []))
-    for api, prefix in apis:
-        found.extend(walk_api(api, prefix))
-    return sorted(found, key=lambda e: e.key)
+def walk_endpoints(urlconf: str | None = None) -> list[Endpoint]:
+    """Every page pattern of `urlconf` (default: the project's) and every operation of the APIs it
+    mounts, sorted by key."""
+    return sorted(_walk_patterns(get_resolver(urlconf).url_patterns, "/", []), key=lambda e: e.key)
 
 
 @cache

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from ggzy.accounts import changes, credentials, policy, recovery
+from ggzy.accounts.identifiers import org_code_check_char, uscc_check_char
 from ggzy.accounts.models import AccountChange, EnrolmentCode
 from ggzy.core import clock
 from ggzy.core.roles import Role
@@ -31,6 +32,13 @@ PHONES = {
 }
 DEMO_PASSWORD = "Demo-2026-ggzy"  # noqa: S105  (the demo's shared password, printed by demo_load)
 _state: dict[str, Any] = {}
+
+
+def uscc(serial: int, region: str, kind: str = "91") -> str:
+    """A demo organisation's unified social credit code (GB 32100), with valid check characters."""
+    body = f"{serial:08d}"
+    first17 = kind + region + body + org_code_check_char(body)
+    return first17 + uscc_check_char(first17)
 
 
 def enrol(user: Any, phone: str = "", code: str = "") -> None:

@@ -181,7 +181,7 @@ class Loader:
             DeskHead.objects.create(centre=centre, user=self.user[head])
         self.categories = categories
         name, region, kind, serial, legal, contact = HOSPITAL
-        from ggzy.demo.management.commands.demo_load import uscc
+        from ggzy.demo.accounts import uscc
 
         self.hospital = parties.organisation_register(
             actor=None,

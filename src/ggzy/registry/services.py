@@ -18,11 +18,13 @@ from ggzy.accounts.parties import entrustment_check, project_role_set
 from ggzy.calendar.services import deadline_set
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
+from ggzy.core.formatting import person_name
 from ggzy.core.roles import Role
+from ggzy.core.states import advance, require
 from ggzy.events.notifications import Recipient, notify
 from ggzy.events.services import event_record
 from ggzy.events.states import EventClass, Visibility
-from ggzy.registry import blobs, codes
+from ggzy.registry import blobs, codes, selectors
 from ggzy.registry.errors import RegistryError
 from ggzy.registry.models import (
     CentreCategory,
@@ -42,6 +44,7 @@ from ggzy.registry.models import (
     TradingCategory,
     TradingMethod,
 )
+from ggzy.registry.states import REGISTRATION_TRANSITIONS
 
 REVIEW_RULE = "registration-review"  # 2 working days (standard 6.2.4), in the calendar's rule table
 
@@ -409,14 +412,20 @@ def registration_resubmit(*, actor: Any, registration: Registration) -> Registra
     """After a return: the party says the file is complete again; the limit starts anew."""
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     _party_check(actor, registration)
-    if registration.state != State.RETURNED:
-        raise DomainError(RegistryError.STATE)
+    require(registration, REGISTRATION_TRANSITIONS, "resubmit", error=RegistryError.STATE)
     missing = missing_items(registration)
     if missing:
         raise DomainError(RegistryError.INCOMPLETE, detail={"missing": missing})
-    registration.state = State.SUBMITTED
     _start_clock(registration, actor)
-    registration.save(update_fields=["state", "complete_at", "deadline", "escalated_at"])
+    advance(
+        registration,
+        REGISTRATION_TRANSITIONS,
+        "resubmit",
+        error=RegistryError.STATE,
+        complete_at=registration.complete_at,
+        deadline=registration.deadline,
+        escalated_at=registration.escalated_at,
+    )
     _event("registry.registration.resubmitted", registration, actor)
     return registration
 
@@ -437,8 +446,7 @@ def notice_issue(*, actor: Any, registration: Registration, lines: list[tuple[st
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if not is_staff_of(actor, registration.project.centre):
         raise DomainError(RegistryError.NOT_HANDLER)
-    if registration.state != State.SUBMITTED:
-        raise DomainError(RegistryError.STATE)
+    require(registration, REGISTRATION_TRANSITIONS, "return", error=RegistryError.STATE)
     lines = [(k, r.strip()) for k, r in lines]
     if not lines or any(not r for _k, r in lines):
         raise DomainError(RegistryError.NOTICE_EMPTY, detail={"items": [k for k, r in lines if not r]})
@@ -461,9 +469,7 @@ def notice_issue(*, actor: Any, registration: Registration, lines: list[tuple[st
     checklist_items = {i.key: i for i in registration.checklist.items.all()}
     for key, reason in lines:
         ReturnLine.objects.create(notice=notice, checklist_item=checklist_items[key], reason=reason)
-    registration.state = State.RETURNED
-    registration.complete_at = None
-    registration.save(update_fields=["state", "complete_at"])
+    advance(registration, REGISTRATION_TRANSITIONS, "return", error=RegistryError.STATE, complete_at=None)
     event = _event(
         "registry.registration.returned",
         registration,
@@ -485,16 +491,12 @@ def notice_issue(*, actor: Any, registration: Registration, lines: list[tuple[st
 
 
 def on_leave(user: Any, at: dt.datetime | None = None) -> bool:
-    at = at or clock.now()
-    return Leave.objects.filter(user=user, starts_at__lte=at, ends_at__gt=at).exists()
+    return selectors.on_leave(user, at)
 
 
 def handler(registration: Registration, at: dt.datetime | None = None) -> Any:
-    """Who handles an accepted registration now: the responsible person, or the deputy (AB角) while the
-    responsible person is on leave — derived from the stored leave, never from a task having run."""
-    if registration.responsible is not None and on_leave(registration.responsible, at):
-        return registration.deputy
-    return registration.responsible
+    """Who handles an accepted registration (registry.selectors.handler_now: the one leave rule)."""
+    return selectors.handler_now(registration, at)
 
 
 @transaction.atomic
@@ -508,18 +510,23 @@ def registration_accept(
     centre = registration.project.centre
     if not is_staff_of(actor, centre):
         raise DomainError(RegistryError.NOT_HANDLER)
-    if registration.state != State.SUBMITTED:
-        raise DomainError(RegistryError.STATE)
+    require(registration, REGISTRATION_TRANSITIONS, "accept", error=RegistryError.STATE)
     missing = missing_items(registration)
     if missing:
         raise DomainError(RegistryError.INCOMPLETE, detail={"missing": missing})
     if responsible == deputy or not (is_staff_of(responsible, centre) and is_staff_of(deputy, centre)):
         raise DomainError(RegistryError.STAFF_INVALID)
     now = clock.now()
-    registration.state = State.ACCEPTED
-    registration.accepted_at, registration.accepted_by = now, actor
-    registration.responsible, registration.deputy = responsible, deputy
-    registration.save(update_fields=["state", "accepted_at", "accepted_by", "responsible", "deputy"])
+    advance(
+        registration,
+        REGISTRATION_TRANSITIONS,
+        "accept",
+        error=RegistryError.STATE,
+        accepted_at=now,
+        accepted_by=actor,
+        responsible=responsible,
+        deputy=deputy,
+    )
     on_time = registration.deadline is None or now <= registration.deadline.due_at
     promised = sorted(
         i.checklist_item.key for i in registration.items.select_related("checklist_item") if i.promise
@@ -541,8 +548,8 @@ def registration_accept(
         context={
             "project": registration.project.code,
             "name": registration.project.name,
-            "responsible": responsible.get_full_name() or responsible.get_username(),
-            "deputy": deputy.get_full_name() or deputy.get_username(),
+            "responsible": person_name(responsible),
+            "deputy": person_name(deputy),
             "next_steps": next_steps or "",
         },
         event=event,

@@ -42,6 +42,8 @@ from ggzy.certs import selectors as certs_selectors
 from ggzy.certs import services as certs_services
 from ggzy.core import clock, keystore
 from ggzy.core.errors import DomainError
+from ggzy.core.states import advance, require
+from ggzy.core.transactions import outermost
 from ggzy.events.embargo import Embargo
 from ggzy.events.services import event_record
 from ggzy.events.states import EventClass, Visibility
@@ -57,6 +59,7 @@ from ggzy.sealing.models import (
     SealedBid,
     SectionClosure,
 )
+from ggzy.sealing.states import BID_TRANSITIONS
 from ggzy.sealing.transport import CustodianTransport, transport
 from ggzy_sm import canonical, custodians, sealedbid
 from ggzy_sm.sm2 import Sm2PublicKey
@@ -89,6 +92,11 @@ def _refuse(code: SealingError, reason: str, **detail: Any) -> DomainError:
     """A refusal whose message says why, in the reader's language (`errors.REASONS`)."""
     message = format_lazy("{} {}", code.message, REASONS[reason]) if reason in REASONS else None
     return DomainError(code, message, detail={"reason": reason, **detail})
+
+
+def _not_openable(state: str) -> DomainError:
+    """An opening refused by the bid's state: its reason is the state (withdrawn, opened)."""
+    return _refuse(SealingError.RELEASE_REFUSED, state)
 
 
 # --- the bid window and its notices -----------------------------------------------------------------
@@ -172,6 +180,7 @@ def window_set(
     return window
 
 
+@outermost
 def notice_deliver(*, section: Section, notice: dict[str, Any]) -> int:
     """Deliver a notice to every custodian of the section's centre at once (best effort; a failure is
     recorded for the supervisors, who can deliver it themselves). Returns how many took it."""
@@ -309,11 +318,13 @@ def _record_refusal(*, type: str, actor: Any, section: Section, reason: str) -> 
         )
 
 
+@outermost
 def bid_receive(
     *, actor: Any, section: Section, path: Path, acknowledgements: list[dict[str, Any]]
 ) -> SealedBid:
     """Validate a sealed bid file and its custodians' acknowledgements, and keep them (the upload calls
-    this). A refusal stores nothing and is recorded, embargoed until the opening, for the supervisors."""
+    this, outside any transaction: `@outermost`). A refusal stores nothing and is recorded, embargoed
+    until the opening, for the supervisors."""
     try:
         return _receive(actor=actor, section=section, path=Path(path), acknowledgements=acknowledgements)
     except DomainError as exc:
@@ -380,14 +391,12 @@ def _receive(
 def bid_withdraw(*, actor: Any, bid: SealedBid) -> SealedBid:
     """The bidder withdraws its bid before the deadline (撤回); it may then send a new one."""
     bid = SealedBid.objects.select_for_update().get(pk=bid.pk)
-    if bid.state != BidState.RECEIVED:
-        raise DomainError(SealingError.NOT_STANDING)
+    require(bid, BID_TRANSITIONS, "withdraw", error=SealingError.NOT_STANDING)
     window = BidWindow.objects.get(section_id=bid.section_id)
     now = clock.now()
     if now >= window.deadline:
         raise DomainError(SealingError.TOO_LATE)
-    bid.state, bid.withdrawn_at = BidState.WITHDRAWN, now
-    bid.save(update_fields=["state", "withdrawn_at"])
+    advance(bid, BID_TRANSITIONS, "withdraw", error=SealingError.NOT_STANDING, withdrawn_at=now)
     _bid_event("sealing.bid.withdrawn", actor=actor, bid=bid, section_code=window.section_code)
     return bid
 
@@ -395,17 +404,14 @@ def bid_withdraw(*, actor: Any, bid: SealedBid) -> SealedBid:
 # --- the opener --------------------------------------------------------------------------------------
 
 
-def _still_received(bid: SealedBid) -> None:
-    if bid.state != BidState.RECEIVED:
-        raise _refuse(SealingError.RELEASE_REFUSED, str(bid.state))
-
-
+@outermost
 def bid_open(
     *, actor: Any, bid: SealedBid, release: dict[str, Any], via: CustodianTransport | None = None
 ) -> SealedBid:
     """Open a received bid with the bidder's signed release, from the opening time on and once k
     custodians' closures hold it (`via`: how to reach them; the configured transport by default). A
-    refusal opens nothing, writes nothing and is recorded for the supervisors."""
+    refusal opens nothing, writes nothing and is recorded for the supervisors (in a transaction of its
+    own: `@outermost`)."""
     try:
         return _open(actor=actor, bid=bid, release=release, via=via)
     except DomainError as exc:
@@ -421,10 +427,7 @@ def _openable(bid: SealedBid, via: CustodianTransport | None = None) -> tuple[Se
     opening time reached by the platform's clock."""
     refused = SealingError.RELEASE_REFUSED
     bid = SealedBid.objects.select_related("section", "signing_certificate", "organisation").get(pk=bid.pk)
-    if bid.state == BidState.WITHDRAWN:
-        raise _refuse(refused, "withdrawn")
-    if bid.state == BidState.OPENED:
-        raise _refuse(refused, "opened")
+    require(bid, BID_TRANSITIONS, "open", error=_not_openable)  # withdrawn, opened
     window = BidWindow.objects.get(section_id=bid.section_id)
     if clock.now() < window.opening_at:
         raise _refuse(refused, "too_early")
@@ -551,15 +554,20 @@ def _finish_open(
     try:
         with transaction.atomic():
             locked = SealedBid.objects.select_for_update().get(pk=bid.pk)
-            _still_received(locked)  # two openers at once: the second finds it opened
+            # two openers at once: the second finds it opened
+            require(locked, BID_TRANSITIONS, "open", error=_not_openable)
             sheet = (out_dir / sealedbid.OPENING_SHEET).read_bytes()
-            locked.state, locked.opened_at = BidState.OPENED, clock.now()
-            locked.opened_dir, locked.manifest = str(relative), manifest
-            locked.opening_sheet = json.loads(sheet)
             machine = out_dir / sealedbid.MACHINE
-            locked.machine = json.loads(machine.read_bytes()) if machine.exists() else None
-            locked.save(
-                update_fields=["state", "opened_at", "opened_dir", "manifest", "opening_sheet", "machine"]
+            advance(
+                locked,
+                BID_TRANSITIONS,
+                "open",
+                error=_not_openable,
+                opened_at=clock.now(),
+                opened_dir=str(relative),
+                manifest=manifest,
+                opening_sheet=json.loads(sheet),
+                machine=json.loads(machine.read_bytes()) if machine.exists() else None,
             )
             _bid_event(
                 "sealing.bid.opened",
@@ -651,6 +659,7 @@ def _plain(detail: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in detail.items()}
 
 
+@outermost
 def bid_open_by_custodians(*, actor: Any, bid: SealedBid, via: CustodianTransport | None = None) -> SealedBid:
     """Open a received bid with its custodians' key shares (from the opening time on, by the platform's
     clock *and* each custodian's own): ask every custodian, keep the shares that verify, reconstruct the
@@ -840,6 +849,7 @@ WATCH_EVERY = dt.timedelta(minutes=1)
 _last_watch: list[float] = [0.0]
 
 
+@outermost
 def custodians_watch(*, force: bool = False) -> int:
     """Ask each custodian of every current set how many notices it could not verify; tell the
     supervisors when the count grows (someone is sending forged or foreign notices — they never delay a

@@ -14,16 +14,21 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
+from ggzy.core.access import mounted_apis
 from ggzy_sm.files import write_atomic
 
 DEFAULT_PATH = Path("docs/openapi.json")
 
 
 def render_schema() -> str:
-    from ggzy.api import api
-
+    """The OpenAPI document of the one API the project's URLconf mounts, at the prefix it is mounted at
+    (the URLconf hands the API over: the kernel imports no project module)."""
+    apis = mounted_apis()
+    if len(apis) != 1:
+        raise CommandError(f"the URLconf mounts {len(apis)} APIs; this command documents exactly one")
+    [(api, prefix)] = apis
     with translation.override("en"):
-        schema = api.get_openapi_schema(path_prefix="/api/v1/")
+        schema = api.get_openapi_schema(path_prefix=prefix)
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

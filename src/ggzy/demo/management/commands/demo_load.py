@@ -15,20 +15,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from ggzy.accounts import parties, policy
-from ggzy.accounts.identifiers import org_code_check_char, resident_id_check_char, uscc_check_char
+from ggzy.accounts.identifiers import resident_id_check_char
 from ggzy.accounts.models import Centre, IdKind, Organisation
 from ggzy.accounts.services import account_open
 from ggzy.core import clock
 from ggzy.core.roles import Role
 from ggzy.demo import accounts as demo_accounts
+from ggzy.demo.accounts import uscc
 
 DEMO_PASSWORD = "Demo-2026-ggzy"  # noqa: S105  (printed for the demo; never in production data)
-
-
-def uscc(serial: int, region: str, kind: str = "91") -> str:
-    body = f"{serial:08d}"
-    first17 = kind + region + body + org_code_check_char(body)
-    return first17 + uscc_check_char(first17)
 
 
 CENTRES = (("ln", "辽宁省公共资源交易中心", "210000", None), ("sy", "沈阳市公共资源交易中心", "210100", "ln"))
@@ -101,7 +96,10 @@ class Command(BaseCommand):
         started = clock.sandbox_enabled() and clock.sandbox_start(clock.authority_now() - timedelta(days=30))
         self.history = started
         self.fresh = False
+        self.month: Any = None  # the month of service, when `load` wrote the history
         self.load()
+        if self.month is not None:
+            self.sealed_bids_and_month_end()
         if started:
             clock.sandbox_travel(clock.authority_now())
         if self.fresh:  # what must be current when the demo starts: a pending request, a valid code
@@ -227,18 +225,24 @@ class Command(BaseCommand):
         from ggzy.demo import registrations, service
 
         # the month of service runs alongside the registrations: its steps run as their clock moves
-        month = service.Loader(self.later, centres, history=self.history)
-        registrations.load(later=month.later, centres=centres, organisations=organisations)
+        self.month = service.Loader(self.later, centres, history=self.history)
+        self.centres = centres
+        registrations.load(later=self.month.later, centres=centres, organisations=organisations)
+
+    def sealed_bids_and_month_end(self) -> None:
+        """The sealed bids, then the rest of the month — after `load` committed: receiving and opening a
+        bid run transactions of their own and refuse to run inside the loader's (`core.transactions`)."""
         from ggzy.demo import sealing
 
         # the history clock must stay behind the real now: the opened section needs three hours of it
         travels = self.history and clock.authority_now() - clock.now() > timedelta(hours=4)
-        sealing.load(later=month.later, travels=bool(travels))
-        month.finish()
-        from ggzy.service import indexing
+        sealing.load(later=self.month.later, travels=bool(travels))
+        with transaction.atomic():
+            self.month.finish()
+            from ggzy.service import indexing
 
-        indexing.index_all()  # the guides were written directly; FAQ and answers are indexed already
-        self.self_evaluations(centres)
+            indexing.index_all()  # the guides were written directly; FAQ and answers are indexed already
+            self.self_evaluations(self.centres)
 
     def self_evaluations(self, centres: dict[str, Any]) -> None:
         """Each centre's self-evaluation of this month's consultation and registration (12.2.2)."""
