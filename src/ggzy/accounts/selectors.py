@@ -83,9 +83,30 @@ def organisation_list(*, viewer: Any) -> QuerySet[Organisation]:
     return organisations_of(user=viewer)
 
 
-def access_organisation(*, viewer: Any, organisation_id: int) -> Organisation:
-    """Fetch and authorise in one call: 'missing' and 'not yours' answer the same 404."""
-    found = organisation_list(viewer=viewer).filter(pk=organisation_id).first()
+def access_organisation(*, viewer: Any, id: int) -> Organisation:  # noqa: A002
+    """Fetch and authorise in one call: an organisation `viewer` may see (`organisation_list`); "missing"
+    and "not yours" raise the same not-found error."""
+    found = organisation_list(viewer=viewer).filter(pk=id).first()
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+def access_user(*, viewer: Any, id: int) -> Any:  # noqa: A002
+    """An account, for the administrators whose declared access lets them act on accounts (every account:
+    what they may do to it is the services' rule); a missing one raises the not-found error."""
+    from django.contrib.auth import get_user_model
+
+    found = get_user_model().objects.filter(pk=id).first()
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+def access_grant(*, viewer: Any, id: int) -> RoleGrant:  # noqa: A002
+    """A role grant, for the security administrator (who grants and revokes every role); a missing one
+    raises the not-found error."""
+    found = RoleGrant.objects.select_related("user", "centre", "organisation").filter(pk=id).first()
     if found is None:
         raise DomainError(CoreError.NOT_FOUND)
     return found

@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -30,12 +30,12 @@ from django.views.decorators.http import require_POST
 
 from ggzy.accounts import changes, credentials, parties, policy, selectors
 from ggzy.accounts.forms import ChangeRequestForm, EnrolmentForm, NoteForm, PhoneForm, ReasonForm
-from ggzy.accounts.models import Organisation
 from ggzy.accounts.states import change_state
 from ggzy.core import clock
 from ggzy.core.access import PUBLIC, SIGNED_IN, allow, public, signed_in
-from ggzy.core.errors import DomainError
+from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.middleware import roles_of
+from ggzy.core.pages import page_action
 from ggzy.core.roles import Role
 from ggzy.events.services import event_record
 from ggzy.events.states import EventClass, Visibility
@@ -184,13 +184,17 @@ def _render(request: HttpRequest, user: Any, stage: str, *, error: str = "", **e
 @require_POST
 @signed_in
 def acting_for(request: HttpRequest) -> HttpResponse:
+    to = _safe(request, request.POST.get("next", ""))
     raw = request.POST.get("organisation", "")
-    organisation = Organisation.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
-    if organisation is not None:
-        parties.acting_for_set(user=request.user, organisation=organisation)
-    target = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
-    return redirect(target if target and safe else "core:workspace")
+    if not raw.isdigit():  # no organisation named: nothing to do
+        return redirect(to)
+    organisation = selectors.access_organisation(viewer=request.user, id=int(raw))
+    return page_action(
+        request,
+        lambda: parties.acting_for_set(user=request.user, organisation=organisation),
+        success=None,  # the header shows it
+        to=to,
+    )
 
 
 @allow(Role.AGENT)
@@ -202,13 +206,6 @@ def entrusted(request: HttpRequest) -> HttpResponse:
 
 # --- the administrators' pages: accounts and credentials, changes to administrators' accounts -------
 ADMINS = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
-
-
-def _refused(request: HttpRequest, exc: DomainError, to: str) -> HttpResponse:
-    if exc.access_refusal:
-        raise exc
-    messages.error(request, str(exc.message))
-    return redirect(to)
 
 
 def _secret_once(request: HttpRequest, what: str, secret: str, who: Any, back: str) -> HttpResponse:
@@ -248,22 +245,21 @@ def account_change_request(request: HttpRequest) -> HttpResponse:
     if target is None:
         messages.error(request, _("There is no account with this user name."))
         return redirect(to)
-    try:
-        change = changes.change_request(
+    return page_action(
+        request,
+        lambda: changes.change_request(
             actor=request.user,
             target=target,
             kind=form.cleaned_data["kind"],
             reason=form.cleaned_data["reason"],
             role=form.cleaned_data["role"],
-        )
-    except DomainError as exc:
-        return _refused(request, exc, to)
-    messages.success(
-        request,
-        _("Requested (no. %(id)s). It takes effect when a second administrator approves it.")
-        % {"id": change.pk},
+        ),
+        success=lambda change: (
+            _("Requested (no. %(id)s). It takes effect when a second administrator approves it.")
+            % {"id": change.pk}
+        ),
+        to=to,
     )
-    return redirect(to)
 
 
 @require_POST
@@ -272,23 +268,37 @@ def account_change_decide(request: HttpRequest, pk: int, action: str) -> HttpRes
     to = str(reverse("accounts:changes"))
     note = NoteForm(request.POST)
     text = note.cleaned_data["note"] if note.is_valid() else ""
-    try:
-        if action == "approve":
-            change, secret = changes.change_approve(actor=request.user, change_id=pk, note=text)
+    # the change is fetched by the service (AccountsError.CHANGE_NOT_FOUND, a 404, for missing and for
+    # withdrawing another's request alike)
+    if action == "approve":
+
+        def approved(done: tuple[Any, str]) -> str | HttpResponse:
+            change, secret = done
             if secret:
                 return _secret_once(request, change.get_kind_display(), secret, change.target, to)
-            messages.success(request, _("Approved and carried out."))
-        elif action == "refuse":
-            changes.change_refuse(actor=request.user, change_id=pk, note=text)
-            messages.success(request, _("Refused."))
-        elif action == "withdraw":
-            changes.change_withdraw(actor=request.user, change_id=pk)
-            messages.success(request, _("Withdrawn."))
-        else:
-            raise Http404
-    except DomainError as exc:
-        return _refused(request, exc, to)
-    return redirect(to)
+            return _("Approved and carried out.")
+
+        return page_action(
+            request,
+            lambda: changes.change_approve(actor=request.user, change_id=pk, note=text),
+            success=approved,
+            to=to,
+        )
+    if action == "refuse":
+        return page_action(
+            request,
+            lambda: changes.change_refuse(actor=request.user, change_id=pk, note=text),
+            success=_("Refused."),
+            to=to,
+        )
+    if action == "withdraw":
+        return page_action(
+            request,
+            lambda: changes.change_withdraw(actor=request.user, change_id=pk),
+            success=_("Withdrawn."),
+            to=to,
+        )
+    raise DomainError(CoreError.NOT_FOUND)
 
 
 @allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
@@ -312,23 +322,25 @@ def account_security(request: HttpRequest) -> HttpResponse:
 @require_POST
 @allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
 def account_security_act(request: HttpRequest, user_id: int, action: str) -> HttpResponse:
-    target = get_user_model().objects.filter(pk=user_id).first()
-    if target is None or action not in CREDENTIAL_ACTIONS:
-        raise Http404
+    if action not in CREDENTIAL_ACTIONS:
+        raise DomainError(CoreError.NOT_FOUND)
+    target = selectors.access_user(viewer=request.user, id=user_id)
     to = f"{reverse('accounts:security')}?q={target.get_username()}"
     form_class, act = CREDENTIAL_ACTIONS[action]
     form = form_class(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the reason (at least four characters) or a valid value."))
         return redirect(to)
-    try:
-        secret = act(request.user, target, form.cleaned_data)
-    except DomainError as exc:
-        return _refused(request, exc, to)
-    if secret:
-        return _secret_once(request, CREDENTIAL_LABELS[action], secret, target, to)
-    messages.success(request, _("Done. The account's owner has been told."))
-    return redirect(to)
+    return page_action(
+        request,
+        lambda: act(request.user, target, form.cleaned_data),
+        success=lambda secret: (
+            _secret_once(request, CREDENTIAL_LABELS[action], secret, target, to)
+            if secret
+            else _("Done. The account's owner has been told.")
+        ),
+        to=to,
+    )
 
 
 CREDENTIAL_ACTIONS: dict[str, tuple[type[forms.Form], Callable[[Any, Any, dict[str, Any]], str]]] = {

@@ -4,11 +4,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from ggzy.certs.models import BoundCertificate, CertificateAuthority, RevocationList
 from ggzy.core import clock
+from ggzy.core.errors import CoreError, DomainError
 from ggzy_sm import x509
 
 #: Holders are warned this many days before a certificate expires.
@@ -72,11 +73,19 @@ class CaRow:
 
 
 def ca_rows() -> list[CaRow]:
-    return [ca_row(ca) for ca in ca_list()]
+    """Every CA with its latest revocation list, in two queries."""
+    newest = RevocationList.objects.filter(ca=OuterRef("ca")).order_by("-imported_at", "-pk").values("pk")[:1]
+    latest = Prefetch(
+        "crls", queryset=RevocationList.objects.filter(pk=Subquery(newest)), to_attr="latest_crls"
+    )
+    return [_row(ca, next(iter(ca.latest_crls), None)) for ca in ca_list().prefetch_related(latest)]
 
 
 def ca_row(ca: CertificateAuthority) -> CaRow:
-    crl = latest_crl(ca)
+    return _row(ca, latest_crl(ca))
+
+
+def _row(ca: CertificateAuthority, crl: RevocationList | None) -> CaRow:
     root = ca_certificates(ca)[0][1]
     return CaRow(
         ca=ca, root=root, intermediates=len(ca.intermediates), crl=crl, revoked=revoked_count(ca, crl)
@@ -87,8 +96,13 @@ def ca_list() -> QuerySet[CertificateAuthority]:
     return CertificateAuthority.objects.order_by("name")
 
 
-def ca_get(pk: int) -> CertificateAuthority | None:
-    return CertificateAuthority.objects.filter(pk=pk).first()
+def access_ca(*, viewer: Any, id: int) -> CertificateAuthority:  # noqa: A002
+    """A CA the centre accepts (its configuration is the administrators', who all see every CA); a missing
+    one raises the not-found error."""
+    found = CertificateAuthority.objects.filter(pk=id).first()
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
 
 
 def latest_crl(ca: CertificateAuthority) -> RevocationList | None:

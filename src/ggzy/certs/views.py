@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,15 +18,18 @@ from ggzy.certs import selectors, services
 from ggzy.certs.errors import reason_text
 from ggzy.certs.forms import CaAddForm, CaSettingsForm, CrlUploadForm
 from ggzy.certs.models import CertificateAuthority
+from ggzy.core import clock
 from ggzy.core.access import allow, signed_in
 from ggzy.core.errors import DomainError
 from ggzy.core.middleware import roles_of
+from ggzy.core.pages import form_again, page_action
 from ggzy.core.roles import Role
 
 
 @signed_in
 def my_certificates(request: HttpRequest) -> HttpResponse:
-    certificates = [(c, selectors.days_left(c)) for c in selectors.my_certificates(user=request.user)]
+    now = clock.now()  # one reading for the list (on PostgreSQL each reading is a query)
+    certificates = [(c, selectors.days_left(c, now)) for c in selectors.my_certificates(user=request.user)]
     return render(
         request, "certs/mine.html", {"certificates": certificates, "warn_days": max(selectors.WARN_DAYS)}
     )
@@ -36,13 +40,6 @@ def refusal_text(error: DomainError) -> str:
     detail = error.detail if isinstance(error.detail, dict) else {}
     reason = detail.get("reason")
     return f"{error.message} {reason_text(reason)}" if reason else str(error.message)
-
-
-def _ca(ca_id: int) -> CertificateAuthority:
-    ca = selectors.ca_get(ca_id)
-    if ca is None:
-        raise Http404
-    return ca
 
 
 @allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
@@ -57,10 +54,16 @@ def ca_list(request: HttpRequest) -> HttpResponse:
 @allow(Role.SYSTEM_ADMIN)
 def ca_add(request: HttpRequest) -> HttpResponse:
     form = CaAddForm(request.POST or None, request.FILES or None)
+
+    def page() -> HttpResponse:
+        status = 400 if request.method == "POST" else 200
+        return render(request, "certs/ca_add.html", {"form": form}, status=status)
+
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            ca = services.ca_add(
+        return page_action(
+            request,
+            lambda: services.ca_add(
                 actor=request.user,
                 name=data["name"],
                 root=data["root"],
@@ -68,14 +71,13 @@ def ca_add(request: HttpRequest) -> HttpResponse:
                 is_test=data["is_test"],
                 crl_url=data["crl_url"],
                 policy=data["policy"],
-            )
-        except DomainError as exc:
-            form.add_error(None, refusal_text(exc))
-        else:
-            messages.success(request, _("The CA %(name)s is configured and enabled.") % {"name": ca.name})
-            return redirect("certs:ca-detail", ca_id=ca.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "certs/ca_add.html", {"form": form}, status=status)
+            ),
+            success=lambda ca: _("The CA %(name)s is configured and enabled.") % {"name": ca.name},
+            to=lambda ca: reverse("certs:ca-detail", kwargs={"ca_id": ca.pk}),
+            failure=form_again(form, page),
+            explain=refusal_text,
+        )
+    return page()
 
 
 def _detail(request: HttpRequest, ca: CertificateAuthority, status: int = 200, **forms: Any) -> HttpResponse:
@@ -95,69 +97,84 @@ def _detail(request: HttpRequest, ca: CertificateAuthority, status: int = 200, *
 
 @allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
 def ca_detail(request: HttpRequest, ca_id: int) -> HttpResponse:
-    return _detail(request, _ca(ca_id))
+    return _detail(request, selectors.access_ca(viewer=request.user, id=ca_id))
 
 
 @require_POST
 @allow(Role.SYSTEM_ADMIN)
 def ca_enabled(request: HttpRequest, ca_id: int) -> HttpResponse:
-    ca = _ca(ca_id)
+    ca = selectors.access_ca(viewer=request.user, id=ca_id)
     enabled = request.POST.get("enabled") == "1"
-    try:
-        services.ca_set_enabled(actor=request.user, ca=ca, enabled=enabled)
-    except DomainError as exc:
-        messages.error(request, refusal_text(exc))
-    else:
-        done = _("The CA %(name)s is enabled.") if enabled else _("The CA %(name)s is disabled.")
-        messages.success(request, done % {"name": ca.name})
-    return redirect("certs:ca-detail", ca_id=ca.pk)
+    done = _("The CA %(name)s is enabled.") if enabled else _("The CA %(name)s is disabled.")
+    return page_action(
+        request,
+        lambda: services.ca_set_enabled(actor=request.user, ca=ca, enabled=enabled),
+        success=done % {"name": ca.name},
+        to=reverse("certs:ca-detail", kwargs={"ca_id": ca.pk}),
+        explain=refusal_text,
+    )
 
 
 @require_POST
 @allow(Role.SYSTEM_ADMIN)
 def ca_settings(request: HttpRequest, ca_id: int) -> HttpResponse:
-    ca = _ca(ca_id)
+    ca = selectors.access_ca(viewer=request.user, id=ca_id)
     form = CaSettingsForm(request.POST)
-    if form.is_valid():
-        try:
-            services.ca_update(
-                actor=request.user,
-                ca=ca,
-                crl_url=form.cleaned_data["crl_url"],
-                policy=form.cleaned_data["policy"],
-            )
-        except DomainError as exc:
-            form.add_error(None, refusal_text(exc))
-        else:
-            messages.success(request, _("The CRL distribution point and policy are saved."))
-            return redirect("certs:ca-detail", ca_id=ca.pk)
-    return _detail(request, ca, status=400, settings_form=form)
+
+    def page() -> HttpResponse:
+        return _detail(request, ca, status=400, settings_form=form)
+
+    if not form.is_valid():
+        return page()
+    return page_action(
+        request,
+        lambda: services.ca_update(
+            actor=request.user,
+            ca=ca,
+            crl_url=form.cleaned_data["crl_url"],
+            policy=form.cleaned_data["policy"],
+        ),
+        success=_("The CRL distribution point and policy are saved."),
+        to=reverse("certs:ca-detail", kwargs={"ca_id": ca.pk}),
+        failure=form_again(form, page),
+        explain=refusal_text,
+    )
 
 
 @require_POST
 @allow(Role.SYSTEM_ADMIN)
 def ca_crl_upload(request: HttpRequest, ca_id: int) -> HttpResponse:
-    ca = _ca(ca_id)
+    ca = selectors.access_ca(viewer=request.user, id=ca_id)
     form = CrlUploadForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.crl_import(actor=request.user, ca=ca, der=form.cleaned_data["crl"])
-        except DomainError as exc:
-            form.add_error("crl", _("The revocation list was refused: it is not signed by this CA."))
-            form.add_error(None, refusal_text(exc))
-        else:
-            messages.success(request, _("The revocation list is imported."))
-            return redirect("certs:ca-detail", ca_id=ca.pk)
-    return _detail(request, ca, status=400, crl_form=form)
+
+    def page() -> HttpResponse:
+        return _detail(request, ca, status=400, crl_form=form)
+
+    def refused(text: str) -> HttpResponse:
+        form.add_error("crl", _("The revocation list was refused: it is not signed by this CA."))
+        form.add_error(None, text)
+        return page()
+
+    if not form.is_valid():
+        return page()
+    return page_action(
+        request,
+        lambda: services.crl_import(actor=request.user, ca=ca, der=form.cleaned_data["crl"]),
+        success=_("The revocation list is imported."),
+        to=reverse("certs:ca-detail", kwargs={"ca_id": ca.pk}),
+        failure=refused,
+        explain=refusal_text,
+    )
 
 
 @require_POST
 @allow(Role.SYSTEM_ADMIN)
 def ca_crl_fetch(request: HttpRequest, ca_id: int) -> HttpResponse:
-    ca = _ca(ca_id)
+    ca = selectors.access_ca(viewer=request.user, id=ca_id)
     if not ca.crl_url:
         messages.error(request, _("Set a CRL distribution point first."))
         return redirect("certs:ca-detail", ca_id=ca.pk)
+    # not a page_action: crl_fetch never raises, it reports a failure as its value (the tick calls it too)
     crl, reason = services.crl_fetch(ca=ca, actor=request.user)
     if crl is None:
         messages.error(

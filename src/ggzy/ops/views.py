@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ggzy.core.access import allow
 from ggzy.core.models import Purpose
+from ggzy.core.pages import page_action
 from ggzy.core.roles import Role
 from ggzy.ops import selectors, services
 
@@ -24,8 +24,11 @@ def key_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @allow(Role.SECURITY_ADMIN)
 def key_rotate(request: HttpRequest, purpose: str) -> HttpResponse:
-    key = services.key_rotate(actor=request.user, purpose=purpose)
-    messages.success(
-        request, _("A new key %(key)s is active; the old one is kept for verification.") % {"key": key.key_id}
+    return page_action(
+        request,
+        lambda: services.key_rotate(actor=request.user, purpose=purpose),
+        success=lambda key: (
+            _("A new key %(key)s is active; the old one is kept for verification.") % {"key": key.key_id}
+        ),
+        to="ops:keys",
     )
-    return redirect("ops:keys")

@@ -60,8 +60,7 @@ class CategoryOut(Schema):
 def category_list(request: HttpRequest) -> list[CategoryOut]:
     """The service guide of registration (12.1.3): each category's current checklist and methods."""
     out = []
-    for category in TradingCategory.objects.prefetch_related("methods").order_by("order"):
-        checklist = services.current_checklist(category)
+    for category, checklist in selectors.category_guide():
         out.append(
             CategoryOut(
                 code=category.code,
@@ -182,6 +181,7 @@ def _name(user: Any) -> str | None:
 
 
 def _out(registration: Registration) -> RegistrationOut:
+    registration = selectors.with_contents(registration)  # a list's rows have them already
     project = registration.project
     return RegistrationOut(
         id=registration.pk,
@@ -201,7 +201,7 @@ def _out(registration: Registration) -> RegistrationOut:
         accepted_at=registration.accepted_at,
         responsible=_name(registration.responsible),
         deputy=_name(registration.deputy),
-        handler=_name(services.handler(registration)),
+        handler=_name(selectors.handler_now(registration)),
         tender_projects=[
             TenderProjectOut(
                 code=t.code,
@@ -217,7 +217,7 @@ def _out(registration: Registration) -> RegistrationOut:
                     for s in t.sections.all()
                 ],
             )
-            for t in project.tender_projects.prefetch_related("sections")
+            for t in project.tender_projects.all()
         ],
         items=[
             EntryOut(
@@ -231,7 +231,7 @@ def _out(registration: Registration) -> RegistrationOut:
                 promised_by=i.promised_by,
                 supplied_at=i.supplied_at,
             )
-            for i in registration.items.select_related("checklist_item").order_by("checklist_item__order")
+            for i in registration.items.all()
         ],
         notices=[
             NoticeOut(
@@ -241,16 +241,9 @@ def _out(registration: Registration) -> RegistrationOut:
                     NoticeLineOut(item=line.checklist_item.key, reason=line.reason) for line in n.lines.all()
                 ],
             )
-            for n in registration.returns.prefetch_related("lines__checklist_item").order_by("number")
+            for n in registration.returns.all()
         ],
     )
-
-
-def _get(request: HttpRequest, registration_id: int) -> Registration:
-    found = selectors.registration_get(user=request.user, pk=registration_id)
-    if found is None:
-        raise DomainError(CoreError.NOT_FOUND)
-    return found
 
 
 def _decode(key: str, file: FileIn) -> services.Upload:
@@ -314,13 +307,13 @@ def registration_file(request: HttpRequest, payload: RegistrationIn) -> Status[R
 @router.get("/registry/registrations", response=list[RegistrationOut], summary="Registrations I may see")
 @allow(*FILER_ROLES)
 def registration_list(request: HttpRequest) -> list[RegistrationOut]:
-    return [_out(r) for r in selectors.registrations_for(user=request.user)[:200]]
+    return [_out(r) for r in selectors.registrations_for(user=request.user, contents=True)[:200]]
 
 
 @router.get("/registry/registrations/{registration_id}", response=RegistrationOut, summary="One registration")
 @allow(*FILER_ROLES)
 def registration_get(request: HttpRequest, registration_id: int = Path(..., ge=1)) -> RegistrationOut:
-    return _out(_get(request, registration_id))
+    return _out(selectors.access_registration(viewer=request.user, id=registration_id))
 
 
 class ItemIn(Schema):
@@ -339,11 +332,11 @@ def item_supply(
     registration_id: int = Path(..., ge=1),
     key: str = Path(..., max_length=64),
 ) -> RegistrationOut:
-    registration = _get(request, registration_id)
+    registration = selectors.access_registration(viewer=request.user, id=registration_id)
     services.item_supply(
         actor=request.user, registration=registration, key=key, upload=_decode(key, payload.file)
     )
-    return _out(_get(request, registration_id))
+    return _out(selectors.access_registration(viewer=request.user, id=registration_id))
 
 
 @router.post(
@@ -351,8 +344,9 @@ def item_supply(
 )
 @allow(Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
 def resubmit(request: HttpRequest, registration_id: int = Path(..., ge=1)) -> RegistrationOut:
-    services.registration_resubmit(actor=request.user, registration=_get(request, registration_id))
-    return _out(_get(request, registration_id))
+    registration = selectors.access_registration(viewer=request.user, id=registration_id)
+    services.registration_resubmit(actor=request.user, registration=registration)
+    return _out(selectors.access_registration(viewer=request.user, id=registration_id))
 
 
 class LineIn(Schema):
@@ -373,12 +367,13 @@ class NoticeIn(Schema):
 def notice_issue(
     request: HttpRequest, payload: NoticeIn, registration_id: int = Path(..., ge=1)
 ) -> Status[RegistrationOut]:
+    registration = selectors.access_registration(viewer=request.user, id=registration_id)
     services.notice_issue(
         actor=request.user,
-        registration=_get(request, registration_id),
+        registration=registration,
         lines=[(line.item, line.reason) for line in payload.lines],
     )
-    return Status(201, _out(_get(request, registration_id)))
+    return Status(201, _out(selectors.access_registration(viewer=request.user, id=registration_id)))
 
 
 class AcceptIn(Schema):
@@ -402,13 +397,14 @@ def _user(username: str) -> Any:
 def accept(
     request: HttpRequest, payload: AcceptIn, registration_id: int = Path(..., ge=1)
 ) -> RegistrationOut:
+    registration = selectors.access_registration(viewer=request.user, id=registration_id)
     services.registration_accept(
         actor=request.user,
-        registration=_get(request, registration_id),
+        registration=registration,
         responsible=_user(payload.responsible),
         deputy=_user(payload.deputy),
     )
-    return _out(_get(request, registration_id))
+    return _out(selectors.access_registration(viewer=request.user, id=registration_id))
 
 
 @router.post(
@@ -420,8 +416,9 @@ def accept(
 def confirm(
     request: HttpRequest, registration_id: int = Path(..., ge=1), key: str = Path(..., max_length=64)
 ) -> RegistrationOut:
-    services.promised_item_confirm(actor=request.user, registration=_get(request, registration_id), key=key)
-    return _out(_get(request, registration_id))
+    registration = selectors.access_registration(viewer=request.user, id=registration_id)
+    services.promised_item_confirm(actor=request.user, registration=registration, key=key)
+    return _out(selectors.access_registration(viewer=request.user, id=registration_id))
 
 
 class LeaveIn(Schema):
@@ -482,9 +479,7 @@ def template_list(request: HttpRequest) -> list[TemplateOut]:
 )
 @allow(Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
 def template_file(request: HttpRequest, template_id: int = Path(..., ge=1)) -> HttpResponse:
-    template = Template.objects.select_related("blob").filter(pk=template_id).first()
-    if template is None:
-        raise DomainError(CoreError.NOT_FOUND)
+    template = selectors.access_template(viewer=request.user, id=template_id)
     response = HttpResponse(blobs.read(template.blob), content_type=template.blob.media_type)
     response["Content-Disposition"] = (
         content_disposition_header(as_attachment=True, filename=template.file_name) or "attachment"

@@ -6,12 +6,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 
 from ggzy.accounts.models import Centre, Organisation, RoleGrant
 from ggzy.core import clock
+from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
-from ggzy.registry.models import Item, Registration, State
+from ggzy.registry.models import (
+    Checklist,
+    Item,
+    Leave,
+    Registration,
+    ReturnNotice,
+    State,
+    Template,
+    TenderProject,
+    TradingCategory,
+)
 
 
 def staff_centres(user: Any) -> QuerySet[Centre]:
@@ -22,10 +33,14 @@ def staff_centres(user: Any) -> QuerySet[Centre]:
     )
 
 
-def registrations_for(*, user: Any) -> QuerySet[Registration]:
-    """Registrations the user may see: its organisations' (as initiator or agent), or its centres'."""
+def registrations_for(*, user: Any, contents: bool = False) -> QuerySet[Registration]:
+    """Registrations the user may see: its organisations' (as initiator or agent), or its centres'.
+
+    `contents`: also what the API shows of each — checklist, tender projects with sections, items,
+    one-time notices with their lines, the responsible person and deputy, and whether the responsible
+    person is on leave now — in a fixed number of queries for the whole list (`with_contents`)."""
     organisations = Organisation.objects.filter(members__user=user)
-    return (
+    found = (
         Registration.objects.filter(
             Q(project__initiator__in=organisations)
             | Q(project__agent__in=organisations)
@@ -37,10 +52,72 @@ def registrations_for(*, user: Any) -> QuerySet[Registration]:
         .order_by("-submitted_at")
         .distinct()
     )
+    if not contents:
+        return found
+    on_leave = _leave_at(clock.now()).filter(user=OuterRef("responsible"))
+    return (
+        found.select_related("checklist", "responsible", "deputy")
+        .prefetch_related(*_contents())
+        .annotate(responsible_on_leave=Exists(on_leave))
+    )
 
 
-def registration_get(*, user: Any, pk: int) -> Registration | None:
-    return registrations_for(user=user).filter(pk=pk).first()
+def _contents() -> list[Prefetch]:
+    return [
+        Prefetch("project__tender_projects", queryset=TenderProject.objects.prefetch_related("sections")),
+        Prefetch(
+            "items", queryset=Item.objects.select_related("checklist_item").order_by("checklist_item__order")
+        ),
+        Prefetch(
+            "returns",
+            queryset=ReturnNotice.objects.prefetch_related("lines__checklist_item").order_by("number"),
+        ),
+    ]
+
+
+def _leave_at(at: dt.datetime) -> QuerySet[Leave]:
+    return Leave.objects.filter(starts_at__lte=at, ends_at__gt=at)
+
+
+def with_contents(registration: Registration) -> Registration:
+    """One registration with what `registrations_for(contents=True)` fetches for each of a list (what is
+    fetched already is not fetched again)."""
+    prefetch_related_objects([registration], "checklist", "responsible", "deputy", *_contents())
+    return registration
+
+
+def on_leave(user: Any, at: dt.datetime | None = None) -> bool:
+    """Whether `user` is on recorded leave at `at` (now by default)."""
+    return _leave_at(at or clock.now()).filter(user=user).exists()
+
+
+def handler_now(registration: Registration, at: dt.datetime | None = None) -> Any:
+    """Who handles the registration at `at` (now by default): the responsible person, or the deputy
+    (AB角) while the responsible person is on leave — derived from the stored leave, never from a task
+    having run; for now, from the list's annotation where `registrations_for` made it. The one place
+    of the leave rule (registry.services.handler asks here)."""
+    away = getattr(registration, "responsible_on_leave", None) if at is None else None
+    if away is None:
+        responsible = registration.responsible_id
+        away = responsible is not None and _leave_at(at or clock.now()).filter(user_id=responsible).exists()
+    return registration.deputy if away else registration.responsible
+
+
+def access_registration(*, viewer: Any, id: int) -> Registration:  # noqa: A002
+    """Fetch and authorise in one call, for pages and API alike: a registration `viewer` may see
+    (`registrations_for`); "missing" and "not yours" raise the same not-found error."""
+    found = registrations_for(user=viewer).filter(pk=id).first()
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+def access_template(*, viewer: Any, id: int) -> Template:  # noqa: A002
+    """A document template (offered to every filer); a missing one raises the not-found error."""
+    found = Template.objects.select_related("blob").filter(pk=id).first()
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
 
 
 def dashboard(*, user: Any, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -99,6 +176,22 @@ def served_categories(*, centre: Centre | None = None) -> QuerySet[Any]:
     if centre is not None:
         rows = rows.filter(centre=centre)
     return TradingCategory.objects.filter(pk__in=rows.values("category")).order_by("order")
+
+
+def category_guide(*, at: dt.datetime | None = None) -> list[tuple[TradingCategory, Checklist]]:
+    """The service guide, in four queries: each trading category in order, with its methods, and its
+    current checklist (the latest version published by `at`; items prefetched). A category is in the
+    guide once its first checklist is published."""
+    at = at or clock.now()
+    published = Checklist.objects.filter(published_at__lte=at)
+    latest = published.filter(category=OuterRef("category")).order_by("-version").values("pk")[:1]
+    current = Prefetch(
+        "checklists",
+        queryset=published.filter(pk=Subquery(latest)).prefetch_related("items"),
+        to_attr="current_checklists",
+    )
+    categories = TradingCategory.objects.prefetch_related("methods", current).order_by("order")
+    return [(c, c.current_checklists[0]) for c in categories if c.current_checklists]
 
 
 def organisations_with_role(*, user: Any, role: Role) -> QuerySet[Organisation]:

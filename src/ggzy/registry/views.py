@@ -6,15 +6,15 @@ with the responsible person and deputy, confirming a promised item — and the f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,9 +23,10 @@ from django.views.decorators.http import require_POST
 from ggzy.accounts.models import Centre, Organisation
 from ggzy.core import clock
 from ggzy.core.access import allow
-from ggzy.core.errors import DomainError
+from ggzy.core.errors import CoreError, DomainError
+from ggzy.core.formatting import local_time, person_name, yuan
 from ggzy.core.middleware import roles_of
-from ggzy.core.names import person_name
+from ggzy.core.pages import form_again, page_action
 from ggzy.core.roles import Role
 from ggzy.registry import blobs, selectors, services
 from ggzy.registry.errors import RegistryError
@@ -70,20 +71,9 @@ def refusal_text(error: DomainError, item_names: dict[str, str] | None = None) -
     return _("%(message)s (%(detail)s)") % {"message": error.message, "detail": "、".join(parts)}
 
 
-def _registration(request: HttpRequest, pk: int) -> Registration:
-    found = selectors.registration_get(user=request.user, pk=pk)
-    if found is None:
-        raise Http404
-    return found
-
-
-def _item_names(registration: Registration) -> dict[str, str]:
-    return {i.key: i.name for i in registration.checklist.items.all()}
-
-
-def _yuan(fen: int) -> str:
-    """Fen as yuan with two decimals and thousands separators (Decimal: never a float)."""
-    return f"{(Decimal(fen) / 100).quantize(Decimal('0.01')):,}"
+def _refusal_of(registration: Registration) -> Callable[[DomainError], str]:
+    """A refusal in words, naming the registration's checklist items it points at."""
+    return lambda error: refusal_text(error, {i.key: i.name for i in registration.checklist.items.all()})
 
 
 def _overdue(registration: Registration, now: Any) -> bool:
@@ -120,28 +110,27 @@ def leave(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Give the start and the end of your leave."))
         return redirect("registry:list")
-    try:
-        recorded = services.leave_record(
+    return page_action(
+        request,
+        lambda: services.leave_record(
             actor=request.user,
             user=request.user,
             starts_at=form.cleaned_data["starts_at"],
             ends_at=form.cleaned_data["ends_at"],
-        )
-    except DomainError as exc:
-        messages.error(request, refusal_text(exc))
-    else:
-        messages.success(
-            request,
+        ),
+        success=lambda recorded: (
             _(
                 "Your leave from %(start)s until %(end)s is recorded: "
                 "your deputies handle your work meanwhile."
             )
             % {
-                "start": timezone.localtime(recorded.starts_at).strftime("%Y-%m-%d %H:%M"),
-                "end": timezone.localtime(recorded.ends_at).strftime("%Y-%m-%d %H:%M"),
-            },
-        )
-    return redirect("registry:list")
+                "start": local_time(recorded.starts_at),
+                "end": local_time(recorded.ends_at),
+            }
+        ),
+        to="registry:list",
+        explain=refusal_text,
+    )
 
 
 # --- filing: one form for every category --------------------------------------------------------------
@@ -216,10 +205,22 @@ def registration_new(request: HttpRequest) -> HttpResponse:
         agent_required=filer.agent_required,
         initiator_labels=filer.labels,
     )
+
+    def page() -> HttpResponse:
+        context = {
+            "form": form,
+            "centre": centre,
+            "category": category,
+            "on_site": filer.channel == Channel.ON_SITE,
+            "refused": request.method == "POST",
+        }
+        return render(request, "registry/new.html", context, status=400 if request.method == "POST" else 200)
+
     if request.method == "POST" and form.is_valid():
         files, promises, not_applicable = form.entries()
-        try:
-            registration = services.registration_file(
+        return page_action(
+            request,
+            lambda: services.registration_file(
                 actor=request.user,
                 centre=centre,
                 category=category,
@@ -233,23 +234,15 @@ def registration_new(request: HttpRequest) -> HttpResponse:
                 promises=promises,
                 not_applicable=not_applicable,
                 channel=filer.channel,
-            )
-        except DomainError as exc:
-            form.add_error(None, refusal_text(exc, {i.key: i.name for i in items}))
-        else:
-            messages.success(
-                request,
-                _("The registration is filed. Project code: %(code)s.") % {"code": registration.project.code},
-            )
-            return redirect("registry:detail", pk=registration.pk)
-    context = {
-        "form": form,
-        "centre": centre,
-        "category": category,
-        "on_site": filer.channel == Channel.ON_SITE,
-        "refused": request.method == "POST",
-    }
-    return render(request, "registry/new.html", context, status=400 if request.method == "POST" else 200)
+            ),
+            success=lambda registration: (
+                _("The registration is filed. Project code: %(code)s.") % {"code": registration.project.code}
+            ),
+            to=lambda registration: reverse("registry:detail", kwargs={"pk": registration.pk}),
+            failure=form_again(form, page),
+            explain=lambda exc: refusal_text(exc, {i.key: i.name for i in items}),
+        )
+    return page()
 
 
 # --- the detail page ------------------------------------------------------------------------------------
@@ -261,7 +254,7 @@ def _is_party(user: Any, registration: Registration) -> bool:
 
 @allow(*PARTIES)
 def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    registration = _registration(request, pk)
+    registration = selectors.access_registration(viewer=request.user, id=pk)
     project = registration.project
     user = request.user
     now = clock.now()
@@ -271,7 +264,7 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     tenders = [
         {
             "tender": t,
-            "sections": [{"section": s, "yuan": _yuan(s.budget_fen)} for s in t.sections.all()],
+            "sections": [{"section": s, "yuan": yuan(s.budget_fen)} for s in t.sections.all()],
         }
         for t in found["tenders"]
     ]
@@ -305,10 +298,10 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @allow(*PARTIES)
 def item_download(request: HttpRequest, pk: int, key: str) -> HttpResponse:
-    registration = _registration(request, pk)
+    registration = selectors.access_registration(viewer=request.user, id=pk)
     item = registration.items.select_related("blob", "checklist_item").filter(checklist_item__key=key).first()
     if item is None or item.blob is None:
-        raise Http404
+        raise DomainError(CoreError.NOT_FOUND)
     response = HttpResponse(blobs.read(item.blob), content_type=item.blob.media_type)
     response["Content-Disposition"] = (
         content_disposition_header(as_attachment=True, filename=item.file_name or key) or "attachment"
@@ -320,96 +313,92 @@ def item_download(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 @require_POST
 @allow(*PARTIES)
 def item_supply(request: HttpRequest, pk: int, key: str) -> HttpResponse:
-    registration = _registration(request, pk)
+    registration = selectors.access_registration(viewer=request.user, id=pk)
     form = SupplyForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a file to upload."))
         return redirect("registry:detail", pk=pk)
-    try:
-        item = services.item_supply(
+    return page_action(
+        request,
+        lambda: services.item_supply(
             actor=request.user,
             registration=registration,
             key=key,
             upload=read_upload(form.cleaned_data["file"]),
-        )
-    except DomainError as exc:
-        messages.error(request, refusal_text(exc, _item_names(registration)))
-    else:
-        messages.success(
-            request,
+        ),
+        success=lambda item: (
             _("%(file)s is uploaded for “%(item)s”.")
-            % {"file": item.file_name, "item": item.checklist_item.name},
-        )
-    return redirect("registry:detail", pk=pk)
+            % {"file": item.file_name, "item": item.checklist_item.name}
+        ),
+        to=reverse("registry:detail", kwargs={"pk": pk}),
+        explain=_refusal_of(registration),
+    )
 
 
 @require_POST
 @allow(*PARTIES)
 def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
-    registration = _registration(request, pk)
-    try:
-        services.registration_resubmit(actor=request.user, registration=registration)
-    except DomainError as exc:
-        messages.error(request, refusal_text(exc, _item_names(registration)))
-    else:
-        messages.success(request, _("The registration is submitted again."))
-    return redirect("registry:detail", pk=pk)
+    registration = selectors.access_registration(viewer=request.user, id=pk)
+    return page_action(
+        request,
+        lambda: services.registration_resubmit(actor=request.user, registration=registration),
+        success=_("The registration is submitted again."),
+        to=reverse("registry:detail", kwargs={"pk": pk}),
+        explain=_refusal_of(registration),
+    )
 
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
 def notice_issue(request: HttpRequest, pk: int) -> HttpResponse:
-    registration = _registration(request, pk)
+    registration = selectors.access_registration(viewer=request.user, id=pk)
     keys = request.POST.getlist("items")
     lines = [(key, request.POST.get(f"reason_{key}", "").strip()) for key in keys]
     if any(not reason for _key, reason in lines):
         messages.error(request, _("Give the reason for every item you name."))
         return redirect("registry:detail", pk=pk)
-    try:
-        notice = services.notice_issue(actor=request.user, registration=registration, lines=lines)
-    except DomainError as exc:
-        messages.error(request, refusal_text(exc, _item_names(registration)))
-    else:
-        messages.success(
-            request,
+    return page_action(
+        request,
+        lambda: services.notice_issue(actor=request.user, registration=registration, lines=lines),
+        success=lambda notice: (
             _("One-time notice no. %(number)s is issued: the registration is returned for completion.")
-            % {"number": notice.number},
-        )
-    return redirect("registry:detail", pk=pk)
+            % {"number": notice.number}
+        ),
+        to=reverse("registry:detail", kwargs={"pk": pk}),
+        explain=_refusal_of(registration),
+    )
 
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
-    registration = _registration(request, pk)
+    registration = selectors.access_registration(viewer=request.user, id=pk)
     form = AcceptForm(request.POST, staff=selectors.centre_staff(centre=registration.project.centre))
     if not form.is_valid():
         messages.error(request, _("Choose the responsible person and the deputy."))
         return redirect("registry:detail", pk=pk)
-    try:
-        services.registration_accept(
+    return page_action(
+        request,
+        lambda: services.registration_accept(
             actor=request.user,
             registration=registration,
             responsible=form.cleaned_data["responsible"],
             deputy=form.cleaned_data["deputy"],
-        )
-    except DomainError as exc:
-        messages.error(request, refusal_text(exc, _item_names(registration)))
-    else:
-        messages.success(request, _("The registration is accepted."))
-    return redirect("registry:detail", pk=pk)
+        ),
+        success=_("The registration is accepted."),
+        to=reverse("registry:detail", kwargs={"pk": pk}),
+        explain=_refusal_of(registration),
+    )
 
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
 def item_confirm(request: HttpRequest, pk: int, key: str) -> HttpResponse:
-    registration = _registration(request, pk)
-    try:
-        item = services.promised_item_confirm(actor=request.user, registration=registration, key=key)
-    except DomainError as exc:
-        messages.error(request, refusal_text(exc, _item_names(registration)))
-    else:
-        messages.success(
-            request, _("“%(item)s” is confirmed as supplied.") % {"item": item.checklist_item.name}
-        )
-    return redirect("registry:detail", pk=pk)
+    registration = selectors.access_registration(viewer=request.user, id=pk)
+    return page_action(
+        request,
+        lambda: services.promised_item_confirm(actor=request.user, registration=registration, key=key),
+        success=lambda item: _("“%(item)s” is confirmed as supplied.") % {"item": item.checklist_item.name},
+        to=reverse("registry:detail", kwargs={"pk": pk}),
+        explain=_refusal_of(registration),
+    )

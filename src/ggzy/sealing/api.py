@@ -78,7 +78,7 @@ def bids_mine(request: HttpRequest) -> list[BidOut]:
 )
 @allow(Role.RESPONDER)
 def bid_withdraw(request: HttpRequest, bid_id: int) -> BidOut:
-    bid = selectors.my_bid(user=request.user, bid_id=bid_id)
+    bid = selectors.access_bid(viewer=request.user, id=bid_id)
     return _out(services.bid_withdraw(actor=request.user, bid=bid))
 
 
@@ -88,7 +88,7 @@ def bid_release(request: HttpRequest, bid_id: int, payload: ReleaseIn) -> BidOut
     """At the opening: the release `ggzy-bid release` made (the bid's key, signed for this very
     ciphertext). Refused before the opening time, for a withdrawn bid, and for a key that fails the
     bid's key commitment; the reason is named."""
-    bid = selectors.my_bid(user=request.user, bid_id=bid_id)
+    bid = selectors.access_bid(viewer=request.user, id=bid_id)
     opened = services.bid_open(actor=request.user, bid=bid, release=payload.dict())
     return _out(opened)
 
@@ -152,7 +152,7 @@ def custodian_set_current(request: HttpRequest, centre: str) -> SetOut:
 def bid_open_by_custodians(request: HttpRequest, bid_id: int) -> BidOut:
     """From the opening time on, by the policy of docs/security.md (the bidder's own release first). Each
     custodian judges the time by its own clock; a share that disagrees is named in the event."""
-    bid = selectors.staff_bid(user=request.user, bid_id=bid_id)
+    bid = selectors.access_hosted_bid(viewer=request.user, id=bid_id)
     return _out(services.bid_open_by_custodians(actor=request.user, bid=bid))
 
 

@@ -24,9 +24,10 @@ def my_bids(*, user: Any) -> QuerySet[SealedBid]:
     )
 
 
-def my_bid(*, user: Any, bid_id: int) -> SealedBid:
-    """Fetch and authorise in one call: 'missing' and 'not yours' answer the same 404."""
-    found = my_bids(user=user).filter(pk=bid_id).first()
+def access_bid(*, viewer: Any, id: int) -> SealedBid:  # noqa: A002
+    """Fetch and authorise in one call, for the bidder (pages and API): a sealed bid of the viewer's
+    organisations; "missing" and "not yours" raise the same not-found error."""
+    found = my_bids(user=viewer).filter(pk=id).first()
     if found is None:
         raise DomainError(SealingError.NOT_FOUND)
     return found
@@ -48,9 +49,10 @@ def published_sets() -> QuerySet[CustodianSet]:
     return CustodianSet.objects.order_by("-published_at")
 
 
-def staff_bid(*, user: Any, bid_id: int) -> SealedBid:
-    """A bid of a section hosted by one of the user's centres (staff run the opening); else 404."""
-    found = SealedBid.objects.filter(pk=bid_id, section__centre__in=staff_centres(user)).first()
+def access_hosted_bid(*, viewer: Any, id: int) -> SealedBid:  # noqa: A002
+    """For the hosting centre's staff (they run the opening): a bid of a section hosted by one of the
+    viewer's centres; "missing" and "not hosted here" raise the same not-found error."""
+    found = SealedBid.objects.filter(pk=id, section__centre__in=staff_centres(viewer)).first()
     if found is None:
         raise DomainError(SealingError.NOT_FOUND)
     return found

@@ -3,14 +3,13 @@ before the deadline, and the opening sheet once opened."""
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ggzy.core.access import allow
-from ggzy.core.errors import DomainError
+from ggzy.core.pages import page_action
 from ggzy.core.roles import Role
 from ggzy.sealing import selectors, services
 from ggzy_sm import openingsheet
@@ -28,11 +27,10 @@ def mine(request: HttpRequest) -> HttpResponse:
 @require_POST
 @allow(Role.RESPONDER)
 def withdraw(request: HttpRequest, bid_id: int) -> HttpResponse:
-    try:
-        bid = selectors.my_bid(user=request.user, bid_id=bid_id)
-        services.bid_withdraw(actor=request.user, bid=bid)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, str(services.WITHDRAWN_MESSAGE))
-    return HttpResponseRedirect(reverse("sealing:mine"))
+    bid = selectors.access_bid(viewer=request.user, id=bid_id)
+    return page_action(
+        request,
+        lambda: services.bid_withdraw(actor=request.user, bid=bid),
+        success=str(services.WITHDRAWN_MESSAGE),
+        to=reverse("sealing:mine"),
+    )

@@ -17,7 +17,6 @@ from ggzy.core.api import Router
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
 from ggzy.registry.models import TradingCategory
-from ggzy.registry.services import is_staff_of
 from ggzy.service import selectors, services
 from ggzy.service.models import Commitment, Feedback, Question, Rating
 
@@ -70,14 +69,6 @@ def _question_out(q: Question) -> QuestionOut:
     )
 
 
-def _question(request: HttpRequest, question_id: int) -> Question:
-    """A question the viewer may see: their own, or one of their centre's (staff)."""
-    found = Question.objects.select_related("centre", "owner", "deadline").filter(pk=question_id).first()
-    if found is None or not (found.asker_id == request.user.pk or is_staff_of(request.user, found.centre)):
-        raise DomainError(CoreError.NOT_FOUND)
-    return found
-
-
 @router.post("/service/questions", response={201: QuestionOut}, summary="Ask a question (online)")
 @signed_in
 def question_ask(request: HttpRequest, payload: QuestionIn) -> Status[QuestionOut]:
@@ -107,7 +98,8 @@ def question_list(request: HttpRequest) -> list[QuestionOut]:
 )
 @allow(Role.CENTRE_STAFF)
 def question_take(request: HttpRequest, question_id: int = Path(..., ge=1)) -> QuestionOut:
-    return _question_out(services.question_take(actor=request.user, question=_question(request, question_id)))
+    question = selectors.access_question(viewer=request.user, id=question_id)
+    return _question_out(services.question_take(actor=request.user, question=question))
 
 
 class HandoverIn(Schema):
@@ -122,10 +114,10 @@ class HandoverIn(Schema):
 def question_hand_over(
     request: HttpRequest, payload: HandoverIn, question_id: int = Path(..., ge=1)
 ) -> QuestionOut:
-    question = _question(request, question_id)
+    question = selectors.access_question(viewer=request.user, id=question_id)
     to = get_user_model().objects.filter(username=payload.to).first()
     services.question_hand_over(actor=request.user, question=question, to=to, reason=payload.reason)
-    return _question_out(_question(request, question_id))
+    return _question_out(selectors.access_question(viewer=request.user, id=question_id))
 
 
 class AnswerIn(Schema):
@@ -139,14 +131,15 @@ class AnswerIn(Schema):
 def question_answer(
     request: HttpRequest, payload: AnswerIn, question_id: int = Path(..., ge=1)
 ) -> QuestionOut:
+    question = selectors.access_question(viewer=request.user, id=question_id)
     services.question_answer(
         actor=request.user,
-        question=_question(request, question_id),
+        question=question,
         answer=payload.answer,
         outside_remit=payload.outside_remit,
         authority=payload.authority,
     )
-    return _question_out(_question(request, question_id))
+    return _question_out(selectors.access_question(viewer=request.user, id=question_id))
 
 
 class FeedbackIn(Schema):

@@ -10,7 +10,8 @@ from typing import Any
 from django.db.models import Avg, Count, Q
 
 from ggzy.calendar.calc import SHANGHAI
-from ggzy.service.models import FollowUp, Rating, SelfEvaluation
+from ggzy.core.errors import CoreError, DomainError
+from ggzy.service.models import Feedback, FollowUp, Question, Rating, SelfEvaluation
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,51 @@ class Received:
     centre: Any
     at: dt.datetime | None
     rating: Rating | None
+
+
+# --- fetch and authorise: one access_<entity> per entity, for pages and API alike ------------------------
+def _mine_or_my_centres(viewer: Any, own: str) -> Q:
+    """Rows whose `own` field is the viewer, or of a centre the viewer is staff of."""
+    from ggzy.registry.selectors import staff_centres as centres_of
+
+    return Q(**{own: viewer}) | Q(centre__in=centres_of(viewer))
+
+
+def access_question(*, viewer: Any, id: int) -> Question:  # noqa: A002
+    """A question `viewer` may see — their own, or one of their centres' (staff); "missing" and "not yours"
+    raise the same not-found error."""
+    found = (
+        Question.objects.select_related("centre", "owner", "deadline", "category")
+        .filter(_mine_or_my_centres(viewer, "asker"), pk=id)
+        .first()
+    )
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+def access_feedback(*, viewer: Any, id: int) -> Feedback:  # noqa: A002
+    """A service complaint or suggestion `viewer` may see — their own, or one to their centres (staff)."""
+    found = (
+        Feedback.objects.select_related("centre", "deadline")
+        .filter(_mine_or_my_centres(viewer, "author"), pk=id)
+        .first()
+    )
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+def access_rating(*, viewer: Any, id: int) -> Rating:  # noqa: A002
+    """A rating `viewer` may see — their own, or one of their centres' (staff)."""
+    found = (
+        Rating.objects.select_related("centre", "deadline", "staff")
+        .filter(_mine_or_my_centres(viewer, "rater"), pk=id)
+        .first()
+    )
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
 
 
 def staff_centres(*, user: Any) -> list[Any]:

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -28,7 +24,8 @@ from ggzy.accounts.models import Centre
 from ggzy.core import clock, search
 from ggzy.core.access import allow, public, signed_in
 from ggzy.core.errors import DomainError
-from ggzy.core.names import person_name
+from ggzy.core.formatting import local_time, person_name, yuan
+from ggzy.core.pages import form_again, page_action
 from ggzy.core.roles import Role
 from ggzy.registry import selectors as registry_selectors
 from ggzy.registry.models import TradingCategory
@@ -54,7 +51,6 @@ from ggzy.service.models import (
     FeedbackChannel,
     Guide,
     Question,
-    Rating,
     ServiceType,
 )
 
@@ -65,34 +61,8 @@ MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 NO_CATEGORY = gettext_lazy("All trading categories")
 
 
-def _refused(request: HttpRequest, error: DomainError, to: str) -> HttpResponse:
-    """A refusal: one of access (403) is the error page with its message; any other is shown on `to`."""
-    if error.status == 403:  # noqa: PLR2004
-        raise error
-    messages.error(request, str(error.message))
-    return redirect(to)
-
-
-def _carry_out(
-    request: HttpRequest, to: str, act: Callable[[], Any], done: str | Callable[[Any], str]
-) -> HttpResponse:
-    """Run a desk action's service call in one transaction, then go back to `to`: its refusal shown there
-    (an access refusal as the error page), or `done` — a message, or one made from the call's result."""
-    try:
-        with transaction.atomic():
-            result = act()
-    except DomainError as exc:
-        return _refused(request, exc, to)
-    messages.success(request, done(result) if callable(done) else done)
-    return redirect(to)
-
-
 def _when(instant: dt.datetime | None) -> str:
-    return timezone.localtime(instant).strftime("%Y-%m-%d %H:%M") if instant else "—"
-
-
-def _yuan(fen: int) -> str:
-    return f"{(Decimal(fen) / 100).quantize(Decimal('0.01')):,}"
+    return local_time(instant) if instant else "—"
 
 
 def _channels() -> dict[str, Any]:
@@ -121,7 +91,7 @@ def _by_category(rows: list[Any]) -> list[dict[str, Any]]:
 @public
 def hall(request: HttpRequest) -> HttpResponse:
     commitments = [
-        {"commitment": c, "fee": _yuan(c.fee_fen) if c.fee_fen else ""}
+        {"commitment": c, "fee": yuan(c.fee_fen) if c.fee_fen else ""}
         for c in Commitment.objects.select_related("centre").order_by("centre__code", "order", "pk")
     ]
     context = {
@@ -224,26 +194,29 @@ def figures(request: HttpRequest) -> HttpResponse:
 def ask(request: HttpRequest) -> HttpResponse:
     initial = {"centre": request.GET.get("centre", "")}
     form = AskForm(request.POST or None, initial=initial)
+
+    def page() -> HttpResponse:
+        status = 400 if request.method == "POST" else 200
+        return render(request, "service/ask.html", {"form": form}, status=status)
+
     if request.method == "POST" and form.is_valid():
-        try:
-            question = services.question_ask(
+        return page_action(
+            request,
+            lambda: services.question_ask(
                 asker=request.user,
                 centre=form.cleaned_data["centre"],
                 category=form.cleaned_data["category"],
                 kind=form.cleaned_data["kind"],
                 text=form.cleaned_data["text"],
-            )
-        except DomainError as exc:
-            form.add_error(None, str(exc.message))
-        else:
-            due = question.deadline.due_at if question.deadline else None
-            messages.success(
-                request,
-                _("Your question is received. The centre answers it by %(due)s.") % {"due": _when(due)},
-            )
-            return redirect("service:mine")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "service/ask.html", {"form": form}, status=status)
+            ),
+            success=lambda question: (
+                _("Your question is received. The centre answers it by %(due)s.")
+                % {"due": _when(question.deadline.due_at if question.deadline else None)}
+            ),
+            to="service:mine",
+            failure=form_again(form, page),
+        )
+    return page()
 
 
 @signed_in
@@ -277,46 +250,50 @@ def rate(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, str(ServiceError.SCORE.message))
         return redirect("service:mine")
-    try:
-        rating = services.rating_give(
+    return page_action(
+        request,
+        lambda: services.rating_give(
             rater=request.user,
             service=form.cleaned_data["service"],
             reference=form.cleaned_data["reference"],
             score=form.cleaned_data["score"],
             comment=form.cleaned_data["comment"],
-        )
-    except DomainError as exc:
-        return _refused(request, exc, reverse("service:mine"))
-    if rating.bad:
-        messages.success(
-            request,
-            _("Thank you. The centre follows up a bad rating and publishes what it did."),
-        )
-    else:
-        messages.success(request, _("Thank you for your rating."))
-    return redirect("service:mine")
+        ),
+        success=lambda rating: (
+            _("Thank you. The centre follows up a bad rating and publishes what it did.")
+            if rating.bad
+            else _("Thank you for your rating.")
+        ),
+        to=reverse("service:mine"),
+    )
 
 
 @signed_in
 def feedback(request: HttpRequest) -> HttpResponse:
     form = FeedbackForm(request.POST or None, initial={"centre": request.GET.get("centre", "")})
+
+    def page() -> HttpResponse:
+        status = 400 if request.method == "POST" else 200
+        return render(
+            request, "service/feedback.html", {"form": form, "channels": _channels()}, status=status
+        )
+
     if request.method == "POST" and form.is_valid():
-        try:
-            services.feedback_submit(
+        return page_action(
+            request,
+            lambda: services.feedback_submit(
                 author=request.user,
                 centre=form.cleaned_data["centre"],
                 kind=form.cleaned_data["kind"],
                 channel=FeedbackChannel.ONLINE,
                 content=form.cleaned_data["content"],
                 contact=form.cleaned_data["contact"],
-            )
-        except DomainError as exc:
-            form.add_error(None, str(exc.message))
-        else:
-            messages.success(request, _("Thank you. The centre answers you within its limit."))
-            return redirect("service:mine")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "service/feedback.html", {"form": form, "channels": _channels()}, status=status)
+            ),
+            success=_("Thank you. The centre answers you within its limit."),
+            to="service:mine",
+            failure=form_again(form, page),
+        )
+    return page()
 
 
 # --- centre staff: the desk ------------------------------------------------------------------------------
@@ -412,53 +389,52 @@ def _staff_centre(request: HttpRequest) -> Centre:
 @require_POST
 @allow(Role.CENTRE_STAFF)
 def question_take(request: HttpRequest, pk: int) -> HttpResponse:
-    question = get_object_or_404(Question.objects.select_related("centre"), pk=pk)
+    question = selectors.access_question(viewer=request.user, id=pk)
     to = _desk_url(question.centre)
-    return _carry_out(
+    return page_action(
         request,
-        to,
         lambda: services.question_take(actor=request.user, question=question),
-        _("The question is yours now: answer it, or hand it over formally."),
+        success=_("The question is yours now: answer it, or hand it over formally."),
+        to=to,
     )
 
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
 def question_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
-    question = get_object_or_404(Question.objects.select_related("centre"), pk=pk)
+    question = selectors.access_question(viewer=request.user, id=pk)
     to = _desk_url(question.centre)
     staff = registry_selectors.centre_staff(centre=question.centre)
     form = HandOverForm(request.POST, staff=staff)
     if not form.is_valid():
         messages.error(request, _("Choose a colleague of this centre and give the reason."))
         return redirect(to)
-    return _carry_out(
+    return page_action(
         request,
-        to,
         lambda: services.question_hand_over(
             actor=request.user,
             question=question,
             to=form.cleaned_data["to"],
             reason=form.cleaned_data["reason"],
         ),
-        lambda handover: (
+        success=lambda handover: (
             _("The question is handed over to %(name)s.") % {"name": person_name(handover.to_user)}
         ),
+        to=to,
     )
 
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
 def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    question = get_object_or_404(Question.objects.select_related("centre"), pk=pk)
+    question = selectors.access_question(viewer=request.user, id=pk)
     to = _desk_url(question.centre)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         messages.error(request, str(ServiceError.EMPTY.message))
         return redirect(to)
-    return _carry_out(
+    return page_action(
         request,
-        to,
         lambda: services.question_answer(
             actor=request.user,
             question=question,
@@ -466,29 +442,30 @@ def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
             outside_remit=form.cleaned_data["outside_remit"],
             authority=form.cleaned_data["authority"],
         ),
-        _("The answer is recorded; a signed-in asker is told at once."),
+        success=_("The answer is recorded; a signed-in asker is told at once."),
+        to=to,
     )
 
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
 def faq_promote(request: HttpRequest, pk: int) -> HttpResponse:
-    question = get_object_or_404(Question.objects.select_related("centre"), pk=pk)
+    question = selectors.access_question(viewer=request.user, id=pk)
     to = _desk_url(question.centre)
     form = FaqForm(request.POST)
     if not form.is_valid():
         messages.error(request, str(ServiceError.EMPTY.message))
         return redirect(to)
-    return _carry_out(
+    return page_action(
         request,
-        to,
         lambda: services.faq_promote(
             actor=request.user,
             question=question,
             question_text=form.cleaned_data["question"],
             answer=form.cleaned_data["answer"],
         ),
-        _("The question and its answer are published in the FAQ."),
+        success=_("The question and its answer are published in the FAQ."),
+        to=to,
     )
 
 
@@ -501,9 +478,8 @@ def question_log(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Write the question and say how it was asked."))
         return redirect(to)
-    return _carry_out(
+    return page_action(
         request,
-        to,
         lambda: services.question_ask(
             asker=None,
             centre=centre,
@@ -515,48 +491,49 @@ def question_log(request: HttpRequest) -> HttpResponse:
             asker_name=form.cleaned_data["asker_name"],
             asker_contact=form.cleaned_data["asker_contact"],
         ),
-        _("The question is logged and yours to answer (first-question responsibility)."),
+        success=_("The question is logged and yours to answer (first-question responsibility)."),
+        to=to,
     )
 
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
 def feedback_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_object_or_404(Feedback.objects.select_related("centre"), pk=pk)
+    found = selectors.access_feedback(viewer=request.user, id=pk)
     to = _desk_url(found.centre)
     form = FeedbackAnswerForm(request.POST)
     if not form.is_valid():
         messages.error(request, str(ServiceError.EMPTY.message))
         return redirect(to)
-    return _carry_out(
+    return page_action(
         request,
-        to,
         lambda: services.feedback_answer(
             actor=request.user, feedback=found, answer=form.cleaned_data["answer"]
         ),
-        _("The answer is recorded; a signed-in author is told at once."),
+        success=_("The answer is recorded; a signed-in author is told at once."),
+        to=to,
     )
 
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
 def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
-    rating = get_object_or_404(Rating.objects.select_related("centre"), pk=pk)
+    rating = selectors.access_rating(viewer=request.user, id=pk)
     to = _desk_url(rating.centre)
     form = FollowUpForm(request.POST)
     if not form.is_valid():
         messages.error(request, str(ServiceError.EMPTY.message))
         return redirect(to)
-    return _carry_out(
+    return page_action(
         request,
-        to,
         lambda: services.follow_up_record(
             actor=request.user,
             rating=rating,
             text=form.cleaned_data["text"],
             late_reason=form.cleaned_data["late_reason"],
         ),
-        _("The follow-up is recorded and published with the month's figures."),
+        success=_("The follow-up is recorded and published with the month's figures."),
+        to=to,
     )
 
 
@@ -570,9 +547,8 @@ def record(request: HttpRequest) -> HttpResponse:
         errors = form.errors.get("username")
         messages.error(request, str(errors[0]) if errors else _("Choose the service and describe it."))
         return redirect(to)
-    return _carry_out(
+    return page_action(
         request,
-        to,
         lambda: services.service_record(
             actor=request.user,
             centre=centre,
@@ -580,8 +556,9 @@ def record(request: HttpRequest) -> HttpResponse:
             for_user=form.cleaned_data["username"],
             description=form.cleaned_data["description"],
         ),
-        _("The service is recorded: %(name)s may now rate it.")
+        success=_("The service is recorded: %(name)s may now rate it.")
         % {"name": person_name(form.cleaned_data["username"])},
+        to=to,
     )
 
 
@@ -596,9 +573,8 @@ def self_evaluation(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(ServiceError.EMPTY.message))
         return redirect(to)
     today = clock.local_now()
-    return _carry_out(
+    return page_action(
         request,
-        to,
         lambda: services.self_evaluation_record(
             actor=request.user,
             centre=centre,
@@ -609,5 +585,6 @@ def self_evaluation(request: HttpRequest) -> HttpResponse:
             findings=form.cleaned_data["findings"],
             improvements=form.cleaned_data["improvements"],
         ),
-        _("The self-evaluation is recorded and published with the month's figures."),
+        success=_("The self-evaluation is recorded and published with the month's figures."),
+        to=to,
     )

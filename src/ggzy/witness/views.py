@@ -18,7 +18,7 @@ def witness_page(request: HttpRequest) -> HttpResponse:
     heads = list(
         TreeHead.objects.annotate(n_cosignatures=Count("cosignatures")).order_by("-epoch", "-size")[:20]
     )
-    keys = {h.key_id: keystore.verification_key(h.key_id).hex() for h in heads}
+    keys = {k: keystore.verification_key(k).hex() for k in {h.key_id for h in heads}}  # per key, not per head
     pinned = services.trust()
     cosigners = [{"name": n, "key": k.hex()} for n, k in pinned.cosigners] if pinned else []
     return render(

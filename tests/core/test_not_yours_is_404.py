@@ -1,0 +1,324 @@
+"""Every page and API operation whose address names an entity answers "missing" and "not yours" alike
+(issue 20). Walked as a user of another centre (who holds every trading role there, for their own
+organisation) and, for the pages, as a user with no rights: each answers the same status, from the same
+template, with the same body for an entity of others as for a missing one — 404 unless the access layer
+refused before any entity was looked at — and shows nothing of the entity. The pages and operations are
+found from the URLconfs and the API: a new one that names an entity must be added to the tables here."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import get_resolver, reverse
+
+from ggzy.accounts import changes, parties
+from ggzy.accounts.models import Organisation, RoleGrant
+from ggzy.accounts.services import token_create
+from ggzy.certs.models import CertificateAuthority
+from ggzy.core import clock
+from ggzy.core.access import token_scopes, walk_endpoints
+from ggzy.core.middleware import REFUSED_HEADER
+from ggzy.core.roles import Role
+from ggzy.events.models import Event, Message
+from ggzy.registry.models import Registration
+from ggzy.sealing.models import SealedBid
+from ggzy.service import services
+from tests.endpoints import SAMPLE_KWARGS, _patterns
+from tests.factories import make_uscc, signed_in
+from tests.sealing.conftest import Stage, freeze, stage, world  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.django_db
+MISSING = 10**9
+QUESTION = "投标保证金可以用保函缴纳吗？"
+
+#: Every page whose address names an entity by id: URL name -> (the entity, its other arguments).
+ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
+    "registry:detail": ("registration", {}),
+    "registry:resubmit": ("registration", {}),
+    "registry:return": ("registration", {}),
+    "registry:accept": ("registration", {}),
+    "registry:download": ("registration", {"key": "application_form"}),
+    "registry:supply": ("registration", {"key": "application_form"}),
+    "registry:confirm": ("registration", {"key": "application_form"}),
+    "service:take": ("question", {}),
+    "service:hand-over": ("question", {}),
+    "service:answer": ("question", {}),
+    "service:faq": ("question", {}),
+    "service:feedback-answer": ("feedback", {}),
+    "service:follow-up": ("rating", {}),
+    "sealing:withdraw": ("bid", {}),
+    "events:inbox-read": ("message", {}),
+    "certs:ca-detail": ("ca", {}),
+    "certs:ca-enabled": ("ca", {}),
+    "certs:ca-settings": ("ca", {}),
+    "certs:ca-crl-upload": ("ca", {}),
+    "certs:ca-crl-fetch": ("ca", {}),
+    "accounts:change-decide": ("change", {"action": "approve"}),
+    "accounts:security-act": ("user", {"action": "password_reset"}),
+}
+#: Pages with arguments that name no entity by id, and why.
+NO_ENTITY = {"ops:key-rotate": "names a key purpose, one of a fixed list"}
+
+
+def _is_id(name: str) -> bool:
+    return name == "pk" or name.endswith("_id")
+
+
+def _page_arguments() -> dict[str, list[str]]:
+    """URL name -> its arguments, for every page with arguments (the back office's and the API's aside)."""
+    found = {}
+    for name, (_name, pattern) in _patterns(get_resolver().url_patterns).items():
+        converters = getattr(pattern.pattern, "converters", None) or {}
+        if name and not name.startswith(("admin:", "api:")) and converters:
+            found[name] = list(converters)
+    return found
+
+
+def test_the_walk_knows_every_page_that_names_an_entity() -> None:
+    pages = _page_arguments()
+    named = {name for name, arguments in pages.items() if any(_is_id(a) for a in arguments)}
+    assert named == set(ENTITY_PAGES)
+    assert set(pages) - named == set(NO_ENTITY)
+
+
+@dataclass
+class Scene:
+    stage: Stage
+    ids: dict[str, int]  # entity -> the id of one that exists (and is not the walkers')
+    secrets: list[str]  # what the pages of those entities show and a walker must never see
+
+
+def _url(name: str, entity_id: int) -> str:
+    _entity, extra = ENTITY_PAGES[name]
+    pattern = _patterns(get_resolver().url_patterns)[name][1].pattern
+    kwargs = {k: str(entity_id) if _is_id(k) else extra.get(k, SAMPLE_KWARGS[k]) for k in pattern.converters}
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.fixture
+def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  (the fixture)
+    place = stage.world
+    registration = Registration.objects.select_related("project").get()
+    bid = stage.receive(stage.bidders[0])
+    question = services.question_ask(
+        asker=place.agent_user, centre=place.centre, kind="process", text=QUESTION
+    )
+    services.question_take(actor=place.staff[0], question=question)
+    services.question_answer(actor=place.staff[0], question=question, answer="可以。")
+    rating = services.rating_give(
+        rater=place.agent_user, service="consultation", reference=f"service.question:{question.pk}", score=1
+    )
+    feedback = services.feedback_submit(
+        author=place.agent_user,
+        centre=place.centre,
+        kind="complaint",
+        channel="online",
+        content="窗口排队太久",
+    )
+    security, system = make_user(Role.SECURITY_ADMIN), make_user(Role.SYSTEM_ADMIN)
+    change = changes.change_request(
+        actor=security, target=system, kind="password_reset", reason="忘记密码，申请重置"
+    )
+    return Scene(
+        stage=stage,
+        ids={
+            "registration": registration.pk,
+            "question": question.pk,
+            "feedback": feedback.pk,
+            "rating": rating.pk,
+            "bid": bid.pk,
+            "message": Message.objects.filter(recipient=place.agent_user, channel="inbox").first().pk,
+            "ca": CertificateAuthority.objects.get().pk,
+            "change": change.pk,
+            "user": place.agent_user.pk,
+            "token": token_create(user=place.agent_user, name="mine", days=1, scopes=["registry:read"])[0].pk,
+            "grant": RoleGrant.objects.filter(user=place.agent_user).first().pk,
+            "transition": MISSING + 1,  # none exists: the security administrator's alone, refused before
+        },
+        secrets=[
+            registration.project.name,
+            registration.project.code,
+            place.initiator.name,
+            place.agent.name,
+            QUESTION,
+            "窗口排队太久",
+            bid.ciphertext_sm3,
+            place.agent_user.username,
+        ],
+    )
+
+
+def _outsider() -> Any:
+    """Staff of another centre, and initiator, agent and bidder for an organisation of their own."""
+    centre = parties.centre_create(actor=None, code="dl", name="大连市公共资源交易中心", region="210200")
+    organisation: Organisation = parties.organisation_register(
+        actor=None, uscc=make_uscc(region="210200"), name="大连港湾建设有限公司", legal_representative="周",
+        contact_name="吴", contact_phone="13900000088",
+    )  # fmt: skip
+    user = get_user_model().objects.create_user(username="dl-outsider")
+    parties.membership_add(actor=None, user=user, organisation=organisation)
+    now = clock.now()
+    RoleGrant.objects.create(user=user, role=Role.CENTRE_STAFF, centre=centre, granted_at=now)
+    for role in (Role.INITIATOR, Role.AGENT, Role.RESPONDER):
+        RoleGrant.objects.create(user=user, role=role, organisation=organisation, granted_at=now)
+    return user
+
+
+def _same_page(body: bytes, path: str) -> str:
+    """The body with what differs between two answers of the same page taken out: the address itself,
+    per-request nonces and CSRF tokens."""
+    text = body.decode().replace(path, "<path>")
+    text = re.sub(r'nonce="[^"]*"', 'nonce=""', text)
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', 'name="csrfmiddlewaretoken"', text)
+
+
+def _walk(client: Client, scene: Scene) -> set[str]:
+    """Request every entity page for the scene's entity and for a missing one, by GET and by POST, and
+    check the two answers are one; returns the pages the access layer let through."""
+    reached = set()
+    for name, (entity, _extra) in ENTITY_PAGES.items():
+        for method in ("get", "post"):
+            theirs, missing = _url(name, scene.ids[entity]), _url(name, MISSING)
+            one, other = getattr(client, method)(theirs), getattr(client, method)(missing)
+            where = f"{method.upper()} {name}"
+            assert one.status_code == other.status_code, where
+            assert one.get(REFUSED_HEADER) == other.get(REFUSED_HEADER), where
+            assert [t.name for t in one.templates] == [t.name for t in other.templates], where
+            assert _same_page(one.content, theirs) == _same_page(other.content, missing), where
+            html = one.content.decode()
+            assert not [s for s in scene.secrets if s in html], where
+            if one.get(REFUSED_HEADER):
+                assert one.status_code == 403, where
+                continue
+            reached.add(name)
+            # a page that only takes a POST answers GET with 405 before it looks at anything
+            assert one.status_code in ({404} if method == "post" else {404, 405}), where
+            if one.status_code == 404:  # the one error page, with the app's not-found code
+                assert re.search(r'data-error-code="(\w+_)?not_found"', html), where
+    return reached
+
+
+def test_another_centres_user_finds_nothing_where_an_entity_of_others_is(scene: Scene) -> None:
+    client = signed_in(Client(), _outsider())
+    events = Event.objects.count()
+    reached = _walk(client, scene)
+    # every trading page was reached (the outsider holds their roles, at another centre) and answered 404
+    assert reached == {n for n in ENTITY_PAGES if not n.startswith(("certs:", "accounts:"))}
+    assert Event.objects.count() == events  # nothing was done
+
+
+def test_a_user_without_rights_finds_nothing_either(scene: Scene) -> None:
+    client = signed_in(Client(), get_user_model().objects.create_user(username="nobody"))
+    events = Event.objects.count()
+    assert _walk(client, scene) == {"events:inbox-read"}  # the only one for anyone signed in
+    assert Event.objects.count() == events
+
+
+def test_the_walked_ids_are_real(scene: Scene, make_user: Callable[..., Any]) -> None:
+    """Their owners reach them (so "not yours" above was not "missing"); an administrator, to whom every
+    CA and account is theirs, gets the 404 for a missing one."""
+    place = scene.stage.world
+    agent, staff = signed_in(Client(), place.agent_user), signed_in(Client(), place.staff[0])
+    assert agent.get(_url("registry:detail", scene.ids["registration"])).status_code == 200
+    assert staff.get(_url("registry:download", scene.ids["registration"])).status_code == 200
+    assert SealedBid.objects.filter(
+        pk=scene.ids["bid"], organisation=scene.stage.bidders[0].organisation
+    ).exists()
+    client = signed_in(Client(), make_user(Role.SYSTEM_ADMIN))
+    assert client.get(_url("certs:ca-detail", scene.ids["ca"])).status_code == 200
+    for name in ("certs:ca-detail", "certs:ca-enabled", "accounts:change-decide", "accounts:security-act"):
+        response = client.post(_url(name, MISSING))
+        assert response.status_code == 404, name
+
+
+# --- the API answers the same: the one access_<entity> selector is behind both ----------------------------
+#: Every API operation whose path names an entity by id: key -> (the entity, a valid body if it takes one).
+ENTITY_OPERATIONS: dict[str, tuple[str, dict[str, Any] | None]] = {
+    "GET /api/v1/registry/registrations/{registration_id}": ("registration", None),
+    "POST /api/v1/registry/registrations/{registration_id}/accept": (
+        "registration",
+        {"responsible": "staff-a", "deputy": "staff-b"},
+    ),
+    "POST /api/v1/registry/registrations/{registration_id}/items/{key}": (
+        "registration",
+        {"file": {"name": "申请表.pdf", "content": "JVBERi0xLjcK"}},
+    ),
+    "POST /api/v1/registry/registrations/{registration_id}/items/{key}/confirm": ("registration", None),
+    "POST /api/v1/registry/registrations/{registration_id}/notices": (
+        "registration",
+        {"lines": [{"item": "application_form", "reason": "缺少盖章"}]},
+    ),
+    "POST /api/v1/registry/registrations/{registration_id}/resubmit": ("registration", None),
+    "POST /api/v1/service/questions/{question_id}/take": ("question", None),
+    "POST /api/v1/service/questions/{question_id}/handover": (
+        "question",
+        {"to": "staff-b", "reason": "转交"},
+    ),
+    "POST /api/v1/service/questions/{question_id}/answer": ("question", {"answer": "可以。"}),
+    "POST /api/v1/sealing/bids/{bid_id}/withdraw": ("bid", None),
+    "POST /api/v1/sealing/bids/{bid_id}/release": ("bid", {"payload": {}, "signature": "00"}),
+    "POST /api/v1/sealing/bids/{bid_id}/open-by-custodians": ("bid", None),
+    "POST /api/v1/inbox/{message_id}/read": ("message", None),
+    "DELETE /api/v1/tokens/{token_id}": ("token", None),
+    "DELETE /api/v1/role-grants/{grant_id}": ("grant", None),
+    "POST /api/v1/account-changes/{change_id}/approve": ("change", {"note": ""}),
+    "POST /api/v1/account-changes/{change_id}/refuse": ("change", {"note": ""}),
+    "POST /api/v1/account-changes/{change_id}/withdraw": ("change", None),
+    "POST /api/v1/users/{user_id}/active": ("user", {"active": False, "reason": "离职停用"}),
+    "POST /api/v1/users/{user_id}/enrolment-code": ("user", {"channel": "in_person"}),
+    "POST /api/v1/users/{user_id}/password-reset": ("user", {"reason": "忘记密码"}),
+    "POST /api/v1/users/{user_id}/roles": ("user", {"role": "agent"}),
+    "POST /api/v1/users/{user_id}/totp-reset": ("user", {"reason": "更换手机"}),
+    "PUT /api/v1/users/{user_id}/phone": ("user", {"phone": "13900000000"}),
+    "POST /api/v1/sealing/notice-key-transitions/{transition_id}/supervisor-signature": (
+        "transition",
+        {"signature": "0" * 128},
+    ),
+}
+#: Operations with an id in their path that are nobody's in particular, and why.
+NOT_SCOPED = {
+    "GET /api/v1/organisations/{organisation_id}": "every organisation is visible to staff (the walker is)",
+    "GET /api/v1/registry/templates/{template_id}/file": "templates are offered to every filer",
+}
+
+
+def test_the_api_walk_knows_every_operation_that_names_an_entity() -> None:
+    keys = {e.key[4:] for e in walk_endpoints() if e.key.startswith("api:")}
+    named = {k for k in keys if re.search(r"\{(pk|\w+_id)\}", k)}
+    assert named == set(ENTITY_OPERATIONS) | set(NOT_SCOPED)
+
+
+def test_another_centres_user_finds_nothing_through_the_api_either(scene: Scene) -> None:
+    _token, raw = token_create(user=_outsider(), name="walk", days=1, scopes=token_scopes())
+    client = Client(headers={"Authorization": f"Bearer {raw}"})
+    events = Event.objects.count()
+    reached = set()
+    for key, (entity, body) in ENTITY_OPERATIONS.items():
+        method, route = key.split(" ", 1)
+
+        def path(entity_id: int, route: str = route) -> str:
+            return re.sub(
+                r"\{(\w+)\}",
+                lambda m: str(entity_id) if _is_id(m.group(1)) else SAMPLE_KWARGS[m.group(1)],
+                route,
+            )
+
+        one, other = (
+            client.generic(method, path(entity_id), json.dumps(body or {}), content_type="application/json")
+            for entity_id in (scene.ids[entity], MISSING)
+        )
+        assert (one.status_code, one.json()) == (other.status_code, other.json()), key
+        if one.get(REFUSED_HEADER):
+            assert one.status_code == 403, key
+        else:
+            assert one.status_code == 404, (key, one.json())
+            reached.add(key.split("/")[3])
+    assert reached == {"registry", "service", "sealing", "inbox", "tokens"}
+    assert Event.objects.count() == events
