@@ -52,12 +52,11 @@ def main() -> None:
     from ggzy.events.services import event_record
     from ggzy.witness.services import witness_integrate
 
+    # "test.thing.done" is catalogued by the tests' app (tests/testapp/event_types.py), installed here
     def recorder_worker() -> None:
         for i in range(per_thread):
             with transaction.atomic():
-                event_record(
-                    type="bench.thing.done", event_class="domain", visibility="public", data={"i": i}
-                )
+                event_record(type="test.thing.done", event_class="domain", visibility="public", data={"i": i})
         connection.close()
 
     # The baseline inserts the same rows (the same canonical documents, made beforehand), without
@@ -65,7 +64,7 @@ def main() -> None:
     template = event_record.__wrapped__ if hasattr(event_record, "__wrapped__") else None  # noqa: F841
     with transaction.atomic():
         sample = event_record(
-            type="bench.thing.done", event_class="domain", visibility="public", data={"i": 0}
+            type="test.thing.done", event_class="domain", visibility="public", data={"i": 0}
         )
     documents = [sample.document.replace('"i":0', f'"i":{i}') for i in range(per_thread)]
 
@@ -73,7 +72,7 @@ def main() -> None:
         for i in range(per_thread):
             with transaction.atomic():
                 Event(
-                    type="bench.thing.done",
+                    type="test.thing.done",
                     event_class="domain",
                     visibility="public",
                     occurred_at=clock.now(),

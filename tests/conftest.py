@@ -1,16 +1,19 @@
-"""Shared fixtures: users holding each role, an API client with a bearer token, hypothesis profiles."""
+"""Shared fixtures: users holding each role, the one signed-in test client, an API client with a bearer
+token, the one sandbox clock, hypothesis profiles."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from hypothesis import HealthCheck, settings
 
 from ggzy.accounts.services import token_create
+from ggzy.core import clock
 from ggzy.core.access import token_scopes
 from ggzy.core.roles import ADMIN_ROLES, Role
 from tests.factories import grant_role, signed_in
@@ -45,13 +48,22 @@ def make_user(django_user_model: Any) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def client_as(make_user: Callable[..., Any]) -> Callable[..., Client]:
+def client_for() -> Callable[..., Client]:
+    """client_for(user, **client_kwargs) -> a test client signed in as `user` as the sign-in flow leaves
+    it (password and second factor); e.g. `client_for(user, headers={"accept-language": "en"})`."""
+
+    def make(user: Any, **kwargs: Any) -> Client:
+        return signed_in(Client(**kwargs), user)
+
+    return make
+
+
+@pytest.fixture
+def client_as(make_user: Callable[..., Any], client_for: Callable[..., Client]) -> Callable[..., Client]:
     """client_as(role) -> a test client signed in as a new holder of `role` (None: no role)."""
 
     def make(role: Role | None = None, **kwargs: Any) -> Client:
-        client = Client(**kwargs)
-        signed_in(client, make_user(role))
-        return client
+        return client_for(make_user(role), **kwargs)
 
     return make
 
@@ -65,3 +77,22 @@ def bearer(make_user: Callable[..., Any]) -> Callable[..., dict[str, str]]:
         return {"Authorization": f"Bearer {raw}"}
 
     return make
+
+
+@contextmanager
+def sandbox_mode() -> Iterator[None]:
+    """The sandbox clock as `make demo` runs it (GGZY_SANDBOX=1 at speed 1, never production), its
+    cached anchor forgotten on the way in and out. For fixtures wider than a test (tests/demo)."""
+    with override_settings(GGZY_PRODUCTION=False, GGZY_SANDBOX=True, GGZY_SANDBOX_SPEED=1):
+        clock.sandbox_reset_for_tests()
+        try:
+            yield
+        finally:
+            clock.sandbox_reset_for_tests()
+
+
+@pytest.fixture
+def sandbox() -> Iterator[None]:
+    """This test runs on the sandbox clock (`sandbox_mode`)."""
+    with sandbox_mode():
+        yield

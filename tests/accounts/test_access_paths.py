@@ -25,7 +25,6 @@ from ggzy_sm import totp
 from tests.endpoints import url_for
 from tests.factories import enrol_second_factor as enrol
 from tests.factories import fresh_totp_code as next_code
-from tests.factories import signed_in
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "pw-Test-12345"  # make_user's default
@@ -322,9 +321,11 @@ def test_a_token_obeys_the_lockout_the_password_change_and_its_idle_time(
     assert Client(headers=headers2).get("/api/v1/me").json()["code"] == "token_invalid"  # revoked
 
 
-def test_the_api_is_not_exempt_from_the_password_change(make_user: Callable[..., Any]) -> None:
+def test_the_api_is_not_exempt_from_the_password_change(
+    client_for: Callable[..., Client], make_user: Callable[..., Any]
+) -> None:
     user = make_user(Role.RESPONDER)
-    client = signed_in(Client(), user)
+    client = client_for(user)
     LoginState.objects.filter(user=user).update(must_change_password=True)
     response = client.get("/api/v1/me")
     assert response.status_code == 403

@@ -21,7 +21,7 @@ from ggzy.accounts.parties import role_grant
 from ggzy.core.errors import DomainError
 from ggzy.core.roles import ADMIN_ROLES, Role
 from ggzy.events.models import Event, Message
-from tests.factories import default_centre, signed_in
+from tests.factories import default_centre
 
 pytestmark = pytest.mark.django_db
 Kind = AccountChange.Kind
@@ -215,10 +215,6 @@ def test_a_request_for_a_non_administrator_is_refused_as_such(
 
 
 # --- the back office cannot be used around it --------------------------------------------------------
-def _sysadmin_client(admins: dict[Role, Any]) -> Client:
-    return signed_in(Client(), admins[Role.SYSTEM_ADMIN])
-
-
 def _form(user: Any, **extra: str) -> dict[str, str]:
     return {
         "username": user.username,
@@ -232,9 +228,9 @@ def _form(user: Any, **extra: str) -> dict[str, str]:
 
 @pytest.mark.clause("8.2.3")
 def test_the_back_office_changes_no_administrator_and_no_right(
-    admins: dict[Role, Any], make_user: Callable[..., Any]
+    client_for: Callable[..., Client], admins: dict[Role, Any], make_user: Callable[..., Any]
 ) -> None:
-    client = _sysadmin_client(admins)
+    client = client_for(admins[Role.SYSTEM_ADMIN])
     for target in admins.values():
         response = client.post(f"/admin/auth/user/{target.pk}/change/", _form(target, is_staff="on"))
         assert response.status_code == 403, target
@@ -263,10 +259,13 @@ def test_the_back_office_changes_no_administrator_and_no_right(
 
 @pytest.mark.clause("8.2.3")
 def test_a_change_that_cannot_be_recorded_does_not_happen(
-    admins: dict[Role, Any], make_user: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+    client_for: Callable[..., Client],
+    admins: dict[Role, Any],
+    make_user: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clerk = make_user(Role.RESPONDER)
-    client = _sysadmin_client(admins)
+    client = client_for(admins[Role.SYSTEM_ADMIN])
 
     def broken(**kwargs: Any) -> None:
         raise DomainError(AccountsError.CHANGE_INVALID)
@@ -280,17 +279,17 @@ def test_a_change_that_cannot_be_recorded_does_not_happen(
 
 
 def test_permissions_written_by_hand_give_nothing(
-    admins: dict[Role, Any], make_user: Callable[..., Any]
+    client_for: Callable[..., Client], admins: dict[Role, Any], make_user: Callable[..., Any]
 ) -> None:
     from django.contrib.auth.models import Permission
 
     auditor = admins[Role.AUDIT_ADMIN]
     auditor.user_permissions.add(*Permission.objects.filter(codename__in=["change_user", "add_user"]))
-    client = signed_in(Client(), auditor)
+    client = client_for(auditor)
     clerk = make_user(Role.RESPONDER)
     assert client.post(f"/admin/auth/user/{clerk.pk}/change/", _form(clerk)).status_code == 403
     assert client.get("/admin/events/event/").status_code == 200  # the audit administrator reads
-    bidder = signed_in(Client(), make_user(Role.RESPONDER))
+    bidder = client_for(make_user(Role.RESPONDER))
     assert bidder.get("/admin/").status_code == 403
 
 

@@ -17,7 +17,7 @@ from ggzy.accounts.parties import role_grant
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role
-from tests.factories import default_centre, signed_in
+from tests.factories import default_centre
 
 pytestmark = pytest.mark.django_db
 
@@ -44,13 +44,12 @@ def test_the_database_refuses_a_second_administrator_role(make_user: Callable[..
 
 
 @pytest.fixture
-def sysadmin_client(make_user: Callable[..., Any]) -> tuple[Client, Any]:
+def sysadmin_client(client_for: Callable[..., Client], make_user: Callable[..., Any]) -> tuple[Client, Any]:
     admin = make_user(Role.SYSTEM_ADMIN)
     admin.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_user", "change_user", "add_user"])
     )
-    client = Client()
-    signed_in(client, admin)
+    client = client_for(admin)
     return client, admin
 
 

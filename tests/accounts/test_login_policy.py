@@ -19,7 +19,6 @@ from ggzy.core import clock
 from ggzy.core.roles import Role
 from ggzy.events.models import Event
 from ggzy_sm import totp
-from tests.factories import signed_in
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "pw-Test-12345"  # make_user's default
@@ -36,10 +35,11 @@ def test_weak_passwords_are_refused(weak: str, make_user: Callable[..., Any]) ->
 
 
 @pytest.mark.clause("8.2.1")
-def test_the_last_five_passwords_cannot_be_reused(make_user: Callable[..., Any]) -> None:
+def test_the_last_five_passwords_cannot_be_reused(
+    client_for: Callable[..., Client], make_user: Callable[..., Any]
+) -> None:
     user = make_user(Role.RESPONDER)
-    client = Client()
-    signed_in(client, user)
+    client = client_for(user)
     old = PASSWORD
     for n in range(1, 7):
         new = f"Changed-pass-{n}"
@@ -75,13 +75,14 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(make_user: Callable[
     assert sign_in(client, "locky").status_code == 302  # fifteen minutes later
 
 
-def test_an_initial_password_must_be_changed_first(make_user: Callable[..., Any]) -> None:
+def test_an_initial_password_must_be_changed_first(
+    client_for: Callable[..., Client], make_user: Callable[..., Any]
+) -> None:
     user = make_user(Role.INITIATOR)
     state = policy.login_state(user)
     state.must_change_password = True
     state.save()
-    client = Client()
-    signed_in(client, user)
+    client = client_for(user)
     assert client.get("/workspace/initiator/")["Location"] == "/accounts/password/"
     client.post(
         "/accounts/password/",
@@ -100,10 +101,9 @@ def test_administrator_passwords_expire_after_ninety_days(make_user: Callable[..
     assert not policy.password_must_change(bidder)
 
 
-def test_an_idle_session_ends(make_user: Callable[..., Any]) -> None:
+def test_an_idle_session_ends(client_for: Callable[..., Client], make_user: Callable[..., Any]) -> None:
     user = make_user(Role.EXPERT)
-    client = Client()
-    signed_in(client, user)
+    client = client_for(user)
     assert client.get("/workspace/expert/").status_code == 200
     session = client.session
     session["last_seen"] = time.time() - 31 * 60

@@ -20,7 +20,7 @@ from ggzy.accounts.schemas import OrganisationIn
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role
-from tests.factories import default_centre, make_resident_id, make_uscc, signed_in
+from tests.factories import default_centre, make_resident_id, make_uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -171,10 +171,11 @@ def test_an_agent_acts_only_within_its_entrustment() -> None:
         )
 
 
-def test_organisations_are_fetched_and_authorised_in_one_call(make_user: Callable[..., Any]) -> None:
+def test_organisations_are_fetched_and_authorised_in_one_call(
+    client_for: Callable[..., Client], make_user: Callable[..., Any]
+) -> None:
     owner, stranger = make_user(), make_user()
-    client = Client()
-    signed_in(client, owner)
+    client = client_for(owner)
     created = client.post(
         "/api/v1/organisations",
         data={
@@ -188,8 +189,7 @@ def test_organisations_are_fetched_and_authorised_in_one_call(make_user: Callabl
     )
     assert created.status_code == 201
     assert created.json()["contact_phone"] == "139****0000"
-    other = Client()
-    signed_in(other, stranger)
+    other = client_for(stranger)
     missing = other.get(f"/api/v1/organisations/{created.json()['id']}")
     nonexistent = other.get("/api/v1/organisations/999999")
     assert missing.status_code == nonexistent.status_code == 404
@@ -231,13 +231,14 @@ def test_bootstrap_creates_the_three_administrators_once() -> None:
         call_command("bootstrap", system_admin="x", security_admin="x", audit_admin="y", verbosity=0)
 
 
-def test_the_header_shows_the_organisation_one_acts_for(make_user: Callable[..., Any]) -> None:
+def test_the_header_shows_the_organisation_one_acts_for(
+    client_for: Callable[..., Client], make_user: Callable[..., Any]
+) -> None:
     user = make_user()
     first, second = register(make_uscc(), name="甲建设有限公司"), register(make_uscc(), name="乙建设有限公司")
     for organisation in (first, second):
         parties.membership_add(actor=None, user=user, organisation=organisation)
-    client = Client()
-    signed_in(client, user)
+    client = client_for(user)
     client.post("/accounts/acting-for/", {"organisation": str(second.pk), "next": "/"})
     page = client.get("/").content.decode()
     assert f'<option value="{second.pk}" selected>乙建设有限公司</option>' in page

@@ -14,7 +14,6 @@ from ggzy.accounts.services import token_create, token_digest, token_revoke
 from ggzy.core.access import token_scopes
 from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role
-from tests.factories import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -95,11 +94,12 @@ def test_me_reports_language_and_roles(client_as: Callable[..., Client]) -> None
     assert body["language"] == "en"
 
 
-def test_me_shows_a_chinese_name_family_name_first(make_user: Callable[..., Any]) -> None:
+def test_me_shows_a_chinese_name_family_name_first(
+    client_for: Callable[..., Client], make_user: Callable[..., Any]
+) -> None:
     user = make_user(Role.RESPONDER)
     user.first_name, user.last_name = "志强", "陈"
     user.save()
-    client = Client()
-    signed_in(client, user)
+    client = client_for(user)
     assert client.get("/api/v1/me").json()["full_name"] == "陈志强"
     assert "陈志强" in client.get("/workspace/responder/").content.decode()

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +20,6 @@ from ggzy.events.models import Event
 
 pytestmark = pytest.mark.django_db
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def sandbox(settings: Any) -> Iterator[None]:
-    settings.GGZY_SANDBOX = True
-    settings.GGZY_SANDBOX_SPEED = 1
-    clock.sandbox_reset_for_tests()
-    yield
-    clock.sandbox_reset_for_tests()
 
 
 @pytest.mark.usefixtures("sandbox")

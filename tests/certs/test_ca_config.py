@@ -26,7 +26,7 @@ from ggzy.events.models import Event
 from ggzy_sm import x509
 from ggzy_sm.sm2 import Sm2PrivateKey
 from ggzy_sm.sm3 import sm3
-from tests.factories import make_uscc, signed_in
+from tests.factories import make_uscc
 
 pytestmark = pytest.mark.django_db
 DAY = dt.timedelta(days=1)
@@ -89,11 +89,8 @@ def b64(der: bytes) -> str:
     return base64.b64encode(der).decode()
 
 
-def english(user: Any) -> Client:
-    """A client signed in as `user` that reads the pages in English (the messages checked below)."""
-    client = Client(headers={"accept-language": "en"})
-    signed_in(client, user)
-    return client
+#: the pages read in English (the messages checked below)
+ENGLISH = {"accept-language": "en"}
 
 
 def pem_of(kind: str, *ders: bytes) -> bytes:
@@ -115,7 +112,7 @@ def bind(client: Client, der: bytes, usage: str) -> Any:
 
 
 @pytest.fixture
-def holder(make_user: Callable[..., Any]) -> tuple[Any, Client, str]:
+def holder(client_for: Callable[..., Client], make_user: Callable[..., Any]) -> tuple[Any, Client, str]:
     """A bidder of an organisation, signed in: (user, client, the organisation's credit code)."""
     user = make_user(Role.RESPONDER, username="holder")
     uscc = make_uscc()
@@ -128,8 +125,7 @@ def holder(make_user: Callable[..., Any]) -> tuple[Any, Client, str]:
         contact_phone="13900000000",
     )
     membership_add(actor=None, user=user, organisation=organisation)
-    client = Client()
-    signed_in(client, user)
+    client = client_for(user)
     return user, client, uscc
 
 
@@ -255,10 +251,10 @@ def test_subject_mismatch_and_key_usage_refusals_are_recorded(
 
 # --- the pages -----------------------------------------------------------------------------------
 def test_system_admin_adds_a_ca_by_pem_and_a_crl_then_the_revoked_certificate_is_refused(
-    admin: Any, holder: tuple[Any, Client, str]
+    client_for: Callable[..., Client], admin: Any, holder: tuple[Any, Client, str]
 ) -> None:
     _user, client, uscc = holder
-    page = english(admin)
+    page = client_for(admin, headers=ENGLISH)
     response = page.post(
         "/manage/certificate-authorities/add/",
         {
@@ -302,9 +298,9 @@ def test_system_admin_adds_a_ca_by_pem_and_a_crl_then_the_revoked_certificate_is
 
 
 def test_a_crl_of_another_ca_and_a_bad_file_are_refused_on_the_page(
-    two_cas: tuple[CertificateAuthority, CertificateAuthority], admin: Any
+    client_for: Callable[..., Client], two_cas: tuple[CertificateAuthority, CertificateAuthority], admin: Any
 ) -> None:
-    page = english(admin)
+    page = client_for(admin, headers=ENGLISH)
     ca = two_cas[0]
     foreign = page.post(
         f"/manage/certificate-authorities/{ca.pk}/crl/",
@@ -329,9 +325,9 @@ def test_a_crl_of_another_ca_and_a_bad_file_are_refused_on_the_page(
 
 
 def test_system_admin_disables_and_edits_a_ca_on_the_page(
-    two_cas: tuple[CertificateAuthority, CertificateAuthority], admin: Any
+    client_for: Callable[..., Client], two_cas: tuple[CertificateAuthority, CertificateAuthority], admin: Any
 ) -> None:
-    page = english(admin)
+    page = client_for(admin, headers=ENGLISH)
     ca = two_cas[1]
     assert page.post(f"/manage/certificate-authorities/{ca.pk}/enabled/", {"enabled": "0"}).status_code == 302
     assert not CertificateAuthority.objects.get(pk=ca.pk).enabled
@@ -458,6 +454,7 @@ def test_a_failing_distribution_point_is_recorded_and_does_not_stop_the_tick(
 
 
 def test_fetch_now_on_the_page_and_an_unreachable_address(
+    client_for: Callable[..., Client],
     two_cas: tuple[CertificateAuthority, CertificateAuthority],
     admin: Any,
     crl_server: tuple[str, dict[str, bytes]],
@@ -465,7 +462,7 @@ def test_fetch_now_on_the_page_and_an_unreachable_address(
     base, files = crl_server
     files["/b.crl"] = pem_of("X509 CRL", crl(KEY_B, NAME_B, [5, 6]))
     ca = services.ca_update(actor=admin, ca=two_cas[1], crl_url=f"{base}/b.crl", policy="")
-    page = english(admin)
+    page = client_for(admin, headers=ENGLISH)
     assert page.post(f"/manage/certificate-authorities/{ca.pk}/crl/fetch/").status_code == 302
     assert RevocationList.objects.filter(ca=ca).count() == 1
     assert "<td>2</td>" in page.get("/manage/certificate-authorities/").content.decode()  # revoked count

@@ -20,7 +20,7 @@ from ggzy.core.roles import Role
 from ggzy.events.models import Event
 from ggzy_sm import x509
 from ggzy_sm.sm2 import Sm2PrivateKey
-from tests.factories import make_uscc, signed_in
+from tests.factories import make_uscc
 
 pytestmark = pytest.mark.django_db
 DAY = dt.timedelta(days=1)
@@ -61,7 +61,9 @@ def cert(holder: str, usage: x509.Usage, serial: int, days: int = 365, key: Sm2P
 
 
 @pytest.fixture
-def setup(client_as: Callable[..., Client], make_user: Callable[..., Any]) -> tuple[Client, str]:
+def setup(
+    client_for: Callable[..., Client], client_as: Callable[..., Client], make_user: Callable[..., Any]
+) -> tuple[Client, str]:
     admin = client_as(Role.SYSTEM_ADMIN)
     assert (
         admin.post(
@@ -82,8 +84,7 @@ def setup(client_as: Callable[..., Client], make_user: Callable[..., Any]) -> tu
         contact_phone="13900000000",
     )
     membership_add(actor=None, user=bidder, organisation=organisation)
-    client = Client()
-    signed_in(client, bidder)
+    client = client_for(bidder)
     return client, uscc
 
 

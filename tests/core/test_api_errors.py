@@ -19,7 +19,6 @@ from ggzy.accounts.services import token_create
 from ggzy.core.access import token_scopes
 from ggzy.core.management.commands.openapi import DEFAULT_PATH, render_schema, schema_drift
 from ggzy.core.roles import Role
-from tests.factories import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -165,18 +164,20 @@ def test_token_of_an_inactive_user_is_401(client: Client, make_user: Callable[..
     assert_error(client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}), 401, "token_invalid")
 
 
-def test_session_post_without_csrf_is_403_and_writes_nothing(make_user: Callable[..., Any]) -> None:
-    client = Client(enforce_csrf_checks=True)
-    signed_in(client, make_user(Role.RESPONDER))
+def test_session_post_without_csrf_is_403_and_writes_nothing(
+    client_for: Callable[..., Client], make_user: Callable[..., Any]
+) -> None:
+    client = client_for(make_user(Role.RESPONDER), enforce_csrf_checks=True)
     before = ApiToken.objects.count()
     response = client.post("/api/v1/tokens", data={"name": "x"}, content_type="application/json")
     assert_error(response, 403, "csrf_failed")
     assert ApiToken.objects.count() == before
 
 
-def test_session_post_with_csrf_succeeds(make_user: Callable[..., Any]) -> None:
-    client = Client(enforce_csrf_checks=True)
-    signed_in(client, make_user(Role.RESPONDER))
+def test_session_post_with_csrf_succeeds(
+    client_for: Callable[..., Client], make_user: Callable[..., Any]
+) -> None:
+    client = client_for(make_user(Role.RESPONDER), enforce_csrf_checks=True)
     client.get("/")  # sets the CSRF cookie
     token = client.cookies["csrftoken"].value
     response = client.post(
@@ -189,9 +190,10 @@ def test_session_post_with_csrf_succeeds(make_user: Callable[..., Any]) -> None:
     assert response.json()["token"].startswith("ggzy_")
 
 
-def test_page_form_without_csrf_is_403_page(make_user: Callable[..., Any]) -> None:
-    client = Client(enforce_csrf_checks=True)
-    signed_in(client, make_user(Role.RESPONDER))
+def test_page_form_without_csrf_is_403_page(
+    client_for: Callable[..., Client], make_user: Callable[..., Any]
+) -> None:
+    client = client_for(make_user(Role.RESPONDER), enforce_csrf_checks=True)
     response = client.post("/accounts/logout/")
     assert response.status_code == 403
     assert b'data-error-code="csrf_failed"' in response.content

@@ -1,10 +1,8 @@
 """The demo's project registrations (6.2, 12.1): a registration in every state, an overdue one escalated
-to the head of the desk, the one-time rule kept by the second notice, and a second load adds nothing."""
+to the head of the desk, the one-time rule kept by the second notice, and a second load adds nothing
+(without the sandbox: tests/demo/test_demo_load.py)."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -12,27 +10,15 @@ from django.core.management import call_command
 from ggzy.core import clock
 from ggzy.events.models import Event, Message
 from ggzy.registry.models import CentreCategory, Channel, DeskHead, Item, Leave, Registration, State
+from tests.demo.conftest import Demo, load_once
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sandbox(settings: Any) -> Iterator[None]:
-    """The demo as `make demo` runs it: on the sandbox clock, with a month of history."""
-    settings.GGZY_PRODUCTION, settings.GGZY_SANDBOX, settings.GGZY_SANDBOX_SPEED = False, True, 1
-    clock.sandbox_reset_for_tests()
-    yield
-    clock.sandbox_reset_for_tests()
+demo = load_once(sandbox=True)  # as `make demo` runs it: on the sandbox clock, with a month of history
 
 
-def named(part: str) -> Registration:
-    return Registration.objects.select_related("project__category", "deadline").get(
-        project__name__contains=part
-    )
-
-
-def test_the_demo_has_a_registration_in_every_state_and_loads_once(sandbox: None) -> None:
-    call_command("demo_load", verbosity=0)
+def test_the_demo_has_a_registration_in_every_state_and_loads_once(demo: Demo) -> None:
     registrations = Registration.objects.select_related("project__category", "deadline")
     assert set(registrations.values_list("state", flat=True)) == {
         State.SUBMITTED,
@@ -80,8 +66,7 @@ def test_the_demo_has_a_registration_in_every_state_and_loads_once(sandbox: None
     assert Registration.objects.count() == registrations.count()
 
 
-def test_an_overdue_registration_was_escalated_to_the_head_of_the_desk(sandbox: None) -> None:
-    call_command("demo_load", verbosity=0)
+def test_an_overdue_registration_was_escalated_to_the_head_of_the_desk(demo: Demo) -> None:
     overdue = Registration.objects.get(escalated_at__isnull=False)
     assert overdue.state == State.SUBMITTED
     assert overdue.deadline is not None
@@ -93,8 +78,7 @@ def test_an_overdue_registration_was_escalated_to_the_head_of_the_desk(sandbox: 
     assert overdue.project.code in message.body
 
 
-def test_the_second_notice_names_only_items_changed_since_the_first(sandbox: None) -> None:
-    call_command("demo_load", verbosity=0)
+def test_the_second_notice_names_only_items_changed_since_the_first(demo: Demo) -> None:
     twice = Registration.objects.get(returns__number=2)
     assert twice.state == State.RETURNED
     first, second = twice.returns.order_by("number")
@@ -107,10 +91,3 @@ def test_the_second_notice_names_only_items_changed_since_the_first(sandbox: Non
     once = Registration.objects.filter(state=State.RETURNED).exclude(pk=twice.pk).get()
     assert once.returns.count() == 1
     assert Message.objects.filter(template="registry.returned").exists()
-
-
-def test_without_the_sandbox_the_demo_files_everything_now() -> None:
-    call_command("demo_load", verbosity=0)
-    assert Registration.objects.count() == 10
-    assert not Registration.objects.filter(escalated_at__isnull=False).exists()  # nothing is late yet
-    assert named("观音阁").state == State.ACCEPTED

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.test import Client
 
 from ggzy.core import clock
@@ -22,23 +19,17 @@ from ggzy.events.models import Event
 from ggzy.sealing.models import BidState, BidWindow, CustodianSet, SealedBid, SectionClosure
 from ggzy_sm import custodians
 from ggzy_sm.keys import load_key_file
+from tests.demo.conftest import Demo, load_once
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
-@pytest.fixture
-def sandbox_with_ca(settings: Any, tmp_path: Path) -> Iterator[None]:
-    """`make demo`: the sandbox clock with a month of history, and the demo CAs' folder."""
-    settings.GGZY_PRODUCTION, settings.GGZY_SANDBOX, settings.GGZY_SANDBOX_SPEED = False, True, 1
-    settings.GGZY_DEMO_CA_DIR = str(tmp_path / "demo-ca")
-    settings.GGZY_CUSTODIAN_TRANSPORT = "ggzy.demo.custodians.IN_PROCESS"
-    clock.sandbox_reset_for_tests()
-    yield
-    clock.sandbox_reset_for_tests()
+#: `make demo`: the sandbox clock with a month of history, the demo CAs' folder, in-process custodians
+demo = load_once(sandbox=True, ca=True, GGZY_CUSTODIAN_TRANSPORT="ggzy.demo.custodians.IN_PROCESS")
 
 
-def test_the_demo_has_sealed_bids_in_each_stage(sandbox_with_ca: None) -> None:
-    call_command("demo_load", verbosity=0)
+def test_the_demo_has_sealed_bids_in_each_stage(demo: Demo) -> None:
+    assert demo.ca_dir is not None
     now = clock.now()
     windows = list(BidWindow.objects.order_by("deadline"))
     assert len(windows) == 3
@@ -64,14 +55,14 @@ def test_the_demo_has_sealed_bids_in_each_stage(sandbox_with_ca: None) -> None:
     for published in sets.values():  # each centre's custodians keep their own keys, in their own folders
         cset = custodians.set_verify(published.signed)
         for custodian in cset.custodians:
-            folder = Path(settings.GGZY_DEMO_CA_DIR) / "custodians" / cset.centre / str(custodian.index)
+            folder = demo.ca_dir / "custodians" / cset.centre / str(custodian.index)
             key = load_key_file(folder / "encryption.key", PASSPHRASE)
             assert key.public_key.hex() == custodian.encryption.public_key.hex()
     for bid in SealedBid.objects.select_related("section"):  # format 2: k custodians' receipts, inside
         cset = custodians.set_verify(sets[bid.section.centre_id].signed)
         assert len(custodians.acks_check(bid.header, bid.acknowledgements, cset)) == 3
         assert (bid.machine is not None) == (bid.state == BidState.OPENED)  # the fingerprint came out of it
-        user_folder = Path(settings.GGZY_DEMO_CA_DIR) / "users" / bid.submitted_by.username
+        user_folder = demo.ca_dir / "users" / bid.submitted_by.username
         assert (user_folder / "release.key").exists()  # the bidder's own release key, beside its certificate
     closed = SectionClosure.objects.filter(section_code=opened.section_code)
     assert closed.count() >= 2  # the custodians' closures that let the opened section open

@@ -4,9 +4,6 @@ guides of each kind per category, ratings with their follow-ups and the monthly 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from django.core.management import call_command
 
@@ -30,25 +27,15 @@ from ggzy.service.models import (
     ServiceRecord,
     TechnicalStaff,
 )
+from tests.demo.conftest import Demo, load_once
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sandbox(settings: Any) -> Iterator[None]:
-    """The demo as `make demo` runs it: on the sandbox clock, with a month of history."""
-    settings.GGZY_PRODUCTION, settings.GGZY_SANDBOX, settings.GGZY_SANDBOX_SPEED = False, True, 1
-    clock.sandbox_reset_for_tests()
-    yield
-    clock.sandbox_reset_for_tests()
+demo = load_once(sandbox=True)  # as `make demo` runs it: on the sandbox clock, with a month of history
 
 
-@pytest.fixture
-def demo(sandbox: None) -> None:
-    call_command("demo_load", verbosity=0)
-
-
-def test_the_demo_month_of_service_is_realistic_and_loads_once(demo: None) -> None:
+def test_the_demo_month_of_service_is_realistic_and_loads_once(demo: Demo) -> None:
     # commitments published by both centres, every one free (12.1.4)
     for centre in Centre.objects.filter(code__in=("ln", "sy")):
         titles = set(Commitment.objects.filter(centre=centre).values_list("title", flat=True))
@@ -97,7 +84,7 @@ def test_the_demo_month_of_service_is_realistic_and_loads_once(demo: None) -> No
 
 
 @pytest.mark.clause("6.1.1")
-def test_the_demo_takes_questions_online_by_phone_and_on_site(demo: None) -> None:
+def test_the_demo_takes_questions_online_by_phone_and_on_site(demo: Demo) -> None:
     by_channel = {c: Question.objects.filter(channel=c) for c in Channel.values}
     assert all(q.exists() for q in by_channel.values())
     assert all(q.asker is not None for q in by_channel[Channel.ONLINE])
@@ -112,7 +99,7 @@ def test_the_demo_takes_questions_online_by_phone_and_on_site(demo: None) -> Non
 
 
 @pytest.mark.clause("6.1.2.1")
-def test_the_demo_answers_laws_and_rules_with_guides_per_category(demo: None) -> None:
+def test_the_demo_answers_laws_and_rules_with_guides_per_category(demo: Demo) -> None:
     for category in TradingCategory.objects.all():
         assert Guide.objects.filter(category=category, kind=QuestionKind.LAWS).exists()
     laws = Guide.objects.get(category="engineering", kind=QuestionKind.LAWS)
@@ -123,7 +110,7 @@ def test_the_demo_answers_laws_and_rules_with_guides_per_category(demo: None) ->
 
 
 @pytest.mark.clause("6.1.2.2")
-def test_the_demo_guides_the_processes_per_category(demo: None) -> None:
+def test_the_demo_guides_the_processes_per_category(demo: Demo) -> None:
     for category in TradingCategory.objects.all():
         guide = Guide.objects.get(category=category, kind=QuestionKind.PROCESS)
         assert "流程" in guide.title
@@ -131,7 +118,7 @@ def test_the_demo_guides_the_processes_per_category(demo: None) -> None:
 
 
 @pytest.mark.clause("6.1.2.3")
-def test_the_demo_guides_the_use_of_the_electronic_trading_system(demo: None) -> None:
+def test_the_demo_guides_the_use_of_the_electronic_trading_system(demo: Demo) -> None:
     for category in TradingCategory.objects.all():
         assert Guide.objects.filter(category=category, kind=QuestionKind.SYSTEM).exists()
     assert "加密上传" in Guide.objects.get(category="engineering", kind=QuestionKind.SYSTEM).title
@@ -140,7 +127,7 @@ def test_the_demo_guides_the_use_of_the_electronic_trading_system(demo: None) ->
 
 
 @pytest.mark.clause("6.1.2.5")
-def test_the_demo_answers_other_questions_some_outside_the_remit(demo: None) -> None:
+def test_the_demo_answers_other_questions_some_outside_the_remit(demo: Demo) -> None:
     other = Question.objects.filter(kind=QuestionKind.OTHER, answered_at__isnull=False)
     assert other.count() >= 3
     outside = other.filter(outside_remit=True)
@@ -148,14 +135,14 @@ def test_the_demo_answers_other_questions_some_outside_the_remit(demo: None) -> 
     assert outside.filter(authority__contains="行政监督部门").exists()  # a 行政投诉 is not the centre's
 
 
-def test_supervisors_technical_questions_were_taken_by_technical_staff(demo: None) -> None:
+def test_supervisors_technical_questions_were_taken_by_technical_staff(demo: Demo) -> None:
     support = Question.objects.filter(kind=QuestionKind.SUPERVISION)
     assert support.filter(asker__username__startswith="supervisor").exists()
     for question in support:
         assert TechnicalStaff.objects.filter(centre=question.centre, user=question.owner).exists()
 
 
-def test_ratings_come_from_those_served_and_bad_ones_are_followed_up(demo: None) -> None:
+def test_ratings_come_from_those_served_and_bad_ones_are_followed_up(demo: Demo) -> None:
     ratings = Rating.objects.select_related("deadline", "rater")
     assert {"registration", "consultation", "green_channel", "extended_hours", "on_behalf"} <= set(
         ratings.values_list("service", flat=True)
@@ -185,7 +172,7 @@ def test_ratings_come_from_those_served_and_bad_ones_are_followed_up(demo: None)
     assert all(hasattr(r, "follow_up") for r in bad if r.deadline is not None and r.deadline.due_at < now)
 
 
-def test_the_monthly_figures_are_published(demo: None) -> None:
+def test_the_monthly_figures_are_published(demo: Demo) -> None:
     now = clock.local_now()
     previous = (now.year - (now.month == 1), (now.month - 2) % 12 + 1)
     for centre in Centre.objects.filter(code__in=("ln", "sy")):

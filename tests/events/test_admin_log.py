@@ -13,19 +13,19 @@ from django.test import Client
 from ggzy.core.roles import Role
 from ggzy.events.checks import admins_record
 from ggzy.events.models import Event
-from tests.factories import signed_in
 from tests.testapp.models import SealedThing
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.clause("8.2.3")
-def test_a_change_in_the_back_office_is_recorded_with_before_and_after(make_user: Callable[..., Any]) -> None:
+def test_a_change_in_the_back_office_is_recorded_with_before_and_after(
+    client_for: Callable[..., Client], make_user: Callable[..., Any]
+) -> None:
     admin_user = make_user(Role.SYSTEM_ADMIN)
     admin_user.user_permissions.add(*Permission.objects.filter(codename__in=["change_user", "view_user"]))
     target = make_user(Role.CENTRE_STAFF)
-    client = Client()
-    signed_in(client, admin_user)
+    client = client_for(admin_user)
     form = {
         "username": target.username,
         "first_name": "晓",

@@ -22,7 +22,6 @@ from ggzy.events.errors import EventsError
 from ggzy.events.models import DeliveryAttempt, Event, Message
 from ggzy.events.notifications import Recipient, notify
 from ggzy.events.states import MAX_ATTEMPTS, Channel, DeliveryStatus
-from tests.factories import signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -182,11 +181,10 @@ def test_a_template_cannot_be_given_data_it_does_not_declare() -> None:
     assert caught.value.detail == {"missing": [], "unexpected": ["project"]}
 
 
-def test_inbox_through_the_api(make_user: Callable[..., Any]) -> None:
+def test_inbox_through_the_api(client_for: Callable[..., Client], make_user: Callable[..., Any]) -> None:
     user = make_user(Role.RESPONDER)
     (message,) = send([Channel.INBOX], Recipient(user=user))
-    client = Client()
-    signed_in(client, user)
+    client = client_for(user)
     listed = client.get("/api/v1/inbox?unread=true").json()
     assert [m["id"] for m in listed] == [message.pk]
     assert client.post(f"/api/v1/inbox/{message.pk}/read").status_code == 204
@@ -195,8 +193,7 @@ def test_inbox_through_the_api(make_user: Callable[..., Any]) -> None:
     assert (receipt.actor_id, receipt.data["message"]) == (user.pk, str(message.uid))
     assert client.post(f"/api/v1/inbox/{message.pk}/read").status_code == 204  # again: no second receipt
     assert Event.objects.filter(type="events.message.read").count() == 1
-    other = Client()
-    signed_in(other, make_user(Role.RESPONDER))
+    other = client_for(make_user(Role.RESPONDER))
     assert other.post(f"/api/v1/inbox/{message.pk}/read").json()["code"] == "message_not_found"
     page = client.get("/inbox/").content.decode()
     assert message.subject in page
@@ -226,7 +223,7 @@ def test_messages_about_embargoed_events_reach_their_addressee_but_not_the_log(
     expert, staff = make_user(Role.EXPERT), make_user(Role.CENTRE_STAFF)
     with transaction.atomic():
         drawn = event_record(
-            type="experts.draw.completed",
+            type="testapp.draw.completed",
             event_class="domain",
             visibility="supervisors",
             embargo=Embargo("testapp.opening", "S-9"),

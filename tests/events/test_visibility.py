@@ -31,12 +31,12 @@ def record(
 @pytest.fixture
 def mixed_events(make_user: Callable[..., Any]) -> Any:
     bidder = make_user(Role.RESPONDER)
-    record("notice.published", EventClass.DOMAIN, Visibility.PUBLIC)
-    record("registration.accepted", EventClass.DOMAIN, Visibility.PARTIES)
-    record("alert.raised", EventClass.DOMAIN, Visibility.SUPERVISORS)
+    record("testapp.notice.published", EventClass.DOMAIN, Visibility.PUBLIC)
+    record("testapp.registration.accepted", EventClass.DOMAIN, Visibility.PARTIES)
+    record("testapp.alert.raised", EventClass.DOMAIN, Visibility.SUPERVISORS)
     record("auth.login.failed", EventClass.SECURITY, Visibility.AUDIT)
     record("admin.object.changed", EventClass.SECURITY, Visibility.AUDIT)
-    record("bid.submitted", EventClass.DOMAIN, Visibility.PARTIES, actor=bidder)
+    record("testapp.bid.submitted", EventClass.DOMAIN, Visibility.PARTIES, actor=bidder)
     return bidder
 
 
@@ -46,7 +46,7 @@ def types_seen_by(user: Any) -> set[str]:
 
 def test_audit_administrator_sees_security_events(mixed_events: Any, make_user: Callable[..., Any]) -> None:
     assert types_seen_by(make_user(Role.AUDIT_ADMIN)) == {
-        "notice.published",
+        "testapp.notice.published",
         "auth.login.failed",
         "admin.object.changed",
     }
@@ -56,23 +56,23 @@ def test_supervisor_sees_domain_events_but_no_security_events(
     mixed_events: Any, make_user: Callable[..., Any]
 ) -> None:
     assert types_seen_by(make_user(Role.SUPERVISOR)) == {
-        "notice.published",
-        "registration.accepted",
-        "alert.raised",
-        "bid.submitted",
+        "testapp.notice.published",
+        "testapp.registration.accepted",
+        "testapp.alert.raised",
+        "testapp.bid.submitted",
     }
 
 
 def test_a_bidder_sees_public_events_and_its_own(mixed_events: Any, make_user: Callable[..., Any]) -> None:
-    assert types_seen_by(mixed_events) == {"notice.published", "bid.submitted"}
-    assert types_seen_by(make_user(Role.RESPONDER)) == {"notice.published"}
+    assert types_seen_by(mixed_events) == {"testapp.notice.published", "testapp.bid.submitted"}
+    assert types_seen_by(make_user(Role.RESPONDER)) == {"testapp.notice.published"}
 
 
 def test_system_and_security_administrators_see_no_audit_trail(
     mixed_events: Any, make_user: Callable[..., Any]
 ) -> None:
-    assert types_seen_by(make_user(Role.SYSTEM_ADMIN)) == {"notice.published"}
-    assert types_seen_by(make_user(Role.SECURITY_ADMIN)) == {"notice.published"}
+    assert types_seen_by(make_user(Role.SYSTEM_ADMIN)) == {"testapp.notice.published"}
+    assert types_seen_by(make_user(Role.SECURITY_ADMIN)) == {"testapp.notice.published"}
 
 
 @pytest.mark.clause("11.2.8")
@@ -83,7 +83,7 @@ def test_embargo_hides_an_event_until_its_referenced_instant_and_follows_it(
     opening = clock.now() + dt.timedelta(days=2)
     thing = SealedThing.objects.create(code="E-001", opens_at=opening)
     record(
-        "bid.submitted",
+        "testapp.bid.submitted",
         EventClass.DOMAIN,
         Visibility.PARTIES,
         actor=bidder,
@@ -91,7 +91,7 @@ def test_embargo_hides_an_event_until_its_referenced_instant_and_follows_it(
     )
 
     assert types_seen_by(supervisor) == set()
-    assert types_seen_by(bidder) == {"bid.submitted"}  # its own receipt
+    assert types_seen_by(bidder) == {"testapp.bid.submitted"}  # its own receipt
     assert events_visible_to(supervisor, now=opening + dt.timedelta(seconds=1)).count() == 1
 
     thing.opens_at = opening + dt.timedelta(days=7)  # the deadline is extended: so is the embargo
@@ -100,12 +100,17 @@ def test_embargo_hides_an_event_until_its_referenced_instant_and_follows_it(
 
     thing.opens_at = clock.now() - dt.timedelta(seconds=1)
     thing.save()
-    assert types_seen_by(supervisor) == {"bid.submitted"}
+    assert types_seen_by(supervisor) == {"testapp.bid.submitted"}
 
 
 def test_an_embargo_whose_instant_is_unset_stays_closed(make_user: Callable[..., Any]) -> None:
     SealedThing.objects.create(code="E-002", opens_at=None)
-    record("bid.submitted", EventClass.DOMAIN, Visibility.PUBLIC, embargo=Embargo("testapp.opening", "E-002"))
+    record(
+        "testapp.bid.published",
+        EventClass.DOMAIN,
+        Visibility.PUBLIC,
+        embargo=Embargo("testapp.opening", "E-002"),
+    )
     assert types_seen_by(make_user(Role.SUPERVISOR)) == set()
     assert types_seen_by(None) == set()
 
@@ -114,7 +119,7 @@ def test_api_counts_only_what_may_be_seen(mixed_events: Any, client_as: Callable
     SealedThing.objects.create(code="E-003", opens_at=clock.now() + dt.timedelta(days=1))
     for _ in range(3):
         record(
-            "bid.submitted",
+            "testapp.bid.submitted",
             EventClass.DOMAIN,
             Visibility.PARTIES,
             embargo=Embargo("testapp.opening", "E-003"),
@@ -122,7 +127,13 @@ def test_api_counts_only_what_may_be_seen(mixed_events: Any, client_as: Callable
     body = client_as(Role.SUPERVISOR).get("/api/v1/events").json()  # signing in is an event of its own
     assert body["count"] == 5
     assert sorted(i["type"] for i in body["items"]) == sorted(
-        ["notice.published", "registration.accepted", "alert.raised", "bid.submitted", "auth.login.succeeded"]
+        [
+            "testapp.notice.published",
+            "testapp.registration.accepted",
+            "testapp.alert.raised",
+            "testapp.bid.submitted",
+            "auth.login.succeeded",
+        ]
     )
     security = client_as(Role.AUDIT_ADMIN).get("/api/v1/events?event_class=security").json()
     assert {i["type"] for i in security["items"]} == {
@@ -169,7 +180,7 @@ def test_supervisors_see_their_jurisdiction(make_user: Callable[..., Any]) -> No
     for region in ("210102", "210203"):
         with transaction.atomic():
             event_record(
-                type="notices.alert.raised", event_class="domain", visibility="supervisors", region=region
+                type="testapp.alert.raised", event_class="domain", visibility="supervisors", region=region
             )
 
     def supervisor_of(region: str) -> Any:
@@ -179,7 +190,7 @@ def test_supervisors_see_their_jurisdiction(make_user: Callable[..., Any]) -> No
 
     def seen(user: Any) -> set[str]:
         return set(
-            events_visible_to(user).filter(type__startswith="notices").values_list("region", flat=True)
+            events_visible_to(user).filter(type__startswith="testapp.alert").values_list("region", flat=True)
         )
 
     assert seen(supervisor_of("210100")) == {"210102"}

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from ggzy.registry.models import Project, Registration
-from tests.factories import signed_in
+from ggzy.core import clock
+from ggzy.registry.models import Project, Registration, TradingCategory
 from tests.registry.conftest import APPROVAL, INVESTMENT_CODE, PDF, World
 
 pytestmark = pytest.mark.django_db
+DAY = dt.timedelta(days=1)
 
 
 def b64(text: str) -> dict[str, str]:
@@ -52,21 +55,18 @@ def body(world: World, **overrides: Any) -> dict[str, Any]:
     return data
 
 
-def client_for(user: Any) -> Client:
-    client = Client()
-    signed_in(client, user)
-    return client
-
-
 def test_the_service_guide_is_public() -> None:
     guide = Client().get("/api/v1/registry/categories").json()
+    assert [c["code"] for c in guide] == list(TradingCategory.objects.values_list("code", flat=True))
     engineering = next(c for c in guide if c["code"] == "engineering")
     assert {i["key"] for i in engineering["checklist"]} >= {"application_form", "filing_form"}
     assert engineering["external_codes"] == ["investment_code", "approval_number"]
     assert {m["code"] for m in engineering["methods"]} >= {"open_tender"}
 
 
-def test_an_agent_files_through_the_api_and_staff_review_it(world: World) -> None:
+def test_an_agent_files_through_the_api_and_staff_review_it(
+    client_for: Callable[..., Client], world: World
+) -> None:
     agent = client_for(world.agent_user)
     response = agent.post("/api/v1/registry/registrations", data=body(world), content_type="application/json")
     assert response.status_code == 201, response.content
@@ -96,9 +96,19 @@ def test_an_agent_files_through_the_api_and_staff_review_it(world: World) -> Non
     assert accepted["state"] == "accepted"
     assert accepted["handler"] == b.username
     assert [n["number"] for n in accepted["notices"]] == [1]
+    listed = agent.get("/api/v1/registry/registrations").json()
+    assert listed == [agent.get(url).json()]  # a row of the list is the registration as fetched alone
+    now = clock.now()
+    away = {"starts_at": (now - dt.timedelta(hours=1)).isoformat(), "ends_at": (now + DAY).isoformat()}
+    assert (
+        client_for(b).post("/api/v1/registry/leave", data=away, content_type="application/json").status_code
+        == 201
+    )
+    assert agent.get(url).json()["handler"] == c.username  # the deputy while b is away (AB角)
+    assert [r["handler"] for r in agent.get("/api/v1/registry/registrations").json()] == [c.username]
 
 
-def test_bad_api_input_changes_nothing(world: World) -> None:
+def test_bad_api_input_changes_nothing(client_for: Callable[..., Client], world: World) -> None:
     agent = client_for(world.agent_user)
     bad_file = body(world, files={"application_form": {"name": "a.pdf", "content": "***"}})
     response = agent.post("/api/v1/registry/registrations", data=bad_file, content_type="application/json")
@@ -125,7 +135,9 @@ def test_bad_api_input_changes_nothing(world: World) -> None:
     assert Project.objects.count() == 0
 
 
-def test_others_do_not_see_a_registration(world: World, make_user: Any) -> None:
+def test_others_do_not_see_a_registration(
+    client_for: Callable[..., Client], world: World, make_user: Any
+) -> None:
     from ggzy.core.roles import Role
 
     filed = client_for(world.agent_user).post(
@@ -145,7 +157,9 @@ def test_others_do_not_see_a_registration(world: World, make_user: Any) -> None:
 
 
 @pytest.mark.clause("6.2.6")
-def test_templates_are_offered_for_download_on_request(world: World) -> None:
+def test_templates_are_offered_for_download_on_request(
+    client_for: Callable[..., Client], world: World
+) -> None:
     from ggzy.registry import blobs
     from ggzy.registry.models import Template, TradingCategory
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,27 +20,10 @@ from ggzy.events.models import Event
 from ggzy.registry import services
 from ggzy.registry.models import Blob, Leave, Project, Registration, ReturnNotice, Section, State
 from tests.factories import make_uscc
-from tests.factories import signed_in as session_of
 from tests.registry.conftest import APPROVAL, INVESTMENT_CODE, PDF, World, pdf
 
 pytestmark = pytest.mark.django_db
 NEW = "/registrations/new/?centre=sy&category=engineering"
-
-
-@pytest.fixture
-def roles(world: World) -> World:
-    """The world's users hold their roles (pages check roles; the services check membership)."""
-    parties.role_grant(actor=None, user=world.agent_user, role=Role.AGENT, organisation=world.agent)
-    parties.role_grant(
-        actor=None, user=world.initiator_user, role=Role.INITIATOR, organisation=world.initiator
-    )
-    return world
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    session_of(client, user)
-    return client
 
 
 def upload(name: str, data: bytes = PDF) -> SimpleUploadedFile:
@@ -76,13 +60,13 @@ def form_data(world: World, **overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_step_one_offers_the_centre_and_the_category(roles: World) -> None:
-    response = signed_in(roles.agent_user).get("/registrations/new/")
+def test_step_one_offers_the_centre_and_the_category(client_for: Callable[..., Client], world: World) -> None:
+    response = client_for(world.agent_user).get("/registrations/new/")
     assert response.status_code == 200
     html = response.content.decode()
     assert 'name="centre"' in html
     assert 'name="category"' in html
-    form = signed_in(roles.agent_user).get(NEW).content.decode()
+    form = client_for(world.agent_user).get(NEW).content.decode()
     # the outside codes of the category, the checklist items with their need and the 容缺 option
     assert 'name="investment_code"' in form
     assert 'name="approval_number"' in form
@@ -95,9 +79,11 @@ def test_step_one_offers_the_centre_and_the_category(roles: World) -> None:
 
 
 @pytest.mark.clause("6.2.2.1")
-def test_an_agent_files_through_the_page_and_codes_are_issued(roles: World) -> None:
-    client = signed_in(roles.agent_user)
-    response = client.post(NEW, form_data(roles))
+def test_an_agent_files_through_the_page_and_codes_are_issued(
+    client_for: Callable[..., Client], world: World
+) -> None:
+    client = client_for(world.agent_user)
+    response = client.post(NEW, form_data(world))
     registration = Registration.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/registrations/{registration.pk}/"
@@ -105,7 +91,7 @@ def test_an_agent_files_through_the_page_and_codes_are_issued(roles: World) -> N
     assert re.fullmatch(rf"A210100{clock.local_now().year}\d{{6}}", project.code)
     assert [s.code[-3:] for s in Section.objects.order_by("code")] == ["001", "002"]
     assert Section.objects.get(code__endswith="001").budget_fen == 1234567890
-    assert project.agent == roles.agent
+    assert project.agent == world.agent
     assert registration.channel == "online"
     contract = registration.items.get(checklist_item__key="agency_contract")
     assert contract.promise == "合同盖章中，三日内补交"
@@ -119,9 +105,11 @@ def test_an_agent_files_through_the_page_and_codes_are_issued(roles: World) -> N
     assert "合同盖章中" in html
 
 
-def test_a_bad_upload_is_refused_with_its_message_and_nothing_is_stored(roles: World) -> None:
-    response = signed_in(roles.agent_user).post(
-        NEW, form_data(roles, file_application_form=upload("申请表.exe", b"MZ\x90\x00"))
+def test_a_bad_upload_is_refused_with_its_message_and_nothing_is_stored(
+    client_for: Callable[..., Client], world: World
+) -> None:
+    response = client_for(world.agent_user).post(
+        NEW, form_data(world, file_application_form=upload("申请表.exe", b"MZ\x90\x00"))
     )
     assert response.status_code == 400
     html = response.content.decode()
@@ -133,52 +121,56 @@ def test_a_bad_upload_is_refused_with_its_message_and_nothing_is_stored(roles: W
     assert not Event.objects.filter(type__startswith="registry.registration").exists()
 
 
-def test_a_blank_section_row_is_ignored_and_a_missing_code_is_named(roles: World) -> None:
-    client = signed_in(roles.agent_user)
-    response = client.post(NEW, form_data(roles, s1_name="", s1_budget="", approval_number=""))
+def test_a_blank_section_row_is_ignored_and_a_missing_code_is_named(
+    client_for: Callable[..., Client], world: World
+) -> None:
+    client = client_for(world.agent_user)
+    response = client.post(NEW, form_data(world, s1_name="", s1_budget="", approval_number=""))
     assert response.status_code == 400  # a required form field: the form says so before the service
     assert Project.objects.count() == 0
-    response = client.post(NEW, form_data(roles, s1_name="", s1_budget="", s0_budget="1.234"))
+    response = client.post(NEW, form_data(world, s1_name="", s1_budget="", s0_budget="1.234"))
     assert response.status_code == 400
     assert "1.234" in response.content.decode()
-    client.post(NEW, form_data(roles, s1_name="", s1_budget=""))
+    client.post(NEW, form_data(world, s1_name="", s1_budget=""))
     assert Section.objects.count() == 1
 
 
-def test_an_initiator_files_for_its_own_organisation_only(roles: World) -> None:
-    client = signed_in(roles.initiator_user)
+def test_an_initiator_files_for_its_own_organisation_only(
+    client_for: Callable[..., Client], world: World
+) -> None:
+    client = client_for(world.initiator_user)
     form = client.get(NEW).content.decode()
     assert 'name="agent"' not in form
     response = client.post(
         NEW,
-        form_data(roles, agent=None, initiator=None, defer_agency_contract=None, na_agency_contract="on"),
+        form_data(world, agent=None, initiator=None, defer_agency_contract=None, na_agency_contract="on"),
     )
     assert response.status_code == 302
     registration = Registration.objects.get()
-    assert registration.project.initiator == roles.initiator
+    assert registration.project.initiator == world.initiator
     assert registration.project.agent is None
     assert registration.items.get(checklist_item__key="agency_contract").not_applicable
 
 
-def test_staff_enter_a_walk_in_registration(roles: World) -> None:
-    response = signed_in(roles.staff[0]).post(NEW, form_data(roles))
+def test_staff_enter_a_walk_in_registration(client_for: Callable[..., Client], world: World) -> None:
+    response = client_for(world.staff[0]).post(NEW, form_data(world))
     assert response.status_code == 302
     registration = Registration.objects.get()
     assert registration.channel == "on_site"
-    assert registration.filed_by == roles.staff[0]
+    assert registration.filed_by == world.staff[0]
 
 
 @pytest.mark.clause("6.2.3")
-def test_staff_return_naming_two_items_then_accept(roles: World) -> None:
-    registration = roles.file(
+def test_staff_return_naming_two_items_then_accept(client_for: Callable[..., Client], world: World) -> None:
+    registration = world.file(
         files={
             "application_form": pdf("申请表"),
             "filing_form": pdf("备案表"),
             "agency_contract": pdf("合同"),
         }
     )
-    a, b, c = roles.staff
-    staff = signed_in(a)
+    a, b, c = world.staff
+    staff = client_for(a)
     page = staff.get(f"/registrations/{registration.pk}/").content.decode()
     assert 'data-testid="return-form"' in page
     actions = re.findall(r'action="([^"]*)"', page)
@@ -200,7 +192,7 @@ def test_staff_return_naming_two_items_then_accept(roles: World) -> None:
     ]
     registration.refresh_from_db()
     assert registration.state == State.RETURNED
-    agent = signed_in(roles.agent_user)
+    agent = client_for(world.agent_user)
     page = agent.get(f"/registrations/{registration.pk}/").content.decode()
     assert "备案表未盖章" in page
     for key in ("filing_form", "approval_document"):
@@ -225,18 +217,20 @@ def test_staff_return_naming_two_items_then_accept(roles: World) -> None:
     assert (registration.responsible, registration.deputy) == (b, c)
 
 
-def test_a_reason_is_needed_for_each_named_item(roles: World) -> None:
-    registration = roles.file()
-    signed_in(roles.staff[0]).post(f"/registrations/{registration.pk}/return/", {"items": ["filing_form"]})
+def test_a_reason_is_needed_for_each_named_item(client_for: Callable[..., Client], world: World) -> None:
+    registration = world.file()
+    client_for(world.staff[0]).post(f"/registrations/{registration.pk}/return/", {"items": ["filing_form"]})
     registration.refresh_from_db()
     assert registration.state == State.SUBMITTED
 
 
-def test_files_download_for_parties_and_staff_only(roles: World, django_user_model: Any) -> None:
-    registration = roles.file()
+def test_files_download_for_parties_and_staff_only(
+    client_for: Callable[..., Client], world: World, django_user_model: Any
+) -> None:
+    registration = world.file()
     url = f"/registrations/{registration.pk}/items/application_form/"
-    for user in (roles.agent_user, roles.initiator_user, roles.staff[1]):
-        response = signed_in(user).get(url)
+    for user in (world.agent_user, world.initiator_user, world.staff[1]):
+        response = client_for(user).get(url)
         assert response.status_code == 200
         assert response["Content-Type"] == "application/pdf"
         assert "attachment" in response["Content-Disposition"]
@@ -253,38 +247,42 @@ def test_files_download_for_parties_and_staff_only(roles: World, django_user_mod
     other_staff = get_user_model().objects.create_user(username="dl-staff")
     parties.role_grant(actor=None, user=other_staff, role=Role.CENTRE_STAFF, centre=centre)
     for user in (stranger, other_staff):
-        client = signed_in(user)
+        client = client_for(user)
         assert client.get(url).status_code == 404
         assert client.get(f"/registrations/{registration.pk}/").status_code == 404
         assert registration.project.code not in client.get("/workspace/registrations/").content.decode()
-    assert signed_in(roles.head).get(url).status_code == 200  # the desk head is staff of the centre
+    assert client_for(world.head).get(url).status_code == 200  # the desk head is staff of the centre
 
 
-def test_lists_show_only_ones_own_registrations_and_staff_see_the_dashboard(roles: World) -> None:
-    registration = roles.file()
-    mine = signed_in(roles.agent_user).get("/workspace/registrations/").content.decode()
+def test_lists_show_only_ones_own_registrations_and_staff_see_the_dashboard(
+    client_for: Callable[..., Client], world: World
+) -> None:
+    registration = world.file()
+    mine = client_for(world.agent_user).get("/workspace/registrations/").content.decode()
     assert registration.project.code in mine
     assert 'data-testid="dashboard"' not in mine
-    staff = signed_in(roles.staff[0]).get("/workspace/registrations/").content.decode()
+    staff = client_for(world.staff[0]).get("/workspace/registrations/").content.decode()
     assert registration.project.code in staff
     assert 'data-testid="dashboard"' in staff
 
 
-def test_staff_record_their_own_leave_and_the_deputy_confirms_a_promised_item(roles: World) -> None:
-    registration = roles.file(
+def test_staff_record_their_own_leave_and_the_deputy_confirms_a_promised_item(
+    client_for: Callable[..., Client], world: World
+) -> None:
+    registration = world.file(
         files={"application_form": pdf("申请表"), "filing_form": pdf("备案表")},
         promises={
             "agency_contract": services.Promise("合同盖章中", clock.local_now().date() + dt.timedelta(days=3))
         },
     )
-    a, b, c = roles.staff
+    a, b, c = world.staff
     services.registration_accept(actor=a, registration=registration, responsible=b, deputy=c)
-    agent = signed_in(roles.agent_user)
+    agent = client_for(world.agent_user)
     agent.post(
         f"/registrations/{registration.pk}/items/agency_contract/supply/", {"file": upload("合同.pdf")}
     )
     now = clock.local_now()
-    signed_in(b).post(
+    client_for(b).post(
         "/workspace/registrations/leave/",
         {
             "starts_at": (now - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
@@ -292,9 +290,9 @@ def test_staff_record_their_own_leave_and_the_deputy_confirms_a_promised_item(ro
         },
     )
     assert Leave.objects.filter(user=b).exists()
-    page = signed_in(c).get(f"/registrations/{registration.pk}/").content.decode()
+    page = client_for(c).get(f"/registrations/{registration.pk}/").content.decode()
     assert 'data-testid="confirm-agency_contract"' in page
-    signed_in(b).post(f"/registrations/{registration.pk}/items/agency_contract/confirm/")
+    client_for(b).post(f"/registrations/{registration.pk}/items/agency_contract/confirm/")
     assert not Event.objects.filter(type="registry.item.confirmed").exists()  # b is away
-    signed_in(c).post(f"/registrations/{registration.pk}/items/agency_contract/confirm/")
+    client_for(c).post(f"/registrations/{registration.pk}/items/agency_contract/confirm/")
     assert Event.objects.get(type="registry.item.confirmed").data["as"] == "deputy"

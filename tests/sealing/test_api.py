@@ -3,23 +3,17 @@ opening with the refusal's reason in Chinese by default and in English when aske
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from ggzy.sealing.models import BidState, SealedBid
-from tests.factories import signed_in
 from tests.sealing.conftest import SHEET, Stage
 from tests.sealing.test_sealing import at_opening, release_of
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: Any, language: str = "zh-hans") -> Client:
-    client = Client(headers={"accept-language": language})
-    signed_in(client, user)
-    return client
 
 
 def test_the_opening_sheet_schema_is_public() -> None:
@@ -29,7 +23,7 @@ def test_the_opening_sheet_schema_is_public() -> None:
 
 
 def test_a_bidder_lists_its_bid_releases_it_at_the_opening_and_reads_its_opening_sheet(
-    stage: Stage, freeze: Any
+    client_for: Callable[..., Client], stage: Stage, freeze: Any
 ) -> None:
     bidder = stage.bidders[0]
     bid = stage.receive(bidder)
@@ -45,7 +39,7 @@ def test_a_bidder_lists_its_bid_releases_it_at_the_opening_and_reads_its_opening
     assert early.status_code == 422
     assert early.json()["detail"]["reason"] == "too_early"
     assert "开标时间" in early.json()["message"]
-    english = client_for(bidder.user, "en").post(
+    english = client_for(bidder.user, headers={"accept-language": "en"}).post(
         f"/api/v1/sealing/bids/{bid.pk}/release", data=release, content_type="application/json"
     )
     assert "before the opening time" in english.json()["message"]
@@ -64,7 +58,9 @@ def test_a_bidder_lists_its_bid_releases_it_at_the_opening_and_reads_its_opening
     assert SealedBid.objects.get().state == BidState.OPENED
 
 
-def test_withdrawing_through_the_api_before_and_after_the_deadline(stage: Stage, freeze: Any) -> None:
+def test_withdrawing_through_the_api_before_and_after_the_deadline(
+    client_for: Callable[..., Client], stage: Stage, freeze: Any
+) -> None:
     bidder = stage.bidders[0]
     first = stage.receive(bidder)
     client = client_for(bidder.user)

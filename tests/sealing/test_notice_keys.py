@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -26,7 +27,6 @@ from ggzy.sealing import services
 from ggzy.sealing.errors import SealingError
 from ggzy.sealing.models import BidWindow, NoticeKeyTransition
 from ggzy_sm import custodians
-from tests.factories import signed_in
 from tests.sealing.conftest import DAY, Stage, held_custodians, signed_set
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def test_notices_are_signed_with_a_notice_key_of_the_set_not_the_witness_key(sta
 
 @pytest.mark.clause("9.2.3")
 def test_after_a_rotation_the_old_key_signs_until_the_supervisor_cosigns_a_transition(
-    stage: Stage, django_capture_on_commit_callbacks: Any
+    client_for: Callable[..., Client], stage: Stage, django_capture_on_commit_callbacks: Any
 ) -> None:
     old = keystore.notice_keys()[0][1].public_key.hex()
     ops.key_rotate(actor=None, purpose=Purpose.DEADLINE_NOTICE)
@@ -68,8 +68,7 @@ def test_after_a_rotation_the_old_key_signs_until_the_supervisor_cosigns_a_trans
     # the security administrator begins the transition (the old key signs); the supervisor completes it
     admin = get_user_model().objects.create_user(username="secadmin")
     RoleGrant.objects.create(user=admin, role=Role.SECURITY_ADMIN, granted_at=clock.now())
-    client = Client()
-    signed_in(client, admin)
+    client = client_for(admin)
     begun = client.post(f"/api/v1/sealing/notice-key-transitions/{stage.world.centre.code}")
     assert begun.status_code == 201, begun.content
     transition = NoticeKeyTransition.objects.get()
@@ -78,8 +77,7 @@ def test_after_a_rotation_the_old_key_signs_until_the_supervisor_cosigns_a_trans
     assert postpone(stage, 3, django_capture_on_commit_callbacks)["signer"] == old  # not complete yet
 
     boss = supervisor()
-    supervising = Client()
-    signed_in(supervising, boss)
+    supervising = client_for(boss)
     forged = custodians.transition_sign(payload, held_custodians("sy", stage.folder / "x").supervisor.sign)
     refused = supervising.post(
         f"/api/v1/sealing/notice-key-transitions/{transition.pk}/supervisor-signature",

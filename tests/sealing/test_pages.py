@@ -3,6 +3,7 @@ refusal after it, nothing changed), the opening sheet once opened; others may no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,31 +12,24 @@ from django.test import Client
 from ggzy.core.roles import Role
 from ggzy.sealing import services
 from ggzy.sealing.models import BidState, SealedBid
-from tests.factories import signed_in as session_of
 from tests.sealing.conftest import Stage
 from tests.sealing.test_sealing import at_opening, release_of
 
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user: Any) -> Client:
-    client = Client()
-    session_of(client, user)
-    return client
-
-
 def test_the_bidder_sees_its_receipt_withdraws_and_later_reads_its_opening_sheet(
-    stage: Stage, freeze: Any
+    client_for: Callable[..., Client], stage: Stage, freeze: Any
 ) -> None:
     bidder = stage.bidders[0]
     first = stage.receive(bidder)
-    client = signed_in(bidder.user)
+    client = client_for(bidder.user)
     page = client.get("/workspace/bids/").content.decode()
     assert first.ciphertext_sm3[:17] in page
     assert "开标前保持密封" in page
     assert "11880000.00" not in page
     assert (
-        signed_in(stage.bidders[1].user).get("/workspace/bids/").content.decode().count(stage.section.code)
+        client_for(stage.bidders[1].user).get("/workspace/bids/").content.decode().count(stage.section.code)
         == 0
     )
 

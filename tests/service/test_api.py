@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from django.test import Client
@@ -10,21 +10,14 @@ from django.test import Client
 from ggzy.core import clock
 from ggzy.registry import services as registry
 from ggzy.service import services
-from tests.factories import signed_in
 from tests.registry.conftest import World
 
 pytestmark = pytest.mark.django_db
 
 
-def login(user: Any) -> Client:
-    client = Client()
-    signed_in(client, user)
-    return client
-
-
-def test_a_question_through_the_api(world: World) -> None:
+def test_a_question_through_the_api(client_for: Callable[..., Client], world: World) -> None:
     a, b, _c = world.staff
-    asker = login(world.agent_user)
+    asker = client_for(world.agent_user)
     asked = asker.post(
         "/api/v1/service/questions",
         data={"centre": "sy", "kind": "system", "text": "CA 证书如何绑定？"},
@@ -32,7 +25,7 @@ def test_a_question_through_the_api(world: World) -> None:
     )
     assert asked.status_code == 201
     question_id = asked.json()["id"]
-    staff = login(a)
+    staff = client_for(a)
     assert staff.post(f"/api/v1/service/questions/{question_id}/take").json()["owner"] == a.username
     handed = staff.post(
         f"/api/v1/service/questions/{question_id}/handover",
@@ -46,7 +39,7 @@ def test_a_question_through_the_api(world: World) -> None:
         content_type="application/json",
     )
     answered = (
-        login(b)
+        client_for(b)
         .post(
             f"/api/v1/service/questions/{question_id}/answer",
             data={"answer": "在“我的证书”页面绑定。"},
@@ -60,11 +53,11 @@ def test_a_question_through_the_api(world: World) -> None:
     assert stranger.get("/api/v1/service/questions").status_code == 401
 
 
-def test_ratings_and_the_public_figures(world: World) -> None:
+def test_ratings_and_the_public_figures(client_for: Callable[..., Client], world: World) -> None:
     registration = world.file()
     a, b, c = world.staff
     registry.registration_accept(actor=a, registration=registration, responsible=b, deputy=c)
-    rated = login(world.agent_user).post(
+    rated = client_for(world.agent_user).post(
         "/api/v1/service/ratings",
         data={"service": "registration", "reference": f"registry.registration:{registration.pk}", "score": 1},
         content_type="application/json",
@@ -83,8 +76,8 @@ def test_ratings_and_the_public_figures(world: World) -> None:
     assert Client().get("/api/v1/service/figures?centre=sy&month=2026-13").status_code == 422
 
 
-def test_a_complaint_through_the_api(world: World) -> None:
-    response = login(world.agent_user).post(
+def test_a_complaint_through_the_api(client_for: Callable[..., Client], world: World) -> None:
+    response = client_for(world.agent_user).post(
         "/api/v1/service/feedback",
         data={"centre": "sy", "kind": "complaint", "content": "停车场标识不清。"},
         content_type="application/json",

@@ -288,10 +288,8 @@ def test_an_epoch_after_a_disaster_needs_the_supervisors_statement(
     assert witness_audit() == []
 
 
-def test_the_platform_signs_heads_by_the_authority_clock_not_the_sandbox(
-    cosigners: Cosigners, settings: Any
-) -> None:
-    settings.GGZY_SANDBOX = True
+@pytest.mark.usefixtures("sandbox")
+def test_the_platform_signs_heads_by_the_authority_clock_not_the_sandbox(cosigners: Cosigners) -> None:
     clock.sandbox_start(clock.authority_now() - dt.timedelta(days=30))  # the demo's history clock
     head = signed_head(2)
     assert abs((head.timestamp - clock.authority_now()).total_seconds()) < 60

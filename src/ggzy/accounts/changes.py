@@ -31,14 +31,15 @@ from django.utils.translation import gettext_lazy as _
 
 from ggzy.accounts import credentials, policy
 from ggzy.accounts.errors import AccountsError
+from ggzy.accounts.event_types import AccountsEvents
 from ggzy.accounts.models import AccountChange, EnrolmentCode, RoleGrant
 from ggzy.accounts.powers import REQUESTERS
 from ggzy.accounts.states import CHANGE_TRANSITIONS, change_state
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
 from ggzy.core.roles import ADMIN_ROLES, Role, roles_of_user
+from ggzy.events.catalogue import EventType
 from ggzy.events.services import event_record
-from ggzy.events.states import EventClass, Visibility
 
 Kind = AccountChange.Kind
 State = AccountChange.State
@@ -69,7 +70,7 @@ def _supervisors() -> list[Any]:
 
 def _tell(change: AccountChange, *, event: Any, step: str) -> None:
     """The other administrators and the supervisors (inbox), and the person concerned (also outside)."""
-    from ggzy.core.names import person_name
+    from ggzy.core.formatting import person_name
     from ggzy.events.notifications import Recipient, notify
 
     watchers = _administrators(excluding={change.target_id}) + _supervisors()
@@ -97,11 +98,9 @@ def _tell(change: AccountChange, *, event: Any, step: str) -> None:
     )
 
 
-def _record(change: AccountChange, verb: str, actor: Any) -> Any:
+def _record(change: AccountChange, event_type: EventType, actor: Any) -> Any:
     return event_record(
-        type=f"accounts.admin_change.{verb}",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.AUDIT,
+        type=event_type,
         actor=actor,
         data={
             "change": change.pk,
@@ -158,7 +157,7 @@ def change_request(*, actor: Any, target: Any, kind: str, reason: str, role: str
         requested_at=now,
         expires_at=now + LIFETIME,
     )
-    _tell(change, event=_record(change, "requested", actor), step="requested")
+    _tell(change, event=_record(change, AccountsEvents.ADMIN_CHANGE_REQUESTED, actor), step="requested")
     return change
 
 
@@ -229,7 +228,7 @@ def change_approve(*, actor: Any, change_id: int, note: str = "") -> tuple[Accou
         secret = credentials.apply_enrolment_code(actor=actor, target=target, channel=channel)
     else:
         credentials.apply_active(actor=actor, target=target, active=change.kind == Kind.REACTIVATE)
-    _tell(change, event=_record(change, "approved", actor), step="approved")
+    _tell(change, event=_record(change, AccountsEvents.ADMIN_CHANGE_APPROVED, actor), step="approved")
     return change, secret
 
 
@@ -238,7 +237,7 @@ def change_refuse(*, actor: Any, change_id: int, note: str = "") -> AccountChang
     change = _take(change_id)
     _second_administrator(actor, change)
     _move(change, "refuse", actor, note)
-    _tell(change, event=_record(change, "refused", actor), step="refused")
+    _tell(change, event=_record(change, AccountsEvents.ADMIN_CHANGE_REFUSED, actor), step="refused")
     return change
 
 
@@ -248,7 +247,7 @@ def change_withdraw(*, actor: Any, change_id: int) -> AccountChange:
     if actor is None or actor.pk != change.requested_by_id:
         raise DomainError(AccountsError.CHANGE_NOT_FOUND)
     _move(change, "withdraw", actor)
-    _tell(change, event=_record(change, "withdrawn", actor), step="withdrawn")
+    _tell(change, event=_record(change, AccountsEvents.ADMIN_CHANGE_WITHDRAWN, actor), step="withdrawn")
     return change
 
 

@@ -18,12 +18,14 @@ from django.utils.translation import gettext_lazy as _
 
 from ggzy.accounts import policy
 from ggzy.accounts.errors import AccountsError
+from ggzy.accounts.event_types import AccountsEvents
 from ggzy.accounts.models import EnrolmentCode, LoginState
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
+from ggzy.core.formatting import local_time
 from ggzy.core.roles import ADMIN_ROLES, Role, roles_of_user
+from ggzy.events.catalogue import EventType
 from ggzy.events.services import event_record
-from ggzy.events.states import EventClass, Visibility
 
 
 def is_administrator(user: Any) -> bool:
@@ -58,11 +60,9 @@ def temporary_password() -> str:
     return secrets.token_urlsafe(12) + "-Aa1"
 
 
-def _record(kind: str, *, actor: Any, target: Any, data: dict[str, Any] | None = None) -> Any:
+def _record(event_type: EventType, *, actor: Any, target: Any, data: dict[str, Any] | None = None) -> Any:
     return event_record(
-        type=f"accounts.credential.{kind}",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.AUDIT,
+        type=event_type,
         actor=actor,
         data={"user": target.pk, "username": target.get_username(), **(data or {})},
     )
@@ -70,7 +70,7 @@ def _record(kind: str, *, actor: Any, target: Any, data: dict[str, Any] | None =
 
 def _send_code(*, user: Any, template: str, code: str, event: Any) -> None:
     """Send a one-time secret to the phone on record (never to the inbox: the inbox is inside)."""
-    from ggzy.core.names import person_name
+    from ggzy.core.formatting import person_name
     from ggzy.events.notifications import Recipient, notify
     from ggzy.events.states import Channel
 
@@ -98,7 +98,9 @@ def apply_password_reset(*, actor: Any, target: Any, deliver: str) -> str:
     state.failed_logins, state.locked_until = 0, None
     state.save(update_fields=["must_change_password", "failed_logins", "locked_until"])
     policy.sessions_end(user=target)
-    event = _record("password_reset", actor=actor, target=target, data={"delivered": deliver})
+    event = _record(
+        AccountsEvents.CREDENTIAL_PASSWORD_RESET, actor=actor, target=target, data={"delivered": deliver}
+    )
     policy.tell_owner(
         user=target, template="accounts.credential_changed", change=_("Your password was reset"), event=event
     )
@@ -117,7 +119,7 @@ def apply_totp_reset(*, actor: Any, target: Any) -> None:
         revoked_at=clock.now()
     )
     policy.sessions_end(user=target)
-    event = _record("totp_reset", actor=actor, target=target)
+    event = _record(AccountsEvents.CREDENTIAL_TOTP_RESET, actor=actor, target=target)
     policy.tell_owner(
         user=target,
         template="accounts.credential_changed",
@@ -133,7 +135,9 @@ def apply_enrolment_code(*, actor: Any, target: Any, channel: str) -> str:
     if channel == EnrolmentCode.Channel.SMS and not policy.phone_on_record(target):
         raise DomainError(AccountsError.NO_PHONE)
     code = policy.enrolment_code_issue(user=target, channel=channel, issued_by=actor)
-    event = _record("enrolment_code_issued", actor=actor, target=target, data={"channel": channel})
+    event = _record(
+        AccountsEvents.CREDENTIAL_ENROLMENT_CODE_ISSUED, actor=actor, target=target, data={"channel": channel}
+    )
     policy.tell_owner(
         user=target,
         template="accounts.credential_changed",
@@ -154,7 +158,11 @@ def apply_active(*, actor: Any, target: Any, active: bool) -> None:
         from ggzy.accounts.services import tokens_revoke_all
 
         tokens_revoke_all(user=target, reason="deactivated")
-    event = _record("activated" if active else "deactivated", actor=actor, target=target)
+    event = _record(
+        AccountsEvents.CREDENTIAL_ACTIVATED if active else AccountsEvents.CREDENTIAL_DEACTIVATED,
+        actor=actor,
+        target=target,
+    )
     policy.tell_owner(
         user=target,
         template="accounts.credential_changed",
@@ -213,7 +221,9 @@ def phone_set(*, actor: Any, user: Any, phone: str) -> None:
     state = LoginState.objects.select_for_update().get_or_create(user=user)[0]
     state.phone = phone
     state.save(update_fields=["phone"])
-    event = _record("phone_changed", actor=actor, target=user, data={"had_phone": bool(old)})
+    event = _record(
+        AccountsEvents.CREDENTIAL_PHONE_CHANGED, actor=actor, target=user, data={"had_phone": bool(old)}
+    )
     policy.tell_owner(
         user=user,
         template="accounts.credential_changed",
@@ -221,7 +231,7 @@ def phone_set(*, actor: Any, user: Any, phone: str) -> None:
         event=event,
     )
     if old and old != phone:
-        from ggzy.core.names import person_name
+        from ggzy.core.formatting import person_name
         from ggzy.events.notifications import Recipient, notify
         from ggzy.events.states import Channel
 
@@ -232,7 +242,7 @@ def phone_set(*, actor: Any, user: Any, phone: str) -> None:
                 "name": person_name(user),
                 "username": user.get_username(),
                 "change": str(_("The phone on record was changed")),
-                "at": clock.local_now().strftime("%Y-%m-%d %H:%M"),
+                "at": local_time(clock.now()),
             },
             channels=[Channel.SMS],
             event=event,

@@ -25,21 +25,20 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from ggzy.accounts import policy
+from ggzy.accounts.event_types import AccountsEvents
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.http import API_PREFIX, REFUSED_HEADER, error_response
+from ggzy.events.catalogue import EventType
 from ggzy.events.services import event_record
-from ggzy.events.states import EventClass, Visibility
 
 #: Pages a user who must change the password still reaches (the change itself, signing out).
 EXEMPT_PREFIXES = ("/static/", "/i18n/", "/accounts/password/", "/accounts/logout/")
 
 
-def _refuse(request: HttpRequest, reason: str, user: object) -> HttpResponseBase:
+def _refuse(request: HttpRequest, event_type: EventType, user: object) -> HttpResponseBase:
     with transaction.atomic():
         event_record(
-            type=f"auth.session.{reason}",
-            event_class=EventClass.SECURITY,
-            visibility=Visibility.AUDIT,
+            type=event_type,
             actor=user,
             data={"path": request.path[:200]},
         )
@@ -59,11 +58,11 @@ class LoginPolicyMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and hasattr(request, "session"):
             if not policy.session_valid(request, user):
-                return _refuse(request, "refused_incomplete", user)
+                return _refuse(request, AccountsEvents.SESSION_REFUSED_INCOMPLETE, user)
             now = time.time()
             last_seen = request.session.get("last_seen", now)
             if now - last_seen > policy.idle_limit().total_seconds():
-                return _refuse(request, "idle_timeout", user)
+                return _refuse(request, AccountsEvents.SESSION_IDLE_TIMEOUT, user)
             request.session["last_seen"] = now
             if not request.path.startswith(EXEMPT_PREFIXES) and policy.password_must_change(user):
                 if request.path.startswith(API_PREFIX):

@@ -9,10 +9,12 @@ organisation does in a given project (initiator in one, bidder in another, agent
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ggzy.core.fields import EncryptedField, Kind, LookupHashField
+from ggzy.core.formatting import full_name
 from ggzy.core.roles import ADMIN_ROLES, Role
 
 
@@ -365,3 +367,16 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.created_at:%Y-%m-%d}"
+
+
+# --- the user: Django's `auth.User`, named family name first ------------------------------------------
+
+
+def _full_name(user: AbstractUser) -> str:
+    """Family name first (王建国, "LOVELACE Ada"), as `core.formatting` writes every person's name."""
+    return full_name(family=user.last_name, given=user.first_name)
+
+
+#: The users are Django's `auth.User`, whose `get_full_name()` writes "given family" ("建国 王"). Every
+#: caller (our messages, Django's admin) gets the platform's order instead.
+AbstractUser.get_full_name = _full_name  # type: ignore[method-assign,assignment]

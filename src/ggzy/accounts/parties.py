@@ -10,6 +10,7 @@ from django.db import transaction
 
 from ggzy.accounts import identifiers
 from ggzy.accounts.errors import AccountsError
+from ggzy.accounts.event_types import AccountsEvents
 from ggzy.accounts.models import (
     Centre,
     Entrustment,
@@ -25,7 +26,6 @@ from ggzy.core.errors import DomainError
 from ggzy.core.fields import lookup_for
 from ggzy.core.roles import ADMIN_ROLES, Role
 from ggzy.events.services import event_record
-from ggzy.events.states import EventClass, Visibility
 
 #: Roles acted out for an organisation; the others are personal (staff, supervisors, experts, admins).
 ORGANISATION_ROLES = frozenset({Role.INITIATOR, Role.AGENT, Role.RESPONDER})
@@ -39,9 +39,7 @@ def _invalid(exc: identifiers.InvalidIdentifier, field: str) -> DomainError:
 def centre_create(*, actor: Any, code: str, name: str, region: str, parent: Centre | None = None) -> Centre:
     centre = Centre.objects.create(code=code, name=name, region=region, parent=parent)
     event_record(
-        type="accounts.centre.created",
-        event_class=EventClass.DOMAIN,
-        visibility=Visibility.PUBLIC,
+        type=AccountsEvents.CENTRE_CREATED,
         actor=actor,
         centre=code,
         data={"code": code, "name": name, "region": region},
@@ -80,9 +78,7 @@ def organisation_register(
         created_at=clock.now(),
     )
     event_record(
-        type="accounts.organisation.registered",
-        event_class=EventClass.DOMAIN,
-        visibility=Visibility.PUBLIC,
+        type=AccountsEvents.ORGANISATION_REGISTERED,
         actor=actor,
         organisation=code,
         region=code[2:8],
@@ -133,9 +129,7 @@ def person_register(
         name=name.strip(), id_kind=id_kind, id_number=number, phone=phone, user=user, created_at=clock.now()
     )
     event_record(
-        type="accounts.person.registered",
-        event_class=EventClass.DOMAIN,
-        visibility=Visibility.AUDIT,
+        type=AccountsEvents.PERSON_REGISTERED,
         actor=actor,
         data={"person": person.pk, "id_kind": id_kind},
     )
@@ -148,9 +142,7 @@ def membership_add(*, actor: Any, user: Any, organisation: Organisation, title: 
         user=user, organisation=organisation, defaults={"title": title}
     )
     event_record(
-        type="accounts.membership.added",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.AUDIT,
+        type=AccountsEvents.MEMBERSHIP_ADDED,
         actor=actor,
         organisation=organisation.uscc,
         data={"user": user.pk, "organisation": organisation.uscc},
@@ -212,9 +204,7 @@ def role_grant(
     )
     user._ggzy_roles = None  # noqa: SLF001  (drop the per-request cache)
     event_record(
-        type="accounts.role.granted",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.AUDIT,
+        type=AccountsEvents.ROLE_GRANTED,
         actor=actor,
         data={
             "user": user.pk,
@@ -246,9 +236,7 @@ def role_revoke(*, actor: Any, grant: RoleGrant, approved: bool = False) -> Role
     grant.user._ggzy_roles = None  # type: ignore[attr-defined]  # noqa: SLF001
     sessions_end(user=grant.user)
     event_record(
-        type="accounts.role.revoked",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.AUDIT,
+        type=AccountsEvents.ROLE_REVOKED,
         actor=actor,
         data={"user": grant.user.pk, "role": grant.role, "grant": grant.pk},
     )
@@ -263,9 +251,7 @@ def project_role_set(
         project=project, organisation=organisation, role=role, defaults={"centre": centre}
     )
     event_record(
-        type="accounts.project_role.set",
-        event_class=EventClass.DOMAIN,
-        visibility=Visibility.PARTIES,
+        type=AccountsEvents.PROJECT_ROLE_SET,
         actor=actor,
         project=project,
         centre=centre.code,
@@ -297,9 +283,7 @@ def entrustment_create(
         created_at=clock.now(),
     )
     event_record(
-        type="accounts.entrustment.created",
-        event_class=EventClass.DOMAIN,
-        visibility=Visibility.PARTIES,
+        type=AccountsEvents.ENTRUSTMENT_CREATED,
         actor=actor,
         project=project,
         data={
@@ -335,9 +319,7 @@ def acting_for_set(*, user: Any, organisation: Organisation) -> Organisation:
     state.acting_for = organisation
     state.save(update_fields=["acting_for"])
     event_record(
-        type="accounts.acting_for.changed",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.AUDIT,
+        type=AccountsEvents.ACTING_FOR_CHANGED,
         actor=user,
         organisation=organisation.uscc,
         data={"organisation": organisation.uscc},

@@ -20,16 +20,17 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ggzy.accounts.event_types import AccountsEvents
 from ggzy.accounts.models import EnrolmentCode, LoginState, PasswordHistory
 from ggzy.core import clock
 from ggzy.core.fields import Sealed
+from ggzy.core.formatting import local_time
 from ggzy.core.roles import ADMIN_ROLES, Role, roles_of_user
 from ggzy.events.services import event_record
-from ggzy.events.states import EventClass, Visibility
 from ggzy_sm import totp
 
 LOCK_AFTER = 5
@@ -82,9 +83,7 @@ class PolicyBackend(ModelBackend):
         if user is not None and is_locked(user):
             with transaction.atomic():
                 event_record(
-                    type="auth.login.refused_locked",
-                    event_class=EventClass.SECURITY,
-                    visibility=Visibility.AUDIT,
+                    type=AccountsEvents.LOGIN_REFUSED_LOCKED,
                     actor=user,
                 )
             raise PermissionDenied("locked")
@@ -92,9 +91,7 @@ class PolicyBackend(ModelBackend):
         if found is not None and found.is_superuser:
             with transaction.atomic():
                 event_record(
-                    type="auth.login.refused_superuser",
-                    event_class=EventClass.SECURITY,
-                    visibility=Visibility.AUDIT,
+                    type=AccountsEvents.LOGIN_REFUSED_SUPERUSER,
                     actor=found,
                 )
             return None
@@ -137,9 +134,7 @@ def record_failure(user: Any) -> None:
             state.locked_until = clock.now() + LOCK_FOR
             state.failed_logins = 0
             event_record(
-                type="auth.account.locked",
-                event_class=EventClass.SECURITY,
-                visibility=Visibility.AUDIT,
+                type=AccountsEvents.ACCOUNT_LOCKED,
                 actor=user,
                 data={"until": state.locked_until},
             )
@@ -280,9 +275,7 @@ def enrolment_redeem(user: Any, code: str) -> bool:
     found = next((c for c in candidates if check_password(normalised, c.digest)), None)
     if found is None:
         event_record(
-            type="auth.enrolment.code_refused",
-            event_class=EventClass.SECURITY,
-            visibility=Visibility.AUDIT,
+            type=AccountsEvents.ENROLMENT_CODE_REFUSED,
             actor=user,
         )
         transaction.on_commit(lambda: record_failure(user))
@@ -295,9 +288,7 @@ def enrolment_redeem(user: Any, code: str) -> bool:
     state.totp_last_step = 0
     state.save(update_fields=["totp_secret", "totp_confirmed", "totp_last_step"])
     event_record(
-        type="auth.enrolment.code_accepted",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.AUDIT,
+        type=AccountsEvents.ENROLMENT_CODE_ACCEPTED,
         actor=user,
         data={"channel": found.channel},
     )
@@ -316,9 +307,7 @@ def totp_check(user: Any, code: str) -> bool:
         else None
     )
     if step is None:
-        event_record(
-            type="auth.totp.failed", event_class=EventClass.SECURITY, visibility=Visibility.AUDIT, actor=user
-        )
+        event_record(type=AccountsEvents.TOTP_FAILED, actor=user)
         transaction.on_commit(lambda: record_failure(user))
         return False
     first = not state.totp_confirmed
@@ -326,9 +315,7 @@ def totp_check(user: Any, code: str) -> bool:
     state.save(update_fields=["totp_last_step", "totp_confirmed"])
     if first:
         event = event_record(
-            type="auth.totp.enrolled",
-            event_class=EventClass.SECURITY,
-            visibility=Visibility.AUDIT,
+            type=AccountsEvents.TOTP_ENROLLED,
             actor=user,
         )
         tell_owner(
@@ -434,7 +421,7 @@ def owner_recipients(user: Any) -> tuple[list[Any], list[Any]]:
 def tell_owner(*, user: Any, template: str, change: Any, event: Any) -> bool:
     """Tell `user` that `change` happened to their account; True when a channel outside the platform
     (SMS or e-mail) was used. Runs inside the caller's transaction."""
-    from ggzy.core.names import person_name
+    from ggzy.core.formatting import person_name
     from ggzy.events.notifications import notify
 
     recipients, channels = owner_recipients(user)
@@ -447,7 +434,7 @@ def tell_owner(*, user: Any, template: str, change: Any, event: Any) -> bool:
             "name": person_name(user),
             "username": user.get_username(),
             "change": text,
-            "at": timezone.localtime(clock.now()).strftime("%Y-%m-%d %H:%M"),
+            "at": local_time(clock.now()),
         },
         channels=channels,
         event=event,

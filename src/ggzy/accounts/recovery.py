@@ -25,12 +25,13 @@ from django.db import transaction
 
 from ggzy.accounts import credentials, policy
 from ggzy.accounts.errors import AccountsError
+from ggzy.accounts.event_types import AccountsEvents
 from ggzy.accounts.models import EnrolmentCode, RecoveryCode, RoleGrant
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
+from ggzy.core.formatting import local_time
 from ggzy.core.roles import ADMIN_ROLES, Role
 from ggzy.events.services import event_record
-from ggzy.events.states import EventClass, Visibility
 
 MAX_FAILURES = 3
 BLOCK_FOR = dt.timedelta(hours=1)
@@ -54,9 +55,7 @@ def recovery_code_create(*, actor: Any = None) -> str:
     code = recovery_code_new()
     RecoveryCode.objects.create(digest=make_password(_normalise(code)), created_at=now)
     event_record(
-        type="accounts.recovery.code_created",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.AUDIT,
+        type=AccountsEvents.RECOVERY_CODE_CREATED,
         actor=actor,
     )
     return code
@@ -84,9 +83,7 @@ def _check_code(code: str) -> None:
                 current.blocked_until, current.failures = now + BLOCK_FOR, 0
             current.save(update_fields=["failures", "blocked_until"])
         event_record(
-            type="accounts.recovery.failed",
-            event_class=EventClass.SECURITY,
-            visibility=Visibility.AUDIT,
+            type=AccountsEvents.RECOVERY_FAILED,
             actor=None,
             data={
                 "blocked": blocked or bool(current and current.blocked_until and current.blocked_until > now)
@@ -121,9 +118,7 @@ def recover(*, role: Role, code: str, username: str = "") -> Recovered:
         credentials.apply_totp_reset(actor=None, target=target)
         enrolment = policy.enrolment_code_issue(user=target, channel=EnrolmentCode.Channel.CONSOLE)
         event = event_record(
-            type="accounts.recovery.used",
-            event_class=EventClass.SECURITY,
-            visibility=Visibility.AUDIT,
+            type=AccountsEvents.RECOVERY_USED,
             actor=None,
             data={"role": role.value, "user": target.pk, "username": target.get_username()},
         )
@@ -148,7 +143,7 @@ def _tell(*, role: Role, target: Any, event: Any) -> None:
         context={
             "role": label,
             "username": target.get_username(),
-            "at": clock.local_now().strftime("%Y-%m-%d %H:%M"),
+            "at": local_time(clock.now()),
         },
         event=event,
     )

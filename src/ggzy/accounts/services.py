@@ -16,17 +16,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 
 from ggzy.accounts.errors import AccountsError
+from ggzy.accounts.event_types import AccountsEvents
 from ggzy.accounts.models import ApiToken
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
-from ggzy.core.names import person_name
+from ggzy.core.formatting import local_time, person_name
 from ggzy.core.roles import ADMIN_ROLES, Role
 from ggzy.events.notifications import Recipient, notify
 from ggzy.events.services import event_record
-from ggzy.events.states import EventClass, Visibility
 from ggzy_sm.sm3 import sm3
 
 
@@ -60,9 +60,7 @@ def account_open(
         state.must_change_password = True
         state.save(update_fields=["must_change_password"])
     event = event_record(
-        type="accounts.user.opened",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.AUDIT,
+        type=AccountsEvents.USER_OPENED,
         actor=actor,
         data={"user": user.pk, "username": user.get_username(), "roles": sorted(r.value for r in roles)},
     )
@@ -117,9 +115,7 @@ def token_create(*, user: Any, name: str, days: int, scopes: Iterable[str]) -> t
         scopes=wanted,
     )
     event = event_record(
-        type="accounts.token.created",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.AUDIT,
+        type=AccountsEvents.TOKEN_CREATED,
         actor=user,
         data={
             "token": token.pk,
@@ -135,7 +131,7 @@ def token_create(*, user: Any, name: str, days: int, scopes: Iterable[str]) -> t
         context={
             "name": token.name,
             "prefix": token.prefix,
-            "expires_at": timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M"),
+            "expires_at": local_time(token.expires_at),
         },
         event=event,
     )
@@ -153,9 +149,7 @@ def token_revoke(*, user: Any, token_id: int) -> ApiToken:
     token.revoked_at = clock.now()
     token.save(update_fields=["revoked_at"])
     event_record(
-        type="accounts.token.revoked",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.AUDIT,
+        type=AccountsEvents.TOKEN_REVOKED,
         actor=user,
         data={"token": token.pk, "prefix": token.prefix},
     )
@@ -171,9 +165,7 @@ def tokens_revoke_all(*, user: Any, reason: str) -> int:
     if ids:
         ApiToken.objects.filter(pk__in=ids).update(revoked_at=now)
         event_record(
-            type="accounts.token.revoked_all",
-            event_class=EventClass.SECURITY,
-            visibility=Visibility.AUDIT,
+            type=AccountsEvents.TOKEN_REVOKED_ALL,
             actor=user,
             data={"tokens": ids, "reason": reason},
         )

@@ -12,17 +12,15 @@ from django.utils import timezone
 
 from ggzy.calendar.calc import Calendar, period_end, rule_get
 from ggzy.calendar.errors import CalendarError
+from ggzy.calendar.event_types import CalendarEvents
 from ggzy.calendar.models import CalendarDay, CalendarYear, Closure, DayKind, Deadline
 from ggzy.calendar.statutory import statutory_holidays
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
+from ggzy.core.formatting import local_time
 from ggzy.events.notifications import Recipient, notify
 from ggzy.events.services import event_record
-from ggzy.events.states import Channel, EventClass, Visibility
-
-
-def _fmt(instant: dt.datetime) -> str:
-    return timezone.localtime(instant).strftime("%Y-%m-%d %H:%M")
+from ggzy.events.states import Channel
 
 
 @transaction.atomic
@@ -81,9 +79,7 @@ def calendar_year_load(
         + [CalendarDay(year=row, date=d, kind=DayKind.WORKDAY, name=n) for d, n in sorted(workdays.items())]
     )
     event_record(
-        type="calendar.year.loaded",
-        event_class=EventClass.DOMAIN,
-        visibility=Visibility.PUBLIC,
+        type=CalendarEvents.YEAR_LOADED,
         actor=actor,
         data={"year": year, "source": row.source, "holidays": len(holidays), "workdays": len(workdays)},
     )
@@ -108,9 +104,7 @@ def _recompute_provisional(year: int, actor: Any) -> None:
         if new == old:
             continue
         event = event_record(
-            type="calendar.deadline.moved",
-            event_class=EventClass.DOMAIN,
-            visibility=Visibility.PARTIES,
+            type=CalendarEvents.DEADLINE_MOVED,
             actor=actor,
             data={
                 "deadline": deadline.uid,
@@ -126,7 +120,12 @@ def _recompute_provisional(year: int, actor: Any) -> None:
             notify(
                 template="calendar.deadline_moved",
                 recipients=[Recipient(user=p) for p in parties],
-                context={"what": deadline.rule.name, "old": _fmt(old), "new": _fmt(new), "year": str(year)},
+                context={
+                    "what": deadline.rule.name,
+                    "old": local_time(old),
+                    "new": local_time(new),
+                    "year": str(year),
+                },
                 channels=[Channel.INBOX],
                 event=event,
             )
@@ -140,9 +139,7 @@ def deadline_allow_earlier(*, actor: Any, deadline: Deadline, approval: str) -> 
     deadline.earlier_allowed_by = approval.strip()
     deadline.save(update_fields=["earlier_allowed_by"])
     event_record(
-        type="calendar.deadline.exception",
-        event_class=EventClass.DOMAIN,
-        visibility=Visibility.PARTIES,
+        type=CalendarEvents.DEADLINE_EXCEPTION,
         actor=actor,
         data={"deadline": deadline.uid, "approval": deadline.earlier_allowed_by},
     )
@@ -159,9 +156,7 @@ def closure_add(*, actor: Any, centre: str, date: dt.date, reason: str) -> Closu
         centre=centre, date=date, reason=reason.strip(), created_at=clock.now(), created_by=actor
     )
     event_record(
-        type="calendar.closure.added",
-        event_class=EventClass.DOMAIN,
-        visibility=Visibility.PUBLIC,
+        type=CalendarEvents.CLOSURE_ADDED,
         actor=actor,
         centre=centre,
         data={"date": date, "reason": closure.reason},
@@ -186,9 +181,7 @@ def deadlines_passed_catch_up(limit: int = 500) -> int:
             deadline.passed_recorded = True
             deadline.save(update_fields=["passed_recorded"])
             event_record(
-                type="calendar.deadline.passed",
-                event_class=EventClass.DOMAIN,
-                visibility=Visibility.PARTIES,
+                type=CalendarEvents.DEADLINE_PASSED,
                 data={"deadline": deadline.uid, "owner": deadline.owner, "due_at": deadline.due_at},
             )
             done += 1

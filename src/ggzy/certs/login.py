@@ -25,13 +25,13 @@ from django.shortcuts import resolve_url
 from django.utils.translation import gettext_lazy as _
 
 from ggzy.accounts import policy
+from ggzy.certs.event_types import CertsEvents
 from ggzy.certs.models import BoundCertificate, LoginChallenge
 from ggzy.certs.services import validate
 from ggzy.core import clock
 from ggzy.core.errors import DomainError, ErrorCodeBase
 from ggzy.core.roles import ADMIN_ROLES, Role, roles_of_user
 from ggzy.events.services import event_record
-from ggzy.events.states import EventClass, Visibility
 from ggzy_sm.canonical import format_instant
 from ggzy_sm.errors import IntegrityError
 from ggzy_sm.sm2 import Sm2PublicKey
@@ -153,18 +153,14 @@ def signature_login(*, nonce: str, signature_hex: str) -> Any:
     except (IntegrityError, DomainError, ValueError) as exc:
         with transaction.atomic():
             event_record(
-                type="auth.signature.failed",
-                event_class=EventClass.SECURITY,
-                visibility=Visibility.AUDIT,
+                type=CertsEvents.SIGNATURE_FAILED,
                 actor=user,
             )
         policy.record_failure(user)
         raise DomainError(LoginError.SIGNATURE_INVALID) from exc
     with transaction.atomic():
         event_record(
-            type="auth.signature.succeeded",
-            event_class=EventClass.SECURITY,
-            visibility=Visibility.AUDIT,
+            type=CertsEvents.SIGNATURE_SUCCEEDED,
             actor=user,
             data={"certificate": bound.serial},
         )

@@ -33,11 +33,11 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from ggzy.certs.event_types import CertsEvents
 from ggzy.certs.models import CertificateAuthority
 from ggzy.core import clock
 from ggzy.core.errors import DomainError, ErrorCodeBase
 from ggzy.events.services import event_record
-from ggzy.events.states import EventClass, Visibility
 from ggzy_sm import x509
 from ggzy_sm.document import DocumentError, VerifiedDocument, sign_document, verify_document
 from ggzy_sm.errors import KeyMaterialError
@@ -204,9 +204,7 @@ def document_sign(*, actor: Any, document: bytes, name: str, media_type: str) ->
     except DomainError as exc:
         raise DomainError(SealError.SEAL_FAILED, detail=exc.detail) from exc
     event_record(
-        type="certs.document.sealed",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.AUDIT,
+        type=CertsEvents.DOCUMENT_SEALED,
         actor=actor,
         data={
             "name": name,

@@ -20,13 +20,13 @@ from django.db import transaction
 
 from ggzy.accounts.models import Organisation, Person
 from ggzy.certs.errors import CertsError
+from ggzy.certs.event_types import CertsEvents
 from ggzy.certs.models import BoundCertificate, CertificateAuthority, RevocationList
 from ggzy.certs.selectors import crl_due
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
 from ggzy.core.fields import lookup_for
 from ggzy.events.services import event_record
-from ggzy.events.states import EventClass, Visibility
 from ggzy_sm import x509
 from ggzy_sm.sm3 import sm3
 
@@ -111,9 +111,7 @@ def ca_add(
         policy=policy,
     )
     event_record(
-        type="certs.ca.added",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.AUDIT,
+        type=CertsEvents.CA_ADDED,
         actor=actor,
         data={
             "name": name,
@@ -138,9 +136,7 @@ def ca_update(*, actor: Any, ca: CertificateAuthority, crl_url: str, policy: str
         locked.crl_fetch_error = ""
     locked.save(update_fields=["crl_url", "policy", "crl_fetch_error"])
     event_record(
-        type="certs.ca.updated",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.AUDIT,
+        type=CertsEvents.CA_UPDATED,
         actor=actor,
         data={"name": locked.name, "before": before, "after": {"crl_url": crl_url, "policy": policy}},
     )
@@ -158,9 +154,7 @@ def ca_set_enabled(*, actor: Any, ca: CertificateAuthority, enabled: bool) -> Ce
     locked.enabled = enabled
     locked.save(update_fields=["enabled"])
     event_record(
-        type="certs.ca.enabled" if enabled else "certs.ca.disabled",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.AUDIT,
+        type=CertsEvents.CA_ENABLED if enabled else CertsEvents.CA_DISABLED,
         actor=actor,
         data={"name": locked.name, "test": locked.is_test},
     )
@@ -183,9 +177,7 @@ def crl_import(*, actor: Any, ca: CertificateAuthority, der: bytes, source: str 
             continue
         crl = RevocationList.objects.create(ca=ca, der=der, imported_at=clock.now())
         event_record(
-            type="certs.crl.imported",
-            event_class=EventClass.SECURITY,
-            visibility=Visibility.AUDIT,
+            type=CertsEvents.CRL_IMPORTED,
             actor=actor,
             data={"ca": ca.name, "revoked": len(revoked), "source": source, "crl_sm3": sm3(der).hex()},
         )
@@ -251,9 +243,7 @@ def crl_fetch(*, ca: CertificateAuthority, actor: Any = None) -> tuple[Revocatio
         with transaction.atomic():
             CertificateAuthority.objects.filter(pk=ca.pk).update(crl_fetched_at=now, crl_fetch_error=reason)
             event_record(
-                type="certs.crl.fetch_failed",
-                event_class=EventClass.SECURITY,
-                visibility=Visibility.AUDIT,
+                type=CertsEvents.CRL_FETCH_FAILED,
                 actor=actor,
                 data={"ca": ca.name, "url": ca.crl_url, "reason": reason},
             )
@@ -317,9 +307,7 @@ def certificate_bind(*, actor: Any, user: Any, der: bytes, usage: str) -> BoundC
             reason = _reason_of(exc)
             with transaction.atomic():  # its own transaction: the bind's was rolled back
                 event_record(
-                    type="certs.certificate.refused",
-                    event_class=EventClass.SECURITY,
-                    visibility=Visibility.AUDIT,
+                    type=CertsEvents.CERTIFICATE_REFUSED,
                     actor=actor,
                     data={
                         "user": user.pk,
@@ -350,9 +338,7 @@ def _bind(*, actor: Any, user: Any, der: bytes, usage: str) -> BoundCertificate:
         bound_at=now,
     )
     event_record(
-        type="certs.certificate.bound",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.AUDIT,
+        type=CertsEvents.CERTIFICATE_BOUND,
         actor=actor,
         data={
             "user": user.pk,

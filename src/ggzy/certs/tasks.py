@@ -4,12 +4,12 @@ fetch each enabled CA's revocation list from its distribution point once a day."
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from ggzy.certs.models import BoundCertificate
 from ggzy.certs.selectors import crls_due, due_warning, expiring
 from ggzy.certs.services import crl_claim, crl_fetch
 from ggzy.core import clock, tick
+from ggzy.core.formatting import local_date
 from ggzy.events.notifications import Recipient, notify
 
 
@@ -29,7 +29,7 @@ def warn_expiring() -> int:
                     "usage": certificate.get_usage_display(),
                     "serial": certificate.serial,
                     "days": str(days),
-                    "date": timezone.localtime(certificate.not_after).strftime("%Y-%m-%d"),
+                    "date": local_date(certificate.not_after),
                 },
             )
             locked.warned_days = due

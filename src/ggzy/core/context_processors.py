@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from ggzy.core.names import person_name
+from ggzy.core.formatting import person_name
 from ggzy.core.roles import Role
 
 #: Navigation by trading category, as Chinese trading portals show it. The registry issue makes

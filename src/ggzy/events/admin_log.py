@@ -12,8 +12,9 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from ggzy.events.catalogue import EventType
+from ggzy.events.event_types import EventsEvents
 from ggzy.events.services import event_record
-from ggzy.events.states import EventClass, Visibility
 
 SECRET_FIELDS = frozenset({"password", "digest", "salt", "secret", "key"})
 
@@ -46,11 +47,11 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
 class RecordedAdmin(admin.ModelAdmin):
     """A ModelAdmin whose additions, changes and deletions are recorded as security events."""
 
-    def _record(self, request: HttpRequest, verb: str, obj: models.Model, data: dict[str, Any]) -> None:
+    def _record(
+        self, request: HttpRequest, event_type: EventType, obj: models.Model, data: dict[str, Any]
+    ) -> None:
         event_record(
-            type=f"admin.object.{verb}",
-            event_class=EventClass.SECURITY,
-            visibility=Visibility.AUDIT,
+            type=event_type,
             actor=request.user,
             data={"model": obj._meta.label_lower, "object": str(obj.pk), "repr": str(obj)[:200], **data},
         )
@@ -68,12 +69,14 @@ class RecordedAdmin(admin.ModelAdmin):
 
     # Django's admin ignores what these return; we write our event, not a LogEntry.
     def log_addition(self, request: HttpRequest, obj: models.Model, message: Any) -> None:  # type: ignore[override]
-        self._record(request, "added", obj, {"values": snapshot(obj)})
+        self._record(request, EventsEvents.ADMIN_OBJECT_ADDED, obj, {"values": snapshot(obj)})
 
     def log_change(self, request: HttpRequest, obj: models.Model, message: Any) -> None:  # type: ignore[override]
         before = getattr(request, "_ggzy_before", {})
-        self._record(request, "changed", obj, {"changes": diff(before, snapshot(obj))})
+        self._record(
+            request, EventsEvents.ADMIN_OBJECT_CHANGED, obj, {"changes": diff(before, snapshot(obj))}
+        )
 
     def log_deletions(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:  # type: ignore[override]
         for obj in queryset:
-            self._record(request, "deleted", obj, {"values": snapshot(obj)})
+            self._record(request, EventsEvents.ADMIN_OBJECT_DELETED, obj, {"values": snapshot(obj)})

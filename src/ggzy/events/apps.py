@@ -8,4 +8,6 @@ class EventsConfig(AppConfig):
     verbose_name = _("Events and notifications")
 
     def ready(self) -> None:
-        from ggzy.events import checks, security  # noqa: F401  (registers checks and auth receivers)
+        from ggzy.events import catalogue, checks, security  # noqa: F401  (registers checks and auth receivers)
+
+        catalogue.autodiscover()  # every app's event_types.py: the catalogue the recorder checks

@@ -10,6 +10,16 @@ class EventsError(ErrorCodeBase):
         _("An event must be recorded inside the transaction of the change it records."),
     )
     TYPE_INVALID = "event_type_invalid", 422, _("The event type must look like app.thing.verb.")
+    TYPE_NOT_CATALOGUED = (
+        "event_type_not_catalogued",
+        500,
+        _("The event type is not in the catalogue of event types."),
+    )
+    TYPE_NOT_AS_CATALOGUED = (
+        "event_type_not_as_catalogued",
+        500,
+        _("The event is recorded with another class, visibility or embargo than its type's catalogue entry."),
+    )
     CLASS_UNKNOWN = "event_class_unknown", 422, _("Unknown event class.")
     VISIBILITY_UNKNOWN = "event_visibility_unknown", 422, _("Unknown event visibility.")
     EMBARGO_UNKNOWN = "embargo_unknown", 422, _("The embargo refers to nothing: unknown kind or reference.")

@@ -28,6 +28,7 @@ from ggzy.core.fields import Sealed
 from ggzy.events import templates_registry
 from ggzy.events.embargo import Embargo
 from ggzy.events.errors import EventsError
+from ggzy.events.event_types import EventsEvents
 from ggzy.events.gateways import sms_gateway
 from ggzy.events.models import DeliveryAttempt, Event, Message
 from ggzy.events.services import event_record
@@ -36,8 +37,6 @@ from ggzy.events.states import (
     MAX_ATTEMPTS,
     Channel,
     DeliveryStatus,
-    EventClass,
-    Visibility,
 )
 
 
@@ -198,9 +197,7 @@ def message_mark_read(*, viewer: Any, message_id: int) -> Message:
         message.save(update_fields=["read_at"])
         # A read receipt: when the addressee read it (service of notice), under the same embargo.
         event_record(
-            type="events.message.read",
-            event_class=EventClass.DOMAIN,
-            visibility=Visibility.AUDIT,
+            type=EventsEvents.MESSAGE_READ,
             actor=viewer,
             data={"message": message.uid, "template": message.template},
             embargo=Embargo(message.embargo_kind, message.embargo_ref) if message.embargo_kind else None,

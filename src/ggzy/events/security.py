@@ -11,17 +11,15 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db import transaction
 from django.dispatch import receiver
 
+from ggzy.events.event_types import EventsEvents
 from ggzy.events.services import event_record
-from ggzy.events.states import EventClass, Visibility
 
 
 @receiver(user_logged_in, dispatch_uid="ggzy.events.logged_in")
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     with transaction.atomic():
         event_record(
-            type="auth.login.succeeded",
-            event_class=EventClass.SECURITY,
-            visibility=Visibility.AUDIT,
+            type=EventsEvents.LOGIN_SUCCEEDED,
             actor=user,
         )
 
@@ -31,17 +29,13 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is None:
         return
     with transaction.atomic():
-        event_record(
-            type="auth.logout", event_class=EventClass.SECURITY, visibility=Visibility.AUDIT, actor=user
-        )
+        event_record(type=EventsEvents.LOGOUT, actor=user)
 
 
 @receiver(user_login_failed, dispatch_uid="ggzy.events.login_failed")
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     with transaction.atomic():
         event_record(
-            type="auth.login.failed",
-            event_class=EventClass.SECURITY,
-            visibility=Visibility.AUDIT,
+            type=EventsEvents.LOGIN_FAILED,
             data={"username": str(credentials.get("username", ""))[:150]},
         )

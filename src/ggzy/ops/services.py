@@ -11,8 +11,8 @@ from ggzy.core.errors import DomainError
 from ggzy.core.fields import EncryptedField, Sealed
 from ggzy.core.models import PlatformKey, Purpose
 from ggzy.events.services import event_record
-from ggzy.events.states import EventClass, Visibility
 from ggzy.ops.errors import OpsError
+from ggzy.ops.event_types import OpsEvents
 from ggzy_sm.sm3 import sm3
 
 #: Rotating these would orphan every stored search hash; they are not rotated.
@@ -32,9 +32,7 @@ def key_rotate(*, actor: Any, purpose: str) -> PlatformKey:
         old.save(update_fields=["retired_at"])
     key = keystore.key_create(Purpose(purpose))
     event_record(
-        type="ops.key.rotated",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.AUDIT,
+        type=OpsEvents.KEY_ROTATED,
         actor=actor,
         data={
             "purpose": purpose,
@@ -58,9 +56,7 @@ def field_reveal(*, actor: Any, obj: Any, field: str, reason: str) -> str:
     value = getattr(obj, field)
     plaintext = value.decrypt_for_system() if isinstance(value, Sealed) else str(value or "")
     event_record(
-        type="ops.field.revealed",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.AUDIT,
+        type=OpsEvents.FIELD_REVEALED,
         actor=actor,
         data={
             "model": obj._meta.label_lower,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ggzy.accounts.models import Centre, Organisation
 from ggzy.core import clock
-from ggzy.core.names import person_name
+from ggzy.core.formatting import person_name
 from ggzy.registry.models import ChecklistItem, PriceForm, TradingCategory, TradingMethod
 from ggzy.registry.services import Promise, SectionIn, TenderProjectIn, Upload
 

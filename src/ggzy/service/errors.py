@@ -6,6 +6,8 @@ from ggzy.core.errors import ErrorCodeBase
 class ServiceError(ErrorCodeBase):
     EMPTY = "content_empty", 422, _("Write the question or the message first.")
     TOO_LONG = "content_too_long", 422, _("The text is too long (at most 5,000 characters).")
+    #: raised with a message naming the field and its limit (`services._bounded`): input is refused, never cut
+    FIELD_TOO_LONG = "field_too_long", 422, _("A field is longer than it may be.")
     CHOICE_INVALID = "choice_invalid", 422, _("Choose one of the listed options.")
     NOT_ANSWERED = "question_not_answered", 409, _("Only an answered question can be published in the FAQ.")
     NOT_STAFF = "not_centre_staff", 403, _("Only staff of this centre may do this.")

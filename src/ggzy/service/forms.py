@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from ggzy.accounts.models import Centre
-from ggzy.core.names import person_name
+from ggzy.core.formatting import person_name
 from ggzy.registry.models import TradingCategory
 from ggzy.service.models import Channel, FeedbackKind, QuestionKind, ServiceType
 
@@ -103,6 +103,10 @@ class HandOverForm(_Styled):
         super().__init__(*args, **kwargs)
         field: Any = self.fields["to"]
         field.queryset = get_user_model().objects.filter(pk__in=[u.pk for u in staff]).order_by("username")
+        # shown from the list given, not by a query each time (the desk shows one form per question)
+        empty = [] if field.empty_label is None else [("", field.empty_label)]
+        named = [(u.pk, field.label_from_instance(u)) for u in sorted(staff, key=lambda u: u.username)]
+        field.choices = empty + named
 
 
 class FaqForm(_Styled):

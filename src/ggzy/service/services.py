@@ -8,17 +8,21 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ggzy.accounts.models import Centre
 from ggzy.calendar.services import deadline_set
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
+from ggzy.events.catalogue import EventType
 from ggzy.events.notifications import Recipient, notify
 from ggzy.events.services import event_record
-from ggzy.events.states import EventClass, Visibility
 from ggzy.registry.services import is_staff_of
 from ggzy.service import indexing
 from ggzy.service.errors import ServiceError
+from ggzy.service.event_types import ServiceEvents
 from ggzy.service.models import (
     CHANNEL_RULE,
     Channel,
@@ -50,17 +54,29 @@ def _text(value: str) -> str:
     return value
 
 
-def _event(
-    type_: str, centre: Centre, actor: Any, data: dict[str, Any], visibility: str = Visibility.SUPERVISORS
-) -> Any:
-    return event_record(
-        type=type_,
-        event_class=EventClass.DOMAIN,
-        visibility=visibility,
-        actor=actor,
-        centre=centre.code,
-        data=data,
-    )
+def _bounded(value: str, model: type[Model], field: str, limit: int | None = None) -> str:
+    """`value` without surrounding blanks, refused (never cut) when longer than `field` takes: its
+    `max_length`, or `limit` for a text field."""
+    value = (value or "").strip()
+    found = model._meta.get_field(field)
+    most = limit or getattr(found, "max_length", None)
+    if most is not None and len(value) > most:
+        raise DomainError(
+            ServiceError.FIELD_TOO_LONG,
+            format_lazy(
+                _("“{field}” is too long: at most {limit} characters, not {length}."),
+                field=getattr(found, "verbose_name", field),
+                limit=most,
+                length=len(value),
+            ),
+            detail={"field": field, "limit": most, "length": len(value)},
+        )
+    return value
+
+
+def _event(event_type: EventType, centre: Centre, actor: Any, data: dict[str, Any]) -> Any:
+    """An event of the centre (its class and visibility are the catalogue's)."""
+    return event_record(type=event_type, actor=actor, centre=centre.code, data=data)
 
 
 def _require_staff(actor: Any, centre: Centre) -> None:
@@ -107,7 +123,7 @@ def question_ask(
         kind=kind,
         channel=channel,
         asker=asker if asker is not None and getattr(asker, "is_authenticated", False) else None,
-        asker_name=asker_name.strip()[:50],
+        asker_name=_bounded(asker_name, Question, "asker_name"),
         asker_contact=asker_contact.strip(),
         text=text,
         asked_at=now,
@@ -117,7 +133,7 @@ def question_ask(
     _start_clock(question)
     question.save(update_fields=["deadline"])
     _event(
-        "service.question.asked",
+        ServiceEvents.QUESTION_ASKED,
         centre,
         asker if question.asker else taken_by,
         {
@@ -150,7 +166,7 @@ def question_take(*, actor: Any, question: Question) -> Question:
         raise DomainError(ServiceError.TAKEN)
     question.owner, question.taken_at = actor, clock.now()
     question.save(update_fields=["owner", "taken_at"])
-    _event("service.question.taken", question.centre, actor, {"question": question.pk})
+    _event(ServiceEvents.QUESTION_TAKEN, question.centre, actor, {"question": question.pk})
     return question
 
 
@@ -164,16 +180,17 @@ def question_hand_over(*, actor: Any, question: Question, to: Any, reason: str) 
         raise DomainError(ServiceError.ANSWERED)
     if not reason.strip():
         raise DomainError(ServiceError.HANDOVER_REASON)
+    reason = _bounded(reason, Handover, "reason")
     if to is None or to == actor or not is_staff_of(to, question.centre):
         raise DomainError(ServiceError.HANDOVER_OUTSIDE)
     _check_may_own(to, question)
     handover = Handover.objects.create(
-        question=question, from_user=actor, to_user=to, reason=reason.strip()[:300], at=clock.now()
+        question=question, from_user=actor, to_user=to, reason=reason, at=clock.now()
     )
     question.owner = to
     question.save(update_fields=["owner"])
     _event(
-        "service.question.handed_over",
+        ServiceEvents.QUESTION_HANDED_OVER,
         question.centre,
         actor,
         {"question": question.pk, "from": actor.pk, "to": to.pk, "reason": handover.reason},
@@ -195,14 +212,15 @@ def question_answer(
     answer = _text(answer)
     if outside_remit and not authority.strip():
         raise DomainError(ServiceError.AUTHORITY_MISSING)
+    authority = _bounded(authority, Question, "authority")
     now = clock.now()
     question.answer, question.answered_at, question.answered_by = answer, now, actor
-    question.outside_remit, question.authority = outside_remit, authority.strip()[:200]
+    question.outside_remit, question.authority = outside_remit, authority
     question.save(update_fields=["answer", "answered_at", "answered_by", "outside_remit", "authority"])
     indexing.index_question(question)  # searchable by the centre's staff, in the same transaction
     on_time = question.deadline is None or now <= question.deadline.due_at
     event = _event(
-        "service.question.answered",
+        ServiceEvents.QUESTION_ANSWERED,
         question.centre,
         actor,
         {"question": question.pk, "on_time": on_time, "outside_remit": outside_remit},
@@ -234,11 +252,10 @@ def faq_promote(*, actor: Any, question: Question, question_text: str = "", answ
     )
     indexing.index_faq(entry)  # searchable by everyone, in the same transaction
     _event(
-        "service.faq.published",
+        ServiceEvents.FAQ_PUBLISHED,
         question.centre,
         actor,
         {"faq": entry.pk, "question": question.pk},
-        Visibility.PUBLIC,
     )
     return entry
 
@@ -276,7 +293,7 @@ def feedback_submit(
     )
     feedback.save(update_fields=["deadline"])
     _event(
-        "service.feedback.received",
+        ServiceEvents.FEEDBACK_RECEIVED,
         centre,
         feedback.author or logged_by,
         {"feedback": feedback.pk, "kind": kind},
@@ -292,7 +309,7 @@ def feedback_answer(*, actor: Any, feedback: Feedback, answer: str) -> Feedback:
         raise DomainError(ServiceError.ANSWERED)
     feedback.answer, feedback.answered_at, feedback.answered_by = _text(answer), clock.now(), actor
     feedback.save(update_fields=["answer", "answered_at", "answered_by"])
-    event = _event("service.feedback.answered", feedback.centre, actor, {"feedback": feedback.pk})
+    event = _event(ServiceEvents.FEEDBACK_ANSWERED, feedback.centre, actor, {"feedback": feedback.pk})
     if feedback.author is not None:
         notify(
             template="service.feedback_answered",
@@ -374,7 +391,7 @@ def rating_give(*, rater: Any, service: str, reference: str, score: int, comment
         )
         rating.save(update_fields=["deadline"])
     _event(
-        "service.rating.given",
+        ServiceEvents.RATING_GIVEN,
         centre,
         rater,
         {"rating": rating.pk, "service": service, "score": score, "staff": staff.pk if staff else None},
@@ -396,15 +413,15 @@ def follow_up_record(*, actor: Any, rating: Rating, text: str, late_reason: str 
     late = rating.deadline is not None and now > rating.deadline.due_at
     if late and not late_reason.strip():
         raise DomainError(ServiceError.LATE_REASON)
+    late_reason = _bounded(late_reason, FollowUp, "late_reason")
     follow_up = FollowUp.objects.create(
-        rating=rating, text=_text(text), by=actor, at=now, late_reason=late_reason.strip()[:300]
+        rating=rating, text=_text(text), by=actor, at=now, late_reason=late_reason
     )
     _event(
-        "service.rating.followed_up",
+        ServiceEvents.RATING_FOLLOWED_UP,
         rating.centre,
         actor,
         {"rating": rating.pk, "late": late, "text": follow_up.text},
-        Visibility.PUBLIC,
     )
     return follow_up
 
@@ -442,11 +459,10 @@ def commitment_set(
         },
     )
     _event(
-        "service.commitment.published",
+        ServiceEvents.COMMITMENT_PUBLISHED,
         centre,
         actor,
         {"commitment": commitment.pk, "title": commitment.title, "fee_fen": fee_fen},
-        Visibility.PUBLIC,
     )
     return commitment
 
@@ -468,7 +484,10 @@ def service_record(
         at=clock.now(),
     )
     _event(
-        "service.record.given", centre, actor, {"record": record.pk, "service": service, "for": for_user.pk}
+        ServiceEvents.RECORD_GIVEN,
+        centre,
+        actor,
+        {"record": record.pk, "service": service, "for": for_user.pk},
     )
     return record
 
@@ -506,21 +525,21 @@ def self_evaluation_record(
         raise DomainError(ServiceError.CHOICE_INVALID, detail={"month": f"{year}-{month:02d}"})
     if SelfEvaluation.objects.filter(centre=centre, month=first, service=service).exists():
         raise DomainError(ServiceError.ALREADY_RATED)
+    improvements = _bounded(improvements, SelfEvaluation, "improvements", MAX_TEXT)
     evaluation = SelfEvaluation.objects.create(
         centre=centre,
         month=first,
         service=service,
         score=score,
         findings=_text(findings),
-        improvements=improvements.strip()[:MAX_TEXT],
+        improvements=improvements,
         by=actor,
         at=clock.now(),
     )
     _event(
-        "service.self_evaluation.recorded",
+        ServiceEvents.SELF_EVALUATION_RECORDED,
         centre,
         actor,
         {"month": first.isoformat(), "service": service, "score": score},
-        Visibility.PUBLIC,
     )
     return evaluation

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from ggzy.core import clock
 from ggzy.core.errors import DomainError, ErrorCodeBase
 from ggzy.events.services import event_record
-from ggzy.events.states import EventClass, Visibility
+from ggzy.witness.event_types import WitnessEvents
 from ggzy.witness.models import MediaRecording
 from ggzy_sm.sm3 import sm3_file
 
@@ -48,9 +48,7 @@ def media_register(
     path = store_path(location)
     digest, size = sm3_file(path).hex(), path.stat().st_size
     event = event_record(
-        type="witness.media.registered",
-        event_class=EventClass.DOMAIN,
-        visibility=Visibility.SUPERVISORS,
+        type=WitnessEvents.MEDIA_REGISTERED,
         actor=actor,
         project=project,
         section=section,

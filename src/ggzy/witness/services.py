@@ -33,8 +33,8 @@ from ggzy.core import clock, keystore
 from ggzy.core.errors import DomainError
 from ggzy.events.models import Event
 from ggzy.events.services import event_record
-from ggzy.events.states import EventClass, Visibility
 from ggzy.witness.errors import WitnessError
+from ggzy.witness.event_types import WitnessEvents
 from ggzy.witness.models import (
     NODE_LEVEL_SHIFT,
     Cosignature,
@@ -193,9 +193,7 @@ def _status(name: str, ok: bool, reason: str = "") -> None:
         status.ok, status.last_reason, status.changed_at = ok, reason[:200], clock.now()
         status.save()
         event_record(
-            type="witness.cosigner.recovered" if ok else "witness.cosigner.failing",
-            event_class=EventClass.SECURITY,
-            visibility=Visibility.SUPERVISORS,
+            type=WitnessEvents.COSIGNER_RECOVERED if ok else WitnessEvents.COSIGNER_FAILING,
             data={"cosigner": name, "reason": reason[:200]},
         )
 
@@ -283,9 +281,7 @@ def _cosign_one(name: str, url: str, head: TreeHead) -> int:
         reason = str(answer.get("reason", status))
         with transaction.atomic():
             event_record(
-                type="witness.cosign.refused",
-                event_class=EventClass.SECURITY,
-                visibility=Visibility.SUPERVISORS,
+                type=WitnessEvents.COSIGN_REFUSED,
                 data={
                     "cosigner": name,
                     "tree_size": head.size,
@@ -320,9 +316,7 @@ def _store(name: str, head: TreeHead, answer: dict[str, Any]) -> int:
         )
         if created:  # the co-signature goes into the log it co-signs: a later head holds it
             event_record(
-                type="witness.head.cosigned",
-                event_class=EventClass.DOMAIN,
-                visibility=Visibility.PUBLIC,
+                type=WitnessEvents.HEAD_COSIGNED,
                 data={
                     "cosigner": name,
                     "cosigner_key": cosigner_key.hex(),
@@ -389,9 +383,7 @@ def epoch_begin(*, actor: Any, signed: dict[str, Any]) -> TreeHead:
     )
     head = _sign(state.size, state.epoch)
     event_record(
-        type="witness.epoch.begun",
-        event_class=EventClass.SECURITY,
-        visibility=Visibility.PUBLIC,
+        type=WitnessEvents.EPOCH_BEGUN,
         actor=actor,
         data={"statement": statement, "signer_key": signed["signer_key"], "signature": signed["signature"]},
     )

@@ -1,0 +1,123 @@
+"""The event types `accounts` records: parties, roles, accounts and their credentials, sign-in policy."""
+
+from __future__ import annotations
+
+from ggzy.events.catalogue import EventType, EventTypes, Scopes
+from ggzy.events.states import EventClass, Visibility
+
+SECURITY, DOMAIN = EventClass.SECURITY, EventClass.DOMAIN
+PUBLIC, PARTIES, AUDIT = Visibility.PUBLIC, Visibility.PARTIES, Visibility.AUDIT
+ACCOUNT = Scopes.ACCOUNT
+
+
+def _audit(type_: str, meaning: str) -> EventType:
+    """A security event about one account, for the audit administrator."""
+    return EventType(type_, SECURITY, AUDIT, ACCOUNT, meaning)
+
+
+class AccountsEvents(EventTypes, app="accounts"):
+    # parties
+    CENTRE_CREATED = EventType(
+        "accounts.centre.created", DOMAIN, PUBLIC, Scopes.CENTRE, "A trading centre was created."
+    )
+    ORGANISATION_REGISTERED = EventType(
+        "accounts.organisation.registered",
+        DOMAIN,
+        PUBLIC,
+        Scopes.ORGANISATION,
+        "An organisation was registered with its unified social credit code.",
+    )
+    PERSON_REGISTERED = EventType(
+        "accounts.person.registered",
+        DOMAIN,
+        AUDIT,
+        ACCOUNT,
+        "A natural person was registered (the data names the document kind, never the number).",
+    )
+    MEMBERSHIP_ADDED = _audit("accounts.membership.added", "A user became a member of an organisation.")
+    ACTING_FOR_CHANGED = _audit("accounts.acting_for.changed", "A user chose the organisation they act for.")
+    ROLE_GRANTED = _audit(
+        "accounts.role.granted", "The security administrator granted a role with its scope."
+    )
+    ROLE_REVOKED = _audit("accounts.role.revoked", "The security administrator ended a role grant.")
+    PROJECT_ROLE_SET = EventType(
+        "accounts.project_role.set",
+        DOMAIN,
+        PARTIES,
+        Scopes.PROJECT_CENTRE,
+        "An organisation was given a role in a project (initiator, agent, …).",
+    )
+    ENTRUSTMENT_CREATED = EventType(
+        "accounts.entrustment.created",
+        DOMAIN,
+        PARTIES,
+        Scopes.PROJECT_UNRECORDED,
+        "An initiator entrusted an agent with a project.",
+    )
+    # accounts and tokens
+    USER_OPENED = _audit("accounts.user.opened", "An account was opened with its roles.")
+    TOKEN_CREATED = _audit("accounts.token.created", "A user created an API token.")
+    TOKEN_REVOKED = _audit("accounts.token.revoked", "A user revoked one of their API tokens.")
+    TOKEN_REVOKED_ALL = _audit(
+        "accounts.token.revoked_all",
+        "Every live API token of a user was revoked (password change, deactivation).",
+    )
+    # credentials, by an administrator (accounts.credentials)
+    CREDENTIAL_PASSWORD_RESET = _audit(
+        "accounts.credential.password_reset", "An administrator reset a password."
+    )
+    CREDENTIAL_TOTP_RESET = _audit(
+        "accounts.credential.totp_reset", "An administrator reset a user's second factor."
+    )
+    CREDENTIAL_ENROLMENT_CODE_ISSUED = _audit(
+        "accounts.credential.enrolment_code_issued",
+        "An administrator issued an enrolment code for a second factor.",
+    )
+    CREDENTIAL_ACTIVATED = _audit("accounts.credential.activated", "An administrator activated an account.")
+    CREDENTIAL_DEACTIVATED = _audit(
+        "accounts.credential.deactivated", "An administrator deactivated an account."
+    )
+    CREDENTIAL_PHONE_CHANGED = _audit(
+        "accounts.credential.phone_changed", "An administrator changed the phone on record."
+    )
+    # administrators' accounts, by request and approval (accounts.changes)
+    ADMIN_CHANGE_REQUESTED = _audit(
+        "accounts.admin_change.requested", "A change to an administrator's account was requested."
+    )
+    ADMIN_CHANGE_APPROVED = _audit(
+        "accounts.admin_change.approved", "A change to an administrator's account was approved and made."
+    )
+    ADMIN_CHANGE_REFUSED = _audit(
+        "accounts.admin_change.refused", "A change to an administrator's account was refused."
+    )
+    ADMIN_CHANGE_WITHDRAWN = _audit(
+        "accounts.admin_change.withdrawn",
+        "A change to an administrator's account was withdrawn by its requester.",
+    )
+    # console break-glass (accounts.recovery)
+    RECOVERY_CODE_CREATED = _audit(
+        "accounts.recovery.code_created", "A recovery code was made (any earlier one is spent)."
+    )
+    RECOVERY_FAILED = _audit("accounts.recovery.failed", "A wrong recovery code was tried.")
+    RECOVERY_USED = _audit(
+        "accounts.recovery.used", "An administrator's account was recovered with the code."
+    )
+    # sign-in policy (accounts.policy, accounts.middleware, the password page)
+    LOGIN_REFUSED_LOCKED = _audit("auth.login.refused_locked", "A sign-in to a locked account was refused.")
+    LOGIN_REFUSED_SUPERUSER = _audit(
+        "auth.login.refused_superuser", "A sign-in as a superuser was refused (the console only)."
+    )
+    ACCOUNT_LOCKED = _audit("auth.account.locked", "An account was locked after repeated failed sign-ins.")
+    ENROLMENT_CODE_ACCEPTED = _audit(
+        "auth.enrolment.code_accepted", "An enrolment code was accepted; enrolling a second factor began."
+    )
+    ENROLMENT_CODE_REFUSED = _audit(
+        "auth.enrolment.code_refused", "A wrong or expired enrolment code was tried."
+    )
+    TOTP_FAILED = _audit("auth.totp.failed", "A wrong one-time code was given.")
+    TOTP_ENROLLED = _audit("auth.totp.enrolled", "A second factor was enrolled (its first good code).")
+    PASSWORD_CHANGED = _audit("auth.password.changed", "A user changed their password.")
+    SESSION_REFUSED_INCOMPLETE = _audit(
+        "auth.session.refused_incomplete", "A session without a complete sign-in was ended."
+    )
+    SESSION_IDLE_TIMEOUT = _audit("auth.session.idle_timeout", "A session was ended after its idle time.")

@@ -1,0 +1,46 @@
+"""The event types `calendar` records: official years, closures, deadlines."""
+
+from __future__ import annotations
+
+from ggzy.events.catalogue import EventType, EventTypes, Scopes
+from ggzy.events.states import EventClass, Visibility
+
+DOMAIN = EventClass.DOMAIN
+
+
+class CalendarEvents(EventTypes, app="calendar"):
+    YEAR_LOADED = EventType(
+        "calendar.year.loaded",
+        DOMAIN,
+        Visibility.PUBLIC,
+        Scopes.PLATFORM,
+        "The official arrangement of a year (holidays, adjusted working days) was loaded.",
+    )
+    CLOSURE_ADDED = EventType(
+        "calendar.closure.added",
+        DOMAIN,
+        Visibility.PUBLIC,
+        Scopes.CENTRE,
+        "A centre announced a closure day.",
+    )
+    DEADLINE_MOVED = EventType(
+        "calendar.deadline.moved",
+        DOMAIN,
+        Visibility.PARTIES,
+        Scopes.DEADLINE,
+        "A provisional deadline was recomputed from an official year (only ever later, unless allowed).",
+    )
+    DEADLINE_EXCEPTION = EventType(
+        "calendar.deadline.exception",
+        DOMAIN,
+        Visibility.PARTIES,
+        Scopes.DEADLINE,
+        "An approved exception lets a provisional deadline move earlier.",
+    )
+    DEADLINE_PASSED = EventType(
+        "calendar.deadline.passed",
+        DOMAIN,
+        Visibility.PARTIES,
+        Scopes.DEADLINE,
+        "A deadline passed (recorded once).",
+    )

@@ -1,0 +1,63 @@
+"""The event types `certs` records: accepted CAs, revocation lists, bound certificates, signature
+sign-in, the centre's seal."""
+
+from __future__ import annotations
+
+from ggzy.events.catalogue import EventType, EventTypes, Scopes
+from ggzy.events.states import EventClass, Visibility
+
+SECURITY, AUDIT = EventClass.SECURITY, Visibility.AUDIT
+
+
+class CertsEvents(EventTypes, app="certs"):
+    CA_ADDED = EventType(
+        "certs.ca.added", SECURITY, AUDIT, Scopes.PLATFORM, "A CA was added to those accepted."
+    )
+    CA_UPDATED = EventType(
+        "certs.ca.updated",
+        SECURITY,
+        AUDIT,
+        Scopes.PLATFORM,
+        "A CA's revocation-list address or policy changed.",
+    )
+    CA_ENABLED = EventType("certs.ca.enabled", SECURITY, AUDIT, Scopes.PLATFORM, "A CA was enabled.")
+    CA_DISABLED = EventType(
+        "certs.ca.disabled",
+        SECURITY,
+        AUDIT,
+        Scopes.PLATFORM,
+        "A CA was disabled: its certificates are refused.",
+    )
+    CRL_IMPORTED = EventType(
+        "certs.crl.imported", SECURITY, AUDIT, Scopes.PLATFORM, "A CA's revocation list was imported."
+    )
+    CRL_FETCH_FAILED = EventType(
+        "certs.crl.fetch_failed", SECURITY, AUDIT, Scopes.PLATFORM, "Fetching a CA's revocation list failed."
+    )
+    CERTIFICATE_BOUND = EventType(
+        "certs.certificate.bound", SECURITY, AUDIT, Scopes.ACCOUNT, "A certificate was bound to a user."
+    )
+    CERTIFICATE_REFUSED = EventType(
+        "certs.certificate.refused", SECURITY, AUDIT, Scopes.ACCOUNT, "A certificate was refused at binding."
+    )
+    DOCUMENT_SEALED = EventType(
+        "certs.document.sealed",
+        SECURITY,
+        AUDIT,
+        Scopes.CENTRE_UNRECORDED,
+        "The centre's electronic seal was put on a document.",
+    )
+    SIGNATURE_SUCCEEDED = EventType(
+        "auth.signature.succeeded",
+        SECURITY,
+        AUDIT,
+        Scopes.ACCOUNT,
+        "A user signed in with their certificate.",
+    )
+    SIGNATURE_FAILED = EventType(
+        "auth.signature.failed",
+        SECURITY,
+        AUDIT,
+        Scopes.ACCOUNT,
+        "A signature sign-in was refused (with the reason).",
+    )

@@ -1,0 +1,57 @@
+"""The event types `registry` records: project registrations, staff leave, the categories a centre serves."""
+
+from __future__ import annotations
+
+from ggzy.events.catalogue import EventType, EventTypes, Scopes
+from ggzy.events.states import EventClass, Visibility
+
+DOMAIN, PARTIES = EventClass.DOMAIN, Visibility.PARTIES
+
+
+def _registration(type_: str, meaning: str) -> EventType:
+    """A step of a registration, for the project's parties (in the project's centre and region)."""
+    return EventType(type_, DOMAIN, PARTIES, Scopes.PROJECT, meaning)
+
+
+class RegistryEvents(EventTypes, app="registry"):
+    REGISTRATION_FILED = _registration(
+        "registry.registration.filed", "The agent filed a project registration."
+    )
+    REGISTRATION_COMPLETE = _registration(
+        "registry.registration.complete", "The file is complete (or promised): the review limit started."
+    )
+    ITEM_SUPPLIED = _registration("registry.item.supplied", "A checklist item was supplied.")
+    ITEM_CONFIRMED = _registration(
+        "registry.item.confirmed", "Centre staff confirmed a checklist item (as responsible or deputy)."
+    )
+    REGISTRATION_RETURNED = _registration(
+        "registry.registration.returned", "Centre staff returned the registration, with what to correct."
+    )
+    REGISTRATION_RESUBMITTED = _registration(
+        "registry.registration.resubmitted", "The agent resubmitted a returned registration."
+    )
+    REGISTRATION_ACCEPTED = _registration(
+        "registry.registration.accepted",
+        "Centre staff accepted the registration: the project's codes are final.",
+    )
+    REGISTRATION_OVERDUE = EventType(
+        "registry.registration.overdue",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.PROJECT,
+        "A registration passed its review limit; the desk head was told.",
+    )
+    LEAVE_RECORDED = EventType(
+        "registry.leave.recorded",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.ACCOUNT,
+        "A staff member's leave was recorded (their deputy acts meanwhile).",
+    )
+    CATEGORY_CONFIGURED = EventType(
+        "registry.category.configured",
+        DOMAIN,
+        Visibility.PUBLIC,
+        Scopes.CENTRE,
+        "A centre configured a trading category it serves (what follows acceptance, what must enter).",
+    )
