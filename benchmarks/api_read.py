@@ -53,15 +53,15 @@ def main() -> None:
     from ggzy.accounts.models import ApiToken
     from ggzy.accounts.selectors import user_roles
     from ggzy.accounts.services import token_create, token_digest
-    from ggzy.core.access import public
-    from ggzy.core.names import person_name
+    from ggzy.core.access import public, token_scopes
+    from ggzy.core.formatting import person_name
 
     call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_user(
         username="bench", password="x", first_name="测", last_name="试"
     )
     user.groups.add(Group.objects.create(name="supervisor"))
-    _, raw = token_create(user=user, name="bench", days=1)
+    _, raw = token_create(user=user, name="bench", days=1, scopes=token_scopes())
 
     @public  # it authenticates the token itself, as a hand-written view would
     def bare_me(request: HttpRequest) -> JsonResponse:
