@@ -16,6 +16,7 @@ from ggzy.accounts import policy
 from ggzy.certs import login as signature
 from ggzy.certs import selectors, services
 from ggzy.certs.errors import CertsError
+from ggzy.certs.models import CertUsage
 from ggzy.core import clock
 from ggzy.core.access import allow, public, signed_in
 from ggzy.core.api import ErrorOut, Router
@@ -47,7 +48,7 @@ class CaOut(Schema):
 
 class BindIn(Schema):
     certificate: str = Field(..., description="DER, base64")
-    usage: str = Field(..., pattern=r"^(signing|encryption)$")
+    usage: CertUsage
 
 
 class CertOut(Schema):

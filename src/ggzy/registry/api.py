@@ -22,7 +22,7 @@ from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
 from ggzy.registry import blobs, selectors, services
 from ggzy.registry.errors import RegistryError
-from ggzy.registry.models import Registration, Template, TradingCategory
+from ggzy.registry.models import PriceForm, Registration, Template, TradingCategory
 
 router = Router(tags=["registry"])
 FILER_ROLES = (Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
@@ -89,7 +89,7 @@ class PromiseIn(Schema):
 class SectionIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
     budget_yuan: Decimal = Field(..., gt=0, max_digits=16, decimal_places=2)
-    price_form: str = Field(..., pattern=r"^(amount|rate|discount)$")
+    price_form: PriceForm
     method: str = Field(..., min_length=1, max_length=32)
 
 

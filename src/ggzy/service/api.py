@@ -18,7 +18,15 @@ from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
 from ggzy.registry.models import TradingCategory
 from ggzy.service import selectors, services
-from ggzy.service.models import Commitment, Feedback, Question, Rating
+from ggzy.service.models import (
+    Commitment,
+    Feedback,
+    FeedbackKind,
+    Question,
+    QuestionKind,
+    Rating,
+    ServiceType,
+)
 
 router = Router(tags=["service"])
 
@@ -32,7 +40,7 @@ def _centre(code: str) -> Centre:
 
 class QuestionIn(Schema):
     centre: str = Field(..., min_length=1, max_length=32)
-    kind: str = Field(..., pattern=r"^(laws|process|system|supervision|other)$")
+    kind: QuestionKind
     text: str = Field(..., min_length=1, max_length=5000)
     category: str | None = Field(None, max_length=32)
 
@@ -144,7 +152,7 @@ def question_answer(
 
 class FeedbackIn(Schema):
     centre: str = Field(..., min_length=1, max_length=32)
-    kind: str = Field(..., pattern=r"^(complaint|suggestion)$")
+    kind: FeedbackKind
     content: str = Field(..., min_length=1, max_length=5000)
     contact: str = Field("", max_length=100)
 
@@ -185,9 +193,7 @@ def feedback_submit(request: HttpRequest, payload: FeedbackIn) -> Status[Feedbac
 
 
 class RatingIn(Schema):
-    service: str = Field(
-        ..., pattern=r"^(registration|consultation|booking|green_channel|extended_hours|on_behalf)$"
-    )
+    service: ServiceType
     reference: str = Field(..., min_length=1, max_length=100)
     score: int = Field(..., ge=1, le=5)
     comment: str = Field("", max_length=500)
