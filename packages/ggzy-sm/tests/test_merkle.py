@@ -1,4 +1,4 @@
-"""The Merkle tree against the published RFC 6962 SHA-256 vectors (../shared/vectors.md), SM3 mode
+"""The Merkle tree against the published RFC 6962 SHA-256 vectors (docs/published-vectors.md), SM3 mode
 against an independent SM3, and property tests: proofs verify, and any single-bit change fails."""
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from ggzy_sm.canonical import dumps
 from ggzy_sm.errors import IntegrityError, KeyMaterialError, PurposeError
 from ggzy_sm.sm2 import DEFAULT_ID, Sm2PrivateKey, Sm2PublicKey
 
-# GB/T 32918 / GM/T 0003.5 example (../shared/vectors.md)
+# GB/T 32918 / GM/T 0003.5 example (docs/published-vectors.md)
 D = "3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8"
 PUB = (
     "0409f9df311e5421a150dd7d161e4bc5c672179fad1833fc076bb08ff356f35020"

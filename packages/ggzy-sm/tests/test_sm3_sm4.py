@@ -1,4 +1,4 @@
-"""SM3 and SM4 against the published vectors (../shared/vectors.md), GCM with associated data."""
+"""SM3 and SM4 against the published vectors (docs/published-vectors.md), GCM with associated data."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Seed data, ensured after every migrate (and after a test flush): the official arrangements
 2004–2026 from `chinesecalendar` (which transcribes the State Council General Office's yearly
-notices) and the period rules the law and practice give (../shared/domain-notes.md). Only what is
-missing is added: a year an administrator loaded, or a rule an administrator changed, is kept."""
+notices) and the period rules the law and practice give (each rule below names its article or
+source). Only what is missing is added: a year an administrator loaded, or a rule an administrator
+changed, is kept."""
 
 from __future__ import annotations
 
