@@ -921,23 +921,39 @@ def ack_verify(ack: Any, cset: CustodianSet) -> dict[str, Any]:
 def acks_check(header: Mapping[str, Any], acks: Iterable[Any], cset: CustodianSet) -> list[int]:
     """The custodians (sorted indexes) whose valid acknowledgements name this header's set, section and
     ciphertext; CustodianError("acknowledgements") with fewer than k of them (§8.1)."""
+    return _k_custodians(
+        acks,
+        cset,
+        ack_verify,
+        lambda p: (
+            (p["section"], p["ciphertext_sm3"]) == (header.get("section"), header.get("ciphertext_sm3"))
+        ),
+        reason="acknowledgements",
+        what="custodians acknowledged this bid before the deadline",
+    )
+
+
+def _k_custodians(
+    documents: Iterable[Any],
+    cset: CustodianSet,
+    verify: Callable[[Any, CustodianSet], dict[str, Any]],
+    holds: Callable[[dict[str, Any]], bool],
+    *,
+    reason: str,
+    what: str,
+) -> list[int]:
+    """The distinct custodians (sorted) whose documents verify and `holds` the bid; CustodianError(reason)
+    with fewer than k. A document that does not verify is skipped, never counted."""
     good = set()
-    for ack in acks:
+    for document in documents:
         try:
-            payload = ack_verify(ack, cset)
+            payload = verify(document, cset)
         except CustodianError:
             continue
-        if (payload["section"], payload["ciphertext_sm3"]) == (
-            header.get("section"),
-            header.get("ciphertext_sm3"),
-        ):
+        if holds(payload):
             good.add(payload["custodian"])
     if len(good) < cset.k:
-        raise CustodianError(
-            "acknowledgements",
-            f"{len(good)} custodians acknowledged this bid before the deadline, {cset.k} needed",
-            have=len(good),
-        )
+        raise CustodianError(reason, f"{len(good)} {what}, {cset.k} needed", have=len(good))
     return sorted(good)
 
 
@@ -1003,24 +1019,14 @@ def closure_verify(closure: Any, cset: CustodianSet) -> dict[str, Any]:
 def closures_check(header: Mapping[str, Any], closures: Iterable[Any], cset: CustodianSet) -> list[int]:
     """The custodians (sorted indexes) whose valid closures for this header's section list its
     ciphertext; CustodianError("not_acknowledged") with fewer than k of them (§8.2)."""
-    good = set()
-    for closure in closures:
-        try:
-            payload = closure_verify(closure, cset)
-        except CustodianError:
-            continue
-        if (
-            payload["section"] == header.get("section")
-            and header.get("ciphertext_sm3") in payload["ciphertexts"]
-        ):
-            good.add(payload["custodian"])
-    if len(good) < cset.k:
-        raise CustodianError(
-            "not_acknowledged",
-            f"{len(good)} custodians' closures list this bid, {cset.k} needed",
-            have=len(good),
-        )
-    return sorted(good)
+    return _k_custodians(
+        closures,
+        cset,
+        closure_verify,
+        lambda p: p["section"] == header.get("section") and header.get("ciphertext_sm3") in p["ciphertexts"],
+        reason="not_acknowledged",
+        what="custodians' closures list this bid",
+    )
 
 
 # --- asking and answering (§7.5, §7.6) -------------------------------------------------------------------
