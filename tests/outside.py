@@ -138,7 +138,7 @@ class Custodians:
     processes: dict[int, subprocess.Popen[str]] = field(default_factory=dict)
 
     @property
-    def cset(self) -> custodians.CustodianSet:
+    def cset(self) -> custodians.SignedCustodianSet:
         return custodians.set_verify(self.signed)
 
     def state(self, index: int) -> Path:

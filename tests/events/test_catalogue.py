@@ -239,18 +239,27 @@ class Module:
                 return self._from_callers(function, node.id, depth)
         raise UnresolvedError(ast.unparse(node))
 
+    def callers(self, name: str) -> list[tuple[Module, ast.Call]]:
+        """The calls to `name` in this module and in the other modules of its package (a services
+        package split by seam calls its shared recorders from each of its modules)."""
+        own = [(self, call) for call in self.calls_to(name)]
+        if self.path.parent.name != "services":  # only a services package split by seam
+            return own
+        siblings = (Module(p) for p in sorted(self.path.parent.glob("*.py")) if p != self.path)
+        return own + [(module, call) for module in siblings for call in module.calls_to(name)]
+
     def _from_callers(self, function: ast.FunctionDef, parameter: str, depth: int) -> set[str]:
         positional = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
         if positional[:1] in (["self"], ["cls"]):
             positional = positional[1:]
         found: set[str] = set()
-        for call in self.calls_to(function.name):
+        for module, call in self.callers(function.name):
             arguments = {k.arg: k.value for k in call.keywords}
             if parameter in positional and positional.index(parameter) < len(call.args):
                 arguments[parameter] = call.args[positional.index(parameter)]
             if parameter not in arguments:
                 raise UnresolvedError(f"{function.name}({parameter}=…) at line {call.lineno}")
-            found |= self.resolve(arguments[parameter], depth + 1)
+            found |= module.resolve(arguments[parameter], depth + 1)
         if not found:
             raise UnresolvedError(f"nothing calls {function.name}")
         return found

@@ -71,7 +71,7 @@ class Stage:
     held: Held
 
     @property
-    def cset(self) -> custodians.CustodianSet:
+    def cset(self) -> custodians.SignedCustodianSet:
         return self.held.cset
 
     def seal(self, bidder: Bidder | None = None, name: str = "bid", **overrides: Any) -> Path:
@@ -297,14 +297,14 @@ class Held(InProcess):
         self.spoil: dict[int, Any] = {}
         self.asked: list[int] = []
 
-    def sets(self) -> list[custodians.CustodianSet]:
+    def sets(self) -> list[custodians.SignedCustodianSet]:
         return [self.cset]
 
-    def keys(self, cset: custodians.CustodianSet, index: int) -> tuple[Sm2PrivateKey, Sm2PrivateKey]:
+    def keys(self, cset: custodians.SignedCustodianSet, index: int) -> tuple[Sm2PrivateKey, Sm2PrivateKey]:
         own = self.members[index - 1]
         return own.sign, own.enc
 
-    def state_file(self, cset: custodians.CustodianSet, index: int) -> Path:
+    def state_file(self, cset: custodians.SignedCustodianSet, index: int) -> Path:
         return self.folder / str(index) / "state.json"
 
     def now(self, index: int) -> dt.datetime:
@@ -313,7 +313,7 @@ class Held(InProcess):
     def trust(self) -> custodians.Trust:
         return custodians.Trust(roots=[root()], intermediates=[], crls=[])
 
-    def _set(self, custodian: custodians.Custodian) -> custodians.CustodianSet:
+    def _set(self, custodian: custodians.Custodian) -> custodians.SignedCustodianSet:
         if custodian.index in self.down:
             raise OSError(f"custodian {custodian.index} cannot be reached")
         return super()._set(custodian)

@@ -253,7 +253,7 @@ def test_the_operator_with_k_minus_one_custodians_cannot_open_a_bid_before_its_t
             services.bid_receive(actor=favoured.user, section=stage.section, path=late, acknowledgements=acks)
         assert no_receipt.value.detail["reason"] == "acknowledgements"
         # … and one the operator forces into the database with its own code is never opened
-        monkeypatch.setattr(services.custodians, "acks_check", lambda *args, **kwargs: [1, 2])
+        monkeypatch.setattr(custodians, "acks_check", lambda *args, **kwargs: [1, 2])
         forced = services.bid_receive(
             actor=favoured.user, section=stage.section, path=late, acknowledgements=[]
         )

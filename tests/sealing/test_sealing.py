@@ -23,6 +23,7 @@ from ggzy.sealing import services
 from ggzy.sealing.errors import SealingError
 from ggzy.sealing.models import BidState, BidWindow, SealedBid
 from ggzy_sm import canonical, custodians, sealedbid
+from ggzy_sm.sealedbid import sealing as sealing_module
 from ggzy_sm.sm2 import Sm2PrivateKey
 from ggzy_sm.sm3 import sm3
 from tests.sealing.conftest import DAY, SHEET, Stage, certificate
@@ -420,7 +421,7 @@ def test_a_chunk_altered_after_receipt_opens_nothing(stage: Stage, freeze: Any) 
 def test_documents_that_do_not_match_the_manifest_open_nothing(
     stage: Stage, freeze: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = sealedbid._inner
+    real = sealing_module._inner
 
     def lying(*args: Any, **kwargs: Any) -> Any:  # the bidder's tool writes a manifest with a wrong hash
         for piece in real(*args, **kwargs):
@@ -430,9 +431,9 @@ def test_documents_that_do_not_match_the_manifest_open_nothing(
             at = piece.index(b'"sm3":"') + 7
             yield piece[:at] + (b"1" if piece[at : at + 1] == b"0" else b"0") + piece[at + 1 :]
 
-    monkeypatch.setattr(sealedbid, "_inner", lying)
+    monkeypatch.setattr(sealing_module, "_inner", lying)
     bid = received(stage)
-    monkeypatch.setattr(sealedbid, "_inner", real)
+    monkeypatch.setattr(sealing_module, "_inner", real)
     release = release_of(stage, bid)
     at_opening(stage, freeze)
     assert open_refused(stage, bid, release) == "manifest"

@@ -28,7 +28,7 @@ import pytest
 
 from ggzy_bid import custodian_client
 from ggzy_sm import custodians, jsonservice, x509
-from ggzy_sm.custodians import CustodianError, CustodianSet
+from ggzy_sm.custodians import CustodianError, SignedCustodianSet
 from ggzy_sm.jsonservice import JsonHandler, JsonServer, Reply, not_found
 from ggzy_sm.keys import write_key_file
 from ggzy_sm.sm2 import Sm2PrivateKey
@@ -83,7 +83,7 @@ class FakeCustodian:
 
     index: int
     member: Member
-    cset: CustodianSet | None = None
+    cset: SignedCustodianSet | None = None
     notices: list[dict[str, Any]] = field(default_factory=list)
     at: dt.datetime = BEFORE
     mode: str = "ok"

@@ -25,7 +25,7 @@ import pytest
 from ggzy_custodian.cli import main
 from ggzy_custodian.service import Custodian, CustodianServer
 from ggzy_sm import custodians, sealedbid, x509
-from ggzy_sm.custodians import CustodianSet, Trust
+from ggzy_sm.custodians import SignedCustodianSet, Trust
 from ggzy_sm.keys import load_key_file, write_key_file
 from ggzy_sm.sm2 import Sm2PrivateKey
 from ggzy_sm.witness import WitnessTrust
@@ -111,7 +111,7 @@ class World:
     body: dict[str, Any]
     signed: dict[str, Any]
     signed_path: Path
-    cset: CustodianSet
+    cset: SignedCustodianSet
     root_path: Path
     trust: Trust
     bidders: list[Holder]  # two of the test CA
@@ -121,7 +121,7 @@ class World:
     other_key: Sm2PrivateKey  # someone else's
 
     def header(
-        self, bidder: Holder, deadline: dt.datetime = DEADLINE, cset: CustodianSet | None = None
+        self, bidder: Holder, deadline: dt.datetime = DEADLINE, cset: SignedCustodianSet | None = None
     ) -> tuple[dict[str, Any], bytes]:
         """A sealed bid's signed header (ggzy-bid-v2, its custodian envelope for the set), and its DEK."""
         cset = cset or self.cset
@@ -156,7 +156,7 @@ class World:
         issued_at: dt.datetime = NOW,
         section: str = SECTION,
         transitions: Sequence[dict[str, Any]] = (),
-        cset: CustodianSet | None = None,
+        cset: SignedCustodianSet | None = None,
     ) -> dict[str, Any]:
         """A notice of the section's deadline (the opening time, unless given) and opening time, by the
         platform's notice key unless another is given."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ggzy_sm import custodians, sealedbid, x509
-from ggzy_sm.custodians import CustodianSet, Trust
+from ggzy_sm.custodians import SignedCustodianSet, Trust
 from ggzy_sm.sealedbid import Binding
 from ggzy_sm.sm2 import Sm2PrivateKey
 from ggzy_sm.witness import WitnessTrust
@@ -137,12 +137,12 @@ def seal(
     folder: Path,
     *,
     who: Bidder = BIDDER,
-    cset: CustodianSet = CSET,
+    cset: SignedCustodianSet = CSET,
     binding: Binding = BINDING,
     name: str = "b",
     documents: list[Path] | None = None,
     **options: Any,
-) -> sealedbid.SealedBid:
+) -> sealedbid.BidFile:
     """A bid sealed into folder/name.ggzybid (one small document unless `documents` are given)."""
     if documents is None:
         doc = folder / "a.pdf"
@@ -163,7 +163,7 @@ def notice(
     section: str = SECTION,
     deadline: dt.datetime | None = None,
     issued_at: dt.datetime = ISSUED,
-    cset: CustodianSet = CSET,
+    cset: SignedCustodianSet = CSET,
     transitions: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A notice of the section's deadline (the opening time, unless given) and opening time."""

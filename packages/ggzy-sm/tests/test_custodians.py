@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ggzy_sm import canonical, custodians, sealedbid, x509
-from ggzy_sm.custodians import CustodianError, CustodianSet, Trust
+from ggzy_sm.custodians import CustodianError, SignedCustodianSet, Trust
 from ggzy_sm.errors import IntegrityError
 from ggzy_sm.sm2 import Sm2PrivateKey
 from ggzy_sm.sm3 import sm3
@@ -415,7 +415,7 @@ def test_a_valid_notice_postpones_and_nothing_brings_the_release_forward() -> No
     refused("malformed", custodians.closing_at, DEADLINE.replace(tzinfo=None), SECTION, [], CSET)
 
 
-def set_version_2() -> CustodianSet:
+def set_version_2() -> SignedCustodianSet:
     """The same members and keys, numbered version 2: another set, another fingerprint."""
     return custodians.set_verify(signed_by(body_of(MEMBERS[:3], version=2), MEMBERS[:3]))
 
@@ -450,7 +450,7 @@ def transition(
     to_key: Sm2PrivateKey = ROTATED,
     valid_from: dt.datetime = SWITCH,
     supervisor: Sm2PrivateKey = SUPERVISOR.signing,
-    cset: CustodianSet = CSET,
+    cset: SignedCustodianSet = CSET,
 ) -> dict[str, Any]:
     return custodians.transition_make(
         set_fingerprint=cset.fingerprint, from_key=from_key, to_key=to_key.public_key, valid_from=valid_from,
@@ -648,7 +648,7 @@ def test_a_custodian_outside_the_set_counts_for_nothing() -> None:
 
 
 @pytest.fixture(scope="module")
-def bid(tmp_path_factory: pytest.TempPathFactory) -> sealedbid.SealedBid:
+def bid(tmp_path_factory: pytest.TempPathFactory) -> sealedbid.BidFile:
     return seal(tmp_path_factory.mktemp("bid"))
 
 
@@ -656,14 +656,14 @@ ANNOUNCED = notice(DEADLINE)  # the notice the bidder sealed against (deadline =
 
 
 def ack(
-    bid: sealedbid.SealedBid, index: int, now: dt.datetime, held: list[Any] | None = None, **kwargs: Any
+    bid: sealedbid.BidFile, index: int, now: dt.datetime, held: list[Any] | None = None, **kwargs: Any
 ) -> dict[str, Any]:
     request = kwargs.pop("request", None) or custodians.ack_request_make(bid.header, [ANNOUNCED])
     m = MEMBERS[index - 1]
     return custodians.ack_answer(request, CSET, index, m.signing, held or [], now, **kwargs)
 
 
-def test_an_acknowledgement_before_the_closing_time(bid: sealedbid.SealedBid) -> None:
+def test_an_acknowledgement_before_the_closing_time(bid: sealedbid.BidFile) -> None:
     request = custodians.ack_request_make(bid.header, [ANNOUNCED])
     assert request == {
         "format": "ggzy-ack-request-v1", "set": CSET.fingerprint, "section": SECTION,
@@ -680,7 +680,7 @@ def test_an_acknowledgement_before_the_closing_time(bid: sealedbid.SealedBid) ->
     assert custodians.ack_verify(made, CSET) == made["payload"]
 
 
-def test_an_acknowledgement_is_late_from_the_closing_time(bid: sealedbid.SealedBid) -> None:
+def test_an_acknowledgement_is_late_from_the_closing_time(bid: sealedbid.BidFile) -> None:
     error = refused("late", ack, bid, 1, DEADLINE)
     assert error.detail["closing_at"] == DEADLINE
     refused("late", ack, bid, 1, DEADLINE - HOUR, closed=True)  # the closure is made: never reopened
@@ -694,7 +694,7 @@ def test_an_acknowledgement_is_late_from_the_closing_time(bid: sealedbid.SealedB
 
 
 def test_a_postponement_arriving_after_the_held_closing_time_reopens_nothing(
-    bid: sealedbid.SealedBid,
+    bid: sealedbid.BidFile,
 ) -> None:
     """The operator signs a "postponement" once the deadline the custodian held has passed (its
     issued_at as early as it likes) and sends it with a favoured late bid: late."""
@@ -707,7 +707,7 @@ def test_a_postponement_arriving_after_the_held_closing_time_reopens_nothing(
     assert ack(bid, 1, DEADLINE + HOUR, held=[], request=request)["payload"]["custodian"] == 1
 
 
-def test_a_deadline_no_notice_announced_cannot_postpone_its_own_closing(bid: sealedbid.SealedBid) -> None:
+def test_a_deadline_no_notice_announced_cannot_postpone_its_own_closing(bid: sealedbid.BidFile) -> None:
     """The request's deadline is the bidder's word: a late bidder naming a later deadline gets no
     acknowledgement, nor does a request with no valid notice at all."""
     later = {
@@ -737,14 +737,14 @@ def test_a_deadline_no_notice_announced_cannot_postpone_its_own_closing(bid: sea
     ],
 )
 def test_a_malformed_or_foreign_ack_request_is_refused(
-    bid: sealedbid.SealedBid, change: Any, reason: str
+    bid: sealedbid.BidFile, change: Any, reason: str
 ) -> None:
     request = copy.deepcopy(custodians.ack_request_make(bid.header, [ANNOUNCED]))
     change(request)
     refused(reason, ack, bid, 1, DEADLINE - HOUR, request=request)
 
 
-def test_ack_verify_and_acks_check(bid: sealedbid.SealedBid) -> None:
+def test_ack_verify_and_acks_check(bid: sealedbid.BidFile) -> None:
     acks = [ack(bid, i, DEADLINE - MINUTE) for i in (1, 3)]
     assert custodians.acks_check(bid.header, acks, CSET) == [1, 3]
     assert refused("acknowledgements", custodians.acks_check, bid.header, acks[:1], CSET).detail == {
@@ -789,7 +789,7 @@ def closure(
     )  # fmt: skip
 
 
-def test_a_closure_from_the_closing_time_on(bid: sealedbid.SealedBid) -> None:
+def test_a_closure_from_the_closing_time_on(bid: sealedbid.BidFile) -> None:
     mine = bid.header["ciphertext_sm3"]
     refused("too_early", closure, 1, [mine], now=DEADLINE - SECOND)
     made = closure(1, ["ff" * 32, mine, mine], now=DEADLINE + SECOND)
@@ -802,7 +802,7 @@ def test_a_closure_from_the_closing_time_on(bid: sealedbid.SealedBid) -> None:
     refused("malformed", closure, 1, ["AB" * 32])
 
 
-def test_closures_check(bid: sealedbid.SealedBid) -> None:
+def test_closures_check(bid: sealedbid.BidFile) -> None:
     mine = bid.header["ciphertext_sm3"]
     closures = [closure(1, [mine]), closure(2, []), closure(3, [mine, "00" * 32])]
     assert custodians.closures_check(bid.header, closures, CSET) == [1, 3]
@@ -834,11 +834,11 @@ def test_closures_check(bid: sealedbid.SealedBid) -> None:
 # --- sealing and splitting -----------------------------------------------------------------------------
 
 
-def dek_of(bid: sealedbid.SealedBid) -> bytes:
+def dek_of(bid: sealedbid.BidFile) -> bytes:
     return sealedbid.unwrap(bid, BIDDER.release)
 
 
-def test_split_encrypts_share_i_to_custodian_i_only(bid: sealedbid.SealedBid) -> None:
+def test_split_encrypts_share_i_to_custodian_i_only(bid: sealedbid.BidFile) -> None:
     envelope = bid.header["custodians"]
     assert envelope["format"] == "ggzy-custodians-v2"
     assert (envelope["set"], envelope["k"], envelope["n"]) == (CSET.fingerprint, 2, 3)
@@ -869,7 +869,7 @@ def test_split_encrypts_share_i_to_custodian_i_only(bid: sealedbid.SealedBid) ->
         assert custodians.combine({i: shares[i] for i in pair}, 2, lambda key: key == dek) == (dek, [])
 
 
-def test_the_bidder_signs_the_envelope(bid: sealedbid.SealedBid) -> None:
+def test_the_bidder_signs_the_envelope(bid: sealedbid.BidFile) -> None:
     sealedbid.verify(bid, BIDDER.signing.public_key)
     unsigned = {k: v for k, v in bid.header.items() if k != "signature"}
     unsigned["custodians"] = {**unsigned["custodians"], "k": 3}
@@ -877,7 +877,7 @@ def test_the_bidder_signs_the_envelope(bid: sealedbid.SealedBid) -> None:
         BIDDER.signing.public_key.verify("ggzy-bid-v2", unsigned, bytes.fromhex(bid.header["signature"]))
 
 
-def test_split_refuses_a_wrong_key_or_binding(bid: sealedbid.SealedBid) -> None:
+def test_split_refuses_a_wrong_key_or_binding(bid: sealedbid.BidFile) -> None:
     binding = custodians.binding_of(bid.header)
     refused("malformed", custodians.split, b"\x00" * 15, CSET, binding)
     refused("malformed", custodians.split, b"\x00" * 32, CSET, binding)
@@ -890,7 +890,7 @@ def test_split_refuses_a_wrong_key_or_binding(bid: sealedbid.SealedBid) -> None:
 # --- answering -----------------------------------------------------------------------------------------
 
 
-def closure_of(bid_or_header: sealedbid.SealedBid | dict[str, Any], index: int) -> dict[str, Any]:
+def closure_of(bid_or_header: sealedbid.BidFile | dict[str, Any], index: int) -> dict[str, Any]:
     header = bid_or_header if isinstance(bid_or_header, dict) else bid_or_header.header
     return closure(index, [header["ciphertext_sm3"]])
 
@@ -899,7 +899,7 @@ _UNSET: Any = object()
 
 
 def ask(
-    bid_or_header: sealedbid.SealedBid | dict[str, Any],
+    bid_or_header: sealedbid.BidFile | dict[str, Any],
     index: int,
     *,
     now: dt.datetime,
@@ -929,7 +929,7 @@ def test_request_make() -> None:
 
 @pytest.mark.parametrize("index", [1, 2, 3])
 def test_each_custodian_refuses_before_the_deadline_and_answers_from_it(
-    bid: sealedbid.SealedBid, index: int
+    bid: sealedbid.BidFile, index: int
 ) -> None:
     error = refused("too_early", ask, bid, index, now=DEADLINE - SECOND)
     assert error.detail["release_at"] == DEADLINE
@@ -946,7 +946,7 @@ def test_each_custodian_refuses_before_the_deadline_and_answers_from_it(
     assert share.hex() == json.loads(envelope_share)["share"]
 
 
-def test_the_whole_path_opens_the_bid(bid: sealedbid.SealedBid, tmp_path: Path) -> None:
+def test_the_whole_path_opens_the_bid(bid: sealedbid.BidFile, tmp_path: Path) -> None:
     shares = {}
     for index in (3, 1):
         request = custodians.request_make(bid.header, index, [])
@@ -963,7 +963,7 @@ def test_the_whole_path_opens_the_bid(bid: sealedbid.SealedBid, tmp_path: Path) 
     assert "documents/a.pdf" in manifest["documents"]
 
 
-def test_no_share_for_a_bid_the_custodian_did_not_acknowledge(bid: sealedbid.SealedBid) -> None:
+def test_no_share_for_a_bid_the_custodian_did_not_acknowledge(bid: sealedbid.BidFile) -> None:
     """Check 10: the ciphertext must be in this custodian's closure for the section — whatever the
     platform's clock said when it took the bid."""
     refused("not_acknowledged", ask, bid, 1, now=DEADLINE, closure=None)  # no closure made
@@ -980,7 +980,7 @@ def test_no_share_for_a_bid_the_custodian_did_not_acknowledge(bid: sealedbid.Sea
     refused("too_early", ask, bid, 1, now=DEADLINE - SECOND, closure=None)
 
 
-def test_a_valid_notice_postpones_the_share_and_an_invalid_one_is_ignored(bid: sealedbid.SealedBid) -> None:
+def test_a_valid_notice_postpones_the_share_and_an_invalid_one_is_ignored(bid: sealedbid.BidFile) -> None:
     later = DEADLINE + 2 * HOUR
     notices = [notice(DEADLINE + HOUR), notice(later)]
     error = refused("too_early", ask, bid, 2, now=DEADLINE + HOUR, notices=notices)
@@ -998,7 +998,7 @@ def resigned(header: dict[str, Any], who: Any, **changes: Any) -> dict[str, Any]
     return {**unsigned, "signature": who.signing.sign("ggzy-bid-v2", unsigned).hex()}
 
 
-def test_a_share_copied_into_another_bids_header_is_refused(bid: sealedbid.SealedBid, tmp_path: Path) -> None:
+def test_a_share_copied_into_another_bids_header_is_refused(bid: sealedbid.BidFile, tmp_path: Path) -> None:
     """Another bidder (or anyone who can sign a header) copies this bid's envelope into its own bid: the
     custodians decrypt the share but find the other bid's binding, and release nothing."""
     from sealing_world import bidder
@@ -1030,7 +1030,7 @@ def test_a_share_copied_into_another_bids_header_is_refused(bid: sealedbid.Seale
     )
 
 
-def test_shares_swapped_between_custodians_are_refused(bid: sealedbid.SealedBid) -> None:
+def test_shares_swapped_between_custodians_are_refused(bid: sealedbid.BidFile) -> None:
     envelope = copy.deepcopy(bid.header["custodians"])
     shares = envelope["shares"]
     shares[0]["wrapped"], shares[1]["wrapped"] = shares[1]["wrapped"], shares[0]["wrapped"]
@@ -1042,7 +1042,7 @@ def test_shares_swapped_between_custodians_are_refused(bid: sealedbid.SealedBid)
     refused("binding", ask, resigned(bid.header, BIDDER, custodians=envelope), 1, now=DEADLINE)
 
 
-def test_a_broken_bidder_signature_is_refused(bid: sealedbid.SealedBid) -> None:
+def test_a_broken_bidder_signature_is_refused(bid: sealedbid.BidFile) -> None:
     from sealing_world import bidder
 
     refused("signature", ask, {**bid.header, "tool": "edited"}, 1, now=DEADLINE)
@@ -1057,7 +1057,7 @@ def test_a_broken_bidder_signature_is_refused(bid: sealedbid.SealedBid) -> None:
     refused("signature", ask, v1_purpose, 1, now=DEADLINE)
 
 
-def test_an_unchained_certificate_is_refused(bid: sealedbid.SealedBid) -> None:
+def test_an_unchained_certificate_is_refused(bid: sealedbid.BidFile) -> None:
     other_root = certificate(Sm2PrivateKey.generate(), "Other CA", "ca")
     error = refused(
         "chain", ask, bid, 1, now=DEADLINE, trust=Trust(roots=[other_root], intermediates=[], crls=[])
@@ -1110,14 +1110,14 @@ def test_the_certificate_is_judged_at_the_bound_deadline(tmp_path: Path) -> None
         (lambda r: r.update(index=True), "not_custodian"),
     ],
 )
-def test_a_malformed_request_is_refused(bid: sealedbid.SealedBid, change: Any, reason: str) -> None:
+def test_a_malformed_request_is_refused(bid: sealedbid.BidFile, change: Any, reason: str) -> None:
     request = copy.deepcopy(custodians.request_make(bid.header, 1, []))
     change(request)
     refused(reason, ask, bid, 1, now=DEADLINE, request=request)
 
 
 def test_a_bid_for_another_set_or_without_this_custodians_share_is_refused(
-    bid: sealedbid.SealedBid, tmp_path: Path
+    bid: sealedbid.BidFile, tmp_path: Path
 ) -> None:
     other = custodians.set_verify(signed_by(body_of(MEMBERS[3:6]), MEMBERS[3:6]))
     refused("set", ask, seal(tmp_path, cset=other), 1, now=DEADLINE)
@@ -1127,14 +1127,14 @@ def test_a_bid_for_another_set_or_without_this_custodians_share_is_refused(
     refused("not_custodian", ask, resigned(bid.header, BIDDER, custodians=envelope), 2, now=DEADLINE)
 
 
-def test_the_custodians_clock_must_be_aware(bid: sealedbid.SealedBid) -> None:
+def test_the_custodians_clock_must_be_aware(bid: sealedbid.BidFile) -> None:
     refused("malformed", ask, bid, 1, now=DEADLINE.replace(tzinfo=None))
 
 
 # --- checking answers ----------------------------------------------------------------------------------
 
 
-def test_a_replayed_answer_is_refused(bid: sealedbid.SealedBid) -> None:
+def test_a_replayed_answer_is_refused(bid: sealedbid.BidFile) -> None:
     first = custodians.request_make(bid.header, 2, [])
     answer = ask(bid, 2, now=DEADLINE, request=first)
     second = custodians.request_make(bid.header, 2, [])  # the platform asks again, with a fresh nonce
@@ -1143,7 +1143,7 @@ def test_a_replayed_answer_is_refused(bid: sealedbid.SealedBid) -> None:
 
 
 def test_an_answer_signed_by_a_non_custodian_or_another_custodian_is_refused(
-    bid: sealedbid.SealedBid,
+    bid: sealedbid.BidFile,
 ) -> None:
     request = custodians.request_make(bid.header, 2, [])
     payload = ask(bid, 2, now=DEADLINE, request=request)["payload"]
@@ -1171,14 +1171,14 @@ def test_an_answer_signed_by_a_non_custodian_or_another_custodian_is_refused(
         )
 
 
-def test_an_answer_for_another_bid_is_refused(bid: sealedbid.SealedBid, tmp_path: Path) -> None:
+def test_an_answer_for_another_bid_is_refused(bid: sealedbid.BidFile, tmp_path: Path) -> None:
     other = seal(tmp_path)
     request = custodians.request_make(bid.header, 3, [])
     answer = ask(other, 3, now=DEADLINE, request={**request, "header": other.header})  # same nonce
     refused("binding", custodians.answer_check, answer, cset=CSET, request=request, opening_key=OPENING)
 
 
-def test_the_share_is_encrypted_to_the_sets_opening_key(bid: sealedbid.SealedBid) -> None:
+def test_the_share_is_encrypted_to_the_sets_opening_key(bid: sealedbid.BidFile) -> None:
     request = custodians.request_make(bid.header, 1, [])
     answer = ask(bid, 1, now=DEADLINE, request=request)
     refused(
@@ -1214,7 +1214,7 @@ def test_the_share_is_encrypted_to_the_sets_opening_key(bid: sealedbid.SealedBid
         {"payload": {"format": "ggzy-share-v2"}, "signature": ""},
     ],
 )
-def test_a_malformed_answer_is_refused(bid: sealedbid.SealedBid, answer: Any) -> None:
+def test_a_malformed_answer_is_refused(bid: sealedbid.BidFile, answer: Any) -> None:
     request = custodians.request_make(bid.header, 1, [])
     refused("malformed", custodians.answer_check, answer, cset=CSET, request=request, opening_key=OPENING)
 
@@ -1275,7 +1275,7 @@ def test_combine_refuses_malformed_shares() -> None:
 
 
 @functools.cache
-def set_of(k: int, n: int) -> CustodianSet:
+def set_of(k: int, n: int) -> SignedCustodianSet:
     return custodians.set_verify(signed_by(body_of(MEMBERS[:n], k=k), MEMBERS[:n]))
 
 

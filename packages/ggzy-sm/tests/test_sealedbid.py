@@ -22,9 +22,11 @@ import pytest
 
 from ggzy_sm import canonical, custodians, openingsheet, sealedbid, stream
 from ggzy_sm.sealedbid import BidError, Binding
+from ggzy_sm.sealedbid import opening as opening_module
+from ggzy_sm.sealedbid import sealing as sealing_module
 from ggzy_sm.sm2 import Sm2PrivateKey, Sm2PublicKey
 from ggzy_sm.sm3 import sm3
-from sealing_world import BIDDER, BINDING, CSET, DEADLINE, MEMBERS, Bidder, bidder
+from sealing_world import BIDDER, BINDING, CSET, DEADLINE, MEMBERS, Bidder, bidder, body_of, signed_by
 
 SIGN, RELEASE = BIDDER.signing, BIDDER.release
 OTHER = Sm2PrivateKey.generate()
@@ -357,7 +359,7 @@ def test_seal_refuses_a_release_key_not_bound_to_the_signing_certificate_before_
     doc = tmp_path / "a.pdf"
     doc.write_bytes(b"%PDF-1.7")
     read: list[str] = []
-    monkeypatch.setattr(sealedbid, "_inner", lambda *a, **k: read.append("inner") or iter(()))
+    monkeypatch.setattr(sealing_module, "_inner", lambda *a, **k: read.append("inner") or iter(()))
     refused("release_key", seal_into, tmp_path / "bid.ggzybid", [doc], release_key=field)
     assert read == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf"], what
@@ -729,7 +731,7 @@ def test_sealing_refuses_a_sheet_off_the_schema_before_any_work(
         read.append("inner")
         return iter(())
 
-    monkeypatch.setattr(sealedbid, "_inner", inner)
+    monkeypatch.setattr(sealing_module, "_inner", inner)
     error = refused("opening_sheet", seal_into, tmp_path / "bid.ggzybid", [doc], opening_sheet=sheet)
     assert "ggzy-opening-sheet-v1" in str(error)
     assert isinstance(error.__cause__, openingsheet.SheetError)
@@ -765,7 +767,7 @@ def test_the_opener_refuses_a_sheet_off_the_schema(
 # --- the inner payload, strictly (§2) ----------------------------------------------------------------------
 
 
-def bid_of(target: Path, inner: bytes, chunk_size: int = 4096) -> tuple[sealedbid.SealedBid, bytes]:
+def bid_of(target: Path, inner: bytes, chunk_size: int = 4096) -> tuple[sealedbid.BidFile, bytes]:
     """A correctly encrypted and signed bid around any inner payload (what a faulty or hostile tool
     could produce): every chunk verifies, so what is refused is the payload itself."""
     dek, body = os.urandom(16), io.BytesIO()
@@ -1251,7 +1253,7 @@ def test_a_failure_on_the_hashing_thread_is_raised_and_leaves_nothing(
     doc = tmp_path / "a.pdf"
     doc.write_bytes(os.urandom(3 * 1024 * 1024))
     writes: list[int] = []
-    real = sealedbid._HashingWriter._write
+    real = sealing_module._HashingWriter._write
 
     def disk_full(self: Any, data: bytes) -> None:
         writes.append(len(data))
@@ -1259,7 +1261,7 @@ def test_a_failure_on_the_hashing_thread_is_raised_and_leaves_nothing(
             raise OSError(errno.ENOSPC, "No space left on device")
         real(self, data)
 
-    monkeypatch.setattr(sealedbid._HashingWriter, "_write", disk_full)
+    monkeypatch.setattr(sealing_module._HashingWriter, "_write", disk_full)
     with pytest.raises(OSError, match="No space left") as caught:
         seal_into(tmp_path / "bid.ggzybid", [doc])
     assert caught.value.errno == errno.ENOSPC
@@ -1290,13 +1292,13 @@ def test_two_openings_at_once_in_one_process_do_not_mix(
     bid = sealedbid.read(target)
     dek = sealedbid.unwrap(bid, RELEASE)
     outcomes: list[object] = []
-    barrier, check_sheet = threading.Barrier(2, timeout=10), sealedbid._check_sheet
+    barrier, check_sheet = threading.Barrier(2, timeout=10), opening_module._check_sheet
 
     def both_in_progress(raw: bytes) -> None:
         barrier.wait()
         check_sheet(raw)
 
-    monkeypatch.setattr(sealedbid, "_check_sheet", both_in_progress)
+    monkeypatch.setattr(opening_module, "_check_sheet", both_in_progress)
 
     def opening() -> None:
         try:
@@ -1410,3 +1412,56 @@ def test_a_bid_can_be_sealed_for_a_set_of_any_size(tmp_path: Path) -> None:
     header = seal_into(tmp_path / "b.ggzybid", [tmp_path / "a.pdf"], custodians=big)
     assert [s["index"] for s in header["custodians"]["shares"]] == [1, 2, 3, 4, 5, 6]
     assert len(canonical.dumps(header)) < sealedbid.MAX_HEADER
+
+
+# --- the whole check against a platform's expectations ---------------------------------------------------
+
+
+def expectations(**changes: Any) -> sealedbid.Expectations:
+    expected: dict[str, Any] = {
+        "tender_project": BINDING.tender_project,
+        "section": BINDING.section,
+        "bidders": {BINDING.bidder},
+        "signing_certificate": BIDDER.signing_der,
+        "custodians": CSET,
+        "deadline": DEADLINE,
+        "announced": {canonical.format_instant(DEADLINE)},
+    }
+    return sealedbid.Expectations(**{**expected, **changes})
+
+
+def test_check_accepts_a_bid_that_meets_every_expectation(sealed: tuple[Path, dict, list[Path]]) -> None:
+    target, header, _docs = sealed
+    checked = sealedbid.check(target, expectations())
+    assert checked.file.header == header
+    assert checked.bidder == BINDING.bidder
+    assert checked.deadline == DEADLINE
+    assert checked.certificate.public_key == SIGN.public_key
+
+
+def test_check_refuses_each_unmet_expectation_with_its_reason(
+    sealed: tuple[Path, dict, list[Path]], tmp_path: Path
+) -> None:
+    target, _header, _docs = sealed
+    later = DEADLINE + dt.timedelta(days=1)
+    unmet = [
+        ("section", {"section": BINDING.section[:-1] + "9"}),
+        ("section", {"tender_project": "E0000000000000000000"}),
+        ("bidder", {"bidders": {"91210100MA0XXXXXX0"}}),
+        ("no_certificate", {"signing_certificate": None}),
+        ("signing_certificate", {"signing_certificate": bidder().signing_der}),
+        ("no_custodian_set", {"custodians": None}),
+        ("deadline_later", {"deadline": DEADLINE - dt.timedelta(seconds=1)}),
+        ("deadline_unknown", {"announced": {canonical.format_instant(later)}}),
+    ]
+    for reason, changes in unmet:
+        refused(reason, sealedbid.check, target, expectations(**changes))
+    other_set = custodians.set_verify(signed_by(body_of(MEMBERS[3:]), MEMBERS[3:]))
+    refused("custodians", sealedbid.check, target, expectations(custodians=other_set))
+    # then the file itself: its signature, checked last (the structure first, before any expectation)
+    header = json.loads(json.dumps(sealedbid.read(target).header))
+    rewrite_header(target, {**header, "tool": "x"})
+    refused("signature", sealedbid.check, target, expectations())
+    refused("section", sealedbid.check, target, expectations(section=BINDING.section[:-1] + "9"))
+    (tmp_path / "v1.ggzybid").write_bytes(b"GGZYBID1")
+    refused("format", sealedbid.check, tmp_path / "v1.ggzybid", expectations(section="X"))

@@ -57,7 +57,7 @@ def _witness_pins() -> witness.WitnessTrust:
     )
 
 
-def load(centre: Any) -> custodians.CustodianSet | None:
+def load(centre: Any) -> custodians.SignedCustodianSet | None:
     """Make the demo custodians and publish their set for `centre` (sandbox only; needs the demo CAs)."""
     if not settings.GGZY_DEMO_CA_DIR or not settings.GGZY_SANDBOX:
         return None
@@ -127,15 +127,15 @@ class InProcess:
 
     # --- hooks (the demo's: its published sets, its key files, the sandbox clock) ---
 
-    def sets(self) -> list[custodians.CustodianSet]:
+    def sets(self) -> list[custodians.SignedCustodianSet]:
         if not settings.GGZY_SANDBOX:
             raise custodians.CustodianError("malformed", "demo custodians answer in the sandbox only")
         return [custodians.set_verify(published.signed) for published in selectors.published_sets()]
 
-    def keys(self, cset: custodians.CustodianSet, index: int) -> tuple[Sm2PrivateKey, Sm2PrivateKey]:
+    def keys(self, cset: custodians.SignedCustodianSet, index: int) -> tuple[Sm2PrivateKey, Sm2PrivateKey]:
         return _keys(cset.centre, index)
 
-    def state_file(self, cset: custodians.CustodianSet, index: int) -> Path:
+    def state_file(self, cset: custodians.SignedCustodianSet, index: int) -> Path:
         return _folder(cset.centre) / str(index) / "state.json"
 
     def now(self, index: int) -> dt.datetime:
@@ -147,7 +147,7 @@ class InProcess:
 
     # --- the services' behaviour ---
 
-    def _set(self, custodian: custodians.Custodian) -> custodians.CustodianSet:
+    def _set(self, custodian: custodians.Custodian) -> custodians.SignedCustodianSet:
         for cset in self.sets():
             if (
                 custodian.index <= cset.n
@@ -156,18 +156,20 @@ class InProcess:
                 return cset
         raise custodians.CustodianError("set", "not a custodian of a published set")
 
-    def _state(self, cset: custodians.CustodianSet, index: int) -> dict[str, Any]:
+    def _state(self, cset: custodians.SignedCustodianSet, index: int) -> dict[str, Any]:
         path = self.state_file(cset, index)
         if not path.exists():
             return {"notices": [], "acks": {}, "closures": {}, "unverified": 0}
         return dict(json.loads(path.read_text(encoding="utf-8")))
 
-    def _save(self, cset: custodians.CustodianSet, index: int, state: dict[str, Any]) -> None:
+    def _save(self, cset: custodians.SignedCustodianSet, index: int, state: dict[str, Any]) -> None:
         path = self.state_file(cset, index)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, json.dumps(state, ensure_ascii=False))
 
-    def _closure(self, cset: custodians.CustodianSet, index: int, section: str) -> dict[str, Any] | None:
+    def _closure(
+        self, cset: custodians.SignedCustodianSet, index: int, section: str
+    ) -> dict[str, Any] | None:
         """The closure, made once from the closing time on (by the custodian's clock), else None."""
         state = self._state(cset, index)
         if section in state["closures"]:
@@ -212,7 +214,7 @@ class InProcess:
             notices_held=held,
         )
 
-    def _close_first(self, cset: custodians.CustodianSet, index: int, section: Any) -> None:
+    def _close_first(self, cset: custodians.SignedCustodianSet, index: int, section: Any) -> None:
         """Past the closing time by the notices it held, the closure is made before anything sent is
         taken (docs/sealed-bid-format.md §8.1): a notice arriving late reopens nothing."""
         if isinstance(section, str) and section:

@@ -21,6 +21,7 @@ from ggzy.accounts.selectors import organisations_of
 from ggzy.core import clock
 from ggzy.demo import custodians as demo_custodians
 from ggzy.demo.ca import PASSPHRASE
+from ggzy.demo.history import real_day
 from ggzy.registry.models import Section, State
 from ggzy.sealing import services
 from ggzy.sealing.models import SealedBid
@@ -54,7 +55,7 @@ class _Bidders:
     demo custodians."""
 
     folder: Path
-    sets: dict[int, custodians.CustodianSet]
+    sets: dict[int, custodians.SignedCustodianSet]
 
     def receive(self, username: str, section: Section, share: int, n: int) -> SealedBid:
         user = get_user_model().objects.get(username=username)
@@ -133,12 +134,6 @@ def _release(bid: SealedBid, username: str) -> dict[str, Any]:
     return sealedbid.release(sealed, _release_key(username), load_key_file(keys / "sign.key", PASSPHRASE))
 
 
-def _local(days: int, hour: int, minute: int = 0) -> dt.datetime:
-    """An instant `days` after the real today (the history clock may run behind it), Shanghai time."""
-    day = clock.authority_now().astimezone(SHANGHAI).date() + dt.timedelta(days=days)
-    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
-
-
 def load(*, later: Callable[[float], None], travels: bool) -> None:
     """`later(hours)` moves the demo's history clock (when `travels`; it stays behind the real now)."""
     if not settings.GGZY_DEMO_CA_DIR:
@@ -175,11 +170,11 @@ def load(*, later: Callable[[float], None], travels: bool) -> None:
                     )
         late = clock.authority_now().astimezone(SHANGHAI).hour >= LAST_HOUR
         services.window_set(
-            actor=None, section=today, deadline=_local(1, 9, 30) if late else _local(0, LAST_HOUR, 30)
+            actor=None, section=today, deadline=real_day(1, 9, 30) if late else real_day(0, LAST_HOUR, 30)
         )
         for n, (username, share) in enumerate(BIDDERS):
             bidders.receive(username, today, share, n + 3)
-        services.window_set(actor=None, section=bidding, deadline=_local(10, 9, 30))
+        services.window_set(actor=None, section=bidding, deadline=real_day(10, 9, 30))
         bidders.receive("bidder", bidding, 9550, 6)
 
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Schema, Status
 
 from ggzy.accounts.selectors import centre_by_code
-from ggzy.core.access import allow, public
+from ggzy.core.access import actor_of, allow, public
 from ggzy.core.api import Router
 from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role
@@ -79,7 +79,7 @@ def bids_mine(request: HttpRequest) -> list[BidOut]:
 @allow(Role.RESPONDER)
 def bid_withdraw(request: HttpRequest, bid_id: int) -> BidOut:
     bid = selectors.access_bid(viewer=request.user, id=bid_id)
-    return _out(services.bid_withdraw(actor=request.user, bid=bid))
+    return _out(services.bid_withdraw(actor=actor_of(request), bid=bid))
 
 
 @router.post("/sealing/bids/{bid_id}/release", response=BidOut, summary="Open my bid with my signed release")
@@ -89,7 +89,7 @@ def bid_release(request: HttpRequest, bid_id: int, payload: ReleaseIn) -> BidOut
     ciphertext). Refused before the opening time, for a withdrawn bid, and for a key that fails the
     bid's key commitment; the reason is named."""
     bid = selectors.access_bid(viewer=request.user, id=bid_id)
-    opened = services.bid_open(actor=request.user, bid=bid, release=payload.dict())
+    opened = services.bid_open(actor=actor_of(request), bid=bid, release=payload.dict())
     return _out(opened)
 
 
@@ -128,7 +128,7 @@ def custodian_set_publish(request: HttpRequest, payload: SetIn) -> Status[SetOut
     centre = centre_by_code(payload.centre)
     if centre is None:
         raise DomainError(SealingError.NO_CUSTODIAN_SET)
-    published = services.custodian_set_publish(actor=request.user, centre=centre, signed=payload.signed)
+    published = services.custodian_set_publish(actor=actor_of(request), centre=centre, signed=payload.signed)
     return Status(201, _set_out(published))
 
 
@@ -153,7 +153,7 @@ def bid_open_by_custodians(request: HttpRequest, bid_id: int) -> BidOut:
     """From the opening time on, by the policy of docs/security.md (the bidder's own release first). Each
     custodian judges the time by its own clock; a share that disagrees is named in the event."""
     bid = selectors.access_hosted_bid(viewer=request.user, id=bid_id)
-    return _out(services.bid_open_by_custodians(actor=request.user, bid=bid))
+    return _out(services.bid_open_by_custodians(actor=actor_of(request), bid=bid))
 
 
 class TransitionOut(Schema):
@@ -190,7 +190,7 @@ def transition_begin(request: HttpRequest, centre: str) -> Status[TransitionOut]
     if found is None:
         raise DomainError(SealingError.NO_CUSTODIAN_SET)
     return Status(
-        201, _transition_out(services.notice_key_transition_begin(actor=request.user, centre=found))
+        201, _transition_out(services.notice_key_transition_begin(actor=actor_of(request), centre=found))
     )
 
 
@@ -214,6 +214,6 @@ def transition_complete(
     session_only(request)
     return _transition_out(
         services.notice_key_transition_complete(
-            actor=request.user, transition_id=transition_id, supervisor_signature=payload.signature
+            actor=actor_of(request), transition_id=transition_id, supervisor_signature=payload.signature
         )
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 
+from ggzy.accounts.models import Centre
 from ggzy.accounts.selectors import organisations_of
+from ggzy.core.access import is_signed_in
 from ggzy.core.errors import DomainError
+from ggzy.core.types import Viewer
 from ggzy.registry.models import Section
 from ggzy.registry.selectors import staff_centres
 from ggzy.sealing.errors import SealingError
@@ -15,8 +16,10 @@ from ggzy.sealing.models import BidWindow, CustodianSet, SealedBid
 from ggzy_sm import custodians
 
 
-def my_bids(*, user: Any) -> QuerySet[SealedBid]:
-    """The sealed bids of the user's organisations, newest first."""
+def my_bids(*, user: Viewer) -> QuerySet[SealedBid]:
+    """The sealed bids of the user's organisations, newest first (none for the anonymous public)."""
+    if not is_signed_in(user):
+        return SealedBid.objects.none()
     return (
         SealedBid.objects.filter(organisation__in=organisations_of(user=user))
         .select_related("section__tender_project", "organisation", "section__bid_window")
@@ -24,7 +27,7 @@ def my_bids(*, user: Any) -> QuerySet[SealedBid]:
     )
 
 
-def access_bid(*, viewer: Any, id: int) -> SealedBid:  # noqa: A002
+def access_bid(*, viewer: Viewer, id: int) -> SealedBid:  # noqa: A002
     """Fetch and authorise in one call, for the bidder (pages and API): a sealed bid of the viewer's
     organisations; "missing" and "not yours" raise the same not-found error."""
     found = my_bids(user=viewer).filter(pk=id).first()
@@ -37,7 +40,7 @@ def window_of(section: Section) -> BidWindow | None:
     return BidWindow.objects.filter(section=section).first()
 
 
-def current_set(centre: Any) -> CustodianSet | None:
+def current_set(centre: Centre) -> CustodianSet | None:
     """The centre's custodian set in force (bids sealed from now on split their key among it)."""
     return (
         CustodianSet.objects.filter(centre=centre, retired_at__isnull=True).select_related("centre").first()
@@ -49,7 +52,7 @@ def published_sets() -> QuerySet[CustodianSet]:
     return CustodianSet.objects.order_by("-published_at")
 
 
-def access_hosted_bid(*, viewer: Any, id: int) -> SealedBid:  # noqa: A002
+def access_hosted_bid(*, viewer: Viewer, id: int) -> SealedBid:  # noqa: A002
     """For the hosting centre's staff (they run the opening): a bid of a section hosted by one of the
     viewer's centres; "missing" and "not hosted here" raise the same not-found error."""
     found = SealedBid.objects.filter(pk=id, section__centre__in=staff_centres(viewer)).first()
@@ -58,7 +61,7 @@ def access_hosted_bid(*, viewer: Any, id: int) -> SealedBid:  # noqa: A002
     return found
 
 
-def custodian_set(fingerprint: str) -> custodians.CustodianSet | None:
+def custodian_set(fingerprint: str) -> custodians.SignedCustodianSet | None:
     """A published custodian set (current or retired: bids sealed under it still open), verified."""
     stored = CustodianSet.objects.filter(fingerprint=fingerprint).first()
     return custodians.set_verify(stored.signed) if stored else None

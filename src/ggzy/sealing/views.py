@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ggzy.core.access import allow
+from ggzy.core.access import actor_of, allow
 from ggzy.core.pages import page_action
 from ggzy.core.roles import Role
 from ggzy.sealing import selectors, services
@@ -30,7 +30,7 @@ def withdraw(request: HttpRequest, bid_id: int) -> HttpResponse:
     bid = selectors.access_bid(viewer=request.user, id=bid_id)
     return page_action(
         request,
-        lambda: services.bid_withdraw(actor=request.user, bid=bid),
+        lambda: services.bid_withdraw(actor=actor_of(request), bid=bid),
         success=str(services.WITHDRAWN_MESSAGE),
         to=reverse("sealing:mine"),
     )

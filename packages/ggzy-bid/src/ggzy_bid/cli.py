@@ -342,7 +342,7 @@ NOT_RELEASED = "未签发解密授权，未写入任何文件"
 
 def load_custodian_set(
     path: Path, pins: list[str], allow_demo: bool, refused: str = NOT_SEALED
-) -> custodians.CustodianSet:
+) -> custodians.SignedCustodianSet:
     """The signed custodian set in `path` if every member signed it, it matches a pin (when any is given)
     and, where KNOWN_SETS lists its centre, one of the fingerprints listed; a demo set only when allowed.
     Else UsageError, in Chinese first, ending with `refused` (what was not done)."""
@@ -383,7 +383,7 @@ def load_custodian_set(
     return cset
 
 
-def _bid_set(bid: sealedbid.SealedBid, cset: custodians.CustodianSet, refused: str) -> None:
+def _bid_set(bid: sealedbid.BidFile, cset: custodians.SignedCustodianSet, refused: str) -> None:
     sealed_for = bid.header["custodians"]["set"]
     if sealed_for != cset.fingerprint:
         raise UsageError(
@@ -418,7 +418,7 @@ class ProgressBar:
             self.shown = -1
 
 
-def check_set_published(cset: custodians.CustodianSet, proof_path: str, trust_path: str) -> None:
+def check_set_published(cset: custodians.SignedCustodianSet, proof_path: str, trust_path: str) -> None:
     """The custodian set is the one the platform published in the co-signed witness log: the proof's
     head has the pinned co-signatures and its event is this set's publication. Else UsageError."""
     try:
@@ -452,7 +452,9 @@ def _instant(text: str) -> dt.datetime:
     return value
 
 
-def announced_deadline(cset: custodians.CustodianSet, section: str, given: dt.datetime | None) -> dt.datetime:
+def announced_deadline(
+    cset: custodians.SignedCustodianSet, section: str, given: dt.datetime | None
+) -> dt.datetime:
     """The deadline to seal against: the one the latest notice valid for the set announces (fetched from
     the custodians), if `given` (--deadline) is none or the same instant and the custodians' signed time
     is before it. Else UsageError saying why, nothing written."""

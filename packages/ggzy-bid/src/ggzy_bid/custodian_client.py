@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from ggzy_sm import canonical, custodians, sealedbid, strict, x509
-from ggzy_sm.custodians import Custodian, CustodianError, CustodianSet
+from ggzy_sm.custodians import Custodian, CustodianError, SignedCustodianSet
 
 TIMEOUT = 15.0  # seconds for one custodian to answer
 MAX_ANSWER = 1 << 20  # bytes of an answer read at most
@@ -155,7 +155,7 @@ class Outcome:
 
 
 def _ask_all(
-    cset: CustodianSet, call: Callable[[Custodian], T]
+    cset: SignedCustodianSet, call: Callable[[Custodian], T]
 ) -> list[tuple[Custodian, T | None, str | None]]:
     """`call` for every custodian of the set at once: (custodian, result, None) or (custodian, None, why)."""
 
@@ -179,7 +179,7 @@ def _key(notice: Any) -> bytes:
 
 
 def fetch_notices(
-    cset: CustodianSet, section: str, transport: CustodianTransport = HTTP
+    cset: SignedCustodianSet, section: str, transport: CustodianTransport = HTTP
 ) -> tuple[list[dict[str, Any]], list[Outcome]]:
     """The notices for `section` valid for the set that the custodians gave (GET /notice?section=; each
     once), and what each custodian gave. A notice that is not valid for the set is left out, and said."""
@@ -218,7 +218,7 @@ class Time:
 
 
 def establish_time(
-    cset: CustodianSet,
+    cset: SignedCustodianSet,
     transport: CustodianTransport = HTTP,
     *,
     pc_clock: Callable[[], dt.datetime] | None = None,
@@ -238,7 +238,7 @@ def establish_time(
 # --- registering (§8.1) ------------------------------------------------------------------------------------
 
 
-def _check_ack(ack: Any, custodian: Custodian, request: dict[str, Any], cset: CustodianSet) -> None:
+def _check_ack(ack: Any, custodian: Custodian, request: dict[str, Any], cset: SignedCustodianSet) -> None:
     """A custodian's answer to POST /ack counts when it is a valid acknowledgement (custodians.ack_verify)
     by that very custodian for this section and ciphertext."""
     payload = custodians.ack_verify(ack, cset)
@@ -250,7 +250,7 @@ def _check_ack(ack: Any, custodian: Custodian, request: dict[str, Any], cset: Cu
 
 def register(
     bid_path: str | Path,
-    cset: CustodianSet,
+    cset: SignedCustodianSet,
     transport: CustodianTransport = HTTP,
     *,
     notices: Sequence[dict[str, Any]] | None = None,

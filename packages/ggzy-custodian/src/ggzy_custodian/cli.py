@@ -263,7 +263,7 @@ def run_assemble(args: argparse.Namespace) -> int:
 ROLES = ("from", "supervisor")
 
 
-def _verified_set(path: str) -> custodians.CustodianSet:
+def _verified_set(path: str) -> custodians.SignedCustodianSet:
     signed = _read_json(path)
     try:
         return custodians.set_verify(signed)
@@ -271,7 +271,7 @@ def _verified_set(path: str) -> custodians.CustodianSet:
         raise Refused(f"{path}: the custodian set does not verify ({exc.reason}): {exc}") from exc
 
 
-def _transition(path: str, cset: custodians.CustodianSet) -> tuple[dict[str, Any], dict[str, str]]:
+def _transition(path: str, cset: custodians.SignedCustodianSet) -> tuple[dict[str, Any], dict[str, str]]:
     """(payload, signatures so far) of T.json: a bare payload, or {"payload", "signatures"}. The payload
     must be exactly what custodians.transition_payload makes, for this set."""
     document = _read_json(path)
@@ -301,7 +301,7 @@ def _transition(path: str, cset: custodians.CustodianSet) -> tuple[dict[str, Any
     return document, dict(signatures)
 
 
-def _transition_summary(payload: dict[str, Any], cset: custodians.CustodianSet) -> list[str]:
+def _transition_summary(payload: dict[str, Any], cset: custodians.SignedCustodianSet) -> list[str]:
     valid_from = strict.parse_instant(payload["valid_from"])
     from_key = strict.public_key(payload["from_key"])
     intervals = [nk for nk in cset.notice_keys if nk.key == from_key and nk.holds(valid_from)]
@@ -328,7 +328,9 @@ def _transition_summary(payload: dict[str, Any], cset: custodians.CustodianSet) 
     ]
 
 
-def _sign_transition(args: argparse.Namespace, payload: dict[str, Any], cset: custodians.CustodianSet) -> str:
+def _sign_transition(
+    args: argparse.Namespace, payload: dict[str, Any], cset: custodians.SignedCustodianSet
+) -> str:
     """This key's signature on the transition, as `args.as_`, after the summary and the question."""
     for line in _transition_summary(payload, cset):
         say(line, err=True)

@@ -111,7 +111,7 @@ from urllib.parse import parse_qs
 
 from ggzy_custodian import __version__, state
 from ggzy_sm import canonical, custodians, jsonservice, strict, witness
-from ggzy_sm.custodians import CustodianError, CustodianSet, Trust
+from ggzy_sm.custodians import CustodianError, SignedCustodianSet, Trust
 from ggzy_sm.jsonservice import Clock, Reply, StartupError, system_clock
 from ggzy_sm.keys import DecryptionKey, SigningKey
 from ggzy_sm.witness import WitnessTrust
@@ -274,7 +274,7 @@ class Custodian:
         *,
         identity: state.Identity,
         signed_set: dict[str, Any],
-        cset: CustodianSet,
+        cset: SignedCustodianSet,
         index: int,
         signing_key: SigningKey,
         encryption_key: DecryptionKey,

@@ -1,0 +1,178 @@
+"""The validator (no decryption) and receiving and withdrawing a bid."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from ggzy.accounts.models import Organisation
+from ggzy.accounts.selectors import organisations_of
+from ggzy.certs import selectors as certs_selectors
+from ggzy.certs import services as certs_services
+from ggzy.certs.models import BoundCertificate
+from ggzy.core import clock
+from ggzy.core.errors import DomainError
+from ggzy.core.states import advance, require
+from ggzy.core.transactions import outermost
+from ggzy.core.types import Actor, JSONDict
+from ggzy.registry.models import Section
+from ggzy.sealing.errors import SealingError
+from ggzy.sealing.models import (
+    BidState,
+    BidWindow,
+    SealedBid,
+)
+from ggzy.sealing.services.common import (
+    _bid_event,
+    _record_refusal,
+    _refuse,
+)
+from ggzy.sealing.services.custodian_sets import current_cset
+from ggzy.sealing.states import BID_TRANSITIONS
+from ggzy_sm import custodians, sealedbid
+
+
+@dataclass(frozen=True)
+class Validated:
+    """A sealed file that passed every check: the file, its bound deadline, the bidder, the matched signing
+    certificate, the section's window and the centre's custodian set."""
+
+    bid: sealedbid.BidFile
+    bound_deadline: dt.datetime
+    organisation: Organisation
+    signing_certificate: BoundCertificate
+    window: BidWindow
+    cset: custodians.SignedCustodianSet
+
+
+def validate(*, path: Path, section: Section, user: Actor) -> Validated:
+    """Check a sealed bid file without decrypting it (see the package's text); refusal: BID_REFUSED. The
+    platform looks up what the file must match, `sealedbid.check` checks the whole file against it in one
+    call (its BidError's reason is the refusal's), and the bound certificate's chain, validity and
+    revocation are then re-checked now against the centre's CAs (certificate)."""
+    refused = SealingError.BID_REFUSED
+    window = BidWindow.objects.filter(section=section).first()
+    if window is None:
+        raise _refuse(refused, "no_window")
+    organisations = {organisation.uscc: organisation for organisation in organisations_of(user=user)}
+    signing = certs_selectors.bound_certificate(user=user, usage="signing")
+    cset = current_cset(section.centre)
+    expect = sealedbid.Expectations(
+        tender_project=section.tender_project.code,
+        section=section.code,
+        bidders=frozenset(organisations),
+        signing_certificate=bytes(signing.der) if signing is not None else None,
+        custodians=cset,
+        deadline=window.deadline,
+        announced=frozenset(window.announced),
+    )
+    try:
+        checked = sealedbid.check(Path(path), expect)
+    except sealedbid.BidError as exc:
+        raise _refuse(refused, exc.reason) from exc
+    if signing is None or cset is None:  # refused by the check already (no_certificate, no_custodian_set)
+        raise _refuse(refused, "no_certificate" if signing is None else "no_custodian_set")
+    try:
+        certs_services.validate(bytes(signing.der), "signing")
+    except DomainError as exc:
+        raise _refuse(refused, "certificate", certificate_reason=(exc.detail or {}).get("reason")) from exc
+    return Validated(
+        bid=checked.file,
+        bound_deadline=checked.deadline,
+        organisation=organisations[checked.bidder],
+        signing_certificate=signing,
+        window=window,
+        cset=cset,
+    )
+
+
+# --- receiving and withdrawing -------------------------------------------------------------------------
+
+
+def _stored(section: Section, digest: str) -> Path:
+    return Path("sealing") / "bids" / section.code / f"{digest}.bid"
+
+
+@outermost
+def bid_receive(*, actor: Actor, section: Section, path: Path, acknowledgements: list[JSONDict]) -> SealedBid:
+    """Validate a sealed bid file and its custodians' acknowledgements, and keep them (the upload calls
+    this, outside any transaction: `@outermost`). A refusal stores nothing and is recorded, embargoed
+    until the opening, for the supervisors."""
+    try:
+        return _receive(actor=actor, section=section, path=Path(path), acknowledgements=acknowledgements)
+    except DomainError as exc:
+        if exc.code is SealingError.BID_REFUSED:
+            _record_refusal(
+                type="sealing.bid.refused", actor=actor, section=section, reason=exc.detail["reason"]
+            )
+        raise
+
+
+def _receive(*, actor: Actor, section: Section, path: Path, acknowledgements: list[JSONDict]) -> SealedBid:
+    checked = validate(path=path, section=section, user=actor)
+    now = clock.now()
+    if now >= checked.window.deadline:
+        raise _refuse(SealingError.BID_REFUSED, "deadline_passed")
+    header = checked.bid.header
+    try:
+        acknowledged_by = custodians.acks_check(header, acknowledgements, checked.cset)
+    except custodians.CustodianError as exc:
+        raise _refuse(SealingError.BID_REFUSED, "acknowledgements") from exc
+    relative = _stored(section, str(header["ciphertext_sm3"]))
+    target = Path(settings.MEDIA_ROOT) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        shutil.copyfile(path, temporary)
+        with transaction.atomic():
+            section_locked = Section.objects.select_for_update().get(pk=section.pk)
+            standing = SealedBid.objects.filter(section=section_locked, organisation=checked.organisation)
+            if standing.exclude(state=BidState.WITHDRAWN).exists():
+                raise _refuse(SealingError.BID_REFUSED, "already_received")
+            bid = SealedBid.objects.create(
+                section=section_locked,
+                organisation=checked.organisation,
+                submitted_by=actor,
+                signing_certificate=checked.signing_certificate,
+                file=str(relative),
+                ciphertext_sm3=header["ciphertext_sm3"],
+                ciphertext_size=header["ciphertext_size"],
+                bound_deadline=checked.bound_deadline,
+                header=header,
+                received_at=now,
+                acknowledgements=list(acknowledgements),
+            )
+            _bid_event(
+                "sealing.bid.received",
+                actor=actor,
+                bid=bid,
+                section_code=section.code,
+                ciphertext_size=bid.ciphertext_size,
+                bound_deadline=bid.bound_deadline,
+                tool=header["tool"],
+                acknowledged_by=acknowledged_by,
+            )
+            temporary.replace(target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return bid
+
+
+@transaction.atomic
+def bid_withdraw(*, actor: Actor, bid: SealedBid) -> SealedBid:
+    """The bidder withdraws its bid before the deadline (撤回); it may then send a new one."""
+    bid = SealedBid.objects.select_for_update().get(pk=bid.pk)
+    require(bid, BID_TRANSITIONS, "withdraw", error=SealingError.NOT_STANDING)
+    window = BidWindow.objects.get(section_id=bid.section_id)
+    now = clock.now()
+    if now >= window.deadline:
+        raise DomainError(SealingError.TOO_LATE)
+    advance(bid, BID_TRANSITIONS, "withdraw", error=SealingError.NOT_STANDING, withdrawn_at=now)
+    _bid_event("sealing.bid.withdrawn", actor=actor, bid=bid, section_code=window.section_code)
+    return bid
