@@ -21,7 +21,7 @@ from ggzy.accounts import parties
 from ggzy.core import clock
 from ggzy.core.roles import Role
 from ggzy.events.models import Event
-from ggzy.registry import services
+from ggzy.registry import selectors, services
 from ggzy.registry.errors import RegistryError
 from ggzy.registry.models import Registration, Section, State, TradingCategory
 from tests.e2e.conftest import browser_sign_in
@@ -159,7 +159,7 @@ def away_and_deputy_confirms(
     responsible.locator("#id_ends_at").fill((now + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"))
     responsible.locator("main form[action$='/leave/'] button[type=submit]").click()
     responsible.wait_for_load_state()
-    assert services.on_leave(b)
+    assert selectors.on_leave(b)
     agent.reload()
     supply(agent, "agency_contract", pdf(tmp_path, "代理合同.pdf"))
     deputy = as_user(c)

@@ -12,7 +12,7 @@ from ggzy.accounts import parties
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
 from ggzy.events.models import Event
-from ggzy.registry import services
+from ggzy.registry import selectors, services
 from ggzy.registry.models import (
     CentreCategory,
     Checklist,
@@ -29,7 +29,7 @@ APPLICATION = "公共资源进场交易申请表"
 
 
 def items_of(category: str) -> dict[str, ChecklistItem]:
-    checklist = services.current_checklist(TradingCategory.objects.get(code=category))
+    checklist = selectors.current_checklist(TradingCategory.objects.get(code=category))
     return {item.name: item for item in checklist.items.all()}
 
 
@@ -79,7 +79,7 @@ def test_the_assets_checklist_holds_what_the_standard_names_and_the_auction_cont
         },
     }
     registration = world.file(**sale, not_applicable={"auction_contract"})
-    assert services.missing_items(registration) == []
+    assert selectors.missing_items(registration) == []
     with pytest.raises(DomainError) as caught:
         world.file(**sale, not_applicable={"valuation_report"})
     assert caught.value.code.value == "incomplete"
@@ -112,7 +112,7 @@ def test_a_registration_keeps_the_checklist_version_it_was_filed_under(world: Wo
         )
     incomplete = world.file()  # a new registration follows version 2: its new item is missing
     assert incomplete.checklist == v2
-    assert services.missing_items(incomplete) == ["safety_plan"]
+    assert selectors.missing_items(incomplete) == ["safety_plan"]
     assert incomplete.deadline is None
     second = world.file(
         files={
@@ -126,7 +126,7 @@ def test_a_registration_keeps_the_checklist_version_it_was_filed_under(world: Wo
     first.refresh_from_db()
     assert first.checklist == v1  # the earlier one keeps version 1 and its items
     assert {i.checklist_item.checklist_id for i in first.items.select_related("checklist_item")} == {v1.pk}
-    assert services.missing_items(first) == []
+    assert selectors.missing_items(first) == []
     services.registration_accept(
         actor=world.staff[0], registration=first, responsible=world.staff[1], deputy=world.staff[2]
     )
@@ -216,13 +216,13 @@ def test_the_deputy_takes_over_while_the_responsible_person_is_on_leave(world: W
     services.registration_accept(actor=a, registration=registration, responsible=b, deputy=c)
     registration.refresh_from_db()
     now = clock.now()
-    assert services.handler(registration) == b
+    assert selectors.handler_now(registration) == b
     services.leave_record(
         actor=world.head, user=b, starts_at=now + dt.timedelta(days=1), ends_at=now + dt.timedelta(days=4)
     )
-    assert services.handler(registration) == b  # leave ahead: still b today
-    assert services.handler(registration, now + dt.timedelta(days=2)) == c  # AB角: c while b is away
-    assert services.handler(registration, now + dt.timedelta(days=5)) == b  # back
+    assert selectors.handler_now(registration) == b  # leave ahead: still b today
+    assert selectors.handler_now(registration, now + dt.timedelta(days=2)) == c  # AB角: c while b is away
+    assert selectors.handler_now(registration, now + dt.timedelta(days=5)) == b  # back
     with pytest.raises(DomainError) as caught:
         services.leave_record(
             actor=world.head, user=world.agent_user, starts_at=now, ends_at=now + dt.timedelta(days=1)

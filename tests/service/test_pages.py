@@ -270,9 +270,14 @@ def test_a_phone_question_is_logged_and_a_service_given_recorded(
     record = ServiceRecord.objects.get()
     mine = client_for(world.agent_user).get("/service/mine/").content.decode()
     assert f'data-reference="service.record:{record.pk}"' in mine
-    # a centre one is not staff of is refused
-    response = a.post("/service/desk/records/", {"centre": "xx", "service": "green_channel", "username": "x"})
-    assert response.status_code == 403
+    # a centre one is not staff of is not found, as a missing one is
+    parties.centre_create(actor=None, code="dl", name="大连市公共资源交易中心", region="210200")
+    for code in ("dl", "xx"):
+        response = a.post(
+            "/service/desk/records/", {"centre": code, "service": "green_channel", "username": "x"}
+        )
+        assert response.status_code == 404
+        assert 'data-error-code="not_found"' in response.content.decode()
 
 
 def test_staff_record_the_months_self_evaluation_on_the_desk(

@@ -9,7 +9,7 @@ from ggzy.calendar import selectors, services
 from ggzy.calendar.calc import Calendar, period_end, rule_get
 from ggzy.calendar.errors import CalendarError
 from ggzy.calendar.schemas import ClosureIn, ClosureOut, DayOut, PeriodOut, RuleOut, YearIn, YearOut
-from ggzy.core.access import allow, public
+from ggzy.core.access import actor_of, allow, public
 from ggzy.core.api import Router
 from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role
@@ -34,7 +34,7 @@ def year_get(request: HttpRequest, year: int = Path(..., ge=2004, le=2100)) -> Y
 @allow(Role.SYSTEM_ADMIN)
 def year_load(request: HttpRequest, payload: YearIn) -> Status[YearOut]:
     services.calendar_year_load(
-        actor=request.user,
+        actor=actor_of(request),
         year=payload.year,
         holidays=payload.holidays,
         workdays=payload.workdays,
@@ -74,6 +74,6 @@ def period(
 @allow(Role.SYSTEM_ADMIN)
 def closure_add(request: HttpRequest, payload: ClosureIn) -> Status[ClosureOut]:
     closure = services.closure_add(
-        actor=request.user, centre=payload.centre, date=payload.date, reason=payload.reason
+        actor=actor_of(request), centre=payload.centre, date=payload.date, reason=payload.reason
     )
     return Status(201, ClosureOut(centre=closure.centre, date=closure.date, reason=closure.reason))

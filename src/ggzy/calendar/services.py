@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,14 +17,15 @@ from ggzy.calendar.statutory import statutory_holidays
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
 from ggzy.core.formatting import local_time
+from ggzy.core.types import Actor
 from ggzy.events.notifications import Recipient, notify
 from ggzy.events.services import event_record
-from ggzy.events.states import Channel
+from ggzy.events.states import DeliveryChannel
 
 
 @transaction.atomic
 def deadline_set(
-    *, owner: str, rule_code: str, start: dt.datetime, centre: str = "", parties: Iterable[Any] = ()
+    *, owner: str, rule_code: str, start: dt.datetime, centre: str = "", parties: Iterable[Actor] = ()
 ) -> Deadline:
     """Compute and store the deadline of `rule_code` from `start` (the caller records its own event)."""
     rule = rule_get(rule_code)
@@ -58,7 +58,12 @@ def _validate_arrangement(
 
 @transaction.atomic
 def calendar_year_load(
-    *, actor: Any, year: int, holidays: Mapping[dt.date, str], workdays: Mapping[dt.date, str], source: str
+    *,
+    actor: Actor | None,
+    year: int,
+    holidays: Mapping[dt.date, str],
+    workdays: Mapping[dt.date, str],
+    source: str,
 ) -> CalendarYear:
     """Load the State Council's arrangement for `year`; recompute the provisional deadlines it touches.
 
@@ -87,7 +92,7 @@ def calendar_year_load(
     return row
 
 
-def _recompute_provisional(year: int, actor: Any) -> None:
+def _recompute_provisional(year: int, actor: Actor | None) -> None:
     affected = Deadline.objects.select_for_update().filter(provisional=True).select_related("rule")
     calendars: dict[str, Calendar] = {}  # one per centre: years and closures are read once, not per deadline
     for deadline in affected:
@@ -126,13 +131,13 @@ def _recompute_provisional(year: int, actor: Any) -> None:
                     "new": local_time(new),
                     "year": str(year),
                 },
-                channels=[Channel.INBOX],
+                channels=[DeliveryChannel.INBOX],
                 event=event,
             )
 
 
 @transaction.atomic
-def deadline_allow_earlier(*, actor: Any, deadline: Deadline, approval: str) -> Deadline:
+def deadline_allow_earlier(*, actor: Actor | None, deadline: Deadline, approval: str) -> Deadline:
     """Record an approved exception that lets a provisional deadline move earlier when recomputed."""
     if len(approval.strip()) < 4:  # noqa: PLR2004
         raise DomainError(CalendarError.ARRANGEMENT_INVALID, detail={"problems": ["cite the approval"]})
@@ -147,7 +152,7 @@ def deadline_allow_earlier(*, actor: Any, deadline: Deadline, approval: str) -> 
 
 
 @transaction.atomic
-def closure_add(*, actor: Any, centre: str, date: dt.date, reason: str) -> Closure:
+def closure_add(*, actor: Actor | None, centre: str, date: dt.date, reason: str) -> Closure:
     if CalendarDay.objects.filter(date=date, kind=DayKind.WORKDAY).exists():
         raise DomainError(CalendarError.CLOSURE_ON_WORKDAY, detail={"date": str(date)})
     if Closure.objects.filter(centre=centre, date=date).exists():

@@ -4,7 +4,6 @@ import base64
 import binascii
 import datetime as dt
 import json
-from typing import Any
 
 import segno
 from django.http import HttpRequest
@@ -18,10 +17,11 @@ from ggzy.certs import selectors, services
 from ggzy.certs.errors import CertsError
 from ggzy.certs.models import CertUsage
 from ggzy.core import clock
-from ggzy.core.access import allow, public, signed_in
+from ggzy.core.access import actor_of, allow, public, signed_in
 from ggzy.core.api import ErrorOut, Router
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
+from ggzy.core.types import JSONDict
 
 router = Router(tags=["certs"])
 
@@ -64,7 +64,7 @@ class CertOut(Schema):
 @allow(Role.SYSTEM_ADMIN)
 def ca_add(request: HttpRequest, payload: CaIn) -> Status[CaOut]:
     ca = services.ca_add(
-        actor=request.user,
+        actor=actor_of(request),
         name=payload.name,
         root=_der(payload.root),
         intermediates=[_der(d) for d in payload.intermediates],
@@ -77,7 +77,7 @@ def ca_add(request: HttpRequest, payload: CaIn) -> Status[CaOut]:
 @signed_in
 def bind(request: HttpRequest, payload: BindIn) -> Status[CertOut]:
     bound = services.certificate_bind(
-        actor=request.user, user=request.user, der=_der(payload.certificate), usage=payload.usage
+        actor=actor_of(request), user=actor_of(request), der=_der(payload.certificate), usage=payload.usage
     )
     return Status(
         201,
@@ -105,7 +105,7 @@ def mine(request: HttpRequest) -> list[CertOut]:
             not_after=c.not_after,
             days_left=selectors.days_left(c, now),
         )
-        for c in selectors.my_certificates(user=request.user)
+        for c in selectors.my_certificates(user=actor_of(request))
     ]
 
 
@@ -126,11 +126,11 @@ class SessionOut(Schema):
 
 @router.post(
     "/auth/challenge",
-    response={200: dict[str, Any]},
+    response={200: JSONDict},
     summary="A challenge to sign for signature login",
 )
 @public
-def challenge(request: HttpRequest, payload: ChallengeIn) -> dict[str, Any]:
+def challenge(request: HttpRequest, payload: ChallengeIn) -> JSONDict:
     """The challenge, and the same as a QR code (SVG data URI) for a signing app on a phone."""
     issued = signature.challenge_issue(username=payload.username, origin=request.build_absolute_uri("/"))
     text = json.dumps(issued, ensure_ascii=False, separators=(",", ":"))

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.http import HttpRequest
 from django.shortcuts import resolve_url
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +31,7 @@ from ggzy.certs.services import validate
 from ggzy.core import clock
 from ggzy.core.errors import DomainError, ErrorCodeBase
 from ggzy.core.roles import ADMIN_ROLES, Role, roles_of_user
+from ggzy.core.types import Actor, JSONDict
 from ggzy.events.services import event_record
 from ggzy_sm.canonical import format_instant
 from ggzy_sm.errors import IntegrityError
@@ -52,7 +53,7 @@ class LoginError(ErrorCodeBase):
     )
 
 
-def page_context(request: Any) -> dict[str, Any]:
+def page_context(request: HttpRequest) -> JSONDict:
     """What the sign-in page needs for signature login: the agent's address and the texts its script shows."""
     return {
         "signature_login": True,
@@ -94,7 +95,7 @@ def page_context(request: Any) -> dict[str, Any]:
     }
 
 
-def _may_sign_in(user: Any) -> bool:
+def _may_sign_in(user: Actor) -> bool:
     roles = roles_of_user(user)
     if Role.CENTRE_STAFF in roles:
         return False
@@ -103,12 +104,12 @@ def _may_sign_in(user: Any) -> bool:
     return True
 
 
-def _payload(challenge: LoginChallenge) -> dict[str, Any]:
+def _payload(challenge: LoginChallenge) -> JSONDict:
     return {"origin": challenge.origin, "nonce": challenge.nonce, "time": format_instant(challenge.issued_at)}
 
 
 @transaction.atomic
-def challenge_issue(*, username: str, origin: str) -> dict[str, Any]:
+def challenge_issue(*, username: str, origin: str) -> JSONDict:
     """A challenge for `username`, the same for every name (an unknown one, staff, anyone): the answer
     tells nobody who has an account or what it may do."""
     user = get_user_model().objects.filter(username=username).first()
@@ -135,7 +136,7 @@ def _take(nonce: str) -> LoginChallenge:
         return challenge
 
 
-def signature_login(*, nonce: str, signature_hex: str) -> Any:
+def signature_login(*, nonce: str, signature_hex: str) -> Actor:
     """The user whose bound signing certificate signed the challenge, or 401 with the reason. A
     failure is recorded (and counts toward the lockout) even though the sign-in is refused."""
     challenge = _take(nonce)

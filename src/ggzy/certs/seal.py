@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from django.conf import settings
 from django.db import transaction
@@ -37,6 +37,7 @@ from ggzy.certs.event_types import CertsEvents
 from ggzy.certs.models import CertificateAuthority
 from ggzy.core import clock
 from ggzy.core.errors import DomainError, ErrorCodeBase
+from ggzy.core.types import Actor, JSONDict
 from ggzy.events.services import event_record
 from ggzy_sm import x509
 from ggzy_sm.document import DocumentError, VerifiedDocument, sign_document, verify_document
@@ -81,7 +82,7 @@ class SealError(ErrorCodeBase):
 class SealBackend(Protocol):
     """An electronic seal: signs a document for the centre, answers its seal certificate."""
 
-    def seal(self, *, document: bytes, name: str, media_type: str, signer: str) -> dict[str, Any]:
+    def seal(self, *, document: bytes, name: str, media_type: str, signer: str) -> JSONDict:
         """A `ggzy-docsig-v1` signature of `document` with the seal key; `signer` names who asked."""
         ...
 
@@ -130,7 +131,7 @@ class LocalSealBackend:
                 raise DomainError(SealError.KEY_UNAVAILABLE) from exc
         return self._key
 
-    def seal(self, *, document: bytes, name: str, media_type: str, signer: str) -> dict[str, Any]:
+    def seal(self, *, document: bytes, name: str, media_type: str, signer: str) -> JSONDict:
         certificate, *intermediates = self.chain()
         try:
             return sign_document(
@@ -172,7 +173,7 @@ def _trust() -> tuple[list[bytes], list[bytes], list[bytes]]:
     return roots, intermediates, crls
 
 
-def document_verify(*, document: bytes, signature: dict[str, Any]) -> VerifiedDocument:
+def document_verify(*, document: bytes, signature: JSONDict) -> VerifiedDocument:
     """Who signed `document`, if `signature` verifies against an enabled CA (at its signing time, and not
     revoked by an imported CRL); DomainError with the machine reason in `detail` otherwise."""
     roots, intermediates, crls = _trust()
@@ -194,10 +195,10 @@ def document_verify(*, document: bytes, signature: dict[str, Any]) -> VerifiedDo
 
 
 @transaction.atomic
-def document_sign(*, actor: Any, document: bytes, name: str, media_type: str) -> dict[str, Any]:
+def document_sign(*, actor: Actor | None, document: bytes, name: str, media_type: str) -> JSONDict:
     """The centre's seal on `document`: a `ggzy-docsig-v1` signature, checked, and recorded."""
     backend = get_backend()
-    signer = actor.get_username() if actor is not None and getattr(actor, "is_authenticated", False) else ""
+    signer = actor.get_username() if actor is not None else ""
     signature = backend.seal(document=document, name=name, media_type=media_type, signer=signer or "system")
     try:
         verified = document_verify(document=document, signature=signature)

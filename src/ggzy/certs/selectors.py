@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
@@ -10,6 +9,7 @@ from django.utils import timezone
 from ggzy.certs.models import BoundCertificate, CertificateAuthority, RevocationList
 from ggzy.core import clock
 from ggzy.core.errors import CoreError, DomainError
+from ggzy.core.types import Actor, Viewer
 from ggzy_sm import x509
 
 #: Holders are warned this many days before a certificate expires.
@@ -20,7 +20,7 @@ CRL_MAX_AGE = dt.timedelta(days=1)
 CRL_RETRY_AFTER = dt.timedelta(hours=1)
 
 
-def my_certificates(*, user: Any) -> QuerySet[BoundCertificate]:
+def my_certificates(*, user: Actor) -> QuerySet[BoundCertificate]:
     return (
         BoundCertificate.objects.filter(user=user, unbound_at__isnull=True)
         .select_related("ca")
@@ -28,7 +28,7 @@ def my_certificates(*, user: Any) -> QuerySet[BoundCertificate]:
     )
 
 
-def bound_certificate(*, user: Any, usage: str) -> BoundCertificate | None:
+def bound_certificate(*, user: Actor, usage: str) -> BoundCertificate | None:
     """The user's certificate bound now for `usage` ("signing" or "encryption"), if any."""
     return BoundCertificate.objects.filter(user=user, usage=usage, unbound_at__isnull=True).first()
 
@@ -96,7 +96,7 @@ def ca_list() -> QuerySet[CertificateAuthority]:
     return CertificateAuthority.objects.order_by("name")
 
 
-def access_ca(*, viewer: Any, id: int) -> CertificateAuthority:  # noqa: A002
+def access_ca(*, viewer: Viewer, id: int) -> CertificateAuthority:  # noqa: A002
     """A CA the centre accepts (its configuration is the administrators', who all see every CA); a missing
     one raises the not-found error."""
     found = CertificateAuthority.objects.filter(pk=id).first()

@@ -13,7 +13,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from email.message import Message
-from typing import IO, Any
+from typing import IO
 
 from django.conf import settings
 from django.db import transaction
@@ -26,6 +26,7 @@ from ggzy.certs.selectors import crl_due
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
 from ggzy.core.fields import lookup_for
+from ggzy.core.types import Actor
 from ggzy.events.services import event_record
 from ggzy_sm import x509
 from ggzy_sm.sm3 import sm3
@@ -88,7 +89,7 @@ def _check_chain(root: bytes, intermediates: list[bytes]) -> None:
 @transaction.atomic
 def ca_add(
     *,
-    actor: Any,
+    actor: Actor | None,
     name: str,
     root: bytes,
     intermediates: list[bytes],
@@ -126,7 +127,9 @@ def ca_add(
 
 
 @transaction.atomic
-def ca_update(*, actor: Any, ca: CertificateAuthority, crl_url: str, policy: str) -> CertificateAuthority:
+def ca_update(
+    *, actor: Actor | None, ca: CertificateAuthority, crl_url: str, policy: str
+) -> CertificateAuthority:
     """Change where the CA's revocation list is fetched from and the policy the centre accepts."""
     _check_url(crl_url)
     locked = CertificateAuthority.objects.select_for_update().get(pk=ca.pk)
@@ -144,7 +147,7 @@ def ca_update(*, actor: Any, ca: CertificateAuthority, crl_url: str, policy: str
 
 
 @transaction.atomic
-def ca_set_enabled(*, actor: Any, ca: CertificateAuthority, enabled: bool) -> CertificateAuthority:
+def ca_set_enabled(*, actor: Actor | None, ca: CertificateAuthority, enabled: bool) -> CertificateAuthority:
     """Enable or disable a CA: a disabled CA's certificates are refused at bind and sign-in."""
     locked = CertificateAuthority.objects.select_for_update().get(pk=ca.pk)
     if enabled:
@@ -162,7 +165,9 @@ def ca_set_enabled(*, actor: Any, ca: CertificateAuthority, enabled: bool) -> Ce
 
 
 @transaction.atomic
-def crl_import(*, actor: Any, ca: CertificateAuthority, der: bytes, source: str = "upload") -> RevocationList:
+def crl_import(
+    *, actor: Actor | None, ca: CertificateAuthority, der: bytes, source: str = "upload"
+) -> RevocationList:
     """Import a revocation list signed by the CA's root or one of its intermediates (else refused)."""
     issuers = [x509.Certificate.load(bytes(ca.root))] + [
         x509.Certificate.load(bytes.fromhex(h)) for h in ca.intermediates
@@ -228,7 +233,7 @@ def _download(url: str) -> bytes:
     return der
 
 
-def crl_fetch(*, ca: CertificateAuthority, actor: Any = None) -> tuple[RevocationList | None, str]:
+def crl_fetch(*, ca: CertificateAuthority, actor: Actor | None = None) -> tuple[RevocationList | None, str]:
     """Download the CA's CRL from its distribution point and import it: (the list, "") or (None, the
     reason it failed). A failure is recorded as a security event and never raised, so one bad
     distribution point does not stop the tick."""
@@ -287,7 +292,7 @@ def validate(der: bytes, usage: x509.Usage) -> tuple[CertificateAuthority, x509.
     raise DomainError(CertsError.CERTIFICATE_REFUSED, detail={"reason": reason})
 
 
-def _holder_matches(user: Any, holder_id: str) -> bool:
+def _holder_matches(user: Actor, holder_id: str) -> bool:
     if Organisation.objects.filter(members__user=user, uscc=holder_id.upper()).exists():
         return True
     person = Person.objects.filter(user=user).first()
@@ -296,7 +301,7 @@ def _holder_matches(user: Any, holder_id: str) -> bool:
     )
 
 
-def certificate_bind(*, actor: Any, user: Any, der: bytes, usage: str) -> BoundCertificate:
+def certificate_bind(*, actor: Actor | None, user: Actor, der: bytes, usage: str) -> BoundCertificate:
     """Bind `der` as the user's signing or encryption certificate (replacing the previous one).
 
     A refusal binds nothing and is recorded as a security event for the audit administrator."""
@@ -320,7 +325,7 @@ def certificate_bind(*, actor: Any, user: Any, der: bytes, usage: str) -> BoundC
 
 
 @transaction.atomic
-def _bind(*, actor: Any, user: Any, der: bytes, usage: str) -> BoundCertificate:
+def _bind(*, actor: Actor | None, user: Actor, der: bytes, usage: str) -> BoundCertificate:
     ca, cert = validate(der, usage)  # type: ignore[arg-type]
     if not _holder_matches(user, cert.holder_id):
         raise DomainError(CertsError.SUBJECT_MISMATCH, detail={"reason": "subject_mismatch"})

@@ -19,7 +19,7 @@ from ggzy.certs.errors import reason_text
 from ggzy.certs.forms import CaAddForm, CaSettingsForm, CrlUploadForm
 from ggzy.certs.models import CertificateAuthority
 from ggzy.core import clock
-from ggzy.core.access import allow, signed_in
+from ggzy.core.access import actor_of, allow, signed_in
 from ggzy.core.errors import DomainError
 from ggzy.core.middleware import roles_of
 from ggzy.core.pages import form_again, page_action
@@ -29,7 +29,9 @@ from ggzy.core.roles import Role
 @signed_in
 def my_certificates(request: HttpRequest) -> HttpResponse:
     now = clock.now()  # one reading for the list (on PostgreSQL each reading is a query)
-    certificates = [(c, selectors.days_left(c, now)) for c in selectors.my_certificates(user=request.user)]
+    certificates = [
+        (c, selectors.days_left(c, now)) for c in selectors.my_certificates(user=actor_of(request))
+    ]
     return render(
         request, "certs/mine.html", {"certificates": certificates, "warn_days": max(selectors.WARN_DAYS)}
     )
@@ -64,7 +66,7 @@ def ca_add(request: HttpRequest) -> HttpResponse:
         return page_action(
             request,
             lambda: services.ca_add(
-                actor=request.user,
+                actor=actor_of(request),
                 name=data["name"],
                 root=data["root"],
                 intermediates=data["intermediates"],
@@ -108,7 +110,7 @@ def ca_enabled(request: HttpRequest, ca_id: int) -> HttpResponse:
     done = _("The CA %(name)s is enabled.") if enabled else _("The CA %(name)s is disabled.")
     return page_action(
         request,
-        lambda: services.ca_set_enabled(actor=request.user, ca=ca, enabled=enabled),
+        lambda: services.ca_set_enabled(actor=actor_of(request), ca=ca, enabled=enabled),
         success=done % {"name": ca.name},
         to=reverse("certs:ca-detail", kwargs={"ca_id": ca.pk}),
         explain=refusal_text,
@@ -129,7 +131,7 @@ def ca_settings(request: HttpRequest, ca_id: int) -> HttpResponse:
     return page_action(
         request,
         lambda: services.ca_update(
-            actor=request.user,
+            actor=actor_of(request),
             ca=ca,
             crl_url=form.cleaned_data["crl_url"],
             policy=form.cleaned_data["policy"],
@@ -159,7 +161,7 @@ def ca_crl_upload(request: HttpRequest, ca_id: int) -> HttpResponse:
         return page()
     return page_action(
         request,
-        lambda: services.crl_import(actor=request.user, ca=ca, der=form.cleaned_data["crl"]),
+        lambda: services.crl_import(actor=actor_of(request), ca=ca, der=form.cleaned_data["crl"]),
         success=_("The revocation list is imported."),
         to=reverse("certs:ca-detail", kwargs={"ca_id": ca.pk}),
         failure=refused,
@@ -175,7 +177,7 @@ def ca_crl_fetch(request: HttpRequest, ca_id: int) -> HttpResponse:
         messages.error(request, _("Set a CRL distribution point first."))
         return redirect("certs:ca-detail", ca_id=ca.pk)
     # not a page_action: crl_fetch never raises, it reports a failure as its value (the tick calls it too)
-    crl, reason = services.crl_fetch(ca=ca, actor=request.user)
+    crl, reason = services.crl_fetch(ca=ca, actor=actor_of(request))
     if crl is None:
         messages.error(
             request,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Status
 
-from ggzy.core.access import allow
+from ggzy.core.access import actor_of, allow
 from ggzy.core.api import Router
 from ggzy.core.models import PlatformKey
 from ggzy.core.roles import Role
@@ -34,4 +34,4 @@ def key_list(request: HttpRequest) -> list[KeyOut]:
 @router.post("/keys/{purpose}/rotate", response={201: KeyOut}, summary="Rotate a platform key")
 @allow(Role.SECURITY_ADMIN)
 def key_rotate(request: HttpRequest, purpose: str) -> Status[KeyOut]:
-    return Status(201, key_out(services.key_rotate(actor=request.user, purpose=purpose)))
+    return Status(201, key_out(services.key_rotate(actor=actor_of(request), purpose=purpose)))

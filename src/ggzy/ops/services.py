@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db import transaction
+from django.db import models, transaction
 
 from ggzy.core import clock, keystore
 from ggzy.core.errors import DomainError
 from ggzy.core.fields import EncryptedField, Sealed
 from ggzy.core.models import PlatformKey, Purpose
+from ggzy.core.types import Actor
 from ggzy.events.services import event_record
 from ggzy.ops.errors import OpsError
 from ggzy.ops.event_types import OpsEvents
@@ -20,7 +19,7 @@ NOT_ROTATABLE = frozenset({Purpose.FIELD_LOOKUP})
 
 
 @transaction.atomic
-def key_rotate(*, actor: Any, purpose: str) -> PlatformKey:
+def key_rotate(*, actor: Actor | None, purpose: str) -> PlatformKey:
     """Retire the active key of `purpose` and make a new one (the security administrator's act)."""
     if purpose not in Purpose.values:
         raise DomainError(OpsError.PURPOSE_UNKNOWN, detail={"purpose": purpose})
@@ -46,7 +45,7 @@ def key_rotate(*, actor: Any, purpose: str) -> PlatformKey:
 
 
 @transaction.atomic
-def field_reveal(*, actor: Any, obj: Any, field: str, reason: str) -> str:
+def field_reveal(*, actor: Actor, obj: models.Model, field: str, reason: str) -> str:
     """Show a person the plaintext of an encrypted field, recording who, what and why."""
     model_field = obj._meta.get_field(field)
     if not isinstance(model_field, EncryptedField):

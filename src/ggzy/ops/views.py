@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ggzy.core.access import allow
+from ggzy.core.access import actor_of, allow
 from ggzy.core.models import Purpose
 from ggzy.core.pages import page_action
 from ggzy.core.roles import Role
@@ -26,7 +26,7 @@ def key_list(request: HttpRequest) -> HttpResponse:
 def key_rotate(request: HttpRequest, purpose: str) -> HttpResponse:
     return page_action(
         request,
-        lambda: services.key_rotate(actor=request.user, purpose=purpose),
+        lambda: services.key_rotate(actor=actor_of(request), purpose=purpose),
         success=lambda key: (
             _("A new key %(key)s is active; the old one is kept for verification.") % {"key": key.key_id}
         ),

@@ -7,7 +7,6 @@ import base64
 import binascii
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
@@ -16,13 +15,14 @@ from ninja import Field, Path, Schema, Status
 
 from ggzy.accounts.models import Organisation
 from ggzy.accounts.selectors import centre_by_code
-from ggzy.core.access import allow, public
+from ggzy.core.access import actor_of, allow, public
 from ggzy.core.api import Router
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
+from ggzy.core.types import Actor
 from ggzy.registry import blobs, selectors, services
 from ggzy.registry.errors import RegistryError
-from ggzy.registry.models import PriceForm, Registration, Template, TradingCategory
+from ggzy.registry.models import PriceForm, Registration, RegistrationChannel
 
 router = Router(tags=["registry"])
 FILER_ROLES = (Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
@@ -176,7 +176,7 @@ class RegistrationOut(Schema):
     notices: list[NoticeOut]
 
 
-def _name(user: Any) -> str | None:
+def _name(user: Actor | None) -> str | None:
     return user.get_username() if user is not None else None
 
 
@@ -268,11 +268,11 @@ def _organisation(uscc: str) -> Organisation:
 @allow(*FILER_ROLES)
 def registration_file(request: HttpRequest, payload: RegistrationIn) -> Status[RegistrationOut]:
     centre = centre_by_code(payload.centre)
-    category = TradingCategory.objects.filter(code=payload.category).first()
+    category = selectors.category_by_code(payload.category)
     if centre is None or category is None:
         raise DomainError(RegistryError.CATEGORY_NOT_SERVED, detail={"category": payload.category})
     registration = services.registration_file(
-        actor=request.user,
+        actor=actor_of(request),
         centre=centre,
         category=category,
         name=payload.name,
@@ -299,7 +299,7 @@ def registration_file(request: HttpRequest, payload: RegistrationIn) -> Status[R
         files={k: _decode(k, f) for k, f in payload.files.items()},
         promises={k: services.Promise(text=p.text, due=p.due) for k, p in payload.promises.items()},
         not_applicable=set(payload.not_applicable),
-        channel="on_site" if payload.on_site else "online",
+        channel=RegistrationChannel.ON_SITE if payload.on_site else RegistrationChannel.ONLINE,
     )
     return Status(201, _out(registration))
 
@@ -334,7 +334,7 @@ def item_supply(
 ) -> RegistrationOut:
     registration = selectors.access_registration(viewer=request.user, id=registration_id)
     services.item_supply(
-        actor=request.user, registration=registration, key=key, upload=_decode(key, payload.file)
+        actor=actor_of(request), registration=registration, key=key, upload=_decode(key, payload.file)
     )
     return _out(selectors.access_registration(viewer=request.user, id=registration_id))
 
@@ -345,7 +345,7 @@ def item_supply(
 @allow(Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
 def resubmit(request: HttpRequest, registration_id: int = Path(..., ge=1)) -> RegistrationOut:
     registration = selectors.access_registration(viewer=request.user, id=registration_id)
-    services.registration_resubmit(actor=request.user, registration=registration)
+    services.registration_resubmit(actor=actor_of(request), registration=registration)
     return _out(selectors.access_registration(viewer=request.user, id=registration_id))
 
 
@@ -369,7 +369,7 @@ def notice_issue(
 ) -> Status[RegistrationOut]:
     registration = selectors.access_registration(viewer=request.user, id=registration_id)
     services.notice_issue(
-        actor=request.user,
+        actor=actor_of(request),
         registration=registration,
         lines=[(line.item, line.reason) for line in payload.lines],
     )
@@ -381,7 +381,7 @@ class AcceptIn(Schema):
     deputy: str = Field(..., min_length=1, max_length=150, description="user name")
 
 
-def _user(username: str) -> Any:
+def _user(username: str) -> Actor:
     found = get_user_model().objects.filter(username=username).first()
     if found is None:
         raise DomainError(RegistryError.STAFF_INVALID, detail={"user": username})
@@ -399,7 +399,7 @@ def accept(
 ) -> RegistrationOut:
     registration = selectors.access_registration(viewer=request.user, id=registration_id)
     services.registration_accept(
-        actor=request.user,
+        actor=actor_of(request),
         registration=registration,
         responsible=_user(payload.responsible),
         deputy=_user(payload.deputy),
@@ -417,7 +417,7 @@ def confirm(
     request: HttpRequest, registration_id: int = Path(..., ge=1), key: str = Path(..., max_length=64)
 ) -> RegistrationOut:
     registration = selectors.access_registration(viewer=request.user, id=registration_id)
-    services.promised_item_confirm(actor=request.user, registration=registration, key=key)
+    services.promised_item_confirm(actor=actor_of(request), registration=registration, key=key)
     return _out(selectors.access_registration(viewer=request.user, id=registration_id))
 
 
@@ -438,7 +438,7 @@ def leave(request: HttpRequest, payload: LeaveIn) -> Status[LeaveOut]:
     if payload.starts_at.tzinfo is None or payload.ends_at.tzinfo is None:
         raise DomainError(RegistryError.LEAVE_INVALID, detail={"reason": "give a time zone"})
     recorded = services.leave_record(
-        actor=request.user, user=request.user, starts_at=payload.starts_at, ends_at=payload.ends_at
+        actor=actor_of(request), user=actor_of(request), starts_at=payload.starts_at, ends_at=payload.ends_at
     )
     return Status(201, LeaveOut(id=recorded.pk, starts_at=recorded.starts_at, ends_at=recorded.ends_at))
 
@@ -467,7 +467,7 @@ def template_list(request: HttpRequest) -> list[TemplateOut]:
             sm3=t.blob_id,
             size=t.blob.size,
         )
-        for t in Template.objects.select_related("blob").order_by("category__order", "name")
+        for t in selectors.template_list()
     ]
 
 

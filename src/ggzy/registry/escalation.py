@@ -8,31 +8,36 @@ of the centre (the registry owns the desk and its head). The tick jobs are thin 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from django.db import models, transaction
 
+from ggzy.accounts.models import Centre
 from ggzy.core import clock
+from ggzy.core.types import Actor, JSONDict
 from ggzy.events.models import Event
 from ggzy.events.notifications import Recipient, notify
 from ggzy.registry.models import DeskHead
 
+#: The model of the rows that escalate (it has an `escalated_at` field).
+M = TypeVar("M", bound=models.Model)
 
-def desk_head(centre: Any) -> Any | None:
+
+def desk_head(centre: Centre) -> Actor | None:
     """The user heading the centre's desk, or None when the centre named none."""
     head = DeskHead.objects.filter(centre=centre).select_related("user").first()
     return head.user if head is not None else None
 
 
 def escalate_once(
-    model: type[models.Model],
+    model: type[M],
     pk: int,
     *,
-    centre: Any,
-    still_due: Callable[[Any], bool],
-    record: Callable[[Any], Event],
+    centre: Centre,
+    still_due: Callable[[M], bool],
+    record: Callable[[M], Event],
     template: str,
-    context: Callable[[Any], dict[str, Any]],
+    context: Callable[[M], JSONDict],
 ) -> bool:
     """Escalate the row `pk` of `model` (which has an `escalated_at` field) once: under a row lock, skip
     it if it was escalated already or `still_due(row)` is false; else stamp `escalated_at`, record the

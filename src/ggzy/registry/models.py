@@ -221,7 +221,9 @@ class State(models.TextChoices):
     ROUTED = "routed", _("Registered, traded on another platform")
 
 
-class Channel(models.TextChoices):
+class RegistrationChannel(models.TextChoices):
+    """How a registration was filed: online by a party, or entered by staff for a walk-in."""
+
     ONLINE = "online", _("Online")
     ON_SITE = "on_site", _("On site (entered by staff)")
 
@@ -232,7 +234,7 @@ class Registration(models.Model):
     project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="registration")
     checklist = models.ForeignKey(Checklist, on_delete=models.PROTECT, related_name="+")
     state = models.CharField(_("state"), max_length=16, choices=State.choices)
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=RegistrationChannel.choices)
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     entrustment = models.ForeignKey(
         "accounts.Entrustment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -1,23 +1,32 @@
 """Queries of the registry: a viewer's registrations, the staff dashboard (due, overdue, average
-handling time), and what is overdue or promised and due."""
+handling time), what is overdue or promised and due, and the facts the registry owns that other apps
+ask about — trading categories and their checklists, who is staff of a centre, who handles a
+registration now."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 
-from ggzy.accounts.models import Centre, Organisation, RoleGrant
+from ggzy.accounts.models import Centre, Entrustment, Organisation, RoleGrant
 from ggzy.core import clock
+from ggzy.core.access import is_signed_in
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
+from ggzy.core.types import Actor, Viewer
+from ggzy.events.notifications import Recipient
 from ggzy.registry.models import (
+    CentreCategory,
     Checklist,
     Item,
     Leave,
+    Need,
     Registration,
     ReturnNotice,
+    Section,
     State,
     Template,
     TenderProject,
@@ -25,20 +34,44 @@ from ggzy.registry.models import (
 )
 
 
-def staff_centres(user: Any) -> QuerySet[Centre]:
-    return Centre.objects.filter(
-        pk__in=RoleGrant.objects.filter(user=user, role=Role.CENTRE_STAFF, revoked_at__isnull=True).values(
-            "centre"
-        )
+def _staff_grants(user: Viewer) -> QuerySet[RoleGrant]:
+    if not is_signed_in(user):
+        return RoleGrant.objects.none()
+    return RoleGrant.objects.filter(user=user, role=Role.CENTRE_STAFF, revoked_at__isnull=True)
+
+
+def staff_centres(user: Viewer) -> QuerySet[Centre]:
+    """The centres `user` is staff of (active grants)."""
+    return Centre.objects.filter(pk__in=_staff_grants(user).values("centre"))
+
+
+def is_staff_of(user: Viewer, centre: Centre) -> bool:
+    """Whether `user` is staff of `centre` (an active grant)."""
+    return _staff_grants(user).filter(centre=centre).exists()
+
+
+def is_staff_anywhere(user: Viewer) -> bool:
+    """Whether `user` is staff of some centre (an active grant)."""
+    return _staff_grants(user).exists()
+
+
+def is_member(user: Viewer, organisation: Organisation | None) -> bool:
+    """Whether `user` is a member of `organisation` (False for none)."""
+    return (
+        organisation is not None
+        and is_signed_in(user)
+        and Organisation.objects.filter(pk=organisation.pk, members__user=user).exists()
     )
 
 
-def registrations_for(*, user: Any, contents: bool = False) -> QuerySet[Registration]:
+def registrations_for(*, user: Viewer, contents: bool = False) -> QuerySet[Registration]:
     """Registrations the user may see: its organisations' (as initiator or agent), or its centres'.
 
     `contents`: also what the API shows of each — checklist, tender projects with sections, items,
     one-time notices with their lines, the responsible person and deputy, and whether the responsible
     person is on leave now — in a fixed number of queries for the whole list (`with_contents`)."""
+    if not is_signed_in(user):
+        return Registration.objects.none()
     organisations = Organisation.objects.filter(members__user=user)
     found = (
         Registration.objects.filter(
@@ -86,16 +119,16 @@ def with_contents(registration: Registration) -> Registration:
     return registration
 
 
-def on_leave(user: Any, at: dt.datetime | None = None) -> bool:
+def on_leave(user: Actor, at: dt.datetime | None = None) -> bool:
     """Whether `user` is on recorded leave at `at` (now by default)."""
     return _leave_at(at or clock.now()).filter(user=user).exists()
 
 
-def handler_now(registration: Registration, at: dt.datetime | None = None) -> Any:
+def handler_now(registration: Registration, at: dt.datetime | None = None) -> Actor | None:
     """Who handles the registration at `at` (now by default): the responsible person, or the deputy
     (AB角) while the responsible person is on leave — derived from the stored leave, never from a task
     having run; for now, from the list's annotation where `registrations_for` made it. The one place
-    of the leave rule (registry.services.handler asks here)."""
+    of the leave rule."""
     away = getattr(registration, "responsible_on_leave", None) if at is None else None
     if away is None:
         responsible = registration.responsible_id
@@ -103,7 +136,7 @@ def handler_now(registration: Registration, at: dt.datetime | None = None) -> An
     return registration.deputy if away else registration.responsible
 
 
-def access_registration(*, viewer: Any, id: int) -> Registration:  # noqa: A002
+def access_registration(*, viewer: Viewer, id: int) -> Registration:  # noqa: A002
     """Fetch and authorise in one call, for pages and API alike: a registration `viewer` may see
     (`registrations_for`); "missing" and "not yours" raise the same not-found error."""
     found = registrations_for(user=viewer).filter(pk=id).first()
@@ -112,7 +145,7 @@ def access_registration(*, viewer: Any, id: int) -> Registration:  # noqa: A002
     return found
 
 
-def access_template(*, viewer: Any, id: int) -> Template:  # noqa: A002
+def access_template(*, viewer: Viewer, id: int) -> Template:  # noqa: A002
     """A document template (offered to every filer); a missing one raises the not-found error."""
     found = Template.objects.select_related("blob").filter(pk=id).first()
     if found is None:
@@ -120,7 +153,19 @@ def access_template(*, viewer: Any, id: int) -> Template:  # noqa: A002
     return found
 
 
-def dashboard(*, user: Any, now: dt.datetime | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Dashboard:
+    """A staff member's centres at a glance (the list page)."""
+
+    waiting: list[Registration]  # within the limit, the soonest due first
+    overdue: list[Registration]
+    returned: list[Registration]
+    accepted_count: int  # in the last 90 days
+    late_count: int  # of those, accepted after the limit
+    average_hours: float | None  # complete → accepted
+
+
+def dashboard(*, user: Actor, now: dt.datetime | None = None) -> Dashboard:
     """For a staff member's centres: waiting (with due time), overdue, and the average handling time of
     the last 90 days (complete → accepted, in hours)."""
     now = now or clock.now()
@@ -133,14 +178,14 @@ def dashboard(*, user: Any, now: dt.datetime | None = None) -> dict[str, Any]:
     )
     hours = [(r.accepted_at - r.complete_at).total_seconds() / 3600 for r in done]  # type: ignore[operator]
     late = [r for r in done if r.deadline is not None and r.accepted_at > r.deadline.due_at]  # type: ignore[operator]
-    return {
-        "waiting": [r for r in waiting if r.deadline is None or r.deadline.due_at >= now],
-        "overdue": [r for r in waiting if r.deadline is not None and r.deadline.due_at < now],
-        "returned": list(mine.filter(state=State.RETURNED)),
-        "accepted_count": len(hours),
-        "late_count": len(late),
-        "average_hours": round(sum(hours) / len(hours), 1) if hours else None,
-    }
+    return Dashboard(
+        waiting=[r for r in waiting if r.deadline is None or r.deadline.due_at >= now],
+        overdue=[r for r in waiting if r.deadline is not None and r.deadline.due_at < now],
+        returned=list(mine.filter(state=State.RETURNED)),
+        accepted_count=len(hours),
+        late_count=len(late),
+        average_hours=round(sum(hours) / len(hours), 1) if hours else None,
+    )
 
 
 def overdue(now: dt.datetime | None = None) -> QuerySet[Registration]:
@@ -159,23 +204,53 @@ def promises_due(now: dt.datetime | None = None) -> QuerySet[Item]:
     ).filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=now - dt.timedelta(days=1)))
 
 
-# --- for the registration pages -------------------------------------------------------------------
+# --- trading categories, checklists, templates (also asked by other apps) -----------------------------
+def category_by_code(code: str) -> TradingCategory | None:
+    """The trading category of `code` (a request names categories by code), or None."""
+    return TradingCategory.objects.filter(code=code).first() if code else None
+
+
+def categories_in_order(codes: list[str]) -> QuerySet[TradingCategory]:
+    """The categories of `codes`, in the categories' order."""
+    return TradingCategory.objects.filter(pk__in=codes).order_by("order")
+
+
 def serving_centres() -> QuerySet[Centre]:
     """Centres that serve at least one trading category."""
-    from ggzy.registry.models import CentreCategory
-
     served = CentreCategory.objects.filter(enabled=True).values("centre")
     return Centre.objects.filter(pk__in=served).order_by("code")
 
 
-def served_categories(*, centre: Centre | None = None) -> QuerySet[Any]:
+def served_categories(*, centre: Centre | None = None) -> QuerySet[TradingCategory]:
     """Categories served by `centre` (by any centre when None)."""
-    from ggzy.registry.models import CentreCategory, TradingCategory
-
     rows = CentreCategory.objects.filter(enabled=True)
     if centre is not None:
         rows = rows.filter(centre=centre)
     return TradingCategory.objects.filter(pk__in=rows.values("category")).order_by("order")
+
+
+def serves(centre: Centre, category: TradingCategory) -> bool:
+    """Whether `centre` serves `category` now."""
+    return CentreCategory.objects.filter(centre=centre, category=category, enabled=True).exists()
+
+
+def next_steps(centre: Centre, category: TradingCategory) -> str:
+    """What `centre` tells an initiator of `category` to watch out for after acceptance (6.2.4)."""
+    found = (
+        CentreCategory.objects.filter(centre=centre, category=category)
+        .values_list("next_steps", flat=True)
+        .first()
+    )
+    return found or ""
+
+
+def current_checklist(category: TradingCategory) -> Checklist:
+    """The latest version already published (a version dated later applies from its date)."""
+    return (
+        Checklist.objects.filter(category=category, published_at__lte=clock.now())
+        .order_by("-version")
+        .first()  # type: ignore[return-value]
+    )
 
 
 def category_guide(*, at: dt.datetime | None = None) -> list[tuple[TradingCategory, Checklist]]:
@@ -194,16 +269,22 @@ def category_guide(*, at: dt.datetime | None = None) -> list[tuple[TradingCatego
     return [(c, c.current_checklists[0]) for c in categories if c.current_checklists]
 
 
-def organisations_with_role(*, user: Any, role: Role) -> QuerySet[Organisation]:
+def template_list() -> QuerySet[Template]:
+    """The document templates offered to every filer (6.2.6), by category and name."""
+    return Template.objects.select_related("blob").order_by("category__order", "name")
+
+
+# --- for the registration pages -------------------------------------------------------------------
+def organisations_with_role(*, user: Actor, role: Role) -> QuerySet[Organisation]:
     """The organisations the user is a member of and holds `role` for."""
     granted = RoleGrant.objects.filter(user=user, role=role, revoked_at__isnull=True).values("organisation")
     return Organisation.objects.filter(pk__in=granted, members__user=user).distinct().order_by("name")
 
 
-def entrusting_organisations(*, agents: QuerySet[Organisation], at: dt.datetime | None = None) -> list[Any]:
+def entrusting_organisations(
+    *, agents: QuerySet[Organisation], at: dt.datetime | None = None
+) -> list[Entrustment]:
     """(initiator, project reference) of the valid entrustments given to any of `agents`."""
-    from ggzy.accounts.models import Entrustment
-
     at = at or clock.now()
     return list(
         Entrustment.objects.filter(agent__in=agents, valid_from__lte=at, valid_until__gt=at)
@@ -212,17 +293,24 @@ def entrusting_organisations(*, agents: QuerySet[Organisation], at: dt.datetime 
     )
 
 
-def centre_staff(*, centre: Centre) -> list[Any]:
+def centre_staff(*, centre: Centre) -> list[Actor]:
     """The staff of `centre` (active grants), by username."""
-    from django.contrib.auth import get_user_model
-
     users = RoleGrant.objects.filter(role=Role.CENTRE_STAFF, centre=centre, revoked_at__isnull=True).values(
         "user"
     )
     return list(get_user_model().objects.filter(pk__in=users, is_active=True).order_by("username"))
 
 
-def registration_detail(registration: Registration) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RegistrationDetail:
+    """What the detail page shows besides the registration itself."""
+
+    tenders: list[TenderProject]  # with their sections and methods
+    items: list[Item]  # in checklist order, with their files
+    notices: list[ReturnNotice]  # with their lines
+
+
+def registration_detail(registration: Registration) -> RegistrationDetail:
     """What the detail page shows: tender projects with sections, items with the notice lines."""
     project = registration.project
     tenders = list(project.tender_projects.prefetch_related("sections__method"))
@@ -234,4 +322,59 @@ def registration_detail(registration: Registration) -> dict[str, Any]:
         .prefetch_related("lines__checklist_item")
         .order_by("number")
     )
-    return {"tenders": tenders, "items": items, "notices": notices}
+    return RegistrationDetail(tenders=tenders, items=items, notices=notices)
+
+
+def is_party(user: Actor, registration: Registration) -> bool:
+    """Whether `user` is a member of the registration's initiator or agent."""
+    project = registration.project
+    organisations = [pk for pk in (project.initiator_id, project.agent_id) if pk]
+    return Organisation.objects.filter(pk__in=organisations, members__user=user).exists()
+
+
+def accepted_for(*, user: Actor) -> QuerySet[Registration]:
+    """Accepted registrations `user` filed, or of the organisations they are a member of (initiator or
+    agent): the registration services they received."""
+    organisations = Organisation.objects.filter(members__user=user).values("pk")
+    return (
+        Registration.objects.filter(state=State.ACCEPTED)
+        .filter(
+            Q(filed_by=user) | Q(project__initiator__in=organisations) | Q(project__agent__in=organisations)
+        )
+        .select_related("project__centre")
+        .distinct()
+    )
+
+
+# --- for the workflow's rules -----------------------------------------------------------------------
+def missing_items(registration: Registration) -> list[str]:
+    """Mandatory items (and conditional ones not declared inapplicable) with neither a file nor a promise."""
+    missing = []
+    for item in registration.items.select_related("checklist_item"):
+        need = item.checklist_item.need
+        if (
+            need == Need.OPTIONAL
+            or item.blob_id
+            or item.promise
+            or (need == Need.CONDITIONAL and item.not_applicable)
+        ):
+            continue
+        missing.append(item.checklist_item.key)
+    return missing
+
+
+def section_codes(registration: Registration) -> list[str]:
+    """The codes of the registration's sections."""
+    return list(
+        Section.objects.filter(tender_project__project=registration.project).values_list("code", flat=True)
+    )
+
+
+def party_recipients(registration: Registration) -> list[Recipient]:
+    """Whom the registration's messages go to: its filer and the members of its initiator and agent."""
+    project = registration.project
+    users = {registration.filed_by}
+    for organisation in (project.initiator, project.agent):
+        if organisation is not None:
+            users.update(m.user for m in organisation.members.select_related("user"))
+    return [Recipient(user=u) for u in sorted(users, key=lambda u: u.pk)]

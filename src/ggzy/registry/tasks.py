@@ -3,26 +3,28 @@ parties of promised (容缺) items that fall due."""
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
-from typing import Any
 
 from django.db import transaction
 
 from ggzy.core import clock, tick
 from ggzy.core.formatting import local_time
+from ggzy.core.types import JSONDict
+from ggzy.events.models import Event
 from ggzy.events.notifications import notify
 from ggzy.events.services import event_record
 from ggzy.events.states import EventClass, Visibility
 from ggzy.registry import selectors
 from ggzy.registry.escalation import escalate_once
-from ggzy.registry.models import Registration
+from ggzy.registry.models import Project, Registration
 
 
-def _same(context: dict[str, Any], _row: Any) -> dict[str, Any]:
+def _same(context: JSONDict, _row: Registration) -> JSONDict:
     return context
 
 
-def _always(_row: Any) -> bool:
+def _always(_row: Registration) -> bool:
     return True  # a registration past its limit stays due until it is escalated
 
 
@@ -33,7 +35,9 @@ def escalate_overdue() -> int:
         project = found.project
         due_at = found.deadline.due_at  # type: ignore[union-attr]
 
-        def record(registration: Registration, project: Any = project, due_at: Any = due_at) -> Any:
+        def record(
+            registration: Registration, project: Project = project, due_at: dt.datetime = due_at
+        ) -> Event:
             return event_record(
                 type="registry.registration.overdue",
                 event_class=EventClass.DOMAIN,
@@ -63,8 +67,6 @@ def escalate_overdue() -> int:
 
 
 def remind_promises() -> int:
-    from ggzy.registry.services import party_recipients
-
     sent = 0
     now = clock.now()
     for found in selectors.promises_due(now).select_related("registration__project", "checklist_item"):
@@ -77,7 +79,7 @@ def remind_promises() -> int:
             item.save(update_fields=["reminded_at"])
             notify(
                 template="registry.promise_due",
-                recipients=party_recipients(found.registration),
+                recipients=selectors.party_recipients(found.registration),
                 context={
                     "project": found.registration.project.code,
                     "item": found.checklist_item.name,

@@ -6,9 +6,9 @@ with the responsible person and deputy, confirming a promised item — and the f
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.contrib import messages
 from django.db.models import QuerySet
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from ggzy.accounts.models import Centre, Organisation
 from ggzy.core import clock
-from ggzy.core.access import allow
+from ggzy.core.access import actor_of, allow
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.formatting import local_time, person_name, yuan
 from ggzy.core.middleware import roles_of
@@ -40,7 +40,7 @@ from ggzy.registry.forms import (
     leave_initial,
     read_upload,
 )
-from ggzy.registry.models import Channel, Registration, State, TradingCategory
+from ggzy.registry.models import Registration, RegistrationChannel, State, TradingCategory
 
 PARTIES = (Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
 #: Names of what a refusal may point at, besides checklist items and outside codes.
@@ -76,7 +76,7 @@ def _refusal_of(registration: Registration) -> Callable[[DomainError], str]:
     return lambda error: refusal_text(error, {i.key: i.name for i in registration.checklist.items.all()})
 
 
-def _overdue(registration: Registration, now: Any) -> bool:
+def _overdue(registration: Registration, now: dt.datetime) -> bool:
     deadline = registration.deadline
     return registration.state == State.SUBMITTED and deadline is not None and deadline.due_at < now
 
@@ -97,7 +97,7 @@ def registration_list(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "is_staff": is_staff,
-        "dashboard": selectors.dashboard(user=request.user, now=now) if is_staff else None,
+        "dashboard": selectors.dashboard(user=actor_of(request), now=now) if is_staff else None,
         "leave_form": LeaveForm(initial=leave_initial()) if is_staff else None,
     }
     return render(request, "registry/list.html", context)
@@ -113,8 +113,8 @@ def leave(request: HttpRequest) -> HttpResponse:
     return page_action(
         request,
         lambda: services.leave_record(
-            actor=request.user,
-            user=request.user,
+            actor=actor_of(request),
+            user=actor_of(request),
             starts_at=form.cleaned_data["starts_at"],
             ends_at=form.cleaned_data["ends_at"],
         ),
@@ -146,10 +146,10 @@ class Filer:
 
 
 def _filer(request: HttpRequest, centre: Centre) -> Filer | None:
-    user, roles = request.user, roles_of(request)
-    if Role.CENTRE_STAFF in roles and services.is_staff_of(user, centre):
+    user, roles = actor_of(request), roles_of(request)
+    if Role.CENTRE_STAFF in roles and selectors.is_staff_of(user, centre):
         everyone = Organisation.objects.order_by("name")
-        return Filer(Channel.ON_SITE, everyone, everyone)
+        return Filer(RegistrationChannel.ON_SITE, everyone, everyone)
     if Role.AGENT in roles:
         agents = selectors.organisations_with_role(user=user, role=Role.AGENT)
         if agents.exists():
@@ -159,9 +159,11 @@ def _filer(request: HttpRequest, centre: Centre) -> Filer | None:
                 initiators[entrustment.initiator_id] = entrustment.initiator
                 references.setdefault(entrustment.initiator_id, []).append(entrustment.project)
             labels = {pk: f"{o.name}（{'、'.join(references[pk])}）" for pk, o in initiators.items()}
-            return Filer(Channel.ONLINE, list(initiators.values()), agents, True, labels)
+            return Filer(RegistrationChannel.ONLINE, list(initiators.values()), agents, True, labels)
     if Role.INITIATOR in roles:
-        return Filer(Channel.ONLINE, selectors.organisations_with_role(user=user, role=Role.INITIATOR))
+        return Filer(
+            RegistrationChannel.ONLINE, selectors.organisations_with_role(user=user, role=Role.INITIATOR)
+        )
     return None
 
 
@@ -193,7 +195,7 @@ def registration_new(request: HttpRequest) -> HttpResponse:
             ),
         )
         return _choose(request, choose)
-    items = list(services.current_checklist(category).items.order_by("order"))
+    items = list(selectors.current_checklist(category).items.order_by("order"))
     form = RegistrationForm(
         request.POST or None,
         request.FILES or None,
@@ -211,7 +213,7 @@ def registration_new(request: HttpRequest) -> HttpResponse:
             "form": form,
             "centre": centre,
             "category": category,
-            "on_site": filer.channel == Channel.ON_SITE,
+            "on_site": filer.channel == RegistrationChannel.ON_SITE,
             "refused": request.method == "POST",
         }
         return render(request, "registry/new.html", context, status=400 if request.method == "POST" else 200)
@@ -221,7 +223,7 @@ def registration_new(request: HttpRequest) -> HttpResponse:
         return page_action(
             request,
             lambda: services.registration_file(
-                actor=request.user,
+                actor=actor_of(request),
                 centre=centre,
                 category=category,
                 name=form.cleaned_data["name"],
@@ -246,29 +248,25 @@ def registration_new(request: HttpRequest) -> HttpResponse:
 
 
 # --- the detail page ------------------------------------------------------------------------------------
-def _is_party(user: Any, registration: Registration) -> bool:
-    project = registration.project
-    organisations = [pk for pk in (project.initiator_id, project.agent_id) if pk]
-    return Organisation.objects.filter(pk__in=organisations, members__user=user).exists()
-
-
 @allow(*PARTIES)
 def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     registration = selectors.access_registration(viewer=request.user, id=pk)
     project = registration.project
-    user = request.user
+    user = actor_of(request)
     now = clock.now()
-    is_staff = services.is_staff_of(user, project.centre)
-    is_party = _is_party(user, registration) or (is_staff and registration.channel == Channel.ON_SITE)
+    is_staff = selectors.is_staff_of(user, project.centre)
+    is_party = selectors.is_party(user, registration) or (
+        is_staff and registration.channel == RegistrationChannel.ON_SITE
+    )
     found = selectors.registration_detail(registration)
     tenders = [
         {
             "tender": t,
             "sections": [{"section": s, "yuan": yuan(s.budget_fen)} for s in t.sections.all()],
         }
-        for t in found["tenders"]
+        for t in found.tenders
     ]
-    handler = services.handler(registration, now)
+    handler = selectors.handler_now(registration, now)
     staff = selectors.centre_staff(centre=project.centre) if is_staff else []
     context = {
         "registration": registration,
@@ -278,14 +276,14 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
             (EXTERNAL_LABELS.get(code, code), getattr(project, code, ""))
             for code in project.category.external_codes
         ],
-        "items": found["items"],
-        "notices": found["notices"],
+        "items": found.items,
+        "notices": found.notices,
         "overdue": _overdue(registration, now),
         "responsible": person_name(registration.responsible) if registration.responsible else "",
         "deputy": person_name(registration.deputy) if registration.deputy else "",
         "handler": person_name(handler) if handler else "",
         "responsible_away": registration.responsible is not None
-        and services.on_leave(registration.responsible),
+        and selectors.on_leave(registration.responsible),
         "can_supply": is_party and registration.state == State.RETURNED,
         "can_supply_promised": is_party and registration.state == State.ACCEPTED,
         "can_review": is_staff and registration.state == State.SUBMITTED,
@@ -321,7 +319,7 @@ def item_supply(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     return page_action(
         request,
         lambda: services.item_supply(
-            actor=request.user,
+            actor=actor_of(request),
             registration=registration,
             key=key,
             upload=read_upload(form.cleaned_data["file"]),
@@ -341,7 +339,7 @@ def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     registration = selectors.access_registration(viewer=request.user, id=pk)
     return page_action(
         request,
-        lambda: services.registration_resubmit(actor=request.user, registration=registration),
+        lambda: services.registration_resubmit(actor=actor_of(request), registration=registration),
         success=_("The registration is submitted again."),
         to=reverse("registry:detail", kwargs={"pk": pk}),
         explain=_refusal_of(registration),
@@ -359,7 +357,7 @@ def notice_issue(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("registry:detail", pk=pk)
     return page_action(
         request,
-        lambda: services.notice_issue(actor=request.user, registration=registration, lines=lines),
+        lambda: services.notice_issue(actor=actor_of(request), registration=registration, lines=lines),
         success=lambda notice: (
             _("One-time notice no. %(number)s is issued: the registration is returned for completion.")
             % {"number": notice.number}
@@ -380,7 +378,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
     return page_action(
         request,
         lambda: services.registration_accept(
-            actor=request.user,
+            actor=actor_of(request),
             registration=registration,
             responsible=form.cleaned_data["responsible"],
             deputy=form.cleaned_data["deputy"],
@@ -397,7 +395,7 @@ def item_confirm(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     registration = selectors.access_registration(viewer=request.user, id=pk)
     return page_action(
         request,
-        lambda: services.promised_item_confirm(actor=request.user, registration=registration, key=key),
+        lambda: services.promised_item_confirm(actor=actor_of(request), registration=registration, key=key),
         success=lambda item: _("“%(item)s” is confirmed as supplied.") % {"item": item.checklist_item.name},
         to=reverse("registry:detail", kwargs={"pk": pk}),
         explain=_refusal_of(registration),

@@ -4,7 +4,6 @@ and suggestions, ratings and follow-ups, and the public monthly figures and comm
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
@@ -12,15 +11,15 @@ from ninja import Field, Path, Query, Schema, Status
 
 from ggzy.accounts.models import Centre
 from ggzy.accounts.selectors import centre_by_code
-from ggzy.core.access import allow, public, signed_in
+from ggzy.core.access import actor_of, allow, public, signed_in
 from ggzy.core.api import Router
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
-from ggzy.registry.models import TradingCategory
+from ggzy.registry import selectors as registry_selectors
 from ggzy.service import selectors, services
 from ggzy.service.models import (
-    Commitment,
     Feedback,
+    FeedbackChannel,
     FeedbackKind,
     Question,
     QuestionKind,
@@ -80,9 +79,9 @@ def _question_out(q: Question) -> QuestionOut:
 @router.post("/service/questions", response={201: QuestionOut}, summary="Ask a question (online)")
 @signed_in
 def question_ask(request: HttpRequest, payload: QuestionIn) -> Status[QuestionOut]:
-    category = TradingCategory.objects.filter(code=payload.category).first() if payload.category else None
+    category = registry_selectors.category_by_code(payload.category or "")
     question = services.question_ask(
-        asker=request.user,
+        asker=actor_of(request),
         centre=_centre(payload.centre),
         kind=payload.kind,
         text=payload.text,
@@ -94,11 +93,7 @@ def question_ask(request: HttpRequest, payload: QuestionIn) -> Status[QuestionOu
 @router.get("/service/questions", response=list[QuestionOut], summary="My questions, or my centre's (staff)")
 @signed_in
 def question_list(request: HttpRequest) -> list[QuestionOut]:
-    from ggzy.registry.selectors import staff_centres
-
-    user: Any = request.user
-    mine = Question.objects.filter(asker=user) | Question.objects.filter(centre__in=staff_centres(user))
-    return [_question_out(q) for q in mine.select_related("centre", "owner", "deadline").distinct()[:200]]
+    return [_question_out(q) for q in selectors.questions_for(user=actor_of(request))]
 
 
 @router.post(
@@ -107,7 +102,7 @@ def question_list(request: HttpRequest) -> list[QuestionOut]:
 @allow(Role.CENTRE_STAFF)
 def question_take(request: HttpRequest, question_id: int = Path(..., ge=1)) -> QuestionOut:
     question = selectors.access_question(viewer=request.user, id=question_id)
-    return _question_out(services.question_take(actor=request.user, question=question))
+    return _question_out(services.question_take(actor=actor_of(request), question=question))
 
 
 class HandoverIn(Schema):
@@ -124,7 +119,7 @@ def question_hand_over(
 ) -> QuestionOut:
     question = selectors.access_question(viewer=request.user, id=question_id)
     to = get_user_model().objects.filter(username=payload.to).first()
-    services.question_hand_over(actor=request.user, question=question, to=to, reason=payload.reason)
+    services.question_hand_over(actor=actor_of(request), question=question, to=to, reason=payload.reason)
     return _question_out(selectors.access_question(viewer=request.user, id=question_id))
 
 
@@ -141,7 +136,7 @@ def question_answer(
 ) -> QuestionOut:
     question = selectors.access_question(viewer=request.user, id=question_id)
     services.question_answer(
-        actor=request.user,
+        actor=actor_of(request),
         question=question,
         answer=payload.answer,
         outside_remit=payload.outside_remit,
@@ -173,10 +168,10 @@ class FeedbackOut(Schema):
 @signed_in
 def feedback_submit(request: HttpRequest, payload: FeedbackIn) -> Status[FeedbackOut]:
     feedback: Feedback = services.feedback_submit(
-        author=request.user,
+        author=actor_of(request),
         centre=_centre(payload.centre),
         kind=payload.kind,
-        channel="online",
+        channel=FeedbackChannel.ONLINE,
         content=payload.content,
         contact=payload.contact,
     )
@@ -211,7 +206,7 @@ class RatingOut(Schema):
 @signed_in
 def rating_give(request: HttpRequest, payload: RatingIn) -> Status[RatingOut]:
     rating: Rating = services.rating_give(
-        rater=request.user,
+        rater=actor_of(request),
         service=payload.service,
         reference=payload.reference,
         score=payload.score,
@@ -299,5 +294,5 @@ def commitments(request: HttpRequest) -> list[CommitmentOut]:
             materials=c.materials,
             fee_fen=c.fee_fen,
         )
-        for c in Commitment.objects.select_related("centre")
+        for c in selectors.commitments()
     ]

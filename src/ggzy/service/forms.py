@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from ggzy.accounts.models import Centre
 from ggzy.core.formatting import person_name
 from ggzy.registry.models import TradingCategory
-from ggzy.service.models import Channel, FeedbackKind, QuestionKind, ServiceType
+from ggzy.service.models import FeedbackKind, QuestionChannel, QuestionKind, ServiceType
 
 MAX_TEXT = 5000
 
@@ -70,7 +70,7 @@ class LogQuestionForm(_Styled):
 
     channel = forms.ChoiceField(
         label=_("Asked by"),
-        choices=[(c.value, c.label) for c in (Channel.PHONE, Channel.ON_SITE)],
+        choices=[(c.value, c.label) for c in (QuestionChannel.PHONE, QuestionChannel.ON_SITE)],
     )
     category = _category_field()
     kind = forms.ChoiceField(label=_("What the question is about"), choices=QuestionKind.choices)

@@ -1,17 +1,33 @@
-"""Published figures of service quality (12.2.2): per month and service — ratings, average score, bad
-ratings and how many were followed up — and a staff member's own figures."""
+"""Reads of the service app: the published figures of service quality (12.2.2) — per month and service,
+ratings, average score, bad ratings and how many were followed up — and a staff member's own figures;
+the service hall (commitments, FAQ, guides); one's own questions and what one may rate; the desk of a
+centre's staff; and the one access_<entity> per entity."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Q, QuerySet
 
+from ggzy.accounts.models import Centre
 from ggzy.calendar.calc import SHANGHAI
+from ggzy.core import clock
 from ggzy.core.errors import CoreError, DomainError
-from ggzy.service.models import Feedback, FollowUp, Question, Rating, SelfEvaluation
+from ggzy.core.types import Actor, Viewer
+from ggzy.registry import selectors as registry_selectors
+from ggzy.service.models import (
+    Commitment,
+    FaqEntry,
+    Feedback,
+    FollowUp,
+    Guide,
+    Question,
+    Rating,
+    SelfEvaluation,
+    ServiceRecord,
+    ServiceType,
+)
 
 
 @dataclass(frozen=True)
@@ -29,7 +45,9 @@ def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def monthly_figures(*, centre: Any, year: int, month: int, staff: Any = None) -> list[MonthFigures]:
+def monthly_figures(
+    *, centre: Centre, year: int, month: int, staff: Actor | None = None
+) -> list[MonthFigures]:
     start, end = month_bounds(year, month)
     ratings = Rating.objects.filter(centre=centre, rated_at__gte=start, rated_at__lt=end)
     if staff is not None:
@@ -56,7 +74,7 @@ def monthly_figures(*, centre: Any, year: int, month: int, staff: Any = None) ->
     ]
 
 
-def published_follow_ups(*, centre: Any, year: int, month: int) -> list[FollowUp]:
+def published_follow_ups(*, centre: Centre, year: int, month: int) -> list[FollowUp]:
     """Follow-ups of bad ratings given in the month (published: no rater's name)."""
     start, end = month_bounds(year, month)
     return list(
@@ -74,20 +92,36 @@ class Received:
     service: str
     reference: str
     title: str
-    centre: Any
+    centre: Centre
     at: dt.datetime | None
     rating: Rating | None
 
 
+def received(user: Actor, service: str, reference: str) -> tuple[Centre, Actor | None] | None:
+    """The centre and the staff member behind a service `user` received, or None if they did not receive
+    it. `reference`: "registry.registration:<id>", "service.question:<id>" or "service.record:<id>"."""
+    kind, _sep, key = reference.partition(":")
+    if not key.isdigit():
+        return None
+    if service == ServiceType.REGISTRATION and kind == "registry.registration":
+        registration = registry_selectors.accepted_for(user=user).filter(pk=int(key)).first()
+        return (registration.project.centre, registration.accepted_by) if registration else None
+    if service == ServiceType.CONSULTATION and kind == "service.question":
+        question = Question.objects.filter(pk=int(key), asker=user, answered_at__isnull=False).first()
+        return (question.centre, question.answered_by) if question else None
+    if kind == "service.record":
+        record = ServiceRecord.objects.filter(pk=int(key), for_user=user, service=service).first()
+        return (record.centre, record.by) if record else None
+    return None
+
+
 # --- fetch and authorise: one access_<entity> per entity, for pages and API alike ------------------------
-def _mine_or_my_centres(viewer: Any, own: str) -> Q:
+def _mine_or_my_centres(viewer: Viewer, own: str) -> Q:
     """Rows whose `own` field is the viewer, or of a centre the viewer is staff of."""
-    from ggzy.registry.selectors import staff_centres as centres_of
-
-    return Q(**{own: viewer}) | Q(centre__in=centres_of(viewer))
+    return Q(**{own: viewer}) | Q(centre__in=registry_selectors.staff_centres(viewer))
 
 
-def access_question(*, viewer: Any, id: int) -> Question:  # noqa: A002
+def access_question(*, viewer: Viewer, id: int) -> Question:  # noqa: A002
     """A question `viewer` may see — their own, or one of their centres' (staff); "missing" and "not yours"
     raise the same not-found error."""
     found = (
@@ -100,7 +134,7 @@ def access_question(*, viewer: Any, id: int) -> Question:  # noqa: A002
     return found
 
 
-def access_feedback(*, viewer: Any, id: int) -> Feedback:  # noqa: A002
+def access_feedback(*, viewer: Viewer, id: int) -> Feedback:  # noqa: A002
     """A service complaint or suggestion `viewer` may see — their own, or one to their centres (staff)."""
     found = (
         Feedback.objects.select_related("centre", "deadline")
@@ -112,7 +146,7 @@ def access_feedback(*, viewer: Any, id: int) -> Feedback:  # noqa: A002
     return found
 
 
-def access_rating(*, viewer: Any, id: int) -> Rating:  # noqa: A002
+def access_rating(*, viewer: Viewer, id: int) -> Rating:  # noqa: A002
     """A rating `viewer` may see — their own, or one of their centres' (staff)."""
     found = (
         Rating.objects.select_related("centre", "deadline", "staff")
@@ -124,30 +158,26 @@ def access_rating(*, viewer: Any, id: int) -> Rating:  # noqa: A002
     return found
 
 
-def staff_centres(*, user: Any) -> list[Any]:
+def staff_centres(*, user: Viewer) -> list[Centre]:
     """The centres `user` is staff of (active grants), by code."""
-    from ggzy.registry.selectors import staff_centres as centres_of
-
-    return list(centres_of(user).order_by("code"))
+    return list(registry_selectors.staff_centres(user).order_by("code"))
 
 
-def services_received(*, user: Any) -> list[Received]:
+def access_desk(*, viewer: Viewer, code: str) -> Centre:
+    """The centre of `code` whose desk `viewer` works at (staff of it); a centre that is not theirs raises
+    the same not-found error as a missing one."""
+    found = registry_selectors.staff_centres(viewer).filter(code=code).first() if code else None
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+def services_received(*, user: Actor) -> list[Received]:
     """What `user` may rate (standard 12.2.2): accepted registrations of their organisations (or filed by
     them), their answered questions, and services given to them — newest first, with their rating."""
-    from ggzy.registry.models import Registration, State
-    from ggzy.service.models import Question, ServiceRecord
-
     given = {(r.service, r.reference): r for r in Rating.objects.filter(rater=user)}
     found: list[Received] = []
-    organisations = user.memberships.values("organisation")
-    registrations = (
-        Registration.objects.filter(state=State.ACCEPTED)
-        .filter(
-            Q(filed_by=user) | Q(project__initiator__in=organisations) | Q(project__agent__in=organisations)
-        )
-        .select_related("project__centre")
-        .distinct()
-    )
+    registrations = registry_selectors.accepted_for(user=user)
     for registration in registrations:
         reference = f"registry.registration:{registration.pk}"
         found.append(
@@ -188,7 +218,7 @@ def services_received(*, user: Any) -> list[Received]:
     return sorted(found, key=lambda r: r.at or epoch, reverse=True)
 
 
-def bad_ratings_open(*, centre: Any) -> list[Rating]:
+def bad_ratings_open(*, centre: Centre) -> list[Rating]:
     """Bad ratings (1–2) of `centre` not followed up yet, the most urgent first."""
     return list(
         Rating.objects.filter(centre=centre, score__lte=2, follow_up__isnull=True)
@@ -197,8 +227,82 @@ def bad_ratings_open(*, centre: Any) -> list[Rating]:
     )
 
 
-def self_evaluations(*, centre: Any, year: int, month: int) -> list[SelfEvaluation]:
+def self_evaluations(*, centre: Centre, year: int, month: int) -> list[SelfEvaluation]:
     """The centre's own evaluations of the month, published beside the external ratings."""
     return list(
         SelfEvaluation.objects.filter(centre=centre, month=dt.date(year, month, 1)).order_by("service")
     )
+
+
+# --- the service hall, one's own things, the desk ---------------------------------------------------------
+def centres() -> QuerySet[Centre]:
+    """Every centre, by code (the hall and the figures name each)."""
+    return Centre.objects.order_by("code")
+
+
+def commitments() -> QuerySet[Commitment]:
+    """The published service commitments, by centre and order."""
+    return Commitment.objects.select_related("centre").order_by("centre__code", "order", "pk")
+
+
+def faq_latest(limit: int = 200) -> list[FaqEntry]:
+    """The FAQ, newest first."""
+    return list(FaqEntry.objects.order_by("-published_at")[:limit])
+
+
+def guides() -> list[Guide]:
+    return list(Guide.objects.all())
+
+
+def questions_of(*, user: Actor) -> QuerySet[Question]:
+    """The questions `user` asked."""
+    return Question.objects.filter(asker=user).select_related("centre", "deadline", "category")
+
+
+def feedback_of(*, user: Actor) -> QuerySet[Feedback]:
+    """The service complaints and suggestions `user` made."""
+    return Feedback.objects.filter(author=user).select_related("centre")
+
+
+def questions_for(*, user: Actor, limit: int = 200) -> list[Question]:
+    """The questions `user` asked and those of the centres they are staff of."""
+    mine = Question.objects.filter(asker=user) | Question.objects.filter(
+        centre__in=registry_selectors.staff_centres(user)
+    )
+    return list(mine.select_related("centre", "owner", "deadline").distinct()[:limit])
+
+
+def open_questions(*, centre: Centre) -> QuerySet[Question]:
+    """The centre's questions not answered yet, the oldest first."""
+    return (
+        Question.objects.filter(centre=centre, answered_at__isnull=True)
+        .select_related("owner", "deadline", "category")
+        .order_by("asked_at")
+    )
+
+
+def answered_not_in_faq(*, centre: Centre, by: Actor, limit: int = 10) -> list[Question]:
+    """The questions `by` answered at `centre` that are not in the FAQ yet, the newest first."""
+    promoted = FaqEntry.objects.filter(source__isnull=False).values("source")
+    return list(
+        Question.objects.filter(centre=centre, answered_by=by)
+        .exclude(pk__in=promoted)
+        .order_by("-answered_at")[:limit]
+    )
+
+
+def open_feedback(*, centre: Centre) -> QuerySet[Feedback]:
+    """The centre's service complaints and suggestions not answered yet, the oldest first."""
+    return (
+        Feedback.objects.filter(centre=centre, answered_at__isnull=True)
+        .select_related("deadline")
+        .order_by("received_at")
+    )
+
+
+def overdue_questions(now: dt.datetime | None = None) -> QuerySet[Question]:
+    """Questions past their answer limit, unanswered and not escalated yet."""
+    now = now or clock.now()
+    return Question.objects.filter(
+        answered_at__isnull=True, escalated_at__isnull=True, deadline__due_at__lt=now
+    ).select_related("centre", "deadline", "owner")

@@ -4,7 +4,6 @@ ratings and their follow-up, commitments. Every write is one transaction and rec
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,16 +15,18 @@ from ggzy.accounts.models import Centre
 from ggzy.calendar.services import deadline_set
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
+from ggzy.core.types import Actor, JSONDict
 from ggzy.events.catalogue import EventType
+from ggzy.events.models import Event
 from ggzy.events.notifications import Recipient, notify
 from ggzy.events.services import event_record
-from ggzy.registry.services import is_staff_of
+from ggzy.registry.models import TradingCategory
+from ggzy.registry.selectors import is_staff_of
 from ggzy.service import indexing
 from ggzy.service.errors import ServiceError
 from ggzy.service.event_types import ServiceEvents
 from ggzy.service.models import (
     CHANNEL_RULE,
-    Channel,
     Commitment,
     FaqEntry,
     Feedback,
@@ -34,6 +35,7 @@ from ggzy.service.models import (
     FollowUp,
     Handover,
     Question,
+    QuestionChannel,
     QuestionKind,
     Rating,
     SelfEvaluation,
@@ -41,6 +43,7 @@ from ggzy.service.models import (
     ServiceType,
     TechnicalStaff,
 )
+from ggzy.service.selectors import received
 
 MAX_TEXT = 5000
 
@@ -74,12 +77,12 @@ def _bounded(value: str, model: type[Model], field: str, limit: int | None = Non
     return value
 
 
-def _event(event_type: EventType, centre: Centre, actor: Any, data: dict[str, Any]) -> Any:
+def _event(event_type: EventType, centre: Centre, actor: Actor | None, data: JSONDict) -> Event:
     """An event of the centre (its class and visibility are the catalogue's)."""
     return event_record(type=event_type, actor=actor, centre=centre.code, data=data)
 
 
-def _require_staff(actor: Any, centre: Centre) -> None:
+def _require_staff(actor: Actor | None, centre: Centre) -> None:
     if actor is None or not is_staff_of(actor, centre):
         raise DomainError(ServiceError.NOT_STAFF)
 
@@ -90,7 +93,7 @@ def _require_staff(actor: Any, centre: Centre) -> None:
 def _start_clock(question: Question) -> None:
     question.deadline = deadline_set(
         owner=f"service.question:{question.pk}",
-        rule_code=CHANNEL_RULE[Channel(question.channel)],
+        rule_code=CHANNEL_RULE[QuestionChannel(question.channel)],
         start=question.taken_at or question.asked_at,
         centre=question.centre.code,
     )
@@ -99,22 +102,22 @@ def _start_clock(question: Question) -> None:
 @transaction.atomic
 def question_ask(
     *,
-    asker: Any,
+    asker: Actor | None,
     centre: Centre,
     kind: str,
     text: str,
-    category: Any = None,
-    channel: str = Channel.ONLINE,
-    taken_by: Any = None,
+    category: TradingCategory | None = None,
+    channel: str = QuestionChannel.ONLINE,
+    taken_by: Actor | None = None,
     asker_name: str = "",
     asker_contact: str = "",
 ) -> Question:
     """A question: online by a signed-in user, or logged by staff for a phone call or a visit — then the
     staff member who takes it owns it at once (首问负责)."""
     text = _text(text)
-    if kind not in QuestionKind.values or channel not in Channel.values:
+    if kind not in QuestionKind.values or channel not in QuestionChannel.values:
         raise DomainError(ServiceError.CHOICE_INVALID, detail={"kind": kind, "channel": channel})
-    if channel != Channel.ONLINE:
+    if channel != QuestionChannel.ONLINE:
         _require_staff(taken_by, centre)
     now = clock.now()
     question = Question.objects.create(
@@ -122,7 +125,7 @@ def question_ask(
         category=category,
         kind=kind,
         channel=channel,
-        asker=asker if asker is not None and getattr(asker, "is_authenticated", False) else None,
+        asker=asker if asker is not None and asker.is_authenticated else None,
         asker_name=_bounded(asker_name, Question, "asker_name"),
         asker_contact=asker_contact.strip(),
         text=text,
@@ -146,7 +149,7 @@ def question_ask(
     return question
 
 
-def _check_may_own(user: Any, question: Question) -> None:
+def _check_may_own(user: Actor, question: Question) -> None:
     _require_staff(user, question.centre)
     if (
         question.kind == QuestionKind.SUPERVISION
@@ -156,7 +159,7 @@ def _check_may_own(user: Any, question: Question) -> None:
 
 
 @transaction.atomic
-def question_take(*, actor: Any, question: Question) -> Question:
+def question_take(*, actor: Actor, question: Question) -> Question:
     """The first staff member to take a question owns it (首问负责制)."""
     question = Question.objects.select_for_update().get(pk=question.pk)
     _check_may_own(actor, question)
@@ -171,10 +174,10 @@ def question_take(*, actor: Any, question: Question) -> Question:
 
 
 @transaction.atomic
-def question_hand_over(*, actor: Any, question: Question, to: Any, reason: str) -> Handover:
+def question_hand_over(*, actor: Actor, question: Question, to: Actor | None, reason: str) -> Handover:
     """A formal hand-over to other staff of the centre; until then the first taker stays responsible."""
     question = Question.objects.select_for_update().get(pk=question.pk)
-    if question.owner_id != getattr(actor, "pk", None):
+    if question.owner_id != actor.pk:
         raise DomainError(ServiceError.NOT_OWNER)
     if question.answered_at is not None:
         raise DomainError(ServiceError.ANSWERED)
@@ -200,12 +203,12 @@ def question_hand_over(*, actor: Any, question: Question, to: Any, reason: str) 
 
 @transaction.atomic
 def question_answer(
-    *, actor: Any, question: Question, answer: str, outside_remit: bool = False, authority: str = ""
+    *, actor: Actor, question: Question, answer: str, outside_remit: bool = False, authority: str = ""
 ) -> Question:
     """The owner answers; a question outside the centre's remit is answered with the authority to turn to
     (6.1.3). The asker is told."""
     question = Question.objects.select_for_update().get(pk=question.pk)
-    if question.owner_id != getattr(actor, "pk", None):
+    if question.owner_id != actor.pk:
         raise DomainError(ServiceError.NOT_OWNER)
     if question.answered_at is not None:
         raise DomainError(ServiceError.ANSWERED)
@@ -236,7 +239,7 @@ def question_answer(
 
 
 @transaction.atomic
-def faq_promote(*, actor: Any, question: Question, question_text: str = "", answer: str = "") -> FaqEntry:
+def faq_promote(*, actor: Actor, question: Question, question_text: str = "", answer: str = "") -> FaqEntry:
     """A good answer becomes an FAQ entry (edited for the public: no names)."""
     question = Question.objects.get(pk=question.pk)
     _require_staff(actor, question.centre)
@@ -266,13 +269,13 @@ def faq_promote(*, actor: Any, question: Question, question_text: str = "", answ
 @transaction.atomic
 def feedback_submit(
     *,
-    author: Any,
+    author: Actor | None,
     centre: Centre,
     kind: str,
     channel: str,
     content: str,
     contact: str = "",
-    logged_by: Any = None,
+    logged_by: Actor | None = None,
 ) -> Feedback:
     if kind not in FeedbackKind.values or channel not in FeedbackChannel.values:
         raise DomainError(ServiceError.CHOICE_INVALID, detail={"kind": kind, "channel": channel})
@@ -283,7 +286,7 @@ def feedback_submit(
         centre=centre,
         kind=kind,
         channel=channel,
-        author=author if author is not None and getattr(author, "is_authenticated", False) else None,
+        author=author if author is not None and author.is_authenticated else None,
         author_contact=contact.strip(),
         content=_text(content),
         received_at=now,
@@ -302,7 +305,7 @@ def feedback_submit(
 
 
 @transaction.atomic
-def feedback_answer(*, actor: Any, feedback: Feedback, answer: str) -> Feedback:
+def feedback_answer(*, actor: Actor, feedback: Feedback, answer: str) -> Feedback:
     feedback = Feedback.objects.select_for_update().get(pk=feedback.pk)
     _require_staff(actor, feedback.centre)
     if feedback.answered_at is not None:
@@ -323,39 +326,8 @@ def feedback_answer(*, actor: Any, feedback: Feedback, answer: str) -> Feedback:
 # --- ratings (好差评, 12.2.2) and follow-up (12.2.3) ------------------------------------------------------
 
 
-def _received_registration(user: Any, key: int) -> tuple[Centre, Any] | None:
-    from ggzy.registry.models import Registration, State
-
-    registration = (
-        Registration.objects.filter(pk=key, state=State.ACCEPTED).select_related("project__centre").first()
-    )
-    if registration is None:
-        return None
-    project = registration.project
-    members = {project.initiator_id, project.agent_id}
-    if registration.filed_by_id == user.pk or user.memberships.filter(organisation_id__in=members).exists():
-        return project.centre, registration.accepted_by
-    return None
-
-
-def received(user: Any, service: str, reference: str) -> tuple[Centre, Any] | None:
-    """The centre and the staff member behind a service `user` received, or None if they did not."""
-    kind, _sep, key = reference.partition(":")
-    if not key.isdigit():
-        return None
-    found: Any = None
-    if service == ServiceType.REGISTRATION and kind == "registry.registration":
-        return _received_registration(user, int(key))
-    if service == ServiceType.CONSULTATION and kind == "service.question":
-        found = Question.objects.filter(pk=int(key), asker=user, answered_at__isnull=False).first()
-        return (found.centre, found.answered_by) if found else None
-    if kind == "service.record":
-        found = ServiceRecord.objects.filter(pk=int(key), for_user=user, service=service).first()
-    return (found.centre, found.by) if found else None
-
-
 @transaction.atomic
-def rating_give(*, rater: Any, service: str, reference: str, score: int, comment: str = "") -> Rating:
+def rating_give(*, rater: Actor, service: str, reference: str, score: int, comment: str = "") -> Rating:
     """Rate a service once (1–5). A bad rating (1–2) starts the follow-up limit."""
     if not isinstance(score, int) or not 1 <= score <= 5:  # noqa: PLR2004
         raise DomainError(ServiceError.SCORE)
@@ -400,7 +372,7 @@ def rating_give(*, rater: Any, service: str, reference: str, score: int, comment
 
 
 @transaction.atomic
-def follow_up_record(*, actor: Any, rating: Rating, text: str, late_reason: str = "") -> FollowUp:
+def follow_up_record(*, actor: Actor, rating: Rating, text: str, late_reason: str = "") -> FollowUp:
     """What was done about a bad rating; published with the monthly results. After the limit it needs a
     reason."""
     rating = Rating.objects.select_for_update().get(pk=rating.pk)
@@ -432,7 +404,7 @@ def follow_up_record(*, actor: Any, rating: Rating, text: str, late_reason: str 
 @transaction.atomic
 def commitment_set(
     *,
-    actor: Any,
+    actor: Actor | None,
     centre: Centre,
     service: str,
     title: str,
@@ -469,7 +441,7 @@ def commitment_set(
 
 @transaction.atomic
 def service_record(
-    *, actor: Any, centre: Centre, service: str, for_user: Any, description: str
+    *, actor: Actor, centre: Centre, service: str, for_user: Actor, description: str
 ) -> ServiceRecord:
     """A green-channel, extended-hours or on-behalf service given (12.1.3); the user may then rate it."""
     _require_staff(actor, centre)
@@ -492,17 +464,10 @@ def service_record(
     return record
 
 
-def overdue_questions(now: dt.datetime | None = None) -> Any:
-    now = now or clock.now()
-    return Question.objects.filter(
-        answered_at__isnull=True, escalated_at__isnull=True, deadline__due_at__lt=now
-    ).select_related("centre", "deadline", "owner")
-
-
 @transaction.atomic
 def self_evaluation_record(
     *,
-    actor: Any,
+    actor: Actor,
     centre: Centre,
     year: int,
     month: int,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
 
 from ggzy.core import tick
 from ggzy.core.formatting import local_time
+from ggzy.core.types import JSONDict
+from ggzy.events.models import Event
 from ggzy.events.services import event_record
 from ggzy.events.states import EventClass, Visibility
 from ggzy.registry.escalation import escalate_once
 from ggzy.service.models import Question
-from ggzy.service.services import overdue_questions
+from ggzy.service.selectors import overdue_questions
 
 
 def escalate_questions() -> int:
@@ -18,8 +20,11 @@ def escalate_questions() -> int:
     their centre (registry.escalation)."""
     sent = 0
     for found in overdue_questions():
+        if found.deadline is None:  # the query finds only questions with a deadline past
+            continue
+        due_at = found.deadline.due_at
 
-        def record(question: Question) -> Any:
+        def record(question: Question) -> Event:
             return event_record(
                 type="service.question.overdue",
                 event_class=EventClass.DOMAIN,
@@ -28,7 +33,7 @@ def escalate_questions() -> int:
                 data={"question": question.pk, "owner": question.owner_id},
             )
 
-        def context(question: Question, due_at: Any = found.deadline.due_at) -> dict[str, Any]:
+        def context(question: Question, due_at: dt.datetime = due_at) -> JSONDict:
             return {
                 "question": question.text[:60],  # a preview in the message, the question itself is whole
                 "owner": question.owner.get_username() if question.owner else "—",
