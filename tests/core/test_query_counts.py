@@ -38,7 +38,7 @@ from ggzy.core.models import Purpose
 from ggzy.core.roles import Role
 from ggzy.events.models import DeliveryAttempt
 from ggzy.events.notifications import Recipient, notify
-from ggzy.events.states import Channel
+from ggzy.events.states import DeliveryChannel
 from ggzy.ops.services import key_rotate
 from ggzy.registry.models import Blob, Checklist, ChecklistItem, Leave, Section, Template, TradingCategory
 from ggzy.sealing.models import BidWindow, SealedBid
@@ -243,7 +243,7 @@ def deliveries(s: Scene, n: int, *, shown: str = "subject") -> list[str]:
         with transaction.atomic():
             (message,) = notify(
                 template="accounts.token_created", recipients=[Recipient(user=s.staff, email="a@example.cn")],
-                context=context, channels=[Channel.EMAIL],
+                context=context, channels=[DeliveryChannel.EMAIL],
             )  # fmt: skip
         for ok in (False, True):
             DeliveryAttempt.objects.create(

@@ -23,7 +23,7 @@ from ggzy.core.roles import Role
 from ggzy.events.embargo import Embargo
 from ggzy.events.notifications import Recipient, notify
 from ggzy.events.services import event_record
-from ggzy.events.states import Channel, EventClass, Visibility
+from ggzy.events.states import DeliveryChannel, EventClass, Visibility
 from tests.endpoints import url_for
 from tests.factories import signed_in
 from tests.testapp.models import SealedThing
@@ -116,7 +116,7 @@ def add_embargoed_facts(make_user: Callable[..., Any], bidder: Any = None, exper
             template="accounts.token_created",
             recipients=[Recipient(user=expert, phone="13800000000")],
             context={"name": SECRET_EXPERT, "prefix": SECRET_SECTION, "expires_at": "-"},
-            channels=[Channel.INBOX, Channel.SMS],
+            channels=[DeliveryChannel.INBOX, DeliveryChannel.SMS],
             event=drawn,
         )
 

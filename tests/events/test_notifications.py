@@ -21,7 +21,7 @@ from ggzy.events import gateways, templates_registry
 from ggzy.events.errors import EventsError
 from ggzy.events.models import DeliveryAttempt, Event, Message
 from ggzy.events.notifications import Recipient, notify
-from ggzy.events.states import MAX_ATTEMPTS, Channel, DeliveryStatus
+from ggzy.events.states import MAX_ATTEMPTS, DeliveryChannel, DeliveryStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,7 +41,7 @@ def run_worker() -> None:
     call_command("db_worker", batch=True, reload=False, queue_name="*", verbosity=0)
 
 
-def send(channels: list[Channel], recipient: Recipient) -> list[Message]:
+def send(channels: list[DeliveryChannel], recipient: Recipient) -> list[Message]:
     with transaction.atomic():
         return notify(
             template="accounts.token_created", recipients=[recipient], context=CONTEXT, channels=channels
@@ -55,7 +55,10 @@ def test_inbox_email_and_sms_are_delivered_after_commit(
     user = make_user(Role.INITIATOR)
     user.email = "initiator@example.cn"
     user.save()
-    messages = send([Channel.INBOX, Channel.EMAIL, Channel.SMS], Recipient(user=user, phone="13912345678"))
+    messages = send(
+        [DeliveryChannel.INBOX, DeliveryChannel.EMAIL, DeliveryChannel.SMS],
+        Recipient(user=user, phone="13912345678"),
+    )
     inbox, email, sms = messages
     assert inbox.status == DeliveryStatus.SENT  # stored is delivered
     assert (email.status, sms.status) == (DeliveryStatus.PENDING, DeliveryStatus.PENDING)
@@ -85,7 +88,7 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(make_user: Callable[...
             template="accounts.token_created",
             recipients=[Recipient(user=user, email="a@b.cn")],
             context=CONTEXT,
-            channels=[Channel.EMAIL],
+            channels=[DeliveryChannel.EMAIL],
         )
         raise RuntimeError("the change fails after notify()")
 
@@ -99,8 +102,8 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(make_user: Callable[...
 
 def test_a_recipient_gets_its_own_language(make_user: Callable[..., Any]) -> None:
     zh, en = (
-        send([Channel.INBOX], Recipient(user=make_user())),
-        send([Channel.INBOX], Recipient(user=make_user(), language="en")),
+        send([DeliveryChannel.INBOX], Recipient(user=make_user())),
+        send([DeliveryChannel.INBOX], Recipient(user=make_user(), language="en")),
     )
     assert zh[0].language == "zh-hans"
     assert zh[0].subject.startswith("已为您的账户创建")
@@ -123,7 +126,7 @@ def test_failures_are_retried_with_back_off_then_given_up(
 ) -> None:
     settings.GGZY_SMS_GATEWAY = "tests.events.test_notifications.FailingGateway"
     gateways.sms_gateway.cache_clear()
-    (sms,) = send([Channel.SMS], Recipient(user=make_user(), phone="13912345678"))
+    (sms,) = send([DeliveryChannel.SMS], Recipient(user=make_user(), phone="13912345678"))
     run_worker()
     sms.refresh_from_db()
     assert (sms.status, sms.attempts) == (DeliveryStatus.PENDING, 1)
@@ -144,7 +147,7 @@ def test_failures_are_retried_with_back_off_then_given_up(
     ("kwargs", "code"),
     [
         ({"recipients": []}, EventsError.NO_RECIPIENT),
-        ({"channels": [Channel.SMS]}, EventsError.NO_ADDRESS),
+        ({"channels": [DeliveryChannel.SMS]}, EventsError.NO_ADDRESS),
         ({"channels": ["pigeon"]}, EventsError.CHANNEL_UNKNOWN),
         ({"template": "no.such_template"}, EventsError.TEMPLATE_UNKNOWN),
         ({"template": "test.half_translated"}, EventsError.TEMPLATE_LANGUAGE_MISSING),
@@ -162,7 +165,7 @@ def test_bad_notifications_are_refused_and_nothing_is_stored(
         "template": "accounts.token_created",
         "recipients": [Recipient(user=user)],
         "context": CONTEXT,
-        "channels": [Channel.INBOX],
+        "channels": [DeliveryChannel.INBOX],
     } | kwargs
     with pytest.raises(DomainError) as caught, transaction.atomic():
         notify(**args)
@@ -183,7 +186,7 @@ def test_a_template_cannot_be_given_data_it_does_not_declare() -> None:
 
 def test_inbox_through_the_api(client_for: Callable[..., Client], make_user: Callable[..., Any]) -> None:
     user = make_user(Role.RESPONDER)
-    (message,) = send([Channel.INBOX], Recipient(user=user))
+    (message,) = send([DeliveryChannel.INBOX], Recipient(user=user))
     client = client_for(user)
     listed = client.get("/api/v1/inbox?unread=true").json()
     assert [m["id"] for m in listed] == [message.pk]
@@ -232,7 +235,7 @@ def test_messages_about_embargoed_events_reach_their_addressee_but_not_the_log(
             template="accounts.token_created",
             recipients=[Recipient(user=expert, phone="13900000000")],
             context=CONTEXT,
-            channels=[Channel.INBOX, Channel.SMS],
+            channels=[DeliveryChannel.INBOX, DeliveryChannel.SMS],
             event=drawn,
         )
     assert inbox(viewer=expert).count() == 1  # the expert is told

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import get_language
@@ -34,7 +33,7 @@ from ggzy.accounts.schemas import (
 )
 from ggzy.accounts.states import change_state
 from ggzy.core import clock
-from ggzy.core.access import allow, signed_in
+from ggzy.core.access import actor_of, allow, signed_in
 from ggzy.core.api import Router
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.formatting import person_name
@@ -46,7 +45,7 @@ router = Router(tags=["accounts"])
 @router.get("/me", response=MeOut, summary="The signed-in user and the roles they hold")
 @signed_in
 def me(request: HttpRequest) -> MeOut:
-    user = request.user
+    user = actor_of(request)
     return MeOut(
         username=user.get_username(),
         full_name=person_name(user),
@@ -58,7 +57,9 @@ def me(request: HttpRequest) -> MeOut:
 @router.get("/tokens", response=list[TokenOut], summary="My API tokens")
 @signed_in
 def token_list(request: HttpRequest) -> list[TokenOut]:
-    return [TokenOut.model_validate(t, from_attributes=True) for t in selectors.token_list(user=request.user)]
+    return [
+        TokenOut.model_validate(t, from_attributes=True) for t in selectors.token_list(user=actor_of(request))
+    ]
 
 
 @router.post("/tokens", response={201: TokenCreatedOut}, summary="Create an API token for myself")
@@ -66,7 +67,7 @@ def token_list(request: HttpRequest) -> list[TokenOut]:
 def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
     session_only(request)
     token, raw = services.token_create(
-        user=request.user, name=payload.name, days=payload.days, scopes=payload.scopes
+        user=actor_of(request), name=payload.name, days=payload.days, scopes=payload.scopes
     )
     shown = TokenOut.model_validate(token, from_attributes=True).model_dump()
     return Status(201, TokenCreatedOut(**shown, token=raw))
@@ -75,7 +76,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedO
 @router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke one of my API tokens")
 @signed_in
 def token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
-    services.token_revoke(user=request.user, token_id=token_id)
+    services.token_revoke(user=actor_of(request), token_id=token_id)
     return Status(204, None)
 
 
@@ -93,9 +94,8 @@ def organisation_out(o: Organisation) -> OrganisationOut:
 @router.post("/organisations", response={201: OrganisationOut}, summary="Register my organisation")
 @signed_in
 def organisation_register(request: HttpRequest, payload: OrganisationIn) -> Status[OrganisationOut]:
-    organisation = parties.organisation_register(
-        actor=request.user, member=request.user, **payload.model_dump()
-    )
+    user = actor_of(request)
+    organisation = parties.organisation_register(actor=user, member=user, **payload.model_dump())
     return Status(201, organisation_out(organisation))
 
 
@@ -120,16 +120,16 @@ def organisation_get(request: HttpRequest, organisation_id: int) -> Organisation
 def role_grant(request: HttpRequest, user_id: int, payload: RoleGrantIn) -> Status[RoleGrantOut]:
     session_only(request)
     user = selectors.access_user(viewer=request.user, id=user_id)
-    if payload.role not in Role.values or payload.role == Role.PUBLIC:
+    if payload.role == Role.PUBLIC:  # what everyone is, never granted
         raise DomainError(CoreError.NOT_FOUND)
     centre = selectors.centre_by_code(payload.centre or "")
     organisation = (
         Organisation.objects.filter(pk=payload.organisation_id).first() if payload.organisation_id else None
     )
     grant: RoleGrant = parties.role_grant(
-        actor=request.user,
+        actor=actor_of(request),
         user=user,
-        role=Role(payload.role),
+        role=payload.role,
         centre=centre,
         organisation=organisation,
         region=payload.region,
@@ -159,7 +159,7 @@ def entrustment_list(request: HttpRequest) -> list[EntrustmentOut]:
             valid_from=e.valid_from,
             valid_until=e.valid_until,
         )
-        for e in selectors.entrustments_of(user=request.user).select_related("agent")
+        for e in selectors.entrustments_of(user=actor_of(request)).select_related("agent")
     ]
 
 
@@ -172,7 +172,7 @@ def entrustment_list(request: HttpRequest) -> list[EntrustmentOut]:
 def role_revoke(request: HttpRequest, grant_id: int) -> RoleGrantRevokedOut:
     session_only(request)
     grant = selectors.access_grant(viewer=request.user, id=grant_id)
-    grant = parties.role_revoke(actor=request.user, grant=grant)
+    grant = parties.role_revoke(actor=actor_of(request), grant=grant)
     return RoleGrantRevokedOut(id=grant.pk, role=grant.role, revoked_at=grant.revoked_at or clock.now())
 
 
@@ -186,7 +186,7 @@ def password_reset(request: HttpRequest, user_id: int, payload: PasswordResetIn)
     session_only(request)
     user = selectors.access_user(viewer=request.user, id=user_id)
     secret = credentials.password_reset(
-        actor=request.user, user=user, reason=payload.reason, deliver=payload.deliver
+        actor=actor_of(request), user=user, reason=payload.reason, deliver=payload.deliver
     )
     return SecretOut(secret=secret)
 
@@ -200,7 +200,7 @@ def password_reset(request: HttpRequest, user_id: int, payload: PasswordResetIn)
 def totp_reset(request: HttpRequest, user_id: int, payload: ReasonIn) -> Status[None]:
     session_only(request)
     user = selectors.access_user(viewer=request.user, id=user_id)
-    credentials.totp_reset(actor=request.user, user=user, reason=payload.reason)
+    credentials.totp_reset(actor=actor_of(request), user=user, reason=payload.reason)
     return Status(204, None)
 
 
@@ -213,7 +213,7 @@ def totp_reset(request: HttpRequest, user_id: int, payload: ReasonIn) -> Status[
 def enrolment_code(request: HttpRequest, user_id: int, payload: EnrolmentCodeIn) -> SecretOut:
     session_only(request)
     user = selectors.access_user(viewer=request.user, id=user_id)
-    code = credentials.enrolment_code_send(actor=request.user, user=user, channel=payload.channel)
+    code = credentials.enrolment_code_send(actor=actor_of(request), user=user, channel=payload.channel)
     return SecretOut(secret=code)
 
 
@@ -227,7 +227,7 @@ def account_active(request: HttpRequest, user_id: int, payload: ActiveIn) -> Sta
     session_only(request)
     user = selectors.access_user(viewer=request.user, id=user_id)
     credentials.account_active_set(
-        actor=request.user, user=user, active=payload.active, reason=payload.reason
+        actor=actor_of(request), user=user, active=payload.active, reason=payload.reason
     )
     return Status(204, None)
 
@@ -241,30 +241,30 @@ def account_active(request: HttpRequest, user_id: int, payload: ActiveIn) -> Sta
 def phone_set(request: HttpRequest, user_id: int, payload: PhoneIn) -> Status[None]:
     session_only(request)
     user = selectors.access_user(viewer=request.user, id=user_id)
-    credentials.phone_set(actor=request.user, user=user, phone=payload.phone)
+    credentials.phone_set(actor=actor_of(request), user=user, phone=payload.phone)
     return Status(204, None)
 
 
 def change_out(
     change: AccountChange, secret: str | None = None, *, now: dt.datetime | None = None
 ) -> AccountChangeOut:
-    fields: dict[str, Any] = {
-        "id": change.pk,
-        "kind": change.kind,
-        "target": change.target.get_username(),
-        "role": change.role,
-        "reason": change.reason,
-        "state": change_state(change, now or clock.now()),
-        "requested_by": change.requested_by.get_username(),
-        "requested_at": change.requested_at,
-        "expires_at": change.expires_at,
-        "decided_by": change.decided_by.get_username() if change.decided_by else "",
-        "decided_at": change.decided_at,
-        "note": change.note,
-    }
+    out = AccountChangeOut(
+        id=change.pk,
+        kind=change.kind,
+        target=change.target.get_username(),
+        role=change.role,
+        reason=change.reason,
+        state=change_state(change, now or clock.now()),
+        requested_by=change.requested_by.get_username(),
+        requested_at=change.requested_at,
+        expires_at=change.expires_at,
+        decided_by=change.decided_by.get_username() if change.decided_by else "",
+        decided_at=change.decided_at,
+        note=change.note,
+    )
     if secret is not None:
-        return AccountChangeDecidedOut(**fields, secret=secret)
-    return AccountChangeOut(**fields)
+        return AccountChangeDecidedOut(**out.model_dump(), secret=secret)
+    return out
 
 
 ADMINS = tuple(sorted(ADMIN_ROLES))
@@ -289,11 +289,11 @@ def change_request(request: HttpRequest, payload: AccountChangeIn) -> Status[Acc
     session_only(request)
     target = selectors.access_user(viewer=request.user, id=payload.target_id)
     change = changes.change_request(
-        actor=request.user,
+        actor=actor_of(request),
         target=target,
         kind=payload.kind,
         reason=payload.reason,
-        role=payload.role,
+        role=payload.role or "",
     )
     return Status(201, change_out(change))
 
@@ -306,7 +306,7 @@ def change_request(request: HttpRequest, payload: AccountChangeIn) -> Status[Acc
 @allow(*ADMINS)
 def change_approve(request: HttpRequest, change_id: int, payload: DecisionIn) -> AccountChangeOut:
     session_only(request)
-    change, secret = changes.change_approve(actor=request.user, change_id=change_id, note=payload.note)
+    change, secret = changes.change_approve(actor=actor_of(request), change_id=change_id, note=payload.note)
     return change_out(change, secret)
 
 
@@ -318,7 +318,7 @@ def change_approve(request: HttpRequest, change_id: int, payload: DecisionIn) ->
 @allow(*ADMINS)
 def change_refuse(request: HttpRequest, change_id: int, payload: DecisionIn) -> AccountChangeOut:
     session_only(request)
-    return change_out(changes.change_refuse(actor=request.user, change_id=change_id, note=payload.note))
+    return change_out(changes.change_refuse(actor=actor_of(request), change_id=change_id, note=payload.note))
 
 
 @router.post(
@@ -329,4 +329,4 @@ def change_refuse(request: HttpRequest, change_id: int, payload: DecisionIn) -> 
 @allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
 def change_withdraw(request: HttpRequest, change_id: int) -> AccountChangeOut:
     session_only(request)
-    return change_out(changes.change_withdraw(actor=request.user, change_id=change_id))
+    return change_out(changes.change_withdraw(actor=actor_of(request), change_id=change_id))

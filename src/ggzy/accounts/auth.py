@@ -8,11 +8,11 @@ rules (second factor, idle timeout, password change) are LoginPolicyMiddleware's
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
 
 from ggzy.accounts import policy
@@ -20,13 +20,14 @@ from ggzy.accounts.models import ApiToken
 from ggzy.accounts.selectors import user_roles
 from ggzy.accounts.services import token_digest, token_used
 from ggzy.core import clock
-from ggzy.core.access import Access
+from ggzy.core.access import Access, is_signed_in
 from ggzy.core.errors import CoreError, DomainError
+from ggzy.core.types import Actor, Viewer
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
-def _authorise(access: Access, user: Any) -> Any:
+def _authorise(access: Access, user: Actor) -> Actor:
     if not access.allows(authenticated=True, roles=user_roles(user)):
         raise DomainError.refused(CoreError.FORBIDDEN)
     return user
@@ -40,7 +41,7 @@ class BearerTokenAuth(HttpBearer):
         self.access = access
         self.scope = scope
 
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
+    def authenticate(self, request: HttpRequest, token: str) -> Actor:
         found = (
             ApiToken.objects.select_related("user").filter(digest=token_digest(token.strip())).first()
             if token
@@ -77,9 +78,9 @@ class SessionCookieAuth(APIKeyCookie):
         super().__init__(csrf=True)
         self.access = access
 
-    def __call__(self, request: HttpRequest) -> Any:
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
+    def __call__(self, request: HttpRequest) -> Actor | None:
+        user: Viewer | None = getattr(request, "user", None)
+        if not is_signed_in(user):
             return None
         if request.method not in SAFE_METHODS and check_csrf(request) is not None:
             raise DomainError.refused(CoreError.CSRF_FAILED)
@@ -87,11 +88,11 @@ class SessionCookieAuth(APIKeyCookie):
 
     def authenticate(
         self, request: HttpRequest, key: str | None
-    ) -> Any:  # pragma: no cover - __call__ decides
+    ) -> Actor | None:  # pragma: no cover - __call__ decides
         return None
 
 
-def api_auth_for(access: Access, scope: str) -> list[Any]:
+def api_auth_for(access: Access, scope: str) -> list[AuthBase]:
     """The auth list for an operation declared with `access` whose tokens need `scope` (see
     ggzy.core.api.Router)."""
     return [BearerTokenAuth(access, scope), SessionCookieAuth(access, scope)]

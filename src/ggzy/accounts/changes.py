@@ -20,7 +20,6 @@ break-glass `ggzy bootstrap --recover security_admin` (`ggzy.accounts.recovery`)
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -34,11 +33,14 @@ from ggzy.accounts.errors import AccountsError
 from ggzy.accounts.event_types import AccountsEvents
 from ggzy.accounts.models import AccountChange, EnrolmentCode, RoleGrant
 from ggzy.accounts.powers import REQUESTERS
-from ggzy.accounts.states import CHANGE_TRANSITIONS, change_state
+from ggzy.accounts.states import CHANGE_TRANSITIONS, EXPIRED, change_state
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
 from ggzy.core.roles import ADMIN_ROLES, Role, roles_of_user
+from ggzy.core.states import advance
+from ggzy.core.types import Actor, Viewer
 from ggzy.events.catalogue import EventType
+from ggzy.events.models import Event
 from ggzy.events.services import event_record
 
 Kind = AccountChange.Kind
@@ -52,7 +54,7 @@ STEPS = {
 }
 
 
-def _administrators(*, excluding: set[int]) -> list[Any]:
+def _administrators(*, excluding: set[int]) -> list[Actor]:
     ids = (
         RoleGrant.objects.filter(role__in=[r.value for r in ADMIN_ROLES], revoked_at__isnull=True)
         .exclude(user__in=excluding)
@@ -61,14 +63,14 @@ def _administrators(*, excluding: set[int]) -> list[Any]:
     return list(get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
-def _supervisors() -> list[Any]:
+def _supervisors() -> list[Actor]:
     ids = RoleGrant.objects.filter(role=Role.SUPERVISOR, revoked_at__isnull=True).values_list(
         "user", flat=True
     )
     return list(get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
-def _tell(change: AccountChange, *, event: Any, step: str) -> None:
+def _tell(change: AccountChange, *, event: Event, step: str) -> None:
     """The other administrators and the supervisors (inbox), and the person concerned (also outside)."""
     from ggzy.core.formatting import person_name
     from ggzy.events.notifications import Recipient, notify
@@ -98,7 +100,7 @@ def _tell(change: AccountChange, *, event: Any, step: str) -> None:
     )
 
 
-def _record(change: AccountChange, event_type: EventType, actor: Any) -> Any:
+def _record(change: AccountChange, event_type: EventType, actor: Actor | None) -> Event:
     return event_record(
         type=event_type,
         actor=actor,
@@ -115,7 +117,7 @@ def _record(change: AccountChange, event_type: EventType, actor: Any) -> Any:
     )
 
 
-def _applies(kind: str, target: Any, role: str) -> bool:
+def _applies(kind: str, target: Actor, role: str) -> bool:
     """Whether the change makes sense for the target as it is now: every change but a grant is for an
     administrator's account; a grant is for an active account holding no role at all."""
     held = set(RoleGrant.objects.filter(user=target, revoked_at__isnull=True).values_list("role", flat=True))
@@ -132,7 +134,9 @@ def _applies(kind: str, target: Any, role: str) -> bool:
 
 
 @transaction.atomic
-def change_request(*, actor: Any, target: Any, kind: str, reason: str, role: str = "") -> AccountChange:
+def change_request(
+    *, actor: Actor | None, target: Actor, kind: str, reason: str, role: str = ""
+) -> AccountChange:
     """Ask for a change to an administrator's account (or for someone to become one)."""
     reason = credentials.reason_check(reason)
     if kind not in Kind.values:
@@ -173,19 +177,28 @@ def _take(change_id: int) -> AccountChange:
     return change
 
 
-def _move(change: AccountChange, action: str, actor: Any, note: str = "") -> None:
-    current = change_state(change, clock.now())
-    target = CHANGE_TRANSITIONS.get((current, action))
-    if target is None:
-        raise DomainError(AccountsError.CHANGE_NOT_PENDING, detail={"state": current})
-    change.state = target
-    change.decided_by = None if action == "withdraw" else actor  # the requester withdraws, nobody decides
-    change.decided_at = clock.now()
-    change.note = note.strip()[:500]
-    change.save(update_fields=["state", "decided_by", "decided_at", "note"])
+def _not_pending(state: str) -> DomainError:
+    return DomainError(AccountsError.CHANGE_NOT_PENDING, detail={"state": state})
 
 
-def _second_administrator(actor: Any, change: AccountChange) -> None:
+def _move(change: AccountChange, action: str, actor: Actor | None, note: str = "") -> None:
+    """Move the change by `action` (`CHANGE_TRANSITIONS`); an expired request is refused like a decided
+    one (its stored state is still pending: the time decides)."""
+    now = clock.now()
+    if change_state(change, now) == EXPIRED:
+        raise _not_pending(EXPIRED)
+    advance(
+        change,
+        CHANGE_TRANSITIONS,
+        action,
+        error=_not_pending,
+        decided_by=None if action == "withdraw" else actor,  # the requester withdraws, nobody decides
+        decided_at=now,
+        note=note.strip()[:500],
+    )
+
+
+def _second_administrator(actor: Actor | None, change: AccountChange) -> None:
     if actor is None or not roles_of_user(actor) & ADMIN_ROLES:
         raise DomainError(AccountsError.NOT_YOUR_ADMIN_WORK)
     if actor.pk in (change.requested_by_id, change.target_id):
@@ -193,7 +206,7 @@ def _second_administrator(actor: Any, change: AccountChange) -> None:
 
 
 @transaction.atomic
-def change_approve(*, actor: Any, change_id: int, note: str = "") -> tuple[AccountChange, str]:
+def change_approve(*, actor: Actor | None, change_id: int, note: str = "") -> tuple[AccountChange, str]:
     """Approve and carry out the change. Returns it and any secret to show the approver once ("" when
     it went by SMS or there is none)."""
     change = _take(change_id)
@@ -233,7 +246,7 @@ def change_approve(*, actor: Any, change_id: int, note: str = "") -> tuple[Accou
 
 
 @transaction.atomic
-def change_refuse(*, actor: Any, change_id: int, note: str = "") -> AccountChange:
+def change_refuse(*, actor: Actor | None, change_id: int, note: str = "") -> AccountChange:
     change = _take(change_id)
     _second_administrator(actor, change)
     _move(change, "refuse", actor, note)
@@ -242,7 +255,7 @@ def change_refuse(*, actor: Any, change_id: int, note: str = "") -> AccountChang
 
 
 @transaction.atomic
-def change_withdraw(*, actor: Any, change_id: int) -> AccountChange:
+def change_withdraw(*, actor: Actor | None, change_id: int) -> AccountChange:
     change = _take(change_id)
     if actor is None or actor.pk != change.requested_by_id:
         raise DomainError(AccountsError.CHANGE_NOT_FOUND)
@@ -251,7 +264,7 @@ def change_withdraw(*, actor: Any, change_id: int) -> AccountChange:
     return change
 
 
-def change_list(*, viewer: Any) -> QuerySet[AccountChange]:
+def change_list(*, viewer: Viewer | None) -> QuerySet[AccountChange]:
     """Administrators see every request (the audit administrator reads them all); others none."""
     if not roles_of_user(viewer) & ADMIN_ROLES:
         return AccountChange.objects.none()

@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
 
 from ggzy.accounts import selectors
+from ggzy.core.access import is_signed_in
+from ggzy.core.types import Viewer
 
 
-def acting_for(request: HttpRequest) -> dict[str, Any]:
+def acting_for(request: HttpRequest) -> dict[str, object]:
     """The organisation the user acts for, and the ones they could switch to (header)."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    user: Viewer | None = getattr(request, "user", None)
+    if not is_signed_in(user):
         return {}
     organisations = list(selectors.organisations_of(user=user))
     if not organisations:

@@ -11,7 +11,7 @@ functions below."""
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from collections.abc import Mapping
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -24,11 +24,13 @@ from ggzy.core import clock
 from ggzy.core.errors import DomainError
 from ggzy.core.formatting import local_time
 from ggzy.core.roles import ADMIN_ROLES, Role, roles_of_user
+from ggzy.core.types import Actor
 from ggzy.events.catalogue import EventType
+from ggzy.events.models import Event
 from ggzy.events.services import event_record
 
 
-def is_administrator(user: Any) -> bool:
+def is_administrator(user: Actor) -> bool:
     from ggzy.accounts.models import RoleGrant
 
     return RoleGrant.objects.filter(
@@ -36,7 +38,7 @@ def is_administrator(user: Any) -> bool:
     ).exists()
 
 
-def actor_check(actor: Any, target: Any, power: Role | frozenset[Role]) -> None:
+def actor_check(actor: Actor | None, target: Actor, power: Role | frozenset[Role]) -> None:
     """`actor` holds the power, is not `target`, and `target` is not an administrator (whose account
     changes only through a request and a second administrator's approval)."""
     wanted = power if isinstance(power, frozenset) else frozenset({power})
@@ -60,7 +62,9 @@ def temporary_password() -> str:
     return secrets.token_urlsafe(12) + "-Aa1"
 
 
-def _record(event_type: EventType, *, actor: Any, target: Any, data: dict[str, Any] | None = None) -> Any:
+def _record(
+    event_type: EventType, *, actor: Actor | None, target: Actor, data: Mapping[str, object] | None = None
+) -> Event:
     return event_record(
         type=event_type,
         actor=actor,
@@ -68,11 +72,11 @@ def _record(event_type: EventType, *, actor: Any, target: Any, data: dict[str, A
     )
 
 
-def _send_code(*, user: Any, template: str, code: str, event: Any) -> None:
+def _send_code(*, user: Actor, template: str, code: str, event: Event) -> None:
     """Send a one-time secret to the phone on record (never to the inbox: the inbox is inside)."""
     from ggzy.core.formatting import person_name
     from ggzy.events.notifications import Recipient, notify
-    from ggzy.events.states import Channel
+    from ggzy.events.states import DeliveryChannel
 
     phone = policy.phone_on_record(user)
     if not phone:
@@ -81,13 +85,13 @@ def _send_code(*, user: Any, template: str, code: str, event: Any) -> None:
         template=template,
         recipients=[Recipient(user=user, phone=phone)],
         context={"name": person_name(user), "code": code},
-        channels=[Channel.SMS],
+        channels=[DeliveryChannel.SMS],
         event=event,
     )
 
 
 # --- the changes themselves (also carried out by an approved request) -----------------------------
-def apply_password_reset(*, actor: Any, target: Any, deliver: str) -> str:
+def apply_password_reset(*, actor: Actor | None, target: Actor, deliver: str) -> str:
     """A temporary password; the owner must change it at the next sign-in. Sessions end, tokens are
     revoked, the lockout is lifted. `deliver` = "show" (returned to be shown once) or "sms"."""
     password = temporary_password()
@@ -110,7 +114,7 @@ def apply_password_reset(*, actor: Any, target: Any, deliver: str) -> str:
     return password
 
 
-def apply_totp_reset(*, actor: Any, target: Any) -> None:
+def apply_totp_reset(*, actor: Actor | None, target: Actor) -> None:
     """Remove the second factor: the owner enrols again with a new enrolment code."""
     state = LoginState.objects.select_for_update().get_or_create(user=target)[0]
     state.totp_secret, state.totp_confirmed, state.totp_last_step = "", False, 0
@@ -128,7 +132,7 @@ def apply_totp_reset(*, actor: Any, target: Any) -> None:
     )
 
 
-def apply_enrolment_code(*, actor: Any, target: Any, channel: str) -> str:
+def apply_enrolment_code(*, actor: Actor | None, target: Actor, channel: str) -> str:
     """A one-time enrolment code: returned to be handed over in person, or sent by SMS ("" returned)."""
     if not policy.totp_required(target):
         raise DomainError(AccountsError.NO_SECOND_FACTOR)
@@ -150,7 +154,7 @@ def apply_enrolment_code(*, actor: Any, target: Any, channel: str) -> str:
     return code
 
 
-def apply_active(*, actor: Any, target: Any, active: bool) -> None:
+def apply_active(*, actor: Actor | None, target: Actor, active: bool) -> None:
     target.is_active = active
     target.save(update_fields=["is_active"])
     if not active:
@@ -173,7 +177,7 @@ def apply_active(*, actor: Any, target: Any, active: bool) -> None:
 
 # --- done directly, to accounts that are not administrators' ---------------------------------------
 @transaction.atomic
-def password_reset(*, actor: Any, user: Any, reason: str, deliver: str = "show") -> str:
+def password_reset(*, actor: Actor | None, user: Actor, reason: str, deliver: str = "show") -> str:
     reason_check(reason)
     actor_check(actor, user, Role.SECURITY_ADMIN)
     if deliver not in ("show", "sms"):
@@ -184,14 +188,14 @@ def password_reset(*, actor: Any, user: Any, reason: str, deliver: str = "show")
 
 
 @transaction.atomic
-def totp_reset(*, actor: Any, user: Any, reason: str) -> None:
+def totp_reset(*, actor: Actor | None, user: Actor, reason: str) -> None:
     reason_check(reason)
     actor_check(actor, user, Role.SECURITY_ADMIN)
     apply_totp_reset(actor=actor, target=user)
 
 
 @transaction.atomic
-def enrolment_code_send(*, actor: Any, user: Any, channel: str) -> str:
+def enrolment_code_send(*, actor: Actor | None, user: Actor, channel: str) -> str:
     actor_check(actor, user, Role.SECURITY_ADMIN)
     if channel not in (EnrolmentCode.Channel.IN_PERSON, EnrolmentCode.Channel.SMS):
         raise DomainError(AccountsError.CHANGE_INVALID)
@@ -199,7 +203,7 @@ def enrolment_code_send(*, actor: Any, user: Any, channel: str) -> str:
 
 
 @transaction.atomic
-def account_active_set(*, actor: Any, user: Any, active: bool, reason: str) -> None:
+def account_active_set(*, actor: Actor | None, user: Actor, active: bool, reason: str) -> None:
     reason_check(reason)
     actor_check(actor, user, frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN}))
     if user.is_active == active:
@@ -208,7 +212,7 @@ def account_active_set(*, actor: Any, user: Any, active: bool, reason: str) -> N
 
 
 @transaction.atomic
-def phone_set(*, actor: Any, user: Any, phone: str) -> None:
+def phone_set(*, actor: Actor | None, user: Actor, phone: str) -> None:
     """The phone on record (where enrolment codes and credential notices go): the system
     administrator's; the old number is told too."""
     from ggzy.accounts import identifiers
@@ -233,7 +237,7 @@ def phone_set(*, actor: Any, user: Any, phone: str) -> None:
     if old and old != phone:
         from ggzy.core.formatting import person_name
         from ggzy.events.notifications import Recipient, notify
-        from ggzy.events.states import Channel
+        from ggzy.events.states import DeliveryChannel
 
         notify(
             template="accounts.credential_changed",
@@ -244,6 +248,6 @@ def phone_set(*, actor: Any, user: Any, phone: str) -> None:
                 "change": str(_("The phone on record was changed")),
                 "at": local_time(clock.now()),
             },
-            channels=[Channel.SMS],
+            channels=[DeliveryChannel.SMS],
             event=event,
         )

@@ -26,8 +26,10 @@ from django.urls import reverse
 
 from ggzy.accounts import policy
 from ggzy.accounts.event_types import AccountsEvents
+from ggzy.core.access import is_signed_in
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.http import API_PREFIX, REFUSED_HEADER, error_response
+from ggzy.core.types import Actor, Viewer
 from ggzy.events.catalogue import EventType
 from ggzy.events.services import event_record
 
@@ -35,7 +37,7 @@ from ggzy.events.services import event_record
 EXEMPT_PREFIXES = ("/static/", "/i18n/", "/accounts/password/", "/accounts/logout/")
 
 
-def _refuse(request: HttpRequest, event_type: EventType, user: object) -> HttpResponseBase:
+def _refuse(request: HttpRequest, event_type: EventType, user: Actor) -> HttpResponseBase:
     with transaction.atomic():
         event_record(
             type=event_type,
@@ -55,8 +57,8 @@ class LoginPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and hasattr(request, "session"):
+        user: Viewer | None = getattr(request, "user", None)
+        if is_signed_in(user) and hasattr(request, "session"):
             if not policy.session_valid(request, user):
                 return _refuse(request, AccountsEvents.SESSION_REFUSED_INCOMPLETE, user)
             now = time.time()

@@ -4,9 +4,9 @@ project roles and entrustments. Each is one transaction that records its event."
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from ggzy.accounts import identifiers
 from ggzy.accounts.errors import AccountsError
@@ -21,10 +21,12 @@ from ggzy.accounts.models import (
     ProjectRole,
     RoleGrant,
 )
+from ggzy.accounts.selectors import user_roles_forget
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
 from ggzy.core.fields import lookup_for
 from ggzy.core.roles import ADMIN_ROLES, Role
+from ggzy.core.types import Actor
 from ggzy.events.services import event_record
 
 #: Roles acted out for an organisation; the others are personal (staff, supervisors, experts, admins).
@@ -36,7 +38,9 @@ def _invalid(exc: identifiers.InvalidIdentifier, field: str) -> DomainError:
 
 
 @transaction.atomic
-def centre_create(*, actor: Any, code: str, name: str, region: str, parent: Centre | None = None) -> Centre:
+def centre_create(
+    *, actor: Actor | None, code: str, name: str, region: str, parent: Centre | None = None
+) -> Centre:
     centre = Centre.objects.create(code=code, name=name, region=region, parent=parent)
     event_record(
         type=AccountsEvents.CENTRE_CREATED,
@@ -50,14 +54,14 @@ def centre_create(*, actor: Any, code: str, name: str, region: str, parent: Cent
 @transaction.atomic
 def organisation_register(
     *,
-    actor: Any,
+    actor: Actor | None,
     uscc: str,
     name: str,
     legal_representative: str,
     contact_name: str,
     contact_phone: str,
     bank_account: str = "",
-    member: Any = None,
+    member: Actor | None = None,
 ) -> Organisation:
     """Register an organisation. Nothing is asked that would keep out-of-region entities away
     (no local registration, branch office or presence of the legal representative: 11.2.6, 11.2.7)."""
@@ -113,7 +117,7 @@ def _validate_document(kind: str, number: str) -> str:
 
 @transaction.atomic
 def person_register(
-    *, actor: Any, name: str, id_kind: str, id_number: str, phone: str, user: Any = None
+    *, actor: Actor | None, name: str, id_kind: str, id_number: str, phone: str, user: Actor | None = None
 ) -> Person:
     """A natural person as responder; passports and travel permits are accepted with their own checks
     (refusing them would exclude people from outside the region, 11.2.6)."""
@@ -137,7 +141,9 @@ def person_register(
 
 
 @transaction.atomic
-def membership_add(*, actor: Any, user: Any, organisation: Organisation, title: str = "") -> Membership:
+def membership_add(
+    *, actor: Actor | None, user: Actor, organisation: Organisation, title: str = ""
+) -> Membership:
     membership, _created = Membership.objects.get_or_create(
         user=user, organisation=organisation, defaults={"title": title}
     )
@@ -150,15 +156,15 @@ def membership_add(*, actor: Any, user: Any, organisation: Organisation, title: 
     return membership
 
 
-def active_grants(user: Any) -> Any:
+def active_grants(user: Actor) -> QuerySet[RoleGrant]:
     return RoleGrant.objects.filter(user=user, revoked_at__isnull=True)
 
 
 @transaction.atomic
 def role_grant(
     *,
-    actor: Any,
-    user: Any,
+    actor: Actor | None,
+    user: Actor,
     role: Role,
     centre: Centre | None = None,
     organisation: Organisation | None = None,
@@ -202,7 +208,7 @@ def role_grant(
         category=category,
         granted_at=clock.now(),
     )
-    user._ggzy_roles = None  # noqa: SLF001  (drop the per-request cache)
+    user_roles_forget(user)
     event_record(
         type=AccountsEvents.ROLE_GRANTED,
         actor=actor,
@@ -219,7 +225,7 @@ def role_grant(
 
 
 @transaction.atomic
-def role_revoke(*, actor: Any, grant: RoleGrant, approved: bool = False) -> RoleGrant:
+def role_revoke(*, actor: Actor | None, grant: RoleGrant, approved: bool = False) -> RoleGrant:
     """End a role grant: the security administrator's work, like granting it; an administrator's role
     only through an approved request. The user's sessions end (what they may do changed)."""
     from ggzy.accounts.policy import sessions_end
@@ -233,7 +239,7 @@ def role_revoke(*, actor: Any, grant: RoleGrant, approved: bool = False) -> Role
         raise DomainError(AccountsError.GRANT_REVOKED)
     grant.revoked_at = clock.now()
     grant.save(update_fields=["revoked_at"])
-    grant.user._ggzy_roles = None  # type: ignore[attr-defined]  # noqa: SLF001
+    user_roles_forget(grant.user)
     sessions_end(user=grant.user)
     event_record(
         type=AccountsEvents.ROLE_REVOKED,
@@ -245,7 +251,7 @@ def role_revoke(*, actor: Any, grant: RoleGrant, approved: bool = False) -> Role
 
 @transaction.atomic
 def project_role_set(
-    *, actor: Any, project: str, organisation: Organisation, role: Role, centre: Centre
+    *, actor: Actor | None, project: str, organisation: Organisation, role: Role, centre: Centre
 ) -> ProjectRole:
     found, _created = ProjectRole.objects.get_or_create(
         project=project, organisation=organisation, role=role, defaults={"centre": centre}
@@ -263,7 +269,7 @@ def project_role_set(
 @transaction.atomic
 def entrustment_create(
     *,
-    actor: Any,
+    actor: Actor | None,
     initiator: Organisation,
     agent: Organisation,
     project: str,
@@ -309,7 +315,7 @@ def entrustment_check(*, agent: Organisation, project: str, at: dt.datetime | No
 
 
 @transaction.atomic
-def acting_for_set(*, user: Any, organisation: Organisation) -> Organisation:
+def acting_for_set(*, user: Actor, organisation: Organisation) -> Organisation:
     """Choose the organisation the user acts for (visible in the header)."""
     from ggzy.accounts.policy import login_state
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import time
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, login
@@ -16,11 +17,12 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,8 +32,14 @@ from ggzy.core import clock
 from ggzy.core.fields import Sealed
 from ggzy.core.formatting import local_time
 from ggzy.core.roles import ADMIN_ROLES, Role, roles_of_user
+from ggzy.core.types import Actor, Viewer
 from ggzy.events.services import event_record
 from ggzy_sm import totp
+
+if TYPE_CHECKING:
+    from ggzy.events.models import Event
+    from ggzy.events.notifications import Recipient
+    from ggzy.events.states import DeliveryChannel
 
 LOCK_AFTER = 5
 LOCK_FOR = dt.timedelta(minutes=15)
@@ -39,16 +47,16 @@ HISTORY = 5
 ADMIN_PASSWORD_MAX_AGE = dt.timedelta(days=90)
 
 
-def login_state(user: Any) -> LoginState:
+def login_state(user: Actor) -> LoginState:
     state, _created = LoginState.objects.get_or_create(user=user)
     return state
 
 
-def totp_required(user: Any) -> bool:
+def totp_required(user: Actor) -> bool:
     return bool(roles_of_user(user) & (ADMIN_ROLES | {Role.CENTRE_STAFF}))
 
 
-def password_must_change(user: Any) -> bool:
+def password_must_change(user: Actor) -> bool:
     state = login_state(user)
     if state.must_change_password:
         return True
@@ -59,7 +67,7 @@ def password_must_change(user: Any) -> bool:
 
 
 # --- lockout ---------------------------------------------------------------------------------------
-def is_locked(user: Any) -> bool:
+def is_locked(user: Actor) -> bool:
     state = LoginState.objects.filter(user=user).first()
     return bool(state and state.locked_until and state.locked_until > clock.now())
 
@@ -77,8 +85,8 @@ class PolicyBackend(ModelBackend):
         request: HttpRequest | None,
         username: str | None = None,
         password: str | None = None,
-        **kwargs: Any,
-    ) -> Any:
+        **kwargs: object,
+    ) -> Actor | None:
         user = get_user_model().objects.filter(username=username).first() if username else None
         if user is not None and is_locked(user):
             with transaction.atomic():
@@ -97,34 +105,36 @@ class PolicyBackend(ModelBackend):
             return None
         return found
 
-    def get_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+    def get_user_permissions(self, user_obj: Viewer, obj: models.Model | None = None) -> set[str]:
         return set()
 
-    def get_group_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+    def get_group_permissions(self, user_obj: Viewer, obj: models.Model | None = None) -> set[str]:
         return set()
 
-    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+    def get_all_permissions(self, user_obj: Viewer, obj: models.Model | None = None) -> set[str]:
         from ggzy.accounts.powers import permissions_of
 
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None or user_obj.is_superuser:
             return set()
         return set(permissions_of(roles_of_user(user_obj)))
 
-    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
+    def has_perm(self, user_obj: Viewer, perm: str, obj: models.Model | None = None) -> bool:
         return perm in self.get_all_permissions(user_obj, obj)
 
-    def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
+    def has_module_perms(self, user_obj: Viewer, app_label: str) -> bool:
         return any(p.startswith(app_label + ".") for p in self.get_all_permissions(user_obj))
 
 
 @receiver(user_login_failed, dispatch_uid="ggzy.accounts.count_failures")
-def _count_failure(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+def _count_failure(
+    sender: object, credentials: dict[str, object], request: HttpRequest | None = None, **kwargs: object
+) -> None:
     user = get_user_model().objects.filter(username=credentials.get("username", "")).first()
     if user is not None:
         record_failure(user)
 
 
-def record_failure(user: Any) -> None:
+def record_failure(user: Actor) -> None:
     with transaction.atomic():
         state = LoginState.objects.select_for_update().get_or_create(user=user)[0]
         if state.locked_until and state.locked_until > clock.now():
@@ -142,7 +152,7 @@ def record_failure(user: Any) -> None:
 
 
 @receiver(user_logged_in, dispatch_uid="ggzy.accounts.reset_failures")
-def _reset_failures(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _reset_failures(sender: object, request: HttpRequest | None, user: Actor, **kwargs: object) -> None:
     """Reset the failure count and write the session's sign-in record: the factors `sign_in` proved,
     none when login() was called some other way (such a session then reaches nothing)."""
     LoginState.objects.filter(user=user).update(failed_logins=0)
@@ -160,7 +170,7 @@ def _reset_failures(sender: Any, request: Any, user: Any, **kwargs: Any) -> None
 class CharacterClassesValidator:
     """At least three of: lower case, upper case, digits, other characters."""
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: Actor | None = None) -> None:
         classes = [
             any(c.islower() for c in password),
             any(c.isupper() for c in password),
@@ -177,14 +187,14 @@ class CharacterClassesValidator:
 class HistoryValidator:
     """Not one of the last five passwords; remembers each new one."""
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: Actor | None = None) -> None:
         if user is None or user.pk is None:
             return
         recent = PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[:HISTORY]
         if any(check_password(password, old) for old in recent):
             raise ValidationError(self.get_help_text(), code="password_reused")
 
-    def password_changed(self, password: str, user: Any = None) -> None:
+    def password_changed(self, password: str, user: Actor | None = None) -> None:
         if user is None or user.pk is None:
             return
         from ggzy.accounts.services import tokens_revoke_all
@@ -214,16 +224,16 @@ ENROLMENT_CODE_LIFETIME = {
 }
 
 
-def _secret_text(value: Any) -> str:
+def _secret_text(value: object) -> str:
     return value.decrypt_for_system() if isinstance(value, Sealed) else str(value or "")
 
 
-def totp_enrolled(user: Any) -> bool:
+def totp_enrolled(user: Actor) -> bool:
     state = LoginState.objects.filter(user=user).first()
     return bool(state and state.totp_confirmed and state.totp_secret)
 
 
-def totp_secret(user: Any) -> str:
+def totp_secret(user: Actor) -> str:
     """The secret of a user's second factor (enrolled, or being enrolled); "" when there is none."""
     return _secret_text(login_state(user).totp_secret)
 
@@ -239,7 +249,7 @@ def _normalise_code(code: str) -> str:
     return f"{text[:5]}-{text[5:]}" if len(text) == 10 else text  # noqa: PLR2004
 
 
-def enrolment_code_issue(*, user: Any, channel: str, issued_by: Any = None) -> str:
+def enrolment_code_issue(*, user: Actor, channel: str, issued_by: Actor | None = None) -> str:
     """A new enrolment code for `user` (earlier unused ones are revoked); returns the code itself,
     which is never stored. The caller records the event and delivers the code; call it inside the
     caller's transaction."""
@@ -262,7 +272,7 @@ def enrolment_code_issue(*, user: Any, channel: str, issued_by: Any = None) -> s
 
 
 @transaction.atomic
-def enrolment_redeem(user: Any, code: str) -> bool:
+def enrolment_redeem(user: Actor, code: str) -> bool:
     """Spend a valid enrolment code and start enrolment with a fresh secret (not yet confirmed).
     Refused while the user must still set their own password. A wrong code counts toward the lockout."""
     if password_must_change(user):
@@ -296,7 +306,7 @@ def enrolment_redeem(user: Any, code: str) -> bool:
 
 
 @transaction.atomic
-def totp_check(user: Any, code: str) -> bool:
+def totp_check(user: Actor, code: str) -> bool:
     """Check a code (each once). Confirms an enrolment that an enrolment code started; a failure counts
     toward the lockout. A user with no secret (never enrolled, or reset) always fails."""
     state = LoginState.objects.select_for_update().get_or_create(user=user)[0]
@@ -337,7 +347,7 @@ PASSWORD, CERTIFICATE, TOTP = "password", "certificate", "totp"
 FIRST_FACTORS = frozenset({PASSWORD, CERTIFICATE})
 
 
-def factors_satisfy(user: Any, factors: Any) -> bool:
+def factors_satisfy(user: Actor, factors: Iterable[str] | None) -> bool:
     """Whether a sign-in with `factors` is enough for `user`: a password or a certificate signature
     first; and a TOTP code after it for administrators and centre staff. A certificate signature
     (UKey + PIN) counts as one factor, not two: the platform never sees the PIN, so it cannot tell a
@@ -348,7 +358,7 @@ def factors_satisfy(user: Any, factors: Any) -> bool:
     return TOTP in given or not totp_required(user)
 
 
-def sign_in(request: HttpRequest, user: Any, factors: Any) -> None:
+def sign_in(request: HttpRequest, user: Actor, factors: Iterable[str]) -> None:
     """Make the session, recording what the sign-in proved. Refuses factors the policy finds short."""
     factors = sorted(frozenset(factors))
     if user.is_superuser or not user.is_active or not factors_satisfy(user, factors):
@@ -361,7 +371,7 @@ PENDING_KEY = "ggzy_pending_2fa"
 PENDING_SECONDS = 600  # ten minutes to finish the second step (enrolment takes a little longer)
 
 
-def sign_in_first_factor(request: HttpRequest, user: Any, factor: str, next_url: str) -> str | None:
+def sign_in_first_factor(request: HttpRequest, user: Actor, factor: str, next_url: str) -> str | None:
     """The first factor (a password or a certificate signature) passed: sign in when it is enough;
     otherwise remember it in the session, not signed in, and return the second step's URL."""
     if totp_required(user):
@@ -377,7 +387,7 @@ def sign_in_first_factor(request: HttpRequest, user: Any, factor: str, next_url:
     return None
 
 
-def session_valid(request: HttpRequest, user: Any) -> bool:
+def session_valid(request: HttpRequest, user: Actor) -> bool:
     """The invariant every request of a session is checked against (SignInMiddleware)."""
     record = request.session.get(SESSION_KEY)
     if not isinstance(record, dict) or record.get("user") != user.pk:
@@ -388,7 +398,7 @@ def session_valid(request: HttpRequest, user: Any) -> bool:
 
 
 @transaction.atomic
-def sessions_end(*, user: Any) -> None:
+def sessions_end(*, user: Actor) -> None:
     """End every session of `user` (a credential reset, a deactivation, a recovery): raise its epoch."""
     state = LoginState.objects.select_for_update().get_or_create(user=user)[0]
     state.session_epoch += 1
@@ -396,29 +406,29 @@ def sessions_end(*, user: Any) -> None:
 
 
 # --- telling the owner, out of band ------------------------------------------------------------------
-def phone_on_record(user: Any) -> str:
+def phone_on_record(user: Actor) -> str:
     state = LoginState.objects.filter(user=user).first()
     return _secret_text(state.phone) if state else ""
 
 
-def owner_recipients(user: Any) -> tuple[list[Any], list[Any]]:
+def owner_recipients(user: Actor) -> tuple[list[Recipient], list[DeliveryChannel]]:
     """Recipients for telling an account's owner about a change to their credentials: the inbox, and
     outside the platform the phone on record (SMS) and the e-mail address."""
     from ggzy.events.notifications import Recipient
-    from ggzy.events.states import Channel
+    from ggzy.events.states import DeliveryChannel
 
     phone = phone_on_record(user)
     email = getattr(user, "email", "") or ""
     recipients = [Recipient(user=user, phone=phone, email=email)]
-    channels = [Channel.INBOX]
+    channels = [DeliveryChannel.INBOX]
     if phone:
-        channels.append(Channel.SMS)
+        channels.append(DeliveryChannel.SMS)
     if email:
-        channels.append(Channel.EMAIL)
+        channels.append(DeliveryChannel.EMAIL)
     return recipients, channels
 
 
-def tell_owner(*, user: Any, template: str, change: Any, event: Any) -> bool:
+def tell_owner(*, user: Actor, template: str, change: str | Promise, event: Event | None) -> bool:
     """Tell `user` that `change` happened to their account; True when a channel outside the platform
     (SMS or e-mail) was used. Runs inside the caller's transaction."""
     from ggzy.core.formatting import person_name

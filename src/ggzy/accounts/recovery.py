@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
@@ -31,6 +30,8 @@ from ggzy.core import clock
 from ggzy.core.errors import DomainError
 from ggzy.core.formatting import local_time
 from ggzy.core.roles import ADMIN_ROLES, Role
+from ggzy.core.types import Actor
+from ggzy.events.models import Event
 from ggzy.events.services import event_record
 
 MAX_FAILURES = 3
@@ -48,7 +49,7 @@ def recovery_code_new() -> str:
 
 
 @transaction.atomic
-def recovery_code_create(*, actor: Any = None) -> str:
+def recovery_code_create(*, actor: Actor | None = None) -> str:
     """A new recovery code (any earlier one is spent); returned once, to be printed and sealed."""
     now = clock.now()
     RecoveryCode.objects.filter(spent_at__isnull=True).update(spent_at=now)
@@ -127,7 +128,7 @@ def recover(*, role: Role, code: str, username: str = "") -> Recovered:
     return Recovered(target.get_username(), password, enrolment, new_code)
 
 
-def _tell(*, role: Role, target: Any, event: Any) -> None:
+def _tell(*, role: Role, target: Actor, event: Event) -> None:
     from django.conf import settings
     from django.utils import translation
 

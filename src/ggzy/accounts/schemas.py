@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from ninja import Field, Schema
+
+from ggzy.accounts.models import AccountChangeKind, EnrolmentCode
+from ggzy.core.roles import Role
+from ggzy.core.schemas import OptionalChoice
 
 
 class MeOut(Schema):
@@ -62,7 +67,7 @@ class OrganisationOut(Schema):
 
 
 class RoleGrantIn(Schema):
-    role: str = Field(..., pattern=r"^[a-z_]+$")
+    role: Role
     centre: str = Field("", max_length=32)
     organisation_id: int | None = None
     region: str = Field("", pattern=r"^(|\d{6})$")
@@ -97,8 +102,8 @@ class ReasonIn(Schema):
 
 
 class PasswordResetIn(ReasonIn):
-    deliver: str = Field(
-        "show", pattern=r"^(show|sms)$", description="show once to me, or SMS to the phone on record"
+    deliver: Literal["show", "sms"] = Field(
+        "show", description="show once to me, or SMS to the phone on record"
     )
 
 
@@ -109,7 +114,10 @@ class SecretOut(Schema):
 
 
 class EnrolmentCodeIn(Schema):
-    channel: str = Field(..., pattern=r"^(in_person|sms)$")
+    channel: Literal[EnrolmentCode.Channel.IN_PERSON, EnrolmentCode.Channel.SMS] = Field(
+        ...,
+        description="handed over in person, or sent to the phone on record",
+    )
 
 
 class ActiveIn(ReasonIn):
@@ -121,9 +129,9 @@ class PhoneIn(Schema):
 
 
 class AccountChangeIn(Schema):
-    kind: str = Field(..., pattern=r"^[a-z_]+$")
+    kind: AccountChangeKind
     target_id: int
-    role: str = Field("", max_length=32)
+    role: OptionalChoice[Role] = Field(None, description="the administrator role to grant or revoke")
     reason: str = Field(..., min_length=4, max_length=500)
 
 

@@ -2,31 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from django.db.models import QuerySet
 
 from ggzy.accounts.errors import AccountsError
 from ggzy.accounts.models import ApiToken, Centre, Entrustment, Organisation, RoleGrant
 from ggzy.core import clock
+from ggzy.core.access import is_signed_in
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import ADMIN_ROLES, HELD_ROLES, Role
+from ggzy.core.types import Actor, Viewer
 
 _VALUES = {r.value: r for r in HELD_ROLES}
 
 
-def user_roles(user: Any) -> frozenset[Role]:
+#: Where `user_roles` keeps a user's roles for the request (on the user object).
+ROLES_CACHE = "_ggzy_roles"
+
+
+def user_roles(user: Viewer | None) -> frozenset[Role]:
     """The roles `user` holds through active grants (cached on the user object for the request).
 
     Anonymous and inactive users hold none (everyone is PUBLIC)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
-    cached = getattr(user, "_ggzy_roles", None)
-    if cached is None:
+    cached = getattr(user, ROLES_CACHE, None)
+    if not isinstance(cached, frozenset):
         names = RoleGrant.objects.filter(user=user, revoked_at__isnull=True).values_list("role", flat=True)
         cached = frozenset(_VALUES[n] for n in names if n in _VALUES)
-        user._ggzy_roles = cached  # noqa: SLF001
+        setattr(user, ROLES_CACHE, cached)
     return cached
+
+
+def user_roles_forget(user: Actor) -> None:
+    """Drop the cached roles of `user` (a grant or a revocation changed them)."""
+    setattr(user, ROLES_CACHE, None)
 
 
 def region_prefix(region: str) -> str:
@@ -35,11 +46,13 @@ def region_prefix(region: str) -> str:
     return region + "0" * (len(region) % 2)
 
 
-def viewer_scope(viewer: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def viewer_scope(viewer: Viewer | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(centre codes, region prefixes) of a viewer's staff and supervisor grants; a provincial
     centre's staff also see the centres under it."""
     from ggzy.accounts.models import Centre
 
+    if not is_signed_in(viewer):
+        return (), ()
     grants = RoleGrant.objects.filter(user=viewer, revoked_at__isnull=True)
     centres = set(grants.filter(role=Role.CENTRE_STAFF).values_list("centre__code", flat=True)) - {None}
     centres |= set(Centre.objects.filter(parent__code__in=centres).values_list("code", flat=True))
@@ -49,7 +62,7 @@ def viewer_scope(viewer: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(sorted(c for c in centres if c)), tuple(sorted(regions))
 
 
-def supervisors_for(region: str) -> list[Any]:
+def supervisors_for(region: str) -> list[Actor]:
     """The active supervisors whose jurisdiction covers `region` (a province's cover its cities), or
     every supervisor for an event of no region."""
     from django.contrib.auth import get_user_model
@@ -63,7 +76,7 @@ def supervisors_for(region: str) -> list[Any]:
     return list(get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
-def token_list(*, user: Any) -> QuerySet[ApiToken]:
+def token_list(*, user: Actor) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
 
 
@@ -72,18 +85,20 @@ def centre_by_code(code: str) -> Centre | None:
     return Centre.objects.filter(code=code).first() if code else None
 
 
-def organisations_of(*, user: Any) -> QuerySet[Organisation]:
+def organisations_of(*, user: Actor) -> QuerySet[Organisation]:
     return Organisation.objects.filter(members__user=user).order_by("name")
 
 
-def organisation_list(*, viewer: Any) -> QuerySet[Organisation]:
+def organisation_list(*, viewer: Viewer | None) -> QuerySet[Organisation]:
     """Organisations a viewer may see: staff and supervisors all; everyone else their own."""
+    if not is_signed_in(viewer):
+        return Organisation.objects.none()
     if user_roles(viewer) & {Role.CENTRE_STAFF, Role.SUPERVISOR}:
         return Organisation.objects.order_by("name")
     return organisations_of(user=viewer)
 
 
-def access_organisation(*, viewer: Any, id: int) -> Organisation:  # noqa: A002
+def access_organisation(*, viewer: Viewer | None, id: int) -> Organisation:  # noqa: A002
     """Fetch and authorise in one call: an organisation `viewer` may see (`organisation_list`); "missing"
     and "not yours" raise the same not-found error."""
     found = organisation_list(viewer=viewer).filter(pk=id).first()
@@ -92,7 +107,7 @@ def access_organisation(*, viewer: Any, id: int) -> Organisation:  # noqa: A002
     return found
 
 
-def access_user(*, viewer: Any, id: int) -> Any:  # noqa: A002
+def access_user(*, viewer: Viewer | None, id: int) -> Actor:  # noqa: A002
     """An account, for the administrators whose declared access lets them act on accounts (every account:
     what they may do to it is the services' rule); a missing one raises the not-found error."""
     from django.contrib.auth import get_user_model
@@ -103,7 +118,7 @@ def access_user(*, viewer: Any, id: int) -> Any:  # noqa: A002
     return found
 
 
-def access_grant(*, viewer: Any, id: int) -> RoleGrant:  # noqa: A002
+def access_grant(*, viewer: Viewer | None, id: int) -> RoleGrant:  # noqa: A002
     """A role grant, for the security administrator (who grants and revokes every role); a missing one
     raises the not-found error."""
     found = RoleGrant.objects.select_related("user", "centre", "organisation").filter(pk=id).first()
@@ -112,7 +127,7 @@ def access_grant(*, viewer: Any, id: int) -> RoleGrant:  # noqa: A002
     return found
 
 
-def entrustments_of(*, user: Any) -> QuerySet[Entrustment]:
+def entrustments_of(*, user: Actor) -> QuerySet[Entrustment]:
     """The valid entrustments of the organisations the user acts for as an agent."""
     agent_orgs = RoleGrant.objects.filter(user=user, role=Role.AGENT, revoked_at__isnull=True).values(
         "organisation"
@@ -125,7 +140,7 @@ def entrustments_of(*, user: Any) -> QuerySet[Entrustment]:
     )
 
 
-def acting_for(*, user: Any) -> Organisation | None:
+def acting_for(*, user: Actor) -> Organisation | None:
     from ggzy.accounts.models import LoginState
 
     state = LoginState.objects.filter(user=user).select_related("acting_for").first()
@@ -135,7 +150,19 @@ def acting_for(*, user: Any) -> Organisation | None:
 __all__ = ["AccountsError"]
 
 
-def account_overview(*, query: str, limit: int = 50) -> list[dict[str, Any]]:
+class AccountRow(TypedDict):
+    """One account as its administrators see it (`account_overview`)."""
+
+    user: Actor
+    roles: list[Role]
+    administrator: bool
+    enrolled: bool
+    phone: str  # masked
+    locked: bool
+    must_change_password: bool
+
+
+def account_overview(*, query: str, limit: int = 50) -> list[AccountRow]:
     """Accounts whose user name or name contains `query`, with what their administrators need to
     know: roles, whether a second factor is enrolled, the phone on record (masked), lockout."""
     from django.contrib.auth import get_user_model
@@ -158,7 +185,7 @@ def account_overview(*, query: str, limit: int = 50) -> list[dict[str, Any]]:
     ):
         grants.setdefault(user_id, []).append(role)
     now = clock.now()
-    rows = []
+    rows: list[AccountRow] = []
     for user in users:
         state = states.get(user.pk)
         phone = state.phone if state else ""

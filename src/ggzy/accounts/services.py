@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -20,11 +19,12 @@ from django.utils import translation
 
 from ggzy.accounts.errors import AccountsError
 from ggzy.accounts.event_types import AccountsEvents
-from ggzy.accounts.models import ApiToken
+from ggzy.accounts.models import ApiToken, Centre, Organisation
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
 from ggzy.core.formatting import local_time, person_name
 from ggzy.core.roles import ADMIN_ROLES, Role
+from ggzy.core.types import Actor
 from ggzy.events.notifications import Recipient, notify
 from ggzy.events.services import event_record
 from ggzy_sm.sm3 import sm3
@@ -39,14 +39,14 @@ def roles_check(roles: frozenset[Role]) -> None:
 @transaction.atomic
 def account_open(
     *,
-    actor: Any,
-    user: Any,
+    actor: Actor | None,
+    user: Actor,
     roles: frozenset[Role],
-    centre: Any = None,
-    organisation: Any = None,
+    centre: Centre | None = None,
+    organisation: Organisation | None = None,
     region: str = "",
     initial_password: bool = False,
-) -> Any:
+) -> Actor:
     """Give `user` its roles (scoped), record it and welcome them. With `initial_password`, the user
     must change the password at the first sign-in."""
     from ggzy.accounts.parties import role_grant
@@ -90,7 +90,7 @@ def token_digest(raw: str) -> str:
 
 
 @transaction.atomic
-def token_create(*, user: Any, name: str, days: int, scopes: Iterable[str]) -> tuple[ApiToken, str]:
+def token_create(*, user: Actor, name: str, days: int, scopes: Iterable[str]) -> tuple[ApiToken, str]:
     """Create a token for `user`; returns the row and the token itself (shown once, never stored)."""
     from ggzy.core.access import token_scopes
 
@@ -139,7 +139,7 @@ def token_create(*, user: Any, name: str, days: int, scopes: Iterable[str]) -> t
 
 
 @transaction.atomic
-def token_revoke(*, user: Any, token_id: int) -> ApiToken:
+def token_revoke(*, user: Actor, token_id: int) -> ApiToken:
     """Revoke one of `user`'s own tokens (another user's token answers the same 404 as a missing one)."""
     token = ApiToken.objects.select_for_update().filter(pk=token_id, user=user).first()
     if token is None:
@@ -156,7 +156,7 @@ def token_revoke(*, user: Any, token_id: int) -> ApiToken:
     return token
 
 
-def tokens_revoke_all(*, user: Any, reason: str) -> int:
+def tokens_revoke_all(*, user: Actor, reason: str) -> int:
     """Revoke every live token of `user` (a password change, a deactivation); inside the caller's
     transaction. Returns how many."""
     now = clock.now()

@@ -1,4 +1,10 @@
-"""States of the accounts app's records, as tables."""
+"""States of the accounts app's records, as tables (`core.states`).
+
+A change to an administrator's account (`accounts.changes`) is requested `pending`; a second
+administrator approves or refuses it, the requester may withdraw it. Every change goes through
+`core.states.advance` with `CHANGE_TRANSITIONS`; a refusal is `AccountsError.CHANGE_NOT_PENDING`,
+naming the state found. A pending request past its time is `expired`: derived from the time at
+every read (`change_state`), never stored, and no action moves it."""
 
 from __future__ import annotations
 
@@ -11,10 +17,10 @@ State = AccountChange.State
 EXPIRED = "expired"
 
 #: (state, action) -> next state of an administrator account change.
-CHANGE_TRANSITIONS: dict[tuple[str, str], str] = {
-    (State.PENDING, "approve"): State.APPROVED,
-    (State.PENDING, "refuse"): State.REFUSED,
-    (State.PENDING, "withdraw"): State.WITHDRAWN,
+CHANGE_TRANSITIONS: dict[tuple[State, str], State] = {
+    (State.PENDING, "approve"): State.APPROVED,  # change_approve: carried out in the same transaction
+    (State.PENDING, "refuse"): State.REFUSED,  # change_refuse
+    (State.PENDING, "withdraw"): State.WITHDRAWN,  # change_withdraw: by the requester
 }
 
 

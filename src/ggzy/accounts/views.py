@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 import segno
 from django import forms
@@ -18,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -30,13 +29,15 @@ from django.views.decorators.http import require_POST
 
 from ggzy.accounts import changes, credentials, parties, policy, selectors
 from ggzy.accounts.forms import ChangeRequestForm, EnrolmentForm, NoteForm, PhoneForm, ReasonForm
+from ggzy.accounts.models import AccountChange
 from ggzy.accounts.states import change_state
 from ggzy.core import clock
-from ggzy.core.access import PUBLIC, SIGNED_IN, allow, public, signed_in
+from ggzy.core.access import PUBLIC, SIGNED_IN, actor_of, allow, public, signed_in
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.middleware import roles_of
 from ggzy.core.pages import page_action
 from ggzy.core.roles import Role
+from ggzy.core.types import Actor, JSONDict
 from ggzy.events.services import event_record
 from ggzy.events.states import EventClass, Visibility
 from ggzy_sm import totp
@@ -56,13 +57,13 @@ class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
         context = super().get_context_data(**kwargs)
         if settings.GGZY_LOGIN_EXTRA_CONTEXT:  # signature login (the certs app), without importing it
             context.update(import_string(settings.GGZY_LOGIN_EXTRA_CONTEXT)(self.request))
         return context
 
-    def form_valid(self, form: Any) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
         second = policy.sign_in_first_factor(self.request, user, policy.PASSWORD, self.get_success_url())
         return redirect(second or self.get_success_url())
@@ -77,15 +78,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("core:workspace")
 
-    def form_valid(self, form: Any) -> HttpResponse:
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         with transaction.atomic():
             response = super().form_valid(form)
-            _password_changed(self.request.user)
+            _password_changed(actor_of(self.request))
         messages.success(self.request, _("Your password has been changed."))
         return response
 
 
-def _password_changed(user: Any) -> None:
+def _password_changed(user: Actor) -> None:
     event = event_record(
         type="auth.password.changed", event_class=EventClass.SECURITY, visibility=Visibility.AUDIT, actor=user
     )
@@ -94,19 +95,21 @@ def _password_changed(user: Any) -> None:
     )
 
 
-def _pending_user(request: HttpRequest) -> tuple[dict[str, Any] | None, Any]:
+def _pending_user(request: HttpRequest) -> tuple[JSONDict, Actor] | None:
+    """The sign-in waiting for its second step in this session (as `policy.sign_in_first_factor` left
+    it), with its user; None when there is none, it is too old, or the user may not sign in now."""
     pending = request.session.get(PENDING)
     if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > policy.PENDING_SECONDS:
         request.session.pop(PENDING, None)
-        return None, None
+        return None
     user = get_user_model().objects.filter(pk=int(pending.get("user") or 0), is_active=True).first()
     if user is None or policy.is_locked(user):
         request.session.pop(PENDING, None)
-        return None, None
+        return None
     return pending, user
 
 
-def _stage(pending: dict[str, Any], user: Any) -> str:
+def _stage(pending: JSONDict, user: Actor) -> str:
     """What the second step asks for now, in order: own password, enrolment code, set-up, code."""
     if policy.totp_enrolled(user):
         return "code"
@@ -115,7 +118,7 @@ def _stage(pending: dict[str, Any], user: Any) -> str:
     return "setup" if pending.get("enrolling") else "enrol"
 
 
-def _password_stage(request: HttpRequest, pending: dict[str, Any], user: Any, posted: bool) -> HttpResponse:
+def _password_stage(request: HttpRequest, pending: JSONDict, user: Actor, posted: bool) -> HttpResponse:
     form = SetPasswordForm(user, request.POST if posted else None)
     if posted and form.is_valid():
         with transaction.atomic():
@@ -126,7 +129,7 @@ def _password_stage(request: HttpRequest, pending: dict[str, Any], user: Any, po
     return _render(request, user, "password", password_form=form)
 
 
-def _enrol_stage(request: HttpRequest, pending: dict[str, Any], user: Any, posted: bool) -> HttpResponse:
+def _enrol_stage(request: HttpRequest, pending: JSONDict, user: Actor, posted: bool) -> HttpResponse:
     if not posted:
         return _render(request, user, "enrol")
     if policy.enrolment_redeem(user, request.POST.get("enrolment_code", "")):
@@ -139,7 +142,7 @@ def _enrol_stage(request: HttpRequest, pending: dict[str, Any], user: Any, poste
     return _render(request, user, "enrol", error=error)
 
 
-def _code_stage(request: HttpRequest, pending: dict[str, Any], user: Any, posted: bool) -> HttpResponse:
+def _code_stage(request: HttpRequest, pending: JSONDict, user: Actor, posted: bool) -> HttpResponse:
     stage = _stage(pending, user)
     if not posted:
         return _render(request, user, stage)
@@ -163,21 +166,29 @@ STAGES = {
 def totp_view(request: HttpRequest) -> HttpResponseBase:
     """The second step of signing in (see the module's docstring). A form posted for another stage
     than the current one (a stale page) is shown again, not acted on."""
-    pending, user = _pending_user(request)
-    if pending is None:
+    found = _pending_user(request)
+    if found is None:
         return redirect("accounts:login")
+    pending, user = found
     step, handler = STAGES[_stage(pending, user)]
     posted = request.method == "POST" and request.POST.get("step") == step
     return handler(request, pending, user, posted)
 
 
-def _render(request: HttpRequest, user: Any, stage: str, *, error: str = "", **extra: Any) -> HttpResponse:
-    context: dict[str, Any] = {"stage": stage, "error": error, **extra}
+def _render(
+    request: HttpRequest,
+    user: Actor,
+    stage: str,
+    *,
+    error: str = "",
+    password_form: SetPasswordForm[Actor] | None = None,
+) -> HttpResponse:
+    context: dict[str, object] = {"stage": stage, "error": error, "password_form": password_form}
     if stage == "setup":
         secret = policy.totp_secret(user)
         uri = totp.provisioning_uri(secret, user.get_username(), settings.GGZY_CENTRE_NAME or "ggzy")
         context |= {"secret": secret, "uri": uri, "qr": segno.make(uri, error="m").svg_data_uri(scale=4)}
-    invalid = bool(error) or bool(extra.get("password_form") and extra["password_form"].errors)
+    invalid = bool(error) or bool(password_form and password_form.errors)
     return render(request, "accounts/totp.html", context, status=400 if invalid else 200)
 
 
@@ -191,7 +202,7 @@ def acting_for(request: HttpRequest) -> HttpResponse:
     organisation = selectors.access_organisation(viewer=request.user, id=int(raw))
     return page_action(
         request,
-        lambda: parties.acting_for_set(user=request.user, organisation=organisation),
+        lambda: parties.acting_for_set(user=actor_of(request), organisation=organisation),
         success=None,  # the header shows it
         to=to,
     )
@@ -200,7 +211,9 @@ def acting_for(request: HttpRequest) -> HttpResponse:
 @allow(Role.AGENT)
 def entrusted(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "accounts/entrusted.html", {"entrustments": selectors.entrustments_of(user=request.user)}
+        request,
+        "accounts/entrusted.html",
+        {"entrustments": selectors.entrustments_of(user=actor_of(request))},
     )
 
 
@@ -208,7 +221,7 @@ def entrusted(request: HttpRequest) -> HttpResponse:
 ADMINS = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
 
 
-def _secret_once(request: HttpRequest, what: str, secret: str, who: Any, back: str) -> HttpResponse:
+def _secret_once(request: HttpRequest, what: str, secret: str, who: Actor, back: str) -> HttpResponse:
     """A temporary password or enrolment code, shown in this answer only (never stored, never in a
     message that would sit in the session)."""
     response = render(
@@ -248,7 +261,7 @@ def account_change_request(request: HttpRequest) -> HttpResponse:
     return page_action(
         request,
         lambda: changes.change_request(
-            actor=request.user,
+            actor=actor_of(request),
             target=target,
             kind=form.cleaned_data["kind"],
             reason=form.cleaned_data["reason"],
@@ -272,7 +285,7 @@ def account_change_decide(request: HttpRequest, pk: int, action: str) -> HttpRes
     # withdrawing another's request alike)
     if action == "approve":
 
-        def approved(done: tuple[Any, str]) -> str | HttpResponse:
+        def approved(done: tuple[AccountChange, str]) -> str | HttpResponse:
             change, secret = done
             if secret:
                 return _secret_once(request, change.get_kind_display(), secret, change.target, to)
@@ -280,21 +293,21 @@ def account_change_decide(request: HttpRequest, pk: int, action: str) -> HttpRes
 
         return page_action(
             request,
-            lambda: changes.change_approve(actor=request.user, change_id=pk, note=text),
+            lambda: changes.change_approve(actor=actor_of(request), change_id=pk, note=text),
             success=approved,
             to=to,
         )
     if action == "refuse":
         return page_action(
             request,
-            lambda: changes.change_refuse(actor=request.user, change_id=pk, note=text),
+            lambda: changes.change_refuse(actor=actor_of(request), change_id=pk, note=text),
             success=_("Refused."),
             to=to,
         )
     if action == "withdraw":
         return page_action(
             request,
-            lambda: changes.change_withdraw(actor=request.user, change_id=pk),
+            lambda: changes.change_withdraw(actor=actor_of(request), change_id=pk),
             success=_("Withdrawn."),
             to=to,
         )
@@ -333,7 +346,7 @@ def account_security_act(request: HttpRequest, user_id: int, action: str) -> Htt
         return redirect(to)
     return page_action(
         request,
-        lambda: act(request.user, target, form.cleaned_data),
+        lambda: act(actor_of(request), target, form),
         success=lambda secret: (
             _secret_once(request, CREDENTIAL_LABELS[action], secret, target, to)
             if secret
@@ -343,36 +356,50 @@ def account_security_act(request: HttpRequest, user_id: int, action: str) -> Htt
     )
 
 
-CREDENTIAL_ACTIONS: dict[str, tuple[type[forms.Form], Callable[[Any, Any, dict[str, Any]], str]]] = {
+#: What the credential page does for each action: its form, and the service given the actor, the
+#: account and the valid form; it returns a secret to show once, or "".
+CREDENTIAL_ACTIONS: dict[str, tuple[type[forms.Form], Callable[[Actor, Actor, forms.Form], str]]] = {
     "password_reset": (
         ReasonForm,
-        lambda actor, user, data: credentials.password_reset(actor=actor, user=user, reason=data["reason"]),
+        lambda actor, user, form: credentials.password_reset(
+            actor=actor, user=user, reason=form.cleaned_data["reason"]
+        ),
     ),
     "totp_reset": (
         ReasonForm,
-        lambda actor, user, data: credentials.totp_reset(actor=actor, user=user, reason=data["reason"]) or "",
+        lambda actor, user, form: (
+            credentials.totp_reset(actor=actor, user=user, reason=form.cleaned_data["reason"]) or ""
+        ),
     ),
     "enrolment_code": (
         EnrolmentForm,
-        lambda actor, user, data: credentials.enrolment_code_send(
-            actor=actor, user=user, channel=data["channel"]
+        lambda actor, user, form: credentials.enrolment_code_send(
+            actor=actor, user=user, channel=form.cleaned_data["channel"]
         ),
     ),
     "deactivate": (
         ReasonForm,
-        lambda actor, user, data: (
-            credentials.account_active_set(actor=actor, user=user, active=False, reason=data["reason"]) or ""
+        lambda actor, user, form: (
+            credentials.account_active_set(
+                actor=actor, user=user, active=False, reason=form.cleaned_data["reason"]
+            )
+            or ""
         ),
     ),
     "reactivate": (
         ReasonForm,
-        lambda actor, user, data: (
-            credentials.account_active_set(actor=actor, user=user, active=True, reason=data["reason"]) or ""
+        lambda actor, user, form: (
+            credentials.account_active_set(
+                actor=actor, user=user, active=True, reason=form.cleaned_data["reason"]
+            )
+            or ""
         ),
     ),
     "phone": (
         PhoneForm,
-        lambda actor, user, data: credentials.phone_set(actor=actor, user=user, phone=data["phone"]) or "",
+        lambda actor, user, form: (
+            credentials.phone_set(actor=actor, user=user, phone=form.cleaned_data["phone"]) or ""
+        ),
     ),
 }
 CREDENTIAL_LABELS = {

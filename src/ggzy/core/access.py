@@ -4,6 +4,9 @@
     @signed_in                         # any signed-in user (their own things only)
     @public                            # anyone; must also be in ggzy/core/public_endpoints.txt
 
+A page or operation declared `@signed_in` or `@allow(...)` hands its user to a service as
+`actor_of(request)`: the `Actor` (`ggzy.core.types`) its declaration let through.
+
 Pages are enforced by `AccessMiddleware` (fail closed: a view with no declaration answers 403);
 API operations by the auth that `ggzy.core.api.Router` builds from the same declaration, before the
 request body is read. URLs that come from Django or django-ninja themselves (admin, language
@@ -22,17 +25,23 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, ParamSpec, TypeGuard, TypeVar, cast
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import ADMIN_ROLES, Role
+from ggzy.core.types import Actor, Viewer
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
 
-F = TypeVar("F", bound=Callable[..., Any])
+#: A view or API operation: a decorator returns it as it was, with its declaration attached.
+P = ParamSpec("P")
+R = TypeVar("R")
 
 ATTR = "ggzy_access"
 
@@ -69,32 +78,48 @@ PUBLIC = Access(public=True)
 SIGNED_IN = Access(signed_in=True)
 
 
-def allow(*roles: Role) -> Callable[[F], F]:
+def allow(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Declare that only signed-in holders of one of `roles` may use the endpoint."""
     if not roles or Role.PUBLIC in roles:
         raise ValueError("allow() takes held roles; use @public for everyone")
     access = Access(roles=frozenset(roles))
 
-    def mark(view: F) -> F:
+    def mark(view: Callable[P, R]) -> Callable[P, R]:
         setattr(view, ATTR, access)
         return view
 
     return mark
 
 
-def public(view: F) -> F:
+def public(view: Callable[P, R]) -> Callable[P, R]:
     """Declare the endpoint open to anyone (it must also be in the reviewed allowlist)."""
     setattr(view, ATTR, PUBLIC)
     return view
 
 
-def signed_in(view: F) -> F:
+def signed_in(view: Callable[P, R]) -> Callable[P, R]:
     """Declare the endpoint open to any signed-in user (it serves the user's own things only)."""
     setattr(view, ATTR, SIGNED_IN)
     return view
 
 
-def access_of(view: Callable[..., Any]) -> Access | None:
+def is_signed_in(viewer: Viewer | None) -> TypeGuard[Actor]:
+    """Whether `viewer` is a signed-in person (for the type checker: an `Actor`)."""
+    return viewer is not None and not isinstance(viewer, AnonymousUser) and viewer.is_authenticated
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    """The signed-in user of a page or API operation declared `@signed_in` or `@allow(...)`.
+
+    The declaration let only a signed-in user through, so this is the typed form of what is already
+    true; reached without one (a public page that called it by mistake) it refuses as not signed in."""
+    user: Viewer | None = getattr(request, "user", None)
+    if not is_signed_in(user):
+        raise DomainError.refused(CoreError.UNAUTHENTICATED)
+    return user
+
+
+def access_of(view: object) -> Access | None:
     found = getattr(view, ATTR, None)
     if found is None and hasattr(view, "view_class"):  # class-based views
         found = getattr(view.view_class, ATTR, None)
@@ -129,11 +154,11 @@ class Endpoint:
     scope: str = ""
 
 
-def _is_ninja_dispatcher(callback: Callable[..., Any]) -> bool:
+def _is_ninja_dispatcher(callback: object) -> bool:
     return getattr(callback, "__qualname__", "").startswith("PathView.get_view")
 
 
-def declared_for_pattern(name: str, namespaces: list[str], callback: Callable[..., Any]) -> Access | None:
+def declared_for_pattern(name: str, namespaces: list[str], callback: object) -> Access | None:
     """The declaration that covers a page URL pattern (the middleware uses the same rule)."""
     if (found := access_of(callback)) is not None:
         return found

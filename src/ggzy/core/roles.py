@@ -7,15 +7,18 @@ jurisdiction). Until then a user holds a role through the Django group of the sa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, cast
+from typing import cast
 
 from django.conf import settings
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+
+from ggzy.core.types import Viewer
 
 
 class Role(models.TextChoices):
@@ -81,14 +84,14 @@ HELD_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.PUBLIC)
 
 
 @cache
-def _resolver() -> Any:
-    return import_string(settings.GGZY_ROLE_RESOLVER)
+def _resolver() -> Callable[[Viewer], frozenset[Role]]:
+    return cast(Callable[[Viewer], frozenset[Role]], import_string(settings.GGZY_ROLE_RESOLVER))
 
 
-def roles_of_user(user: Any) -> frozenset[Role]:
+def roles_of_user(user: Viewer | None) -> frozenset[Role]:
     """The roles `user` holds, as the accounts app resolves them (settings.GGZY_ROLE_RESOLVER).
 
     Apps below accounts (core, events) ask this instead of importing accounts."""
     if user is None or not getattr(user, "is_authenticated", False):
         return frozenset()
-    return cast(frozenset[Role], _resolver()(user))
+    return _resolver()(user)

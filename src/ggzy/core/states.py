@@ -25,7 +25,7 @@ nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeAlias, TypeVar
+from typing import TypeAlias, TypeVar
 
 from django.db import models
 
@@ -78,7 +78,7 @@ def advance(
     *,
     error: Refusal,
     field: str = "state",
-    **changes: Any,
+    **changes: object,
 ) -> S:
     """Move `row` by `action` (and set `changes` in the same UPDATE) if it is still in the state it was
     read in; refuse with `error` otherwise. The row object is updated to match."""

@@ -7,15 +7,17 @@ from pydantic import Field
 from ggzy.core.access import allow, signed_in
 from ggzy.core.api import Router
 from ggzy.core.roles import Role
+from ggzy.core.schemas import OptionalChoice
 from ggzy.events import notifications, selectors
 from ggzy.events.models import Event, Message
 from ggzy.events.schemas import DeliveryOut, EventOut, EventPage, MessageOut
+from ggzy.events.states import DeliveryStatus, EventClass
 
 router = Router(tags=["events"])
 
 
 class EventFilter(Schema):
-    event_class: str = Field("", pattern=r"^(|domain|security)$")
+    event_class: OptionalChoice[EventClass] = None
     type_prefix: str = Field("", max_length=100)
     project: str = Field("", max_length=64)
     limit: int = Field(50, ge=1, le=500)
@@ -86,11 +88,14 @@ def inbox_read(request: HttpRequest, message_id: int) -> Status[None]:
     return Status(204, None)
 
 
+class DeliveryFilter(Schema):
+    status: OptionalChoice[DeliveryStatus] = None
+
+
 @router.get(
     "/deliveries", response=list[DeliveryOut], summary="The delivery log of e-mail, SMS and voice messages"
 )
 @allow(Role.CENTRE_STAFF, Role.SYSTEM_ADMIN)
-def deliveries(
-    request: HttpRequest, status: str = Query("", pattern=r"^(|pending|sent|failed)$")
-) -> list[DeliveryOut]:
-    return [delivery_out(m) for m in selectors.delivery_log(viewer=request.user, status=status)[:200]]
+def deliveries(request: HttpRequest, filters: Query[DeliveryFilter]) -> list[DeliveryOut]:
+    messages = selectors.delivery_log(viewer=request.user, status=filters.status)
+    return [delivery_out(m) for m in messages[:200]]

@@ -46,3 +46,8 @@ class EventsError(ErrorCodeBase):
     )
     CHANNEL_UNKNOWN = "notification_channel_unknown", 422, _("Unknown message channel.")
     MESSAGE_NOT_FOUND = "message_not_found", 404, _("No such message.")
+    MESSAGE_NOT_PENDING = (
+        "message_not_pending",
+        409,
+        _("The message was already sent or given up."),
+    )

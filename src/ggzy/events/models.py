@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ggzy.core.fields import EncryptedField, Kind
-from ggzy.events.states import Channel, DeliveryStatus, EventClass, Source, Visibility
+from ggzy.events.states import DeliveryChannel, DeliveryStatus, EventClass, Source, Visibility
 
 
 class AppendOnlyError(RuntimeError):
@@ -98,7 +98,7 @@ class Message(models.Model):
 
     uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     template = models.CharField(_("template"), max_length=100)
-    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=DeliveryChannel.choices)
     language = models.CharField(_("language"), max_length=8)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"

@@ -2,7 +2,7 @@
 
     from ggzy.events.notifications import Recipient, notify
     notify(template="accounts.token_created", recipients=[Recipient(user=user)],
-           context={...}, channels=[Channel.INBOX, Channel.EMAIL], event=event)
+           context={...}, channels=[DeliveryChannel.INBOX, DeliveryChannel.EMAIL], event=event)
 
 `notify()` runs inside the caller's transaction: it checks everything first (recipients, addresses,
 the template and its data), renders each message in its recipient's language, stores it, and only
@@ -16,15 +16,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 
 from ggzy.core import clock
+from ggzy.core.access import is_signed_in
 from ggzy.core.errors import DomainError
 from ggzy.core.fields import Sealed
+from ggzy.core.states import advance
+from ggzy.core.types import Actor, Viewer
 from ggzy.events import templates_registry
 from ggzy.events.embargo import Embargo
 from ggzy.events.errors import EventsError
@@ -35,7 +37,7 @@ from ggzy.events.services import event_record
 from ggzy.events.states import (
     DELIVERY_TRANSITIONS,
     MAX_ATTEMPTS,
-    Channel,
+    DeliveryChannel,
     DeliveryStatus,
 )
 
@@ -44,15 +46,15 @@ from ggzy.events.states import (
 class Recipient:
     """Who to tell: a user, and/or raw addresses (an expert's phone from the expert pool, say)."""
 
-    user: Any = None
+    user: Actor | None = None
     email: str = ""
     phone: str = ""
     language: str = ""
 
-    def address(self, channel: Channel) -> str:
-        if channel == Channel.INBOX:
+    def address(self, channel: DeliveryChannel) -> str:
+        if channel == DeliveryChannel.INBOX:
             return ""
-        if channel == Channel.EMAIL:
+        if channel == DeliveryChannel.EMAIL:
             return self.email or (getattr(self.user, "email", "") or "")
         return self.phone
 
@@ -65,8 +67,8 @@ def notify(
     *,
     template: str,
     recipients: Sequence[Recipient],
-    context: Mapping[str, Any],
-    channels: Sequence[Channel | str] = (Channel.INBOX,),
+    context: Mapping[str, object],
+    channels: Sequence[DeliveryChannel | str] = (DeliveryChannel.INBOX,),
     event: Event | None = None,
 ) -> list[Message]:
     """Store one message per recipient and channel; send them after the transaction commits.
@@ -76,16 +78,16 @@ def notify(
         raise DomainError(EventsError.NO_RECIPIENT)
     wanted = []
     for channel in channels:
-        if channel not in Channel.values:
+        if channel not in DeliveryChannel.values:
             raise DomainError(EventsError.CHANNEL_UNKNOWN, detail={"channel": str(channel)})
-        wanted.append(Channel(channel))
+        wanted.append(DeliveryChannel(channel))
     spec = templates_registry.get(template)
-    plan: list[tuple[Recipient, Channel]] = []
+    plan: list[tuple[Recipient, DeliveryChannel]] = []
     for recipient in recipients:
         for channel in wanted:
-            if channel == Channel.INBOX and recipient.user is None:
+            if channel == DeliveryChannel.INBOX and recipient.user is None:
                 raise DomainError(EventsError.NO_ADDRESS, detail={"channel": channel.value})
-            if channel != Channel.INBOX and not recipient.address(channel):
+            if channel != DeliveryChannel.INBOX and not recipient.address(channel):
                 raise DomainError(EventsError.NO_ADDRESS, detail={"channel": channel.value})
             plan.append((recipient, channel))
     rendered = {
@@ -96,7 +98,7 @@ def notify(
     messages = []
     for recipient, channel in plan:
         subject, body = rendered[recipient.lang()]
-        is_inbox = channel == Channel.INBOX
+        is_inbox = channel == DeliveryChannel.INBOX
         message = Message.objects.create(
             template=spec.key,
             channel=channel,
@@ -136,27 +138,43 @@ def _send(message: Message) -> tuple[str, str]:
     """Hand the message to its channel; returns (backend, gateway reference)."""
     sealed = message.address
     address = sealed.decrypt_for_system() if isinstance(sealed, Sealed) else str(sealed)
-    if message.channel == Channel.EMAIL:
+    if message.channel == DeliveryChannel.EMAIL:
         send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [address])
         return settings.EMAIL_BACKEND, ""
     gateway = sms_gateway()
-    if message.channel == Channel.SMS:
+    if message.channel == DeliveryChannel.SMS:
         return gateway.name, gateway.send_sms(to=address, text=message.body, reference=str(message.uid))
     return gateway.name, gateway.call(to=address, text=message.body, reference=str(message.uid))
 
 
 @transaction.atomic
 def message_deliver(*, message_id: int) -> Message | None:
-    """Try to send one message (idempotent: a message already sent or given up is left alone)."""
+    """Try to send one message (idempotent: a message already sent or given up is left alone).
+
+    The outcome moves the message through `DELIVERY_TRANSITIONS` with `core.states.advance`: a worker
+    that finds the message moved by another since it read it (where the database takes no row locks)
+    is refused (`EventsError.MESSAGE_NOT_PENDING`) and its attempt is not recorded."""
     message = Message.objects.select_for_update().filter(pk=message_id).first()
-    if message is None or message.status != DeliveryStatus.PENDING or message.channel == Channel.INBOX:
+    if (
+        message is None
+        or message.status != DeliveryStatus.PENDING
+        or message.channel == DeliveryChannel.INBOX
+    ):
         return message
     now = clock.now()
+    attempts = message.attempts + 1
     try:
         backend, reference = _send(message)
     except Exception as exc:  # noqa: BLE001  (any gateway failure is a failed attempt, logged)
-        message.attempts += 1
-        outcome = "give_up" if message.attempts >= MAX_ATTEMPTS else "retry"
+        outcome = "give_up" if attempts >= MAX_ATTEMPTS else "retry"
+        advance(
+            message,
+            DELIVERY_TRANSITIONS,
+            outcome,
+            error=EventsError.MESSAGE_NOT_PENDING,
+            field="status",
+            attempts=attempts,
+        )
         DeliveryAttempt.objects.create(
             message=message,
             at=now,
@@ -164,15 +182,18 @@ def message_deliver(*, message_id: int) -> Message | None:
             backend=_backend_name(message),
             error=f"{type(exc).__name__}: {exc}"[:2000],
         )
-        message.status = DELIVERY_TRANSITIONS[(DeliveryStatus.PENDING, outcome)]
-        message.save(update_fields=["attempts", "status"])
         if outcome == "retry":
-            transaction.on_commit(partial(_enqueue, message.pk, backoff(message.attempts)))
+            transaction.on_commit(partial(_enqueue, message.pk, backoff(attempts)))
         return message
-    message.attempts += 1
-    message.status = DELIVERY_TRANSITIONS[(DeliveryStatus.PENDING, "sent")]
-    message.sent_at = now
-    message.save(update_fields=["attempts", "status", "sent_at"])
+    advance(
+        message,
+        DELIVERY_TRANSITIONS,
+        "sent",
+        error=EventsError.MESSAGE_NOT_PENDING,
+        field="status",
+        attempts=attempts,
+        sent_at=now,
+    )
     DeliveryAttempt.objects.create(
         message=message, at=now, ok=True, backend=backend, gateway_id=reference[:100]
     )
@@ -180,15 +201,17 @@ def message_deliver(*, message_id: int) -> Message | None:
 
 
 def _backend_name(message: Message) -> str:
-    return str(settings.EMAIL_BACKEND) if message.channel == Channel.EMAIL else sms_gateway().name
+    return str(settings.EMAIL_BACKEND) if message.channel == DeliveryChannel.EMAIL else sms_gateway().name
 
 
 @transaction.atomic
-def message_mark_read(*, viewer: Any, message_id: int) -> Message:
+def message_mark_read(*, viewer: Viewer, message_id: int) -> Message:
     message = (
         Message.objects.select_for_update()
-        .filter(pk=message_id, recipient=viewer, channel=Channel.INBOX)
+        .filter(pk=message_id, recipient=viewer, channel=DeliveryChannel.INBOX)
         .first()
+        if is_signed_in(viewer)
+        else None
     )
     if message is None:
         raise DomainError(EventsError.MESSAGE_NOT_FOUND)

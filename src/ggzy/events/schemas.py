@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from ninja import Schema
+
+from ggzy.core.types import JSONDict
 
 
 class EventOut(Schema):
@@ -17,7 +18,7 @@ class EventOut(Schema):
     section: str
     actor: str
     source: str
-    data: dict[str, Any]
+    data: JSONDict
 
 
 class EventPage(Schema):

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.module_loading import import_string
 
 from ggzy.core import clock
+from ggzy.core.access import is_signed_in
 from ggzy.core.roles import Role, roles_of_user
+from ggzy.core.types import Viewer
 from ggzy.events.embargo import lifted_q
 from ggzy.events.models import Event, Message
-from ggzy.events.states import Channel, EventClass, Visibility
+from ggzy.events.states import DeliveryChannel, DeliveryStatus, EventClass, Visibility
 
 
 @dataclass(frozen=True)
@@ -28,13 +29,13 @@ class Scope:
     region_prefixes: tuple[str, ...] = ()
 
 
-def viewer_scope(viewer: Any) -> Scope:
+def viewer_scope(viewer: Viewer | None) -> Scope:
     """The centres (staff) and jurisdictions (supervisors) of `viewer`, from the accounts app."""
     resolver = import_string(settings.GGZY_VIEWER_SCOPE)
     return Scope(*resolver(viewer))
 
 
-def event_visibility_q(viewer: Any, now: dt.datetime) -> Q:
+def event_visibility_q(viewer: Viewer | None, now: dt.datetime) -> Q:
     """Which events `viewer` may see at `now`.
 
     * everyone: public events — trading events, and the security events meant for everyone (a custodian
@@ -48,7 +49,7 @@ def event_visibility_q(viewer: Any, now: dt.datetime) -> Q:
     Everything but one's own events also waits for its embargo to lift.
     """
     allowed = Q(event_class__in=[EventClass.DOMAIN, EventClass.SECURITY], visibility=Visibility.PUBLIC)
-    if viewer is None or not getattr(viewer, "is_authenticated", False):
+    if not is_signed_in(viewer):
         return allowed & lifted_q(now)
     roles = roles_of_user(viewer)
     scope = viewer_scope(viewer) if roles & {Role.CENTRE_STAFF, Role.SUPERVISOR} else Scope()
@@ -70,14 +71,14 @@ def event_visibility_q(viewer: Any, now: dt.datetime) -> Q:
     return Q(actor=viewer) | (allowed & lifted_q(now))
 
 
-def events_visible_to(viewer: Any, *, now: dt.datetime | None = None) -> QuerySet[Event]:
+def events_visible_to(viewer: Viewer | None, *, now: dt.datetime | None = None) -> QuerySet[Event]:
     return Event.objects.filter(event_visibility_q(viewer, now or clock.now()))
 
 
 def event_list(
     *,
-    viewer: Any,
-    event_class: str = "",
+    viewer: Viewer | None,
+    event_class: EventClass | None = None,
     type_prefix: str = "",
     project: str = "",
 ) -> QuerySet[Event]:
@@ -91,10 +92,10 @@ def event_list(
     return events.order_by("-id")
 
 
-def messages_visible_to(viewer: Any, *, now: dt.datetime | None = None) -> QuerySet[Message]:
+def messages_visible_to(viewer: Viewer | None, *, now: dt.datetime | None = None) -> QuerySet[Message]:
     """The delivery log as `viewer` may read it: one's own messages, and — for centre staff and the
     system administrator — everyone's messages whose embargo has lifted."""
-    if viewer is None or not getattr(viewer, "is_authenticated", False):
+    if not is_signed_in(viewer):
         return Message.objects.none()
     own = Q(recipient=viewer)
     if roles_of_user(viewer) & {Role.CENTRE_STAFF, Role.SYSTEM_ADMIN}:
@@ -102,15 +103,17 @@ def messages_visible_to(viewer: Any, *, now: dt.datetime | None = None) -> Query
     return Message.objects.filter(own)
 
 
-def inbox(*, viewer: Any, unread_only: bool = False) -> QuerySet[Message]:
-    messages = Message.objects.filter(recipient=viewer, channel=Channel.INBOX)
+def inbox(*, viewer: Viewer | None, unread_only: bool = False) -> QuerySet[Message]:
+    if not is_signed_in(viewer):
+        return Message.objects.none()
+    messages = Message.objects.filter(recipient=viewer, channel=DeliveryChannel.INBOX)
     if unread_only:
         messages = messages.filter(read_at__isnull=True)
     return messages.order_by("-created_at", "-id")
 
 
-def delivery_log(*, viewer: Any, status: str = "") -> QuerySet[Message]:
-    messages = messages_visible_to(viewer).exclude(channel=Channel.INBOX)
+def delivery_log(*, viewer: Viewer | None, status: DeliveryStatus | None = None) -> QuerySet[Message]:
+    messages = messages_visible_to(viewer).exclude(channel=DeliveryChannel.INBOX)
     if status:
         messages = messages.filter(status=status)
     return (

@@ -16,12 +16,13 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Mapping
-from typing import Any
 
 from django.db import transaction
 
 from ggzy.core import clock
+from ggzy.core.access import is_signed_in
 from ggzy.core.errors import DomainError
+from ggzy.core.types import Viewer
 from ggzy.events import catalogue
 from ggzy.events import embargo as embargoes
 from ggzy.events.context import current_origin
@@ -38,8 +39,8 @@ def event_record(
     type: catalogue.EventType | str,  # noqa: A002  (the event's type is its name in the whole design)
     event_class: EventClass | str | None = None,
     visibility: Visibility | str | None = None,
-    actor: Any = None,
-    data: Mapping[str, Any] | None = None,
+    actor: Viewer | None = None,
+    data: Mapping[str, object] | None = None,
     centre: str = "",
     project: str = "",
     section: str = "",
@@ -63,7 +64,7 @@ def event_record(
                 "catalogue": entry.embargo.name,
             },
         )
-    actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
+    actor_id = actor.pk if is_signed_in(actor) else None
     event = Event(
         type=entry.type,
         event_class=str(entry.event_class),
@@ -75,7 +76,7 @@ def event_record(
         region=region,
         category=category,
         actor_id=actor_id,
-        actor_label=actor.get_username() if actor_id else "",
+        actor_label=actor.get_username() if is_signed_in(actor) else "",
         organisation=organisation,
         embargo_kind=embargo.kind if embargo else "",
         embargo_ref=embargo.ref if embargo else "",

@@ -1,4 +1,8 @@
-"""The vocabularies of events and messages, and the delivery state machine."""
+"""The vocabularies of events and messages, and the delivery state machine.
+
+A message to send (e-mail, SMS, voice) is stored `pending`; each try of `notifications.message_deliver`
+moves it through `DELIVERY_TRANSITIONS` with `core.states.advance` (`field="status"`): sent, tried
+again later, or given up after `MAX_ATTEMPTS`. An inbox message is stored `sent` (storing is delivering)."""
 
 from __future__ import annotations
 
@@ -18,7 +22,10 @@ class Visibility(models.TextChoices):
     AUDIT = "audit", _("Audit administrator")
 
 
-class Channel(models.TextChoices):
+class DeliveryChannel(models.TextChoices):
+    """How a message reaches its recipient (how a file or a question reached the centre is the
+    registry's and the service desk's own vocabulary)."""
+
     INBOX = "inbox", _("In-app inbox")
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("SMS")
@@ -39,7 +46,8 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-#: (from, outcome) -> to. A message is sent once; a failed attempt stays pending until the last try.
+#: (status, outcome of a try) -> next status. A message is sent once; a failed try leaves it pending
+#: until the last one.
 DELIVERY_TRANSITIONS: dict[tuple[DeliveryStatus, str], DeliveryStatus] = {
     (DeliveryStatus.PENDING, "sent"): DeliveryStatus.SENT,
     (DeliveryStatus.PENDING, "retry"): DeliveryStatus.PENDING,

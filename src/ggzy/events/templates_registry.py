@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.template import TemplateDoesNotExist
@@ -66,7 +65,7 @@ def get(key: str) -> MessageTemplate:
     return template
 
 
-def render(template: MessageTemplate, language: str, context: Mapping[str, Any]) -> tuple[str, str]:
+def render(template: MessageTemplate, language: str, context: Mapping[str, object]) -> tuple[str, str]:
     """(subject, body) in `language`, after checking `context` against the declaration."""
     given = frozenset(context)
     if given != template.context_keys:

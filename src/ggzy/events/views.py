@@ -10,20 +10,19 @@ from django.views.decorators.http import require_POST
 from ggzy.core.access import allow, signed_in
 from ggzy.core.roles import Role
 from ggzy.events import notifications, selectors
-from ggzy.events.states import EventClass
+from ggzy.events.states import DeliveryStatus, EventClass
 
 
 @signed_in
 def event_list(request: HttpRequest) -> HttpResponse:
-    event_class = request.GET.get("class", "")
-    if event_class not in ("", *EventClass.values):
-        event_class = ""
+    raw = request.GET.get("class", "")
+    event_class = EventClass(raw) if raw in EventClass.values else None  # anything else: every class
     events = selectors.event_list(viewer=request.user, event_class=event_class)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "events/event_list.html",
-        {"page": page, "event_class": event_class, "classes": EventClass.choices},
+        {"page": page, "event_class": event_class or "", "classes": EventClass.choices},
     )
 
 
@@ -45,6 +44,8 @@ def inbox_read(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @allow(Role.CENTRE_STAFF, Role.SYSTEM_ADMIN)
 def delivery_log(request: HttpRequest) -> HttpResponse:
-    messages = selectors.delivery_log(viewer=request.user, status=request.GET.get("status", ""))
+    raw = request.GET.get("status", "")
+    status = DeliveryStatus(raw) if raw in DeliveryStatus.values else None  # anything else: every status
+    messages = selectors.delivery_log(viewer=request.user, status=status)
     page = Paginator(messages, 50).get_page(request.GET.get("page"))
     return render(request, "events/delivery_log.html", {"page": page})
