@@ -9,7 +9,15 @@ from django.core.management import call_command
 
 from ggzy.core import clock
 from ggzy.events.models import Event, Message
-from ggzy.registry.models import CentreCategory, Channel, DeskHead, Item, Leave, Registration, State
+from ggzy.registry.models import (
+    CentreCategory,
+    DeskHead,
+    Item,
+    Leave,
+    Registration,
+    RegistrationChannel,
+    State,
+)
 from tests.demo.conftest import Demo, load_once
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +42,7 @@ def test_the_demo_has_a_registration_in_every_state_and_loads_once(demo: Demo) -
         "medical",
     }
     assert registrations.get(project__category="medical").state == State.ROUTED
-    walk_in = registrations.get(channel=Channel.ON_SITE, project__category="engineering")
+    walk_in = registrations.get(channel=RegistrationChannel.ON_SITE, project__category="engineering")
     assert walk_in.state == State.ACCEPTED
     land = registrations.get(project__category="land")
     assert land.entrustment is None

@@ -13,7 +13,6 @@ from ggzy.events.models import Event, Message
 from ggzy.registry.models import DeskHead, Registration, State, TradingCategory
 from ggzy.service import selectors
 from ggzy.service.models import (
-    Channel,
     Commitment,
     FaqEntry,
     Feedback,
@@ -22,6 +21,7 @@ from ggzy.service.models import (
     Guide,
     Handover,
     Question,
+    QuestionChannel,
     QuestionKind,
     Rating,
     ServiceRecord,
@@ -85,17 +85,20 @@ def test_the_demo_month_of_service_is_realistic_and_loads_once(demo: Demo) -> No
 
 @pytest.mark.clause("6.1.1")
 def test_the_demo_takes_questions_online_by_phone_and_on_site(demo: Demo) -> None:
-    by_channel = {c: Question.objects.filter(channel=c) for c in Channel.values}
+    by_channel = {c: Question.objects.filter(channel=c) for c in QuestionChannel.values}
     assert all(q.exists() for q in by_channel.values())
-    assert all(q.asker is not None for q in by_channel[Channel.ONLINE])
-    for channel in (Channel.PHONE, Channel.ON_SITE):  # logged by the staff member who took the call or visit
+    assert all(q.asker is not None for q in by_channel[QuestionChannel.ONLINE])
+    for channel in (
+        QuestionChannel.PHONE,
+        QuestionChannel.ON_SITE,
+    ):  # logged by the staff member who took the call or visit
         for question in by_channel[channel]:
             assert question.asker is None
             assert question.asker_name
             assert question.owner is not None
             assert question.taken_at == question.asked_at
     # the out-of-province bidder asks online like anyone else
-    assert Question.objects.filter(asker__username="bidder-hxjs", channel=Channel.ONLINE).exists()
+    assert Question.objects.filter(asker__username="bidder-hxjs", channel=QuestionChannel.ONLINE).exists()
 
 
 @pytest.mark.clause("6.1.2.1")

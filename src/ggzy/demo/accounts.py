@@ -6,8 +6,6 @@ administrator, one awaiting approval."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -17,6 +15,8 @@ from ggzy.accounts.identifiers import org_code_check_char, uscc_check_char
 from ggzy.accounts.models import AccountChange, EnrolmentCode
 from ggzy.core import clock
 from ggzy.core.roles import Role
+from ggzy.core.types import Actor
+from ggzy.demo.history import Later
 from ggzy.events.models import Message
 from ggzy_sm import totp
 
@@ -31,7 +31,7 @@ PHONES = {
     "auditadmin": "13800000023",
 }
 DEMO_PASSWORD = "Demo-2026-ggzy"  # noqa: S105  (the demo's shared password, printed by demo_load)
-_state: dict[str, Any] = {}
+_state: dict[str, str | int] = {}
 
 
 def uscc(serial: int, region: str, kind: str = "91") -> str:
@@ -41,7 +41,7 @@ def uscc(serial: int, region: str, kind: str = "91") -> str:
     return first17 + uscc_check_char(first17)
 
 
-def enrol(user: Any, phone: str = "", code: str = "") -> None:
+def enrol(user: Actor, phone: str = "", code: str = "") -> None:
     """Enrol `user`'s second factor as a person would: an enrolment code (printed on the console, as
     `ggzy bootstrap` does, unless given), redeemed, then the first code of the authenticator confirms it."""
     with transaction.atomic():
@@ -64,7 +64,7 @@ PEOPLE: tuple[tuple[str, str, str, Role, str], ...] = (
 )
 
 
-def load(*, later: Callable[[int], None]) -> None:
+def load(*, later: Later) -> None:
     """Run after the demo people exist (their second factors are enrolled as they are made)."""
     users = get_user_model().objects
     sysadmin, secadmin = users.get(username="sysadmin"), users.get(username="secadmin")
@@ -129,7 +129,14 @@ def finish() -> None:
     )
 
 
-def credentials_phone(actor: Any, user: Any, phone: str) -> None:
+def finished() -> bool:
+    """Did `finish` run (the last step of a demo load)? Its last write is the newcomer's code."""
+    return EnrolmentCode.objects.filter(
+        user__username="staff-new", channel=EnrolmentCode.Channel.IN_PERSON
+    ).exists()
+
+
+def credentials_phone(actor: Actor, user: Actor, phone: str) -> None:
     credentials.phone_set(actor=actor, user=user, phone=phone)
 
 

@@ -17,12 +17,12 @@ import datetime as dt
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 
 from ggzy.certs import services
 from ggzy.core import clock
+from ggzy.core.types import Actor
 from ggzy_sm import x509
 from ggzy_sm.files import write_atomic
 from ggzy_sm.keys import write_key_file
@@ -43,7 +43,9 @@ class DemoCa:
     intermediates: list[bytes]
     serial: int = 100
 
-    def issue(self, *, holder: dict[str, str], key: Any, usage: x509.Usage, not_after: dt.datetime) -> bytes:
+    def issue(
+        self, *, holder: dict[str, str], key: Sm2PrivateKey, usage: x509.Usage, not_after: dt.datetime
+    ) -> bytes:
         self.serial += 1
         return x509.issue(
             issuer_key=self.key,
@@ -92,7 +94,7 @@ def _ca(folder: Path, slug: str, root_name: dict[str, str], issuing_name: dict[s
 
 
 def load(
-    folder: Path, holders: list[tuple[Any, str, str, bool, int]], centre: tuple[str, str]
+    folder: Path, holders: list[tuple[Actor, str, str, bool, int]], centre: tuple[str, str]
 ) -> dict[str, int]:
     """Make both CAs, configure them, and give each holder (user, name, holder id, from outside the
     province?, days the encryption certificate has left) dual certificates, bound through the services;
@@ -119,9 +121,13 @@ def load(
         home_dir = folder / "users" / user.get_username()
         home_dir.mkdir(parents=True)
         subject = {"common_name": name, "serial_number": holder_id}
-        for usage, file, days in (("signing", "sign", 365), ("encryption", "enc", enc_days)):
+        pairs: tuple[tuple[x509.Usage, str, int], ...] = (
+            ("signing", "sign", 365),
+            ("encryption", "enc", enc_days),
+        )
+        for usage, file, days in pairs:
             key = Sm2PrivateKey.generate()  # the encryption key: made by the CA's KMC, as in China
-            der = ca.issue(holder=subject, key=key, usage=usage, not_after=now + days * DAY)  # type: ignore[arg-type]
+            der = ca.issue(holder=subject, key=key, usage=usage, not_after=now + days * DAY)
             write_atomic(home_dir / f"{file}.cer", der)
             write_key_file(key, home_dir / f"{file}.key", PASSPHRASE, ITERATIONS)
             services.certificate_bind(actor=None, user=user, der=der, usage=usage)

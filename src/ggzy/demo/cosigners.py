@@ -22,7 +22,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -145,7 +144,7 @@ def start() -> list[subprocess.Popen[str]]:
 
 
 def _wait_listening(process: subprocess.Popen[str], timeout: float = 20) -> None:
-    out: IO[str] | Any = process.stdout
+    out = process.stdout
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         line = out.readline() if out else ""

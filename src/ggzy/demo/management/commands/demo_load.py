@@ -1,16 +1,22 @@
 """Load the demo data through the services (on the sandbox clock when it runs): two centres, three
 initiators, two agents, twelve bidders (one a natural person, one from outside the province), forty
 experts, two supervisors, staff for each centre and the three administrators; entrustments of two
-projects. Idempotent: a second run changes nothing. Prints the demo logins."""
+projects. Idempotent: a second run changes nothing. Prints the demo logins.
+
+A run writes in steps: the people, registrations and the month of service in one transaction (`load`),
+then the sealed bids and the month's end, then what must be current at the start. A run that stopped
+after the first step cannot be finished by a second one (the month's plan and the history clock are
+gone): the second run refuses and says to start from an empty database."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,9 +25,15 @@ from ggzy.accounts.identifiers import resident_id_check_char
 from ggzy.accounts.models import Centre, IdKind, Organisation
 from ggzy.accounts.services import account_open
 from ggzy.core import clock
+from ggzy.core.models import SandboxAnchor
 from ggzy.core.roles import Role
+from ggzy.core.types import Actor
 from ggzy.demo import accounts as demo_accounts
 from ggzy.demo.accounts import uscc
+from ggzy.demo.history import History
+
+if TYPE_CHECKING:
+    from ggzy.demo.service import Loader as MonthOfService
 
 DEMO_PASSWORD = "Demo-2026-ggzy"  # noqa: S105  (printed for the demo; never in production data)
 
@@ -79,29 +91,43 @@ GIVEN = ("建华", "海燕", "志刚", "秀英", "国强", "丽娟", "文博", "
 ADMIN_ROLES_WITH_TOTP = {Role.CENTRE_STAFF, Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
 
 
+def partial_load() -> str:
+    """What an earlier run left half-done, or "": its first transaction committed and the rest not, or
+    it started the sandbox clock a month back and wrote nothing (a clock started by anything else runs
+    from the present, and is left alone)."""
+    if Centre.objects.filter(code="ln").exists():
+        if demo_accounts.finished():
+            return ""
+        return "its people and registrations are in; the sealed bids and the month's end are not"
+    if not clock.sandbox_enabled() or not SandboxAnchor.objects.filter(pk=1).exists():
+        return ""
+    if clock.authority_now() - clock.now() > timedelta(days=1):
+        return "it started the sandbox clock a month back and wrote nothing"
+    return ""
+
+
 class Command(BaseCommand):
     help = "Load the demo data through the services and print the demo logins."
 
-    def add_arguments(self, parser: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--parties-only",
             action="store_true",
             help="centres, organisations, users and entrustments only (fast: for tests that need the people)",
         )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: str, **options: object) -> None:
         self.parties_only = bool(options.get("parties_only"))
+        self.refuse_a_partial_load()
         # On the sandbox clock the demo writes a month of history, forward from 30 days ago, then
         # brings the clock to the present. Without the sandbox it writes everything now.
-        started = clock.sandbox_enabled() and clock.sandbox_start(clock.authority_now() - timedelta(days=30))
-        self.history = started
+        self.history = History()
         self.fresh = False
-        self.month: Any = None  # the month of service, when `load` wrote the history
+        self.month: MonthOfService | None = None  # the month of service, when `load` wrote the history
         self.load()
         if self.month is not None:
-            self.sealed_bids_and_month_end()
-        if started:
-            clock.sandbox_travel(clock.authority_now())
+            self.sealed_bids_and_month_end(self.month)
+        self.history.end()
         if self.fresh:  # what must be current when the demo starts: a pending request, a valid code
             demo_accounts.finish()
         self.witness()
@@ -120,8 +146,18 @@ class Command(BaseCommand):
             cosign_collect()
 
     def later(self, hours: float) -> None:
-        if self.history:
-            clock.sandbox_travel(clock.now() + timedelta(hours=hours))
+        self.history.later(hours)
+
+    def refuse_a_partial_load(self) -> None:
+        """An earlier run that stopped half-way cannot be finished: say what to do instead."""
+        stopped = partial_load()
+        if stopped:
+            raise CommandError(
+                "The demo is loaded only in part: an earlier demo_load stopped before it finished"
+                f" ({stopped}). A second run cannot finish it. Start from an empty database: delete"
+                f" {settings.VAR_DIR} (the SQLite database and media; with GGZY_DATABASE_URL, empty that"
+                " database) and run `make demo` (or `ggzy migrate` and `ggzy demo_load`) again."
+            )
 
     @transaction.atomic
     def load(self) -> None:
@@ -225,26 +261,25 @@ class Command(BaseCommand):
         from ggzy.demo import registrations, service
 
         # the month of service runs alongside the registrations: its steps run as their clock moves
-        self.month = service.Loader(self.later, centres, history=self.history)
+        self.month = service.Loader(self.later, centres, history=self.history.on)
         self.centres = centres
         registrations.load(later=self.month.later, centres=centres, organisations=organisations)
 
-    def sealed_bids_and_month_end(self) -> None:
+    def sealed_bids_and_month_end(self, month: MonthOfService) -> None:
         """The sealed bids, then the rest of the month — after `load` committed: receiving and opening a
         bid run transactions of their own and refuse to run inside the loader's (`core.transactions`)."""
         from ggzy.demo import sealing
 
         # the history clock must stay behind the real now: the opened section needs three hours of it
-        travels = self.history and clock.authority_now() - clock.now() > timedelta(hours=4)
-        sealing.load(later=self.month.later, travels=bool(travels))
+        sealing.load(later=month.later, travels=self.history.behind(hours=4))
         with transaction.atomic():
-            self.month.finish()
+            month.finish()
             from ggzy.service import indexing
 
             indexing.index_all()  # the guides were written directly; FAQ and answers are indexed already
             self.self_evaluations(self.centres)
 
-    def self_evaluations(self, centres: dict[str, Any]) -> None:
+    def self_evaluations(self, centres: dict[str, Centre]) -> None:
         """Each centre's self-evaluation of this month's consultation and registration (12.2.2)."""
         from ggzy.service.services import self_evaluation_record
 
@@ -272,18 +307,16 @@ class Command(BaseCommand):
                 )
 
     def certificates(
-        self, people: list[tuple[str, str, str, Role, str]], organisations: dict[str, Any]
+        self, people: list[tuple[str, str, str, Role, str]], organisations: dict[str, Organisation]
     ) -> None:
         """Dual certificates from the demo test CAs for every demo user: the organisation's credit code
         for its members, the ID number of a natural person otherwise (each gets one registered)."""
-        from django.conf import settings
-
         from ggzy.demo import ca
 
         if not settings.GGZY_DEMO_CA_DIR:
             return  # no folder for the demo CAs' keys: the demo runs without certificates
         user_model = get_user_model()
-        holders: list[tuple[Any, str, str, bool, int]] = []
+        holders: list[tuple[Actor, str, str, bool, int]] = []
         for n, (username, family, given, _role, scope) in enumerate(people, start=1):
             user = user_model.objects.get(username=username)
             organisation = organisations.get(scope)
@@ -321,8 +354,6 @@ class Command(BaseCommand):
         )
         self.stdout.write("app, or print the current code with `.venv/bin/ggzy demo_totp <username>`.")
         self.stdout.write(f"Accounts security: {demo_accounts.summary()}")
-        from django.conf import settings
-
         if settings.GGZY_DEMO_CA_DIR:
             folder = settings.GGZY_DEMO_CA_DIR
             self.stdout.write(
