@@ -306,8 +306,12 @@ GGZY_CLOSE_OF_BUSINESS = os.environ.get("GGZY_CLOSE_OF_BUSINESS") or "17:00"
 GGZY_VIEWER_SCOPE = "ggzy.accounts.selectors.viewer_scope"
 #: What the sign-in page adds for signature login (the certs app; empty: password only).
 GGZY_LOGIN_EXTRA_CONTEXT = "ggzy.certs.login.page_context"
-#: A signed tree head at most this often while the log grows (batches events in each head).
+#: The witness log's cadence: one signed tree head per slot of this many seconds (aligned to multiples of
+#: it since the Unix epoch), whether or not anything happened; each batches the events since the last.
 GGZY_WITNESS_STH_SECONDS = int(os.environ.get("GGZY_WITNESS_STH_SECONDS") or 60)
+#: Each head's batch is padded with salted dummy leaves to a multiple of this many leaves (at least one
+#: bucket per head), so the tree size does not count events (docs/security.md §8).
+GGZY_WITNESS_BUCKET = int(os.environ.get("GGZY_WITNESS_BUCKET") or 64)
 #: The witness log's co-signers: other parties' services (`ggzy-cosigner serve`), "name=URL,…".
 GGZY_COSIGNERS = os.environ.get("GGZY_COSIGNERS", "")
 #: The ggzy-witness-trust-v1 file the platform checks heads and epoch statements with: the pinned

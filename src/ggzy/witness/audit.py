@@ -1,7 +1,9 @@
 """`ggzy witness audit`: recompute the log from the event rows and name the first bad entry.
 
 Checks, in order: every leaf's event exists and hashes to the leaf (a changed payload or salt, a
-deleted row, rows swapped between positions all show at their first leaf); every stored node and
+deleted row, rows swapped between positions all show at their first leaf), and every padding leaf
+hashes from its private salt and the padding document (a leaf passed off as padding, or a changed
+one, shows); every stored node and
 every signed tree head's root recomputes from the leaves; every head's signature verifies; every
 co-signature verifies for its head; with the pinned trust (GGZY_WITNESS_TRUST), every head of the
 current epoch but the newest carries the threshold of pinned co-signatures — the platform's audit,
@@ -13,7 +15,15 @@ from __future__ import annotations
 from ggzy.core import keystore
 from ggzy.events.models import Event
 from ggzy.witness.models import EpochStatement, Leaf, Node, TreeHead
-from ggzy.witness.services import ALG, event_leaf_hash, head_out, head_payload, node_key, trust
+from ggzy.witness.services import (
+    ALG,
+    event_leaf_hash,
+    head_out,
+    head_payload,
+    node_key,
+    padding_leaf_hash,
+    trust,
+)
 from ggzy_sm import merkle, witness
 from ggzy_sm.errors import IntegrityError
 
@@ -25,12 +35,18 @@ def witness_audit(chunk: int = 2000) -> list[str]:  # noqa: PLR0912  (one pass, 
     size = 0 if last is None else last + 1
     for start in range(0, size, chunk):
         leaves = list(Leaf.objects.filter(index__gte=start, index__lt=start + chunk).order_by("index"))
-        events = {e.pk: e for e in Event.objects.filter(pk__in=[leaf.event_id for leaf in leaves])}
+        ids = [leaf.event_id for leaf in leaves if leaf.event_id is not None]
+        events = {e.pk: e for e in Event.objects.filter(pk__in=ids)}
         for expected, leaf in enumerate(leaves, start):
             if leaf.index != expected:
                 return [*problems, f"leaf {expected}: missing from the log"]
-            event = events.get(leaf.event_id)
-            if event is None:
+            event = events.get(leaf.event_id) if leaf.event_id is not None else None
+            if leaf.event_id is None:
+                if not leaf.padding_salt or padding_leaf_hash(leaf.padding_salt).hex() != leaf.leaf_hash:
+                    problems.append(f"leaf {leaf.index}: a padding leaf was changed (its hash differs)")
+            elif leaf.padding_salt:
+                problems.append(f"leaf {leaf.index}: event #{leaf.event_id}'s leaf carries a padding salt")
+            elif event is None:
                 problems.append(f"leaf {leaf.index}: event #{leaf.event_id} is missing (deleted)")
             elif event_leaf_hash(event.salt, event.document).hex() != leaf.leaf_hash:
                 problems.append(f"leaf {leaf.index}: event #{leaf.event_id} was changed (its hash differs)")

@@ -1,5 +1,5 @@
-"""The witness log: leaves (one per event, in integration order), complete subtree nodes, and
-signed tree heads. The leaf index is assigned by the integrator, never by the business transaction."""
+"""The witness log: leaves (one per event, or a padding leaf), complete subtree nodes, and signed tree
+heads. The leaf index is assigned by the integrator, never by the business transaction."""
 
 from __future__ import annotations
 
@@ -21,8 +21,14 @@ class WitnessState(models.Model):
 
 
 class Leaf(models.Model):
+    """A leaf of the log: an event's (`event_id`), or a padding leaf (no event: `padding_salt`, the
+    random salt of its hash over the fixed padding document). Padding fills each batch up to a bucket
+    (GGZY_WITNESS_BUCKET) so the tree size does not count events; whoever lacks the salt cannot tell a
+    padding leaf from an event's. The salt never leaves the database; the audit checks it."""
+
     index = models.BigIntegerField(primary_key=True)
-    event_id = models.BigIntegerField(unique=True)  # not a foreign key: the log outlives any row
+    event_id = models.BigIntegerField(unique=True, null=True)  # not a foreign key: the log outlives any row
+    padding_salt = models.CharField(max_length=32, blank=True, default="")
     leaf_hash = models.CharField(max_length=64)
     integrated_at = models.DateTimeField()
 
@@ -119,13 +125,14 @@ class CosignerStatus(models.Model):
 
 class MediaRecording(models.Model):
     """An audio/video recording of a room (standard 6.7.2, 7.7.2), registered by hash: the file stays
-    in its store; the log proves it is unchanged."""
+    in its centre's recordings area of the media store; the log proves it is unchanged."""
 
     room = models.CharField(_("room"), max_length=100)
     camera = models.CharField(_("camera"), max_length=100)
     started_at = models.DateTimeField(_("recorded from"))
     ended_at = models.DateTimeField(_("recorded until"))
     location = models.CharField(_("location"), max_length=500, help_text=_("Path under the media store"))
+    centre = models.CharField(max_length=32, blank=True, default="")  # whose recordings area holds it
     sm3 = models.CharField(max_length=64)
     size = models.BigIntegerField()
     event_uid = models.UUIDField()

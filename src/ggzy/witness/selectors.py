@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+
+from django.db.models import QuerySet
 
 from ggzy.core.errors import CoreError, DomainError
+from ggzy.core.types import JSONDict, Viewer
 from ggzy.events.models import Event
 from ggzy.events.selectors import events_visible_to
 from ggzy.witness.models import EpochStatement, Leaf, TreeHead, WitnessState
@@ -15,7 +17,7 @@ from ggzy_sm import merkle
 sth_out = head_out  # a head as the API and verifiers take it (with its co-signatures and epochs)
 
 
-def current_heads() -> Any:
+def current_heads() -> QuerySet[TreeHead]:
     """The heads of the log's current epoch (older epochs' heads stay, for the proofs given then)."""
     state = WitnessState.objects.filter(pk=1).first()
     return TreeHead.objects.filter(epoch=state.epoch if state else 0)
@@ -31,13 +33,13 @@ def sth_latest() -> TreeHead:
     return head
 
 
-def epochs_out() -> list[dict[str, Any]]:
+def epochs_out() -> list[JSONDict]:
     import json
 
     return [json.loads(e.document) for e in EpochStatement.objects.order_by("epoch")]
 
 
-def visible_event(viewer: Any, event_uid: str) -> Event | None:
+def visible_event(viewer: Viewer | None, event_uid: str) -> Event | None:
     """The event if `viewer` may see it (the embargoed read path), else None — a malformed id too."""
     try:
         uid = uuid.UUID(str(event_uid))
@@ -46,7 +48,7 @@ def visible_event(viewer: Any, event_uid: str) -> Event | None:
     return events_visible_to(viewer).filter(uid=uid).first()
 
 
-def inclusion_proof_for(*, viewer: Any, event_uid: str) -> dict[str, Any]:
+def inclusion_proof_for(*, viewer: Viewer | None, event_uid: str) -> JSONDict:
     event = visible_event(viewer, event_uid)
     leaf = Leaf.objects.filter(event_id=event.pk).first() if event else None
     heads = current_heads()
@@ -69,7 +71,7 @@ def inclusion_proof_for(*, viewer: Any, event_uid: str) -> dict[str, Any]:
     }
 
 
-def promise_for(*, viewer: Any, event_uid: str) -> dict[str, Any]:
+def promise_for(*, viewer: Viewer | None, event_uid: str) -> JSONDict:
     from ggzy.witness.services import promise
 
     event = visible_event(viewer, event_uid)
@@ -78,7 +80,7 @@ def promise_for(*, viewer: Any, event_uid: str) -> dict[str, Any]:
     return promise(event)
 
 
-def consistency_between(old: int, new: int) -> dict[str, Any]:
+def consistency_between(old: int, new: int) -> JSONDict:
     """Between two heads of the current epoch (across epochs the statements join them, not a proof)."""
     heads = {h.size: h for h in current_heads().filter(size__in=[old, new])}
     if old not in heads or new not in heads or old > new:
@@ -93,7 +95,7 @@ def consistency_between(old: int, new: int) -> dict[str, Any]:
     }
 
 
-def trust_out() -> dict[str, Any]:
+def trust_out() -> JSONDict:
     from ggzy.witness.services import trust
 
     pinned = trust()

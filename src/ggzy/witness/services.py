@@ -1,29 +1,35 @@
 """The integrator (the only writer of the log) and signed tree heads.
 
-`witness_integrate()` takes the events not yet in the log, in id order among those whose commits are
-visible — database sequences leave gaps and commit out of order, so the leaf index is assigned here,
-never taken from the business transaction — appends their leaves, and stores the complete subtrees
-they finish. It holds a row lock on `WitnessState`, so two integrators never interleave. Business
-writes never wait on it. `sth_sign()` signs a tree head (SM2, the key store's witness key) when the
-log has grown and the last head is older than GGZY_WITNESS_STH_SECONDS: heads are batched, so one
-embargoed action at night does not show as a +1 of its own. Maximum merge delay: one tick interval
-(5 s) for integration, plus GGZY_WITNESS_STH_SECONDS for a head covering it — except the records of
-co-signatures themselves, which never cause a head of their own and join the next one.
+**No counts through the tree size** (docs/security.md §8). `sth_sign()` signs a tree head on a fixed
+cadence: one head per slot of GGZY_WITNESS_STH_SECONDS, aligned to multiples of that many seconds
+since the Unix epoch, stamped with the slot's start — whether or not anything happened, never sooner
+because something did. Just before it, the integrator (`witness_integrate`) brings the events not yet
+in the log into it as **one batch**, in id order among those whose commits are visible — database
+sequences leave gaps and commit out of order, so the leaf index is assigned here, never taken from
+the business transaction — adds salted **padding leaves** (the same leaf hash over a random salt and
+a fixed padding document, indistinguishable from an event's leaf without the salt, which stays in
+the database for the audit) up to the next multiple of GGZY_WITNESS_BUCKET, at least one bucket more
+than the last head, and appends the whole batch **in a random order**, so neither the head's size
+nor the gap between two leaf indexes a viewer may see counts the events between them. It holds a row
+lock on `WitnessState`, so two integrators never interleave. Business writes never wait on it. An
+idle log grows by one bucket per slot (the heartbeat that makes a quiet period look like a busy
+one); a period with more than a bucket of events shows as more buckets. Maximum merge delay: one
+slot, plus one tick interval (5 s).
 
 The co-signers (GGZY_COSIGNERS, services run by other parties, `ggzy-cosigner serve`) are asked over
 HTTP after each head is signed (`cosign_collect`, a tick job); a head counts for a verifier only with
-the co-signatures of the co-signers it pins (GGZY_WITNESS_TRUST; docs/witness-cosigner.md). After a
-restore from backup the log continues in a new epoch that the supervising department declares
-(`epoch_heads`, `epoch_begin`).
+the co-signatures of the co-signers it pins (GGZY_WITNESS_TRUST; docs/witness-cosigner.md). Their
+records in the log join the next slot's head like any event. After a restore from backup the log
+continues in a new epoch that the supervising department declares (`epoch_heads`, `epoch_begin`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import urllib.error
 import urllib.request
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -31,6 +37,7 @@ from django.db.models import Count, QuerySet
 
 from ggzy.core import clock, keystore
 from ggzy.core.errors import DomainError
+from ggzy.core.types import Actor, JSONDict
 from ggzy.events.models import Event
 from ggzy.events.services import event_record
 from ggzy.witness.errors import WitnessError
@@ -52,6 +59,14 @@ from ggzy_sm.sm2 import Sm2PublicKey
 
 ALG: merkle.Alg = "sm3"
 COSIGN_TIMEOUT = 10  # seconds for one co-signer's answer
+#: What a padding leaf hashes after its salt (never published: without the salt a padding leaf is just
+#: another leaf).
+PADDING_DOCUMENT = '{"format":"ggzy-padding-v1"}'
+#: The most events one head's batch brings in (the rest wait for the next slot).
+HEAD_BATCH = 100_000
+#: A slot's head is signed within this long after the slot starts, or not at all (the co-signers refuse a
+#: head whose time is more than 120 s from their clocks; the next slot has its own head).
+LATE_LIMIT = dt.timedelta(seconds=60)
 
 
 def event_leaf_hash(salt_hex: str, document: str) -> bytes:
@@ -69,16 +84,33 @@ def get_nodes(keys: set[merkle.Key]) -> dict[merkle.Key, bytes]:
     return {wanted[n.key]: bytes.fromhex(n.hash) for n in Node.objects.filter(key__in=wanted)}
 
 
+def bucket_size() -> int:
+    return max(1, int(getattr(settings, "GGZY_WITNESS_BUCKET", 64)))
+
+
+def padding_leaf_hash(salt_hex: str) -> bytes:
+    return event_leaf_hash(salt_hex, PADDING_DOCUMENT)
+
+
 @transaction.atomic
-def witness_integrate(batch: int = 5000) -> int:
+def witness_integrate(batch: int = 5000, *, at_least: int = 0) -> int:
+    """Bring the events not yet in the log (at most `batch`) into it as one batch, padded to the next
+    multiple of the bucket (and to `at_least` leaves in all) and appended in a random order. Returns how
+    many events it brought in (0 when there were none and no padding was due)."""
     state, _created = WitnessState.objects.select_for_update().get_or_create(pk=1)
-    events = list(
-        Event.objects.exclude(pk__in=Leaf.objects.values("event_id"))
-        .order_by("id")
-        .values_list("id", "salt", "document")[:batch]
+    logged = Leaf.objects.filter(event_id__isnull=False).values("event_id")  # NOT IN (… NULL) is empty
+    events: list[tuple[int | None, str, str]] = list(
+        Event.objects.exclude(pk__in=logged).order_by("id").values_list("id", "salt", "document")[:batch]
     )
-    if not events:
+    bucket = bucket_size()
+    if not events and state.size >= at_least and state.size % bucket == 0:
         return 0
+    target = -(-max(state.size + len(events), at_least) // bucket) * bucket
+    padding = [
+        (None, secrets.token_hex(16), PADDING_DOCUMENT) for _ in range(target - state.size - len(events))
+    ]
+    items = events + padding
+    secrets.SystemRandom().shuffle(items)  # positions inside a batch say nothing of what is where
     pending: dict[merkle.Key, bytes] = {}
 
     def get(keys: set[merkle.Key]) -> dict[merkle.Key, bytes]:
@@ -88,10 +120,18 @@ def witness_integrate(batch: int = 5000) -> int:
 
     now = clock.now()
     leaves = []
-    for event_id, salt, document in events:
+    for event_id, salt, document in items:
         leaf = event_leaf_hash(salt, document)
         pending.update(merkle.completed_nodes(state.size, leaf, get, ALG))
-        leaves.append(Leaf(index=state.size, event_id=event_id, leaf_hash=leaf.hex(), integrated_at=now))
+        leaves.append(
+            Leaf(
+                index=state.size,
+                event_id=event_id,
+                padding_salt="" if event_id is not None else salt,
+                leaf_hash=leaf.hex(),
+                integrated_at=now,
+            )
+        )
         state.size += 1
     Leaf.objects.bulk_create(leaves)
     Node.objects.bulk_create([Node(key=node_key(*k), hash=h.hex()) for k, h in pending.items()])
@@ -99,42 +139,44 @@ def witness_integrate(batch: int = 5000) -> int:
     return len(events)
 
 
-def sth_payload(size: int, root_hex: str, timestamp: dt.datetime, epoch: int = 0) -> dict[str, Any]:
+def sth_payload(size: int, root_hex: str, timestamp: dt.datetime, epoch: int = 0) -> JSONDict:
     return witness.sth_make(size, root_hex, timestamp, epoch=epoch, alg=ALG)
 
 
-def head_payload(head: TreeHead) -> dict[str, Any]:
+def head_payload(head: TreeHead) -> JSONDict:
     return sth_payload(head.size, head.root, head.timestamp, head.epoch)
+
+
+def slot_start(instant: dt.datetime) -> dt.datetime:
+    """The start of the cadence slot holding `instant`: a multiple of GGZY_WITNESS_STH_SECONDS since the
+    Unix epoch."""
+    interval = max(1, int(settings.GGZY_WITNESS_STH_SECONDS))
+    return dt.datetime.fromtimestamp(int(instant.timestamp()) // interval * interval, dt.UTC)
 
 
 @transaction.atomic
 def sth_sign(*, force: bool = False) -> TreeHead | None:
-    """Sign a tree head for the current size, if the log grew and the last head is old enough. The
-    co-signers are asked afterwards, outside this transaction (`cosign_collect`)."""
-    state = WitnessState.objects.select_for_update().filter(pk=1).first()
-    size, epoch = (state.size, state.epoch) if state else (0, 0)
-    last = TreeHead.objects.filter(epoch=epoch).order_by("-size").first()
-    if size == 0 or (last is not None and last.size >= size):
-        return None
-    interval = dt.timedelta(seconds=settings.GGZY_WITNESS_STH_SECONDS)
-    if not force and last is not None:
-        if clock.authority_now() - last.timestamp < interval:
-            return None
-        if not _grew_beyond_cosignatures(last.size):
-            return None  # only the records of co-signatures since: they wait for the next real head
-    return _sign(size, epoch)
-
-
-def _grew_beyond_cosignatures(since: int) -> bool:
-    """Whether the leaves after `since` hold anything but the records of co-signatures: a head for
-    those alone would be co-signed, recorded, signed again… for ever on an idle log."""
-    new_events = Leaf.objects.filter(index__gte=since).values("event_id")
-    return Event.objects.filter(pk__in=new_events).exclude(type="witness.head.cosigned").exists()
-
-
-def _sign(size: int, epoch: int) -> TreeHead:
-    root_hex = merkle.root(size, get_nodes, ALG).hex()
+    """Sign the head of the current slot, once, stamped with the slot's start: bring in the events not
+    yet in the log as one padded batch first (at least one bucket more than the last head, so an idle
+    slot and a slot of a few hidden events look the same). Nothing an event does makes it sooner.
+    `force` (operators, the demo, tests) signs now, stamped now. The co-signers are asked afterwards,
+    outside this transaction (`cosign_collect`)."""
+    state, _created = WitnessState.objects.select_for_update().get_or_create(pk=1)
+    last = TreeHead.objects.filter(epoch=state.epoch).order_by("-size").first()
     now = clock.authority_now()  # the co-signers compare it with their own clocks: never the sandbox's
+    stamp = now
+    if not force:
+        stamp = slot_start(now)
+        if now - stamp > LATE_LIMIT or (last is not None and last.timestamp >= stamp):
+            return None  # this slot has its head (or it is too late for it): the next slot's comes
+    witness_integrate(HEAD_BATCH, at_least=last.size + 1 if last is not None else 1)
+    state.refresh_from_db(fields=["size"])
+    return _sign(state.size, state.epoch, stamp)
+
+
+def _sign(size: int, epoch: int, stamp: dt.datetime | None = None) -> TreeHead:
+    root_hex = merkle.root(size, get_nodes, ALG).hex()
+    now = stamp or clock.authority_now()  # the co-signers compare it with their own clocks
     key_id, signer = keystore.signing_key()
     signature = signer.sign(witness.STH_PURPOSE, sth_payload(size, root_hex, now, epoch))
     return TreeHead.objects.create(
@@ -155,11 +197,11 @@ def trust() -> witness.WitnessTrust | None:
     return witness.WitnessTrust.load(path) if path else None
 
 
-def cosignature_out(row: Cosignature) -> dict[str, Any]:
+def cosignature_out(row: Cosignature) -> JSONDict:
     return {"cosigner_key": row.cosigner_key, "body": json.loads(row.body), "signature": row.signature}
 
 
-def head_out(head: TreeHead) -> dict[str, Any]:
+def head_out(head: TreeHead) -> JSONDict:
     """A signed head as verifiers take it: the platform's signature, every co-signature it got and the
     epoch statements a head of a later epoch needs."""
     return {
@@ -198,7 +240,7 @@ def _status(name: str, ok: bool, reason: str = "") -> None:
         )
 
 
-def _post(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+def _post(url: str, body: JSONDict) -> tuple[int, JSONDict]:
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(  # noqa: S310  (a configured co-signer's http(s) address)
         url, data=data, headers={"Content-Type": "application/json"}, method="POST"
@@ -213,7 +255,7 @@ def _post(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
             return error.code, {"reason": "unreadable", "message": str(error)}
 
 
-def _get(url: str) -> dict[str, Any] | None:
+def _get(url: str) -> JSONDict | None:
     try:
         with urllib.request.urlopen(url, timeout=COSIGN_TIMEOUT) as response:  # noqa: S310
             return dict(json.loads(response.read()))
@@ -251,7 +293,7 @@ def cosign_collect() -> int:
     return stored
 
 
-def _request(head: TreeHead, latest: dict[str, Any] | None) -> dict[str, Any]:
+def _request(head: TreeHead, latest: JSONDict | None) -> JSONDict:
     """What POST /cosign gets: the head, the consistency path from the co-signer's last head (same
     epoch), our newest co-signature of it, and the statement for a later epoch."""
     last = witness.cosignature_check(latest)["sth"] if latest else None
@@ -295,7 +337,7 @@ def _cosign_one(name: str, url: str, head: TreeHead) -> int:
     return _store(name, head, answer)
 
 
-def _store(name: str, head: TreeHead, answer: dict[str, Any]) -> int:
+def _store(name: str, head: TreeHead, answer: JSONDict) -> int:
     """Keep a co-signature after checking it is for this head and (when pinned) by a pinned key."""
     pinned = trust()
     cosigner_key = Sm2PublicKey.from_hex(str(answer.get("cosigner_key")))
@@ -332,7 +374,7 @@ def _store(name: str, head: TreeHead, answer: dict[str, Any]) -> int:
 
 
 # --- recovery: a new epoch -------------------------------------------------------------------------------
-def epoch_heads() -> dict[str, Any]:
+def epoch_heads() -> JSONDict:
     """What the supervising department needs to sign an epoch statement after a restore: the restored
     log's head (first_head) and the newest head the configured co-signers say they co-signed."""
     state = WitnessState.objects.filter(pk=1).first()
@@ -355,7 +397,7 @@ def epoch_heads() -> dict[str, Any]:
 
 
 @transaction.atomic
-def epoch_begin(*, actor: Any, signed: dict[str, Any]) -> TreeHead:
+def epoch_begin(*, actor: Actor | None, signed: JSONDict) -> TreeHead:
     """Start the epoch the supervising department's statement declares, and sign its first head."""
     pinned = trust()
     if pinned is None:
@@ -391,10 +433,11 @@ def epoch_begin(*, actor: Any, signed: dict[str, Any]) -> TreeHead:
 
 
 def max_merge_delay_seconds() -> int:
+    """An event waits at most one slot for the next slot's batch and head, plus the tick interval (5 s)."""
     return int(settings.GGZY_WITNESS_STH_SECONDS) + 10
 
 
-def promise(event: Event) -> dict[str, Any]:
+def promise(event: Event) -> JSONDict:
     """A signed promise that `event` (its leaf hash) will be in the log within the maximum merge delay."""
     body = {
         "log": "ggzy-witness-v1",
@@ -408,7 +451,7 @@ def promise(event: Event) -> dict[str, Any]:
 
 
 def tick_job() -> int:
-    integrated = witness_integrate()
-    sth_sign()
+    """Every tick: the slot's head when a slot has begun (with its batch), then the co-signers."""
+    head = sth_sign()
     cosign_collect()
-    return integrated
+    return 0 if head is None else 1
