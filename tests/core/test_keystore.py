@@ -16,7 +16,7 @@ from ggzy.core.fields import Kind, Sealed, lookup_for, mask
 from ggzy.core.models import PlatformKey, Purpose
 from ggzy.events.models import Message
 from ggzy.events.notifications import Recipient, notify
-from ggzy.events.states import Channel
+from ggzy.events.states import DeliveryChannel
 from ggzy.ops.services import key_rotate
 from tests.testapp.models import Person
 
@@ -115,7 +115,7 @@ def test_message_addresses_are_encrypted_and_masked(make_user: Callable[..., Any
         template="accounts.token_created",
         recipients=[Recipient(user=make_user(), phone="13912345678")],
         context={"name": "x", "prefix": "y", "expires_at": "z"},
-        channels=[Channel.SMS],
+        channels=[DeliveryChannel.SMS],
     )
     assert "13912345678" not in raw_row("events_message", sms.pk)
     assert Message.objects.get(pk=sms.pk).masked_address == "139****5678"
@@ -142,3 +142,54 @@ def test_stored_json_holds_only_ciphertext_and_mask() -> None:
         stored = json.loads(cursor.fetchone()[0])
     assert set(stored) == {"v", "c", "m"}
     assert stored["m"] == "139****5678"
+
+
+@pytest.mark.clause("9.2.3")
+def test_a_ciphertext_moved_to_another_row_does_not_decrypt() -> None:
+    """Someone with the database swaps two rows' ciphertexts (two bank accounts, two ID numbers): the
+    values are bound to their rows, so neither decrypts in the other's row."""
+    zhang = Person.objects.create(name="张三", phone="13912345678")
+    li = Person.objects.create(name="李四", phone="13800000000")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM testapp_person WHERE id = %s", [zhang.pk])
+        (zhang_phone,) = cursor.fetchone()
+        cursor.execute("SELECT phone FROM testapp_person WHERE id = %s", [li.pk])
+        (li_phone,) = cursor.fetchone()
+        cursor.execute("UPDATE testapp_person SET phone = %s WHERE id = %s", [li_phone, zhang.pk])
+        cursor.execute("UPDATE testapp_person SET phone = %s WHERE id = %s", [zhang_phone, li.pk])
+    for pk in (zhang.pk, li.pk):
+        with pytest.raises(DomainError):
+            Person.objects.get(pk=pk).phone.decrypt_for_system()
+
+
+def test_a_value_copied_through_the_model_is_sealed_again_for_its_row() -> None:
+    zhang = Person.objects.create(name="张三", phone="13912345678")
+    li = Person.objects.create(name="李四")
+    li.phone = Person.objects.get(pk=zhang.pk).phone
+    li.save()
+    assert Person.objects.get(pk=li.pk).phone.decrypt_for_system() == "13912345678"
+    assert Person.objects.get(pk=zhang.pk).phone.decrypt_for_system() == "13912345678"
+
+
+def test_a_plaintext_cannot_bypass_the_row_binding() -> None:
+    Person.objects.create(name="张三", phone="13912345678")
+    with pytest.raises(TypeError, match="bound to its row"):
+        Person.objects.update(phone="13800000000")
+
+
+def test_version_one_values_are_refused_until_the_migration_rebinds_them() -> None:
+    """Values of version 1 were bound to table and column only; the migration re-encrypts them bound
+    to their rows, and one left (or pasted back from an old backup) does not decrypt."""
+    from ggzy.core.fields import column_aad, rebind_to_rows
+
+    person = Person.objects.create(name="张三", phone="13912345678")
+    old = json.dumps(
+        {"v": 1, "c": keystore.field_encrypt("13912345678", column_aad(Person, "phone")), "m": "139****5678"}
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE testapp_person SET phone = %s WHERE id = %s", [old, person.pk])
+    with pytest.raises(DomainError):
+        Person.objects.get(pk=person.pk).phone.decrypt_for_system()
+    assert rebind_to_rows(Person, ["phone", "id_number"]) == 1
+    assert Person.objects.get(pk=person.pk).phone.decrypt_for_system() == "13912345678"
+    assert rebind_to_rows(Person, ["phone", "id_number"]) == 0

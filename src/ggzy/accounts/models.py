@@ -8,6 +8,8 @@ organisation does in a given project (initiator in one, bidder in another, agent
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -43,6 +45,7 @@ class Organisation(models.Model):
     out-of-region entities (standard 11.2.6, 11.2.7): no local registration, no branch office, no
     presence of the legal representative."""
 
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
     name = models.CharField(_("name"), max_length=200)
     region = models.CharField(_("region"), max_length=6, help_text=_("GB/T 2260 code, from the credit code"))
@@ -75,6 +78,7 @@ class IdKind(models.TextChoices):
 class Person(models.Model):
     """A natural person who responds in their own name (suppliers, land bidders may be individuals)."""
 
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=50)
     id_kind = models.CharField(_("identity document"), max_length=32, choices=IdKind.choices)
     id_number = EncryptedField(_("document number"), kind=Kind.ID_NUMBER)
@@ -195,6 +199,7 @@ class Entrustment(models.Model):
 class LoginState(models.Model):
     """Login policy state of a user: lockout, forced changes, second factor."""
 
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_state"
     )
@@ -296,18 +301,23 @@ class EnrolmentCode(models.Model):
         return f"{self.user} {self.issued_at:%Y-%m-%d %H:%M}"
 
 
+class AccountChangeKind(models.TextChoices):
+    """What a change to an administrator's account changes (`AccountChange.Kind`)."""
+
+    ROLE_GRANT = "role_grant", _("grant an administrator role")
+    ROLE_REVOKE = "role_revoke", _("revoke an administrator role")
+    PASSWORD_RESET = "password_reset", _("reset the password")
+    TOTP_RESET = "totp_reset", _("reset the second factor")
+    ENROLMENT_CODE = "enrolment_code", _("issue an enrolment code")
+    DEACTIVATE = "deactivate", _("deactivate the account")
+    REACTIVATE = "reactivate", _("reactivate the account")
+
+
 class AccountChange(models.Model):
     """A change to an administrator's account: requested by one administrator, carried out only when
     a second one (neither the requester nor the person concerned) approves it (三员分立, 8.2.3)."""
 
-    class Kind(models.TextChoices):
-        ROLE_GRANT = "role_grant", _("grant an administrator role")
-        ROLE_REVOKE = "role_revoke", _("revoke an administrator role")
-        PASSWORD_RESET = "password_reset", _("reset the password")
-        TOTP_RESET = "totp_reset", _("reset the second factor")
-        ENROLMENT_CODE = "enrolment_code", _("issue an enrolment code")
-        DEACTIVATE = "deactivate", _("deactivate the account")
-        REACTIVATE = "reactivate", _("reactivate the account")
+    Kind = AccountChangeKind
 
     class State(models.TextChoices):
         PENDING = "pending", _("awaiting approval")

@@ -16,3 +16,27 @@ def access_declared(app_configs: Any = None, **kwargs: Any) -> list[Error]:
         Error(problem, hint="Declare @public, @signed_in or @allow(...) on the view", id="ggzy.E001")
         for problem in problems(walk_endpoints(), read_allowlist())
     ]
+
+
+@register("ggzy_fields")
+def encrypted_fields_have_rows(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Every model with an encrypted field has the random `uid` its values are bound to."""
+    from django.apps import apps
+    from django.db import models
+
+    from ggzy.core.fields import EncryptedField
+
+    errors = []
+    for model in apps.get_models():
+        if not any(isinstance(f, EncryptedField) for f in model._meta.get_fields()):
+            continue
+        uid = next((f for f in model._meta.get_fields() if f.name == "uid"), None)
+        if not isinstance(uid, models.UUIDField) or not uid.unique:
+            errors.append(
+                Error(
+                    f"{model._meta.label} has an encrypted field but no unique `uid` UUIDField to bind it to",
+                    hint="Add uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)",
+                    id="ggzy.E002",
+                )
+            )
+    return errors

@@ -53,13 +53,31 @@ def mask(kind: str, value: str) -> str:
     return "*" * len(text)
 
 
+#: The stored format: {"v": 2, "c": key_id.base64(nonce ‖ SM4-GCM), "m": masked}. Version 1 (bound to the
+#: table and column only) is no longer read: migrations rebind such values to their rows
+#: (`rebind_to_rows`), and a value of version 1 found afterwards is refused like a forged one.
+STORED_VERSION = 2
+
+
+def row_aad(model: type[models.Model], field: str, row_uid: object) -> bytes:
+    """What a value is bound to: its table, its column and its row (the row's random `uid`)."""
+    return f"ggzy-field-v2|{model._meta.label_lower}|{field}|{row_uid}".encode()
+
+
+def column_aad(model: type[models.Model], field: str) -> bytes:
+    """Version 1's binding (table and column only), kept for `rebind_to_rows` in migrations."""
+    return f"ggzy-field-v1|{model._meta.label_lower}|{field}".encode()
+
+
 class Sealed:
-    """An encrypted value as read from the database."""
+    """An encrypted value as read from the database, bound to its row once read through its model."""
 
-    __slots__ = ("_aad", "_token", "kind", "masked")
+    __slots__ = ("_aad", "_token", "_version", "kind", "masked")
 
-    def __init__(self, token: str, masked: str, kind: str, aad: bytes) -> None:
-        self._token, self.masked, self.kind, self._aad = token, masked, kind, aad
+    def __init__(
+        self, token: str, masked: str, kind: str, aad: bytes | None, version: int = STORED_VERSION
+    ) -> None:
+        self._token, self.masked, self.kind, self._aad, self._version = token, masked, kind, aad, version
 
     def __str__(self) -> str:
         return self.masked
@@ -73,15 +91,57 @@ class Sealed:
 
     def decrypt_for_system(self) -> str:
         """The plaintext for the platform's own use (handing an address to a gateway). A person sees
-        a value only through `ggzy.ops.services.field_reveal`, which records it."""
+        a value only through `ggzy.ops.services.field_reveal`, which records it. A value copied from
+        another row or column, or of the retired version 1, does not decrypt (a `DomainError`)."""
+        if self._aad is None or self._version != STORED_VERSION:
+            return services.field_decrypt(self._token, b"ggzy-field-unbound")  # fails like a forgery
         return services.field_decrypt(self._token, self._aad)
 
+    def bound_to(self, aad: bytes) -> bool:
+        return self._aad == aad and self._version == STORED_VERSION
+
+    def bind(self, aad: bytes) -> None:
+        """Bind a value read from the database to the row it was read from (once)."""
+        if self._aad is None:
+            self._aad = aad
+
+    @property
+    def current(self) -> bool:
+        return self._version == STORED_VERSION
+
+    def decrypt_as_version_one(self, aad: bytes) -> str:
+        """For `rebind_to_rows` only: a version-1 value, under its table-and-column binding."""
+        return services.field_decrypt(self._token, aad)
+
     def stored(self) -> str:
-        return json.dumps({"v": 1, "c": self._token, "m": self.masked}, separators=(",", ":"))
+        return json.dumps({"v": self._version, "c": self._token, "m": self.masked}, separators=(",", ":"))
+
+
+class _RowBound:
+    """The attribute of an `EncryptedField` on its model: binds a value read from the database to the
+    row it was read from (the row's `uid`), so a ciphertext copied into another row does not decrypt."""
+
+    def __init__(self, field: EncryptedField) -> None:
+        self.field = field
+
+    def __get__(self, instance: models.Model | None, owner: type[models.Model]) -> object:
+        if instance is None:
+            return self
+        value = instance.__dict__.get(self.field.attname)
+        if isinstance(value, Sealed):
+            value.bind(self.field.aad_for(instance))
+        return value
+
+    def __set__(self, instance: models.Model, value: object) -> None:
+        instance.__dict__[self.field.attname] = value
 
 
 class EncryptedField(models.TextField):
-    """Text stored as SM4-GCM ciphertext (bound to its table and column) with its masked form."""
+    """Text stored as SM4-GCM ciphertext, bound to its table, column and row, with its masked form.
+
+    The model must have a `uid` (a random UUID, set when the instance is made): it names the row in
+    the binding, so a value copied into another row (someone with the database swapping two
+    organisations' bank accounts) does not decrypt. `ggzy.core.checks` refuses a model without one."""
 
     def __init__(self, *args: Any, kind: str = Kind.CONTACT, **kwargs: Any) -> None:
         self.kind = kind
@@ -92,30 +152,39 @@ class EncryptedField(models.TextField):
         kwargs["kind"] = self.kind
         return name, path, args, kwargs
 
-    def aad(self) -> bytes:
-        return f"ggzy-field-v1|{self.model._meta.label_lower}|{self.name}".encode()
+    def contribute_to_class(self, cls: type[models.Model], name: str, private_only: bool = False) -> None:
+        super().contribute_to_class(cls, name, private_only=private_only)
+        setattr(cls, self.attname, _RowBound(self))
+
+    def aad_for(self, instance: models.Model) -> bytes:
+        return row_aad(type(instance), self.name, instance.uid)  # type: ignore[attr-defined]
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Sealed | str | None:
         if value is None or value == "":
             return value
         stored = json.loads(value)
-        return Sealed(stored["c"], stored["m"], self.kind, self.aad())
+        return Sealed(stored["c"], stored["m"], self.kind, None, int(stored.get("v", 1)))
 
     def to_python(self, value: Any) -> Any:
         return value
 
     def pre_save(self, model_instance: Any, add: bool) -> Any:
-        """Seal a plaintext on save, so the instance never keeps it afterwards (it would be shown)."""
+        """Seal a plaintext on save, so the instance never keeps it afterwards (it would be shown). A
+        value read from another row (`b.phone = a.phone`) is sealed again for this row."""
         value = getattr(model_instance, self.attname)
-        if value is None or value == "" or isinstance(value, Sealed):
+        if value is None or value == "":
             return value
-        text = str(value)
+        aad = self.aad_for(model_instance)
+        if isinstance(value, Sealed):
+            if value.bound_to(aad):
+                return value
+            text = value.decrypt_for_system()
+        else:
+            text = str(value)
         model_instance.__dict__[f"_ggzy_plain_{self.attname}"] = (
             text  # for the LookupHashField, this save only
         )
-        sealed = Sealed(
-            services.field_encrypt(text, self.aad()), mask(self.kind, text), self.kind, self.aad()
-        )
+        sealed = Sealed(services.field_encrypt(text, aad), mask(self.kind, text), self.kind, aad)
         setattr(model_instance, self.attname, sealed)
         return sealed
 
@@ -124,13 +193,34 @@ class EncryptedField(models.TextField):
             return value
         if isinstance(value, Sealed):
             return value.stored()
-        text = str(value)
-        token = services.field_encrypt(text, self.aad())
-        return Sealed(token, mask(self.kind, text), self.kind, self.aad()).stored()
+        raise TypeError(
+            f"{self.model._meta.label}.{self.name} is bound to its row: set it on an instance and save() "
+            "it, never through update() or a filter"
+        )
 
     def value_to_string(self, obj: Any) -> str:
         value = self.value_from_object(obj)
         return str(value.masked if isinstance(value, Sealed) else mask(self.kind, str(value or "")))
+
+
+def rebind_to_rows(model: type[models.Model], fields: list[str]) -> int:
+    """Re-encrypt version-1 values (bound to table and column) bound to their rows (for migrations,
+    with the historical model; the rows must have their `uid` already). Returns how many changed."""
+    changed = 0
+    for row in model._default_manager.all():
+        updates = {}
+        for name in fields:
+            value = row.__dict__.get(name)
+            if not isinstance(value, Sealed) or value.current:
+                continue
+            text = value.decrypt_as_version_one(column_aad(model, name))
+            aad = row_aad(model, name, row.uid)  # type: ignore[attr-defined]
+            kind = model._meta.get_field(name).kind  # type: ignore[union-attr]
+            updates[name] = Sealed(services.field_encrypt(text, aad), value.masked, kind, aad)
+        if updates:
+            model._default_manager.filter(pk=row.pk).update(**updates)
+            changed += 1
+    return changed
 
 
 class LookupHashField(models.CharField):

@@ -5,6 +5,8 @@ trade), service ratings (好差评) with their follow-up, and the published serv
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +22,9 @@ class QuestionKind(models.TextChoices):
     OTHER = "other", _("Other questions")  # 6.1.2.5
 
 
-class Channel(models.TextChoices):
+class QuestionChannel(models.TextChoices):
+    """How a question was asked: online by a signed-in user, or by phone or in person (logged by staff)."""
+
     ONLINE = "online", _("Online")
     PHONE = "phone", _("Phone")
     ON_SITE = "on_site", _("On site")
@@ -28,9 +32,9 @@ class Channel(models.TextChoices):
 
 #: The period rule (calendar) that limits the answer, per channel.
 CHANNEL_RULE = {
-    Channel.ONLINE: "consultation-online",
-    Channel.PHONE: "consultation-phone",
-    Channel.ON_SITE: "consultation-on-site",
+    QuestionChannel.ONLINE: "consultation-online",
+    QuestionChannel.PHONE: "consultation-phone",
+    QuestionChannel.ON_SITE: "consultation-on-site",
 }
 
 
@@ -50,12 +54,13 @@ class TechnicalStaff(models.Model):
 
 
 class Question(models.Model):
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     centre = models.ForeignKey("accounts.Centre", on_delete=models.PROTECT, related_name="+")
     category = models.ForeignKey(
         "registry.TradingCategory", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=16, choices=QuestionKind.choices)
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=QuestionChannel.choices)
     asker = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -161,6 +166,7 @@ class Feedback(models.Model):
     """服务投诉/意见 about the centre's own service (12.2.1). Not a 行政投诉 about a trade: those go to the
     supervising department and come with the supervision issues."""
 
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     centre = models.ForeignKey("accounts.Centre", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=16, choices=FeedbackKind.choices)
     channel = models.CharField(_("channel"), max_length=16, choices=FeedbackChannel.choices)
