@@ -49,6 +49,7 @@ lint: install
 	PYTHONPATH=. DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy openapi --check
 	PYTHONPATH=. DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy access_matrix --check
 	PYTHONPATH=. DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy events_catalogue --check
+	PYTHONPATH=. DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy secrecy_table --check
 	$(BIN)/python scripts/compile_messages.py --check
 
 ## make openapi: rewrite docs/openapi.json and the access matrix after an intended API change
