@@ -5,36 +5,41 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 SAMPLE_KWARGS = {
     "id": "1",
     "object_id": "1",
     "content_type_id": "1",
     "url": "x",
-    "token_id": "1",
-    "message_id": "1",
     "purpose": "webhook",
     "year": "2026",
-    "uid": "00000000-0000-0000-0000-000000000000",
     "old": "1",
     "new": "2",
-    "user_id": "1",
-    "organisation_id": "1",
     "app_label": "auth",
-    "ca_id": "1",
-    "registration_id": "1",
-    "bid_id": "1",
     "centre": "ln",
-    "question_id": "1",
-    "template_id": "1",
     "key": "application_form",
     "pk": "1",
-    "grant_id": "1",
-    "change_id": "1",
-    "transition_id": "1",
     "action": "approve",
+    "bid_uid": "00000000-0000-0000-0000-000000000000",
+    "message_uid": "00000000-0000-0000-0000-000000000000",
+    "event_uid": "00000000-0000-0000-0000-000000000000",
+    "change_uid": "00000000-0000-0000-0000-000000000000",
+    "transition_uid": "00000000-0000-0000-0000-000000000000",
+    "token_uid": "00000000-0000-0000-0000-000000000000",
+    "grant_uid": "00000000-0000-0000-0000-000000000000",
+    "organisation_uid": "00000000-0000-0000-0000-000000000000",
+    "username": "nobody",
+    "registration_uid": "00000000-0000-0000-0000-000000000000",
+    "template_uid": "00000000-0000-0000-0000-000000000000",
+    "question_uid": "00000000-0000-0000-0000-000000000000",
+    "feedback_uid": "00000000-0000-0000-0000-000000000000",
+    "rating_uid": "00000000-0000-0000-0000-000000000000",
+    "ca_uid": "00000000-0000-0000-0000-000000000000",
 }
+
+#: What a back-office object's address may hold: a key (Django's own models), a uid, a key id, a code.
+OBJECT_REFS = ("1", "00000000-0000-0000-0000-000000000000", "0" * 16, "x")
 
 
 def _patterns(patterns: list[Any], namespaces: tuple[str, ...] = ()) -> dict[str, tuple[str, Any]]:
@@ -58,6 +63,14 @@ def url_for(key: str) -> tuple[str, str]:
     if not name.startswith("/"):
         pattern = _patterns(get_resolver().url_patterns)[name][1].pattern
         params = getattr(pattern, "converters", None) or dict.fromkeys(pattern.regex.groupindex)
+        if "object_id" in params:  # the back office: by key, or by a reference (core.admin_site.ByRefAdmin)
+            for ref in OBJECT_REFS:
+                try:
+                    return "GET", reverse(
+                        name, kwargs={k: ref if k == "object_id" else SAMPLE_KWARGS[k] for k in params}
+                    )
+                except NoReverseMatch:
+                    continue
         return "GET", reverse(name, kwargs={k: SAMPLE_KWARGS[k] for k in params})
     route = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLE_KWARGS[m.group(1)], name)
     return "GET", re.sub(r"\(\?P<(\w+)>[^)]*\)\$?", lambda m: SAMPLE_KWARGS[m.group(1)], route)

@@ -311,7 +311,7 @@ GGZY_LOGIN_EXTRA_CONTEXT = "ggzy.certs.login.page_context"
 GGZY_WITNESS_STH_SECONDS = int(os.environ.get("GGZY_WITNESS_STH_SECONDS") or 60)
 #: Each head's batch is padded with salted dummy leaves to a multiple of this many leaves (at least one
 #: bucket per head), so the tree size does not count events (docs/security.md §8).
-GGZY_WITNESS_BUCKET = int(os.environ.get("GGZY_WITNESS_BUCKET") or 64)
+GGZY_WITNESS_BUCKET = int(os.environ.get("GGZY_WITNESS_BUCKET") or 32)
 #: The witness log's co-signers: other parties' services (`ggzy-cosigner serve`), "name=URL,…".
 GGZY_COSIGNERS = os.environ.get("GGZY_COSIGNERS", "")
 #: The ggzy-witness-trust-v1 file the platform checks heads and epoch statements with: the pinned

@@ -105,12 +105,12 @@ def test_a_new_administrator_needs_a_second_administrators_approval(
     assert not RoleGrant.objects.filter(user=puppet).exists()  # nothing happens on the request
     refused(
         AccountsError.CHANGE_SECOND_PERSON,
-        lambda: changes.change_approve(actor=secadmin, change_id=change.pk),
+        lambda: changes.change_approve(actor=secadmin, change_uid=change.uid),
     )
     refused(
-        AccountsError.NOT_YOUR_ADMIN_WORK, lambda: changes.change_approve(actor=puppet, change_id=change.pk)
+        AccountsError.NOT_YOUR_ADMIN_WORK, lambda: changes.change_approve(actor=puppet, change_uid=change.uid)
     )
-    changes.change_approve(actor=auditor, change_id=change.pk, note="已核对")
+    changes.change_approve(actor=auditor, change_uid=change.uid, note="已核对")
     assert RoleGrant.objects.filter(user=puppet, role=Role.AUDIT_ADMIN, revoked_at__isnull=True).exists()
     types = list(
         Event.objects.filter(type__startswith="accounts.admin_change.")
@@ -128,7 +128,8 @@ def test_a_new_administrator_needs_a_second_administrators_approval(
     # the new administrator still cannot sign in without a second factor enrolled with a code
     assert not policy.totp_enrolled(puppet)
     refused(
-        AccountsError.CHANGE_NOT_PENDING, lambda: changes.change_approve(actor=sysadmin, change_id=change.pk)
+        AccountsError.CHANGE_NOT_PENDING,
+        lambda: changes.change_approve(actor=sysadmin, change_uid=change.uid),
     )
 
 
@@ -150,7 +151,7 @@ def test_each_change_to_an_administrator_is_requested_then_approved(
     change = changes.change_request(actor=secadmin, target=auditor, kind=kind, reason="定期轮换", role=role)
     auditor.refresh_from_db()
     assert (auditor.password, auditor.is_active) == before
-    change, secret = changes.change_approve(actor=sysadmin, change_id=change.pk)
+    change, secret = changes.change_approve(actor=sysadmin, change_uid=change.uid)
     auditor.refresh_from_db()
     assert change.state == AccountChange.State.APPROVED
     if kind == Kind.PASSWORD_RESET:
@@ -179,18 +180,18 @@ def test_requests_can_be_refused_withdrawn_and_expire(admins: dict[Role, Any]) -
         admins[Role.AUDIT_ADMIN],
     )
     first = changes.change_request(actor=secadmin, target=auditor, kind=Kind.TOTP_RESET, reason="手机遗失")
-    changes.change_refuse(actor=sysadmin, change_id=first.pk, note="未经本人确认")
+    changes.change_refuse(actor=sysadmin, change_uid=first.uid, note="未经本人确认")
     second = changes.change_request(actor=secadmin, target=auditor, kind=Kind.TOTP_RESET, reason="手机遗失")
     refused(
-        AccountsError.CHANGE_NOT_FOUND, lambda: changes.change_withdraw(actor=sysadmin, change_id=second.pk)
+        AccountsError.CHANGE_NOT_FOUND, lambda: changes.change_withdraw(actor=sysadmin, change_uid=second.uid)
     )
-    changes.change_withdraw(actor=secadmin, change_id=second.pk)
+    changes.change_withdraw(actor=secadmin, change_uid=second.uid)
     third = changes.change_request(actor=secadmin, target=auditor, kind=Kind.TOTP_RESET, reason="手机遗失")
     AccountChange.objects.filter(pk=third.pk).update(expires_at=clock.now())
     third.refresh_from_db()
     assert change_state(third, clock.now()) == "expired"
     refused(
-        AccountsError.CHANGE_NOT_PENDING, lambda: changes.change_approve(actor=sysadmin, change_id=third.pk)
+        AccountsError.CHANGE_NOT_PENDING, lambda: changes.change_approve(actor=sysadmin, change_uid=third.uid)
     )
     assert (
         policy.totp_secret(auditor) == "" or LoginState.objects.get(user=auditor).totp_confirmed is not False

@@ -24,8 +24,8 @@ def test_a_role_outside_the_roles_is_refused(
     client_for: Callable[..., Client], make_user: Callable[..., Any]
 ) -> None:
     client, target = client_for(make_user(Role.SECURITY_ADMIN)), make_user()
-    assert post(client, f"/api/v1/users/{target.pk}/roles", {"role": "emperor"}) == 422
-    assert post(client, f"/api/v1/users/{target.pk}/roles", {"role": "public"}) == 404  # everyone's
+    assert post(client, f"/api/v1/users/{target.username}/roles", {"role": "emperor"}) == 422
+    assert post(client, f"/api/v1/users/{target.username}/roles", {"role": "public"}) == 404  # everyone's
     assert not RoleGrant.objects.filter(user=target).exists()
 
 
@@ -40,7 +40,7 @@ def test_a_delivery_outside_its_choices_is_refused(
     client_for: Callable[..., Client], make_user: Callable[..., Any], path: str, body: dict[str, object]
 ) -> None:
     client, target = client_for(make_user(Role.SECURITY_ADMIN)), make_user(Role.CENTRE_STAFF)
-    assert post(client, f"/api/v1/users/{target.pk}/{path}", body) == 422
+    assert post(client, f"/api/v1/users/{target.username}/{path}", body) == 422
 
 
 def test_a_change_names_its_kind_and_at_most_a_role(
@@ -49,7 +49,7 @@ def test_a_change_names_its_kind_and_at_most_a_role(
     client = client_for(make_user(Role.SECURITY_ADMIN))
     make_user(Role.AUDIT_ADMIN)
     target = make_user(Role.SYSTEM_ADMIN)
-    body: dict[str, object] = {"target_id": target.pk, "reason": "更换手机", "kind": "totp_reset"}
+    body: dict[str, object] = {"target": target.username, "reason": "更换手机", "kind": "totp_reset"}
     assert post(client, "/api/v1/account-changes", body | {"kind": "promote"}) == 422
     assert post(client, "/api/v1/account-changes", body | {"role": "emperor"}) == 422
     assert not AccountChange.objects.exists()

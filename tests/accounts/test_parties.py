@@ -190,8 +190,8 @@ def test_organisations_are_fetched_and_authorised_in_one_call(
     assert created.status_code == 201
     assert created.json()["contact_phone"] == "139****0000"
     other = client_for(stranger)
-    missing = other.get(f"/api/v1/organisations/{created.json()['id']}")
-    nonexistent = other.get("/api/v1/organisations/999999")
+    missing = other.get(f"/api/v1/organisations/{created.json()['uid']}")
+    nonexistent = other.get("/api/v1/organisations/00000000-0000-4000-8000-000000000000")
     assert missing.status_code == nonexistent.status_code == 404
     assert missing.json() == nonexistent.json()
 
@@ -204,13 +204,13 @@ def test_granting_roles_is_the_security_administrators_work(
     body = {"role": "centre_staff", "centre": default_centre().code}
     assert (
         client_as(Role.SYSTEM_ADMIN)
-        .post(f"/api/v1/users/{target.pk}/roles", data=body, content_type="application/json")
+        .post(f"/api/v1/users/{target.username}/roles", data=body, content_type="application/json")
         .status_code
         == 403
     )
     assert (
         client_as(Role.SECURITY_ADMIN)
-        .post(f"/api/v1/users/{target.pk}/roles", data=body, content_type="application/json")
+        .post(f"/api/v1/users/{target.username}/roles", data=body, content_type="application/json")
         .status_code
         == 201
     )
@@ -239,9 +239,9 @@ def test_the_header_shows_the_organisation_one_acts_for(
     for organisation in (first, second):
         parties.membership_add(actor=None, user=user, organisation=organisation)
     client = client_for(user)
-    client.post("/accounts/acting-for/", {"organisation": str(second.pk), "next": "/"})
+    client.post("/accounts/acting-for/", {"organisation": str(second.uid), "next": "/"})
     page = client.get("/").content.decode()
-    assert f'<option value="{second.pk}" selected>乙建设有限公司</option>' in page
+    assert f'<option value="{second.uid}" selected>乙建设有限公司</option>' in page
     assert (
         client.post("/accounts/acting-for/", {"organisation": "abc", "next": "https://evil.example/"})[
             "Location"

@@ -32,13 +32,13 @@ Admins = dict[Role, Actor]
 #: fails when the table gains an action nobody does here.
 SERVICES: dict[str, Callable[[Admins, AccountChange], object]] = {
     "approve": lambda admins, change: changes.change_approve(
-        actor=admins[Role.AUDIT_ADMIN], change_id=change.pk, note="核实无误"
+        actor=admins[Role.AUDIT_ADMIN], change_uid=change.uid, note="核实无误"
     ),
     "refuse": lambda admins, change: changes.change_refuse(
-        actor=admins[Role.AUDIT_ADMIN], change_id=change.pk, note="理由不足"
+        actor=admins[Role.AUDIT_ADMIN], change_uid=change.uid, note="理由不足"
     ),
     "withdraw": lambda admins, change: changes.change_withdraw(
-        actor=admins[Role.SECURITY_ADMIN], change_id=change.pk
+        actor=admins[Role.SECURITY_ADMIN], change_uid=change.uid
     ),
 }
 

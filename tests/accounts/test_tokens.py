@@ -49,7 +49,7 @@ def test_bad_token_requests_change_nothing(
 def test_a_user_cannot_revoke_anothers_token(make_user: Callable[..., Any]) -> None:
     token, _ = token_create(user=make_user(Role.AGENT), name="mine", days=1, scopes=token_scopes())
     with pytest.raises(DomainError) as caught:
-        token_revoke(user=make_user(Role.AGENT), token_id=token.pk)
+        token_revoke(user=make_user(Role.AGENT), token_uid=token.uid)
     assert caught.value.code is AccountsError.TOKEN_NOT_FOUND
     token.refresh_from_db()
     assert token.revoked_at is None
@@ -58,9 +58,9 @@ def test_a_user_cannot_revoke_anothers_token(make_user: Callable[..., Any]) -> N
 def test_revoking_twice_is_a_conflict(make_user: Callable[..., Any]) -> None:
     user = make_user(Role.AGENT)
     token, _ = token_create(user=user, name="t", days=1, scopes=token_scopes())
-    token_revoke(user=user, token_id=token.pk)
+    token_revoke(user=user, token_uid=token.uid)
     with pytest.raises(DomainError) as caught:
-        token_revoke(user=user, token_id=token.pk)
+        token_revoke(user=user, token_uid=token.uid)
     assert caught.value.code is AccountsError.TOKEN_ALREADY_REVOKED
 
 
@@ -83,9 +83,9 @@ def test_token_lifecycle_through_the_api(client_as: Callable[..., Client]) -> No
     assert [t["name"] for t in listed] == ["监管对接"]
     assert "token" not in listed[0]  # shown only once
 
-    assert browser.delete(f"/api/v1/tokens/{listed[0]['id']}").status_code == 204
+    assert browser.delete(f"/api/v1/tokens/{listed[0]['uid']}").status_code == 204
     assert machine.get("/api/v1/me").json()["code"] == "token_invalid"
-    assert browser.delete(f"/api/v1/tokens/{listed[0]['id']}").json()["code"] == "token_already_revoked"
+    assert browser.delete(f"/api/v1/tokens/{listed[0]['uid']}").json()["code"] == "token_already_revoked"
 
 
 def test_me_reports_language_and_roles(client_as: Callable[..., Client]) -> None:

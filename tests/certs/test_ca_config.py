@@ -268,7 +268,7 @@ def test_system_admin_adds_a_ca_by_pem_and_a_crl_then_the_revoked_certificate_is
     )
     assert response.status_code == 302, response.content.decode()
     ca = CertificateAuthority.objects.get()
-    assert response["Location"] == f"/manage/certificate-authorities/{ca.pk}/"
+    assert response["Location"] == f"/manage/certificate-authorities/{ca.uid}/"
     assert bytes(ca.root) == ROOT_B
     assert ca.intermediates == [SUB_B.hex()]
     assert ca.is_test
@@ -283,7 +283,7 @@ def test_system_admin_adds_a_ca_by_pem_and_a_crl_then_the_revoked_certificate_is
     )
     revoked = holder_certificate(uscc, "encryption", 21, KEY_B_SUB, NAME_B_SUB)
     upload = page.post(
-        f"/manage/certificate-authorities/{ca.pk}/crl/",
+        f"/manage/certificate-authorities/{ca.uid}/crl/",
         {"crl": SimpleUploadedFile("b.crl", pem_of("X509 CRL", crl(KEY_B_SUB, NAME_B_SUB, [21])))},
     )
     assert upload.status_code == 302
@@ -292,7 +292,7 @@ def test_system_admin_adds_a_ca_by_pem_and_a_crl_then_the_revoked_certificate_is
     assert response.status_code == 422
     assert response.json()["detail"]["reason"] == "revoked"
     assert BoundCertificate.objects.filter(usage="encryption").count() == 0
-    detail = page.get(f"/manage/certificate-authorities/{ca.pk}/")
+    detail = page.get(f"/manage/certificate-authorities/{ca.uid}/")
     assert detail.status_code == 200
     assert "Jilin Test Issuing CA" in detail.content.decode()
 
@@ -303,7 +303,7 @@ def test_a_crl_of_another_ca_and_a_bad_file_are_refused_on_the_page(
     page = client_for(admin, headers=ENGLISH)
     ca = two_cas[0]
     foreign = page.post(
-        f"/manage/certificate-authorities/{ca.pk}/crl/",
+        f"/manage/certificate-authorities/{ca.uid}/crl/",
         {"crl": SimpleUploadedFile("b.crl", crl(KEY_B, NAME_B, [1]))},
     )
     assert foreign.status_code == 400
@@ -329,16 +329,18 @@ def test_system_admin_disables_and_edits_a_ca_on_the_page(
 ) -> None:
     page = client_for(admin, headers=ENGLISH)
     ca = two_cas[1]
-    assert page.post(f"/manage/certificate-authorities/{ca.pk}/enabled/", {"enabled": "0"}).status_code == 302
+    assert (
+        page.post(f"/manage/certificate-authorities/{ca.uid}/enabled/", {"enabled": "0"}).status_code == 302
+    )
     assert not CertificateAuthority.objects.get(pk=ca.pk).enabled
     edited = page.post(
-        f"/manage/certificate-authorities/{ca.pk}/settings/",
+        f"/manage/certificate-authorities/{ca.uid}/settings/",
         {"crl_url": "http://crl.example.test/new.crl", "policy": "1.2.3"},
     )
     assert edited.status_code == 302
     ca.refresh_from_db()
     assert (ca.crl_url, ca.policy) == ("http://crl.example.test/new.crl", "1.2.3")
-    bad = page.post(f"/manage/certificate-authorities/{ca.pk}/settings/", {"crl_url": "file:///etc/passwd"})
+    bad = page.post(f"/manage/certificate-authorities/{ca.uid}/settings/", {"crl_url": "file:///etc/passwd"})
     assert bad.status_code == 400
     ca.refresh_from_db()
     assert ca.crl_url == "http://crl.example.test/new.crl"
@@ -355,10 +357,10 @@ def test_others_may_not_use_the_ca_pages(
     client = client_as(role)
     ca = two_cas[0]
     assert client.get("/manage/certificate-authorities/").status_code == 403
-    assert client.get(f"/manage/certificate-authorities/{ca.pk}/").status_code == 403
+    assert client.get(f"/manage/certificate-authorities/{ca.uid}/").status_code == 403
     assert client.get("/manage/certificate-authorities/add/").status_code == 403
     assert (
-        client.post(f"/manage/certificate-authorities/{ca.pk}/enabled/", {"enabled": "0"}).status_code == 403
+        client.post(f"/manage/certificate-authorities/{ca.uid}/enabled/", {"enabled": "0"}).status_code == 403
     )
     assert CertificateAuthority.objects.get(pk=ca.pk).enabled
 
@@ -369,11 +371,11 @@ def test_the_security_admin_may_look_but_not_change(
     client = client_as(Role.SECURITY_ADMIN)
     ca = two_cas[0]
     assert client.get("/manage/certificate-authorities/").status_code == 200
-    detail = client.get(f"/manage/certificate-authorities/{ca.pk}/")
+    detail = client.get(f"/manage/certificate-authorities/{ca.uid}/")
     assert detail.status_code == 200
-    assert f"/manage/certificate-authorities/{ca.pk}/enabled/" not in detail.content.decode()
+    assert f"/manage/certificate-authorities/{ca.uid}/enabled/" not in detail.content.decode()
     assert (
-        client.post(f"/manage/certificate-authorities/{ca.pk}/enabled/", {"enabled": "0"}).status_code == 403
+        client.post(f"/manage/certificate-authorities/{ca.uid}/enabled/", {"enabled": "0"}).status_code == 403
     )
     assert CertificateAuthority.objects.get(pk=ca.pk).enabled
 
@@ -463,7 +465,7 @@ def test_fetch_now_on_the_page_and_an_unreachable_address(
     files["/b.crl"] = pem_of("X509 CRL", crl(KEY_B, NAME_B, [5, 6]))
     ca = services.ca_update(actor=admin, ca=two_cas[1], crl_url=f"{base}/b.crl", policy="")
     page = client_for(admin, headers=ENGLISH)
-    assert page.post(f"/manage/certificate-authorities/{ca.pk}/crl/fetch/").status_code == 302
+    assert page.post(f"/manage/certificate-authorities/{ca.uid}/crl/fetch/").status_code == 302
     assert RevocationList.objects.filter(ca=ca).count() == 1
     assert "<td>2</td>" in page.get("/manage/certificate-authorities/").content.decode()  # revoked count
     closed = services.ca_update(actor=admin, ca=ca, crl_url="http://127.0.0.1:9/none.crl", policy="")
@@ -471,7 +473,7 @@ def test_fetch_now_on_the_page_and_an_unreachable_address(
     assert crl_list is None
     assert reason == "network"
     assert Event.objects.filter(type="certs.crl.fetch_failed", actor=admin).count() == 1
-    detail = page.get(f"/manage/certificate-authorities/{ca.pk}/").content.decode()
+    detail = page.get(f"/manage/certificate-authorities/{ca.uid}/").content.decode()
     assert 'data-testid="fetch-error"' in detail
 
 

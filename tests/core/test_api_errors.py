@@ -107,11 +107,11 @@ def test_out_of_range_field_is_422_and_writes_nothing(bearer: Callable[..., dict
 
 def test_business_rule_refusal_has_its_own_code(client_as: Callable[..., Client]) -> None:
     client = client_as(Role.RESPONDER)
-    token_id = client.post(
+    token_uid = client.post(
         "/api/v1/tokens", data={"name": "x", "scopes": ["accounts:read"]}, content_type="application/json"
-    ).json()["id"]
-    assert client.delete(f"/api/v1/tokens/{token_id}").status_code == 204
-    assert_error(client.delete(f"/api/v1/tokens/{token_id}"), 409, "token_already_revoked")
+    ).json()["uid"]
+    assert client.delete(f"/api/v1/tokens/{token_uid}").status_code == 204
+    assert_error(client.delete(f"/api/v1/tokens/{token_uid}"), 409, "token_already_revoked")
 
 
 def test_oversized_body_is_413_before_it_is_read(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,8 @@ from tests.sealing.conftest import Stage, freeze, stage, world  # noqa: F401  (f
 
 pytestmark = pytest.mark.django_db
 MISSING = 10**9
+MISSING_UID = "00000000-0000-4000-8000-000000000000"  # a valid uid no row has
+MISSING_USER = "no-such-user"
 QUESTION = "投标保证金可以用保函缴纳吗？"
 
 #: Every page whose address names an entity by id: URL name -> (the entity, its other arguments).
@@ -68,7 +71,15 @@ NO_ENTITY = {"ops:key-rotate": "names a key purpose, one of a fixed list"}
 
 
 def _is_id(name: str) -> bool:
-    return name == "pk" or name.endswith("_id")
+    """Whether an address argument names an entity: by uid (or a key), or an account by its user name."""
+    return name in {"pk", "username"} or name.endswith(("_id", "_uid"))
+
+
+def _value(name: str, entity_id: object) -> str:
+    """The address's value for an entity (its uid or id), or for a missing one (MISSING)."""
+    if entity_id == MISSING:
+        return MISSING_UID if name.endswith("_uid") else MISSING_USER if name == "username" else str(MISSING)
+    return str(entity_id)
 
 
 def _page_arguments() -> dict[str, list[str]]:
@@ -91,14 +102,16 @@ def test_the_walk_knows_every_page_that_names_an_entity() -> None:
 @dataclass
 class Scene:
     stage: Stage
-    ids: dict[str, int]  # entity -> the id of one that exists (and is not the walkers')
+    ids: dict[str, object]  # entity -> the uid (or id) of one that exists (and is not the walkers')
     secrets: list[str]  # what the pages of those entities show and a walker must never see
 
 
-def _url(name: str, entity_id: int) -> str:
+def _url(name: str, entity_id: object) -> str:
     _entity, extra = ENTITY_PAGES[name]
     pattern = _patterns(get_resolver().url_patterns)[name][1].pattern
-    kwargs = {k: str(entity_id) if _is_id(k) else extra.get(k, SAMPLE_KWARGS[k]) for k in pattern.converters}
+    kwargs = {
+        k: _value(k, entity_id) if _is_id(k) else extra.get(k, SAMPLE_KWARGS[k]) for k in pattern.converters
+    }
     return reverse(name, kwargs=kwargs)
 
 
@@ -113,7 +126,7 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
     services.question_take(actor=place.staff[0], question=question)
     services.question_answer(actor=place.staff[0], question=question, answer="可以。")
     rating = services.rating_give(
-        rater=place.agent_user, service="consultation", reference=f"service.question:{question.pk}", score=1
+        rater=place.agent_user, service="consultation", reference=f"service.question:{question.uid}", score=1
     )
     feedback = services.feedback_submit(
         author=place.agent_user,
@@ -129,18 +142,21 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
     return Scene(
         stage=stage,
         ids={
-            "registration": registration.pk,
-            "question": question.pk,
-            "feedback": feedback.pk,
-            "rating": rating.pk,
-            "bid": bid.pk,
-            "message": Message.objects.filter(recipient=place.agent_user, channel="inbox").first().pk,
-            "ca": CertificateAuthority.objects.get().pk,
-            "change": change.pk,
-            "user": place.agent_user.pk,
-            "token": token_create(user=place.agent_user, name="mine", days=1, scopes=["registry:read"])[0].pk,
-            "grant": RoleGrant.objects.filter(user=place.agent_user).first().pk,
-            "transition": MISSING + 1,  # none exists: the security administrator's alone, refused before
+            "registration": registration.uid,
+            "question": question.uid,
+            "feedback": feedback.uid,
+            "rating": rating.uid,
+            "bid": bid.uid,
+            "message": Message.objects.filter(recipient=place.agent_user, channel="inbox").first().uid,
+            "ca": CertificateAuthority.objects.get().uid,
+            "change": change.uid,
+            "user": place.agent_user.username,
+            "token": token_create(user=place.agent_user, name="mine", days=1, scopes=["registry:read"])[
+                0
+            ].uid,
+            "grant": RoleGrant.objects.filter(user=place.agent_user).first().uid,
+            "event": Event.objects.get(type="sealing.bid.received").uid,  # the bidder's, embargoed
+            "transition": uuid.uuid4(),  # none exists: the security administrator's alone, refused before
         },
         secrets=[
             registration.project.name,
@@ -193,7 +209,8 @@ def _walk(client: Client, scene: Scene) -> set[str]:
             assert [t.name for t in one.templates] == [t.name for t in other.templates], where
             assert _same_page(one.content, theirs) == _same_page(other.content, missing), where
             html = one.content.decode()
-            assert not [s for s in scene.secrets if s in html], where
+            # nothing of the entity but the address the walker typed itself (an account's is its user name)
+            assert not [s for s in scene.secrets if s in _same_page(one.content, theirs)], where
             if one.get(REFUSED_HEADER):
                 assert one.status_code == 403, where
                 continue
@@ -229,7 +246,7 @@ def test_the_walked_ids_are_real(scene: Scene, make_user: Callable[..., Any]) ->
     assert agent.get(_url("registry:detail", scene.ids["registration"])).status_code == 200
     assert staff.get(_url("registry:download", scene.ids["registration"])).status_code == 200
     assert SealedBid.objects.filter(
-        pk=scene.ids["bid"], organisation=scene.stage.bidders[0].organisation
+        uid=scene.ids["bid"], organisation=scene.stage.bidders[0].organisation
     ).exists()
     client = signed_in(Client(), make_user(Role.SYSTEM_ADMIN))
     assert client.get(_url("certs:ca-detail", scene.ids["ca"])).status_code == 200
@@ -241,57 +258,59 @@ def test_the_walked_ids_are_real(scene: Scene, make_user: Callable[..., Any]) ->
 # --- the API answers the same: the one access_<entity> selector is behind both ----------------------------
 #: Every API operation whose path names an entity by id: key -> (the entity, a valid body if it takes one).
 ENTITY_OPERATIONS: dict[str, tuple[str, dict[str, Any] | None]] = {
-    "GET /api/v1/registry/registrations/{registration_id}": ("registration", None),
-    "POST /api/v1/registry/registrations/{registration_id}/accept": (
+    "GET /api/v1/registry/registrations/{registration_uid}": ("registration", None),
+    "POST /api/v1/registry/registrations/{registration_uid}/accept": (
         "registration",
         {"responsible": "staff-a", "deputy": "staff-b"},
     ),
-    "POST /api/v1/registry/registrations/{registration_id}/items/{key}": (
+    "POST /api/v1/registry/registrations/{registration_uid}/items/{key}": (
         "registration",
         {"file": {"name": "申请表.pdf", "content": "JVBERi0xLjcK"}},
     ),
-    "POST /api/v1/registry/registrations/{registration_id}/items/{key}/confirm": ("registration", None),
-    "POST /api/v1/registry/registrations/{registration_id}/notices": (
+    "POST /api/v1/registry/registrations/{registration_uid}/items/{key}/confirm": ("registration", None),
+    "POST /api/v1/registry/registrations/{registration_uid}/notices": (
         "registration",
         {"lines": [{"item": "application_form", "reason": "缺少盖章"}]},
     ),
-    "POST /api/v1/registry/registrations/{registration_id}/resubmit": ("registration", None),
-    "POST /api/v1/service/questions/{question_id}/take": ("question", None),
-    "POST /api/v1/service/questions/{question_id}/handover": (
+    "POST /api/v1/registry/registrations/{registration_uid}/resubmit": ("registration", None),
+    "POST /api/v1/service/questions/{question_uid}/take": ("question", None),
+    "POST /api/v1/service/questions/{question_uid}/handover": (
         "question",
         {"to": "staff-b", "reason": "转交"},
     ),
-    "POST /api/v1/service/questions/{question_id}/answer": ("question", {"answer": "可以。"}),
-    "POST /api/v1/sealing/bids/{bid_id}/withdraw": ("bid", None),
-    "POST /api/v1/sealing/bids/{bid_id}/release": ("bid", {"payload": {}, "signature": "00"}),
-    "POST /api/v1/sealing/bids/{bid_id}/open-by-custodians": ("bid", None),
-    "POST /api/v1/inbox/{message_id}/read": ("message", None),
-    "DELETE /api/v1/tokens/{token_id}": ("token", None),
-    "DELETE /api/v1/role-grants/{grant_id}": ("grant", None),
-    "POST /api/v1/account-changes/{change_id}/approve": ("change", {"note": ""}),
-    "POST /api/v1/account-changes/{change_id}/refuse": ("change", {"note": ""}),
-    "POST /api/v1/account-changes/{change_id}/withdraw": ("change", None),
-    "POST /api/v1/users/{user_id}/active": ("user", {"active": False, "reason": "离职停用"}),
-    "POST /api/v1/users/{user_id}/enrolment-code": ("user", {"channel": "in_person"}),
-    "POST /api/v1/users/{user_id}/password-reset": ("user", {"reason": "忘记密码"}),
-    "POST /api/v1/users/{user_id}/roles": ("user", {"role": "agent"}),
-    "POST /api/v1/users/{user_id}/totp-reset": ("user", {"reason": "更换手机"}),
-    "PUT /api/v1/users/{user_id}/phone": ("user", {"phone": "13900000000"}),
-    "POST /api/v1/sealing/notice-key-transitions/{transition_id}/supervisor-signature": (
+    "POST /api/v1/service/questions/{question_uid}/answer": ("question", {"answer": "可以。"}),
+    "POST /api/v1/sealing/bids/{bid_uid}/withdraw": ("bid", None),
+    "POST /api/v1/sealing/bids/{bid_uid}/release": ("bid", {"payload": {}, "signature": "00"}),
+    "POST /api/v1/sealing/bids/{bid_uid}/open-by-custodians": ("bid", None),
+    "POST /api/v1/inbox/{message_uid}/read": ("message", None),
+    "DELETE /api/v1/tokens/{token_uid}": ("token", None),
+    "DELETE /api/v1/role-grants/{grant_uid}": ("grant", None),
+    "POST /api/v1/account-changes/{change_uid}/approve": ("change", {"note": ""}),
+    "POST /api/v1/account-changes/{change_uid}/refuse": ("change", {"note": ""}),
+    "POST /api/v1/account-changes/{change_uid}/withdraw": ("change", None),
+    "POST /api/v1/users/{username}/active": ("user", {"active": False, "reason": "离职停用"}),
+    "POST /api/v1/users/{username}/enrolment-code": ("user", {"channel": "in_person"}),
+    "POST /api/v1/users/{username}/password-reset": ("user", {"reason": "忘记密码"}),
+    "POST /api/v1/users/{username}/roles": ("user", {"role": "agent"}),
+    "POST /api/v1/users/{username}/totp-reset": ("user", {"reason": "更换手机"}),
+    "PUT /api/v1/users/{username}/phone": ("user", {"phone": "13900000000"}),
+    "GET /api/v1/witness/events/{event_uid}/proof": ("event", None),
+    "GET /api/v1/witness/events/{event_uid}/promise": ("event", None),
+    "POST /api/v1/sealing/notice-key-transitions/{transition_uid}/supervisor-signature": (
         "transition",
         {"signature": "0" * 128},
     ),
 }
 #: Operations with an id in their path that are nobody's in particular, and why.
 NOT_SCOPED = {
-    "GET /api/v1/organisations/{organisation_id}": "every organisation is visible to staff (the walker is)",
-    "GET /api/v1/registry/templates/{template_id}/file": "templates are offered to every filer",
+    "GET /api/v1/organisations/{organisation_uid}": "every organisation is visible to staff (the walker is)",
+    "GET /api/v1/registry/templates/{template_uid}/file": "templates are offered to every filer",
 }
 
 
 def test_the_api_walk_knows_every_operation_that_names_an_entity() -> None:
     keys = {e.key[4:] for e in walk_endpoints() if e.key.startswith("api:")}
-    named = {k for k in keys if re.search(r"\{(pk|\w+_id)\}", k)}
+    named = {k for k in keys if re.search(r"\{(pk|username|\w+_u?id)\}", k)}
     assert named == set(ENTITY_OPERATIONS) | set(NOT_SCOPED)
 
 
@@ -303,10 +322,10 @@ def test_another_centres_user_finds_nothing_through_the_api_either(scene: Scene)
     for key, (entity, body) in ENTITY_OPERATIONS.items():
         method, route = key.split(" ", 1)
 
-        def path(entity_id: int, route: str = route) -> str:
+        def path(entity_id: object, route: str = route) -> str:
             return re.sub(
                 r"\{(\w+)\}",
-                lambda m: str(entity_id) if _is_id(m.group(1)) else SAMPLE_KWARGS[m.group(1)],
+                lambda m: _value(m.group(1), entity_id) if _is_id(m.group(1)) else SAMPLE_KWARGS[m.group(1)],
                 route,
             )
 
@@ -320,5 +339,5 @@ def test_another_centres_user_finds_nothing_through_the_api_either(scene: Scene)
         else:
             assert one.status_code == 404, (key, one.json())
             reached.add(key.split("/")[3])
-    assert reached == {"registry", "service", "sealing", "inbox", "tokens"}
+    assert reached == {"registry", "service", "sealing", "inbox", "tokens", "witness"}
     assert Event.objects.count() == events

@@ -249,7 +249,7 @@ def deliveries(s: Scene, n: int, *, shown: str = "subject") -> list[str]:
             DeliveryAttempt.objects.create(
                 message=message, at=clock.now(), ok=ok, backend="test", error="busy"
             )
-        found.append(message.subject if shown == "subject" else f'"id": {message.pk},')
+        found.append(message.subject if shown == "subject" else f'"uid": "{message.uid}",')
     return found
 
 
@@ -392,7 +392,7 @@ def bad_ratings(s: Scene, n: int, *, followed_up: bool = True) -> list[str]:
             description=f"qc service {k}",
         )  # fmt: skip
         rating = service.rating_give(
-            rater=s.agent, service="green_channel", reference=f"service.record:{record.pk}", score=1
+            rater=s.agent, service="green_channel", reference=f"service.record:{record.uid}", score=1
         )
         if followed_up:
             service.follow_up_record(actor=s.staff, rating=rating, text=f"qc follow-up {k}")

@@ -59,7 +59,7 @@ def test_the_demo_has_a_registration_in_every_state_and_loads_once(demo: Demo) -
     assert pending.count() >= 2
     confirmed = Event.objects.get(type="registry.item.confirmed")
     assert confirmed.data["as"] == "deputy"
-    registration = Registration.objects.get(pk=confirmed.data["registration"])
+    registration = Registration.objects.get(uid=confirmed.data["registration"])
     assert Leave.objects.filter(
         user=registration.responsible, starts_at__lte=confirmed.occurred_at, ends_at__gt=confirmed.occurred_at
     ).exists()

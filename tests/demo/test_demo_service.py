@@ -151,16 +151,14 @@ def test_ratings_come_from_those_served_and_bad_ones_are_followed_up(demo: Demo)
         ratings.values_list("service", flat=True)
     )
     for rating in ratings.filter(service="registration"):
-        registration = Registration.objects.select_related("project").get(
-            pk=int(rating.reference.split(":")[1])
-        )
+        registration = Registration.objects.select_related("project").get(uid=rating.reference.split(":")[1])
         assert registration.state == State.ACCEPTED
         project = registration.project
         assert rating.rater.memberships.filter(
             organisation_id__in=(project.initiator_id, project.agent_id)
         ).exists()
     for rating in ratings.filter(service="consultation"):
-        assert Question.objects.get(pk=int(rating.reference.split(":")[1])).asker == rating.rater
+        assert Question.objects.get(uid=rating.reference.split(":")[1]).asker == rating.rater
     good = ratings.filter(score__gte=4).count()
     bad = [r for r in ratings if r.bad]
     assert 2 <= len(bad) < good / 4

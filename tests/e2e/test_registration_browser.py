@@ -127,7 +127,7 @@ def file_as_agent(agent: Any, base: str, tmp_path: Path) -> str:
     due = clock.local_now().date() + dt.timedelta(days=3)
     agent.locator("#id_due_agency_contract").fill(due.isoformat())
     agent.locator("main form[enctype] button[type=submit]").click()
-    agent.wait_for_url(re.compile(r".*/registrations/\d+/$"))
+    agent.wait_for_url(re.compile(r".*/registrations/[0-9a-f-]{36}/$"))
     code = str(agent.locator("[data-testid=project-code]").inner_text()).strip()
     assert code in status_text(agent)
     return code
@@ -163,7 +163,7 @@ def away_and_deputy_confirms(
     agent.reload()
     supply(agent, "agency_contract", pdf(tmp_path, "代理合同.pdf"))
     deputy = as_user(c)
-    deputy.goto(f"{base}/registrations/{registration.pk}/")
+    deputy.goto(f"{base}/registrations/{registration.uid}/")
     assert "丙" in deputy.locator("[data-testid=handler]").inner_text()
     deputy.locator("[data-testid=confirm-agency_contract]").click()
     deputy.wait_for_load_state()
@@ -191,7 +191,7 @@ def test_register_return_complete_accept_and_the_deputy_confirms(
 
     # staff return it once, naming two items
     staff = as_user(a)
-    staff.goto(f"{base}/registrations/{registration.pk}/")
+    staff.goto(f"{base}/registrations/{registration.uid}/")
     return_naming(staff, {"filing_form": "备案表未盖章", "approval_document": "缺少项目核准文件"})
     assert staff.locator("[data-testid=notice]").count() == 1
     registration.refresh_from_db()
@@ -218,8 +218,8 @@ def test_register_return_complete_accept_and_the_deputy_confirms(
     assert registration.returns.count() == 1
 
     # staff accept it within the limit, the agency contract still promised (容缺)
-    staff.locator("#id_responsible").select_option(str(b.pk))
-    staff.locator("#id_deputy").select_option(str(c.pk))
+    staff.locator("#id_responsible").select_option(b.username)
+    staff.locator("#id_deputy").select_option(c.username)
     staff.locator("[data-testid=accept-form] button[type=submit]").click()
     staff.wait_for_load_state()
     accepted = Event.objects.get(type="registry.registration.accepted", project_ref=code)

@@ -86,20 +86,20 @@ def ask_online(bidder: Any, base: str) -> Question:
 
 def take_and_hand_over(staff_a: Any, base: str, question: Question, b: Any) -> None:
     staff_a.goto(base + "/service/desk/")
-    staff_a.locator(f"[data-testid=unowned][data-question='{question.pk}'] [data-testid=take]").click()
+    staff_a.locator(f"[data-testid=unowned][data-question='{question.uid}'] [data-testid=take]").click()
     staff_a.wait_for_load_state()
-    own = staff_a.locator(f"[data-testid=own][data-question='{question.pk}']")
-    own.locator(f"#id_h{question.pk}_to").select_option(str(b.pk))
-    own.locator(f"#id_h{question.pk}_reason").fill("乙负责保证金业务")
+    own = staff_a.locator(f"[data-testid=own][data-question='{question.uid}']")
+    own.locator(f"#id_h{question.uid}_to").select_option(b.username)
+    own.locator(f"#id_h{question.uid}_reason").fill("乙负责保证金业务")
     own.locator("[data-testid=handover-form] button[type=submit]").click()
     staff_a.wait_for_load_state()
-    assert staff_a.locator(f"[data-testid=others][data-question='{question.pk}']").count() == 1
+    assert staff_a.locator(f"[data-testid=others][data-question='{question.uid}']").count() == 1
 
 
 def answer(staff_b: Any, base: str, question: Question) -> None:
     staff_b.goto(base + "/service/desk/")
-    mine = staff_b.locator(f"[data-testid=own][data-question='{question.pk}']")
-    mine.locator(f"#id_a{question.pk}_answer").fill(ANSWER)
+    mine = staff_b.locator(f"[data-testid=own][data-question='{question.uid}']")
+    mine.locator(f"#id_a{question.uid}_answer").fill(ANSWER)
     mine.locator("[data-testid=answer-form] button[type=submit]").click()
     staff_b.wait_for_load_state()
 
@@ -107,7 +107,7 @@ def answer(staff_b: Any, base: str, question: Question) -> None:
 def rate_two(bidder: Any, base: str, question: Question) -> None:
     bidder.goto(base + "/service/mine/")
     assert ANSWER in bidder.locator("[data-testid=answer]").inner_text()
-    rated = bidder.locator(f"[data-testid=received][data-reference='service.question:{question.pk}']")
+    rated = bidder.locator(f"[data-testid=received][data-reference='service.question:{question.uid}']")
     rated.locator("input[name=score][value='2']").check()
     rated.locator("input[name=comment]").fill("答复较慢")
     rated.locator("[data-testid=rate-form] button[type=submit]").click()
@@ -117,8 +117,8 @@ def rate_two(bidder: Any, base: str, question: Question) -> None:
 
 def follow_up(staff: Any, base: str, rating: Rating) -> None:
     staff.goto(base + "/service/desk/")
-    bad = staff.locator(f"[data-testid=bad-rating][data-rating='{rating.pk}']")
-    bad.locator(f"#id_r{rating.pk}_text").fill(FOLLOW_UP)
+    bad = staff.locator(f"[data-testid=bad-rating][data-rating='{rating.uid}']")
+    bad.locator(f"#id_r{rating.uid}_text").fill(FOLLOW_UP)
     bad.locator("[data-testid=follow-up-form] button[type=submit]").click()
     staff.wait_for_load_state()
 

@@ -320,3 +320,40 @@ def test_every_catalogued_type_is_recorded_somewhere() -> None:
         entry.type for c in catalogue.catalogues() if c.__module__.startswith("ggzy.") for entry in c.types
     }
     assert listed - recorded == set(), "catalogued but never recorded: drop the entry or record it"
+
+
+def test_every_catalogued_types_scope_is_decided_and_recorded() -> None:
+    """Issue 21 item 3: no scope is left "not recorded". A type whose events name a centre, a project, a
+    section, a bid or a deadline belongs to that centre: its rule fills both columns (and the test above
+    holds every recording to its rule), so visibility keeps the centres apart (standard 9.2.5); only
+    platform-wide, account and organisation events belong to no centre, and those fill no centre."""
+    rules = [v for v in vars(Scopes).values() if isinstance(v, catalogue.ScopeRule)]
+    for rule in rules:
+        words = f"{rule.name} {rule.centre} {rule.region}"
+        assert "not recorded" not in words, rule
+        assert set(rule.columns) <= set(catalogue.SCOPE_COLUMNS), rule
+        if rule.about in catalogue.IN_A_CENTRE:
+            assert rule.columns == set(catalogue.SCOPE_COLUMNS), f"{rule.name}: records no centre/region"
+        else:
+            assert rule.about in {"platform", "account", "organisation"}, rule
+            assert "centre" not in rule.columns, rule
+    undecided = [
+        f"{entry.type}: {entry.scope.name}"
+        for found in catalogue.catalogues()
+        if found.__module__.startswith("ggzy.")
+        for entry in found.types
+        if entry.scope not in rules
+        or (
+            entry.scope.about in catalogue.IN_A_CENTRE and entry.scope.columns != set(catalogue.SCOPE_COLUMNS)
+        )
+    ]
+    assert not undecided, "\n".join(undecided)
+    # the types that belong to no centre are the platform's, an account's or an organisation's: none of
+    # them is a trade's (a bid's, a section's, a window's or a project's)
+    trade_words = (
+        *("sealing.bid.", "sealing.window.", "sealing.share.", "sealing.release."),
+        *("registry.registration.", "registry.item.", "calendar.deadline.", "witness.media."),
+    )
+    for entry in catalogue.types().values():
+        if entry.app != "testapp" and entry.type.startswith(trade_words):
+            assert entry.scope.about in catalogue.IN_A_CENTRE, entry.type

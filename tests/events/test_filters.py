@@ -13,7 +13,9 @@ from django.test import Client
 
 from ggzy.core.roles import Role
 from ggzy.events.notifications import Recipient, notify
+from ggzy.events.services import event_record
 from ggzy.events.states import DeliveryChannel, DeliveryStatus, EventClass
+from tests.factories import default_centre
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +32,17 @@ def test_the_event_list_filters_by_class_or_by_nothing(client_as: Callable[..., 
 def test_the_delivery_log_filters_by_status_or_by_nothing(
     client_as: Callable[..., Client], make_user: Callable[..., Any], value: str
 ) -> None:
+    centre = default_centre()
     with transaction.atomic():  # one SMS waiting to be sent (sending runs after commit: not in this test)
+        about = event_record(  # the staff's centre's: staff read the log of their centres' events
+            type="testapp.notice.published", centre=centre.code, region=centre.region
+        )
         notify(
             template="accounts.token_created",
             recipients=[Recipient(user=make_user(), phone="13912345678")],
             context={"name": "监管对接", "prefix": "ggzy_abc", "expires_at": "2026-12-31 00:00"},
             channels=[DeliveryChannel.SMS],
+            event=about,
         )
     answer = client_as(Role.CENTRE_STAFF).get(f"/api/v1/deliveries?status={value}")
     assert answer.status_code == 200

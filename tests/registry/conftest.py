@@ -85,6 +85,11 @@ def staff_user(centre: Centre, username: str) -> Any:
 
 @pytest.fixture
 def world(db: Any) -> World:
+    return make_world()
+
+
+def make_world() -> World:
+    """The world of the `world` fixture, for a test that builds more than one."""
     centre = parties.centre_create(actor=None, code="sy", name="沈阳市公共资源交易中心", region="210100")
     users = get_user_model().objects
     initiator = parties.organisation_register(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -73,7 +74,7 @@ def test_an_agent_files_through_the_api_and_staff_review_it(
     filed = response.json()
     assert filed["tender_projects"][0]["sections"][0]["budget_fen"] == 350000050
     assert filed["due_at"] is not None
-    url = f"/api/v1/registry/registrations/{filed['id']}"
+    url = f"/api/v1/registry/registrations/{filed['uid']}"
     a, b, c = world.staff
     staff = client_for(a)
     returned = staff.post(
@@ -143,16 +144,16 @@ def test_others_do_not_see_a_registration(
     filed = client_for(world.agent_user).post(
         "/api/v1/registry/registrations", data=body(world), content_type="application/json"
     )
-    registration_id = filed.json()["id"]
+    registration_uid = filed.json()["uid"]
     stranger = client_for(make_user(Role.AGENT))
-    assert stranger.get(f"/api/v1/registry/registrations/{registration_id}").status_code == 404
+    assert stranger.get(f"/api/v1/registry/registrations/{registration_uid}").status_code == 404
     assert stranger.get("/api/v1/registry/registrations").json() == []
     assert (
-        client_for(world.initiator_user).get("/api/v1/registry/registrations").json()[0]["id"]
-        == registration_id
+        client_for(world.initiator_user).get("/api/v1/registry/registrations").json()[0]["uid"]
+        == registration_uid
     )
     bidder = client_for(make_user(Role.RESPONDER))
-    assert bidder.get(f"/api/v1/registry/registrations/{registration_id}").status_code == 403
+    assert bidder.get(f"/api/v1/registry/registrations/{registration_uid}").status_code == 403
     assert Registration.objects.count() == 1
 
 
@@ -173,8 +174,9 @@ def test_templates_are_offered_for_download_on_request(
     agent = client_for(world.agent_user)
     listed = agent.get("/api/v1/registry/templates").json()
     assert [t["name"] for t in listed] == ["施工招标文件示范文本"]
-    response = agent.get(f"/api/v1/registry/templates/{template.pk}/file")
+    response = agent.get(f"/api/v1/registry/templates/{template.uid}/file")
     assert response.status_code == 200
     assert response.content == PDF + b"model tender documents"
     assert "attachment" in response["Content-Disposition"]
-    assert agent.get("/api/v1/registry/templates/999/file").status_code == 404
+    assert agent.get(f"/api/v1/registry/templates/{uuid.uuid4()}/file").status_code == 404
+    assert agent.get(f"/api/v1/registry/templates/{template.pk}/file").status_code == 422  # not an address

@@ -34,8 +34,8 @@ def form_data(world: World, **overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "name": "沈阳地铁 8 号线车站装修工程",
         "region": "210100",
-        "initiator": str(world.initiator.pk),
-        "agent": str(world.agent.pk),
+        "initiator": str(world.initiator.uid),
+        "agent": str(world.agent.uid),
         "investment_code": INVESTMENT_CODE,
         "approval_number": APPROVAL,
         "tender_name": "车站装修施工",
@@ -86,7 +86,7 @@ def test_an_agent_files_through_the_page_and_codes_are_issued(
     response = client.post(NEW, form_data(world))
     registration = Registration.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"/registrations/{registration.pk}/"
+    assert response["Location"] == f"/registrations/{registration.uid}/"
     project = registration.project
     assert re.fullmatch(rf"A210100{clock.local_now().year}\d{{6}}", project.code)
     assert [s.code[-3:] for s in Section.objects.order_by("code")] == ["001", "002"]
@@ -171,12 +171,12 @@ def test_staff_return_naming_two_items_then_accept(client_for: Callable[..., Cli
     )
     a, b, c = world.staff
     staff = client_for(a)
-    page = staff.get(f"/registrations/{registration.pk}/").content.decode()
+    page = staff.get(f"/registrations/{registration.uid}/").content.decode()
     assert 'data-testid="return-form"' in page
     actions = re.findall(r'action="([^"]*)"', page)
     assert not [a for a in actions if "approv" in a]  # no approval of documents anywhere (6.2.6)
     response = staff.post(
-        f"/registrations/{registration.pk}/return/",
+        f"/registrations/{registration.uid}/return/",
         {
             "items": ["filing_form", "approval_document"],
             "reason_filing_form": "备案表未盖章",
@@ -193,25 +193,27 @@ def test_staff_return_naming_two_items_then_accept(client_for: Callable[..., Cli
     registration.refresh_from_db()
     assert registration.state == State.RETURNED
     agent = client_for(world.agent_user)
-    page = agent.get(f"/registrations/{registration.pk}/").content.decode()
+    page = agent.get(f"/registrations/{registration.uid}/").content.decode()
     assert "备案表未盖章" in page
     for key in ("filing_form", "approval_document"):
         response = agent.post(
-            f"/registrations/{registration.pk}/items/{key}/supply/", {"file": upload(f"{key}-2.pdf")}
+            f"/registrations/{registration.uid}/items/{key}/supply/", {"file": upload(f"{key}-2.pdf")}
         )
         assert response.status_code == 302
-    agent.post(f"/registrations/{registration.pk}/resubmit/")
+    agent.post(f"/registrations/{registration.uid}/resubmit/")
     registration.refresh_from_db()
     assert registration.state == State.SUBMITTED
     # a second notice naming an unchanged item is refused, with the item named
     response = staff.post(
-        f"/registrations/{registration.pk}/return/",
+        f"/registrations/{registration.uid}/return/",
         {"items": ["application_form"], "reason_application_form": "申请表填写不全"},
         follow=True,
     )
     assert "申请表" in response.content.decode()
     assert ReturnNotice.objects.count() == 1
-    response = staff.post(f"/registrations/{registration.pk}/accept/", {"responsible": b.pk, "deputy": c.pk})
+    response = staff.post(
+        f"/registrations/{registration.uid}/accept/", {"responsible": b.username, "deputy": c.username}
+    )
     registration.refresh_from_db()
     assert registration.state == State.ACCEPTED
     assert (registration.responsible, registration.deputy) == (b, c)
@@ -219,7 +221,7 @@ def test_staff_return_naming_two_items_then_accept(client_for: Callable[..., Cli
 
 def test_a_reason_is_needed_for_each_named_item(client_for: Callable[..., Client], world: World) -> None:
     registration = world.file()
-    client_for(world.staff[0]).post(f"/registrations/{registration.pk}/return/", {"items": ["filing_form"]})
+    client_for(world.staff[0]).post(f"/registrations/{registration.uid}/return/", {"items": ["filing_form"]})
     registration.refresh_from_db()
     assert registration.state == State.SUBMITTED
 
@@ -228,7 +230,7 @@ def test_files_download_for_parties_and_staff_only(
     client_for: Callable[..., Client], world: World, django_user_model: Any
 ) -> None:
     registration = world.file()
-    url = f"/registrations/{registration.pk}/items/application_form/"
+    url = f"/registrations/{registration.uid}/items/application_form/"
     for user in (world.agent_user, world.initiator_user, world.staff[1]):
         response = client_for(user).get(url)
         assert response.status_code == 200
@@ -249,7 +251,7 @@ def test_files_download_for_parties_and_staff_only(
     for user in (stranger, other_staff):
         client = client_for(user)
         assert client.get(url).status_code == 404
-        assert client.get(f"/registrations/{registration.pk}/").status_code == 404
+        assert client.get(f"/registrations/{registration.uid}/").status_code == 404
         assert registration.project.code not in client.get("/workspace/registrations/").content.decode()
     assert client_for(world.head).get(url).status_code == 200  # the desk head is staff of the centre
 
@@ -279,7 +281,7 @@ def test_staff_record_their_own_leave_and_the_deputy_confirms_a_promised_item(
     services.registration_accept(actor=a, registration=registration, responsible=b, deputy=c)
     agent = client_for(world.agent_user)
     agent.post(
-        f"/registrations/{registration.pk}/items/agency_contract/supply/", {"file": upload("合同.pdf")}
+        f"/registrations/{registration.uid}/items/agency_contract/supply/", {"file": upload("合同.pdf")}
     )
     now = clock.local_now()
     client_for(b).post(
@@ -290,9 +292,9 @@ def test_staff_record_their_own_leave_and_the_deputy_confirms_a_promised_item(
         },
     )
     assert Leave.objects.filter(user=b).exists()
-    page = client_for(c).get(f"/registrations/{registration.pk}/").content.decode()
+    page = client_for(c).get(f"/registrations/{registration.uid}/").content.decode()
     assert 'data-testid="confirm-agency_contract"' in page
-    client_for(b).post(f"/registrations/{registration.pk}/items/agency_contract/confirm/")
+    client_for(b).post(f"/registrations/{registration.uid}/items/agency_contract/confirm/")
     assert not Event.objects.filter(type="registry.item.confirmed").exists()  # b is away
-    client_for(c).post(f"/registrations/{registration.pk}/items/agency_contract/confirm/")
+    client_for(c).post(f"/registrations/{registration.uid}/items/agency_contract/confirm/")
     assert Event.objects.get(type="registry.item.confirmed").data["as"] == "deputy"

@@ -313,13 +313,13 @@ def test_a_rotated_notice_key_signs_nothing_the_custodians_honour_until_the_supe
         with pytest.raises(DomainError) as forged_cosign:  # the operator's own "supervisor" key
             services.notice_key_transition_complete(
                 actor=None,
-                transition_id=transition.pk,
+                transition_uid=transition.uid,
                 supervisor_signature=custodians.transition_sign(payload, member("假监督部门").sign),
             )
         assert forged_cosign.value.code is SealingError.TRANSITION_REFUSED
         services.notice_key_transition_complete(
             actor=None,
-            transition_id=transition.pk,
+            transition_uid=transition.uid,
             supervisor_signature=custodians.transition_sign(payload, supervisor.sign),
         )
         assert NoticeKeyTransition.objects.get(pk=transition.pk).complete

@@ -80,7 +80,7 @@ def test_after_a_rotation_the_old_key_signs_until_the_supervisor_cosigns_a_trans
     supervising = client_for(boss)
     forged = custodians.transition_sign(payload, held_custodians("sy", stage.folder / "x").supervisor.sign)
     refused = supervising.post(
-        f"/api/v1/sealing/notice-key-transitions/{transition.pk}/supervisor-signature",
+        f"/api/v1/sealing/notice-key-transitions/{transition.uid}/supervisor-signature",
         data={"signature": forged},
         content_type="application/json",
     )
@@ -90,7 +90,7 @@ def test_after_a_rotation_the_old_key_signs_until_the_supervisor_cosigns_a_trans
     assert not transition.complete
     good = custodians.transition_sign(payload, stage.held.supervisor.sign)
     done = supervising.post(
-        f"/api/v1/sealing/notice-key-transitions/{transition.pk}/supervisor-signature",
+        f"/api/v1/sealing/notice-key-transitions/{transition.uid}/supervisor-signature",
         data={"signature": good},
         content_type="application/json",
     )

@@ -33,12 +33,12 @@ def test_the_bidder_sees_its_receipt_withdraws_and_later_reads_its_opening_sheet
         == 0
     )
 
-    after = client.post(f"/workspace/bids/{first.pk}/withdraw/", follow=True).content.decode()
+    after = client.post(f"/workspace/bids/{first.uid}/withdraw/", follow=True).content.decode()
     assert "投标文件已撤回" in after
     assert SealedBid.objects.get(pk=first.pk).state == BidState.WITHDRAWN
     second = stage.receive(bidder, name="second")
     at_opening(stage, freeze)
-    refused = client.post(f"/workspace/bids/{second.pk}/withdraw/", follow=True).content.decode()
+    refused = client.post(f"/workspace/bids/{second.uid}/withdraw/", follow=True).content.decode()
     assert "投标截止时间已过" in refused
     assert SealedBid.objects.get(pk=second.pk).state == BidState.RECEIVED
     services.bid_open(actor=bidder.user, bid=second, release=release_of(stage, second))
@@ -47,5 +47,10 @@ def test_the_bidder_sees_its_receipt_withdraws_and_later_reads_its_opening_sheet
 
 def test_only_responders_use_the_page(client_as: Any) -> None:
     assert client_as(Role.EXPERT).get("/workspace/bids/").status_code == 403
-    assert client_as(Role.CENTRE_STAFF).post("/workspace/bids/1/withdraw/").status_code == 403
+    assert (
+        client_as(Role.CENTRE_STAFF)
+        .post("/workspace/bids/00000000-0000-0000-0000-000000000000/withdraw/")
+        .status_code
+        == 403
+    )
     assert Client().get("/workspace/bids/").status_code == 302

@@ -24,31 +24,31 @@ def test_a_question_through_the_api(client_for: Callable[..., Client], world: Wo
         content_type="application/json",
     )
     assert asked.status_code == 201
-    question_id = asked.json()["id"]
+    question_uid = asked.json()["uid"]
     staff = client_for(a)
-    assert staff.post(f"/api/v1/service/questions/{question_id}/take").json()["owner"] == a.username
+    assert staff.post(f"/api/v1/service/questions/{question_uid}/take").json()["owner"] == a.username
     handed = staff.post(
-        f"/api/v1/service/questions/{question_id}/handover",
+        f"/api/v1/service/questions/{question_uid}/handover",
         data={"to": world.agent_user.username, "reason": "转交"},
         content_type="application/json",
     )
     assert handed.json()["code"] == "handover_outside_centre"
     staff.post(
-        f"/api/v1/service/questions/{question_id}/handover",
+        f"/api/v1/service/questions/{question_uid}/handover",
         data={"to": b.username, "reason": "b 熟悉证书业务"},
         content_type="application/json",
     )
     answered = (
         client_for(b)
         .post(
-            f"/api/v1/service/questions/{question_id}/answer",
+            f"/api/v1/service/questions/{question_uid}/answer",
             data={"answer": "在“我的证书”页面绑定。"},
             content_type="application/json",
         )
         .json()
     )
     assert answered["answered_at"] is not None
-    assert [q["id"] for q in asker.get("/api/v1/service/questions").json()] == [question_id]
+    assert [q["uid"] for q in asker.get("/api/v1/service/questions").json()] == [question_uid]
     stranger = Client()
     assert stranger.get("/api/v1/service/questions").status_code == 401
 
@@ -59,7 +59,11 @@ def test_ratings_and_the_public_figures(client_for: Callable[..., Client], world
     registry.registration_accept(actor=a, registration=registration, responsible=b, deputy=c)
     rated = client_for(world.agent_user).post(
         "/api/v1/service/ratings",
-        data={"service": "registration", "reference": f"registry.registration:{registration.pk}", "score": 1},
+        data={
+            "service": "registration",
+            "reference": f"registry.registration:{registration.uid}",
+            "score": 1,
+        },
         content_type="application/json",
     )
     assert rated.status_code == 201

@@ -47,14 +47,16 @@ def answered_by_pages(client_for: Callable[..., Client], world: World) -> Questi
     staff_a, staff_b = client_for(a), client_for(b)
     desk = staff_a.get("/service/desk/")
     assert desk.status_code == 200
-    assert f'action="/service/desk/questions/{question.pk}/take/"' in desk.content.decode()
+    assert f'action="/service/desk/questions/{question.uid}/take/"' in desk.content.decode()
     assert_csp_clean(desk)
-    assert staff_a.post(f"/service/desk/questions/{question.pk}/take/").status_code == 302
+    assert staff_a.post(f"/service/desk/questions/{question.uid}/take/").status_code == 302
     response = staff_a.post(
-        f"/service/desk/questions/{question.pk}/hand-over/", {"to": str(b.pk), "reason": "b 负责工程建设类"}
+        f"/service/desk/questions/{question.uid}/hand-over/", {"to": b.username, "reason": "b 负责工程建设类"}
     )
     assert response.status_code == 302
-    response = staff_b.post(f"/service/desk/questions/{question.pk}/answer/", {"answer": ANSWER}, follow=True)
+    response = staff_b.post(
+        f"/service/desk/questions/{question.uid}/answer/", {"answer": ANSWER}, follow=True
+    )
     assert response.status_code == 200
     question.refresh_from_db()
     assert question.answered_by == b
@@ -81,7 +83,7 @@ def test_ask_take_hand_over_and_answer_through_the_pages(
     mine = client_for(world.agent_user).get("/service/mine/")
     html = mine.content.decode()
     assert ANSWER in html
-    assert f'data-reference="service.question:{question.pk}"' in html  # the answer may be rated
+    assert f'data-reference="service.question:{question.uid}"' in html  # the answer may be rated
     assert_csp_clean(mine)
 
 
@@ -90,9 +92,9 @@ def test_an_answer_outside_the_remit_needs_the_authority_and_stores_nothing_with
 ) -> None:
     question = ask_page(client_for, world)
     a = client_for(world.staff[0])
-    a.post(f"/service/desk/questions/{question.pk}/take/")
+    a.post(f"/service/desk/questions/{question.uid}/take/")
     response = a.post(
-        f"/service/desk/questions/{question.pk}/answer/",
+        f"/service/desk/questions/{question.uid}/answer/",
         {"answer": "不属于本中心职责", "outside_remit": "on"},
         follow=True,
     )
@@ -108,22 +110,22 @@ def test_a_stranger_cannot_take_or_answer(
     stranger = django_user_model.objects.create_user(username="stranger")
     client = client_for(stranger)
     assert client.get("/service/desk/").status_code == 403
-    assert client.post(f"/service/desk/questions/{question.pk}/take/").status_code == 403
-    assert client.post(f"/service/desk/questions/{question.pk}/answer/", {"answer": "x"}).status_code == 403
+    assert client.post(f"/service/desk/questions/{question.uid}/take/").status_code == 403
+    assert client.post(f"/service/desk/questions/{question.uid}/answer/", {"answer": "x"}).status_code == 403
     # to staff of another centre the question is not there: the same 404 as a missing one (issue 20)
     other = parties.centre_create(actor=None, code="dl", name="大连市公共资源交易中心", region="210200")
     outsider = django_user_model.objects.create_user(username="outsider")
     RoleGrant.objects.create(user=outsider, role=Role.CENTRE_STAFF, centre=other, granted_at=clock.now())
-    response = client_for(outsider).post(f"/service/desk/questions/{question.pk}/take/")
+    response = client_for(outsider).post(f"/service/desk/questions/{question.uid}/take/")
     assert response.status_code == 404
     assert b'data-error-code="not_found"' in response.content
     assert b"not_centre_staff" not in response.content
     question.refresh_from_db()
     assert question.owner is None
     # another member of staff may not answer a question someone owns: the refusal is shown on the desk
-    client_for(world.staff[0]).post(f"/service/desk/questions/{question.pk}/take/")
+    client_for(world.staff[0]).post(f"/service/desk/questions/{question.uid}/take/")
     response = client_for(world.staff[1]).post(
-        f"/service/desk/questions/{question.pk}/answer/", {"answer": "x"}, follow=True
+        f"/service/desk/questions/{question.uid}/answer/", {"answer": "x"}, follow=True
     )
     assert response.redirect_chain == [("/service/desk/?centre=sy", 302)]
     with translation.override("zh-hans"):
@@ -137,7 +139,7 @@ def test_a_bad_rating_and_its_follow_up_appear_on_the_public_figures_page(
 ) -> None:
     question = answered_by_pages(client_for, world)
     agent = client_for(world.agent_user)
-    reference = f"service.question:{question.pk}"
+    reference = f"service.question:{question.uid}"
     response = agent.post(
         "/service/rate/", {"service": "consultation", "reference": reference, "score": "2", "comment": "慢"}
     )
@@ -151,9 +153,9 @@ def test_a_bad_rating_and_its_follow_up_appear_on_the_public_figures_page(
     assert again.status_code == 302
     assert Rating.objects.count() == 1
     desk = client_for(world.staff[0]).get("/service/desk/")
-    assert f'data-rating="{rating.pk}"' in desk.content.decode()
+    assert f'data-rating="{rating.uid}"' in desk.content.decode()
     response = client_for(world.staff[0]).post(
-        f"/service/desk/ratings/{rating.pk}/follow-up/", {"text": "已约谈经办人，答复时限缩短。"}
+        f"/service/desk/ratings/{rating.uid}/follow-up/", {"text": "已约谈经办人，答复时限缩短。"}
     )
     assert response.status_code == 302
     assert FollowUp.objects.get().text == "已约谈经办人，答复时限缩短。"
@@ -173,7 +175,7 @@ def test_a_bad_rating_and_its_follow_up_appear_on_the_public_figures_page(
 def test_bad_rating_input_stores_nothing(client_for: Callable[..., Client], world: World) -> None:
     question = answered_by_pages(client_for, world)
     agent = client_for(world.agent_user)
-    reference = f"service.question:{question.pk}"
+    reference = f"service.question:{question.uid}"
     response = agent.post("/service/rate/", {"service": "consultation", "reference": reference, "score": "9"})
     assert response.status_code == 302
     assert Rating.objects.count() == 0
@@ -217,15 +219,15 @@ def test_search_finds_a_faq_entry_by_a_two_character_word(
     question = answered_by_pages(client_for, world)
     b = client_for(world.staff[1])
     response = b.post(
-        f"/service/desk/questions/{question.pk}/faq/",
+        f"/service/desk/questions/{question.uid}/faq/",
         {"question": "进场登记需要哪些材料？", "answer": ANSWER},
     )
     assert response.status_code == 302
     entry = FaqEntry.objects.get()
     hall = Client().get("/service/")
-    assert f'id="faq-{entry.pk}"' in hall.content.decode()
+    assert f'id="faq-{entry.uid}"' in hall.content.decode()
     found = Client().get("/service/search/?q=材料").content.decode()
-    assert f"/service/#faq-{entry.pk}" in found
+    assert f"/service/#faq-{entry.uid}" in found
     assert Client().get("/service/search/?q=拍卖").content.decode().count("/service/#faq-") == 0
 
 
@@ -242,8 +244,8 @@ def test_feedback_is_submitted_and_answered(client_for: Callable[..., Client], w
     assert refused.status_code == 400
     assert Feedback.objects.count() == 1
     staff = client_for(world.staff[0])
-    assert f'data-feedback="{feedback.pk}"' in staff.get("/service/desk/").content.decode()
-    staff.post(f"/service/desk/feedback/{feedback.pk}/answer/", {"answer": "已安排午间轮值。"})
+    assert f'data-feedback="{feedback.uid}"' in staff.get("/service/desk/").content.decode()
+    staff.post(f"/service/desk/feedback/{feedback.uid}/answer/", {"answer": "已安排午间轮值。"})
     feedback.refresh_from_db()
     assert feedback.answer == "已安排午间轮值。"
 
@@ -269,7 +271,7 @@ def test_a_phone_question_is_logged_and_a_service_given_recorded(
     assert response.status_code == 302
     record = ServiceRecord.objects.get()
     mine = client_for(world.agent_user).get("/service/mine/").content.decode()
-    assert f'data-reference="service.record:{record.pk}"' in mine
+    assert f'data-reference="service.record:{record.uid}"' in mine
     # a centre one is not staff of is not found, as a missing one is
     parties.centre_create(actor=None, code="dl", name="大连市公共资源交易中心", region="210200")
     for code in ("dl", "xx"):

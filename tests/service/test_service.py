@@ -202,7 +202,7 @@ def accepted_registration(world: World) -> Any:
 @pytest.mark.clause("12.2.2")
 def test_a_received_service_is_rated_once_and_a_bad_rating_is_followed_up_and_published(world: World) -> None:
     registration = accepted_registration(world)
-    reference = f"registry.registration:{registration.pk}"
+    reference = f"registry.registration:{registration.uid}"
     rating = services.rating_give(
         rater=world.agent_user, service="registration", reference=reference, score=2, comment="等待太久"
     )
@@ -228,11 +228,13 @@ def test_a_received_service_is_rated_once_and_a_bad_rating_is_followed_up_and_pu
 @pytest.mark.parametrize(
     ("rater", "reference", "score", "code"),
     [
-        ("stranger", "registry.registration:{pk}", 4, "service_not_received"),
-        ("agent", "registry.registration:999999", 4, "service_not_received"),
+        ("stranger", "registry.registration:{uid}", 4, "service_not_received"),
+        ("agent", "registry.registration:00000000-0000-0000-0000-000000000000", 4, "service_not_received"),
+        ("agent", "registry.registration:{pk}", 4, "service_not_received"),  # the integer key names nothing
+        ("agent", "registry.registration:{upper}", 4, "service_not_received"),  # one spelling per service
         ("agent", "nonsense", 4, "service_not_received"),
-        ("agent", "registry.registration:{pk}", 0, "score_invalid"),
-        ("agent", "registry.registration:{pk}", 6, "score_invalid"),
+        ("agent", "registry.registration:{uid}", 0, "score_invalid"),
+        ("agent", "registry.registration:{uid}", 6, "score_invalid"),
     ],
 )
 def test_bad_ratings_input_is_refused(  # noqa: PLR0917 (parametrized)
@@ -244,7 +246,12 @@ def test_bad_ratings_input_is_refused(  # noqa: PLR0917 (parametrized)
     )
     with pytest.raises(DomainError) as caught:
         services.rating_give(
-            rater=user, service="registration", reference=reference.format(pk=registration.pk), score=score
+            rater=user,
+            service="registration",
+            reference=reference.format(
+                uid=registration.uid, pk=registration.pk, upper=str(registration.uid).upper()
+            ),
+            score=score,
         )
     assert caught.value.code.value == code
     assert Rating.objects.count() == 0
@@ -256,13 +263,13 @@ def test_a_late_follow_up_needs_its_reason(world: World, freeze: Any) -> None:
     rating = services.rating_give(
         rater=world.agent_user,
         service="registration",
-        reference=f"registry.registration:{registration.pk}",
+        reference=f"registry.registration:{registration.uid}",
         score=1,
     )
     good = services.rating_give(
         rater=world.initiator_user,
         service="registration",
-        reference=f"registry.registration:{registration.pk}",
+        reference=f"registry.registration:{registration.uid}",
         score=5,
     )
     with pytest.raises(DomainError) as caught:
@@ -313,7 +320,7 @@ def test_green_channel_and_other_services_given_can_be_rated(world: World) -> No
         description="重点项目开辟绿色通道，当日办结",
     )  # fmt: skip
     rating = services.rating_give(
-        rater=world.agent_user, service="green_channel", reference=f"service.record:{record.pk}", score=5
+        rater=world.agent_user, service="green_channel", reference=f"service.record:{record.uid}", score=5
     )
     assert rating.staff == world.staff[0]
     assert rating.deadline is None

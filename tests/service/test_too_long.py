@@ -91,7 +91,7 @@ def test_a_long_reason_for_a_late_follow_up_is_refused_not_cut(world: World, fre
     rating = services.rating_give(
         rater=world.agent_user,
         service="registration",
-        reference=f"registry.registration:{registration.pk}",
+        reference=f"registry.registration:{registration.uid}",
         score=1,
     )
     assert rating.deadline is not None

@@ -414,6 +414,7 @@ def test_recordings_are_registered_by_hash_and_a_changed_file_is_named(
     from ggzy_sm.sm3 import sm3
 
     assert response.json()["sm3"] == sm3(video.read_bytes()).hex()
+    assert set(response.json()) == {"uid", "sm3", "size", "event_uid"}  # no sequential key
     witness_integrate()
     sth_sign(force=True)
     assert witness_audit() == []
@@ -423,7 +424,7 @@ def test_recordings_are_registered_by_hash_and_a_changed_file_is_named(
     recording = MediaRecording.objects.get()
     assert recording.centre == "ln"
     assert witness_audit() == [
-        f"recording {recording.pk} (recordings/ln/opening-room-1.mp4): the file was changed"
+        f"recording {recording.uid} (recordings/ln/opening-room-1.mp4): the file was changed"
     ]
 
 

@@ -19,6 +19,7 @@ from django.urls import URLPattern
 
 from ggzy.accounts.credentials import is_administrator
 from ggzy.accounts.models import AccountChange, ApiToken, Centre, EnrolmentCode, Organisation, RoleGrant
+from ggzy.core.admin_site import ByRefAdmin
 from ggzy.events.admin_log import RecordedAdmin
 
 admin.site.unregister(User)
@@ -61,7 +62,9 @@ class GgzyUserAdmin(RecordedAdmin, UserAdmin):
             state.save(update_fields=["must_change_password"])
 
 
-class ReadOnlyRecordedAdmin(RecordedAdmin):
+class ReadOnlyRecordedAdmin(ByRefAdmin, RecordedAdmin):
+    """Shown, never edited; named by `uid` (or `ref_field`), never by the sequential key."""
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -87,6 +90,8 @@ class OrganisationAdmin(ReadOnlyRecordedAdmin):
 
 @admin.register(Centre)
 class CentreAdmin(ReadOnlyRecordedAdmin):
+    ref_field = "code"
+    ref_pattern = r"[-a-zA-Z0-9_]*[-a-zA-Z_][-a-zA-Z0-9_]*"  # a slug, but never a bare number (a key)
     list_display = ("code", "name", "region", "parent")
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.http import HttpRequest
 from django.utils.translation import get_language
@@ -73,16 +74,16 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedO
     return Status(201, TokenCreatedOut(**shown, token=raw))
 
 
-@router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke one of my API tokens")
+@router.delete("/tokens/{token_uid}", response={204: None}, summary="Revoke one of my API tokens")
 @signed_in
-def token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
-    services.token_revoke(user=actor_of(request), token_id=token_id)
+def token_revoke(request: HttpRequest, token_uid: uuid.UUID) -> Status[None]:
+    services.token_revoke(user=actor_of(request), token_uid=token_uid)
     return Status(204, None)
 
 
 def organisation_out(o: Organisation) -> OrganisationOut:
     return OrganisationOut(
-        id=o.pk,
+        uid=o.uid,
         uscc=o.uscc,
         name=o.name,
         region=o.region,
@@ -105,26 +106,28 @@ def organisation_list(request: HttpRequest) -> list[OrganisationOut]:
     return [organisation_out(o) for o in selectors.organisation_list(viewer=request.user)[:500]]
 
 
-@router.get("/organisations/{organisation_id}", response=OrganisationOut, summary="One organisation")
+@router.get("/organisations/{organisation_uid}", response=OrganisationOut, summary="One organisation")
 @signed_in
-def organisation_get(request: HttpRequest, organisation_id: int) -> OrganisationOut:
-    return organisation_out(selectors.access_organisation(viewer=request.user, id=organisation_id))
+def organisation_get(request: HttpRequest, organisation_uid: uuid.UUID) -> OrganisationOut:
+    return organisation_out(selectors.access_organisation(viewer=request.user, uid=organisation_uid))
 
 
 @router.post(
-    "/users/{user_id}/roles",
+    "/users/{username}/roles",
     response={201: RoleGrantOut},
     summary="Grant a role (security administrator; administrator roles through a change request)",
 )
 @allow(Role.SECURITY_ADMIN)
-def role_grant(request: HttpRequest, user_id: int, payload: RoleGrantIn) -> Status[RoleGrantOut]:
+def role_grant(request: HttpRequest, username: str, payload: RoleGrantIn) -> Status[RoleGrantOut]:
     session_only(request)
-    user = selectors.access_user(viewer=request.user, id=user_id)
+    user = selectors.access_user(viewer=request.user, username=username)
     if payload.role == Role.PUBLIC:  # what everyone is, never granted
         raise DomainError(CoreError.NOT_FOUND)
     centre = selectors.centre_by_code(payload.centre or "")
     organisation = (
-        Organisation.objects.filter(pk=payload.organisation_id).first() if payload.organisation_id else None
+        Organisation.objects.filter(uid=payload.organisation_uid).first()
+        if payload.organisation_uid
+        else None
     )
     grant: RoleGrant = parties.role_grant(
         actor=actor_of(request),
@@ -138,7 +141,7 @@ def role_grant(request: HttpRequest, user_id: int, payload: RoleGrantIn) -> Stat
     return Status(
         201,
         RoleGrantOut(
-            id=grant.pk,
+            uid=grant.uid,
             role=grant.role,
             centre=centre.code if centre else "",
             organisation=organisation.uscc if organisation else "",
@@ -164,27 +167,27 @@ def entrustment_list(request: HttpRequest) -> list[EntrustmentOut]:
 
 
 @router.delete(
-    "/role-grants/{grant_id}",
+    "/role-grants/{grant_uid}",
     response={200: RoleGrantRevokedOut},
     summary="Revoke a role (security administrator; administrator roles through a change request)",
 )
 @allow(Role.SECURITY_ADMIN)
-def role_revoke(request: HttpRequest, grant_id: int) -> RoleGrantRevokedOut:
+def role_revoke(request: HttpRequest, grant_uid: uuid.UUID) -> RoleGrantRevokedOut:
     session_only(request)
-    grant = selectors.access_grant(viewer=request.user, id=grant_id)
+    grant = selectors.access_grant(viewer=request.user, uid=grant_uid)
     grant = parties.role_revoke(actor=actor_of(request), grant=grant)
-    return RoleGrantRevokedOut(id=grant.pk, role=grant.role, revoked_at=grant.revoked_at or clock.now())
+    return RoleGrantRevokedOut(uid=grant.uid, role=grant.role, revoked_at=grant.revoked_at or clock.now())
 
 
 @router.post(
-    "/users/{user_id}/password-reset",
+    "/users/{username}/password-reset",
     response={200: SecretOut},
     summary="Reset someone's password (security administrator; not an administrator's)",
 )
 @allow(Role.SECURITY_ADMIN)
-def password_reset(request: HttpRequest, user_id: int, payload: PasswordResetIn) -> SecretOut:
+def password_reset(request: HttpRequest, username: str, payload: PasswordResetIn) -> SecretOut:
     session_only(request)
-    user = selectors.access_user(viewer=request.user, id=user_id)
+    user = selectors.access_user(viewer=request.user, username=username)
     secret = credentials.password_reset(
         actor=actor_of(request), user=user, reason=payload.reason, deliver=payload.deliver
     )
@@ -192,40 +195,40 @@ def password_reset(request: HttpRequest, user_id: int, payload: PasswordResetIn)
 
 
 @router.post(
-    "/users/{user_id}/totp-reset",
+    "/users/{username}/totp-reset",
     response={204: None},
     summary="Reset someone's second factor (security administrator; not an administrator's)",
 )
 @allow(Role.SECURITY_ADMIN)
-def totp_reset(request: HttpRequest, user_id: int, payload: ReasonIn) -> Status[None]:
+def totp_reset(request: HttpRequest, username: str, payload: ReasonIn) -> Status[None]:
     session_only(request)
-    user = selectors.access_user(viewer=request.user, id=user_id)
+    user = selectors.access_user(viewer=request.user, username=username)
     credentials.totp_reset(actor=actor_of(request), user=user, reason=payload.reason)
     return Status(204, None)
 
 
 @router.post(
-    "/users/{user_id}/enrolment-code",
+    "/users/{username}/enrolment-code",
     response={200: SecretOut},
     summary="Issue an enrolment code for a second factor (security administrator)",
 )
 @allow(Role.SECURITY_ADMIN)
-def enrolment_code(request: HttpRequest, user_id: int, payload: EnrolmentCodeIn) -> SecretOut:
+def enrolment_code(request: HttpRequest, username: str, payload: EnrolmentCodeIn) -> SecretOut:
     session_only(request)
-    user = selectors.access_user(viewer=request.user, id=user_id)
+    user = selectors.access_user(viewer=request.user, username=username)
     code = credentials.enrolment_code_send(actor=actor_of(request), user=user, channel=payload.channel)
     return SecretOut(secret=code)
 
 
 @router.post(
-    "/users/{user_id}/active",
+    "/users/{username}/active",
     response={204: None},
     summary="Deactivate or reactivate an account (system or security administrator; not an administrator's)",
 )
 @allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
-def account_active(request: HttpRequest, user_id: int, payload: ActiveIn) -> Status[None]:
+def account_active(request: HttpRequest, username: str, payload: ActiveIn) -> Status[None]:
     session_only(request)
-    user = selectors.access_user(viewer=request.user, id=user_id)
+    user = selectors.access_user(viewer=request.user, username=username)
     credentials.account_active_set(
         actor=actor_of(request), user=user, active=payload.active, reason=payload.reason
     )
@@ -233,14 +236,14 @@ def account_active(request: HttpRequest, user_id: int, payload: ActiveIn) -> Sta
 
 
 @router.put(
-    "/users/{user_id}/phone",
+    "/users/{username}/phone",
     response={204: None},
     summary="Set the phone on record (system administrator; not an administrator's)",
 )
 @allow(Role.SYSTEM_ADMIN)
-def phone_set(request: HttpRequest, user_id: int, payload: PhoneIn) -> Status[None]:
+def phone_set(request: HttpRequest, username: str, payload: PhoneIn) -> Status[None]:
     session_only(request)
-    user = selectors.access_user(viewer=request.user, id=user_id)
+    user = selectors.access_user(viewer=request.user, username=username)
     credentials.phone_set(actor=actor_of(request), user=user, phone=payload.phone)
     return Status(204, None)
 
@@ -249,7 +252,7 @@ def change_out(
     change: AccountChange, secret: str | None = None, *, now: dt.datetime | None = None
 ) -> AccountChangeOut:
     out = AccountChangeOut(
-        id=change.pk,
+        uid=change.uid,
         kind=change.kind,
         target=change.target.get_username(),
         role=change.role,
@@ -287,7 +290,7 @@ def change_list(request: HttpRequest) -> list[AccountChangeOut]:
 @allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
 def change_request(request: HttpRequest, payload: AccountChangeIn) -> Status[AccountChangeOut]:
     session_only(request)
-    target = selectors.access_user(viewer=request.user, id=payload.target_id)
+    target = selectors.access_user(viewer=request.user, username=payload.target)
     change = changes.change_request(
         actor=actor_of(request),
         target=target,
@@ -299,34 +302,36 @@ def change_request(request: HttpRequest, payload: AccountChangeIn) -> Status[Acc
 
 
 @router.post(
-    "/account-changes/{change_id}/approve",
+    "/account-changes/{change_uid}/approve",
     response={200: AccountChangeDecidedOut},
     summary="Approve and carry out a change (a second administrator)",
 )
 @allow(*ADMINS)
-def change_approve(request: HttpRequest, change_id: int, payload: DecisionIn) -> AccountChangeOut:
+def change_approve(request: HttpRequest, change_uid: uuid.UUID, payload: DecisionIn) -> AccountChangeOut:
     session_only(request)
-    change, secret = changes.change_approve(actor=actor_of(request), change_id=change_id, note=payload.note)
+    change, secret = changes.change_approve(actor=actor_of(request), change_uid=change_uid, note=payload.note)
     return change_out(change, secret)
 
 
 @router.post(
-    "/account-changes/{change_id}/refuse",
+    "/account-changes/{change_uid}/refuse",
     response={200: AccountChangeOut},
     summary="Refuse a change (a second administrator)",
 )
 @allow(*ADMINS)
-def change_refuse(request: HttpRequest, change_id: int, payload: DecisionIn) -> AccountChangeOut:
+def change_refuse(request: HttpRequest, change_uid: uuid.UUID, payload: DecisionIn) -> AccountChangeOut:
     session_only(request)
-    return change_out(changes.change_refuse(actor=actor_of(request), change_id=change_id, note=payload.note))
+    return change_out(
+        changes.change_refuse(actor=actor_of(request), change_uid=change_uid, note=payload.note)
+    )
 
 
 @router.post(
-    "/account-changes/{change_id}/withdraw",
+    "/account-changes/{change_uid}/withdraw",
     response={200: AccountChangeOut},
     summary="Withdraw one's own request",
 )
 @allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
-def change_withdraw(request: HttpRequest, change_id: int) -> AccountChangeOut:
+def change_withdraw(request: HttpRequest, change_uid: uuid.UUID) -> AccountChangeOut:
     session_only(request)
-    return change_out(changes.change_withdraw(actor=actor_of(request), change_id=change_id))
+    return change_out(changes.change_withdraw(actor=actor_of(request), change_uid=change_uid))

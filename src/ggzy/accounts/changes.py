@@ -20,6 +20,7 @@ break-glass `ggzy bootstrap --recover security_admin` (`ggzy.accounts.recovery`)
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -105,7 +106,7 @@ def _record(change: AccountChange, event_type: EventType, actor: Actor | None) -
         type=event_type,
         actor=actor,
         data={
-            "change": change.pk,
+            "change": str(change.uid),
             "kind": change.kind,
             "role": change.role,
             "target": change.target_id,
@@ -165,11 +166,11 @@ def change_request(
     return change
 
 
-def _take(change_id: int) -> AccountChange:
+def _take(change_uid: uuid.UUID) -> AccountChange:
     change = (
         AccountChange.objects.select_for_update()
         .select_related("target", "requested_by")
-        .filter(pk=change_id)
+        .filter(uid=change_uid)
         .first()
     )
     if change is None:
@@ -206,10 +207,12 @@ def _second_administrator(actor: Actor | None, change: AccountChange) -> None:
 
 
 @transaction.atomic
-def change_approve(*, actor: Actor | None, change_id: int, note: str = "") -> tuple[AccountChange, str]:
+def change_approve(
+    *, actor: Actor | None, change_uid: uuid.UUID, note: str = ""
+) -> tuple[AccountChange, str]:
     """Approve and carry out the change. Returns it and any secret to show the approver once ("" when
     it went by SMS or there is none)."""
-    change = _take(change_id)
+    change = _take(change_uid)
     _second_administrator(actor, change)
     _move(change, "approve", actor, note)
     target = change.target
@@ -246,8 +249,8 @@ def change_approve(*, actor: Actor | None, change_id: int, note: str = "") -> tu
 
 
 @transaction.atomic
-def change_refuse(*, actor: Actor | None, change_id: int, note: str = "") -> AccountChange:
-    change = _take(change_id)
+def change_refuse(*, actor: Actor | None, change_uid: uuid.UUID, note: str = "") -> AccountChange:
+    change = _take(change_uid)
     _second_administrator(actor, change)
     _move(change, "refuse", actor, note)
     _tell(change, event=_record(change, AccountsEvents.ADMIN_CHANGE_REFUSED, actor), step="refused")
@@ -255,8 +258,8 @@ def change_refuse(*, actor: Actor | None, change_id: int, note: str = "") -> Acc
 
 
 @transaction.atomic
-def change_withdraw(*, actor: Actor | None, change_id: int) -> AccountChange:
-    change = _take(change_id)
+def change_withdraw(*, actor: Actor | None, change_uid: uuid.UUID) -> AccountChange:
+    change = _take(change_uid)
     if actor is None or actor.pk != change.requested_by_id:
         raise DomainError(AccountsError.CHANGE_NOT_FOUND)
     _move(change, "withdraw", actor)

@@ -18,7 +18,7 @@ def _audit(type_: str, meaning: str) -> EventType:
 class AccountsEvents(EventTypes, app="accounts"):
     # parties
     CENTRE_CREATED = EventType(
-        "accounts.centre.created", DOMAIN, PUBLIC, Scopes.CENTRE, "A trading centre was created."
+        "accounts.centre.created", DOMAIN, PUBLIC, Scopes.CENTRE_REGION, "A trading centre was created."
     )
     ORGANISATION_REGISTERED = EventType(
         "accounts.organisation.registered",
@@ -44,14 +44,14 @@ class AccountsEvents(EventTypes, app="accounts"):
         "accounts.project_role.set",
         DOMAIN,
         PARTIES,
-        Scopes.PROJECT_CENTRE,
+        Scopes.PROJECT,
         "An organisation was given a role in a project (initiator, agent, …).",
     )
     ENTRUSTMENT_CREATED = EventType(
         "accounts.entrustment.created",
         DOMAIN,
         PARTIES,
-        Scopes.PROJECT_UNRECORDED,
+        Scopes.ORGANISATION,
         "An initiator entrusted an agent with a project.",
     )
     # accounts and tokens

@@ -121,6 +121,7 @@ class RoleGrant(models.Model):
     """A role a user holds, with its scope. Administrators hold exactly one administrator role and
     nothing else (三员分立)."""
 
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_grants")
     role = models.CharField(
         _("role"), max_length=32, choices=[(r.value, r.label) for r in Role if r != Role.PUBLIC]
@@ -245,6 +246,7 @@ class ApiToken(models.Model):
     """A bearer token for a machine client. Only the SM3 of the token is stored; the token is
     shown once, when it is created."""
 
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(
@@ -282,6 +284,7 @@ class EnrolmentCode(models.Model):
         SMS = "sms", _("sent to the phone on record")
         CONSOLE = "console", _("printed on the server console")
 
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     digest = models.CharField(max_length=128)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
@@ -325,6 +328,7 @@ class AccountChange(models.Model):
         REFUSED = "refused", _("refused")
         WITHDRAWN = "withdrawn", _("withdrawn")
 
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("what to change"), max_length=16, choices=Kind.choices)
     target = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(_("role"), max_length=32, blank=True)
@@ -359,6 +363,11 @@ class AccountChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.target}"
+
+    @property
+    def reference(self) -> str:
+        """What people call the request by: the start of its uid (never its sequential key)."""
+        return str(self.uid)[:8]
 
 
 class RecoveryCode(models.Model):

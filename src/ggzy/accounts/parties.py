@@ -46,6 +46,7 @@ def centre_create(
         type=AccountsEvents.CENTRE_CREATED,
         actor=actor,
         centre=code,
+        region=region,
         data={"code": code, "name": name, "region": region},
     )
     return centre
@@ -135,7 +136,7 @@ def person_register(
     event_record(
         type=AccountsEvents.PERSON_REGISTERED,
         actor=actor,
-        data={"person": person.pk, "id_kind": id_kind},
+        data={"person": str(person.uid), "id_kind": id_kind},
     )
     return person
 
@@ -244,7 +245,7 @@ def role_revoke(*, actor: Actor | None, grant: RoleGrant, approved: bool = False
     event_record(
         type=AccountsEvents.ROLE_REVOKED,
         actor=actor,
-        data={"user": grant.user.pk, "role": grant.role, "grant": grant.pk},
+        data={"user": grant.user.pk, "role": grant.role, "grant": str(grant.uid)},
     )
     return grant
 
@@ -261,6 +262,7 @@ def project_role_set(
         actor=actor,
         project=project,
         centre=centre.code,
+        region=centre.region,
         data={"organisation": organisation.uscc, "role": role.value},
     )
     return found
@@ -292,6 +294,7 @@ def entrustment_create(
         type=AccountsEvents.ENTRUSTMENT_CREATED,
         actor=actor,
         project=project,
+        region=initiator.region,  # made before the project reaches a centre: no centre's staff see it
         data={
             "initiator": initiator.uscc,
             "agent": agent.uscc,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Literal
 
@@ -32,7 +33,7 @@ class TokenIn(Schema):
 
 
 class TokenOut(Schema):
-    id: int
+    uid: uuid.UUID
     name: str
     prefix: str
     created_at: datetime
@@ -58,7 +59,7 @@ class OrganisationIn(Schema):
 
 
 class OrganisationOut(Schema):
-    id: int
+    uid: uuid.UUID
     uscc: str
     name: str
     region: str
@@ -69,13 +70,13 @@ class OrganisationOut(Schema):
 class RoleGrantIn(Schema):
     role: Role
     centre: str = Field("", max_length=32)
-    organisation_id: int | None = None
+    organisation_uid: uuid.UUID | None = None
     region: str = Field("", pattern=r"^(|\d{6})$")
     category: str = Field("", max_length=32)
 
 
 class RoleGrantOut(Schema):
-    id: int
+    uid: uuid.UUID
     role: str
     centre: str
     organisation: str
@@ -92,7 +93,7 @@ class EntrustmentOut(Schema):
 
 
 class RoleGrantRevokedOut(Schema):
-    id: int
+    uid: uuid.UUID
     role: str
     revoked_at: datetime
 
@@ -130,7 +131,7 @@ class PhoneIn(Schema):
 
 class AccountChangeIn(Schema):
     kind: AccountChangeKind
-    target_id: int
+    target: str = Field(..., min_length=1, max_length=150, description="the account's user name")
     role: OptionalChoice[Role] = Field(None, description="the administrator role to grant or revoke")
     reason: str = Field(..., min_length=4, max_length=500)
 
@@ -140,7 +141,7 @@ class DecisionIn(Schema):
 
 
 class AccountChangeOut(Schema):
-    id: int
+    uid: uuid.UUID
     kind: str
     target: str
     role: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import TypedDict
 
 from django.db.models import QuerySet
@@ -98,30 +99,31 @@ def organisation_list(*, viewer: Viewer | None) -> QuerySet[Organisation]:
     return organisations_of(user=viewer)
 
 
-def access_organisation(*, viewer: Viewer | None, id: int) -> Organisation:  # noqa: A002
+def access_organisation(*, viewer: Viewer | None, uid: uuid.UUID) -> Organisation:
     """Fetch and authorise in one call: an organisation `viewer` may see (`organisation_list`); "missing"
     and "not yours" raise the same not-found error."""
-    found = organisation_list(viewer=viewer).filter(pk=id).first()
+    found = organisation_list(viewer=viewer).filter(uid=uid).first()
     if found is None:
         raise DomainError(CoreError.NOT_FOUND)
     return found
 
 
-def access_user(*, viewer: Viewer | None, id: int) -> Actor:  # noqa: A002
+def access_user(*, viewer: Viewer | None, username: str) -> Actor:
     """An account, for the administrators whose declared access lets them act on accounts (every account:
-    what they may do to it is the services' rule); a missing one raises the not-found error."""
+    what they may do to it is the services' rule); a missing one raises the not-found error. Accounts are
+    named by their user name (unique, and what these administrators see anyway), never by their key."""
     from django.contrib.auth import get_user_model
 
-    found = get_user_model().objects.filter(pk=id).first()
+    found = get_user_model().objects.filter(username=username).first()
     if found is None:
         raise DomainError(CoreError.NOT_FOUND)
     return found
 
 
-def access_grant(*, viewer: Viewer | None, id: int) -> RoleGrant:  # noqa: A002
+def access_grant(*, viewer: Viewer | None, uid: uuid.UUID) -> RoleGrant:
     """A role grant, for the security administrator (who grants and revokes every role); a missing one
     raises the not-found error."""
-    found = RoleGrant.objects.select_related("user", "centre", "organisation").filter(pk=id).first()
+    found = RoleGrant.objects.select_related("user", "centre", "organisation").filter(uid=uid).first()
     if found is None:
         raise DomainError(CoreError.NOT_FOUND)
     return found

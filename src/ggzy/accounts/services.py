@@ -10,6 +10,7 @@ for administrators and staff), never with another token."""
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -118,7 +119,7 @@ def token_create(*, user: Actor, name: str, days: int, scopes: Iterable[str]) ->
         type=AccountsEvents.TOKEN_CREATED,
         actor=user,
         data={
-            "token": token.pk,
+            "token": str(token.uid),
             "name": token.name,
             "prefix": token.prefix,
             "expires_at": token.expires_at,
@@ -139,9 +140,9 @@ def token_create(*, user: Actor, name: str, days: int, scopes: Iterable[str]) ->
 
 
 @transaction.atomic
-def token_revoke(*, user: Actor, token_id: int) -> ApiToken:
+def token_revoke(*, user: Actor, token_uid: uuid.UUID) -> ApiToken:
     """Revoke one of `user`'s own tokens (another user's token answers the same 404 as a missing one)."""
-    token = ApiToken.objects.select_for_update().filter(pk=token_id, user=user).first()
+    token = ApiToken.objects.select_for_update().filter(uid=token_uid, user=user).first()
     if token is None:
         raise DomainError(AccountsError.TOKEN_NOT_FOUND)
     if token.revoked_at is not None:
@@ -151,7 +152,7 @@ def token_revoke(*, user: Actor, token_id: int) -> ApiToken:
     event_record(
         type=AccountsEvents.TOKEN_REVOKED,
         actor=user,
-        data={"token": token.pk, "prefix": token.prefix},
+        data={"token": str(token.uid), "prefix": token.prefix},
     )
     return token
 

@@ -14,8 +14,10 @@ urlpatterns = [
     path("workspace/account-changes/", views.account_changes, name="changes"),
     path("workspace/account-changes/new/", views.account_change_request, name="change-request"),
     path(
-        "workspace/account-changes/<int:pk>/<slug:action>/", views.account_change_decide, name="change-decide"
+        "workspace/account-changes/<uuid:change_uid>/<slug:action>/",
+        views.account_change_decide,
+        name="change-decide",
     ),
     path("workspace/accounts/", views.account_security, name="security"),
-    path("workspace/accounts/<int:user_id>/<slug:action>/", views.account_security_act, name="security-act"),
+    path("workspace/accounts/<str:username>/<slug:action>/", views.account_security_act, name="security-act"),
 ]

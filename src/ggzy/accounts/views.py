@@ -9,6 +9,7 @@ authenticator set-up, then a code. Only then is a session made (`policy.sign_in`
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 
 import segno
@@ -196,10 +197,11 @@ def _render(
 @signed_in
 def acting_for(request: HttpRequest) -> HttpResponse:
     to = _safe(request, request.POST.get("next", ""))
-    raw = request.POST.get("organisation", "")
-    if not raw.isdigit():  # no organisation named: nothing to do
+    try:
+        uid = uuid.UUID(request.POST.get("organisation", ""))
+    except ValueError:  # no organisation named: nothing to do
         return redirect(to)
-    organisation = selectors.access_organisation(viewer=request.user, id=int(raw))
+    organisation = selectors.access_organisation(viewer=request.user, uid=uid)
     return page_action(
         request,
         lambda: parties.acting_for_set(user=actor_of(request), organisation=organisation),
@@ -269,7 +271,7 @@ def account_change_request(request: HttpRequest) -> HttpResponse:
         ),
         success=lambda change: (
             _("Requested (no. %(id)s). It takes effect when a second administrator approves it.")
-            % {"id": change.pk}
+            % {"id": change.reference}
         ),
         to=to,
     )
@@ -277,7 +279,7 @@ def account_change_request(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @allow(*ADMINS)
-def account_change_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def account_change_decide(request: HttpRequest, change_uid: uuid.UUID, action: str) -> HttpResponse:
     to = str(reverse("accounts:changes"))
     note = NoteForm(request.POST)
     text = note.cleaned_data["note"] if note.is_valid() else ""
@@ -293,21 +295,21 @@ def account_change_decide(request: HttpRequest, pk: int, action: str) -> HttpRes
 
         return page_action(
             request,
-            lambda: changes.change_approve(actor=actor_of(request), change_id=pk, note=text),
+            lambda: changes.change_approve(actor=actor_of(request), change_uid=change_uid, note=text),
             success=approved,
             to=to,
         )
     if action == "refuse":
         return page_action(
             request,
-            lambda: changes.change_refuse(actor=actor_of(request), change_id=pk, note=text),
+            lambda: changes.change_refuse(actor=actor_of(request), change_uid=change_uid, note=text),
             success=_("Refused."),
             to=to,
         )
     if action == "withdraw":
         return page_action(
             request,
-            lambda: changes.change_withdraw(actor=actor_of(request), change_id=pk),
+            lambda: changes.change_withdraw(actor=actor_of(request), change_uid=change_uid),
             success=_("Withdrawn."),
             to=to,
         )
@@ -334,10 +336,10 @@ def account_security(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
-def account_security_act(request: HttpRequest, user_id: int, action: str) -> HttpResponse:
+def account_security_act(request: HttpRequest, username: str, action: str) -> HttpResponse:
     if action not in CREDENTIAL_ACTIONS:
         raise DomainError(CoreError.NOT_FOUND)
-    target = selectors.access_user(viewer=request.user, id=user_id)
+    target = selectors.access_user(viewer=request.user, username=username)
     to = f"{reverse('accounts:security')}?q={target.get_username()}"
     form_class, act = CREDENTIAL_ACTIONS[action]
     form = form_class(request.POST)

@@ -20,7 +20,7 @@ class CalendarEvents(EventTypes, app="calendar"):
         "calendar.closure.added",
         DOMAIN,
         Visibility.PUBLIC,
-        Scopes.CENTRE,
+        Scopes.CENTRE_REGION,
         "A centre announced a closure day.",
     )
     DEADLINE_MOVED = EventType(

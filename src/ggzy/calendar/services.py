@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from django.db import transaction
 from django.utils import timezone
 
+from ggzy.accounts.selectors import centre_by_code
 from ggzy.calendar.calc import Calendar, period_end, rule_get
 from ggzy.calendar.errors import CalendarError
 from ggzy.calendar.event_types import CalendarEvents
@@ -21,6 +22,12 @@ from ggzy.core.types import Actor
 from ggzy.events.notifications import Recipient, notify
 from ggzy.events.services import event_record
 from ggzy.events.states import DeliveryChannel
+
+
+def _region_of(centre: str) -> str:
+    """The region of the centre of code `centre` (an event of a centre records both: its scope)."""
+    found = centre_by_code(centre)
+    return found.region if found is not None else ""
 
 
 @transaction.atomic
@@ -111,6 +118,8 @@ def _recompute_provisional(year: int, actor: Actor | None) -> None:
         event = event_record(
             type=CalendarEvents.DEADLINE_MOVED,
             actor=actor,
+            centre=deadline.centre,
+            region=_region_of(deadline.centre),
             data={
                 "deadline": deadline.uid,
                 "owner": deadline.owner,
@@ -146,6 +155,8 @@ def deadline_allow_earlier(*, actor: Actor | None, deadline: Deadline, approval:
     event_record(
         type=CalendarEvents.DEADLINE_EXCEPTION,
         actor=actor,
+        centre=deadline.centre,
+        region=_region_of(deadline.centre),
         data={"deadline": deadline.uid, "approval": deadline.earlier_allowed_by},
     )
     return deadline
@@ -164,6 +175,7 @@ def closure_add(*, actor: Actor | None, centre: str, date: dt.date, reason: str)
         type=CalendarEvents.CLOSURE_ADDED,
         actor=actor,
         centre=centre,
+        region=_region_of(centre),
         data={"date": date, "reason": closure.reason},
     )
     return closure
@@ -187,6 +199,8 @@ def deadlines_passed_catch_up(limit: int = 500) -> int:
             deadline.save(update_fields=["passed_recorded"])
             event_record(
                 type=CalendarEvents.DEADLINE_PASSED,
+                centre=deadline.centre,
+                region=_region_of(deadline.centre),
                 data={"deadline": deadline.uid, "owner": deadline.owner, "due_at": deadline.due_at},
             )
             done += 1

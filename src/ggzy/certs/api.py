@@ -4,6 +4,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import uuid
 
 import segno
 from django.http import HttpRequest
@@ -41,7 +42,7 @@ class CaIn(Schema):
 
 
 class CaOut(Schema):
-    id: int
+    uid: uuid.UUID
     name: str
     is_test: bool
 
@@ -70,7 +71,7 @@ def ca_add(request: HttpRequest, payload: CaIn) -> Status[CaOut]:
         intermediates=[_der(d) for d in payload.intermediates],
         is_test=payload.is_test,
     )
-    return Status(201, CaOut(id=ca.pk, name=ca.name, is_test=ca.is_test))
+    return Status(201, CaOut(uid=ca.uid, name=ca.name, is_test=ca.is_test))
 
 
 @router.post("/certs/mine", response={201: CertOut}, summary="Bind my signing or encryption certificate")

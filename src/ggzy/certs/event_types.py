@@ -44,8 +44,8 @@ class CertsEvents(EventTypes, app="certs"):
         "certs.document.sealed",
         SECURITY,
         AUDIT,
-        Scopes.CENTRE_UNRECORDED,
-        "The centre's electronic seal was put on a document.",
+        Scopes.PLATFORM,
+        "The platform's one electronic seal (the operating centre's) was put on a document.",
     )
     SIGNATURE_SUCCEEDED = EventType(
         "auth.signature.succeeded",

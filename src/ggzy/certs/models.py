@@ -3,6 +3,8 @@ lists, and the certificates bound to users: a signing and an encryption certific
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CertificateAuthority(models.Model):
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=100, unique=True)
     root = models.BinaryField(_("root certificate (DER)"))
     intermediates = models.JSONField(_("intermediate certificates (DER, hex)"), default=list)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
 from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
@@ -96,10 +97,10 @@ def ca_list() -> QuerySet[CertificateAuthority]:
     return CertificateAuthority.objects.order_by("name")
 
 
-def access_ca(*, viewer: Viewer, id: int) -> CertificateAuthority:  # noqa: A002
+def access_ca(*, viewer: Viewer, uid: uuid.UUID) -> CertificateAuthority:
     """A CA the centre accepts (its configuration is the administrators', who all see every CA); a missing
     one raises the not-found error."""
-    found = CertificateAuthority.objects.filter(pk=id).first()
+    found = CertificateAuthority.objects.filter(uid=uid).first()
     if found is None:
         raise DomainError(CoreError.NOT_FOUND)
     return found

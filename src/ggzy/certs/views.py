@@ -5,6 +5,7 @@ administrator may look."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -75,7 +76,7 @@ def ca_add(request: HttpRequest) -> HttpResponse:
                 policy=data["policy"],
             ),
             success=lambda ca: _("The CA %(name)s is configured and enabled.") % {"name": ca.name},
-            to=lambda ca: reverse("certs:ca-detail", kwargs={"ca_id": ca.pk}),
+            to=lambda ca: reverse("certs:ca-detail", kwargs={"ca_uid": ca.uid}),
             failure=form_again(form, page),
             explain=refusal_text,
         )
@@ -98,29 +99,29 @@ def _detail(request: HttpRequest, ca: CertificateAuthority, status: int = 200, *
 
 
 @allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
-def ca_detail(request: HttpRequest, ca_id: int) -> HttpResponse:
-    return _detail(request, selectors.access_ca(viewer=request.user, id=ca_id))
+def ca_detail(request: HttpRequest, ca_uid: uuid.UUID) -> HttpResponse:
+    return _detail(request, selectors.access_ca(viewer=request.user, uid=ca_uid))
 
 
 @require_POST
 @allow(Role.SYSTEM_ADMIN)
-def ca_enabled(request: HttpRequest, ca_id: int) -> HttpResponse:
-    ca = selectors.access_ca(viewer=request.user, id=ca_id)
+def ca_enabled(request: HttpRequest, ca_uid: uuid.UUID) -> HttpResponse:
+    ca = selectors.access_ca(viewer=request.user, uid=ca_uid)
     enabled = request.POST.get("enabled") == "1"
     done = _("The CA %(name)s is enabled.") if enabled else _("The CA %(name)s is disabled.")
     return page_action(
         request,
         lambda: services.ca_set_enabled(actor=actor_of(request), ca=ca, enabled=enabled),
         success=done % {"name": ca.name},
-        to=reverse("certs:ca-detail", kwargs={"ca_id": ca.pk}),
+        to=reverse("certs:ca-detail", kwargs={"ca_uid": ca.uid}),
         explain=refusal_text,
     )
 
 
 @require_POST
 @allow(Role.SYSTEM_ADMIN)
-def ca_settings(request: HttpRequest, ca_id: int) -> HttpResponse:
-    ca = selectors.access_ca(viewer=request.user, id=ca_id)
+def ca_settings(request: HttpRequest, ca_uid: uuid.UUID) -> HttpResponse:
+    ca = selectors.access_ca(viewer=request.user, uid=ca_uid)
     form = CaSettingsForm(request.POST)
 
     def page() -> HttpResponse:
@@ -137,7 +138,7 @@ def ca_settings(request: HttpRequest, ca_id: int) -> HttpResponse:
             policy=form.cleaned_data["policy"],
         ),
         success=_("The CRL distribution point and policy are saved."),
-        to=reverse("certs:ca-detail", kwargs={"ca_id": ca.pk}),
+        to=reverse("certs:ca-detail", kwargs={"ca_uid": ca.uid}),
         failure=form_again(form, page),
         explain=refusal_text,
     )
@@ -145,8 +146,8 @@ def ca_settings(request: HttpRequest, ca_id: int) -> HttpResponse:
 
 @require_POST
 @allow(Role.SYSTEM_ADMIN)
-def ca_crl_upload(request: HttpRequest, ca_id: int) -> HttpResponse:
-    ca = selectors.access_ca(viewer=request.user, id=ca_id)
+def ca_crl_upload(request: HttpRequest, ca_uid: uuid.UUID) -> HttpResponse:
+    ca = selectors.access_ca(viewer=request.user, uid=ca_uid)
     form = CrlUploadForm(request.POST, request.FILES)
 
     def page() -> HttpResponse:
@@ -163,7 +164,7 @@ def ca_crl_upload(request: HttpRequest, ca_id: int) -> HttpResponse:
         request,
         lambda: services.crl_import(actor=actor_of(request), ca=ca, der=form.cleaned_data["crl"]),
         success=_("The revocation list is imported."),
-        to=reverse("certs:ca-detail", kwargs={"ca_id": ca.pk}),
+        to=reverse("certs:ca-detail", kwargs={"ca_uid": ca.uid}),
         failure=refused,
         explain=refusal_text,
     )
@@ -171,11 +172,11 @@ def ca_crl_upload(request: HttpRequest, ca_id: int) -> HttpResponse:
 
 @require_POST
 @allow(Role.SYSTEM_ADMIN)
-def ca_crl_fetch(request: HttpRequest, ca_id: int) -> HttpResponse:
-    ca = selectors.access_ca(viewer=request.user, id=ca_id)
+def ca_crl_fetch(request: HttpRequest, ca_uid: uuid.UUID) -> HttpResponse:
+    ca = selectors.access_ca(viewer=request.user, uid=ca_uid)
     if not ca.crl_url:
         messages.error(request, _("Set a CRL distribution point first."))
-        return redirect("certs:ca-detail", ca_id=ca.pk)
+        return redirect("certs:ca-detail", ca_uid=ca.uid)
     # not a page_action: crl_fetch never raises, it reports a failure as its value (the tick calls it too)
     crl, reason = services.crl_fetch(ca=ca, actor=actor_of(request))
     if crl is None:
@@ -185,4 +186,4 @@ def ca_crl_fetch(request: HttpRequest, ca_id: int) -> HttpResponse:
         )
     else:
         messages.success(request, _("The revocation list is fetched and imported."))
-    return redirect("certs:ca-detail", ca_id=ca.pk)
+    return redirect("certs:ca-detail", ca_uid=ca.uid)

@@ -17,10 +17,13 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import quote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import redirect
+from django.urls import URLPattern, path, re_path, reverse
 
 from ggzy.core.roles import ADMIN_ROLES, roles_of_user
 
@@ -52,3 +55,53 @@ class GgzyAdminSite(admin.AdminSite):
                 return view(request, *args, **kwargs)
 
         return super().admin_view(in_one_transaction, cacheable)
+
+
+UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+class ByRefAdmin(admin.ModelAdmin):
+    """A read-only back-office page that names its objects by `ref_field` (a random `uid`, or another
+    unique field that counts nothing), never by the sequential key: the change page's address, the
+    changelist's links and the lookup all use it, `?id=`-style filters are refused, and there is no
+    history or delete page (they name the key; nothing is changed here, and the record of back-office
+    changes is the event log, not Django's history). A link from another object's page to one of these
+    (a foreign key shown read-only) cannot be built from the key, so it is shown as text."""
+
+    ref_field = "uid"
+    ref_pattern = UUID_PATTERN  # what a reference looks like: an integer key never matches
+    change_form_template = "core/admin/change_form_by_ref.html"
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        return super().get_object(request, object_id, self.ref_field)  # never the key, whatever is asked
+
+    def get_urls(self) -> list[URLPattern]:
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        return [
+            path("", wrap(self.changelist_view), name="{}_{}_changelist".format(*info)),
+            path("add/", wrap(self.add_view), name="{}_{}_add".format(*info)),
+            re_path(
+                rf"^(?P<object_id>{self.ref_pattern})/change/$",
+                wrap(self.change_view),
+                name="{}_{}_change".format(*info),
+            ),
+        ]
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        if lookup.split("__", maxsplit=1)[0] in {"id", "pk", self.opts.pk.name}:
+            return False
+        return bool(super().lookup_allowed(lookup, value, request))
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        ref_field = self.ref_field
+
+        class ByRefChangeList(ChangeList):
+            def url_for_result(self, result: Any) -> str:
+                return reverse(
+                    f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                    args=(quote(getattr(result, ref_field)),),
+                    current_app=self.model_admin.admin_site.name,
+                )
+
+        return ByRefChangeList

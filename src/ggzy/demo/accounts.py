@@ -83,7 +83,7 @@ def load(*, later: Later) -> None:
         reason="审计管理员休假期间由王审明代为履行审计职责（经中心负责人批准）",
     )
     later(2)
-    changes.change_approve(actor=sysadmin, change_id=grant.pk, note="已核对人事批准文件")
+    changes.change_approve(actor=sysadmin, change_uid=grant.uid, note="已核对人事批准文件")
     later(1)
     # the deputy's enrolment code: requested, approved by the audit administrator, sent by SMS
     asked = changes.change_request(
@@ -92,7 +92,7 @@ def load(*, later: Later) -> None:
         kind=AccountChange.Kind.ENROLMENT_CODE,
         reason="新任审计管理员注册二次验证",
     )
-    changes.change_approve(actor=users.get(username="auditadmin"), change_id=asked.pk)
+    changes.change_approve(actor=users.get(username="auditadmin"), change_uid=asked.uid)
     sms = Message.objects.filter(recipient=deputy, template="accounts.enrolment_code").latest("pk")
     found = re.search(r"[A-Z0-9]{5}-[A-Z0-9]{5}", sms.body)
     enrol(deputy, code=found.group(0) if found else "")  # the deputy reads the SMS and enrols

@@ -18,6 +18,7 @@ nothing is late)."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
@@ -82,7 +83,7 @@ class Loader:
         self.categories = {c.code: c for c in TradingCategory.objects.all()}
         self.questions: dict[str, Question] = {}
         self.ratings: dict[str, Rating] = {}
-        self.records: dict[str, tuple[int, str, str]] = {}
+        self.records: dict[str, tuple[uuid.UUID, str, str]] = {}
         self.feedbacks: dict[str, Feedback] = {}
         self.loaded = Commitment.objects.exists()
         if not self.loaded:
@@ -260,7 +261,7 @@ class Loader:
     def rate_answer(self, ask: Ask, score: int, comment: str) -> Callable[[], None]:
 
         def action() -> None:
-            reference = f"service.question:{self.questions[ask.key].pk}"
+            reference = f"service.question:{self.questions[ask.key].uid}"
             self.rated(
                 ask.key,
                 rater=self.user[ask.who],
@@ -305,18 +306,18 @@ class Loader:
                 for_user=self.user[for_user],
                 description=text,
             )
-            self.records[key] = (record.pk, service, for_user)
+            self.records[key] = (record.uid, service, for_user)
 
         return action
 
     def rate_record(self, key: str, score: int, comment: str) -> Callable[[], None]:
         def action() -> None:
-            pk, service, for_user = self.records[key]
+            uid, service, for_user = self.records[key]
             self.rated(
                 key,
                 rater=self.user[for_user],
                 service=service,
-                reference=f"service.record:{pk}",
+                reference=f"service.record:{uid}",
                 score=score,
                 comment=comment,
             )
@@ -367,7 +368,7 @@ class Loader:
                 return
             if registration is None:
                 return
-            reference = f"registry.registration:{registration.pk}"
+            reference = f"registry.registration:{registration.uid}"
             self.rated(
                 part,
                 rater=self.user[rater],

@@ -1,5 +1,6 @@
 """Events and messages in the back office: read-only (events are append-only; messages are
-changed only by their delivery)."""
+changed only by their delivery), named by their `uid` (`core.admin_site.ByRefAdmin`): no sequential key
+in an address, a link or a column."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from ggzy.core.admin_site import ByRefAdmin
 from ggzy.events.admin_log import RecordedAdmin
 from ggzy.events.models import Event, Message
 
@@ -24,8 +26,8 @@ class ReadOnlyAdmin(RecordedAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(ReadOnlyAdmin):
-    list_display = ("id", "occurred_at", "type", "event_class", "visibility", "actor_label", "source", "ip")
+class EventAdmin(ByRefAdmin, ReadOnlyAdmin):
+    list_display = ("uid", "occurred_at", "type", "event_class", "visibility", "actor_label", "source", "ip")
     list_filter = ("event_class", "visibility", "source")
     search_fields = ("type", "actor_label", "project_ref")
 
@@ -36,8 +38,8 @@ class EventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyAdmin):
-    list_display = ("id", "created_at", "channel", "template", "status", "attempts")
+class MessageAdmin(ByRefAdmin, ReadOnlyAdmin):
+    list_display = ("uid", "created_at", "channel", "template", "status", "attempts")
     list_filter = ("channel", "status")
     exclude = ("address",)
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.http import HttpRequest
 from ninja import Query, Schema, Status
 from pydantic import Field
@@ -26,7 +28,6 @@ class EventFilter(Schema):
 
 def event_out(event: Event) -> EventOut:
     return EventOut(
-        id=event.pk,
         uid=str(event.uid),
         type=event.type,
         event_class=event.event_class,
@@ -43,7 +44,7 @@ def event_out(event: Event) -> EventOut:
 def delivery_out(message: Message) -> DeliveryOut:
     failures = [a for a in message.delivery_attempts.all() if not a.ok]
     return DeliveryOut(
-        id=message.pk,
+        uid=message.uid,
         template=message.template,
         channel=message.channel,
         address=message.masked_address,
@@ -81,10 +82,10 @@ def inbox(request: HttpRequest, unread: bool = False) -> list[MessageOut]:
     ]
 
 
-@router.post("/inbox/{message_id}/read", response={204: None}, summary="Mark one of my messages read")
+@router.post("/inbox/{message_uid}/read", response={204: None}, summary="Mark one of my messages read")
 @signed_in
-def inbox_read(request: HttpRequest, message_id: int) -> Status[None]:
-    notifications.message_mark_read(viewer=request.user, message_id=message_id)
+def inbox_read(request: HttpRequest, message_uid: uuid.UUID) -> Status[None]:
+    notifications.message_mark_read(viewer=request.user, message_uid=message_uid)
     return Status(204, None)
 
 

@@ -21,9 +21,12 @@ catalogue (`ggzy events_catalogue`; `--check` and a test fail on drift).
 
 **Scope** says which centre and which region an event belongs to — who may see it is decided from the
 visibility and these two columns (`events.selectors.event_visibility_q`): centre staff see `parties`
-events of their centres, supervisors `parties`/`supervisors` events of their regions. A scope whose
-columns are empty today says "not recorded": the event names its project, section or deadline, but the
-centre and region are not written on it yet (the embargo-and-scope issue decides).
+events of their centres (and of no other centre), supervisors `parties`/`supervisors` events of their
+regions; the delivery log follows the events its messages are about. Every event about a trade or a
+centre — one naming a centre, a project, a section, a bid or a deadline — records its centre and that
+centre's region (its rule fills both columns, and tests/events/test_catalogue.py fails on a rule that
+does not); only platform-wide, account and organisation events belong to no centre. So the staff and
+supervisors of one centre see nothing of another's trades (standard 9.2.5).
 """
 
 from __future__ import annotations
@@ -38,68 +41,57 @@ from ggzy.events.states import EventClass, Visibility
 SCOPE_COLUMNS = ("centre", "region")
 
 
+#: What an event of a centre is about: it records the centre and that centre's region.
+IN_A_CENTRE = frozenset({"centre", "project", "section", "bid", "deadline"})
+
+
 @dataclass(frozen=True)
 class ScopeRule:
-    """Which centre and which region an event of a type belongs to, and which columns carry them today."""
+    """Which centre and which region an event of a type belongs to, and which columns carry them."""
 
     name: str
+    about: str  # what the event names: platform, account, organisation, or one of IN_A_CENTRE
     centre: str  # whose centre, in words (for docs/events.md)
     region: str  # whose region (a supervisor's jurisdiction), in words
-    columns: frozenset[str] = frozenset()  # the subset of SCOPE_COLUMNS the recording fills today
+    columns: frozenset[str] = frozenset()  # the subset of SCOPE_COLUMNS every recording fills
 
     def describe(self) -> str:
         return f"centre: {self.centre}; region: {self.region}"
 
 
+_CENTRE_AND_REGION = frozenset(SCOPE_COLUMNS)
+
+
 class Scopes:
     """The scope rules (one constant each; an event type names one)."""
 
-    PLATFORM = ScopeRule("platform", "none (platform-wide)", "none")
-    ACCOUNT = ScopeRule("account", "none (the user account or person concerned)", "none")
+    PLATFORM = ScopeRule("platform", "platform", "none (platform-wide)", "none")
+    ACCOUNT = ScopeRule("account", "account", "none (the user account or person concerned)", "none")
     ORGANISATION = ScopeRule(
         "organisation",
-        "none (the organisation concerned)",
+        "organisation",
+        "none (the organisation concerned, before any centre: an entrustment between two)",
         "the region of its registration (USCC digits 3–8)",
         frozenset({"region"}),
     )
-    CENTRE = ScopeRule("centre", "the centre concerned", "none", frozenset({"centre"}))
     CENTRE_REGION = ScopeRule(
-        "centre+region", "the centre concerned", "that centre's region", frozenset({"centre", "region"})
-    )
-    CENTRE_UNRECORDED = ScopeRule(
-        "centre (not recorded)", "the centre concerned (named in the data, not recorded yet)", "none"
+        "centre", "centre", "the centre concerned", "that centre's region", _CENTRE_AND_REGION
     )
     PROJECT = ScopeRule(
-        "project", "the project's centre", "the project's region", frozenset({"centre", "region"})
-    )
-    PROJECT_CENTRE = ScopeRule(
-        "project centre",
-        "the project's centre",
-        "the project's region (not recorded yet)",
-        frozenset({"centre"}),
-    )
-    PROJECT_UNRECORDED = ScopeRule(
-        "project (not recorded)",
-        "the project's (or section's) centre (not recorded yet: the event names the project)",
-        "the project's region (not recorded yet)",
+        "project", "project", "the project's centre", "that centre's region", _CENTRE_AND_REGION
     )
     SECTION = ScopeRule(
-        "section", "the section's centre", "that centre's region", frozenset({"centre", "region"})
-    )
-    SECTION_UNRECORDED = ScopeRule(
-        "section (not recorded)",
-        "the section's centre (not recorded yet: the event names the section)",
-        "that centre's region (not recorded yet)",
+        "section", "section", "the section's centre", "that centre's region", _CENTRE_AND_REGION
     )
     BID = ScopeRule(
-        "bid (not recorded)",
-        "the bid's centre, its section's (not recorded yet: the event names the section and the bidder)",
-        "that centre's region (not recorded yet)",
+        "bid", "bid", "the centre of the bid's section", "that centre's region", _CENTRE_AND_REGION
     )
     DEADLINE = ScopeRule(
-        "deadline (not recorded)",
-        "the deadline's centre (not recorded yet: the event names the deadline and its owner)",
-        "none",
+        "deadline",
+        "deadline",
+        "the deadline's centre (none for a deadline of no centre)",
+        "that centre's region",
+        _CENTRE_AND_REGION,
     )
 
 
@@ -249,15 +241,18 @@ def markdown() -> str:
         "",
         "- **class**: `domain` (a trading event) or `security`;",
         "- **visibility**: `public`; `parties` (of the project: centre staff and supervisors in scope);",
-        "  `supervisors` (in scope); `audit` (the audit administrator). Everyone sees their own events;",
-        "- **embargo**: hidden from everyone but its actor until the referenced instant has passed;",
+        "  `supervisors` (in scope); `audit` (the audit administrator). Everyone sees their own `domain`",
+        "  events, and their own `security` events once any embargo on them has lifted;",
+        "- **embargo**: hidden until the referenced instant has passed, from everyone but the actor of a",
+        "  `domain` event (a bidder sees the receipt of its own bid; a refusal waits for its actor too);",
         "- **scope**: which centre and which region the event belongs to, through the columns `centre` and",
-        "  `region` that visibility reads. *Not recorded yet*: the event names its project, section or",
-        "  deadline, but its centre and region are not written on it yet.",
+        "  `region` that visibility reads: centre staff see the events of their centres only, supervisors",
+        "  those of their regions. An event naming a centre, a project, a section, a bid or a deadline",
+        "  records both; platform-wide, account and organisation events belong to no centre.",
         "",
         "## Scope rules",
         "",
-        "| scope | centre | region | columns filled today |",
+        "| scope | centre | region | columns filled |",
         "|---|---|---|---|",
     ]
     lines += [

@@ -12,6 +12,7 @@ inbox needs no sending). No app sends mail or SMS any other way.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -205,10 +206,10 @@ def _backend_name(message: Message) -> str:
 
 
 @transaction.atomic
-def message_mark_read(*, viewer: Viewer, message_id: int) -> Message:
+def message_mark_read(*, viewer: Viewer, message_uid: uuid.UUID) -> Message:
     message = (
         Message.objects.select_for_update()
-        .filter(pk=message_id, recipient=viewer, channel=DeliveryChannel.INBOX)
+        .filter(uid=message_uid, recipient=viewer, channel=DeliveryChannel.INBOX)
         .first()
         if is_signed_in(viewer)
         else None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from ninja import Schema
@@ -8,7 +9,6 @@ from ggzy.core.types import JSONDict
 
 
 class EventOut(Schema):
-    id: int
     uid: str
     type: str
     event_class: str
@@ -27,7 +27,7 @@ class EventPage(Schema):
 
 
 class MessageOut(Schema):
-    id: int
+    uid: uuid.UUID
     template: str
     subject: str
     body: str
@@ -36,7 +36,7 @@ class MessageOut(Schema):
 
 
 class DeliveryOut(Schema):
-    id: int
+    uid: uuid.UUID
     template: str
     channel: str
     address: str

@@ -1,8 +1,10 @@
-"""The one read path for events and messages: visibility and embargo applied in the database.
+"""The one read path for events and messages: visibility, scope and embargo applied in the database.
 
 Every selector, export, statistic, notification log and (later) proof that shows events or messages
 starts from `events_visible_to` / `messages_visible_to`, so nothing under embargo is listed or counted
-for anyone but its own actor (a bidder sees the receipt of its own bid) or addressee.
+for anyone but its own actor (a bidder sees the receipt of its own bid) or addressee, and nothing of
+one centre's trades reaches the staff or supervisors of another (the scope columns `centre` and
+`region`, which every event of a centre records: `events.catalogue`).
 """
 
 from __future__ import annotations
@@ -45,16 +47,22 @@ def event_visibility_q(viewer: Viewer | None, now: dt.datetime) -> Q:
       unverifiable deadline notices, co-signer alarms), within their jurisdiction;
     * the audit administrator: security events and events for the auditor;
     * the parties of a project: its parties' events (project parties arrive with registration);
-    * anyone: their own events, embargoed or not.
-    Everything but one's own events also waits for its embargo to lift.
+    * anyone: their own trading events, embargoed or not (a bidder's receipt of its own bid).
+    Everything else waits for its embargo to lift — one's own security events too: a refusal or a probe
+    recorded under an embargo (a release refused, a bid file refused) tells its actor nothing before the
+    embargo's instant, so probing what may be another's bid leaves no trace one can read.
+
+    Scope: staff see the `parties` events of their centres only (an event of no centre is no centre's
+    trade), supervisors those of their regions and the platform-wide ones (region empty).
     """
     allowed = Q(event_class__in=[EventClass.DOMAIN, EventClass.SECURITY], visibility=Visibility.PUBLIC)
+    lifted = lifted_q(now)
     if not is_signed_in(viewer):
-        return allowed & lifted_q(now)
+        return allowed & lifted
     roles = roles_of_user(viewer)
     scope = viewer_scope(viewer) if roles & {Role.CENTRE_STAFF, Role.SUPERVISOR} else Scope()
     if Role.CENTRE_STAFF in roles:
-        centres = Q(centre="") | Q(centre__in=scope.centres)  # one's centre and the centres under it
+        centres = Q(centre__in=scope.centres)  # one's centre and the centres under it, and no other
         allowed |= Q(event_class=EventClass.DOMAIN, visibility=Visibility.PARTIES) & centres
     if Role.SUPERVISOR in roles:
         region = Q(region="")
@@ -68,7 +76,8 @@ def event_visibility_q(viewer: Viewer | None, now: dt.datetime) -> Q:
         ) & region
     if Role.AUDIT_ADMIN in roles:
         allowed |= Q(event_class=EventClass.SECURITY) | Q(visibility=Visibility.AUDIT)
-    return Q(actor=viewer) | (allowed & lifted_q(now))
+    own = Q(actor=viewer) & (Q(event_class=EventClass.DOMAIN) | lifted)
+    return own | (allowed & lifted)
 
 
 def events_visible_to(viewer: Viewer | None, *, now: dt.datetime | None = None) -> QuerySet[Event]:
@@ -93,14 +102,29 @@ def event_list(
 
 
 def messages_visible_to(viewer: Viewer | None, *, now: dt.datetime | None = None) -> QuerySet[Message]:
-    """The delivery log as `viewer` may read it: one's own messages, and — for centre staff and the
-    system administrator — everyone's messages whose embargo has lifted."""
+    """The delivery log as `viewer` may read it: one's own messages; and, once their embargo (the
+    embargo of the event they are about) has lifted, for centre staff the messages about events of
+    their centres, for supervisors those about events of their regions — scoped like the events — and
+    for the system administrator, who runs the gateways, every message."""
     if not is_signed_in(viewer):
         return Message.objects.none()
     own = Q(recipient=viewer)
-    if roles_of_user(viewer) & {Role.CENTRE_STAFF, Role.SYSTEM_ADMIN}:
-        return Message.objects.filter(own | lifted_q(now or clock.now()))
-    return Message.objects.filter(own)
+    roles = roles_of_user(viewer)
+    lifted = lifted_q(now or clock.now())
+    if Role.SYSTEM_ADMIN in roles:
+        return Message.objects.filter(own | lifted)
+    scope = viewer_scope(viewer) if roles & {Role.CENTRE_STAFF, Role.SUPERVISOR} else Scope()
+    scoped = []
+    if Role.CENTRE_STAFF in roles and scope.centres:
+        scoped.append(Q(event__centre__in=scope.centres))
+    if Role.SUPERVISOR in roles:
+        scoped += [Q(event__region__startswith=prefix) for prefix in scope.region_prefixes]
+    if not scoped:
+        return Message.objects.filter(own)
+    in_scope = scoped[0]
+    for condition in scoped[1:]:
+        in_scope |= condition
+    return Message.objects.filter(own | (in_scope & lifted))
 
 
 def inbox(*, viewer: Viewer | None, unread_only: bool = False) -> QuerySet[Message]:

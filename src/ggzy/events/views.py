@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -35,8 +37,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @signed_in
-def inbox_read(request: HttpRequest, message_id: int) -> HttpResponse:
-    message = notifications.message_mark_read(viewer=request.user, message_id=message_id)
+def inbox_read(request: HttpRequest, message_uid: uuid.UUID) -> HttpResponse:
+    message = notifications.message_mark_read(viewer=request.user, message_uid=message_uid)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "events/inbox.html#message", {"message": message})
     return redirect("events:inbox")

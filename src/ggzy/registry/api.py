@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -153,7 +154,7 @@ class NoticeOut(Schema):
 
 
 class RegistrationOut(Schema):
-    id: int
+    uid: uuid.UUID
     project_code: str
     name: str
     category: str
@@ -184,7 +185,7 @@ def _out(registration: Registration) -> RegistrationOut:
     registration = selectors.with_contents(registration)  # a list's rows have them already
     project = registration.project
     return RegistrationOut(
-        id=registration.pk,
+        uid=registration.uid,
         project_code=project.code,
         name=project.name,
         category=project.category_id,
@@ -310,10 +311,12 @@ def registration_list(request: HttpRequest) -> list[RegistrationOut]:
     return [_out(r) for r in selectors.registrations_for(user=request.user, contents=True)[:200]]
 
 
-@router.get("/registry/registrations/{registration_id}", response=RegistrationOut, summary="One registration")
+@router.get(
+    "/registry/registrations/{registration_uid}", response=RegistrationOut, summary="One registration"
+)
 @allow(*FILER_ROLES)
-def registration_get(request: HttpRequest, registration_id: int = Path(..., ge=1)) -> RegistrationOut:
-    return _out(selectors.access_registration(viewer=request.user, id=registration_id))
+def registration_get(request: HttpRequest, registration_uid: uuid.UUID) -> RegistrationOut:
+    return _out(selectors.access_registration(viewer=request.user, uid=registration_uid))
 
 
 class ItemIn(Schema):
@@ -321,7 +324,7 @@ class ItemIn(Schema):
 
 
 @router.post(
-    "/registry/registrations/{registration_id}/items/{key}",
+    "/registry/registrations/{registration_uid}/items/{key}",
     response=RegistrationOut,
     summary="Supply a file for an item (a correction, or a promised item)",
 )
@@ -329,24 +332,24 @@ class ItemIn(Schema):
 def item_supply(
     request: HttpRequest,
     payload: ItemIn,
-    registration_id: int = Path(..., ge=1),
+    registration_uid: uuid.UUID,
     key: str = Path(..., max_length=64),
 ) -> RegistrationOut:
-    registration = selectors.access_registration(viewer=request.user, id=registration_id)
+    registration = selectors.access_registration(viewer=request.user, uid=registration_uid)
     services.item_supply(
         actor=actor_of(request), registration=registration, key=key, upload=_decode(key, payload.file)
     )
-    return _out(selectors.access_registration(viewer=request.user, id=registration_id))
+    return _out(selectors.access_registration(viewer=request.user, uid=registration_uid))
 
 
 @router.post(
-    "/registry/registrations/{registration_id}/resubmit", response=RegistrationOut, summary="Submit again"
+    "/registry/registrations/{registration_uid}/resubmit", response=RegistrationOut, summary="Submit again"
 )
 @allow(Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
-def resubmit(request: HttpRequest, registration_id: int = Path(..., ge=1)) -> RegistrationOut:
-    registration = selectors.access_registration(viewer=request.user, id=registration_id)
+def resubmit(request: HttpRequest, registration_uid: uuid.UUID) -> RegistrationOut:
+    registration = selectors.access_registration(viewer=request.user, uid=registration_uid)
     services.registration_resubmit(actor=actor_of(request), registration=registration)
-    return _out(selectors.access_registration(viewer=request.user, id=registration_id))
+    return _out(selectors.access_registration(viewer=request.user, uid=registration_uid))
 
 
 class LineIn(Schema):
@@ -359,21 +362,21 @@ class NoticeIn(Schema):
 
 
 @router.post(
-    "/registry/registrations/{registration_id}/notices",
+    "/registry/registrations/{registration_uid}/notices",
     response={201: RegistrationOut},
     summary="Return with a one-time notice (一次性告知)",
 )
 @allow(Role.CENTRE_STAFF)
 def notice_issue(
-    request: HttpRequest, payload: NoticeIn, registration_id: int = Path(..., ge=1)
+    request: HttpRequest, payload: NoticeIn, registration_uid: uuid.UUID
 ) -> Status[RegistrationOut]:
-    registration = selectors.access_registration(viewer=request.user, id=registration_id)
+    registration = selectors.access_registration(viewer=request.user, uid=registration_uid)
     services.notice_issue(
         actor=actor_of(request),
         registration=registration,
         lines=[(line.item, line.reason) for line in payload.lines],
     )
-    return Status(201, _out(selectors.access_registration(viewer=request.user, id=registration_id)))
+    return Status(201, _out(selectors.access_registration(viewer=request.user, uid=registration_uid)))
 
 
 class AcceptIn(Schema):
@@ -389,36 +392,34 @@ def _user(username: str) -> Actor:
 
 
 @router.post(
-    "/registry/registrations/{registration_id}/accept",
+    "/registry/registrations/{registration_uid}/accept",
     response=RegistrationOut,
     summary="Accept (办结) naming the responsible person and the deputy",
 )
 @allow(Role.CENTRE_STAFF)
-def accept(
-    request: HttpRequest, payload: AcceptIn, registration_id: int = Path(..., ge=1)
-) -> RegistrationOut:
-    registration = selectors.access_registration(viewer=request.user, id=registration_id)
+def accept(request: HttpRequest, payload: AcceptIn, registration_uid: uuid.UUID) -> RegistrationOut:
+    registration = selectors.access_registration(viewer=request.user, uid=registration_uid)
     services.registration_accept(
         actor=actor_of(request),
         registration=registration,
         responsible=_user(payload.responsible),
         deputy=_user(payload.deputy),
     )
-    return _out(selectors.access_registration(viewer=request.user, id=registration_id))
+    return _out(selectors.access_registration(viewer=request.user, uid=registration_uid))
 
 
 @router.post(
-    "/registry/registrations/{registration_id}/items/{key}/confirm",
+    "/registry/registrations/{registration_uid}/items/{key}/confirm",
     response=RegistrationOut,
     summary="Confirm a promised item arrived (the handler)",
 )
 @allow(Role.CENTRE_STAFF)
 def confirm(
-    request: HttpRequest, registration_id: int = Path(..., ge=1), key: str = Path(..., max_length=64)
+    request: HttpRequest, registration_uid: uuid.UUID, key: str = Path(..., max_length=64)
 ) -> RegistrationOut:
-    registration = selectors.access_registration(viewer=request.user, id=registration_id)
+    registration = selectors.access_registration(viewer=request.user, uid=registration_uid)
     services.promised_item_confirm(actor=actor_of(request), registration=registration, key=key)
-    return _out(selectors.access_registration(viewer=request.user, id=registration_id))
+    return _out(selectors.access_registration(viewer=request.user, uid=registration_uid))
 
 
 class LeaveIn(Schema):
@@ -427,7 +428,7 @@ class LeaveIn(Schema):
 
 
 class LeaveOut(Schema):
-    id: int
+    uid: uuid.UUID
     starts_at: dt.datetime
     ends_at: dt.datetime
 
@@ -440,11 +441,11 @@ def leave(request: HttpRequest, payload: LeaveIn) -> Status[LeaveOut]:
     recorded = services.leave_record(
         actor=actor_of(request), user=actor_of(request), starts_at=payload.starts_at, ends_at=payload.ends_at
     )
-    return Status(201, LeaveOut(id=recorded.pk, starts_at=recorded.starts_at, ends_at=recorded.ends_at))
+    return Status(201, LeaveOut(uid=recorded.uid, starts_at=recorded.starts_at, ends_at=recorded.ends_at))
 
 
 class TemplateOut(Schema):
-    id: int
+    uid: uuid.UUID
     category: str
     name: str
     file_name: str
@@ -460,7 +461,7 @@ def template_list(request: HttpRequest) -> list[TemplateOut]:
     """Templates offered on request. The platform never approves, verifies or files trading documents."""
     return [
         TemplateOut(
-            id=t.pk,
+            uid=t.uid,
             category=t.category_id,
             name=t.name,
             file_name=t.file_name,
@@ -472,14 +473,14 @@ def template_list(request: HttpRequest) -> list[TemplateOut]:
 
 
 @router.get(
-    "/registry/templates/{template_id}/file",
+    "/registry/templates/{template_uid}/file",
     response={200: None},
     summary="Download a document template",
     openapi_extra={"responses": {200: {"content": {"application/octet-stream": {}}}}},
 )
 @allow(Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
-def template_file(request: HttpRequest, template_id: int = Path(..., ge=1)) -> HttpResponse:
-    template = selectors.access_template(viewer=request.user, id=template_id)
+def template_file(request: HttpRequest, template_uid: uuid.UUID) -> HttpResponse:
+    template = selectors.access_template(viewer=request.user, uid=template_uid)
     response = HttpResponse(blobs.read(template.blob), content_type=template.blob.media_type)
     response["Content-Disposition"] = (
         content_disposition_header(as_attachment=True, filename=template.file_name) or "attachment"

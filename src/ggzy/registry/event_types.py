@@ -52,6 +52,6 @@ class RegistryEvents(EventTypes, app="registry"):
         "registry.category.configured",
         DOMAIN,
         Visibility.PUBLIC,
-        Scopes.CENTRE,
+        Scopes.CENTRE_REGION,
         "A centre configured a trading category it serves (what follows acceptance, what must enter).",
     )

@@ -71,8 +71,12 @@ class RegistrationForm(forms.Form):
         help_text=_("Six-digit GB/T 2260 code"),
         error_messages={"invalid": _("Give the six-digit region code.")},
     )
-    initiator = forms.ModelChoiceField(label=_("Trade initiator"), queryset=Organisation.objects.none())
-    agent = forms.ModelChoiceField(label=_("Agent"), queryset=Organisation.objects.none(), required=False)
+    initiator = forms.ModelChoiceField(
+        label=_("Trade initiator"), queryset=Organisation.objects.none(), to_field_name="uid"
+    )
+    agent = forms.ModelChoiceField(
+        label=_("Agent"), queryset=Organisation.objects.none(), required=False, to_field_name="uid"
+    )
     tender_name = forms.CharField(
         label=_("Tender project name"),
         max_length=200,
@@ -103,7 +107,7 @@ class RegistrationForm(forms.Form):
         initiator_field.label_from_instance = lambda o: labels.get(o.pk, o.name)
         if initiator_field.queryset.count() == 1:
             only = initiator_field.queryset.get()
-            initiator_field.initial = only.pk
+            initiator_field.initial = only.uid
             initiator_field.disabled = True
         if agents is None:
             del self.fields["agent"]
@@ -241,8 +245,8 @@ class SupplyForm(forms.Form):
 
 
 class AcceptForm(forms.Form):
-    responsible = StaffChoiceField(label=_("Responsible person"), queryset=None)
-    deputy = StaffChoiceField(label=_("Deputy (AB角)"), queryset=None)
+    responsible = StaffChoiceField(label=_("Responsible person"), queryset=None, to_field_name="username")
+    deputy = StaffChoiceField(label=_("Deputy (AB角)"), queryset=None, to_field_name="username")
 
     def __init__(self, *args: Any, staff: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -5,6 +5,8 @@ person and deputy, and staff leave. Files are stored once by their SM3 (`Blob`).
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -231,6 +233,7 @@ class RegistrationChannel(models.TextChoices):
 class Registration(models.Model):
     """项目登记: one per project; keeps the checklist version it was filed under."""
 
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="registration")
     checklist = models.ForeignKey(Checklist, on_delete=models.PROTECT, related_name="+")
     state = models.CharField(_("state"), max_length=16, choices=State.choices)
@@ -324,6 +327,7 @@ class ReturnLine(models.Model):
 class Leave(models.Model):
     """A staff member's leave: the deputy (AB角) handles their registrations meanwhile (12.1.2)."""
 
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"))
@@ -357,6 +361,7 @@ class DeskHead(models.Model):
 class Template(models.Model):
     """A standard document template offered on request (6.2.6) — never an approval of documents."""
 
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     category = models.ForeignKey(TradingCategory, on_delete=models.PROTECT, related_name="templates")
     name = models.CharField(_("name"), max_length=200)
     blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="+")

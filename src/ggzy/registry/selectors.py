@@ -6,6 +6,7 @@ registration now."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -136,18 +137,18 @@ def handler_now(registration: Registration, at: dt.datetime | None = None) -> Ac
     return registration.deputy if away else registration.responsible
 
 
-def access_registration(*, viewer: Viewer, id: int) -> Registration:  # noqa: A002
+def access_registration(*, viewer: Viewer, uid: uuid.UUID) -> Registration:
     """Fetch and authorise in one call, for pages and API alike: a registration `viewer` may see
     (`registrations_for`); "missing" and "not yours" raise the same not-found error."""
-    found = registrations_for(user=viewer).filter(pk=id).first()
+    found = registrations_for(user=viewer).filter(uid=uid).first()
     if found is None:
         raise DomainError(CoreError.NOT_FOUND)
     return found
 
 
-def access_template(*, viewer: Viewer, id: int) -> Template:  # noqa: A002
+def access_template(*, viewer: Viewer, uid: uuid.UUID) -> Template:
     """A document template (offered to every filer); a missing one raises the not-found error."""
-    found = Template.objects.select_related("blob").filter(pk=id).first()
+    found = Template.objects.select_related("blob").filter(uid=uid).first()
     if found is None:
         raise DomainError(CoreError.NOT_FOUND)
     return found

@@ -46,7 +46,7 @@ def escalate_overdue() -> int:
                 centre=project.centre.code,
                 region=project.region,
                 category=project.category_id,
-                data={"registration": registration.pk, "due_at": due_at},
+                data={"registration": str(registration.uid), "due_at": due_at},
             )
 
         context = {

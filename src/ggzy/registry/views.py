@@ -7,6 +7,7 @@ with the responsible person and deputy, confirming a promised item — and the f
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -240,7 +241,7 @@ def registration_new(request: HttpRequest) -> HttpResponse:
             success=lambda registration: (
                 _("The registration is filed. Project code: %(code)s.") % {"code": registration.project.code}
             ),
-            to=lambda registration: reverse("registry:detail", kwargs={"pk": registration.pk}),
+            to=lambda registration: reverse("registry:detail", kwargs={"registration_uid": registration.uid}),
             failure=form_again(form, page),
             explain=lambda exc: refusal_text(exc, {i.key: i.name for i in items}),
         )
@@ -249,8 +250,8 @@ def registration_new(request: HttpRequest) -> HttpResponse:
 
 # --- the detail page ------------------------------------------------------------------------------------
 @allow(*PARTIES)
-def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    registration = selectors.access_registration(viewer=request.user, id=pk)
+def registration_detail(request: HttpRequest, registration_uid: uuid.UUID) -> HttpResponse:
+    registration = selectors.access_registration(viewer=request.user, uid=registration_uid)
     project = registration.project
     user = actor_of(request)
     now = clock.now()
@@ -295,8 +296,8 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @allow(*PARTIES)
-def item_download(request: HttpRequest, pk: int, key: str) -> HttpResponse:
-    registration = selectors.access_registration(viewer=request.user, id=pk)
+def item_download(request: HttpRequest, registration_uid: uuid.UUID, key: str) -> HttpResponse:
+    registration = selectors.access_registration(viewer=request.user, uid=registration_uid)
     item = registration.items.select_related("blob", "checklist_item").filter(checklist_item__key=key).first()
     if item is None or item.blob is None:
         raise DomainError(CoreError.NOT_FOUND)
@@ -310,12 +311,12 @@ def item_download(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 # --- actions -----------------------------------------------------------------------------------------------
 @require_POST
 @allow(*PARTIES)
-def item_supply(request: HttpRequest, pk: int, key: str) -> HttpResponse:
-    registration = selectors.access_registration(viewer=request.user, id=pk)
+def item_supply(request: HttpRequest, registration_uid: uuid.UUID, key: str) -> HttpResponse:
+    registration = selectors.access_registration(viewer=request.user, uid=registration_uid)
     form = SupplyForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a file to upload."))
-        return redirect("registry:detail", pk=pk)
+        return redirect("registry:detail", registration_uid=registration_uid)
     return page_action(
         request,
         lambda: services.item_supply(
@@ -328,33 +329,33 @@ def item_supply(request: HttpRequest, pk: int, key: str) -> HttpResponse:
             _("%(file)s is uploaded for “%(item)s”.")
             % {"file": item.file_name, "item": item.checklist_item.name}
         ),
-        to=reverse("registry:detail", kwargs={"pk": pk}),
+        to=reverse("registry:detail", kwargs={"registration_uid": registration_uid}),
         explain=_refusal_of(registration),
     )
 
 
 @require_POST
 @allow(*PARTIES)
-def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
-    registration = selectors.access_registration(viewer=request.user, id=pk)
+def resubmit(request: HttpRequest, registration_uid: uuid.UUID) -> HttpResponse:
+    registration = selectors.access_registration(viewer=request.user, uid=registration_uid)
     return page_action(
         request,
         lambda: services.registration_resubmit(actor=actor_of(request), registration=registration),
         success=_("The registration is submitted again."),
-        to=reverse("registry:detail", kwargs={"pk": pk}),
+        to=reverse("registry:detail", kwargs={"registration_uid": registration_uid}),
         explain=_refusal_of(registration),
     )
 
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
-def notice_issue(request: HttpRequest, pk: int) -> HttpResponse:
-    registration = selectors.access_registration(viewer=request.user, id=pk)
+def notice_issue(request: HttpRequest, registration_uid: uuid.UUID) -> HttpResponse:
+    registration = selectors.access_registration(viewer=request.user, uid=registration_uid)
     keys = request.POST.getlist("items")
     lines = [(key, request.POST.get(f"reason_{key}", "").strip()) for key in keys]
     if any(not reason for _key, reason in lines):
         messages.error(request, _("Give the reason for every item you name."))
-        return redirect("registry:detail", pk=pk)
+        return redirect("registry:detail", registration_uid=registration_uid)
     return page_action(
         request,
         lambda: services.notice_issue(actor=actor_of(request), registration=registration, lines=lines),
@@ -362,19 +363,19 @@ def notice_issue(request: HttpRequest, pk: int) -> HttpResponse:
             _("One-time notice no. %(number)s is issued: the registration is returned for completion.")
             % {"number": notice.number}
         ),
-        to=reverse("registry:detail", kwargs={"pk": pk}),
+        to=reverse("registry:detail", kwargs={"registration_uid": registration_uid}),
         explain=_refusal_of(registration),
     )
 
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
-def accept(request: HttpRequest, pk: int) -> HttpResponse:
-    registration = selectors.access_registration(viewer=request.user, id=pk)
+def accept(request: HttpRequest, registration_uid: uuid.UUID) -> HttpResponse:
+    registration = selectors.access_registration(viewer=request.user, uid=registration_uid)
     form = AcceptForm(request.POST, staff=selectors.centre_staff(centre=registration.project.centre))
     if not form.is_valid():
         messages.error(request, _("Choose the responsible person and the deputy."))
-        return redirect("registry:detail", pk=pk)
+        return redirect("registry:detail", registration_uid=registration_uid)
     return page_action(
         request,
         lambda: services.registration_accept(
@@ -384,19 +385,19 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
             deputy=form.cleaned_data["deputy"],
         ),
         success=_("The registration is accepted."),
-        to=reverse("registry:detail", kwargs={"pk": pk}),
+        to=reverse("registry:detail", kwargs={"registration_uid": registration_uid}),
         explain=_refusal_of(registration),
     )
 
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
-def item_confirm(request: HttpRequest, pk: int, key: str) -> HttpResponse:
-    registration = selectors.access_registration(viewer=request.user, id=pk)
+def item_confirm(request: HttpRequest, registration_uid: uuid.UUID, key: str) -> HttpResponse:
+    registration = selectors.access_registration(viewer=request.user, uid=registration_uid)
     return page_action(
         request,
         lambda: services.promised_item_confirm(actor=actor_of(request), registration=registration, key=key),
         success=lambda item: _("“%(item)s” is confirmed as supplied.") % {"item": item.checklist_item.name},
-        to=reverse("registry:detail", kwargs={"pk": pk}),
+        to=reverse("registry:detail", kwargs={"registration_uid": registration_uid}),
         explain=_refusal_of(registration),
     )

@@ -5,6 +5,7 @@ upload's (tendering); the opening hall drives releases on its page later."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.http import HttpRequest
@@ -24,7 +25,7 @@ router = Router(tags=["sealing"])
 
 
 class BidOut(Schema):
-    id: int
+    uid: uuid.UUID
     section: str
     bidder: str
     state: str
@@ -44,7 +45,7 @@ class ReleaseIn(Schema):
 
 def _out(bid: SealedBid) -> BidOut:
     return BidOut(
-        id=bid.pk,
+        uid=bid.uid,
         section=bid.section.code,
         bidder=bid.organisation.uscc,
         state=bid.state,
@@ -74,21 +75,21 @@ def bids_mine(request: HttpRequest) -> list[BidOut]:
 
 
 @router.post(
-    "/sealing/bids/{bid_id}/withdraw", response=BidOut, summary="Withdraw my bid before the deadline"
+    "/sealing/bids/{bid_uid}/withdraw", response=BidOut, summary="Withdraw my bid before the deadline"
 )
 @allow(Role.RESPONDER)
-def bid_withdraw(request: HttpRequest, bid_id: int) -> BidOut:
-    bid = selectors.access_bid(viewer=request.user, id=bid_id)
+def bid_withdraw(request: HttpRequest, bid_uid: uuid.UUID) -> BidOut:
+    bid = selectors.access_bid(viewer=request.user, uid=bid_uid)
     return _out(services.bid_withdraw(actor=actor_of(request), bid=bid))
 
 
-@router.post("/sealing/bids/{bid_id}/release", response=BidOut, summary="Open my bid with my signed release")
+@router.post("/sealing/bids/{bid_uid}/release", response=BidOut, summary="Open my bid with my signed release")
 @allow(Role.RESPONDER)
-def bid_release(request: HttpRequest, bid_id: int, payload: ReleaseIn) -> BidOut:
+def bid_release(request: HttpRequest, bid_uid: uuid.UUID, payload: ReleaseIn) -> BidOut:
     """At the opening: the release `ggzy-bid release` made (the bid's key, signed for this very
     ciphertext). Refused before the opening time, for a withdrawn bid, and for a key that fails the
     bid's key commitment; the reason is named."""
-    bid = selectors.access_bid(viewer=request.user, id=bid_id)
+    bid = selectors.access_bid(viewer=request.user, uid=bid_uid)
     opened = services.bid_open(actor=actor_of(request), bid=bid, release=payload.dict())
     return _out(opened)
 
@@ -144,20 +145,20 @@ def custodian_set_current(request: HttpRequest, centre: str) -> SetOut:
 
 
 @router.post(
-    "/sealing/bids/{bid_id}/open-by-custodians",
+    "/sealing/bids/{bid_uid}/open-by-custodians",
     response=BidOut,
     summary="Open a bid with its custodians' shares",
 )
 @allow(Role.CENTRE_STAFF)
-def bid_open_by_custodians(request: HttpRequest, bid_id: int) -> BidOut:
+def bid_open_by_custodians(request: HttpRequest, bid_uid: uuid.UUID) -> BidOut:
     """From the opening time on, by the policy of docs/security.md (the bidder's own release first). Each
     custodian judges the time by its own clock; a share that disagrees is named in the event."""
-    bid = selectors.access_hosted_bid(viewer=request.user, id=bid_id)
+    bid = selectors.access_hosted_bid(viewer=request.user, uid=bid_uid)
     return _out(services.bid_open_by_custodians(actor=actor_of(request), bid=bid))
 
 
 class TransitionOut(Schema):
-    id: int
+    uid: uuid.UUID
     set: str
     from_key: str
     to_key: str
@@ -167,7 +168,7 @@ class TransitionOut(Schema):
 
 def _transition_out(t: Any) -> TransitionOut:
     return TransitionOut(
-        id=t.pk,
+        uid=t.uid,
         set=t.set_fingerprint,
         from_key=t.from_key,
         to_key=t.to_key,
@@ -201,19 +202,19 @@ class SupervisorSignatureIn(Schema):
 
 
 @router.post(
-    "/sealing/notice-key-transitions/{transition_id}/supervisor-signature",
+    "/sealing/notice-key-transitions/{transition_uid}/supervisor-signature",
     response=TransitionOut,
     summary="Complete a notice-key transition with the supervising department's signature",
 )
 @allow(Role.SECURITY_ADMIN, Role.SUPERVISOR)
 def transition_complete(
-    request: HttpRequest, transition_id: int, payload: SupervisorSignatureIn
+    request: HttpRequest, transition_uid: uuid.UUID, payload: SupervisorSignatureIn
 ) -> TransitionOut:
     from ggzy.accounts.auth import session_only
 
     session_only(request)
     return _transition_out(
         services.notice_key_transition_complete(
-            actor=actor_of(request), transition_id=transition_id, supervisor_signature=payload.signature
+            actor=actor_of(request), transition_uid=transition_uid, supervisor_signature=payload.signature
         )
     )

@@ -16,15 +16,11 @@ def _bid(type_: str, meaning: str) -> EventType:
 
 def _refusal(type_: str, meaning: str) -> EventType:
     """A refusal, for the supervisors, embargoed until the opening when the section has a window."""
-    return EventType(
-        type_, SECURITY, SUPERVISORS, Scopes.SECTION_UNRECORDED, meaning, Embargoes.UNTIL_OPENING_IF_WINDOW
-    )
+    return EventType(type_, SECURITY, SUPERVISORS, Scopes.SECTION, meaning, Embargoes.UNTIL_OPENING_IF_WINDOW)
 
 
 def _share(type_: str, meaning: str) -> EventType:
-    return EventType(
-        type_, SECURITY, SUPERVISORS, Scopes.SECTION_UNRECORDED, meaning, Embargoes.UNTIL_OPENING
-    )
+    return EventType(type_, SECURITY, SUPERVISORS, Scopes.SECTION, meaning, Embargoes.UNTIL_OPENING)
 
 
 class SealingEvents(EventTypes, app="sealing"):
@@ -32,7 +28,7 @@ class SealingEvents(EventTypes, app="sealing"):
         "sealing.window.set",
         DOMAIN,
         PUBLIC,
-        Scopes.SECTION_UNRECORDED,
+        Scopes.SECTION,
         "A section's bid deadline and opening time were set or postponed (with the signed notice).",
     )
     BID_RECEIVED = _bid("sealing.bid.received", "A sealed bid was received and kept.")
@@ -59,21 +55,21 @@ class SealingEvents(EventTypes, app="sealing"):
         "sealing.custodians.published",
         SECURITY,
         PUBLIC,
-        Scopes.CENTRE,
+        Scopes.CENTRE_REGION,
         "A centre's custodian set was published as its members signed it.",
     )
     NOTICE_KEY_TRANSITION_BEGUN = EventType(
         "sealing.notice_key.transition_begun",
         SECURITY,
         SUPERVISORS,
-        Scopes.CENTRE,
+        Scopes.CENTRE_REGION,
         "The old notice key signed its successor; the supervising department is to countersign.",
     )
     NOTICE_KEY_TRANSITION = EventType(
         "sealing.notice_key.transition",
         SECURITY,
         PUBLIC,
-        Scopes.CENTRE_UNRECORDED,
+        Scopes.CENTRE_REGION,
         "A notice-key transition, countersigned by the supervising department, was published.",
     )
     CUSTODIAN_UNVERIFIED_NOTICES = EventType(

@@ -4,6 +4,8 @@ the platform holds — ciphertext only, until the bidder's release opens them at
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +44,7 @@ class BidState(models.TextChoices):
 class SealedBid(models.Model):
     """A sealed bid (ggzy-bid-v2) the platform holds for a section, validated when received."""
 
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     section = models.ForeignKey("registry.Section", on_delete=models.PROTECT, related_name="sealed_bids")
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -140,6 +143,7 @@ class NoticeKeyTransition(models.Model):
     department's signatures make a new notice key honoured for a custodian set. Pending until the
     supervisor's signature arrives; the platform signs notices only with a key the set honours."""
 
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     set_fingerprint = models.CharField(max_length=64)
     from_key = models.CharField(max_length=130)
     to_key = models.CharField(max_length=130)

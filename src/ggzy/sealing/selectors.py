@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import QuerySet
 
 from ggzy.accounts.models import Centre
 from ggzy.accounts.selectors import organisations_of
+from ggzy.core import clock
 from ggzy.core.access import is_signed_in
 from ggzy.core.errors import DomainError
 from ggzy.core.types import Viewer
@@ -27,10 +30,10 @@ def my_bids(*, user: Viewer) -> QuerySet[SealedBid]:
     )
 
 
-def access_bid(*, viewer: Viewer, id: int) -> SealedBid:  # noqa: A002
+def access_bid(*, viewer: Viewer, uid: uuid.UUID) -> SealedBid:
     """Fetch and authorise in one call, for the bidder (pages and API): a sealed bid of the viewer's
     organisations; "missing" and "not yours" raise the same not-found error."""
-    found = my_bids(user=viewer).filter(pk=id).first()
+    found = my_bids(user=viewer).filter(uid=uid).first()
     if found is None:
         raise DomainError(SealingError.NOT_FOUND)
     return found
@@ -52,10 +55,16 @@ def published_sets() -> QuerySet[CustodianSet]:
     return CustodianSet.objects.order_by("-published_at")
 
 
-def access_hosted_bid(*, viewer: Viewer, id: int) -> SealedBid:  # noqa: A002
+def access_hosted_bid(*, viewer: Viewer, uid: uuid.UUID) -> SealedBid:
     """For the hosting centre's staff (they run the opening): a bid of a section hosted by one of the
-    viewer's centres; "missing" and "not hosted here" raise the same not-found error."""
-    found = SealedBid.objects.filter(pk=id, section__centre__in=staff_centres(viewer)).first()
+    viewer's centres, once the section's opening time has come; "missing", "not hosted here" and "not
+    opened yet" raise the same not-found error (before the opening no one but the bidder may learn that
+    a bid exists: not from a 422, nor from a refusal of their own)."""
+    found = SealedBid.objects.filter(
+        uid=uid,
+        section__centre__in=staff_centres(viewer),
+        section__bid_window__opening_at__lte=clock.now(),
+    ).first()
     if found is None:
         raise DomainError(SealingError.NOT_FOUND)
     return found

@@ -6,5 +6,5 @@ app_name = "sealing"
 
 urlpatterns = [
     path("workspace/bids/", views.mine, name="mine"),
-    path("workspace/bids/<int:bid_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("workspace/bids/<uuid:bid_uid>/withdraw/", views.withdraw, name="withdraw"),
 ]

@@ -3,6 +3,8 @@ before the deadline, and the opening sheet once opened."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,8 +28,8 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @allow(Role.RESPONDER)
-def withdraw(request: HttpRequest, bid_id: int) -> HttpResponse:
-    bid = selectors.access_bid(viewer=request.user, id=bid_id)
+def withdraw(request: HttpRequest, bid_uid: uuid.UUID) -> HttpResponse:
+    bid = selectors.access_bid(viewer=request.user, uid=bid_uid)
     return page_action(
         request,
         lambda: services.bid_withdraw(actor=actor_of(request), bid=bid),

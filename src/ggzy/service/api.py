@@ -4,10 +4,11 @@ and suggestions, ratings and follow-ups, and the public monthly figures and comm
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
-from ninja import Field, Path, Query, Schema, Status
+from ninja import Field, Query, Schema, Status
 
 from ggzy.accounts.models import Centre
 from ggzy.accounts.selectors import centre_by_code
@@ -45,7 +46,7 @@ class QuestionIn(Schema):
 
 
 class QuestionOut(Schema):
-    id: int
+    uid: uuid.UUID
     centre: str
     kind: str
     channel: str
@@ -61,7 +62,7 @@ class QuestionOut(Schema):
 
 def _question_out(q: Question) -> QuestionOut:
     return QuestionOut(
-        id=q.pk,
+        uid=q.uid,
         centre=q.centre.code,
         kind=q.kind,
         channel=q.channel,
@@ -97,11 +98,11 @@ def question_list(request: HttpRequest) -> list[QuestionOut]:
 
 
 @router.post(
-    "/service/questions/{question_id}/take", response=QuestionOut, summary="Take a question (首问负责)"
+    "/service/questions/{question_uid}/take", response=QuestionOut, summary="Take a question (首问负责)"
 )
 @allow(Role.CENTRE_STAFF)
-def question_take(request: HttpRequest, question_id: int = Path(..., ge=1)) -> QuestionOut:
-    question = selectors.access_question(viewer=request.user, id=question_id)
+def question_take(request: HttpRequest, question_uid: uuid.UUID) -> QuestionOut:
+    question = selectors.access_question(viewer=request.user, uid=question_uid)
     return _question_out(services.question_take(actor=actor_of(request), question=question))
 
 
@@ -111,16 +112,16 @@ class HandoverIn(Schema):
 
 
 @router.post(
-    "/service/questions/{question_id}/handover", response=QuestionOut, summary="Hand a question over formally"
+    "/service/questions/{question_uid}/handover",
+    response=QuestionOut,
+    summary="Hand a question over formally",
 )
 @allow(Role.CENTRE_STAFF)
-def question_hand_over(
-    request: HttpRequest, payload: HandoverIn, question_id: int = Path(..., ge=1)
-) -> QuestionOut:
-    question = selectors.access_question(viewer=request.user, id=question_id)
+def question_hand_over(request: HttpRequest, payload: HandoverIn, question_uid: uuid.UUID) -> QuestionOut:
+    question = selectors.access_question(viewer=request.user, uid=question_uid)
     to = get_user_model().objects.filter(username=payload.to).first()
     services.question_hand_over(actor=actor_of(request), question=question, to=to, reason=payload.reason)
-    return _question_out(selectors.access_question(viewer=request.user, id=question_id))
+    return _question_out(selectors.access_question(viewer=request.user, uid=question_uid))
 
 
 class AnswerIn(Schema):
@@ -129,12 +130,10 @@ class AnswerIn(Schema):
     authority: str = Field("", max_length=200)
 
 
-@router.post("/service/questions/{question_id}/answer", response=QuestionOut, summary="Answer my question")
+@router.post("/service/questions/{question_uid}/answer", response=QuestionOut, summary="Answer my question")
 @allow(Role.CENTRE_STAFF)
-def question_answer(
-    request: HttpRequest, payload: AnswerIn, question_id: int = Path(..., ge=1)
-) -> QuestionOut:
-    question = selectors.access_question(viewer=request.user, id=question_id)
+def question_answer(request: HttpRequest, payload: AnswerIn, question_uid: uuid.UUID) -> QuestionOut:
+    question = selectors.access_question(viewer=request.user, uid=question_uid)
     services.question_answer(
         actor=actor_of(request),
         question=question,
@@ -142,7 +141,7 @@ def question_answer(
         outside_remit=payload.outside_remit,
         authority=payload.authority,
     )
-    return _question_out(selectors.access_question(viewer=request.user, id=question_id))
+    return _question_out(selectors.access_question(viewer=request.user, uid=question_uid))
 
 
 class FeedbackIn(Schema):
@@ -153,7 +152,7 @@ class FeedbackIn(Schema):
 
 
 class FeedbackOut(Schema):
-    id: int
+    uid: uuid.UUID
     kind: str
     received_at: dt.datetime
     due_at: dt.datetime | None
@@ -178,7 +177,7 @@ def feedback_submit(request: HttpRequest, payload: FeedbackIn) -> Status[Feedbac
     return Status(
         201,
         FeedbackOut(
-            id=feedback.pk,
+            uid=feedback.uid,
             kind=feedback.kind,
             received_at=feedback.received_at,
             due_at=feedback.deadline.due_at if feedback.deadline else None,
@@ -189,13 +188,19 @@ def feedback_submit(request: HttpRequest, payload: FeedbackIn) -> Status[Feedbac
 
 class RatingIn(Schema):
     service: ServiceType
-    reference: str = Field(..., min_length=1, max_length=100)
+    reference: str = Field(
+        ...,
+        min_length=1,
+        max_length=100,
+        description='the service received: "registry.registration:<uid>", "service.question:<uid>" or '
+        '"service.record:<uid>"',
+    )
     score: int = Field(..., ge=1, le=5)
     comment: str = Field("", max_length=500)
 
 
 class RatingOut(Schema):
-    id: int
+    uid: uuid.UUID
     service: str
     score: int
     rated_at: dt.datetime
@@ -215,7 +220,7 @@ def rating_give(request: HttpRequest, payload: RatingIn) -> Status[RatingOut]:
     return Status(
         201,
         RatingOut(
-            id=rating.pk,
+            uid=rating.uid,
             service=rating.service,
             score=rating.score,
             rated_at=rating.rated_at,

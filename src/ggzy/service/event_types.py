@@ -9,11 +9,11 @@ DOMAIN = EventClass.DOMAIN
 
 
 def _for_supervisors(type_: str, meaning: str) -> EventType:
-    return EventType(type_, DOMAIN, Visibility.SUPERVISORS, Scopes.CENTRE, meaning)
+    return EventType(type_, DOMAIN, Visibility.SUPERVISORS, Scopes.CENTRE_REGION, meaning)
 
 
 def _public(type_: str, meaning: str) -> EventType:
-    return EventType(type_, DOMAIN, Visibility.PUBLIC, Scopes.CENTRE, meaning)
+    return EventType(type_, DOMAIN, Visibility.PUBLIC, Scopes.CENTRE_REGION, meaning)
 
 
 class ServiceEvents(EventTypes, app="service"):

@@ -96,7 +96,9 @@ class _StaffChoiceField(forms.ModelChoiceField):
 
 
 class HandOverForm(_Styled):
-    to = _StaffChoiceField(label=_("Hand over to"), queryset=get_user_model().objects.none())
+    to = _StaffChoiceField(
+        label=_("Hand over to"), queryset=get_user_model().objects.none(), to_field_name="username"
+    )
     reason = forms.CharField(label=_("Reason for the hand-over"), max_length=300)
 
     def __init__(self, *args: Any, staff: list[Any], **kwargs: Any) -> None:
@@ -105,7 +107,7 @@ class HandOverForm(_Styled):
         field.queryset = get_user_model().objects.filter(pk__in=[u.pk for u in staff]).order_by("username")
         # shown from the list given, not by a query each time (the desk shows one form per question)
         empty = [] if field.empty_label is None else [("", field.empty_label)]
-        named = [(u.pk, field.label_from_instance(u)) for u in sorted(staff, key=lambda u: u.username)]
+        named = [(u.username, field.label_from_instance(u)) for u in sorted(staff, key=lambda u: u.username)]
         field.choices = empty + named
 
 

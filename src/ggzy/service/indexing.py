@@ -15,11 +15,11 @@ STAFF = "centre_staff"
 
 
 def index_faq(entry: FaqEntry) -> None:
-    search.index(FAQ, entry.pk, title=entry.question, text=entry.answer, updated_at=entry.published_at)
+    search.index(FAQ, entry.uid, title=entry.question, text=entry.answer, updated_at=entry.published_at)
 
 
 def index_guide(guide: Guide) -> None:
-    search.index(GUIDE, guide.pk, title=guide.title, text=guide.body, updated_at=guide.updated_at)
+    search.index(GUIDE, guide.uid, title=guide.title, text=guide.body, updated_at=guide.updated_at)
 
 
 def index_question(question: Question) -> None:
@@ -28,7 +28,7 @@ def index_question(question: Question) -> None:
         return
     search.index(
         QUESTION,
-        question.pk,
+        question.uid,
         title=question.text[:100],
         text=f"{question.text}\n{question.answer}\n{question.authority}",
         visibility=STAFF,

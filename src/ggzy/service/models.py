@@ -113,6 +113,7 @@ class Handover(models.Model):
 
 
 class FaqEntry(models.Model):
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     category = models.ForeignKey(
         "registry.TradingCategory", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -134,6 +135,7 @@ class FaqEntry(models.Model):
 class Guide(models.Model):
     """A service guide (办事指南) per category: laws and rules, processes, using the system (6.1.2)."""
 
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     category = models.ForeignKey(
         "registry.TradingCategory", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -207,8 +209,9 @@ class Rating(models.Model):
     """好差评 (12.2.2): one rating per service received, 1–5 and a comment. 1–2 is a bad rating that must
     be followed up within the limit, and the follow-up is published (12.2.3)."""
 
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     service = models.CharField(_("service"), max_length=32, choices=ServiceType.choices)
-    reference = models.CharField(_("service reference"), max_length=100)  # e.g. "registry.registration:42"
+    reference = models.CharField(_("service reference"), max_length=100)  # e.g. "registry.registration:<uid>"
     centre = models.ForeignKey("accounts.Centre", on_delete=models.PROTECT, related_name="+")
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -279,6 +282,7 @@ class Commitment(models.Model):
 class ServiceRecord(models.Model):
     """A green-channel, extended-hours or on-behalf service given (12.1.3), which may then be rated."""
 
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     centre = models.ForeignKey("accounts.Centre", on_delete=models.PROTECT, related_name="+")
     service = models.CharField(_("service"), max_length=32, choices=ServiceType.choices)
     for_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -6,6 +6,7 @@ centre's staff; and the one access_<entity> per entity."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
 from django.db.models import Avg, Count, Q, QuerySet
@@ -99,18 +100,22 @@ class Received:
 
 def received(user: Actor, service: str, reference: str) -> tuple[Centre, Actor | None] | None:
     """The centre and the staff member behind a service `user` received, or None if they did not receive
-    it. `reference`: "registry.registration:<id>", "service.question:<id>" or "service.record:<id>"."""
-    kind, _sep, key = reference.partition(":")
-    if not key.isdigit():
+    it. `reference`: "registry.registration:<uid>", "service.question:<uid>" or "service.record:<uid>"."""
+    kind, _sep, text = reference.partition(":")
+    try:
+        key = uuid.UUID(text)
+    except ValueError:
+        return None
+    if str(key) != text:  # one spelling per service, so one rating per service
         return None
     if service == ServiceType.REGISTRATION and kind == "registry.registration":
-        registration = registry_selectors.accepted_for(user=user).filter(pk=int(key)).first()
+        registration = registry_selectors.accepted_for(user=user).filter(uid=key).first()
         return (registration.project.centre, registration.accepted_by) if registration else None
     if service == ServiceType.CONSULTATION and kind == "service.question":
-        question = Question.objects.filter(pk=int(key), asker=user, answered_at__isnull=False).first()
+        question = Question.objects.filter(uid=key, asker=user, answered_at__isnull=False).first()
         return (question.centre, question.answered_by) if question else None
     if kind == "service.record":
-        record = ServiceRecord.objects.filter(pk=int(key), for_user=user, service=service).first()
+        record = ServiceRecord.objects.filter(uid=key, for_user=user, service=service).first()
         return (record.centre, record.by) if record else None
     return None
 
@@ -121,12 +126,12 @@ def _mine_or_my_centres(viewer: Viewer, own: str) -> Q:
     return Q(**{own: viewer}) | Q(centre__in=registry_selectors.staff_centres(viewer))
 
 
-def access_question(*, viewer: Viewer, id: int) -> Question:  # noqa: A002
+def access_question(*, viewer: Viewer, uid: uuid.UUID) -> Question:
     """A question `viewer` may see — their own, or one of their centres' (staff); "missing" and "not yours"
     raise the same not-found error."""
     found = (
         Question.objects.select_related("centre", "owner", "deadline", "category")
-        .filter(_mine_or_my_centres(viewer, "asker"), pk=id)
+        .filter(_mine_or_my_centres(viewer, "asker"), uid=uid)
         .first()
     )
     if found is None:
@@ -134,11 +139,11 @@ def access_question(*, viewer: Viewer, id: int) -> Question:  # noqa: A002
     return found
 
 
-def access_feedback(*, viewer: Viewer, id: int) -> Feedback:  # noqa: A002
+def access_feedback(*, viewer: Viewer, uid: uuid.UUID) -> Feedback:
     """A service complaint or suggestion `viewer` may see — their own, or one to their centres (staff)."""
     found = (
         Feedback.objects.select_related("centre", "deadline")
-        .filter(_mine_or_my_centres(viewer, "author"), pk=id)
+        .filter(_mine_or_my_centres(viewer, "author"), uid=uid)
         .first()
     )
     if found is None:
@@ -146,11 +151,11 @@ def access_feedback(*, viewer: Viewer, id: int) -> Feedback:  # noqa: A002
     return found
 
 
-def access_rating(*, viewer: Viewer, id: int) -> Rating:  # noqa: A002
+def access_rating(*, viewer: Viewer, uid: uuid.UUID) -> Rating:
     """A rating `viewer` may see — their own, or one of their centres' (staff)."""
     found = (
         Rating.objects.select_related("centre", "deadline", "staff")
-        .filter(_mine_or_my_centres(viewer, "rater"), pk=id)
+        .filter(_mine_or_my_centres(viewer, "rater"), uid=uid)
         .first()
     )
     if found is None:
@@ -179,7 +184,7 @@ def services_received(*, user: Actor) -> list[Received]:
     found: list[Received] = []
     registrations = registry_selectors.accepted_for(user=user)
     for registration in registrations:
-        reference = f"registry.registration:{registration.pk}"
+        reference = f"registry.registration:{registration.uid}"
         found.append(
             Received(
                 "registration",
@@ -191,7 +196,7 @@ def services_received(*, user: Actor) -> list[Received]:
             )
         )
     for question in Question.objects.filter(asker=user, answered_at__isnull=False).select_related("centre"):
-        reference = f"service.question:{question.pk}"
+        reference = f"service.question:{question.uid}"
         found.append(
             Received(
                 "consultation",
@@ -203,7 +208,7 @@ def services_received(*, user: Actor) -> list[Received]:
             )
         )
     for record in ServiceRecord.objects.filter(for_user=user).select_related("centre"):
-        reference = f"service.record:{record.pk}"
+        reference = f"service.record:{record.uid}"
         found.append(
             Received(
                 record.service,

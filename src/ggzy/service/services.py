@@ -79,7 +79,7 @@ def _bounded(value: str, model: type[Model], field: str, limit: int | None = Non
 
 def _event(event_type: EventType, centre: Centre, actor: Actor | None, data: JSONDict) -> Event:
     """An event of the centre (its class and visibility are the catalogue's)."""
-    return event_record(type=event_type, actor=actor, centre=centre.code, data=data)
+    return event_record(type=event_type, actor=actor, centre=centre.code, region=centre.region, data=data)
 
 
 def _require_staff(actor: Actor | None, centre: Centre) -> None:
@@ -92,7 +92,7 @@ def _require_staff(actor: Actor | None, centre: Centre) -> None:
 
 def _start_clock(question: Question) -> None:
     question.deadline = deadline_set(
-        owner=f"service.question:{question.pk}",
+        owner=f"service.question:{question.uid}",
         rule_code=CHANNEL_RULE[QuestionChannel(question.channel)],
         start=question.taken_at or question.asked_at,
         centre=question.centre.code,
@@ -140,7 +140,7 @@ def question_ask(
         centre,
         asker if question.asker else taken_by,
         {
-            "question": question.pk,
+            "question": str(question.uid),
             "kind": kind,
             "channel": channel,
             "owner": taken_by.pk if taken_by else None,
@@ -169,7 +169,7 @@ def question_take(*, actor: Actor, question: Question) -> Question:
         raise DomainError(ServiceError.TAKEN)
     question.owner, question.taken_at = actor, clock.now()
     question.save(update_fields=["owner", "taken_at"])
-    _event(ServiceEvents.QUESTION_TAKEN, question.centre, actor, {"question": question.pk})
+    _event(ServiceEvents.QUESTION_TAKEN, question.centre, actor, {"question": str(question.uid)})
     return question
 
 
@@ -196,7 +196,7 @@ def question_hand_over(*, actor: Actor, question: Question, to: Actor | None, re
         ServiceEvents.QUESTION_HANDED_OVER,
         question.centre,
         actor,
-        {"question": question.pk, "from": actor.pk, "to": to.pk, "reason": handover.reason},
+        {"question": str(question.uid), "from": actor.pk, "to": to.pk, "reason": handover.reason},
     )
     return handover
 
@@ -226,7 +226,7 @@ def question_answer(
         ServiceEvents.QUESTION_ANSWERED,
         question.centre,
         actor,
-        {"question": question.pk, "on_time": on_time, "outside_remit": outside_remit},
+        {"question": str(question.uid), "on_time": on_time, "outside_remit": outside_remit},
     )
     if question.asker is not None:
         notify(
@@ -258,7 +258,7 @@ def faq_promote(*, actor: Actor, question: Question, question_text: str = "", an
         ServiceEvents.FAQ_PUBLISHED,
         question.centre,
         actor,
-        {"faq": entry.pk, "question": question.pk},
+        {"faq": str(entry.uid), "question": str(question.uid)},
     )
     return entry
 
@@ -292,14 +292,14 @@ def feedback_submit(
         received_at=now,
     )
     feedback.deadline = deadline_set(
-        owner=f"service.feedback:{feedback.pk}", rule_code="service-feedback", start=now, centre=centre.code
+        owner=f"service.feedback:{feedback.uid}", rule_code="service-feedback", start=now, centre=centre.code
     )
     feedback.save(update_fields=["deadline"])
     _event(
         ServiceEvents.FEEDBACK_RECEIVED,
         centre,
         feedback.author or logged_by,
-        {"feedback": feedback.pk, "kind": kind},
+        {"feedback": str(feedback.uid), "kind": kind},
     )
     return feedback
 
@@ -312,7 +312,7 @@ def feedback_answer(*, actor: Actor, feedback: Feedback, answer: str) -> Feedbac
         raise DomainError(ServiceError.ANSWERED)
     feedback.answer, feedback.answered_at, feedback.answered_by = _text(answer), clock.now(), actor
     feedback.save(update_fields=["answer", "answered_at", "answered_by"])
-    event = _event(ServiceEvents.FEEDBACK_ANSWERED, feedback.centre, actor, {"feedback": feedback.pk})
+    event = _event(ServiceEvents.FEEDBACK_ANSWERED, feedback.centre, actor, {"feedback": str(feedback.uid)})
     if feedback.author is not None:
         notify(
             template="service.feedback_answered",
@@ -356,7 +356,7 @@ def rating_give(*, rater: Actor, service: str, reference: str, score: int, comme
         raise DomainError(ServiceError.ALREADY_RATED) from exc
     if rating.bad:
         rating.deadline = deadline_set(
-            owner=f"service.rating:{rating.pk}",
+            owner=f"service.rating:{rating.uid}",
             rule_code="bad-rating-follow-up",
             start=now,
             centre=centre.code,
@@ -366,7 +366,7 @@ def rating_give(*, rater: Actor, service: str, reference: str, score: int, comme
         ServiceEvents.RATING_GIVEN,
         centre,
         rater,
-        {"rating": rating.pk, "service": service, "score": score, "staff": staff.pk if staff else None},
+        {"rating": str(rating.uid), "service": service, "score": score, "staff": staff.pk if staff else None},
     )
     return rating
 
@@ -393,7 +393,7 @@ def follow_up_record(*, actor: Actor, rating: Rating, text: str, late_reason: st
         ServiceEvents.RATING_FOLLOWED_UP,
         rating.centre,
         actor,
-        {"rating": rating.pk, "late": late, "text": follow_up.text},
+        {"rating": str(rating.uid), "late": late, "text": follow_up.text},
     )
     return follow_up
 
@@ -459,7 +459,7 @@ def service_record(
         ServiceEvents.RECORD_GIVEN,
         centre,
         actor,
-        {"record": record.pk, "service": service, "for": for_user.pk},
+        {"record": str(record.uid), "service": service, "for": for_user.pk},
     )
     return record
 

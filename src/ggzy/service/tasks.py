@@ -30,7 +30,8 @@ def escalate_questions() -> int:
                 event_class=EventClass.DOMAIN,
                 visibility=Visibility.SUPERVISORS,
                 centre=question.centre.code,
-                data={"question": question.pk, "owner": question.owner_id},
+                region=question.centre.region,
+                data={"question": str(question.uid), "owner": question.owner_id},
             )
 
         def context(question: Question, due_at: dt.datetime = due_at) -> JSONDict:

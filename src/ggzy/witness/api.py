@@ -68,18 +68,18 @@ def consistency(request: HttpRequest, old: int = Query(..., ge=1), new: int = Qu
     return selectors.consistency_between(old, new)
 
 
-@router.get("/witness/events/{uid}/promise", response=JSONDict, summary="A signed promise of inclusion")
+@router.get("/witness/events/{event_uid}/promise", response=JSONDict, summary="A signed promise of inclusion")
 @signed_in
-def promise(request: HttpRequest, uid: uuid.UUID) -> JSONDict:
-    return selectors.promise_for(viewer=request.user, event_uid=str(uid))
+def promise(request: HttpRequest, event_uid: uuid.UUID) -> JSONDict:
+    return selectors.promise_for(viewer=request.user, event_uid=str(event_uid))
 
 
 @router.get(
-    "/witness/events/{uid}/proof", response=JSONDict, summary="An inclusion proof of an event I may see"
+    "/witness/events/{event_uid}/proof", response=JSONDict, summary="An inclusion proof of an event I may see"
 )
 @signed_in
-def proof(request: HttpRequest, uid: uuid.UUID) -> JSONDict:
-    return selectors.inclusion_proof_for(viewer=request.user, event_uid=str(uid))
+def proof(request: HttpRequest, event_uid: uuid.UUID) -> JSONDict:
+    return selectors.inclusion_proof_for(viewer=request.user, event_uid=str(event_uid))
 
 
 class MediaIn(Schema):
@@ -95,7 +95,7 @@ class MediaIn(Schema):
 
 
 class MediaOut(Schema):
-    id: int
+    uid: uuid.UUID
     sm3: str
     size: int
     event_uid: str
@@ -114,5 +114,7 @@ def media_register(request: HttpRequest, payload: MediaIn) -> Status[MediaOut]:
     recording = media.media_register(actor=actor_of(request), **payload.model_dump())
     return Status(
         201,
-        MediaOut(id=recording.pk, sm3=recording.sm3, size=recording.size, event_uid=str(recording.event_uid)),
+        MediaOut(
+            uid=recording.uid, sm3=recording.sm3, size=recording.size, event_uid=str(recording.event_uid)
+        ),
     )

@@ -48,6 +48,6 @@ class WitnessEvents(EventTypes, app="witness"):
         "witness.media.registered",
         DOMAIN,
         Visibility.SUPERVISORS,
-        Scopes.PROJECT_UNRECORDED,
+        Scopes.CENTRE_REGION,
         "A room's recording was registered by its SM3, size, room, camera and time span.",
     )

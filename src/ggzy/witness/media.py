@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from ggzy.accounts.models import RoleGrant
+from ggzy.accounts.models import Centre, RoleGrant
 from ggzy.core import clock
 from ggzy.core.errors import CoreError, DomainError, ErrorCodeBase
 from ggzy.core.roles import Role
@@ -66,6 +66,11 @@ def recording_centre(*, actor: Actor | None, code: str) -> str:
     return mine.pop()
 
 
+def _region_of(centre: str) -> str:
+    """The region of the centre of code `centre` (the recording's event records both: its scope)."""
+    return Centre.objects.get(code=centre).region
+
+
 @transaction.atomic
 def media_register(
     *,
@@ -91,6 +96,8 @@ def media_register(
         actor=actor,
         project=project,
         section=section,
+        centre=centre,
+        region=_region_of(centre),
         data={
             "room": room,
             "camera": camera,
@@ -132,8 +139,8 @@ def media_audit() -> list[str]:
         try:
             path = _audited_path(recording)
         except DomainError:
-            problems.append(f"recording {recording.pk} ({recording.location}): the file is missing")
+            problems.append(f"recording {recording.uid} ({recording.location}): the file is missing")
             continue
         if sm3_file(path).hex() != recording.sm3:
-            problems.append(f"recording {recording.pk} ({recording.location}): the file was changed")
+            problems.append(f"recording {recording.uid} ({recording.location}): the file was changed")
     return problems

@@ -3,6 +3,8 @@ heads. The leaf index is assigned by the integrator, never by the business trans
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -127,6 +129,7 @@ class MediaRecording(models.Model):
     """An audio/video recording of a room (standard 6.7.2, 7.7.2), registered by hash: the file stays
     in its centre's recordings area of the media store; the log proves it is unchanged."""
 
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     room = models.CharField(_("room"), max_length=100)
     camera = models.CharField(_("camera"), max_length=100)
     started_at = models.DateTimeField(_("recorded from"))

@@ -85,7 +85,7 @@ def get_nodes(keys: set[merkle.Key]) -> dict[merkle.Key, bytes]:
 
 
 def bucket_size() -> int:
-    return max(1, int(getattr(settings, "GGZY_WITNESS_BUCKET", 64)))
+    return max(1, int(getattr(settings, "GGZY_WITNESS_BUCKET", 32)))
 
 
 def padding_leaf_hash(salt_hex: str) -> bytes:

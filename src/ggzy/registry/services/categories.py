@@ -35,6 +35,7 @@ def category_serve(
         visibility=Visibility.PUBLIC,
         actor=actor,
         centre=centre.code,
+        region=centre.region,
         category=category.code,
         data={"enabled": enabled, "next_steps": row.next_steps, "must_enter": row.must_enter},
     )

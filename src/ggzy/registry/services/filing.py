@@ -102,7 +102,7 @@ def registration_event(
         region=project.region,
         category=project.category_id,
         organisation=project.initiator.uscc,
-        data={"registration": registration.pk, **(data or {})},
+        data={"registration": str(registration.uid), **(data or {})},
     )
 
 
@@ -138,7 +138,7 @@ def review_clock_start(registration: Registration, actor: Actor) -> None:
     registration.complete_at = now
     users = [r.user for r in party_recipients(registration) if r.user is not None]
     registration.deadline = deadline_set(
-        owner=f"registry.registration:{registration.pk}",
+        owner=f"registry.registration:{registration.uid}",
         rule_code=REVIEW_RULE,
         start=now,
         centre=registration.project.centre.code,

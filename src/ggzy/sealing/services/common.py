@@ -30,18 +30,26 @@ def _embargo(section_code: str) -> Embargo:
     return Embargo("section.opening", section_code)
 
 
+def _centre_of(section: Section) -> Centre:
+    """The centre hosting `section`: a sealing event records it and its region (its scope)."""
+    return section.centre
+
+
 def _bid_event(type: str, *, actor: Actor | None, bid: SealedBid, section_code: str, **data: object) -> None:  # noqa: A002
-    """An event about one bid, for the parties, embargoed until the section's opening (before it nothing
-    may reveal who bid)."""
+    """An event about one bid, for the parties of its section's centre and region, embargoed until the
+    section's opening (before it nothing may reveal who bid)."""
+    centre = _centre_of(bid.section)
     event_record(
         type=type,
         event_class=EventClass.DOMAIN,
         visibility=Visibility.PARTIES,
         actor=actor,
         section=section_code,
+        centre=centre.code,
+        region=centre.region,
         organisation=bid.organisation.uscc,
         embargo=_embargo(section_code),
-        data={"bid": bid.pk, "ciphertext_sm3": bid.ciphertext_sm3, **data},
+        data={"bid": str(bid.uid), "ciphertext_sm3": bid.ciphertext_sm3, **data},
     )
 
 
@@ -57,7 +65,9 @@ def _not_openable(state: str) -> DomainError:
 
 
 def _record_refusal(*, type: str, actor: Actor | None, section: Section, reason: str) -> None:  # noqa: A002
-    """A refusal recorded for the supervisors, embargoed until the opening when the section has a window."""
+    """A refusal recorded for the supervisors of the section's region, embargoed until the opening when
+    the section has a window (for its actor too: a refusal is no receipt)."""
+    centre = _centre_of(section)
     with transaction.atomic():  # its own transaction: the refused change was rolled back
         event_record(
             type=type,
@@ -65,6 +75,8 @@ def _record_refusal(*, type: str, actor: Actor | None, section: Section, reason:
             visibility=Visibility.SUPERVISORS,
             actor=actor,
             section=section.code,
+            centre=centre.code,
+            region=centre.region,
             data={"reason": reason},
             embargo=_embargo(section.code) if BidWindow.objects.filter(section=section).exists() else None,
         )

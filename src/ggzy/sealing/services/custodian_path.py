@@ -18,6 +18,7 @@ from ggzy.sealing.models import (
 )
 from ggzy.sealing.services.common import (
     _bid_event,
+    _centre_of,
     _embargo,
     _record_refusal,
     _refuse,
@@ -51,6 +52,7 @@ def _collect(
     sealed: sealedbid.BidFile, cset: custodians.SignedCustodianSet, window: BidWindow, via: CustodianTransport
 ) -> tuple[dict[int, bytes], dict[int, str]]:
     opening = keystore.opening_keys()
+    centre = _centre_of(window.section)
     shares: dict[int, bytes] = {}
     failures: dict[int, str] = {}
     for custodian in cset.custodians:
@@ -68,6 +70,8 @@ def _collect(
                 event_class=EventClass.SECURITY,
                 visibility=Visibility.SUPERVISORS,
                 section=window.section_code,
+                centre=centre.code,
+                region=centre.region,
                 embargo=_embargo(window.section_code),
                 data={
                     "ciphertext_sm3": sealed.header["ciphertext_sm3"],

@@ -4,6 +4,7 @@ the notice-key transitions the supervising department co-signs."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.db import transaction
@@ -107,6 +108,7 @@ def custodian_set_publish(*, actor: Actor | None, centre: Centre, signed: JSONDi
         visibility=Visibility.PUBLIC,
         actor=actor,
         centre=centre.code,
+        region=centre.region,
         data={
             "fingerprint": cset.fingerprint,
             "k": cset.k,
@@ -162,18 +164,19 @@ def notice_key_transition_begin(*, actor: Actor | None, centre: Centre) -> Notic
         visibility=Visibility.SUPERVISORS,
         actor=actor,
         centre=centre.code,
-        data={"transition": transition.pk, "payload": payload},
+        region=centre.region,
+        data={"transition": str(transition.uid), "payload": payload},
     )
     return transition
 
 
 @transaction.atomic
 def notice_key_transition_complete(
-    *, actor: Actor | None, transition_id: int, supervisor_signature: str
+    *, actor: Actor | None, transition_uid: uuid.UUID, supervisor_signature: str
 ) -> NoticeKeyTransition:
     """Add the supervising department's signature; only a transition that then verifies for its set is
     kept and published (in the co-signed witness log: every custodian and bidder can see the change)."""
-    transition = NoticeKeyTransition.objects.select_for_update().filter(pk=transition_id).first()
+    transition = NoticeKeyTransition.objects.select_for_update().filter(uid=transition_uid).first()
     if transition is None or transition.complete:
         raise DomainError(SealingError.TRANSITION_NOT_FOUND)
     cset = selectors.custodian_set(transition.set_fingerprint)
@@ -188,11 +191,14 @@ def notice_key_transition_complete(
         raise DomainError(SealingError.TRANSITION_REFUSED, detail={"reason": exc.reason}) from exc
     transition.document, transition.complete = document, True
     transition.save(update_fields=["document", "complete"])
+    centre = CustodianSet.objects.select_related("centre").get(fingerprint=transition.set_fingerprint).centre
     event_record(
         type="sealing.notice_key.transition",
         event_class=EventClass.SECURITY,
         visibility=Visibility.PUBLIC,
         actor=actor,
+        centre=centre.code,
+        region=centre.region,
         data={"transition": document},
     )
     return transition

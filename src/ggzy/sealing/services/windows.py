@@ -67,6 +67,8 @@ def window_set(
         visibility=Visibility.PUBLIC,  # deadlines are announced in the notice
         actor=actor,
         section=section.code,
+        centre=section.centre.code,
+        region=section.centre.region,
         # the signed notice is public: anyone (the supervising department, a bidder) can deliver it to
         # the custodians, so an operator who withholds a postponement gains nothing
         data={"deadline": deadline, "opening_at": opening_at, "previous": previous, "notice": notice},

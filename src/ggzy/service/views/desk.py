@@ -6,6 +6,7 @@ month's self-evaluation. The centre is named by its code; one the user is not st
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -62,18 +63,18 @@ def desk(request: HttpRequest) -> HttpResponse:
         if q.owner_id is None:
             unowned.append(row)
         elif q.owner_id == user.pk:
-            row["answer_form"] = AnswerForm(auto_id=f"id_a{q.pk}_%s")
-            row["handover_form"] = HandOverForm(staff=colleagues, auto_id=f"id_h{q.pk}_%s")
+            row["answer_form"] = AnswerForm(auto_id=f"id_a{q.uid}_%s")
+            row["handover_form"] = HandOverForm(staff=colleagues, auto_id=f"id_h{q.uid}_%s")
             own.append(row)
         else:
             row["owner"] = person_name(q.owner)
             others.append(row)
     to_promote = [
-        {"q": q, "form": FaqForm(initial={"question": q.text, "answer": q.answer}, auto_id=f"id_f{q.pk}_%s")}
+        {"q": q, "form": FaqForm(initial={"question": q.text, "answer": q.answer}, auto_id=f"id_f{q.uid}_%s")}
         for q in selectors.answered_not_in_faq(centre=centre, by=user)
     ]
     feedback_rows = [
-        {"f": f, "overdue": _overdue(f.deadline, now), "form": FeedbackAnswerForm(auto_id=f"id_fb{f.pk}_%s")}
+        {"f": f, "overdue": _overdue(f.deadline, now), "form": FeedbackAnswerForm(auto_id=f"id_fb{f.uid}_%s")}
         for f in selectors.open_feedback(centre=centre)
     ]
     labels = dict(ServiceType.choices)
@@ -83,7 +84,7 @@ def desk(request: HttpRequest) -> HttpResponse:
             "label": labels.get(r.service, r.service),
             "staff": person_name(r.staff) if r.staff else "—",
             "late": _overdue(r.deadline, now),
-            "form": FollowUpForm(auto_id=f"id_r{r.pk}_%s"),
+            "form": FollowUpForm(auto_id=f"id_r{r.uid}_%s"),
         }
         for r in selectors.bad_ratings_open(centre=centre)
     ]
@@ -117,8 +118,8 @@ def _staff_centre(request: HttpRequest) -> Centre:
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
-def question_take(request: HttpRequest, pk: int) -> HttpResponse:
-    question = selectors.access_question(viewer=request.user, id=pk)
+def question_take(request: HttpRequest, question_uid: uuid.UUID) -> HttpResponse:
+    question = selectors.access_question(viewer=request.user, uid=question_uid)
     to = _desk_url(question.centre)
     return page_action(
         request,
@@ -130,8 +131,8 @@ def question_take(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
-def question_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
-    question = selectors.access_question(viewer=request.user, id=pk)
+def question_hand_over(request: HttpRequest, question_uid: uuid.UUID) -> HttpResponse:
+    question = selectors.access_question(viewer=request.user, uid=question_uid)
     to = _desk_url(question.centre)
     staff = registry_selectors.centre_staff(centre=question.centre)
     form = HandOverForm(request.POST, staff=staff)
@@ -155,8 +156,8 @@ def question_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
-def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    question = selectors.access_question(viewer=request.user, id=pk)
+def question_answer(request: HttpRequest, question_uid: uuid.UUID) -> HttpResponse:
+    question = selectors.access_question(viewer=request.user, uid=question_uid)
     to = _desk_url(question.centre)
     form = AnswerForm(request.POST)
     if not form.is_valid():
@@ -178,8 +179,8 @@ def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
-def faq_promote(request: HttpRequest, pk: int) -> HttpResponse:
-    question = selectors.access_question(viewer=request.user, id=pk)
+def faq_promote(request: HttpRequest, question_uid: uuid.UUID) -> HttpResponse:
+    question = selectors.access_question(viewer=request.user, uid=question_uid)
     to = _desk_url(question.centre)
     form = FaqForm(request.POST)
     if not form.is_valid():
@@ -227,8 +228,8 @@ def question_log(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
-def feedback_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    found = selectors.access_feedback(viewer=request.user, id=pk)
+def feedback_answer(request: HttpRequest, feedback_uid: uuid.UUID) -> HttpResponse:
+    found = selectors.access_feedback(viewer=request.user, uid=feedback_uid)
     to = _desk_url(found.centre)
     form = FeedbackAnswerForm(request.POST)
     if not form.is_valid():
@@ -246,8 +247,8 @@ def feedback_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
-def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
-    rating = selectors.access_rating(viewer=request.user, id=pk)
+def follow_up(request: HttpRequest, rating_uid: uuid.UUID) -> HttpResponse:
+    rating = selectors.access_rating(viewer=request.user, uid=rating_uid)
     to = _desk_url(rating.centre)
     form = FollowUpForm(request.POST)
     if not form.is_valid():
