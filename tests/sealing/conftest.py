@@ -195,6 +195,17 @@ def stage(
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Any,
 ) -> Stage:
+    return make_stage(world, tmp_path, settings, monkeypatch, django_capture_on_commit_callbacks)
+
+
+def make_stage(
+    world: World,  # noqa: F811  (the fixture's name)
+    tmp_path: Path,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> Stage:
+    """The stage of the `stage` fixture, for a test that builds more than one."""
     registration = world.file()
     sections = list(Section.objects.filter(tender_project__project=registration.project).order_by("code"))
     certs_services.ca_add(actor=None, name="测试 CA", root=root(), intermediates=[], is_test=True)

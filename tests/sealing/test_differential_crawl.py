@@ -1,0 +1,201 @@
+"""The differential crawl (issue 21; docs/secrecy.md): two worlds identical except for the secret facts
+the secrecy table marks enforced — here 0 vs 3 hidden sealed bids in a section whose opening has not
+come — give the same answer to every page and every API operation (GET and POST alike), for every
+role, after normalising what is random in each world (uids, keys, hashes, times, tokens).
+
+Before the opening nothing may reveal who bid, how many bids there are or their sizes: not a name,
+not a count, not an id gap, not an error code, not a refusal of one's own. Each world is built from
+an empty database through the same services users call (tests/registry and tests/sealing's worlds),
+the crawl then sends the same requests in the same order to both. A probe of a bid (withdraw,
+release, open through the custodians, the bid's pages) names a hidden bid's uid in the world that has
+one and a fresh uid in the other: the answers must not tell them apart.
+
+Facts the secrecy table marks planned (document holders, objections, drawn experts, …) come with the
+issues that build them; each extends `WORLDS` with its fact, and the test fails when a fact is marked
+enforced without a world here."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import itertools
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client
+
+from ggzy.accounts.models import RoleGrant
+from ggzy.core import clock, secrecy
+from ggzy.core.access import MATRIX_COLUMNS, read_matrix
+from ggzy.core.roles import ADMIN_ROLES, Role
+from tests import factories
+from tests.endpoints import SAMPLE_KWARGS, url_for
+from tests.registry import conftest as registry_world
+from tests.sealing import conftest as sealing_world
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+HIDDEN_BIDS = 3
+HIDDEN_NAME = "隐藏投标人"
+
+#: The secrecy table's enforced facts, each with the worlds of this crawl that prove it.
+WORLDS = {"bidders": "0 vs 3 hidden bids", "bid_contents": "0 vs 3 hidden bids (prices sealed)"}
+
+RANDOM = [
+    (re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"'), 'name="csrfmiddlewaretoken" value="-"'),
+    (re.compile(r'nonce="[^"]+"'), 'nonce="-"'),
+    (re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"), "<uid>"),
+    (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?"), "<time>"),
+    (re.compile(r"\d{4}年\d{1,2}月\d{1,2}日( \d{1,2}:\d{2})?"), "<time>"),  # the back office's dates
+    (re.compile(r"\b[0-9a-fA-F]{16,}\b"), "<hex>"),  # key ids, fingerprints, SM3 hashes
+    (re.compile(r"[A-Za-z0-9+/_-]{32,}={0,2}"), "<b64>"),  # keys, certificates, tokens
+    (re.compile(r'"(offset_ms_to_host|ntp_offset_ms|took_ms)": -?[\d.]+'), r'"\1": <ms>'),
+]
+
+
+def normalised(response: Any) -> tuple[int, str]:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    text = body.decode("utf-8", errors="replace")
+    for pattern, replacement in RANDOM:
+        text = pattern.sub(replacement, text)
+    return response.status_code, text
+
+
+@contextlib.contextmanager
+def _no_capture(**_kwargs: Any) -> Iterator[list[Any]]:
+    yield []  # a transactional test runs on_commit callbacks at once
+
+
+def _identity(username: str, role: Role, **scope: Any) -> Any:
+    user = get_user_model().objects.create_user(username=username, is_staff=role in ADMIN_ROLES)
+    RoleGrant.objects.create(user=user, role=role, granted_at=clock.now(), **scope)
+    return user
+
+
+def build(
+    hidden: int, folder: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> tuple[dict[str, Client], str]:
+    """One world: the registry's centre and project, the sealing stage (custodians, windows, two
+    bidders who never bid), three more bidders — who bid only if `hidden` — and one identity per role.
+    Returns the signed-in clients by role and the uid the crawl probes bids with."""
+    monkeypatch.setattr(factories, "_counter", itertools.count(1))
+    monkeypatch.setattr(sealing_world, "_serial", [1000])
+    world = registry_world.make_world()
+    stage = sealing_world.make_stage(world, folder, settings, monkeypatch, _no_capture)
+    rivals = [
+        sealing_world.make_bidder(f"rival-{n}", f"{HIDDEN_NAME}{n}有限公司") for n in range(HIDDEN_BIDS)
+    ]
+    bids = [stage.receive(rival, name=f"hidden-{n}") for n, rival in enumerate(rivals[:hidden])]
+    users: dict[str, Any] = {
+        "centre_staff": world.staff[0],
+        "initiator": world.initiator_user,
+        "agent": world.agent_user,
+        "responder": stage.bidders[1].user,  # a bidder of the centre who did not bid here
+        "expert": _identity("expert-1", Role.EXPERT),
+        "supervisor": _identity("supervisor-1", Role.SUPERVISOR, region="210100"),
+    }
+    users |= {role.value: _identity(f"{role.value}-1", role) for role in sorted(ADMIN_ROLES)}
+    clients = {}
+    for column in MATRIX_COLUMNS:
+        client = Client()
+        if column != "anonymous":
+            factories.signed_in(client, users[column])
+        clients[column] = client
+    return clients, str(bids[0].uid) if bids else str(uuid.uuid4())
+
+
+def fresh() -> None:
+    """An empty database as `flush` leaves it (with what post_migrate puts back: keys, reference data),
+    so both worlds start from the very same rows and sequences."""
+    call_command("flush", interactive=False, verbosity=0)
+    cache.clear()
+
+
+def crawl(clients: dict[str, Client], probe: str) -> dict[tuple[str, str], tuple[int, str]]:
+    answers = {}
+    bid_params = {name: probe for name in SAMPLE_KWARGS if name.startswith("bid")}
+    for key in sorted(read_matrix()):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("tests.endpoints.SAMPLE_KWARGS", SAMPLE_KWARGS | bid_params)
+            method, url = url_for(key)
+        for column, client in clients.items():
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.generic(method, url, data="{}", content_type="application/json")
+            answers[(key, column)] = normalised(response)
+    return answers
+
+
+def first_difference(a: str, b: str) -> str:
+    lines = list(difflib.unified_diff(a.splitlines(), b.splitlines(), "0 bids", "3 bids", n=1, lineterm=""))
+    return "\n".join(lines[:12])
+
+
+def dump(without: dict[Any, tuple[int, str]], with_bids: dict[Any, tuple[int, str]]) -> None:
+    """With CRAWL_DUMP=<folder>, write each pair of differing answers there, to read them in full."""
+    if not os.environ.get("CRAWL_DUMP"):
+        return
+    out = Path(os.environ["CRAWL_DUMP"])
+    out.mkdir(exist_ok=True)
+    for n, ((key, column), answer) in enumerate(sorted(with_bids.items())):
+        if answer != without[(key, column)]:
+            (out / f"{n}-0.txt").write_text(f"{key} {column}\n" + without[(key, column)][1])
+            (out / f"{n}-3.txt").write_text(f"{key} {column}\n" + answer[1])
+
+
+def test_every_enforced_fact_has_a_world_in_the_crawl() -> None:
+    enforced = {fact.key for fact in secrecy.FACTS if fact.status == secrecy.Status.ENFORCED}
+    assert enforced == set(WORLDS), "a fact marked enforced in core/secrecy.py needs its world here"
+
+
+@pytest.mark.clause("11.2.8")
+def test_hidden_bids_change_no_answer_for_any_role(
+    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh()
+    clients, probe = build(0, tmp_path / "world-0", settings, monkeypatch)
+    without = crawl(clients, probe)
+    fresh()
+    clients, probe = build(HIDDEN_BIDS, tmp_path / "world-3", settings, monkeypatch)
+    with_bids = crawl(clients, probe)
+
+    assert len(without) > 1000  # every operation, as every role
+    differences = [
+        f"{key} as {column}: {without[(key, column)][0]} vs {answer[0]}\n"
+        + first_difference(without[(key, column)][1], answer[1])
+        for (key, column), answer in with_bids.items()
+        if answer != without[(key, column)]
+    ]
+    dump(without, with_bids)
+    assert not differences, f"{len(differences)} answers tell the worlds apart:\n\n" + "\n\n".join(
+        differences[:8]
+    )
+    leaks = [
+        where
+        for where, (_status, text) in with_bids.items()
+        if "1188000000" in text or "11,880,000.00" in text
+    ]
+    assert not leaks, f"a sealed price or opening sheet shows: {leaks[:5]}"
+
+
+def test_the_crawl_tells_worlds_apart_when_an_answer_leaks(
+    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The normalisation does not hide a leak: once the opening has come, staff see the three bids."""
+    clients, _probe = build(HIDDEN_BIDS, tmp_path / "world", settings, monkeypatch)
+    staff = {"centre_staff": clients["centre_staff"]}
+    before = crawl(staff, str(uuid.uuid4()))
+    opening = clock.now() + sealing_world.DAY * 21
+    monkeypatch.setattr(clock, "authority_now", lambda: opening)
+    after = crawl(staff, str(uuid.uuid4()))
+    changed = [where for where, answer in after.items() if answer != before[where]]
+    assert changed, "after the opening the centre's staff must see the bids the crawl hid before"
