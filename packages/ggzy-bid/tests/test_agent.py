@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from ggzy_bid import cli
 from ggzy_bid.agent import Agent, AgentServer, AutoApproval, Refused
 from ggzy_bid.cli import main
+from ggzy_bid.commands import signing
 from ggzy_sm.canonical import format_instant
 from ggzy_sm.errors import IntegrityError
 from ggzy_sm.keys import write_key_file
@@ -324,7 +324,7 @@ def test_auto_approval_ends_after_its_minutes_then_the_holder_is_asked() -> None
 def test_after_auto_approval_the_prompt_declines_without_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     clock, log = Clock(), list[str]()
     monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))  # an answer, but no terminal to ask on
-    approval = AutoApproval(fallback=cli._prompt, count=1, clock=clock.monotonic, log=log.append)
+    approval = AutoApproval(fallback=signing._prompt, count=1, clock=clock.monotonic, log=log.append)
     agent = make_agent(clock, approval, log)
     agent.sign(PLATFORM, clock.challenge())
     with pytest.raises(Refused) as refused:
@@ -336,7 +336,7 @@ def test_after_auto_approval_the_prompt_declines_without_a_terminal(monkeypatch:
 @pytest.mark.parametrize(("minutes", "count"), [(0, 20), (481, 20), (10, 0), (10, 1001)])
 def test_auto_approval_is_bounded(minutes: int, count: int) -> None:
     with pytest.raises(ValueError, match="auto-approval"):
-        AutoApproval(fallback=cli._prompt, minutes=minutes, count=count)
+        AutoApproval(fallback=signing._prompt, minutes=minutes, count=count)
 
 
 @pytest.fixture
@@ -365,7 +365,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[Agent]:
         def server_close(self) -> None:
             pass
 
-    monkeypatch.setattr(cli, "AgentServer", Server)
+    monkeypatch.setattr(signing, "AgentServer", Server)
     return agents
 
 
@@ -385,7 +385,7 @@ def test_the_agent_command_bounds_auto_approval_and_warns(  # noqa: PLR0917 (par
     assert main([*agent_files, "--auto-approve", *options]) == 0
     approval = served[0].approve
     assert isinstance(approval, AutoApproval)
-    assert (approval.minutes, approval.count, approval.fallback) == (minutes, count, cli._prompt)
+    assert (approval.minutes, approval.count, approval.fallback) == (minutes, count, signing._prompt)
     warning = " ".join(capsys.readouterr().err.split())
     assert "WARNING" in warning
     assert f"for {minutes} minutes or {count} signatures" in warning
@@ -399,7 +399,7 @@ def test_the_agent_command_asks_without_auto_approve(
     agent_files: list[str], served: list[Agent], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(agent_files) == 0
-    assert served[0].approve is cli._prompt
+    assert served[0].approve is signing._prompt
     assert "WARNING" not in capsys.readouterr().err
     assert main([*agent_files, "--auto-approve-minutes", "5"]) == 2  # without --auto-approve
     assert "go with --auto-approve" in capsys.readouterr().err

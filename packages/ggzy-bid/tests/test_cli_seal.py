@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from bid_world import SECTION, SHEET, Bidder, World, no_prompt
-from ggzy_bid.cli import ProgressBar, main
+from ggzy_bid.cli import main
+from ggzy_bid.commands.seal import ProgressBar
 from ggzy_sm import canonical, sealedbid
 
 

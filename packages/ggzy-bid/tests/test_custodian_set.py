@@ -29,8 +29,8 @@ from bid_world import (
     set_body,
     signed_set,
 )
-from ggzy_bid import cli
 from ggzy_bid.cli import main
+from ggzy_bid.commands import sets
 from ggzy_sm import custodians, sealedbid
 
 OPERATOR = member("平台运营方")  # the operator's own signing and encryption keys
@@ -146,7 +146,7 @@ def test_a_pin_mismatch_is_refused(
 def test_a_set_the_client_does_not_know_for_its_centre_is_refused(
     bidder: Bidder, world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "KNOWN_SETS", {"210100": ["00" * 32]})
+    monkeypatch.setattr(sets, "KNOWN_SETS", {"210100": ["00" * 32]})
     command = with_set(bidder, SIGNED, "--pin", FINGERPRINT)  # a pin does not override the table
     err = refused_without_writing(
         bidder, command, world, capsys, monkeypatch, shown="不是本客户端已知的中心 210100 的名单"
@@ -157,13 +157,13 @@ def test_a_set_the_client_does_not_know_for_its_centre_is_refused(
 def test_a_set_the_client_knows_is_accepted_and_one_neither_known_nor_pinned_is_refused(
     bidder: Bidder, world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "KNOWN_SETS", {"210100": ["00" * 32, FINGERPRINT]})
+    monkeypatch.setattr(sets, "KNOWN_SETS", {"210100": ["00" * 32, FINGERPRINT]})
     assert main(with_set(bidder, SIGNED)) == 0
     bidder.bid.unlink()
     capsys.readouterr()
     for fake in world.fakes:
         fake.requests.clear()
-    monkeypatch.setattr(cli, "KNOWN_SETS", {"210200": ["00" * 32]})  # another centre's sets only
+    monkeypatch.setattr(sets, "KNOWN_SETS", {"210200": ["00" * 32]})  # another centre's sets only
     # a set every member signed could still be the operator's own keys: unpinned and unknown, refused
     err = refused_without_writing(bidder, with_set(bidder, SIGNED), world, capsys, monkeypatch, shown="--pin")
     assert "neither pinned nor known" in err
@@ -200,5 +200,5 @@ def test_an_unreadable_set_is_refused(
 
 
 def test_the_shipped_table_is_an_object_of_lists() -> None:
-    assert isinstance(cli._known_sets(), dict)
-    assert all(isinstance(v, list) for v in cli._known_sets().values())
+    assert isinstance(sets._known_sets(), dict)
+    assert all(isinstance(v, list) for v in sets._known_sets().values())

@@ -96,175 +96,68 @@ get the share before the postponed opening. Acknowledged hashes go to acks/<set>
 closures to closures/<set>/<section>.json (made once, never rewritten, re-read and served as made after
 a restart). Every accepted tree head that is the newest of its epoch is remembered in heads.json
 (re-checked against the trust at start) and every POST /head is logged.
+
+**Where it is.** `Custodian` is put together from the parts of the package: `ggzy_custodian.base` (its
+identity, keys and request log), `ggzy_custodian.notices` (deadline notices, POST and GET /notice),
+`ggzy_custodian.acks` (acknowledgements and closures, POST /ack and GET /closure) and
+`ggzy_custodian.heads` (the witness log's tree heads, POST and GET /head), with the replies and the
+parsing of requests in `ggzy_custodian.replies`; this module answers shares, time and health and is the
+HTTP service.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import parse_qs
+from typing import Any
 
 from ggzy_custodian import __version__, state
-from ggzy_sm import canonical, custodians, jsonservice, strict, witness
+from ggzy_custodian.acks import AcksMixin
+from ggzy_custodian.heads import HEAD_FIELDS, HeadsMixin
+from ggzy_custodian.notices import UNVERIFIED_LOGGED, UNVERIFIED_WINDOW, UnverifiedNotices
+from ggzy_custodian.replies import (
+    FIELD_LIMIT,
+    QueryRoute,
+    internal_reply,
+    log_field,
+    parse_json,
+    parse_request,
+    plain,
+    query_value,
+    refusal_reply,
+    state_failure,
+    status_of,
+)
+from ggzy_sm import canonical, custodians, jsonservice, strict
 from ggzy_sm.custodians import CustodianError, SignedCustodianSet, Trust
 from ggzy_sm.jsonservice import Clock, Reply, StartupError, system_clock
 from ggzy_sm.keys import DecryptionKey, SigningKey
 from ggzy_sm.witness import WitnessTrust
 
+__all__ = [
+    "DEFAULT_PORT",
+    "FIELD_LIMIT",
+    "HEAD_FIELDS",
+    "UNVERIFIED_LOGGED",
+    "UNVERIFIED_WINDOW",
+    "Custodian",
+    "CustodianServer",
+    "QueryRoute",
+    "StartupError",
+    "UnverifiedNotices",
+    "parse_json",
+    "parse_request",
+    "query_value",
+    "status_of",
+]
+
 DEFAULT_PORT = 18490
-FIELD_LIMIT = 128  # characters of a logged field (a log line is a record, not a copy of the request)
-UNVERIFIED_LOGGED = 60  # notices that are not valid, logged one by one, from one address in a window
-UNVERIFIED_WINDOW = dt.timedelta(minutes=1)
-
-#: What of a delivered tree head is remembered in heads.json.
-HEAD_FIELDS = ("sth", "signature", "key_id", "cosignatures", "epoch_statements")
-
-_STATUS = {
-    "too_early": HTTPStatus.TOO_EARLY,
-    "malformed": HTTPStatus.BAD_REQUEST,
-    "not_found": HTTPStatus.NOT_FOUND,
-    "late": HTTPStatus.CONFLICT,
-    "not_acknowledged": HTTPStatus.CONFLICT,
-    "full": HTTPStatus.CONFLICT,
-}
 
 
-def status_of(reason: str) -> HTTPStatus:
-    """The status of a refusal: 425 too_early, 400 malformed, 404 not_found, 409 late and
-    not_acknowledged, 422 every other (POST /ack answers malformed with 422: its own rule, §9)."""
-    return _STATUS.get(reason, HTTPStatus.UNPROCESSABLE_ENTITY)
-
-
-def _plain(value: Any) -> Any:
-    """A refusal's detail as JSON."""
-    if isinstance(value, dt.datetime):
-        return canonical.format_instant(value)
-    return value if isinstance(value, str | int | bool) or value is None else str(value)
-
-
-def _field(value: Any) -> str | int | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        return value
-    return str(value)[:FIELD_LIMIT] if isinstance(value, str) else None
-
-
-def _refusal(exc: CustodianError, status: HTTPStatus | None = None) -> Reply:
-    detail = {key: _plain(value) for key, value in exc.detail.items()}
-    return Reply(status or status_of(exc.reason), {**detail, "reason": exc.reason, "message": str(exc)})
-
-
-def _internal(what: str, exc: BaseException) -> Reply:
-    return Reply(
-        HTTPStatus.INTERNAL_SERVER_ERROR,
-        {"reason": "internal", "message": f"the custodian could not {what} ({type(exc).__name__})"},
-    )
-
-
-def _state_failure(what: str) -> Reply:
-    return Reply(
-        HTTPStatus.INTERNAL_SERVER_ERROR,
-        {"reason": "state", "message": f"the custodian cannot write its state: {what}"},
-    )
-
-
-def parse_json(raw: bytes) -> Any:
-    """A request body as JSON, or CustodianError("malformed"). As the format reads JSON (ggzy_sm.strict):
-    UTF-8, no key twice (a signed header must not read one way here and another way elsewhere), no
-    float, no NaN or Infinity."""
-    try:
-        return strict.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise CustodianError("malformed", f"the body is not JSON as the format allows it: {exc}") from exc
-
-
-def parse_request(raw: bytes) -> dict[str, Any]:
-    """A share request's outer shape (custodians.answer checks the rest): an object whose notices, if
-    any, are a list — the custodian learns the valid ones."""
-    request = parse_json(raw)
-    if not isinstance(request, dict):
-        raise CustodianError("malformed", "a share request is a JSON object")
-    if not isinstance(request.get("notices", []), list):
-        raise CustodianError("malformed", "the request's notices are not a list")
-    return request
-
-
-def query_value(query: str, name: str) -> str:
-    """The one value of `name` in a query string; CustodianError("malformed") when it is missing, given
-    twice, or the query is not one."""
-    try:
-        values = parse_qs(query, keep_blank_values=True, strict_parsing=bool(query), max_num_fields=8)
-    except ValueError as exc:
-        raise CustodianError("malformed", f"the query is not one: {exc}") from exc
-    found = values.get(name, [])
-    if len(found) != 1:
-        raise CustodianError("malformed", f"give ?{name}= once")
-    return found[0]
-
-
-def _section(query: str) -> str:
-    section = query_value(query, "section")
-    if not strict.SECTION.fullmatch(section):
-        raise CustodianError("malformed", "a section code is a capital letter and 22 digits")
-    return section
-
-
-class UnverifiedNotices:
-    """The notices delivered to POST /notice that are not valid for the set: counted (all of them, since
-    the service started) and rate-limited in the log — from one remote address, the first
-    `per_window` in a window of `window` are logged one by one, the rest only counted, and when the
-    window has ended one line says how many were not logged. Thread-safe."""
-
-    def __init__(self, per_window: int = UNVERIFIED_LOGGED, window: dt.timedelta = UNVERIFIED_WINDOW) -> None:
-        self.per_window = per_window
-        self.window = window
-        self.count = 0
-        self.last_at: dt.datetime | None = None
-        self._windows: dict[str, list[Any]] = {}  # remote -> [start, logged, not logged]
-        self._ended: list[tuple[str, dt.datetime, int]] = []
-        self._lock = threading.Lock()
-
-    def note(self, remote: str, now: dt.datetime) -> bool:
-        """Count one from `remote` at `now`: True when it is to be logged one by one. Call `ended`
-        first, so that a window that has ended is reported before a new one begins."""
-        with self._lock:
-            self.count += 1
-            self.last_at = now if self.last_at is None else max(self.last_at, now)
-            current = self._windows.get(remote)
-            if current is None or now - current[0] >= self.window:
-                if current is not None and current[2]:  # ended unreported (another thread's clock)
-                    self._ended.append((remote, current[0], current[2]))
-                current = self._windows[remote] = [now, 0, 0]
-            if current[1] < self.per_window:
-                current[1] += 1
-                return True
-            current[2] += 1
-            return False
-
-    def ended(self, now: dt.datetime | None = None) -> list[tuple[str, dt.datetime, int]]:
-        """The windows that have ended by `now` (all of them when None: the service stops), forgotten:
-        (remote, start, how many were not logged) for those where some were not."""
-        with self._lock:
-            out, self._ended = self._ended, []
-            for remote, (start, _logged, dropped) in list(self._windows.items()):
-                if now is None or now - start >= self.window:
-                    del self._windows[remote]
-                    if dropped:
-                        out.append((remote, start, dropped))
-        return out
-
-
-class QueryRoute(Protocol):
-    def __call__(self, query: str, *, now: dt.datetime, remote: str) -> Reply: ...
-
-
-class Custodian:
+class Custodian(AcksMixin, HeadsMixin):
     """Custodian `index` of a verified set v2, with its own keys: acknowledges bids, closes sections,
     answers share requests and time requests, and keeps its log, notices, acknowledgements and closures
     in its state folder. Thread-safe."""
@@ -365,381 +258,6 @@ class Custodian:
             witness_trust=witness_trust,
         )
 
-    # --- deadline notices (§6.1, §6.2) -----------------------------------------------------------------
-
-    def _kept(self, candidates: Iterable[Any], section: str) -> list[dict[str, Any]]:
-        """Of `candidates`, the valid notices for `section` worth keeping: the one with the latest
-        opening time (custodians.latest_notice: what GET /notice serves, what postpones a release) and,
-        if another announced a later deadline, the one with the latest deadline (the closing time).
-        The earlier candidate wins a tie, so what is held is not replaced by an equal one."""
-        listed = list(candidates)
-        latest = custodians.latest_notice(listed, self.cset, section)
-        if latest is None:
-            return []
-        by_deadline: tuple[Any, Any] | None = None
-        for notice in listed:
-            read = custodians.notice_read(notice, self.cset)
-            if read is None or read.section != section:
-                continue
-            rank = (read.deadline, read.issued_at)
-            if by_deadline is None or rank > by_deadline[0]:
-                by_deadline = (rank, notice)
-        kept = [latest]
-        if by_deadline is not None and by_deadline[1] is not latest:
-            mine = custodians.notice_read(latest, self.cset)
-            if mine is not None and by_deadline[0][0] > mine.deadline:
-                kept.append(by_deadline[1])
-        return kept
-
-    def _load_notices(self) -> dict[str, list[dict[str, Any]]]:
-        try:
-            stored = json.loads((self.folder / state.NOTICES).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            raise StartupError(f"{self.folder / state.NOTICES} cannot be read: {exc}") from exc
-        kept = {}
-        for section, held in stored.items() if isinstance(stored, dict) else []:
-            listed = held if isinstance(held, list) else [held]  # v1 kept one notice a section
-            mine = self._kept(listed, section)  # re-checked: another set drops its notices
-            if mine:
-                kept[section] = mine
-        return kept
-
-    def held(self, section: Any) -> list[dict[str, Any]]:
-        """The valid notices held for `section` (at most two)."""
-        with self._notice_lock:
-            return list(self.notices.get(section, [])) if isinstance(section, str) else []
-
-    def learn(self, notices: Iterable[Any]) -> None:
-        """Remember the notices among `notices` that are valid for the set (the others are ignored),
-        written durably when what is held changes. OSError if notices.json cannot be written: then
-        nothing new is held."""
-        unique: dict[bytes, Any] = {}
-        for notice in notices:  # a notice sent many times is judged once, not many times
-            try:
-                unique.setdefault(canonical.dumps(notice), notice)
-            except (ValueError, RecursionError):  # off the canonical profile: not a valid notice
-                continue
-        valid = [n for n in unique.values() if custodians.notice_valid(n, self.cset)]
-        if not valid:
-            return
-        with self._notice_lock:
-            changed = dict(self.notices)
-            for section in {n["payload"]["section"] for n in valid}:
-                held = self.notices.get(section, [])
-                mine = self._kept([*held, *(n for n in valid if n["payload"]["section"] == section)], section)
-                if canonical.dumps(mine) != canonical.dumps(held):
-                    changed[section] = mine
-            if changed != self.notices:
-                state.write_durable(
-                    self.folder / state.NOTICES, json.dumps(changed, ensure_ascii=False, indent=1)
-                )
-                self.notices = changed
-
-    def latest(self, section: str) -> dict[str, Any] | None:
-        return custodians.latest_notice(self.held(section), self.cset, section)
-
-    def closing_time(self, section: str) -> dt.datetime | None:
-        """The section's closing time (§6.2): the latest deadline of the valid notices held; None while
-        none is held (nothing can have been acknowledged then)."""
-        held = self.held(section)
-        deadlines = [r.deadline for n in held if (r := custodians.notice_read(n, self.cset)) is not None]
-        return custodians.closing_at(deadlines[0], section, held, self.cset) if deadlines else None
-
-    # --- acknowledgements and closures (§8) ------------------------------------------------------------
-
-    def _load_closures(self) -> dict[str, dict[str, Any]]:
-        """The closures this custodian made for its set, as made (each checked: its own, for this set
-        and the section its file names); StartupError for one that is not — a closure is never made
-        twice, so one that cannot be served stops the service rather than be replaced."""
-        folder = self.folder / state.CLOSURES / self.cset.fingerprint
-        if not folder.is_dir():
-            return {}
-        out = {}
-        for path in sorted(folder.glob("*.json")):
-            try:
-                closure = json.loads(path.read_text(encoding="utf-8"))
-                payload = custodians.closure_verify(closure, self.cset)
-            except (OSError, ValueError, CustodianError) as exc:
-                raise StartupError(f"{path}: the closure cannot be served as made ({exc})") from exc
-            if payload["custodian"] != self.index or f"{payload['section']}.json" != path.name:
-                raise StartupError(f"{path} is not this custodian's closure of {path.stem}")
-            out[payload["section"]] = closure
-        return out
-
-    def closure_for(self, section: str, now: dt.datetime, remote: str) -> dict[str, Any] | None:
-        """This custodian's closure of `section`: the one made, or — from the section's closing time on
-        by `now`, its own clock — made now, once, from its acknowledgement log, stored durably before it
-        is used and logged; None before the closing time. OSError if it cannot be stored (then none is
-        made)."""
-        with self._ack_lock:
-            made = self.closures.get(section)
-            if made is not None:
-                return made
-            closing = self.closing_time(section)
-            if closing is None or now < closing:
-                return None
-            fingerprint = self.cset.fingerprint
-            closure = custodians.closure_make(
-                key=self.signing_key,
-                set_fingerprint=fingerprint,
-                section=section,
-                closing_at=closing,
-                ciphertexts=state.read_acks(state.acks_path(self.folder, fingerprint, section)),
-                index=self.index,
-                now=now,
-            )
-            state.write_durable(
-                state.closure_path(self.folder, fingerprint, section),
-                json.dumps(closure, ensure_ascii=False, indent=1),
-            )
-            self.closures[section] = closure
-        record = {**self._record(now, remote), "index": "closure", "section": section}
-        record.update(
-            outcome="closed",
-            reason=None,
-            closing_at=closure["payload"]["closing_at"],
-            ciphertexts=len(closure["payload"]["ciphertexts"]),
-        )
-        self._logged(record, Reply(HTTPStatus.OK, {}))
-        return closure
-
-    def _acked_in(self, section: str) -> set[str]:
-        """The distinct ciphertext hashes acknowledged for `section` (under the acknowledgement lock)."""
-        if section not in self._acked:
-            path = state.acks_path(self.folder, self.cset.fingerprint, section)
-            self._acked[section] = set(state.read_acks(path))
-        return self._acked[section]
-
-    def close_first(self, section: Any, now: dt.datetime, remote: str) -> None:
-        """Before a notice sent with a request (or alone) is learnt: if the section's closing time by the
-        notices already held has passed on this custodian's clock, its closure is made now — so a
-        postponement signed or delivered after the deadline cannot reopen the section for a late
-        acknowledgement. OSError if the closure cannot be stored (then nothing is learnt either)."""
-        if isinstance(section, str) and strict.SECTION.fullmatch(section):
-            self.closure_for(section, now, remote)
-
-    def ack(self, raw: bytes, *, now: dt.datetime, remote: str) -> Reply:
-        """POST /ack: the acknowledgement of a ciphertext before the section's closing time, by this
-        custodian's clock (custodians.ack_answer, with the notices it holds — past the closing time they
-        set, the section is closed first; then the valid ones sent are learnt). The hash is appended and
-        fsynced to the section's acknowledgement log before the answer leaves; nothing is acknowledged
-        once the section's closure is made."""
-        record = {**self._record(now, remote), "index": "ack"}
-        try:
-            request = parse_json(raw)
-            if isinstance(request, dict):
-                record.update(
-                    section=_field(request.get("section")),
-                    ciphertext_sm3=_field(request.get("ciphertext_sm3")),
-                )
-            section = request.get("section") if isinstance(request, dict) else None
-            if isinstance(request, dict):
-                self.close_first(section, now, remote)  # by the notices held before any sent now
-                sent = request.get("notices")
-                self.learn(sent if isinstance(sent, list) else [])
-            with self._ack_lock:
-                acknowledged = custodians.ack_answer(
-                    request,
-                    self.cset,
-                    self.index,
-                    self.signing_key,
-                    self.held(section),
-                    now,
-                    closed=isinstance(section, str) and section in self.closures,
-                )
-                payload = acknowledged["payload"]
-                try:
-                    acked = self._acked_in(payload["section"])
-                    if payload["ciphertext_sm3"] not in acked and len(acked) >= custodians.MAX_CIPHERTEXTS:
-                        raise CustodianError(
-                            "full",
-                            f"this custodian has acknowledged {custodians.MAX_CIPHERTEXTS} ciphertexts for "
-                            "the section, as many as a closure lists: it acknowledges no more",
-                        )
-                    state.append_line(
-                        state.acks_path(self.folder, self.cset.fingerprint, payload["section"]),
-                        {
-                            "ciphertext_sm3": payload["ciphertext_sm3"],
-                            "acknowledged_at": payload["acknowledged_at"],
-                        },
-                    )
-                    acked.add(payload["ciphertext_sm3"])
-                except OSError as exc:
-                    record.update(outcome="error", reason="log", error=type(exc).__name__)
-                    message = "the custodian cannot write its acknowledgement log: nothing is acknowledged"
-                    return self._logged(
-                        record, Reply(HTTPStatus.INTERNAL_SERVER_ERROR, {"reason": "log", "message": message})
-                    )
-        except CustodianError as exc:
-            record.update(outcome="refused", reason=exc.reason)
-            if "closing_at" in exc.detail:
-                record["closing_at"] = _plain(exc.detail["closing_at"])
-            status = HTTPStatus.UNPROCESSABLE_ENTITY if exc.reason == "malformed" else None
-            return self._logged(record, _refusal(exc, status))
-        except OSError as exc:  # notices.json: a notice sent could not be remembered
-            record.update(outcome="error", reason="state", error=type(exc).__name__)
-            return self._logged(record, _state_failure("the notices sent are not remembered"))
-        except Exception as exc:  # noqa: BLE001  (a refusal nobody foresaw is logged, nothing acknowledged)
-            record.update(outcome="error", reason="internal", error=type(exc).__name__)
-            return self._logged(record, _internal("acknowledge", exc))
-        record.update(outcome="acknowledged", reason=None)
-        return self._logged(record, Reply(HTTPStatus.OK, acknowledged))
-
-    def get_closure(self, query: str, *, now: dt.datetime, remote: str) -> Reply:
-        """GET /closure?section=S: the closure, made on the first request from the closing time on."""
-        try:
-            section = _section(query)
-            closure = self.closure_for(section, now, remote)
-        except CustodianError as exc:
-            return _refusal(exc)
-        except OSError:
-            return _state_failure("the closure is not made (it could not be stored)")
-        except Exception as exc:  # noqa: BLE001
-            return _internal("make the closure", exc)
-        if closure is not None:
-            return Reply(HTTPStatus.OK, closure)
-        closing = self.closing_time(section)
-        if closing is None:
-            message = (
-                "no valid notice of this section has reached this custodian: its closing time is unknown"
-            )
-            return Reply(HTTPStatus.TOO_EARLY, {"reason": "too_early", "message": message})
-        at = canonical.format_instant(closing)
-        return Reply(
-            HTTPStatus.TOO_EARLY,
-            {"reason": "too_early", "message": f"the section closes at {at}", "closing_at": at},
-        )
-
-    # --- time (§6.4) ----------------------------------------------------------------------------------
-
-    def time(self, query: str, *, now: dt.datetime, remote: str) -> Reply:
-        """GET /time?nonce=N: this custodian's signed statement of its clock's time, for N."""
-        try:
-            return Reply(
-                HTTPStatus.OK,
-                custodians.time_statement(self.signing_key, self.index, query_value(query, "nonce"), now),
-            )
-        except CustodianError as exc:
-            return _refusal(exc)
-
-    def get_notice(self, query: str, *, now: dt.datetime, remote: str) -> Reply:
-        """GET /notice?section=S: the latest valid notice held for S."""
-        try:
-            section = _section(query)
-        except CustodianError as exc:
-            return _refusal(exc)
-        latest = self.latest(section)
-        if latest is None:
-            return jsonservice.not_found("no valid notice of this section has reached this custodian")
-        return Reply(HTTPStatus.OK, latest)
-
-    # --- the witness log's tree heads ---------------------------------------------------------------
-
-    def head_refusal(self, head: Any) -> tuple[str, list[str]] | None:
-        """Why a signed tree head is refused under the pinned witness trust — (reason, problems) with
-        reason "malformed", "cosignatures" or "epoch" — or None when it is accepted."""
-        trust = self.witness_trust
-        if trust is None:
-            return "not_found", ["this custodian does not watch the witness log"]
-        if not isinstance(head, dict) or not isinstance(head.get("cosignatures", []), list):
-            return "malformed", ["a signed tree head is a JSON object whose co-signatures are a list"]
-        problems = witness.verify_head(head, trust)
-        if problems:
-            return "cosignatures", problems
-        epoch = int(head["sth"]["epoch"])
-        if epoch > 0:
-            statements = head.get("epoch_statements", [])
-            if not isinstance(statements, list):
-                return "malformed", ["the head's epoch statements are not a list"]
-            problems, _breaks = witness.verify_epochs(statements, epoch, trust)
-            if problems:
-                return "epoch", problems
-        return None
-
-    def _load_heads(self) -> dict[str, dict[str, Any]]:
-        if self.witness_trust is None:
-            return {}
-        try:
-            stored = json.loads((self.folder / state.HEADS).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            raise StartupError(f"{self.folder / state.HEADS} cannot be read: {exc}") from exc
-        kept = {}
-        for epoch, head in stored.items() if isinstance(stored, dict) else []:
-            if self.head_refusal(head) is None and str(head["sth"]["epoch"]) == epoch:
-                kept[epoch] = head  # re-checked: a trust that changed drops the heads it no longer accepts
-        return kept
-
-    def newest_head(self) -> dict[str, Any] | None:
-        """The remembered head of the highest epoch, or None before the first."""
-        with self._head_lock:
-            return self.heads[max(self.heads, key=int)] if self.heads else None
-
-    def head(self, raw: bytes, *, now: dt.datetime, remote: str) -> Reply:
-        """POST /head: anyone may deliver a signed tree head. One accepted under the pinned witness trust
-        is remembered when it is the newest of its epoch; one of the same epoch and size as the
-        remembered head but with another root is a fork: refused, and logged as an alarm with both."""
-        record = {**self._record(now, remote), "index": "head"}
-        record.update(epoch=None, tree_size=None, root_hash=None)
-        try:
-            head = parse_json(raw)
-            refusal = self.head_refusal(head)
-        except CustodianError as exc:
-            refusal = exc.reason, [str(exc)]
-        except Exception as exc:  # noqa: BLE001  (a head nobody foresaw is logged and refused)
-            record.update(outcome="error", reason="internal", error=type(exc).__name__)
-            message = f"the custodian could not check the head ({type(exc).__name__})"
-            return self._logged(
-                record, Reply(HTTPStatus.INTERNAL_SERVER_ERROR, {"reason": "internal", "message": message})
-            )
-        if refusal is not None:
-            reason, problems = refusal
-            record.update(outcome="refused", reason=reason)
-            refused = {"reason": reason, "message": "; ".join(problems), "problems": problems}
-            return self._logged(record, Reply(status_of(reason), refused))
-        return self._logged(record, self._remember(head, record))
-
-    def _remember(self, head: dict[str, Any], record: dict[str, Any]) -> Reply:
-        """An accepted head against the one remembered for its epoch: a fork, or noted (and remembered
-        when it is the newest of its epoch). `record` is the log line, completed here."""
-        sth = head["sth"]
-        kept = {key: head[key] for key in HEAD_FIELDS if key in head}
-        record.update(epoch=sth["epoch"], tree_size=sth["tree_size"], root_hash=sth["root_hash"])
-        epoch = str(sth["epoch"])
-        with self._head_lock:
-            known = self.heads.get(epoch)
-            if (
-                known is not None
-                and known["sth"]["tree_size"] == sth["tree_size"]
-                and known["sth"]["root_hash"] != sth["root_hash"]
-            ):
-                record.update(outcome="refused", reason="fork", alarm=True, evidence=[known, kept])
-                message = (
-                    f"two co-signed heads of epoch {sth['epoch']} with {sth['tree_size']} leaves and"
-                    " different roots: the log forked or co-signers equivocated"
-                )
-                remembered = witness.head_ref(known["sth"])
-                return Reply(
-                    HTTPStatus.CONFLICT, {"reason": "fork", "message": message, "remembered": remembered}
-                )
-            if known is None or sth["tree_size"] > known["sth"]["tree_size"]:
-                try:
-                    state.write_durable(
-                        self.folder / state.HEADS,
-                        json.dumps({**self.heads, epoch: kept}, ensure_ascii=False, indent=1),
-                    )
-                except OSError as exc:
-                    record.update(outcome="error", reason="state", error=type(exc).__name__)
-                    message = "the custodian cannot write heads.json: the head is not remembered"
-                    return Reply(HTTPStatus.INTERNAL_SERVER_ERROR, {"reason": "state", "message": message})
-                self.heads[epoch] = kept
-            newest = witness.head_ref(self.heads[epoch]["sth"]) == witness.head_ref(sth)
-        record.update(outcome="noted", reason=None)
-        return Reply(HTTPStatus.OK, {"ok": True, **witness.head_ref(sth), "newest": newest})
-
     # --- answering ----------------------------------------------------------------------------------
 
     def share(self, raw: bytes, *, now: dt.datetime, remote: str) -> Reply:
@@ -769,76 +287,32 @@ class Custodian:
         except CustodianError as exc:
             record.update(outcome="refused", reason=exc.reason)
             if "release_at" in exc.detail:
-                record["release_at"] = _plain(exc.detail["release_at"])
-            reply = _refusal(exc)
+                record["release_at"] = plain(exc.detail["release_at"])
+            reply = refusal_reply(exc)
         except OSError as exc:  # notices.json or a closure could not be written: nothing is released
             record.update(outcome="error", reason="state", error=type(exc).__name__)
-            reply = _state_failure("nothing is released")
+            reply = state_failure("nothing is released")
         except Exception as exc:  # noqa: BLE001  (a refusal nobody foresaw is logged, and nothing released)
             record.update(outcome="error", reason="internal", error=type(exc).__name__)
-            reply = _internal("answer", exc)
+            reply = internal_reply("answer", exc)
         else:
             record.update(outcome="released", reason=None)
             reply = Reply(HTTPStatus.OK, answer)
         return self._logged(record, reply)
 
-    def notice(self, raw: bytes, *, now: dt.datetime, remote: str) -> Reply:
-        """POST /notice: anyone (the platform at once, the supervising department, a bidder) may deliver
-        a signed deadline notice. A valid one is remembered, so an operator who withholds a postponement
-        from its share requests still cannot collect shares before the postponed opening. One that is
-        not valid (or not JSON) is ignored — it never changes a release or closing time — counted, and
-        logged within the rate limit."""
-        self._report_dropped(now)
-        record = {**self._record(now, remote), "index": "notice"}
-        try:
-            notice = parse_json(raw)
-        except CustodianError as exc:
-            return self._unverified(record, remote, now, _refusal(exc))
-        read = custodians.notice_read(notice, self.cset)
-        if read is None:
-            payload = notice.get("payload") if isinstance(notice, dict) else None
-            if isinstance(payload, dict):
-                record["section"] = _field(payload.get("section"))
-            ignored = Reply(HTTPStatus.ACCEPTED, {"ok": False, "reason": "unverified"})
-            return self._unverified(record, remote, now, ignored)
-        record["section"] = read.section
-        try:
-            self.close_first(read.section, now, remote)
-            self.learn([notice])
-        except OSError as exc:
-            record.update(outcome="error", reason="state", error=type(exc).__name__)
-            return self._logged(record, _state_failure("the notice is not remembered"))
-        latest = custodians.notice_read(self.latest(read.section), self.cset)
-        record.update(outcome="noted", reason=None)
-        body = {
-            "ok": True,
-            "section": read.section,
-            "opening_at": canonical.format_instant(latest.opening_at if latest else read.opening_at),
-        }
-        return self._logged(record, Reply(HTTPStatus.OK, body))
+    # --- time (§6.4) ----------------------------------------------------------------------------------
 
-    def _unverified(self, record: dict[str, Any], remote: str, now: dt.datetime, reply: Reply) -> Reply:
-        """A notice that is not valid: counted; logged unless its address is over the rate limit."""
-        if not self.unverified.note(remote, now):
-            return reply
-        record.update(outcome="ignored", reason=str(reply.body["reason"]))
-        return self._logged(record, reply)
-
-    def _report_dropped(self, now: dt.datetime | None) -> None:
-        """One log line for each address whose window has ended with notices that were not logged."""
-        for remote, since, dropped in self.unverified.ended(now):
-            record = {**self._record(now or since + self.unverified.window, remote), "index": "notice"}
-            record.update(
-                outcome="not_logged",
-                reason="unverified",
-                count=dropped,
-                since=canonical.format_instant(since),
-                message=(
-                    f"{dropped} more notices that are not valid came from {remote} within a minute of"
-                    f" {canonical.format_instant(since)}: counted, not logged one by one"
-                ),
+    def time(self, query: str, *, now: dt.datetime, remote: str) -> Reply:
+        """GET /time?nonce=N: this custodian's signed statement of its clock's time, for N."""
+        try:
+            return Reply(
+                HTTPStatus.OK,
+                custodians.time_statement(self.signing_key, self.index, query_value(query, "nonce"), now),
             )
-            self._logged(record, Reply(HTTPStatus.ACCEPTED, {}))
+        except CustodianError as exc:
+            return refusal_reply(exc)
+
+    # --- the service's own lines, and its health ------------------------------------------------------
 
     def close(self) -> None:
         """The service stops: say how many notices were not logged, whatever their windows."""
@@ -849,34 +323,17 @@ class Custodian:
         record = {**self._record(now, remote), "outcome": "refused", "reason": reply.body["reason"]}
         return self._logged(record, reply)
 
-    def _record(self, now: dt.datetime, remote: str) -> dict[str, Any]:
-        return {
-            "time": canonical.format_instant(now),
-            "remote": remote,
-            "custodian": self.index,
-            "index": None,
-            "section": None,
-            "bidder": None,
-            "ciphertext_sm3": None,
-            "nonce": None,
-        }
-
     @staticmethod
     def _describe(request: dict[str, Any]) -> dict[str, Any]:
         header = request.get("header")
         header = header if isinstance(header, dict) else {}
         return {
-            "index": _field(request.get("index")),
-            "section": _field(header.get("section")),
-            "bidder": _field(header.get("bidder")),
-            "ciphertext_sm3": _field(header.get("ciphertext_sm3")),
-            "nonce": _field(request.get("nonce")),
+            "index": log_field(request.get("index")),
+            "section": log_field(header.get("section")),
+            "bidder": log_field(header.get("bidder")),
+            "ciphertext_sm3": log_field(header.get("ciphertext_sm3")),
+            "nonce": log_field(request.get("nonce")),
         }
-
-    def _logged(self, record: dict[str, Any], reply: Reply) -> Reply:
-        """Append `record` to log.jsonl (flushed, fsynced) and return `reply` — or, if the log cannot
-        be written, a 500 instead: a share is never released unlogged."""
-        return self._log.logged(record, reply)
 
     def health(self, now: dt.datetime) -> dict[str, Any]:
         self._report_dropped(now)
@@ -914,10 +371,6 @@ class Custodian:
         if self.witness_trust is not None:
             routes["/head"] = self.head
         return routes
-
-    def _get_head(self, now: dt.datetime) -> Reply:
-        head = self.newest_head()
-        return jsonservice.not_found("no co-signed head yet") if head is None else Reply(HTTPStatus.OK, head)
 
 
 class _Handler(jsonservice.JsonHandler):
