@@ -123,7 +123,7 @@ def finish() -> None:
         target=users.get(username="auditadmin2"),
         kind=AccountChange.Kind.TOTP_RESET,
         reason="王审明报告手机遗失，需重新注册二次验证",
-    ).pk
+    ).uid.hex[:8]
     _state["newcomer_code"] = credentials.enrolment_code_send(
         actor=secadmin, user=users.get(username="staff-new"), channel=EnrolmentCode.Channel.IN_PERSON
     )
