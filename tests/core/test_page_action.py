@@ -99,3 +99,29 @@ def test_it_opens_no_transaction_of_its_own() -> None:
 def test_a_redirect_made_from_the_result_needs_a_place_for_the_refusal() -> None:
     with pytest.raises(TypeError, match="failure"):
         page_action(post(), lambda: 1, success=None, to=lambda n: f"/{n}/")
+
+
+class _Reason(forms.Form):
+    reason = forms.CharField(min_length=4)
+
+
+def test_an_invalid_form_is_refused_before_the_service_runs() -> None:
+    ran: list[int] = []
+    request = post()
+    response = page_action(
+        request, lambda: ran.append(1), success="done", to="/back/", form=_Reason({"reason": "x"}),
+        invalid="Give the reason.",
+    )  # fmt: skip
+    assert (response.status_code, response["Location"], ran) == (302, "/back/", [])
+    assert said(request) == [("error", "Give the reason.")]
+    first_error = post()
+    page_action(first_error, lambda: ran.append(1), success="done", to="/back/", form=_Reason({}))
+    assert ran == []
+    (level, text), *_rest = said(first_error)
+    assert level == "error"
+    assert text  # the form's own first error
+    valid = post()
+    lost = _Reason({"reason": "lost phone"})
+    page_action(valid, lambda: ran.append(1), success="done", to="/back/", form=lost)
+    assert ran == [1]
+    assert said(valid) == [("success", "done")]

@@ -343,9 +343,6 @@ def account_security_act(request: HttpRequest, username: str, action: str) -> Ht
     to = f"{reverse('accounts:security')}?q={target.get_username()}"
     form_class, act = CREDENTIAL_ACTIONS[action]
     form = form_class(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give the reason (at least four characters) or a valid value."))
-        return redirect(to)
     return page_action(
         request,
         lambda: act(actor_of(request), target, form),
@@ -355,6 +352,8 @@ def account_security_act(request: HttpRequest, username: str, action: str) -> Ht
             else _("Done. The account's owner has been told.")
         ),
         to=to,
+        form=form,
+        invalid=_("Give the reason (at least four characters) or a valid value."),
     )
 
 

@@ -49,6 +49,8 @@ def page_action(
     to: str | Callable[[T], str],
     failure: str | Callable[[str], HttpResponse] | None = None,
     explain: Callable[[DomainError], str] = refusal_message,
+    form: BaseForm | None = None,
+    invalid: str | Callable[[BaseForm], str] | None = None,
 ) -> HttpResponse:
     """Run `run` (one call of one service, returning its result) and answer the page's POST.
 
@@ -59,27 +61,43 @@ def page_action(
       (default: `to`, when that is a string), or a function of the refusal's words that renders the page
       again (`form_again`).
     - `explain`: the refusal in words (default: its message).
+    - `form`: the page's form, checked first: if it is not valid, `run` is not called and the page
+      answers as for a refusal, in the words of `invalid` (a text, or a function of the form making one;
+      default: the form's first error).
     """
     if failure is None:
         if callable(to):
             raise TypeError("page_action: name `failure` when `to` is made from the result")
         failure = to
+    if form is not None and not form.is_valid():
+        return _refused(request, failure, _invalid_text(form, invalid))
     try:
         result = run()
     except DomainError as exc:
         if passes_through(exc):
             raise
-        text = explain(exc)
-        if callable(failure):
-            return failure(text)
-        messages.error(request, text)
-        return redirect(failure)
+        return _refused(request, failure, explain(exc))
     said = success(result) if callable(success) else success
     if isinstance(said, HttpResponse):
         return said
     if said:
         messages.success(request, said)
     return redirect(to(result) if callable(to) else to)
+
+
+def _refused(request: HttpRequest, failure: str | Callable[[str], HttpResponse], text: str) -> HttpResponse:
+    if callable(failure):
+        return failure(text)
+    messages.error(request, text)
+    return redirect(failure)
+
+
+def _invalid_text(form: BaseForm, invalid: str | Callable[[BaseForm], str] | None) -> str:
+    if callable(invalid):
+        return invalid(form)
+    if invalid is not None:
+        return str(invalid)
+    return next((str(error) for errors in form.errors.values() for error in errors), "")
 
 
 def form_again(form: BaseForm, page: Callable[[], HttpResponse]) -> Callable[[str], HttpResponse]:

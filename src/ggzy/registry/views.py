@@ -108,9 +108,6 @@ def registration_list(request: HttpRequest) -> HttpResponse:
 @allow(Role.CENTRE_STAFF)
 def leave(request: HttpRequest) -> HttpResponse:
     form = LeaveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give the start and the end of your leave."))
-        return redirect("registry:list")
     return page_action(
         request,
         lambda: services.leave_record(
@@ -129,6 +126,8 @@ def leave(request: HttpRequest) -> HttpResponse:
                 "end": local_time(recorded.ends_at),
             }
         ),
+        form=form,
+        invalid=_("Give the start and the end of your leave."),
         to="registry:list",
         explain=refusal_text,
     )
@@ -314,9 +313,6 @@ def item_download(request: HttpRequest, registration_uid: uuid.UUID, key: str) -
 def item_supply(request: HttpRequest, registration_uid: uuid.UUID, key: str) -> HttpResponse:
     registration = selectors.access_registration(viewer=request.user, uid=registration_uid)
     form = SupplyForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("Choose a file to upload."))
-        return redirect("registry:detail", registration_uid=registration_uid)
     return page_action(
         request,
         lambda: services.item_supply(
@@ -329,6 +325,8 @@ def item_supply(request: HttpRequest, registration_uid: uuid.UUID, key: str) -> 
             _("%(file)s is uploaded for “%(item)s”.")
             % {"file": item.file_name, "item": item.checklist_item.name}
         ),
+        form=form,
+        invalid=_("Choose a file to upload."),
         to=reverse("registry:detail", kwargs={"registration_uid": registration_uid}),
         explain=_refusal_of(registration),
     )
@@ -373,9 +371,6 @@ def notice_issue(request: HttpRequest, registration_uid: uuid.UUID) -> HttpRespo
 def accept(request: HttpRequest, registration_uid: uuid.UUID) -> HttpResponse:
     registration = selectors.access_registration(viewer=request.user, uid=registration_uid)
     form = AcceptForm(request.POST, staff=selectors.centre_staff(centre=registration.project.centre))
-    if not form.is_valid():
-        messages.error(request, _("Choose the responsible person and the deputy."))
-        return redirect("registry:detail", registration_uid=registration_uid)
     return page_action(
         request,
         lambda: services.registration_accept(
@@ -385,6 +380,8 @@ def accept(request: HttpRequest, registration_uid: uuid.UUID) -> HttpResponse:
             deputy=form.cleaned_data["deputy"],
         ),
         success=_("The registration is accepted."),
+        form=form,
+        invalid=_("Choose the responsible person and the deputy."),
         to=reverse("registry:detail", kwargs={"registration_uid": registration_uid}),
         explain=_refusal_of(registration),
     )

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -83,9 +82,6 @@ def mine(request: HttpRequest) -> HttpResponse:
 @signed_in
 def rate(request: HttpRequest) -> HttpResponse:
     form = RatingForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, str(ServiceError.SCORE.message))
-        return redirect("service:mine")
     return page_action(
         request,
         lambda: services.rating_give(
@@ -100,6 +96,8 @@ def rate(request: HttpRequest) -> HttpResponse:
             if rating.bad
             else _("Thank you for your rating.")
         ),
+        form=form,
+        invalid=str(ServiceError.SCORE.message),
         to=reverse("service:mine"),
     )
 

@@ -136,9 +136,6 @@ def question_hand_over(request: HttpRequest, question_uid: uuid.UUID) -> HttpRes
     to = _desk_url(question.centre)
     staff = registry_selectors.centre_staff(centre=question.centre)
     form = HandOverForm(request.POST, staff=staff)
-    if not form.is_valid():
-        messages.error(request, _("Choose a colleague of this centre and give the reason."))
-        return redirect(to)
     return page_action(
         request,
         lambda: services.question_hand_over(
@@ -151,6 +148,8 @@ def question_hand_over(request: HttpRequest, question_uid: uuid.UUID) -> HttpRes
             _("The question is handed over to %(name)s.") % {"name": person_name(handover.to_user)}
         ),
         to=to,
+        form=form,
+        invalid=_("Choose a colleague of this centre and give the reason."),
     )
 
 
@@ -160,9 +159,6 @@ def question_answer(request: HttpRequest, question_uid: uuid.UUID) -> HttpRespon
     question = selectors.access_question(viewer=request.user, uid=question_uid)
     to = _desk_url(question.centre)
     form = AnswerForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, str(ServiceError.EMPTY.message))
-        return redirect(to)
     return page_action(
         request,
         lambda: services.question_answer(
@@ -174,6 +170,8 @@ def question_answer(request: HttpRequest, question_uid: uuid.UUID) -> HttpRespon
         ),
         success=_("The answer is recorded; a signed-in asker is told at once."),
         to=to,
+        form=form,
+        invalid=str(ServiceError.EMPTY.message),
     )
 
 
@@ -183,9 +181,6 @@ def faq_promote(request: HttpRequest, question_uid: uuid.UUID) -> HttpResponse:
     question = selectors.access_question(viewer=request.user, uid=question_uid)
     to = _desk_url(question.centre)
     form = FaqForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, str(ServiceError.EMPTY.message))
-        return redirect(to)
     return page_action(
         request,
         lambda: services.faq_promote(
@@ -196,6 +191,8 @@ def faq_promote(request: HttpRequest, question_uid: uuid.UUID) -> HttpResponse:
         ),
         success=_("The question and its answer are published in the FAQ."),
         to=to,
+        form=form,
+        invalid=str(ServiceError.EMPTY.message),
     )
 
 
@@ -205,9 +202,6 @@ def question_log(request: HttpRequest) -> HttpResponse:
     centre = _staff_centre(request)
     to = _desk_url(centre)
     form = LogQuestionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Write the question and say how it was asked."))
-        return redirect(to)
     return page_action(
         request,
         lambda: services.question_ask(
@@ -223,6 +217,8 @@ def question_log(request: HttpRequest) -> HttpResponse:
         ),
         success=_("The question is logged and yours to answer (first-question responsibility)."),
         to=to,
+        form=form,
+        invalid=_("Write the question and say how it was asked."),
     )
 
 
@@ -232,9 +228,6 @@ def feedback_answer(request: HttpRequest, feedback_uid: uuid.UUID) -> HttpRespon
     found = selectors.access_feedback(viewer=request.user, uid=feedback_uid)
     to = _desk_url(found.centre)
     form = FeedbackAnswerForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, str(ServiceError.EMPTY.message))
-        return redirect(to)
     return page_action(
         request,
         lambda: services.feedback_answer(
@@ -242,6 +235,8 @@ def feedback_answer(request: HttpRequest, feedback_uid: uuid.UUID) -> HttpRespon
         ),
         success=_("The answer is recorded; a signed-in author is told at once."),
         to=to,
+        form=form,
+        invalid=str(ServiceError.EMPTY.message),
     )
 
 
@@ -251,9 +246,6 @@ def follow_up(request: HttpRequest, rating_uid: uuid.UUID) -> HttpResponse:
     rating = selectors.access_rating(viewer=request.user, uid=rating_uid)
     to = _desk_url(rating.centre)
     form = FollowUpForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, str(ServiceError.EMPTY.message))
-        return redirect(to)
     return page_action(
         request,
         lambda: services.follow_up_record(
@@ -264,6 +256,8 @@ def follow_up(request: HttpRequest, rating_uid: uuid.UUID) -> HttpResponse:
         ),
         success=_("The follow-up is recorded and published with the month's figures."),
         to=to,
+        form=form,
+        invalid=str(ServiceError.EMPTY.message),
     )
 
 
