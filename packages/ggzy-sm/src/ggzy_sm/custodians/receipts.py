@@ -122,12 +122,7 @@ def ack_verify(ack: Any, cset: SignedCustodianSet) -> dict[str, Any]:
         strict.parse_instant(payload["acknowledged_at"])
     except ValueError as exc:
         raise CustodianError("malformed", f"the acknowledgement is malformed ({exc})") from exc
-    if payload["set"] != cset.fingerprint:
-        raise CustodianError("set", "the acknowledgement is for another custodian set")
-    custodian = cset.custodian(payload["custodian"])
-    if not _verifies(custodian.signing.public_key, ACK_FORMAT, payload, ack["signature"]):
-        raise CustodianError("signature", f"the acknowledgement is not signed by custodian {custodian.index}")
-    return payload
+    return _signed_by_member(payload, ack["signature"], cset, ACK_FORMAT, "acknowledgement")
 
 
 def acks_check(header: Mapping[str, Any], acks: Iterable[Any], cset: SignedCustodianSet) -> list[int]:
@@ -220,11 +215,18 @@ def closure_verify(closure: Any, cset: SignedCustodianSet) -> dict[str, Any]:
         raise CustodianError(
             "malformed", "a closure lists each ciphertext once, sorted, from its closing time"
         )
+    return _signed_by_member(payload, closure["signature"], cset, CLOSURE_FORMAT, "closure")
+
+
+def _signed_by_member(
+    payload: dict[str, Any], signature: Any, cset: SignedCustodianSet, purpose: str, what: str
+) -> dict[str, Any]:
+    """`payload` if it names this set and its custodian's signature over it verifies."""
     if payload["set"] != cset.fingerprint:
-        raise CustodianError("set", "the closure is for another custodian set")
+        raise CustodianError("set", f"the {what} is for another custodian set")
     custodian = cset.custodian(payload["custodian"])
-    if not _verifies(custodian.signing.public_key, CLOSURE_FORMAT, payload, closure["signature"]):
-        raise CustodianError("signature", f"the closure is not signed by custodian {custodian.index}")
+    if not _verifies(custodian.signing.public_key, purpose, payload, signature):
+        raise CustodianError("signature", f"the {what} is not signed by custodian {custodian.index}")
     return payload
 
 
