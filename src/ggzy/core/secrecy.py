@@ -2,14 +2,15 @@
 
 One row per fact. The code reads this table:
 
-* the event catalogue (`ggzy.events.catalogue`) names, for each embargoed event type, the fact it
-  records; a test fails on an embargoed type whose fact is not here or whose embargo kind disagrees
-  with the fact's "until";
 * the differential crawl (`tests/events/test_differential_crawl.py`) builds, for every fact whose
   status is `ENFORCED`, two worlds that differ only in that fact (0 vs n hidden rows) and requires
   byte-identical answers from every page and API operation for every role, apart from the residual
   named in `RESIDUAL`; a fact marked enforced without a world in the crawl fails the test;
 * `docs/secrecy.md` prints it (`ggzy secrecy_table`, checked in `make lint`).
+
+Not yet: the event catalogue does not name the fact each embargoed type records (its embargo rule names
+the embargo kind only), and `section.decryption_closed` / `section.result_final` are not registered
+embargo kinds — the opening hall and the result issues register them with the facts they enforce.
 
 "Who knows before" lists who may learn the fact while it is secret; everyone else learns nothing of
 it — not a name, a code, a count, a size, an id gap or an error code. "Until" is the instant that lifts
