@@ -1,14 +1,24 @@
 """The demo's project registrations (6.2, 12.1): a registration in every state, an overdue one escalated
-to the head of the desk, the one-time rule kept by the second notice, and a second load adds nothing
-(without the sandbox: tests/demo/test_demo_load.py)."""
+to the head of the desk, the one-time rule kept by the second notice, each centre set up through the
+services of its staff pages (desk heads and deputies, templates, a checklist's second version, a covered
+leave), the must-enter lists on the portal, and a second load adds nothing (without the sandbox:
+tests/demo/test_demo_load.py)."""
 
 from __future__ import annotations
 
+import html
+import io
+import zipfile
+
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
+from ggzy.accounts.models import Centre
 from ggzy.core import clock
+from ggzy.demo.registrations_data import CHECKLIST_REVISED, DESK_HEADS, LEAVE_COVER, TEMPLATES
 from ggzy.events.models import Event, Message
+from ggzy.registry import blobs, selectors
 from ggzy.registry.models import (
     CentreCategory,
     DeskHead,
@@ -17,6 +27,7 @@ from ggzy.registry.models import (
     Registration,
     RegistrationChannel,
     State,
+    TradingCategory,
 )
 from tests.demo.conftest import Demo, load_once
 
@@ -99,3 +110,38 @@ def test_the_second_notice_names_only_items_changed_since_the_first(demo: Demo) 
     once = Registration.objects.filter(state=State.RETURNED).exclude(pk=twice.pk).get()
     assert once.returns.count() == 1
     assert Message.objects.filter(template="registry.returned").exists()
+
+
+def test_each_centre_is_set_up_through_the_services_its_pages_use(demo: Demo) -> None:
+    """Desk heads with deputies, templates (one in a second version), a checklist in two versions and a
+    covered leave — each written by the service the staff pages call, so each is an event."""
+    for code, (head, deputy) in DESK_HEADS.items():
+        desk = DeskHead.objects.select_related("user", "deputy").get(centre__code=code)
+        assert (desk.user.username, desk.deputy.username if desk.deputy else None) == (head, deputy)
+    assert Event.objects.filter(type="registry.desk_head.set").count() == len(DESK_HEADS)
+    # the templates offered now; the replaced one keeps its first version, for the record
+    offered = list(selectors.template_list())
+    assert {t.name for t in offered} == {o.name for o in TEMPLATES.values()}
+    replaced = next(t for t in offered if t.version == 2)
+    assert replaced.previous is not None
+    assert replaced.previous.version == 1
+    assert zipfile.ZipFile(io.BytesIO(blobs.read(replaced.blob))).read("word/document.xml")
+    assert Event.objects.filter(type="registry.template.published").count() == len(TEMPLATES) + 1
+    # the Shenyang engineering checklist: version 2 in force, the registrations filed before under 1
+    centre_code, category_code, _by, (added, _need), _basis = CHECKLIST_REVISED
+    centre = Centre.objects.get(code=centre_code)
+    category = TradingCategory.objects.get(code=category_code)
+    versions = selectors.checklist_versions(category=category, centre=centre)
+    assert [(v.checklist.version, v.in_force) for v in versions] == [(2, True), (1, False)]
+    assert added in [i.name for i in versions[0].items]
+    assert versions[1].registrations >= 1
+    assert versions[0].registrations == 0
+    assert selectors.current_checklist(category).version == 1  # the other centre's stays the platform's
+    # the leave names who covers
+    assert Leave.objects.get().covered_by.username == LEAVE_COVER
+
+
+def test_the_must_enter_lists_are_published_on_the_portal(demo: Demo) -> None:
+    page = Client().get("/registry/must-enter/?centre=sy").content.decode()
+    row = CentreCategory.objects.get(centre__code="sy", category="engineering")
+    assert html.escape(row.must_enter.splitlines()[0]) in page

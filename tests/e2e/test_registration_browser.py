@@ -154,9 +154,12 @@ def away_and_deputy_confirms(
     code = registration.project.code
     responsible = as_user(b)
     responsible.goto(base + "/workspace/registrations/")
+    responsible.get_by_role("link", name="我的休假").first.click()  # the leave page, from the list
+    responsible.wait_for_url("**/workspace/registrations/leave/")
     now = clock.local_now()
     responsible.locator("#id_starts_at").fill((now - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
     responsible.locator("#id_ends_at").fill((now + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"))
+    responsible.locator("#id_covered_by").select_option(c.get_username())
     responsible.locator("main form[action$='/leave/'] button[type=submit]").click()
     responsible.wait_for_load_state()
     assert selectors.on_leave(b)

@@ -289,9 +289,10 @@ def test_staff_record_their_own_leave_and_the_deputy_confirms_a_promised_item(
         {
             "starts_at": (now - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
             "ends_at": (now + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+            "covered_by": c.username,
         },
     )
-    assert Leave.objects.filter(user=b).exists()
+    assert Leave.objects.filter(user=b, covered_by=c).exists()
     page = client_for(c).get(f"/registrations/{registration.uid}/").content.decode()
     assert 'data-testid="confirm-agency_contract"' in page
     client_for(b).post(f"/registrations/{registration.uid}/items/agency_contract/confirm/")

@@ -316,17 +316,6 @@ def test_an_overdue_registration_escalates_to_the_head_once(world: World, freeze
     assert registration.escalated_at is not None
 
 
-@pytest.mark.clause("6.2.6")
-def test_staff_never_approve_trading_documents() -> None:
-    """There is no approval, verification or filing action on trading documents anywhere (6.2.6)."""
-    from django.urls import get_resolver
-
-    names = [n for n in dir(services) if not n.startswith("_")]
-    assert not [n for n in names if re.search(r"approv|verify|document_(check|file)", n)]
-    patterns = [str(p.pattern) for p in get_resolver().url_patterns]
-    assert not [p for p in patterns if "approv" in p]
-
-
 def test_a_medicine_project_is_registered_and_routed(world: World) -> None:
     medical = TradingCategory.objects.get(code="medical")
     services.category_serve(actor=None, centre=world.centre, category=medical)

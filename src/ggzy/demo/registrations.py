@@ -1,12 +1,14 @@
 """Demo project registrations (standard 6.2 and 12.1), through the registry services, on the sandbox
 clock: both centres serve every category (what to watch out for next, 6.2.4; the projects that must
-enter, 12.1.5), each has a head of the service desk, the agents hold entrustments for the investment
-codes and the procurement plan, and there is a registration in every state — accepted (one with a
-promised item still pending, one whose promised item the deputy confirmed while the responsible person
-was on leave), waiting and due soon, overdue and escalated, returned with a one-time notice (and one
-returned twice, the second notice naming only the changed item), a walk-in entered by staff, a
-procurement, a land, an assets and a routed medicine registration. The data is in
-`ggzy.demo.registrations_data`; this module files it, in order, on the days it sets.
+enter, 12.1.5), each names the head of its service desk and a deputy and offers a document template
+(6.2.6; one replaced by a new version later), the Shenyang desk publishes version 2 of its engineering
+checklist, the agents hold entrustments for the investment codes and the procurement plan, and there is
+a registration in every state — accepted (one with a promised item still pending, one whose promised
+item the deputy confirmed while the responsible person was on leave, a colleague covering), waiting
+and due soon, overdue and escalated, returned with a one-time notice (and one returned twice, the
+second notice naming only the changed item), a walk-in entered by staff, a procurement, a land, an
+assets and a routed medicine registration. The data is in `ggzy.demo.registrations_data`; this module
+files it, in order, on the days it sets.
 
 Steps fall on working days of the official calendar, inside office hours; the whole month of history
 ends before the present (`history.Days`). Without the sandbox clock everything happens now (and nothing
@@ -15,6 +17,9 @@ is overdue)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
+from xml.sax.saxutils import escape
 
 from django.contrib.auth import get_user_model
 
@@ -25,17 +30,21 @@ from ggzy.core import clock
 from ggzy.demo.accounts import uscc
 from ggzy.demo.history import Days, Later
 from ggzy.demo.registrations_data import (
+    CHECKLIST_REVISED,
     CODES,
     DESK_HEADS,
     ENTRUSTED,
     FILINGS,
     HOSPITAL,
+    LEAVE_COVER,
     NOTICES,
     SERVED,
     SUPPLIED,
+    TEMPLATE_REPLACED,
+    TEMPLATES,
 )
-from ggzy.registry import services, tasks
-from ggzy.registry.models import DeskHead, Registration, RegistrationChannel, TradingCategory
+from ggzy.registry import selectors, services, tasks
+from ggzy.registry.models import DeskHead, Registration, RegistrationChannel, Template, TradingCategory
 from ggzy.registry.services import Promise, SectionIn, TenderProjectIn, Upload
 
 
@@ -43,6 +52,44 @@ def pdf(project: str, title: str) -> Upload:
     """A small PDF, distinct per project and document (the same bytes would be one stored file)."""
     body = f"% {project} {title}\n".encode()
     return Upload(f"{title}.pdf", b"%PDF-1.7\n" + body + b"1 0 obj << /Type /Catalog >> endobj\n%%EOF\n")
+
+
+#: A Word document's parts (Office Open XML), the least a word processor opens.
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/word/document.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+    "</Types>"
+)
+_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="word/document.xml"/></Relationships>'
+)
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def docx(lines: tuple[str, ...]) -> bytes:
+    """A small Word document (.docx) of one paragraph per line; the same lines give the same bytes."""
+    body = "".join(f"<w:p><w:r><w:t>{escape(line)}</w:t></w:r></w:p>" for line in lines)
+    document = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f'<w:document xmlns:w="{_W}"><w:body>{body}</w:body></w:document>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in (
+            ("[Content_Types].xml", _CONTENT_TYPES),
+            ("_rels/.rels", _RELS),
+            ("word/document.xml", document),
+        ):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), text)
+    return buffer.getvalue()
 
 
 class Loader:
@@ -62,6 +109,7 @@ class Loader:
         self.user = {u.username: u for u in users.filter(username__in=self.USERNAMES)}
         self.categories = {c.code: c for c in TradingCategory.objects.all()}
         self.filed: dict[str, Registration] = {}
+        self.templates: dict[str, Template] = {}
 
     # -- the steps -------------------------------------------------------------------------------
 
@@ -139,7 +187,7 @@ class Loader:
 
     def setup(self) -> None:
         self.days.work(1, 8, 30)
-        for centre_code, head in DESK_HEADS.items():
+        for centre_code, (head, deputy) in DESK_HEADS.items():
             centre = self.centres[centre_code]
             for code, next_steps, must_enter in SERVED:
                 services.category_serve(
@@ -149,8 +197,17 @@ class Loader:
                     next_steps=next_steps,
                     must_enter=must_enter,
                 )
-            # no service sets the head of the desk yet: the model, as the registry's tests do
-            DeskHead.objects.create(centre=centre, user=self.user[head])
+            services.desk_head_set(
+                actor=self.user[head], centre=centre, head=self.user[head], deputy=self.user[deputy]
+            )
+        for key, offered in TEMPLATES.items():
+            self.templates[key] = services.template_publish(
+                actor=self.user[offered.by],
+                centre=self.centres[offered.centre],
+                category=self.categories[offered.category],
+                name=offered.name,
+                upload=Upload(offered.file_name, docx(offered.lines)),
+            )
         name, region, kind, serial, legal, contact = HOSPITAL
         self.organisations["hospital"] = parties.organisation_register(
             actor=None,
@@ -222,7 +279,11 @@ class Loader:
         self.days.work(1, 8, 40)
         starts = clock.local_now().replace(hour=0, minute=0, second=0, microsecond=0)
         services.leave_record(
-            actor=staff, user=staff2, starts_at=starts, ends_at=starts + dt.timedelta(days=3)
+            actor=staff,
+            user=staff2,
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(days=3),
+            covered_by=self.user[LEAVE_COVER],
         )
         self.later(1.3)
         self.supply("guanyinge", by="agent")
@@ -242,6 +303,39 @@ class Loader:
         self.accept("assets", by="sy-staff", responsible="sy-staff2", deputy="sy-staff")
         self.later(1.2)
         self.accept("land", by="sy-staff2", responsible="sy-staff", deputy="sy-staff2")
+        self.later(2)
+        self.revise_checklist()
+        self.later(0.5)
+        key, by, file_name, lines = TEMPLATE_REPLACED
+        self.templates[key] = services.template_replace(
+            actor=self.user[by], template=self.templates[key], upload=Upload(file_name, docx(lines))
+        )
+
+    def revise_checklist(self) -> None:
+        """Version 2 of a centre's checklist (CHECKLIST_REVISED): the items of the version in force, and
+        one more; the registrations filed before keep version 1."""
+        centre_code, category_code, by, (name, need), basis = CHECKLIST_REVISED
+        centre, category = self.centres[centre_code], self.categories[category_code]
+        current = selectors.current_checklist(category, centre)
+        kept = [
+            services.ItemIn(
+                name=i.name,
+                need=i.need,
+                condition=i.condition,
+                may_defer=i.may_defer,
+                needed_before=i.needed_before,
+                key=i.key,
+            )
+            for i in current.items.order_by("order")
+        ]
+        services.checklist_revise(
+            actor=self.user[by],
+            centre=centre,
+            category=category,
+            base_version=current.version,
+            items=[*kept, services.ItemIn(name=name, need=need)],
+            basis=basis,
+        )
 
     def last_day(self) -> None:
         """The last working day before today, mid-afternoon: a complete file, due within 2 working days."""

@@ -1,8 +1,9 @@
 """The demo's project registrations as data (standard 6.2, 12.1): what both centres serve, the heads of
-their service desks, the project codes and entrustments, and every registration as it is filed — who
-files it where, for whom, with which documents, promised items and sections — with the one-time notices
-the desks issue and the documents supplied after them. `ggzy.demo.registrations` files them through the
-registry services, in the order and on the days it sets.
+their service desks and the deputies, the templates they offer and a checklist's second version, the
+project codes and entrustments, and every registration as it is filed — who files it where, for whom,
+with which documents, promised items and sections — with the one-time notices the desks issue and the
+documents supplied after them. `ggzy.demo.registrations` files them through the registry services, in
+the order and on the days it sets.
 
 "{year}" in a name, code or number is the current year."""
 
@@ -76,7 +77,64 @@ SERVED = (
         "国家和省组织的药品、医用耗材集中带量采购。",
     ),
 )
-DESK_HEADS = {"ln": "staff", "sy": "sy-staff"}
+#: centre -> (head of the service desk, deputy (AB角)), named by the head (`registry.services.desk_head_set`)
+DESK_HEADS = {"ln": ("staff", "staff2"), "sy": ("sy-staff", "sy-staff2")}
+#: who covers the leave of staff2 in the second week (the leave the deputy's confirmation falls in)
+LEAVE_COVER = "staff"
+
+
+@dataclass(frozen=True)
+class Offered:
+    """A document template a centre offers (6.2.6), uploaded by `by` as a Word file with `lines`."""
+
+    centre: str
+    category: str
+    name: str
+    file_name: str
+    by: str
+    lines: tuple[str, ...]
+
+
+#: the templates the centres offer on the first day; key -> template
+TEMPLATES = {
+    "sy_form": Offered(
+        "sy",
+        "engineering",
+        "公共资源进场交易申请表（工程建设项目）",
+        "进场交易申请表（工程建设）.docx",
+        "sy-staff",
+        ("公共资源进场交易申请表（工程建设项目）", "项目名称：", "投资项目代码：", "招标人（盖章）："),
+    ),
+    "ln_form": Offered(
+        "ln",
+        "procurement",
+        "政府采购项目进场交易申请表",
+        "进场交易申请表（政府采购）.docx",
+        "staff",
+        ("政府采购项目进场交易申请表", "项目名称：", "采购计划编号：", "采购人（盖章）："),
+    ),
+}
+#: the second week: a new version of a template (key, by, file name, lines)
+TEMPLATE_REPLACED = (
+    "sy_form",
+    "sy-staff2",
+    "进场交易申请表（工程建设）v2.docx",
+    (
+        "公共资源进场交易申请表（工程建设项目）",
+        "项目名称：",
+        "投资项目代码：",
+        "资金来源及落实情况：",
+        "招标人（盖章）：",
+    ),
+)
+#: the second week: the Shenyang desk publishes version 2 of its engineering checklist (one item added)
+CHECKLIST_REVISED = (
+    "sy",
+    "engineering",
+    "sy-staff2",
+    ("资金落实情况说明", "optional"),
+    "《招标投标法》第九条：招标项目的资金或资金来源应已落实",
+)
 HOSPITAL = ("沈阳市浑南区中心医院", "210112", "12", 12000003, "刘仁", "韩冰")
 
 #: investment codes (national online approval platform) and the procurement plan number, per project key

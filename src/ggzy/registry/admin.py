@@ -1,7 +1,8 @@
 """The back office for registration: the categories each centre serves (with what to tell initiators
 after acceptance and the must-enter list), checklists and their items, trading methods, the head of
-each desk, and document templates. Every change is recorded (RecordedAdmin). A published checklist
-is never edited: add a new version instead, so registrations keep the version they were filed under."""
+each desk and the deputy, and document templates (centre staff keep theirs from their own pages).
+Every change is recorded (RecordedAdmin). A published checklist is never edited: add a new version
+instead, so registrations keep the version they were filed under."""
 
 from __future__ import annotations
 
@@ -50,7 +51,8 @@ class ChecklistItemInline(admin.TabularInline):
 
 @admin.register(Checklist)
 class ChecklistAdmin(RecordedAdmin):
-    list_display = ("category", "version", "published_at", "basis")
+    list_display = ("category", "centre", "version", "published_at", "basis")
+    list_filter = ("category", "centre")
     inlines = (ChecklistItemInline,)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -64,9 +66,9 @@ class ChecklistAdmin(RecordedAdmin):
 
 @admin.register(DeskHead)
 class DeskHeadAdmin(RecordedAdmin):
-    list_display = ("centre", "user")
+    list_display = ("centre", "user", "deputy")
 
 
 @admin.register(Template)
 class TemplateAdmin(RecordedAdmin):
-    list_display = ("name", "category", "file_name")
+    list_display = ("name", "centre", "category", "version", "file_name", "withdrawn_at")

@@ -425,12 +425,16 @@ def confirm(
 class LeaveIn(Schema):
     starts_at: dt.datetime
     ends_at: dt.datetime
+    covered_by: str | None = Field(
+        None, max_length=150, description="user name of the colleague of your centre who covers"
+    )
 
 
 class LeaveOut(Schema):
     uid: uuid.UUID
     starts_at: dt.datetime
     ends_at: dt.datetime
+    covered_by: str | None
 
 
 @router.post("/registry/leave", response={201: LeaveOut}, summary="Record my leave (my deputy takes over)")
@@ -438,16 +442,35 @@ class LeaveOut(Schema):
 def leave(request: HttpRequest, payload: LeaveIn) -> Status[LeaveOut]:
     if payload.starts_at.tzinfo is None or payload.ends_at.tzinfo is None:
         raise DomainError(RegistryError.LEAVE_INVALID, detail={"reason": "give a time zone"})
+    covered_by = None
+    if payload.covered_by:
+        covered_by = get_user_model().objects.filter(username=payload.covered_by).first()
+        if covered_by is None:
+            raise DomainError(RegistryError.COVER_INVALID, detail={"user": payload.covered_by})
     recorded = services.leave_record(
-        actor=actor_of(request), user=actor_of(request), starts_at=payload.starts_at, ends_at=payload.ends_at
+        actor=actor_of(request),
+        user=actor_of(request),
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        covered_by=covered_by,
     )
-    return Status(201, LeaveOut(uid=recorded.uid, starts_at=recorded.starts_at, ends_at=recorded.ends_at))
+    return Status(
+        201,
+        LeaveOut(
+            uid=recorded.uid,
+            starts_at=recorded.starts_at,
+            ends_at=recorded.ends_at,
+            covered_by=_name(recorded.covered_by),
+        ),
+    )
 
 
 class TemplateOut(Schema):
     uid: uuid.UUID
+    centre: str | None = Field(..., description="the centre offering it (none: the platform)")
     category: str
     name: str
+    version: int
     file_name: str
     sm3: str
     size: int
@@ -458,12 +481,15 @@ class TemplateOut(Schema):
 )
 @allow(Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
 def template_list(request: HttpRequest) -> list[TemplateOut]:
-    """Templates offered on request. The platform never approves, verifies or files trading documents."""
+    """Templates offered on request, the version offered now of each. The platform never approves,
+    authorises or files trading documents (6.2.6)."""
     return [
         TemplateOut(
             uid=t.uid,
+            centre=t.centre.code if t.centre is not None else None,
             category=t.category_id,
             name=t.name,
+            version=t.version,
             file_name=t.file_name,
             sm3=t.blob_id,
             size=t.blob.size,

@@ -66,4 +66,47 @@ class RegistryError(ErrorCodeBase):
         _("The responsible person and the deputy must be two staff of this centre."),
     )
     LEAVE_INVALID = "leave_invalid", 422, _("A leave ends after it starts.")
+    NOT_STAFF = "registry_not_staff", 403, _("Only staff of this centre may do this.")
+    COVER_INVALID = (
+        "cover_invalid",
+        422,
+        _("The colleague who covers for you must be another staff member of your centre."),
+    )
+    DESK_HEAD_INVALID = (
+        "desk_head_invalid",
+        422,
+        _("The head of the desk and the deputy must be two different staff of this centre."),
+    )
+    TEMPLATE_NAME = "template_name", 422, _("Give the template a name of at most 200 characters.")
+    TEMPLATE_TOO_LARGE = "template_too_large", 422, _("A template file may be at most 20 MB.")
+    TEMPLATE_TYPE = (
+        "template_type",
+        422,
+        _("A template must be a PDF, OFD, Word (.docx) or Excel (.xlsx) file, and its name must end so."),
+    )
+    TEMPLATE_STATE = (
+        "template_state",
+        409,
+        _("This template was replaced or withdrawn already: act on the version offered now."),
+    )
+    CHECKLIST_STALE = (
+        "checklist_stale",
+        409,
+        _("The checklist changed since you opened it: open it again and make your changes there."),
+    )
+    CHECKLIST_UNCHANGED = (
+        "checklist_unchanged",
+        422,
+        _("Nothing changed: a new version must add, remove or change an item."),
+    )
+    CHECKLIST_ITEM_INVALID = (
+        "checklist_item_invalid",
+        422,
+        _("Every item needs a name of at most 200 characters, and no two items may have the same name."),
+    )
+    CHECKLIST_STANDARD_ITEM = (
+        "checklist_standard_item",
+        422,
+        _("A document standard 6.2.2 requires cannot be removed or made optional."),
+    )
     STEP_BLOCKED = "step_blocked", 409, _("Items promised for later must arrive before this step.")

@@ -2,8 +2,8 @@
 
 A registration past its 2-working-day limit and a consultation question past its answer limit escalate
 the same way — once, under a row lock, with an event for the supervisors and a message to the desk head
-of the centre (the registry owns the desk and its head). The tick jobs are thin wrappers around
-`escalate_once`."""
+of the centre, or to its deputy while the head is on leave (the registry owns the desk and its head).
+The tick jobs are thin wrappers around `escalate_once`."""
 
 from __future__ import annotations
 
@@ -18,15 +18,21 @@ from ggzy.core.types import Actor, JSONDict
 from ggzy.events.models import Event
 from ggzy.events.notifications import Recipient, notify
 from ggzy.registry.models import DeskHead
+from ggzy.registry.selectors import on_leave
 
 #: The model of the rows that escalate (it has an `escalated_at` field).
 M = TypeVar("M", bound=models.Model)
 
 
 def desk_head(centre: Centre) -> Actor | None:
-    """The user heading the centre's desk, or None when the centre named none."""
-    head = DeskHead.objects.filter(centre=centre).select_related("user").first()
-    return head.user if head is not None else None
+    """Whom the centre's desk escalates to now: its head, or the deputy (AB角) while the head is on
+    recorded leave; None when the centre named no head."""
+    head = DeskHead.objects.filter(centre=centre).select_related("user", "deputy").first()
+    if head is None:
+        return None
+    if head.deputy is not None and on_leave(head.user):
+        return head.deputy
+    return head.user
 
 
 def escalate_once(

@@ -1,4 +1,5 @@
-"""The event types `registry` records: project registrations, staff leave, the categories a centre serves."""
+"""The event types `registry` records: project registrations, staff leave, the categories a centre serves,
+the head of its desk and the deputy, its checklist versions and its document templates."""
 
 from __future__ import annotations
 
@@ -54,4 +55,32 @@ class RegistryEvents(EventTypes, app="registry"):
         Visibility.PUBLIC,
         Scopes.CENTRE_REGION,
         "A centre configured a trading category it serves (what follows acceptance, what must enter).",
+    )
+    DESK_HEAD_SET = EventType(
+        "registry.desk_head.set",
+        DOMAIN,
+        PARTIES,
+        Scopes.CENTRE_REGION,
+        "A centre named the head of its service desk and the deputy (AB角).",
+    )
+    CHECKLIST_PUBLISHED = EventType(
+        "registry.checklist.published",
+        DOMAIN,
+        Visibility.PUBLIC,
+        Scopes.CENTRE_REGION,
+        "A centre published a new version of a category's checklist (earlier registrations keep theirs).",
+    )
+    TEMPLATE_PUBLISHED = EventType(
+        "registry.template.published",
+        DOMAIN,
+        Visibility.PUBLIC,
+        Scopes.CENTRE_REGION,
+        "A centre offered a document template, or a new version of one (6.2.6).",
+    )
+    TEMPLATE_WITHDRAWN = EventType(
+        "registry.template.withdrawn",
+        DOMAIN,
+        Visibility.PUBLIC,
+        Scopes.CENTRE_REGION,
+        "A centre withdrew a document template.",
     )

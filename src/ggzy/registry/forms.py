@@ -1,5 +1,6 @@
 """Forms of the registration pages: the one form for every category (一表申请) with its checklist
-items and 容缺 promises, supplying an item, acceptance, and a staff member's leave."""
+items and 容缺 promises, supplying an item, acceptance, a staff member's leave, and the centre's own
+settings — the head of the desk and the deputy, document templates, a new checklist version."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from ggzy.accounts.models import Centre, Organisation
 from ggzy.core import clock
 from ggzy.core.formatting import person_name
-from ggzy.registry.models import ChecklistItem, PriceForm, TradingCategory, TradingMethod
-from ggzy.registry.services import Promise, SectionIn, TenderProjectIn, Upload
+from ggzy.core.regions import RegionField
+from ggzy.registry.models import ChecklistItem, Need, PriceForm, TradingCategory, TradingMethod
+from ggzy.registry.services import ItemIn, Promise, SectionIn, TenderProjectIn, Upload
 
 #: How many section rows the form offers (blank rows are ignored).
 SECTION_ROWS = 5
@@ -64,13 +66,7 @@ class RegistrationForm(forms.Form):
     """Step 2: the project, its tender project and sections, and one entry per checklist item."""
 
     name = forms.CharField(label=_("Project name"), max_length=200)
-    region = forms.RegexField(
-        label=_("Region"),
-        regex=r"^\d{6}$",
-        max_length=6,
-        help_text=_("Six-digit GB/T 2260 code"),
-        error_messages={"invalid": _("Give the six-digit region code.")},
-    )
+    region = RegionField(label=_("Region"))  # narrowed to the centre's region in __init__
     initiator = forms.ModelChoiceField(
         label=_("Trade initiator"), queryset=Organisation.objects.none(), to_field_name="uid"
     )
@@ -92,9 +88,12 @@ class RegistrationForm(forms.Form):
         agents: QuerySet[Organisation] | None,
         agent_required: bool = False,
         initiator_labels: dict[int, str] | None = None,
+        region_under: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if region_under:  # a project of this centre lies in the centre's region, chosen by name
+            self.fields["region"] = RegionField(label=_("Region"), under=region_under)
         self.category = category
         self.checklist_items = items
         initiator_field: Any = self.fields["initiator"]
@@ -250,13 +249,17 @@ class AcceptForm(forms.Form):
 
     def __init__(self, *args: Any, staff: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from django.contrib.auth import get_user_model
-
-        queryset = get_user_model().objects.filter(pk__in=[u.pk for u in staff]).order_by("username")
+        queryset = _staff_queryset(staff)
         for name in ("responsible", "deputy"):
             field: Any = self.fields[name]
             field.queryset = queryset
             field.widget.attrs["class"] = "form-select"
+
+
+def _staff_queryset(staff: list[Any]) -> QuerySet[Any]:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk__in=[u.pk for u in staff]).order_by("username")
 
 
 class LeaveForm(forms.Form):
@@ -270,6 +273,173 @@ class LeaveForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}),
     )
+    covered_by = StaffChoiceField(
+        label=_("Covered by"),
+        queryset=None,
+        to_field_name="username",
+        help_text=_("A colleague of your centre who covers your other work while you are away."),
+        error_messages={"invalid_choice": _("Choose a colleague of your centre to cover for you.")},
+    )
+
+    def __init__(self, *args: Any, colleagues: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["covered_by"]
+        field.queryset = _staff_queryset(colleagues)
+        field.widget.attrs["class"] = "form-select"
+
+
+class DeskHeadForm(forms.Form):
+    """The head of a centre's desk and the deputy, from the centre's staff."""
+
+    head = StaffChoiceField(
+        label=_("Head of the service desk (服务责任人)"), queryset=None, to_field_name="username"
+    )
+    deputy = StaffChoiceField(
+        label=_("Deputy (AB角)"),
+        queryset=None,
+        to_field_name="username",
+        required=False,
+        help_text=_("Takes the escalations while the head is on leave."),
+    )
+
+    def __init__(self, *args: Any, staff: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("head", "deputy"):
+            field: Any = self.fields[name]
+            field.queryset = _staff_queryset(staff)
+            field.widget.attrs["class"] = "form-select"
+
+
+class TemplateUploadForm(forms.Form):
+    """A new document template: its category, name and file."""
+
+    category = forms.ModelChoiceField(
+        label=_("Trading category"),
+        queryset=TradingCategory.objects.none(),
+        to_field_name="code",
+        empty_label=None,
+    )
+    name = forms.CharField(label=_("Template name"), max_length=200)
+    file = forms.FileField(
+        label=_("File"), help_text=_("PDF, OFD, Word (.docx) or Excel (.xlsx), at most 20 MB.")
+    )
+
+    def __init__(self, *args: Any, categories: QuerySet[TradingCategory], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["category"]
+        field.queryset = categories
+        field.label_from_instance = lambda c: c.label
+        field.widget.attrs["class"] = "form-select"
+        self.fields["name"].widget.attrs["class"] = "form-control"
+        self.fields["file"].widget.attrs["class"] = "form-control"
+
+
+class TemplateReplaceForm(forms.Form):
+    """A new version of a template: its file, and a new name if it changes."""
+
+    file = forms.FileField(
+        label=_("New version"), widget=forms.FileInput(attrs={"class": "form-control form-control-sm"})
+    )
+    name = forms.CharField(label=_("New name (optional)"), max_length=200, required=False)
+
+
+#: How many blank rows the checklist form offers for new items.
+NEW_ITEM_ROWS = 3
+STEP_CHOICES = (("", _("No step")), ("notice", _("Publishing the notice")))
+
+
+class ChecklistForm(forms.Form):
+    """A new version of a checklist: a row per item of the version in force (changed, or removed) and
+    blank rows for new items; `base_version` is the version the editor saw."""
+
+    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    basis = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=200,
+        required=False,
+        help_text=_("E.g. the rule or notice that requires it; shown with the version."),
+    )
+
+    def __init__(self, *args: Any, items: list[ChecklistItem], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.current = items
+        for n, item in enumerate(items):
+            self._row(f"i{n}", item)
+            self.fields[f"i{n}_remove"] = forms.BooleanField(label=_("Remove"), required=False)
+        for n in range(NEW_ITEM_ROWS):
+            self._row(f"n{n}", None)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select form-select-sm")
+            elif not isinstance(widget, forms.HiddenInput):
+                widget.attrs.setdefault("class", "form-control form-control-sm")
+
+    def _row(self, prefix: str, item: ChecklistItem | None) -> None:
+        self.fields[f"{prefix}_name"] = forms.CharField(
+            label=_("Document"), max_length=200, required=False, initial=item.name if item else ""
+        )
+        self.fields[f"{prefix}_need"] = forms.ChoiceField(
+            label=_("Need"), choices=Need.choices, initial=item.need if item else Need.MANDATORY
+        )
+        self.fields[f"{prefix}_condition"] = forms.CharField(
+            label=_("Applies when"), max_length=200, required=False, initial=item.condition if item else ""
+        )
+        self.fields[f"{prefix}_may_defer"] = forms.BooleanField(
+            label=_("May be supplied later (容缺)"), required=False, initial=item.may_defer if item else False
+        )
+        self.fields[f"{prefix}_needed_before"] = forms.ChoiceField(
+            label=_("Needed before"),
+            choices=STEP_CHOICES,
+            required=False,
+            initial=item.needed_before if item else "",
+        )
+
+    # --- for the template ---
+    def rows(self) -> list[dict[str, Any]]:
+        def row(prefix: str, item: ChecklistItem | None) -> dict[str, Any]:
+            return {
+                "item": item,
+                "prefix": prefix,
+                "name": self[f"{prefix}_name"],
+                "need": self[f"{prefix}_need"],
+                "condition": self[f"{prefix}_condition"],
+                "may_defer": self[f"{prefix}_may_defer"],
+                "needed_before": self[f"{prefix}_needed_before"],
+                "remove": self[f"{prefix}_remove"] if item is not None else None,
+            }
+
+        return [row(f"i{n}", item) for n, item in enumerate(self.current)] + [
+            row(f"n{n}", None) for n in range(NEW_ITEM_ROWS)
+        ]
+
+    # --- for the service ---
+    def items(self) -> list[ItemIn]:
+        """The items of the new version: the kept rows (an empty name is the service's to refuse), then
+        the new rows with a name."""
+        data = self.cleaned_data
+        found = []
+        for n, item in enumerate(self.current):
+            if data.get(f"i{n}_remove"):
+                continue
+            found.append(self._item(f"i{n}", item.key))
+        for n in range(NEW_ITEM_ROWS):
+            if data.get(f"n{n}_name", "").strip():
+                found.append(self._item(f"n{n}", ""))
+        return found
+
+    def _item(self, prefix: str, key: str) -> ItemIn:
+        data = self.cleaned_data
+        return ItemIn(
+            name=data.get(f"{prefix}_name", ""),
+            need=data.get(f"{prefix}_need") or Need.MANDATORY,
+            condition=data.get(f"{prefix}_condition", ""),
+            may_defer=bool(data.get(f"{prefix}_may_defer")),
+            needed_before=data.get(f"{prefix}_needed_before") or "",
+            key=key,
+        )
 
 
 def leave_initial() -> dict[str, str]:
@@ -278,3 +448,31 @@ def leave_initial() -> dict[str, str]:
     start = dt.datetime.combine(today, dt.time(8, 30))
     end = dt.datetime.combine(today, dt.time(17, 0))
     return {"starts_at": start.strftime("%Y-%m-%dT%H:%M"), "ends_at": end.strftime("%Y-%m-%dT%H:%M")}
+
+
+class CategoryServeForm(forms.Form):
+    """Whether the centre serves a trading category, what it tells the parties once a registration of
+    the category is accepted (6.2.4), and its list of projects that must enter (应进必进, 12.1.5)."""
+
+    enabled = forms.BooleanField(
+        label=_("The centre serves this category"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        help_text=_("Only a category the centre serves can be registered at it."),
+    )
+    next_steps = forms.CharField(
+        label=_("What to watch out for after acceptance"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        help_text=_("Told to the parties when a registration of this category is accepted."),
+    )
+    must_enter = forms.CharField(
+        label=_("Projects that must enter (应进必进)"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        help_text=_(
+            "Published on the public page of must-enter lists; projects outside it register the same way."
+        ),
+    )

@@ -101,17 +101,43 @@ class Blob(models.Model):
 
 
 class Checklist(models.Model):
-    """The documents a category's registration needs, in a version (a registration keeps its version)."""
+    """The documents a category's registration needs, in a version (a registration keeps its version).
+
+    The platform's versions (no centre; version 1 is the seed) apply everywhere; a centre's own version,
+    made by its staff from the one in force there (number + 1), applies at that centre. A version is
+    never edited: a change is a new version."""
 
     category = models.ForeignKey(TradingCategory, on_delete=models.PROTECT, related_name="checklists")
+    centre = models.ForeignKey(
+        "accounts.Centre",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: the platform's version, in force at every centre without its own"),
+    )
     version = models.PositiveSmallIntegerField(_("version"))
     published_at = models.DateTimeField(_("published at"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     basis = models.CharField(_("basis"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("checklist")
         verbose_name_plural = _("checklists")
-        constraints = [models.UniqueConstraint(fields=["category", "version"], name="one_checklist_version")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "version"],
+                condition=models.Q(centre__isnull=True),
+                name="one_checklist_version",
+            ),
+            models.UniqueConstraint(
+                fields=["category", "centre", "version"],
+                condition=models.Q(centre__isnull=False),
+                name="one_centre_checklist_version",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.category} v{self.version}"
@@ -331,6 +357,15 @@ class Leave(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"))
+    covered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("covered by"),
+        help_text=_("The colleague who covers their other work (a staff member of the same centre)"),
+    )
     recorded_at = models.DateTimeField()
 
     class Meta:
@@ -345,10 +380,19 @@ class Leave(models.Model):
 
 
 class DeskHead(models.Model):
-    """The head of a centre's service desk: overdue registrations escalate to them."""
+    """The head of a centre's service desk (服务责任人) and the deputy (AB角): what is overdue escalates to
+    the head, or to the deputy while the head is on leave (`registry.escalation.desk_head`)."""
 
     centre = models.OneToOneField("accounts.Centre", on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("deputy (AB角)"),
+    )
 
     class Meta:
         verbose_name = _("head of the service desk")
@@ -359,13 +403,29 @@ class DeskHead(models.Model):
 
 
 class Template(models.Model):
-    """A standard document template offered on request (6.2.6) — never an approval of documents."""
+    """A standard document template offered on request (6.2.6) — never an approval of documents.
+
+    One row per version: a new version is a new row naming the one it replaces (`previous`); the
+    version offered is the one neither replaced nor withdrawn. A centre's staff keep their centre's
+    templates; one without a centre is the platform's (kept in the back office)."""
 
     uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    centre = models.ForeignKey(
+        "accounts.Centre", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     category = models.ForeignKey(TradingCategory, on_delete=models.PROTECT, related_name="templates")
     name = models.CharField(_("name"), max_length=200)
     blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="+")
     file_name = models.CharField(_("file name"), max_length=200)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    previous = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_version"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("document template")

@@ -10,7 +10,17 @@ import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 
 from ggzy.accounts.models import Centre, Entrustment, Organisation, RoleGrant
 from ggzy.core import clock
@@ -18,10 +28,14 @@ from ggzy.core.access import is_signed_in
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
 from ggzy.core.types import Actor, Viewer
+from ggzy.events.models import Event
 from ggzy.events.notifications import Recipient
+from ggzy.events.selectors import events_visible_to
 from ggzy.registry.models import (
     CentreCategory,
     Checklist,
+    ChecklistItem,
+    DeskHead,
     Item,
     Leave,
     Need,
@@ -147,11 +161,45 @@ def access_registration(*, viewer: Viewer, uid: uuid.UUID) -> Registration:
 
 
 def access_template(*, viewer: Viewer, uid: uuid.UUID) -> Template:
-    """A document template (offered to every filer); a missing one raises the not-found error."""
-    found = Template.objects.select_related("blob").filter(uid=uid).first()
+    """A document template to download: the version offered now (to every filer), or any version of
+    one's own centre's templates (staff keep the record). Anything else, missing included, raises the
+    not-found error."""
+    found = Template.objects.select_related("blob", "centre").filter(uid=uid).first()
+    if found is None or not (
+        _is_offered(found) or (found.centre is not None and is_staff_of(viewer, found.centre))
+    ):
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+def access_centre_template(*, viewer: Viewer, uid: uuid.UUID) -> Template:
+    """A template of one of `viewer`'s centres, for its staff to replace or withdraw; another centre's
+    (or the platform's) raises the same not-found error as a missing one."""
+    found = (
+        Template.objects.select_related("blob", "centre", "category")
+        .filter(uid=uid, centre__in=staff_centres(viewer))
+        .first()
+    )
     if found is None:
         raise DomainError(CoreError.NOT_FOUND)
     return found
+
+
+def access_staff_centre(*, viewer: Viewer, code: str) -> Centre:
+    """A centre `viewer` is staff of, by its code; another centre (or none) raises the same not-found
+    error as a missing one."""
+    found = staff_centres(viewer).filter(code=code).first() if code else None
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+def chosen_centre(*, viewer: Viewer, code: str) -> Centre | None:
+    """The centre a staff page shows: the one of `code` (not-found unless `viewer` is its staff), or the
+    first of `viewer`'s centres when no code is given (None: staff of none)."""
+    if code:
+        return access_staff_centre(viewer=viewer, code=code)
+    return staff_centres(viewer).order_by("code").first()
 
 
 @dataclass(frozen=True)
@@ -235,6 +283,12 @@ def serves(centre: Centre, category: TradingCategory) -> bool:
     return CentreCategory.objects.filter(centre=centre, category=category, enabled=True).exists()
 
 
+def category_settings(*, centre: Centre) -> list[tuple[TradingCategory, CentreCategory | None]]:
+    """Every trading category, in order, with how `centre` has configured it (None: never)."""
+    rows = {row.category_id: row for row in CentreCategory.objects.filter(centre=centre)}
+    return [(category, rows.get(category.pk)) for category in TradingCategory.objects.order_by("order")]
+
+
 def next_steps(centre: Centre, category: TradingCategory) -> str:
     """What `centre` tells an initiator of `category` to watch out for after acceptance (6.2.4)."""
     found = (
@@ -245,13 +299,61 @@ def next_steps(centre: Centre, category: TradingCategory) -> str:
     return found or ""
 
 
-def current_checklist(category: TradingCategory) -> Checklist:
-    """The latest version already published (a version dated later applies from its date)."""
+def _checklists(category: TradingCategory, centre: Centre | None) -> QuerySet[Checklist]:
+    """The versions that may be in force at `centre`: the platform's and the centre's own."""
+    found = Checklist.objects.filter(category=category)
+    if centre is None:
+        return found.filter(centre__isnull=True)
+    return found.filter(Q(centre__isnull=True) | Q(centre=centre))
+
+
+def current_checklist(category: TradingCategory, centre: Centre | None = None) -> Checklist:
+    """The version in force at `centre` (the platform's when None): the highest number already published
+    among the platform's versions and the centre's own (the centre's own on a tie); a version dated
+    later applies from its date."""
     return (
-        Checklist.objects.filter(category=category, published_at__lte=clock.now())
-        .order_by("-version")
+        _checklists(category, centre)
+        .filter(published_at__lte=clock.now())
+        .order_by("-version", F("centre").asc(nulls_last=True))
         .first()  # type: ignore[return-value]
     )
+
+
+@dataclass(frozen=True)
+class ChecklistVersion:
+    """A version of a checklist as the staff page lists it."""
+
+    checklist: Checklist
+    items: list[ChecklistItem]
+    registrations: int  # filed under it at the centre
+    in_force: bool
+
+
+def checklist_versions(*, category: TradingCategory, centre: Centre) -> list[ChecklistVersion]:
+    """Every version that was or is in force at `centre` (the platform's and the centre's own), newest
+    first, with its items and how many of the centre's registrations were filed under it."""
+    current = current_checklist(category, centre)
+    versions = list(
+        _checklists(category, centre)
+        .select_related("published_by", "centre")
+        .prefetch_related(Prefetch("items", queryset=ChecklistItem.objects.order_by("order")))
+        .order_by("-version", F("centre").asc(nulls_last=True))
+    )
+    counts = dict(
+        Registration.objects.filter(project__centre=centre, checklist__in=[v.pk for v in versions])
+        .values_list("checklist")
+        .annotate(n=Count("pk"))
+        .values_list("checklist", "n")
+    )
+    return [
+        ChecklistVersion(
+            checklist=v,
+            items=list(v.items.all()),
+            registrations=counts.get(v.pk, 0),
+            in_force=current is not None and v.pk == current.pk,
+        )
+        for v in versions
+    ]
 
 
 def category_guide(*, at: dt.datetime | None = None) -> list[tuple[TradingCategory, Checklist]]:
@@ -259,7 +361,7 @@ def category_guide(*, at: dt.datetime | None = None) -> list[tuple[TradingCatego
     current checklist (the latest version published by `at`; items prefetched). A category is in the
     guide once its first checklist is published."""
     at = at or clock.now()
-    published = Checklist.objects.filter(published_at__lte=at)
+    published = Checklist.objects.filter(published_at__lte=at, centre__isnull=True)  # the platform's
     latest = published.filter(category=OuterRef("category")).order_by("-version").values("pk")[:1]
     current = Prefetch(
         "checklists",
@@ -270,9 +372,128 @@ def category_guide(*, at: dt.datetime | None = None) -> list[tuple[TradingCatego
     return [(c, c.current_checklists[0]) for c in categories if c.current_checklists]
 
 
+def _offered_q() -> Q:
+    return Q(withdrawn_at__isnull=True, next_version__isnull=True)
+
+
+def _is_offered(template: Template) -> bool:
+    return Template.objects.filter(_offered_q(), pk=template.pk).exists()
+
+
 def template_list() -> QuerySet[Template]:
-    """The document templates offered to every filer (6.2.6), by category and name."""
-    return Template.objects.select_related("blob").order_by("category__order", "name")
+    """The document templates offered to every filer now (6.2.6) — of each, the version neither
+    replaced nor withdrawn — by centre, category and name."""
+    return (
+        Template.objects.filter(_offered_q())
+        .select_related("blob", "centre", "category")
+        .order_by("centre__code", "category__order", "name")
+    )
+
+
+@dataclass(frozen=True)
+class TemplateLine:
+    """A template of a centre as its staff see it: the newest version, and the ones it replaced."""
+
+    template: Template
+    offered: bool  # not withdrawn
+    earlier: list[Template]  # newest first
+
+
+def centre_templates(*, centre: Centre) -> list[TemplateLine]:
+    """`centre`'s templates, each with its earlier versions, offered ones first."""
+    rows = list(
+        Template.objects.filter(centre=centre)
+        .select_related("blob", "category", "uploaded_by")
+        .order_by("category__order", "name", "-version")
+    )
+    by_pk = {t.pk: t for t in rows}
+    replaced = {t.previous_id for t in rows if t.previous_id is not None}
+    lines = []
+    for template in rows:
+        if template.pk in replaced:
+            continue
+        earlier, step = [], template.previous_id
+        while step is not None and step in by_pk:
+            earlier.append(by_pk[step])
+            step = by_pk[step].previous_id
+        lines.append(TemplateLine(template=template, offered=template.withdrawn_at is None, earlier=earlier))
+    return sorted(lines, key=lambda line: not line.offered)
+
+
+# --- the desk, leave, and what must enter ---------------------------------------------------------
+@dataclass(frozen=True)
+class Desk:
+    """A centre's desk: its head and deputy (None: not named) and whether the head is away now."""
+
+    centre: Centre
+    head: Actor | None
+    deputy: Actor | None
+    head_away: bool
+
+
+def desk_of(centre: Centre) -> Desk:
+    row = DeskHead.objects.filter(centre=centre).select_related("user", "deputy").first()
+    head = row.user if row is not None else None
+    return Desk(
+        centre=centre,
+        head=head,
+        deputy=row.deputy if row is not None else None,
+        head_away=head is not None and on_leave(head),
+    )
+
+
+def desk_changes(*, viewer: Viewer, centre: Centre, limit: int = 20) -> list[tuple[Event, dict[int, Actor]]]:
+    """The recorded changes of `centre`'s desk head and deputy that `viewer` may see, newest first, with
+    the people they name (by key)."""
+    events = list(
+        events_visible_to(viewer)
+        .filter(type="registry.desk_head.set", centre=centre.code)
+        .select_related("actor")
+        .order_by("-id")[:limit]
+    )
+    keys = {e.data.get(k) for e in events for k in ("head", "deputy")} - {None}
+    people = {u.pk: u for u in get_user_model().objects.filter(pk__in=keys)}
+    return [(e, people) for e in events]
+
+
+def leave_of(user: Actor) -> QuerySet[Leave]:
+    """`user`'s recorded leave, the latest first."""
+    return Leave.objects.filter(user=user).select_related("covered_by").order_by("-starts_at")
+
+
+def covering_for(user: Actor, at: dt.datetime | None = None) -> QuerySet[Leave]:
+    """The leave of colleagues that `user` covers, not yet over at `at` (now by default)."""
+    return (
+        Leave.objects.filter(covered_by=user, ends_at__gt=at or clock.now())
+        .select_related("user")
+        .order_by("starts_at")
+    )
+
+
+def colleagues(user: Actor) -> list[Actor]:
+    """The staff of `user`'s centres, `user` aside, by username."""
+    users = RoleGrant.objects.filter(
+        role=Role.CENTRE_STAFF, centre__in=staff_centres(user), revoked_at__isnull=True
+    ).values("user")
+    return list(
+        get_user_model().objects.filter(pk__in=users, is_active=True).exclude(pk=user.pk).order_by("username")
+    )
+
+
+def must_enter_lists(*, centre: Centre | None = None) -> list[tuple[Centre, list[CentreCategory]]]:
+    """What must enter the platform (应进必进, 12.1.5): per centre serving a category (only `centre` when
+    given), the categories it serves with the list it published, in the categories' order."""
+    rows = (
+        CentreCategory.objects.filter(enabled=True)
+        .select_related("centre", "category")
+        .order_by("centre__code", "category__order")
+    )
+    if centre is not None:
+        rows = rows.filter(centre=centre)
+    grouped: dict[int, tuple[Centre, list[CentreCategory]]] = {}
+    for row in rows:
+        grouped.setdefault(row.centre_id, (row.centre, []))[1].append(row)
+    return list(grouped.values())
 
 
 # --- for the registration pages -------------------------------------------------------------------

@@ -1,11 +1,15 @@
 """The registry's writes, one module per seam: `filing` (a registration filed, its codes issued),
 `review` (the workflow after filing: items, the one-time notice, acceptance, promised items), `leave`
-(staff leave, for the AB角 rule) and `categories` (what a centre serves). Reads are
-`registry.selectors`. Callers import the services from here."""
+(staff leave, for the AB角 rule), `categories` (what a centre serves), `desk` (the head of a centre's
+desk and the deputy), `checklists` (a centre's new checklist versions) and `templates` (the document
+templates a centre offers, 6.2.6). Reads are `registry.selectors`. Callers import the services from
+here."""
 
 from __future__ import annotations
 
 from ggzy.registry.services.categories import category_serve
+from ggzy.registry.services.checklists import ItemIn, checklist_revise
+from ggzy.registry.services.desk import desk_head_set
 from ggzy.registry.services.filing import (
     REVIEW_RULE,
     Promise,
@@ -23,14 +27,26 @@ from ggzy.registry.services.review import (
     registration_resubmit,
     step_check,
 )
+from ggzy.registry.services.templates import (
+    TEMPLATE_MAX_BYTES,
+    TEMPLATE_TYPES,
+    template_publish,
+    template_replace,
+    template_withdraw,
+)
 
 __all__ = [
     "REVIEW_RULE",
+    "TEMPLATE_MAX_BYTES",
+    "TEMPLATE_TYPES",
+    "ItemIn",
     "Promise",
     "SectionIn",
     "TenderProjectIn",
     "Upload",
     "category_serve",
+    "checklist_revise",
+    "desk_head_set",
     "item_supply",
     "leave_record",
     "notice_issue",
@@ -39,4 +55,7 @@ __all__ = [
     "registration_file",
     "registration_resubmit",
     "step_check",
+    "template_publish",
+    "template_replace",
+    "template_withdraw",
 ]

@@ -245,7 +245,7 @@ def registration_file(
         actor, channel=channel, centre=centre, initiator=initiator, agent=agent, checked=checked
     )
     prepared = _prepare(category, tender_projects)
-    checklist = current_checklist(category)
+    checklist = current_checklist(category, centre)
     items = _check_items(checklist, files, promises, not_applicable)
     now = clock.now()
     project = Project.objects.create(

@@ -25,7 +25,7 @@ from ggzy.accounts.models import Centre, Organisation
 from ggzy.core import clock
 from ggzy.core.access import actor_of, allow
 from ggzy.core.errors import CoreError, DomainError
-from ggzy.core.formatting import local_time, person_name, yuan
+from ggzy.core.formatting import person_name, yuan
 from ggzy.core.middleware import roles_of
 from ggzy.core.pages import form_again, page_action
 from ggzy.core.roles import Role
@@ -35,10 +35,8 @@ from ggzy.registry.forms import (
     EXTERNAL_LABELS,
     AcceptForm,
     ChooseForm,
-    LeaveForm,
     RegistrationForm,
     SupplyForm,
-    leave_initial,
     read_upload,
 )
 from ggzy.registry.models import Registration, RegistrationChannel, State, TradingCategory
@@ -99,38 +97,8 @@ def registration_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "is_staff": is_staff,
         "dashboard": selectors.dashboard(user=actor_of(request), now=now) if is_staff else None,
-        "leave_form": LeaveForm(initial=leave_initial()) if is_staff else None,
     }
     return render(request, "registry/list.html", context)
-
-
-@require_POST
-@allow(Role.CENTRE_STAFF)
-def leave(request: HttpRequest) -> HttpResponse:
-    form = LeaveForm(request.POST)
-    return page_action(
-        request,
-        lambda: services.leave_record(
-            actor=actor_of(request),
-            user=actor_of(request),
-            starts_at=form.cleaned_data["starts_at"],
-            ends_at=form.cleaned_data["ends_at"],
-        ),
-        success=lambda recorded: (
-            _(
-                "Your leave from %(start)s until %(end)s is recorded: "
-                "your deputies handle your work meanwhile."
-            )
-            % {
-                "start": local_time(recorded.starts_at),
-                "end": local_time(recorded.ends_at),
-            }
-        ),
-        form=form,
-        invalid=_("Give the start and the end of your leave."),
-        to="registry:list",
-        explain=refusal_text,
-    )
 
 
 # --- filing: one form for every category --------------------------------------------------------------
@@ -195,11 +163,12 @@ def registration_new(request: HttpRequest) -> HttpResponse:
             ),
         )
         return _choose(request, choose)
-    items = list(selectors.current_checklist(category).items.order_by("order"))
+    items = list(selectors.current_checklist(category, centre).items.order_by("order"))
     form = RegistrationForm(
         request.POST or None,
         request.FILES or None,
         initial={"region": centre.region},
+        region_under=centre.region,
         category=category,
         items=items,
         initiators=filer.initiators,
