@@ -193,10 +193,15 @@ def test_bad_rating_input_stores_nothing(client_for: Callable[..., Client], worl
     "url", ["/service/", "/service/figures/", "/service/search/?q=登记", "/service/search/"]
 )
 def test_public_pages_render_for_anonymous_users(world: World, url: str) -> None:
-    services.commitment_set(
-        actor=None, centre=world.centre, service="registration", title="项目登记",
-        steps="网上或现场提交—审核—办结", time_limit="材料齐备后 2 个工作日", materials="见要件清单",
+    commitment = services.commitment_write(
+        actor=world.staff[0],
+        centre=world.centre,
+        data=services.CommitmentIn(
+            service="registration", title="项目登记", steps="网上或现场提交—审核—办结",
+            time_limit="材料齐备后 2 个工作日", materials="见要件清单",
+        ),
     )  # fmt: skip
+    services.commitment_publish(actor=world.staff[0], commitment=commitment)
     response = Client().get(url)
     assert response.status_code == 200
     assert_csp_clean(response)

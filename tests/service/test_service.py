@@ -4,6 +4,7 @@ follow-up and the published monthly figures, commitments — and every bad input
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -91,13 +92,31 @@ def test_a_question_outside_the_remit_is_answered_with_the_authority_to_turn_to(
 
 @pytest.mark.clause("6.1.2.4")
 def test_supervisors_technical_questions_go_to_technical_staff(world: World) -> None:
-    a, b, _c = world.staff
-    TechnicalStaff.objects.create(centre=world.centre, user=b)
+    a, b, c = world.staff
+    services.technical_staff_designate(actor=a, centre=world.centre, user=b)
+    services.technical_staff_designate(actor=a, centre=world.centre, user=c)
     question = ask(world, kind="supervision", text="电子监管系统如何导出开标记录？")
     with pytest.raises(DomainError) as caught:
         services.question_take(actor=a, question=question)
     assert caught.value.code.value == "technical_staff_only"
     services.question_take(actor=b, question=question)
+    # handed over only among technical staff
+    with pytest.raises(DomainError) as caught:
+        services.question_hand_over(actor=b, question=question, to=a, reason="转交")
+    assert caught.value.code.value == "technical_staff_only"
+    services.question_hand_over(actor=b, question=question, to=c, reason="c 负责监管系统")
+    # c owns it unanswered: c stays technical staff until it is answered
+    with pytest.raises(DomainError) as caught:
+        services.technical_staff_remove(actor=a, centre=world.centre, user=c)
+    assert caught.value.code.value == "technical_owns_questions"
+    services.question_answer(actor=c, question=question, answer="在“开评标记录”中导出。")
+    services.technical_staff_remove(actor=a, centre=world.centre, user=c)
+    assert list(TechnicalStaff.objects.values_list("user", flat=True)) == [b.pk]
+    # only the centre's staff designate, and only its staff are designated
+    for actor, user in ((world.agent_user, a), (a, world.agent_user)):
+        with pytest.raises(DomainError):
+            services.technical_staff_designate(actor=actor, centre=world.centre, user=user)
+    assert TechnicalStaff.objects.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -288,30 +307,33 @@ def test_a_late_follow_up_needs_its_reason(world: World, freeze: Any) -> None:
 
 @pytest.mark.clause("12.1.4")
 def test_a_publicly_funded_centre_publishes_commitments_without_fees(world: World, settings: Any) -> None:
-    commitment = services.commitment_set(
-        actor=None, centre=world.centre, service="registration", title="项目登记",
-        steps="网上或现场提交—审核—办结", time_limit="材料齐备后 2 个工作日", materials="见要件清单",
+    staff = world.staff[0]
+    item = services.CommitmentIn(
+        service="registration", title="项目登记", steps="网上或现场提交—审核—办结",
+        time_limit="材料齐备后 2 个工作日", materials="见要件清单",
     )  # fmt: skip
+    commitment = services.commitment_write(actor=staff, centre=world.centre, data=item)
+    services.commitment_publish(actor=staff, commitment=commitment)
     assert commitment.fee_fen == 0
+    assert [c.title for c in selectors.commitments()] == ["项目登记"]
+    charged = replace(item, title="场地使用", fee_yuan="100", fee_basis="物价部门核定")
     with pytest.raises(DomainError) as caught:
-        services.commitment_set(
-            actor=None,
-            centre=world.centre,
-            service="registration",
-            title="项目登记",
-            steps="x",
-            time_limit="x",
-            fee_fen=100,
-        )
+        services.commitment_write(actor=staff, centre=world.centre, data=charged)
     assert caught.value.code.value == "fee_not_allowed"
-    settings.GGZY_PUBLICLY_FUNDED = (
-        False  # a centre that may charge (not for profit, 12.1.4) records the basis
-    )
-    charged = services.commitment_set(
-        actor=None, centre=world.centre, service="booking", title="场地使用", steps="预约—使用",
-        time_limit="即时", fee_fen=100, fee_basis="物价部门核定",
-    )  # fmt: skip
-    assert charged.fee_fen == 100
+    settings.GGZY_PUBLICLY_FUNDED = False  # a centre that may charge (not for profit, 12.1.4) names the basis
+    with pytest.raises(DomainError) as caught:
+        services.commitment_write(actor=staff, centre=world.centre, data=replace(charged, fee_basis=" "))
+    assert caught.value.code.value == "fee_basis_missing"
+    with pytest.raises(DomainError) as caught:  # money is never a float
+        services.commitment_write(actor=staff, centre=world.centre, data=replace(charged, fee_yuan=100.0))  # type: ignore[arg-type]
+    assert caught.value.code.value == "fee_invalid"
+    written = services.commitment_write(actor=staff, centre=world.centre, data=charged)
+    assert (written.fee_fen, written.fee_basis) == (10000, "物价部门核定")
+    settings.GGZY_PUBLICLY_FUNDED = True
+    with pytest.raises(DomainError) as caught:
+        services.commitment_publish(actor=staff, commitment=written)
+    assert caught.value.code.value == "fee_not_allowed"
+    assert [c.title for c in selectors.commitments()] == ["项目登记"]
 
 
 def test_green_channel_and_other_services_given_can_be_rated(world: World) -> None:

@@ -1,13 +1,15 @@
-"""Demo consultation and service quality (standard 6.1, 12.1, 12.2), through the service app's services,
-on the sandbox clock: both centres publish their service commitments (no fees: 12.1.4), name technical
-staff for the supervisors' support questions (6.1.2.4) and keep service guides per trading category
-(laws and rules, processes, using the system: 6.1.2.1–6.1.2.3). Then a month of consultation online,
-by phone and on site — most questions taken and answered within the limit, some handed over, two
-answered late, one outside the centre's remit answered with the authority to turn to (6.1.3), good
-answers promoted to the FAQ, one question left open past its limit and escalated to the head of the
-desk, one still open within it — service complaints and suggestions (服务投诉/意见) by form, phone and
-mailbox, services given (green channel, extended hours, on behalf) and ratings (好差评) of registrations,
-answers and services given, the bad ones followed up. The data is in `ggzy.demo.service_data`.
+"""Demo consultation and service quality (standard 6.1, 12.1, 12.2), through the service app's services, on
+the sandbox clock: both centres write and publish their service commitments (no fees: 12.1.4; none for
+services the platform does not offer yet), designate technical staff for the supervisors' support
+questions (6.1.2.4) and write and publish service guides per trading category (laws and rules, processes,
+using the system: 6.1.2.1–6.1.2.3), through the services the staff pages call. Then a month of
+consultation online, by phone and on site — most questions taken and answered within the limit, some
+handed over, two answered late, one outside the centre's remit answered with the authority to turn to
+(6.1.3), good answers promoted to the FAQ, one question left open past its limit and escalated to the
+head of the desk, one still open within it — service complaints and suggestions (服务投诉/意见) by form, phone
+and mailbox, services given (green channel, extended hours, on behalf) and ratings (好差评) of
+registrations, answers and services given, the bad ones followed up. The data is in
+`ggzy.demo.service_data`.
 
 The month runs alongside the demo's registrations: `later` is handed to the registrations' loader, and
 whenever it moves the clock the steps of this loader that fall due on the way are run first
@@ -45,13 +47,11 @@ from ggzy.service import services, tasks
 from ggzy.service.models import (
     Commitment,
     Feedback,
-    Guide,
     Question,
     QuestionChannel,
     QuestionKind,
     Rating,
     ServiceType,
-    TechnicalStaff,
 )
 
 
@@ -171,30 +171,36 @@ class Loader:
     # -- the steps -------------------------------------------------------------------------------
 
     def setup(self) -> None:
-        for code, head in DESK_HEADS.items():
-            centre = self.centres[code]
-            for order, (service, title, steps, limit, materials) in enumerate(COMMITMENTS):
-                commitment = services.commitment_set(
-                    actor=self.user[head],
-                    centre=centre,
-                    service=service,
-                    title=title,
-                    steps=steps,
-                    time_limit=limit,
-                    materials=materials,
-                    fee_basis=FREE,
-                )
-                if commitment.order != order:
-                    Commitment.objects.filter(pk=commitment.pk).update(order=order)
-            # no service names technical staff or writes guides yet: the models, as the service tests do
-            TechnicalStaff.objects.get_or_create(centre=centre, user=self.user[TECHNICAL[code]])
-        now = clock.now()
+        """Each centre's desk head writes and publishes the commitments and the guides and designates the
+        technical staff, through the same services as the staff pages."""
         kinds = (QuestionKind.LAWS, QuestionKind.PROCESS, QuestionKind.SYSTEM)
-        Guide.objects.bulk_create(
-            Guide(category=self.categories[code], kind=kind, title=title, body=body, updated_at=now)
-            for code, *texts in GUIDES
-            for kind, (title, body) in zip(kinds, texts, strict=True)
-        )
+        for code, head in DESK_HEADS.items():
+            centre, actor = self.centres[code], self.user[head]
+            for service, title, steps, limit, materials in COMMITMENTS:
+                commitment = services.commitment_write(
+                    actor=actor,
+                    centre=centre,
+                    data=services.CommitmentIn(
+                        service=service,
+                        title=title,
+                        steps=steps,
+                        time_limit=limit,
+                        materials=materials,
+                        fee_basis=FREE,
+                    ),
+                )
+                services.commitment_publish(actor=actor, commitment=commitment)
+            services.technical_staff_designate(actor=actor, centre=centre, user=self.user[TECHNICAL[code]])
+            for category, *texts in GUIDES:
+                for kind, (title, body) in zip(kinds, texts, strict=True):
+                    guide = services.guide_write(
+                        actor=actor,
+                        centre=centre,
+                        data=services.GuideIn(
+                            kind=kind, title=title, body=body, category=self.categories[category]
+                        ),
+                    )
+                    services.guide_publish(actor=actor, guide=guide)
 
     def ask(self, ask: Ask) -> Callable[[], None]:
         def action() -> None:

@@ -49,3 +49,57 @@ class ServiceError(ErrorCodeBase):
         422,
         _("A publicly funded centre charges no trading service fee (standard 12.1.4)."),
     )
+    FEE_INVALID = (
+        "fee_invalid",
+        422,
+        _(
+            "Write the fee in yuan: a number of at least 0 with at most two decimals, such as 0, 120 or "
+            "120.50."
+        ),
+    )
+    FEE_BASIS_MISSING = (
+        "fee_basis_missing",
+        422,
+        _("A fee above 0 needs its fee basis: the document or decision that allows the centre to charge it."),
+    )
+    #: raised with a message naming the service (`services._offered`)
+    NOT_OFFERED_YET = (
+        "service_not_offered_yet",
+        422,
+        _(
+            "The platform does not offer this service yet: its commitment is published when the service "
+            "arrives."
+        ),
+    )
+    PUBLISH_STATE = (
+        "publish_state",
+        409,
+        _(
+            "Not in its present state: a draft is edited or published, a published one is withdrawn "
+            "(before it is edited), a withdrawn one is edited or published again."
+        ),
+    )
+    GUIDE_KIND = (
+        "guide_kind_invalid",
+        422,
+        _("A service guide is about laws and policies, processes, or using the electronic trading system."),
+    )
+    TECHNICAL_NOT_STAFF = (
+        "technical_not_staff",
+        422,
+        _("Only staff of this centre can be its technical staff."),
+    )
+    ALREADY_TECHNICAL = "already_technical_staff", 409, _("This member of staff is technical staff already.")
+    NOT_TECHNICAL = (
+        "not_technical_staff",
+        409,
+        _("This member of staff is not technical staff of this centre."),
+    )
+    TECHNICAL_OWNS_QUESTIONS = (
+        "technical_owns_questions",
+        409,
+        _(
+            "This member of staff owns unanswered technical-support questions: they hand them over to other "
+            "technical staff first."
+        ),
+    )

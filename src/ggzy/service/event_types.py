@@ -1,4 +1,5 @@
-"""The event types `service` records: consultation, FAQ, complaints and suggestions, ratings, commitments."""
+"""The event types `service` records: consultation, FAQ, complaints and suggestions, ratings, commitments,
+service guides and technical staff."""
 
 from __future__ import annotations
 
@@ -45,9 +46,38 @@ class ServiceEvents(EventTypes, app="service"):
     RATING_FOLLOWED_UP = _public(
         "service.rating.followed_up", "What was done about a bad rating (published with the month's results)."
     )
+    COMMITMENT_WRITTEN = _for_supervisors(
+        "service.commitment.written", "Staff wrote a service commitment as a draft (not public yet)."
+    )
+    COMMITMENT_EDITED = _for_supervisors(
+        "service.commitment.edited", "Staff edited a draft service commitment (not public yet)."
+    )
     COMMITMENT_PUBLISHED = _public(
         "service.commitment.published",
         "A centre published a service commitment (steps, limit, materials, fee).",
+    )
+    COMMITMENT_WITHDRAWN = _public(
+        "service.commitment.withdrawn", "A centre withdrew a service commitment from the service hall."
+    )
+    GUIDE_WRITTEN = _for_supervisors(
+        "service.guide.written", "Staff wrote a service guide as a draft (not public yet)."
+    )
+    GUIDE_EDITED = _for_supervisors(
+        "service.guide.edited", "Staff edited a draft service guide (not public yet)."
+    )
+    GUIDE_PUBLISHED = _public(
+        "service.guide.published", "A centre published a service guide in the service hall."
+    )
+    GUIDE_WITHDRAWN = _public(
+        "service.guide.withdrawn", "A centre withdrew a service guide from the service hall."
+    )
+    TECHNICAL_STAFF_DESIGNATED = _for_supervisors(
+        "service.technical_staff.designated",
+        "A member of a centre's staff was designated technical staff (takes supervisors' technical "
+        "questions).",
+    )
+    TECHNICAL_STAFF_REMOVED = _for_supervisors(
+        "service.technical_staff.removed", "A member of a centre's staff is no longer technical staff."
     )
     RECORD_GIVEN = _for_supervisors(
         "service.record.given", "A green-channel, extended-hours or on-behalf service was given."

@@ -1,5 +1,6 @@
-"""Forms of the service pages: asking, service complaints and suggestions, rating, and the staff desk
-(answer, hand over, FAQ, log a call or visit, follow up a bad rating, record a service given)."""
+"""Forms of the service pages: asking, service complaints and suggestions, rating, the staff desk
+(answer, hand over, FAQ, log a call or visit, follow up a bad rating, record a service given), and what a
+centre's staff keep: service guides, service commitments, technical staff."""
 
 from __future__ import annotations
 
@@ -12,9 +13,17 @@ from django.utils.translation import gettext_lazy as _
 from ggzy.accounts.models import Centre
 from ggzy.core.formatting import person_name
 from ggzy.registry.models import TradingCategory
-from ggzy.service.models import FeedbackKind, QuestionChannel, QuestionKind, ServiceType
+from ggzy.service.models import (
+    GUIDE_KINDS,
+    NOT_OFFERED_YET,
+    FeedbackKind,
+    QuestionChannel,
+    QuestionKind,
+    ServiceType,
+)
 
 MAX_TEXT = 5000
+MAX_GUIDE = 20000
 
 GIVEN_SERVICES = [
     (s.value, s.label) for s in (ServiceType.GREEN_CHANNEL, ServiceType.EXTENDED_HOURS, ServiceType.ON_BEHALF)
@@ -177,10 +186,86 @@ class RecordForm(_Styled):
         return user
 
 
+#: The services the platform offers (a commitment, a self-evaluation names one of these).
+OFFERED_SERVICES = [c for c in ServiceType.choices if c[0] not in NOT_OFFERED_YET]
+
+
 class SelfEvaluationForm(_Styled):
-    service = forms.ChoiceField(label=_("Service"), choices=ServiceType.choices)
+    service = forms.ChoiceField(label=_("Service"), choices=OFFERED_SERVICES)
     score = forms.TypedChoiceField(label=_("Score (5 is best)"), choices=SCORES, coerce=int)
     findings = forms.CharField(
         label=_("What the centre found"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 2})
     )
     improvements = forms.CharField(label=_("What it will improve"), max_length=MAX_TEXT, required=False)
+
+
+class GuideForm(_Styled):
+    """A service guide (6.1.2.1–6.1.2.3): kind, trading category (none: every category), title, text."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=[(k.value, k.label) for k in GUIDE_KINDS])
+    category = _category_field()
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(label=_("Text"), max_length=MAX_GUIDE, widget=forms.Textarea(attrs={"rows": 12}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["category"]
+        field.empty_label = str(_("All trading categories"))
+
+
+class CommitmentForm(_Styled):
+    """A service commitment (12.1.3): the service, the item, steps, time limit, materials, and the fee in
+    yuan (a decimal string, checked and turned into fen by the service) with its basis. The list offers
+    only the services the platform offers; the service refuses the others, naming them."""
+
+    service = forms.ChoiceField(label=_("Service type"), choices=ServiceType.choices)
+    title = forms.CharField(label=_("Service item"), max_length=200)
+    steps = forms.CharField(label=_("Steps"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 3}))
+    time_limit = forms.CharField(label=_("Time limit"), max_length=100)
+    materials = forms.CharField(
+        label=_("Materials"), max_length=MAX_TEXT, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    fee_yuan = forms.CharField(
+        label=_("Fee (yuan)"),
+        max_length=20,
+        required=False,
+        initial="0",
+        help_text=_("0 when the service is free. A publicly funded centre charges no trading service fee."),
+    )
+    fee_basis = forms.CharField(
+        label=_("Fee basis"),
+        max_length=200,
+        required=False,
+        help_text=_("Required for a fee above 0: the document or decision that allows it."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["service"]
+        # the field accepts every service (the service names the reason for one not offered yet); the
+        # list shows only those offered
+        field.widget.choices = OFFERED_SERVICES
+
+
+class _StaffUsernameField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{person_name(obj)} ({obj.get_username()})"
+
+
+class TechnicalStaffForm(_Styled):
+    """A member of staff named by user name: designated as technical staff, or no longer. The field takes
+    any user (the service refuses one who is not staff of the centre, saying so); the list offers
+    `offered` (to designate: the centre's staff who are not technical staff yet)."""
+
+    user = _StaffUsernameField(
+        label=_("Member of staff"),
+        queryset=get_user_model().objects.filter(is_active=True),
+        to_field_name="username",
+    )
+
+    def __init__(self, *args: Any, offered: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if offered is not None:
+            field: Any = self.fields["user"]
+            labelled = [(u.get_username(), field.label_from_instance(u)) for u in offered]
+            field.widget.choices = [("", field.empty_label), *labelled]

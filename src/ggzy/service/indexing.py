@@ -5,7 +5,7 @@ right after creating or answering, in the same transaction; `index_all` rebuilds
 from __future__ import annotations
 
 from ggzy.core import search
-from ggzy.service.models import FaqEntry, Guide, Question
+from ggzy.service.models import FaqEntry, Guide, PublishState, Question
 
 FAQ = "service.faq"
 GUIDE = "service.guide"
@@ -20,6 +20,11 @@ def index_faq(entry: FaqEntry) -> None:
 
 def index_guide(guide: Guide) -> None:
     search.index(GUIDE, guide.uid, title=guide.title, text=guide.body, updated_at=guide.updated_at)
+
+
+def unindex_guide(guide: Guide) -> None:
+    """A withdrawn guide is no longer found."""
+    search.remove(GUIDE, guide.uid)
 
 
 def index_question(question: Question) -> None:
@@ -38,12 +43,12 @@ def index_question(question: Question) -> None:
 
 
 def index_all() -> int:
-    """Index every FAQ entry, guide and answered question (after a load of data); how many."""
+    """Index every FAQ entry, published guide and answered question (after a load of data); how many."""
     n = 0
     for entry in FaqEntry.objects.all():
         index_faq(entry)
         n += 1
-    for guide in Guide.objects.all():
+    for guide in Guide.objects.filter(state=PublishState.PUBLISHED):
         index_guide(guide)
         n += 1
     for question in Question.objects.filter(answered_at__isnull=False).select_related("centre"):

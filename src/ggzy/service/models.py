@@ -39,10 +39,12 @@ CHANNEL_RULE = {
 
 
 class TechnicalStaff(models.Model):
-    """Staff who take the technical-support questions of supervisors and auditors (6.1.2.4)."""
+    """Staff of a centre designated to take the technical-support questions of supervisors and auditors
+    (6.1.2.4); staff of the centre designate and remove them (`technical_staff_designate` / `_remove`)."""
 
     centre = models.ForeignKey("accounts.Centre", on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    designated_at = models.DateTimeField(_("designated at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("technical staff")
@@ -132,22 +134,43 @@ class FaqEntry(models.Model):
         return self.question[:40]
 
 
+class PublishState(models.TextChoices):
+    """Where a guide or a commitment stands: written and edited as a draft, published (shown in the public
+    service hall), withdrawn (no longer shown; it may be edited and published again). `states.py` holds
+    the moves."""
+
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+#: The kinds of question a service guide answers (6.1.2.1–6.1.2.3).
+GUIDE_KINDS = (QuestionKind.LAWS, QuestionKind.PROCESS, QuestionKind.SYSTEM)
+
+
 class Guide(models.Model):
-    """A service guide (办事指南) per category: laws and rules, processes, using the system (6.1.2)."""
+    """A service guide (办事指南) of a centre per category: laws and rules, processes, using the system
+    (6.1.2.1–6.1.2.3). Staff write and edit it as a draft; once published it shows in the public service
+    hall under its centre, until withdrawn."""
 
     uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    centre = models.ForeignKey("accounts.Centre", on_delete=models.PROTECT, related_name="+")
     category = models.ForeignKey(
         "registry.TradingCategory", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=16, choices=QuestionKind.choices)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=PublishState.choices, default=PublishState.DRAFT
+    )
     updated_at = models.DateTimeField(_("updated at"))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("service guide")
         verbose_name_plural = _("service guides")
-        ordering = ("category", "kind", "title")
+        ordering = ("centre", "category", "kind", "title")
 
     def __str__(self) -> str:
         return self.title
@@ -200,9 +223,16 @@ class ServiceType(models.TextChoices):
     REGISTRATION = "registration", _("Project registration")
     CONSULTATION = "consultation", _("Consultation")
     BOOKING = "booking", _("Venue booking")
+    EXPERT_DRAW = "expert_draw", _("Expert draw")
+    ONLINE_OPENING = "online_opening", _("Online bid opening")
     GREEN_CHANNEL = "green_channel", _("Green channel")
     EXTENDED_HOURS = "extended_hours", _("Extended hours")
     ON_BEHALF = "on_behalf", _("Acting on someone's behalf")
+
+
+#: Services the platform does not offer yet (venues, experts, tendering arrive with later issues): no
+#: commitment to them is written or published. The issue that builds one takes it out of this set.
+NOT_OFFERED_YET = frozenset({ServiceType.BOOKING, ServiceType.EXPERT_DRAW, ServiceType.ONLINE_OPENING})
 
 
 class Rating(models.Model):
@@ -257,9 +287,12 @@ class FollowUp(models.Model):
 
 
 class Commitment(models.Model):
-    """A published service commitment (4.2.5, 12.1.1, 12.1.3): an item, its steps, time limit, materials and
-    fee. A publicly funded centre charges no trading service fee (12.1.4): the fee is 0 unless allowed."""
+    """A service commitment (4.2.5, 12.1.1, 12.1.3): an item, its steps, time limit, materials and fee,
+    written and edited as a draft by the centre's staff and shown in the public service hall once
+    published. A publicly funded centre charges no trading service fee (12.1.4): the fee is 0 unless
+    allowed, and a fee above 0 names its basis."""
 
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     centre = models.ForeignKey("accounts.Centre", on_delete=models.PROTECT, related_name="+")
     service = models.CharField(_("service"), max_length=32, choices=ServiceType.choices)
     title = models.CharField(_("item"), max_length=200)
@@ -269,6 +302,11 @@ class Commitment(models.Model):
     fee_fen = models.PositiveBigIntegerField(_("fee (fen)"), default=0)
     fee_basis = models.CharField(_("fee basis"), max_length=200, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    state = models.CharField(
+        _("state"), max_length=16, choices=PublishState.choices, default=PublishState.DRAFT
+    )
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("service commitment")

@@ -1,7 +1,8 @@
 """Reads of the service app: the published figures of service quality (12.2.2) — per month and service,
 ratings, average score, bad ratings and how many were followed up — and a staff member's own figures;
-the service hall (commitments, FAQ, guides); one's own questions and what one may rate; the desk of a
-centre's staff; and the one access_<entity> per entity."""
+the service hall (published commitments, FAQ, published guides); one's own questions and what one may
+rate; the desk of a centre's staff; the guides, commitments and technical staff a centre's staff keep;
+and the one access_<entity> per entity."""
 
 from __future__ import annotations
 
@@ -18,16 +19,19 @@ from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.types import Actor, Viewer
 from ggzy.registry import selectors as registry_selectors
 from ggzy.service.models import (
+    NOT_OFFERED_YET,
     Commitment,
     FaqEntry,
     Feedback,
     FollowUp,
     Guide,
+    PublishState,
     Question,
     Rating,
     SelfEvaluation,
     ServiceRecord,
     ServiceType,
+    TechnicalStaff,
 )
 
 
@@ -246,8 +250,14 @@ def centres() -> QuerySet[Centre]:
 
 
 def commitments() -> QuerySet[Commitment]:
-    """The published service commitments, by centre and order."""
-    return Commitment.objects.select_related("centre").order_by("centre__code", "order", "pk")
+    """The published service commitments, by centre and order — never one for a service the platform
+    does not offer yet."""
+    return (
+        Commitment.objects.filter(state=PublishState.PUBLISHED)
+        .exclude(service__in=NOT_OFFERED_YET)
+        .select_related("centre")
+        .order_by("centre__code", "order", "pk")
+    )
 
 
 def faq_latest(limit: int = 200) -> list[FaqEntry]:
@@ -256,7 +266,59 @@ def faq_latest(limit: int = 200) -> list[FaqEntry]:
 
 
 def guides() -> list[Guide]:
-    return list(Guide.objects.all())
+    """The published service guides, by centre, category, kind and title."""
+    return list(
+        Guide.objects.filter(state=PublishState.PUBLISHED)
+        .select_related("centre", "category")
+        .order_by("centre__code", "category__order", "kind", "title")
+    )
+
+
+# --- what a centre's staff publish and designate -----------------------------------------------------------
+def guides_of(*, centre: Centre) -> list[Guide]:
+    """Every guide of `centre`, drafts and withdrawn ones too, for its staff."""
+    return list(
+        Guide.objects.filter(centre=centre)
+        .select_related("category")
+        .order_by("category__order", "kind", "title", "pk")
+    )
+
+
+def commitments_of(*, centre: Centre) -> list[Commitment]:
+    """Every commitment of `centre`, drafts and withdrawn ones too, for its staff."""
+    return list(Commitment.objects.filter(centre=centre).order_by("order", "pk"))
+
+
+def technical_staff(*, centre: Centre) -> list[TechnicalStaff]:
+    """The technical staff of `centre` (6.1.2.4), by user name."""
+    return list(
+        TechnicalStaff.objects.filter(centre=centre).select_related("user").order_by("user__username")
+    )
+
+
+def access_guide(*, viewer: Viewer, uid: uuid.UUID) -> Guide:
+    """A guide of a centre `viewer` is staff of; another centre's raises the same not-found error as a
+    missing one (the public reads published guides in the hall, never here)."""
+    found = (
+        Guide.objects.select_related("centre", "category")
+        .filter(centre__in=registry_selectors.staff_centres(viewer), uid=uid)
+        .first()
+    )
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+def access_commitment(*, viewer: Viewer, uid: uuid.UUID) -> Commitment:
+    """A commitment of a centre `viewer` is staff of; another centre's is not found, as a missing one."""
+    found = (
+        Commitment.objects.select_related("centre")
+        .filter(centre__in=registry_selectors.staff_centres(viewer), uid=uid)
+        .first()
+    )
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
 
 
 def questions_of(*, user: Actor) -> QuerySet[Question]:

@@ -1,9 +1,13 @@
 """Consultation with first-question responsibility, the FAQ, service complaints and suggestions,
-ratings and their follow-up, commitments. Every write is one transaction and records an event."""
+ratings and their follow-up, commitments and service guides (written as drafts, published, withdrawn),
+technical staff. Every write is one transaction and records an event."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,6 +19,7 @@ from ggzy.accounts.models import Centre
 from ggzy.calendar.services import deadline_set
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
+from ggzy.core.states import advance, require
 from ggzy.core.types import Actor, JSONDict
 from ggzy.events.catalogue import EventType
 from ggzy.events.models import Event
@@ -27,12 +32,15 @@ from ggzy.service.errors import ServiceError
 from ggzy.service.event_types import ServiceEvents
 from ggzy.service.models import (
     CHANNEL_RULE,
+    GUIDE_KINDS,
+    NOT_OFFERED_YET,
     Commitment,
     FaqEntry,
     Feedback,
     FeedbackChannel,
     FeedbackKind,
     FollowUp,
+    Guide,
     Handover,
     Question,
     QuestionChannel,
@@ -44,8 +52,15 @@ from ggzy.service.models import (
     TechnicalStaff,
 )
 from ggzy.service.selectors import received
+from ggzy.service.states import PUBLISH_TRANSITIONS
 
 MAX_TEXT = 5000
+#: A service guide may be longer than a question: at most this many characters.
+MAX_GUIDE = 20000
+#: Yuan as staff write it: digits, and at most two decimals.
+YUAN = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
+#: The largest fee a commitment may name, in yuan (a typo guard, far above any service fee).
+MAX_FEE_YUAN = Decimal(1_000_000)
 
 
 def _text(value: str) -> str:
@@ -401,42 +416,267 @@ def follow_up_record(*, actor: Actor, rating: Rating, text: str, late_reason: st
 # --- commitments and services given -------------------------------------------------------------------
 
 
-@transaction.atomic
-def commitment_set(
-    *,
-    actor: Actor | None,
-    centre: Centre,
-    service: str,
-    title: str,
-    steps: str,
-    time_limit: str,
-    materials: str = "",
-    fee_fen: int = 0,
-    fee_basis: str = "",
-) -> Commitment:
+def _fee_fen(fee_yuan: str) -> int:
+    """A fee in yuan, written as a decimal string ("", "0", "120", "1,120.50"), as fen: never a float, no
+    exponent, no sign, at most two decimals."""
+    if not isinstance(fee_yuan, str):
+        raise DomainError(ServiceError.FEE_INVALID, detail={"fee": repr(fee_yuan)})
+    text = fee_yuan.strip().replace(",", "") or "0"
+    if not YUAN.fullmatch(text):
+        raise DomainError(ServiceError.FEE_INVALID, detail={"fee": fee_yuan})
+    value = Decimal(text)
+    if value > MAX_FEE_YUAN:
+        raise DomainError(ServiceError.FEE_INVALID, detail={"fee": fee_yuan})
+    return int(value * 100)
+
+
+def _offered(service: str) -> None:
+    """Refuse a commitment to a service the platform does not offer yet (venues, experts, online opening
+    arrive with later issues), naming it."""
     if service not in ServiceType.values:
         raise DomainError(ServiceError.CHOICE_INVALID, detail={"service": service})
-    if fee_fen and getattr(settings, "GGZY_PUBLICLY_FUNDED", True):
-        raise DomainError(ServiceError.FEE_NOT_ALLOWED)
-    commitment, _created = Commitment.objects.update_or_create(
-        centre=centre,
-        service=service,
-        title=_text(title),
-        defaults={
-            "steps": _text(steps),
-            "time_limit": _text(time_limit),
-            "materials": materials.strip(),
-            "fee_fen": fee_fen,
-            "fee_basis": fee_basis.strip(),
-        },
-    )
-    _event(
-        ServiceEvents.COMMITMENT_PUBLISHED,
-        centre,
-        actor,
-        {"commitment": commitment.pk, "title": commitment.title, "fee_fen": fee_fen},
-    )
+    if service in NOT_OFFERED_YET:
+        raise DomainError(
+            ServiceError.NOT_OFFERED_YET,
+            format_lazy(
+                _(
+                    "The platform does not offer “{service}” yet: its commitment is published when it "
+                    "arrives."
+                ),
+                service=ServiceType(service).label,
+            ),
+            detail={"service": service},
+        )
+
+
+def _fee_allowed(fee_fen: int, fee_basis: str) -> None:
+    """12.1.4: a publicly funded centre (`GGZY_PUBLICLY_FUNDED`, default on) charges no trading service
+    fee; a centre that may charge names the basis of every fee above 0."""
+    if not fee_fen:
+        return
+    if getattr(settings, "GGZY_PUBLICLY_FUNDED", True):
+        raise DomainError(ServiceError.FEE_NOT_ALLOWED, detail={"fee_fen": fee_fen})
+    if not fee_basis:
+        raise DomainError(ServiceError.FEE_BASIS_MISSING, detail={"fee_fen": fee_fen})
+
+
+@dataclass(frozen=True)
+class CommitmentIn:
+    """What a commitment says: the service, the item, its steps, time limit and materials, and the fee in
+    yuan as a decimal string with its basis."""
+
+    service: str
+    title: str
+    steps: str
+    time_limit: str
+    materials: str = ""
+    fee_yuan: str = "0"
+    fee_basis: str = ""
+
+
+def _commitment_fields(data: CommitmentIn) -> dict[str, object]:
+    """The checked fields of `data`; refuses a service not offered yet, a bad fee, a fee not allowed."""
+    _offered(data.service)
+    fee_fen = _fee_fen(data.fee_yuan)
+    fee_basis = _bounded(data.fee_basis, Commitment, "fee_basis")
+    _fee_allowed(fee_fen, fee_basis)
+    return {
+        "service": data.service,
+        "title": _bounded(_text(data.title), Commitment, "title"),
+        "steps": _text(data.steps),
+        "time_limit": _bounded(_text(data.time_limit), Commitment, "time_limit"),
+        "materials": _bounded(data.materials, Commitment, "materials", MAX_TEXT),
+        "fee_fen": fee_fen,
+        "fee_basis": fee_basis,
+    }
+
+
+def _save_fields(row: Model, fields: dict[str, object]) -> None:
+    """Write the checked `fields` of a row just moved by `advance` (in the same transaction)."""
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.save(update_fields=list(fields))
+
+
+def _commitment_data(commitment: Commitment) -> JSONDict:
+    return {
+        "commitment": str(commitment.uid),
+        "service": commitment.service,
+        "title": commitment.title,
+        "fee_fen": commitment.fee_fen,
+    }
+
+
+@transaction.atomic
+def commitment_write(*, actor: Actor, centre: Centre, data: CommitmentIn) -> Commitment:
+    """A new service commitment of `centre`, as a draft (the public hall shows it once published)."""
+    _require_staff(actor, centre)
+    fields = _commitment_fields(data)
+    order = Commitment.objects.filter(centre=centre).count()
+    commitment = Commitment.objects.create(centre=centre, order=order, updated_at=clock.now(), **fields)
+    _event(ServiceEvents.COMMITMENT_WRITTEN, centre, actor, _commitment_data(commitment))
     return commitment
+
+
+@transaction.atomic
+def commitment_edit(*, actor: Actor, commitment: Commitment, data: CommitmentIn) -> Commitment:
+    """Change a draft (or withdrawn) commitment; it stays a draft until published."""
+    commitment = Commitment.objects.select_related("centre").get(pk=commitment.pk)
+    _require_staff(actor, commitment.centre)
+    require(commitment, PUBLISH_TRANSITIONS, "edit", error=ServiceError.PUBLISH_STATE)
+    fields = _commitment_fields(data)
+    advance(commitment, PUBLISH_TRANSITIONS, "edit", error=ServiceError.PUBLISH_STATE, updated_at=clock.now())
+    _save_fields(commitment, fields)
+    _event(ServiceEvents.COMMITMENT_EDITED, commitment.centre, actor, _commitment_data(commitment))
+    return commitment
+
+
+@transaction.atomic
+def commitment_publish(*, actor: Actor, commitment: Commitment) -> Commitment:
+    """Publish a commitment in the service hall (12.1.3). Its service and fee are checked again: the
+    setting may have changed since it was written."""
+    commitment = Commitment.objects.select_related("centre").get(pk=commitment.pk)
+    _require_staff(actor, commitment.centre)
+    require(commitment, PUBLISH_TRANSITIONS, "publish", error=ServiceError.PUBLISH_STATE)
+    _offered(commitment.service)
+    _fee_allowed(commitment.fee_fen, commitment.fee_basis)
+    advance(
+        commitment, PUBLISH_TRANSITIONS, "publish", error=ServiceError.PUBLISH_STATE, published_at=clock.now()
+    )
+    _event(ServiceEvents.COMMITMENT_PUBLISHED, commitment.centre, actor, _commitment_data(commitment))
+    return commitment
+
+
+@transaction.atomic
+def commitment_withdraw(*, actor: Actor, commitment: Commitment) -> Commitment:
+    """Take a published commitment out of the service hall (to edit it, or for good)."""
+    commitment = Commitment.objects.select_related("centre").get(pk=commitment.pk)
+    _require_staff(actor, commitment.centre)
+    advance(commitment, PUBLISH_TRANSITIONS, "withdraw", error=ServiceError.PUBLISH_STATE)
+    _event(ServiceEvents.COMMITMENT_WITHDRAWN, commitment.centre, actor, _commitment_data(commitment))
+    return commitment
+
+
+# --- service guides (办事指南, 6.1.2.1–6.1.2.3) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GuideIn:
+    """What a guide says: its kind (laws and policies, processes, using the system), trading category
+    (None: every category), title and text."""
+
+    kind: str
+    title: str
+    body: str
+    category: TradingCategory | None = None
+
+
+def _guide_fields(data: GuideIn) -> dict[str, object]:
+    if data.kind not in GUIDE_KINDS:
+        raise DomainError(ServiceError.GUIDE_KIND, detail={"kind": data.kind})
+    body = (data.body or "").strip()
+    if not body:
+        raise DomainError(ServiceError.EMPTY)
+    return {
+        "kind": data.kind,
+        "category": data.category,
+        "title": _bounded(_text(data.title), Guide, "title"),
+        "body": _bounded(body, Guide, "body", MAX_GUIDE),
+    }
+
+
+def _guide_data(guide: Guide) -> JSONDict:
+    return {
+        "guide": str(guide.uid),
+        "kind": guide.kind,
+        "category": guide.category_id,
+        "title": guide.title,
+    }
+
+
+@transaction.atomic
+def guide_write(*, actor: Actor, centre: Centre, data: GuideIn) -> Guide:
+    """A new service guide of `centre`, as a draft: neither in the hall nor in the search until published."""
+    _require_staff(actor, centre)
+    guide = Guide.objects.create(centre=centre, updated_at=clock.now(), **_guide_fields(data))
+    _event(ServiceEvents.GUIDE_WRITTEN, centre, actor, _guide_data(guide))
+    return guide
+
+
+@transaction.atomic
+def guide_edit(*, actor: Actor, guide: Guide, data: GuideIn) -> Guide:
+    """Change a draft (or withdrawn) guide; it stays a draft until published."""
+    guide = Guide.objects.select_related("centre").get(pk=guide.pk)
+    _require_staff(actor, guide.centre)
+    require(guide, PUBLISH_TRANSITIONS, "edit", error=ServiceError.PUBLISH_STATE)
+    fields = _guide_fields(data)
+    advance(guide, PUBLISH_TRANSITIONS, "edit", error=ServiceError.PUBLISH_STATE, updated_at=clock.now())
+    _save_fields(guide, fields)
+    _event(ServiceEvents.GUIDE_EDITED, guide.centre, actor, _guide_data(guide))
+    return guide
+
+
+@transaction.atomic
+def guide_publish(*, actor: Actor, guide: Guide) -> Guide:
+    """Publish a guide: the public service hall shows it under its centre and the search finds it."""
+    guide = Guide.objects.select_related("centre").get(pk=guide.pk)
+    _require_staff(actor, guide.centre)
+    now = clock.now()
+    advance(guide, PUBLISH_TRANSITIONS, "publish", error=ServiceError.PUBLISH_STATE, published_at=now)
+    indexing.index_guide(guide)  # searchable by everyone, in the same transaction
+    _event(ServiceEvents.GUIDE_PUBLISHED, guide.centre, actor, _guide_data(guide))
+    return guide
+
+
+@transaction.atomic
+def guide_withdraw(*, actor: Actor, guide: Guide) -> Guide:
+    """Take a published guide out of the hall and the search (to edit it, or for good)."""
+    guide = Guide.objects.select_related("centre").get(pk=guide.pk)
+    _require_staff(actor, guide.centre)
+    advance(guide, PUBLISH_TRANSITIONS, "withdraw", error=ServiceError.PUBLISH_STATE)
+    indexing.unindex_guide(guide)
+    _event(ServiceEvents.GUIDE_WITHDRAWN, guide.centre, actor, _guide_data(guide))
+    return guide
+
+
+# --- technical staff (6.1.2.4) -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def technical_staff_designate(*, actor: Actor, centre: Centre, user: Actor) -> TechnicalStaff:
+    """Designate `user`, staff of `centre`, as its technical staff: they alone take (and are handed)
+    supervisors' and auditors' technical-support questions."""
+    _require_staff(actor, centre)
+    if not is_staff_of(user, centre):
+        raise DomainError(ServiceError.TECHNICAL_NOT_STAFF, detail={"user": user.get_username()})
+    if TechnicalStaff.objects.filter(centre=centre, user=user).exists():
+        raise DomainError(ServiceError.ALREADY_TECHNICAL, detail={"user": user.get_username()})
+    try:
+        with transaction.atomic():
+            row = TechnicalStaff.objects.create(centre=centre, user=user, designated_at=clock.now())
+    except IntegrityError as exc:  # designated at the same moment by a colleague
+        raise DomainError(ServiceError.ALREADY_TECHNICAL, detail={"user": user.get_username()}) from exc
+    _event(ServiceEvents.TECHNICAL_STAFF_DESIGNATED, centre, actor, {"user": user.get_username()})
+    return row
+
+
+@transaction.atomic
+def technical_staff_remove(*, actor: Actor, centre: Centre, user: Actor) -> None:
+    """`user` is no longer technical staff of `centre`. Refused while they own unanswered technical-support
+    questions: those are handed over to other technical staff first (the first taker stays responsible)."""
+    _require_staff(actor, centre)
+    row = TechnicalStaff.objects.select_for_update().filter(centre=centre, user=user).first()
+    if row is None:
+        raise DomainError(ServiceError.NOT_TECHNICAL, detail={"user": user.get_username()})
+    owned = Question.objects.filter(
+        centre=centre, owner=user, kind=QuestionKind.SUPERVISION, answered_at__isnull=True
+    ).count()
+    if owned:
+        raise DomainError(
+            ServiceError.TECHNICAL_OWNS_QUESTIONS, detail={"user": user.get_username(), "questions": owned}
+        )
+    row.delete()
+    _event(ServiceEvents.TECHNICAL_STAFF_REMOVED, centre, actor, {"user": user.get_username()})
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ggzy.service.views import asker, desk, public
+from ggzy.service.views import asker, centre, desk, public
 
 app_name = "service"
 
@@ -22,4 +22,25 @@ urlpatterns = [
     path("service/desk/ratings/<uuid:rating_uid>/follow-up/", desk.follow_up, name="follow-up"),
     path("service/desk/records/", desk.record, name="record"),
     path("service/desk/self-evaluation/", desk.self_evaluation, name="self-evaluation"),
+    path("service/desk/guides/", centre.guides, name="guides"),
+    path("service/desk/guides/new/", centre.guide_new, name="guide-new"),
+    path("service/desk/guides/<uuid:guide_uid>/", centre.guide_edit, name="guide-edit"),
+    path("service/desk/guides/<uuid:guide_uid>/publish/", centre.guide_publish, name="guide-publish"),
+    path("service/desk/guides/<uuid:guide_uid>/withdraw/", centre.guide_withdraw, name="guide-withdraw"),
+    path("service/desk/commitments/", centre.commitments, name="commitments"),
+    path("service/desk/commitments/new/", centre.commitment_new, name="commitment-new"),
+    path("service/desk/commitments/<uuid:commitment_uid>/", centre.commitment_edit, name="commitment-edit"),
+    path(
+        "service/desk/commitments/<uuid:commitment_uid>/publish/",
+        centre.commitment_publish,
+        name="commitment-publish",
+    ),
+    path(
+        "service/desk/commitments/<uuid:commitment_uid>/withdraw/",
+        centre.commitment_withdraw,
+        name="commitment-withdraw",
+    ),
+    path("service/desk/technical/", centre.technical, name="technical"),
+    path("service/desk/technical/designate/", centre.technical_designate, name="technical-designate"),
+    path("service/desk/technical/remove/", centre.technical_remove, name="technical-remove"),
 ]

@@ -1,5 +1,6 @@
-"""The public service pages (standard 6.1, 12): the service hall (commitments, complaint channels, FAQ
-and service guides with search) and the monthly figures of ratings with the published follow-ups."""
+"""The public service pages (standard 6.1, 12): the service hall (each centre's published commitments,
+complaint channels, FAQ and each centre's published service guides, with search) and the monthly figures
+of ratings with the published follow-ups."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ggzy.accounts.models import Centre
 from ggzy.core import clock, search
 from ggzy.core.access import public
 from ggzy.core.formatting import yuan
 from ggzy.registry import selectors as registry_selectors
+from ggzy.registry.models import TradingCategory
 from ggzy.service import indexing, selectors
 from ggzy.service.models import FaqEntry, Guide, ServiceType
 
@@ -35,18 +38,37 @@ def complaint_channels() -> dict[str, str]:
     }
 
 
-def _by_category(rows: Sequence[FaqEntry | Guide]) -> list[dict[str, object]]:
-    """FAQ entries or guides grouped by trading category (category order, then those for all)."""
+def _by_category(
+    rows: Sequence[FaqEntry | Guide], categories: Sequence[TradingCategory] | None = None
+) -> list[dict[str, object]]:
+    """FAQ entries or guides grouped by trading category (category order, then those for all); the
+    categories in order may be given (read once for several groupings)."""
     groups: dict[str | None, list[FaqEntry | Guide]] = {}
     for row in rows:
         groups.setdefault(row.category_id, []).append(row)
-    categories = registry_selectors.categories_in_order([k for k in groups if k])
+    if categories is None:
+        categories = list(registry_selectors.categories_in_order([k for k in groups if k]))
+    categories = [c for c in categories if c.pk in groups]
     found: list[dict[str, object]] = [
         {"label": c.label, "code": c.code, "rows": groups[c.pk]} for c in categories
     ]
     if None in groups:
         found.append({"label": NO_CATEGORY, "code": "all", "rows": groups[None]})
     return found
+
+
+def _by_centre(guides: Sequence[Guide]) -> list[dict[str, object]]:
+    """Published guides under their centre (by code), each centre's grouped by trading category."""
+    centres: dict[str, tuple[Centre, list[Guide]]] = {}
+    for guide in guides:
+        centres.setdefault(guide.centre.code, (guide.centre, []))[1].append(guide)
+    categories = list(
+        registry_selectors.categories_in_order([g.category_id for g in guides if g.category_id])
+    )
+    return [
+        {"centre": centre, "groups": _by_category(rows, categories)}
+        for _code, (centre, rows) in sorted(centres.items())
+    ]
 
 
 @public
@@ -58,7 +80,7 @@ def hall(request: HttpRequest) -> HttpResponse:
         "commitments": commitments,
         "channels": complaint_channels(),
         "faq": _by_category(selectors.faq_latest()),
-        "guides": _by_category(selectors.guides()),
+        "guides": _by_centre(selectors.guides()),
         "centres": selectors.centres(),
     }
     return render(request, "service/hall.html", context)
