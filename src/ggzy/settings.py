@@ -117,7 +117,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ggzy.core.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "ggzy.core.middleware.LanguageMiddleware",  # zh-hans unless the user chose English
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -306,6 +306,14 @@ GGZY_CLOSE_OF_BUSINESS = os.environ.get("GGZY_CLOSE_OF_BUSINESS") or "17:00"
 GGZY_VIEWER_SCOPE = "ggzy.accounts.selectors.viewer_scope"
 #: What the sign-in page adds for signature login (the certs app; empty: password only).
 GGZY_LOGIN_EXTRA_CONTEXT = "ggzy.certs.login.page_context"
+#: What an organisation's own registration (the accounts app) asks of the certs app, without importing
+#: it: check a certificate against the CAs the centre accepts, bind it to the new account, and say in
+#: words why one was refused.
+GGZY_CERTIFICATES = {
+    "validate": "ggzy.certs.services.validate",
+    "bind": "ggzy.certs.services.certificate_bind",
+    "reason": "ggzy.certs.errors.reason_text",
+}
 #: The witness log's cadence: one signed tree head per slot of this many seconds (aligned to multiples of
 #: it since the Unix epoch), whether or not anything happened; each batches the events since the last.
 GGZY_WITNESS_STH_SECONDS = int(os.environ.get("GGZY_WITNESS_STH_SECONDS") or 60)

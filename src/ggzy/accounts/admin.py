@@ -54,12 +54,11 @@ class GgzyUserAdmin(RecordedAdmin, UserAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        if not change:  # the initial password is for the first sign-in only
-            from ggzy.accounts.policy import login_state
+        if not change:  # opened like every account: recorded, welcomed, its password for the first sign-in
+            from ggzy.accounts.services import account_open
+            from ggzy.core.access import actor_of
 
-            state = login_state(obj)
-            state.must_change_password = True
-            state.save(update_fields=["must_change_password"])
+            account_open(actor=actor_of(request), user=obj, roles=frozenset(), initial_password=True)
 
 
 class ReadOnlyRecordedAdmin(ByRefAdmin, RecordedAdmin):

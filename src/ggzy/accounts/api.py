@@ -7,14 +7,19 @@ from django.http import HttpRequest
 from django.utils.translation import get_language
 from ninja import Status
 
-from ggzy.accounts import changes, credentials, parties, selectors, services
+from ggzy.accounts import changes, credentials, parties, policy, selectors, services
 from ggzy.accounts.auth import session_only
-from ggzy.accounts.models import AccountChange, Organisation, RoleGrant
+from ggzy.accounts.errors import AccountsError
+from ggzy.accounts.models import AccountChange, Centre, Organisation, RoleGrant
 from ggzy.accounts.schemas import (
     AccountChangeDecidedOut,
     AccountChangeIn,
     AccountChangeOut,
+    AccountCreatedOut,
+    AccountIn,
     ActiveIn,
+    CentreIn,
+    CentreOut,
     DecisionIn,
     EnrolmentCodeIn,
     EntrustmentOut,
@@ -33,7 +38,7 @@ from ggzy.accounts.schemas import (
     TokenOut,
 )
 from ggzy.accounts.states import change_state
-from ggzy.core import clock
+from ggzy.core import clock, regions
 from ggzy.core.access import actor_of, allow, signed_in
 from ggzy.core.api import Router
 from ggzy.core.errors import CoreError, DomainError
@@ -110,6 +115,63 @@ def organisation_list(request: HttpRequest) -> list[OrganisationOut]:
 @signed_in
 def organisation_get(request: HttpRequest, organisation_uid: uuid.UUID) -> OrganisationOut:
     return organisation_out(selectors.access_organisation(viewer=request.user, uid=organisation_uid))
+
+
+def centre_out(c: Centre) -> CentreOut:
+    return CentreOut(
+        code=c.code,
+        name=c.name,
+        region=c.region,
+        region_name=regions.full_name(c.region),
+        parent=c.parent.code if c.parent else "",
+        closing_time=c.closing_time,
+    )
+
+
+@router.get("/accounts/centres", response=list[CentreOut], summary="Trading centres (system administrator)")
+@allow(Role.SYSTEM_ADMIN)
+def centre_list(request: HttpRequest) -> list[CentreOut]:
+    return [centre_out(c) for c in selectors.centre_list()]
+
+
+@router.post(
+    "/accounts/centres", response={201: CentreOut}, summary="Create a trading centre (system administrator)"
+)
+@allow(Role.SYSTEM_ADMIN)
+def centre_create(request: HttpRequest, payload: CentreIn) -> Status[CentreOut]:
+    session_only(request)
+    parent = selectors.centre_by_code(payload.parent)
+    if payload.parent and parent is None:
+        raise DomainError(AccountsError.CENTRE_PARENT_INVALID, detail={"parent": payload.parent})
+    centre = parties.centre_create(
+        actor=actor_of(request),
+        code=payload.code,
+        name=payload.name,
+        region=payload.region,
+        parent=parent,
+        closing_time=payload.closing_time,
+    )
+    return Status(201, centre_out(centre))
+
+
+@router.post(
+    "/users",
+    response={201: AccountCreatedOut},
+    summary="Open an account without roles; its initial password is shown once (system administrator)",
+)
+@allow(Role.SYSTEM_ADMIN)
+def account_create(request: HttpRequest, payload: AccountIn) -> Status[AccountCreatedOut]:
+    session_only(request)
+    user, password = services.account_create(actor=actor_of(request), **payload.model_dump())
+    return Status(
+        201,
+        AccountCreatedOut(
+            username=user.get_username(),
+            full_name=person_name(user),
+            must_change_password=policy.password_must_change(user),
+            initial_password=password,
+        ),
+    )
 
 
 @router.post(

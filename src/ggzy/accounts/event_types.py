@@ -54,6 +54,28 @@ class AccountsEvents(EventTypes, app="accounts"):
         Scopes.ORGANISATION,
         "An initiator entrusted an agent with a project.",
     )
+    # an organisation's own registration (accounts.registration): the centre it chose verifies it
+    ORGANISATION_APPLIED = EventType(
+        "accounts.organisation.applied",
+        DOMAIN,
+        PARTIES,
+        Scopes.CENTRE_REGION,
+        "An organisation registered itself with its CA certificate; the centre it chose verifies it.",
+    )
+    ORGANISATION_VERIFIED = EventType(
+        "accounts.organisation.verified",
+        DOMAIN,
+        PARTIES,
+        Scopes.CENTRE_REGION,
+        "Centre staff verified an organisation's own registration; it holds the role it asked for.",
+    )
+    ORGANISATION_REFUSED = EventType(
+        "accounts.organisation.refused",
+        DOMAIN,
+        PARTIES,
+        Scopes.CENTRE_REGION,
+        "Centre staff refused an organisation's own registration, saying why.",
+    )
     # accounts and tokens
     USER_OPENED = _audit("accounts.user.opened", "An account was opened with its roles.")
     TOKEN_CREATED = _audit("accounts.token.created", "A user created an API token.")

@@ -37,3 +37,17 @@ RECOVERY_USED = register(
         "Tells the administrators and the supervisors that the break-glass recovery code was used.",
     )
 )
+ORGANISATION_VERIFIED = register(
+    MessageTemplate(
+        "accounts.organisation_verified",
+        frozenset({"name", "organisation", "role"}),
+        "Tells an organisation that registered itself that the centre verified it, and its role.",
+    )
+)
+ORGANISATION_REFUSED = register(
+    MessageTemplate(
+        "accounts.organisation_refused",
+        frozenset({"name", "organisation", "reason"}),
+        "Tells an organisation that registered itself that the centre refused it, and why.",
+    )
+)

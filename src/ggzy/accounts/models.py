@@ -388,6 +388,55 @@ class RecoveryCode(models.Model):
         return f"recovery code of {self.created_at:%Y-%m-%d}"
 
 
+class OrganisationApplication(models.Model):
+    """An organisation that registered itself (the public registration page), awaiting verification by
+    the staff of the centre it chose: its account starts with no role; verifying grants the role asked
+    for, scoped to the organisation; a refusal says why. What its CA-issued certificate said when it was
+    checked and bound is kept here, for the staff who verify (`accounts.registration`)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("awaiting verification")
+        VERIFIED = "verified", _("verified")
+        REFUSED = "refused", _("refused")
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="applications")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(
+        _("role asked for"),
+        max_length=16,
+        choices=[(r.value, r.label) for r in (Role.INITIATOR, Role.AGENT, Role.RESPONDER)],
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
+    certificate_subject = models.CharField(_("certificate subject"), max_length=300)
+    certificate_issuer = models.CharField(_("certificate issuer"), max_length=300)
+    certificate_serial = models.CharField(_("certificate serial number"), max_length=64)
+    certificate_not_before = models.DateTimeField(_("certificate valid from"))
+    certificate_not_after = models.DateTimeField(_("certificate valid until"))
+    certificate_sm3 = models.CharField(_("certificate SM3"), max_length=64)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("organisation registration")
+        verbose_name_plural = _("organisation registrations")
+        ordering = ("submitted_at", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(decided_by=models.F("applicant")),
+                name="application_not_decided_by_applicant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.get_state_display()})"
+
+
 # --- the user: Django's `auth.User`, named family name first ------------------------------------------
 
 

@@ -4,6 +4,7 @@ project roles and entrustments. Each is one transaction that records its event."
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -17,15 +18,16 @@ from ggzy.accounts.models import (
     IdKind,
     Membership,
     Organisation,
+    OrganisationApplication,
     Person,
     ProjectRole,
     RoleGrant,
 )
 from ggzy.accounts.selectors import user_roles_forget
-from ggzy.core import clock
+from ggzy.core import clock, regions
 from ggzy.core.errors import DomainError
 from ggzy.core.fields import lookup_for
-from ggzy.core.roles import ADMIN_ROLES, Role
+from ggzy.core.roles import ADMIN_ROLES, Role, roles_of_user
 from ggzy.core.types import Actor
 from ggzy.events.services import event_record
 
@@ -37,17 +39,60 @@ def _invalid(exc: identifiers.InvalidIdentifier, field: str) -> DomainError:
     return DomainError(AccountsError.IDENTIFIER_INVALID, detail={"field": field, "reason": exc.reason})
 
 
+#: A centre's code: a slug that names it in addresses and requests, never a bare number (a key).
+CENTRE_CODE = re.compile(r"[a-z][a-z0-9-]{0,31}")
+
+
+def region_choosable(region: str, *, max_depth: int = regions.COUNTY) -> bool:
+    """Whether `region` is a GB/T 2260 division one may choose (not a 市辖区 placeholder line), at
+    most `max_depth` deep."""
+    return regions.known(region) and region in regions.divisions(under=region, max_depth=max_depth)
+
+
 @transaction.atomic
 def centre_create(
-    *, actor: Actor | None, code: str, name: str, region: str, parent: Centre | None = None
+    *,
+    actor: Actor | None,
+    code: str,
+    name: str,
+    region: str,
+    parent: Centre | None = None,
+    closing_time: dt.time | None = None,
 ) -> Centre:
-    centre = Centre.objects.create(code=code, name=name, region=region, parent=parent)
+    """Create a trading centre: the system administrator's work (`actor=None` is the console, the
+    demo). Its code is a new slug; its region a province or a prefecture of GB/T 2260; its parent,
+    if any, a centre serving a larger region that contains it (a city's centre under the province's).
+    """
+    if actor is not None and Role.SYSTEM_ADMIN not in roles_of_user(actor):
+        raise DomainError(AccountsError.NOT_YOUR_ADMIN_WORK)
+    code, name = code.strip(), " ".join(name.split())
+    if not CENTRE_CODE.fullmatch(code):
+        raise DomainError(AccountsError.CENTRE_CODE_INVALID, detail={"code": code[:40]})
+    if not 2 <= len(name) <= 100:  # noqa: PLR2004
+        raise DomainError(AccountsError.CENTRE_NAME_INVALID)
+    if not region_choosable(region):
+        raise DomainError(AccountsError.REGION_UNKNOWN, detail={"region": region[:10]})
+    if regions.depth(region) > regions.PREFECTURE:
+        raise DomainError(AccountsError.CENTRE_REGION_LEVEL, detail={"region": region})
+    if parent is not None and (parent.region == region or not regions.within(region, parent.region)):
+        raise DomainError(AccountsError.CENTRE_PARENT_INVALID, detail={"parent": parent.code})
+    if Centre.objects.filter(code=code).exists():
+        raise DomainError(AccountsError.CENTRE_EXISTS, detail={"code": code})
+    when = {"closing_time": closing_time} if closing_time is not None else {}  # else the model's default
+    centre = Centre.objects.create(code=code, name=name, region=region, parent=parent, **when)
+    centre.refresh_from_db(fields=["closing_time"])  # the default is text until read back
     event_record(
         type=AccountsEvents.CENTRE_CREATED,
         actor=actor,
         centre=code,
         region=region,
-        data={"code": code, "name": name, "region": region},
+        data={
+            "code": code,
+            "name": name,
+            "region": region,
+            "parent": parent.code if parent else None,
+            "closing_time": centre.closing_time.strftime("%H:%M"),
+        },
     )
     return centre
 
@@ -172,11 +217,17 @@ def role_grant(
     region: str = "",
     category: str = "",
     approved: bool = False,
+    verifying: OrganisationApplication | None = None,
 ) -> RoleGrant:
     """Grant `role` to `user` with its scope: the security administrator's work (三员分立), never to
     oneself. An administrator role is granted only through a request another administrator approved
-    (`ggzy.accounts.changes`, which passes `approved`). `actor=None` is the console (bootstrap, demo)."""
-    if actor is not None and not approved:
+    (`ggzy.accounts.changes`, which passes `approved`). `actor=None` is the console (bootstrap, demo).
+    Centre staff grant only by verifying an organisation's own registration (`verifying`, passed by
+    `accounts.registration.application_verify`; the power `powers.VERIFY_ORGANISATION`): the role it
+    asked for, scoped to its organisation, to the account that registered it, while it is pending."""
+    if actor is not None and verifying is not None:
+        _verifier_check(actor, user, role, organisation, verifying)
+    elif actor is not None and not approved:
         from ggzy.accounts.credentials import actor_check
 
         actor_check(actor, user, Role.SECURITY_ADMIN)
@@ -200,6 +251,8 @@ def role_grant(
             raise DomainError(AccountsError.NOT_A_MEMBER)
     if role == Role.SUPERVISOR and not region:
         raise DomainError(AccountsError.SCOPE_REQUIRED, detail={"role": role.value, "needs": "region"})
+    if role == Role.SUPERVISOR and not region_choosable(region):
+        raise DomainError(AccountsError.REGION_UNKNOWN, detail={"region": region[:10]})
     grant = RoleGrant.objects.create(
         user=user,
         role=role,
@@ -223,6 +276,24 @@ def role_grant(
         },
     )
     return grant
+
+
+def _verifier_check(
+    actor: Actor,
+    user: Actor,
+    role: Role,
+    organisation: Organisation | None,
+    verifying: OrganisationApplication,
+) -> None:
+    """The grant is exactly what the pending registration asked for, by a holder of the power to verify."""
+    from ggzy.accounts.credentials import actor_check
+    from ggzy.accounts.powers import VERIFY_ORGANISATION
+
+    actor_check(actor, user, VERIFY_ORGANISATION)
+    asked = (OrganisationApplication.State.PENDING, user.pk, organisation.pk if organisation else None, role)
+    found = (verifying.state, verifying.applicant_id, verifying.organisation_id, verifying.role)
+    if found != asked:
+        raise DomainError(AccountsError.NOT_YOUR_ADMIN_WORK)
 
 
 @transaction.atomic
@@ -279,8 +350,15 @@ def entrustment_create(
     valid_from: dt.datetime,
     valid_until: dt.datetime,
 ) -> Entrustment:
-    if initiator == agent or not project or not scope.strip() or valid_until <= valid_from:
+    """The initiator entrusts the agent with `project` for `scope` and the period. A project already on
+    the platform (it has an initiator in `ProjectRole`) is entrusted by its own initiator only."""
+    if valid_until <= valid_from:
+        raise DomainError(AccountsError.ENTRUSTMENT_PERIOD)
+    if initiator == agent or not project or not scope.strip():
         raise DomainError(AccountsError.ENTRUSTMENT_INVALID)
+    initiators = ProjectRole.objects.filter(project=project, role=Role.INITIATOR)
+    if initiators.exists() and not initiators.filter(organisation=initiator).exists():
+        raise DomainError(AccountsError.ENTRUSTMENT_NOT_YOUR_PROJECT, detail={"project": project})
     entrustment = Entrustment.objects.create(
         initiator=initiator,
         agent=agent,

@@ -5,6 +5,8 @@ table the back office reads instead of Django's permission rows.
 * The **security administrator** grants roles, resets other people's credentials, issues enrolment
   codes and manages keys.
 * The **audit administrator** reads: the audit trail and what the other two did.
+* **Centre staff** hold one narrow power of granting (`VERIFY_ORGANISATION`): verifying an organisation
+  that registered itself grants it the role it asked for.
 
 Changes to an administrator's account are never done by one person: one administrator requests,
 a second approves (`ggzy.accounts.changes`). Nobody is a superuser; nobody changes their own
@@ -78,6 +80,14 @@ REQUESTERS: dict[str, frozenset[Role]] = {
     "deactivate": frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN}),
     "reactivate": frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN}),
 }
+
+
+#: The one power outside the administrators' to grant a role: **verify an organisation**. The staff of
+#: the centre an organisation chose when it registered itself grant the role it asked for (initiator,
+#: agent or responder), scoped to that organisation, to the account that registered it — only by
+#: verifying that pending registration (`accounts.registration.application_verify`, which passes it to
+#: `accounts.parties.role_grant`); every other grant stays the security administrator's.
+VERIFY_ORGANISATION: frozenset[Role] = frozenset({Role.CENTRE_STAFF})
 
 
 def permissions_of(roles: Iterable[Role]) -> frozenset[str]:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 from typing import Literal
 
 from ninja import Field, Schema
@@ -158,4 +158,43 @@ class AccountChangeOut(Schema):
 class AccountChangeDecidedOut(AccountChangeOut):
     secret: str = Field(
         "", description="a temporary password or enrolment code to hand over in person, shown once"
+    )
+
+
+class CentreIn(Schema):
+    code: str = Field(
+        ...,
+        min_length=1,
+        max_length=32,
+        description="lower-case letters, digits and hyphens, beginning with a letter; cannot change",
+    )
+    name: str = Field(..., min_length=2, max_length=100)
+    region: str = Field(..., pattern=r"^\d{6}$", description="GB/T 2260 code of a province or a prefecture")
+    parent: str = Field("", max_length=32, description="the code of the centre above it (a province's)")
+    closing_time: time = Field(time(17, 0), description="when the working day ends (Asia/Shanghai)")
+
+
+class CentreOut(Schema):
+    code: str
+    name: str
+    region: str
+    region_name: str
+    parent: str
+    closing_time: time
+
+
+class AccountIn(Schema):
+    username: str = Field(..., min_length=1, max_length=150, description="letters, digits and @.+-_")
+    last_name: str = Field(..., min_length=1, max_length=150, description="family name")
+    first_name: str = Field(..., min_length=1, max_length=150, description="given name")
+    email: str = Field(..., min_length=3, max_length=254)
+    phone: str = Field("", max_length=20, description="a mobile number, for codes and security notices")
+
+
+class AccountCreatedOut(Schema):
+    username: str
+    full_name: str
+    must_change_password: bool
+    initial_password: str = Field(
+        ..., description="shown only this once; the account changes it at its first sign-in"
     )

@@ -5,10 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import TypedDict
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from ggzy.accounts.errors import AccountsError
-from ggzy.accounts.models import ApiToken, Centre, Entrustment, Organisation, RoleGrant
+from ggzy.accounts.models import (
+    ApiToken,
+    Centre,
+    Entrustment,
+    Organisation,
+    OrganisationApplication,
+    RoleGrant,
+)
 from ggzy.core import clock
 from ggzy.core.access import is_signed_in
 from ggzy.core.errors import CoreError, DomainError
@@ -84,6 +91,20 @@ def token_list(*, user: Actor) -> QuerySet[ApiToken]:
 def centre_by_code(code: str) -> Centre | None:
     """The centre of `code` (a request names centres by code), or None."""
     return Centre.objects.filter(code=code).first() if code else None
+
+
+def centre_list() -> QuerySet[Centre]:
+    """Every trading centre, by code (the system administrator's list; centres are no secret)."""
+    return Centre.objects.select_related("parent").order_by("code")
+
+
+def grants_of(*, user: Actor) -> QuerySet[RoleGrant]:
+    """A user's role grants with their scope, those in force first, then the ended ones, newest first."""
+    return (
+        RoleGrant.objects.filter(user=user)
+        .select_related("centre", "organisation")
+        .order_by(F("revoked_at").desc(nulls_first=True), "-granted_at", "-pk")
+    )
 
 
 def organisations_of(*, user: Actor) -> QuerySet[Organisation]:
@@ -205,3 +226,67 @@ def account_overview(*, query: str, limit: int = 50) -> list[AccountRow]:
             }
         )
     return rows
+
+
+# --- organisations' own registrations and initiators' entrustments (accounts.registration) ----------
+def applications_to_verify(*, viewer: Viewer | None) -> QuerySet[OrganisationApplication]:
+    """The organisations' own registrations `viewer` verifies: those made with the centres of their staff
+    grants (a provincial centre's staff also those of the centres under it); nothing for anyone else."""
+    centres, _regions = viewer_scope(viewer)
+    if not centres:
+        return OrganisationApplication.objects.none()
+    return OrganisationApplication.objects.filter(centre__code__in=centres).select_related(
+        "organisation", "applicant", "centre", "decided_by"
+    )
+
+
+def access_application(*, viewer: Viewer | None, uid: uuid.UUID) -> OrganisationApplication:
+    """Fetch and authorise in one call: a registration `viewer` verifies (`applications_to_verify`);
+    "missing" and "not yours" raise the same not-found error."""
+    found = applications_to_verify(viewer=viewer).filter(uid=uid).first()
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+def initiator_organisations(*, user: Actor) -> QuerySet[Organisation]:
+    """The organisations `user` acts for as their initiator (an active initiator grant scoped to each)."""
+    scoped = RoleGrant.objects.filter(user=user, role=Role.INITIATOR, revoked_at__isnull=True)
+    return Organisation.objects.filter(pk__in=scoped.values("organisation")).order_by("name")
+
+
+def initiator_organisation(*, user: Actor) -> Organisation | None:
+    """The organisation `user` entrusts agents for: the one chosen in the header when they are its
+    initiator, else the first they are initiator of; None when they are nobody's."""
+    mine = initiator_organisations(user=user)
+    chosen = acting_for(user=user)
+    if chosen is not None and mine.filter(pk=chosen.pk).exists():
+        return chosen
+    return mine.first()
+
+
+def entrustments_given(*, organisation: Organisation) -> QuerySet[Entrustment]:
+    """The entrustments an initiator gave, the newest first, with their agents."""
+    return (
+        Entrustment.objects.filter(initiator=organisation)
+        .select_related("agent")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def verified_agents() -> QuerySet[Organisation]:
+    """Organisations that hold a verified agent role: some account acts for them as agent."""
+    scoped = RoleGrant.objects.filter(role=Role.AGENT, revoked_at__isnull=True, organisation__isnull=False)
+    return Organisation.objects.filter(pk__in=scoped.values("organisation")).order_by("name")
+
+
+def agents_matching(*, query: str, limit: int = 20) -> list[Organisation]:
+    """Verified agents whose name contains `query` or whose credit code begins with it (the initiator's
+    search when entrusting one)."""
+    from django.db.models import Q
+
+    query = query.strip()
+    if not query:
+        return []
+    found = verified_agents().filter(Q(name__icontains=query) | Q(uscc__startswith=query.upper()))
+    return list(found[:limit])

@@ -17,6 +17,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from ggzy.accounts.errors import AccountsError
 from ggzy.accounts.event_types import AccountsEvents
@@ -24,7 +25,7 @@ from ggzy.accounts.models import ApiToken, Centre, Organisation
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
 from ggzy.core.formatting import local_time, person_name
-from ggzy.core.roles import ADMIN_ROLES, Role
+from ggzy.core.roles import ADMIN_ROLES, Role, roles_of_user
 from ggzy.core.types import Actor
 from ggzy.events.notifications import Recipient, notify
 from ggzy.events.services import event_record
@@ -66,7 +67,9 @@ def account_open(
         data={"user": user.pk, "username": user.get_username(), "roles": sorted(r.value for r in roles)},
     )
     with translation.override(settings.LANGUAGE_CODE):
-        role_names = "、".join(str(r.label) for r in sorted(roles, key=list(Role).index))
+        role_names = "、".join(str(r.label) for r in sorted(roles, key=list(Role).index)) or str(
+            _("none yet: the security administrator grants them")
+        )
     notify(
         template="accounts.account_opened",
         recipients=[Recipient(user=user)],
@@ -79,6 +82,63 @@ def account_open(
         event=event,
     )
     return user
+
+
+@transaction.atomic
+def account_create(
+    *,
+    actor: Actor | None,
+    username: str,
+    last_name: str,
+    first_name: str,
+    email: str,
+    phone: str = "",
+) -> tuple[Actor, str]:
+    """Open an account that holds no role yet (roles are the security administrator's to grant): the
+    system administrator's work (`actor=None` is the console). Returns the account and its initial
+    password, to be shown once and handed over; the account must change it at its first sign-in
+    (`account_open(initial_password=True)`), before it reaches any page or the API."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.validators import UnicodeUsernameValidator
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from ggzy.accounts import identifiers
+    from ggzy.accounts.credentials import temporary_password
+    from ggzy.accounts.policy import login_state
+
+    if actor is not None and Role.SYSTEM_ADMIN not in roles_of_user(actor):
+        raise DomainError(AccountsError.NOT_YOUR_ADMIN_WORK)
+    username = username.strip()
+    last_name, first_name, email = last_name.strip(), first_name.strip(), email.strip()
+    phone = "".join(phone.split()).replace("-", "")
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError as exc:
+        raise DomainError(AccountsError.USERNAME_INVALID) from exc
+    if len(username) > 150:  # noqa: PLR2004  (auth.User's column)
+        raise DomainError(AccountsError.USERNAME_INVALID)
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise DomainError(AccountsError.ACCOUNT_DETAILS_INVALID, detail={"field": "email"}) from exc
+    if not (0 < len(last_name) <= 150 and 0 < len(first_name) <= 150) or len(email) > 254:  # noqa: PLR2004
+        raise DomainError(AccountsError.ACCOUNT_DETAILS_INVALID, detail={"field": "name"})
+    if phone and not identifiers.is_mobile_number(phone):
+        raise DomainError(AccountsError.PHONE_INVALID)
+    user_model = get_user_model()
+    if user_model.objects.filter(username__iexact=username).exists():
+        raise DomainError(AccountsError.ACCOUNT_EXISTS, detail={"username": username})
+    password = temporary_password()
+    user = user_model.objects.create_user(
+        username=username, password=password, last_name=last_name, first_name=first_name, email=email
+    )
+    if phone:
+        state = login_state(user)
+        state.phone = phone
+        state.save(update_fields=["phone"])
+    account_open(actor=actor, user=user, roles=frozenset(), initial_password=True)
+    return user, password
 
 
 TOKEN_PREFIX = "ggzy_"  # noqa: S105  (a public marker, not a secret)

@@ -1,24 +1,33 @@
 """Demo accounts security, through the same services people use: second factors enrolled with
 enrolment codes (never on first use), phones on record, the break-glass recovery code, a new staff
-member waiting to enrol, and changes to administrators' accounts — one approved by a second
-administrator, one awaiting approval."""
+member waiting to enrol, changes to administrators' accounts — one approved by a second
+administrator, one awaiting approval — and an organisation from outside the province that registered
+itself with its certificate and awaits verification (with the demo test CAs only)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import secrets
+from pathlib import Path
+from typing import cast
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from ggzy.accounts import changes, credentials, policy, recovery
 from ggzy.accounts.identifiers import org_code_check_char, uscc_check_char
-from ggzy.accounts.models import AccountChange, EnrolmentCode
+from ggzy.accounts.models import AccountChange, Centre, EnrolmentCode
 from ggzy.core import clock
 from ggzy.core.roles import Role
 from ggzy.core.types import Actor
 from ggzy.demo.history import Later
 from ggzy.events.models import Message
-from ggzy_sm import totp
+from ggzy_sm import totp, x509
+from ggzy_sm.files import write_atomic
+from ggzy_sm.keys import load_key_file, write_key_file
+from ggzy_sm.sm2 import Sm2PrivateKey
 
 #: Phones on record of demo people who confirm sign-ins with a second factor (SMS goes to the outbox).
 PHONES = {
@@ -118,6 +127,7 @@ def finish() -> None:
     approval (a lost phone) and the newcomer's enrolment code, handed over in person."""
     users = get_user_model().objects
     secadmin = users.get(username="secadmin")
+    self_registered()
     _state["pending"] = changes.change_request(
         actor=secadmin,
         target=users.get(username="auditadmin2"),
@@ -136,6 +146,76 @@ def finished() -> bool:
     ).exists()
 
 
+#: The organisation that registers itself at the end of the demo: (username, family name, given name,
+#: phone, name, credit-code serial, region, legal representative, contact person, contact phone).
+APPLICANT = (
+    "applicant",
+    "白",
+    "雪松",
+    "13943000012",
+    "吉林长白建设工程有限公司",
+    73000012,
+    "220100",  # 长春市: from outside the province, registered like any other
+    "白长山",
+    "白雪松",
+    "0431-88880012",
+)
+
+
+def self_registered() -> None:
+    """An organisation registers itself as a bidder with the signing certificate the demo's provincial test
+    CA issued it, through the registration page's service; it awaits verification by the provincial
+    centre. Its key files go where every demo user's do (and it binds its encryption certificate too).
+    Only with the demo CAs: without a certificate nobody registers."""
+    if not settings.GGZY_DEMO_CA_DIR:
+        return
+    from ggzy.accounts.registration import organisation_apply
+    from ggzy.certs.services import certificate_bind
+    from ggzy.demo.ca import ITERATIONS, PASSPHRASE
+
+    username, family, given, phone, name, serial, region, legal, contact, contact_phone = APPLICANT
+    folder = Path(settings.GGZY_DEMO_CA_DIR)
+    issuing = x509.Certificate.load((folder / "liaoning" / "issuing.cer").read_bytes())
+    issuer_key = load_key_file(folder / "liaoning" / "issuing.key", PASSPHRASE)
+    code = uscc(serial, region)
+    home = folder / "users" / username
+    home.mkdir(parents=True, exist_ok=True)
+    now = clock.authority_now()
+    ders = {}
+    for usage, file in (("signing", "sign"), ("encryption", "enc")):
+        key = Sm2PrivateKey.generate()
+        ders[usage] = x509.issue(
+            issuer_key=issuer_key,
+            issuer=issuing.subject,
+            subject={"common_name": name, "serial_number": code},
+            public_key=key.public_key,
+            serial=secrets.randbits(63),  # never one of the demo CA's own (its revocation list names one)
+            not_before=now - dt.timedelta(days=30),
+            not_after=now + dt.timedelta(days=365),
+            usage=cast("x509.Usage", usage),
+        )
+        write_atomic(home / f"{file}.cer", ders[usage])
+        write_key_file(key, home / f"{file}.key", PASSPHRASE, ITERATIONS)
+    application = organisation_apply(
+        username=username,
+        family_name=family,
+        given_name=given,
+        phone=phone,
+        password=DEMO_PASSWORD,
+        centre=Centre.objects.get(code="ln"),
+        role=Role.RESPONDER,
+        uscc=code,
+        name=name,
+        legal_representative=legal,
+        contact_name=contact,
+        contact_phone=contact_phone,
+        certificate=x509.pem_blocks([ders["signing"]]),
+    )
+    user = application.applicant
+    certificate_bind(actor=user, user=user, der=ders["encryption"], usage="encryption")
+    _state["applicant"] = name
+
+
 def credentials_phone(actor: Actor, user: Actor, phone: str) -> None:
     credentials.phone_set(actor=actor, user=user, phone=phone)
 
@@ -146,4 +226,10 @@ def summary() -> str:
         f"staff-new enrols with code {_state.get('newcomer_code', '-')} after setting a password; "
         f"one administrator change awaits approval (#{_state.get('pending', '-')}): "
         "/workspace/account-changes/"
+        + (
+            f"; {_state['applicant']} registered itself and awaits verification (user applicant): "
+            "/workspace/organisations/"
+            if "applicant" in _state
+            else ""
+        )
     )

@@ -28,9 +28,10 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ggzy.accounts import changes, credentials, parties, policy, selectors
+from ggzy.accounts import changes, credentials, policy, selectors
 from ggzy.accounts.forms import ChangeRequestForm, EnrolmentForm, NoteForm, PhoneForm, ReasonForm
 from ggzy.accounts.models import AccountChange
+from ggzy.accounts.parties import acting_for_set  # by name: `parties` here is the module views/parties.py
 from ggzy.accounts.states import change_state
 from ggzy.core import clock
 from ggzy.core.access import PUBLIC, SIGNED_IN, actor_of, allow, public, signed_in
@@ -204,7 +205,7 @@ def acting_for(request: HttpRequest) -> HttpResponse:
     organisation = selectors.access_organisation(viewer=request.user, uid=uid)
     return page_action(
         request,
-        lambda: parties.acting_for_set(user=actor_of(request), organisation=organisation),
+        lambda: acting_for_set(user=actor_of(request), organisation=organisation),
         success=None,  # the header shows it
         to=to,
     )
