@@ -89,8 +89,10 @@ def b64(der: bytes) -> str:
     return base64.b64encode(der).decode()
 
 
-#: the pages read in English (the messages checked below)
-ENGLISH = {"accept-language": "en"}
+def english(client: Client) -> Client:
+    """The pages read in English (the messages checked below): the user chose it with the switch."""
+    client.cookies["django_language"] = "en"
+    return client
 
 
 def pem_of(kind: str, *ders: bytes) -> bytes:
@@ -254,7 +256,7 @@ def test_system_admin_adds_a_ca_by_pem_and_a_crl_then_the_revoked_certificate_is
     client_for: Callable[..., Client], admin: Any, holder: tuple[Any, Client, str]
 ) -> None:
     _user, client, uscc = holder
-    page = client_for(admin, headers=ENGLISH)
+    page = english(client_for(admin))
     response = page.post(
         "/manage/certificate-authorities/add/",
         {
@@ -300,7 +302,7 @@ def test_system_admin_adds_a_ca_by_pem_and_a_crl_then_the_revoked_certificate_is
 def test_a_crl_of_another_ca_and_a_bad_file_are_refused_on_the_page(
     client_for: Callable[..., Client], two_cas: tuple[CertificateAuthority, CertificateAuthority], admin: Any
 ) -> None:
-    page = client_for(admin, headers=ENGLISH)
+    page = english(client_for(admin))
     ca = two_cas[0]
     foreign = page.post(
         f"/manage/certificate-authorities/{ca.uid}/crl/",
@@ -327,7 +329,7 @@ def test_a_crl_of_another_ca_and_a_bad_file_are_refused_on_the_page(
 def test_system_admin_disables_and_edits_a_ca_on_the_page(
     client_for: Callable[..., Client], two_cas: tuple[CertificateAuthority, CertificateAuthority], admin: Any
 ) -> None:
-    page = client_for(admin, headers=ENGLISH)
+    page = english(client_for(admin))
     ca = two_cas[1]
     assert (
         page.post(f"/manage/certificate-authorities/{ca.uid}/enabled/", {"enabled": "0"}).status_code == 302
@@ -464,7 +466,7 @@ def test_fetch_now_on_the_page_and_an_unreachable_address(
     base, files = crl_server
     files["/b.crl"] = pem_of("X509 CRL", crl(KEY_B, NAME_B, [5, 6]))
     ca = services.ca_update(actor=admin, ca=two_cas[1], crl_url=f"{base}/b.crl", policy="")
-    page = client_for(admin, headers=ENGLISH)
+    page = english(client_for(admin))
     assert page.post(f"/manage/certificate-authorities/{ca.uid}/crl/fetch/").status_code == 302
     assert RevocationList.objects.filter(ca=ca).count() == 1
     assert "<td>2</td>" in page.get("/manage/certificate-authorities/").content.decode()  # revoked count

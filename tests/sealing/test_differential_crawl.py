@@ -55,6 +55,7 @@ RANDOM = [
     (re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"), "<uid>"),
     (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?"), "<time>"),
     (re.compile(r"\d{4}年\d{1,2}月\d{1,2}日( \d{1,2}:\d{2})?"), "<time>"),  # the back office's dates
+    (re.compile(r"\b\d{2}:\d{2}:\d{2}\b"), "<time>"),  # a time of day beside its date (the event log)
     (re.compile(r"\b[0-9a-fA-F]{16,}\b"), "<hex>"),  # key ids, fingerprints, SM3 hashes
     (re.compile(r"[A-Za-z0-9+/_-]{32,}={0,2}"), "<b64>"),  # keys, certificates, tokens
     (re.compile(r'"(offset_ms_to_host|ntp_offset_ms|took_ms)": -?[\d.]+'), r'"\1": <ms>'),

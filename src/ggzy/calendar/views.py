@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ggzy.calendar import selectors
 from ggzy.calendar.calc import SHANGHAI, Calendar, period_end, rule_get
+from ggzy.calendar.names import holiday_name
 from ggzy.core import clock
 from ggzy.core.access import public
 from ggzy.core.errors import DomainError
@@ -36,8 +37,8 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             error = str(exc.message)
     days = sorted(
-        [(d, "holiday", n) for d, n in data.holidays.items()]
-        + [(d, "workday", n) for d, n in data.workdays.items()]
+        [(d, "holiday", holiday_name(n)) for d, n in data.holidays.items()]
+        + [(d, "workday", holiday_name(n)) for d, n in data.workdays.items()]
     )
     return render(
         request,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -29,9 +30,22 @@ def mark_refusal(response: HttpResponse, error: DomainError) -> HttpResponse:
     return response
 
 
+def request_language(request: HttpRequest) -> str:
+    """The language to answer in. Pages: the one the user chose with the language switch (its cookie),
+    else the platform's (zh-hans) — never guessed from the browser's Accept-Language, so a Chinese
+    platform reads Chinese on an English browser too. The API (machine clients) also honours
+    Accept-Language, as its documentation says."""
+    if request.path.startswith(API_PREFIX):
+        return translation.get_language_from_request(request)
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen in dict(settings.LANGUAGES):
+        return translation.get_supported_language_variant(chosen)
+    return str(settings.LANGUAGE_CODE)
+
+
 def error_response(request: HttpRequest, error: DomainError) -> HttpResponse:
     """Render `error` in the one shape; works before LocaleMiddleware has run too."""
-    language = translation.get_language_from_request(request)
+    language = request_language(request)
     with translation.override(language):
         if wants_json(request):
             response: HttpResponse = JsonResponse(

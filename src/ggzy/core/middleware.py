@@ -1,4 +1,5 @@
-"""Request-level guards: body size, endpoint access (fail closed), one error shape under /api/."""
+"""Request-level guards: body size, endpoint access (fail closed), one error shape under /api/; the
+language of the answer."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 from ggzy.core.access import _is_ninja_dispatcher, declared_for_pattern
 from ggzy.core.errors import STATUS_TO_CODE, CoreError, DomainError
-from ggzy.core.http import API_PREFIX, REFUSED_HEADER, error_response, is_error_shape
+from ggzy.core.http import API_PREFIX, REFUSED_HEADER, error_response, is_error_shape, request_language
 from ggzy.core.roles import Role, roles_of_user
 
 logger = logging.getLogger(__name__)
@@ -24,6 +27,16 @@ GetResponse = Callable[[HttpRequest], HttpResponseBase]
 def roles_of(request: HttpRequest) -> frozenset[Role]:
     """The roles the request's user holds (resolved by the accounts app, see settings)."""
     return roles_of_user(getattr(request, "user", None))
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware, except that a page is in zh-hans whatever the browser's
+    Accept-Language says; English only when the user chose it (the language switch's cookie). The API
+    keeps answering in the language its client asks for (`core.http.request_language`)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        translation.activate(request_language(request))
+        request.LANGUAGE_CODE = translation.get_language()
 
 
 class RequestBodyLimitMiddleware:

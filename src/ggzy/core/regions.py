@@ -97,6 +97,8 @@ class RegionField(forms.ChoiceField):
     def __init__(self, *, under: str = "", max_depth: int = COUNTY, **kwargs: object) -> None:
         kwargs.setdefault("label", _("region"))
         kwargs.setdefault("error_messages", {"invalid_choice": _("Choose a region from the list.")})
-        choices: list[tuple[str, object]] = [("", "——")]
-        choices += grouped_choices(under=under, max_depth=max_depth)
+
+        def choices() -> list[tuple[str, object]]:  # built when first shown or checked, not at import
+            return [("", "——"), *grouped_choices(under=under, max_depth=max_depth)]
+
         super().__init__(choices=choices, **kwargs)  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("workspace/", views.workspace, name="workspace"),
     path("workspace/access/", views.access_endpoints, name="access-endpoints"),
     *(

@@ -10,21 +10,32 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from ggzy.core.access import allow, signed_in
+from ggzy.core.formatting import person_name
 from ggzy.core.roles import Role
 from ggzy.events import notifications, selectors
 from ggzy.events.states import DeliveryStatus, EventClass
+from ggzy.events.titles import event_title
 
 
 @signed_in
 def event_list(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("class", "")
     event_class = EventClass(raw) if raw in EventClass.values else None  # anything else: every class
-    events = selectors.event_list(viewer=request.user, event_class=event_class)
+    events = selectors.event_list(viewer=request.user, event_class=event_class).select_related("actor")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "event": e,
+            "title": event_title(e.type),
+            # who, by name, family name first (the label is kept for an actor without an account)
+            "by": person_name(e.actor) if e.actor is not None else e.actor_label,
+        }
+        for e in page
+    ]
     return render(
         request,
         "events/event_list.html",
-        {"page": page, "event_class": event_class or "", "classes": EventClass.choices},
+        {"page": page, "rows": rows, "event_class": event_class or "", "classes": EventClass.choices},
     )
 
 
