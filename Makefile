@@ -34,7 +34,7 @@ demo: install
 	$(BIN)/ggzy demo_load
 	$(BIN)/ggzy serve
 
-## make test: install, lint (ruff, mypy), migrations and OpenAPI drift checks, the whole suite on both cores
+## make test: install, lint (ruff, mypy), migrations, OpenAPI drift and compliance checks, the whole suite on both cores
 test: lint
 	@start=$$(date +%s); \
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider $(PYTEST_ARGS); status=$$?; \
@@ -50,6 +50,7 @@ lint: install
 	PYTHONPATH=. DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy access_matrix --check
 	PYTHONPATH=. DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy events_catalogue --check
 	PYTHONPATH=. DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy secrecy_table --check
+	PYTHONPATH=. DJANGO_SETTINGS_MODULE=ggzy.settings_test $(BIN)/ggzy compliance_check
 	$(BIN)/python scripts/compile_messages.py --check
 
 ## make openapi: rewrite docs/openapi.json and the access matrix after an intended API change

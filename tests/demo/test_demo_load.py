@@ -102,6 +102,34 @@ def test_the_demo_centre_seals_a_document_that_verifies_offline(
     assert verify(["document", str(document), str(signature), "--root", root]) != 0
 
 
+def test_the_signing_agent_command_names_the_port_ggzy_serve_binds(demo: Demo, settings: Any) -> None:
+    """`make demo` with GGZY_PORT=8811 (here a second run of the loaded demo): the printed command and
+    the CA folder's README start the agent for the origin `ggzy serve` listens on — another port and the
+    browser cannot read the agent's answer (the sign-in page then says the agent does not answer)."""
+    import io
+    import shlex
+
+    from ggzy.core.management.commands.serve import Command as Serve
+    from ggzy_bid.agent import normalise_origin
+    from ggzy_bid.cli import parser as bid_parser
+
+    settings.PORT = 8811
+    out = io.StringIO()
+    call_command("demo_load", stdout=out)
+    served = Serve().create_parser("ggzy", "serve").parse_args([])
+    page = f"http://{served.host}:{served.port}"
+    assert served.port == 8811
+    (printed,) = [line for line in out.getvalue().splitlines() if "ggzy-bid agent" in line]
+    words = shlex.split(printed)[1:]  # after GGZY_BID_PASSPHRASE=…
+    assert words[0] == ".venv/bin/ggzy-bid"
+    agent = bid_parser().parse_args(words[1:])
+    assert [normalise_origin(o) for o in agent.origin] == [normalise_origin(page)]
+    assert demo.ca_dir is not None
+    readme = (demo.ca_dir / "README.txt").read_text(encoding="utf-8")
+    assert f"--origin {page}\n" in readme
+    assert ":8000" not in readme
+
+
 def test_demo_user_signs_in_and_finds_the_welcome_message(demo: Demo) -> None:
     client = Client()
     assert (
@@ -120,6 +148,23 @@ def test_the_agent_sees_its_entrusted_project_and_not_another(demo: Demo) -> Non
     page = client.get("/workspace/entrusted/").content.decode()
     assert "L2101000000000001" in page
     assert "L2101000000000002" not in page
+
+
+def test_an_organisation_from_outside_the_province_registered_itself_and_awaits_the_centre(
+    demo: Demo,
+) -> None:
+    from ggzy.accounts.models import OrganisationApplication
+
+    application = OrganisationApplication.objects.select_related("organisation", "centre").get(
+        applicant__username="applicant"
+    )
+    assert (application.state, application.role, application.centre.code) == ("pending", "responder", "ln")
+    assert application.organisation.region == "220100"
+    assert not RoleGrant.objects.filter(user=application.applicant).exists()  # no role until verified
+    from tests.factories import signed_in
+
+    staff = signed_in(Client(), get_user_model().objects.get(username="staff"))
+    assert application.organisation.name in staff.get("/workspace/organisations/").content.decode()
 
 
 def test_without_the_sandbox_the_demo_files_everything_now(demo: Demo) -> None:

@@ -121,7 +121,6 @@ def add_embargoed_facts(make_user: Callable[..., Any], bidder: Any = None, exper
         )
 
 
-@pytest.mark.clause("6.6.1")
 @pytest.mark.clause("11.2.8")
 def test_no_endpoint_reveals_embargoed_facts_to_any_role(make_user: Callable[..., Any]) -> None:
     clients: dict[str, Client] = {}

@@ -121,6 +121,7 @@ class FailingGateway:
         raise gateways.GatewayError("gateway timed out")
 
 
+@pytest.mark.clause("6.5.1")
 def test_failures_are_retried_with_back_off_then_given_up(
     settings: Any, make_user: Callable[..., Any]
 ) -> None:

@@ -114,7 +114,6 @@ def test_integration_is_exactly_once_and_in_commit_order(settings: Any) -> None:
     assert sorted(indices.values()) != [0, 1, 2, bucket, bucket + 1]
 
 
-@pytest.mark.clause("10.2")
 def test_no_proof_of_an_embargoed_event(client_as: Callable[..., Client]) -> None:
     SealedThing.objects.create(code="E9", opens_at=clock.now() + dt.timedelta(days=2))
     (event,) = record(1, embargo=Embargo("testapp.opening", "E9"))

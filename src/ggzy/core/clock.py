@@ -105,6 +105,36 @@ def sandbox_travel(to: dt.datetime | None, *, speed: int | None = None) -> dt.da
     return to
 
 
+def sandbox_forward(to: dt.datetime | None = None) -> dt.datetime:
+    """Move the sandbox clock forward to `to` (None: to the time authority's present) — or leave it
+    where it is if it is already there or past it: never back, and never an error. The authority is
+    read once, under the anchor's lock, so "to the present" cannot land a microsecond before the
+    clock's own reading of the present (`sandbox_travel(authority_now())` reads it twice and can).
+    Returns the clock's time after the move."""
+    global _anchor_cache  # noqa: PLW0603
+    from ggzy.core.models import SandboxAnchor
+
+    if not sandbox_enabled():
+        raise RuntimeError("the clock can move only in sandbox mode")
+    if to is not None and to.tzinfo is None:
+        raise ValueError("give an aware datetime")
+    with transaction.atomic():
+        anchor = SandboxAnchor.objects.select_for_update().filter(pk=1).first()
+        real = authority_now()
+        current = _virtual(real, anchor) if anchor else real
+        target = max(real if to is None else to, current)
+        SandboxAnchor.objects.update_or_create(
+            pk=1,
+            defaults={
+                "real_at": real,
+                "virtual_at": target,
+                "speed": anchor.speed if anchor else settings.GGZY_SANDBOX_SPEED,
+            },
+        )
+    _anchor_cache = (0.0, None)
+    return target
+
+
 def sandbox_start(virtual_at: dt.datetime, *, speed: int = 1) -> bool:
     """Start a fresh sandbox clock at `virtual_at` (which may lie in the past: the demo writes its
     history forward from there). Does nothing and returns False if the clock is already running."""

@@ -160,20 +160,42 @@ def load(
     from ggzy.certs.models import CertificateAuthority
 
     services.crl_import(actor=None, ca=CertificateAuthority.objects.get(name="演示 CA（辽宁）"), der=crl)
+    write_readme(folder)
+    return counts
+
+
+def origin() -> str:
+    """The platform's origin in the browser, as `ggzy serve` (and so `make demo`) binds it: 127.0.0.1 on
+    GGZY_PORT. The signing agent answers only the origins it was started with (`--origin`): another
+    port and the browser cannot read its answer, and the sign-in page finds no signing agent."""
+    return f"http://127.0.0.1:{settings.PORT}"
+
+
+def agent_command(folder: Path, username: str = "bidder", *, lines: bool = False) -> str:
+    """The command that starts the local signing agent for a demo user, for the origin the platform is
+    served on (on one line, or as shell continuation lines)."""
+    parts = [
+        "GGZY_BID_PASSPHRASE=demo-key-passphrase .venv/bin/ggzy-bid agent --auto-approve",
+        "--auto-approve-minutes 480",
+        f"--key {folder}/users/{username}/sign.key --certificate {folder}/users/{username}/sign.cer",
+        f"--origin {origin()}",
+    ]
+    return " \\\n    ".join(parts) if lines else " ".join(parts)
+
+
+def write_readme(folder: Path) -> None:
+    """<dir>/README.txt: what is here and how to start the signing agent — rewritten by every `demo_load`
+    run, so the command it shows names the port the platform is served on now."""
     write_atomic(
         folder / "README.txt",
         (
             "ggzy demo test CAs — for demonstrations only, never trusted in production.\n"
             f"Key files are protected with the passphrase {PASSPHRASE!r}.\n"
             "Sign in with a certificate: start the local signing agent, then use the button on the\n"
-            "sign-in page:\n"
-            "  GGZY_BID_PASSPHRASE=demo-key-passphrase .venv/bin/ggzy-bid agent --auto-approve \\\n"
-            "    --auto-approve-minutes 480 \\\n"
-            f"    --key {folder}/users/bidder/sign.key --certificate {folder}/users/bidder/sign.cer \\\n"
-            f"    --origin http://127.0.0.1:{settings.PORT}\n"
+            f"sign-in page of {origin()}/accounts/login/:\n"
+            f"  {agent_command(folder, lines=True)}\n"
             "The centre's electronic seal is seal/seal.key with seal/seal.pem (certificate and chain):\n"
             "  .venv/bin/ggzy document_seal FILE   then   .venv/bin/ggzy-verify document FILE FILE.sig.json"
             f" --root {folder}/liaoning/root.cer\n"
         ).encode(),
     )
-    return counts

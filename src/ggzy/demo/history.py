@@ -3,10 +3,12 @@ the demo writes a month of history forward from 30 days ago, then brings the clo
 without the sandbox clock everything happens now (and nothing is late).
 
 * `History` — the run's clock: `demo_load` starts it (or finds it running: then there is no history
-  to write), moves it forward with `later(hours)` and brings it to the present with `end()`.
+  to write), moves it forward with `later(hours)` and brings it to the present with `end()`. The
+  present is read once, when the run starts: the history ends an hour before it (`until`), and no
+  move goes past that, whatever the steps ask and however long the run takes.
 * `Days` — working days of the official calendar and instants of the history (Shanghai time), and
-  `to(instant)`: forward to an instant through a given `later`, never past the history's end (an hour
-  before the present) and never back.
+  `to(instant)`: forward to an instant through a given `later`, never past the history's end (the
+  running history's `until`) and never back.
 * `Schedule` — steps due at instants, run in order as the clock passes them: the month of service runs
   this way alongside the registrations, whose loader moves the clock.
 * `real_day` — an instant a number of days after the real today (what the demo shows as coming: the
@@ -15,7 +17,6 @@ without the sandbox clock everything happens now (and nothing is late).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import heapq
 from collections.abc import Callable
@@ -30,29 +31,39 @@ Step = Callable[[], None]
 
 #: How far back the history starts.
 MONTH = dt.timedelta(days=30)
+#: The history ends this long before the present the run started at.
+MARGIN = dt.timedelta(hours=1)
 
 
 class History:
-    """The run's clock. `on` when this run started the sandbox clock a month back: it writes history."""
+    """The run's clock. `on` when this run started the sandbox clock a month back: it writes history,
+    forward from `MONTH` before the present the run started at, up to `until` (`MARGIN` before it)."""
+
+    #: The history being written (its `until` is the end every `Days` of the run counts to).
+    running: History | None = None
 
     def __init__(self) -> None:
-        self.on = clock.sandbox_enabled() and clock.sandbox_start(clock.authority_now() - MONTH)
+        present = clock.authority_now()
+        self.until = present - MARGIN
+        self.on = clock.sandbox_enabled() and clock.sandbox_start(present - MONTH)
+        History.running = self if self.on else None
 
     def later(self, hours: float) -> None:
+        """Forward by `hours`, never past `until` (a step that asks for more waits there)."""
         if not self.on or hours <= 0:
             return
-        # a move of a few milliseconds may be overtaken by the running clock (it is already there)
-        with contextlib.suppress(ValueError):
-            clock.sandbox_travel(clock.now() + dt.timedelta(hours=hours))
+        clock.sandbox_forward(min(clock.now() + dt.timedelta(hours=hours), self.until))
 
     def behind(self, hours: float) -> bool:
         """Writing history, and the clock still more than `hours` behind the present?"""
         return self.on and clock.authority_now() - clock.now() > dt.timedelta(hours=hours)
 
     def end(self) -> None:
-        """Bring the clock to the present (after the history is written)."""
+        """Bring the clock to the present (after the history is written): one reading of the present,
+        taken under the clock's lock, so the clock cannot be found a microsecond past its target."""
         if self.on:
-            clock.sandbox_travel(clock.authority_now())
+            clock.sandbox_forward(None)
+        History.running = None
 
 
 class Days:
@@ -61,8 +72,10 @@ class Days:
     def __init__(self, later: Later) -> None:
         self.later = later
         self.calendar = Calendar("ln")
-        #: the history ends a little before the present (the demo then brings the clock to now)
-        self.end = clock.authority_now() - dt.timedelta(hours=1)
+        #: the history ends a little before the present (the demo then brings the clock to now): the
+        #: running history's end, read once when the run started
+        running = History.running
+        self.end = running.until if running is not None else clock.authority_now() - MARGIN
         #: the last working day before the day the history ends
         self.last = self.end.astimezone(SHANGHAI).date() - dt.timedelta(days=1)
         while not self.calendar.is_working_day(self.last):

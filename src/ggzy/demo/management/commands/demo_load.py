@@ -124,10 +124,13 @@ class Command(BaseCommand):
         self.history = History()
         self.fresh = False
         self.month: MonthOfService | None = None  # the month of service, when `load` wrote the history
-        self.load()
-        if self.month is not None:
-            self.sealed_bids_and_month_end(self.month)
-        self.history.end()
+        try:
+            self.load()
+            if self.month is not None:
+                self.sealed_bids_and_month_end(self.month)
+            self.history.end()
+        finally:
+            History.running = None  # a run that stopped half-way leaves no history behind for the next
         if self.fresh:  # what must be current when the demo starts: a pending request, a valid code
             demo_accounts.finish()
         self.witness()
@@ -183,7 +186,10 @@ class Command(BaseCommand):
             self.later(2)
         user_model = get_user_model()
         people = [*DEMO_USERS, *MORE_USERS]
-        people += [(f"bidder-{key}", "林", key, Role.RESPONDER, key) for key in BIDDERS[1:]]
+        contacts = {o[0]: o[5] for o in ORGANISATIONS}  # each bidder's user is its contact person
+        people += [
+            (f"bidder-{key}", contacts[key][0], contacts[key][1:], Role.RESPONDER, key) for key in BIDDERS[1:]
+        ]
         people += [
             (f"expert{n:02d}", SURNAMES[n % len(SURNAMES)], GIVEN[n % len(GIVEN)], Role.EXPERT, "")
             for n in range(1, 40)
@@ -355,7 +361,11 @@ class Command(BaseCommand):
         self.stdout.write("app, or print the current code with `.venv/bin/ggzy demo_totp <username>`.")
         self.stdout.write(f"Accounts security: {demo_accounts.summary()}")
         if settings.GGZY_DEMO_CA_DIR:
+            from ggzy.demo import ca
+
             folder = settings.GGZY_DEMO_CA_DIR
+            if Path(folder, "users").is_dir():  # a run on another port: its README names this one
+                ca.write_readme(Path(folder))
             self.stdout.write(
                 "Certificate sign-in (bidders, agents, experts): the demo test CAs issued every user a"
             )
@@ -363,14 +373,12 @@ class Command(BaseCommand):
                 f"signing and an encryption certificate; keys are in {folder}/users/<username>/. Start the"
             )
             self.stdout.write(
-                "local signing agent, then use 'Sign in with the signing agent' on the sign-in page:"
+                "local signing agent, then use 'Sign in with the signing agent' on the sign-in page of"
             )
             self.stdout.write(
-                "  GGZY_BID_PASSPHRASE=demo-key-passphrase .venv/bin/ggzy-bid agent --auto-approve"
-                " --auto-approve-minutes 480"
-                f" --key {folder}/users/bidder/sign.key --certificate {folder}/users/bidder/sign.cer"
-                f" --origin http://127.0.0.1:{settings.PORT}"
+                f"{ca.origin()} (`ggzy serve` binds GGZY_PORT; the agent answers only its --origin):"
             )
+            self.stdout.write(f"  {ca.agent_command(Path(folder))}")
             self.stdout.write(
                 "The centre's electronic seal signs a document: .venv/bin/ggzy document_seal FILE; check it"
             )

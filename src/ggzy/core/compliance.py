@@ -1,5 +1,10 @@
 """Agreement between docs/compliance.md and the `@pytest.mark.clause` markers of the tests.
 
+`ggzy compliance_check` runs it on a checkout (`make lint`); `tests/core/test_compliance.py` runs it
+too, and shows that it catches each kind of mistake. It reads only files inside the checkout:
+`docs/standard-clauses.txt` (the standard's 158 leaf clauses, kept in the project),
+`docs/compliance.md` and the tests under `tests/`.
+
 Rules (docs/compliance.md says them too):
 - every clause of the standard has exactly one row, with a known status;
 - a test marked for a clause is named in that clause's row, and a test named in a row carries
@@ -17,6 +22,10 @@ from pathlib import Path
 STATUSES = {"done", "partly", "planned", "organisational"}
 NO_ORGANISATIONAL = ("6", "8", "10")
 TEST_REF = re.compile(r"(tests/[\w/.\-]+\.py)::(\w+)")
+#: The files the check reads, relative to the checkout.
+CLAUSES_FILE = Path("docs") / "standard-clauses.txt"
+MATRIX_FILE = Path("docs") / "compliance.md"
+TESTS_DIR = Path("tests")
 
 
 @dataclass(frozen=True)
@@ -31,7 +40,7 @@ def parse_matrix(text: str) -> tuple[dict[str, Row], list[str]]:
     problems: list[str] = []
     for line in text.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 5 or not re.fullmatch(r"\d+(\.\d+)+", cells[0]):
+        if len(cells) < 5 or not re.fullmatch(r"\d+(\.\d+)+", cells[0]):  # noqa: PLR2004
             continue
         clause, status = cells[0], cells[2].lower()
         if clause in rows:
@@ -63,6 +72,7 @@ def collect_markers(tests_dir: Path, root: Path) -> dict[str, set[str]]:
 
 
 def disagreements(matrix_text: str, clauses: list[str], tests_dir: Path, root: Path) -> list[str]:
+    """What is wrong between the matrix, the standard's clauses and the tests' markers ([] if nothing)."""
     rows, problems = parse_matrix(matrix_text)
     markers = collect_markers(tests_dir, root)
     for clause in clauses:
@@ -88,3 +98,22 @@ def disagreements(matrix_text: str, clauses: list[str], tests_dir: Path, root: P
         for ref in sorted(row.tests - markers.get(clause, set())):
             problems.append(f"{clause}: the row names {ref}, which does not exist or lacks the clause marker")
     return problems
+
+
+def standard_clauses(root: Path) -> list[str]:
+    """The standard's leaf clauses, in order, as the checkout keeps them."""
+    return (root / CLAUSES_FILE).read_text(encoding="utf-8").split()
+
+
+def check(root: Path) -> list[str]:
+    """The disagreements of the checkout at `root` (its matrix, clauses file and tests)."""
+    missing = [str(p) for p in (CLAUSES_FILE, MATRIX_FILE, TESTS_DIR) if not (root / p).exists()]
+    if missing:
+        return [f"{root} has no {', '.join(missing)}: not a ggzy checkout"]
+    matrix = (root / MATRIX_FILE).read_text(encoding="utf-8")
+    return disagreements(matrix, standard_clauses(root), root / TESTS_DIR, root)
+
+
+def checkout_root() -> Path:
+    """The checkout this package runs from (src/ggzy/core/compliance.py → the folder holding src/)."""
+    return Path(__file__).resolve().parents[3]
