@@ -44,7 +44,7 @@ from ggzy.registry.models import Blob, Checklist, ChecklistItem, Leave, Section,
 from ggzy.sealing.models import BidWindow, SealedBid
 from ggzy.service import indexing
 from ggzy.service import services as service
-from ggzy.service.models import FaqEntry, Guide
+from ggzy.service.models import FaqEntry
 from ggzy.witness import services as witness
 from ggzy.witness.models import EpochStatement
 from ggzy_sm import x509
@@ -118,6 +118,28 @@ def entrustments(s: Scene, n: int) -> list[str]:
             scope="招标代理", valid_from=now - DAY, valid_until=now + 365 * DAY,
         )  # fmt: skip
     return projects
+
+
+def applications(s: Scene, n: int) -> list[str]:
+    """Organisations that registered themselves with the staff's centre, awaiting verification (the rows
+    as the registration leaves them; tests/accounts/test_self_registration.py goes through the page)."""
+    from ggzy.accounts.models import OrganisationApplication
+
+    names, now = [], clock.now()
+    for k in n_of(n):
+        organisation = parties.organisation_register(
+            actor=None, uscc=make_uscc(region="330100"), name=f"qc-applicant-{k}", legal_representative="钟",
+            contact_name="钟", contact_phone="13900000001",
+        )  # fmt: skip
+        applicant = _user(f"qc-applicant-{k}")
+        parties.membership_add(actor=None, user=applicant, organisation=organisation)
+        OrganisationApplication.objects.create(
+            organisation=organisation, applicant=applicant, centre=s.world.centre, role="agent",
+            certificate_subject=f"CN=qc-applicant-{k}", certificate_issuer="CN=qc", certificate_serial=str(k),
+            certificate_not_before=now, certificate_not_after=now, certificate_sm3="0" * 64, submitted_at=now,
+        )  # fmt: skip
+        names.append(organisation.name)
+    return names
 
 
 def events(s: Scene, n: int) -> list[str]:
@@ -330,6 +352,50 @@ def templates(s: Scene, n: int) -> list[str]:
     return names
 
 
+def centre_templates(s: Scene, n: int) -> list[str]:
+    """Templates the staff's centre offers, each uploaded through the service (one replaced once)."""
+    from ggzy.registry import services as registry
+
+    names = []
+    for k in n_of(n):
+        names.append(f"qc-centre-template-{k}.pdf")
+        template = registry.template_publish(
+            actor=s.staff,
+            centre=s.world.centre,
+            category=s.world.engineering,
+            name=f"中心范本{k}",
+            upload=registry.Upload(names[-1], b"%PDF-1.7\n" + str(k).encode()),
+        )
+    registry.template_replace(
+        actor=s.staff, template=template, upload=registry.Upload(names[-1], b"%PDF-1.7\nv2" + str(k).encode())
+    )
+    return names
+
+
+def checklist_versions(s: Scene, n: int) -> list[str]:
+    """Versions of the centre's engineering checklist, each adding an item."""
+    from ggzy.registry import selectors as registry_selectors
+    from ggzy.registry import services as registry
+
+    names = []
+    for k in n_of(n):
+        current = registry_selectors.current_checklist(s.world.engineering, s.world.centre)
+        kept = [
+            registry.ItemIn(name=i.name, need=i.need, condition=i.condition, may_defer=i.may_defer,
+                            needed_before=i.needed_before, key=i.key)
+            for i in current.items.order_by("order")
+        ]  # fmt: skip
+        names.append(f"qc要件{k}")
+        registry.checklist_revise(
+            actor=s.staff,
+            centre=s.world.centre,
+            category=s.world.engineering,
+            base_version=current.version,
+            items=[*kept, registry.ItemIn(name=names[-1], need="optional")],
+        )
+    return names
+
+
 def bids(s: Scene, n: int) -> list[str]:
     """Sealed bids of the responder's organisation, one per section (a section takes one bid each)."""
     organisation = default_organisation()
@@ -372,14 +438,24 @@ def questions(s: Scene, n: int) -> list[str]:
 def commitments(s: Scene, n: int) -> list[str]:
     titles = [f"qc commitment {k}" for k in n_of(n)]
     for title in titles:
-        service.commitment_set(
-            actor=None,
+        commitment = service.commitment_write(
+            actor=s.staff,
             centre=s.world.centre,
-            service="registration",
-            title=title,
-            steps="一",
-            time_limit="1 日",
+            data=service.CommitmentIn(service="registration", title=title, steps="一", time_limit="1 日"),
         )
+        service.commitment_publish(actor=s.staff, commitment=commitment)
+    return titles
+
+
+def draft_guides(s: Scene, n: int) -> list[str]:
+    """n guides of the staff's centre, half of them published (the centre's guide page lists both)."""
+    titles = [f"qc guide {k}" for k in n_of(n)]
+    for i, title in enumerate(titles):
+        guide = service.guide_write(
+            actor=s.staff, centre=s.world.centre, data=service.GuideIn(kind="process", title=title, body="一")
+        )
+        if i % 2:
+            service.guide_publish(actor=s.staff, guide=guide)
     return titles
 
 
@@ -411,11 +487,14 @@ def faq_and_guides(s: Scene, n: int) -> list[str]:
             published_at=clock.now(),
         )  # fmt: skip
         indexing.index_faq(entry)
-        guide = Guide.objects.create(
-            category_id="engineering", kind="process", title=f"qcword guide {k}", body="qcword",
-            updated_at=clock.now(),
-        )  # fmt: skip
-        indexing.index_guide(guide)
+        guide = service.guide_write(
+            actor=s.staff,
+            centre=s.world.centre,
+            data=service.GuideIn(
+                kind="process", title=f"qcword guide {k}", body="qcword", category=s.world.engineering
+            ),
+        )
+        service.guide_publish(actor=s.staff, guide=guide)
         found += [entry.question, guide.title]
     return found
 
@@ -511,6 +590,10 @@ CASES = {
     "api epochs": Case("/api/v1/witness/epochs", None, epochs),
     # the pages
     "page entrusted": Case("/workspace/entrusted/", AGENT, entrustments),
+    "page entrustments given": Case(
+        "/workspace/entrustments/", lambda s: s.world.initiator_user, entrustments
+    ),
+    "page organisations to verify": Case("/workspace/organisations/", STAFF, applications),
     "page account changes": Case("/workspace/account-changes/", lambda s: s.sysadmin, account_changes),
     "page accounts": Case("/workspace/accounts/?q=qc-person", lambda s: s.secadmin, accounts),
     "page certificates": Case("/workspace/certificates/", lambda s: s.responder, certificates, many=2),
@@ -528,12 +611,19 @@ CASES = {
     "page registrations (staff, waiting)": Case("/workspace/registrations/", STAFF, registrations),
     "page registrations (staff, returned)": Case("/workspace/registrations/", STAFF, registrations_returned),
     "page bids": Case("/workspace/bids/", lambda s: s.responder, bids),
+    "page templates": Case("/registry/templates/", AGENT, centre_templates),
+    "page centre templates": Case("/workspace/registry/templates/", STAFF, centre_templates),
+    "page checklist versions": Case(
+        "/workspace/registry/checklists/?centre=sy&category=engineering", STAFF, checklist_versions
+    ),
     "page service hall": Case("/service/", None, faq_and_guides),
     "page service hall commitments": Case("/service/", None, commitments),
     "page service search": Case("/service/search/?q=qcword", None, faq_and_guides),
     "page service figures": Case(lambda: f"/service/figures/?month={this_month()}", None, bad_ratings),
     "page my services": Case("/service/mine/", AGENT, the_agents_services),
     "page service desk": Case("/service/desk/", STAFF, the_desk),
+    "page centre guides": Case("/service/desk/guides/", STAFF, draft_guides),
+    "page centre commitments": Case("/service/desk/commitments/", STAFF, commitments),
     "page witness": Case("/witness/", None, tree_heads),
     "page calendar": Case("/calendar/", None, rules),
     "page calendar year": Case("/calendar/?year=2090", None, calendar_days),

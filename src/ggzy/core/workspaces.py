@@ -1,5 +1,6 @@
-"""What each role's workspace offers. An entry links to a page once the issue that builds it has
-landed; until then it says which part of the standard it will serve, so nothing pretends to work."""
+"""What each role's workspace offers. An entry without a `url_name` is not built yet: it stays here
+with the clause of the standard it will serve (docs/compliance.md has the row), but the workspace shows
+only built entries, so no navigation leads to a page that does not exist."""
 
 from __future__ import annotations
 
@@ -15,32 +16,58 @@ from ggzy.core.roles import Role
 class Task:
     title: Promise
     clause: str
-    url_name: str = ""  # empty: not built yet
+    url_name: str = ""  # empty: not built yet (not shown)
     query: str = ""  # appended to the URL, e.g. "class=security"
+
+    @property
+    def built(self) -> bool:
+        return bool(self.url_name)
+
+
+def tasks_for(role: Role) -> tuple[Task, ...]:
+    """The built tasks of `role`'s workspace, then the ones every role has."""
+    return tuple(task for task in (*WORKSPACE_TASKS[role], *COMMON_TASKS) if task.built)
+
+
+def all_tasks() -> tuple[Task, ...]:
+    """Every task of every workspace, built or not."""
+    return (*(task for tasks in WORKSPACE_TASKS.values() for task in tasks), *COMMON_TASKS)
 
 
 WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
     Role.CENTRE_STAFF: (
         Task(_("Project registrations to review"), "6.2", "registry:list"),
+        Task(_("Desk heads"), "12.1.2", "registry:desk-heads"),
+        Task(_("Registration templates"), "6.2.6", "registry:template-admin"),
+        Task(_("Trading categories served"), "12.1.5", "registry:categories"),
+        Task(_("Checklists"), "6.2.2", "registry:checklists"),
+        Task(_("My leave"), "12.1.2", "registry:leave"),
         Task(_("Venue bookings"), "6.3"),
         Task(_("Openings and evaluations today"), "6.5"),
         Task(_("Witness records"), "6.7"),
         Task(_("Archives"), "6.9"),
         Task(_("Consultations I own"), "6.1", "service:desk"),
+        Task(_("Organisations to verify"), "11.2.6", "accounts:organisations-to-verify"),
+        Task(_("Service guides"), "6.1.2", "service:guides"),
+        Task(_("Service commitments"), "12.1.3", "service:commitments"),
+        Task(_("Technical staff"), "6.1.2.4", "service:technical"),
         Task(_("Delivery log of messages"), "6.5.1", "events:delivery-log"),
     ),
     Role.INITIATOR: (
+        Task(_("Entrust an agent"), "6.2", "accounts:entrustments"),
         Task(_("Register a project"), "6.2", "registry:new"),
         Task(_("My project registrations"), "6.2", "registry:list"),
+        Task(_("Registration templates"), "6.2.6", "registry:templates"),
         Task(_("Publish notices"), "6.4"),
         Task(_("Book rooms"), "6.3"),
         Task(_("Request an expert draw"), "6.6"),
         Task(_("Results and award"), "6.4.1"),
     ),
     Role.AGENT: (
-        Task(_("Entrusted projects"), "6.2"),
+        Task(_("Entrusted projects"), "6.2", "accounts:entrusted"),
         Task(_("Register a project"), "6.2", "registry:new"),
         Task(_("My project registrations"), "6.2", "registry:list"),
+        Task(_("Registration templates"), "6.2.6", "registry:templates"),
         Task(_("Publish notices"), "6.4"),
         Task(_("Book rooms"), "6.3"),
         Task(_("Request an expert draw"), "6.6"),
@@ -63,6 +90,8 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
     ),
     Role.SYSTEM_ADMIN: (
         Task(_("Users and configuration (back office)"), "8.2.1", "admin:index"),
+        Task(_("Trading centres"), "8.2.1", "accounts:centres"),
+        Task(_("Create an account"), "8.2.1", "accounts:account-new"),
         Task(_("Accounts and credentials"), "8.2.1", "accounts:security"),
         Task(_("Changes to administrators' accounts"), "8.2.3", "accounts:changes"),
         Task(_("Delivery log of messages"), "6.5.1", "events:delivery-log"),
@@ -70,6 +99,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("Certificate authorities"), "8.1.3", "certs:ca-list"),
     ),
     Role.SECURITY_ADMIN: (
+        Task(_("Grant and revoke roles"), "8.2.1", "accounts:roles"),
         Task(_("Accounts and credentials"), "8.2.1", "accounts:security"),
         Task(_("Changes to administrators' accounts"), "8.2.3", "accounts:changes"),
         Task(_("Who may use each endpoint"), "8.2.1", "core:access-endpoints"),
