@@ -4,6 +4,7 @@ the TOTP second factor for administrators and staff; all of it recorded."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import translation
 
 from ggzy.accounts import credentials, policy
 from ggzy.accounts.models import LoginState
@@ -32,6 +34,16 @@ def sign_in(client: Client, username: str, password: str = PASSWORD) -> Any:
 def test_weak_passwords_are_refused(weak: str, make_user: Callable[..., Any]) -> None:
     with pytest.raises(ValidationError):
         validate_password(weak, make_user())
+
+
+def test_every_password_refusal_is_in_chinese(make_user: Callable[..., Any]) -> None:
+    """Django 5.2's length message has no zh-hans translation of its own: ours must say it in Chinese."""
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        validate_password("abc", make_user())
+    assert refused.value.messages[0] == "密码太短：至少需要 10 个字符。"
+    assert all(
+        re.search(r"[\u4e00-\u9fff]", m) and not re.search("[A-Za-z]{3,}", m) for m in refused.value.messages
+    )
 
 
 @pytest.mark.clause("8.2.1")

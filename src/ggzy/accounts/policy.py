@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import get_user_model, login, password_validation
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.signals import user_logged_in, user_login_failed
@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from ggzy.accounts.event_types import AccountsEvents
 from ggzy.accounts.models import EnrolmentCode, LoginState, PasswordHistory
@@ -167,6 +167,25 @@ def _reset_failures(sender: object, request: HttpRequest | None, user: Actor, **
 
 
 # --- passwords -------------------------------------------------------------------------------------
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's, with its message in our catalogue: Django 5.2 changed the message's msgid and its zh-hans
+    catalogue has no translation of the new one, so the Chinese pages said it in English."""
+
+    def get_error_message(self) -> str:
+        return ngettext(
+            "The password is too short: it needs at least %(n)d character.",
+            "The password is too short: it needs at least %(n)d characters.",
+            self.min_length,
+        ) % {"n": self.min_length}
+
+    def get_help_text(self) -> str:
+        return ngettext(
+            "The password needs at least %(n)d character.",
+            "The password needs at least %(n)d characters.",
+            self.min_length,
+        ) % {"n": self.min_length}
+
+
 class CharacterClassesValidator:
     """At least three of: lower case, upper case, digits, other characters."""
 
