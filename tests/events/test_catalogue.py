@@ -19,6 +19,8 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import pgettext_lazy
 
 from ggzy.accounts.event_types import AccountsEvents
 from ggzy.core.errors import DomainError
@@ -121,16 +123,51 @@ def test_a_type_cannot_be_catalogued_twice() -> None:
 
         class Again(EventTypes, app="again"):
             TOKEN_CREATED = EventType(
-                "accounts.token.created", EventClass.SECURITY, Visibility.AUDIT, Scopes.ACCOUNT, "again"
+                "accounts.token.created",
+                EventClass.SECURITY,
+                Visibility.AUDIT,
+                Scopes.ACCOUNT,
+                "again",
+                title="Again",
             )
 
     with pytest.raises(CatalogueError, match="listed twice"):
 
         class Twice(EventTypes, app="twice"):
-            ONE = EventType("twice.thing.done", EventClass.DOMAIN, Visibility.PUBLIC, Scopes.PLATFORM, "one")
-            TWO = EventType("twice.thing.done", EventClass.DOMAIN, Visibility.PUBLIC, Scopes.PLATFORM, "two")
+            ONE = EventType(
+                "twice.thing.done", EventClass.DOMAIN, Visibility.PUBLIC, Scopes.PLATFORM, "one", title="One"
+            )
+            TWO = EventType(
+                "twice.thing.done", EventClass.DOMAIN, Visibility.PUBLIC, Scopes.PLATFORM, "two", title="Two"
+            )
 
     assert catalogue.types() == before
+
+
+@pytest.mark.parametrize("untitled", [{}, {"title": ""}, {"title": "  "}], ids=["omitted", "empty", "blank"])
+def test_a_type_without_a_title_is_refused(untitled: dict[str, str]) -> None:
+    before, catalogues = catalogue.types(), catalogue.catalogues()
+    with pytest.raises(CatalogueError, match=r"'untitled\.thing\.done' in .* has no title"):
+
+        class Untitled(EventTypes, app="untitled"):
+            TITLED = EventType(
+                "untitled.thing.titled",
+                EventClass.DOMAIN,
+                Visibility.PUBLIC,
+                Scopes.PLATFORM,
+                "A thing with a title.",
+                title=pgettext_lazy("event", "Signed in"),
+            )
+            DONE = EventType(
+                "untitled.thing.done",
+                EventClass.DOMAIN,
+                Visibility.PUBLIC,
+                Scopes.PLATFORM,
+                "A thing.",
+                **untitled,
+            )
+
+    assert (catalogue.types(), catalogue.catalogues()) == (before, catalogues)  # not even the titled one
 
 
 def test_every_entry_is_its_catalogues_constant_and_means_something() -> None:
@@ -147,8 +184,12 @@ def test_every_entry_is_its_catalogues_constant_and_means_something() -> None:
 def test_docs_list_the_catalogue() -> None:
     docs = DOCS.read_text(encoding="utf-8")
     assert docs == catalogue.markdown(), "run `ggzy events_catalogue`"
+    with translation.override("zh-hans"):
+        titles = {name: str(entry.title) for name, entry in catalogue.types().items()}
+    assert titles["auth.login.succeeded"] == "登录"  # the title as the zh-hans pages show it
     for entry in catalogue.types().values():
-        row = f"| `{entry.type}` | {entry.event_class.value} | {entry.visibility.value} |"
+        title = titles[entry.type]
+        row = f"| `{entry.type}` | {title} | {entry.event_class.value} | {entry.visibility.value} |"
         assert (row in docs) is (entry.app != "testapp"), entry.type  # the tests' own types are not listed
 
 

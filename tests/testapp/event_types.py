@@ -12,7 +12,9 @@ ANY_EMBARGO = EmbargoRule("any (tests)", "any registered kind, or none", inherit
 
 
 def _test(type_: str, event_class: EventClass, visibility: Visibility) -> EventType:
-    return EventType(type_, event_class, visibility, Scopes.PLATFORM, "Recorded by tests only.", ANY_EMBARGO)
+    return EventType(
+        type_, event_class, visibility, Scopes.PLATFORM, "Recorded by tests only.", ANY_EMBARGO, title=type_
+    )
 
 
 class SampleEvents(EventTypes, app="testapp"):

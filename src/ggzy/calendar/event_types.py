@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import pgettext_lazy
+
 from ggzy.events.catalogue import EventType, EventTypes, Scopes
 from ggzy.events.states import EventClass, Visibility
 
@@ -15,6 +17,7 @@ class CalendarEvents(EventTypes, app="calendar"):
         Visibility.PUBLIC,
         Scopes.PLATFORM,
         "The official arrangement of a year (holidays, adjusted working days) was loaded.",
+        title=pgettext_lazy("event", "Official year loaded"),
     )
     CLOSURE_ADDED = EventType(
         "calendar.closure.added",
@@ -22,6 +25,7 @@ class CalendarEvents(EventTypes, app="calendar"):
         Visibility.PUBLIC,
         Scopes.CENTRE_REGION,
         "A centre announced a closure day.",
+        title=pgettext_lazy("event", "Closure day announced"),
     )
     DEADLINE_MOVED = EventType(
         "calendar.deadline.moved",
@@ -29,6 +33,7 @@ class CalendarEvents(EventTypes, app="calendar"):
         Visibility.PARTIES,
         Scopes.DEADLINE,
         "A provisional deadline was recomputed from an official year (only ever later, unless allowed).",
+        title=pgettext_lazy("event", "Deadline recomputed"),
     )
     DEADLINE_EXCEPTION = EventType(
         "calendar.deadline.exception",
@@ -36,6 +41,7 @@ class CalendarEvents(EventTypes, app="calendar"):
         Visibility.PARTIES,
         Scopes.DEADLINE,
         "An approved exception lets a provisional deadline move earlier.",
+        title=pgettext_lazy("event", "Deadline exception approved"),
     )
     DEADLINE_PASSED = EventType(
         "calendar.deadline.passed",
@@ -43,4 +49,5 @@ class CalendarEvents(EventTypes, app="calendar"):
         Visibility.PARTIES,
         Scopes.DEADLINE,
         "A deadline passed (recorded once).",
+        title=pgettext_lazy("event", "Deadline passed"),
     )

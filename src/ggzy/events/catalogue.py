@@ -7,17 +7,25 @@ Each app lists the types it records in `<app>/event_types.py`, as a class derivi
         REGISTRATION_FILED = EventType(
             "registry.registration.filed", EventClass.DOMAIN, Visibility.PARTIES, Scopes.PROJECT,
             "The agent filed the registration.",
+            title=pgettext_lazy("event", "Project registration filed"),
         )
+
+The **title** is what people read on the pages (the event log): short, in the reader's language
+("提交项目登记"), translated in the context "event" — written `pgettext_lazy("event", "…")` in each app's
+file, so `makemessages` finds it there. The `meaning` is an English sentence for docs/events.md, the type
+(`registry.registration.filed`) a key for machines; the pages show neither.
 
 Defining the class registers its types; `ggzy.events` imports every installed app's `event_types` module
 at start-up (like the admin's autodiscovery), so nothing else needs listing. The app that records a
 type owns it, whatever its prefix (`auth.login.succeeded` is recorded by `events` from Django's signal).
 
-The recorder (`events.services.event_record`) refuses a type that is not catalogued, and one whose class,
-visibility or embargo differ from its entry, in tests and in production alike. Callers pass the
-constant (`type=AccountsEvents.TOKEN_CREATED`, class and visibility then come from the catalogue) or the
-type's name with its class and visibility, which must agree. `docs/events.md` is generated from the
-catalogue (`ggzy events_catalogue`; `--check` and a test fail on drift).
+A type without a title is refused when its catalogue registers (`CatalogueError`), so a new type
+comes with its title. The recorder (`events.services.event_record`) refuses a type that is not
+catalogued, and one whose class, visibility or embargo differ from its entry, in tests and in
+production alike. Callers pass the constant (`type=AccountsEvents.TOKEN_CREATED`, class and
+visibility then come from the catalogue) or the type's name with its class and visibility, which must
+agree. `docs/events.md` is generated from the catalogue (`ggzy events_catalogue`; `--check` and a test
+fail on drift).
 
 **Scope** says which centre and which region an event belongs to — who may see it is decided from the
 visibility and these two columns (`events.selectors.event_visibility_q`): centre staff see `parties`
@@ -34,8 +42,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
+from django.utils import translation
+from django.utils.functional import Promise
+
 from ggzy.events.embargo import Embargo
 from ggzy.events.states import EventClass, Visibility
+
+#: A title: a lazy translatable string (`pgettext_lazy("event", "…")`); a plain `str` only in tests.
+Title = str | Promise
 
 #: The columns of `Event` that place an event in a centre and a region (what visibility reads).
 SCOPE_COLUMNS = ("centre", "region")
@@ -132,7 +146,7 @@ class Embargoes:
 
 @dataclass(frozen=True)
 class EventType:
-    """One event type: its name, class, visibility, scope rule, meaning and embargo."""
+    """One event type: its name, class, visibility, scope rule, meaning, embargo and title."""
 
     type: str
     event_class: EventClass
@@ -141,6 +155,9 @@ class EventType:
     meaning: str  # one English sentence, for docs/events.md
     embargo: EmbargoRule = field(default=Embargoes.NONE)
     app: str = ""  # filled when its catalogue registers it
+    # what the pages call it, in the reader's language (required: registering refuses a type without);
+    # not compared, as a lazy string's hash follows the active language
+    title: Title = field(default="", kw_only=True, compare=False)
 
     def __str__(self) -> str:
         return self.type
@@ -151,7 +168,8 @@ _CATALOGUES: dict[str, type[EventTypes]] = {}
 
 
 class CatalogueError(ValueError):
-    """A catalogue that contradicts itself: a type listed twice, or under two names."""
+    """A catalogue that contradicts itself or is incomplete: a type listed twice, or under two names, or
+    without a title."""
 
 
 class EventTypes:
@@ -172,12 +190,22 @@ class EventTypes:
         register(cls)
 
 
+def _titled(event_type: EventType) -> bool:
+    """Whether a type has a title: a lazy string (not read here: the catalogues register while the apps
+    load, before translations may be), or a non-blank `str`."""
+    title = event_type.title
+    return isinstance(title, Promise) or (isinstance(title, str) and bool(title.strip()))
+
+
 def register(catalogue: type[EventTypes]) -> None:
-    """Add an app's catalogue; a type already listed (by another catalogue, or differently) is an error,
-    and then nothing is added. Registering the same catalogue again changes nothing."""
+    """Add an app's catalogue; a type without a title, or already listed (by another catalogue, or
+    differently), is an error, and then nothing is added. Registering the same catalogue again changes
+    nothing."""
     name = f"{catalogue.__module__}.{catalogue.__qualname__}"
     seen: set[str] = set()
     for event_type in catalogue.types:
+        if not _titled(event_type):
+            raise CatalogueError(f"event type {event_type.type!r} in {name} has no title")
         if event_type.type in seen:
             raise CatalogueError(f"event type {event_type.type!r} is listed twice in {name}")
         seen.add(event_type.type)
@@ -193,6 +221,13 @@ def register(catalogue: type[EventTypes]) -> None:
 
 def lookup(type_name: str) -> EventType | None:
     return _TYPES.get(type_name)
+
+
+def event_title(type_name: str) -> str:
+    """What the pages call an event of `type_name`, in the active language; a type no longer catalogued
+    (an old event of a removed type) reads as its name."""
+    found = _TYPES.get(type_name)
+    return str(found.title) if found is not None else type_name
 
 
 def types() -> dict[str, EventType]:
@@ -223,7 +258,7 @@ def _rules(holder: type, kind: type) -> list[Any]:
 
 def markdown() -> str:
     """docs/events.md: the scope and embargo rules, then a table per app (the platform's apps only,
-    never a test app's types)."""
+    never a test app's types), each type with its title as the zh-hans pages show it."""
     by_app: dict[str, list[EventType]] = {}
     for found in catalogues():
         if found.__module__.startswith("ggzy."):
@@ -239,6 +274,8 @@ def markdown() -> str:
         "it (`src/ggzy/<app>/event_types.py`). The recorder (`ggzy.events.services.event_record`) refuses a",
         "type that is not listed, and one recorded with another class, visibility or embargo than its entry.",
         "",
+        "- **title**: what the pages (the event log) call it, in the reader's language; shown here as the",
+        '  zh-hans pages show it (`pgettext_lazy("event", …)` in the app\'s `event_types.py`);',
         "- **class**: `domain` (a trading event) or `security`;",
         "- **visibility**: `public`; `parties` (of the project: centre staff and supervisors in scope);",
         "  `supervisors` (in scope); `audit` (the audit administrator). Everyone sees their own `domain`",
@@ -267,13 +304,14 @@ def markdown() -> str:
         lines += [
             f"## `{app}`",
             "",
-            "| type | class | visibility | embargo | scope | meaning |",
-            "|---|---|---|---|---|---|",
+            "| type | title (zh-hans) | class | visibility | embargo | scope | meaning |",
+            "|---|---|---|---|---|---|---|",
         ]
-        lines += [
-            f"| `{t.type}` | {t.event_class.value} | {t.visibility.value} | {t.embargo.name} "
-            f"| {t.scope.name} | {_cell(t.meaning)} |"
-            for t in sorted(by_app[app], key=lambda t: t.type)
-        ]
+        with translation.override("zh-hans"):
+            lines += [
+                f"| `{t.type}` | {_cell(str(t.title))} | {t.event_class.value} | {t.visibility.value} "
+                f"| {t.embargo.name} | {t.scope.name} | {_cell(t.meaning)} |"
+                for t in sorted(by_app[app], key=lambda t: t.type)
+            ]
         lines.append("")
     return "\n".join(lines)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import pgettext_lazy
+
 from ggzy.events.catalogue import Embargoes, EventType, EventTypes, Scopes
 from ggzy.events.states import EventClass, Visibility
 
@@ -11,7 +13,12 @@ AUDIT = Visibility.AUDIT
 
 class EventsEvents(EventTypes, app="events"):
     LOGIN_SUCCEEDED = EventType(
-        "auth.login.succeeded", SECURITY, AUDIT, Scopes.ACCOUNT, "A user signed in (any sign-in path)."
+        "auth.login.succeeded",
+        SECURITY,
+        AUDIT,
+        Scopes.ACCOUNT,
+        "A user signed in (any sign-in path).",
+        title=pgettext_lazy("event", "Signed in"),
     )
     LOGIN_FAILED = EventType(
         "auth.login.failed",
@@ -19,14 +26,23 @@ class EventsEvents(EventTypes, app="events"):
         AUDIT,
         Scopes.ACCOUNT,
         "A sign-in failed; the data names the username tried.",
+        title=pgettext_lazy("event", "Sign-in failed"),
     )
-    LOGOUT = EventType("auth.logout", SECURITY, AUDIT, Scopes.ACCOUNT, "A user signed out.")
+    LOGOUT = EventType(
+        "auth.logout",
+        SECURITY,
+        AUDIT,
+        Scopes.ACCOUNT,
+        "A user signed out.",
+        title=pgettext_lazy("event", "Signed out"),
+    )
     ADMIN_OBJECT_ADDED = EventType(
         "admin.object.added",
         SECURITY,
         AUDIT,
         Scopes.PLATFORM,
         "The back office added an object (its values).",
+        title=pgettext_lazy("event", "Added in the back office"),
     )
     ADMIN_OBJECT_CHANGED = EventType(
         "admin.object.changed",
@@ -34,6 +50,7 @@ class EventsEvents(EventTypes, app="events"):
         AUDIT,
         Scopes.PLATFORM,
         "The back office changed an object (each changed field, before and after).",
+        title=pgettext_lazy("event", "Changed in the back office"),
     )
     ADMIN_OBJECT_DELETED = EventType(
         "admin.object.deleted",
@@ -41,6 +58,7 @@ class EventsEvents(EventTypes, app="events"):
         AUDIT,
         Scopes.PLATFORM,
         "The back office deleted an object (its values).",
+        title=pgettext_lazy("event", "Deleted in the back office"),
     )
     MESSAGE_READ = EventType(
         "events.message.read",
@@ -49,4 +67,5 @@ class EventsEvents(EventTypes, app="events"):
         Scopes.ACCOUNT,
         "The addressee opened a message in the inbox (a receipt).",
         Embargoes.AS_MESSAGE,
+        title=pgettext_lazy("event", "Message read"),
     )

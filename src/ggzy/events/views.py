@@ -12,9 +12,8 @@ from django.views.decorators.http import require_POST
 from ggzy.core.access import allow, signed_in
 from ggzy.core.formatting import person_name
 from ggzy.core.roles import Role
-from ggzy.events import notifications, selectors
+from ggzy.events import catalogue, notifications, selectors
 from ggzy.events.states import DeliveryStatus, EventClass
-from ggzy.events.titles import event_title
 
 
 @signed_in
@@ -26,7 +25,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "event": e,
-            "title": event_title(e.type),
+            "title": catalogue.event_title(e.type),
             # who, by name, family name first (the label is kept for an actor without an account)
             "by": person_name(e.actor) if e.actor is not None else e.actor_label,
         }

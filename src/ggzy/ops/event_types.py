@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import pgettext_lazy
+
 from ggzy.events.catalogue import EventType, EventTypes, Scopes
 from ggzy.events.states import EventClass, Visibility
 
@@ -13,6 +15,7 @@ class OpsEvents(EventTypes, app="ops"):
         Visibility.AUDIT,
         Scopes.PLATFORM,
         "The security administrator retired a platform key and made a new one.",
+        title=pgettext_lazy("event", "Platform key rotated"),
     )
     FIELD_REVEALED = EventType(
         "ops.field.revealed",
@@ -20,4 +23,5 @@ class OpsEvents(EventTypes, app="ops"):
         Visibility.AUDIT,
         Scopes.PLATFORM,
         "A person was shown the plaintext of an encrypted field (who, what and why).",
+        title=pgettext_lazy("event", "Encrypted field revealed"),
     )
