@@ -118,7 +118,7 @@ def template_publish(
 
 def _offered(template: Template) -> Template:
     """The template, locked, if it is the version offered now (neither replaced nor withdrawn)."""
-    locked = Template.objects.select_for_update().select_related("centre").get(pk=template.pk)
+    locked = Template.objects.select_for_update(of=("self",)).select_related("centre").get(pk=template.pk)
     if locked.withdrawn_at is not None or Template.objects.filter(previous=locked).exists():
         raise DomainError(RegistryError.TEMPLATE_STATE)
     return locked
