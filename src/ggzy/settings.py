@@ -186,6 +186,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- tasks ----------------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+#: A task row left RUNNING longer than this (its worker died mid-task) is run again by the tick job
+#: `events.recover_deliveries`; it must exceed the longest a gateway call may take.
+GGZY_TASK_LEASE_SECONDS = int(os.environ.get("GGZY_TASK_LEASE_SECONDS") or 300)
 
 # --- auth -----------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

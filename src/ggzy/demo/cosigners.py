@@ -13,22 +13,25 @@ signing key from the demo CAs' folder, the same that signs the demo custodian se
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.management.base import CommandError
 
 from ggzy.core import keystore
 from ggzy.witness.services import configured_cosigners
 from ggzy_sm import witness
+from ggzy_sm.errors import CryptoError
 from ggzy_sm.files import write_atomic
 from ggzy_sm.sm2 import Sm2PublicKey
 
@@ -62,16 +65,49 @@ def supervisor_key() -> Sm2PublicKey | None:
     return x509.Certificate.load(x509.der_blocks(cer.read_bytes())[0]).public_key if cer.exists() else None
 
 
-def ensure(*, fresh: bool) -> Path | None:
+def _set_aside(folder: Path, trust_file: Path, say: Callable[[str], None]) -> None:
+    """Move the co-signer states and trust file of an earlier demo into `folder/previous-<time>/`: they
+    remember a log this database does not have (a co-signer refuses a log that is not its own, and
+    rightly), so the new log gets new co-signers. Kept, not deleted: they are the outside parties'."""
+    old = [p for p in (*(folder / n for n, _u in configured_cosigners()), trust_file) if p.exists()]
+    if not old:
+        return
+    # host time: a file name for people to read, not the platform's clock
+    aside = folder / f"previous-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%fZ}"
+    aside.mkdir(parents=True)
+    for path in old:
+        shutil.move(path, aside / path.name)
+    say(
+        f"Demo co-signers: the states in {folder} belong to an earlier demo's witness log (not this"
+        f" database's); moved aside to {aside}, and new co-signers start for this log."
+    )
+
+
+def _run(command: list[str], state: Path) -> str:
+    """Run `ggzy-cosigner`; a failure is a refusal that says what to do, not a traceback."""
+    try:
+        return subprocess.run(  # noqa: S603
+            command, env=_env(), check=True, capture_output=True, text=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError) as exc:
+        detail = (getattr(exc, "stderr", "") or str(exc)).strip()
+        raise CommandError(
+            f"The demo co-signer state {state} cannot be used ({detail}). It is only the demo's: move"
+            f" {state.parent} aside (or delete it) and run `make demo` again; new co-signers are made."
+        ) from exc
+
+
+def ensure(*, fresh: bool, say: Callable[[str], None] = print) -> Path | None:
     """Make the demo co-signers (each `ggzy-cosigner init`: its own key) and the trust file, unless they
-    exist for this platform's key. `fresh`: a new demo database, so old co-signer states are dropped."""
+    exist for this platform's key. `fresh`: a new demo database — a new witness log — so co-signer
+    states of an earlier demo are moved aside (`_set_aside`, with a line through `say`)."""
     folder = Path(settings.GGZY_DEMO_COSIGNERS_DIR or "")
     if not settings.GGZY_DEMO_COSIGNERS_DIR or not settings.GGZY_SANDBOX:
         return None
     operator = keystore.signing_key()[1].public_key.hex()
     trust_file = Path(settings.GGZY_WITNESS_TRUST or folder / "trust.json")
     if fresh or not trust_file.exists() or operator not in trust_file.read_text(encoding="utf-8"):
-        shutil.rmtree(folder, ignore_errors=True)
+        _set_aside(folder, trust_file, say)
     folder.mkdir(parents=True, exist_ok=True)
     supervisor = supervisor_key()
     cosigners = []
@@ -90,11 +126,15 @@ def ensure(*, fresh: bool) -> Path | None:
             ]
             if supervisor is not None:
                 command += ["--supervisor-key", supervisor.hex()]
-            subprocess.run(command, env=_env(), check=True, capture_output=True, text=True)  # noqa: S603
-        key = subprocess.run(  # noqa: S603
-            [_tool(), "key", "--state", str(state)], env=_env(), check=True, capture_output=True, text=True
-        ).stdout.strip()
-        cosigners.append((NAMES.get(name, name), Sm2PublicKey.from_hex(key)))
+            _run(command, state)
+        key = _run([_tool(), "key", "--state", str(state)], state)
+        try:
+            cosigners.append((NAMES.get(name, name), Sm2PublicKey.from_hex(key)))
+        except (ValueError, CryptoError) as exc:
+            raise CommandError(
+                f"The demo co-signer state {state} gives no key ({key[:80]!r}). It is only the demo's:"
+                f" move {folder} aside (or delete it) and run `make demo` again; new co-signers are made."
+            ) from exc
     trust = witness.WitnessTrust(
         operator_keys=(Sm2PublicKey.from_hex(operator),),
         cosigners=tuple(cosigners),

@@ -11,3 +11,4 @@ class EventsConfig(AppConfig):
         from ggzy.events import catalogue, checks, security  # noqa: F401  (registers checks and auth receivers)
 
         catalogue.autodiscover()  # every app's event_types.py: the catalogue the recorder checks
+        from ggzy.events import tasks  # noqa: F401  (registers the tick job recovering deliveries)

@@ -1,4 +1,5 @@
-"""The event types `events` records: Django's sign-in signals, the back office, messages read."""
+"""The event types `events` records: Django's sign-in signals, the back office, messages read, deliveries
+recovered."""
 
 from __future__ import annotations
 
@@ -68,4 +69,13 @@ class EventsEvents(EventTypes, app="events"):
         "The addressee opened a message in the inbox (a receipt).",
         Embargoes.AS_MESSAGE,
         title=pgettext_lazy("event", "Message read"),
+    )
+    DELIVERIES_RECOVERED = EventType(
+        "events.deliveries.recovered",
+        SECURITY,
+        AUDIT,
+        Scopes.PLATFORM,
+        "The tick queued again deliveries a dead worker left running past their lease, or pending "
+        "messages no task would send (how many, and which messages).",
+        title=pgettext_lazy("event", "Deliveries recovered"),
     )

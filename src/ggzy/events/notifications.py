@@ -21,6 +21,7 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
 
 from ggzy.core import clock
 from ggzy.core.access import is_signed_in
@@ -122,12 +123,18 @@ def notify(
 
 
 def _enqueue(message_id: int, delay: timedelta | None = None) -> None:
+    """Queue the sending of a message, after `delay` if given. The task's `run_after` is the one time
+    here on the host's clock, on purpose: the django-tasks-db worker compares it with its own host's
+    `timezone.now()`, so a retry "in 1 minute" is host now + 1 minute — on the platform's clock
+    (`clock.now()`, the sandbox's accelerated one in a demo) it could lie days ahead. The message's
+    own times (created, sent, each attempt) stay on the platform's clock."""
     from ggzy.events.tasks import deliver_message
 
     if delay is None:
         deliver_message.enqueue(message_id)
     else:
-        deliver_message.using(run_after=clock.now() + delay).enqueue(message_id)
+        run_after = timezone.now() + delay  # host clock: the worker's (see above)
+        deliver_message.using(run_after=run_after).enqueue(message_id)
 
 
 def backoff(attempt: int) -> timedelta:

@@ -141,7 +141,8 @@ class Command(BaseCommand):
         from ggzy.demo import cosigners
         from ggzy.witness.services import cosign_collect, sth_sign, witness_integrate
 
-        cosigners.ensure(fresh=False)  # a fresh load made them already (its custodian sets name them)
+        # a fresh load made them already (its custodian sets name them)
+        cosigners.ensure(fresh=False, say=self.stdout.write)
         while witness_integrate():
             pass
         sth_sign(force=True)
@@ -235,7 +236,7 @@ class Command(BaseCommand):
         from ggzy.demo import cosigners
 
         # new co-signer keys for a new demo: the custodian sets name the witness trust they make
-        cosigners.ensure(fresh=True)
+        cosigners.ensure(fresh=True, say=self.stdout.write)
         for project, initiator, agent, scope in PROJECTS:
             now = clock.now()
             parties.project_role_set(
