@@ -80,7 +80,10 @@ def divisions(*, under: str = "", max_depth: int = COUNTY) -> Iterator[str]:
         yield code
 
 
-def grouped_choices(*, under: str = "", max_depth: int = COUNTY) -> list[tuple[str, list[tuple[str, str]]]]:
+@functools.cache  # the table never changes while the process runs; a form is built per request
+def grouped_choices(
+    *, under: str = "", max_depth: int = COUNTY
+) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
     """Choices for a select, grouped by province (prefecture for a province-wide `under` and
     county depth), each shown by its full name."""
     groups: dict[str, list[tuple[str, str]]] = {}
@@ -88,7 +91,7 @@ def grouped_choices(*, under: str = "", max_depth: int = COUNTY) -> list[tuple[s
     for code in divisions(under=under, max_depth=max_depth):
         group = parents(code)[min(group_depth, len(parents(code))) - 1]
         groups.setdefault(group, []).append((code, full_name(code)))
-    return [(full_name(g), items) for g, items in groups.items()]
+    return tuple((full_name(g), tuple(items)) for g, items in groups.items())
 
 
 class RegionField(forms.ChoiceField):
