@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any, cast
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from ggzy.accounts.models import AccountChange, Centre, Organisation
@@ -206,6 +207,9 @@ USCC_REASONS = {
     "check_digit": _("The last character (the check character) is wrong: check for a typing error."),
 }
 CERTIFICATE_FILE_MAX = 64 * 1024
+#: The whole body of the registration page (`ggzy.core.limits.accepts_files`): one certificate file and
+#: the form's fields.
+REGISTRATION_BODY = 1024 * 1024
 
 
 class _PartyForm(forms.Form):
@@ -273,6 +277,13 @@ class OrganisationRegistrationForm(_PartyForm):
     password1 = forms.CharField(label=_("password"), strip=False, widget=forms.PasswordInput)
     password2 = forms.CharField(label=_("password again"), strip=False, widget=forms.PasswordInput)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["certificate"]
+        limit = _("At most %(size)s.") % {"size": filesizeformat(CERTIFICATE_FILE_MAX)}
+        field.help_text = f"{field.help_text} {limit}"
+        field.widget.attrs["accept"] = ".cer,.crt,.pem,.der,application/pkix-cert,application/x-x509-ca-cert"
+
     def clean_uscc(self) -> str:
         from ggzy.accounts import identifiers
 
@@ -284,8 +295,11 @@ class OrganisationRegistrationForm(_PartyForm):
     def clean_certificate(self) -> bytes:
         upload = self.cleaned_data["certificate"]
         if upload.size > CERTIFICATE_FILE_MAX:
-            raise forms.ValidationError(_("A certificate file is at most 64 KB."))
-        return bytes(upload.read())
+            raise forms.ValidationError(
+                _("A certificate file is at most %(size)s."),
+                params={"size": filesizeformat(CERTIFICATE_FILE_MAX)},
+            )
+        return bytes(upload.read(CERTIFICATE_FILE_MAX + 1))
 
     def clean(self) -> dict[str, Any]:
         from django.contrib.auth import get_user_model

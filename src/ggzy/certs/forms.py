@@ -8,14 +8,28 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from ggzy.certs.services import der_list
 from ggzy.core.errors import DomainError
 
-#: A certificate file is far smaller than this; a CRL may be larger (the request body limit applies too).
+#: A certificate file is far smaller than this; a CRL may be larger.
 CERT_MAX_BYTES = 64 * 1024
 CRL_MAX_BYTES = 20 * 1024 * 1024
+#: Whole request bodies (`ggzy.core.limits.accepts_files` on the views; the pages say them): adding a CA
+#: takes certificate files, a few dozen at most; a CRL upload one CRL. 1 MiB of room for the form.
+CA_ADD_BODY = 2 * 1024 * 1024
+CRL_BODY = CRL_MAX_BYTES + 1024 * 1024
+#: What a file input for certificates and CRLs offers to choose.
+CERT_ACCEPT = ".cer,.crt,.pem,.der,application/pkix-cert,application/x-x509-ca-cert"
+CRL_ACCEPT = ".crl,.pem,.der,application/pkix-crl"
+
+
+def _with_limit(field: forms.Field, text: str, accept: str) -> None:
+    """Say the limit the form and the view enforce after the field's help, and what to choose."""
+    field.help_text = f"{field.help_text} {text}".strip()
+    field.widget.attrs["accept"] = accept
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -39,7 +53,7 @@ class MultipleFileField(forms.FileField):
 def _read(upload: UploadedFile, limit: int) -> bytes:
     if upload.size is not None and upload.size > limit:
         raise forms.ValidationError(_("The file %(name)s is too large."), params={"name": upload.name})
-    return bytes(upload.read())
+    return bytes(upload.read(limit + 1))
 
 
 def _certificates(upload: UploadedFile) -> list[bytes]:
@@ -98,6 +112,13 @@ class CaAddForm(_Form):
     crl_url = _url_field()
     policy = _policy_field()
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        per_file = _("At most %(size)s per file.") % {"size": filesizeformat(CERT_MAX_BYTES)}
+        _with_limit(self.fields["root"], per_file, CERT_ACCEPT)
+        together = _("All files together at most %(size)s.") % {"size": filesizeformat(CA_ADD_BODY)}
+        _with_limit(self.fields["intermediates"], f"{per_file} {together}", CERT_ACCEPT)
+
     def clean_root(self) -> bytes:
         found = _certificates(self.cleaned_data["root"])
         if len(found) != 1:
@@ -115,6 +136,11 @@ class CaSettingsForm(_Form):
 
 class CrlUploadForm(_Form):
     crl = forms.FileField(label=_("Revocation list (CRL)"), help_text=_("A CRL file, DER or PEM."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = _("At most %(size)s.") % {"size": filesizeformat(CRL_MAX_BYTES)}
+        _with_limit(self.fields["crl"], limit, CRL_ACCEPT)
 
     def clean_crl(self) -> bytes:
         upload = self.cleaned_data["crl"]

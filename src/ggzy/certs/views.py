@@ -17,11 +17,12 @@ from django.views.decorators.http import require_POST
 
 from ggzy.certs import selectors, services
 from ggzy.certs.errors import reason_text
-from ggzy.certs.forms import CaAddForm, CaSettingsForm, CrlUploadForm
+from ggzy.certs.forms import CA_ADD_BODY, CRL_BODY, CaAddForm, CaSettingsForm, CrlUploadForm
 from ggzy.certs.models import CertificateAuthority
 from ggzy.core import clock
 from ggzy.core.access import actor_of, allow, signed_in
 from ggzy.core.errors import DomainError
+from ggzy.core.limits import accepts_files
 from ggzy.core.middleware import roles_of
 from ggzy.core.pages import form_again, page_action
 from ggzy.core.roles import Role
@@ -54,6 +55,7 @@ def ca_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@accepts_files(CA_ADD_BODY)
 @allow(Role.SYSTEM_ADMIN)
 def ca_add(request: HttpRequest) -> HttpResponse:
     form = CaAddForm(request.POST or None, request.FILES or None)
@@ -145,6 +147,7 @@ def ca_settings(request: HttpRequest, ca_uid: uuid.UUID) -> HttpResponse:
 
 
 @require_POST
+@accepts_files(CRL_BODY)
 @allow(Role.SYSTEM_ADMIN)
 def ca_crl_upload(request: HttpRequest, ca_uid: uuid.UUID) -> HttpResponse:
     ca = selectors.access_ca(viewer=request.user, uid=ca_uid)

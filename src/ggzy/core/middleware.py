@@ -8,7 +8,6 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.locale import LocaleMiddleware
@@ -17,6 +16,7 @@ from django.utils import translation
 from ggzy.core.access import _is_ninja_dispatcher, declared_for_pattern
 from ggzy.core.errors import STATUS_TO_CODE, CoreError, DomainError
 from ggzy.core.http import API_PREFIX, REFUSED_HEADER, error_response, is_error_shape, request_language
+from ggzy.core.limits import body_limit
 from ggzy.core.roles import Role, roles_of_user
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,8 @@ class LanguageMiddleware(LocaleMiddleware):
 
 
 class RequestBodyLimitMiddleware:
-    """Refuse a body above GGZY_MAX_REQUEST_BODY with 413 before anything reads it."""
+    """Refuse a body above the endpoint's limit with 413 before anything reads it: the limit a view
+    that takes files declares (`ggzy.core.limits.accepts_files`), GGZY_MAX_REQUEST_BODY for the rest."""
 
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
@@ -53,12 +54,11 @@ class RequestBodyLimitMiddleware:
             return error_response(
                 request, DomainError(CoreError.BAD_REQUEST, detail={"header": "Content-Length"})
             )
-        limit = settings.GGZY_MAX_REQUEST_BODY
         if length < 0:
             return error_response(
                 request, DomainError(CoreError.BAD_REQUEST, detail={"header": "Content-Length"})
             )
-        if length > limit:
+        if length > (limit := body_limit(request.path_info)):
             return error_response(
                 request, DomainError(CoreError.PAYLOAD_TOO_LARGE, detail={"limit_bytes": limit})
             )

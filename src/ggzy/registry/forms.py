@@ -9,14 +9,24 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from ggzy.accounts.models import Centre, Organisation
 from ggzy.core import clock
 from ggzy.core.formatting import person_name
 from ggzy.core.regions import RegionField
+from ggzy.registry import blobs
 from ggzy.registry.models import ChecklistItem, Need, PriceForm, TradingCategory, TradingMethod
-from ggzy.registry.services import ItemIn, Promise, SectionIn, TenderProjectIn, Upload
+from ggzy.registry.services import (
+    TEMPLATE_MAX_BYTES,
+    TEMPLATE_TYPES,
+    ItemIn,
+    Promise,
+    SectionIn,
+    TenderProjectIn,
+    Upload,
+)
 
 #: How many section rows the form offers (blank rows are ignored).
 SECTION_ROWS = 5
@@ -29,8 +39,9 @@ EXTERNAL_LABELS = {
 
 
 def read_upload(upload: Any) -> Upload:
-    """A Django uploaded file as the service's `Upload` (name and bytes)."""
-    return Upload(name=str(upload.name), data=b"".join(upload.chunks()))
+    """A Django uploaded file as the service's `Upload`: its name and the file itself, read in chunks by
+    the blob store (an upload above FILE_UPLOAD_MAX_MEMORY_SIZE is a temporary file on disk)."""
+    return Upload(name=str(upload.name), file=upload)
 
 
 class StaffChoiceField(forms.ModelChoiceField):
@@ -141,7 +152,16 @@ class RegistrationForm(forms.Form):
     def _add_items(self, items: list[ChecklistItem]) -> None:
         for item in items:
             key = item.key
-            self.fields[f"file_{key}"] = forms.FileField(label=item.name, required=False)
+            self.fields[f"file_{key}"] = forms.FileField(
+                label=item.name,
+                required=False,
+                widget=forms.ClearableFileInput(
+                    attrs={
+                        "accept": blobs.accept_attribute(item.media_types),
+                        "aria-describedby": f"id_file_{key}_limit",
+                    }
+                ),
+            )
             if item.need == "conditional":
                 self.fields[f"na_{key}"] = forms.BooleanField(label=_("Does not apply"), required=False)
             if item.may_defer:
@@ -310,6 +330,13 @@ class DeskHeadForm(forms.Form):
             field.widget.attrs["class"] = "form-select"
 
 
+def template_file_text() -> str:
+    """What a template file may be, with the limit the service enforces (TEMPLATE_MAX_BYTES)."""
+    return _("PDF, OFD, Word (.docx) or Excel (.xlsx), at most %(size)s.") % {
+        "size": filesizeformat(TEMPLATE_MAX_BYTES)
+    }
+
+
 class TemplateUploadForm(forms.Form):
     """A new document template: its category, name and file."""
 
@@ -320,9 +347,7 @@ class TemplateUploadForm(forms.Form):
         empty_label=None,
     )
     name = forms.CharField(label=_("Template name"), max_length=200)
-    file = forms.FileField(
-        label=_("File"), help_text=_("PDF, OFD, Word (.docx) or Excel (.xlsx), at most 20 MB.")
-    )
+    file = forms.FileField(label=_("File"))
 
     def __init__(self, *args: Any, categories: QuerySet[TradingCategory], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -331,14 +356,20 @@ class TemplateUploadForm(forms.Form):
         field.label_from_instance = lambda c: c.label
         field.widget.attrs["class"] = "form-select"
         self.fields["name"].widget.attrs["class"] = "form-control"
-        self.fields["file"].widget.attrs["class"] = "form-control"
+        self.fields["file"].widget.attrs.update(
+            {"class": "form-control", "accept": blobs.accept_attribute(TEMPLATE_TYPES)}
+        )
+        self.fields["file"].help_text = template_file_text()
 
 
 class TemplateReplaceForm(forms.Form):
     """A new version of a template: its file, and a new name if it changes."""
 
     file = forms.FileField(
-        label=_("New version"), widget=forms.FileInput(attrs={"class": "form-control form-control-sm"})
+        label=_("New version"),
+        widget=forms.FileInput(
+            attrs={"class": "form-control form-control-sm", "accept": blobs.accept_attribute(TEMPLATE_TYPES)}
+        ),
     )
     name = forms.CharField(label=_("New name (optional)"), max_length=200, required=False)
 

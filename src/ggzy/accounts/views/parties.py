@@ -21,11 +21,18 @@ from django.views.decorators.http import require_POST
 
 from ggzy.accounts import registration, selectors
 from ggzy.accounts.errors import AccountsError
-from ggzy.accounts.forms import USCC_REASONS, EntrustForm, OrganisationRegistrationForm, ReasonForm
+from ggzy.accounts.forms import (
+    REGISTRATION_BODY,
+    USCC_REASONS,
+    EntrustForm,
+    OrganisationRegistrationForm,
+    ReasonForm,
+)
 from ggzy.accounts.models import Entrustment, OrganisationApplication
 from ggzy.core import regions
 from ggzy.core.access import actor_of, allow, public
 from ggzy.core.errors import CoreError, DomainError
+from ggzy.core.limits import accepts_files
 from ggzy.core.pages import form_again, page_action
 from ggzy.core.roles import Role
 
@@ -71,6 +78,7 @@ def _registered(application: OrganisationApplication) -> str:
     }
 
 
+@accepts_files(REGISTRATION_BODY)
 @public
 def register(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":

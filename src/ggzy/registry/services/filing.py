@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import IO
 
 from django.db import transaction
 
@@ -24,6 +25,7 @@ from ggzy.events.states import EventClass, Visibility
 from ggzy.registry import blobs, codes
 from ggzy.registry.errors import RegistryError
 from ggzy.registry.models import (
+    Blob,
     Checklist,
     ChecklistItem,
     Item,
@@ -52,8 +54,16 @@ REVIEW_RULE = "registration-review"  # 2 working days (standard 6.2.4), in the c
 
 @dataclass(frozen=True)
 class Upload:
+    """A file handed to a service: its name, and its content as bytes (`data`) or as a file object read
+    in chunks (`file`, e.g. a Django upload spooled to disk), never both."""
+
     name: str
-    data: bytes
+    data: bytes = b""
+    file: IO[bytes] | None = field(default=None, compare=False)
+
+    @property
+    def source(self) -> blobs.Source:
+        return self.file if self.file is not None else self.data
 
 
 @dataclass(frozen=True)
@@ -124,12 +134,18 @@ def _check_items(
             raise DomainError(RegistryError.PROMISE_INVALID, detail={"item": key})
     for key, upload in files.items():
         blobs.check(
-            upload.data, upload.name, media_types=items[key].media_types, max_bytes=items[key].max_bytes
+            upload.source, upload.name, media_types=items[key].media_types, max_bytes=items[key].max_bytes
         )
     bad_na = sorted(k for k in not_applicable if items[k].need == Need.MANDATORY)
     if bad_na:
         raise DomainError(RegistryError.INCOMPLETE, detail={"missing": bad_na})
     return items
+
+
+def _store(upload: Upload, item: ChecklistItem) -> Blob:
+    """The checked file of `item`, stored (read in chunks, its size checked again as it is read)."""
+    media_type = blobs.sniff(blobs.head(upload.source), upload.name) or ""
+    return blobs.store(upload.source, media_type, max_bytes=item.max_bytes, name=upload.name)
 
 
 def review_clock_start(registration: Registration, actor: Actor) -> None:
@@ -288,7 +304,7 @@ def registration_file(
         Item.objects.create(
             registration=registration,
             checklist_item=checklist_item,
-            blob=blobs.store(upload.data, blobs.sniff(upload.data, upload.name) or "") if upload else None,
+            blob=_store(upload, checklist_item) if upload else None,
             file_name=upload.name if upload else "",
             not_applicable=key in not_applicable,
             promise=promise.text.strip() if promise else "",

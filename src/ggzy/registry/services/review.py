@@ -47,13 +47,11 @@ def item_supply(*, actor: Actor, registration: Registration, key: str, upload: U
         raise DomainError(RegistryError.ITEM_UNKNOWN, detail={"items": [key]})
     if registration.state == State.ACCEPTED and not (item.promise and item.supplied_at is None):
         raise DomainError(RegistryError.STATE)  # after acceptance only promised items arrive
+    max_bytes = item.checklist_item.max_bytes
     media_type = blobs.check(
-        upload.data,
-        upload.name,
-        media_types=item.checklist_item.media_types,
-        max_bytes=item.checklist_item.max_bytes,
+        upload.source, upload.name, media_types=item.checklist_item.media_types, max_bytes=max_bytes
     )
-    item.blob = blobs.store(upload.data, media_type)
+    item.blob = blobs.store(upload.source, media_type, max_bytes=max_bytes, name=upload.name)
     item.file_name = upload.name
     item.not_applicable = False
     if registration.state == State.ACCEPTED:

@@ -47,13 +47,14 @@ def _file_name(name: str) -> str:
 def _checked(upload: Upload) -> tuple[str, str]:
     """(file name, media type) of an acceptable template file; refused with a clear error otherwise."""
     name = _file_name(upload.name)
-    if not upload.data:
+    size = blobs.size_of(upload.source, limit=TEMPLATE_MAX_BYTES)
+    if size == 0:
         raise DomainError(RegistryError.FILE_EMPTY, detail={"file": name})
-    if len(upload.data) > TEMPLATE_MAX_BYTES:
+    if size > TEMPLATE_MAX_BYTES:
         raise DomainError(
             RegistryError.TEMPLATE_TOO_LARGE, detail={"file": name, "max_bytes": TEMPLATE_MAX_BYTES}
         )
-    media_type = blobs.sniff(upload.data, name)
+    media_type = blobs.sniff(blobs.head(upload.source), name)
     if media_type is None or media_type not in TEMPLATE_TYPES:
         raise DomainError(RegistryError.TEMPLATE_TYPE, detail={"file": name})
     return name, media_type
@@ -106,7 +107,7 @@ def template_publish(
         centre=centre,
         category=category,
         name=title,
-        blob=blobs.store(upload.data, media_type),
+        blob=blobs.store(upload.source, media_type, max_bytes=TEMPLATE_MAX_BYTES, name=file_name),
         file_name=file_name,
         version=1,
         uploaded_at=clock.now(),
@@ -136,7 +137,7 @@ def template_replace(*, actor: Actor | None, template: Template, upload: Upload,
         centre=old.centre,
         category_id=old.category_id,
         name=title,
-        blob=blobs.store(upload.data, media_type),
+        blob=blobs.store(upload.source, media_type, max_bytes=TEMPLATE_MAX_BYTES, name=file_name),
         file_name=file_name,
         version=old.version + 1,
         previous=old,

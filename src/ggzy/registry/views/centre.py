@@ -22,6 +22,7 @@ from ggzy.core import clock
 from ggzy.core.access import actor_of, allow
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.formatting import local_time, person_name
+from ggzy.core.limits import accepts_files
 from ggzy.core.pages import form_again, page_action
 from ggzy.core.roles import Role
 from ggzy.registry import selectors, services
@@ -111,6 +112,10 @@ def desk_head_set(request: HttpRequest) -> HttpResponse:
 
 
 # --- document templates (6.2.6) -------------------------------------------------------------------------
+#: The body of a template upload: one file of at most TEMPLATE_MAX_BYTES, and the form around it.
+TEMPLATE_BODY = services.TEMPLATE_MAX_BYTES + 1024 * 1024
+
+
 @allow(Role.CENTRE_STAFF)
 def template_admin(request: HttpRequest) -> HttpResponse:
     user = actor_of(request)
@@ -131,6 +136,7 @@ def template_admin(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@accepts_files(TEMPLATE_BODY)
 @allow(Role.CENTRE_STAFF)
 def template_upload(request: HttpRequest) -> HttpResponse:
     centre = selectors.access_staff_centre(viewer=request.user, code=request.POST.get("centre", ""))
@@ -163,6 +169,7 @@ def _template_page(template: Template) -> str:
 
 
 @require_POST
+@accepts_files(TEMPLATE_BODY)
 @allow(Role.CENTRE_STAFF)
 def template_replace(request: HttpRequest, template_uid: uuid.UUID) -> HttpResponse:
     template = selectors.access_centre_template(viewer=request.user, uid=template_uid)

@@ -11,10 +11,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -26,6 +28,7 @@ from ggzy.core import clock
 from ggzy.core.access import actor_of, allow
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.formatting import person_name, yuan
+from ggzy.core.limits import accepts_files
 from ggzy.core.middleware import roles_of
 from ggzy.core.pages import form_again, page_action
 from ggzy.core.roles import Role
@@ -51,6 +54,12 @@ FIELD_NAMES = {
 }
 
 
+def upload_body_limit() -> int:
+    """The largest body of a page that takes a registration's files (filing, supplying an item): read
+    on each request, so the page and the server say the same (GGZY_MAX_UPLOAD_BODY)."""
+    return int(settings.GGZY_MAX_UPLOAD_BODY)
+
+
 def refusal_text(error: DomainError, item_names: dict[str, str] | None = None) -> str:
     """A service's refusal in words: its message and what it points at (items, fields, files)."""
     names = {**FIELD_NAMES, **EXTERNAL_LABELS, **(item_names or {})}
@@ -65,6 +74,8 @@ def refusal_text(error: DomainError, item_names: dict[str, str] | None = None) -
         if detail.get(key):
             parts.append(str(detail[key]))
     parts.extend(str(c) for c in detail.get("codes") or [])
+    if isinstance(detail.get("max_bytes"), int):
+        parts.append(_("at most %(size)s") % {"size": filesizeformat(detail["max_bytes"])})
     if not parts:
         return str(error.message)
     return _("%(message)s (%(detail)s)") % {"message": error.message, "detail": "、".join(parts)}
@@ -139,6 +150,7 @@ def _choose(request: HttpRequest, choose: ChooseForm) -> HttpResponse:
     return render(request, "registry/new_choose.html", {"choose": choose})
 
 
+@accepts_files(upload_body_limit)
 @allow(*PARTIES)
 def registration_new(request: HttpRequest) -> HttpResponse:
     choose = ChooseForm(
@@ -184,6 +196,7 @@ def registration_new(request: HttpRequest) -> HttpResponse:
             "category": category,
             "on_site": filer.channel == RegistrationChannel.ON_SITE,
             "refused": request.method == "POST",
+            "body_limit": upload_body_limit(),
         }
         return render(request, "registry/new.html", context, status=400 if request.method == "POST" else 200)
 
@@ -259,6 +272,7 @@ def registration_detail(request: HttpRequest, registration_uid: uuid.UUID) -> Ht
         "can_confirm": registration.state == State.ACCEPTED and handler is not None and handler == user,
         "accept_form": AcceptForm(staff=staff) if is_staff else None,
         "supply_form": SupplyForm(),
+        "body_limit": upload_body_limit(),
     }
     return render(request, "registry/detail.html", context)
 
@@ -278,6 +292,7 @@ def item_download(request: HttpRequest, registration_uid: uuid.UUID, key: str) -
 
 # --- actions -----------------------------------------------------------------------------------------------
 @require_POST
+@accepts_files(upload_body_limit)
 @allow(*PARTIES)
 def item_supply(request: HttpRequest, registration_uid: uuid.UUID, key: str) -> HttpResponse:
     registration = selectors.access_registration(viewer=request.user, uid=registration_uid)
