@@ -96,7 +96,7 @@ def test_router_documents_every_4xx() -> None:
         return Out(ok=True)
 
     op = router.path_operations["/x"].operations[0]
-    assert set(op.response_models) == {200, 400, 401, 403, 404, 413, 415, 422}
+    assert set(op.response_models) == {200, 400, 401, 403, 404, 408, 413, 415, 422}
     assert op.openapi_extra == {"x-ggzy-access": "centre_staff", "x-ggzy-token-scope": "core:write"}
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
-from ninja import Status
+from ninja import Query, Status
 
 from ggzy.accounts import changes, credentials, parties, policy, selectors, services
 from ggzy.accounts.auth import session_only
@@ -40,10 +40,11 @@ from ggzy.accounts.schemas import (
 from ggzy.accounts.states import change_state
 from ggzy.core import clock, regions
 from ggzy.core.access import actor_of, allow, signed_in
-from ggzy.core.api import Router
+from ggzy.core.api import PAGED, Router, paged, refuses
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.formatting import person_name
 from ggzy.core.roles import ADMIN_ROLES, Role
+from ggzy.core.schemas import PageQuery
 
 router = Router(tags=["accounts"])
 
@@ -81,6 +82,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedO
 
 @router.delete("/tokens/{token_uid}", response={204: None}, summary="Revoke one of my API tokens")
 @signed_in
+@refuses(AccountsError.TOKEN_ALREADY_REVOKED)
 def token_revoke(request: HttpRequest, token_uid: uuid.UUID) -> Status[None]:
     services.token_revoke(user=actor_of(request), token_uid=token_uid)
     return Status(204, None)
@@ -99,16 +101,25 @@ def organisation_out(o: Organisation) -> OrganisationOut:
 
 @router.post("/organisations", response={201: OrganisationOut}, summary="Register my organisation")
 @signed_in
+@refuses(AccountsError.ORGANISATION_EXISTS)
 def organisation_register(request: HttpRequest, payload: OrganisationIn) -> Status[OrganisationOut]:
     user = actor_of(request)
     organisation = parties.organisation_register(actor=user, member=user, **payload.model_dump())
     return Status(201, organisation_out(organisation))
 
 
-@router.get("/organisations", response=list[OrganisationOut], summary="Organisations I may see")
+@router.get(
+    "/organisations",
+    response=list[OrganisationOut],
+    summary="Organisations I may see, a page at a time",
+    openapi_extra=PAGED,
+)
 @signed_in
-def organisation_list(request: HttpRequest) -> list[OrganisationOut]:
-    return [organisation_out(o) for o in selectors.organisation_list(viewer=request.user)[:500]]
+def organisation_list(
+    request: HttpRequest, response: HttpResponse, page: Query[PageQuery]
+) -> list[OrganisationOut]:
+    rows = paged(request, response, selectors.organisation_list(viewer=request.user), page)
+    return [organisation_out(o) for o in rows]
 
 
 @router.get("/organisations/{organisation_uid}", response=OrganisationOut, summary="One organisation")
@@ -138,6 +149,7 @@ def centre_list(request: HttpRequest) -> list[CentreOut]:
     "/accounts/centres", response={201: CentreOut}, summary="Create a trading centre (system administrator)"
 )
 @allow(Role.SYSTEM_ADMIN)
+@refuses(AccountsError.CENTRE_EXISTS)
 def centre_create(request: HttpRequest, payload: CentreIn) -> Status[CentreOut]:
     session_only(request)
     parent = selectors.centre_by_code(payload.parent)
@@ -160,6 +172,7 @@ def centre_create(request: HttpRequest, payload: CentreIn) -> Status[CentreOut]:
     summary="Open an account without roles; its initial password is shown once (system administrator)",
 )
 @allow(Role.SYSTEM_ADMIN)
+@refuses(AccountsError.ACCOUNT_EXISTS)
 def account_create(request: HttpRequest, payload: AccountIn) -> Status[AccountCreatedOut]:
     session_only(request)
     user, password = services.account_create(actor=actor_of(request), **payload.model_dump())
@@ -180,6 +193,7 @@ def account_create(request: HttpRequest, payload: AccountIn) -> Status[AccountCr
     summary="Grant a role (security administrator; administrator roles through a change request)",
 )
 @allow(Role.SECURITY_ADMIN)
+@refuses(AccountsError.ADMIN_CHANGE_NEEDS_APPROVAL, AccountsError.ADMIN_ONLY_ROLE)
 def role_grant(request: HttpRequest, username: str, payload: RoleGrantIn) -> Status[RoleGrantOut]:
     session_only(request)
     user = selectors.access_user(viewer=request.user, username=username)
@@ -234,6 +248,7 @@ def entrustment_list(request: HttpRequest) -> list[EntrustmentOut]:
     summary="Revoke a role (security administrator; administrator roles through a change request)",
 )
 @allow(Role.SECURITY_ADMIN)
+@refuses(AccountsError.ADMIN_CHANGE_NEEDS_APPROVAL, AccountsError.GRANT_REVOKED)
 def role_revoke(request: HttpRequest, grant_uid: uuid.UUID) -> RoleGrantRevokedOut:
     session_only(request)
     grant = selectors.access_grant(viewer=request.user, uid=grant_uid)
@@ -247,6 +262,7 @@ def role_revoke(request: HttpRequest, grant_uid: uuid.UUID) -> RoleGrantRevokedO
     summary="Reset someone's password (security administrator; not an administrator's)",
 )
 @allow(Role.SECURITY_ADMIN)
+@refuses(AccountsError.ADMIN_CHANGE_NEEDS_APPROVAL)
 def password_reset(request: HttpRequest, username: str, payload: PasswordResetIn) -> SecretOut:
     session_only(request)
     user = selectors.access_user(viewer=request.user, username=username)
@@ -262,6 +278,7 @@ def password_reset(request: HttpRequest, username: str, payload: PasswordResetIn
     summary="Reset someone's second factor (security administrator; not an administrator's)",
 )
 @allow(Role.SECURITY_ADMIN)
+@refuses(AccountsError.ADMIN_CHANGE_NEEDS_APPROVAL)
 def totp_reset(request: HttpRequest, username: str, payload: ReasonIn) -> Status[None]:
     session_only(request)
     user = selectors.access_user(viewer=request.user, username=username)
@@ -275,6 +292,7 @@ def totp_reset(request: HttpRequest, username: str, payload: ReasonIn) -> Status
     summary="Issue an enrolment code for a second factor (security administrator)",
 )
 @allow(Role.SECURITY_ADMIN)
+@refuses(AccountsError.ADMIN_CHANGE_NEEDS_APPROVAL, AccountsError.NO_SECOND_FACTOR)
 def enrolment_code(request: HttpRequest, username: str, payload: EnrolmentCodeIn) -> SecretOut:
     session_only(request)
     user = selectors.access_user(viewer=request.user, username=username)
@@ -288,6 +306,7 @@ def enrolment_code(request: HttpRequest, username: str, payload: EnrolmentCodeIn
     summary="Deactivate or reactivate an account (system or security administrator; not an administrator's)",
 )
 @allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
+@refuses(AccountsError.ADMIN_CHANGE_NEEDS_APPROVAL)
 def account_active(request: HttpRequest, username: str, payload: ActiveIn) -> Status[None]:
     session_only(request)
     user = selectors.access_user(viewer=request.user, username=username)
@@ -303,6 +322,7 @@ def account_active(request: HttpRequest, username: str, payload: ActiveIn) -> St
     summary="Set the phone on record (system administrator; not an administrator's)",
 )
 @allow(Role.SYSTEM_ADMIN)
+@refuses(AccountsError.ADMIN_CHANGE_NEEDS_APPROVAL)
 def phone_set(request: HttpRequest, username: str, payload: PhoneIn) -> Status[None]:
     session_only(request)
     user = selectors.access_user(viewer=request.user, username=username)
@@ -336,12 +356,20 @@ ADMINS = tuple(sorted(ADMIN_ROLES))
 
 
 @router.get(
-    "/account-changes", response=list[AccountChangeOut], summary="Changes to administrators' accounts"
+    "/account-changes",
+    response=list[AccountChangeOut],
+    summary="Changes to administrators' accounts, a page at a time",
+    openapi_extra=PAGED,
 )
 @allow(*ADMINS)
-def change_list(request: HttpRequest) -> list[AccountChangeOut]:
+def change_list(
+    request: HttpRequest, response: HttpResponse, page: Query[PageQuery]
+) -> list[AccountChangeOut]:
     now = clock.now()  # one reading for the list (on PostgreSQL each reading is a query)
-    return [change_out(c, now=now) for c in changes.change_list(viewer=request.user)[:200]]
+    return [
+        change_out(c, now=now)
+        for c in paged(request, response, changes.change_list(viewer=request.user), page)
+    ]
 
 
 @router.post(
@@ -369,6 +397,7 @@ def change_request(request: HttpRequest, payload: AccountChangeIn) -> Status[Acc
     summary="Approve and carry out a change (a second administrator)",
 )
 @allow(*ADMINS)
+@refuses(AccountsError.CHANGE_NOT_PENDING, AccountsError.ADMIN_ONLY_ROLE, AccountsError.NO_SECOND_FACTOR)
 def change_approve(request: HttpRequest, change_uid: uuid.UUID, payload: DecisionIn) -> AccountChangeOut:
     session_only(request)
     change, secret = changes.change_approve(actor=actor_of(request), change_uid=change_uid, note=payload.note)
@@ -381,6 +410,7 @@ def change_approve(request: HttpRequest, change_uid: uuid.UUID, payload: Decisio
     summary="Refuse a change (a second administrator)",
 )
 @allow(*ADMINS)
+@refuses(AccountsError.CHANGE_NOT_PENDING)
 def change_refuse(request: HttpRequest, change_uid: uuid.UUID, payload: DecisionIn) -> AccountChangeOut:
     session_only(request)
     return change_out(
@@ -394,6 +424,7 @@ def change_refuse(request: HttpRequest, change_uid: uuid.UUID, payload: Decision
     summary="Withdraw one's own request",
 )
 @allow(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
+@refuses(AccountsError.CHANGE_NOT_PENDING)
 def change_withdraw(request: HttpRequest, change_uid: uuid.UUID) -> AccountChangeOut:
     session_only(request)
     return change_out(changes.change_withdraw(actor=actor_of(request), change_uid=change_uid))

@@ -10,7 +10,7 @@ from ggzy.calendar.calc import Calendar, period_end, rule_get
 from ggzy.calendar.errors import CalendarError
 from ggzy.calendar.schemas import ClosureIn, ClosureOut, DayOut, PeriodOut, RuleOut, YearIn, YearOut
 from ggzy.core.access import actor_of, allow, public
-from ggzy.core.api import Router
+from ggzy.core.api import Router, refuses
 from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role
 
@@ -32,6 +32,7 @@ def year_get(request: HttpRequest, year: int = Path(..., ge=2004, le=2100)) -> Y
 
 @router.post("/calendar/years", response={201: YearOut}, summary="Load a year's official arrangement")
 @allow(Role.SYSTEM_ADMIN)
+@refuses(CalendarError.YEAR_ALREADY_OFFICIAL)
 def year_load(request: HttpRequest, payload: YearIn) -> Status[YearOut]:
     services.calendar_year_load(
         actor=actor_of(request),
@@ -72,6 +73,7 @@ def period(
 
 @router.post("/calendar/closures", response={201: ClosureOut}, summary="Close a centre for a day")
 @allow(Role.SYSTEM_ADMIN)
+@refuses(CalendarError.CLOSURE_EXISTS)
 def closure_add(request: HttpRequest, payload: ClosureIn) -> Status[ClosureOut]:
     closure = services.closure_add(
         actor=actor_of(request), centre=payload.centre, date=payload.date, reason=payload.reason

@@ -19,7 +19,7 @@ from ggzy.certs.errors import CertsError
 from ggzy.certs.models import CertUsage
 from ggzy.core import clock
 from ggzy.core.access import actor_of, allow, public, signed_in
-from ggzy.core.api import ErrorOut, Router
+from ggzy.core.api import ErrorOut, Router, refuses
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
 from ggzy.core.types import JSONDict
@@ -63,6 +63,7 @@ class CertOut(Schema):
 
 @router.post("/certs/cas", response={201: CaOut}, summary="Accept a certificate authority")
 @allow(Role.SYSTEM_ADMIN)
+@refuses(CertsError.TEST_CA_IN_PRODUCTION, CertsError.REAL_CA_IN_SANDBOX, CertsError.CA_NAME_TAKEN)
 def ca_add(request: HttpRequest, payload: CaIn) -> Status[CaOut]:
     ca = services.ca_add(
         actor=actor_of(request),

@@ -15,11 +15,12 @@ and `ggzy/api.py` mounts their routers under /api/v1/.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from typing import Any, cast
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar, cast, overload
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, RequestDataTooBig
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 from ninja import NinjaAPI, Schema
@@ -30,13 +31,22 @@ from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from ggzy.core.access import Access, access_of
-from ggzy.core.errors import STATUS_TO_CODE, CoreError, DomainError
+from ggzy.core.errors import STATUS_TO_CODE, CoreError, DomainError, ErrorCodeBase
 from ggzy.core.http import mark_refusal
+from ggzy.core.schemas import PageQuery
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: The attribute that carries an operation's token scope (read by `ggzy.core.access.walk_api`).
 SCOPE_ATTR = "ggzy_token_scope"
+#: The attribute that carries the refusals an operation declares with `@refuses` (read by `Router`).
+REFUSALS_ATTR = "ggzy_refusals"
+#: What a status an operation declares with `@refuses` means, in its OpenAPI entry (with the codes).
+REFUSAL_TEXT: dict[int, str] = {409: "Refused: it conflicts with the state of what it acts on"}
+
+F = TypeVar("F", bound=Callable[..., Any])
+Row = TypeVar("Row")
+M = TypeVar("M", bound=Model)
 
 
 def token_scope(area: str, methods: list[str]) -> str:
@@ -53,14 +63,94 @@ class ErrorOut(Schema):
     detail: Any = None
 
 
-def error_responses(access: Access, methods: list[str]) -> dict[int, type[ErrorOut]]:
-    """The 4xx a operation can answer, for its OpenAPI entry."""
-    codes = {400, 404, 422}
+def refuses(*codes: ErrorCodeBase) -> Callable[[F], F]:
+    """Declare the refusals an operation answers beyond those every operation can (`error_responses`):
+    the codes whose status is not one of those — today 409, a conflict with the state of what it acts
+    on — placed below the route decorator like the access declaration:
+
+        @router.post("/service/questions/{question_uid}/take", response=QuestionOut)
+        @allow(Role.CENTRE_STAFF)
+        @refuses(ServiceError.TAKEN, ServiceError.ANSWERED)
+        def question_take(request, question_uid): ...
+
+    The router documents each status with the codes that answer it, and the schemathesis test
+    (`tests/api/test_schemathesis.py`) fails on a status an operation answers but does not document."""
+
+    def mark(view: F) -> F:
+        setattr(view, REFUSALS_ATTR, (*getattr(view, REFUSALS_ATTR, ()), *codes))
+        return view
+
+    return mark
+
+
+def error_responses(
+    access: Access, methods: list[str], refusals: Sequence[ErrorCodeBase] = ()
+) -> dict[int, type[ErrorOut]]:
+    """The 4xx a operation can answer, for its OpenAPI entry: 400 (malformed JSON, a NUL character, a
+    bad Content-Length), 404 and 422 everywhere; 401 and 403 unless public; 408 (a body that stalls,
+    `core.bodyguard`), 413 and 415 for methods with a body; and the statuses of the refusals it
+    declares (`refuses`)."""
+    codes = {400, 404, 422} | {code.status for code in refusals}
     if not access.public:
         codes |= {401, 403}
     if BODY_METHODS & set(methods):
-        codes |= {413, 415}
+        codes |= {408, 413, 415}
     return dict.fromkeys(sorted(codes), ErrorOut)
+
+
+def _response_docs(statuses: Sequence[int], refusals: Sequence[ErrorCodeBase]) -> dict[int, dict[str, str]]:
+    """The description of each error status in an operation's OpenAPI entry, naming the codes it declares."""
+    docs: dict[int, dict[str, str]] = {}
+    for status in statuses:
+        text = REFUSAL_TEXT.get(status, "Refused")
+        named = sorted({f"`{code.value}`" for code in refusals if code.status == status})
+        docs[status] = {"description": f"{text}: {', '.join(named)}" if named else text}
+    return docs
+
+
+#: The response headers of a paged list (`paged`), for the list operation's OpenAPI entry.
+PAGE_HEADERS: dict[str, Any] = {
+    "X-Total-Count": {
+        "description": "How many items the whole list has (every page together)",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "Link": {
+        "description": 'The next page, `<url>; rel="next"`, when there is one',
+        "schema": {"type": "string"},
+    },
+}
+#: `openapi_extra` of a paged list operation: its 200 answer documents the paging headers.
+PAGED: dict[str, Any] = {"responses": {200: {"headers": PAGE_HEADERS}}}
+
+
+@overload
+def paged(request: HttpRequest, response: HttpResponse, rows: QuerySet[M], page: PageQuery) -> list[M]: ...
+@overload
+def paged(
+    request: HttpRequest, response: HttpResponse, rows: Sequence[Row], page: PageQuery
+) -> list[Row]: ...
+def paged(
+    request: HttpRequest, response: HttpResponse, rows: QuerySet[Any] | Sequence[Any], page: PageQuery
+) -> list[Any]:
+    """One page of a list operation's rows: `page.limit` rows from `page.offset` on, in the rows' order
+    (a queryset is ordered by its own ordering, then by key, so pages neither overlap nor skip). The
+    total goes into `X-Total-Count`, the next page's address into `Link` (`rel="next"`)."""
+    if isinstance(rows, QuerySet):
+        ordering = list(rows.query.order_by or rows.model._meta.ordering or [])
+        if not {"pk", "-pk", "id", "-id"} & set(map(str, ordering)):
+            rows = rows.order_by(*ordering, "pk")
+        total = rows.count()
+    else:
+        total = len(rows)
+    end = page.offset + page.limit
+    found = list(rows[page.offset : end])
+    response["X-Total-Count"] = str(total)
+    if end < total:
+        query = request.GET.copy()
+        query["offset"] = str(end)
+        query["limit"] = str(page.limit)
+        response["Link"] = f'<{request.path}?{query.urlencode()}>; rel="next"'
+    return found
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -121,8 +211,15 @@ class Router(NinjaRouter):
             response = {204: None}
         elif not isinstance(response, dict):
             response = {200: response}
-        kwargs["response"] = {**error_responses(access, methods), **response}
+        refusals: tuple[ErrorCodeBase, ...] = getattr(view_func, REFUSALS_ATTR, ())
+        errors = error_responses(access, methods, refusals)
+        kwargs["response"] = {**errors, **response}
         extra = dict(kwargs.get("openapi_extra") or {})
+        if refusals:  # each declared status says which codes answer it
+            documented = _response_docs(sorted({code.status for code in refusals}), refusals)
+            for status, doc in dict(extra.get("responses") or {}).items():
+                documented[int(status)] = {**documented.get(int(status), {}), **doc}
+            extra["responses"] = documented
         extra["x-ggzy-access"] = access.describe()
         if not access.public:
             extra["x-ggzy-token-scope"] = scope

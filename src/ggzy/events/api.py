@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Schema, Status
 from pydantic import Field
 
 from ggzy.core.access import allow, signed_in
-from ggzy.core.api import Router
+from ggzy.core.api import PAGED, Router, paged
 from ggzy.core.roles import Role
-from ggzy.core.schemas import OptionalChoice
+from ggzy.core.schemas import OptionalChoice, PageQuery
 from ggzy.events import notifications, selectors
 from ggzy.events.models import Event, Message
 from ggzy.events.schemas import DeliveryOut, EventOut, EventPage, MessageOut
@@ -73,12 +73,16 @@ def event_list(request: HttpRequest, filters: Query[EventFilter]) -> EventPage:
     return EventPage(count=events.count(), items=[event_out(e) for e in page])
 
 
-@router.get("/inbox", response=list[MessageOut], summary="My in-app messages")
+@router.get(
+    "/inbox", response=list[MessageOut], summary="My in-app messages, a page at a time", openapi_extra=PAGED
+)
 @signed_in
-def inbox(request: HttpRequest, unread: bool = False) -> list[MessageOut]:
+def inbox(
+    request: HttpRequest, response: HttpResponse, page: Query[PageQuery], unread: bool = False
+) -> list[MessageOut]:
     return [
         MessageOut.model_validate(m, from_attributes=True)
-        for m in selectors.inbox(viewer=request.user, unread_only=unread)[:200]
+        for m in paged(request, response, selectors.inbox(viewer=request.user, unread_only=unread), page)
     ]
 
 
@@ -94,9 +98,14 @@ class DeliveryFilter(Schema):
 
 
 @router.get(
-    "/deliveries", response=list[DeliveryOut], summary="The delivery log of e-mail, SMS and voice messages"
+    "/deliveries",
+    response=list[DeliveryOut],
+    summary="The delivery log of e-mail, SMS and voice messages, a page at a time",
+    openapi_extra=PAGED,
 )
 @allow(Role.CENTRE_STAFF, Role.SYSTEM_ADMIN)
-def deliveries(request: HttpRequest, filters: Query[DeliveryFilter]) -> list[DeliveryOut]:
+def deliveries(
+    request: HttpRequest, response: HttpResponse, filters: Query[DeliveryFilter], page: Query[PageQuery]
+) -> list[DeliveryOut]:
     messages = selectors.delivery_log(viewer=request.user, status=filters.status)
-    return [delivery_out(m) for m in messages[:200]]
+    return [delivery_out(m) for m in paged(request, response, messages, page)]

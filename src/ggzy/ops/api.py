@@ -4,10 +4,11 @@ from django.http import HttpRequest
 from ninja import Status
 
 from ggzy.core.access import actor_of, allow
-from ggzy.core.api import Router
+from ggzy.core.api import Router, refuses
 from ggzy.core.models import PlatformKey
 from ggzy.core.roles import Role
 from ggzy.ops import selectors, services
+from ggzy.ops.errors import OpsError
 from ggzy.ops.schemas import KeyOut
 
 router = Router(tags=["ops"])
@@ -33,5 +34,6 @@ def key_list(request: HttpRequest) -> list[KeyOut]:
 
 @router.post("/keys/{purpose}/rotate", response={201: KeyOut}, summary="Rotate a platform key")
 @allow(Role.SECURITY_ADMIN)
+@refuses(OpsError.ROTATION_REFUSED)
 def key_rotate(request: HttpRequest, purpose: str) -> Status[KeyOut]:
     return Status(201, key_out(services.key_rotate(actor=actor_of(request), purpose=purpose)))

@@ -12,14 +12,15 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
-from ninja import Field, Path, Schema, Status
+from ninja import Field, Path, Query, Schema, Status
 
 from ggzy.accounts.models import Organisation
 from ggzy.accounts.selectors import centre_by_code
 from ggzy.core.access import actor_of, allow, public
-from ggzy.core.api import Router
+from ggzy.core.api import PAGED, Router, paged, refuses
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
+from ggzy.core.schemas import PageQuery
 from ggzy.core.types import Actor
 from ggzy.registry import blobs, selectors, services
 from ggzy.registry.errors import RegistryError
@@ -267,6 +268,7 @@ def _organisation(uscc: str) -> Organisation:
     summary="File a project registration (一表申请)",
 )
 @allow(*FILER_ROLES)
+@refuses(RegistryError.CODE_EXHAUSTED)
 def registration_file(request: HttpRequest, payload: RegistrationIn) -> Status[RegistrationOut]:
     centre = centre_by_code(payload.centre)
     category = selectors.category_by_code(payload.category)
@@ -305,10 +307,18 @@ def registration_file(request: HttpRequest, payload: RegistrationIn) -> Status[R
     return Status(201, _out(registration))
 
 
-@router.get("/registry/registrations", response=list[RegistrationOut], summary="Registrations I may see")
+@router.get(
+    "/registry/registrations",
+    response=list[RegistrationOut],
+    summary="Registrations I may see, a page at a time",
+    openapi_extra=PAGED,
+)
 @allow(*FILER_ROLES)
-def registration_list(request: HttpRequest) -> list[RegistrationOut]:
-    return [_out(r) for r in selectors.registrations_for(user=request.user, contents=True)[:200]]
+def registration_list(
+    request: HttpRequest, response: HttpResponse, page: Query[PageQuery]
+) -> list[RegistrationOut]:
+    rows = paged(request, response, selectors.registrations_for(user=request.user, contents=True), page)
+    return [_out(r) for r in rows]
 
 
 @router.get(
@@ -329,6 +339,7 @@ class ItemIn(Schema):
     summary="Supply a file for an item (a correction, or a promised item)",
 )
 @allow(Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
+@refuses(RegistryError.STATE)
 def item_supply(
     request: HttpRequest,
     payload: ItemIn,
@@ -346,6 +357,7 @@ def item_supply(
     "/registry/registrations/{registration_uid}/resubmit", response=RegistrationOut, summary="Submit again"
 )
 @allow(Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
+@refuses(RegistryError.STATE)
 def resubmit(request: HttpRequest, registration_uid: uuid.UUID) -> RegistrationOut:
     registration = selectors.access_registration(viewer=request.user, uid=registration_uid)
     services.registration_resubmit(actor=actor_of(request), registration=registration)
@@ -367,6 +379,7 @@ class NoticeIn(Schema):
     summary="Return with a one-time notice (一次性告知)",
 )
 @allow(Role.CENTRE_STAFF)
+@refuses(RegistryError.STATE)
 def notice_issue(
     request: HttpRequest, payload: NoticeIn, registration_uid: uuid.UUID
 ) -> Status[RegistrationOut]:
@@ -397,6 +410,7 @@ def _user(username: str) -> Actor:
     summary="Accept (办结) naming the responsible person and the deputy",
 )
 @allow(Role.CENTRE_STAFF)
+@refuses(RegistryError.STATE)
 def accept(request: HttpRequest, payload: AcceptIn, registration_uid: uuid.UUID) -> RegistrationOut:
     registration = selectors.access_registration(viewer=request.user, uid=registration_uid)
     services.registration_accept(
@@ -414,6 +428,7 @@ def accept(request: HttpRequest, payload: AcceptIn, registration_uid: uuid.UUID)
     summary="Confirm a promised item arrived (the handler)",
 )
 @allow(Role.CENTRE_STAFF)
+@refuses(RegistryError.STATE)
 def confirm(
     request: HttpRequest, registration_uid: uuid.UUID, key: str = Path(..., max_length=64)
 ) -> RegistrationOut:

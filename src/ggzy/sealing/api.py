@@ -13,7 +13,7 @@ from ninja import Field, Schema, Status
 
 from ggzy.accounts.selectors import centre_by_code
 from ggzy.core.access import actor_of, allow, public
-from ggzy.core.api import Router
+from ggzy.core.api import Router, refuses
 from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role
 from ggzy.sealing import selectors, services
@@ -78,6 +78,7 @@ def bids_mine(request: HttpRequest) -> list[BidOut]:
     "/sealing/bids/{bid_uid}/withdraw", response=BidOut, summary="Withdraw my bid before the deadline"
 )
 @allow(Role.RESPONDER)
+@refuses(SealingError.NOT_STANDING, SealingError.TOO_LATE)
 def bid_withdraw(request: HttpRequest, bid_uid: uuid.UUID) -> BidOut:
     bid = selectors.access_bid(viewer=request.user, uid=bid_uid)
     return _out(services.bid_withdraw(actor=actor_of(request), bid=bid))
@@ -123,6 +124,11 @@ def _set_out(published: CustodianSet) -> SetOut:
 
 @router.post("/sealing/custodian-sets", response={201: SetOut}, summary="Publish a centre's custodian set")
 @allow(Role.SYSTEM_ADMIN)
+@refuses(
+    SealingError.DEMO_CUSTODIANS_IN_PRODUCTION,
+    SealingError.REAL_CUSTODIANS_IN_SANDBOX,
+    SealingError.NOTICE_KEY_NOT_HONOURED,
+)
 def custodian_set_publish(request: HttpRequest, payload: SetIn) -> Status[SetOut]:
     """The set as every custodian and the supervising department signed it; refused unless all signed.
     Its authority is those signatures (bidders' clients verify them), not this upload."""
@@ -183,6 +189,7 @@ def _transition_out(t: Any) -> TransitionOut:
     summary="After a notice-key rotation: the old key signs the hand-over (the supervisor signs next)",
 )
 @allow(Role.SECURITY_ADMIN)
+@refuses(SealingError.TRANSITION_NOT_NEEDED, SealingError.NOTICE_KEY_NOT_HONOURED)
 def transition_begin(request: HttpRequest, centre: str) -> Status[TransitionOut]:
     from ggzy.accounts.auth import session_only
 

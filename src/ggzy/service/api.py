@@ -7,17 +7,19 @@ import datetime as dt
 import uuid
 
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Schema, Status
 
 from ggzy.accounts.models import Centre
 from ggzy.accounts.selectors import centre_by_code
 from ggzy.core.access import actor_of, allow, public, signed_in
-from ggzy.core.api import Router
+from ggzy.core.api import PAGED, Router, paged, refuses
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
+from ggzy.core.schemas import PageQuery
 from ggzy.registry import selectors as registry_selectors
 from ggzy.service import selectors, services
+from ggzy.service.errors import ServiceError
 from ggzy.service.models import (
     Feedback,
     FeedbackChannel,
@@ -91,16 +93,23 @@ def question_ask(request: HttpRequest, payload: QuestionIn) -> Status[QuestionOu
     return Status(201, _question_out(question))
 
 
-@router.get("/service/questions", response=list[QuestionOut], summary="My questions, or my centre's (staff)")
+@router.get(
+    "/service/questions",
+    response=list[QuestionOut],
+    summary="My questions, or my centre's (staff), the newest first, a page at a time",
+    openapi_extra=PAGED,
+)
 @signed_in
-def question_list(request: HttpRequest) -> list[QuestionOut]:
-    return [_question_out(q) for q in selectors.questions_for(user=actor_of(request))]
+def question_list(request: HttpRequest, response: HttpResponse, page: Query[PageQuery]) -> list[QuestionOut]:
+    rows = paged(request, response, selectors.questions_for(user=actor_of(request)), page)
+    return [_question_out(q) for q in rows]
 
 
 @router.post(
     "/service/questions/{question_uid}/take", response=QuestionOut, summary="Take a question (首问负责)"
 )
 @allow(Role.CENTRE_STAFF)
+@refuses(ServiceError.TAKEN, ServiceError.ANSWERED)
 def question_take(request: HttpRequest, question_uid: uuid.UUID) -> QuestionOut:
     question = selectors.access_question(viewer=request.user, uid=question_uid)
     return _question_out(services.question_take(actor=actor_of(request), question=question))
@@ -117,6 +126,7 @@ class HandoverIn(Schema):
     summary="Hand a question over formally",
 )
 @allow(Role.CENTRE_STAFF)
+@refuses(ServiceError.ANSWERED)
 def question_hand_over(request: HttpRequest, payload: HandoverIn, question_uid: uuid.UUID) -> QuestionOut:
     question = selectors.access_question(viewer=request.user, uid=question_uid)
     to = get_user_model().objects.filter(username=payload.to).first()
@@ -132,6 +142,7 @@ class AnswerIn(Schema):
 
 @router.post("/service/questions/{question_uid}/answer", response=QuestionOut, summary="Answer my question")
 @allow(Role.CENTRE_STAFF)
+@refuses(ServiceError.ANSWERED)
 def question_answer(request: HttpRequest, payload: AnswerIn, question_uid: uuid.UUID) -> QuestionOut:
     question = selectors.access_question(viewer=request.user, uid=question_uid)
     services.question_answer(
@@ -209,6 +220,7 @@ class RatingOut(Schema):
 
 @router.post("/service/ratings", response={201: RatingOut}, summary="Rate a service I received (好差评)")
 @signed_in
+@refuses(ServiceError.ALREADY_RATED)
 def rating_give(request: HttpRequest, payload: RatingIn) -> Status[RatingOut]:
     rating: Rating = services.rating_give(
         rater=actor_of(request),

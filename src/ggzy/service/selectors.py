@@ -331,12 +331,13 @@ def feedback_of(*, user: Actor) -> QuerySet[Feedback]:
     return Feedback.objects.filter(author=user).select_related("centre")
 
 
-def questions_for(*, user: Actor, limit: int = 200) -> list[Question]:
-    """The questions `user` asked and those of the centres they are staff of."""
+def questions_for(*, user: Actor) -> QuerySet[Question]:
+    """The questions `user` asked and those of the centres they are staff of, the newest first (the API
+    pages through them: `core.api.paged`)."""
     mine = Question.objects.filter(asker=user) | Question.objects.filter(
         centre__in=registry_selectors.staff_centres(user)
     )
-    return list(mine.select_related("centre", "owner", "deadline").distinct()[:limit])
+    return mine.select_related("centre", "owner", "deadline").distinct().order_by("-asked_at", "-pk")
 
 
 def open_questions(*, centre: Centre) -> QuerySet[Question]:

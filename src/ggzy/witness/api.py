@@ -7,10 +7,12 @@ from django.http import HttpRequest
 from ninja import Field, Query, Schema, Status
 
 from ggzy.core.access import actor_of, allow, public, signed_in
-from ggzy.core.api import Router
+from ggzy.core.api import Router, refuses
 from ggzy.core.roles import Role
+from ggzy.core.schemas import TreeSize
 from ggzy.core.types import JSONDict
 from ggzy.witness import media, selectors
+from ggzy.witness.errors import WitnessError
 
 router = Router(tags=["witness"])
 
@@ -53,6 +55,7 @@ class EpochIn(Schema):
     summary="Begin the epoch a supervising department's signed statement declares (after a restore)",
 )
 @allow(Role.SYSTEM_ADMIN)
+@refuses(WitnessError.TRUST_MISSING)
 def epoch_begin(request: HttpRequest, payload: EpochIn) -> Status[JSONDict]:
     from ggzy.accounts.auth import session_only
     from ggzy.witness.services import epoch_begin as begin
@@ -64,7 +67,7 @@ def epoch_begin(request: HttpRequest, payload: EpochIn) -> Status[JSONDict]:
 
 @router.get("/witness/consistency", response=JSONDict, summary="A consistency proof between two tree heads")
 @public
-def consistency(request: HttpRequest, old: int = Query(..., ge=1), new: int = Query(..., ge=1)) -> JSONDict:
+def consistency(request: HttpRequest, old: Query[TreeSize], new: Query[TreeSize]) -> JSONDict:
     return selectors.consistency_between(old, new)
 
 
