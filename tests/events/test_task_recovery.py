@@ -198,3 +198,55 @@ def test_every_try_gives_the_gateway_the_same_idempotency_key(
     sms.refresh_from_db()
     assert (sms.status, sms.attempts) == (DeliveryStatus.SENT, 3)
     assert FlakyGateway.references == [str(sms.uid)] * 3
+
+
+class WatchingGateway:
+    """Records whether the send happened inside a database transaction (it holds SQLite's one write
+    lock: a slow gateway would hold every write of the platform)."""
+
+    name = "watching"
+    inside: ClassVar[list[bool]] = []
+
+    def send_sms(self, *, to: str, text: str, reference: str) -> str:
+        WatchingGateway.inside.append(transaction.get_connection().in_atomic_block)
+        return "provider-1"
+
+    def call(self, *, to: str, text: str, reference: str) -> str:
+        return self.send_sms(to=to, text=text, reference=reference)
+
+
+def test_the_gateway_is_called_outside_any_transaction(settings: Any, make_user: Callable[..., Any]) -> None:
+    settings.GGZY_SMS_GATEWAY = "tests.events.test_task_recovery.WatchingGateway"
+    gateways.sms_gateway.cache_clear()
+    WatchingGateway.inside = []
+    sms = queue_sms(make_user)
+    message_deliver(message_id=sms.pk)
+    sms.refresh_from_db()
+    assert sms.status == DeliveryStatus.SENT
+    assert WatchingGateway.inside == [False]
+
+
+def test_a_message_settled_by_another_try_while_sending_is_left_as_it_is(
+    settings: Any, make_user: Callable[..., Any]
+) -> None:
+    """Two tries overlap only when a worker outlives its lease: the later outcome is not recorded."""
+    settings.GGZY_SMS_GATEWAY = "tests.events.test_task_recovery.FlakyGateway"
+    gateways.sms_gateway.cache_clear()
+    FlakyGateway.references = []
+    FlakyGateway.failures = 0
+    sms = queue_sms(make_user)
+    original = gateways.sms_gateway().send_sms
+
+    raced: list[bool] = []
+
+    def racing(**kwargs: str) -> str:
+        if not raced:
+            raced.append(True)
+            message_deliver(message_id=sms.pk)  # the other try sends and records first
+        return original(**kwargs)
+
+    gateways.sms_gateway().send_sms = racing  # type: ignore[method-assign]
+    message_deliver(message_id=sms.pk)
+    sms.refresh_from_db()
+    assert (sms.status, sms.attempts) == (DeliveryStatus.SENT, 1)
+    assert DeliveryAttempt.objects.filter(message=sms).count() == 1

@@ -155,25 +155,43 @@ def _send(message: Message) -> tuple[str, str]:
     return gateway.name, gateway.call(to=address, text=message.body, reference=str(message.uid))
 
 
-@transaction.atomic
 def message_deliver(*, message_id: int) -> Message | None:
     """Try to send one message (idempotent: a message already sent or given up is left alone).
 
-    The outcome moves the message through `DELIVERY_TRANSITIONS` with `core.states.advance`: a worker
-    that finds the message moved by another since it read it (where the database takes no row locks)
-    is refused (`EventsError.MESSAGE_NOT_PENDING`) and its attempt is not recorded."""
-    message = Message.objects.select_for_update().filter(pk=message_id).first()
+    The gateway is called outside any transaction — on SQLite a transaction holds the one write
+    lock, and a slow gateway would hold every other write of the platform with it (the fault test
+    measured 4 s of sending as 4 s of waiting for every page) — and the outcome is recorded after, in
+    one transaction that looks at the message again under its lock. Delivery is at least once: two
+    tries of one message can only overlap when a worker outlives its lease (`events.recovery`), and
+    the gateway gets the message's uid as its idempotency reference. The outcome moves the message
+    through `DELIVERY_TRANSITIONS` with `core.states.advance`; a message that another try settled in
+    the meantime is left as that try left it."""
+    message = Message.objects.filter(pk=message_id).first()
     if (
         message is None
         or message.status != DeliveryStatus.PENDING
         or message.channel == DeliveryChannel.INBOX
     ):
         return message
-    now = clock.now()
-    attempts = message.attempts + 1
+    failure: Exception | None = None
+    backend = reference = ""
     try:
         backend, reference = _send(message)
     except Exception as exc:  # noqa: BLE001  (any gateway failure is a failed attempt, logged)
+        failure = exc
+    return _delivery_record(message_id, failure=failure, backend=backend, reference=reference)
+
+
+@transaction.atomic
+def _delivery_record(
+    message_id: int, *, failure: Exception | None, backend: str, reference: str
+) -> Message | None:
+    message = Message.objects.select_for_update().filter(pk=message_id).first()
+    if message is None or message.status != DeliveryStatus.PENDING:
+        return message  # settled by another try while this one was sending
+    now = clock.now()
+    attempts = message.attempts + 1
+    if failure is not None:
         outcome = "give_up" if attempts >= MAX_ATTEMPTS else "retry"
         advance(
             message,
@@ -188,7 +206,7 @@ def message_deliver(*, message_id: int) -> Message | None:
             at=now,
             ok=False,
             backend=_backend_name(message),
-            error=f"{type(exc).__name__}: {exc}"[:2000],
+            error=f"{type(failure).__name__}: {failure}"[:2000],
         )
         if outcome == "retry":
             transaction.on_commit(partial(_enqueue, message.pk, backoff(attempts)))
