@@ -173,8 +173,12 @@ def database_config(url: str) -> dict[str, Any]:
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     else:
-        config["CONN_MAX_AGE"] = 60
-        config["CONN_HEALTH_CHECKS"] = True
+        # Under ASGI each request runs in its own thread: a persistent per-thread connection would
+        # be left behind with the thread, so connections come from psycopg's pool instead.
+        config["CONN_MAX_AGE"] = 0
+        pool_size = int(os.environ.get("GGZY_DB_POOL_SIZE") or 10)
+        pool = {"min_size": 1, "max_size": pool_size, "timeout": 20}
+        config["OPTIONS"] = {**config.get("OPTIONS", {}), "pool": pool}
     config["ATOMIC_REQUESTS"] = False  # services own their transactions
     config.setdefault("TEST", {})
     return config
@@ -231,9 +235,12 @@ STORAGES = {
 }
 
 # --- request limits -------------------------------------------------------------------------------
-# Bodies above this are refused with 413 before they are read; upload endpoints (later) stream
-# their files to disk under their own, larger limits.
+# Bodies above this are refused with 413 before they are read; endpoints that take files stream
+# them to disk under the limit each declares (ggzy.core.limits.accepts_files).
 GGZY_MAX_REQUEST_BODY = int(os.environ.get("GGZY_MAX_REQUEST_BODY") or 2 * 1024 * 1024)
+# The whole body of a registration's filing or supply page (ggzy.core.limits.accepts_files): every file
+# of the longest checklist at its item's limit (4 × 50 MiB) with room for the form. The page shows it.
+GGZY_MAX_UPLOAD_BODY = int(os.environ.get("GGZY_MAX_UPLOAD_BODY") or 256 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = GGZY_MAX_REQUEST_BODY
 API_TOKEN_DEFAULT_DAYS = 90
 
@@ -278,6 +285,15 @@ LOGGING: dict[str, Any] = {
     "root": {"handlers": ["console"], "level": os.environ.get("GGZY_LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# --- web server (granian, `ggzy serve`; docs/operations.md) -------------------------------------------
+#: A request body that sends nothing for this many seconds is dropped (`ggzy.core.bodyguard`).
+GGZY_BODY_IDLE_SECONDS = float(os.environ.get("GGZY_BODY_IDLE_SECONDS") or 30)
+#: A body must arrive within this many seconds plus its size at GGZY_BODY_MIN_RATE bytes a second.
+GGZY_BODY_BASE_SECONDS = float(os.environ.get("GGZY_BODY_BASE_SECONDS") or 30)
+GGZY_BODY_MIN_RATE = int(os.environ.get("GGZY_BODY_MIN_RATE") or 16 * 1024)
+#: Milliseconds a client may take to send its request headers; then granian closes the connection.
+GGZY_HEADER_READ_TIMEOUT_MS = int(os.environ.get("GGZY_HEADER_READ_TIMEOUT_MS") or 10_000)
 
 # --- notifications ---------------------------------------------------------------------------------
 #: Where the default outbox backends write (e-mail as .eml files, SMS and voice as JSON files).

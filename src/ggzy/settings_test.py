@@ -15,6 +15,9 @@ if _pg:
     _url = _pg if "://" in _pg else "postgres://postgres@127.0.0.1:5432/test"
     DATABASES = {"default": database_config(_url)}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The suite's own connections are plain (pytest-django makes and drops test databases); the
+    # processes tests start run the production settings, pool included.
+    DATABASES["default"]["OPTIONS"].pop("pool", None)
 
 # Plain static storage with finders: tests must not depend on a collectstatic having run.
 STORAGES = {

@@ -67,7 +67,7 @@ def test_serve_runs_server_and_worker_and_ctrl_c_stops_both(tmp_path: Path) -> N
                 time.sleep(0.5)
         assert b'"status": "ok"' in body
         children = _children(proc.pid)
-        assert len(children) == 3  # gunicorn, db_worker and the tick loop
+        assert len(children) == 3  # granian (its workers are its own children), db_worker and the tick loop
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=20) == 0
         for child in children:

@@ -65,6 +65,11 @@ class CoreError(ErrorCodeBase):
     NOT_FOUND = "not_found", 404, _("Not found.")
     METHOD_NOT_ALLOWED = "method_not_allowed", 405, _("This method is not allowed here.")
     CONFLICT = "conflict", 409, _("The data was changed by someone else. Reload and try again.")
+    REQUEST_TIMEOUT = (
+        "request_timeout",
+        408,
+        _("The request did not arrive in time and was dropped. Try again."),
+    )
     PAYLOAD_TOO_LARGE = "payload_too_large", 413, _("The request body is too large.")
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", 415, _("Send the request body as application/json.")
     TOO_MANY_REQUESTS = "too_many_requests", 429, _("Too many requests. Wait a moment and try again.")
@@ -84,6 +89,7 @@ STATUS_TO_CODE: dict[int, CoreError] = {
     403: CoreError.FORBIDDEN,
     404: CoreError.NOT_FOUND,
     405: CoreError.METHOD_NOT_ALLOWED,
+    408: CoreError.REQUEST_TIMEOUT,
     409: CoreError.CONFLICT,
     413: CoreError.PAYLOAD_TOO_LARGE,
     415: CoreError.UNSUPPORTED_MEDIA_TYPE,

@@ -1,25 +1,56 @@
-"""Serve the platform: the web server, the task worker and the tick loop together; Ctrl-C stops all.
+"""Serve the platform: the web server, the task worker and the tick loop, supervised; Ctrl-C stops all.
 
-    ggzy serve [--port 8000] [--no-worker] [--dev]
+    ggzy serve [--port 8000] [--host 127.0.0.1] [--workers 2] [--no-worker] [--dev]
 
-The web server is gunicorn (Django's runserver with --dev). If either process exits, the other is
-stopped too and the command exits with the failing one's status."""
+The web server is granian (ASGI, `ggzy.asgi`; Django's runserver with --dev). `ggzy.core.supervisor`
+keeps every process running: one that dies is restarted with a back-off after what it left behind
+(its workers, its port) is cleared, and the command says so on stderr. docs/operations.md gives the
+systemd units a production host uses instead."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import sys
-import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.module_loading import import_string
 
+from ggzy.core.supervisor import Child, Supervisor
+
+
+def web_command(host: str, port: int, workers: int) -> list[str]:
+    """The production web server's command line (docs/operations.md shows the same flags)."""
+    command = [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "asginl",  # ASGI without lifespan (Django has none)
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--respawn-failed-workers",  # granian restarts a worker that dies; we restart granian
+        "--http1-header-read-timeout",  # slow headers are dropped
+        str(settings.GGZY_HEADER_READ_TIMEOUT_MS),
+        "--workers-kill-timeout",
+        "10",
+        "--no-ws",
+        "--access-log",
+    ]
+    static_root = settings.STATIC_ROOT
+    if not settings.DEBUG and static_root and (static_root / "staticfiles.json").exists():
+        # collected, hashed files served by granian itself, never reaching Python
+        command += ["--static-path-route", settings.STATIC_URL.rstrip("/")]
+        command += ["--static-path-mount", str(static_root), "--static-path-expires", "365d"]
+    return [*command, "ggzy.asgi:application"]
+
 
 class Command(BaseCommand):
-    help = "Run the web server and the task worker; stop both on Ctrl-C."
+    help = "Run the web server, the task worker and the tick loop; restart what dies; stop all on Ctrl-C."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=settings.PORT)
@@ -32,59 +63,24 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         python = sys.executable
-        bind = f"{options['host']}:{options['port']}"
+        host, port = options["host"], options["port"]
         if options["dev"]:
-            web = [python, "-m", "ggzy", "runserver", bind]
+            web = [python, "-m", "ggzy", "runserver", f"{host}:{port}"]
         else:
-            web = [
-                python,
-                "-m",
-                "gunicorn",
-                "ggzy.wsgi:application",
-                "--bind",
-                bind,
-                "--workers",
-                str(options["workers"]),
-                "--access-logfile",
-                "-",
-            ]
-        commands = [web]
+            web = web_command(host, port, options["workers"])
+        children = [Child("web server", web, port=(host, port))]
         if not options["no_worker"]:
-            commands.append([python, "-m", "ggzy", "db_worker", "--queue-name", "*", "--no-reload"])
-            commands.append([python, "-m", "ggzy", "tick"])
-        names = ["web server", "task worker", "tick loop"][: len(commands)]
+            worker = [python, "-m", "ggzy", "db_worker", "--queue-name", "*", "--no-reload"]
+            children.append(Child("task worker", worker))
+            children.append(Child("tick loop", [python, "-m", "ggzy", "tick"]))
         if settings.GGZY_SERVE_ALSO:  # more processes to run beside (the demo's co-signers), by dotted path
             for name, command in import_string(settings.GGZY_SERVE_ALSO)():
-                commands.append(command)
-                names.append(name)
-        procs = [subprocess.Popen(cmd) for cmd in commands]  # noqa: S603  (our own interpreter and tools)
-        self.stdout.write(f"serving on http://{bind}/  (Ctrl-C stops the server and the worker)")
-        stopping = False
-
-        def stop(signum: int, frame: Any) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        status = 0
-        while not stopping:
-            exited = [p for p in procs if p.poll() is not None]
-            if exited:
-                status = exited[0].returncode or 1
-                self.stderr.write(
-                    f"{names[procs.index(exited[0])]} exited with {exited[0].returncode}; stopping the rest"
-                )
-                break
-            time.sleep(0.5)
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        deadline = time.monotonic() + 10
-        for p in procs:
-            try:
-                p.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                p.kill()
+                children.append(Child(name, command))
+        self.stdout.write(
+            f"serving on http://{host}:{port}/  ({', '.join(c.name for c in children)}; "
+            "restarted if they die; Ctrl-C stops all)"
+        )
+        self.stdout.flush()
+        status = Supervisor(children, log=sys.stderr).run()
         if status:
             sys.exit(status)
