@@ -105,6 +105,28 @@ def test_once_the_opening_has_passed_the_window_is_fixed(stage: Stage, freeze: A
     assert exc.value.code is SealingError.WINDOW_CLOSED
 
 
+def test_a_passed_deadline_cannot_be_moved_but_the_opening_can_be_postponed(
+    stage: Stage, freeze: Any
+) -> None:
+    """Bids closed at the deadline: moving it afterwards would reopen submission; a fault at the
+    opening (6.5.9) postpones the opening alone."""
+    hour = dt.timedelta(hours=1)
+    services.window_set(
+        actor=None, section=stage.section, deadline=stage.deadline, opening_at=stage.deadline + hour
+    )
+    freeze(stage.deadline + dt.timedelta(minutes=1))
+    with pytest.raises(DomainError) as exc:
+        services.window_set(actor=None, section=stage.section, deadline=stage.deadline + 7 * DAY)
+    assert exc.value.code is SealingError.DEADLINE_PASSED
+    window = BidWindow.objects.get(section=stage.section)
+    assert window.deadline == stage.deadline
+    services.window_set(
+        actor=None, section=stage.section, deadline=stage.deadline, opening_at=stage.deadline + 3 * hour
+    )
+    window.refresh_from_db()
+    assert (window.deadline, window.opening_at) == (stage.deadline, stage.deadline + 3 * hour)
+
+
 # --- receiving and opening -----------------------------------------------------------------------------
 
 

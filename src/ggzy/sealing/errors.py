@@ -17,6 +17,11 @@ class SealingError(ErrorCodeBase):
         409,
         _("The opening time has passed: the deadline can no longer change."),
     )
+    DEADLINE_PASSED = (
+        "bid_deadline_passed",
+        409,
+        _("The bid deadline has passed: it can no longer be moved (only the opening can be postponed)."),
+    )
     WINDOW_INVALID = "bid_window_invalid", 422, _("The opening cannot be before the bid deadline.")
     TOO_LATE = (
         "bid_withdraw_too_late",

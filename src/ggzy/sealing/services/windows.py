@@ -46,6 +46,10 @@ def window_set(
             raise DomainError(SealingError.WINDOW_CLOSED)
         if deadline < window.deadline or opening_at < window.opening_at:
             raise DomainError(SealingError.OPENING_ADVANCED)
+        if now >= window.deadline and deadline != window.deadline:
+            # bids closed at the deadline; moving it would reopen submission to whoever heard of
+            # the bids in the meantime. A fault at the opening postpones the opening alone (6.5.9).
+            raise DomainError(SealingError.DEADLINE_PASSED)
         previous = {"deadline": window.deadline, "opening_at": window.opening_at}
     window.deadline, window.opening_at, window.set_at = deadline, opening_at, now
     if canonical.format_instant(deadline) not in window.announced:
