@@ -143,6 +143,7 @@ def test_a_page_that_takes_no_files_still_refuses_a_body_above_2_mib(
     response = client.post(path, big)
     assert response.status_code == 413
     assert zh(CoreError.PAYLOAD_TOO_LARGE.message) in response.content.decode()
+    assert "上限为 2.0" in response.content.decode()  # the page names the figure (2.0 MB)
     api = Client().post("/api/v1/tokens", data=b"{}" + b" " * (2 * MiB), content_type="application/json")
     assert api.status_code == 413
     assert api.json()["detail"] == {"limit_bytes": 2 * MiB}
