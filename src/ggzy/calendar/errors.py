@@ -27,3 +27,23 @@ class CalendarError(ErrorCodeBase):
     )
     CLOSURE_EXISTS = "closure_exists", 409, _("The centre is already closed that day.")
     NAIVE_TIME = "naive_time", 422, _("A time without a time zone cannot be used.")
+    PERIOD_RULE_BROKEN = (
+        "period_rule_broken",
+        422,
+        _("The time breaks a statutory period: see the rule, its legal basis and the legal time."),
+    )
+    LOCAL_RULE_SHORTER = (
+        "local_period_rule_shorter",
+        422,
+        _("A local period may be longer than the law's, never shorter."),
+    )
+    LOCAL_RULE_NOT_A_FLOOR = (
+        "local_period_rule_not_a_floor",
+        422,
+        _("Only a minimum period can be lengthened locally; a legal time limit cannot be changed."),
+    )
+    LOCAL_RULE_INVALID = (
+        "local_period_rule_invalid",
+        422,
+        _("The local period is not valid: give its unit, its length and the local rule it comes from."),
+    )

@@ -82,8 +82,34 @@ class DayEnd(models.TextChoices):
     CLOSE_OF_BUSINESS = "close", _("at the centre's closing time")
 
 
+class Direction(models.TextChoices):
+    AFTER = "after", _("after the anchor")
+    BEFORE = "before", _("before the anchor")
+
+
+class Bound(models.TextChoices):
+    AT_LEAST = "at_least", _("at least")
+    WITHIN = "within", _("within")
+
+
+class Sector(models.TextChoices):
+    GENERAL = "general", _("general")
+    ENGINEERING = "engineering", _("engineering construction")
+    PROCUREMENT = "procurement", _("government procurement")
+    LAND = "land", _("land")
+    STATE_ASSETS = "state_assets", _("state-owned property")
+
+
 class PeriodRule(models.Model):
-    """A counting rule as data (民法典 §201, §203): later issues' rule tables refer to these."""
+    """A counting rule as data (民法典 §201, §203), in both directions.
+
+    Two events are related by the rule: the *anchor* (an event or instant named by `anchor`, re-read
+    whenever it moves) and the *act* (named by `act`). `direction` says which comes first: "after"
+    (the act follows the anchor: documents first issued → bid deadline) or "before" (the act precedes
+    the anchor: a clarification before the bid deadline). `bound` says what the period is: "at least"
+    (a floor: the later of the two events may not come before the period counted from the earlier
+    one has run out) or "within" (a limit: the later event may not come after it). See
+    `ggzy.calendar.calc` for the one counting convention."""
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -97,6 +123,17 @@ class PeriodRule(models.Model):
     )
     day_end = models.CharField(
         _("the last day ends"), max_length=16, choices=DayEnd.choices, default=DayEnd.MIDNIGHT
+    )
+    sector = models.CharField(_("sector"), max_length=16, choices=Sector.choices, default=Sector.GENERAL)
+    direction = models.CharField(
+        _("direction"), max_length=8, choices=Direction.choices, default=Direction.AFTER
+    )
+    bound = models.CharField(_("bound"), max_length=8, choices=Bound.choices, default=Bound.WITHIN)
+    anchor = models.CharField(
+        _("anchor"), max_length=64, blank=True, default="", help_text=_("The event the rule refers to")
+    )
+    act = models.CharField(
+        _("act"), max_length=64, blank=True, default="", help_text=_("The event the period bounds")
     )
     legal_basis = models.CharField(_("legal basis"), max_length=300)
     certainty = models.CharField(
@@ -112,6 +149,29 @@ class PeriodRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.amount} {self.unit}"
+
+
+class LocalPeriodRule(models.Model):
+    """A centre's longer period for a floor ("at least") rule: never shorter than the law's
+    (`calendar.services.local_rule_set` refuses a shorter one)."""
+
+    centre = models.CharField(_("centre"), max_length=32)
+    rule = models.ForeignKey(PeriodRule, on_delete=models.PROTECT, related_name="local_rules")
+    amount = models.PositiveIntegerField(_("amount"))
+    unit = models.CharField(_("unit"), max_length=16, choices=Unit.choices)
+    basis = models.CharField(_("local basis"), max_length=300)
+    set_at = models.DateTimeField(_("set at"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("local period rule")
+        verbose_name_plural = _("local period rules")
+        constraints = [models.UniqueConstraint(fields=["centre", "rule"], name="one_local_rule_per_centre")]
+
+    def __str__(self) -> str:
+        return f"{self.centre} {self.rule.code}: {self.amount} {self.unit}"
 
 
 class Deadline(models.Model):

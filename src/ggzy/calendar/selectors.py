@@ -11,4 +11,5 @@ def year_get(year: int) -> YearData:
 
 
 def rule_list() -> QuerySet[PeriodRule]:
-    return PeriodRule.objects.order_by("code")
+    """The rule table: by sector, then by code."""
+    return PeriodRule.objects.order_by("sector", "code")

@@ -10,10 +10,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from ggzy.accounts.selectors import centre_by_code
-from ggzy.calendar.calc import Calendar, period_end, rule_get
+from ggzy.calendar.calc import SHANGHAI, Calendar, legal_bound, period_end, replace_amount, rule_get
 from ggzy.calendar.errors import CalendarError
 from ggzy.calendar.event_types import CalendarEvents
-from ggzy.calendar.models import CalendarDay, CalendarYear, Closure, DayKind, Deadline
+from ggzy.calendar.models import (
+    Bound,
+    CalendarDay,
+    CalendarYear,
+    Closure,
+    DayKind,
+    Deadline,
+    LocalPeriodRule,
+    Unit,
+)
 from ggzy.calendar.statutory import statutory_holidays
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
@@ -42,6 +51,65 @@ def deadline_set(
     )
     deadline.parties.set(list(parties))
     return deadline
+
+
+COMPARED_DAYS = 366  # a local rule is compared with the law's from every day of a year
+
+
+@transaction.atomic
+def local_rule_set(
+    *,
+    actor: Actor | None,
+    centre: str,
+    code: str,
+    amount: int,
+    unit: str,
+    basis: str,
+    compare_from: dt.date | None = None,
+) -> LocalPeriodRule:
+    """Set `centre`'s longer period for the floor rule `code` (e.g. a land listing of 10 working days
+    where the law's floor is 10 days). Refused when it is shorter than the law's from any anchor in
+    the year from `compare_from` (today by default): units may differ, so both are counted from the
+    same anchors through the centre's calendar, never compared as numbers."""
+    rule = rule_get(code)
+    if rule.bound != Bound.AT_LEAST:
+        raise DomainError(CalendarError.LOCAL_RULE_NOT_A_FLOOR, detail={"rule": code})
+    problems = [f"unknown unit {unit}"] if unit not in Unit.values else []
+    problems += ["the amount is negative"] if amount < 0 else []
+    problems += ["cite the local basis"] if len(basis.strip()) < 2 else []  # noqa: PLR2004
+    if problems:
+        raise DomainError(CalendarError.LOCAL_RULE_INVALID, detail={"rule": code, "problems": problems})
+    local = replace_amount(rule, amount, unit)
+    calendar = Calendar(centre)
+    first = compare_from or clock.local_now().date()
+    for offset in range(COMPARED_DAYS):
+        anchor = dt.datetime.combine(first + dt.timedelta(days=offset), dt.time(9, 30), SHANGHAI)
+        law = legal_bound(rule, anchor_at=anchor, calendar=calendar)
+        mine = legal_bound(local, anchor_at=anchor, calendar=calendar)
+        shorter = mine.at < law.at if law.kind == "earliest" else mine.at > law.at
+        if shorter:
+            raise DomainError(
+                CalendarError.LOCAL_RULE_SHORTER,
+                detail={
+                    "rule": code,
+                    "legal_basis": rule.legal_basis,
+                    "anchor": anchor.isoformat(),
+                    "law": law.at.isoformat(),
+                    "local": mine.at.isoformat(),
+                },
+            )
+    row, _created = LocalPeriodRule.objects.update_or_create(
+        centre=centre,
+        rule=rule,
+        defaults={
+            "amount": amount,
+            "unit": unit,
+            "basis": basis.strip(),
+            "set_at": clock.now(),
+            "set_by": actor,
+        },
+    )
+    return row
 
 
 def _validate_arrangement(

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ggzy.calendar import selectors
+from ggzy.calendar.anchors import event_name
 from ggzy.calendar.calc import SHANGHAI, Calendar, period_end, rule_get
 from ggzy.calendar.names import holiday_name
 from ggzy.core import clock
@@ -36,6 +37,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
             error = "bad_start"
         except DomainError as exc:
             error = str(exc.message)
+    rules = list(selectors.rule_list())
     days = sorted(
         [(d, "holiday", holiday_name(n)) for d, n in data.holidays.items()]
         + [(d, "workday", holiday_name(n)) for d, n in data.workdays.items()]
@@ -47,7 +49,8 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
             "year": year,
             "data": data,
             "days": days,
-            "rules": selectors.rule_list(),
+            "rules": rules,
+            "rule_rows": [(r, event_name(r.anchor)) for r in rules],
             "result": result,
             "error": error,
             "rule_code": rule_code,
