@@ -30,6 +30,7 @@ from ggzy.calendar.errors import CalendarError
 from ggzy.calendar.models import LocalPeriodRule, PeriodRule
 from ggzy.calendar.seed import RULES, seed
 from ggzy.core.errors import DomainError
+from ggzy.events.models import Event
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -283,6 +284,12 @@ def test_a_local_rule_may_be_longer_never_shorter(make_user: Any) -> None:
     with pytest.raises(DomainError) as unsourced:
         services.local_rule_set(**ln, code="land-listing-period", amount=20, unit="working_day", basis=" ")
     assert unsourced.value.code is CalendarError.LOCAL_RULE_INVALID
+    # every accepted rule is an event of the centre; the refusals recorded nothing
+    recorded = Event.objects.filter(type="calendar.local_rule.set").order_by("pk")
+    assert [(e.centre, e.data["rule"]) for e in recorded] == [
+        ("ln-test", "land-listing-period"),
+        ("ln-test", "land-transfer-notice"),
+    ]
 
 
 def test_a_limit_before_the_anchor_counts_forward_too() -> None:

@@ -27,6 +27,14 @@ class CalendarEvents(EventTypes, app="calendar"):
         "A centre announced a closure day.",
         title=pgettext_lazy("event", "Closure day announced"),
     )
+    LOCAL_RULE_SET = EventType(
+        "calendar.local_rule.set",
+        DOMAIN,
+        Visibility.PUBLIC,
+        Scopes.CENTRE_REGION,
+        "A centre set a longer local period than the law's floor for one rule (never a shorter one).",
+        title=pgettext_lazy("event", "Local period rule set"),
+    )
     DEADLINE_MOVED = EventType(
         "calendar.deadline.moved",
         DOMAIN,

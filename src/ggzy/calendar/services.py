@@ -109,6 +109,13 @@ def local_rule_set(
             "set_by": actor,
         },
     )
+    event_record(
+        type=CalendarEvents.LOCAL_RULE_SET,
+        actor=actor,
+        centre=centre,
+        region=_region_of(centre),
+        data={"rule": code, "amount": amount, "unit": unit, "basis": row.basis},
+    )
     return row
 
 
