@@ -39,6 +39,7 @@ SAMPLE_KWARGS = {
     "ca_uid": "00000000-0000-0000-0000-000000000000",
     "guide_uid": "00000000-0000-0000-0000-000000000000",
     "commitment_uid": "00000000-0000-0000-0000-000000000000",
+    "notice_uid": "00000000-0000-0000-0000-000000000000",
 }
 
 #: What a back-office object's address may hold: a key (Django's own models), a uid, a key id, a code.

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "ggzy.registry",
     "ggzy.sealing",
     "ggzy.service",
+    "ggzy.notices",
     "ggzy.ops",
     "ggzy.demo",
 ]

@@ -28,12 +28,14 @@ from ggzy.core.access import token_scopes, walk_endpoints
 from ggzy.core.middleware import REFUSED_HEADER
 from ggzy.core.roles import Role
 from ggzy.events.models import Event, Message
+from ggzy.notices import services as notices
 from ggzy.registry import services as registry_services
 from ggzy.registry.models import Registration
 from ggzy.sealing.models import SealedBid
 from ggzy.service import services
 from tests.endpoints import SAMPLE_KWARGS, _patterns
 from tests.factories import make_uscc, signed_in
+from tests.notices.conftest import tender_content
 from tests.sealing.conftest import Stage, freeze, stage, world  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +43,7 @@ MISSING = 10**9
 MISSING_UID = "00000000-0000-4000-8000-000000000000"  # a valid uid no row has
 MISSING_USER = "no-such-user"
 QUESTION = "投标保证金可以用保函缴纳吗？"
+NOTICE_TITLE = "车站装修施工招标公告（草稿，外人不得见）"
 
 #: Every page whose address names an entity by id: URL name -> (the entity, its other arguments).
 ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
@@ -78,6 +81,14 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "accounts:user-roles": ("user", {}),
     "accounts:role-grant": ("user", {}),
     "accounts:role-revoke": ("grant", {}),
+    "notices:public-detail": ("notice", {}),
+    "notices:pdf": ("notice", {}),
+    "notices:detail": ("notice", {}),
+    "notices:edit": ("notice", {}),
+    "notices:schedule": ("notice", {}),
+    "notices:withdraw": ("notice", {}),
+    "notices:medium": ("notice", {}),
+    "notices:remark": ("notice", {}),
 }
 #: Pages with arguments that name no entity by id, and why.
 NO_ENTITY = {"ops:key-rotate": "names a key purpose, one of a fixed list"}
@@ -172,6 +183,13 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
             service="registration", title="本中心项目登记承诺草稿", steps="受理", time_limit="2 个工作日"
         ),
     )
+    notice = notices.notice_draft(
+        actor=place.agent_user,
+        tender_project=registration.project.tender_projects.get(),
+        notice_type="tender",
+        title=NOTICE_TITLE,
+        content=tender_content(),
+    )
     return Scene(
         stage=stage,
         ids={
@@ -187,6 +205,7 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
             "application": application.uid,
             "guide": guide.uid,
             "commitment": commitment.uid,
+            "notice": notice.uid,
             "user": place.agent_user.username,
             "token": token_create(user=place.agent_user, name="mine", days=1, scopes=["registry:read"])[
                 0
@@ -209,6 +228,7 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
             application.organisation.uscc,
             guide.title,
             commitment.title,
+            NOTICE_TITLE,
         ],
     )
 
@@ -307,7 +327,8 @@ def test_another_centres_user_finds_nothing_where_an_entity_of_others_is(scene: 
 def test_a_user_without_rights_finds_nothing_either(scene: Scene) -> None:
     client = signed_in(Client(), get_user_model().objects.create_user(username="nobody"))
     events = Event.objects.count()
-    assert _walk(client, scene) == {"events:inbox-read"}  # the only one for anyone signed in
+    # the only one for anyone signed in, and the public pages of a notice (this one is a draft: 404)
+    assert _walk(client, scene) == {"events:inbox-read", "notices:public-detail", "notices:pdf"}
     assert Event.objects.count() == events
 
 
@@ -318,6 +339,8 @@ def test_the_walked_ids_are_real(scene: Scene, make_user: Callable[..., Any]) ->
     agent, staff = signed_in(Client(), place.agent_user), signed_in(Client(), place.staff[0])
     assert agent.get(_url("registry:detail", scene.ids["registration"])).status_code == 200
     assert staff.get(_url("registry:download", scene.ids["registration"])).status_code == 200
+    for client in (agent, staff):  # the draft notice: its drafter's and its centre's
+        assert client.get(_url("notices:detail", scene.ids["notice"])).status_code == 200
     assert SealedBid.objects.filter(
         uid=scene.ids["bid"], organisation=scene.stage.bidders[0].organisation
     ).exists()

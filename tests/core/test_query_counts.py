@@ -306,6 +306,34 @@ def registrations(s: Scene, n: int) -> list[str]:
     return [s.world.file(name=f"qc 项目 {k}").project.code for k in n_of(n)]
 
 
+def notices(s: Scene, n: int, *, publish: bool = True) -> list[str]:
+    """Tender notices the agent drafted (and published now, unless `publish` is off) for a fresh accepted
+    registration, each naming one of its two sections."""
+    from ggzy.notices import services as notices_services
+    from ggzy.registry import services as registry
+    from tests.notices.conftest import tender_content
+
+    a, b, c = s.world.staff
+    registration = s.world.file(name=f"qc 公告项目 {n_of(1)[0]}")
+    registry.registration_accept(actor=a, registration=registration, responsible=b, deputy=c)
+    tender_project = registration.project.tender_projects.get()
+    sections = list(tender_project.sections.order_by("code").values_list("code", flat=True))
+    titles = []
+    for k in n_of(n):
+        notice = notices_services.notice_draft(
+            actor=s.agent, tender_project=tender_project, notice_type="tender", title=f"qc 公告 {k}",
+            content=tender_content(), sections=[sections[k % 2]],
+        )  # fmt: skip
+        if publish:
+            notices_services.notice_schedule(actor=s.agent, notice=notice, publish_at=clock.now())
+        titles.append(notice.title)
+    return titles
+
+
+def notice_drafts(s: Scene, n: int) -> list[str]:
+    return notices(s, n, publish=False)
+
+
 def registrations_returned(s: Scene, n: int) -> list[str]:
     """Registrations returned with a one-time notice (the staff dashboard lists them)."""
     from ggzy.registry import services as registry
@@ -624,6 +652,10 @@ CASES = {
     "page service desk": Case("/service/desk/", STAFF, the_desk),
     "page centre guides": Case("/service/desk/guides/", STAFF, draft_guides),
     "page centre commitments": Case("/service/desk/commitments/", STAFF, commitments),
+    "page notices (public)": Case("/notices/", None, notices),
+    "page my notices": Case("/workspace/notices/", AGENT, notice_drafts),
+    "page my notices (published)": Case("/workspace/notices/", AGENT, notices),
+    "page centre notices": Case("/workspace/notices/centre/", STAFF, notice_drafts),
     "page witness": Case("/witness/", None, tree_heads),
     "page calendar": Case("/calendar/", None, rules),
     "page calendar year": Case("/calendar/?year=2090", None, calendar_days),

@@ -136,6 +136,28 @@ def recover_deliveries(freeze: Freeze) -> Effects:
     return Counter({"events.deliveries.recovered": 1, "task.deliver_message": 1})
 
 
+def record_published(freeze: Freeze) -> Effects:
+    from ggzy.notices import services as notices
+    from tests.notices.conftest import tender_content
+
+    world = _world()
+    registration = world.file()
+    a, b, c = world.staff
+    registry.registration_accept(actor=a, registration=registration, responsible=b, deputy=c)
+    tender_project = registration.project.tender_projects.get()
+    now = clock.now()
+    for n in range(2):
+        notice = notices.notice_draft(
+            actor=world.agent_user, tender_project=tender_project, notice_type="tender",
+            title=f"招标公告 {n}", content=tender_content(),
+        )  # fmt: skip
+        notices.notice_schedule(
+            actor=world.agent_user, notice=notice, publish_at=now + dt.timedelta(minutes=n)
+        )
+    freeze(now + dt.timedelta(hours=1))
+    return Counter({"notices.notice.published": 2})
+
+
 SITUATIONS: dict[str, Situation] = {
     "calendar.deadlines_passed": deadlines_passed,
     "witness.integrate_and_sign": integrate_and_sign,
@@ -145,6 +167,7 @@ SITUATIONS: dict[str, Situation] = {
     "registry.remind_promises": remind_promises,
     "service.escalate_questions": escalate_questions,
     "events.recover_deliveries": recover_deliveries,
+    "notices.record_published": record_published,
 }
 #: Jobs not raced here, and why; each must still re-check under its lock (a reviewer reads it).
 WITHOUT_SITUATION: dict[str, str] = {

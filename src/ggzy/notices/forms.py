@@ -1,0 +1,133 @@
+"""The notice pages' forms (shape only; the services decide): the drafting form of each type, generated
+from its required-content table (`notices.content.SCHEMAS`), and the small forms of the actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ggzy.core.types import JSONDict
+from ggzy.notices.content import CHANGING, Kind, schema_of
+from ggzy.notices.models import Notice, NoticeType
+from ggzy.registry.models import TenderProject
+
+CONTROL = {"class": "form-control"}
+YES_NO = (("yes", _("Yes")), ("no", _("No")))
+LOCAL_INSTANT = "%Y-%m-%dT%H:%M"
+
+
+def _instant_field(label: Any, *, required: bool = True) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        input_formats=[LOCAL_INSTANT, "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={**CONTROL, "type": "datetime-local"}, format=LOCAL_INSTANT),
+    )
+
+
+def _field(kind: Kind, label: str) -> forms.Field:
+    if kind == Kind.YES_NO:
+        return forms.ChoiceField(
+            label=label, choices=YES_NO, widget=forms.Select(attrs={"class": "form-select"})
+        )
+    if kind == Kind.INSTANT:
+        return _instant_field(label)
+    if kind == Kind.MONEY:
+        return forms.DecimalField(
+            label=label,
+            min_value=Decimal(0),
+            max_digits=15,
+            decimal_places=2,
+            help_text=_("In yuan, at most two decimals."),
+            widget=forms.TextInput(attrs={**CONTROL, "inputmode": "decimal"}),
+        )
+    return forms.CharField(label=label, max_length=5000, widget=forms.Textarea(attrs={**CONTROL, "rows": 3}))
+
+
+class NoticeForm(forms.Form):
+    """Title, sections, the notice it changes (corrections and terminations) and the type's items."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, widget=forms.TextInput(attrs=CONTROL))
+
+    def __init__(
+        self,
+        *args: Any,
+        notice_type: str,
+        tender_project: TenderProject,
+        correctable: list[Notice] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.schema = schema_of(notice_type)
+        self.fields["sections"] = forms.MultipleChoiceField(
+            label=_("Sections announced (none chosen: every section)"),
+            required=False,
+            choices=[(s.code, f"{s.code} {s.name}") for s in tender_project.sections.order_by("code")],
+            widget=forms.CheckboxSelectMultiple,
+        )
+        if NoticeType(notice_type) in CHANGING:
+            self.fields["corrects"] = forms.ChoiceField(
+                label=_("The published notice it changes"),
+                choices=[("", "—"), *((str(n.uid), n.title) for n in correctable or [])],
+                widget=forms.Select(attrs={"class": "form-select"}),
+            )
+        for item in self.schema.items:  # built per request, so the labels are in its language
+            self.fields[f"c_{item.key}"] = _field(item.kind, str(item.label))
+
+    def content(self) -> JSONDict:
+        """The content document from the cleaned form: money in fen, instants with their offset."""
+        found: JSONDict = {}
+        for item in self.schema.items:
+            value = self.cleaned_data.get(f"c_{item.key}")
+            if item.kind == Kind.MONEY and isinstance(value, Decimal):
+                found[item.key] = int(value * 100)
+            elif item.kind == Kind.INSTANT and isinstance(value, dt.datetime):
+                found[item.key] = value.isoformat()
+            elif item.kind == Kind.YES_NO:
+                found[item.key] = value == "yes" if value in ("yes", "no") else None
+            else:
+                found[item.key] = value
+        return found
+
+    @classmethod
+    def initial_of(cls, notice: Notice) -> dict[str, object]:
+        initial: dict[str, object] = {
+            "title": notice.title,
+            "sections": [s.code for s in notice.sections.all()],
+        }
+        for item in schema_of(notice.type).items:
+            value = notice.content.get(item.key)
+            if item.kind == Kind.MONEY and isinstance(value, int):
+                initial[f"c_{item.key}"] = Decimal(value) / 100
+            elif item.kind == Kind.INSTANT and isinstance(value, str):
+                initial[f"c_{item.key}"] = timezone.localtime(dt.datetime.fromisoformat(value))
+            elif item.kind == Kind.YES_NO and isinstance(value, bool):
+                initial[f"c_{item.key}"] = "yes" if value else "no"
+            else:
+                initial[f"c_{item.key}"] = value
+        return initial
+
+
+class ScheduleForm(forms.Form):
+    publish_at = _instant_field(_("Publish at (empty: now)"), required=False)
+
+
+class MediumForm(forms.Form):
+    name = forms.CharField(label=_("Medium"), max_length=100, widget=forms.TextInput(attrs=CONTROL))
+    url = forms.URLField(
+        label=_("Web address"), max_length=500, assume_scheme="https", widget=forms.URLInput(attrs=CONTROL)
+    )
+    published_on = forms.DateField(
+        label=_("Published on"), widget=forms.DateInput(attrs={**CONTROL, "type": "date"})
+    )
+
+
+class RemarkForm(forms.Form):
+    remark = forms.CharField(
+        label=_("Remark on the form"), max_length=2000, widget=forms.Textarea(attrs={**CONTROL, "rows": 3})
+    )

@@ -1,0 +1,123 @@
+"""Notices and publicity (公告和公示, standard 6.4.1, 6.4.2): a notice of a tender project, its required
+content as checked JSON (`notices.content`), its publication instant, and where else it was published.
+
+"Published" is derived: a scheduled notice is published from `publish_at` on (`selectors.published_q`),
+never a stored flag. Names outward are `uid`s; the national data set 503 fields map onto these columns
+(`notices.dataset.DATA_SET_503`, docs/notices.md §4)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NoticeType(models.TextChoices):
+    TENDER = "tender", _("Tender notice")  # 招标公告
+    PROCUREMENT = "procurement", _("Procurement notice")  # 采购公告
+    LAND_OFFER = "land_offer", _("Land offer notice")  # 出让公告
+    ASSET_TRANSFER = "asset_transfer", _("Transfer notice")  # 转让公告
+    CORRECTION = "correction", _("Correction notice")  # 更正公告
+    SPECIAL = "special", _("Special matters notice")  # 特殊事项公告
+    CANDIDATES = "candidates", _("Publicity of the winning candidates")  # 中标候选人公示
+    DEAL_PUBLICITY = "deal_publicity", _("Publicity of the deal result")  # 成交结果公示 (land, assets)
+    AWARD = "award", _("Award result notice")  # 中标结果公告 (procurement)
+    DEAL = "deal", _("Deal notice")  # 成交公告 (procurement)
+    PREQUALIFICATION = "prequalification", _("Prequalification notice")  # 资格预审公告
+    INVITATION = "invitation", _("Invitation to bid")  # 投标邀请书
+    TERMINATION = "termination", _("Termination notice")  # 终止公告
+    SINGLE_SOURCE = "single_source", _("Single-source publicity")  # 单一来源公示
+
+
+class NoticeState(models.TextChoices):
+    """The stored states (`states.NOTICE_TRANSITIONS`); "published" is derived from `publish_at`."""
+
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    WITHDRAWN = "withdrawn", _("Withdrawn before publication")
+
+
+class Notice(models.Model):
+    """One notice of a tender project (招标项目/采购项目/出让项目), optionally naming some of its sections.
+
+    A notice belongs to the tender project, not the project: that is the level a procedure runs at and
+    the data set names (招标项目编号), and one project may hold several tender projects with notices of
+    their own. `sections` empty: every section of the tender project."""
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    #: The uid as text: what the embargo `notice.publication` names (an event's embargo reference is text,
+    #: and a UUID column compares with text on neither SQLite nor PostgreSQL).
+    reference = models.CharField(max_length=36, unique=True, editable=False)
+    type = models.CharField(_("type"), max_length=32, choices=NoticeType.choices)
+    tender_project = models.ForeignKey(
+        "registry.TenderProject", on_delete=models.PROTECT, related_name="+", verbose_name=_("tender project")
+    )
+    sections = models.ManyToManyField("registry.Section", blank=True, related_name="+")
+    centre = models.ForeignKey("accounts.Centre", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    content = models.JSONField(_("content"), default=dict)
+    state = models.CharField(
+        _("state"), max_length=16, choices=NoticeState.choices, default=NoticeState.DRAFT
+    )
+    publish_at = models.DateTimeField(_("published from"), null=True, blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        verbose_name=_("changes the notice"),
+    )
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    drafted_at = models.DateTimeField(_("drafted at"))
+    edited_at = models.DateTimeField(_("last edited at"))
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    scheduled_at = models.DateTimeField(_("scheduled at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    #: SM3 (hex) of the canonical published text (`services.published_text`), fixed when scheduled.
+    text_sm3 = models.CharField(_("SM3 of the published text"), max_length=64, blank=True)
+    #: The tick's side effect (the event `notices.notice.published`) was recorded; not the state.
+    published_recorded = models.BooleanField(default=False)
+    form_remark = models.TextField(_("the centre's remark on the form"), blank=True)
+    form_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    form_checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state="draft") | models.Q(publish_at__isnull=False),
+                name="notice_scheduled_has_instant",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "publish_at"], name="notice_publication")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NoticeMedium(models.Model):
+    """Where else a notice was published (the legal medium, 6.4.2): the medium, the address, the date."""
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="media")
+    name = models.CharField(_("medium"), max_length=100)
+    url = models.URLField(_("web address"), max_length=500)
+    published_on = models.DateField(_("published on"))
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        verbose_name = _("publication medium")
+        verbose_name_plural = _("publication media")
+        ordering = ("published_on", "name")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.published_on}"
