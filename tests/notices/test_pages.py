@@ -29,6 +29,7 @@ def _same(body: bytes, uid: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', 'name="csrfmiddlewaretoken"', text)
 
 
+@pytest.mark.clause("6.4.2")
 def test_before_its_instant_a_notice_is_neither_shown_nor_listed(place: Place, freeze: Any) -> None:
     now = clock.now()
     freeze(now)

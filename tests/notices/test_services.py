@@ -254,6 +254,7 @@ def test_the_sm3_is_of_the_canonical_text(place: Place) -> None:
     assert notice.text_sm3 == services.text_sm3(notice, notice.publish_at)
 
 
+@pytest.mark.clause("6.4.2")
 def test_a_medium_is_recorded_on_a_scheduled_notice(place: Place) -> None:
     notice = place.scheduled()
     medium = services.medium_add(
@@ -272,3 +273,33 @@ def test_accepted_helper_is_used(place: Place) -> None:
     place.registration.refresh_from_db()
     assert place.registration.state == "accepted"
     assert accepted  # the helper other tests use
+
+
+#: The notice types standard 6.4.1 names, with those the law adds (资格预审公告 — 实施条例 §15;
+#: 投标邀请书 — 招标投标法 §17; 终止公告 — 实施条例 §31; 单一来源公示 — 政府采购法实施条例 §38), as
+#: the platform prints them.
+STANDARD_TYPES = {
+    "招标公告",
+    "采购公告",
+    "出让公告",
+    "转让公告",
+    "更正公告",
+    "特殊事项公告",
+    "中标候选人公示",
+    "成交结果公示",
+    "中标结果公告",
+    "成交公告",
+    "资格预审公告",
+    "投标邀请书",
+    "终止公告",
+    "单一来源公示",
+}
+
+
+@pytest.mark.clause("6.4.1")
+def test_every_notice_type_the_standard_names_can_be_drafted_with_its_required_content() -> None:
+    with translation.override("zh-hans"):
+        labels = {str(label) for label in NoticeType.labels}
+    assert labels >= STANDARD_TYPES
+    for schema in SCHEMAS.values():  # every item of a type's table is required (refused when missing)
+        assert schema.items
