@@ -14,10 +14,13 @@ from django.test import Client
 
 from ggzy.accounts.models import Centre, Entrustment, Organisation, Person, RoleGrant
 from ggzy.accounts.selectors import user_roles
+from ggzy.core import clock
 from ggzy.core.roles import HELD_ROLES, Role
 from ggzy.demo.ca import PASSPHRASE
 from ggzy.demo.management.commands.demo_load import DEMO_PASSWORD, DEMO_USERS, PROJECTS
 from ggzy.events.models import Event, Message
+from ggzy.notices import selectors
+from ggzy.notices.models import Notice, NoticeState, NoticeType
 from ggzy.registry.models import Registration, State
 from ggzy_sm.keys import load_key_file
 from tests.demo.conftest import Demo, load_once
@@ -172,3 +175,16 @@ def test_without_the_sandbox_the_demo_files_everything_now(demo: Demo) -> None:
     assert not Registration.objects.filter(escalated_at__isnull=False).exists()  # nothing is late yet
     named = Registration.objects.select_related("project__category", "deadline")
     assert named.get(project__name__contains="观音阁").state == State.ACCEPTED
+
+
+def test_without_the_sandbox_the_demo_notices_are_published_now_or_later(demo: Demo) -> None:
+    """Without a history the published notices are published at once (their corrections and the
+    termination could name them), the scheduled ones still wait; every type is there."""
+    notices = list(Notice.objects.all())
+    assert {n.type for n in notices} == set(NoticeType.values)
+    published = [n for n in notices if selectors.is_published(n)]
+    assert {n.type for n in published if n.corrects_id} == {NoticeType.CORRECTION, NoticeType.TERMINATION}
+    waiting = [n for n in notices if n.state == NoticeState.SCHEDULED and not selectors.is_published(n)]
+    assert waiting
+    assert all(n.publish_at is not None and n.publish_at > clock.now() for n in waiting)
+    assert {n.state for n in notices} == {NoticeState.DRAFT, NoticeState.SCHEDULED, NoticeState.WITHDRAWN}

@@ -271,6 +271,9 @@ class Command(BaseCommand):
         self.month = service.Loader(self.later, centres, history=self.history.on)
         self.centres = centres
         registrations.load(later=self.month.later, centres=centres, organisations=organisations)
+        from ggzy.demo import notices
+
+        notices.load(later=self.month.later)  # on the accepted registrations' tender projects
 
     def sealed_bids_and_month_end(self, month: MonthOfService) -> None:
         """The sealed bids, then the rest of the month — after `load` committed: receiving and opening a
@@ -390,6 +393,9 @@ class Command(BaseCommand):
         from ggzy.demo import registrations
 
         self.stdout.write(f"Project registrations ({registrations.summary()}): /workspace/registrations/")
+        from ggzy.demo import notices
+
+        self.stdout.write(f"Notices ({notices.summary()}): /notices/; drafting at /workspace/notices/")
         from ggzy.demo import sealing
 
         self.stdout.write(f"Sealed bids ({sealing.summary()}): /workspace/bids/ as bidder")
