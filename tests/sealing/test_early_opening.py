@@ -391,11 +391,17 @@ def test_a_withheld_postponement_delivered_by_the_supervisor_holds_and_a_late_po
         monkeypatch.undo()
         assert BidState(bid.state) == BidState.RECEIVED
 
-        # after the deadline the operator "postpones" the deadline to let a favoured bid in: the
-        # custodians close the section by the deadline they held first, and the late bid gets no receipt
+        # after the deadline the operator "postpones" the deadline to let a favoured bid in. The
+        # platform refuses; the operator sets its clock back past that check. The custodians close the
+        # section by the deadline they held first, and the late bid gets no receipt
         later = deadline + dt.timedelta(hours=2)
+        with pytest.raises(DomainError) as honest:
+            services.window_set(actor=None, section=stage.section, deadline=later, opening_at=later)
+        assert honest.value.code is SealingError.DEADLINE_PASSED
+        monkeypatch.setattr(clock, "now", lambda: deadline - dt.timedelta(seconds=1))
         with capture(execute=True):
             services.window_set(actor=None, section=stage.section, deadline=later, opening_at=later)
+        monkeypatch.undo()
         late = stage.seal(stage.bidders[1], name="late", deadline=later, custodians=live.cset)
         with pytest.raises(custodians.CustodianError) as refused:
             custodian_client.register(late, live.cset)
