@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,25 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from ggzy.core import supervisor
+from tests.outside import free_port
+
 REPO = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 def port_free(port: int, host: str = HOST) -> bool:
-    """Nothing accepts connections on (host, port)."""
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        try:
-            s.connect((host, port))
-        except OSError:
-            return True
-    return False
+    """Nothing accepts connections on (host, port) — the supervisor's own check."""
+    return supervisor.port_free(host, port)
 
 
 @dataclass(frozen=True)

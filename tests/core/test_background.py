@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.core.tasks_for_test import add
+from tests.outside import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -27,12 +27,6 @@ def test_enqueued_task_runs_in_the_db_worker() -> None:
     result.refresh()
     assert result.status == "SUCCESSFUL"
     assert result.return_value == 5
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _children(pid: int) -> list[int]:
@@ -48,7 +42,7 @@ def test_serve_runs_server_and_worker_and_ctrl_c_stops_both(tmp_path: Path) -> N
     env.update({"GGZY_VAR_DIR": str(tmp_path), "GGZY_DEBUG": "1", "DJANGO_SETTINGS_MODULE": "ggzy.settings"})
     ggzy = [sys.executable, "-m", "ggzy"]
     subprocess.run([*ggzy, "migrate", "-v0"], env=env, check=True, cwd=REPO)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [*ggzy, "serve", "--port", str(port)],
         env=env,
