@@ -20,7 +20,6 @@ import statistics
 import sys
 import tempfile
 import time
-import types
 from pathlib import Path
 from typing import Any
 
@@ -49,17 +48,11 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.core.management import call_command
-    from django.http import HttpRequest, JsonResponse
     from django.test import Client
-    from django.urls import clear_url_caches, include, path
-    from django.utils import timezone
-    from django.utils.translation import get_language
+    from django.urls import clear_url_caches
 
-    from ggzy.accounts.models import ApiToken
-    from ggzy.accounts.selectors import user_roles
-    from ggzy.accounts.services import token_create, token_digest
-    from ggzy.core.access import public, token_scopes
-    from ggzy.core.formatting import person_name
+    from ggzy.accounts.services import token_create
+    from ggzy.core.access import token_scopes
 
     call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_user(
@@ -68,26 +61,10 @@ def main() -> None:
     user.groups.add(Group.objects.create(name="supervisor"))
     _, raw = token_create(user=user, name="bench", days=1, scopes=token_scopes())
 
-    @public  # it authenticates the token itself, as a hand-written view would
-    def bare_me(request: HttpRequest) -> JsonResponse:
-        header = request.headers.get("Authorization", "")
-        token = ApiToken.objects.select_related("user").filter(digest=token_digest(header[7:])).first()
-        if token is None or token.revoked_at or token.expires_at <= timezone.now():
-            return JsonResponse({"code": "token_invalid"}, status=401)
-        u: Any = token.user
-        return JsonResponse(
-            {
-                "username": u.get_username(),
-                "full_name": person_name(u),
-                "roles": sorted(r.value for r in user_roles(u)),
-                "language": get_language(),
-            }
-        )
-
     if args.in_process:
-        urls = types.ModuleType("bench_urls")
-        urls.urlpatterns = [path("bare/me", bare_me), path("", include("ggzy.urls"))]  # type: ignore[attr-defined]
-        sys.modules["bench_urls"] = urls
+        # the same bare view the served mode mounts (BARE_URLS), imported from the folder it is written to
+        (Path(tmp) / "bench_urls.py").write_text(BARE_URLS)
+        sys.path.insert(0, tmp)
         settings.ROOT_URLCONF = "bench_urls"
         settings.ALLOWED_HOSTS = ["testserver"]
         clear_url_caches()
