@@ -18,13 +18,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def browser(monkeypatch_module: pytest.MonkeyPatch) -> Iterator[Any]:
+    """One browser per module: playwright's sync API keeps an event loop running in this thread while
+    it lives, and the tests after a browser test (run in any order on a worker) must find none — an
+    `asyncio.run` there would fail, and Django's async-safety check stays on for them."""
     if not shutil.which(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)")
     # playwright's sync API runs an event loop in this thread; Django's ORM refuses to run inside
     # one unless told it is safe. The live server answers from its own thread.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch_module.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -42,6 +45,12 @@ def browser() -> Iterator[Any]:
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
 
 
 @pytest.fixture
