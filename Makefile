@@ -2,16 +2,16 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PYPROJECTS := pyproject.toml packages/ggzy-sm/pyproject.toml packages/ggzy-bid/pyproject.toml packages/ggzy-custodian/pyproject.toml packages/ggzy-cosigner/pyproject.toml
+PYPROJECTS := pyproject.toml packages/ggzy-sm/pyproject.toml packages/ggzy-bid/pyproject.toml packages/ggzy-custodian/pyproject.toml packages/ggzy-cosigner/pyproject.toml packages/ggzy-national/pyproject.toml
 STAMP := $(VENV)/.installed-$(shell cat $(PYPROJECTS) | $(PY) -c 'import hashlib,sys;print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:12])')
 PYTEST_WORKERS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo serve test lint check-openapi openapi messages bench vendor clean test-sm-clean
+.PHONY: install demo serve test suite lint check-openapi openapi messages bench vendor clean test-sm-clean
 
 $(STAMP): $(PYPROJECTS)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -e 'packages/ggzy-sm[test]' -e 'packages/ggzy-bid[test]' -e 'packages/ggzy-custodian[test]' -e 'packages/ggzy-cosigner[test]' -e '.[dev]'
+	$(BIN)/python -m pip install -q -e 'packages/ggzy-sm[test]' -e 'packages/ggzy-bid[test]' -e 'packages/ggzy-custodian[test]' -e 'packages/ggzy-cosigner[test]' -e 'packages/ggzy-national[test]' -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -23,6 +23,10 @@ demo: export GGZY_DEMO_COSIGNERS_DIR ?= $(CURDIR)/.cosigner-demo
 demo: export GGZY_COSIGNERS ?= a=http://127.0.0.1:18501,b=http://127.0.0.1:18502,c=http://127.0.0.1:18503
 demo: export GGZY_WITNESS_TRUST ?= $(CURDIR)/.cosigner-demo/trust.json
 demo: export GGZY_COSIGNER_PASSPHRASE ?= demo-cosigner-passphrase
+demo: export GGZY_DEMO_NATIONAL_DIR ?= $(CURDIR)/.national-demo
+demo: export GGZY_NATIONAL_PLATFORMS ?= ebid=http://127.0.0.1:18611,ccgp=http://127.0.0.1:18612
+demo: export GGZY_NATIONAL_TRUST ?= $(CURDIR)/.national-demo/trust.json
+demo: export GGZY_NATIONAL_PASSPHRASE ?= demo-national-passphrase
 demo: export GGZY_DEMO_CA_DIR ?= $(CURDIR)/.demo-ca
 demo: export GGZY_CUSTODIAN_TRANSPORT ?= ggzy.demo.custodians.IN_PROCESS
 demo: export GGZY_SEAL_KEY_FILE ?= $(CURDIR)/.demo-ca/seal/seal.key
@@ -35,10 +39,14 @@ demo: install
 	$(BIN)/ggzy serve
 
 ## make test: install, lint (ruff, mypy), migrations, OpenAPI drift and compliance checks, the whole suite on both cores
-test: lint
+test: lint suite
+
+## make suite: the test suite alone, without the lint (`PYTEST_PATHS` narrows it: CI's PostgreSQL pass runs
+## `tests` only, as the Django-free packages' own tests do not touch a database)
+suite: install
 	@start=$$(date +%s); \
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider $(PYTEST_ARGS); status=$$?; \
-	echo "make test: pytest took $$(( $$(date +%s) - start )) s"; exit $$status
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal -p no:cacheprovider $(PYTEST_ARGS) $(PYTEST_PATHS); status=$$?; \
+	echo "make suite: pytest took $$(( $$(date +%s) - start )) s"; exit $$status
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks scripts packages
@@ -63,17 +71,18 @@ messages: install
 	cd src/ggzy && ../../$(BIN)/ggzy makemessages -l zh_Hans --no-obsolete --no-location
 	$(BIN)/python scripts/compile_messages.py
 
-## make test-sm-clean: the ggzy-sm package and the tools on it (ggzy-bid, ggzy-custodian, ggzy-cosigner) alone, in a fresh virtualenv without Django (a CI step)
+## make test-sm-clean: the ggzy-sm package and the tools on it (ggzy-bid, ggzy-custodian, ggzy-cosigner, ggzy-national) alone, in a fresh virtualenv without Django (a CI step)
 test-sm-clean:
 	rm -rf .venv-sm-clean && $(PY) -m venv .venv-sm-clean
 	.venv-sm-clean/bin/python -m pip install -q './packages/ggzy-sm[test]'
-	.venv-sm-clean/bin/python -m pip install -q --no-deps './packages/ggzy-bid[test]' './packages/ggzy-custodian[test]' './packages/ggzy-cosigner[test]'
+	.venv-sm-clean/bin/python -m pip install -q --no-deps './packages/ggzy-bid[test]' './packages/ggzy-custodian[test]' './packages/ggzy-cosigner[test]' './packages/ggzy-national[test]'
 	! .venv-sm-clean/bin/python -c "import django" 2>/dev/null
 	cd packages/ggzy-sm && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
 	cd packages/ggzy-bid && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
 	cd packages/ggzy-custodian && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
 	cd packages/ggzy-cosigner && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
-	rm -rf .venv-sm-clean packages/ggzy-sm/build packages/ggzy-bid/build packages/ggzy-custodian/build packages/ggzy-cosigner/build
+	cd packages/ggzy-national && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
+	rm -rf .venv-sm-clean packages/ggzy-sm/build packages/ggzy-bid/build packages/ggzy-custodian/build packages/ggzy-cosigner/build packages/ggzy-national/build
 
 ## make bench: every benchmark in --quick mode; each prints one JSON line last
 bench: install

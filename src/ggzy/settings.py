@@ -347,9 +347,26 @@ GGZY_COSIGNERS = os.environ.get("GGZY_COSIGNERS", "")
 GGZY_WITNESS_TRUST = os.environ.get("GGZY_WITNESS_TRUST", "")
 #: The demo's co-signers' folder: `ggzy serve` in the sandbox also starts their processes.
 GGZY_DEMO_COSIGNERS_DIR = os.environ.get("GGZY_DEMO_COSIGNERS_DIR", "")
-#: Processes `ggzy serve` runs beside the web server, the worker and the tick loop: a dotted path to a
-#: function giving [(name, command), …] (core asks the app that knows, without importing it).
-GGZY_SERVE_ALSO = "ggzy.demo.cosigners.serve_commands" if GGZY_SANDBOX and GGZY_DEMO_COSIGNERS_DIR else ""
+#: The national public service platforms a published notice is pushed to (6.4.2 同步推送,
+#: `notices.push`): "ebid=URL,ccgp=URL" (ebid: 中国招标投标公共服务平台, engineering; ccgp: 中国政府采购网,
+#: procurement); empty: no push. `ggzy-national serve` simulates them (docs/notices.md §8).
+GGZY_NATIONAL_PLATFORMS = os.environ.get("GGZY_NATIONAL_PLATFORMS", "")
+#: The ggzy-national-trust-v1 file of their receipt keys ({"receivers": {code: {"name", "key"}}}).
+GGZY_NATIONAL_TRUST = os.environ.get("GGZY_NATIONAL_TRUST", "")
+#: Seconds a push may take (connect and answer) before it is retried later.
+GGZY_NATIONAL_TIMEOUT = int(os.environ.get("GGZY_NATIONAL_TIMEOUT") or 5)
+#: The demo's simulated national platforms' folder: `ggzy serve` in the sandbox also starts them.
+GGZY_DEMO_NATIONAL_DIR = os.environ.get("GGZY_DEMO_NATIONAL_DIR", "")
+#: Processes `ggzy serve` runs beside the web server, the worker and the tick loop: dotted paths (comma
+#: separated) to functions giving [(name, command), …] (core asks the app that knows, without importing it).
+GGZY_SERVE_ALSO = ",".join(
+    path
+    for path, wanted in (
+        ("ggzy.demo.cosigners.serve_commands", GGZY_DEMO_COSIGNERS_DIR),
+        ("ggzy.demo.national.serve_commands", GGZY_DEMO_NATIONAL_DIR),
+    )
+    if GGZY_SANDBOX and wanted
+)
 #: The centre's electronic seal (docs/signed-documents.md): a backend class, and the local backend's files.
 GGZY_SEAL_BACKEND = os.environ.get("GGZY_SEAL_BACKEND") or "ggzy.certs.seal.LocalSealBackend"
 GGZY_SEAL_KEY_FILE = os.environ.get("GGZY_SEAL_KEY_FILE") or None

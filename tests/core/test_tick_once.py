@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from ggzy.registry.models import Item
 from ggzy.registry.services import Promise
 from ggzy.service import services as service
 from ggzy.witness.models import TreeHead
+from ggzy_sm.sm2 import Sm2PrivateKey
 from tests.registry.conftest import World, make_world, pdf
 
 pytestmark = pytest.mark.django_db(transaction=True)  # each thread commits on its own connection
@@ -155,7 +157,42 @@ def record_published(freeze: Freeze) -> Effects:
             actor=world.agent_user, notice=notice, publish_at=now + dt.timedelta(minutes=n)
         )
     freeze(now + dt.timedelta(hours=1))
-    return Counter({"notices.notice.published": 2})
+    # the first tender notice sets its two sections' bid windows; the second finds them set
+    return Counter({"notices.notice.published": 2, "sealing.window.set": 2})
+
+
+def push_national(freeze: Freeze) -> Effects:
+    """A published engineering notice and its receiver unreachable (GGZY_NATIONAL_PLATFORMS, set for this
+    module by `_national_platforms`): the failed try is recorded once, the next one waits its back-off."""
+    from ggzy.notices import services as notices
+    from tests.notices.conftest import tender_content
+
+    world = _world()
+    registration = world.file()
+    a, b, c = world.staff
+    registry.registration_accept(actor=a, registration=registration, responsible=b, deputy=c)
+    now = clock.now()
+    notice = notices.notice_draft(
+        actor=world.agent_user, tender_project=registration.project.tender_projects.get(),
+        notice_type="tender", title="招标公告", content=tender_content(),
+    )  # fmt: skip
+    notices.notice_schedule(actor=world.agent_user, notice=notice, publish_at=now)
+    freeze(now + dt.timedelta(minutes=1))
+    assert notices.published_catch_up() == 1  # its publication recorded: now it is due for the push
+    return Counter({"notices.notice.push_failed": 1})
+
+
+@pytest.fixture(autouse=True)
+def _national_platforms(settings: Any, tmp_path: Any) -> None:
+    """The national platform `push_national` pushes to: pinned, and nothing listening at its address."""
+    trust = tmp_path / "national-trust.json"
+    key = Sm2PrivateKey.generate().public_key.hex()
+    trust.write_text(
+        json.dumps({"format": "ggzy-national-trust-v1", "receivers": {"ebid": {"name": "ebid", "key": key}}}),
+        "utf-8",
+    )
+    settings.GGZY_NATIONAL_PLATFORMS = "ebid=http://127.0.0.1:9"
+    settings.GGZY_NATIONAL_TRUST = str(trust)
 
 
 SITUATIONS: dict[str, Situation] = {
@@ -168,6 +205,7 @@ SITUATIONS: dict[str, Situation] = {
     "service.escalate_questions": escalate_questions,
     "events.recover_deliveries": recover_deliveries,
     "notices.record_published": record_published,
+    "notices.push_national": push_national,
 }
 #: Jobs not raced here, and why; each must still re-check under its lock (a reviewer reads it).
 WITHOUT_SITUATION: dict[str, str] = {

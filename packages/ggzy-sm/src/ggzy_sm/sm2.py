@@ -70,6 +70,7 @@ PURPOSES = frozenset(
         "ggzy-closure-v1",  # a custodian's list of what it acknowledged for a section, from its closing
         "ggzy-share-v2",  # a custodian's key share, protocol v2
         "ggzy-custodian-set-v2",  # the pinned custodian set, with notice keys, opening key and witness
+        "ggzy-national-receipt-v1",  # a national service platform's receipt (or refusal) of a pushed notice
         "ggzy-test-v1",  # tests only
     }
 )

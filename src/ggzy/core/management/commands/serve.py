@@ -73,9 +73,11 @@ class Command(BaseCommand):
             worker = [python, "-m", "ggzy", "db_worker", "--queue-name", "*", "--no-reload"]
             children.append(Child("task worker", worker))
             children.append(Child("tick loop", [python, "-m", "ggzy", "tick"]))
-        if settings.GGZY_SERVE_ALSO:  # more processes to run beside (the demo's co-signers), by dotted path
-            for name, command in import_string(settings.GGZY_SERVE_ALSO)():
-                children.append(Child(name, command))
+        # more processes to run beside (the demo's co-signers and national platforms), by dotted paths
+        for path in str(settings.GGZY_SERVE_ALSO or "").split(","):
+            if path.strip():
+                for name, command in import_string(path.strip())():
+                    children.append(Child(name, command))
         self.stdout.write(
             f"serving on http://{host}:{port}/  ({', '.join(c.name for c in children)}; "
             "restarted if they die; Ctrl-C stops all)"

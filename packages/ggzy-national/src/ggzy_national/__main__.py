@@ -1,0 +1,7 @@
+"""`python -m ggzy_national …` is `ggzy-national …`."""
+
+import sys
+
+from ggzy_national.cli import main
+
+sys.exit(main())
