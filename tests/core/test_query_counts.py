@@ -29,7 +29,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ggzy.accounts import changes, parties
 from ggzy.accounts.services import token_create
-from ggzy.calendar.models import PeriodRule
+from ggzy.calendar.models import LocalPeriodRule, PeriodRule
 from ggzy.certs import services as certs
 from ggzy.certs.models import BoundCertificate
 from ggzy.core import clock
@@ -189,6 +189,22 @@ def rules(s: Scene, n: int) -> list[str]:
             code=code, name=code, amount=5, unit="working_day", legal_basis="测试", certainty="statutory"
         )
     return codes
+
+
+def local_rules(s: Scene, n: int) -> list[str]:
+    """Floor rules, each with a longer local period of the staff's centre (its basis is shown)."""
+    bases = []
+    for k in n_of(n):
+        rule = PeriodRule.objects.create(
+            code=f"qc-floor-{k}", name=f"qc-floor-{k}", amount=5, unit="calendar_day", bound="at_least",
+            legal_basis="测试", certainty="law",
+        )  # fmt: skip
+        LocalPeriodRule.objects.create(
+            centre=s.world.centre.code, rule=rule, amount=10, unit="working_day", basis=f"qc-basis-{k}",
+            set_at=clock.now(),
+        )  # fmt: skip
+        bases.append(f"qc-basis-{k}")
+    return bases
 
 
 def calendar_days(s: Scene, n: int) -> list[str]:
@@ -659,6 +675,9 @@ CASES = {
     "page witness": Case("/witness/", None, tree_heads),
     "page calendar": Case("/calendar/", None, rules),
     "page calendar year": Case("/calendar/?year=2090", None, calendar_days),
+    "page rule table": Case("/calendar/rules/", None, rules),
+    "page rule table (local periods)": Case("/calendar/rules/", None, local_rules),
+    "page local period rules": Case("/workspace/calendar/local-rules/", STAFF, local_rules),
 }
 
 

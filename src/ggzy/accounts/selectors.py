@@ -84,6 +84,46 @@ def supervisors_for(region: str) -> list[Actor]:
     return list(get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
+def staff_centres(user: Viewer) -> QuerySet[Centre]:
+    """The centres `user` is staff of (active grants), by code (the registry, the calendar and the
+    service desk ask here)."""
+    from ggzy.accounts.models import Centre
+
+    if not is_signed_in(user):
+        return Centre.objects.none()
+    grants = RoleGrant.objects.filter(user=user, role=Role.CENTRE_STAFF, revoked_at__isnull=True)
+    return Centre.objects.filter(pk__in=grants.values("centre")).order_by("code")
+
+
+def access_staff_centre(*, viewer: Viewer, code: str) -> Centre:
+    """A centre `viewer` is staff of, by its code; another centre (or none) raises the same not-found
+    error as a missing one."""
+    found = staff_centres(viewer).filter(code=code).first() if code else None
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+def chosen_centre(*, viewer: Viewer, code: str) -> Centre | None:
+    """The centre a staff page shows: the one of `code` (not-found unless `viewer` is its staff), or the
+    first of `viewer`'s centres when no code is given (None: staff of none)."""
+    if code:
+        return access_staff_centre(viewer=viewer, code=code)
+    return staff_centres(viewer).first()
+
+
+def supervises(user: Viewer, *, region: str, category: str) -> bool:
+    """Whether `user` holds an active supervisor grant covering `region` (a province's covers its cities)
+    and `category` (a grant of no category covers every category)."""
+    if not is_signed_in(user):
+        return False
+    grants = RoleGrant.objects.filter(user=user, role=Role.SUPERVISOR, revoked_at__isnull=True)
+    return any(
+        (not granted or region.startswith(region_prefix(granted))) and (not cat or cat == category)
+        for granted, cat in grants.values_list("region", "category")
+    )
+
+
 def token_list(*, user: Actor) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
 

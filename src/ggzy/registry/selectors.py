@@ -23,6 +23,11 @@ from django.db.models import (
 )
 
 from ggzy.accounts.models import Centre, Entrustment, Organisation, RoleGrant
+from ggzy.accounts.selectors import (  # noqa: F401  (re-exported: the centres of staff are accounts' facts)
+    access_staff_centre,
+    chosen_centre,
+    staff_centres,
+)
 from ggzy.core import clock
 from ggzy.core.access import is_signed_in
 from ggzy.core.errors import CoreError, DomainError
@@ -31,6 +36,7 @@ from ggzy.core.types import Actor, Viewer
 from ggzy.events.models import Event
 from ggzy.events.notifications import Recipient
 from ggzy.events.selectors import events_visible_to
+from ggzy.registry.errors import RegistryError
 from ggzy.registry.models import (
     CentreCategory,
     Checklist,
@@ -39,6 +45,8 @@ from ggzy.registry.models import (
     Item,
     Leave,
     Need,
+    Pause,
+    PauseState,
     Registration,
     ReturnNotice,
     Section,
@@ -53,11 +61,6 @@ def _staff_grants(user: Viewer) -> QuerySet[RoleGrant]:
     if not is_signed_in(user):
         return RoleGrant.objects.none()
     return RoleGrant.objects.filter(user=user, role=Role.CENTRE_STAFF, revoked_at__isnull=True)
-
-
-def staff_centres(user: Viewer) -> QuerySet[Centre]:
-    """The centres `user` is staff of (active grants)."""
-    return Centre.objects.filter(pk__in=_staff_grants(user).values("centre"))
 
 
 def is_staff_of(user: Viewer, centre: Centre) -> bool:
@@ -183,23 +186,6 @@ def access_centre_template(*, viewer: Viewer, uid: uuid.UUID) -> Template:
     if found is None:
         raise DomainError(CoreError.NOT_FOUND)
     return found
-
-
-def access_staff_centre(*, viewer: Viewer, code: str) -> Centre:
-    """A centre `viewer` is staff of, by its code; another centre (or none) raises the same not-found
-    error as a missing one."""
-    found = staff_centres(viewer).filter(code=code).first() if code else None
-    if found is None:
-        raise DomainError(CoreError.NOT_FOUND)
-    return found
-
-
-def chosen_centre(*, viewer: Viewer, code: str) -> Centre | None:
-    """The centre a staff page shows: the one of `code` (not-found unless `viewer` is its staff), or the
-    first of `viewer`'s centres when no code is given (None: staff of none)."""
-    if code:
-        return access_staff_centre(viewer=viewer, code=code)
-    return staff_centres(viewer).order_by("code").first()
 
 
 @dataclass(frozen=True)
@@ -600,3 +586,45 @@ def party_recipients(registration: Registration) -> list[Recipient]:
         if organisation is not None:
             users.update(m.user for m in organisation.members.select_related("user"))
     return [Recipient(user=u) for u in sorted(users, key=lambda u: u.pk)]
+
+
+# --- pauses of a procedure (6.5.8, 6.5.9) --------------------------------------------------------------
+
+
+def pauses_in_force(tender_project: TenderProject, section: Section | None = None) -> QuerySet[Pause]:
+    """The pauses in force on a tender project (on `section`: those naming it, or naming no section),
+    terminations included."""
+    found = Pause.objects.filter(
+        tender_project=tender_project, state__in=[PauseState.ACTIVE, PauseState.TERMINATED]
+    )
+    if section is not None:
+        found = found.filter(Q(sections=section) | Q(sections__isnull=True))
+    return found.distinct().order_by("started_at")
+
+
+def pause_check(*, tender_project: TenderProject, step: str, section: Section | None = None) -> None:
+    """Refuse `step` (a `PauseStep`) of a tender project's procedure, or of one section, while a pause
+    stopping it is in force, or once the procedure is terminated. The opening, evaluation, award and
+    contract services ask this before they act."""
+    for pause in pauses_in_force(tender_project, section):
+        if pause.state == PauseState.TERMINATED:
+            raise DomainError(RegistryError.TERMINATED, detail={"pause": str(pause.uid)})
+        if step in pause.steps:
+            raise DomainError(
+                RegistryError.PAUSED,
+                detail={
+                    "pause": str(pause.uid),
+                    "basis": pause.basis,
+                    "step": step,
+                    "since": pause.started_at,
+                },
+            )
+
+
+def pauses_of(tender_project: TenderProject) -> QuerySet[Pause]:
+    """Every pause of a tender project, newest first, with the sections it names."""
+    return (
+        Pause.objects.filter(tender_project=tender_project)
+        .prefetch_related(Prefetch("sections", queryset=Section.objects.order_by("code")))
+        .order_by("-started_at")
+    )
