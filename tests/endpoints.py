@@ -40,6 +40,10 @@ SAMPLE_KWARGS = {
     "guide_uid": "00000000-0000-0000-0000-000000000000",
     "commitment_uid": "00000000-0000-0000-0000-000000000000",
     "notice_uid": "00000000-0000-0000-0000-000000000000",
+    "attachment_uid": "00000000-0000-0000-0000-000000000000",
+    "objection_uid": "00000000-0000-0000-0000-000000000000",
+    "pause_uid": "00000000-0000-0000-0000-000000000000",
+    "tender_project_code": "A2101002026000001001",
 }
 
 #: What a back-office object's address may hold: a key (Django's own models), a uid, a key id, a code.

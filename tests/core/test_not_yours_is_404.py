@@ -29,6 +29,7 @@ from ggzy.core.middleware import REFUSED_HEADER
 from ggzy.core.roles import Role
 from ggzy.events.models import Event, Message
 from ggzy.notices import services as notices
+from ggzy.notices.models import NoticeAttachment, Objection
 from ggzy.registry import services as registry_services
 from ggzy.registry.models import Registration
 from ggzy.sealing.models import SealedBid
@@ -42,6 +43,7 @@ pytestmark = pytest.mark.django_db
 MISSING = 10**9
 MISSING_UID = "00000000-0000-4000-8000-000000000000"  # a valid uid no row has
 MISSING_USER = "no-such-user"
+MISSING_CODE = "A2101002026999999001"  # a well-formed tender project code no row has
 QUESTION = "投标保证金可以用保函缴纳吗？"
 NOTICE_TITLE = "车站装修施工招标公告（草稿，外人不得见）"
 
@@ -89,19 +91,37 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "notices:withdraw": ("notice", {}),
     "notices:medium": ("notice", {}),
     "notices:remark": ("notice", {}),
+    "notices:compare": ("notice", {}),
+    "notices:attachment-add": ("notice", {}),
+    # the draft's attachment, given its notice's uid as its own (the address names both, one value each)
+    "notices:attachment": ("attachment", {}),
+    "notices:attachment-remove": ("attachment", {}),
+    "notices:object": ("notice", {}),
+    "notices:objection": ("objection", {}),
+    "notices:objection-answer": ("objection", {}),
+    "notices:objection-withdraw": ("objection", {}),
+    "notices:objection-complain": ("objection", {}),
+    # a tender project by its code; a pause by its uid, given its tender project's code
+    "notices:procedure": ("tender_project", {}),
+    "notices:procedure-pause": ("tender_project", {}),
+    "notices:procedure-terminate": ("tender_project", {}),
+    "notices:procedure-resume": ("pause", {"tender_project_code": "@tender_project"}),
 }
 #: Pages with arguments that name no entity by id, and why.
 NO_ENTITY = {"ops:key-rotate": "names a key purpose, one of a fixed list"}
 
 
 def _is_id(name: str) -> bool:
-    """Whether an address argument names an entity: by uid (or a key), or an account by its user name."""
-    return name in {"pk", "username"} or name.endswith(("_id", "_uid"))
+    """Whether an address argument names an entity: by uid (or a key), by its code, or an account by its
+    user name."""
+    return name in {"pk", "username"} or name.endswith(("_id", "_uid", "_code"))
 
 
 def _value(name: str, entity_id: object) -> str:
     """The address's value for an entity (its uid or id), or for a missing one (MISSING)."""
     if entity_id == MISSING:
+        if name.endswith("_code"):
+            return MISSING_CODE
         return MISSING_UID if name.endswith("_uid") else MISSING_USER if name == "username" else str(MISSING)
     return str(entity_id)
 
@@ -130,12 +150,20 @@ class Scene:
     secrets: list[str]  # what the pages of those entities show and a walker must never see
 
 
-def _url(name: str, entity_id: object) -> str:
+def _url(name: str, entity_id: object, ids: dict[str, object] | None = None) -> str:
+    """The page's address for the entity; an argument given in its `extra` as "@<entity>" takes that
+    entity's id in the scene (a pause is addressed under its tender project's code)."""
     _entity, extra = ENTITY_PAGES[name]
     pattern = _patterns(get_resolver().url_patterns)[name][1].pattern
-    kwargs = {
-        k: _value(k, entity_id) if _is_id(k) else extra.get(k, SAMPLE_KWARGS[k]) for k in pattern.converters
-    }
+    kwargs = {}
+    for k in pattern.converters:
+        given = extra.get(k)
+        if given is not None and given.startswith("@"):
+            kwargs[k] = str((ids or {})[given[1:]])
+        elif _is_id(k) and given is None:
+            kwargs[k] = _value(k, entity_id)
+        else:
+            kwargs[k] = extra.get(k, SAMPLE_KWARGS[k])
     return reverse(name, kwargs=kwargs)
 
 
@@ -190,6 +218,21 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
         title=NOTICE_TITLE,
         content=tender_content(),
     )
+    attachment = notices.attachment_add(
+        actor=place.agent_user, notice=notice, name="平面图.pdf", source=b"%PDF-1.7\n%%EOF\n"
+    )
+    NoticeAttachment.objects.filter(pk=attachment.pk).update(uid=notice.uid)
+    tender_project = registration.project.tender_projects.get()
+    # an objection by the bidder and a pause, as their services leave the rows (test set-up: the notice is
+    # a draft here; tests/notices/test_objections.py goes through the services)
+    objection = Objection.objects.create(
+        kind="objection", stage="documents", tender_project=tender_project, section=stage.section,
+        notice=notice, organisation=stage.bidders[0].organisation, filed_by=stage.bidders[0].user,
+        filed_at=clock.now(), text="资格条件排斥潜在投标人", answer_due_at=clock.now(),
+    )  # fmt: skip
+    pause = registry_services.pause_start(
+        actor=None, tender_project=tender_project, basis="platform_fault", reason="故障", steps=["opening"]
+    )
     return Scene(
         stage=stage,
         ids={
@@ -206,6 +249,10 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
             "guide": guide.uid,
             "commitment": commitment.uid,
             "notice": notice.uid,
+            "attachment": notice.uid,
+            "objection": objection.uid,
+            "pause": pause.uid,
+            "tender_project": tender_project.code,
             "user": place.agent_user.username,
             "token": token_create(user=place.agent_user, name="mine", days=1, scopes=["registry:read"])[
                 0
@@ -292,7 +339,7 @@ def _walk(client: Client, scene: Scene) -> set[str]:
     reached = set()
     for name, (entity, _extra) in ENTITY_PAGES.items():
         for method in ("get", "post"):
-            theirs, missing = _url(name, scene.ids[entity]), _url(name, MISSING)
+            theirs, missing = _url(name, scene.ids[entity], scene.ids), _url(name, MISSING, scene.ids)
             one, other = getattr(client, method)(theirs), getattr(client, method)(missing)
             where = f"{method.upper()} {name}"
             assert one.status_code == other.status_code, where
@@ -328,7 +375,9 @@ def test_a_user_without_rights_finds_nothing_either(scene: Scene) -> None:
     client = signed_in(Client(), get_user_model().objects.create_user(username="nobody"))
     events = Event.objects.count()
     # the only one for anyone signed in, and the public pages of a notice (this one is a draft: 404)
-    assert _walk(client, scene) == {"events:inbox-read", "notices:public-detail", "notices:pdf"}
+    assert _walk(client, scene) == {
+        "events:inbox-read", "notices:public-detail", "notices:pdf", "notices:attachment"
+    }  # fmt: skip
     assert Event.objects.count() == events
 
 
@@ -341,6 +390,12 @@ def test_the_walked_ids_are_real(scene: Scene, make_user: Callable[..., Any]) ->
     assert staff.get(_url("registry:download", scene.ids["registration"])).status_code == 200
     for client in (agent, staff):  # the draft notice: its drafter's and its centre's
         assert client.get(_url("notices:detail", scene.ids["notice"])).status_code == 200
+        # the tender project's procedure: its agent's and its centre's staff's
+        assert client.get(_url("notices:procedure", scene.ids["tender_project"])).status_code == 200
+    # the objection: the agent who must answer it, and the bidder who raised it
+    bidder = signed_in(Client(), scene.stage.bidders[0].user)
+    for client in (agent, bidder):
+        assert client.get(_url("notices:objection", scene.ids["objection"])).status_code == 200
     assert SealedBid.objects.filter(
         uid=scene.ids["bid"], organisation=scene.stage.bidders[0].organisation
     ).exists()

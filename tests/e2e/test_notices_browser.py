@@ -2,7 +2,10 @@
 required content, schedules it a few minutes ahead; before its instant the public neither finds it on
 /notices/ nor opens its page; the sandbox clock passes the instant (the live server reads the same
 clock), and the public finds it on the list, opens its page, and its PDF's text holds the project's
-name and the SM3 fixed when it was scheduled. (Objections to a notice are not built yet.)"""
+name and the SM3 fixed when it was scheduled. Then, the sections' bid deadline set (25 days ahead: the
+documents may be objected to until 10 days before it), a bidder signs in, raises an objection to the
+documents from the notice's page, the agent answers it from its objections, and the bidder reads the
+answer."""
 
 from __future__ import annotations
 
@@ -15,18 +18,23 @@ from typing import Any
 
 import pytest
 
+from ggzy.certs import services as certs_services
 from ggzy.core import clock
-from ggzy.notices.models import Notice, NoticeState
-from ggzy.registry.models import TenderProject
+from ggzy.notices.models import Notice, NoticeState, Objection, ObjectionState
+from ggzy.registry.models import PauseState, TenderProject
+from ggzy.sealing import services as sealing
 from tests.conftest import sandbox_mode
 from tests.e2e.conftest import browser_sign_in
 from tests.notices.conftest import PROJECT_NAME, accepted, tender_content
-from tests.registry.conftest import make_world
+from tests.registry.conftest import World, make_world
+from tests.sealing.conftest import make_bidder, root
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "Notice-Test-2026!pw"
 TITLE = "沈阳地铁 8 号线车站装修工程施工招标公告"
 LOCAL = "%Y-%m-%dT%H:%M"
+OBJECTION = "第 3.2 条资格条件排斥潜在投标人，请予修改。"
+ANSWER = "资格条件符合法律规定，不予修改。"
 
 
 @pytest.fixture
@@ -69,6 +77,63 @@ def pdf_text(public: Any, base: str, tmp_path: Path) -> str:
     path.write_bytes(response.body())
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     return re.sub(r"\s", "", text)
+
+
+def object_and_answer(
+    *, browser: Any, agent: Any, base: str, world: World, notice: Notice, tender_project: TenderProject
+) -> None:
+    """The agent's list says published; a bidder raises an objection to the documents from the notice's
+    page; the agent answers it from its list of objections; the bidder reads the answer."""
+    agent.goto(base + "/workspace/notices/")
+    assert "已发布" in agent.locator("main table").inner_text()
+    certs_services.ca_add(actor=None, name="测试 CA", root=root(), intermediates=[], is_test=True)
+    bidder = make_bidder("bidder-a", "天成建设有限公司").user
+    bidder.set_password(PASSWORD)
+    bidder.save()
+    deadline = dt.datetime.fromisoformat(str(notice.content["bid_deadline"]))
+    section = tender_project.sections.order_by("code").first()
+    assert section is not None
+    for each in tender_project.sections.all():
+        sealing.window_set(actor=world.agent_user, section=each, deadline=deadline)
+
+    bidder_context = browser.new_context(locale="zh-CN")
+    page = bidder_context.new_page()
+    try:
+        browser_sign_in(page, base, bidder, PASSWORD)
+        page.goto(f"{base}/notices/{notice.uid}/")
+        page.locator(f"main a[href='/notices/{notice.uid}/object/']").click()
+        page.wait_for_url(f"**/notices/{notice.uid}/object/")
+        page.locator("#id_stage").select_option("objection:documents")
+        page.locator("#id_section").select_option(section.code)
+        page.locator("#id_text").fill(OBJECTION)
+        page.locator("main form[method=post] button[type=submit]").click()
+        page.wait_for_url(re.compile(r".*/workspace/objections/[0-9a-f-]{36}/$"))
+        objection = Objection.objects.get()
+        assert page.url.endswith(f"/workspace/objections/{objection.uid}/")
+        assert (objection.stage, objection.section, objection.text) == ("documents", section, OBJECTION)
+        assert objection.pause is not None
+        assert objection.pause.state == PauseState.ACTIVE
+        assert OBJECTION in page.locator("main").inner_text()
+
+        # the agent finds it among its objections and answers it
+        agent.goto(base + "/workspace/objections/")
+        agent.locator(f"main a[href='/workspace/objections/{objection.uid}/']").click()
+        agent.wait_for_url(f"**/workspace/objections/{objection.uid}/")
+        assert "天成建设有限公司" in agent.locator("main").inner_text()  # who must answer knows who asks
+        agent.locator("#id_answer").fill(ANSWER)
+        agent.locator("main form[action$='/answer/'] button[type=submit]").click()
+        agent.wait_for_load_state()
+        objection.refresh_from_db()
+        assert objection.state == ObjectionState.ANSWERED
+        assert objection.answer == ANSWER
+        assert objection.pause is not None
+        assert objection.pause.state == PauseState.RESUMED
+
+        # the bidder reads the answer on the objection's page
+        page.reload()
+        assert page.locator("[data-testid=answer]").inner_text().strip() == ANSWER
+    finally:
+        bidder_context.close()
 
 
 @pytest.mark.clause("6.4.1")
@@ -129,9 +194,9 @@ def test_the_agent_drafts_and_schedules_and_the_public_finds_it_after_its_instan
         assert PROJECT_NAME.replace(" ", "") in flat
         assert notice.text_sm3 in flat
 
-        # the agent's list says published
-        agent.goto(base + "/workspace/notices/")
-        assert "已发布" in agent.locator("main table").inner_text()
+        object_and_answer(
+            browser=browser, agent=agent, base=base, world=world, notice=notice, tender_project=tender_project
+        )
     finally:
         public_context.close()
         agent_context.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,7 +19,15 @@ from tests.registry.conftest import World, freeze, make_world, pdf  # noqa: F401
 PROJECT_NAME = "沈阳地铁 8 号线车站装修工程"
 
 
+def bid_deadline(days: int = 30) -> str:
+    """A bid deadline 09:30 `days` days after today on the platform's clock (the bid period is at least
+    20 days from the documents' issue, taken as the notice's publication)."""
+    day = clock.local_now().date() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, dt.time(9, 30), ZoneInfo("Asia/Shanghai")).isoformat()
+
+
 def tender_content(**overrides: object) -> dict[str, object]:
+    deadline = bid_deadline()
     content: dict[str, object] = {
         "funds_source": "财政资金 60%，企业自筹 40%",
         "content_scope_scale": "8 号线 12 座车站公共区装修，建筑面积约 6 万平方米",
@@ -27,8 +36,8 @@ def tender_content(**overrides: object) -> dict[str, object]:
         "documents_obtain": "2026 年 3 月 2 日至 3 月 6 日，在本平台下载",
         "platform_access": "https://ggzy.example.cn/ ，以 CA 数字证书登录",
         "submission_method": "在本平台加密上传电子投标文件",
-        "bid_deadline": "2026-03-25T09:30:00+08:00",
-        "opening_at": "2026-03-25T09:30:00+08:00",
+        "bid_deadline": deadline,
+        "opening_at": deadline,
         "opening_place": "沈阳市公共资源交易中心开标一室（远程开标）",
         "bid_security": "每标段 80 万元，保函或保险",
         "contacts": "招标人：沈阳地铁集团有限公司，李，13900000001",

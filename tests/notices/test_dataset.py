@@ -44,3 +44,26 @@ def test_the_docs_print_the_mapping() -> None:
     text = DOC.read_text(encoding="utf-8")
     for code, name, source in dataset.DATA_SET_503:
         assert f"| `{code}` | {name} | `{source}` |" in text, code
+
+
+def test_every_field_of_data_set_521_exists_on_an_objection() -> None:
+    from ggzy.notices.models import Objection
+
+    names = {f.name for f in Objection._meta.get_fields()}
+    for code, _name, source in dataset.DATA_SET_521:
+        if source in dataset.DERIVED_521:
+            continue
+        first = source.split(".")[0]
+        assert first in names, code
+        model = Objection
+        for part in source.split(".")[:-1]:  # every step of the path is a relation, the last a field
+            model = model._meta.get_field(part).related_model
+        model._meta.get_field(source.split(".")[-1])
+    assert dataset.suspended(None) == "0"
+    assert dataset.suspended(7) == "1"
+
+
+def test_the_docs_print_the_521_mapping() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    for code, name, source in dataset.DATA_SET_521:
+        assert f"| `{code}` | {name} | `{source}` |" in text, code

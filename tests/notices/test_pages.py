@@ -68,6 +68,7 @@ def test_script_in_a_notice_is_rendered_inert(place: Place) -> None:
 
 
 def test_the_agent_drafts_from_the_generated_form_and_schedules(place: Place, freeze: Any) -> None:
+    freeze(dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))  # 23 days before
     client = signed_in(Client(), place.world.agent_user)
     code = place.tender_project.code
     form = client.get(f"/workspace/notices/new/?type=tender&tender_project={code}")

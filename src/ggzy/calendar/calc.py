@@ -330,14 +330,28 @@ def latest_legal(
     return bound
 
 
-def rule_check(code: str, *, act_at: dt.datetime, anchor_at: dt.datetime, centre: str = "") -> None:
+def rule_check(
+    code: str,
+    *,
+    act_at: dt.datetime,
+    anchor_at: dt.datetime,
+    centre: str = "",
+    moving: Literal["act", "anchor"] = "act",
+) -> None:
     """Refuse an act (a notice, a deadline, an objection…) that breaks rule `code` relative to its
-    anchor, naming the rule, its legal basis and the earliest (or latest) legal instant."""
-    if act_at.tzinfo is None:
+    anchor, naming the rule, its legal basis and the earliest (or latest) legal instant — of the act,
+    or, with `moving="anchor"`, of the anchor given the act (a deadline a clarification must leave 15
+    days before: the refusal names the earliest legal deadline)."""
+    if act_at.tzinfo is None or anchor_at.tzinfo is None:
         raise DomainError(CalendarError.NAIVE_TIME)
     rule = effective_rule(rule_get(code), centre)
-    bound = legal_bound(rule, anchor_at=anchor_at, calendar=Calendar(centre))
-    legal = act_at >= bound.at if bound.kind == "earliest" else act_at <= bound.at
+    if moving == "anchor":
+        bound = legal_bound(rule, act_at=act_at, calendar=Calendar(centre))
+        moved = anchor_at
+    else:
+        bound = legal_bound(rule, anchor_at=anchor_at, calendar=Calendar(centre))
+        moved = act_at
+    legal = moved >= bound.at if bound.kind == "earliest" else moved <= bound.at
     if legal:
         return
     shown = local_text(bound)

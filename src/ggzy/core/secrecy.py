@@ -143,9 +143,11 @@ FACTS: tuple[Fact, ...] = (
         "实施条例 §22, §44, §54 (objections to the documents, the opening, the result: the initiator "
         "answers)",
         Kind.PROCEDURAL,
-        "A complaint to the supervisors (实施条例 §60) names the complainant to them.",
+        "A complaint to the supervisors (实施条例 §60) names the complainant to them. A pause the objection"
+        " causes is public and names no one (that someone objected is not secret: every party is told).",
         Status.PLANNED,
-        "objections service (issue 24)",
+        "objections service built (issue 24: its events are for supervisors and embargoed before the opening,"
+        " the answer reaches the objector's inbox only, never the delivery log); the crawl's world is to add",
     ),
     Fact(
         "security_payers",

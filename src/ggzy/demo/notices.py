@@ -173,7 +173,7 @@ class Loader:
         parties: tuple[str, ...],
     ) -> dict[str, object]:  # fmt: skip
         today = clock.local_now().date()
-        opening = today + dt.timedelta(days=22)
+        opening = today + dt.timedelta(days=32)
         centre = tender_project.project.centre
         return {
             "funds_source": funds,
@@ -205,7 +205,6 @@ class Loader:
             return  # the registrations are not in (--parties-only)
         self.provincial(guanyinge, dahuofang)
         self.shenyang(walk_in, land, assets, school_it)
-        published_catch_up()  # the tick job: the published ones are recorded
 
     def provincial(self, guanyinge: TenderProject, dahuofang: TenderProject) -> None:
         """辽宁省公共资源交易中心: the Guanyinge reservoir's tender notice published with its medium,
@@ -496,8 +495,8 @@ class Loader:
                 "documents_obtain": "公告发布之日起 5 个工作日内，登录电子交易系统免费下载。",
                 "platform_access": PLATFORM.format(centre=school_it.project.centre.name),
                 "submission_method": SUBMISSION,
-                "bid_deadline": _at(clock.local_now().date() + dt.timedelta(days=25), 9, 30),
-                "opening_at": _at(clock.local_now().date() + dt.timedelta(days=25), 9, 30),
+                "bid_deadline": _at(clock.local_now().date() + dt.timedelta(days=35), 9, 30),
+                "opening_at": _at(clock.local_now().date() + dt.timedelta(days=35), 9, 30),
                 "opening_place": f"{school_it.project.centre.name}开标室（网上开标）",
                 "bid_security": "本项目不收取投标保证金。",
                 "contacts": contacts,
@@ -537,10 +536,18 @@ class Loader:
 
 
 def load(*, later: Later) -> None:
-    """The demo's notices, once (`later` moves the history clock)."""
+    """The demo's notices, once (`later` moves the history clock). Their publication is recorded by
+    `record`, which the loader calls after the sealed bids: a published tender notice sets its sections'
+    bid windows, and the sealed bids' demo sets the windows of its three stages first."""
     if Notice.objects.exists():
         return  # loaded before
     Loader(later).run()
+
+
+def record() -> None:
+    """The tick job `notices.record_published` once: the published notices are recorded (and set the bid
+    windows of their sections that have none)."""
+    published_catch_up()
 
 
 def summary() -> str:

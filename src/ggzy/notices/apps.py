@@ -10,6 +10,7 @@ class NoticesConfig(AppConfig):
     def ready(self) -> None:
         from ggzy.core import tick
         from ggzy.events import embargo
+        from ggzy.notices import messages  # noqa: F401  (registers the notification templates)
         from ggzy.notices.tasks import published_catch_up
 
         tick.register("notices.record_published", published_catch_up)

@@ -4,6 +4,8 @@ A notice's `content` is a JSON object {item key: value}. Per type the table says
 carry, each with its label (English message id, shown in Chinese), its kind and where the requirement
 comes from. A value's kind decides its JSON shape:
 
+An item marked optional (`required=False`) may be left out.
+
     text     a non-empty string (at most 5,000 characters)
     yes_no   true or false
     instant  an ISO 8601 instant with its offset, e.g. "2026-03-02T09:30:00+08:00"
@@ -51,6 +53,7 @@ class ContentItem:
     key: str
     label: Promise
     kind: Kind = Kind.TEXT
+    required: bool = True  # an optional item is left out when not given
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,8 @@ class Schema:
     minimal: bool = False  # a minimal sensible set, to be completed by a later issue
 
 
-def _i(key: str, label: Promise, kind: Kind = Kind.TEXT) -> ContentItem:
-    return ContentItem(key, label, kind)
+def _i(key: str, label: Promise, kind: Kind = Kind.TEXT, *, required: bool = True) -> ContentItem:
+    return ContentItem(key, label, kind, required)
 
 
 FUNDS = _i("funds_source", _("Source of funds"))
@@ -83,6 +86,10 @@ APPLICATION_DEADLINE = _i(
     "application_deadline", _("Deadline for prequalification applications"), Kind.INSTANT
 )
 CHANGES = _i("changes", _("What is corrected, item by item"))
+#: A correction that postpones the bid deadline (and the opening) names the new instants; a change that
+#: affects the preparation of bids must leave 15 days (招标投标法实施条例 §21; 政府采购法实施条例 §31).
+NEW_DEADLINE = _i("new_bid_deadline", _("New bid deadline (if postponed)"), Kind.INSTANT, required=False)
+NEW_OPENING = _i("new_opening_at", _("New opening time (if postponed)"), Kind.INSTANT, required=False)
 REASON = _i("reason", _("Reason"))
 MATTER = _i("matter", _("The matter announced"))
 SUBJECT = _i("subject", _("What is offered (the subject)"))
@@ -130,7 +137,11 @@ SCHEMAS: dict[NoticeType, Schema] = {
         "国资委 财政部令第32号 [verify]",
         minimal=True,
     ),
-    NoticeType.CORRECTION: Schema((CHANGES, CONTACTS), "standard 6.4.1", minimal=True),
+    NoticeType.CORRECTION: Schema(
+        (CHANGES, NEW_DEADLINE, NEW_OPENING, CONTACTS),
+        "standard 6.4.1; 招标投标法实施条例 §21, 政府采购法实施条例 §31 (a postponement)",
+        minimal=True,
+    ),
     NoticeType.SPECIAL: Schema((MATTER, CONTACTS), "standard 6.4.1", minimal=True),
     NoticeType.TERMINATION: Schema((REASON, CONTACTS), "招标投标法实施条例 §31 [verify]", minimal=True),
     NoticeType.CANDIDATES: Schema(
@@ -193,6 +204,8 @@ def check(notice_type: str, content: Mapping[str, object]) -> JSONDict:
     for item in schema.items:
         value = content.get(item.key)
         if _missing(value):
+            if not item.required:
+                continue
             raise _refuse(NoticesError.CONTENT_MISSING, item, item.key)
         if not _valid(item, value):
             raise _refuse(NoticesError.CONTENT_INVALID, item, item.key)

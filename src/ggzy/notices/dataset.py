@@ -37,3 +37,32 @@ DERIVED = ("section_codes", "nature", "media_names")
 def nature(notice_type: str) -> str:
     """公告性质 [verify the code list]: 1 normal, 2 correction, 3 termination."""
     return {NoticeType.CORRECTION: "2", NoticeType.TERMINATION: "3"}.get(NoticeType(notice_type), "1")
+
+
+#: The national data set 521 (异议、质疑及答复 / objections, challenges and their answers) mapped onto
+#: `Objection`'s columns, as DATA_SET_503 (codes and names [verify] against the specification's text).
+DATA_SET_521: tuple[tuple[str, str, str], ...] = (
+    ("TENDER_PROJECT_CODE", "招标项目编号", "tender_project.code"),
+    ("BID_SECTION_CODE", "标段（包）编号", "section.code"),
+    ("OBJECTION_CODE", "异议（质疑）编号", "uid"),
+    ("OBJECTION_TYPE", "异议类型（异议、质疑、询问）", "kind"),
+    ("OBJECTION_STAGE", "异议事项（文件、开标、评标结果等）", "stage"),
+    ("OBJECTOR_NAME", "异议人名称", "organisation.name"),
+    ("OBJECTOR_CODE", "异议人统一社会信用代码", "organisation.uscc"),
+    ("OBJECTION_CONTENT", "异议内容", "text"),
+    ("OBJECTION_TIME", "异议提出时间", "filed_at"),
+    ("ANSWER_DEADLINE", "答复期限", "answer_due_at"),
+    ("ANSWER_CONTENT", "答复内容", "answer"),
+    ("ANSWER_TIME", "答复时间", "answered_at"),
+    ("IS_SUSPENDED", "是否暂停招标投标活动（签订合同）", "suspended"),
+    ("COMPLAINT_TIME", "转为投诉时间", "complained_at"),
+    ("REGION_CODE", "行政区划代码", "tender_project.project.region"),
+)
+
+#: Values of DATA_SET_521 derived from the columns.
+DERIVED_521 = ("suspended",)
+
+
+def suspended(pause_id: int | None) -> str:
+    """是否暂停 [verify the code list]: 1 the objection paused the procedure (or the contract), 0 not."""
+    return "1" if pause_id is not None else "0"

@@ -40,3 +40,57 @@ class NoticesError(ErrorCodeBase):
     )
     MEDIUM_INVALID = "notice_medium_invalid", 422, _("Give the medium's name, its web address and the date.")
     REMARK_MISSING = "notice_remark_missing", 422, _("Write the remark on the notice's form.")
+    ATTACHMENT_TOO_LARGE = (
+        "notice_attachment_too_large",
+        422,
+        _("An attachment may be at most 50 MB; nothing was stored."),
+    )
+    ATTACHMENT_EMPTY = "notice_attachment_empty", 422, _("The attachment is empty.")
+    ATTACHMENT_TYPE = (
+        "notice_attachment_type",
+        422,
+        _("An attachment must be a PDF, OFD, Word (.docx), Excel (.xlsx), PNG or JPEG file."),
+    )
+    ATTACHMENTS_TOO_MANY = "notice_attachments_too_many", 422, _("A notice has at most 20 attachments.")
+    OBJECTION_STAGE = (
+        "objection_stage",
+        422,
+        _("This kind of objection cannot be raised against this notice at this stage."),
+    )
+    OBJECTION_WINDOW = (
+        "objection_window",
+        409,
+        _("The objection is outside the period the law allows for it."),
+    )
+    OBJECTION_NO_DEADLINE = (
+        "objection_no_deadline",
+        409,
+        _("The section's bid deadline is not set yet: its window cannot be counted."),
+    )
+    OBJECTION_NOT_ALLOWED = (
+        "objection_not_allowed",
+        403,
+        _("Only a bidder organisation may raise this, and at this stage only one that took part."),
+    )
+    OBJECTION_SECTION_REQUIRED = "objection_section_required", 422, _("Choose the section it concerns.")
+    OBJECTION_TEXT = "objection_text", 422, _("Write what you object to and why (at most 5,000 characters).")
+    ANSWER_TEXT = "objection_answer_text", 422, _("Write the answer (at most 5,000 characters).")
+    OBJECTION_STATE = "objection_state", 409, _("The objection is not in a state that allows this.")
+    PAUSE_NOT_ALLOWED = (
+        "pause_not_allowed",
+        403,
+        _(
+            "Only the initiator or its agent pauses a procedure; the centre for a platform fault; a"
+            " supervisor by order."
+        ),
+    )
+    OPENING_BEFORE_DEADLINE = (
+        "notice_opening_before_deadline",
+        422,
+        _("The opening cannot come before the bid deadline."),
+    )
+    DEADLINE_EARLIER = (
+        "notice_deadline_earlier",
+        409,
+        _("A deadline is postponed, never brought forward: the new one is earlier than the one in force."),
+    )

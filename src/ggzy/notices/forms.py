@@ -30,23 +30,29 @@ def _instant_field(label: Any, *, required: bool = True) -> forms.DateTimeField:
     )
 
 
-def _field(kind: Kind, label: str) -> forms.Field:
+def _field(kind: Kind, label: str, *, required: bool = True) -> forms.Field:
     if kind == Kind.YES_NO:
         return forms.ChoiceField(
-            label=label, choices=YES_NO, widget=forms.Select(attrs={"class": "form-select"})
+            label=label,
+            choices=YES_NO,
+            required=required,
+            widget=forms.Select(attrs={"class": "form-select"}),
         )
     if kind == Kind.INSTANT:
-        return _instant_field(label)
+        return _instant_field(label, required=required)
     if kind == Kind.MONEY:
         return forms.DecimalField(
             label=label,
+            required=required,
             min_value=Decimal(0),
             max_digits=15,
             decimal_places=2,
             help_text=_("In yuan, at most two decimals."),
             widget=forms.TextInput(attrs={**CONTROL, "inputmode": "decimal"}),
         )
-    return forms.CharField(label=label, max_length=5000, widget=forms.Textarea(attrs={**CONTROL, "rows": 3}))
+    return forms.CharField(
+        label=label, required=required, max_length=5000, widget=forms.Textarea(attrs={**CONTROL, "rows": 3})
+    )
 
 
 class NoticeForm(forms.Form):
@@ -77,13 +83,15 @@ class NoticeForm(forms.Form):
                 widget=forms.Select(attrs={"class": "form-select"}),
             )
         for item in self.schema.items:  # built per request, so the labels are in its language
-            self.fields[f"c_{item.key}"] = _field(item.kind, str(item.label))
+            self.fields[f"c_{item.key}"] = _field(item.kind, str(item.label), required=item.required)
 
     def content(self) -> JSONDict:
         """The content document from the cleaned form: money in fen, instants with their offset."""
         found: JSONDict = {}
         for item in self.schema.items:
             value = self.cleaned_data.get(f"c_{item.key}")
+            if not item.required and value in (None, ""):
+                continue
             if item.kind == Kind.MONEY and isinstance(value, Decimal):
                 found[item.key] = int(value * 100)
             elif item.kind == Kind.INSTANT and isinstance(value, dt.datetime):
@@ -130,4 +138,105 @@ class MediumForm(forms.Form):
 class RemarkForm(forms.Form):
     remark = forms.CharField(
         label=_("Remark on the form"), max_length=2000, widget=forms.Textarea(attrs={**CONTROL, "rows": 3})
+    )
+
+
+class AttachmentForm(forms.Form):
+    """One file attached to a draft (its type and size are the service's to check)."""
+
+    file = forms.FileField(label=_("Attachment"), widget=forms.ClearableFileInput(attrs=CONTROL))
+
+
+class CompareForm(forms.Form):
+    """The text a legal medium published, pasted, and which recorded medium it is from (optional)."""
+
+    #: The longest text taken (characters): a notice's text is far shorter.
+    MAX_CHARS = 50_000
+
+    medium = forms.ChoiceField(
+        label=_("Medium"), required=False, widget=forms.Select(attrs={"class": "form-select"})
+    )
+    text = forms.CharField(
+        label=_("The text as the medium published it"),
+        max_length=MAX_CHARS,
+        strip=False,
+        widget=forms.Textarea(attrs={**CONTROL, "rows": 12}),
+    )
+
+    def __init__(self, *args: Any, media: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["medium"].choices = [("", "—"), *media]  # type: ignore[attr-defined]
+
+
+# --- objections and pauses ------------------------------------------------------------------------------
+
+TEXTAREA = {**CONTROL, "rows": 5}
+
+
+class ObjectionForm(forms.Form):
+    """Raise an objection, challenge or inquiry against a published notice: the stage among those the
+    notice allows (`services.stages_for`), the section, the text."""
+
+    stage = forms.ChoiceField(
+        label=_("What it is against"), widget=forms.Select(attrs={"class": "form-select"})
+    )
+    section = forms.ChoiceField(
+        label=_("Section"), required=False, widget=forms.Select(attrs={"class": "form-select"})
+    )
+    text = forms.CharField(
+        label=_("What you object to, and why"), max_length=5000, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+
+    def __init__(
+        self, *args: Any, stages: list[tuple[str, str]], sections: list[tuple[str, str]], **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = stages  # type: ignore[attr-defined]
+        self.fields["section"].choices = [("", "—"), *sections]  # type: ignore[attr-defined]
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Answer"), max_length=5000, widget=forms.Textarea(attrs=TEXTAREA))
+    changes_documents = forms.BooleanField(
+        label=_("The answer changes the documents (the deadline moves if fewer than 15 days remain)"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+
+class ComplaintForm(forms.Form):
+    text = forms.CharField(
+        label=_("The complaint to the supervising department"),
+        max_length=5000,
+        widget=forms.Textarea(attrs=TEXTAREA),
+    )
+
+
+class PauseForm(forms.Form):
+    basis = forms.ChoiceField(label=_("Basis"), widget=forms.Select(attrs={"class": "form-select"}))
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs=TEXTAREA))
+    sections = forms.MultipleChoiceField(
+        label=_("Sections (none chosen: all)"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    until = _instant_field(_("Ordered until (a supervisor's order, at most 30 days)"), required=False)
+    postpone_to = _instant_field(_("Postpone the bid deadline to (optional)"), required=False)
+
+    def __init__(
+        self, *args: Any, bases: list[tuple[str, str]], sections: list[tuple[str, str]], **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields["basis"].choices = bases  # type: ignore[attr-defined]
+        self.fields["sections"].choices = sections  # type: ignore[attr-defined]
+
+
+class ResumeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why it goes on"), max_length=2000, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+    postpone_to = _instant_field(_("Postpone the bid deadline to (optional)"), required=False)
+
+
+class TerminateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why it is terminated"), max_length=2000, widget=forms.Textarea(attrs=TEXTAREA)
     )

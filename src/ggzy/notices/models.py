@@ -121,3 +121,140 @@ class NoticeMedium(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.published_on}"
+
+
+class ObjectionKind(models.TextChoices):
+    """异议 (engineering: 招标投标法实施条例 §22, §44, §54); 质疑 and 询问 (procurement: 政府采购法
+    §51–§53)."""
+
+    OBJECTION = "objection", _("Objection")  # 异议
+    CHALLENGE = "challenge", _("Challenge")  # 质疑
+    INQUIRY = "inquiry", _("Inquiry")  # 询问
+
+
+class ObjectionStage(models.TextChoices):
+    """What an objection is against; each stage has its window's anchor and its effect
+    (`notices.services.objections.STAGES`)."""
+
+    DOCUMENTS = "documents", _("The documents")
+    PREQUALIFICATION = "prequalification", _("The prequalification documents")
+    OPENING = "opening", _("The opening")
+    CANDIDATES = "candidates", _("The winning candidates")
+    PROCESS = "process", _("The procurement process")
+    RESULT = "result", _("The result")
+    ANY = "any", _("Any matter of the procurement")  # 询问
+
+
+class ObjectionState(models.TextChoices):
+    FILED = "filed", _("Awaiting the answer")
+    ANSWERED = "answered", _("Answered")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Objection(models.Model):
+    """An objection (异议), challenge (质疑) or inquiry (询问) against a tender project's documents,
+    opening, candidates, process or result, filed by an organisation taking part, answered by the
+    initiator or its agent (standard 6.4.3, 6.5.8). Who filed it is known to the filer and to the
+    initiator and agent who must answer it, to no other bidder (`selectors.access_objection`). Carried
+    on, it is a complaint to the supervising department (`complained_at`), routed by region and
+    category. National data set 521 maps onto these columns (`notices.dataset.DATA_SET_521`)."""
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=12, choices=ObjectionKind.choices)
+    stage = models.CharField(_("against"), max_length=20, choices=ObjectionStage.choices)
+    tender_project = models.ForeignKey(
+        "registry.TenderProject", on_delete=models.PROTECT, related_name="+", verbose_name=_("tender project")
+    )
+    section = models.ForeignKey(
+        "registry.Section", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    notice = models.ForeignKey(
+        Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="objections",
+        verbose_name=_("the notice objected to"),
+    )  # fmt: skip
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(_("filed at"))
+    text = models.TextField(_("the objection"))
+    #: The instant the window was counted from (the deadline, the end of a notice period…) and its rule.
+    anchor_at = models.DateTimeField(_("window anchor"), null=True, blank=True)
+    window_rule = models.CharField(_("window rule"), max_length=64, blank=True)
+    answer_rule = models.CharField(_("answer rule"), max_length=64, blank=True)
+    answer_due_at = models.DateTimeField(_("answer due"))
+    state = models.CharField(
+        _("state"), max_length=12, choices=ObjectionState.choices, default=ObjectionState.FILED
+    )
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    changes_documents = models.BooleanField(_("the answer changes the documents"), default=False)
+    #: The pause this objection put in force (ended by its answer), if any.
+    pause = models.ForeignKey(
+        "registry.Pause", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    complained_at = models.DateTimeField(_("carried to the supervisor at"), null=True, blank=True)
+    complaint = models.TextField(_("the complaint"), blank=True)
+    complaint_region = models.CharField(_("complaint routed to region"), max_length=6, blank=True)
+    complaint_category = models.CharField(_("complaint routed to category"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ("-filed_at",)
+        indexes = [models.Index(fields=["state", "answer_due_at"], name="objection_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.uid}"
+
+
+class NoticeAttachment(models.Model):
+    """A file published with a notice (a drawing, a list of quantities…): stored once by its SM3
+    (`registry.blobs`), its type sniffed from the content, attached to a draft only (a published
+    notice's attachments never change, as its text never does)."""
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="attachments")
+    blob = models.ForeignKey("registry.Blob", on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(_("file name"), max_length=200)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        verbose_name = _("notice attachment")
+        verbose_name_plural = _("notice attachments")
+        ordering = ("added_at", "pk")
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class PushState(models.TextChoices):
+    PENDING = "pending", _("Waiting to be pushed")
+    ACCEPTED = "accepted", _("Accepted by the receiving platform")
+    REFUSED = "refused", _("Refused by the receiving platform")
+
+
+class NoticePush(models.Model):
+    """One published notice pushed to one national or provincial service platform (6.4.2 同步推送):
+    retried until the receiver answers, its signed receipt kept (`notices.push`)."""
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="pushes")
+    target = models.CharField(_("receiving platform"), max_length=32)
+    state = models.CharField(_("state"), max_length=12, choices=PushState.choices, default=PushState.PENDING)
+    tries = models.PositiveIntegerField(_("tries"), default=0)
+    next_try_at = models.DateTimeField(_("next try at"))
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    receipt = models.JSONField(_("signed receipt"), null=True, blank=True)
+    pushed_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notice push")
+        verbose_name_plural = _("notice pushes")
+        constraints = [models.UniqueConstraint(fields=["notice", "target"], name="one_push_per_target")]
+        indexes = [models.Index(fields=["state", "next_try_at"], name="push_due")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} → {self.target} {self.state}"

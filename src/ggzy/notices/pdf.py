@@ -14,7 +14,14 @@ def notice_pdf(notice: Notice, *, page_url: str, items: list[tuple[str, str]]) -
 
     qr = segno.make(page_url, error="m").svg_data_uri(scale=3)
     html = render_to_string(
-        "notices/pdf.html", {"notice": notice, "items": items, "page_url": page_url, "qr": qr}
+        "notices/pdf.html",
+        {
+            "notice": notice,
+            "items": items,
+            "page_url": page_url,
+            "qr": qr,
+            "attachments": list(notice.attachments.select_related("blob")),  # each with its SM3, size
+        },
     )
     pdf: bytes = weasyprint.HTML(string=html).write_pdf()
     return pdf

@@ -19,8 +19,8 @@ from ggzy.core import clock
 from ggzy.core.access import is_signed_in
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
-from ggzy.core.types import Viewer
-from ggzy.notices.models import Notice, NoticeMedium, NoticeState
+from ggzy.core.types import Actor, Viewer
+from ggzy.notices.models import Notice, NoticeAttachment, NoticeMedium, NoticeState, Objection
 from ggzy.registry import selectors as registry_selectors
 from ggzy.registry.models import Section, TenderProject
 
@@ -49,6 +49,7 @@ def _with_rows(found: QuerySet[Notice]) -> QuerySet[Notice]:
     return found.select_related(*_RELATED).prefetch_related(
         Prefetch("sections", queryset=Section.objects.order_by("code")),
         Prefetch("media", queryset=NoticeMedium.objects.order_by("published_on", "name")),
+        "attachments__blob",
     )
 
 
@@ -157,3 +158,123 @@ def first_notice(tender_project: TenderProject, *, excluding: Notice) -> bool:
         .exclude(pk=excluding.pk)
         .exists()
     )
+
+
+def access_attachment(*, viewer: Viewer, notice_uid: uuid.UUID, uid: uuid.UUID) -> NoticeAttachment:
+    """An attachment of a notice `viewer` may read it from: anyone's once the notice is published; its
+    drafters' and its centre's staff's in every state. Otherwise (or missing) the not-found error."""
+    visible = published_q(clock.now())
+    if is_signed_in(viewer):
+        visible |= party_q(viewer, prefix="tender_project__project__") | Q(
+            centre__in=registry_selectors.staff_centres(viewer)
+        )
+    found = (
+        NoticeAttachment.objects.select_related("blob")
+        .filter(uid=uid, notice__in=Notice.objects.filter(visible, uid=notice_uid))
+        .first()
+    )
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+# --- objections, challenges and inquiries (6.4.3) ------------------------------------------------------
+
+_OBJECTION_RELATED = (
+    "tender_project__project__initiator",
+    "tender_project__project__agent",
+    "tender_project__project__centre",
+    "section",
+    "notice",
+    "organisation",
+    "pause",
+)
+
+
+def _filer_q(viewer: Actor) -> Q:
+    """The objections filed by `viewer`'s bidder organisations (any member of the filer sees it)."""
+    organisations = registry_selectors.organisations_with_role(user=viewer, role=Role.RESPONDER)
+    return Q(organisation__in=organisations)
+
+
+def _supervised_q(viewer: Actor) -> Q:
+    """The objections carried on as complaints to a supervisor whose jurisdiction covers them."""
+    from ggzy.accounts.models import RoleGrant
+    from ggzy.accounts.selectors import region_prefix
+
+    found = Q(pk__in=[])
+    grants = RoleGrant.objects.filter(user=viewer, role=Role.SUPERVISOR, revoked_at__isnull=True)
+    for region, category in grants.values_list("region", "category"):
+        mine = Q(
+            complained_at__isnull=False, complaint_region__startswith=region_prefix(region) if region else ""
+        )
+        if category:
+            mine &= Q(complaint_category=category)
+        found |= mine
+    return found
+
+
+def objections_q(viewer: Viewer) -> Q:
+    """The objections `viewer` may read: its organisations' own, those of the projects it acts for (to
+    answer them), and the complaints routed to its jurisdiction. No one else learns who objected."""
+    if not is_signed_in(viewer):
+        return Q(pk__in=[])
+    return _filer_q(viewer) | party_q(viewer, prefix="tender_project__project__") | _supervised_q(viewer)
+
+
+def objections_for(*, viewer: Viewer) -> QuerySet[Objection]:
+    return (
+        Objection.objects.filter(objections_q(viewer))
+        .select_related(*_OBJECTION_RELATED)
+        .order_by("-filed_at", "-pk")
+    )
+
+
+def access_objection(*, viewer: Viewer, uid: uuid.UUID) -> Objection:
+    """An objection `viewer` may read; another's raises the same not-found error as a missing one."""
+    found = objections_for(viewer=viewer).filter(uid=uid).first()
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+def is_filer(viewer: Viewer, objection: Objection) -> bool:
+    return (
+        Objection.objects.filter(_filer_q(viewer), pk=objection.pk).exists()
+        if is_signed_in(viewer)
+        else False
+    )
+
+
+# --- pauses of a procedure (6.5.8, 6.5.9) --------------------------------------------------------------
+
+
+def pausable_tender_projects(*, viewer: Viewer) -> QuerySet[TenderProject]:
+    """The tender projects `viewer` may pause or see the pauses of: those it acts for, those of the
+    centres it is staff of, those in its supervising jurisdiction."""
+    if not is_signed_in(viewer):
+        return TenderProject.objects.none()
+    from ggzy.accounts.models import RoleGrant
+    from ggzy.accounts.selectors import region_prefix
+
+    found = party_q(viewer, prefix="project__") | Q(
+        project__centre__in=registry_selectors.staff_centres(viewer)
+    )
+    grants = RoleGrant.objects.filter(user=viewer, role=Role.SUPERVISOR, revoked_at__isnull=True)
+    for region, category in grants.values_list("region", "category"):
+        mine = Q(project__region__startswith=region_prefix(region) if region else "")
+        if category:
+            mine &= Q(project__category_id=category)
+        found |= mine
+    return (
+        TenderProject.objects.filter(found)
+        .select_related("project__centre", "project__initiator")
+        .order_by("code")
+    )
+
+
+def access_pausable(*, viewer: Viewer, code: str) -> TenderProject:
+    found = pausable_tender_projects(viewer=viewer).filter(code=code).first() if code else None
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found

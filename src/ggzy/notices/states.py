@@ -10,11 +10,19 @@ Every change goes through `core.states.advance` with this table; a refusal is `N
 
 from __future__ import annotations
 
-from ggzy.notices.models import NoticeState
+from ggzy.notices.models import NoticeState, ObjectionState
 
 #: (state, action) -> next state of a notice.
 NOTICE_TRANSITIONS: dict[tuple[NoticeState, str], NoticeState] = {
     (NoticeState.DRAFT, "edit"): NoticeState.DRAFT,  # notice_edit: the draft's text changes
     (NoticeState.DRAFT, "schedule"): NoticeState.SCHEDULED,  # notice_schedule: text and instant fixed
     (NoticeState.SCHEDULED, "withdraw"): NoticeState.WITHDRAWN,  # notice_withdraw: before publish_at only
+}
+
+#: (state, action) -> next state of an objection, challenge or inquiry (`services.objections`): answered
+#: by the initiator or its agent, or withdrawn by its filer before the answer; both final (carrying it on
+#: as a complaint is recorded beside the state).
+OBJECTION_TRANSITIONS: dict[tuple[ObjectionState, str], ObjectionState] = {
+    (ObjectionState.FILED, "answer"): ObjectionState.ANSWERED,  # objection_answer
+    (ObjectionState.FILED, "withdraw"): ObjectionState.WITHDRAWN,  # objection_withdraw
 }

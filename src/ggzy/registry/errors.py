@@ -110,3 +110,16 @@ class RegistryError(ErrorCodeBase):
         _("A document standard 6.2.2 requires cannot be removed or made optional."),
     )
     STEP_BLOCKED = "step_blocked", 409, _("Items promised for later must arrive before this step.")
+    PAUSED = (
+        "procedure_paused",
+        409,
+        _("The procedure is paused: this step waits until the pause ends."),
+    )
+    TERMINATED = "procedure_terminated", 409, _("The procedure is terminated: nothing more happens in it.")
+    PAUSE_INVALID = "pause_invalid", 422, _("Give the pause's basis, its reason and the steps it stops.")
+    PAUSE_TOO_LONG = (
+        "pause_too_long",
+        422,
+        _("A supervising department's order pauses a procedure for at most 30 days (政府采购法 §57)."),
+    )
+    PAUSE_STATE = "pause_state", 409, _("This pause has already ended.")

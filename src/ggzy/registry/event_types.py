@@ -108,3 +108,28 @@ class RegistryEvents(EventTypes, app="registry"):
         "A centre withdrew a document template.",
         title=pgettext_lazy("event", "Document template withdrawn"),
     )
+    PAUSED = EventType(
+        "registry.procedure.paused",
+        DOMAIN,
+        Visibility.PUBLIC,
+        Scopes.PROJECT,
+        "A tender project's procedure (or some sections) was paused, naming its basis and the steps it"
+        " stops (6.5.8, 6.5.9). Public: every party must know; it names no objector.",
+        title=pgettext_lazy("event", "Procedure paused"),
+    )
+    RESUMED = EventType(
+        "registry.procedure.resumed",
+        DOMAIN,
+        Visibility.PUBLIC,
+        Scopes.PROJECT,
+        "A pause of a procedure ended; the procedure goes on.",
+        title=pgettext_lazy("event", "Procedure resumed"),
+    )
+    TERMINATED = EventType(
+        "registry.procedure.terminated",
+        DOMAIN,
+        Visibility.PUBLIC,
+        Scopes.PROJECT,
+        "A tender project's procedure was terminated (招标投标法实施条例 §31).",
+        title=pgettext_lazy("event", "Procedure terminated"),
+    )

@@ -443,3 +443,67 @@ class CodeCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}:{self.last}"
+
+
+class PauseBasis(models.TextChoices):
+    """Why a procedure is paused (standard 6.5.8, 6.5.9); every pause names one, with its text."""
+
+    OBJECTION = "objection", _("An objection awaiting its answer (招标投标法实施条例 §22, §54)")
+    CHALLENGE = "challenge", _("A challenge that may affect the result (政府采购法实施条例 §54)")
+    SUPERVISOR_ORDER = "supervisor_order", _("The supervising department's order (政府采购法 §57)")
+    PLATFORM_FAULT = "platform_fault", _("A fault of the platform (standard 6.5.9)")
+    FORCE_MAJEURE = "force_majeure", _("Force majeure (standard 6.5.9)")
+    OTHER = "other", _("Another reason the initiator gives")
+    TERMINATION = "termination", _("The procedure is terminated (招标投标法实施条例 §31)")
+
+
+class PauseStep(models.TextChoices):
+    """The steps of a procedure a pause refuses (the services of each step ask `pause_check`)."""
+
+    OPENING = "opening", _("opening")
+    EVALUATION = "evaluation", _("evaluation")
+    AWARD = "award", _("award")
+    CONTRACT = "contract", _("contract signing")
+
+
+class PauseState(models.TextChoices):
+    ACTIVE = "active", _("In force")
+    RESUMED = "resumed", _("Resumed")
+    TERMINATED = "terminated", _("Terminated")
+
+
+class Pause(models.Model):
+    """A pause of a tender project's procedure, or of some of its sections (`sections` empty: all):
+    while `active`, each step in `steps` is refused (`selectors.pause_check`). A termination is a pause
+    that never ends (state `terminated`). Written by `registry.services.pauses` only."""
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    tender_project = models.ForeignKey(
+        TenderProject, on_delete=models.PROTECT, related_name="pauses", verbose_name=_("tender project")
+    )
+    sections = models.ManyToManyField(Section, blank=True, related_name="pauses")
+    basis = models.CharField(_("basis"), max_length=20, choices=PauseBasis.choices)
+    reason = models.TextField(_("reason"))
+    #: What caused it, e.g. "notices.objection:<uid>" (an objection's pause ends with its answer).
+    cause = models.CharField(_("cause"), max_length=100, blank=True, db_index=True)
+    steps = models.JSONField(_("steps refused"), default=list)
+    state = models.CharField(_("state"), max_length=12, choices=PauseState.choices, default=PauseState.ACTIVE)
+    started_at = models.DateTimeField(_("paused at"))
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    #: The latest end a supervisor's order allows (政府采购法 §57: at most 30 days); empty otherwise.
+    until = models.DateTimeField(_("at the latest until"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    end_reason = models.TextField(_("why it ended"), blank=True)
+
+    class Meta:
+        verbose_name = _("pause of a procedure")
+        verbose_name_plural = _("pauses of procedures")
+        ordering = ("-started_at",)
+
+    def __str__(self) -> str:
+        return f"{self.tender_project.code} {self.basis} {self.state}"

@@ -15,7 +15,7 @@ from ggzy.core.types import Viewer
 from ggzy.registry.models import Section
 from ggzy.registry.selectors import staff_centres
 from ggzy.sealing.errors import SealingError
-from ggzy.sealing.models import BidWindow, CustodianSet, SealedBid
+from ggzy.sealing.models import BidState, BidWindow, CustodianSet, SealedBid
 from ggzy_sm import custodians
 
 
@@ -74,3 +74,25 @@ def custodian_set(fingerprint: str) -> custodians.SignedCustodianSet | None:
     """A published custodian set (current or retired: bids sealed under it still open), verified."""
     stored = CustodianSet.objects.filter(fingerprint=fingerprint).first()
     return custodians.set_verify(stored.signed) if stored else None
+
+
+def took_part(*, organisation_ids: list[int], sections: list[Section]) -> bool:
+    """Whether one of the organisations holds a bid (received or opened, not withdrawn) for one of the
+    sections: who may object to the candidates or challenge the result (only those who took part)."""
+    return (
+        SealedBid.objects.filter(organisation_id__in=organisation_ids, section__in=sections)
+        .exclude(state=BidState.WITHDRAWN)
+        .exists()
+    )
+
+
+def bidding_users(*, sections: list[Section]) -> list[int]:
+    """The ids of the users who submitted a bid (not withdrawn) for one of the sections: each is told of a
+    pause or a postponement, one by one (no list of bidders is shown to anyone)."""
+    return sorted(
+        set(
+            SealedBid.objects.filter(section__in=sections)
+            .exclude(state=BidState.WITHDRAWN)
+            .values_list("submitted_by_id", flat=True)
+        )
+    )

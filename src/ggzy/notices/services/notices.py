@@ -36,6 +36,7 @@ from ggzy.notices import selectors
 from ggzy.notices.errors import NoticesError
 from ggzy.notices.event_types import NoticesEvents
 from ggzy.notices.models import Notice, NoticeMedium, NoticeState, NoticeType
+from ggzy.notices.services.deadlines import deadline_check, windows_announce
 from ggzy.notices.states import NOTICE_TRANSITIONS
 from ggzy.registry import services as registry
 from ggzy.registry.models import Registration, Section, State, TenderProject
@@ -112,6 +113,24 @@ def notice_draft(
 ) -> Notice:
     """A new draft of `notice_type` for a tender project `actor` acts for (initiator or agent)."""
     _party_or_not_found(actor, tender_project)
+    return draft_for(
+        actor=actor, tender_project=tender_project, notice_type=notice_type, title=title, content=content,
+        sections=sections, corrects=corrects,
+    )  # fmt: skip
+
+
+def draft_for(
+    *,
+    actor: Actor,
+    tender_project: TenderProject,
+    notice_type: str,
+    title: str,
+    content: Mapping[str, object],
+    sections: Iterable[str] = (),
+    corrects: Notice | None = None,
+) -> Notice:
+    """The draft itself, for the services that draft a notice on the parties' behalf after checking who
+    acts (a pause ordered by a supervisor, a fault the centre records): the parties publish it."""
     cleaned = schema.check(notice_type, content)
     title = _title(title)
     original = _corrects(notice_type, tender_project, corrects)
@@ -193,6 +212,10 @@ def notice_form_remark(*, actor: Actor, notice: Notice, remark: str) -> Notice:
     return notice
 
 
+def _attachment_rows(notice: Notice) -> list[tuple[str, str, int]]:
+    return [(a.file_name, a.blob.sm3, a.blob.size) for a in notice.attachments.select_related("blob")]
+
+
 def published_text(notice: Notice, publish_at: dt.datetime) -> JSONDict:
     """What a notice publishes, as the canonical document its SM3 is taken of."""
     return {
@@ -208,6 +231,8 @@ def published_text(notice: Notice, publish_at: dt.datetime) -> JSONDict:
         "content": notice.content,
         "corrects": str(notice.corrects.uid) if notice.corrects else None,
         "publish_at": publish_at,
+        # [file name, SM3, size] of each attachment (`services.attachments`), sorted: the SM3 covers them
+        "attachments": [list(row) for row in sorted(_attachment_rows(notice))],
     }
 
 
@@ -236,6 +261,7 @@ def notice_schedule(*, actor: Actor, notice: Notice, publish_at: dt.datetime) ->
     if notice.corrects is not None and not selectors.is_published(notice.corrects, now):
         raise DomainError(NoticesError.CORRECTS_INVALID)
     _registration_ready(notice.tender_project, notice)
+    deadline_check(notice, publish_at)
     digest = text_sm3(notice, publish_at)
     advance(
         notice, NOTICE_TRANSITIONS, "schedule", error=NoticesError.STATE,
@@ -302,5 +328,6 @@ def published_catch_up(limit: int = 500) -> int:
                 {"title": notice.title, "publish_at": notice.publish_at, "sm3": notice.text_sm3},
                 embargoed=True,
             )
+            windows_announce(notice)
             done += 1
     return done

@@ -35,6 +35,8 @@ def items_of(notice: Notice) -> list[tuple[str, str]]:
     shown = []
     for item in schema_of(notice.type).items:
         value = notice.content.get(item.key)
+        if not item.required and value is None:
+            continue  # an optional item left out is not shown
         if item.kind == Kind.MONEY and isinstance(value, int):
             text = f"¥{yuan(value)}"
         elif item.kind == Kind.YES_NO:

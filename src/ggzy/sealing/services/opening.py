@@ -1,5 +1,6 @@
 """The opener with the bidder's release (docs/sealed-bid-format.md §5): from the opening time on, once
-k custodians' closures hold the bid; the decryption both opening paths end in."""
+k custodians' closures hold the bid, and no pause of the procedure stops the opening; the decryption
+both opening paths end in."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from ggzy.core.errors import DomainError
 from ggzy.core.states import advance, require
 from ggzy.core.transactions import outermost
 from ggzy.core.types import Actor, JSONDict
+from ggzy.registry.models import PauseStep
+from ggzy.registry.selectors import pause_check
 from ggzy.sealing import selectors
 from ggzy.sealing.errors import SealingError
 from ggzy.sealing.models import (
@@ -59,8 +62,13 @@ def _openable(bid: SealedBid, via: CustodianTransport | None = None) -> tuple[Se
     """The bid and its window if it may be opened now: received (not withdrawn, not opened) and the
     opening time reached by the platform's clock."""
     refused = SealingError.RELEASE_REFUSED
-    bid = SealedBid.objects.select_related("section", "signing_certificate", "organisation").get(pk=bid.pk)
+    bid = SealedBid.objects.select_related(
+        "section__tender_project", "signing_certificate", "organisation"
+    ).get(pk=bid.pk)
     require(bid, BID_TRANSITIONS, "open", error=_not_openable)  # withdrawn, opened
+    # a pause of the procedure (an objection awaiting its answer, an order, a fault: 6.5.8, 6.5.9)
+    # stops the opening whoever asks, by either path
+    pause_check(tender_project=bid.section.tender_project, section=bid.section, step=PauseStep.OPENING)
     window = BidWindow.objects.get(section_id=bid.section_id)
     if clock.now() < window.opening_at:
         raise _refuse(refused, "too_early")

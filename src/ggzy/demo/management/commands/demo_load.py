@@ -282,6 +282,12 @@ class Command(BaseCommand):
 
         # the history clock must stay behind the real now: the opened section needs three hours of it
         sealing.load(later=month.later, travels=self.history.behind(hours=4))
+        from ggzy.demo import notices
+
+        notices.record()  # now the tender notices set the windows of the sections the sealed bids left
+        from ggzy.demo import objections
+
+        objections.load(later=month.later)  # on the published notices and the sealed bids
         with transaction.atomic():
             month.finish()
             from ggzy.service import indexing
@@ -399,6 +405,11 @@ class Command(BaseCommand):
         from ggzy.demo import sealing
 
         self.stdout.write(f"Sealed bids ({sealing.summary()}): /workspace/bids/ as bidder")
+        from ggzy.demo import objections
+
+        self.stdout.write(
+            f"Objections and pauses ({objections.summary()}): /workspace/objections/, /workspace/procedures/"
+        )
         from ggzy.demo import service
 
         self.stdout.write(
