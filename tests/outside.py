@@ -5,6 +5,7 @@ folder, port and clock (the system's) — `ggzy-cosigner serve` (the witness log
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import selectors
@@ -26,24 +27,43 @@ STARTUP = 30.0  # seconds a service may take to listen
 
 
 def serving_on(process: subprocess.Popen[str], what: str) -> str:
-    """The address a service prints once it listens ("… serving on URL"); its failure otherwise."""
+    """The address a service prints once it listens ("… serving on URL"); its failure otherwise, with
+    what it said."""
     assert process.stdout is not None
-    line = ""
+    line, said = "", []
     with selectors.DefaultSelector() as selector:
         selector.register(process.stdout, selectors.EVENT_READ)
         while "serving on" not in line:
             if not selector.select(timeout=STARTUP):
-                raise RuntimeError(f"{what} did not start in {STARTUP:.0f} s")
+                raise RuntimeError(f"{what} did not start in {STARTUP:.0f} s: {''.join(said[-5:])}")
             line = process.stdout.readline()
+            said.append(line)
             if not line and process.poll() is not None:
-                raise RuntimeError(f"{what} exited ({process.returncode})")
+                raise RuntimeError(f"{what} exited ({process.returncode}): {''.join(said[-5:])}")
     return line.split("serving on ", 1)[1].strip()
 
 
+#: Ports handed to the services tests start: below the kernel's ephemeral range (32768–60999 here), from
+#: which every outgoing connection takes its local port — a port picked there (bind to port 0) can be taken
+#: by a database or HTTP client between the pick and the service's own bind (seen: a custodian exiting 2,
+#: "address in use") — and a block of its own for each xdist worker.
+PORT_BASE, PORT_BLOCK = 20000, 2000
+_ports = itertools.count()
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port free now that no other test of this run is handed (see PORT_BASE)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    base = PORT_BASE + PORT_BLOCK * (int(worker) if worker.isdigit() else 0)
+    for _attempt in range(PORT_BLOCK):
+        port = base + next(_ports) % PORT_BLOCK
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {base}–{base + PORT_BLOCK - 1}")
 
 
 # --- the witness log's co-signers ---------------------------------------------------------------------

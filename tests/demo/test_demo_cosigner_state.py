@@ -6,7 +6,6 @@ a state that cannot be used is refused with what to do, not a traceback."""
 from __future__ import annotations
 
 import json
-import socket
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -15,13 +14,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from tests.outside import free_port
+
 
 def _cosigners(settings: Any, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    ports = []
-    for _ in range(3):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            ports.append(probe.getsockname()[1])
+    ports = [free_port() for _ in range(3)]
     settings.GGZY_DEMO_COSIGNERS_DIR = str(folder)
     settings.GGZY_COSIGNERS = ",".join(f"{n}=http://127.0.0.1:{p}" for n, p in zip("abc", ports, strict=True))
     settings.GGZY_WITNESS_TRUST = str(folder / "trust.json")

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from tests.outside import free_port
+
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
@@ -16,17 +18,12 @@ from django.core.management import call_command
 def test_the_demo_history_is_cosigned_by_three_cosigner_processes(
     settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import socket
 
     from ggzy.demo import cosigners
     from ggzy.witness.audit import witness_audit
     from ggzy.witness.models import Cosignature, TreeHead
 
-    ports = []
-    for _ in range(3):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            ports.append(probe.getsockname()[1])
+    ports = [free_port() for _ in range(3)]
     settings.GGZY_DEMO_COSIGNERS_DIR = str(tmp_path / "cosigners")
     settings.GGZY_COSIGNERS = ",".join(f"{n}=http://127.0.0.1:{p}" for n, p in zip("abc", ports, strict=True))
     settings.GGZY_WITNESS_TRUST = str(tmp_path / "cosigners" / "trust.json")

@@ -9,7 +9,6 @@ import datetime as dt
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from ggzy_sm.files import write_atomic
 from ggzy_sm.keys import write_key_file
 from ggzy_sm.sm2 import Sm2PrivateKey
 from tests.factories import make_uscc
+from tests.outside import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DAY = dt.timedelta(days=1)
@@ -50,12 +50,6 @@ def issue(subject: dict[str, str], key: Sm2PrivateKey, usage: x509.Usage, serial
         not_after=now + days * DAY,
         usage=usage,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
