@@ -8,6 +8,7 @@ from ggzy.certs.api import router as certs_router
 from ggzy.core.api import GgzyAPI
 from ggzy.core.api_routes import router as core_router
 from ggzy.events.api import router as events_router
+from ggzy.notices.api import router as notices_router
 from ggzy.ops.api import router as ops_router
 from ggzy.registry.api import router as registry_router
 from ggzy.sealing.api import router as sealing_router
@@ -35,3 +36,4 @@ api.add_router("/", certs_router)
 api.add_router("/", registry_router)
 api.add_router("/", sealing_router)
 api.add_router("/", service_router)
+api.add_router("/", notices_router)

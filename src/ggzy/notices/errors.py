@@ -94,3 +94,9 @@ class NoticesError(ErrorCodeBase):
         409,
         _("A deadline is postponed, never brought forward: the new one is earlier than the one in force."),
     )
+    CURSOR_INVALID = (
+        "notice_cursor_invalid",
+        400,
+        _("The cursor is not one this feed handed out: start again without one, or with the last one given."),
+    )
+    PAGE_SIZE = "notice_page_size", 400, _("Ask for between 1 and 200 entries at a time.")

@@ -258,3 +258,24 @@ class NoticePush(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice_id} → {self.target} {self.state}"
+
+
+class NoticeChange(models.Model):
+    """One entry of the public change feed (`notices.feed`): a notice became public. Written in the
+    transaction that records the publication (the tick); `txid` is that transaction's id on PostgreSQL
+    (`pg_current_xact_id()`), 0 on SQLite, where write transactions commit one at a time in id order.
+    The reader orders by (txid, id) and holds back what a transaction still running may precede."""
+
+    id = models.BigAutoField(primary_key=True)
+    txid = models.BigIntegerField(default=0)
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField(max_length=16, default="published")
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("notice change")
+        verbose_name_plural = _("notice changes")
+        indexes = [models.Index(fields=["txid", "id"], name="notice_change_order")]
+
+    def __str__(self) -> str:
+        return f"{self.txid}:{self.id} {self.kind}"

@@ -63,3 +63,7 @@ urlpatterns += [
         name="procedure-terminate",
     ),
 ]
+
+from ggzy.notices.views import atom  # noqa: E402  (appended: one block per seam)
+
+urlpatterns += [path("notices/feed.atom", atom.feed, name="atom")]

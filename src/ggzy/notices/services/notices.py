@@ -35,6 +35,7 @@ from ggzy.notices import content as schema
 from ggzy.notices import selectors
 from ggzy.notices.errors import NoticesError
 from ggzy.notices.event_types import NoticesEvents
+from ggzy.notices.feed import change_record
 from ggzy.notices.models import Notice, NoticeMedium, NoticeState, NoticeType
 from ggzy.notices.services.deadlines import deadline_check, windows_announce
 from ggzy.notices.states import NOTICE_TRANSITIONS
@@ -328,6 +329,7 @@ def published_catch_up(limit: int = 500) -> int:
                 {"title": notice.title, "publish_at": notice.publish_at, "sm3": notice.text_sm3},
                 embargoed=True,
             )
+            change_record(notice, at=notice.publish_at)  # the public change feed, in this transaction
             windows_announce(notice)
             done += 1
     return done
