@@ -149,7 +149,8 @@ def test_a_bad_cursor_or_page_size_is_refused_clearly_and_the_api_pages(place: P
         feed.changes(limit=1_000_000)
     assert refused.value.code is NoticesError.PAGE_SIZE
     client = Client()
-    assert client.get("/api/v1/notices/changes?after=garbage").status_code == 400
+    assert client.get("/api/v1/notices/changes?after=garbage").status_code == 404  # names no place here
+    assert feed.cursor_make(3, 4) == feed.cursor_make(3, 4)  # the same position, the same cursor
     assert client.get("/api/v1/notices/changes?limit=1000000").status_code == 422
     first = client.get("/api/v1/notices/changes?limit=1").json()
     assert [c["notice"] for c in first["changes"]] == [str(notice.uid)]

@@ -128,7 +128,9 @@ def test_a_bidder_objects_from_the_notice_the_agent_answers_the_other_bidder_see
     assert page.status_code == 200
     assert TEXT in _body(page)
     # answered within 3 days of its receipt (10 March): 11, 12, 13 March, by 13 March 24:00
-    assert re.search(r'data-testid="answer-due">\s*2026-03-14 00:00', _body(page))
+    assert re.search(r'data-testid="answer-due">\s*2026-03-13 24:00', _body(page))
+    # a complaint may carry it on only once it is answered or its answer period ends
+    assert f'action="/workspace/objections/{objection.uid}/complain/"' not in _body(page)
     assert re.search(rf'data-testid="objection-state">\s*{zh(ObjectionState.FILED.label)}', _body(page))
     assert f'action="/workspace/objections/{objection.uid}/withdraw/"' in _body(page)
     assert f'action="/workspace/objections/{objection.uid}/answer/"' not in _body(
@@ -159,6 +161,7 @@ def test_a_bidder_objects_from_the_notice_the_agent_answers_the_other_bidder_see
     # the bidder reads the answer
     seen = bidder.get(f"/workspace/objections/{objection.uid}/")
     assert re.search(rf'data-testid="answer">\s*{re.escape(ANSWER)}', _body(seen))
+    assert f'action="/workspace/objections/{objection.uid}/complain/"' in _body(seen)  # disputed: now open
 
     # the other bidder: not found, not listed, nothing of who objected
     other = client_for(trade.stage.bidders[1].user)

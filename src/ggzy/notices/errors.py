@@ -96,7 +96,7 @@ class NoticesError(ErrorCodeBase):
     )
     CURSOR_INVALID = (
         "notice_cursor_invalid",
-        400,
+        404,
         _("The cursor is not one this feed handed out: start again without one, or with the last one given."),
     )
     PAGE_SIZE = "notice_page_size", 400, _("Ask for between 1 and 200 entries at a time.")

@@ -16,8 +16,8 @@ ever (a well-known procurement platform's feed lost 2.25 % of its items so).
   its commit, so ids are taken and committed in the same order; txid is 0 and the order is the id's.
 
 The cursor is opaque: the last (txid, id) read, signed with the platform's secret (`django.core.signing`,
-its own salt), so a forged or garbled cursor is refused with a clear error (`notice_cursor_invalid`)
-rather than read as a position."""
+its own salt, no timestamp), so a forged or garbled cursor is refused with a clear error
+(`notice_cursor_invalid`, 404: it names no place in this feed) rather than read as a position."""
 
 from __future__ import annotations
 
@@ -62,8 +62,11 @@ def change_record(notice: Notice, kind: str = "published", at: dt.datetime | Non
     return NoticeChange.objects.create(txid=current_txid(), notice=notice, kind=kind, at=at or clock.now())
 
 
+SIGNER = signing.Signer(salt=SALT)  # no timestamp: the same position is the same cursor
+
+
 def cursor_make(txid: int, entry_id: int) -> str:
-    return signing.dumps([txid, entry_id], salt=SALT, compress=True)
+    return SIGNER.sign_object([txid, entry_id], compress=True)
 
 
 def cursor_read(cursor: str) -> tuple[int, int]:
@@ -71,7 +74,7 @@ def cursor_read(cursor: str) -> tuple[int, int]:
     if not cursor:
         return (-1, 0)
     try:
-        value = signing.loads(cursor, salt=SALT)
+        value = SIGNER.unsign_object(cursor)
     except signing.BadSignature as exc:
         raise DomainError(NoticesError.CURSOR_INVALID) from exc
     if (

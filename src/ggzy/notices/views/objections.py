@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ggzy.core import clock
 from ggzy.core.access import actor_of, allow
 from ggzy.core.pages import form_again, page_action
 from ggzy.core.roles import Role
@@ -100,6 +101,7 @@ def detail(request: HttpRequest, objection_uid: uuid.UUID) -> HttpResponse:
         "complaint_form": ComplaintForm(),
         "complaint_opens": opens,
         "complaint_until": until,
+        "now": clock.now(),  # the complaint form shows once its window opens
     }
     return render(request, "notices/objection.html", context)
 

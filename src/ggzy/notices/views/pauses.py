@@ -23,7 +23,7 @@ from ggzy.notices import selectors, services
 from ggzy.notices.forms import PauseForm, ResumeForm, TerminateForm
 from ggzy.notices.services.pauses import PARTY_BASES, STAFF_BASES, SUPERVISOR_BASES
 from ggzy.registry import selectors as registry_selectors
-from ggzy.registry.models import PauseBasis, TenderProject
+from ggzy.registry.models import PauseBasis, PauseState, TenderProject
 
 ACTORS = (Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF, Role.SUPERVISOR)
 
@@ -57,9 +57,11 @@ def procedures(request: HttpRequest) -> HttpResponse:
 def procedure(request: HttpRequest, tender_project_code: str) -> HttpResponse:
     user = actor_of(request)
     tender_project = selectors.access_pausable(viewer=user, code=tender_project_code)
+    pauses = registry_selectors.pauses_of(tender_project)
     context = {
         "tender_project": tender_project,
-        "pauses": registry_selectors.pauses_of(tender_project),
+        "pauses": pauses,
+        "terminated": pauses.filter(state=PauseState.TERMINATED).exists(),
         "pause_form": _pause_form(user, tender_project),
         "resume_form": ResumeForm(),
         "terminate_form": TerminateForm(),
