@@ -36,17 +36,17 @@ backup): every line in it is still valid. That is detected from outside — see 
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ggzy_sm import canonical, merkle, witness
 from ggzy_sm.errors import CryptoError
 from ggzy_sm.files import write_atomic
+from ggzy_sm.jsonservice import FolderLock
 from ggzy_sm.keys import DEFAULT_ITERATIONS, load_key_file, write_key_file
 from ggzy_sm.sm2 import Sm2PrivateKey, Sm2PublicKey
 from ggzy_sm.sm3 import sm3
@@ -478,26 +478,15 @@ def rollback_remember(folder: Path, evidence: dict[str, Any]) -> None:
 
 
 # --- one process at a time --------------------------------------------------------------------------
-class Lock:
+class Lock(FolderLock):
     """An exclusive lock on the state folder: two processes appending to one heads.jsonl would fork
     the co-signer's own history."""
 
     def __init__(self, folder: Path) -> None:
-        self._file: IO[str] | None = (folder / LOCK).open("a", encoding="utf-8")
-        try:
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            self._file.close()
-            self._file = None
-            raise StateError(
-                f"{folder} is in use by another ggzy-cosigner process (stop `serve` first)"
-            ) from exc
-
-    def release(self) -> None:
-        if self._file is not None:
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
+        super().__init__(
+            folder / LOCK,
+            lambda: StateError(f"{folder} is in use by another ggzy-cosigner process (stop `serve` first)"),
+        )
 
 
 # --- the commands that change the folder -------------------------------------------------------------

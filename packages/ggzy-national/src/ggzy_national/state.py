@@ -16,16 +16,16 @@ to it, and every notice it has received.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ggzy_sm import canonical
 from ggzy_sm.errors import CryptoError
 from ggzy_sm.files import write_atomic
+from ggzy_sm.jsonservice import FolderLock
 from ggzy_sm.keys import DEFAULT_ITERATIONS, load_key_file, write_key_file
 from ggzy_sm.sm2 import Sm2PrivateKey, Sm2PublicKey
 
@@ -209,22 +209,11 @@ def save_store(folder: Path, store: Store) -> None:
     _fsync_folder(folder)
 
 
-class Lock:
+class Lock(FolderLock):
     """An exclusive lock on the folder: two processes writing one notices.json would lose receipts."""
 
     def __init__(self, folder: Path) -> None:
-        self._file: IO[str] | None = (folder / LOCK).open("a", encoding="utf-8")
-        try:
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            self._file.close()
-            self._file = None
-            raise StateError(
-                f"{folder} is in use by another ggzy-national process (stop `serve` first)"
-            ) from exc
-
-    def release(self) -> None:
-        if self._file is not None:
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
+        super().__init__(
+            folder / LOCK,
+            lambda: StateError(f"{folder} is in use by another ggzy-national process (stop `serve` first)"),
+        )

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fcntl
 import getpass
 import json
 import os
@@ -47,7 +48,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from ggzy_sm.errors import CryptoError
 from ggzy_sm.sm2 import Sm2PublicKey
@@ -225,6 +226,27 @@ class JsonServer(ThreadingHTTPServer):
 
 
 # --- the command line of such a service -----------------------------------------------------------------
+
+
+class FolderLock:
+    """An exclusive lock on a service's state folder (`flock` on `lock_file`): one process serves a folder
+    at a time — two appending to one state file would fork its history. `busy` makes the error raised when
+    another process holds it."""
+
+    def __init__(self, lock_file: Path, busy: Callable[[], Exception]) -> None:
+        self._file: IO[str] | None = lock_file.open("a", encoding="utf-8")
+        try:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            self._file.close()
+            self._file = None
+            raise busy() from exc
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
 
 
 class Refused(Exception):  # noqa: N818  (a refusal, not an error of the tool)
