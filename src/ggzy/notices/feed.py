@@ -11,7 +11,9 @@ ever (a well-known procurement platform's feed lost 2.25 % of its items so).
   snapshot's xmin — the oldest transaction still running when it reads. Every transaction below xmin has
   ended, so everything it wrote is visible now or never will be; every transaction that can still write
   has a txid ≥ xmin, above any cursor handed out. What a running transaction may precede is held back
-  until it ends.
+  until it ends. The horizon is the cluster's: a transaction holding a write open in another database of
+  the same PostgreSQL server holds the feed back too — a delay until it ends, never a skip (read-only
+  transactions such as pg_dump take no transaction id and hold nothing back).
 * **SQLite**: one write transaction at a time holds the database's write lock from its first write to
   its commit, so ids are taken and committed in the same order; txid is 0 and the order is the id's.
 
