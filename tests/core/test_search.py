@@ -50,6 +50,23 @@ def test_query_terms() -> None:
     assert search.query_terms("工程 工程") == ["工程"]
 
 
+def test_a_quoted_run_is_a_phrase() -> None:
+    assert search.query_groups("工程建设") == [("工程",), ("程建",), ("建设",)]
+    assert search.query_groups('"工程建设"') == [("工程", "程建", "建设")]
+    assert search.query_groups("“工程建设” G228") == [("工程", "程建", "建设"), ("g228",)]
+    assert search.query_groups('"工程') == [("工程",)]  # an unclosed quote quotes the rest
+    assert search.query_groups('"g22*"') == [("g22",)]  # no prefix inside quotes
+    assert search.query_terms('"工程建设"') == ["工程", "程建", "建设"]
+
+
+@pytest.mark.usefixtures("docs")
+def test_a_phrase_finds_only_where_its_characters_stand_together() -> None:
+    search.index("test.doc", "6", title="说明", text="房屋建设工程与施工")  # 建设 before 工程, no 程建
+    search.index("test.doc", "7", title="说明", text="工程与程建设的建设")  # every bigram, none together
+    assert set(ids(search.search("工程建设"))) == {"4", "7"}  # bigram search: 7 has 工程, 程建, 建设
+    assert set(ids(search.search('"工程建设"'))) == {"4"}  # the phrase: only where they stand together
+
+
 def test_query_is_cut_to_its_limit() -> None:
     assert search.query_terms("x" * 50 + " " + "y" * 200) == ["x" * 50, "y" * (search.MAX_QUERY - 51)]
     assert len(search.query_terms("".join(chr(0x4E00 + i) for i in range(500)))) == search.MAX_QUERY_TERMS

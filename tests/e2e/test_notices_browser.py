@@ -138,6 +138,21 @@ def object_and_answer(
 
 @pytest.mark.clause("6.4.1")
 @pytest.mark.clause("6.4.2")
+def search_by_a_two_character_word(public: Any, base: str) -> None:
+    """The public finds the notice by a two-character word typed into the list's search box (the
+    portal's Chinese search), marked in its title; a word it does not have finds nothing."""
+    public.locator("#id_q").fill("装修")
+    public.locator("#id_q").press("Enter")
+    public.wait_for_url("**/notices/?*q=*")
+    assert public.locator("[data-testid=notices] mark").first.inner_text() == "装修"
+    assert "1 条公告" in public.locator("[data-testid=notice-count]").inner_text()
+    public.locator("#id_q").fill("铁路")
+    public.locator("#id_q").press("Enter")
+    public.wait_for_url("**/notices/?*q=*%E9%93%81*")
+    assert TITLE not in public.locator("main").inner_text()
+    public.goto(base + "/notices/?q=装修")
+
+
 def test_the_agent_drafts_and_schedules_and_the_public_finds_it_after_its_instant(
     live_server: Any, browser: Any, sandbox_clock: None, tmp_path: Path
 ) -> None:
@@ -183,6 +198,7 @@ def test_the_agent_drafts_and_schedules_and_the_public_finds_it_after_its_instan
         public.goto(base + "/notices/")
         listed = public.locator("[data-testid=notices]")
         assert TITLE in listed.inner_text()
+        search_by_a_two_character_word(public, base)
         listed.get_by_role("link", name=TITLE).click()
         public.wait_for_url(f"**/notices/{notice.uid}/")
         article = public.locator("main article").inner_text()

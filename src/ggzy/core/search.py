@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -87,28 +88,57 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+QUOTES = '"“”'  # a phrase is written between quotes (NFKC makes ＂ a ")
+
+
+def _query_runs_quoted(query: str) -> list[tuple[bool, str, bool, bool]]:
+    """(is_cjk, run, prefix, quoted) of a query: a word directly followed by `*` is a prefix; a run
+    between an opening and a closing quote is quoted (an unclosed quote quotes the rest)."""
+    text = normalise(query[:MAX_QUERY])
+    runs = []
+    for cjk, run, end in _runs(text):
+        before = text[: end - len(run)]
+        quoted = sum(before.count(q) for q in QUOTES) % 2 == 1
+        prefix = not cjk and not quoted and len(run) >= MIN_PREFIX and text[end : end + 1] == "*"
+        runs.append((cjk, run if cjk else run[:MAX_WORD], prefix, quoted))
+    return runs
+
+
 def _query_runs(query: str) -> list[tuple[bool, str, bool]]:
     """(is_cjk, run, prefix) of a query: a word directly followed by `*` is a prefix."""
-    text = normalise(query[:MAX_QUERY])
-    return [
-        (
-            cjk,
-            run if cjk else run[:MAX_WORD],
-            not cjk and len(run) >= MIN_PREFIX and text[end : end + 1] == "*",
-        )
-        for cjk, run, end in _runs(text)
-    ]
+    return [(cjk, run, prefix) for cjk, run, prefix, _quoted in _query_runs_quoted(query)]
+
+
+def query_groups(query: str) -> list[tuple[str, ...]]:
+    """What a text must have to match `query`: each group is one token (a prefix ends with `*`) or,
+    for a quoted run of CJK characters, its bigrams in order, which must stand together (a phrase).
+    At most `MAX_QUERY_TERMS` tokens in all; [] for nothing."""
+    groups: list[tuple[str, ...]] = []
+    count = 0
+    for cjk, run, prefix, quoted in _query_runs_quoted(query):
+        if cjk:
+            bigrams = [run[i : i + 2] for i in range(len(run) - 1)]
+            new: list[tuple[str, ...]] = (
+                [(run,)] if len(run) == 1 else ([tuple(bigrams)] if quoted else [(b,) for b in bigrams])
+            )
+        else:
+            new = [(run + "*" if prefix else run,)]
+        for whole in new:
+            if whole in groups:
+                continue
+            group = whole[: MAX_QUERY_TERMS - count]
+            if not group:
+                return groups
+            groups.append(group)
+            count += len(group)
+    return groups
 
 
 def query_terms(query: str) -> list[str]:
     """The tokens a text must all have to match `query`; a prefix term ends with `*`. [] for nothing."""
     terms: list[str] = []
-    for cjk, run, prefix in _query_runs(query):
-        if cjk:
-            new = [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
-        else:
-            new = [run + "*" if prefix else run]
-        terms.extend(t for t in new if t not in terms)
+    for group in query_groups(query):
+        terms.extend(t for t in group if t not in terms)
     return terms[:MAX_QUERY_TERMS]
 
 
@@ -181,21 +211,26 @@ def rebuild_index() -> None:
             cursor.execute("INSERT INTO core_searchentry_fts(core_searchentry_fts) VALUES ('rebuild')")
 
 
-def _fts5_query(terms: list[str]) -> str:
-    # Tokens hold letters and digits only; quoting anyway keeps FTS5 syntax out of them.
-    def one(term: str) -> str:
+def _fts5_query(groups: list[tuple[str, ...]]) -> str:
+    # Tokens hold letters and digits only; quoting anyway keeps FTS5 syntax out of them. A quoted
+    # string of several tokens is an FTS5 phrase: the tokens one after the other.
+    def one(group: tuple[str, ...]) -> str:
+        term = " ".join(group)
         word, star = (term[:-1], "*") if term.endswith("*") else (term, "")
         return '"' + word.replace('"', '""') + '"' + star
 
-    return " AND ".join(one(t) for t in terms)
+    return " AND ".join(one(g) for g in groups)
 
 
-def _tsquery(terms: list[str]) -> str:
+def _tsquery(groups: list[tuple[str, ...]]) -> str:
     def one(term: str) -> str:
         word, star = (term[:-1], ":*") if term.endswith("*") else (term, "")
         return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'" + star
 
-    return " & ".join(one(t) for t in terms)
+    def phrase(group: tuple[str, ...]) -> str:  # `<->`: the next token at the next position
+        return "(" + " <-> ".join(one(t) for t in group) + ")" if len(group) > 1 else one(group[0])
+
+    return " & ".join(phrase(g) for g in groups)
 
 
 def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
@@ -240,8 +275,8 @@ def search(
     `kinds`, `visibility`, `centre`: None for any, else the allowed values (a string is one value).
     An empty, punctuation-only or term-less query returns [].
     """
-    terms = query_terms(query)
-    if not terms:
+    groups = query_groups(query)
+    if not groups:
         return []
     limit = max(0, min(int(limit), MAX_LIMIT))
     filters = [_as_list(kinds), _as_list(visibility), _as_list(centre)]
@@ -249,11 +284,11 @@ def search(
         return []
     params: list[Any]
     if connection.vendor == "postgresql":
-        sql, params = _POSTGRES_SEARCH, [_tsquery(terms)]
+        sql, params = _POSTGRES_SEARCH, [_tsquery(groups)]
         for f in filters:
             params += [f is not None, f or []]
     else:
-        sql, params = _SQLITE_SEARCH, [_fts5_query(terms)]
+        sql, params = _SQLITE_SEARCH, [_fts5_query(groups)]
         for f in filters:
             params += [int(f is not None), json.dumps(f or [])]
     params.append(limit)
@@ -277,6 +312,103 @@ def search(
         for pk, score in rows
         if (e := entries.get(pk)) is not None
     ]
+
+
+# --- a token column on any table --------------------------------------------------------------------
+# An app whose list pages filter and sort many rows as well as search them (the portal's notices) keeps
+# its own token column, written with `entry_tokens`, indexed like `core_searchentry.tokens` and
+# queried with `match`, so one query filters, searches and sorts in the same table.
+
+
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def _identifiers(*names: str) -> None:
+    """Table and column names come from the code (a model's db_table), never from users; checked anyway."""
+    for name in names:
+        if not _IDENTIFIER.fullmatch(name):
+            raise ValueError(f"not a plain SQL identifier: {name!r}")
+
+
+def fulltext_statements(
+    table: str, column: str = "tokens", *, stored: bool = False
+) -> dict[str, tuple[list[str], list[str]]]:
+    """{vendor: (install, remove)} SQL of the full-text index over `table.column` (an integer `id` key).
+
+    `stored` (PostgreSQL): keep the text-search vector in a generated column `<column>_tsv` and index
+    that, instead of an expression index. A query that filters, sorts and limits may check rows one by
+    one along another index (the newest first); a stored vector is read, an expression is computed from
+    the tokens for every row it checks — ten to fifty times slower for a notice's few kilobytes."""
+    _identifiers(table, column)
+    fts = f"{table}_fts"
+    insert = f"INSERT INTO {fts}(rowid, {column}) VALUES (new.id, new.{column});"  # noqa: S608
+    delete = f"INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.id, old.{column});"  # noqa: S608
+    sqlite_install = [
+        (
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({column}, content='{table}', "
+            "content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
+        ),
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN {insert} END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {table} BEGIN {delete} END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE ON {table} BEGIN {delete} {insert} END",
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",  # noqa: S608  (identifiers checked above)
+    ]
+    sqlite_remove = [f"DROP TRIGGER IF EXISTS {fts}_{t}" for t in ("au", "ad", "ai")]
+    sqlite_remove.append(f"DROP TABLE IF EXISTS {fts}")
+    gin = f"{table}_{column}_gin"
+    vector = f"to_tsvector('simple'::regconfig, {column})"
+    create = f"CREATE INDEX IF NOT EXISTS {gin} ON {table} USING gin ({vector})"
+    postgres = ([create], [f"DROP INDEX IF EXISTS {gin}"])
+    if stored:
+        tsv = f"{column}_tsv"
+        postgres = (
+            [
+                (
+                    f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {tsv} tsvector "
+                    f"GENERATED ALWAYS AS ({vector}) STORED"
+                ),
+                f"CREATE INDEX IF NOT EXISTS {table}_{tsv}_gin ON {table} USING gin ({tsv})",
+            ],
+            [f"DROP INDEX IF EXISTS {table}_{tsv}_gin", f"ALTER TABLE {table} DROP COLUMN IF EXISTS {tsv}"],
+        )
+    return {"sqlite": (sqlite_install, sqlite_remove), "postgresql": postgres}
+
+
+def fulltext_index(table: str, column: str = "tokens", *, stored: bool = False) -> Any:
+    """The migration operation that creates (and on reverse drops) the full-text index of `table.column`
+    (`stored`: see `fulltext_statements`; the queries must then say so to `match`)."""
+    from django.db import migrations
+
+    statements = fulltext_statements(table, column, stored=stored)
+
+    def run(which: int) -> Any:
+        def step(apps: Any, schema_editor: Any) -> None:
+            for sql in statements[schema_editor.connection.vendor][which]:
+                schema_editor.execute(sql, params=None)
+
+        return step
+
+    return migrations.RunPython(run(0), run(1), elidable=False)
+
+
+def match(queryset: Any, query: str, *, column: str = "tokens", stored: bool = False) -> Any:
+    """`queryset` narrowed to rows whose `column` (tokens, see `entry_tokens`) matches every term of
+    `query`, through the index `fulltext_index` made (with the same `stored`); None when the query has
+    no term to look for."""
+    from django.db.models import BooleanField
+    from django.db.models.expressions import RawSQL
+
+    groups = query_groups(query)
+    if not groups:
+        return None
+    table = queryset.model._meta.db_table
+    _identifiers(table, column)  # the query itself is a parameter: only tokens of letters and digits
+    if connection.vendor == "postgresql":
+        vector = f"{table}.{column}_tsv" if stored else f"to_tsvector('simple'::regconfig, {table}.{column})"
+        sql = f"{vector} @@ to_tsquery('simple'::regconfig, %s)"
+        return queryset.filter(RawSQL(sql, [_tsquery(groups)], output_field=BooleanField()))  # noqa: S611
+    sql = f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH %s"  # noqa: S608
+    return queryset.filter(pk__in=RawSQL(sql, [_fts5_query(groups)]))  # noqa: S611
 
 
 def snippet(text: str, terms: Iterable[str], length: int = SNIPPET) -> str:

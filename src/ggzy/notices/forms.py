@@ -240,3 +240,98 @@ class TerminateForm(forms.Form):
     reason = forms.CharField(
         label=_("Why it is terminated"), max_length=2000, widget=forms.Textarea(attrs=TEXTAREA)
     )
+
+
+def portal_region_choices() -> list[tuple[str, object]]:
+    """The divisions of the provinces the platform's centres are in, by name (prefectures and counties)."""
+    from ggzy.accounts.selectors import centre_list
+    from ggzy.core import regions
+
+    provinces = sorted({c.region[:2] + "0000" for c in centre_list() if c.region})
+    choices: list[tuple[str, object]] = [("", _("All regions"))]
+    for province in provinces:
+        choices.append((province, regions.full_name(province)))
+        choices += list(regions.grouped_choices(under=province, max_depth=regions.COUNTY))
+    return choices
+
+
+class PortalFilterForm(forms.Form):
+    """The public list's filters (GET). Amounts are typed in yuan and compared in fen."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        error_messages={"max_length": _("Search with at most %(limit_value)d characters.")},
+        widget=forms.TextInput(
+            attrs={**CONTROL, "type": "search", "placeholder": _("A word, e.g. 工程 or G228")}
+        ),
+    )
+    category = forms.ChoiceField(label=_("Trading category"), required=False)
+    type = forms.ChoiceField(label=_("Type"), required=False)
+    region = forms.ChoiceField(
+        label=_("Region"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose a region from the list.")},
+    )
+    published_from = forms.DateField(
+        label=_("Published from"), required=False, widget=forms.DateInput(attrs={**CONTROL, "type": "date"})
+    )
+    published_to = forms.DateField(
+        label=_("Published until"), required=False, widget=forms.DateInput(attrs={**CONTROL, "type": "date"})
+    )
+    min_yuan = forms.DecimalField(
+        label=_("Amount from (yuan)"), required=False, min_value=Decimal(0), max_digits=15, decimal_places=2,
+        widget=forms.NumberInput(attrs={**CONTROL, "step": "0.01", "min": "0"}),
+    )  # fmt: skip
+    max_yuan = forms.DecimalField(
+        label=_("Amount up to (yuan)"), required=False, min_value=Decimal(0), max_digits=15, decimal_places=2,
+        widget=forms.NumberInput(attrs={**CONTROL, "step": "0.01", "min": "0"}),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from ggzy.core.context_processors import TRADING_CATEGORIES
+
+        super().__init__(*args, **kwargs)
+        select = {"class": "form-select"}
+        choices: dict[str, Any] = {
+            "category": [("", _("All categories")), *TRADING_CATEGORIES],
+            "type": [("", _("All types")), *NoticeType.choices],
+            "region": portal_region_choices(),
+        }
+        for name, offered in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)  # noqa: S101  (narrowing)
+            field.choices = offered
+        for name in ("category", "type", "region"):
+            self.fields[name].widget.attrs.update(select)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("published_from"), data.get("published_to")
+        if start and end and start > end:
+            self.add_error("published_to", _("The end date is before the start date."))
+        low, high = data.get("min_yuan"), data.get("max_yuan")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_yuan", _("The upper amount is below the lower one."))
+        return data
+
+    def portal_filter(self) -> Any:
+        """The valid form as `selectors.PortalFilter` (amounts in fen, exactly)."""
+        from ggzy.notices.selectors import PortalFilter
+
+        data = self.cleaned_data
+
+        def fen(value: Decimal | None) -> int | None:
+            return None if value is None else int(value.scaleb(2))
+
+        return PortalFilter(
+            query=data.get("q") or "",
+            category=data.get("category") or "",
+            type=data.get("type") or "",
+            region=data.get("region") or "",
+            published_from=data.get("published_from"),
+            published_to=data.get("published_to"),
+            min_fen=fen(data.get("min_yuan")),
+            max_fen=fen(data.get("max_yuan")),
+        )

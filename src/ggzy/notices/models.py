@@ -279,3 +279,39 @@ class NoticeChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.txid}:{self.id} {self.kind}"
+
+
+class NoticeIndex(models.Model):
+    """The portal's row of a scheduled notice (`notices.portal_index`): what the public list filters,
+    sorts and searches, in one table so that one query does all three over a million notices. Written
+    in the transaction that schedules the notice, deleted in the one that withdraws it; the public
+    sees a row only from `publish_at` on, like the notice itself. `tokens` is the notice's text
+    tokenised for Chinese search (`ggzy.core.search.entry_tokens`), under the database's full-text
+    index (`search.fulltext_index`, migration 0004)."""
+
+    id = models.BigAutoField(primary_key=True)
+    notice = models.OneToOneField(Notice, on_delete=models.CASCADE, related_name="portal")
+    uid = models.UUIDField(_("notice"), unique=True)
+    publish_at = models.DateTimeField(_("published from"))
+    type = models.CharField(_("type"), max_length=32, choices=NoticeType.choices)
+    category = models.CharField(_("trading category"), max_length=32)
+    region = models.CharField(_("region"), max_length=6)
+    city = models.CharField(_("city"), max_length=4)  # the region's first four digits
+    amount_fen = models.PositiveBigIntegerField(_("budget or ceiling price (fen)"), null=True, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    tender_project_code = models.CharField(_("tender project code"), max_length=20)
+    tokens = models.TextField(_("search tokens"), blank=True)
+
+    class Meta:
+        verbose_name = _("portal entry")
+        verbose_name_plural = _("portal entries")
+        indexes = [
+            models.Index(fields=["-publish_at", "-id"], name="portal_recent"),
+            models.Index(fields=["category", "-publish_at", "-id"], name="portal_category"),
+            models.Index(fields=["city", "-publish_at", "-id"], name="portal_city"),
+            models.Index(fields=["type", "-publish_at", "-id"], name="portal_type"),
+            models.Index(fields=["tender_project_code", "publish_at"], name="portal_project"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from ggzy.core import clock
+from ggzy.core import clock, regions, search
 from ggzy.core.access import is_signed_in
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
 from ggzy.core.types import Actor, Viewer
-from ggzy.notices.models import Notice, NoticeAttachment, NoticeMedium, NoticeState, Objection
+from ggzy.notices.models import Notice, NoticeAttachment, NoticeIndex, NoticeMedium, NoticeState, Objection
 from ggzy.registry import selectors as registry_selectors
 from ggzy.registry.models import Section, TenderProject
 
@@ -278,3 +280,84 @@ def access_pausable(*, viewer: Viewer, code: str) -> TenderProject:
     if found is None:
         raise DomainError(CoreError.NOT_FOUND)
     return found
+
+
+# --- the portal's list and search (NoticeIndex, written by services.index) -------------------------
+PORTAL_PAGE_SIZE = 20
+PORTAL_PAGES_MAX = 50  # deeper than 1,000 notices: narrow the search instead (an OFFSET costs its rows)
+PORTAL_COUNT_CAP = 1000  # "1,000+": counting every match of a common word costs what the page does not
+
+
+@dataclass(frozen=True)
+class PortalFilter:
+    """What the public list may be narrowed by; empty values narrow nothing."""
+
+    query: str = ""
+    category: str = ""
+    type: str = ""
+    region: str = ""  # a GB/T 2260 code: a province, a prefecture (its city column) or a county
+    published_from: dt.date | None = None  # Beijing days, both ends included
+    published_to: dt.date | None = None
+    min_fen: int | None = None
+    max_fen: int | None = None
+
+
+def _beijing_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def portal_notices(f: PortalFilter, *, now: dt.datetime | None = None) -> QuerySet[NoticeIndex]:
+    """Published notices narrowed by `f`, newest first: one query on one table, through its indexes
+    (the full-text one for `f.query`, via `ggzy.core.search.match`). A query with nothing to look for
+    (punctuation, operators only) finds nothing."""
+    found = NoticeIndex.objects.filter(publish_at__lte=now or clock.now())
+    if f.category:
+        found = found.filter(category=f.category)
+    if f.type:
+        found = found.filter(type=f.type)
+    if f.region:
+        depth = regions.depth(f.region)
+        if depth == regions.PROVINCE:
+            found = found.filter(city__startswith=f.region[:2])
+        else:
+            found = found.filter(city=f.region[:4])
+            if depth == regions.COUNTY:
+                found = found.filter(region=f.region)
+    if f.published_from is not None:
+        found = found.filter(publish_at__gte=_beijing_midnight(f.published_from))
+    if f.published_to is not None:
+        found = found.filter(publish_at__lt=_beijing_midnight(f.published_to + dt.timedelta(days=1)))
+    if f.min_fen is not None:
+        found = found.filter(amount_fen__gte=f.min_fen)
+    if f.max_fen is not None:
+        found = found.filter(amount_fen__lte=f.max_fen)
+    if f.query.strip():
+        matched = search.match(found, f.query, stored=True)  # migration 0004: a stored vector
+        found = matched if matched is not None else found.none()
+    return found.defer("tokens").order_by("-publish_at", "-id")  # the list never shows the tokens
+
+
+@dataclass(frozen=True)
+class PortalPage:
+    rows: list[NoticeIndex]
+    number: int
+    has_previous: bool
+    has_next: bool
+    count: int  # at most PORTAL_COUNT_CAP
+    more: bool  # more than PORTAL_COUNT_CAP match
+
+
+def portal_page(found: QuerySet[NoticeIndex], number: int = 1) -> PortalPage:
+    """One page of `found` (1 … PORTAL_PAGES_MAX; out-of-range numbers are clamped) and its capped count."""
+    number = min(max(number, 1), PORTAL_PAGES_MAX)
+    start = (number - 1) * PORTAL_PAGE_SIZE
+    rows = list(found[start : start + PORTAL_PAGE_SIZE + 1])
+    count = found[: PORTAL_COUNT_CAP + 1].count() if len(rows) > PORTAL_PAGE_SIZE or number > 1 else len(rows)
+    return PortalPage(
+        rows=rows[:PORTAL_PAGE_SIZE],
+        number=number,
+        has_previous=number > 1,
+        has_next=len(rows) > PORTAL_PAGE_SIZE and number < PORTAL_PAGES_MAX,
+        count=min(count, PORTAL_COUNT_CAP),
+        more=count > PORTAL_COUNT_CAP,
+    )

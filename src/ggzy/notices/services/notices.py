@@ -8,6 +8,7 @@
   canonical text. The first notice of a tender project needs the project's registration accepted and
   the 容缺 promises due before the step `notice` kept (`registry.services.step_check`).
 * `notice_withdraw`: a scheduled notice, before its instant only.
+* Scheduling writes the notice's portal row (`services.index`), withdrawing deletes it.
 * `medium_add`: where else the notice was published (6.4.2).
 * `published_catch_up`: the tick job recording, once, that a notice's instant passed.
 
@@ -38,6 +39,7 @@ from ggzy.notices.event_types import NoticesEvents
 from ggzy.notices.feed import change_record
 from ggzy.notices.models import Notice, NoticeMedium, NoticeState, NoticeType
 from ggzy.notices.services.deadlines import deadline_check, windows_announce
+from ggzy.notices.services.index import notice_index, notice_unindex
 from ggzy.notices.states import NOTICE_TRANSITIONS
 from ggzy.registry import services as registry
 from ggzy.registry.models import Registration, Section, State, TenderProject
@@ -268,6 +270,7 @@ def notice_schedule(*, actor: Actor, notice: Notice, publish_at: dt.datetime) ->
         notice, NOTICE_TRANSITIONS, "schedule", error=NoticesError.STATE,
         publish_at=publish_at, scheduled_by=actor, scheduled_at=now, text_sm3=digest,
     )  # fmt: skip
+    notice_index(notice)
     _event(NoticesEvents.SCHEDULED, notice, actor, {"publish_at": publish_at, "sm3": digest}, embargoed=True)
     return notice
 
@@ -279,6 +282,7 @@ def notice_withdraw(*, actor: Actor, notice: Notice) -> Notice:
     _party_or_not_found(actor, notice.tender_project)
     _not_published(notice)
     advance(notice, NOTICE_TRANSITIONS, "withdraw", error=NoticesError.STATE, withdrawn_at=clock.now())
+    notice_unindex(notice)
     _event(NoticesEvents.WITHDRAWN, notice, actor, {}, embargoed=True)
     return notice
 

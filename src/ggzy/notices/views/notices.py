@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,13 +20,13 @@ from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.formatting import local_time, yuan
 from ggzy.core.pages import form_again, page_action
 from ggzy.core.roles import Role
+from ggzy.core.search import highlight_terms as search_terms
 from ggzy.notices import selectors, services
 from ggzy.notices.content import Kind, schema_of
-from ggzy.notices.forms import MediumForm, NoticeForm, RemarkForm, ScheduleForm
+from ggzy.notices.forms import MediumForm, NoticeForm, PortalFilterForm, RemarkForm, ScheduleForm
 from ggzy.notices.models import Notice, NoticeType
 
 PARTIES = (Role.INITIATOR, Role.AGENT)
-PAGE_SIZE = 20
 
 
 def items_of(notice: Notice) -> list[tuple[str, str]]:
@@ -54,10 +53,30 @@ def items_of(notice: Notice) -> list[tuple[str, str]]:
 # --- public ---------------------------------------------------------------------------------------
 @public
 def public_list(request: HttpRequest) -> HttpResponse:
-    """Published notices, newest first, 20 a page; a notice before its instant is not there or counted."""
-    paginator = Paginator(selectors.published(), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    return render(request, "notices/public_list.html", {"page": page})
+    """Published notices, newest first, 20 a page, narrowed by category, type, region, dates, amount and
+    Chinese full-text search (`selectors.portal_notices`); a notice before its instant is not there or
+    counted. Bad filters are said next to their field, with no list (status 400)."""
+    form = PortalFilterForm(request.GET)
+    if not form.is_valid():
+        context: dict[str, object] = {"form": form, "page": None, "terms": []}
+        return render(request, "notices/public_list.html", context, status=400)
+    chosen = form.portal_filter()
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
+    page = selectors.portal_page(selectors.portal_notices(chosen), number)
+    query = QueryDict(mutable=True)
+    query.update({k: str(v) for k, v in request.GET.items() if k != "page" and v})
+    context = {
+        "form": form,
+        "page": page,
+        "terms": search_terms(chosen.query),
+        "query_string": query.urlencode(),
+        "narrowed": any(v for k, v in request.GET.items() if k != "page"),
+        "searched": bool(chosen.query.strip()),
+    }
+    return render(request, "notices/public_list.html", context)
 
 
 @public
