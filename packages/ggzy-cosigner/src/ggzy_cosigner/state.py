@@ -45,7 +45,7 @@ from typing import Any
 
 from ggzy_sm import canonical, merkle, witness
 from ggzy_sm.errors import CryptoError
-from ggzy_sm.files import write_atomic
+from ggzy_sm.files import fsync_folder, write_atomic
 from ggzy_sm.jsonservice import FolderLock
 from ggzy_sm.keys import DEFAULT_ITERATIONS, load_key_file, write_key_file
 from ggzy_sm.sm2 import Sm2PrivateKey, Sm2PublicKey
@@ -414,14 +414,6 @@ def load_chain(config: Config) -> Chain:
     return chain
 
 
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class HeadsDamagedError(OSError):
     """A write to heads.jsonl failed and could not be undone: the file may end in half a line."""
 
@@ -434,7 +426,7 @@ def append_line(folder: Path, line: Line) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
     with os.fdopen(fd, "ab") as fh:
         if created:  # the new file's name is durable before anything is written into it
-            _fsync_folder(folder)
+            fsync_folder(folder)
         before = os.fstat(fh.fileno()).st_size
         try:
             fh.write(line.data + b"\n")
@@ -467,14 +459,7 @@ def rollback_evidence(folder: Path) -> dict[str, Any] | None:
 
 def rollback_remember(folder: Path, evidence: dict[str, Any]) -> None:
     """Write rollback.json (fsynced): the stop survives a restart until `resync`."""
-    path, tmp = folder / ROLLBACK, folder / f".{ROLLBACK}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(json.dumps(evidence, ensure_ascii=False, indent=1).encode("utf-8"))
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
-    _fsync_folder(folder)
+    write_atomic(folder / ROLLBACK, json.dumps(evidence, ensure_ascii=False, indent=1), 0o640)
 
 
 # --- one process at a time --------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,25 +187,10 @@ def load_store(folder: Path) -> Store:
     return Store(sequence, notices)
 
 
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def save_store(folder: Path, store: Store) -> None:
     """Write notices.json whole: to a temporary name beside it, fsynced, then renamed over it."""
-    path, tmp = folder / NOTICES, folder / f".{NOTICES}.{os.getpid()}.tmp"
-    data = json.dumps(store.to_json(), ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
-    _fsync_folder(folder)
+    data = json.dumps(store.to_json(), ensure_ascii=False, sort_keys=True, indent=1)
+    write_atomic(folder / NOTICES, data, 0o640)
 
 
 class Lock(FolderLock):
