@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 
 SAMPLE_KWARGS = {
     "id": "1",
+    "month": "2026-03",
     "object_id": "1",
     "content_type_id": "1",
     "url": "x",

@@ -16,6 +16,7 @@
 | GGZY_SEAL_KEY_FILE, …_CERTIFICATE_FILE, …_PASSPHRASE | the centre's seal (local backend) | unset |
 | GGZY_SEAL_BACKEND | another seal backend (a GB/T 38540 seal server) | the local one |
 | GGZY_DEMO_CA_DIR | the demo test CA's keys and the demo users' key files (never in `var/`) | unset |
+| GGZY_DISCLOSURE_DAY | day (1–28) the last month's trading figures are published, 09:00 (6.10.2) | `5` |
 """
 
 from __future__ import annotations
@@ -108,6 +109,7 @@ INSTALLED_APPS = [
     "ggzy.sealing",
     "ggzy.service",
     "ggzy.notices",
+    "ggzy.analytics",
     "ggzy.ops",
     "ggzy.demo",
 ]
@@ -326,6 +328,12 @@ GGZY_CLOSE_OF_BUSINESS = os.environ.get("GGZY_CLOSE_OF_BUSINESS") or "17:00"
 GGZY_VIEWER_SCOPE = "ggzy.accounts.selectors.viewer_scope"
 #: What the sign-in page adds for signature login (the certs app; empty: password only).
 GGZY_LOGIN_EXTRA_CONTEXT = "ggzy.certs.login.page_context"
+#: What the portal's home page shows of the trades (the notices app: latest notices, openings, commitments).
+GGZY_PORTAL_CONTEXT = "ggzy.notices.portal.home_context"
+#: The day of the month the previous month's trading figures are published (the analytics app, 6.10.2).
+#: (A value that is not a whole number from 1 to 28 is named by the system check ggzy.analytics.E001.)
+_disclosure_day = os.environ.get("GGZY_DISCLOSURE_DAY", "").strip() or "5"
+GGZY_DISCLOSURE_DAY: int | str = int(_disclosure_day) if _disclosure_day.isdigit() else _disclosure_day
 #: What an organisation's own registration (the accounts app) asks of the certs app, without importing
 #: it: check a certificate against the CAs the centre accepts, bind it to the new account, and say in
 #: words why one was refused.

@@ -106,9 +106,16 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "notices:procedure-pause": ("tender_project", {}),
     "notices:procedure-terminate": ("tender_project", {}),
     "notices:procedure-resume": ("pause", {"tender_project_code": "@tender_project"}),
+    # public: a tender project's page (none of its notices published here: 404), a notice's proof
+    "notices:project": ("tender_project", {}),
+    "notices:proof": ("notice", {}),
 }
 #: Pages with arguments that name no entity by id, and why.
-NO_ENTITY = {"ops:key-rotate": "names a key purpose, one of a fixed list"}
+NO_ENTITY = {
+    "ops:key-rotate": "names a key purpose, one of a fixed list",
+    "analytics:month": "names a calendar month of public figures, not an entity",
+    "analytics:csv": "names a calendar month of public figures, not an entity",
+}
 
 
 def _is_id(name: str) -> bool:
@@ -376,7 +383,8 @@ def test_a_user_without_rights_finds_nothing_either(scene: Scene) -> None:
     events = Event.objects.count()
     # the only one for anyone signed in, and the public pages of a notice (this one is a draft: 404)
     assert _walk(client, scene) == {
-        "events:inbox-read", "notices:public-detail", "notices:pdf", "notices:attachment"
+        "events:inbox-read", "notices:public-detail", "notices:pdf", "notices:attachment",
+        "notices:project", "notices:proof",
     }  # fmt: skip
     assert Event.objects.count() == events
 

@@ -182,6 +182,16 @@ def push_national(freeze: Freeze) -> Effects:
     return Counter({"notices.notice.push_failed": 1})
 
 
+def disclosure_publish(freeze: Freeze) -> Effects:
+    """The 28th of next month at 10:00 (Beijing time), after any disclosure day: this month is due, once."""
+    from ggzy.core.formatting import PLATFORM_ZONE
+
+    local = clock.now().astimezone(PLATFORM_ZONE)
+    following = (local.replace(day=1) + dt.timedelta(days=32)).replace(day=28)
+    freeze(dt.datetime.combine(following.date(), dt.time(10), PLATFORM_ZONE))
+    return Counter({"analytics.disclosure.published": 1})
+
+
 @pytest.fixture(autouse=True)
 def _national_platforms(settings: Any, tmp_path: Any) -> None:
     """The national platform `push_national` pushes to: pinned, and nothing listening at its address."""
@@ -206,6 +216,7 @@ SITUATIONS: dict[str, Situation] = {
     "events.recover_deliveries": recover_deliveries,
     "notices.record_published": record_published,
     "notices.push_national": push_national,
+    "analytics.disclosure_publish": disclosure_publish,
 }
 #: Jobs not raced here, and why; each must still re-check under its lock (a reviewer reads it).
 WITHOUT_SITUATION: dict[str, str] = {

@@ -136,8 +136,6 @@ def object_and_answer(
         bidder_context.close()
 
 
-@pytest.mark.clause("6.4.1")
-@pytest.mark.clause("6.4.2")
 def search_by_a_two_character_word(public: Any, base: str) -> None:
     """The public finds the notice by a two-character word typed into the list's search box (the
     portal's Chinese search), marked in its title; a word it does not have finds nothing."""
@@ -153,6 +151,9 @@ def search_by_a_two_character_word(public: Any, base: str) -> None:
     public.goto(base + "/notices/?q=装修")
 
 
+@pytest.mark.clause("6.4.1")
+@pytest.mark.clause("6.4.2")
+@pytest.mark.clause("4.1.4")
 def test_the_agent_drafts_and_schedules_and_the_public_finds_it_after_its_instant(
     live_server: Any, browser: Any, sandbox_clock: None, tmp_path: Path
 ) -> None:

@@ -78,6 +78,7 @@ WORKS, ROAD, YEAR, DALIAN, LATER = (
         ("尚未发布", set(), {LATER}),  # scheduled for later: not found, not counted
     ],
 )
+@pytest.mark.clause("4.1.4")
 def test_search_finds_chinese_words_codes_years_and_phrases(
     query: str, hits: set[str], misses: set[str]
 ) -> None:
@@ -104,6 +105,7 @@ def test_a_quoted_phrase_keeps_its_characters_together(place: Place, freeze: Any
     assert set(found(query='"施工招标"')) == {"某路段施工招标公告"}  # the phrase
 
 
+@pytest.mark.clause("4.1.4")
 def test_filters_by_category_type_region_dates_and_amount(notices: dict[str, Any]) -> None:
     everything = set(found())
     assert "尚未发布的工程招标公告" not in everything

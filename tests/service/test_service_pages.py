@@ -328,6 +328,7 @@ def write_commitment(client: Client, **fields: str) -> Any:
 
 
 @pytest.mark.clause("12.1.3")
+@pytest.mark.clause("4.2.5")
 def test_staff_publish_a_commitment_on_the_page_and_the_hall_shows_it_under_its_centre(
     client_for: Callable[..., Client], world: World
 ) -> None:

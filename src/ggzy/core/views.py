@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.functional import Promise
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +24,13 @@ from ggzy.core.workspaces import all_tasks, tasks_for
 
 @public
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"roles": ROLE_TABLE})
+    """The portal (standard 4.1.4, 4.2.5). What it shows of the trades — the latest notices, the openings,
+    the service commitments — comes from the app that knows, through `settings.GGZY_PORTAL_CONTEXT` (a
+    dotted path to a function of the request returning a dict): `core` imports no domain app."""
+    context: dict[str, Any] = {"roles": ROLE_TABLE}
+    if getattr(settings, "GGZY_PORTAL_CONTEXT", ""):
+        context.update(import_string(settings.GGZY_PORTAL_CONTEXT)(request))
+    return render(request, "core/home.html", context)
 
 
 @public
@@ -77,6 +85,7 @@ ENDPOINT_AREAS: dict[str, Promise] = {
     "registry": _("Project registration"),
     "sealing": _("Sealed bids"),
     "service": _("Service hall"),
+    "analytics": _("Trading information disclosure"),
     "events": _("Events and messages"),
     "inbox": _("Events and messages"),
     "deliveries": _("Events and messages"),

@@ -67,3 +67,10 @@ urlpatterns += [
 from ggzy.notices.views import atom  # noqa: E402  (appended: one block per seam)
 
 urlpatterns += [path("notices/feed.atom", atom.feed, name="atom")]
+
+from ggzy.notices.views import portal  # noqa: E402  (appended: one block per seam)
+
+urlpatterns += [
+    path("projects/<str:tender_project_code>/", portal.project, name="project"),
+    path("notices/<uuid:notice_uid>/proof.json", portal.proof, name="proof"),
+]

@@ -374,3 +374,17 @@ def overdue_questions(now: dt.datetime | None = None) -> QuerySet[Question]:
     return Question.objects.filter(
         answered_at__isnull=True, escalated_at__isnull=True, deadline__due_at__lt=now
     ).select_related("centre", "deadline", "owner")
+
+
+DEFAULT_PHONE = "12345"
+DEFAULT_MAILBOX = "fuwu@ggzy.example.cn"
+
+
+def complaint_channels() -> dict[str, str]:
+    """Where to complain about or comment on the centre's service (12.2.1; shown on the portal, 4.2.5)."""
+    from django.conf import settings
+
+    return {
+        "phone": getattr(settings, "GGZY_SERVICE_PHONE", DEFAULT_PHONE),
+        "mailbox": getattr(settings, "GGZY_SERVICE_MAILBOX", DEFAULT_MAILBOX),
+    }

@@ -18,7 +18,7 @@ from ggzy.service import selectors, services
 from ggzy.service.errors import ServiceError
 from ggzy.service.forms import AskForm, FeedbackForm, RatingForm
 from ggzy.service.models import FeedbackChannel, ServiceType
-from ggzy.service.views.public import complaint_channels
+from ggzy.service.selectors import complaint_channels
 
 
 def _when(instant: dt.datetime | None) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -23,19 +22,9 @@ from ggzy.registry.models import TradingCategory
 from ggzy.service import indexing, selectors
 from ggzy.service.models import FaqEntry, Guide, ServiceType
 
-DEFAULT_PHONE = "12345"
-DEFAULT_MAILBOX = "fuwu@ggzy.example.cn"
 SEARCH_LIMIT = 50
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 NO_CATEGORY = gettext_lazy("All trading categories")
-
-
-def complaint_channels() -> dict[str, str]:
-    """Where to complain about or comment on the centre's service (12.2.1)."""
-    return {
-        "phone": getattr(settings, "GGZY_SERVICE_PHONE", DEFAULT_PHONE),
-        "mailbox": getattr(settings, "GGZY_SERVICE_MAILBOX", DEFAULT_MAILBOX),
-    }
 
 
 def _by_category(
@@ -78,7 +67,7 @@ def hall(request: HttpRequest) -> HttpResponse:
     ]
     context = {
         "commitments": commitments,
-        "channels": complaint_channels(),
+        "channels": selectors.complaint_channels(),
         "faq": _by_category(selectors.faq_latest()),
         "guides": _by_centre(selectors.guides()),
         "centres": selectors.centres(),
