@@ -34,7 +34,7 @@ from ggzy.demo.registrations import pdf
 from ggzy.demo.registrations_data import FILINGS
 from ggzy.notices import services
 from ggzy.notices.models import Notice, NoticeType, Objection
-from ggzy.notices.services.objections import later_deadline
+from ggzy.notices.services.deadlines import later_deadline
 from ggzy.registry import services as registry
 from ggzy.registry.models import (
     Pause,

@@ -68,13 +68,13 @@ from ggzy.notices.models import (
     ObjectionStage,
     ObjectionState,
 )
+from ggzy.notices.services.deadlines import clarification_postpone
 from ggzy.notices.services.notices import TITLE_MAX, notice_draft
 from ggzy.notices.states import OBJECTION_TRANSITIONS
 from ggzy.registry import selectors as registry_selectors
 from ggzy.registry import services as registry
 from ggzy.registry.models import PauseBasis, PauseStep, Section, TenderProject
 from ggzy.sealing import selectors as sealing_selectors
-from ggzy.sealing import services as sealing
 
 ENGINEERING, PROCUREMENT = "engineering", "procurement"
 TEXT_MAX = 5000
@@ -150,11 +150,6 @@ STAGES: dict[tuple[ObjectionKind, ObjectionStage], Stage] = {
 
 #: The rows bounding a complaint to the supervising department (§60; 政府采购法 §55).
 COMPLAINT_RULE = {ENGINEERING: "complaint-filing", PROCUREMENT: "procurement-complaint"}
-#: A clarification that may affect bids: at least this many days before the deadline (§21; 实施条例 §31).
-CLARIFICATION_RULE = {
-    ENGINEERING: "tender-clarification-notice",
-    PROCUREMENT: "procurement-clarification-notice",
-}
 
 
 def full_name(tender_project: TenderProject) -> str:
@@ -440,44 +435,18 @@ def _locked(objection: Objection) -> Objection:
     )
 
 
-def later_deadline(deadline: dt.datetime, earliest: dt.datetime, centre: str) -> dt.datetime:
-    """The first instant from `earliest` on that keeps the deadline's time of day and falls on a working
-    day of the centre (a deadline moved by a clarification: 09:30 stays 09:30, a Saturday becomes the
-    Monday; later than the law's floor is always legal)."""
-    calendar = calc.Calendar(centre)
-    at = deadline.astimezone(calc.SHANGHAI).timetz()
-    day = earliest.astimezone(calc.SHANGHAI).date()
-    while True:
-        candidate = dt.datetime.combine(day, at.replace(tzinfo=None), calc.SHANGHAI)
-        if candidate >= earliest and calendar.is_working_day(day):
-            return candidate
-        day += dt.timedelta(days=1)
-
-
 def _postpone(objection: Objection, actor: Actor, now: dt.datetime) -> JSONDict | None:
     """An answer changing the documents is a clarification: the bid deadline moves so that the rule's
-    days remain (never earlier), with the custodians' signed notice (`sealing.window_set`)."""
-    sector = sector_of(objection.tender_project)
+    days remain (never earlier), with the custodians' signed notice (`deadlines.clarification_postpone`)."""
     sections = (
         [objection.section]
         if objection.section is not None
         else list(objection.notice.sections.all() if objection.notice else [])
         or list(objection.tender_project.sections.all())
     )
-    centre = objection.tender_project.project.centre.code
-    moved: JSONDict = {}
-    for section in sections:
-        window = sealing_selectors.window_of(section)
-        if window is None or now >= window.deadline:
-            continue
-        earliest = calc.earliest_legal(CLARIFICATION_RULE[sector], act_at=now, centre=centre).at
-        if window.deadline >= earliest:
-            continue
-        new_deadline = later_deadline(window.deadline, earliest, centre)
-        new_opening = new_deadline + (window.opening_at - window.deadline)
-        sealing.window_set(actor=actor, section=section, deadline=new_deadline, opening_at=new_opening)
-        moved[section.code] = {"from": window.deadline, "to": new_deadline, "opening_at": new_opening}
-    return moved or None
+    return clarification_postpone(
+        actor=actor, tender_project=objection.tender_project, sections=sections, now=now
+    )
 
 
 def _correction_draft(objection: Objection, actor: Actor, moved: JSONDict | None) -> Notice | None:
