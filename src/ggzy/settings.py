@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "ggzy.sealing",
     "ggzy.service",
     "ggzy.notices",
+    "ggzy.tendering",
     "ggzy.analytics",
     "ggzy.ops",
     "ggzy.demo",

@@ -123,3 +123,64 @@ class RegistryError(ErrorCodeBase):
         _("A supervising department's order pauses a procedure for at most 30 days (政府采购法 §57)."),
     )
     PAUSE_STATE = "pause_state", 409, _("This pause has already ended.")
+    METHOD_UNKNOWN = "method_unknown", 404, _("There is no trading method with this code.")
+    METHOD_AMOUNT_INVALID = (
+        "method_amount_invalid",
+        422,
+        _("An amount of money is a whole number of fen, not below zero; a share is between 0 and 100 %."),
+    )
+    METHOD_COMMITTEE_SIZE = (
+        "method_committee_size",
+        422,
+        _("The evaluation committee has fewer members than the trading method requires."),
+    )
+    METHOD_COMMITTEE_ODD = (
+        "method_committee_odd",
+        422,
+        _("The trading method requires an odd number of committee members."),
+    )
+    METHOD_COMMITTEE_EXPERTS = (
+        "method_committee_experts",
+        422,
+        _("The evaluation committee has too few experts for the trading method."),
+    )
+    METHOD_BID_SECURITY_NONE = (
+        "method_bid_security_none",
+        422,
+        _("The trading method takes no bid security."),
+    )
+    METHOD_BID_SECURITY_CAP = (
+        "method_bid_security_cap",
+        422,
+        _("The bid security is above the cap of the trading method."),
+    )
+    METHOD_SECURITY_CASH = (
+        "method_security_cash",
+        422,
+        _("The trading method does not allow this security in cash."),
+    )
+    METHOD_PERFORMANCE_SECURITY_NONE = (
+        "method_performance_security_none",
+        422,
+        _("The trading method takes no performance security."),
+    )
+    METHOD_PERFORMANCE_SECURITY_CAP = (
+        "method_performance_security_cap",
+        422,
+        _("The performance security is above the cap of the trading method."),
+    )
+    METHOD_PRICE_WEIGHT = (
+        "method_price_weight",
+        422,
+        _("The price weight is outside what the trading method allows."),
+    )
+    METHOD_SME_DEDUCTION = (
+        "method_sme_deduction",
+        422,
+        _("The price deduction for small and micro enterprises is outside what the trading method allows."),
+    )
+    METHOD_EVALUATION = (
+        "method_evaluation",
+        422,
+        _("The trading method does not allow this evaluation method."),
+    )

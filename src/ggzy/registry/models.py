@@ -68,17 +68,215 @@ class CentreCategory(models.Model):
         return f"{self.centre} {self.category}"
 
 
+class ResultFlow(models.TextChoices):
+    """How a method's result is made public: engineering publicises the winning candidates first
+    (招标投标法实施条例 §54), procurement announces the result (政府采购法实施条例 §43)."""
+
+    CANDIDATES_PUBLICITY = "candidates_publicity", _("Publicity of the winning candidates, then the award")
+    RESULT_ANNOUNCEMENT = "result_announcement", _("Announcement of the result")
+
+
+class SecurityBase(models.TextChoices):
+    """What a bid security's cap is a share of."""
+
+    ESTIMATE = "estimate", _("the estimated price of the tender project")
+    BUDGET = "budget", _("the budget of the procurement project")
+
+
+class EvaluationMethod(models.TextChoices):
+    """The evaluation methods a method's row may allow (`TradingMethod.evaluation_methods`)."""
+
+    COMPREHENSIVE = "comprehensive", _("Comprehensive evaluation (scoring)")
+    LOWEST_EVALUATED = "lowest_evaluated", _("Lowest evaluated bid price")
+    REASONABLE_LOWEST = "reasonable_lowest", _("Reasonable lowest price")
+    LOWEST_PRICE = "lowest_price", _("Lowest price")
+    NEGOTIATED = "negotiated", _("Price agreed with the one supplier")
+    HIGHEST_PRICE = "highest_price", _("Highest price wins")
+
+
 class TradingMethod(models.Model):
-    """A trading method (公开招标, 邀请招标, 竞争性谈判, 拍卖 …); later issues add their procedures."""
+    """A trading method (公开招标, 邀请招标, 竞争性谈判, 拍卖 …) as a row of the method table (standard
+    6.5.1, 8.1.1): the flags and values every later step reads (`registry.methods.rules_of`), each with
+    its legal source in `sources` (field name → text; "待核" where the article was not read). A new
+    method is a new row, not code. Values are the law's; the seed (`registry.seed.METHOD_RULES`) fills
+    them."""
 
     code = models.SlugField(_("code"), max_length=32, primary_key=True)
     name = models.CharField(_("name"), max_length=50)
     category = models.ForeignKey(TradingCategory, on_delete=models.PROTECT, related_name="methods")
+    prequalification = models.BooleanField(_("prequalification allowed"), default=False)
+    invited_only = models.BooleanField(_("only the invited may obtain the documents and bid"), default=False)
+    min_invited = models.PositiveSmallIntegerField(_("minimum number invited"), default=0)
+    two_envelopes = models.BooleanField(_("two envelopes allowed"), default=False)
+    quote_rounds = models.PositiveSmallIntegerField(
+        _("further rounds of quotes"),
+        default=0,
+        help_text=_("0: the first price is final; N: up to N further quotes, the last one final"),
+    )
+    min_bidders = models.PositiveSmallIntegerField(_("minimum number of bidders"), default=1)
+    same_brand_counts_once = models.BooleanField(_("bidders of one brand count once"), default=False)
+    public_opening = models.BooleanField(_("public opening"), default=False)
+    committee_min = models.PositiveSmallIntegerField(
+        _("minimum committee size"), default=0, help_text=_("0: the method has no evaluation committee")
+    )
+    committee_min_large = models.PositiveSmallIntegerField(
+        _("minimum committee size for a large project"), default=0
+    )
+    large_threshold_fen = models.BigIntegerField(
+        _("large project from (fen)"),
+        null=True,
+        blank=True,
+        help_text=_("Amount at or above which the larger committee is needed"),
+    )
+    committee_odd = models.BooleanField(_("odd number of committee members"), default=False)
+    experts_share_num = models.PositiveSmallIntegerField(_("experts' share, numerator"), default=0)
+    experts_share_den = models.PositiveSmallIntegerField(_("experts' share, denominator"), default=1)
+    evaluation_methods = models.JSONField(_("evaluation methods allowed"), default=list, blank=True)
+    price_weight_floor_goods_pct = models.PositiveSmallIntegerField(
+        _("lowest price weight for goods (%)"), null=True, blank=True
+    )
+    price_weight_ceiling_goods_pct = models.PositiveSmallIntegerField(
+        _("highest price weight for goods (%)"), null=True, blank=True
+    )
+    price_weight_floor_services_pct = models.PositiveSmallIntegerField(
+        _("lowest price weight for services (%)"), null=True, blank=True
+    )
+    price_weight_ceiling_services_pct = models.PositiveSmallIntegerField(
+        _("highest price weight for services (%)"), null=True, blank=True
+    )
+    sme_deduction_min_pct = models.PositiveSmallIntegerField(
+        _("lowest price deduction for small and micro enterprises (%)"), null=True, blank=True
+    )
+    sme_deduction_max_pct = models.PositiveSmallIntegerField(
+        _("highest price deduction for small and micro enterprises (%)"), null=True, blank=True
+    )
+    result_flow = models.CharField(
+        _("how the result is published"),
+        max_length=24,
+        choices=ResultFlow.choices,
+        default=ResultFlow.RESULT_ANNOUNCEMENT,
+    )
+    bid_security_cap_permille = models.PositiveSmallIntegerField(
+        _("bid security cap (‰)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the method takes no bid security"),
+    )
+    bid_security_base = models.CharField(
+        _("bid security cap of"), max_length=12, choices=SecurityBase.choices, blank=True
+    )
+    bid_security_cash_allowed = models.BooleanField(_("bid security in cash allowed"), default=True)
+    performance_security_cap_pct = models.PositiveSmallIntegerField(
+        _("performance security cap (% of the contract)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the method takes no performance security"),
+    )
+    performance_security_cash_allowed = models.BooleanField(
+        _("performance security in cash allowed"), default=True
+    )
+    sources = models.JSONField(
+        _("legal sources"),
+        default=dict,
+        blank=True,
+        help_text=_("Field name → the article it comes from; 待核 where the article was not read"),
+    )
 
     class Meta:
         verbose_name = _("trading method")
         verbose_name_plural = _("trading methods")
         ordering = ("category", "name")  # 公开招标 first
+        constraints = [
+            models.CheckConstraint(condition=models.Q(min_bidders__gte=1), name="method_min_bidders"),
+            models.CheckConstraint(
+                condition=models.Q(invited_only=False) | models.Q(min_invited__gte=1),
+                name="method_invited_need_a_number",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(experts_share_den__gte=1)
+                & models.Q(experts_share_num__lte=models.F("experts_share_den")),
+                name="method_experts_share_a_fraction",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(large_threshold_fen__isnull=True) & models.Q(committee_min_large=0))
+                | (
+                    models.Q(large_threshold_fen__isnull=False)
+                    & models.Q(large_threshold_fen__gt=0)
+                    & models.Q(committee_min_large__gte=models.F("committee_min"))
+                ),
+                name="method_large_committee_with_threshold",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price_weight_floor_goods_pct__isnull=True)
+                | models.Q(price_weight_floor_goods_pct__lte=100),
+                name="method_goods_floor_pct",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price_weight_floor_services_pct__isnull=True)
+                | models.Q(price_weight_floor_services_pct__lte=100),
+                name="method_services_floor_pct",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price_weight_ceiling_goods_pct__isnull=True)
+                | (
+                    models.Q(price_weight_ceiling_goods_pct__lte=100)
+                    & (
+                        models.Q(price_weight_floor_goods_pct__isnull=True)
+                        | models.Q(
+                            price_weight_ceiling_goods_pct__gte=models.F("price_weight_floor_goods_pct")
+                        )
+                    )
+                ),
+                name="method_goods_ceiling_pct",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price_weight_ceiling_services_pct__isnull=True)
+                | (
+                    models.Q(price_weight_ceiling_services_pct__lte=100)
+                    & (
+                        models.Q(price_weight_floor_services_pct__isnull=True)
+                        | models.Q(
+                            price_weight_ceiling_services_pct__gte=models.F("price_weight_floor_services_pct")
+                        )
+                    )
+                ),
+                name="method_services_ceiling_pct",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(sme_deduction_min_pct__isnull=True)
+                    & models.Q(sme_deduction_max_pct__isnull=True)
+                )
+                | (
+                    models.Q(sme_deduction_min_pct__isnull=False)
+                    & models.Q(sme_deduction_max_pct__isnull=False)
+                    & models.Q(sme_deduction_max_pct__lte=100)
+                    & models.Q(sme_deduction_min_pct__lte=models.F("sme_deduction_max_pct"))
+                ),
+                name="method_sme_deduction_range",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(bid_security_cap_permille__isnull=True) & models.Q(bid_security_base=""))
+                | (
+                    models.Q(bid_security_cap_permille__isnull=False)
+                    & models.Q(bid_security_cap_permille__gte=1)
+                    & models.Q(bid_security_cap_permille__lte=1000)
+                    & models.Q(bid_security_base__in=SecurityBase.values)
+                ),
+                name="method_bid_security_cap_and_base",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(performance_security_cap_pct__isnull=True)
+                | (
+                    models.Q(performance_security_cap_pct__gte=1)
+                    & models.Q(performance_security_cap_pct__lte=100)
+                ),
+                name="method_performance_security_cap",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(result_flow__in=ResultFlow.values), name="method_result_flow_known"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

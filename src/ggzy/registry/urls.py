@@ -27,6 +27,7 @@ urlpatterns = [
     path("workspace/registry/checklists/revise/", centre.checklist_revise, name="checklist-revise"),
     path("registry/templates/", offered.templates, name="templates"),
     path("registry/must-enter/", offered.must_enter, name="must-enter"),
+    path("registry/methods/", offered.method_table, name="methods"),
     path("registrations/new/", registrations.registration_new, name="new"),
     path("registrations/<uuid:registration_uid>/", registrations.registration_detail, name="detail"),
     path("registrations/<uuid:registration_uid>/resubmit/", registrations.resubmit, name="resubmit"),

@@ -56,6 +56,13 @@
         against the pinned co-signers. Prints "OK: …" and exits 0 only when it is accepted; otherwise
         prints each failure ("FAILED: …") and exits 1. An epoch break (a recovery from backup) is shown
         either way.
+    ggzy-bid criteria show CRITERIA.json [--json]
+    ggzy-bid criteria checklist CRITERIA.json [--json]
+    ggzy-bid criteria check-sheet CRITERIA.json SHEET.json
+        The tender documents' criteria record (ggzy-criteria-v1, docs/criteria-format.md), offline: the
+        record in brief with its SM3 digest (--json: its public view); what the bid must contain
+        (qualification items and their evidence, scoring items, library items, the security); and the
+        opening sheet checked against it before sealing (price kind, required fields, bounds).
 
 Exit status: 0 done; 2 refused or wrong usage (the reason on standard error, Chinese first: nothing is
 written then); 1 from `verify-proof` for a proof that fails and from `check` for a bid that cannot be
@@ -70,6 +77,7 @@ import sys
 from collections.abc import Callable
 
 from ggzy_bid.agent import AUTO_APPROVE_COUNT, AUTO_APPROVE_MINUTES, DEFAULT_PORT, Refused
+from ggzy_bid.commands import criteria
 from ggzy_bid.commands.bidfile import check, inspect, register, release
 from ggzy_bid.commands.common import UsageError
 from ggzy_bid.commands.keys import release_key
@@ -226,6 +234,7 @@ def parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one block a command)
         "--witness-trust", required=True, metavar="TRUST.json", help="the pinned co-signers (JSON)"
     )
     verifying.set_defaults(run=verify_proof)
+    criteria.add_parser(commands)
     return top
 
 

@@ -1,7 +1,8 @@
 """What the platform offers about registration: the document templates centres offer, for initiators
 and agents to download (6.2.6: 可应申请提供标准化模板 — a template is offered, never a trading document
-approved), and each centre's published list of the projects that must enter the platform (应进必进,
-12.1.5), public."""
+approved), each centre's published list of the projects that must enter the platform (应进必进,
+12.1.5), public, and the method table (standard 6.5.1, 8.1.1): every trading method's rules with their
+legal sources, public."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ggzy.accounts.selectors import centre_by_code
 from ggzy.core.access import allow, public
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
-from ggzy.registry import selectors
+from ggzy.registry import methods, selectors
 
 
 @allow(Role.INITIATOR, Role.AGENT, Role.CENTRE_STAFF)
@@ -42,3 +43,10 @@ def must_enter(request: HttpRequest) -> HttpResponse:
         "centres": selectors.serving_centres(),
     }
     return render(request, "registry/must_enter.html", context)
+
+
+@public
+def method_table(request: HttpRequest) -> HttpResponse:
+    """Every trading method's row of the method table, by category, each rule with its source ("待核"
+    where the article was not read in the text)."""
+    return render(request, "registry/methods.html", {"table": methods.method_table()})

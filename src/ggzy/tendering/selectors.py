@@ -1,0 +1,95 @@
+"""Reads of the tender documents with visibility applied (docs/architecture.md §3f, docs/secrecy.md).
+
+* The initiator and its agent see their tender projects' documents in every state, the questions asked
+  (never who asked) and the clarifications — never who holds the documents, nor how many.
+* A verified bidder sees issued documents' title and sections (enough to obtain them); their criteria
+  record, files and clarifications once its organisation holds them.
+* The list of holders and the askers are read only by the services that tell the holders."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+
+from ggzy.core.access import is_signed_in
+from ggzy.core.errors import CoreError, DomainError
+from ggzy.core.roles import Role
+from ggzy.core.types import Viewer
+from ggzy.notices import selectors as notices_selectors
+from ggzy.notices.services.deadlines import ANNOUNCING
+from ggzy.registry import selectors as registry_selectors
+from ggzy.registry.models import Project, Section, TenderProject
+from ggzy.tendering.models import DocumentsHolder, DocumentsState, TenderDocuments
+
+
+def acts_for(viewer: Viewer, tender_project: TenderProject) -> bool:
+    """Whether `viewer` is the initiator or its agent for this tender project."""
+    return Project.objects.filter(notices_selectors.party_q(viewer), pk=tender_project.project_id).exists()
+
+
+def sections_of(documents: TenderDocuments) -> list[Section]:
+    return list(documents.sections.order_by("code"))
+
+
+def announced(tender_project: TenderProject, sections: list[Section]) -> bool:
+    """Whether a published tender (procurement, invitation) notice announces these sections."""
+    published = notices_selectors.correctable(tender_project=tender_project).filter(type__in=ANNOUNCING)
+    for notice in published.prefetch_related("sections"):
+        named = {s.pk for s in notice.sections.all()}
+        if not named or {s.pk for s in sections} <= named:
+            return True
+    return False
+
+
+def drafted_for(*, viewer: Viewer) -> QuerySet[TenderDocuments]:
+    """The documents of the tender projects `viewer` acts for, newest first."""
+    return TenderDocuments.objects.filter(
+        notices_selectors.party_q(viewer, prefix="tender_project__project__")
+    ).order_by("-drafted_at", "-pk")
+
+
+def access_drafted_documents(*, viewer: Viewer, uid: uuid.UUID) -> TenderDocuments:
+    found = drafted_for(viewer=viewer).filter(uid=uid).first()
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+def bidder_organisations(viewer: Viewer) -> list[int]:
+    """The verified bidder organisations `viewer` belongs to (ids)."""
+    if not is_signed_in(viewer):
+        return []
+    return list(
+        registry_selectors.organisations_with_role(user=viewer, role=Role.RESPONDER).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def access_issued_documents(*, viewer: Viewer, uid: uuid.UUID) -> TenderDocuments:
+    """Issued documents, for a verified bidder (to obtain them); a draft, or anyone else: not found."""
+    if not bidder_organisations(viewer):
+        raise DomainError(CoreError.NOT_FOUND)
+    found = TenderDocuments.objects.filter(uid=uid, state=DocumentsState.ISSUED).first()
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+def holding_of(*, viewer: Viewer, documents: TenderDocuments) -> DocumentsHolder | None:
+    """The holding of `viewer`'s bidder organisation, if it obtained the documents (its own only)."""
+    organisations = bidder_organisations(viewer)
+    return DocumentsHolder.objects.filter(documents=documents, organisation_id__in=organisations).first()
+
+
+def holding_users(documents: TenderDocuments) -> list[int]:
+    """The users of every holder organisation (for the services that tell them; shown to no one)."""
+    from ggzy.accounts.models import Membership
+
+    organisations = DocumentsHolder.objects.filter(documents=documents).values_list("organisation_id")
+    return list(
+        Membership.objects.filter(organisation_id__in=organisations)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
