@@ -45,6 +45,8 @@ SAMPLE_KWARGS = {
     "objection_uid": "00000000-0000-0000-0000-000000000000",
     "pause_uid": "00000000-0000-0000-0000-000000000000",
     "tender_project_code": "A2101002026000001001",
+    "documents_uid": "00000000-0000-0000-0000-000000000000",
+    "file_uid": "00000000-0000-0000-0000-000000000000",
 }
 
 #: What a back-office object's address may hold: a key (Django's own models), a uid, a key id, a code.

@@ -16,6 +16,7 @@
 | GGZY_SEAL_KEY_FILE, …_CERTIFICATE_FILE, …_PASSPHRASE | the centre's seal (local backend) | unset |
 | GGZY_SEAL_BACKEND | another seal backend (a GB/T 38540 seal server) | the local one |
 | GGZY_DEMO_CA_DIR | the demo test CA's keys and the demo users' key files (never in `var/`) | unset |
+| GGZY_OPENING_REMINDER_DAYS | days before an opening its parties are reminded (1–30; 6.5.1) | `3` |
 | GGZY_DISCLOSURE_DAY | day (1–28) the last month's trading figures are published, 09:00 (6.10.2) | `5` |
 """
 
@@ -331,6 +332,9 @@ GGZY_VIEWER_SCOPE = "ggzy.accounts.selectors.viewer_scope"
 GGZY_LOGIN_EXTRA_CONTEXT = "ggzy.certs.login.page_context"
 #: What the portal's home page shows of the trades (the notices app: latest notices, openings, commitments).
 GGZY_PORTAL_CONTEXT = "ggzy.notices.portal.home_context"
+#: Days before an opening its parties are reminded to prepare (the tendering app, 6.5.1; check ggzy.E401).
+_reminder_days = os.environ.get("GGZY_OPENING_REMINDER_DAYS", "").strip() or "3"
+GGZY_OPENING_REMINDER_DAYS: int | str = int(_reminder_days) if _reminder_days.isdigit() else _reminder_days
 #: The day of the month the previous month's trading figures are published (the analytics app, 6.10.2).
 #: (A value that is not a whole number from 1 to 28 is named by the system check ggzy.analytics.E001.)
 _disclosure_day = os.environ.get("GGZY_DISCLOSURE_DAY", "").strip() or "5"

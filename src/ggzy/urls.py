@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("ggzy.sealing.urls")),
     path("", include("ggzy.service.urls")),
     path("", include("ggzy.notices.urls")),
+    path("", include("ggzy.tendering.urls")),
     path("", include("ggzy.analytics.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -34,6 +34,10 @@ from ggzy.registry import services as registry_services
 from ggzy.registry.models import Registration
 from ggzy.sealing.models import SealedBid
 from ggzy.service import services
+from ggzy.tendering import files as tendering_files
+from ggzy.tendering import services as tendering
+from ggzy.tendering.forms import example_record
+from ggzy.tendering.models import DocumentsFile
 from tests.endpoints import SAMPLE_KWARGS, _patterns
 from tests.factories import make_uscc, signed_in
 from tests.notices.conftest import tender_content
@@ -46,6 +50,7 @@ MISSING_USER = "no-such-user"
 MISSING_CODE = "A2101002026999999001"  # a well-formed tender project code no row has
 QUESTION = "投标保证金可以用保函缴纳吗？"
 NOTICE_TITLE = "车站装修施工招标公告（草稿，外人不得见）"
+DOCUMENTS_TITLE = "车站装修施工招标文件（草稿，外人不得见）"
 
 #: Every page whose address names an entity by id: URL name -> (the entity, its other arguments).
 ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
@@ -109,6 +114,18 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     # public: a tender project's page (none of its notices published here: 404), a notice's proof
     "notices:project": ("tender_project", {}),
     "notices:proof": ("notice", {}),
+    # the tender documents (a draft: not there for bidders either); a file, given its documents' uid as its
+    # own (the address names both, one value each)
+    "tendering:documents-detail": ("documents", {}),
+    "tendering:documents-edit": ("documents", {}),
+    "tendering:documents-issue": ("documents", {}),
+    "tendering:documents-file-add": ("documents", {}),
+    "tendering:documents-file-remove": ("documents_file", {}),
+    "tendering:documents-clarify": ("documents", {}),
+    "tendering:obtainable-detail": ("documents", {}),
+    "tendering:obtain": ("documents", {}),
+    "tendering:ask": ("documents", {}),
+    "tendering:documents-file": ("documents_file", {}),
 }
 #: Pages with arguments that name no entity by id, and why.
 NO_ENTITY = {
@@ -240,6 +257,16 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
     pause = registry_services.pause_start(
         actor=None, tender_project=tender_project, basis="platform_fault", reason="故障", steps=["opening"]
     )
+    documents = tendering.documents_draft(
+        actor=place.agent_user,
+        tender_project=tender_project,
+        title=DOCUMENTS_TITLE,
+        criteria={s.code: example_record(s) for s in tender_project.sections.all()},
+    )
+    documents_file = tendering_files.documents_file_add(
+        actor=place.agent_user, documents=documents, name="招标文件正文.pdf", source=b"%PDF-1.7\n%%EOF\n"
+    )
+    DocumentsFile.objects.filter(pk=documents_file.pk).update(uid=documents.uid)
     return Scene(
         stage=stage,
         ids={
@@ -259,6 +286,8 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
             "attachment": notice.uid,
             "objection": objection.uid,
             "pause": pause.uid,
+            "documents": documents.uid,
+            "documents_file": documents.uid,
             "tender_project": tender_project.code,
             "user": place.agent_user.username,
             "token": token_create(user=place.agent_user, name="mine", days=1, scopes=["registry:read"])[
@@ -283,6 +312,7 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
             guide.title,
             commitment.title,
             NOTICE_TITLE,
+            DOCUMENTS_TITLE,
         ],
     )
 
@@ -396,6 +426,9 @@ def test_the_walked_ids_are_real(scene: Scene, make_user: Callable[..., Any]) ->
     agent, staff = signed_in(Client(), place.agent_user), signed_in(Client(), place.staff[0])
     assert agent.get(_url("registry:detail", scene.ids["registration"])).status_code == 200
     assert staff.get(_url("registry:download", scene.ids["registration"])).status_code == 200
+    # the draft documents and their file: their drafter's
+    assert agent.get(_url("tendering:documents-detail", scene.ids["documents"])).status_code == 200
+    assert agent.get(_url("tendering:documents-file", scene.ids["documents_file"])).status_code == 200
     for client in (agent, staff):  # the draft notice: its drafter's and its centre's
         assert client.get(_url("notices:detail", scene.ids["notice"])).status_code == 200
         # the tender project's procedure: its agent's and its centre's staff's

@@ -192,6 +192,33 @@ def disclosure_publish(freeze: Freeze) -> Effects:
     return Counter({"analytics.disclosure.published": 1})
 
 
+def remind_parties(freeze: Freeze) -> Effects:
+    """A published tender notice sets its two sections' windows; a minute into the third day before their
+    opening both are due: the initiator's and the agent's members are told once per section (inbox; no
+    phone on record)."""
+    from ggzy.notices import services as notices
+    from ggzy.sealing.models import BidWindow
+    from tests.notices.conftest import tender_content
+
+    world = _world()
+    registration = world.file()
+    a, b, c = world.staff
+    registry.registration_accept(actor=a, registration=registration, responsible=b, deputy=c)
+    now = clock.now()
+    notice = notices.notice_draft(
+        actor=world.agent_user, tender_project=registration.project.tender_projects.get(),
+        notice_type="tender", title="招标公告", content=tender_content(),
+    )  # fmt: skip
+    notices.notice_schedule(actor=world.agent_user, notice=notice, publish_at=now)
+    freeze(now + dt.timedelta(minutes=1))
+    assert notices.published_catch_up() == 1  # the windows are set
+    windows = BidWindow.objects.all()
+    assert windows.count() == 2
+    opening = min(w.opening_at for w in windows)
+    freeze(opening - dt.timedelta(days=3) + dt.timedelta(minutes=1))
+    return Counter({"tendering.preparation.reminded": 2, "tendering.opening_reminder": 4})
+
+
 @pytest.fixture(autouse=True)
 def _national_platforms(settings: Any, tmp_path: Any) -> None:
     """The national platform `push_national` pushes to: pinned, and nothing listening at its address."""
@@ -217,6 +244,7 @@ SITUATIONS: dict[str, Situation] = {
     "notices.record_published": record_published,
     "notices.push_national": push_national,
     "analytics.disclosure_publish": disclosure_publish,
+    "tendering.remind_parties": remind_parties,
 }
 #: Jobs not raced here, and why; each must still re-check under its lock (a reviewer reads it).
 WITHOUT_SITUATION: dict[str, str] = {

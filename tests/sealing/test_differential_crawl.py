@@ -45,9 +45,16 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 HIDDEN_BIDS = 3
 HIDDEN_NAME = "隐藏投标人"
+HIDDEN_HOLDERS = 5
+QUESTIONS = ("工期可否调整为 200 日历天？", "安全文明施工费是否单列？", "类似业绩是否包括在建工程？")
 
 #: The secrecy table's enforced facts, each with the worlds of this crawl that prove it.
-WORLDS = {"bidders": "0 vs 3 hidden bids", "bid_contents": "0 vs 3 hidden bids (prices sealed)"}
+WORLDS = {
+    "bidders": "0 vs 3 hidden bids",
+    "bid_contents": "0 vs 3 hidden bids (prices sealed)",
+    "document_holders": "1 vs 1 + 5 holders of the issued documents",
+    "askers": "the same 3 questions, asked by 1 stand-in vs by 3 hidden holders",
+}
 
 RANDOM = [
     (re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"'), 'name="csrfmiddlewaretoken" value="-"'),
@@ -95,6 +102,7 @@ def build(
         sealing_world.make_bidder(f"rival-{n}", f"{HIDDEN_NAME}{n}有限公司") for n in range(HIDDEN_BIDS)
     ]
     bids = [stage.receive(rival, name=f"hidden-{n}") for n, rival in enumerate(rivals[:hidden])]
+    documents = documents_world(world, stage, rivals, hidden=bool(hidden))
     users: dict[str, Any] = {
         "centre_staff": world.staff[0],
         "initiator": world.initiator_user,
@@ -110,7 +118,47 @@ def build(
         if column != "anonymous":
             factories.signed_in(client, users[column])
         clients[column] = client
+    assert documents.pk  # the crawl asks for these documents' pages (`crawl`)
     return clients, str(bids[0].uid) if bids else str(uuid.uuid4())
+
+
+def documents_world(world: Any, stage: Any, rivals: list[Any], *, hidden: bool) -> Any:
+    """Both worlds: the registration accepted, the tender notice published, the documents issued and a
+    stand-in bidder (not one of the crawl's identities) holding them. Hidden: five more holders, three
+    of whom ask the questions the stand-in asks in the other world."""
+    from ggzy.notices import services as notices
+    from ggzy.registry import services as registry
+    from ggzy.registry.models import Registration
+    from ggzy.tendering import services as tendering
+    from tests.notices.conftest import tender_content
+    from tests.tendering.test_documents import records_for
+
+    tender_project = stage.section.tender_project
+    a, b, c = world.staff
+    registration = Registration.objects.get(project=tender_project.project)
+    registry.registration_accept(actor=a, registration=registration, responsible=b, deputy=c)
+    notice = notices.notice_draft(
+        actor=world.agent_user, tender_project=tender_project, notice_type="tender",
+        title="车站装修施工招标公告", content=tender_content(),
+    )  # fmt: skip
+    notices.notice_schedule(actor=world.agent_user, notice=notice, publish_at=clock.now())
+    documents = tendering.documents_draft(
+        actor=world.agent_user, tender_project=tender_project, title="车站装修施工招标文件",
+        criteria=records_for(tender_project),
+    )  # fmt: skip
+    tendering.documents_issue(actor=world.agent_user, documents=documents)
+    stand_in = stage.bidders[0].user
+    tendering.documents_obtain(actor=stand_in, documents=documents)
+    holders = [r.user for r in rivals] + [
+        sealing_world.make_bidder(f"holder-{n}", f"{HIDDEN_NAME}持有{n}有限公司").user for n in range(2)
+    ]
+    askers = holders[: len(QUESTIONS)] if hidden else [stand_in] * len(QUESTIONS)
+    if hidden:
+        for holder in holders[:HIDDEN_HOLDERS]:
+            tendering.documents_obtain(actor=holder, documents=documents)
+    for asker, text in zip(askers, QUESTIONS, strict=True):
+        tendering.question_ask(actor=asker, documents=documents, text=text)
+    return documents
 
 
 def fresh() -> None:
@@ -122,7 +170,12 @@ def fresh() -> None:
 
 def crawl(clients: dict[str, Client], probe: str) -> dict[tuple[str, str], tuple[int, str]]:
     answers = {}
+    from ggzy.tendering.models import TenderDocuments
+
     bid_params = {name: probe for name in SAMPLE_KWARGS if name.startswith("bid")}
+    documents = TenderDocuments.objects.first()
+    if documents is not None:  # the real documents, the same in both worlds
+        bid_params["documents_uid"] = str(documents.uid)
     for key in sorted(read_matrix()):
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr("tests.endpoints.SAMPLE_KWARGS", SAMPLE_KWARGS | bid_params)

@@ -75,8 +75,13 @@ RECORD: dict[str, Any] = {
 
 
 def records(trade: Trade, **changes: Any) -> dict[str, Any]:
+    return records_for(trade.tender_project, **changes)
+
+
+def records_for(tender_project: Any, **changes: Any) -> dict[str, Any]:
+    """A valid criteria record for each section of `tender_project` (its code and method)."""
     out = {}
-    for section in trade.tender_project.sections.order_by("code"):
+    for section in tender_project.sections.order_by("code"):
         record = copy.deepcopy(RECORD) | {"section": section.code, "method": section.method_id}
         record.update(changes)
         out[section.code] = record
@@ -116,6 +121,7 @@ def issued(trade: Trade) -> TenderDocuments:
 
 @pytest.mark.clause("11.2.6")
 @pytest.mark.clause("8.1.1")
+@pytest.mark.clause("11.2.7")
 def test_documents_are_issued_frozen_and_obtained_online_free_once(trade: Trade) -> None:
     trade.clock.at(t("2026-03-02 09:00"))  # the notice is published at 10:00
     agent = trade.world.agent_user

@@ -8,6 +8,7 @@ message is a lazy translation (zh-hans by default, English when the request asks
 
 from __future__ import annotations
 
+from collections import defaultdict
 from enum import StrEnum
 from typing import Any
 
@@ -127,6 +128,18 @@ class DomainError(Exception):
         error.access_refusal = True
         return error
 
+    def text(self) -> str:
+        """The message in the active language, with what the detail names filled in where the message
+        has `%(name)s` places (a place the detail does not give is left empty)."""
+        message = str(self.message)
+        if "%(" not in message or not isinstance(self.detail, dict):
+            return message
+        values: defaultdict[str, str] = defaultdict(str, {str(k): str(v) for k, v in self.detail.items()})
+        try:
+            return message % values
+        except (TypeError, ValueError):
+            return message
+
     def as_dict(self) -> dict[str, Any]:
         """The one error shape; the message is rendered in the active language."""
-        return {"code": self.code.value, "message": str(self.message), "detail": self.detail}
+        return {"code": self.code.value, "message": self.text(), "detail": self.detail}

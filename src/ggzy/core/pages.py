@@ -32,8 +32,8 @@ NOT_FOUND_STATUS = 404
 
 
 def refusal_message(error: DomainError) -> str:
-    """A refusal in words: its message (apps with detail worth naming pass their own `explain`)."""
-    return str(error.message)
+    """A refusal in words: its message, with what its detail names filled in (`DomainError.text`)."""
+    return error.text()
 
 
 def passes_through(error: DomainError) -> bool:

@@ -118,7 +118,7 @@ FACTS: tuple[Fact, ...] = (
         "obtained the documents)",
         Kind.PROCEDURAL,
         "None before the opening.",
-        Status.PLANNED,
+        Status.ENFORCED,
         "procedures and tender documents (issue 26)",
     ),
     Fact(
@@ -131,7 +131,7 @@ FACTS: tuple[Fact, ...] = (
         "(工程建设项目施工招标投标办法 §33 [verify])",
         Kind.PROCEDURAL,
         "The agent answering sees the question, not the asker.",
-        Status.PLANNED,
+        Status.ENFORCED,
         "anonymous questions (issue 26)",
     ),
     Fact(

@@ -54,6 +54,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("Delivery log of messages"), "6.5.1", "events:delivery-log"),
         Task(_("Notices at my centre"), "6.4.2", "notices:centre"),
         Task(_("Pauses of procedures"), "6.5.9", "notices:procedures"),
+        Task(_("Preparing the trade"), "6.5.1", "tendering:preparation"),
         Task(_("Local period rules"), "4.2.1", "calendar:local-rules"),
     ),
     Role.INITIATOR: (
@@ -62,6 +63,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("My project registrations"), "6.2", "registry:list"),
         Task(_("Registration templates"), "6.2.6", "registry:templates"),
         Task(_("Publish notices"), "6.4", "notices:mine"),
+        Task(_("Tender documents"), "6.5.1", "tendering:documents"),
         Task(_("Objections to answer"), "6.4.3", "notices:objections"),
         Task(_("Pauses of procedures"), "6.5.8", "notices:procedures"),
         Task(_("Book rooms"), "6.3"),
@@ -74,6 +76,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("My project registrations"), "6.2", "registry:list"),
         Task(_("Registration templates"), "6.2.6", "registry:templates"),
         Task(_("Publish notices"), "6.4", "notices:mine"),
+        Task(_("Tender documents"), "6.5.1", "tendering:documents"),
         Task(_("Objections to answer"), "6.4.3", "notices:objections"),
         Task(_("Pauses of procedures"), "6.5.8", "notices:procedures"),
         Task(_("Book rooms"), "6.3"),
@@ -81,7 +84,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
     ),
     Role.RESPONDER: (
         Task(_("Find notices"), "6.4", "notices:public-list"),
-        Task(_("Download documents"), "6.4"),
+        Task(_("Download documents"), "11.2.6", "tendering:obtainable"),
         Task(_("Seal and submit bids"), "8.1.3", "sealing:mine"),
         Task(_("Remote bid opening"), "8.1.3"),
         Task(_("Objections"), "6.5.8", "notices:objections"),
@@ -93,6 +96,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
     Role.SUPERVISOR: (
         Task(_("Complaints routed to me"), "6.5.8", "notices:objections"),
         Task(_("Pauses of procedures"), "6.5.8", "notices:procedures"),
+        Task(_("Preparing the trade"), "6.5.1", "tendering:preparation"),
         Task(_("Live monitoring"), "10.2"),
         Task(_("Archives: read and copy"), "10.1"),
         Task(_("Credit library"), "10.3"),

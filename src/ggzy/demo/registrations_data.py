@@ -146,6 +146,8 @@ CODES = {
     "line6": "{year}-210100-54-01-000612",
     "school": "{year}-210112-83-01-000057",
     "plan": "浑南财采计〔{year}〕0123号",
+    "qinghe": "{year}-211204-76-01-000093",  # the tender documents' demo (`ggzy.demo.tendering`)
+    "plan_consultation": "浑南财采计〔{year}〕0789号",
 }
 #: entrustments made before the registrations: (initiator, agent, CODES key, scope)
 ENTRUSTED = (
@@ -155,6 +157,8 @@ ENTRUSTED = (
     ("lnsl", "lnzz", "liaoxibei", "施工招标代理"),
     ("sydt", "lnzz", "line6", "施工招标代理"),
     ("hnjy", "sycx", "plan", "政府采购代理"),
+    ("lnsl", "lnzz", "qinghe", "施工及设备安装招标代理"),
+    ("hnjy", "sycx", "plan_consultation", "政府采购代理"),
 )
 
 #: (checklist item, document title): each filed as a small PDF of its own
@@ -360,6 +364,45 @@ FILINGS = {
         external=(("investment_code", CODES["liaoxibei"]), ("approval_number", "辽发改审批〔{year}〕31号")),
         files=ENGINEERING_FILES,
         tender_projects=(("泵站自动化改造施工", (("施工", "12800000.00", "open_tender"),)),),
+    ),
+    # filed and accepted by the tender documents' demo (`ggzy.demo.tendering`), at the end of the month:
+    # an invitation tender (邀请招标) and an open tender accepting consortia at the provincial centre ...
+    "qinghe": Filing(
+        name="清河水库除险加固工程",
+        by="agent",
+        centre="ln",
+        category="engineering",
+        initiator="lnsl",
+        agent="lnzz",
+        region="211204",
+        external=(("investment_code", CODES["qinghe"]), ("approval_number", "辽发改审批〔{year}〕38号")),
+        files=ENGINEERING_FILES,
+        tender_projects=(
+            ("金属结构及启闭机更换", (("闸门及启闭机采购安装", "4260000.00", "invited_tender"),)),
+            ("管理设施改造施工", (("施工", "9380000.00", "open_tender"),)),
+        ),
+    ),
+    # ... and a competitive consultation (竞争性磋商) in Shenyang
+    "consultation": Filing(
+        name="浑南区中小学校园安防监控系统升级改造采购",
+        by="agent2",
+        centre="sy",
+        category="procurement",
+        initiator="hnjy",
+        agent="sycx",
+        region="210112",
+        external=(("procurement_plan", CODES["plan_consultation"]),),
+        files=(
+            FORM,
+            ("procurement_filing", "政府采购项目备案表"),
+            ("agency_contract", "采购代理委托协议"),
+        ),
+        tender_projects=(
+            (
+                "校园安防监控系统",
+                (("包1（视频监控前端及管理平台）", "1860000.00", "competitive_consultation"),),
+            ),
+        ),
     ),
 }
 

@@ -8,4 +8,9 @@ class TenderingConfig(AppConfig):
     verbose_name = _("Tendering procedures and documents")
 
     def ready(self) -> None:
+        from ggzy.core import tick
         from ggzy.tendering import messages  # noqa: F401  (registers the notification templates)
+        from ggzy.tendering.preparation import remind_parties  # (registers its system check too)
+        from ggzy.tendering.preparation_messages import OPENING_REMINDER  # noqa: F401  (its template)
+
+        tick.register("tendering.remind_parties", remind_parties)

@@ -5,8 +5,12 @@ documents cover (`registry.methods`: the bid security's cap against the section'
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ggzy.core.errors import DomainError
 from ggzy.core.formatting import yuan
@@ -27,7 +31,10 @@ def checked(records: JSONDict, sections: Sequence[Section]) -> JSONDict:
     if not isinstance(records, dict) or set(records) != codes:
         raise DomainError(
             TenderingError.CRITERIA_INVALID,
-            detail={"message": "one criteria record for each section: " + ", ".join(sorted(codes))},
+            detail={
+                "message": _("give one criteria record for each section: %(codes)s")
+                % {"codes": "、".join(sorted(codes))}
+            },
         )
     for section in sections:
         record = records[section.code]
@@ -36,12 +43,19 @@ def checked(records: JSONDict, sections: Sequence[Section]) -> JSONDict:
         except criteria_format.CriteriaError as exc:
             raise DomainError(
                 TenderingError.CRITERIA_INVALID,
-                detail={"message": f"{section.code}: {exc}", "path": f"/{section.code}{exc.path}"},
+                detail={
+                    "message": f"{section.code}: {explained(exc)}",
+                    "path": f"/{section.code}{exc.path}",
+                    "reason": exc.code,
+                },
             ) from exc
         if record.get("section") != section.code or record.get("method") != section.method_id:
             raise DomainError(
                 TenderingError.CRITERIA_INVALID,
-                detail={"message": f"{section.code}: the record names another section or method"},
+                detail={
+                    "message": _("%(section)s: the record names another section or trading method")
+                    % {"section": section.code}
+                },
             )
         _security(record, section)
     return records
@@ -85,3 +99,84 @@ def changes(old: JSONDict, new: JSONDict) -> list[Any]:
         for entry in criteria_format.diff(before, after):
             out.append({**entry, "path": f"/{code}{entry.get('path', '')}"})
     return out
+
+
+# -- the format's refusals in words (the pages show them in Chinese; the JSON pointer is kept) ---------
+
+#: `ggzy_sm.criteria.CriteriaError.code` -> the refusal as people read it (English msgid, translated).
+REFUSALS: dict[str, str] = {
+    "criteria_json": gettext_noop("the text is not valid JSON"),
+    "criteria_float": gettext_noop(
+        'a number with a decimal point is not allowed: money is integer fen, decimals are strings like "0.05"'
+    ),
+    "criteria_schema": gettext_noop("a field is missing, not allowed here, or of the wrong kind"),
+    "criteria_id": gettext_noop("an id is used twice"),
+    "criteria_formula_parameter": gettext_noop(
+        "the price formula's parameters do not match the formula (one it does not declare, one it needs"
+        " that is missing, or a value of the wrong kind)"
+    ),
+    "criteria_k_range": gettext_noop("a K value lies outside 0 … 0.2"),
+    "criteria_scoring": gettext_noop(
+        "the scoring tree does not fit the price formula: exactly one item of kind price when the formula"
+        " gives points, no scoring tree when it does not"
+    ),
+    "criteria_weights": gettext_noop("the scoring items' weights do not add up to 1000 ‰ (100 points)"),
+    "criteria_price_kind": gettext_noop(
+        "the price kind of the opening sheet or of the 标底 is not the documents' price kind"
+    ),
+    "criteria_range": gettext_noop(
+        "a value lies outside its range (a percentage's bounds, the SME deduction, a 标底 above the"
+        " ceiling price)"
+    ),
+}
+#: Finer sentences where the format library's English message names something (a line, a key, a total, a
+#: parameter): (code, what the message says, the sentence with the named parts as %(a)s, %(b)s).
+_FINER: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    (
+        "criteria_json",
+        re.compile(r"the key '(?P<a>[^']*)' appears twice"),
+        gettext_noop("the key “%(a)s” appears twice"),
+    ),
+    (
+        "criteria_json",
+        re.compile(r"line (?P<a>\d+) column (?P<b>\d+)"),
+        gettext_noop("the text is not valid JSON (line %(a)s, column %(b)s)"),
+    ),
+    (
+        "criteria_weights",
+        re.compile(r"add up to (?P<a>\d+) ‰"),
+        gettext_noop("the scoring items' weights add up to %(a)s ‰, not 1000 ‰ (100 points)"),
+    ),
+    (
+        "criteria_formula_parameter",
+        re.compile(r"has no parameter '(?P<a>[^']*)'"),
+        gettext_noop("the price formula has no parameter “%(a)s”"),
+    ),
+    (
+        "criteria_formula_parameter",
+        re.compile(r"needs the parameter '(?P<a>[^']*)'"),
+        gettext_noop("the price formula needs the parameter “%(a)s”"),
+    ),
+    ("criteria_schema", re.compile(r"is a required property"), gettext_noop("a required field is missing")),
+    (
+        "criteria_schema",
+        re.compile(r"Additional properties are not allowed"),
+        gettext_noop("a field the format does not have"),
+    ),
+)
+
+
+def _sentence(error: criteria_format.CriteriaError) -> str:
+    for code, pattern, sentence in _FINER:
+        if error.code == code and (found := pattern.search(error.message)):
+            return _(sentence) % found.groupdict()
+    return _(REFUSALS.get(error.code, REFUSALS["criteria_schema"]))
+
+
+def explained(error: criteria_format.CriteriaError) -> str:
+    """A refusal of the format (`ggzy_sm.criteria.CriteriaError`) as a sentence in the active language,
+    keeping its place (the JSON pointer) for whoever edits the record."""
+    sentence = _sentence(error)
+    if not error.path:
+        return sentence
+    return _("%(problem)s (at %(path)s)") % {"problem": sentence, "path": error.path}

@@ -45,3 +45,28 @@ class TenderingError(ErrorCodeBase):
         _("Only the invited suppliers may obtain the documents of an invitation tender."),
     )
     TEXT_INVALID = "documents_text_invalid", 422, _("Write the text (at most 5,000 characters).")
+    TOO_FEW_INVITED = (
+        "documents_too_few_invited",
+        409,
+        _("An invitation tender invites at least %(min)s organisations before its documents are issued."),
+    )
+    NOT_INVITATION = (
+        "documents_not_invitation",
+        409,
+        _("Only a section traded by invitation has an invited list."),
+    )
+    CONSORTIUM_NOT_ALLOWED = (
+        "consortium_not_allowed",
+        409,
+        _("The documents of this section do not accept consortium bids."),
+    )
+    CONSORTIUM_SHARES = (
+        "consortium_shares",
+        422,
+        _("A consortium has at least two members, the lead among them, whose shares add up to 100 %."),
+    )
+    CONSORTIUM_TWICE = (
+        "consortium_twice",
+        409,
+        _("An organisation is in at most one consortium per section, and then does not bid alone there."),
+    )

@@ -74,3 +74,33 @@ class TenderingEvents(EventTypes, app="tendering"):
         UNTIL_OPENING,
         title=pgettext_lazy("event", "Holders sent a clarification"),
     )
+    INVITED = EventType(
+        "tendering.invitation.sent",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.SECTION,
+        "The initiator or its agent invited an organisation to an invitation tender (for the supervisors;"
+        " embargoed on the section's opening: who is invited is who may bid).",
+        UNTIL_OPENING,
+        title=pgettext_lazy("event", "Invitation to tender sent"),
+    )
+    CONSORTIUM_FORMED = EventType(
+        "tendering.consortium.formed",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.SECTION,
+        "A consortium was formed to bid for a section: members, shares, lead (for the supervisors;"
+        " embargoed on the section's opening).",
+        UNTIL_OPENING,
+        title=pgettext_lazy("event", "Consortium formed"),
+    )
+    PREPARATION_REMINDED = EventType(
+        "tendering.preparation.reminded",
+        DOMAIN,
+        Visibility.PARTIES,
+        Scopes.SECTION,
+        "The initiator's and the agent's members were reminded that a section's opening is coming: its time"
+        " and place, and what their side still has to do (standard 6.5.1); once per section and kind of"
+        " reminder. Names no bidder and no holder of the documents.",
+        title=pgettext_lazy("event", "Parties reminded of the opening"),
+    )

@@ -161,3 +161,94 @@ class Clarification(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+class Invitation(models.Model):
+    """An organisation invited to an invitation tender (邀请招标: 招标投标法 §17, at least three; 政府采购法
+    §34): only the invited obtain the documents and bid. Who is invited is secret like who holds the
+    documents: the initiator and its agent chose them; no one else learns them before the opening."""
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    tender_project = models.ForeignKey("registry.TenderProject", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    invited_at = models.DateTimeField(_("invited at"))
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(fields=["tender_project", "organisation"], name="one_invitation_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tender_project_id} → {self.organisation_id}"
+
+
+class Consortium(models.Model):
+    """A consortium bidding for one section (招标投标法 §31): its members and their shares by agreement; the
+    lead member seals, signs and pays the security. Secret like a bid before the opening."""
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    section = models.ForeignKey("registry.Section", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=200)
+    lead = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    agreement = models.ForeignKey(
+        "registry.Blob", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    formed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    formed_at = models.DateTimeField(_("formed at"))
+
+    class Meta:
+        verbose_name = _("consortium")
+        verbose_name_plural = _("consortia")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConsortiumMember(models.Model):
+    """A member of a consortium with its share (per mille) and its part of the work. One organisation is
+    in at most one consortium per section (the constraint), and then may not bid alone there either."""
+
+    consortium = models.ForeignKey(Consortium, on_delete=models.PROTECT, related_name="members")
+    section = models.ForeignKey("registry.Section", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    share_permille = models.PositiveIntegerField(_("share (‰)"))
+    work = models.CharField(_("part of the work"), max_length=200)
+
+    class Meta:
+        verbose_name = _("consortium member")
+        verbose_name_plural = _("consortium members")
+        constraints = [
+            models.UniqueConstraint(fields=["section", "organisation"], name="one_consortium_per_section"),
+            models.CheckConstraint(
+                condition=models.Q(share_permille__gte=1, share_permille__lte=1000), name="share_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consortium_id}: {self.organisation_id}"
+
+
+class ReminderKind(models.TextChoices):
+    OPENING = "opening", _("The opening is coming")
+
+
+class PreparationReminder(models.Model):
+    """A reminder sent to a section's initiator and agent before its opening (standard 6.5.1: 通知发起方做好
+    准备), once per section and kind: the tick job `tendering.remind_parties` never sends one twice."""
+
+    section = models.ForeignKey("registry.Section", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=ReminderKind.choices)
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("preparation reminder")
+        verbose_name_plural = _("preparation reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["section", "kind"], name="one_reminder_per_section_and_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section_id} {self.kind}"

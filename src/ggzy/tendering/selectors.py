@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
@@ -92,4 +93,24 @@ def holding_users(documents: TenderDocuments) -> list[int]:
         Membership.objects.filter(organisation_id__in=organisations)
         .values_list("user_id", flat=True)
         .distinct()
+    )
+
+
+def verified_bidders(organisation_ids: Iterable[int]) -> list[int]:
+    """Those of `organisation_ids` that are verified bidder organisations (holding the bidder role)."""
+    from ggzy.accounts.models import RoleGrant
+
+    return list(
+        RoleGrant.objects.filter(organisation_id__in=list(organisation_ids), role=Role.RESPONDER)
+        .values_list("organisation_id", flat=True)
+        .distinct()
+    )
+
+
+def documents_of_section(section: Section) -> TenderDocuments | None:
+    """The issued documents covering `section` (the newest, if ever more than one)."""
+    return (
+        TenderDocuments.objects.filter(sections=section, state=DocumentsState.ISSUED)
+        .order_by("-issued_at", "-pk")
+        .first()
     )

@@ -44,7 +44,7 @@ from ggzy.notices.services.objections import tell
 from ggzy.registry.models import Section, TenderProject
 from ggzy.sealing import selectors as sealing_selectors
 from ggzy.tendering import criteria as criteria_rules
-from ggzy.tendering import selectors
+from ggzy.tendering import parties, selectors
 from ggzy.tendering.errors import TenderingError
 from ggzy.tendering.event_types import TenderingEvents
 from ggzy.tendering.messages import CLARIFICATION
@@ -209,6 +209,7 @@ def documents_issue(*, actor: Actor, documents: TenderDocuments) -> TenderDocume
     sections = selectors.sections_of(documents)
     if not selectors.announced(documents.tender_project, sections):
         raise DomainError(TenderingError.NO_NOTICE)
+    parties.enough_invited(documents)
     record = criteria_rules.checked(documents.criteria, sections)
     now = clock.now()
     version = _version(documents, record, actor, now, diff=[])
@@ -261,6 +262,7 @@ def documents_obtain(
     documents = _locked(documents)
     now = clock.now()
     _open(documents, now)
+    parties.invited_check(documents, organisation)
     held = DocumentsHolder.objects.filter(documents=documents, organisation_id=organisation).first()
     if held is not None:
         return held

@@ -20,8 +20,11 @@
                   --certificate SIGN.cer --release-key RELEASE.key --custodians SIGNED_SET.json
                   [--pin FINGERPRINT]… [--allow-demo-custodians] [--deadline TIME]
                   [--set-proof PROOF.json --witness-trust TRUST.json] [--boq BOQ.xml]
-                  [--machine-from-system] --out BID.ggzybid DOCUMENT…
-        Seal a ggzy-bid-v2 bid. The opening sheet is checked first (ggzy-opening-sheet-v1). The custodian
+                  [--machine-from-system] [--criteria CRITERIA.json] --out BID.ggzybid DOCUMENT…
+        Seal a ggzy-bid-v2 bid. The opening sheet is checked first (ggzy-opening-sheet-v1); with
+        --criteria also against the tender documents' criteria record (ggzy-criteria-v1): the record
+        must be for --section and the sheet of its price kind, within its bounds and with the fields it
+        asks for (as `criteria check-sheet`), else nothing is sealed or written. The custodian
         set must carry every member's signature, match a --pin if given and, where known_sets.json lists
         the centre, be one of the sets listed; a demo set only with --allow-demo-custodians; with
         --set-proof it must also be the set the platform published in the co-signed witness log
@@ -175,6 +178,12 @@ def parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one block a command)
         help="your release key file (ggzy-bid release-key)",
     )
     sealing.add_argument("--boq", help="the bill of quantities (XML), if any")
+    sealing.add_argument(
+        "--criteria",
+        metavar="CRITERIA.json",
+        help="the tender documents' criteria record (ggzy-criteria-v1): refuse a sheet that does not"
+        " match it (price kind, bounds, required fields) or a record for another section",
+    )
     sealing.add_argument("--out", required=True)
     _set_options(sealing)
     sealing.add_argument(

@@ -1,5 +1,6 @@
-"""`ggzy-bid seal`: the opening sheet, the custodian set's publication, the announced deadline and the
-custodians' time checked, then the bid sealed (ggzy-bid-v2)."""
+"""`ggzy-bid seal`: the opening sheet (and, with --criteria, the sheet against the tender documents'
+criteria record), the custodian set's publication, the announced deadline and the custodians' time
+checked, then the bid sealed (ggzy-bid-v2)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ from ggzy_bid.commands.common import (
     shown,
 )
 from ggzy_bid.commands.sets import load_custodian_set
+from ggzy_bid.criteria import SheetMismatch, sheet_check
 from ggzy_bid.machine import machine_from_system
-from ggzy_sm import custodians, openingsheet, sealedbid, strict
+from ggzy_sm import criteria, custodians, openingsheet, sealedbid, strict
 
 #: What to write where a sheet goes wrong (by the first segment of the place), for the bidder.
 SHEET_HINTS = {
@@ -66,6 +68,39 @@ def load_opening_sheet(path: Path) -> dict[str, Any]:
             f"  位置：{place}\n  问题：{exc}" + (f"\n  写法：{hint}" if hint else "")
         ) from exc
     return dict(sheet)
+
+
+def check_against_documents(path: str, sheet: dict[str, Any], sheet_path: str, section: str) -> str:
+    """The opening sheet checked against the tender documents' criteria record (ggzy-criteria-v1,
+    docs/criteria-format.md §5) before anything is asked, fetched or written: the record valid and for
+    `section`, the sheet of the documents' price kind, within their bounds and with the fields they ask
+    for. The record's digest if so; else UsageError (Chinese first), nothing written."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(
+            f"评审标准记录 {path} 无法读取。{NOT_SEALED}\n  (the criteria record cannot be read: {exc})"
+        ) from exc
+    try:
+        record = criteria.loads(raw)
+    except criteria.CriteriaError as exc:
+        raise UsageError(
+            f"评审标准记录 {path} 无效（{exc.code}，位置：{exc.path or '/'}）。{NOT_SEALED}\n"
+            f"  ({exc.message})"
+        ) from exc
+    if record["section"] != section:
+        raise UsageError(
+            f"评审标准记录 {path} 属于标段 {record['section']}，不是本次封装的标段 {section}。{NOT_SEALED}\n"
+            f"  (the criteria record is for section {record['section']}, the bid is sealed for {section})"
+        )
+    try:
+        sheet_check(record, sheet)
+    except SheetMismatch as exc:
+        raise UsageError(
+            f"开标一览表 {sheet_path} 与招标文件（评审标准记录 {path}）不符，{NOT_SEALED}。\n"
+            f"  位置：{exc.where}\n  问题：{exc.message}"
+        ) from exc
+    return criteria.digest(record)
 
 
 class ProgressBar:
@@ -168,8 +203,9 @@ def announced_deadline(
 
 def seal(args: argparse.Namespace) -> int:
     """Seal the documents and the opening sheet into a ggzy-bid-v2 file. Everything that can refuse is
-    checked before a passphrase is asked or anything is written: the opening sheet, the options, the
-    custodian set (and its publication), the announced deadline and the custodians' time."""
+    checked before a passphrase is asked or anything is written: the opening sheet (with --criteria,
+    against the tender documents' criteria record too), the options, the custodian set (and its
+    publication), the announced deadline and the custodians' time."""
     sheet = load_opening_sheet(Path(args.opening_sheet))
     if args.set_proof and not args.witness_trust:
         raise UsageError(
@@ -184,6 +220,11 @@ def seal(args: argparse.Namespace) -> int:
         )
     if not strict.SECTION.fullmatch(args.section):
         raise UsageError(f"标段编号 {args.section!r} 不是 23 位（大写字母加 22 位数字）。{NOT_SEALED}")
+    checked = (
+        check_against_documents(args.criteria, sheet, args.opening_sheet, args.section)
+        if args.criteria
+        else None
+    )
     given = _instant(args.deadline) if args.deadline else None
     cset = load_custodian_set(Path(args.custodians), args.pin, args.allow_demo_custodians)
     if args.set_proof:
@@ -221,6 +262,12 @@ def seal(args: argparse.Namespace) -> int:
         if bar:
             bar.close()
     say(f"sealed {args.out}: ciphertext SM3 {header['ciphertext_sm3']}")
+    say(
+        f"开标一览表已按招标文件核对 (the sheet matches the documents' criteria record {checked[:16]}…)"
+        if checked is not None
+        else "提示：开标一览表未与招标文件核对 (the sheet was not checked against the documents:"
+        " --criteria CRITERIA.json checks it)"
+    )
     say(f"密钥已分给 {cset.n} 个托管方，任意 {cset.k} 个可恢复 (custodian set {cset.fingerprint})")
     if args.set_proof:
         say("该名单已在经共同签名的见证日志中公布 (set published in the co-signed witness log)")

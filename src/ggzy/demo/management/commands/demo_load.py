@@ -285,6 +285,9 @@ class Command(BaseCommand):
         from ggzy.demo import notices
 
         notices.record()  # now the tender notices set the windows of the sections the sealed bids left
+        from ggzy.demo import tendering
+
+        tendering.load(later=month.later)  # the tender documents, on the published tender notices
         from ggzy.demo import objections
 
         objections.load(later=month.later)  # on the published notices and the sealed bids
