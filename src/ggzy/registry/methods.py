@@ -283,8 +283,8 @@ def performance_security_check(
             rules,
             "performance_security_cap_pct",
             _(
-                "{method}: the performance security may be at most {pct}% of the contract, {cap} yuan; "
-                "{amount} yuan is too much ({basis})."
+                "{method}: the performance security may be at most {pct} percent of the contract, "
+                "{cap} yuan; {amount} yuan is too much ({basis})."
             ),
             pct=rules.performance_security_cap_pct,
             cap=yuan(cap),
@@ -483,7 +483,7 @@ def rule_rows(rules: MethodRules) -> list[RuleRow]:
         performance = str(_("None taken"))
     else:
         performance = str(
-            format_lazy(_("At most {pct}% of the contract"), pct=rules.performance_security_cap_pct)
+            format_lazy(_("At most {pct} percent of the contract"), pct=rules.performance_security_cap_pct)
         )
     methods = "、".join(_evaluation_label(c) for c in rules.evaluation_methods) or "—"
     flow = (

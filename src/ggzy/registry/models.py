@@ -167,7 +167,7 @@ class TradingMethod(models.Model):
     )
     bid_security_cash_allowed = models.BooleanField(_("bid security in cash allowed"), default=True)
     performance_security_cap_pct = models.PositiveSmallIntegerField(
-        _("performance security cap (% of the contract)"),
+        _("performance security cap (percent of the contract)"),
         null=True,
         blank=True,
         help_text=_("Empty: the method takes no performance security"),

@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='tradingmethod',
             name='performance_security_cap_pct',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='Empty: the method takes no performance security', null=True, verbose_name='performance security cap (% of the contract)'),
+            field=models.PositiveSmallIntegerField(blank=True, help_text='Empty: the method takes no performance security', null=True, verbose_name='performance security cap (percent of the contract)'),
         ),
         migrations.AddField(
             model_name='tradingmethod',
