@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from ggzy.core import clock
 from ggzy.core.errors import CoreError, DomainError
+from ggzy.core.states import require
 from ggzy.core.types import Actor, Viewer
 from ggzy.notices.services.attachments import ATTACHMENT_TYPES, file_name_of
 from ggzy.registry import blobs
@@ -36,6 +37,7 @@ from ggzy.tendering.errors import TenderingError
 from ggzy.tendering.event_types import TenderingEvents
 from ggzy.tendering.models import DocumentsFile, DocumentsState, TenderDocuments
 from ggzy.tendering.services import _event, _locked, _party_or_not_found
+from ggzy.tendering.states import DOCUMENTS_TRANSITIONS
 
 #: What a file of the documents may be, sniffed from its content (and agreeing with its name's ending).
 FILE_TYPES = list(ATTACHMENT_TYPES)
@@ -75,8 +77,7 @@ def _draft_of_party(actor: Actor, documents: TenderDocuments) -> TenderDocuments
     """The documents, locked, if `actor` drafts for them and they are still a draft."""
     documents = _locked(documents)
     _party_or_not_found(actor, documents.tender_project)
-    if documents.state != DocumentsState.DRAFT:
-        raise DomainError(TenderingError.STATE)
+    require(documents, DOCUMENTS_TRANSITIONS, "edit", error=TenderingError.STATE)
     return documents
 
 

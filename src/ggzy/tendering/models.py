@@ -15,8 +15,19 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DocumentsState(models.TextChoices):
+    """The documents' procedure states (`tendering.states`): the last two are kept now for the steps that
+    decide them after the opening and the evaluation (a failed tender, 招标投标法 §28 / 实施条例 §44,
+    §19; a re-tender issuing the next round's documents)."""
+
     DRAFT = "draft", _("Draft")
     ISSUED = "issued", _("Issued")
+    FAILED = "failed", _("Failed (too few bidders or all rejected)")
+    SUPERSEDED = "superseded", _("Superseded by a re-tender")
+
+
+class DocumentsKind(models.TextChoices):
+    TENDER = "tender", _("Tender documents")
+    PREQUALIFICATION = "prequalification", _("Prequalification documents")
 
 
 class TenderDocuments(models.Model):
@@ -32,6 +43,14 @@ class TenderDocuments(models.Model):
     criteria = models.JSONField(_("criteria record"), default=dict)  # the current version's (or the draft's)
     fee_fen = models.PositiveBigIntegerField(_("fee (fen)"), default=0)  # stated, never collected (12.1.4)
     version = models.PositiveIntegerField(_("version"), default=0)  # 0 while a draft
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=DocumentsKind.choices, default=DocumentsKind.TENDER
+    )
+    round = models.PositiveIntegerField(_("round"), default=1)  # a re-tender is the next round
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("the round before"),
+    )  # fmt: skip
     drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     drafted_at = models.DateTimeField(_("drafted at"))
     issued_at = models.DateTimeField(_("first issued at"), null=True, blank=True)

@@ -34,6 +34,7 @@ from django.db import transaction
 from ggzy.calendar.calc import SHANGHAI
 from ggzy.core import clock
 from ggzy.core.errors import CoreError, DomainError
+from ggzy.core.states import advance, require
 from ggzy.core.types import Actor, JSONDict
 from ggzy.events.catalogue import EventType
 from ggzy.events.embargo import Embargo
@@ -57,6 +58,7 @@ from ggzy.tendering.models import (
     QuestionState,
     TenderDocuments,
 )
+from ggzy.tendering.states import DOCUMENTS_TRANSITIONS
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
@@ -188,8 +190,7 @@ def documents_edit(
     """Change a draft (an issued version changes only by `clarification_issue`)."""
     documents = _locked(documents)
     _party_or_not_found(actor, documents.tender_project)
-    if documents.state != DocumentsState.DRAFT:
-        raise DomainError(TenderingError.STATE)
+    require(documents, DOCUMENTS_TRANSITIONS, "edit", error=TenderingError.STATE)
     if title is not None:
         documents.title = _title(title)
     if criteria is not None:
@@ -204,8 +205,7 @@ def documents_issue(*, actor: Actor, documents: TenderDocuments) -> TenderDocume
     """Issue the documents: version 1 frozen with the SM3 of its criteria record, from now on."""
     documents = _locked(documents)
     _party_or_not_found(actor, documents.tender_project)
-    if documents.state != DocumentsState.DRAFT:
-        raise DomainError(TenderingError.STATE)
+    require(documents, DOCUMENTS_TRANSITIONS, "issue", error=TenderingError.STATE)
     sections = selectors.sections_of(documents)
     if not selectors.announced(documents.tender_project, sections):
         raise DomainError(TenderingError.NO_NOTICE)
@@ -213,8 +213,10 @@ def documents_issue(*, actor: Actor, documents: TenderDocuments) -> TenderDocume
     record = criteria_rules.checked(documents.criteria, sections)
     now = clock.now()
     version = _version(documents, record, actor, now, diff=[])
-    documents.state, documents.issued_at, documents.version = DocumentsState.ISSUED, now, version.number
-    documents.save(update_fields=["state", "issued_at", "version"])
+    advance(
+        documents, DOCUMENTS_TRANSITIONS, "issue", error=TenderingError.STATE,
+        issued_at=now, version=version.number,
+    )  # fmt: skip
     _event(TenderingEvents.ISSUED, documents, actor, {"version": 1, "criteria_sm3": version.criteria_sm3})
     return documents
 
@@ -305,6 +307,7 @@ def clarification_issue(
     """Clarify or amend issued documents before the bid deadline, to every holder, naming no asker."""
     documents = _locked(documents)
     _party_or_not_found(actor, documents.tender_project)
+    require(documents, DOCUMENTS_TRANSITIONS, "clarify", error=TenderingError.STATE)
     now = clock.now()
     _open(documents, now)
     sections = selectors.sections_of(documents)
