@@ -34,13 +34,9 @@ from pathlib import Path
 from typing import Any
 
 DB = "ggzy_bench_portal"
-WORDS = (  # noqa: SIM905  (a word list reads best as one string)
-    "工程 建设 采购 招标 公告 项目 服务 咨询 办公 设备 国道 改扩建 道路 市政 房屋 监理 年度 中标 候选人 "
-    "结果 公示 变更 澄清 终止 资格 预审 施工 设计 勘察 货物 政府 集中 框架 协议 竞争性 磋商 谈判 单一 来源 "
-    "询价 评标 专家 委员会 保证金 投标人 供应商 合同 履约 验收 质疑 投诉 处理 决定 医疗 器械 学校 食堂 "
-    "物业 管理 绿化 养护 污水 处理厂 管网 桥梁 隧道 高速 公路 水利 河道 整治 电力 配套 信息化 系统 平台 "
-    "软件 开发 运维 安全 等级 保护 网络 数据 中心 机房 空调 电梯 消防 安装 装修 改造 维修 租赁 车辆 保险"
-).split()
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from search_cjk import synthetic  # noqa: E402  (the same synthetic notices as the search benchmark)
+
 QUERIES = [
     "工",
     "工程",
@@ -56,15 +52,6 @@ QUERIES = [
 CITIES = ["2101", "2102", "2103", "2104", "2105", "2106", "2107", "2108", "2109", "2110", "2111", "2112"]
 CATEGORIES = ["engineering", "procurement", "land", "assets"]
 TYPES = ["tender", "procurement", "correction", "candidates", "award", "deal"]
-
-
-def synthetic(rng: random.Random, n: int) -> str:
-    parts = []
-    for _ in range(n):
-        parts.append(rng.choice(WORDS))
-        if rng.random() < 0.15:
-            parts.append(rng.choice(["，", "。", "；", " G228 ", " 2026年", " S312 ", "（一期）"]))
-    return "".join(parts)
 
 
 def setup_django() -> None:
