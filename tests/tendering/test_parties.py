@@ -11,7 +11,7 @@ import pytest
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.events.models import Event
 from ggzy.registry.models import Section
-from ggzy.tendering import parties, services
+from ggzy.tendering import parties, selectors, services
 from ggzy.tendering.errors import TenderingError
 from ggzy.tendering.models import ConsortiumMember, Invitation, TenderDocuments
 from tests.notices.test_objections import Trade, t
@@ -52,6 +52,10 @@ def test_an_invitation_tender_invites_three_before_issuing_and_only_they_obtain(
         TenderingError.NOT_INVITED
     )
     services.documents_obtain(actor=invited[1], documents=documents)
+    # the bidder's list: the invited see the invitation tender's documents, an outsider does not
+    assert documents in selectors.obtainable_for(viewer=invited[0])
+    assert documents not in selectors.obtainable_for(viewer=outsider)
+    assert selectors.obtainable_for(viewer=trade.world.agent_user) == []  # no bidder organisation
     # who is invited is secret before the opening: for the supervisors, embargoed on each section
     sent = Event.objects.filter(type="tendering.invitation.sent")
     assert sent.count() == 3 * 2

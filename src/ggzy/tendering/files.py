@@ -13,29 +13,27 @@ Once the documents are issued their files never change: each version lists them 
 drafted`, with what was added or taken off). Another's documents are the same not-found error as missing
 ones.
 
-`access_file` is the read: a file of documents the viewer drafts for (any state), or of issued documents
-its bidder organisation holds; anyone else — a bidder that did not obtain them included — gets the same
-not-found error as for a missing file."""
+`selectors.access_file` is the read: a file of documents the viewer drafts for (any state), or of issued
+documents its bidder organisation holds; anyone else — a bidder that did not obtain them included —
+gets the same not-found error as for a missing file."""
 
 from __future__ import annotations
 
 import uuid
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from ggzy.core import clock
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.states import require
-from ggzy.core.types import Actor, Viewer
+from ggzy.core.types import Actor
 from ggzy.notices.services.attachments import ATTACHMENT_TYPES, file_name_of
 from ggzy.registry import blobs
 from ggzy.registry.errors import RegistryError
-from ggzy.tendering import selectors
 from ggzy.tendering.errors import TenderingError
 from ggzy.tendering.event_types import TenderingEvents
-from ggzy.tendering.models import DocumentsFile, DocumentsState, TenderDocuments
+from ggzy.tendering.models import DocumentsFile, TenderDocuments
 from ggzy.tendering.services import _event, _locked, _party_or_not_found
 from ggzy.tendering.states import DOCUMENTS_TRANSITIONS
 
@@ -132,22 +130,3 @@ def documents_file_remove(
     found.delete()
     _event(TenderingEvents.DRAFTED, documents, actor, {"edited": True, "file_removed": data})
     return documents
-
-
-def access_file(*, viewer: Viewer, documents_uid: uuid.UUID, uid: uuid.UUID) -> DocumentsFile:
-    """A file of documents `viewer` drafts for (any state) or whose issued version its bidder organisation
-    obtained; otherwise (or missing) the not-found error, the same for both."""
-    drafted = selectors.drafted_for(viewer=viewer).filter(uid=documents_uid)
-    held = TenderDocuments.objects.filter(
-        uid=documents_uid,
-        state=DocumentsState.ISSUED,
-        holders__organisation_id__in=selectors.bidder_organisations(viewer),
-    )
-    found = (
-        DocumentsFile.objects.select_related("blob")
-        .filter(Q(documents__in=drafted) | Q(documents__in=held), uid=uid)
-        .first()
-    )
-    if found is None:
-        raise DomainError(CoreError.NOT_FOUND)
-    return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from ggzy.core.access import is_signed_in
 from ggzy.core.errors import CoreError, DomainError
@@ -21,7 +21,15 @@ from ggzy.notices import selectors as notices_selectors
 from ggzy.notices.services.deadlines import ANNOUNCING
 from ggzy.registry import selectors as registry_selectors
 from ggzy.registry.models import Project, Section, TenderProject
-from ggzy.tendering.models import DocumentsHolder, DocumentsState, TenderDocuments
+from ggzy.tendering.models import (
+    DocumentsFile,
+    DocumentsHolder,
+    DocumentsState,
+    DocumentsVersion,
+    Invitation,
+    Question,
+    TenderDocuments,
+)
 
 
 def acts_for(viewer: Viewer, tender_project: TenderProject) -> bool:
@@ -114,3 +122,72 @@ def documents_of_section(section: Section) -> TenderDocuments | None:
         .order_by("-issued_at", "-pk")
         .first()
     )
+
+
+def questions_of(documents: TenderDocuments) -> QuerySet[Question]:
+    """The questions asked about the documents, oldest first — the text, never read with who asked it
+    (the pages that show them to the initiator and agent show text and time only)."""
+    return Question.objects.filter(documents=documents).order_by("asked_at", "pk")
+
+
+def my_questions(*, viewer: Viewer, documents: TenderDocuments) -> QuerySet[Question]:
+    """The questions `viewer`'s bidder organisations asked about the documents (their own only)."""
+    return questions_of(documents).filter(organisation_id__in=bidder_organisations(viewer))
+
+
+def versions_of(documents: TenderDocuments) -> QuerySet[DocumentsVersion]:
+    return DocumentsVersion.objects.filter(documents=documents).order_by("number")
+
+
+#: The bidder's list shows at most this many documents, newest first.
+OBTAINABLE_MAX = 50
+
+
+def obtainable_for(*, viewer: Viewer) -> list[TenderDocuments]:
+    """Issued documents `viewer`'s bidder organisations hold, or may obtain: any of an open procedure, an
+    invitation tender's only when invited (whether their deadline has passed is the page's to say),
+    newest first, at most `OBTAINABLE_MAX`."""
+    organisations = bidder_organisations(viewer)
+    if not organisations:
+        return []
+    invited = Invitation.objects.filter(organisation_id__in=organisations).values("tender_project_id")
+    found = (
+        TenderDocuments.objects.filter(state=DocumentsState.ISSUED)
+        .filter(
+            Q(holders__organisation_id__in=organisations)
+            | Q(tender_project_id__in=invited)
+            | ~Q(sections__method__invited_only=True)
+        )
+        .select_related("tender_project__project")
+        .distinct()
+        .order_by("-issued_at", "-pk")
+    )
+    return list(found[:OBTAINABLE_MAX])
+
+
+def held_ids(*, viewer: Viewer) -> set[int]:
+    """The documents (ids) `viewer`'s bidder organisations hold."""
+    return set(
+        DocumentsHolder.objects.filter(organisation_id__in=bidder_organisations(viewer)).values_list(
+            "documents_id", flat=True
+        )
+    )
+
+
+def access_file(*, viewer: Viewer, documents_uid: uuid.UUID, uid: uuid.UUID) -> DocumentsFile:
+    """A file of documents `viewer` drafts for (any state) or whose issued version its bidder organisation
+    obtained; otherwise (or missing) the not-found error, the same for both."""
+    drafted = drafted_for(viewer=viewer).filter(uid=documents_uid)
+    held = TenderDocuments.objects.filter(
+        uid=documents_uid,
+        state=DocumentsState.ISSUED,
+        holders__organisation_id__in=bidder_organisations(viewer),
+    )
+    found = (
+        DocumentsFile.objects.select_related("blob")
+        .filter(Q(documents__in=drafted) | Q(documents__in=held), uid=uid)
+        .first()
+    )
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found

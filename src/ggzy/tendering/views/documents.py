@@ -56,9 +56,7 @@ from ggzy.tendering.forms import (
 )
 from ggzy.tendering.models import (
     Clarification,
-    DocumentsHolder,
     DocumentsState,
-    DocumentsVersion,
     Question,
     QuestionState,
     TenderDocuments,
@@ -260,7 +258,7 @@ def _versions(documents: TenderDocuments) -> list[dict[str, object]]:
             "files": [{"name": f[0], "sm3": f[1], "size": f[2]} for f in v.files if len(f) == 3],  # noqa: PLR2004
             "changes": _changes(v.diff),
         }
-        for v in DocumentsVersion.objects.filter(documents=documents).order_by("number")
+        for v in selectors.versions_of(documents)
     ]
 
 
@@ -433,7 +431,7 @@ def readable(record: Mapping[str, Any]) -> dict[str, object]:
 
 
 def _current_sm3(documents: TenderDocuments) -> str:
-    version = DocumentsVersion.objects.filter(documents=documents, number=documents.version).first()
+    version = selectors.versions_of(documents).filter(number=documents.version).first()
     return version.criteria_sm3 if version else ""
 
 
@@ -506,7 +504,7 @@ def _detail_page(
     now = clock.now()
     sections = _sections(documents, now)
     issued = documents.state == DocumentsState.ISSUED
-    questions = list(Question.objects.filter(documents=documents).order_by("asked_at", "pk"))
+    questions = list(selectors.questions_of(documents))
     if clarification_form is None and issued:
         clarification_form = _clarification_form(documents, None, questions)
     context = {
@@ -655,7 +653,7 @@ def documents_clarify(request: HttpRequest, documents_uid: uuid.UUID) -> HttpRes
     """A clarification or amendment to every holder, naming no asker; an edited record is a new version."""
     user = actor_of(request)
     documents = selectors.access_drafted_documents(viewer=user, uid=documents_uid)
-    questions = list(Question.objects.filter(documents=documents).order_by("asked_at", "pk"))
+    questions = list(selectors.questions_of(documents))
     form = _clarification_form(documents, request, questions)
 
     def page() -> HttpResponse:
@@ -697,15 +695,6 @@ def _clarified(clarification: Clarification) -> str:
 # --- the bidder ------------------------------------------------------------------------------------------
 
 
-def _holdings(organisations: list[int]) -> set[int]:
-    """The documents (ids) the viewer's bidder organisations hold."""
-    return set(
-        DocumentsHolder.objects.filter(organisation_id__in=organisations).values_list(
-            "documents_id", flat=True
-        )
-    )
-
-
 def _invited(documents: TenderDocuments, organisations: list[int]) -> bool:
     """Whether one of the organisations may obtain them (an invitation tender's: only the invited)."""
     for organisation in organisations:
@@ -723,20 +712,14 @@ def obtainable(request: HttpRequest) -> HttpResponse:
     user = actor_of(request)
     organisations = selectors.bidder_organisations(user)
     now = clock.now()
+    held = selectors.held_ids(viewer=user)
     rows = []
-    if organisations:
-        held = _holdings(organisations)
-        issued = (
-            TenderDocuments.objects.filter(state=DocumentsState.ISSUED)
-            .select_related("tender_project__project")
-            .order_by("-issued_at", "-pk")
-        )
-        for documents in issued:
-            sections = _sections(documents, now)
-            holds = documents.pk in held
-            if not holds and not (_is_open(sections) and _invited(documents, organisations)):
-                continue
-            rows.append({"documents": documents, "sections": sections, "fee": _fee(documents), "held": holds})
+    for documents in selectors.obtainable_for(viewer=user):
+        sections = _sections(documents, now)
+        holds = documents.pk in held
+        if not holds and not (_is_open(sections) and _invited(documents, organisations)):
+            continue
+        rows.append({"documents": documents, "sections": sections, "fee": _fee(documents), "held": holds})
     return render(request, "tendering/obtainable.html", {"rows": rows, "bidder": bool(organisations)})
 
 
@@ -771,9 +754,7 @@ def _bidder_page(
                     "asked_at": local_time(q.asked_at),
                     "answered": q.state == QuestionState.ANSWERED,
                 }
-                for q in Question.objects.filter(
-                    documents=documents, organisation_id__in=selectors.bidder_organisations(user)
-                ).order_by("asked_at", "pk")
+                for q in selectors.my_questions(viewer=user, documents=documents)
             ],
         }
     status = 400 if request.method == "POST" else 200
@@ -839,7 +820,7 @@ def documents_ask(request: HttpRequest, documents_uid: uuid.UUID) -> HttpRespons
 def documents_file(request: HttpRequest, documents_uid: uuid.UUID, file_uid: uuid.UUID) -> HttpResponse:
     """A file of the documents, checked against its SM3 as it is read: for their drafters, and for the
     bidders whose organisation holds them (404 for everyone else, as for a missing one)."""
-    found = files.access_file(viewer=request.user, documents_uid=documents_uid, uid=file_uid)
+    found = selectors.access_file(viewer=request.user, documents_uid=documents_uid, uid=file_uid)
     response = HttpResponse(blobs.read(found.blob), content_type=found.blob.media_type)
     response["Content-Disposition"] = (
         content_disposition_header(as_attachment=True, filename=found.file_name) or "attachment"
