@@ -42,6 +42,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -151,6 +152,24 @@ class JsonHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def linger(self, limit: int = 4 * 1024 * 1024, seconds: float = 1.0) -> None:
+        """After an answer that left the request's body unread: stop sending, then read and drop what the
+        client still sends (at most `limit` bytes for `seconds`) before the connection closes. Closing a
+        socket with unread input makes the kernel send a reset, and a client still sending its body then
+        gets a broken pipe instead of the answer (a lingering close, as web servers do)."""
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(seconds)
+            deadline, left = time.monotonic() + seconds, limit
+            while left > 0 and time.monotonic() < deadline:
+                chunk = self.connection.recv(min(64 * 1024, left))
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except OSError:
+            return  # the client went away or stalled: nothing more to do for it
+
     def route_path(self) -> str:
         """The request's path, without its query."""
         return self.path.split("?", 1)[0]
@@ -182,6 +201,7 @@ class JsonHandler(BaseHTTPRequestHandler):
             self.close_connection = True  # the body, if any, is left unread
             refused = Reply(status, {"reason": reason, "message": message})
             self.send_reply(app.refused(refused, now=now, remote=remote))
+            self.linger()
             return
         raw = self.rfile.read(int(self.headers["Content-Length"]))
         self.send_reply(route(raw, now=now, remote=remote))
