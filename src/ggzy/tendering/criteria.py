@@ -71,8 +71,7 @@ def _security(record: JSONDict, section: Section) -> None:
     try:
         methods.bid_security_check(rules, amount_fen=amount, base_fen=section.budget_fen, cash=cash)
     except DomainError as exc:
-        permille = rules.bid_security_cap_permille or 0
-        cap = section.budget_fen * permille // 1000
+        cap = methods.bid_security_cap_fen(rules, base_fen=section.budget_fen) or 0
         raise DomainError(
             TenderingError.SECURITY_CAP,
             detail={

@@ -70,3 +70,8 @@ class TenderingError(ErrorCodeBase):
         409,
         _("An organisation is in at most one consortium per section, and then does not bid alone there."),
     )
+    FEE_INVALID = (
+        "documents_fee_invalid",
+        422,
+        _("The documents' fee is a whole number of fen, zero when they are free."),
+    )

@@ -26,6 +26,7 @@ from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.types import Actor, JSONDict
 from ggzy.events.catalogue import EventType
 from ggzy.events.embargo import Embargo
+from ggzy.events.models import Event
 from ggzy.events.services import event_record
 from ggzy.registry import methods
 from ggzy.registry.models import Blob, Section, TenderProject
@@ -45,9 +46,11 @@ def min_invited(sections: Iterable[Section]) -> int:
     return max((methods.rules_of(s.method_id).min_invited for s in sections), default=0)
 
 
-def _section_event(type_: EventType, section: Section, actor: Actor, data: JSONDict) -> None:
+def section_event(type_: EventType, section: Section, actor: Actor | None, data: JSONDict) -> Event:
+    """One event about a section, embargoed on its opening (who takes part is secret until then): the
+    one recorder of the app's per-section events (`services` uses it for holders, questions, the told)."""
     project = section.tender_project.project
-    event_record(
+    return event_record(
         type=type_,
         actor=actor,
         section=section.code,
@@ -83,7 +86,7 @@ def invitation_send(
         made.append(invitation)
         if created:
             for section in sections:
-                _section_event(TenderingEvents.INVITED, section, actor, {"invitation": str(invitation.uid)})
+                section_event(TenderingEvents.INVITED, section, actor, {"invitation": str(invitation.uid)})
     return made
 
 
@@ -160,7 +163,7 @@ def consortium_form(
             )
     except IntegrityError as exc:
         raise DomainError(TenderingError.CONSORTIUM_TWICE) from exc
-    _section_event(
+    section_event(
         TenderingEvents.CONSORTIUM_FORMED, section, actor,
         {"consortium": str(consortium.uid), "members": len(members)},
     )  # fmt: skip

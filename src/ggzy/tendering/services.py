@@ -95,6 +95,8 @@ def _per_section(
     type_: EventType, documents: TenderDocuments, actor: Actor | None, data: JSONDict
 ) -> list[Event]:
     """One event per section the documents cover, each embargoed on that section's opening."""
+    # recorded here, not through `parties.section_event`: the catalogue's test reads the recorders of each
+    # module, so the types this module records stand in its own call
     scope = _scope(documents.tender_project)
     return [
         event_record(
@@ -165,7 +167,7 @@ def documents_draft(
     chosen = _sections(tender_project, sections)
     record = criteria_rules.checked(dict(criteria), chosen)
     if isinstance(fee_fen, bool) or not isinstance(fee_fen, int) or fee_fen < 0:
-        raise DomainError(TenderingError.CRITERIA_INVALID, detail={"message": "fee_fen"})
+        raise DomainError(TenderingError.FEE_INVALID)
     documents = TenderDocuments.objects.create(
         tender_project=tender_project,
         title=_title(title),
