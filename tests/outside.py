@@ -1,6 +1,7 @@
 """The platform's outside parties as the tests run them: real processes, each with its own keys, state
-folder, port and clock (the system's) — `ggzy-cosigner serve` (the witness log's co-signers) and
-`ggzy-custodian serve` (the key custodians) — started from the command lines their operators use."""
+folder, port and clock (the system's) — `ggzy-cosigner serve` (the witness log's co-signers),
+`ggzy-custodian serve` (the key custodians) and `ggzy-authority serve` (the authorities market entities
+are looked up at) — started from the command lines their operators use."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import selectors
 import socket
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from ggzy_sm.sm2 import Sm2PrivateKey, Sm2PublicKey
 
 BIN = Path(sys.executable).parent
 COSIGNER_PASSPHRASE = "cosigner test passphrase"
+AUTHORITY_PASSPHRASE = "authority test passphrase"
 SUPERVISOR = Sm2PrivateKey.generate()  # the supervising department's key the co-signers know
 STARTUP = 30.0  # seconds a service may take to listen
 
@@ -258,3 +262,84 @@ def make_custodians(
     world.signed = {"body": body, "signatures": signatures}
     world.set_file.write_text(json.dumps(world.signed), "utf-8")
     return world
+
+
+# --- the authorities market entities are looked up at ---------------------------------------------------
+
+
+@dataclass
+class Authority:
+    """A simulated authority (licences, qualifications, registered professionals) as its operator runs
+    it: `ggzy-authority init`, `trust` (the platform's trust file, naming it "moha"), `serve
+    --test-controls` on a port of its own. `add` loads records over HTTP; `fail_next` makes the next
+    lookups answer 503."""
+
+    folder: Path
+    url: str
+    key: Sm2PublicKey
+    trust_file: Path
+    process: subprocess.Popen[str]
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        request = urllib.request.Request(  # noqa: S310  (the test's own service)
+            self.url + path,
+            data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                answer: dict[str, Any] = json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            raise RuntimeError(f"the authority refused {path} ({exc.code}): {exc.read().decode()}") from exc
+        return answer
+
+    def add(self, records: dict[str, Any]) -> dict[str, int]:
+        """Merge `records` ({"licences": [...], "qualifications": [...], "professionals": [...]}, each
+        optional) into the authority's records: how many of each were loaded. RuntimeError (and nothing
+        loaded) if one is refused."""
+        loaded: dict[str, int] = self._post("/v1/admin/records", records)["loaded"]
+        return loaded
+
+    def fail_next(self, count: int) -> None:
+        """The next `count` lookups answer 503 ("unavailable")."""
+        self._post("/v1/admin/fail-next", {"count": count})
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def _authority_cli(*args: str | Path) -> str:
+    result = subprocess.run(
+        [str(BIN / "ggzy-authority"), *map(str, args)],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "GGZY_AUTHORITY_PASSPHRASE": AUTHORITY_PASSPHRASE},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def authority_start(folder: Path, *, name: str = "住房和城乡建设部（模拟）") -> Authority:
+    """An authority made in `folder` (a new one), its trust file (`folder`/trust.json, code "moha") and
+    the authority serving, with test controls, on a port of its own. The caller stops it (`stop`)."""
+    _authority_cli("init", "--dir", folder, "--name", name, "--iterations", "1000")
+    key = Sm2PublicKey.from_hex(_authority_cli("key", "--dir", folder).strip())
+    trust_file = folder / "trust.json"
+    _authority_cli("trust", "--out", trust_file, f"moha={folder}")
+    process = subprocess.Popen(
+        [
+            str(BIN / "ggzy-authority"), "serve", "--dir", str(folder), "--test-controls",
+            "--port", str(free_port()),
+        ],
+        env={**os.environ, "GGZY_AUTHORITY_PASSPHRASE": AUTHORITY_PASSPHRASE},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        url = serving_on(process, "authority")
+    except BaseException:
+        process.kill()
+        process.wait(timeout=10)
+        raise
+    return Authority(folder, url, key, trust_file, process)
