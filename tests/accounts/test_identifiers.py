@@ -28,20 +28,27 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ggzy.accounts.identifiers import (
+    ISO_3166_ALPHA2,
     ORG_CODE_WEIGHTS,
+    ORGANISATION_CODE_KINDS,
     PROVINCE_CODES,
     RESIDENT_ID_WEIGHTS,
+    TAIWAN_UBN_WEIGHTS,
     USCC_ALPHABET,
     USCC_WEIGHTS,
     InvalidIdentifier,
     is_chinese_ordinary_passport,
     org_code_check_char,
+    organisation_country,
+    organisation_region,
     resident_id_check_char,
     resident_id_kind,
     uscc_check_char,
     validate_org_code,
+    validate_organisation_code,
     validate_passport,
     validate_resident_id,
+    validate_taiwan_ubn,
     validate_travel_permit,
     validate_uscc,
 )
@@ -474,6 +481,115 @@ def test_travel_permits_refused(kind: str, number: str, reason: str) -> None:
     assert reason_of(lambda: validate_travel_permit(kind, number)) == reason  # type: ignore[arg-type]
 
 
+# --- organisations without a USCC: Hong Kong, Macao, Taiwan, abroad -----------------------------------
+
+
+def ubn_total(code: str) -> int:
+    """The Taiwan UBN total worked out longhand: each weighted digit's digits added."""
+    total = 0
+    for digit, weight in zip(code, (1, 2, 1, 2, 1, 2, 4, 1), strict=True):
+        product = int(digit) * weight
+        total += sum(int(d) for d in str(product))
+    return total
+
+
+def test_taiwan_ubn_examples_are_worked_out() -> None:
+    """04595257: 0 8 5 18 5 4 20 7 → 0+8+5+9+5+4+2+7 = 40, divisible by 10 (old rule) and by 5;
+    04595258 totals 41; 04595252 totals 35, valid only since the 2023 rule; 10458574 has 7 as its 7th
+    digit (4 × 7 = 28 → 10) and totals 29, valid because 29 + 1 is divisible by 5."""
+    assert TAIWAN_UBN_WEIGHTS == (1, 2, 1, 2, 1, 2, 4, 1)
+    assert [ubn_total(c) for c in ("04595257", "04595258", "04595252", "10458574")] == [40, 41, 35, 29]
+    assert validate_taiwan_ubn("04595257") == "04595257"
+    assert validate_taiwan_ubn("04595252") == "04595252"  # 35: the 2023 rule (÷5), not the old (÷10)
+    assert validate_taiwan_ubn("10458575") == "10458575"  # 30
+    assert validate_taiwan_ubn("10458574") == "10458574"  # 29 + 1: the 7th digit is 7
+    assert reason_of(lambda: validate_taiwan_ubn("04595258")) == "check_digit"
+    assert reason_of(lambda: validate_taiwan_ubn("04595256")) == "check_digit"  # 39 + 1 but 7th digit 5
+
+
+@given(st.text(DIGITS, min_size=8, max_size=8))
+def test_taiwan_ubn_rule_and_the_old_rule_is_a_subset(code: str) -> None:
+    total, seventh_is_7 = ubn_total(code), code[6] == "7"
+    valid = total % 5 == 0 or (seventh_is_7 and (total + 1) % 5 == 0)
+    old_rule = total % 10 == 0 or (seventh_is_7 and (total + 1) % 10 == 0)
+    if valid:
+        assert validate_taiwan_ubn(code) == code
+    else:
+        assert reason_of(lambda: validate_taiwan_ubn(code)) == "check_digit"
+    assert valid or not old_rule  # every number valid under the old rule stays valid
+
+
+@pytest.mark.parametrize(
+    ("kind", "code", "country", "expected", "region"),
+    [
+        ("uscc", PUBLISHED_USCC.lower(), "", PUBLISHED_USCC, "350100"),
+        ("hk_br", "12345678", "", "12345678", "810000"),
+        ("hk_br", " １２３４５６７８ ", "", "12345678", "810000"),  # full-width digits
+        ("macao", "1", "", "1", "820000"),
+        ("macao", "1234567890", "", "1234567890", "820000"),
+        ("taiwan_ubn", "04595257", "", "04595257", "710000"),
+        ("foreign", " hrb  12345 ", "de", "HRB 12345", ""),
+        ("foreign", "01234567", "GB", "01234567", ""),
+        ("foreign", "201912345-K", "sg", "201912345-K", ""),
+        ("foreign", "A.B/C-1 2", "US", "A.B/C-1 2", ""),
+        ("foreign", "X" * 40, "JP", "X" * 40, ""),
+    ],
+)
+def test_organisation_codes_accepted(kind: str, code: str, country: str, expected: str, region: str) -> None:
+    assert validate_organisation_code(kind, code, country) == expected
+    assert organisation_region(kind, expected) == region
+    assert organisation_country(kind, country) == country.strip().upper()
+
+
+@pytest.mark.parametrize(
+    ("kind", "code", "country", "reason"),
+    [
+        ("uscc", PUBLISHED_USCC[:17], "", "length"),
+        ("uscc", PUBLISHED_USCC, "GB", "country"),  # only a registration abroad names a country
+        ("hk_br", "1234567", "", "length"),
+        ("hk_br", "123456789", "", "length"),
+        ("hk_br", "", "", "length"),
+        ("hk_br", "1234567A", "", "charset"),
+        ("hk_br", "12345678", "HK", "country"),
+        ("macao", "", "", "length"),
+        ("macao", "12345678901", "", "length"),
+        ("macao", "12-45", "", "charset"),
+        ("macao", "１２３Ａ", "", "charset"),
+        ("taiwan_ubn", "0459525", "", "length"),
+        ("taiwan_ubn", "0459525A", "", "charset"),
+        ("taiwan_ubn", "04595258", "", "check_digit"),
+        ("foreign", "", "GB", "length"),
+        ("foreign", "   ", "GB", "length"),
+        ("foreign", "X" * 41, "GB", "length"),
+        ("foreign", "HRB_12345", "DE", "charset"),
+        ("foreign", "HRB#12345", "DE", "charset"),
+        ("foreign", "Müller 1", "DE", "charset"),
+        ("foreign", "- / .", "DE", "format"),
+        ("foreign", "01234567", "", "country"),
+        ("foreign", "01234567", "GBR", "country"),
+        ("foreign", "01234567", "XK", "country"),  # not an assigned ISO 3166-1 code
+        ("foreign", "01234567", "G1", "country"),
+        ("foreign", "01234567", "CN", "not_foreign"),
+        ("foreign", "01234567", "hk", "not_foreign"),
+        ("foreign", "01234567", "MO", "not_foreign"),
+        ("foreign", "01234567", "TW", "not_foreign"),
+        ("hk", "12345678", "", "kind"),
+        ("", "12345678", "", "kind"),
+    ],
+)
+def test_organisation_codes_refused(kind: str, code: str, country: str, reason: str) -> None:
+    assert reason_of(lambda: validate_organisation_code(kind, code, country)) == reason
+
+
+def test_organisation_code_tables() -> None:
+    assert ORGANISATION_CODE_KINDS == ("uscc", "hk_br", "macao", "taiwan_ubn", "foreign")
+    assert len(ISO_3166_ALPHA2) == 249
+    assert all(len(c) == 2 and c.isalpha() and c.isupper() for c in ISO_3166_ALPHA2)
+    assert {"CN", "HK", "MO", "TW", "GB", "DE", "SG", "US", "SS", "CW"} <= ISO_3166_ALPHA2
+    assert not {"AN", "XK", "UK", "EU"} & ISO_3166_ALPHA2  # withdrawn, user-assigned, reserved
+    assert reason_of(lambda: organisation_region("xx", "1")) == "kind"
+
+
 # --- robustness -----------------------------------------------------------------------------------
 
 
@@ -486,6 +602,8 @@ def test_arbitrary_text_only_ever_raises_invalid_identifier(text: str) -> None:
         lambda: validate_passport(text, "CN"),
         lambda: validate_travel_permit("hk_macao", text),
         lambda: validate_travel_permit("taiwan", text),
+        *(partial(validate_organisation_code, kind, text) for kind in ORGANISATION_CODE_KINDS),
+        lambda: validate_organisation_code("foreign", "123", text),
     ]
     for validate in validators:
         with contextlib.suppress(InvalidIdentifier):

@@ -47,7 +47,16 @@ def test_an_out_of_region_organisation_registers_like_any_other() -> None:
 @pytest.mark.clause("11.2.7")
 def test_registration_asks_nothing_that_keeps_outsiders_away() -> None:
     asked = set(OrganisationIn.model_fields)
-    assert asked == {"uscc", "name", "legal_representative", "contact_name", "contact_phone"}
+    # the registration code, its kind and (only for a registration abroad) the country that issued it
+    assert asked == {
+        "code_kind",
+        "uscc",
+        "country",
+        "name",
+        "legal_representative",
+        "contact_name",
+        "contact_phone",
+    }
     service = set(inspect.signature(parties.organisation_register).parameters)
     forbidden = (
         "local",
@@ -83,6 +92,34 @@ def test_a_duplicate_organisation_is_a_conflict() -> None:
         register(code.lower())
     assert caught.value.code is AccountsError.ORGANISATION_EXISTS
     assert caught.value.status == 409
+    with pytest.raises(DomainError) as again:
+        register(code, code_kind="uscc")  # the same code given with its kind, as today's default
+    assert again.value.code is AccountsError.ORGANISATION_EXISTS
+
+
+def test_an_organisation_without_a_credit_code_registers_with_its_own_code() -> None:
+    """A Taiwan company (統一編號) and a Hong Kong one (BR number): the region is the SAR's or Taiwan's line
+    of GB/T 2260; a refusal names the field and the reason."""
+    taiwan = register("04595257", code_kind="taiwan_ubn", name="台湾宏信股份有限公司")
+    assert (taiwan.code_kind, taiwan.uscc, taiwan.region, taiwan.country) == (
+        "taiwan_ubn",
+        "04595257",
+        "710000",
+        "",
+    )
+    hong_kong = register("12345678", code_kind=Organisation.CodeKind.HK_BR)
+    assert (hong_kong.code_kind, hong_kong.region) == ("hk_br", "810000")
+    with pytest.raises(DomainError) as caught:
+        register("04595258", code_kind="taiwan_ubn")
+    assert caught.value.code is AccountsError.IDENTIFIER_INVALID
+    assert caught.value.detail == {"field": "uscc", "reason": "check_digit"}
+    with pytest.raises(DomainError) as caught:
+        register("01234567", code_kind="foreign", country="CN")
+    assert caught.value.detail == {"field": "country", "reason": "not_foreign"}
+    with pytest.raises(DomainError) as caught:
+        register("01234567", code_kind="swiss")
+    assert caught.value.detail == {"field": "code_kind", "reason": "kind"}
+    assert Organisation.objects.count() == 2
 
 
 def test_natural_persons_with_any_valid_document() -> None:

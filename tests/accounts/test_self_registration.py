@@ -99,7 +99,9 @@ def form(uscc: str, *, der: bytes | None = None, pem: bool = False, **changes: s
     der = certificate(uscc) if der is None else der
     data: dict[str, Any] = {
         "role": "agent",
+        "code_kind": "uscc",
         "uscc": uscc,
+        "country": "",
         "name": "浙江宏信招标代理有限公司",
         "legal_representative": "钟信",
         "contact_name": "钟小信",

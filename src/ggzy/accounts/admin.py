@@ -82,7 +82,9 @@ class RoleGrantAdmin(ReadOnlyRecordedAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(ReadOnlyRecordedAdmin):
-    list_display = ("name", "uscc", "region", "created_at")
+    # `uscc` is the registration code of kind `code_kind` (the column keeps its historical name).
+    list_display = ("name", "code_kind", "uscc", "country", "region", "created_at")
+    list_filter = ("code_kind",)
     search_fields = ("name", "uscc")
     exclude = ("contact_phone_lookup", "bank_account")
 

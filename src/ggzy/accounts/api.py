@@ -91,7 +91,9 @@ def token_revoke(request: HttpRequest, token_uid: uuid.UUID) -> Status[None]:
 def organisation_out(o: Organisation) -> OrganisationOut:
     return OrganisationOut(
         uid=o.uid,
+        code_kind=o.code_kind,
         uscc=o.uscc,
+        country=o.country,
         name=o.name,
         region=o.region,
         legal_representative=o.legal_representative,

@@ -17,7 +17,7 @@ class AccountsError(ErrorCodeBase):
     ORGANISATION_EXISTS = (
         "organisation_exists",
         409,
-        _("An organisation with this credit code is already registered."),
+        _("An organisation with this registration code is already registered."),
     )
     PERSON_EXISTS = "person_exists", 409, _("A person with this document is already registered.")
     NOT_A_MEMBER = "not_a_member", 403, _("You do not belong to this organisation.")
@@ -173,7 +173,7 @@ class AccountsError(ErrorCodeBase):
     REGISTRATION_CERTIFICATE_MISMATCH = (
         "registration_certificate_mismatch",
         422,
-        _("The certificate is not this organisation's: it names another unified social credit code."),
+        _("The certificate is not this organisation's: it names another registration code."),
     )
     REGISTRATION_ORGANISATION_TAKEN = (
         "registration_organisation_taken",

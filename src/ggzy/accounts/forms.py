@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, cast
 
 from django import forms
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ggzy.accounts.models import AccountChange, Centre, Organisation
@@ -206,6 +208,53 @@ USCC_REASONS = {
     ),
     "check_digit": _("The last character (the check character) is wrong: check for a typing error."),
 }
+_HK_BR = _(
+    "A Hong Kong business registration number is 8 digits: the first 8 digits of the business registration "
+    "certificate's number."
+)
+_MACAO = _("A Macao commercial registration number is 1 to 10 digits.")
+_TAIWAN_UBN = _("A Taiwan unified business number is 8 digits.")
+#: Reasons a registration code is refused (`accounts.identifiers.validate_organisation_code`), in words,
+#: by the kind of code.
+CODE_REASONS: dict[str, Mapping[str, Promise]] = {
+    Organisation.CodeKind.USCC: USCC_REASONS,
+    Organisation.CodeKind.HK_BR: {"length": _HK_BR, "charset": _HK_BR},
+    Organisation.CodeKind.MACAO: {"length": _MACAO, "charset": _MACAO},
+    Organisation.CodeKind.TAIWAN_UBN: {
+        "length": _TAIWAN_UBN,
+        "charset": _TAIWAN_UBN,
+        "check_digit": _("The check of this unified business number fails: check for a typing error."),
+    },
+    Organisation.CodeKind.FOREIGN: {
+        "length": _("A registration number abroad has 1 to 40 characters."),
+        "charset": _("A registration number abroad uses the letters A–Z, the digits, - / . and spaces."),
+        "format": _("A registration number abroad has at least one letter or digit."),
+    },
+}
+#: Reasons the country of a registration abroad is refused, in words.
+COUNTRY_REASONS = {
+    "country": _(
+        "Give the two-letter ISO 3166 code of the country where the organisation is registered (GB, DE, SG…)."
+    ),
+    "not_foreign": _(
+        "An organisation registered in the mainland, Hong Kong, Macao or Taiwan registers with its own kind "
+        "of code, not as registered abroad."
+    ),
+}
+
+
+def code_refusal(kind: str, field: str, reason: str) -> str:
+    """Why a registration code, its kind or its country was refused (`parties.organisation_code`'s
+    ``field`` and ``reason``), in words."""
+    if field == "country":
+        if kind != Organisation.CodeKind.FOREIGN:
+            return str(_("Only an organisation registered abroad names its country: leave it empty."))
+        return str(COUNTRY_REASONS.get(reason, COUNTRY_REASONS["country"]))
+    if field == "code_kind":
+        return str(_("Choose the kind of registration code."))
+    return str(CODE_REASONS.get(kind, {}).get(reason, _("The code is not valid.")))
+
+
 CERTIFICATE_FILE_MAX = 64 * 1024
 #: The whole body of the registration page (`ggzy.core.limits.accepts_files`): one certificate file and
 #: the form's fields.
@@ -232,11 +281,29 @@ class OrganisationRegistrationForm(_PartyForm):
 
     role = forms.ChoiceField(label=_("the organisation registers as"), choices=REGISTRATION_ROLES,
                              widget=forms.RadioSelect)  # fmt: skip
+    code_kind = forms.ChoiceField(
+        label=_("kind of registration code"),
+        choices=Organisation.CodeKind.choices,
+        initial=Organisation.CodeKind.USCC,
+        help_text=_(
+            "A mainland organisation gives its unified social credit code; one registered in Hong Kong, "
+            "Macao, Taiwan or abroad gives its own registration number."
+        ),
+    )
+    #: The registration code of that kind (the name is the model column's, kept from when it was a USCC).
     uscc = forms.CharField(
-        label=_("unified social credit code"),
-        max_length=30,
+        label=_("registration code"),
+        max_length=60,
         help_text=_(
             "The region of the organisation is taken from this code; nothing else about where it is."
+        ),
+    )
+    country = forms.CharField(
+        label=_("country of registration"),
+        max_length=10,
+        required=False,
+        help_text=_(
+            "Only for an organisation registered abroad: the two-letter ISO 3166 code, e.g. GB, DE, SG."
         ),
     )
     name = forms.CharField(label=_("name of the organisation"), max_length=200)
@@ -252,7 +319,7 @@ class OrganisationRegistrationForm(_PartyForm):
         label=_("the organisation's signing certificate (PEM or DER)"),
         help_text=_(
             "The certificate a CA the centre accepts issued to the organisation (its UKey's signing "
-            "certificate, exported as .cer or .pem). It must name this credit code."
+            "certificate, exported as .cer or .pem). It must name this registration code."
         ),
     )
     centre = forms.ModelChoiceField(
@@ -284,13 +351,19 @@ class OrganisationRegistrationForm(_PartyForm):
         field.help_text = f"{field.help_text} {limit}"
         field.widget.attrs["accept"] = ".cer,.crt,.pem,.der,application/pkix-cert,application/x-x509-ca-cert"
 
-    def clean_uscc(self) -> str:
+    def _clean_code(self, data: dict[str, Any]) -> None:
+        """The registration code, checked by its kind (with the country of a registration abroad)."""
         from ggzy.accounts import identifiers
 
+        kind, code, country = data.get("code_kind"), data.get("uscc"), data.get("country") or ""
+        if not kind or code is None:
+            return
         try:
-            return identifiers.validate_uscc(self.cleaned_data["uscc"])
+            data["uscc"] = identifiers.validate_organisation_code(kind, code, country)
+            data["country"] = identifiers.organisation_country(kind, country)
         except identifiers.InvalidIdentifier as exc:
-            raise forms.ValidationError(USCC_REASONS.get(exc.reason, _("The code is not valid."))) from exc
+            field = "country" if exc.reason in ("country", "not_foreign") else "uscc"
+            self.add_error(field, code_refusal(kind, field, exc.reason))
 
     def clean_certificate(self) -> bytes:
         upload = self.cleaned_data["certificate"]
@@ -306,6 +379,7 @@ class OrganisationRegistrationForm(_PartyForm):
         from django.contrib.auth.password_validation import validate_password
 
         data = super().clean() or {}
+        self._clean_code(data)
         first, second = data.get("password1"), data.get("password2")
         if first and second and first != second:
             self.add_error("password2", _("The two passwords differ."))

@@ -20,9 +20,14 @@ Refusal reasons
     ``org_code_check_digit``     USCC positions 9–17: the embedded GB 11714 check character is wrong
     ``check_digit``              the code's own check character is wrong
     ``birth_date``               resident ID birth date not a real date, before 1900 or in the future
-    ``format``                   passport / travel permit does not follow the documented pattern
-    ``country``                  the passport's country is not a 2- or 3-letter ISO 3166 code
-    ``kind``                     unknown travel permit kind
+    ``format``                   passport / travel permit does not follow the documented pattern; a
+                                 registration number abroad has no letter or digit
+    ``country``                  the passport's country is not a 2- or 3-letter ISO 3166 code; a
+                                 registration abroad names no country or one that is not an assigned
+                                 ISO 3166-1 alpha-2 code; a country given with a kind that has none
+    ``not_foreign``              a registration "abroad" in CN, HK, MO or TW: those organisations
+                                 register with their own kind of code (USCC, BR, Macao, UBN)
+    ``kind``                     unknown travel permit kind; unknown kind of organisation code
     ===========================  ======================================================================
 
 统一社会信用代码 — Unified Social Credit Identifier, GB 32100-2015
@@ -121,6 +126,53 @@ Travel permits (``validate_travel_permit``)
 
 Refusing real documents would exclude people from outside the region (standard 11.2.6), so the
 passport and permit checks accept every plausible format and refuse only clear garbage.
+
+Organisations without a 统一社会信用代码 (``validate_organisation_code``)
+    An organisation registered in Hong Kong, Macao, Taiwan or abroad has no USCC; refusing it would be
+    a barrier to out-of-region bidders (standard 11.2.6). Its registration code is validated by kind
+    (`ORGANISATION_CODE_KINDS`), and `organisation_region` gives its region:
+
+    ==============  ====================================================  ==========  ==============
+    kind            code                                                  check       region
+    ==============  ====================================================  ==========  ==============
+    ``uscc``        统一社会信用代码, as `validate_uscc`                   GB 32100    positions 3–8
+    ``hk_br``       香港商业登记号码: 8 digits                              format      ``810000``
+    ``macao``       澳门商业登记编号: 1–10 digits                           format      ``820000``
+    ``taiwan_ubn``  台湾统一编号 (統一編號): 8 digits                      see below   ``710000``
+    ``foreign``     境外注册号: 1–40 of A–Z 0–9 ``-`` ``/`` ``.`` and      format      none (``""``)
+                    inner spaces, with the ISO 3166-1 alpha-2 country
+    ==============  ====================================================  ==========  ==============
+
+    The regions are the GB/T 2260 lines for 香港特别行政区 (810000), 澳门特别行政区 (820000) and
+    台湾省 (710000); a registration abroad has none.
+
+    ``hk_br`` — the Business Registration Number given by the Inland Revenue Department's Business
+    Registration Office under the Business Registration Ordinance (Cap. 310): the first 8 digits of
+    the certificate number printed on the Business Registration Certificate (``12345678`` of a
+    certificate number ``12345678-000-…``); since 2023-12-27 the Companies Registry also uses it as the Unique
+    Business Identifier of companies. No check digit is published, so only the format is checked.
+    [verify: read in secondary sources (UBI announcements by HK company secretaries), not in the
+    Ordinance or an IRD text.]
+
+    ``macao`` — the registration number (登記編號 / número de registo) of the Macao 商業及動產登記局
+    (Conservatória dos Registos Comercial e de Bens Móveis), under the Código do Registo Comercial.
+    Format check only: digits, 1 to 10 of them. [verify: no official description of the number's
+    format was read; the range is deliberately wide so that no real number is refused.]
+
+    ``taiwan_ubn`` — 營利事業統一編號, 8 digits, the last a check digit. Weights ``1, 2, 1, 2, 1, 2, 4,
+    1``; the digits of each product are added (``4 × 7 = 28`` gives ``2 + 8 = 10``) and the total is
+    valid when divisible by 5; when the 7th digit is 7 the total is also valid when ``total + 1`` is
+    divisible by 5 (``10`` may be read as ``1 + 0``). Source: 財政部「營利事業統一編號檢查碼邏輯修正
+    說明」, in force 2023-04-01 (民國112年), which relaxed "divisible by 10" to "divisible by 5" so that
+    every number valid under the old rule stays valid. [verify: the rule was read as quoted by the
+    北區國稅局 press release and by published validators, not in the Ministry's own document.]
+
+    ``foreign`` — a registration in any other country: the number its registry gives (a company
+    number, a commercial register entry such as ``HRB 12345``), upper-cased, runs of white space made
+    one space; and the country, an officially assigned ISO 3166-1 alpha-2 code (`ISO_3166_ALPHA2`,
+    the 249 codes of ISO 3166-1:2020 [verify against the ISO Online Browsing Platform]). ``CN``,
+    ``HK``, ``MO`` and ``TW`` are refused (``not_foreign``): those organisations register with their
+    own kind of code. Registries differ too much for any check beyond the format.
 """
 
 from __future__ import annotations
@@ -128,27 +180,37 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime, timedelta, timezone
-from typing import Final, Literal
+from typing import Final, Literal, cast
 
 __all__ = [
+    "ISO_3166_ALPHA2",
+    "KIND_REGIONS",
+    "ORGANISATION_CODE_KINDS",
+    "ORGANISATION_CODE_MAX",
     "ORG_CODE_WEIGHTS",
     "PROVINCE_CODES",
     "RESIDENT_ID_WEIGHTS",
+    "TAIWAN_UBN_WEIGHTS",
     "USCC_ALPHABET",
     "USCC_REGISTRATION_AUTHORITIES",
     "USCC_WEIGHTS",
     "InvalidIdentifier",
+    "OrganisationCodeKind",
     "Reason",
     "ResidentIdKind",
     "TravelPermitKind",
     "is_chinese_ordinary_passport",
     "org_code_check_char",
+    "organisation_country",
+    "organisation_region",
     "resident_id_check_char",
     "resident_id_kind",
     "uscc_check_char",
     "validate_org_code",
+    "validate_organisation_code",
     "validate_passport",
     "validate_resident_id",
+    "validate_taiwan_ubn",
     "validate_travel_permit",
     "validate_uscc",
 ]
@@ -163,12 +225,14 @@ Reason = Literal[
     "birth_date",
     "format",
     "country",
+    "not_foreign",
     "kind",
 ]
 ResidentIdKind = Literal[
     "resident", "hk_macao_residence_permit", "taiwan_residence_permit", "foreign_permanent_resident"
 ]
 TravelPermitKind = Literal["hk_macao", "taiwan"]
+OrganisationCodeKind = Literal["uscc", "hk_br", "macao", "taiwan_ubn", "foreign"]
 
 
 class InvalidIdentifier(ValueError):  # noqa: N818  (the name the accounts app and its callers use)
@@ -263,6 +327,42 @@ _COUNTRY: Final = re.compile(r"[A-Z]{2,3}")
 _HK_MACAO_PERMIT: Final = re.compile(r"[HM](?:[0-9]{8}|[0-9]{10})")
 _TAIWAN_PERMIT: Final = re.compile(r"[0-9]{8}|[0-9]{10}(?:\([0-9A-Z]\))?")
 _TAIWAN_PERMIT_CHARS: Final = _PASSPORT_CHARS | {"(", ")"}
+
+ORGANISATION_CODE_KINDS: Final[tuple[OrganisationCodeKind, ...]] = (
+    "uscc",
+    "hk_br",
+    "macao",
+    "taiwan_ubn",
+    "foreign",
+)
+#: The longest organisation code of any kind, normalised (a registration number abroad).
+ORGANISATION_CODE_MAX: Final = 40
+#: The GB/T 2260 region of an organisation whose code is not a USCC (a USCC carries its own).
+KIND_REGIONS: Final[dict[str, str]] = {
+    "hk_br": "810000",
+    "macao": "820000",
+    "taiwan_ubn": "710000",
+    "foreign": "",
+}
+TAIWAN_UBN_WEIGHTS: Final = (1, 2, 1, 2, 1, 2, 4, 1)
+_MACAO_MAX: Final = 10
+_FOREIGN_CHARS: Final = _PASSPORT_CHARS | {"-", "/", ".", " "}
+_ALPHANUMERIC: Final = _PASSPORT_CHARS
+#: Countries whose organisations register with a code of their own kind, never as a registration abroad.
+_NOT_FOREIGN: Final = {"CN": "uscc", "HK": "hk_br", "MO": "macao", "TW": "taiwan_ubn"}
+#: ISO 3166-1 alpha-2, the 249 officially assigned codes (no user-assigned or reserved ones).
+ISO_3166_ALPHA2: Final = frozenset(
+    """
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT
+    BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH
+    ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT
+    HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS
+    LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI
+    NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG
+    SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG
+    UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
+    """.split()  # noqa: SIM905  (a table to read, not 249 quoted strings)
+)
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -505,6 +605,116 @@ def validate_travel_permit(kind: TravelPermitKind, number: str) -> str:
             )
         return value
     raise InvalidIdentifier("kind", f"Unknown travel permit kind {kind!r}; expected 'hk_macao' or 'taiwan'.")
+
+
+# --- organisations without a unified social credit code -----------------------------------------------
+
+
+def _taiwan_ubn_total(value: str) -> int:
+    """The digits of each weighted digit, added (``4 × 7 = 28`` counts ``2 + 8 = 10``)."""
+    products = (int(c) * w for c, w in zip(value, TAIWAN_UBN_WEIGHTS, strict=True))
+    return sum(p // 10 + p % 10 for p in products)
+
+
+def validate_taiwan_ubn(code: str) -> str:
+    """Validate a Taiwan 統一編號 (8 digits, the 2023 check: see the module docstring); return it stripped."""
+    value = _normalise(code)
+    _require_length(value, 8, "A Taiwan unified business number")
+    if bad := _bad_chars(value, _DIGITS):
+        raise InvalidIdentifier("charset", f"A Taiwan unified business number is digits only, not {bad!r}.")
+    total = _taiwan_ubn_total(value)
+    if total % 5 and not (value[6] == "7" and (total + 1) % 5 == 0):
+        raise InvalidIdentifier(
+            "check_digit",
+            "This Taiwan unified business number fails its check; please check for a typing error.",
+        )
+    return value
+
+
+def _digits(value: str, shortest: int, longest: int, what: str) -> str:
+    if not shortest <= len(value) <= longest:
+        many = str(longest) if shortest == longest else f"{shortest} to {longest}"
+        raise InvalidIdentifier("length", f"{what} has {many} digits, not {len(value)}.")
+    if bad := _bad_chars(value, _DIGITS):
+        raise InvalidIdentifier("charset", f"{what} is digits only, not {bad!r}.")
+    return value
+
+
+def _foreign_number(code: str) -> str:
+    value = " ".join(_normalise(code).split())  # runs of white space inside become one space
+    if not 1 <= len(value) <= ORGANISATION_CODE_MAX:
+        raise InvalidIdentifier(
+            "length",
+            f"A registration number abroad has 1 to {ORGANISATION_CODE_MAX} characters, not {len(value)}.",
+        )
+    if bad := _bad_chars(value, _FOREIGN_CHARS):
+        raise InvalidIdentifier(
+            "charset",
+            f"A registration number abroad uses letters A–Z, digits, - / . and spaces; not {bad!r}.",
+        )
+    if not set(value) & _ALPHANUMERIC:
+        raise InvalidIdentifier("format", "A registration number abroad has at least one letter or digit.")
+    return value
+
+
+def _require_kind(kind: str) -> OrganisationCodeKind:
+    if kind not in ORGANISATION_CODE_KINDS:
+        raise InvalidIdentifier(
+            "kind", f"Unknown kind of organisation code {kind!r}; expected one of {ORGANISATION_CODE_KINDS}."
+        )
+    return cast("OrganisationCodeKind", kind)
+
+
+def organisation_country(kind: str, country: str = "") -> str:
+    """The country of an organisation registered abroad, upper-cased (an assigned ISO 3166-1 alpha-2
+    code, not CN, HK, MO or TW); ``""`` for every other kind, which names none."""
+    kind = _require_kind(kind)
+    nation = _normalise(country)
+    if kind != "foreign":
+        if nation:
+            raise InvalidIdentifier("country", "Only a registration abroad names its country.")
+        return ""
+    if not nation:
+        raise InvalidIdentifier("country", "A registration abroad names its country (ISO 3166: GB, DE, SG…).")
+    if nation in _NOT_FOREIGN:
+        raise InvalidIdentifier(
+            "not_foreign",
+            f"An organisation registered in {nation} registers with its own kind of code "
+            f"({_NOT_FOREIGN[nation]}), not as a registration abroad.",
+        )
+    if nation not in ISO_3166_ALPHA2:
+        raise InvalidIdentifier(
+            "country",
+            f"{country!r} is not a country code: give the two-letter ISO 3166 code (GB, DE, SG…).",
+        )
+    return nation
+
+
+def validate_organisation_code(kind: str, code: str, country: str = "") -> str:
+    """Validate an organisation's registration code of `kind` (`ORGANISATION_CODE_KINDS`) and return it
+    normalised; ``country`` is the ISO 3166 code of a registration abroad (``foreign``), and must be
+    empty for every other kind (see the module docstring)."""
+    kind = _require_kind(kind)
+    if kind == "uscc":
+        value = validate_uscc(code)
+    elif kind == "hk_br":
+        value = _digits(_normalise(code), 8, 8, "A Hong Kong business registration number")
+    elif kind == "macao":
+        value = _digits(_normalise(code), 1, _MACAO_MAX, "A Macao commercial registration number")
+    elif kind == "taiwan_ubn":
+        value = validate_taiwan_ubn(code)
+    else:
+        value = _foreign_number(code)
+    organisation_country(kind, country)
+    return value
+
+
+def organisation_region(kind: str, code: str) -> str:
+    """The GB/T 2260 region of an organisation with this (valid, normalised) code: a USCC's positions
+    3–8, the SAR's or Taiwan's line for the others, ``""`` for a registration abroad."""
+    if _require_kind(kind) == "uscc":
+        return code[2:8]
+    return KIND_REGIONS[kind]
 
 
 MOBILE_NUMBER = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")

@@ -43,12 +43,43 @@ class Centre(models.Model):
 class Organisation(models.Model):
     """A legal person or other organisation. Registration asks for nothing that would keep out
     out-of-region entities (standard 11.2.6, 11.2.7): no local registration, no branch office, no
-    presence of the legal representative."""
+    presence of the legal representative.
+
+    An organisation is known by its registration code of one kind (`code_kind`): a mainland one's
+    统一社会信用代码, a Hong Kong, Macao or Taiwan one's own registration number, a foreign one's
+    registration number with its `country` (`accounts.identifiers.validate_organisation_code`). The
+    column ``uscc`` holds that code whatever its kind: it keeps its historical name, from when every
+    organisation had a USCC, so that the many readers of ``organisation.uscc`` stay as they are. A code
+    is unique within its kind (and country): the same digits may be a Hong Kong business registration
+    number and a Taiwan unified business number of two different organisations."""
+
+    class CodeKind(models.TextChoices):
+        USCC = "uscc", _("Unified social credit code")
+        HK_BR = "hk_br", _("Hong Kong business registration number")
+        MACAO = "macao", _("Macao commercial registration number")
+        TAIWAN_UBN = "taiwan_ubn", _("Taiwan unified business number")
+        FOREIGN = "foreign", _("Registration number abroad")
 
     uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
-    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    code_kind = models.CharField(
+        _("kind of registration code"), max_length=16, choices=CodeKind.choices, default=CodeKind.USCC
+    )
+    #: The registration code of kind `code_kind` (the column keeps its historical name, see above).
+    uscc = models.CharField(_("registration code"), max_length=40)
+    #: ISO 3166-1 alpha-2, only for a registration abroad (never CN: a mainland organisation has a USCC).
+    country = models.CharField(
+        _("country of registration"),
+        max_length=2,
+        blank=True,
+        help_text=_("ISO 3166 code, only for an organisation registered abroad"),
+    )
     name = models.CharField(_("name"), max_length=200)
-    region = models.CharField(_("region"), max_length=6, help_text=_("GB/T 2260 code, from the credit code"))
+    region = models.CharField(
+        _("region"),
+        max_length=6,
+        blank=True,
+        help_text=_("GB/T 2260 code, from the registration code; none for an organisation registered abroad"),
+    )
     legal_representative = models.CharField(_("legal representative"), max_length=50)
     contact_name = models.CharField(_("contact person"), max_length=50)
     contact_phone = EncryptedField(_("contact phone"), kind=Kind.PHONE)
@@ -60,6 +91,20 @@ class Organisation(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ("name",)
+        constraints = [
+            # The country is part of a foreign code's identity (two registries may give the same number);
+            # it is empty for every other kind, so for them this is (code_kind, uscc).
+            models.UniqueConstraint(
+                fields=["code_kind", "country", "uscc"], name="one_organisation_per_code"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(code_kind="foreign") & ~models.Q(country__in=["", "CN", "HK", "MO", "TW"])
+                )
+                | (~models.Q(code_kind="foreign") & models.Q(country="")),
+                name="organisation_country_only_abroad",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -39,6 +39,23 @@ def _invalid(exc: identifiers.InvalidIdentifier, field: str) -> DomainError:
     return DomainError(AccountsError.IDENTIFIER_INVALID, detail={"field": field, "reason": exc.reason})
 
 
+#: The field a refused organisation code is reported against, by the reason (the code itself otherwise).
+_CODE_FIELDS = {"kind": "code_kind", "country": "country", "not_foreign": "country"}
+
+
+def organisation_code(code_kind: str, code: str, country: str = "") -> tuple[str, str, str]:
+    """An organisation's registration code of `code_kind`, normalised, with its country (a registration
+    abroad's ISO 3166 code, else empty) and the region it gives (`identifiers.organisation_region`):
+    refused as `IDENTIFIER_INVALID`, detail ``{"field": "uscc" | "code_kind" | "country", "reason"}``
+    (``uscc`` is the field that holds the code, whatever its kind)."""
+    try:
+        value = identifiers.validate_organisation_code(str(code_kind), code, country)
+        nation = identifiers.organisation_country(str(code_kind), country)
+    except identifiers.InvalidIdentifier as exc:
+        raise _invalid(exc, _CODE_FIELDS.get(exc.reason, "uscc")) from exc
+    return value, nation, identifiers.organisation_region(str(code_kind), value)
+
+
 #: A centre's code: a slug that names it in addresses and requests, never a bare number (a key).
 CENTRE_CODE = re.compile(r"[a-z][a-z0-9-]{0,31}")
 
@@ -108,19 +125,24 @@ def organisation_register(
     contact_phone: str,
     bank_account: str = "",
     member: Actor | None = None,
+    code_kind: str = Organisation.CodeKind.USCC,
+    country: str = "",
 ) -> Organisation:
     """Register an organisation. Nothing is asked that would keep out-of-region entities away
-    (no local registration, branch office or presence of the legal representative: 11.2.6, 11.2.7)."""
-    try:
-        code = identifiers.validate_uscc(uscc)
-    except identifiers.InvalidIdentifier as exc:
-        raise _invalid(exc, "uscc") from exc
-    if Organisation.objects.filter(uscc=code).exists():
-        raise DomainError(AccountsError.ORGANISATION_EXISTS, detail={"uscc": code})
+    (no local registration, branch office or presence of the legal representative: 11.2.6, 11.2.7).
+    `uscc` is its registration code of `code_kind` — a USCC by default; a Hong Kong, Macao or Taiwan
+    organisation's own number, or a registration number abroad with its `country` — and gives its region
+    (none for a registration abroad). The code is unique within its kind (and country)."""
+    kind = str(code_kind)
+    code, nation, region = organisation_code(kind, uscc, country)
+    if Organisation.objects.filter(code_kind=kind, country=nation, uscc=code).exists():
+        raise DomainError(AccountsError.ORGANISATION_EXISTS, detail={"code_kind": kind, "uscc": code})
     organisation = Organisation.objects.create(
+        code_kind=kind,
         uscc=code,
+        country=nation,
         name=name.strip(),
-        region=code[2:8],
+        region=region,
         legal_representative=legal_representative.strip(),
         contact_name=contact_name.strip(),
         contact_phone=contact_phone,
@@ -131,8 +153,8 @@ def organisation_register(
         type=AccountsEvents.ORGANISATION_REGISTERED,
         actor=actor,
         organisation=code,
-        region=code[2:8],
-        data={"uscc": code, "name": organisation.name},
+        region=region,
+        data={"code_kind": kind, "uscc": code, "country": nation, "name": organisation.name},
     )
     if member is not None:  # the user who registers it belongs to it
         membership_add(actor=actor, user=member, organisation=organisation)

@@ -2,10 +2,12 @@
 an agent. Each service is one transaction that records its event.
 
 **Registration** (the public page, no account yet): the person's account (user name, name, phone,
-password under Django's password validators) and the organisation (credit code under GB 32100, name,
-legal representative, contact) with **its CA-issued signing certificate**, checked as certificate
-sign-in checks it — an enabled CA the centre accepts, valid now, not revoked — and naming the same
-credit code; it is bound to the new account. The account starts with **no role**: a pending
+password under Django's password validators) and the organisation (its registration code — a credit
+code under GB 32100, or a Hong Kong, Macao or Taiwan organisation's own number, or a registration number
+abroad with its country: `identifiers.validate_organisation_code` — name, legal representative, contact)
+with **its CA-issued signing certificate**, checked as certificate sign-in checks it — an enabled CA the
+centre accepts, valid now, not revoked — and naming the same registration code; it is bound to the new
+account. The account starts with **no role**: a pending
 `OrganisationApplication`, which the staff of the chosen centre verify (granting the role asked for,
 scoped to the organisation, through `parties.role_grant` and the power `powers.VERIFY_ORGANISATION`) or
 refuse with a reason; the applicant is told in the inbox. Nothing asked keeps out-of-region entities
@@ -125,6 +127,15 @@ def _certificate(data: bytes) -> x509.Certificate:
     return certificate
 
 
+def _holder_code(holder_id: str, kind: str, country: str) -> str | None:
+    """The registration code a certificate names (its subject's serialNumber), read as a code of `kind`
+    and normalised the same way; None when it is no such code."""
+    try:
+        return identifiers.validate_organisation_code(kind, holder_id, country)
+    except identifiers.InvalidIdentifier:
+        return None
+
+
 def _account_check(*, username: str, family_name: str, given_name: str, password: str) -> None:
     User = get_user_model()  # noqa: N806  (a class)
     try:
@@ -159,21 +170,20 @@ def organisation_apply(
     contact_name: str,
     contact_phone: str,
     certificate: bytes,
+    code_kind: str = Organisation.CodeKind.USCC,
+    country: str = "",
 ) -> OrganisationApplication:
     """Register an organisation and the account that acts for it, with its certificate bound, awaiting
-    verification by `centre` (see the module's docstring). Refusals, each before anything is written:
-    the role, the credit code, the details, the phone, the user name (invalid or taken), the password,
-    the certificate (refused, or naming another credit code), and then an organisation already on the
-    platform."""
+    verification by `centre` (see the module's docstring). `uscc` is the organisation's registration
+    code of `code_kind` (a USCC by default), `country` a registration abroad's. Refusals, each before
+    anything is written: the role, the registration code (and its kind and country), the details, the
+    phone, the user name (invalid or taken), the password, the certificate (refused, or naming another
+    code), and then an organisation already on the platform with this code of this kind."""
     if role not in parties.ORGANISATION_ROLES:
         raise DomainError(AccountsError.REGISTRATION_ROLE)
     role = Role(role)
-    try:
-        code = identifiers.validate_uscc(uscc)
-    except identifiers.InvalidIdentifier as exc:
-        raise DomainError(
-            AccountsError.IDENTIFIER_INVALID, detail={"field": "uscc", "reason": exc.reason}
-        ) from exc
+    kind = str(code_kind)
+    code, nation, _region = parties.organisation_code(kind, uscc, country)
     username, family_name, given_name = username.strip(), family_name.strip(), given_name.strip()
     texts = (family_name, given_name, name, legal_representative, contact_name, contact_phone)
     if not all(t.strip() for t in texts):
@@ -183,9 +193,10 @@ def organisation_apply(
     phone = phone_normal(phone)
     _account_check(username=username, family_name=family_name, given_name=given_name, password=password)
     cert = _certificate(certificate)
-    if cert.holder_id.strip().upper() != code:
+    if _holder_code(cert.holder_id, kind, nation) != code:
         raise DomainError(AccountsError.REGISTRATION_CERTIFICATE_MISMATCH, detail={"named": cert.holder_id})
-    if Organisation.objects.filter(uscc=code).exists():  # only a holder of its certificate learns this
+    taken = Organisation.objects.filter(code_kind=kind, country=nation, uscc=code)
+    if taken.exists():  # only a holder of its certificate learns this
         raise DomainError(AccountsError.REGISTRATION_ORGANISATION_TAKEN)
 
     user = get_user_model().objects.create_user(
@@ -197,6 +208,8 @@ def organisation_apply(
     organisation = parties.organisation_register(
         actor=user,
         uscc=code,
+        code_kind=kind,
+        country=nation,
         name=name,
         legal_representative=legal_representative,
         contact_name=contact_name,
@@ -228,6 +241,7 @@ def organisation_apply(
         region=centre.region,
         data={
             "application": str(application.uid),
+            "code_kind": kind,
             "uscc": code,
             "role": role.value,
             "certificate_sm3": application.certificate_sm3,
@@ -345,16 +359,24 @@ def application_refuse(
 
 # --- entrustment by an initiator ----------------------------------------------------------------------
 def agent_find(text: str) -> Organisation:
-    """The verified agent named by its credit code or its exact name; refused when there is none, when the
-    name is several organisations', or when the organisation is no verified agent."""
+    """The verified agent named by its registration code or its exact name; refused when there is none,
+    when the code or name is several organisations' (the same digits may be codes of two kinds), or
+    when the organisation is no verified agent."""
     text = " ".join(text.split())
     try:
-        found = Organisation.objects.filter(uscc=identifiers.validate_uscc(text)).first()
+        named = list(
+            Organisation.objects.filter(
+                code_kind=Organisation.CodeKind.USCC, uscc=identifiers.validate_uscc(text)
+            )[:1]
+        )
     except identifiers.InvalidIdentifier:
-        named = list(Organisation.objects.filter(name=text)[:2]) if text else []
-        if len(named) > 1:
-            raise DomainError(AccountsError.ENTRUSTMENT_AGENT_AMBIGUOUS) from None
-        found = named[0] if named else None
+        other_kinds = Organisation.objects.exclude(code_kind=Organisation.CodeKind.USCC)
+        named = list(other_kinds.filter(uscc=text.upper())[:2]) if text else []
+        if not named:
+            named = list(Organisation.objects.filter(name=text)[:2]) if text else []
+    if len(named) > 1:
+        raise DomainError(AccountsError.ENTRUSTMENT_AGENT_AMBIGUOUS)
+    found = named[0] if named else None
     if found is None:
         raise DomainError(AccountsError.ENTRUSTMENT_AGENT_UNKNOWN)
     if not selectors.verified_agents().filter(pk=found.pk).exists():

@@ -6,7 +6,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from ggzy.accounts.models import AccountChangeKind, EnrolmentCode
+from ggzy.accounts.models import AccountChangeKind, EnrolmentCode, Organisation
 from ggzy.core.roles import Role
 from ggzy.core.schemas import OptionalChoice
 
@@ -49,9 +49,25 @@ class TokenCreatedOut(TokenOut):
 
 class OrganisationIn(Schema):
     """Exactly what registration asks: nothing about local registration, branch offices or the
-    presence of the legal representative (standard 11.2.6, 11.2.7)."""
+    presence of the legal representative (standard 11.2.6, 11.2.7). An organisation without a
+    统一社会信用代码 (Hong Kong, Macao, Taiwan, abroad) gives its own registration code and its kind."""
 
-    uscc: str = Field(..., min_length=18, max_length=20, description="统一社会信用代码")
+    code_kind: Organisation.CodeKind = Field(
+        Organisation.CodeKind.USCC,
+        description="The kind of registration code: uscc 统一社会信用代码, hk_br 香港商业登记号码, "
+        "macao 澳门商业登记编号, taiwan_ubn 台湾统一编号, foreign 境外注册号",
+    )
+    uscc: str = Field(
+        ...,
+        min_length=1,
+        max_length=60,
+        description="The registration code of that kind (the field keeps its historical name)",
+    )
+    country: str = Field(
+        "",
+        max_length=2,
+        description="Only for code_kind foreign: the ISO 3166-1 alpha-2 country of registration (not CN)",
+    )
     name: str = Field(..., min_length=2, max_length=200)
     legal_representative: str = Field(..., min_length=1, max_length=50)
     contact_name: str = Field(..., min_length=1, max_length=50)
@@ -60,7 +76,9 @@ class OrganisationIn(Schema):
 
 class OrganisationOut(Schema):
     uid: uuid.UUID
-    uscc: str
+    code_kind: str
+    uscc: str = Field(..., description="The registration code of kind code_kind")
+    country: str
     name: str
     region: str
     legal_representative: str

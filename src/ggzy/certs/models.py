@@ -63,7 +63,7 @@ class BoundCertificate(models.Model):
     usage = models.CharField(_("use"), max_length=16, choices=CertUsage.choices)
     der = models.BinaryField()
     serial = models.CharField(_("serial number"), max_length=64)
-    holder_id = models.CharField(_("holder"), max_length=32)
+    holder_id = models.CharField(_("holder"), max_length=64)  # X.520 serialNumber: up to 64
     public_key = models.CharField(max_length=130)
     not_after = models.DateTimeField(_("valid until"))
     bound_at = models.DateTimeField(_("bound at"))

@@ -27,8 +27,9 @@ from ggzy.accounts.forms import (
     EntrustForm,
     OrganisationRegistrationForm,
     ReasonForm,
+    code_refusal,
 )
-from ggzy.accounts.models import Entrustment, OrganisationApplication
+from ggzy.accounts.models import Entrustment, Organisation, OrganisationApplication
 from ggzy.core import regions
 from ggzy.core.access import actor_of, allow, public
 from ggzy.core.errors import CoreError, DomainError
@@ -44,12 +45,16 @@ def _detail(error: DomainError) -> dict[str, object]:
     return error.detail if isinstance(error.detail, dict) else {}
 
 
-def explain(error: DomainError) -> str:
-    """A refused registration in words: the refusal, and what exactly was wrong where that helps."""
+def explain(error: DomainError, *, kind: str = Organisation.CodeKind.USCC) -> str:
+    """A refused registration in words: the refusal, and what exactly was wrong where that helps (`kind`:
+    the kind of registration code the organisation gave)."""
     detail, text = _detail(error), str(error.message)
-    if error.code is AccountsError.IDENTIFIER_INVALID and detail.get("field") == "uscc":
+    if error.code is AccountsError.IDENTIFIER_INVALID and detail.get("field") == "uscc" and kind == "uscc":
         reason = USCC_REASONS.get(str(detail.get("reason")))
         return f"{_('The unified social credit code is not valid.')} {reason or ''}".strip()
+    if error.code is AccountsError.IDENTIFIER_INVALID and detail.get("field") in ("uscc", "country"):
+        why = code_refusal(kind, str(detail["field"]), str(detail.get("reason")))
+        return f"{_('The registration code is not valid.')} {why}"
     if error.code is AccountsError.REGISTRATION_CERTIFICATE:
         return f"{text} {registration.certificate_reason(str(detail.get('reason', '')))}"
     if error.code is AccountsError.REGISTRATION_CERTIFICATE_MISMATCH:
@@ -73,7 +78,8 @@ def _registered(application: OrganisationApplication) -> str:
         "then your account holds no role; you are told in your inbox. You may sign in now."
     ) % {
         "organisation": organisation.name,
-        "region": regions.full_name(organisation.region),
+        # a registration abroad has no region: its country says where it is registered
+        "region": regions.full_name(organisation.region) or organisation.country,
         "centre": application.centre.name,
     }
 
@@ -98,7 +104,9 @@ def register(request: HttpRequest) -> HttpResponse:
             password=data["password1"],
             centre=data["centre"],
             role=data["role"],
+            code_kind=data["code_kind"],
             uscc=data["uscc"],
+            country=data["country"],
             name=data["name"],
             legal_representative=data["legal_representative"],
             contact_name=data["contact_name"],
@@ -112,7 +120,7 @@ def register(request: HttpRequest) -> HttpResponse:
         success=_registered,
         to="accounts:login",
         failure=form_again(form, page),
-        explain=explain,
+        explain=lambda error: explain(error, kind=form.cleaned_data["code_kind"]),
         form=form,
         invalid=_("Correct what is marked below."),
     )
