@@ -47,6 +47,9 @@ SAMPLE_KWARGS = {
     "tender_project_code": "A2101002026000001001",
     "documents_uid": "00000000-0000-0000-0000-000000000000",
     "file_uid": "00000000-0000-0000-0000-000000000000",
+    "item_uid": "00000000-0000-0000-0000-000000000000",
+    "kind": "qualification",
+    "sm3": "0" * 64,
 }
 
 #: What a back-office object's address may hold: a key (Django's own models), a uid, a key id, a code.

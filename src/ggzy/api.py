@@ -7,6 +7,7 @@ from ggzy.calendar.api import router as calendar_router
 from ggzy.certs.api import router as certs_router
 from ggzy.core.api import GgzyAPI
 from ggzy.core.api_routes import router as core_router
+from ggzy.entities.api import router as entities_router
 from ggzy.events.api import router as events_router
 from ggzy.notices.api import router as notices_router
 from ggzy.ops.api import router as ops_router
@@ -37,3 +38,4 @@ api.add_router("/", registry_router)
 api.add_router("/", sealing_router)
 api.add_router("/", service_router)
 api.add_router("/", notices_router)
+api.add_router("/", entities_router)

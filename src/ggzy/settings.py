@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "ggzy.accounts",
     "ggzy.certs",
     "ggzy.registry",
+    "ggzy.entities",
     "ggzy.sealing",
     "ggzy.service",
     "ggzy.notices",
@@ -370,6 +371,16 @@ GGZY_NATIONAL_TRUST = os.environ.get("GGZY_NATIONAL_TRUST", "")
 GGZY_NATIONAL_TIMEOUT = int(os.environ.get("GGZY_NATIONAL_TIMEOUT") or 5)
 #: The demo's simulated national platforms' folder: `ggzy serve` in the sandbox also starts them.
 GGZY_DEMO_NATIONAL_DIR = os.environ.get("GGZY_DEMO_NATIONAL_DIR", "")
+#: The authority registry the market-entity library looks entries up in (electronic business licence,
+#: qualifications, registered professionals; `entities.authority`): its base URL ("" none: entries are
+#: simply not verified), the ggzy-authority-trust-v1 file pinning its key, the entry of that file, and the
+#: seconds a lookup may take. `ggzy-authority serve` simulates it (docs/entities.md §4).
+GGZY_AUTHORITY_URL = os.environ.get("GGZY_AUTHORITY_URL", "")
+GGZY_AUTHORITY_TRUST = os.environ.get("GGZY_AUTHORITY_TRUST", "")
+GGZY_AUTHORITY_CODE = os.environ.get("GGZY_AUTHORITY_CODE", "moha")
+GGZY_AUTHORITY_TIMEOUT = int(os.environ.get("GGZY_AUTHORITY_TIMEOUT") or 5)
+#: The demo's simulated authority's folder: `ggzy serve` in the sandbox also starts it.
+GGZY_DEMO_AUTHORITY_DIR = os.environ.get("GGZY_DEMO_AUTHORITY_DIR", "")
 #: Processes `ggzy serve` runs beside the web server, the worker and the tick loop: dotted paths (comma
 #: separated) to functions giving [(name, command), …] (core asks the app that knows, without importing it).
 GGZY_SERVE_ALSO = ",".join(
@@ -377,6 +388,7 @@ GGZY_SERVE_ALSO = ",".join(
     for path, wanted in (
         ("ggzy.demo.cosigners.serve_commands", GGZY_DEMO_COSIGNERS_DIR),
         ("ggzy.demo.national.serve_commands", GGZY_DEMO_NATIONAL_DIR),
+        ("ggzy.demo.authority.serve_commands", GGZY_DEMO_AUTHORITY_DIR),
     )
     if GGZY_SANDBOX and wanted
 )

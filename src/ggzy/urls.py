@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("ggzy.notices.urls")),
     path("", include("ggzy.tendering.urls")),
     path("", include("ggzy.analytics.urls")),
+    path("", include("ggzy.entities.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),

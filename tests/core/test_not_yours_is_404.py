@@ -27,6 +27,7 @@ from ggzy.core import clock
 from ggzy.core.access import token_scopes, walk_endpoints
 from ggzy.core.middleware import REFUSED_HEADER
 from ggzy.core.roles import Role
+from ggzy.entities import services as library
 from ggzy.events.models import Event, Message
 from ggzy.notices import services as notices
 from ggzy.notices.models import NoticeAttachment, Objection
@@ -126,12 +127,24 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "tendering:obtain": ("documents", {}),
     "tendering:ask": ("documents", {}),
     "tendering:documents-file": ("documents_file", {}),
+    "entities:item": ("item", {}),
+    "entities:edit": ("item", {}),
+    "entities:verify": ("item", {}),
+    "entities:retire": ("item", {}),
+    "entities:file": ("item", {"sm3": "0" * 64}),
+    "entities:organisation-library": ("organisation", {}),
+}
+#: Pages that name an entity every visitor may see, and why (not walked).
+PUBLIC_ENTITY_PAGES = {
+    "entities:organisation": "an organisation's public page: every organisation's name, code and "
+    "qualifications are public (11.2.6)",
 }
 #: Pages with arguments that name no entity by id, and why.
 NO_ENTITY = {
     "ops:key-rotate": "names a key purpose, one of a fixed list",
     "analytics:month": "names a calendar month of public figures, not an entity",
     "analytics:csv": "names a calendar month of public figures, not an entity",
+    "entities:add": "names a kind of library entry, one of a fixed list",
 }
 
 
@@ -163,7 +176,7 @@ def _page_arguments() -> dict[str, list[str]]:
 def test_the_walk_knows_every_page_that_names_an_entity() -> None:
     pages = _page_arguments()
     named = {name for name, arguments in pages.items() if any(_is_id(a) for a in arguments)}
-    assert named == set(ENTITY_PAGES)
+    assert named == set(ENTITY_PAGES) | set(PUBLIC_ENTITY_PAGES)
     assert set(pages) - named == set(NO_ENTITY)
 
 
@@ -267,6 +280,11 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
         actor=place.agent_user, documents=documents, name="招标文件正文.pdf", source=b"%PDF-1.7\n%%EOF\n"
     )
     DocumentsFile.objects.filter(pk=documents_file.pk).update(uid=documents.uid)
+    entry = library.item_add(
+        actor=stage.bidders[0].user, organisation=stage.bidders[0].organisation, kind="qualification",
+        fields={"type": "construction.general.municipal", "level": "一级", "certificate": "D22106SECRET",
+                "issuer": "辽宁省住房和城乡建设厅", "valid_from": "2024-01-01", "valid_to": "2029-01-01"},
+    )  # fmt: skip
     return Scene(
         stage=stage,
         ids={
@@ -288,6 +306,8 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
             "pause": pause.uid,
             "documents": documents.uid,
             "documents_file": documents.uid,
+            "item": entry.uid,
+            "organisation": stage.bidders[0].organisation.uid,
             "tender_project": tender_project.code,
             "user": place.agent_user.username,
             "token": token_create(user=place.agent_user, name="mine", days=1, scopes=["registry:read"])[
@@ -298,6 +318,7 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
             "transition": uuid.uuid4(),  # none exists: the security administrator's alone, refused before
         },
         secrets=[
+            "D22106SECRET",
             registration.project.name,
             registration.project.code,
             place.initiator.name,
@@ -403,7 +424,12 @@ def test_another_centres_user_finds_nothing_where_an_entity_of_others_is(scene: 
     reached = _walk(client, scene)
     # every trading page was reached (the outsider holds their roles, at another centre) and answered 404
     # (and the one accounts page of centre staff: verifying an organisation that registered elsewhere)
-    trading = {n for n in ENTITY_PAGES if not n.startswith(("certs:", "accounts:"))}
+    # (a supervisor's reading of a library refuses the outsider before any organisation is looked at)
+    trading = {
+        n
+        for n in ENTITY_PAGES
+        if not n.startswith(("certs:", "accounts:")) and n != "entities:organisation-library"
+    }
     assert reached == trading | {"accounts:organisation-decide"}
     assert Event.objects.count() == events  # nothing was done
 
@@ -490,6 +516,9 @@ ENTITY_OPERATIONS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "PUT /api/v1/users/{username}/phone": ("user", {"phone": "13900000000"}),
     "GET /api/v1/witness/events/{event_uid}/proof": ("event", None),
     "GET /api/v1/witness/events/{event_uid}/promise": ("event", None),
+    "GET /api/v1/library/items/{item_uid}": ("item", None),
+    "POST /api/v1/library/items/{item_uid}/retire": ("item", {"reason": "证书注销"}),
+    "POST /api/v1/library/items/{item_uid}/verify": ("item", None),
     "POST /api/v1/sealing/notice-key-transitions/{transition_uid}/supervisor-signature": (
         "transition",
         {"signature": "0" * 128},
@@ -533,5 +562,5 @@ def test_another_centres_user_finds_nothing_through_the_api_either(scene: Scene)
         else:
             assert one.status_code == 404, (key, one.json())
             reached.add(key.split("/")[3])
-    assert reached == {"registry", "service", "sealing", "inbox", "tokens", "witness"}
+    assert reached == {"registry", "service", "sealing", "inbox", "tokens", "witness", "library"}
     assert Event.objects.count() == events

@@ -80,6 +80,20 @@ def warn_expiring(freeze: Freeze) -> Effects:
     return Counter({"certs.expiring": 1})
 
 
+def remind_expiring_entries(freeze: Freeze) -> Effects:
+    from ggzy.entities import services as library
+    from tests.entities.library_world import organisation, qualification
+
+    organisation_, member = organisation()
+    ends = clock.local_now().date() + dt.timedelta(days=5)
+    library.item_add(
+        actor=member, organisation=organisation_, kind="qualification",
+        fields=qualification(valid_from="2024-01-01", valid_to=ends.isoformat()),
+    )  # fmt: skip
+    freeze(clock.now())
+    return Counter({"entities.expiring": 1})
+
+
 def fetch_crls(freeze: Freeze) -> Effects:
     _ca(crl_url="http://127.0.0.1:9/ca.crl")  # nothing listens there: the failure is recorded, once
     freeze(clock.now())
@@ -245,6 +259,7 @@ SITUATIONS: dict[str, Situation] = {
     "notices.push_national": push_national,
     "analytics.disclosure_publish": disclosure_publish,
     "tendering.remind_parties": remind_parties,
+    "entities.remind_expiring": remind_expiring_entries,
 }
 #: Jobs not raced here, and why; each must still re-check under its lock (a reviewer reads it).
 WITHOUT_SITUATION: dict[str, str] = {

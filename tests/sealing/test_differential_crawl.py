@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import itertools
+import json
 import os
 import re
 import uuid
@@ -36,6 +37,8 @@ from ggzy.accounts.models import RoleGrant
 from ggzy.core import clock, secrecy
 from ggzy.core.access import MATRIX_COLUMNS, read_matrix
 from ggzy.core.roles import ADMIN_ROLES, Role
+from ggzy.entities import selectors as library_selectors
+from ggzy.entities import services as library
 from tests import factories
 from tests.endpoints import SAMPLE_KWARGS, url_for
 from tests.registry import conftest as registry_world
@@ -54,6 +57,7 @@ WORLDS = {
     "bid_contents": "0 vs 3 hidden bids (prices sealed)",
     "document_holders": "1 vs 1 + 5 holders of the issued documents",
     "askers": "the same 3 questions, asked by 1 stand-in vs by 3 hidden holders",
+    "bid_library": "every rival keeps the same library; the 3 hidden bids reference it inside their seal",
 }
 
 RANDOM = [
@@ -101,7 +105,19 @@ def build(
     rivals = [
         sealing_world.make_bidder(f"rival-{n}", f"{HIDDEN_NAME}{n}有限公司") for n in range(HIDDEN_BIDS)
     ]
-    bids = [stage.receive(rival, name=f"hidden-{n}") for n, rival in enumerate(rivals[:hidden])]
+    # every rival keeps a library in both worlds; a hidden bid carries references to it, sealed inside
+    references = [library_of(rival, n, folder) for n, rival in enumerate(rivals)]
+    bids = [
+        stage.receive(
+            rival,
+            name=f"hidden-{n}",
+            documents=[
+                *(stage.folder / f"hidden-{n}-docs" / d for d in ("商务标.pdf", "技术标.pdf")),
+                ("library.json", references[n]),
+            ],
+        )
+        for n, rival in enumerate(rivals[:hidden])
+    ]
     documents = documents_world(world, stage, rivals, hidden=bool(hidden))
     users: dict[str, Any] = {
         "centre_staff": world.staff[0],
@@ -120,6 +136,18 @@ def build(
         clients[column] = client
     assert documents.pk  # the crawl asks for these documents' pages (`crawl`)
     return clients, str(bids[0].uid) if bids else str(uuid.uuid4())
+
+
+def library_of(rival: Any, n: int, folder: Path) -> Path:
+    """A qualification in the rival's library and the snapshot a bid of it would seal (issue 27)."""
+    item = library.item_add(
+        actor=rival.user, organisation=rival.organisation, kind="qualification",
+        fields={"type": "construction.general.municipal", "level": "一级", "certificate": f"D90000{n}",
+                "issuer": "辽宁省住房和城乡建设厅", "valid_from": "2024-01-01", "valid_to": "2029-01-01"},
+    )  # fmt: skip
+    path = folder / f"library-{n}.json"
+    path.write_text(json.dumps(library_selectors.snapshot(viewer=rival.user, items=[item.uid])))
+    return path
 
 
 def documents_world(world: Any, stage: Any, rivals: list[Any], *, hidden: bool) -> Any:

@@ -93,6 +93,20 @@ FACTS: tuple[Fact, ...] = (
         Status.ENFORCED,
     ),
     Fact(
+        "bid_library",
+        "Which entries of its library (qualifications, professionals, track record) a bid presents",
+        "no one (the references travel inside the sealed bid as documents/library.json)",
+        Until.OPENING,
+        "resolved at the opening to the revisions valid at the deadline: the bidder, the centre's staff "
+        "and the supervisors (docs/entities.md §3, §5)",
+        "招标投标法 §22, §36 (like the bid's contents)",
+        Kind.CRYPTOGRAPHIC,
+        "The library snapshot the bidder downloads names no section; library changes are events for the "
+        "supervisors only, so an entry edited just before a deadline tells no one who is about to bid.",
+        Status.ENFORCED,
+        "the market-entity library (issue 27)",
+    ),
+    Fact(
         "prices_in_window",
         "The prices of bids already decrypted while the decryption window is still open",
         "the bidder of its own price",

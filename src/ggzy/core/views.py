@@ -84,6 +84,8 @@ ENDPOINT_AREAS: dict[str, Promise] = {
     "witness": _("Witness log"),
     "registry": _("Project registration"),
     "sealing": _("Sealed bids"),
+    "entities": _("Market-entity library"),
+    "library": _("Market-entity library"),
     "service": _("Service hall"),
     "analytics": _("Trading information disclosure"),
     "events": _("Events and messages"),

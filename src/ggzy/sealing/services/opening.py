@@ -16,6 +16,7 @@ from ggzy.core.errors import DomainError
 from ggzy.core.states import advance, require
 from ggzy.core.transactions import outermost
 from ggzy.core.types import Actor, JSONDict
+from ggzy.entities import services as library
 from ggzy.registry.models import PauseStep
 from ggzy.registry.selectors import pause_check
 from ggzy.sealing import selectors
@@ -27,6 +28,7 @@ from ggzy.sealing.models import (
 )
 from ggzy.sealing.services.common import (
     _bid_event,
+    _centre_of,
     _not_openable,
     _record_refusal,
     _refuse,
@@ -171,6 +173,29 @@ def _open(
     return _finish_open(actor=actor, bid=bid, window=window, sealed=sealed, dek=dek, path={"path": "release"})
 
 
+def _library_resolve(*, actor: Actor | None, bid: SealedBid, window: BidWindow, out_dir: Path) -> None:
+    """The library entries the bid referenced inside its encryption (`documents/library.json`, docs/
+    entities.md §3), resolved to their revisions at the deadline. A bid without them opens the same; one
+    whose references are not a snapshot opens too (evaluation reads its documents as they are)."""
+    document = out_dir / "documents" / library.BID_DOCUMENT
+    if not document.is_file():
+        return
+    centre = _centre_of(bid.section)
+    try:
+        library.references_resolve(
+            actor=actor,
+            bid=str(bid.uid),
+            section_code=window.section_code,
+            centre=centre.code,
+            region=centre.region,
+            organisation=bid.organisation,
+            deadline=window.deadline,
+            document=document.read_bytes(),
+        )
+    except DomainError:
+        return
+
+
 def _finish_open(
     *,
     actor: Actor | None,
@@ -219,6 +244,7 @@ def _finish_open(
                 manifest_sm3=sm3(canonical.dumps(manifest)).hex(),
                 **path,
             )
+            _library_resolve(actor=actor, bid=locked, window=window, out_dir=out_dir)
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise

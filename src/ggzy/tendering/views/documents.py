@@ -39,6 +39,7 @@ from ggzy.core.limits import accepts_files
 from ggzy.core.pages import page_action
 from ggzy.core.roles import Role
 from ggzy.core.types import Actor
+from ggzy.entities import selectors as library_selectors
 from ggzy.notices import selectors as notices_selectors
 from ggzy.registry import blobs
 from ggzy.registry.models import TenderProject
@@ -723,6 +724,19 @@ def obtainable(request: HttpRequest) -> HttpResponse:
     return render(request, "tendering/obtainable.html", {"rows": rows, "bidder": bool(organisations)})
 
 
+def _expiring_entries(user: Actor, documents: TenderDocuments) -> list[object]:
+    """The bidder's own library entries that expire before the last deadline of these documents'
+    sections — shown in time, so the bid does not present an expired one (the library is the bidder's
+    convenience: nothing here is a condition)."""
+    organisation = library_selectors.own_organisation(user)
+    windows = [sealing_selectors.window_of(s) for s in selectors.sections_of(documents)]
+    deadlines = [w.deadline for w in windows if w is not None]
+    if organisation is None or not deadlines:
+        return []
+    last = max(deadlines).astimezone(clock.local_now().tzinfo).date()
+    return list(library_selectors.expiring(organisation=organisation, before=last))
+
+
 def _bidder_page(
     request: HttpRequest, documents: TenderDocuments, question_form: QuestionForm | None = None
 ) -> HttpResponse:
@@ -747,6 +761,7 @@ def _bidder_page(
             "obtained_at": local_time(holding.obtained_at),
             "files": documents.files.select_related("blob").order_by("file_name"),
             "clarifications": _clarifications(documents),
+            "expiring": _expiring_entries(user, documents),
             # the asker's own questions, to the asker's organisation only
             "my_questions": [
                 {
