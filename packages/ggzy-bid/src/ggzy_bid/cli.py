@@ -20,7 +20,8 @@
                   --certificate SIGN.cer --release-key RELEASE.key --custodians SIGNED_SET.json
                   [--pin FINGERPRINT]… [--allow-demo-custodians] [--deadline TIME]
                   [--set-proof PROOF.json --witness-trust TRUST.json] [--boq BOQ.xml]
-                  [--machine-from-system] [--criteria CRITERIA.json] --out BID.ggzybid DOCUMENT…
+                  [--machine-from-system] [--criteria CRITERIA.json] [--library SNAPSHOT.json]
+                  --out BID.ggzybid DOCUMENT…
         Seal a ggzy-bid-v2 bid. The opening sheet is checked first (ggzy-opening-sheet-v1); with
         --criteria also against the tender documents' criteria record (ggzy-criteria-v1): the record
         must be for --section and the sheet of its price kind, within its bounds and with the fields it
@@ -183,6 +184,13 @@ def parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one block a command)
         metavar="CRITERIA.json",
         help="the tender documents' criteria record (ggzy-criteria-v1): refuse a sheet that does not"
         " match it (price kind, bounds, required fields) or a record for another section",
+    )
+    sealing.add_argument(
+        "--library",
+        metavar="SNAPSHOT.json",
+        help="the library references (ggzy-library-snapshot-v1, downloaded from your library on the"
+        " platform): sealed inside as documents/library.json, resolved at the opening to the deadline's"
+        " revisions",
     )
     sealing.add_argument("--out", required=True)
     _set_options(sealing)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from ggzy_bid import __version__, custodian_client, witnesslog
+from ggzy_bid import __version__, custodian_client, library, witnesslog
 from ggzy_bid.commands.common import (
     NOT_SEALED,
     UsageError,
@@ -225,6 +225,18 @@ def seal(args: argparse.Namespace) -> int:
         if args.criteria
         else None
     )
+    documents: list[Path | tuple[str, Path]] = [Path(d) for d in args.documents]
+    if getattr(args, "library", None):
+        if any(Path(d).name == library.NAME for d in args.documents):
+            raise UsageError(
+                f"文件名 {library.NAME} 留给 --library 使用，请给该投标文档改名。{NOT_SEALED}"
+                f"\n  ({library.NAME} is the name of the library references: rename that document)"
+            )
+        try:
+            library.check(Path(args.library))
+        except library.LibraryError as exc:
+            raise UsageError(f"{exc}。{NOT_SEALED}") from exc
+        documents.append((library.NAME, Path(args.library)))
     given = _instant(args.deadline) if args.deadline else None
     cset = load_custodian_set(Path(args.custodians), args.pin, args.allow_demo_custodians)
     if args.set_proof:
@@ -248,7 +260,7 @@ def seal(args: argparse.Namespace) -> int:
             target=Path(args.out),
             binding=binding,
             opening_sheet=sheet,
-            documents=[Path(d) for d in args.documents],
+            documents=documents,
             signing_key=signing_key,
             signing_certificate=signing_certificate,
             release_key=release_field,
@@ -268,6 +280,8 @@ def seal(args: argparse.Namespace) -> int:
         else "提示：开标一览表未与招标文件核对 (the sheet was not checked against the documents:"
         " --criteria CRITERIA.json checks it)"
     )
+    if getattr(args, "library", None):
+        say("主体库引用已封入投标文件，开标时按截止时间的版本解析 (library references sealed inside)")
     say(f"密钥已分给 {cset.n} 个托管方，任意 {cset.k} 个可恢复 (custodian set {cset.fingerprint})")
     if args.set_proof:
         say("该名单已在经共同签名的见证日志中公布 (set published in the co-signed witness log)")
