@@ -4,9 +4,10 @@ experts, two supervisors, staff for each centre and the three administrators; en
 projects. Idempotent: a second run changes nothing. Prints the demo logins.
 
 A run writes in steps: the people, registrations and the month of service in one transaction (`load`),
-then the sealed bids and the month's end, then what must be current at the start. A run that stopped
-after the first step cannot be finished by a second one (the month's plan and the history clock are
-gone): the second run refuses and says to start from an empty database."""
+then the sealed bids and the month's end, then what must be current at the start (and the bidders'
+market-entity libraries, dated from the present). A run that stopped after the first step cannot be
+finished by a second one (the month's plan and the history clock are gone): the second run refuses and
+says to start from an empty database."""
 
 from __future__ import annotations
 
@@ -133,6 +134,11 @@ class Command(BaseCommand):
             History.running = None  # a run that stopped half-way leaves no history behind for the next
         if self.fresh:  # what must be current when the demo starts: a pending request, a valid code
             demo_accounts.finish()
+        if not self.parties_only:
+            from ggzy.demo import library
+
+            # on the present clock: what runs out next week counts from the demo's today (once)
+            library.load()
         self.witness()
         self.report()
 
@@ -420,6 +426,12 @@ class Command(BaseCommand):
 
         self.stdout.write(
             f"Consultation and service quality ({service.summary()}): /service/, /service/desk/"
+        )
+        from ggzy.demo import library
+
+        self.stdout.write(
+            f"Market-entity libraries ({library.summary()}); `ggzy serve` runs the demo authority that"
+            " verifies their entries"
         )
         if clock.sandbox_enabled():
             self.stdout.write(
