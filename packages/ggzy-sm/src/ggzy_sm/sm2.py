@@ -71,7 +71,7 @@ PURPOSES = frozenset(
         "ggzy-share-v2",  # a custodian's key share, protocol v2
         "ggzy-custodian-set-v2",  # the pinned custodian set, with notice keys, opening key and witness
         "ggzy-national-receipt-v1",  # a national service platform's receipt (or refusal) of a pushed notice
-        "ggzy-authority-answer-v1",  # an outside authority's signed answer (licence, qualification, professional)
+        "ggzy-authority-answer-v1",  # an authority registry's signed answer to a lookup
         "ggzy-test-v1",  # tests only
     }
 )
