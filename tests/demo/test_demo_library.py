@@ -95,7 +95,11 @@ def test_the_demo_authority_confirms_the_bidders_entries(demo: Demo, settings: A
         running.add(library.AUTHORITY_RECORDS())
         bidder = get_user_model().objects.get(username="bidder")
         tiancheng = organisation("tcjs")
-        first = selectors.library(organisation=tiancheng, kind=ItemKind.QUALIFICATION).first()
+        first = (
+            selectors.library(organisation=tiancheng, kind=ItemKind.QUALIFICATION)
+            .order_by("created_at", "id")
+            .first()
+        )
         assert first is not None
         assert services.item_verify(actor=bidder, item=first).verification == Verification.MATCH
         licence = selectors.library(organisation=tiancheng, kind=ItemKind.LICENCE).get()

@@ -30,19 +30,19 @@ router = Router(tags=["entities"])
 FIELDS_MAX = 40
 
 
-class FlagOut(Schema):
+class LibraryFlagOut(Schema):
     code: str = Field(..., description="expired, mismatch, second_registration, busy")
     text: str
 
 
-class FileOut(Schema):
+class LibraryFileOut(Schema):
     name: str
     sm3: str
     size: int
     media_type: str
 
 
-class ItemOut(Schema):
+class LibraryItemOut(Schema):
     uid: uuid.UUID
     kind: ItemKind
     title: str
@@ -52,7 +52,7 @@ class ItemOut(Schema):
     )
     personal_number: str = Field(..., description="the identity document number, masked; empty if none")
     account_number: str = Field(..., description="the bank account number, masked; empty if none")
-    files: list[FileOut]
+    files: list[LibraryFileOut]
     valid_from: dt.date | None
     valid_to: dt.date | None
     revision: int
@@ -62,13 +62,13 @@ class ItemOut(Schema):
     retired_reason: str
     verification: str = Field(..., description="'' not looked up; match, mismatch, not_found, elsewhere")
     verified_at: dt.datetime | None
-    flags: list[FlagOut]
+    flags: list[LibraryFlagOut]
 
 
 FieldValue = StrictStr | Annotated[StrictInt, Field(ge=0, le=INT64_MAX)] | None
 
 
-class ItemIn(Schema):
+class LibraryItemIn(Schema):
     kind: ItemKind
     fields: dict[str, FieldValue] = Field(
         ...,
@@ -78,15 +78,15 @@ class ItemIn(Schema):
     )
 
 
-class RetireIn(Schema):
+class LibraryRetireIn(Schema):
     reason: str = Field("", max_length=200)
 
 
-class SnapshotIn(Schema):
+class LibrarySnapshotIn(Schema):
     items: list[uuid.UUID] = Field(..., max_length=500, description="the entries of one's own library")
 
 
-class SnapshotItemOut(Schema):
+class LibrarySnapshotItemOut(Schema):
     item: str
     kind: str
     title: str
@@ -95,24 +95,24 @@ class SnapshotItemOut(Schema):
     body: dict[str, Any] = Field(..., description="the revision's canonical body (ggzy-library-item-v1)")
 
 
-class SnapshotOut(Schema):
+class LibrarySnapshotOut(Schema):
     format: str = Field(..., description="ggzy-library-snapshot-v1")
     organisation: str
     organisation_name: str
     taken_at: str
-    items: list[SnapshotItemOut]
+    items: list[LibrarySnapshotItemOut]
 
 
 def _masked(value: object) -> str:
     return str(getattr(value, "masked", "") or "")
 
 
-def _out(item: Item) -> ItemOut:
+def _out(item: Item) -> LibraryItemOut:
     """An entry as read from the database (never one a service just filled in: its numbers would be
     the plaintext it was given)."""
     fresh = Item.objects.get(pk=item.pk)
     revision = selectors.current_revision(fresh)
-    return ItemOut(
+    return LibraryItemOut(
         uid=fresh.uid,
         kind=ItemKind(fresh.kind),
         title=fresh.title,
@@ -120,7 +120,7 @@ def _out(item: Item) -> ItemOut:
         fields=dict(fresh.data),
         personal_number=_masked(fresh.secret),
         account_number=_masked(fresh.account),
-        files=[FileOut(**f) for f in fresh.files],
+        files=[LibraryFileOut(**f) for f in fresh.files],
         valid_from=fresh.valid_from,
         valid_to=fresh.valid_to,
         revision=fresh.revision,
@@ -130,13 +130,13 @@ def _out(item: Item) -> ItemOut:
         retired_reason=fresh.retired_reason,
         verification=fresh.verification,
         verified_at=fresh.verified_at,
-        flags=[FlagOut(code=f.code, text=f.text) for f in selectors.flags_of(fresh)],
+        flags=[LibraryFlagOut(code=f.code, text=f.text) for f in selectors.flags_of(fresh)],
     )
 
 
 @router.get(
     "/library/items",
-    response=list[ItemOut],
+    response=list[LibraryItemOut],
     summary="My organisation's library",
     openapi_extra=PAGED,
 )
@@ -146,7 +146,7 @@ def items_list(
     response: HttpResponse,
     page: Query[PageQuery],
     retired: bool = Query(False, description="include the retired entries"),
-) -> list[ItemOut]:
+) -> list[LibraryItemOut]:
     """The entries of the library of the organisation one acts for, by kind and title; none when one acts
     for no organisation."""
     organisation = selectors.own_organisation(actor_of(request))
@@ -156,10 +156,12 @@ def items_list(
     return [_out(item) for item in paged(request, response, rows, page)]
 
 
-@router.post("/library/items", response={201: ItemOut}, summary="Add an entry to my organisation's library")
+@router.post(
+    "/library/items", response={201: LibraryItemOut}, summary="Add an entry to my organisation's library"
+)
 @allow(Role.RESPONDER)
 @refuses(EntitiesError.NUMBER_TAKEN, EntitiesError.NUMBER_DUPLICATE)
-def item_add(request: HttpRequest, payload: ItemIn) -> Status[ItemOut]:
+def item_add(request: HttpRequest, payload: LibraryItemIn) -> Status[LibraryItemOut]:
     """Its fields are checked by the kind's table and refused, naming the field, before anything is
     written. Files are attached on the library's page."""
     user = actor_of(request)
@@ -170,16 +172,18 @@ def item_add(request: HttpRequest, payload: ItemIn) -> Status[ItemOut]:
     return Status(201, _out(item))
 
 
-@router.get("/library/items/{item_uid}", response=ItemOut, summary="An entry of my organisation's library")
+@router.get(
+    "/library/items/{item_uid}", response=LibraryItemOut, summary="An entry of my organisation's library"
+)
 @allow(Role.RESPONDER)
-def item_get(request: HttpRequest, item_uid: uuid.UUID) -> ItemOut:
+def item_get(request: HttpRequest, item_uid: uuid.UUID) -> LibraryItemOut:
     return _out(selectors.access_item(viewer=request.user, uid=item_uid))
 
 
-@router.post("/library/items/{item_uid}/retire", response=ItemOut, summary="Retire an entry")
+@router.post("/library/items/{item_uid}/retire", response=LibraryItemOut, summary="Retire an entry")
 @allow(Role.RESPONDER)
 @refuses(EntitiesError.RETIRED)
-def item_retire(request: HttpRequest, item_uid: uuid.UUID, payload: RetireIn) -> ItemOut:
+def item_retire(request: HttpRequest, item_uid: uuid.UUID, payload: LibraryRetireIn) -> LibraryItemOut:
     """It leaves the library's lists; its revisions stay, for the bids that presented them."""
     user = actor_of(request)
     item = selectors.access_own_item(viewer=user, uid=item_uid)
@@ -187,7 +191,7 @@ def item_retire(request: HttpRequest, item_uid: uuid.UUID, payload: RetireIn) ->
 
 
 @router.post(
-    "/library/items/{item_uid}/verify", response=ItemOut, summary="Look an entry up with the authority"
+    "/library/items/{item_uid}/verify", response=LibraryItemOut, summary="Look an entry up with the authority"
 )
 @allow(Role.RESPONDER)
 @refuses(
@@ -196,7 +200,7 @@ def item_retire(request: HttpRequest, item_uid: uuid.UUID, payload: RetireIn) ->
     EntitiesError.AUTHORITY_UNTRUSTED,
     EntitiesError.AUTHORITY_NOT_CONFIGURED,
 )
-def item_verify(request: HttpRequest, item_uid: uuid.UUID) -> ItemOut:
+def item_verify(request: HttpRequest, item_uid: uuid.UUID) -> LibraryItemOut:
     """The authority's signed answer is kept with the entry (`verification`: match, mismatch, not_found;
     elsewhere — a professional registered to another organisation — retires it here)."""
     user = actor_of(request)
@@ -205,10 +209,12 @@ def item_verify(request: HttpRequest, item_uid: uuid.UUID) -> ItemOut:
 
 
 @router.post(
-    "/library/snapshot", response=SnapshotOut, summary="The snapshot of chosen entries, to seal into a bid"
+    "/library/snapshot",
+    response=LibrarySnapshotOut,
+    summary="The snapshot of chosen entries, to seal into a bid",
 )
 @allow(Role.RESPONDER)
-def snapshot(request: HttpRequest, payload: SnapshotIn) -> dict[str, object]:
+def snapshot(request: HttpRequest, payload: LibrarySnapshotIn) -> dict[str, object]:
     """A ggzy-library-snapshot-v1 document: each chosen entry's current revision with its SM3. It names no
     section. Save it as `library.json` and seal it with `ggzy-bid seal --library library.json`. An entry
     that is not one's own, or is retired, is not found."""

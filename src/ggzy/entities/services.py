@@ -297,6 +297,10 @@ def _apply(item: Item, kind_spec: KindSpec, data: dict[str, object], secret: str
         item.account = account
     item.number = str(data.get(kind_spec.number, ""))[:64] if kind_spec.number else ""
     item.title = str(data.get(kind_spec.title, ""))[:200] or str(kind_spec.kind.label)
+    if kind_spec.kind == ItemKind.QUALIFICATION:  # what it is reads better than its number
+        qualtype = QualificationType.objects.filter(code=str(data.get("type", ""))).first()
+        if qualtype is not None:
+            item.title = f"{qualtype.name}{data.get('level', '')}"[:200]
     item.valid_from = _date_or_none(data.get(kind_spec.valid_from)) if kind_spec.valid_from else None
     item.valid_to = _date_or_none(data.get(kind_spec.valid_to)) if kind_spec.valid_to else None
 

@@ -29,7 +29,7 @@ def remind_expiring() -> int:
                     recipients=recipients,
                     context={
                         "kind": item.get_kind_display(),
-                        "title": item.title,
+                        "title": f"{item.title}（{item.number}）" if item.number else item.title,
                         "days": str(days),
                         "date": item.valid_to.isoformat() if item.valid_to else "",
                     },
