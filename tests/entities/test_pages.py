@@ -314,6 +314,18 @@ def test_the_authority_confirms_through_the_pages_and_the_public_sees_it(pinned:
     assert "沈阳市市场监督管理局" in public
     assert "经主管部门核验一致" in public.split('data-testid="qualifications"', 1)[1]
     assert "陈建国" not in public  # the licence's person is not on the public page
+    # an entry the registry records otherwise: the page says in what
+    differs = services.item_add(
+        actor=user, organisation=org, kind="qualification",
+        fields=qualification(certificate="D221060801X", level="二级"),
+    )  # fmt: skip
+    pinned.add({"qualifications": [{
+        "certificate": "D221060801X", "holder_code": org.uscc, "holder_name": org.name,
+        "type": "construction.general.municipal", "level": "一级", "issuer": "辽宁省住房和城乡建设厅",
+        "valid_from": "2024-01-01", "valid_to": "2029-01-01", "status": "valid",
+    }]})  # fmt: skip
+    said = _body(client.post(reverse("entities:verify", args=[differs.uid]), follow=True))
+    assert "主管部门记录中不一致的项： 等级" in said
 
 
 def test_the_public_page_shows_qualifications_and_nothing_personal() -> None:

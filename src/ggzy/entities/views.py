@@ -79,6 +79,15 @@ def _masked(value: object) -> str:
     return str(getattr(value, "masked", "") or "")
 
 
+def _differences(item: Item, spec: KindSpec) -> list[str]:
+    """What the authority's record says otherwise, by the fields' labels (the holder and the status are
+    not fields of the entry)."""
+    answer = item.verified_answer if isinstance(item.verified_answer, Mapping) else {}
+    names = {f.name: str(f.label) for f in spec.fields}
+    names |= {"holder_code": _("the holder"), "status": _("the status (valid, suspended, revoked)")}
+    return [names.get(str(d), str(d)) for d in answer.get("differences", []) or []]
+
+
 def _verification(item: Item) -> str:
     return str(Verification(item.verification).label) if item.verification in Verification.values else ""
 
@@ -100,6 +109,9 @@ def _row(item: Item, today: dt.date) -> dict[str, object]:
 def _validity(item: Item) -> str:
     start = item.valid_from.isoformat() if item.valid_from else ""
     end = item.valid_to.isoformat() if item.valid_to else ""
+    if item.kind == ItemKind.TRACK_RECORD:  # a project's dates, not a validity: started — completed
+        completed = str(item.data.get("completed") or "")
+        return f"{start} — {completed or _('under way')}"
     if not start and not end:
         return ""
     return f"{start} — {end or _('no end date')}"
@@ -313,6 +325,7 @@ def _detail_page(
         "verifiable": bool(spec.verifiable and item.number),
         "verified_at": local_time(item.verified_at) if item.verified_at else "",
         "verified_by": person_name(item.verified_by) if item.verified_by else "",
+        "differences": _differences(item, spec),
         "own": own is not None and own.pk == item.organisation_id,
     }
     if editable:
