@@ -256,10 +256,13 @@ def _decode(key: str, file: FileIn) -> services.Upload:
 
 
 def _organisation(uscc: str) -> Organisation:
-    found = Organisation.objects.filter(uscc=uscc.strip().upper()).first()
-    if found is None:
+    """The organisation with this registration code; not found when none has it, or when the same
+    digits are the codes of organisations of two kinds (a Hong Kong and a Taiwan number) — the caller
+    cannot mean both."""
+    found = list(Organisation.objects.filter(uscc=uscc.strip().upper())[:2])
+    if len(found) != 1:
         raise DomainError(CoreError.NOT_FOUND, detail={"organisation": uscc})
-    return found
+    return found[0]
 
 
 @router.post(
