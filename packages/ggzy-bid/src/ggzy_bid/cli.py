@@ -43,6 +43,16 @@
         set (POST /ack) before the deadline; succeeds only with valid acknowledgements of at least k
         distinct custodians, each dated by its own clock (a receipt the operator cannot back-date),
         written to ACKS.json (default BID.ggzybid.acks.json). Says which custodians answered.
+    ggzy-bid submit BID.ggzybid --platform URL --acks ACKS.json [--token-file TOKEN] [--chunk-mb 8]
+                    [--state-file STATE.json] [--cancel]
+        Send the bid with its acknowledgements to the platform (tus 1.0 resumable upload at
+        URL/api/v1/sealing/uploads/, every chunk with its SM3), under the API token in TOKEN or in
+        GGZY_TOKEN (never shown); the section is the bid header's. A progress bar shows on a terminal. A
+        dropped connection is retried a few times; after that, or when the command was stopped, running
+        it again resumes where the platform's copy ends (the upload's address is kept in
+        BID.ggzybid.upload.json until the end). Prints the platform's receipt — the bid's number and the
+        instant it received it — or the platform's refusal (late, acknowledgements, the file). --cancel
+        abandons the upload in progress.
     ggzy-bid check BID.ggzybid --release-key RELEASE.key
         Before the deadline: test that the bid can be released with this release key (everything the
         opener checks, decrypting without writing any plaintext). Prints only yes or the refusal;
@@ -69,9 +79,10 @@
         opening sheet checked against it before sealing (price kind, required fields, bounds).
 
 Exit status: 0 done; 2 refused or wrong usage (the reason on standard error, Chinese first: nothing is
-written then); 1 from `verify-proof` for a proof that fails and from `check` for a bid that cannot be
-released with the key. Key files' passphrases come from GGZY_BID_PASSPHRASE (the release key's from
-GGZY_BID_RELEASE_PASSPHRASE, else the same) or a prompt.
+written then); 1 from `verify-proof` for a proof that fails, from `check` for a bid that cannot be
+released with the key, and from `submit` when the platform refused the bid or the upload stopped before
+its receipt (run it again to resume). Key files' passphrases come from GGZY_BID_PASSPHRASE (the release
+key's from GGZY_BID_RELEASE_PASSPHRASE, else the same) or a prompt.
 """
 
 from __future__ import annotations
@@ -88,6 +99,7 @@ from ggzy_bid.commands.keys import release_key
 from ggzy_bid.commands.proof import verify_proof
 from ggzy_bid.commands.seal import seal
 from ggzy_bid.commands.signing import login_sign, run_agent
+from ggzy_bid.commands.submit import TOKEN_ENV, submit
 from ggzy_sm.errors import CryptoError
 
 
@@ -222,6 +234,36 @@ def parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one block a command)
         "--out", metavar="ACKS.json", help="where the acknowledgements go (default: BID.acks.json)"
     )
     registering.set_defaults(run=register)
+
+    submitting = commands.add_parser(
+        "submit", help="send the bid and its acknowledgements to the platform (resumable upload)"
+    )
+    submitting.add_argument("bid")
+    submitting.add_argument(
+        "--platform", required=True, metavar="URL", help="the platform, e.g. https://ggzy.example.cn"
+    )
+    submitting.add_argument(
+        "--acks", metavar="ACKS.json", help="the custodians' acknowledgements (ggzy-bid register --out)"
+    )
+    submitting.add_argument(
+        "--token-file", metavar="TOKEN", help=f"a file holding your API token (default: ${TOKEN_ENV})"
+    )
+    submitting.add_argument(
+        "--chunk-mb",
+        type=_bounded("--chunk-mb", 64),
+        default=8,
+        metavar="N",
+        help="send N MiB a request (default 8, at most 64)",
+    )
+    submitting.add_argument(
+        "--state-file",
+        metavar="STATE.json",
+        help="where the upload in progress is remembered (default: BID.upload.json)",
+    )
+    submitting.add_argument(
+        "--cancel", action="store_true", help="abandon the upload in progress (nothing else is sent)"
+    )
+    submitting.set_defaults(run=submit)
 
     checking = commands.add_parser(
         "check", help="test that the bid can be released with your release key (reveals nothing)"
