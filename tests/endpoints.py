@@ -50,6 +50,7 @@ SAMPLE_KWARGS = {
     "item_uid": "00000000-0000-0000-0000-000000000000",
     "kind": "qualification",
     "sm3": "0" * 64,
+    "upload_uid": "00000000-0000-0000-0000-000000000000",
 }
 
 #: What a back-office object's address may hold: a key (Django's own models), a uid, a key id, a code.

@@ -407,3 +407,13 @@ GGZY_DEMO_CA_DIR = os.environ.get("GGZY_DEMO_CA_DIR", "")
 #: uses its in-process demo custodians.
 GGZY_CUSTODIAN_TRANSPORT = os.environ.get("GGZY_CUSTODIAN_TRANSPORT", "ggzy.sealing.transport.HTTP")
 GGZY_CUSTODIAN_TIMEOUT = int(os.environ.get("GGZY_CUSTODIAN_TIMEOUT", "10"))
+# Resumable upload of sealed bids (tus 1.0, ggzy.sealing.uploads, docs/submission.md).
+#: The largest sealed bid a section takes, in bytes (announced as Tus-Max-Size; a larger Upload-Length
+#: is refused with 413). Per section from the tender documents later; this is the platform's ceiling.
+GGZY_BID_UPLOAD_MAX_BYTES = int(os.environ.get("GGZY_BID_UPLOAD_MAX_BYTES") or 2 * 1024**3)
+#: The largest chunk (one PATCH body): the only request body above GGZY_MAX_REQUEST_BODY the upload takes.
+GGZY_BID_UPLOAD_CHUNK_MAX = int(os.environ.get("GGZY_BID_UPLOAD_CHUNK_MAX") or 64 * 1024**2)
+#: How many unfinished uploads one bidder may hold at once (each reserves disk up to its length).
+GGZY_BID_UPLOAD_SESSIONS = int(os.environ.get("GGZY_BID_UPLOAD_SESSIONS") or 3)
+#: An upload older than this is refused (410) and removed by `sealing.uploads.uploads_clean`.
+GGZY_BID_UPLOAD_EXPIRY_HOURS = int(os.environ.get("GGZY_BID_UPLOAD_EXPIRY_HOURS") or 48)

@@ -188,7 +188,7 @@ def test_a_hong_kong_company_registers_through_the_page_with_its_br_number() -> 
     [
         ({"code_kind": "taiwan_ubn", "uscc": "04595258"}, "统一编号"),
         ({"code_kind": "hk_br", "uscc": "1234567"}, "8 位"),
-        ({"code_kind": "foreign", "uscc": "01234567", "country": ""}, "国家或地区代码（国际标准化组织 3166 标准）"),
+        ({"code_kind": "foreign", "uscc": "01234567", "country": ""}, "国际标准化组织 3166 标准"),
         ({"code_kind": "foreign", "uscc": "01234567", "country": "CN"}, "内地"),
         ({"code_kind": "hk_br", "uscc": "12345678", "country": "GB"}, "境外"),
     ],

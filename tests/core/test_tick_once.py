@@ -266,6 +266,9 @@ WITHOUT_SITUATION: dict[str, str] = {
     # needs a published custodian set and custodians answering (tests/sealing/conftest.py's stage);
     # it locks the CustodianWatch row and compares the count under the lock (sealing/services/watching.py)
     "sealing.watch_custodians": "tested once-only in tests/sealing/test_notice_keys.py",
+    # records nothing to count: it deletes expired uploads under each upload's own flock (a pass finding
+    # one locked leaves it to the next) and stray files older than the expiry
+    "sealing.clean_uploads": "tested in tests/sealing/test_uploads.py (expiry and cleanup)",
 }
 
 

@@ -184,8 +184,8 @@ class Handler(BaseHTTPRequestHandler):
         if not self.admitted():
             return
         status, headers, answer = self.patch(offset, body)
+        platform.patches.append((offset, len(body), status))  # before the answer: the client may be done
         self.reply(status, headers, answer)
-        platform.patches.append((offset, len(body), status))
 
     def patch(self, offset: int, body: bytes) -> tuple[int, dict[str, str], Any]:
         """The answer to a PATCH: status, headers, JSON body."""

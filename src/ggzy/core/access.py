@@ -103,6 +103,44 @@ def signed_in(view: Callable[P, R]) -> Callable[P, R]:
     return view
 
 
+#: Set by `api_view`: the bearer-token scope of a plain view under /api/ that authenticates as an API
+#: operation (the same attribute `ggzy.core.api.Router` sets on operations).
+SCOPE_ATTR = "ggzy_token_scope"
+
+
+def api_view(scope: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Declare that a plain view under /api/ — a protocol django-ninja cannot serve, such as tus's streamed
+    PATCH — authenticates as an API operation: `AccessMiddleware` runs the declaration's auth
+    (GGZY_API_AUTH: a bearer token with `scope`, else the session with its CSRF token, each checking the
+    roles) before the view, so `request.user` is whoever it let through. Combine with `@allow(...)`
+    or `@signed_in` below it. The view is CSRF-exempt: the session's auth checks the token itself."""
+    from django.views.decorators.csrf import csrf_exempt
+
+    def mark(view: Callable[P, R]) -> Callable[P, R]:
+        setattr(view, SCOPE_ATTR, scope)
+        return csrf_exempt(view)
+
+    return mark
+
+
+def api_scope_of(view: object) -> str:
+    """The token scope `api_view` gave a plain view ("" for any other)."""
+    return str(getattr(view, SCOPE_ATTR, "") or "") if not _is_ninja_dispatcher(view) else ""
+
+
+def api_authenticate(request: HttpRequest, access: Access, scope: str) -> Actor:
+    """Who sends the request, as an API operation with this declaration finds it: ninja's auth loop over
+    GGZY_API_AUTH (a refusal raises its DomainError; no credentials at all: 401)."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    auth_for = import_string(settings.GGZY_API_AUTH)
+    for auth in auth_for(access, scope):
+        if user := auth(request):
+            return cast("Actor", user)
+    raise DomainError.refused(CoreError.UNAUTHENTICATED)
+
+
 def is_signed_in(viewer: Viewer | None) -> TypeGuard[Actor]:
     """Whether `viewer` is a signed-in person (for the type checker: an `Actor`)."""
     return viewer is not None and not isinstance(viewer, AnonymousUser) and viewer.is_authenticated
@@ -224,7 +262,10 @@ def _walk_patterns(
             problem = "URL pattern has no name"
         elif access is None:
             problem = "no access declared"
-        yield Endpoint(key=f"page:{full_name or route}", route=route, access=access, problem=problem)
+        scope = api_scope_of(p.callback) if access is not None and not access.public else ""
+        yield Endpoint(
+            key=f"page:{full_name or route}", route=route, access=access, problem=problem, scope=scope
+        )
 
 
 def walk_api(api: NinjaAPI, prefix: str) -> Iterator[Endpoint]:

@@ -13,7 +13,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
-from ggzy.core.access import _is_ninja_dispatcher, declared_for_pattern
+from ggzy.core.access import (
+    Access,
+    _is_ninja_dispatcher,
+    api_authenticate,
+    api_scope_of,
+    declared_for_pattern,
+)
 from ggzy.core.errors import STATUS_TO_CODE, CoreError, DomainError
 from ggzy.core.http import API_PREFIX, REFUSED_HEADER, error_response, is_error_shape, request_language
 from ggzy.core.limits import body_limit
@@ -95,6 +101,16 @@ class ApiErrorShapeMiddleware:
         return response
 
 
+def _api_refusal(request: HttpRequest, access: Access, scope: str) -> HttpResponseBase | None:
+    """A plain view declared `api_view` is authenticated as an API operation (bearer token, else session
+    with CSRF): None lets the request through, else the refusal in the one error shape."""
+    try:
+        api_authenticate(request, access, scope)
+    except DomainError as exc:
+        return error_response(request, exc)
+    return None
+
+
 class AccessMiddleware:
     """Enforce each page's declared access; a page without a declaration is refused (fail closed).
 
@@ -124,6 +140,8 @@ class AccessMiddleware:
         if access is None:
             logger.error("refused %s: the view %s declares no access", request.path, name or view_func)
             return error_response(request, DomainError.refused(CoreError.FORBIDDEN))
+        if not access.public and (scope := api_scope_of(view_func)):  # a plain view under /api/ (`api_view`)
+            return _api_refusal(request, access, scope)
         authenticated = bool(request.user.is_authenticated)
         if access.allows(
             authenticated=authenticated, roles=roles_of(request) if authenticated else frozenset()

@@ -14,6 +14,7 @@ class SealingConfig(AppConfig):
         from ggzy.sealing.services import custodians_watch
 
         tick.register("sealing.watch_custodians", custodians_watch)
+        tick.register("sealing.clean_uploads", _clean_uploads)
 
         #: Before a section's opening nothing may reveal who bid: every sealing event is embargoed on it.
         embargo.register(
@@ -25,3 +26,10 @@ class SealingConfig(AppConfig):
                 "until the section's bids are opened",
             )
         )
+
+
+def _clean_uploads() -> int:
+    """The tick job: expired bid uploads and their bytes removed (`sealing.uploads.uploads_clean`)."""
+    from ggzy.sealing.uploads import uploads_clean
+
+    return uploads_clean()

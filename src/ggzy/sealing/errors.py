@@ -69,6 +69,87 @@ class SealingError(ErrorCodeBase):
         ),
     )
 
+    # the resumable upload (tus 1.0, ggzy.sealing.uploads)
+    TUS_VERSION = (
+        "tus_version_unsupported",
+        412,
+        _("Send the header Tus-Resumable: 1.0.0 (the only tus version this server speaks)."),
+    )
+    UPLOAD_NOT_FOUND = "upload_not_found", 404, _("No such upload of yours.")
+    UPLOAD_LENGTH = "upload_length_invalid", 400, _("Upload-Length must be a whole number of bytes.")
+    UPLOAD_TOO_LARGE = "upload_too_large", 413, _("The bid is larger than this section takes.")
+    UPLOAD_METADATA = (
+        "upload_metadata_invalid",
+        400,
+        _(
+            "Upload-Metadata must carry the section's code and the custodians' acknowledgements (a JSON "
+            "list), each in base64."
+        ),
+    )
+    UPLOAD_SECTION = "upload_section_unknown", 422, _("No such section takes bids.")
+    UPLOAD_DEADLINE_PASSED = (
+        "upload_deadline_passed",
+        422,
+        _("The bid deadline has passed: no upload can start."),
+    )
+    UPLOAD_NO_ORGANISATION = (
+        "upload_no_organisation",
+        403,
+        _("Only a member of a bidding organisation can submit a bid."),
+    )
+    UPLOAD_QUOTA = (
+        "upload_quota",
+        429,
+        _("You have too many unfinished uploads: finish or cancel one first."),
+    )
+    UPLOAD_EXPIRED = "upload_expired", 410, _("This upload has expired. Start it again.")
+    UPLOAD_CLOSED = (
+        "upload_closed",
+        410,
+        _("This upload is closed: its bid was refused. Start a new upload."),
+    )
+    UPLOAD_CONTENT_TYPE = (
+        "upload_content_type",
+        415,
+        _("Send the chunk as application/offset+octet-stream."),
+    )
+    UPLOAD_OFFSET_INVALID = "upload_offset_invalid", 400, _("Upload-Offset must be a whole number of bytes.")
+    UPLOAD_OFFSET = (
+        "upload_offset_mismatch",
+        409,
+        _("Upload-Offset is not where the upload stands: ask for the offset (HEAD) and go on from there."),
+    )
+    UPLOAD_BEYOND_LENGTH = (
+        "upload_beyond_length",
+        413,
+        _("The chunk goes beyond the length declared for the upload: nothing of it was kept."),
+    )
+    UPLOAD_CHECKSUM_ALGORITHM = (
+        "upload_checksum_unsupported",
+        400,
+        _("Upload-Checksum must be sm3 and the base64 of a 32-byte digest."),
+    )
+    UPLOAD_CHECKSUM = (
+        "upload_checksum_mismatch",
+        460,
+        _("The chunk does not match its checksum: nothing of it was kept. Send it again."),
+    )
+    UPLOAD_INCOMPLETE = (
+        "upload_chunk_incomplete",
+        400,
+        _("The chunk arrived incomplete: nothing of it was kept. Send it again."),
+    )
+    UPLOAD_NO_SPACE = (
+        "upload_no_space",
+        507,
+        _("The platform has no room for the chunk now: nothing of it was kept. Try again later."),
+    )
+    UPLOAD_BUSY = (
+        "upload_busy",
+        423,
+        _("Another request is writing to this upload. Try again in a moment."),
+    )
+
 
 #: What each refusal reason (DomainError detail "reason") means: the bidder reads it.
 REASONS: dict[str, Promise] = {

@@ -175,3 +175,42 @@ class CustodianWatch(models.Model):
 
     def __str__(self) -> str:
         return f"custodian {self.custodian}: {self.unverified_notices} unverified notices"
+
+
+class UploadState(models.TextChoices):
+    OPEN = "open", _("Uploading")
+    COMPLETE = "complete", _("Complete: the bid was received")
+    CLOSED = "closed", _("Closed: the bid was refused")
+
+
+class UploadSession(models.Model):
+    """A resumable upload of a sealed bid (tus 1.0, `ggzy.sealing.uploads`, docs/submission.md): the bytes
+    so far are in `MEDIA_ROOT/sealing/uploads/<uid>.part`; no bid exists until the last byte arrives and
+    the validator accepts the file. Only its creator reaches it. `offset` is written after the bytes are
+    synced to disk, so after a crash the file may be longer than `offset`, never shorter (the upload then
+    goes on from the smaller of the two)."""
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    section = models.ForeignKey("registry.Section", on_delete=models.CASCADE, related_name="+")
+    length = models.PositiveBigIntegerField(_("length (bytes)"))
+    offset = models.PositiveBigIntegerField(_("bytes received"), default=0)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    #: The custodians' acknowledgements the client sent with the creation (ggzy-ack-v1), handed to the
+    #: validator with the file.
+    acknowledgements = models.JSONField(default=list)
+    state = models.CharField(_("state"), max_length=16, choices=UploadState.choices, default=UploadState.OPEN)
+    created_at = models.DateTimeField(_("created at"))
+    #: The instant the last byte arrived (complete or refused).
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    bid = models.ForeignKey(SealedBid, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    #: Why the bid was refused at the end: the error code (the message went to the client).
+    refusal = models.CharField(_("refusal"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("bid upload")
+        verbose_name_plural = _("bid uploads")
+        indexes = [models.Index(fields=["user", "state"], name="sealing_upload_user_state")]
+
+    def __str__(self) -> str:
+        return f"upload {self.uid} {self.offset}/{self.length} {self.state}"

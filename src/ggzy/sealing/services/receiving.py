@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -100,12 +101,33 @@ def _stored(section: Section, digest: str) -> Path:
 
 
 @outermost
-def bid_receive(*, actor: Actor, section: Section, path: Path, acknowledgements: list[JSONDict]) -> SealedBid:
+def bid_receive(
+    *,
+    actor: Actor,
+    section: Section,
+    path: Path,
+    acknowledgements: list[JSONDict],
+    arrived_at: dt.datetime | None = None,
+    move: bool = False,
+) -> SealedBid:
     """Validate a sealed bid file and its custodians' acknowledgements, and keep them (the upload calls
     this, outside any transaction: `@outermost`). A refusal stores nothing and is recorded, embargoed
-    until the opening, for the supervisors."""
+    until the opening, for the supervisors.
+
+    `arrived_at` is the instant the file's last byte arrived (`sealing.uploads` reads the time authority
+    before it syncs and validates): "late" is judged by it and it is kept as `received_at`, so the time
+    validation takes never counts against the bidder. Without it, the authority's time after validation
+    counts. `move=True` renames the file into place instead of copying it (the upload's own temporary
+    file, on the same file system; across file systems it is copied and left for the caller)."""
     try:
-        return _receive(actor=actor, section=section, path=Path(path), acknowledgements=acknowledgements)
+        return _receive(
+            actor=actor,
+            section=section,
+            path=Path(path),
+            acknowledgements=acknowledgements,
+            arrived_at=arrived_at,
+            move=move,
+        )
     except DomainError as exc:
         if exc.code is SealingError.BID_REFUSED:
             _record_refusal(
@@ -114,9 +136,17 @@ def bid_receive(*, actor: Actor, section: Section, path: Path, acknowledgements:
         raise
 
 
-def _receive(*, actor: Actor, section: Section, path: Path, acknowledgements: list[JSONDict]) -> SealedBid:
+def _receive(
+    *,
+    actor: Actor,
+    section: Section,
+    path: Path,
+    acknowledgements: list[JSONDict],
+    arrived_at: dt.datetime | None = None,
+    move: bool = False,
+) -> SealedBid:
     checked = validate(path=path, section=section, user=actor)
-    now = clock.now()
+    now = arrived_at if arrived_at is not None else clock.now()
     if now >= checked.window.deadline:
         raise _refuse(SealingError.BID_REFUSED, "deadline_passed")
     header = checked.bid.header
@@ -129,7 +159,7 @@ def _receive(*, actor: Actor, section: Section, path: Path, acknowledgements: li
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
-        shutil.copyfile(path, temporary)
+        _place(path, temporary, move=move)
         with transaction.atomic():
             section_locked = Section.objects.select_for_update().get(pk=section.pk)
             standing = SealedBid.objects.filter(section=section_locked, organisation=checked.organisation)
@@ -162,6 +192,20 @@ def _receive(*, actor: Actor, section: Section, path: Path, acknowledgements: li
     finally:
         temporary.unlink(missing_ok=True)
     return bid
+
+
+def _place(source: Path, temporary: Path, *, move: bool) -> None:
+    """Put the received file at `temporary` (beside its final name): renamed when `move` and the two
+    are on one file system, else copied."""
+    if move:
+        try:
+            source.replace(temporary)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+        else:
+            return
+    shutil.copyfile(source, temporary)
 
 
 @transaction.atomic
