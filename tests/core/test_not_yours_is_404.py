@@ -515,6 +515,7 @@ ENTITY_OPERATIONS: dict[str, tuple[str, dict[str, Any] | None]] = {
         {"to": "staff-b", "reason": "转交"},
     ),
     "POST /api/v1/service/questions/{question_uid}/answer": ("question", {"answer": "可以。"}),
+    "GET /api/v1/sealing/bids/{bid_uid}/receipt": ("bid", None),
     "POST /api/v1/sealing/bids/{bid_uid}/withdraw": ("bid", None),
     "POST /api/v1/sealing/bids/{bid_uid}/release": ("bid", {"payload": {}, "signature": "00"}),
     "POST /api/v1/sealing/bids/{bid_uid}/open-by-custodians": ("bid", None),

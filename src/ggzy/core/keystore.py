@@ -36,6 +36,7 @@ ALGORITHMS = {
     Purpose.FIELD_LOOKUP: Algorithm.HMAC_SM3,
     Purpose.BID_OPENING: Algorithm.SM2,
     Purpose.DEADLINE_NOTICE: Algorithm.SM2,
+    Purpose.BID_RECEIPT: Algorithm.SM2,
 }
 
 

@@ -13,6 +13,7 @@ class Purpose(models.TextChoices):
     FIELD_LOOKUP = "field_lookup", _("Search hashes of encrypted fields (HMAC-SM3)")
     BID_OPENING = "bid_opening", _("Receiving custodians' key shares at openings (SM2)")
     DEADLINE_NOTICE = "deadline_notice", _("Signing bid deadline and opening notices for custodians (SM2)")
+    BID_RECEIPT = "bid_receipt", _("Signing receipts of sealed bids (SM2)")
 
 
 class Algorithm(models.TextChoices):

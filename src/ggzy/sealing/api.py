@@ -16,7 +16,8 @@ from ggzy.core.access import actor_of, allow, public
 from ggzy.core.api import Router, refuses
 from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role
-from ggzy.sealing import selectors, services
+from ggzy.core.types import JSONDict
+from ggzy.sealing import receipts, selectors, services
 from ggzy.sealing.errors import SealingError
 from ggzy.sealing.models import CustodianSet, SealedBid
 from ggzy_sm import openingsheet
@@ -72,6 +73,34 @@ def opening_sheet_schema(request: HttpRequest) -> dict[str, Any]:
 @allow(Role.RESPONDER)
 def bids_mine(request: HttpRequest) -> list[BidOut]:
     return [_out(bid) for bid in selectors.my_bids(user=request.user)]
+
+
+@router.get(
+    "/sealing/bids/{bid_uid}/receipt",
+    response=JSONDict,
+    summary="My bid's signed receipt (ggzy-bid-receipt-v1), with the witness log's promise of its event",
+)
+@allow(Role.RESPONDER)
+def bid_receipt(request: HttpRequest, bid_uid: uuid.UUID) -> JSONDict:
+    """`{receipt, signature, promise}` as made when the bid was received: check it offline with
+    `ggzy-verify receipt RECEIPT.json --keys KEYS.json` (the keys: `/sealing/receipt-keys`). Another
+    organisation's bid is not found, as a missing one."""
+    bid = selectors.access_bid(viewer=request.user, uid=bid_uid)
+    if bid.receipt is None:  # received before receipts existed
+        raise DomainError(SealingError.NOT_FOUND)
+    return bid.receipt
+
+
+@router.get(
+    "/sealing/receipt-keys",
+    response=JSONDict,
+    summary="Every key that signs bid receipts, with its active period (ggzy-bid-receipt-keys-v1)",
+)
+@public
+def receipt_keys(request: HttpRequest) -> JSONDict:
+    """Public, so anyone can verify a receipt: retired keys stay listed (a receipt signed before a
+    rotation verifies with the key it names, within that key's period)."""
+    return receipts.receipt_keys()
 
 
 @router.post(

@@ -69,6 +69,10 @@ class SealedBid(models.Model):
     acknowledgements = models.JSONField(default=list)
     #: The machine the bid was sealed on (data set 519), from inside the ciphertext, once opened.
     machine = models.JSONField(null=True, blank=True)
+    #: The platform's signed receipt (ggzy-bid-receipt-v1, `sealing.receipts`): `{receipt, signature}` and
+    #: the witness log's signed `promise` of its event, made in the transaction that received the bid.
+    #: Null only for bids received before receipts existed.
+    receipt = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("sealed bid")

@@ -523,6 +523,7 @@ def _receipt(response: HttpResponse, session: UploadSession) -> HttpResponse:
     if session.state == UploadState.COMPLETE and bid is not None:
         response["Ggzy-Bid"] = str(bid.uid)
         response["Ggzy-Received-At"] = format_instant(bid.received_at)
+        response["Ggzy-Receipt"] = f"/api/v1/sealing/bids/{bid.uid}/receipt"
     return response
 
 

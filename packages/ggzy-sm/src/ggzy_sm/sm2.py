@@ -72,6 +72,7 @@ PURPOSES = frozenset(
         "ggzy-custodian-set-v2",  # the pinned custodian set, with notice keys, opening key and witness
         "ggzy-national-receipt-v1",  # a national service platform's receipt (or refusal) of a pushed notice
         "ggzy-authority-answer-v1",  # an authority registry's signed answer to a lookup
+        "ggzy-bid-receipt-v1",  # the platform's signed receipt of a sealed bid
         "ggzy-test-v1",  # tests only
     }
 )

@@ -6,6 +6,7 @@ and the public keys or CA certificates.
                 [--cosigners K] [--supervisor-key HEX …]
     ggzy-verify fork old-head.json new-head.json consistency.json --trust TRUST.json   (or the keys)
     ggzy-verify document FILE SIGNATURE.json --root ROOT.der|pem [--root ...] [--crl CRL.der|pem ...]
+    ggzy-verify receipt RECEIPT.json --keys KEYS.json
 
 A proof file is what `/api/v1/witness/events/<uid>/proof` answers: the event's canonical document
 and salt, the leaf index and audit path, and the signed tree head `{"sth", "signature", "key_id",
@@ -25,6 +26,10 @@ A document signature (`ggzy-docsig-v1`, see `ggzy_sm.document`) is checked again
 certificates given with `--root` (several CAs: mutual recognition) and their revocation lists; a
 refusal prints its machine reason (hash_mismatch, bad_signature, untrusted_root, expired, key_usage,
 revoked, malformed, …).
+
+A bid receipt (`ggzy-bid-receipt-v1`, see `ggzy_sm.receipts`) is checked against the platform's receipt
+keys as `/api/v1/sealing/receipt-keys` publishes them (KEYS.json): the signature by the key its `key_id`
+names, made while that key was active. The summary is printed in Chinese, then in English.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from typing import Any
 
 from asn1crypto import pem
 
-from ggzy_sm import merkle, witness
+from ggzy_sm import merkle, receipts, witness
 from ggzy_sm.document import DocumentError, verify_document
 from ggzy_sm.errors import CryptoError, IntegrityError
 from ggzy_sm.sm2 import Sm2PublicKey
@@ -224,6 +229,27 @@ def main_document(argv: list[str]) -> int:
     return 0
 
 
+def main_receipt(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="ggzy-verify receipt")
+    parser.add_argument("receipt", help="the receipt (JSON), as /api/v1/sealing/bids/<uid>/receipt answers")
+    parser.add_argument(
+        "--keys", required=True, help="the receipt keys, as /api/v1/sealing/receipt-keys answers"
+    )
+    args = parser.parse_args(argv)
+    try:
+        signed = json.loads(Path(args.receipt).read_text(encoding="utf-8"))
+        keys = receipts.keys_parse(json.loads(Path(args.keys).read_text(encoding="utf-8")))
+        body = receipts.receipt_check(signed, keys)
+    except (OSError, ValueError) as exc:
+        reason = exc.reason if isinstance(exc, receipts.ReceiptError) else "malformed"
+        print(f"回执无效（{reason}）：{exc}")  # noqa: T201
+        print(f"FAILED ({reason}): {exc}")  # noqa: T201
+        return 1
+    for line in receipts.summary(body):
+        print(line)  # noqa: T201
+    return 0
+
+
 class _Usage(Exception):  # noqa: N818  (a wrong command line: exit status 2)
     pass
 
@@ -277,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == ["document"]:
         return main_document(arguments[1:])
+    if arguments[:1] == ["receipt"]:
+        return main_receipt(arguments[1:])
     parser = argparse.ArgumentParser(prog="ggzy-verify")
     parser.add_argument("files", nargs="+", help="proof.json, or: fork OLD.json NEW.json CONSISTENCY.json")
     parser.add_argument("--trust", help="the ggzy-witness-trust-v1 file to pin (the normal way)")

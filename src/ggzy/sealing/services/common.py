@@ -35,11 +35,11 @@ def _centre_of(section: Section) -> Centre:
     return section.centre
 
 
-def _bid_event(type: str, *, actor: Actor | None, bid: SealedBid, section_code: str, **data: object) -> None:  # noqa: A002
+def _bid_event(type: str, *, actor: Actor | None, bid: SealedBid, section_code: str, **data: object) -> Event:  # noqa: A002
     """An event about one bid, for the parties of its section's centre and region, embargoed until the
     section's opening (before it nothing may reveal who bid)."""
     centre = _centre_of(bid.section)
-    event_record(
+    return event_record(
         type=type,
         event_class=EventClass.DOMAIN,
         visibility=Visibility.PARTIES,

@@ -29,6 +29,7 @@ from ggzy.sealing.models import (
     BidWindow,
     SealedBid,
 )
+from ggzy.sealing.receipts import acknowledged, receipt_make
 from ggzy.sealing.services.common import (
     _bid_event,
     _record_refusal,
@@ -178,7 +179,7 @@ def _receive(
                 received_at=now,
                 acknowledgements=list(acknowledgements),
             )
-            _bid_event(
+            received = _bid_event(
                 "sealing.bid.received",
                 actor=actor,
                 bid=bid,
@@ -188,6 +189,12 @@ def _receive(
                 tool=header["tool"],
                 acknowledged_by=acknowledged_by,
             )
+            bid.receipt = receipt_make(
+                bid=bid,
+                event=received,
+                acknowledgements=acknowledged(acknowledgements, header, checked.cset),
+            )
+            bid.save(update_fields=["receipt"])
             temporary.replace(target)
     finally:
         temporary.unlink(missing_ok=True)
