@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 from ggzy.accounts.services import token_create
 from ggzy.sealing.models import SealedBid, UploadSession
 from ggzy_bid.cli import main
-from ggzy_sm import sealedbid
+from ggzy_sm import receipts, sealedbid
 from tests.sealing.conftest import Stage
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,7 +30,7 @@ def test_the_bidders_client_submits_through_the_open_protocol(
     path = stage.seal(bidder, "live", documents=[big])
     acks = tmp_path / "acks.json"
     acks.write_text(json.dumps(stage.register(path)), encoding="utf-8")
-    _token, raw = token_create(user=bidder.user, name="ggzy-bid", days=1, scopes=["sealing:write"])
+    _token, raw = token_create(user=bidder.user, name="ggzy-bid", days=1, scopes=["sealing:read", "sealing:write"])
     token = tmp_path / "token"
     token.write_text(raw, encoding="utf-8")
     status = main(
@@ -47,3 +48,8 @@ def test_the_bidders_client_submits_through_the_open_protocol(
     assert UploadSession.objects.get().state == "complete"
     assert raw not in said.out + said.err
     assert not Path(str(path) + ".upload.json").exists()
+    # the signed receipt is kept beside the bid and checks out offline against the published keys
+    kept = json.loads(Path(str(path) + ".receipt.json").read_text(encoding="utf-8"))
+    keys = receipts.keys_parse(Client().get("/api/v1/sealing/receipt-keys").json())
+    body = receipts.receipt_check(kept, keys)
+    assert (body["bid"], body["ciphertext_sm3"]) == (str(bid.uid), bid.ciphertext_sm3)

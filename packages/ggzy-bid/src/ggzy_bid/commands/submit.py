@@ -90,6 +90,7 @@ class PlatformRefused(Exception):  # noqa: N818  (the platform's refusal)
 class Receipt:
     uid: str
     received_at: str
+    location: str = ""  # where the platform's signed receipt (回执) is fetched (`Ggzy-Receipt`)
 
 
 # --- what is checked before anything is sent ---------------------------------------------------------
@@ -381,7 +382,7 @@ class Upload:
                 "平台已收到全部内容，但没有给出收据（投标文件编号与收到时间）：请在平台上查看该投标文件是否已收到，"
                 f"确认后可删除 {self.state_path}。\n  (the platform holds the whole file but gave no receipt)"
             )
-        return Receipt(uid.strip(), at.strip())
+        return Receipt(uid.strip(), at.strip(), (headers.get("Ggzy-Receipt") or "").strip())
 
     def send(self, url: str, offset: int | None) -> Receipt:
         """PATCH the chunks from `offset` (None: ask the platform first) to the end; the receipt."""
@@ -531,6 +532,32 @@ def cancel(client: tus.Client, base: str, state_path: Path) -> int:
     return 0
 
 
+def keep_receipt(client: tus.Client, receipt: Receipt, bid_path: Path) -> Path | None:
+    """Fetch the platform's signed receipt and keep it beside the bid (`BID.ggzybid.receipt.json`, written
+    atomically): what the bidder brings to a dispute, checked offline with `ggzy-verify receipt`. A receipt
+    that cannot be fetched now is said, not fatal: the bid stands and the receipt can be fetched later."""
+    if not receipt.location:
+        return None
+    target = bid_path.with_name(bid_path.name + ".receipt.json")
+    try:
+        answer = client.request("GET", receipt.location)
+        document = json.loads(answer.body) if answer.status == HTTPStatus.OK else None
+    except (*TRANSIENT, tus.ProtocolError, ValueError):
+        document = None
+    if not isinstance(document, dict) or "receipt" not in document:
+        say(
+            f"回执暂未取得，可稍后从 {receipt.location} 下载。\n"
+            f"  (the signed receipt could not be fetched now: get it later from {receipt.location})"
+        )
+        return None
+    write_atomic(target, json.dumps(document, ensure_ascii=False, indent=1) + "\n")
+    say(
+        f"签名回执已保存到 {target}，可用 ggzy-verify receipt 离线核验。\n"
+        f"  (the signed receipt is kept in {target}: check it with ggzy-verify receipt)"
+    )
+    return target
+
+
 def submit(args: argparse.Namespace) -> int:
     """Send the sealed bid and its acknowledgements to the platform (tus 1.0, resumable); print the
     platform's receipt."""
@@ -590,6 +617,7 @@ def submit(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     state_path.unlink(missing_ok=True)
+    keep_receipt(client, receipt, bid_path)
     print(  # noqa: T201
         f"已提交：平台已收到投标文件 {bid_path.name}（标段 {section}），编号 {receipt.uid}，"
         f"收到时间 {received_at(receipt.received_at)}\n"
