@@ -30,7 +30,9 @@ def test_the_bidders_client_submits_through_the_open_protocol(
     path = stage.seal(bidder, "live", documents=[big])
     acks = tmp_path / "acks.json"
     acks.write_text(json.dumps(stage.register(path)), encoding="utf-8")
-    _token, raw = token_create(user=bidder.user, name="ggzy-bid", days=1, scopes=["sealing:read", "sealing:write"])
+    _token, raw = token_create(
+        user=bidder.user, name="ggzy-bid", days=1, scopes=["sealing:read", "sealing:write"]
+    )
     token = tmp_path / "token"
     token.write_text(raw, encoding="utf-8")
     status = main(
