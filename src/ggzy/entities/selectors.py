@@ -161,10 +161,14 @@ def snapshot(*, viewer: Viewer | None, items: Iterable[uuid.UUID | str]) -> dict
     }
     if organisation is None or len(found) != len(set(wanted)):
         raise DomainError(EntitiesError.NOT_FOUND)
+    current = Q()
+    for item in found.values():  # each entry's current revision, in one query
+        current |= Q(item_id=item.pk, number=item.revision)
+    revisions = {r.item_id: r for r in Revision.objects.filter(current)}
     entries = []
     for uid in dict.fromkeys(wanted):
         item = found[uid]
-        revision = item.revisions.get(number=item.revision)
+        revision = revisions[item.pk]
         entries.append(
             {
                 "item": str(item.uid),

@@ -531,13 +531,26 @@ def item_verify(*, actor: Actor | None, item: Item) -> Item:
         if differences
         else Verification.MATCH
     )
+    return _verified(item, actor, answer, outcome, differences)
+
+
+def _verified(
+    item: Item,
+    actor: Actor | None,
+    answer: authority.Answer,
+    outcome: str,
+    differences: list[str],
+    **extra: object,
+) -> Item:
+    """Keep the authority's signed answer with the entry, who asked and when: a new revision and the
+    verification event."""
     item.verification = outcome
     item.verified_at = item.updated_at = clock.now()
     item.verified_by = actor if getattr(actor, "pk", None) else None
     item.verified_answer = {**answer.signed, "differences": differences}
     item.revision += 1
     item.save()
-    _record(item, "verified", actor, outcome=str(outcome))
+    _record(item, "verified", actor, outcome=str(outcome), **extra)
     _verified_event(item, actor, outcome, differences)
     return item
 
@@ -586,15 +599,8 @@ def licence_intake(*, actor: Actor | None, organisation: Organisation) -> Item:
         else item_edit(actor=actor, item=current, fields=fields)
     )
     differences = _differences(item, record)
-    item.verification = Verification.MISMATCH if differences else Verification.MATCH
-    item.verified_at = item.updated_at = clock.now()
-    item.verified_by = actor if getattr(actor, "pk", None) else None
-    item.verified_answer = {**answer.signed, "differences": differences}
-    item.revision += 1
-    item.save()
-    _record(item, "verified", actor, outcome=str(item.verification), source="licence_registry")
-    _verified_event(item, actor, item.verification, differences)
-    return item
+    outcome = Verification.MISMATCH if differences else Verification.MATCH
+    return _verified(item, actor, answer, outcome, differences, source="licence_registry")
 
 
 # --- a bid's references, resolved at the opening -----------------------------------------------------------
