@@ -16,7 +16,7 @@ from ggzy.core import clock
 from ggzy.demo.ca import PASSPHRASE
 from ggzy.demo.management.commands.demo_load import DEMO_PASSWORD
 from ggzy.events.models import Event
-from ggzy.sealing.models import BidState, BidWindow, CustodianSet, SealedBid, SectionClosure
+from ggzy.sealing.models import BidState, BidWindow, CustodianSet, SealedBid, SectionClosure, UploadSession
 from ggzy_sm import custodians
 from ggzy_sm.keys import load_key_file
 from tests.demo.conftest import Demo, load_once
@@ -45,7 +45,14 @@ def test_the_demo_has_sealed_bids_in_each_stage(demo: Demo) -> None:
     }
     assert states[opened.section_code] == {BidState.OPENED}
     assert states[today.section_code] == {BidState.RECEIVED}
-    assert states[bidding.section_code] == {BidState.RECEIVED}
+    assert states[bidding.section_code] == {BidState.RECEIVED, BidState.SUPERSEDED}
+    # every bid came through the resumable upload (ggzy-bid submit's path), in chunks; the revised one
+    # replaced the first
+    assert set(UploadSession.objects.values_list("state", flat=True)) == {"complete"}
+    assert UploadSession.objects.filter(bid__isnull=False).count() == SealedBid.objects.count()
+    replaced = SealedBid.objects.get(section=bidding.section, state=BidState.SUPERSEDED)
+    assert replaced.replaced_by.state == BidState.RECEIVED
+    assert all(bid.receipt for bid in SealedBid.objects.all())
     sheets = SealedBid.objects.filter(state=BidState.OPENED).values_list("opening_sheet", flat=True)
     assert len(sheets) == 3
     assert all(s["price"]["fen"] < opened.section.budget_fen for s in sheets)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from ggzy.accounts import parties
 from ggzy.certs import services as certs_services
 from ggzy.certs.models import CertificateAuthority
 from ggzy.core import clock
@@ -212,7 +213,6 @@ def test_the_bidder_withdraws_before_the_deadline_and_a_withdrawn_bid_never_open
 ) -> None:
     bidder = stage.bidders[0]
     bid = stage.receive(bidder)
-    assert receive_refused_twice(stage) == "already_received"
     services.bid_withdraw(actor=bidder.user, bid=bid)
     second = stage.receive(bidder, name="second")
     release = release_of(stage, bid)
@@ -228,11 +228,41 @@ def test_the_bidder_withdraws_before_the_deadline_and_a_withdrawn_bid_never_open
     )
 
 
-def receive_refused_twice(stage: Stage) -> str:
+def test_a_new_bid_replaces_the_standing_one_and_only_the_last_counts(stage: Stage, freeze: Any) -> None:
+    bidder = stage.bidders[0]
+    first_path = stage.seal(bidder, "first")
+    first = services.bid_receive(
+        actor=bidder.user, section=stage.section, path=first_path, acknowledgements=stage.register(first_path)
+    )
+    second = stage.receive(bidder, name="second")
+    first.refresh_from_db()
+    assert (first.state, second.replaces, second.state) == ("superseded", first, "received")
+    assert first.superseded_at == second.received_at
+    replaced = Event.objects.get(type="sealing.bid.superseded")
+    assert replaced.data["bid"] == str(first.uid)
+    assert replaced.embargo_kind  # until the opening, like the bids
+    # the very file sent again is a replay: refused, and the last bid still stands
+    with pytest.raises(DomainError) as replay:
+        services.bid_receive(
+            actor=bidder.user,
+            section=stage.section,
+            path=first_path,
+            acknowledgements=stage.register(first_path),
+        )
+    assert refused(replay) == "replayed"
+    assert list(SealedBid.objects.filter(state="received")) == [second]
+    # after the deadline nothing replaces it; at the opening the replaced bid never opens
+    third = stage.seal(bidder, "third")
+    third_acks = stage.register(third)
+    freeze(stage.deadline)
+    assert receive_refused(stage, third, acks=third_acks) == "deadline_passed"
+    at_opening(stage, freeze)
     with pytest.raises(DomainError) as exc:
-        stage.receive(name="again")
-    assert SealedBid.objects.count() == 1
-    return refused(exc)
+        services.bid_open(actor=bidder.user, bid=first, release=release_of(stage, first))
+    assert refused(exc) == "superseded"
+    assert (
+        services.bid_open(actor=bidder.user, bid=second, release=release_of(stage, second)).state == "opened"
+    )
 
 
 def test_after_the_deadline_no_bid_is_received(stage: Stage, freeze: Any) -> None:
@@ -459,3 +489,16 @@ def test_documents_that_do_not_match_the_manifest_open_nothing(
     release = release_of(stage, bid)
     at_opening(stage, freeze)
     assert open_refused(stage, bid, release) == "manifest"
+
+
+def test_the_header_signature_is_the_bidders_seal_only_by_its_own_organisation_certificate(
+    stage: Stage,
+) -> None:
+    """实施条例 §51(一): the header signature by a certificate issued to the bidding organisation is its
+    electronic seal; a certificate of another organisation the signer belongs to seals nothing for it."""
+    first, second = stage.bidders
+    assert stage.receive(first).signed_as == "organisation"
+    parties.membership_add(actor=None, user=first.user, organisation=second.organisation)
+    certs_services.certificate_bind(actor=first.user, user=first.user, der=second.sign_cert, usage="signing")
+    foreign = stage.seal(second, "foreign", bidder_id=first.organisation.uscc)
+    assert receive_refused(stage, foreign) == "seal_other_organisation"

@@ -394,12 +394,19 @@ def test_an_expired_upload_is_gone_and_cleaned_away(
     stray = part_of(url).with_name("0b7e4f6a-0000-4000-8000-000000000000.part")
     stray.write_bytes(b"left by a crash")
     os.utime(stray, (start.timestamp(), start.timestamp()))
+    # a crash between placing a bid's file and its transaction leaves the file's temporary name
+    bids = Path(settings.MEDIA_ROOT) / "sealing" / "bids" / stage.section.code
+    bids.mkdir(parents=True, exist_ok=True)
+    temporary = bids / ".ab.bid.0123.tmp"
+    temporary.write_bytes(b"left by a crash")
+    os.utime(temporary, (start.timestamp(), start.timestamp()))
     freeze(start + dt.timedelta(hours=settings.GGZY_BID_UPLOAD_EXPIRY_HOURS))
     expired = patch(browser, url, 100, data[100:200])
     assert (expired.status_code, expired.json()["code"]) == (410, "upload_expired")
-    assert uploads.uploads_clean() == 2
+    assert uploads.uploads_clean() == 3
     assert not part_of(url).exists()
     assert not stray.exists()
+    assert not temporary.exists()
     assert not UploadSession.objects.exists()
 
 
@@ -444,8 +451,11 @@ def test_creation_refusals(
 
 def test_only_bidders_upload(stage: Stage, client_as: Callable[..., Client]) -> None:
     assert Client().options(BASE).status_code in {302, 401}
+    anonymous = Client().post(BASE, headers={**TUS, "Upload-Length": "10"})
     staff = client_as(Role.CENTRE_STAFF).post(BASE, headers={**TUS, "Upload-Length": "10"})
-    assert staff.status_code == 403
+    assert (anonymous.status_code, staff.status_code) == (401, 403)
+    # the middleware's refusals speak tus too: a tus client reads Tus-Resumable on every answer
+    assert anonymous["Tus-Resumable"] == staff["Tus-Resumable"] == "1.0.0"
 
 
 def test_a_browser_session_needs_its_csrf_token(

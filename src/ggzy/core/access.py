@@ -106,21 +106,32 @@ def signed_in(view: Callable[P, R]) -> Callable[P, R]:
 #: Set by `api_view`: the bearer-token scope of a plain view under /api/ that authenticates as an API
 #: operation (the same attribute `ggzy.core.api.Router` sets on operations).
 SCOPE_ATTR = "ggzy_token_scope"
+#: Set by `api_view`: headers a protocol wants on every answer, the middleware's refusals included.
+HEADERS_ATTR = "ggzy_refusal_headers"
 
 
-def api_view(scope: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+def api_view(
+    scope: str, *, headers: dict[str, str] | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Declare that a plain view under /api/ — a protocol django-ninja cannot serve, such as tus's streamed
     PATCH — authenticates as an API operation: `AccessMiddleware` runs the declaration's auth
     (GGZY_API_AUTH: a bearer token with `scope`, else the session with its CSRF token, each checking the
     roles) before the view, so `request.user` is whoever it let through. Combine with `@allow(...)`
-    or `@signed_in` below it. The view is CSRF-exempt: the session's auth checks the token itself."""
+    or `@signed_in` below it. The view is CSRF-exempt: the session's auth checks the token itself.
+    `headers` go on the middleware's refusals too (a protocol's own, such as tus's Tus-Resumable)."""
     from django.views.decorators.csrf import csrf_exempt
 
     def mark(view: Callable[P, R]) -> Callable[P, R]:
         setattr(view, SCOPE_ATTR, scope)
+        setattr(view, HEADERS_ATTR, dict(headers or {}))
         return csrf_exempt(view)
 
     return mark
+
+
+def api_headers_of(view: object) -> dict[str, str]:
+    """The headers `api_view` asked for on the refusals of a plain view ({} for any other)."""
+    return dict(getattr(view, HEADERS_ATTR, None) or {})
 
 
 def api_scope_of(view: object) -> str:

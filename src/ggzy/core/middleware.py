@@ -17,6 +17,7 @@ from ggzy.core.access import (
     Access,
     _is_ninja_dispatcher,
     api_authenticate,
+    api_headers_of,
     api_scope_of,
     declared_for_pattern,
 )
@@ -101,13 +102,17 @@ class ApiErrorShapeMiddleware:
         return response
 
 
-def _api_refusal(request: HttpRequest, access: Access, scope: str) -> HttpResponseBase | None:
+def _api_refusal(request: HttpRequest, access: Access, view: object, scope: str) -> HttpResponseBase | None:
     """A plain view declared `api_view` is authenticated as an API operation (bearer token, else session
-    with CSRF): None lets the request through, else the refusal in the one error shape."""
+    with CSRF): None lets the request through, else the refusal in the one error shape, with the headers
+    the view's protocol puts on every answer."""
     try:
         api_authenticate(request, access, scope)
     except DomainError as exc:
-        return error_response(request, exc)
+        refusal = error_response(request, exc)
+        for header, value in api_headers_of(view).items():
+            refusal[header] = value
+        return refusal
     return None
 
 
@@ -141,7 +146,7 @@ class AccessMiddleware:
             logger.error("refused %s: the view %s declares no access", request.path, name or view_func)
             return error_response(request, DomainError.refused(CoreError.FORBIDDEN))
         if not access.public and (scope := api_scope_of(view_func)):  # a plain view under /api/ (`api_view`)
-            return _api_refusal(request, access, scope)
+            return _api_refusal(request, access, view_func, scope)
         authenticated = bool(request.user.is_authenticated)
         if access.allows(
             authenticated=authenticated, roles=roles_of(request) if authenticated else frozenset()

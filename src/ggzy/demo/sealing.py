@@ -1,12 +1,15 @@
 """The demo's sealed bids: three sections of accepted engineering and procurement registrations in the
-three stages sealed bids have today — bidding (deadline in 10 days, one bid in), opening today (three
-bids in, sealed), and opened (deadline passed on the demo's history clock, each bidder released its key,
-the opening sheets read). Bids are sealed exactly as `ggzy-bid seal` does, with the demo users' key
-files from GGZY_DEMO_CA_DIR; without that folder (no certificates) there are no sealed bids."""
+three stages sealed bids have today — bidding (deadline in 10 days, one bid in: its bidder's second bid
+replaced its first, only the last counts), opening today (three bids in, sealed), and opened (deadline
+passed on the demo's history clock, each bidder released its key, the opening sheets read). Bids are
+sealed exactly as `ggzy-bid seal` does and submitted through the resumable upload as `ggzy-bid submit`
+does (`sealing.uploads`, in chunks), with the demo users' key files from GGZY_DEMO_CA_DIR; without that
+folder (no certificates) there are no sealed bids."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,10 +26,11 @@ from ggzy.demo import custodians as demo_custodians
 from ggzy.demo.ca import PASSPHRASE
 from ggzy.demo.history import real_day
 from ggzy.registry.models import Section, State
-from ggzy.sealing import services
+from ggzy.sealing import services, uploads
 from ggzy.sealing.models import SealedBid
 from ggzy_sm import custodians, sealedbid
 from ggzy_sm.keys import load_key_file
+from ggzy_sm.sm3 import sm3
 from ggzy_sm.x509 import der_blocks
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -37,6 +41,8 @@ MANAGERS = ("王建军", "李海涛", "周明")
 SILENT = "bidder-hxjs"
 #: "Opening today" closes at 23:30 today; after 23:00 it is tomorrow's 09:30 opening.
 LAST_HOUR = 23
+#: The demo bidders' upload chunk (their bids are small: a few chunks each, as a real client's would be).
+CHUNK = 16 * 1024
 
 
 def _sections() -> list[Section]:
@@ -60,8 +66,7 @@ class _Bidders:
     def receive(self, username: str, section: Section, share: int, n: int) -> SealedBid:
         user = get_user_model().objects.get(username=username)
         path = self._seal(user, section, share, n)
-        acks = self._register(path, section)
-        return services.bid_receive(actor=user, section=section, path=path, acknowledgements=acks)
+        return _submit(user, section, path, self._register(path, section))
 
     def _register(self, path: Path, section: Section) -> list[dict[str, Any]]:
         """`ggzy-bid register`: each custodian acknowledges the ciphertext by its own clock."""
@@ -114,6 +119,25 @@ class _Bidders:
             },
         )
         return target
+
+
+def _submit(user: Any, section: Section, path: Path, acks: list[dict[str, Any]]) -> SealedBid:
+    """`ggzy-bid submit`: the sealed file through the resumable upload (`sealing.uploads`, the services
+    behind the tus endpoint), in chunks each with its SM3, the acknowledgements with the creation."""
+    size = path.stat().st_size
+    session = uploads.upload_create(
+        actor=user, section_code=section.code, length=size, filename=path.name, acknowledgements=acks
+    )
+    with path.open("rb") as file:
+        offset = 0
+        while piece := file.read(CHUNK):
+            chunk = uploads.Chunk(
+                offset=offset, declared=len(piece), checksum=sm3(piece), body=io.BytesIO(piece)
+            )
+            session = uploads.upload_append(actor=user, session=session, chunk=chunk)
+            offset += len(piece)
+    assert session.bid is not None  # noqa: S101  (the last chunk completes it, or refuses with an error)
+    return session.bid
 
 
 def _keys(username: str) -> Path:
@@ -176,6 +200,7 @@ def load(*, later: Callable[[float], None], travels: bool) -> None:
             bidders.receive(username, today, share, n + 3)
         services.window_set(actor=None, section=bidding, deadline=real_day(10, 9, 30))
         bidders.receive("bidder", bidding, 9550, 6)
+        bidders.receive("bidder", bidding, 9480, 6)  # a revised price replaces it: only the last counts
 
 
 def summary() -> str:

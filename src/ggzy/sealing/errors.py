@@ -167,8 +167,13 @@ REASONS: dict[str, Promise] = {
     "deadline_later": _("It is sealed against a later deadline than the section's current one."),
     "deadline_unknown": _("It is sealed against a deadline the section never had."),
     "deadline_passed": _("The bid deadline has passed."),
-    "already_received": _("A bid of yours for this section is already held: withdraw it first."),
+    "replayed": _(
+        "This very sealed file was already sent for this section: seal the bid again to replace it."
+    ),
     "no_certificate": _("You have no bound signing certificate."),
+    "seal_other_organisation": _(
+        "It is signed with a certificate issued to another organisation: it carries no seal of the bidder."
+    ),
     "signing_certificate": _("It is signed with a certificate other than your bound signing certificate."),
     "certificate": _("Your signing certificate no longer passes the CA checks."),
     "release_key": _("Its release key is not bound to your signing certificate by your signature."),
@@ -188,6 +193,9 @@ REASONS: dict[str, Promise] = {
     "machine": _("The sealing machine's record inside the bid is malformed."),
     "too_early": _("It is before the opening time."),
     "withdrawn": _("The bid was withdrawn: it is not opened."),
+    "superseded": _(
+        "The bid was replaced by the bidder's later bid: only the last counts, it is not opened."
+    ),
     "opened": _("The bid is opened already."),
     "key": _("The key does not unwrap."),
     "commitment": _("The released key does not match the key the bid committed to."),

@@ -48,6 +48,11 @@ class SealingEvents(EventTypes, app="sealing"):
         "A bidder withdrew its bid before the deadline.",
         title=pgettext_lazy("event", "Bid withdrawn"),
     )
+    BID_SUPERSEDED = _bid(
+        "sealing.bid.superseded",
+        "A bidder's later bid for the section replaced its earlier one before the deadline.",
+        title=pgettext_lazy("event", "Bid replaced"),
+    )
     BID_OPENED = _bid(
         "sealing.bid.opened",
         "A bid was opened (by the bidder's release or through the custodians).",

@@ -38,7 +38,20 @@ class BidWindow(models.Model):
 class BidState(models.TextChoices):
     RECEIVED = "received", _("Received, sealed")
     WITHDRAWN = "withdrawn", _("Withdrawn by the bidder")
+    SUPERSEDED = "superseded", _("Replaced by a later bid")
     OPENED = "opened", _("Opened")
+
+
+class SignedAs(models.TextChoices):
+    """What the header signature is, for 实施条例 §51(一) (docs/submission.md "What a valid bid carries")."""
+
+    ORGANISATION = "organisation", _("the bidder's electronic seal (its organisation certificate)")
+    PERSON = "person", _("a person's signature (the seal must be inside the documents)")
+
+
+#: States of a bid that no longer counts: withdrawn by the bidder, or replaced by its later bid (only the
+#: last counts).
+GONE = (BidState.WITHDRAWN, BidState.SUPERSEDED)
 
 
 class SealedBid(models.Model):
@@ -60,6 +73,15 @@ class SealedBid(models.Model):
     state = models.CharField(_("state"), max_length=16, choices=BidState.choices, default=BidState.RECEIVED)
     received_at = models.DateTimeField(_("received at"))
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    #: The header's signature is the bidder's own seal (a certificate issued to the organisation) or a
+    #: member's personal signature (then the company seal is looked for inside the documents, at opening).
+    signed_as = models.CharField(_("signed as"), max_length=16, choices=SignedAs.choices, blank=True)
+    #: When a later bid of the same bidder for the section replaced this one (that bid's `replaces`).
+    superseded_at = models.DateTimeField(_("replaced at"), null=True, blank=True)
+    #: The bidder's earlier bid this one replaced, if any (its `replaced_by`).
+    replaces = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by"
+    )
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     opened_dir = models.CharField(max_length=300, blank=True)
     opening_sheet = models.JSONField(null=True, blank=True)
@@ -80,7 +102,7 @@ class SealedBid(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["section", "organisation"],
-                condition=~models.Q(state="withdrawn"),
+                condition=~models.Q(state__in=["withdrawn", "superseded"]),
                 name="one_standing_bid_per_bidder_and_section",
             )
         ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
@@ -15,7 +17,7 @@ from ggzy.core.types import Viewer
 from ggzy.registry.models import Section
 from ggzy.registry.selectors import staff_centres
 from ggzy.sealing.errors import SealingError
-from ggzy.sealing.models import BidState, BidWindow, CustodianSet, SealedBid
+from ggzy.sealing.models import GONE, BidState, BidWindow, CustodianSet, SealedBid
 from ggzy_sm import custodians
 
 
@@ -77,22 +79,55 @@ def custodian_set(fingerprint: str) -> custodians.SignedCustodianSet | None:
 
 
 def took_part(*, organisation_ids: list[int], sections: list[Section]) -> bool:
-    """Whether one of the organisations holds a bid (received or opened, not withdrawn) for one of the
-    sections: who may object to the candidates or challenge the result (only those who took part)."""
+    """Whether one of the organisations holds a bid (received or opened, not withdrawn or replaced) for
+    one of the sections: who may object to the candidates or challenge the result (only those who took
+    part)."""
     return (
         SealedBid.objects.filter(organisation_id__in=organisation_ids, section__in=sections)
-        .exclude(state=BidState.WITHDRAWN)
+        .exclude(state__in=GONE)
         .exists()
     )
 
 
 def bidding_users(*, sections: list[Section]) -> list[int]:
-    """The ids of the users who submitted a bid (not withdrawn) for one of the sections: each is told of a
-    pause or a postponement, one by one (no list of bidders is shown to anyone)."""
+    """The ids of the users who submitted a bid (not withdrawn or replaced) for one of the sections: each
+    is told of a pause or a postponement, one by one (no list of bidders is shown to anyone)."""
     return sorted(
         set(
             SealedBid.objects.filter(section__in=sections)
-            .exclude(state=BidState.WITHDRAWN)
+            .exclude(state__in=GONE)
             .values_list("submitted_by_id", flat=True)
         )
     )
+
+
+@dataclass(frozen=True)
+class OpenWindow:
+    """A section that takes bids now, for the bidder's submission page: its bid window, and whether one of
+    the bidder's organisations holds a standing bid for it (a new upload would replace that one)."""
+
+    section: Section
+    window: BidWindow
+    has_bid: bool
+
+
+def open_windows_for(*, user: Viewer, now: dt.datetime | None = None) -> list[OpenWindow]:
+    """The sections whose bid deadline has not passed by the time authority (`now`), soonest deadline first,
+    each with whether the user's organisations hold a received bid for it. Every open window is listed: the
+    platform takes a bid for any section with an open window (`uploads.upload_create`), and who obtained
+    which tender documents is `tendering`'s, above this app. None for the anonymous public."""
+    if not is_signed_in(user):
+        return []
+    windows = list(
+        BidWindow.objects.filter(deadline__gt=now or clock.now())
+        .select_related("section__tender_project")
+        .order_by("deadline", "section_code")
+    )
+    held = set(
+        SealedBid.objects.filter(
+            organisation__in=organisations_of(user=user),
+            state=BidState.RECEIVED,
+            section_id__in=[window.section_id for window in windows],
+        ).values_list("section_id", flat=True)
+    )
+    return [OpenWindow(window.section, window, window.section_id in held) for window in windows]

@@ -346,14 +346,20 @@ def _close(session: UploadSession, *, refusal: str, at: dt.datetime) -> None:
 
 
 def _complete(actor: Actor, session: UploadSession, file: Path, arrived_at: dt.datetime) -> UploadSession:
+    def completed(bid: SealedBid) -> None:  # in the bid's own transaction
+        UploadSession.objects.filter(pk=session.pk).update(
+            state=UploadState.COMPLETE, offset=session.length, bid=bid, finished_at=arrived_at
+        )
+
     try:
-        bid = bid_receive(
+        bid_receive(
             actor=actor,
             section=session.section,
             path=file,
             acknowledgements=list(session.acknowledgements),
             arrived_at=arrived_at,
             move=True,
+            also=completed,
         )
     except DomainError as exc:
         reason = exc.detail.get("reason", "") if isinstance(exc.detail, dict) else ""
@@ -361,9 +367,6 @@ def _complete(actor: Actor, session: UploadSession, file: Path, arrived_at: dt.d
         window = _window(session.section)
         raise _explained(exc, arrived_at=arrived_at, deadline=window.deadline if window else None) from exc
     file.unlink(missing_ok=True)  # left behind only when it was copied across file systems
-    UploadSession.objects.filter(pk=session.pk).update(
-        state=UploadState.COMPLETE, offset=session.length, bid=bid, finished_at=arrived_at
-    )
     session.refresh_from_db()
     return session
 
@@ -402,9 +405,10 @@ def upload_terminate(*, actor: Actor, session: UploadSession) -> None:
 
 
 def uploads_clean(*, now: dt.datetime | None = None) -> int:
-    """Remove the uploads older than GGZY_BID_UPLOAD_EXPIRY_HOURS with their bytes, and files in the
-    uploads folder no upload names any more (a crash between the two); an upload being written to is
-    left for the next pass. Returns how many uploads and stray files were removed."""
+    """Remove the uploads older than GGZY_BID_UPLOAD_EXPIRY_HOURS with their bytes, files in the
+    uploads folder no upload names any more (a crash between the two) and bids' temporary files a crash
+    left; an upload being written to is left for the next pass. Returns how many uploads and stray files
+    were removed."""
     now = now or clock.now()
     removed = 0
     for session in UploadSession.objects.filter(created_at__lte=now - _expiry()):
@@ -424,6 +428,19 @@ def uploads_clean(*, now: dt.datetime | None = None) -> int:
                 continue
             if stray.stat().st_mtime > old:  # perhaps an upload created since `known` was read
                 continue
+            stray.unlink(missing_ok=True)
+            removed += 1
+    return removed + _temporaries_clean(old=(now - _expiry()).timestamp())
+
+
+def _temporaries_clean(*, old: float) -> int:
+    """Remove the temporary names `bid_receive` gives a bid's file before its transaction commits (a
+    crash between the two leaves one; the upload then starts again): older than the expiry, nothing names
+    them. A bid's file itself is never removed here."""
+    removed = 0
+    bids = Path(settings.MEDIA_ROOT) / "sealing" / "bids"
+    for stray in bids.glob("*/.*.tmp") if bids.is_dir() else ():
+        if stray.is_file() and stray.stat().st_mtime <= old:
             stray.unlink(missing_ok=True)
             removed += 1
     return removed
@@ -578,7 +595,9 @@ def _speaks_tus(request: HttpRequest) -> None:
         raise DomainError(SealingError.TUS_VERSION)
 
 
-@api_view(SCOPE)  # authenticated as an API operation is, by AccessMiddleware
+@api_view(
+    SCOPE, headers={"Tus-Resumable": TUS_VERSION}
+)  # authenticated as API operations are (AccessMiddleware)
 @allow(Role.RESPONDER)
 def uploads(request: HttpRequest) -> HttpResponse:
     """The uploads: what the server speaks (OPTIONS) and creating one (POST)."""
@@ -593,7 +612,9 @@ def uploads(request: HttpRequest) -> HttpResponse:
         return _refused(request, exc)
 
 
-@api_view(SCOPE)  # authenticated as an API operation is, by AccessMiddleware
+@api_view(
+    SCOPE, headers={"Tus-Resumable": TUS_VERSION}
+)  # authenticated as API operations are (AccessMiddleware)
 @allow(Role.RESPONDER)
 @accepts_files(lambda: int(settings.GGZY_BID_UPLOAD_CHUNK_MAX))  # only PATCH reads a body
 def upload(request: HttpRequest, upload_uid: uuid.UUID) -> HttpResponse:

@@ -6,6 +6,7 @@ import datetime as dt
 import errno
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from ggzy.sealing.models import (
     BidState,
     BidWindow,
     SealedBid,
+    SignedAs,
 )
 from ggzy.sealing.receipts import acknowledged, receipt_make
 from ggzy.sealing.services.common import (
@@ -51,6 +53,7 @@ class Validated:
     signing_certificate: BoundCertificate
     window: BidWindow
     cset: custodians.SignedCustodianSet
+    signed_as: SignedAs
 
 
 def validate(*, path: Path, section: Section, user: Actor) -> Validated:
@@ -85,6 +88,7 @@ def validate(*, path: Path, section: Section, user: Actor) -> Validated:
     except DomainError as exc:
         raise _refuse(refused, "certificate", certificate_reason=(exc.detail or {}).get("reason")) from exc
     return Validated(
+        signed_as=_signed_as(signing, bidder=checked.bidder, organisations=organisations),
         bid=checked.file,
         bound_deadline=checked.deadline,
         organisation=organisations[checked.bidder],
@@ -92,6 +96,21 @@ def validate(*, path: Path, section: Section, user: Actor) -> Validated:
         window=window,
         cset=cset,
     )
+
+
+def _signed_as(signing: BoundCertificate, *, bidder: str, organisations: dict[str, Organisation]) -> SignedAs:
+    """实施条例 §51(一): a bid without the bidder's seal and its legal representative's (or authorised
+    person's) signature is rejected. The header signature by a certificate issued to the bidding
+    organisation is its electronic seal; by a member's personal certificate it is that person's
+    signature, and the seal must then be inside the documents (checked at opening, as only the opened
+    bid shows it). A certificate issued to another of the user's organisations seals nothing for this
+    bidder: refused."""
+    holder = signing.holder_id.upper()
+    if holder == bidder:
+        return SignedAs.ORGANISATION
+    if holder in organisations or Organisation.objects.filter(uscc=holder).exists():
+        raise _refuse(SealingError.BID_REFUSED, "seal_other_organisation")
+    return SignedAs.PERSON
 
 
 # --- receiving and withdrawing -------------------------------------------------------------------------
@@ -110,16 +129,21 @@ def bid_receive(
     acknowledgements: list[JSONDict],
     arrived_at: dt.datetime | None = None,
     move: bool = False,
+    also: Callable[[SealedBid], object] | None = None,
 ) -> SealedBid:
     """Validate a sealed bid file and its custodians' acknowledgements, and keep them (the upload calls
     this, outside any transaction: `@outermost`). A refusal stores nothing and is recorded, embargoed
-    until the opening, for the supervisors.
+    until the opening, for the supervisors; an earlier bid stands. A bid received while the bidder's
+    earlier one stands replaces it (superseded, in the same transaction: only the last counts); the same
+    ciphertext twice for a section is refused as a replay.
 
     `arrived_at` is the instant the file's last byte arrived (`sealing.uploads` reads the time authority
     before it syncs and validates): "late" is judged by it and it is kept as `received_at`, so the time
     validation takes never counts against the bidder. Without it, the authority's time after validation
     counts. `move=True` renames the file into place instead of copying it (the upload's own temporary
-    file, on the same file system; across file systems it is copied and left for the caller)."""
+    file, on the same file system; across file systems it is copied and left for the caller). `also(bid)`
+    runs in the same transaction as the bid is recorded (the upload marks itself complete there: a crash
+    cannot leave a received bid whose upload seems unfinished)."""
     try:
         return _receive(
             actor=actor,
@@ -128,6 +152,7 @@ def bid_receive(
             acknowledgements=acknowledgements,
             arrived_at=arrived_at,
             move=move,
+            also=also,
         )
     except DomainError as exc:
         if exc.code is SealingError.BID_REFUSED:
@@ -145,6 +170,7 @@ def _receive(
     acknowledgements: list[JSONDict],
     arrived_at: dt.datetime | None = None,
     move: bool = False,
+    also: Callable[[SealedBid], object] | None = None,
 ) -> SealedBid:
     checked = validate(path=path, section=section, user=actor)
     now = arrived_at if arrived_at is not None else clock.now()
@@ -163,10 +189,21 @@ def _receive(
         _place(path, temporary, move=move)
         with transaction.atomic():
             section_locked = Section.objects.select_for_update().get(pk=section.pk)
-            standing = SealedBid.objects.filter(section=section_locked, organisation=checked.organisation)
-            if standing.exclude(state=BidState.WITHDRAWN).exists():
-                raise _refuse(SealingError.BID_REFUSED, "already_received")
+            if SealedBid.objects.filter(
+                section=section_locked, ciphertext_sm3=header["ciphertext_sm3"]
+            ).exists():
+                raise _refuse(SealingError.BID_REFUSED, "replayed")
+            standing = (
+                SealedBid.objects.filter(
+                    section=section_locked, organisation=checked.organisation, state=BidState.RECEIVED
+                )
+                .order_by("pk")
+                .first()
+            )
+            if standing is not None:  # replaced first: one standing bid per bidder, a database constraint
+                _supersede(actor, standing, at=now)
             bid = SealedBid.objects.create(
+                replaces=standing,
                 section=section_locked,
                 organisation=checked.organisation,
                 submitted_by=actor,
@@ -178,6 +215,7 @@ def _receive(
                 header=header,
                 received_at=now,
                 acknowledgements=list(acknowledgements),
+                signed_as=checked.signed_as,
             )
             received = _bid_event(
                 "sealing.bid.received",
@@ -195,10 +233,20 @@ def _receive(
                 acknowledgements=acknowledged(acknowledgements, header, checked.cset),
             )
             bid.save(update_fields=["receipt"])
+            if also is not None:
+                also(bid)
             temporary.replace(target)
     finally:
         temporary.unlink(missing_ok=True)
     return bid
+
+
+def _supersede(actor: Actor, old: SealedBid, *, at: dt.datetime) -> None:
+    """The bidder's later bid for the section replaces its standing one (only the last counts; the new
+    bid's `replaces` names it): recorded, embargoed until the opening like the bids themselves. The
+    replaced file is kept (evidence of what was sent and when) and is never opened."""
+    advance(old, BID_TRANSITIONS, "supersede", error=SealingError.NOT_STANDING, superseded_at=at)
+    _bid_event("sealing.bid.superseded", actor=actor, bid=old, section_code=old.section.code)
 
 
 def _place(source: Path, temporary: Path, *, move: bool) -> None:
