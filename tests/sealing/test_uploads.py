@@ -20,7 +20,7 @@ from django.test import Client
 from ggzy.accounts.services import token_create
 from ggzy.core import clock
 from ggzy.core.roles import Role
-from ggzy.sealing import uploads
+from ggzy.sealing import admission, uploads
 from ggzy.sealing.models import SealedBid, UploadSession, UploadState
 from ggzy_sm.canonical import format_instant
 from ggzy_sm.sm3 import sm3
@@ -534,3 +534,26 @@ def test_a_full_disk_is_said_so_and_keeps_nothing_of_the_chunk(
     assert part_of(url).stat().st_size == 100
     monkeypatch.setattr(os, "fsync", synced)
     assert int(head(browser, url)["Upload-Offset"]) == 100
+
+
+def test_an_organisation_that_may_not_bid_is_told_before_a_byte_is_sent_and_at_the_last(
+    stage: Stage,
+    sealed: tuple[bytes, list[dict[str, Any]]],
+    browser: Client,
+    bidder: Bidder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Who may bid is asked of the apps that know (`sealing.admission`; tendering: who obtained the
+    documents): at the upload's creation and again when the bid is received."""
+    data, acks = sealed
+    url = started(browser, stage, sealed)  # admitted when the upload began
+    monkeypatch.setattr(
+        admission, "_checks", {"test": lambda section, organisation: "documents_not_obtained"}
+    )
+    early = create(browser, len(data), stage.section.code, acks)
+    assert (early.status_code, early.json()["detail"]["reason"]) == (422, "documents_not_obtained")
+    assert "招标文件" in early.json()["message"]
+    late = patch(browser, url, 0, data)
+    assert (late.status_code, late.json()["detail"]["reason"]) == (422, "documents_not_obtained")
+    assert not SealedBid.objects.exists()
+    assert UploadSession.objects.get().state == "closed"

@@ -11,6 +11,7 @@ import pytest
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.events.models import Event
 from ggzy.registry.models import Section
+from ggzy.sealing import admission
 from ggzy.tendering import parties, selectors, services
 from ggzy.tendering.errors import TenderingError
 from ggzy.tendering.models import ConsortiumMember, Invitation, TenderDocuments
@@ -60,6 +61,17 @@ def test_an_invitation_tender_invites_three_before_issuing_and_only_they_obtain(
     sent = Event.objects.filter(type="tendering.invitation.sent")
     assert sent.count() == 3 * 2
     assert {e.embargo_kind for e in sent} == {"section.opening"}
+
+
+def test_only_an_organisation_that_obtained_the_documents_may_bid(trade: Trade) -> None:
+    """Sealing asks tendering at every upload and bid (`sealing.admission`, registered at start-up)."""
+    section = Section.objects.filter(tender_project=trade.tender_project).order_by("pk").first()
+    holder, stranger = bidder("holder", "领取建设有限公司"), bidder("stranger", "未领取建设有限公司")
+    assert admission.refusal(section, organisation_of(stranger)) is None  # no documents issued yet
+    documents = consortium_documents(trade, allowed=False)
+    services.documents_obtain(actor=holder, documents=documents)
+    assert admission.refusal(section, organisation_of(holder)) is None
+    assert admission.refusal(section, organisation_of(stranger)) == "documents_not_obtained"
 
 
 def test_an_open_tender_has_no_invited_list_and_a_stranger_cannot_invite(trade: Trade) -> None:

@@ -171,6 +171,9 @@ REASONS: dict[str, Promise] = {
         "This very sealed file was already sent for this section: seal the bid again to replace it."
     ),
     "no_certificate": _("You have no bound signing certificate."),
+    "documents_not_obtained": _(
+        "Your organisation has not obtained this section's tender documents: only holders may bid."
+    ),
     "seal_other_organisation": _(
         "It is signed with a certificate issued to another organisation: it carries no seal of the bidder."
     ),

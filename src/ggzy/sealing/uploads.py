@@ -61,10 +61,11 @@ from ggzy.core.limits import accepts_files
 from ggzy.core.roles import Role
 from ggzy.core.types import Actor, JSONDict
 from ggzy.registry.models import Section
+from ggzy.sealing import admission
 from ggzy.sealing.errors import REASONS, SealingError
 from ggzy.sealing.models import BidWindow, SealedBid, UploadSession, UploadState
 from ggzy.sealing.services import bid_receive
-from ggzy.sealing.services.common import _record_refusal
+from ggzy.sealing.services.common import _record_refusal, _refuse
 from ggzy_sm.canonical import format_instant
 from ggzy_sm.sm3 import DIGEST_SIZE, Sm3
 
@@ -170,8 +171,12 @@ def upload_create(
         raise DomainError(
             SealingError.UPLOAD_DEADLINE_PASSED, detail={"deadline": format_instant(window.deadline)}
         )
-    if not organisations_of(user=actor).exists():
+    organisations = list(organisations_of(user=actor).values_list("pk", flat=True))
+    if not organisations:
         raise DomainError(SealingError.UPLOAD_NO_ORGANISATION)
+    refusals = [admission.refusal(section, organisation) for organisation in organisations]
+    if all(refusals):  # none of the user's organisations may bid there: said before a byte is sent
+        raise _refuse(SealingError.BID_REFUSED, str(refusals[0]))
     with transaction.atomic():
         get_user_model().objects.select_for_update().filter(pk=actor.pk).first()  # one creation at a time
         unfinished = UploadSession.objects.filter(

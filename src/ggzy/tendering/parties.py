@@ -33,7 +33,7 @@ from ggzy.registry.models import Blob, Section, TenderProject
 from ggzy.tendering import selectors
 from ggzy.tendering.errors import TenderingError
 from ggzy.tendering.event_types import TenderingEvents
-from ggzy.tendering.models import Consortium, ConsortiumMember, Invitation, TenderDocuments
+from ggzy.tendering.models import Consortium, ConsortiumMember, DocumentsHolder, Invitation, TenderDocuments
 
 WHOLE = 1000  # shares are per mille
 
@@ -168,6 +168,19 @@ def consortium_form(
         {"consortium": str(consortium.uid), "members": len(members)},
     )  # fmt: skip
     return consortium
+
+
+def bid_admission(section: Section, organisation_id: int) -> str | None:
+    """Who may bid (registered with `sealing.admission`): where the section's documents were issued on
+    the platform, only an organisation that obtained them — for an invitation tender only the invited
+    could. A consortium bids through its lead, whose header names the lead: whether it bid alone or for
+    the consortium is read from the agreement in the opened documents (evaluation), not here."""
+    documents = selectors.documents_of_section(section)
+    if documents is None:  # no documents issued here (registered before the platform issued them)
+        return None
+    if not DocumentsHolder.objects.filter(documents=documents, organisation_id=organisation_id).exists():
+        return "documents_not_obtained"
+    return None
 
 
 def consortium_conflict(

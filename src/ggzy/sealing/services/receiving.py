@@ -24,6 +24,7 @@ from ggzy.core.states import advance, require
 from ggzy.core.transactions import outermost
 from ggzy.core.types import Actor, JSONDict
 from ggzy.registry.models import Section
+from ggzy.sealing import admission
 from ggzy.sealing.errors import SealingError
 from ggzy.sealing.models import (
     BidState,
@@ -87,6 +88,8 @@ def validate(*, path: Path, section: Section, user: Actor) -> Validated:
         certs_services.validate(bytes(signing.der), "signing")
     except DomainError as exc:
         raise _refuse(refused, "certificate", certificate_reason=(exc.detail or {}).get("reason")) from exc
+    if reason := admission.refusal(section, organisations[checked.bidder].pk):
+        raise _refuse(refused, reason)
     return Validated(
         signed_as=_signed_as(signing, bidder=checked.bidder, organisations=organisations),
         bid=checked.file,
