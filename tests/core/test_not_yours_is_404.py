@@ -78,6 +78,7 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "service:commitment-publish": ("commitment", {}),
     "service:commitment-withdraw": ("commitment", {}),
     "sealing:withdraw": ("bid", {}),
+    "sealing:receipt_pdf": ("bid", {}),
     "events:inbox-read": ("message", {}),
     "certs:ca-detail": ("ca", {}),
     "certs:ca-enabled": ("ca", {}),

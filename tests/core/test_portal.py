@@ -139,7 +139,8 @@ def test_sign_in_leads_to_the_role_workspace(client: Client, make_user: Callable
     assert response.redirect_chain[-1][0] == "/workspace/responder/"
     html = response.content.decode()
     assert "工作台：交易响应方" in html
-    assert "加密递交投标文件" in html
+    assert "我的投标文件" in html
+    assert "上传投标文件" in html
     assert_csp_clean(response)
 
 

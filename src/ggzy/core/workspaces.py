@@ -85,7 +85,8 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
     Role.RESPONDER: (
         Task(_("Find notices"), "6.4", "notices:public-list"),
         Task(_("Download documents"), "11.2.6", "tendering:obtainable"),
-        Task(_("Seal and submit bids"), "8.1.3", "sealing:mine"),
+        Task(_("My sealed bids"), "8.1.3", "sealing:mine"),
+        Task(_("Upload a sealed bid"), "8.1.3", "sealing:submit"),
         Task(_("My library (market-entity library)"), "11.2.5", "entities:library"),
         Task(_("Remote bid opening"), "8.1.3"),
         Task(_("Objections"), "6.5.8", "notices:objections"),

@@ -16,6 +16,7 @@ from ggzy.core.errors import DomainError
 from ggzy.core.types import Viewer
 from ggzy.registry.models import Section
 from ggzy.registry.selectors import staff_centres
+from ggzy.sealing import admission
 from ggzy.sealing.errors import SealingError
 from ggzy.sealing.models import GONE, BidState, BidWindow, CustodianSet, SealedBid
 from ggzy_sm import custodians
@@ -112,20 +113,23 @@ class OpenWindow:
 
 
 def open_windows_for(*, user: Viewer, now: dt.datetime | None = None) -> list[OpenWindow]:
-    """The sections whose bid deadline has not passed by the time authority (`now`), soonest deadline first,
-    each with whether the user's organisations hold a received bid for it. Every open window is listed: the
-    platform takes a bid for any section with an open window (`uploads.upload_create`), and who obtained
-    which tender documents is `tendering`'s, above this app. None for the anonymous public."""
+    """The sections whose bid deadline has not passed by the time authority (`now`) and for which one of
+    the user's organisations may bid (`admission`: tendering says who obtained the documents), soonest
+    deadline first, each with whether the user's organisations hold a received bid for it. None for the
+    anonymous public."""
     if not is_signed_in(user):
         return []
-    windows = list(
-        BidWindow.objects.filter(deadline__gt=now or clock.now())
+    organisations = list(organisations_of(user=user).values_list("pk", flat=True))
+    windows = [
+        window
+        for window in BidWindow.objects.filter(deadline__gt=now or clock.now())
         .select_related("section__tender_project")
         .order_by("deadline", "section_code")
-    )
+        if any(admission.refusal(window.section, organisation) is None for organisation in organisations)
+    ]
     held = set(
         SealedBid.objects.filter(
-            organisation__in=organisations_of(user=user),
+            organisation_id__in=organisations,
             state=BidState.RECEIVED,
             section_id__in=[window.section_id for window in windows],
         ).values_list("section_id", flat=True)
