@@ -77,6 +77,8 @@ OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
 SCOPE = "sealing:write"
 #: A chunk is read from the request and written this many bytes at a time.
 PIECE = 1 << 20
+#: How old a file under sealing/bids that no bid names must be before it counts as a crash's leftover.
+STRAY_AGE = dt.timedelta(hours=1)
 #: Metadata keys the creation needs, and the longest file name kept.
 SECTION_KEY, FILENAME_KEY, ACKS_KEY = "section", "filename", "acknowledgements"
 MAX_FILENAME = 255
@@ -309,8 +311,9 @@ def _no_space(exc: OSError) -> Exception:
 
 
 def _stream(fd: int, room: int, chunk: Chunk) -> int:
-    """Append the chunk a piece at a time (never more than `room` bytes), hashing it; check its checksum."""
-    digest = Sm3()
+    """Append the chunk a piece at a time (never more than `room` bytes), hashing it when it came with a
+    checksum (the browser sends none: the validator's pass over the whole ciphertext is the check)."""
+    digest = Sm3() if chunk.checksum is not None else None
     written = 0
     while piece := chunk.body.read(PIECE):
         if written + len(piece) > room:
@@ -318,9 +321,10 @@ def _stream(fd: int, room: int, chunk: Chunk) -> int:
         view = memoryview(piece)
         while view:
             view = view[os.write(fd, view) :]  # O_APPEND: always at the end
-        digest.update(piece)
+        if digest is not None:
+            digest.update(piece)
         written += len(piece)
-    if chunk.checksum is not None:
+    if digest is not None:
         if chunk.declared is not None and written < chunk.declared:
             raise DomainError(SealingError.UPLOAD_INCOMPLETE)
         if digest.digest() != chunk.checksum:
@@ -363,7 +367,7 @@ def _complete(actor: Actor, session: UploadSession, file: Path, arrived_at: dt.d
             path=file,
             acknowledgements=list(session.acknowledgements),
             arrived_at=arrived_at,
-            move=True,
+            link=True,
             also=completed,
         )
     except DomainError as exc:
@@ -371,7 +375,10 @@ def _complete(actor: Actor, session: UploadSession, file: Path, arrived_at: dt.d
         _close(session, refusal=reason or exc.code.value, at=arrived_at)
         window = _window(session.section)
         raise _explained(exc, arrived_at=arrived_at, deadline=window.deadline if window else None) from exc
-    file.unlink(missing_ok=True)  # left behind only when it was copied across file systems
+    # the bid's file is a second name for these bytes (or a copy): the upload's own name goes now, with
+    # its lock file (a request waiting on the lock finds the upload complete)
+    file.unlink(missing_ok=True)
+    _lock_path(session).unlink(missing_ok=True)
     session.refresh_from_db()
     return session
 
@@ -411,9 +418,9 @@ def upload_terminate(*, actor: Actor, session: UploadSession) -> None:
 
 def uploads_clean(*, now: dt.datetime | None = None) -> int:
     """Remove the uploads older than GGZY_BID_UPLOAD_EXPIRY_HOURS with their bytes, files in the
-    uploads folder no upload names any more (a crash between the two) and bids' temporary files a crash
-    left; an upload being written to is left for the next pass. Returns how many uploads and stray files
-    were removed."""
+    uploads folder no upload names any more (a crash between the two) and what a crash while a bid was
+    received left under sealing/bids; an upload being written to is left for the next pass. Returns how
+    many uploads and stray files were removed."""
     now = now or clock.now()
     removed = 0
     for session in UploadSession.objects.filter(created_at__lte=now - _expiry()):
@@ -435,17 +442,23 @@ def uploads_clean(*, now: dt.datetime | None = None) -> int:
                 continue
             stray.unlink(missing_ok=True)
             removed += 1
-    return removed + _temporaries_clean(old=(now - _expiry()).timestamp())
+    return removed + _bids_strays_clean(old=(now - STRAY_AGE).timestamp())
 
 
-def _temporaries_clean(*, old: float) -> int:
-    """Remove the temporary names `bid_receive` gives a bid's file before its transaction commits (a
-    crash between the two leaves one; the upload then starts again): older than the expiry, nothing names
-    them. A bid's file itself is never removed here."""
-    removed = 0
+def _bids_strays_clean(*, old: float) -> int:
+    """Remove what a crash inside `bid_receive` leaves under sealing/bids: the temporary name a bid's file
+    has before its transaction commits, and a file put in place whose transaction never committed (no
+    bid names it) — older than STRAY_AGE, far longer than any receiving transaction. The upload still
+    holds its bytes (its file was linked, not moved): the client resends its last chunk."""
     bids = Path(settings.MEDIA_ROOT) / "sealing" / "bids"
-    for stray in bids.glob("*/.*.tmp") if bids.is_dir() else ():
-        if stray.is_file() and stray.stat().st_mtime <= old:
+    if not bids.is_dir():
+        return 0
+    named = set(SealedBid.objects.values_list("file", flat=True))
+    removed = 0
+    for stray in bids.glob("*/*"):
+        relative = str(stray.relative_to(settings.MEDIA_ROOT))
+        is_stray = stray.name.endswith(".tmp") or (stray.suffix == ".bid" and relative not in named)
+        if is_stray and stray.is_file() and stray.stat().st_mtime <= old:
             stray.unlink(missing_ok=True)
             removed += 1
     return removed

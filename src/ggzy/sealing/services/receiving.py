@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import os
 import shutil
 import uuid
 from collections.abc import Callable
@@ -131,7 +132,7 @@ def bid_receive(
     path: Path,
     acknowledgements: list[JSONDict],
     arrived_at: dt.datetime | None = None,
-    move: bool = False,
+    link: bool = False,
     also: Callable[[SealedBid], object] | None = None,
 ) -> SealedBid:
     """Validate a sealed bid file and its custodians' acknowledgements, and keep them (the upload calls
@@ -143,8 +144,10 @@ def bid_receive(
     `arrived_at` is the instant the file's last byte arrived (`sealing.uploads` reads the time authority
     before it syncs and validates): "late" is judged by it and it is kept as `received_at`, so the time
     validation takes never counts against the bidder. Without it, the authority's time after validation
-    counts. `move=True` renames the file into place instead of copying it (the upload's own temporary
-    file, on the same file system; across file systems it is copied and left for the caller). `also(bid)`
+    counts. `link=True` gives the file a second name beside its final one instead of copying it (a hard
+    link: no bytes copied, and the caller's own name — the upload's file — stays until the caller removes
+    it after the commit, so a crash before the commit loses none of the upload; across file systems it is
+    copied). `also(bid)`
     runs in the same transaction as the bid is recorded (the upload marks itself complete there: a crash
     cannot leave a received bid whose upload seems unfinished)."""
     try:
@@ -154,7 +157,7 @@ def bid_receive(
             path=Path(path),
             acknowledgements=acknowledgements,
             arrived_at=arrived_at,
-            move=move,
+            link=link,
             also=also,
         )
     except DomainError as exc:
@@ -172,7 +175,7 @@ def _receive(
     path: Path,
     acknowledgements: list[JSONDict],
     arrived_at: dt.datetime | None = None,
-    move: bool = False,
+    link: bool = False,
     also: Callable[[SealedBid], object] | None = None,
 ) -> SealedBid:
     checked = validate(path=path, section=section, user=actor)
@@ -189,7 +192,7 @@ def _receive(
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
-        _place(path, temporary, move=move)
+        _place(path, temporary, link=link)
         with transaction.atomic():
             section_locked = Section.objects.select_for_update().get(pk=section.pk)
             if SealedBid.objects.filter(
@@ -252,14 +255,14 @@ def _supersede(actor: Actor, old: SealedBid, *, at: dt.datetime) -> None:
     _bid_event("sealing.bid.superseded", actor=actor, bid=old, section_code=old.section.code)
 
 
-def _place(source: Path, temporary: Path, *, move: bool) -> None:
-    """Put the received file at `temporary` (beside its final name): renamed when `move` and the two
-    are on one file system, else copied."""
-    if move:
+def _place(source: Path, temporary: Path, *, link: bool) -> None:
+    """Put the received file at `temporary` (beside its final name): hard-linked when `link` and the two
+    are on one file system that has hard links, else copied."""
+    if link:
         try:
-            source.replace(temporary)
+            os.link(source, temporary)
         except OSError as exc:
-            if exc.errno != errno.EXDEV:
+            if exc.errno not in {errno.EXDEV, errno.EPERM, errno.EOPNOTSUPP}:
                 raise
         else:
             return
