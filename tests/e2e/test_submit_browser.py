@@ -131,6 +131,7 @@ def receipt_checks_out(page: Any, live_server: Any, tmp_path: Path, bid: SealedB
     assert json.loads(receipt.read_text(encoding="utf-8"))["receipt"]["ciphertext_sm3"] == bid.ciphertext_sm3
 
 
+@pytest.mark.clause("8.1.3")
 def test_a_bid_goes_up_from_the_browser_resumes_after_a_drop_and_a_second_replaces_it(
     page: Any,
     live_server: Any,

@@ -61,6 +61,7 @@ def fetched(client_for: Callable[..., Client], bid: SealedBid) -> dict[str, Any]
     return answer.json()
 
 
+@pytest.mark.clause("8.1.3")
 def test_a_received_bid_has_a_receipt_that_verifies_with_the_published_key(
     stage: Stage, client_for: Callable[..., Client], tmp_path: Path
 ) -> None:

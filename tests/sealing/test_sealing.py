@@ -228,6 +228,7 @@ def test_the_bidder_withdraws_before_the_deadline_and_a_withdrawn_bid_never_open
     )
 
 
+@pytest.mark.clause("8.1.3")
 def test_a_new_bid_replaces_the_standing_one_and_only_the_last_counts(stage: Stage, freeze: Any) -> None:
     bidder = stage.bidders[0]
     first_path = stage.seal(bidder, "first")
