@@ -13,11 +13,13 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from ggzy.core import clock
 from ggzy.core.errors import DomainError
 from ggzy.core.states import actions, advance, next_state, pairs
 from ggzy.events.models import Event
 from ggzy.sealing import services
 from ggzy.sealing.errors import SealingError
+from ggzy.sealing.services import receiving
 from ggzy.sealing.models import BidState, BidWindow, SealedBid
 from ggzy.sealing.states import BID_TRANSITIONS
 from tests.sealing.conftest import Stage
@@ -35,10 +37,19 @@ def _open(stage: Stage, bid: SealedBid, freeze: Any) -> SealedBid:
     return services.bid_open(actor=stage.bidders[0].user, bid=bid, release=release)
 
 
+def _supersede(stage: Stage, bid: SealedBid, freeze: Any) -> SealedBid:
+    """What `bid_receive` does to the standing bid when the bidder's next one arrives (it supersedes only
+    a received one; the step itself is the table's)."""
+    receiving._supersede(stage.bidders[0].user, bid, at=clock.now())
+    bid.refresh_from_db()
+    return bid
+
+
 #: The service that does each action of the table, and the error it refuses with.
 SERVICES: dict[str, tuple[Callable[[Stage, SealedBid, Any], SealedBid], SealingError]] = {
     "withdraw": (_withdraw, SealingError.NOT_STANDING),
     "open": (_open, SealingError.RELEASE_REFUSED),
+    "supersede": (_supersede, SealingError.NOT_STANDING),
 }
 
 
