@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import secrets
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from ggzy_authority import state
+from ggzy_sm import simulator_testing
+from ggzy_sm.simulator import Config
 from ggzy_sm.sm2 import Sm2PublicKey
 
 PASSPHRASE = "authority test passphrase"  # noqa: S105  (a test key file's passphrase)
@@ -19,9 +17,12 @@ NAME = "住房和城乡建设部（模拟）"
 PURPOSE = "ggzy-authority-answer-v1"
 USCC = "91210100MA0Y123456"
 
+Clock = simulator_testing.Clock
+call = simulator_testing.call
 
-def make_folder(folder: Path, name: str = NAME) -> state.Config:
-    return state.init(folder, name, PASSPHRASE, iterations=ITERATIONS)
+
+def make_folder(folder: Path, name: str = NAME) -> Config:
+    return state.KIND.init(folder, name, PASSPHRASE, iterations=ITERATIONS)
 
 
 def licence(**overrides: Any) -> dict[str, Any]:
@@ -80,26 +81,4 @@ def lookup(kind: str, number: str, **overrides: Any) -> dict[str, Any]:
 
 def verify(reply: dict[str, Any], key: Sm2PublicKey) -> dict[str, Any]:
     """The answer's body, after its signature checks out with `key` (raises otherwise)."""
-    body = reply["answer"]
-    key.verify(PURPOSE, body, bytes.fromhex(reply["signature"]))
-    return body
-
-
-def call(url: str, path: str, body: Any = None, *, raw: bytes | None = None) -> tuple[int, dict[str, Any]]:
-    data = raw if raw is not None else (None if body is None else json.dumps(body).encode("utf-8"))
-    request = urllib.request.Request(url + path, data=data, method="GET" if data is None else "POST")  # noqa: S310
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310  (a test's own server)
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+    return simulator_testing.signed_body(reply, key, PURPOSE, "answer")

@@ -38,23 +38,22 @@ what the registry holds, and judging it is the asker's.
 
 Records loaded with `ggzy-authority load` while the folder is served are answered from the next request
 on (the server reads records.json again whenever it was replaced). Every request is logged to
-requests.jsonl (`jsonservice.RequestLog`) before its answer leaves.
+requests.jsonl before its answer leaves (`ggzy_sm.simulator`: the shape every simulator shares).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-import threading
-from collections.abc import Callable
+from collections.abc import Mapping
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 from ggzy_authority import __version__, records, state
-from ggzy_sm import canonical, jsonservice
-from ggzy_sm.jsonservice import Clock, Reply, StartupError, system_clock
+from ggzy_sm import canonical, simulator
+from ggzy_sm.jsonservice import PostRoute, Reply
 from ggzy_sm.keys import SigningKey
+from ggzy_sm.simulator import Malformed, signed
 
 DEFAULT_PORT = 18621
 PURPOSE = "ggzy-authority-answer-v1"
@@ -62,14 +61,7 @@ LOOKUP_FIELDS = frozenset({"kind", "number", "nonce"})
 ANSWER_KEYS = frozenset({"format", "authority", "kind", "number", "nonce", "found", "record", "answered_at"})
 LOOKUP_PATH = "/v1/lookup"
 RECORDS_PATH = "/v1/admin/records"
-FAIL_PATH = "/v1/admin/fail-next"
-MAX_FAILURES = 1000
 NUMBER_LENGTH = 64
-_NONCE = re.compile(r"[0-9a-f]{16,64}")
-
-
-class Malformed(ValueError):  # noqa: N818  (a refusal, named as the answer's reason)
-    """The request is not a lookup; the message says why (answered 400, nothing looked up)."""
 
 
 def parse_lookup(request: Any) -> tuple[str, str, str]:
@@ -81,7 +73,7 @@ def parse_lookup(request: Any) -> tuple[str, str, str]:
         raise Malformed(f"the lookup lacks {sorted(missing)}")
     if unknown:
         raise Malformed(f"the lookup has unknown fields {sorted(unknown)}")
-    kind, number, nonce = request["kind"], request["number"], request["nonce"]
+    kind, number = request["kind"], request["number"]
     if not isinstance(kind, str) or kind not in records.LISTS:
         raise Malformed(f"kind is one of {', '.join(records.LISTS)}")
     if not isinstance(number, str) or not 0 < len(number) <= NUMBER_LENGTH or not number.strip():
@@ -92,9 +84,7 @@ def parse_lookup(request: Any) -> tuple[str, str, str]:
         number.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise Malformed("number is not valid Unicode") from exc
-    if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
-        raise Malformed("nonce is 16 to 64 lower-case hex digits")
-    return kind, number, nonce
+    return kind, number, simulator.nonce(request["nonce"])
 
 
 def answer_make(
@@ -109,7 +99,6 @@ def answer_make(
 ) -> dict[str, Any]:
     """The signed answer: {"answer": body, "key", "signature"}."""
     body = {
-        "format": PURPOSE,
         "authority": authority,
         "kind": kind,
         "number": number,
@@ -118,77 +107,19 @@ def answer_make(
         "record": record,
         "answered_at": canonical.format_instant(now),
     }
-    return {"answer": body, "key": key.public_key.hex(), "signature": key.sign(PURPOSE, body).hex()}
+    return signed(key, PURPOSE, "answer", body)
 
 
-def _malformed(message: str) -> Reply:
-    return Reply(HTTPStatus.BAD_REQUEST, {"reason": "malformed", "message": message})
-
-
-def _internal(exc: Exception) -> Reply:
-    return Reply(
-        HTTPStatus.INTERNAL_SERVER_ERROR,
-        {"reason": "internal", "message": f"the authority could not answer ({type(exc).__name__})"},
-    )
-
-
-class Authority:
+class Authority(simulator.Simulator[state.Store]):
     """A simulated authority with its key and its records: answers lookups, takes records (with test
     controls) and keeps requests.jsonl in its folder. Thread-safe: one lock around refresh, look-up and
     sign, and around a merge."""
 
-    def __init__(
-        self,
-        *,
-        config: state.Config,
-        key: SigningKey,
-        store: state.Store,
-        lock: state.Lock | None = None,
-        test_controls: bool = False,
-    ) -> None:
-        if key.public_key != config.key:
-            raise StartupError("the signing key is not the key state.json names")
-        self.config = config
-        self.folder = config.folder
-        self.key = key
-        self.store = store
-        self.test_controls = test_controls
-        self.fail_next = 0
-        self._lock = threading.Lock()
-        self._requests = jsonservice.RequestLog(
-            self.folder / state.REQUESTS,
-            Reply(
-                HTTPStatus.INTERNAL_SERVER_ERROR,
-                {"reason": "log", "message": "the request log cannot be written"},
-            ),
-        )
-        self._folder_lock = lock
+    kind = state.KIND
 
     @classmethod
-    def open(
-        cls, folder: str | Path, passphrase: str | Callable[[], str], *, test_controls: bool = False
-    ) -> Authority:
-        """The authority of `folder`; StartupError if it cannot be used. Locks the folder until `close()`."""
-        try:
-            config = state.load_config(folder)
-            lock = state.Lock(config.folder)
-        except state.StateError as exc:
-            raise StartupError(str(exc)) from exc
-        try:
-            store = state.load_store(config.folder)
-            key = state.load_key(config, passphrase() if callable(passphrase) else passphrase)
-            return cls(config=config, key=key, store=store, lock=lock, test_controls=test_controls)
-        except state.StateError as exc:
-            lock.release()
-            raise StartupError(str(exc)) from exc
-        except BaseException:
-            lock.release()
-            raise
-
-    def close(self) -> None:
-        if self._folder_lock is not None:
-            self._folder_lock.release()
-            self._folder_lock = None
+    def load_store(cls, folder: Path) -> state.Store:
+        return state.load_store(folder)
 
     def _refresh(self) -> state.Store:
         """The records as records.json holds them now: read again if it was replaced since (by `load`).
@@ -198,40 +129,34 @@ class Authority:
             self.store = state.load_store(self.folder)
         return self.store
 
+    def routes(self) -> Mapping[str, PostRoute]:
+        return {LOOKUP_PATH: self.lookup}
+
+    def test_routes(self) -> Mapping[str, PostRoute]:
+        return {RECORDS_PATH: self.load}
+
+    def holds(self) -> dict[str, Any]:
+        """The records by kind; "ok" false (and "message") when records.json cannot be read."""
+        with self._lock:
+            try:
+                return {"records": self._refresh().counts()}
+            except state.StateError as exc:
+                return {"ok": False, "message": str(exc), "records": self.store.counts()}
+
+    def summary(self) -> str:
+        return "records: " + ", ".join(f"{n} {name}" for name, n in self.store.counts().items())
+
     # --- answering ----------------------------------------------------------------------------------
 
     def lookup(self, raw: bytes, *, now: dt.datetime, remote: str) -> Reply:
         """The reply to a POST /v1/lookup body at `now` (the authority's clock); logged."""
-        record = self._record(now, remote, "lookup")
-        try:
-            request = state.parse_json(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            record.update(outcome="refused", reason="malformed")
-            return self._requests.logged(record, _malformed(f"the body is not JSON: {exc}"))
-        try:
-            with self._lock:
-                reply = self._answer(request, now, record)
-        except Malformed as exc:
-            record.update(outcome="refused", reason="malformed")
-            reply = _malformed(str(exc))
-        except state.StateError as exc:
-            record.update(outcome="error", reason="store")
-            reply = Reply(HTTPStatus.INTERNAL_SERVER_ERROR, {"reason": "store", "message": str(exc)})
-        except Exception as exc:  # noqa: BLE001  (a failure nobody foresaw is logged, and nothing signed)
-            record.update(outcome="error", reason="internal", error=type(exc).__name__)
-            reply = _internal(exc)
-        return self._requests.logged(record, reply)
+        return self.answered(raw, now=now, remote=remote, action="lookup", answer=self._answer)
 
     def _answer(self, request: Any, now: dt.datetime, record: dict[str, Any]) -> Reply:
         kind, number, nonce = parse_lookup(request)
         record.update(kind=kind, number=number, nonce=nonce)
-        if self.fail_next > 0:
-            self.fail_next -= 1
-            record.update(outcome="unavailable", reason="test_control")
-            return Reply(
-                HTTPStatus.SERVICE_UNAVAILABLE,
-                {"reason": "unavailable", "message": "the authority is unavailable (a test control)"},
-            )
+        if (down := self.unavailable(record)) is not None:
+            return down
         found = self._refresh().find(kind, number)
         record.update(outcome="found" if found is not None else "not_found")
         return Reply(
@@ -243,110 +168,29 @@ class Authority:
 
     def load(self, raw: bytes, *, now: dt.datetime, remote: str) -> Reply:
         """POST /v1/admin/records, a batch merged into records.json (only with --test-controls)."""
-        record = self._record(now, remote, "records")
-        try:
-            request = state.parse_json(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            record.update(outcome="refused", reason="malformed")
-            return self._requests.logged(record, _malformed(f"the body is not JSON: {exc}"))
+        return self.answered(raw, now=now, remote=remote, action="records", answer=self._load)
+
+    def _load(self, request: Any, now: dt.datetime, record: dict[str, Any]) -> Reply:
         try:
             batch = records.parse_batch(request)
         except records.RecordError as exc:
-            record.update(outcome="refused", reason="malformed")
-            return self._requests.logged(record, _malformed(f"nothing loaded: {exc}"))
+            raise Malformed(f"nothing loaded: {exc}") from exc
         loaded = records.counts(batch)
-        try:
-            with self._lock:
-                self.store = state.merge(self.folder, batch)
-        except state.StateError as exc:
-            record.update(outcome="error", reason="store")
-            reply = Reply(HTTPStatus.INTERNAL_SERVER_ERROR, {"reason": "store", "message": str(exc)})
-            return self._requests.logged(record, reply)
+        self.store = state.merge(self.folder, batch)
         record.update(outcome="loaded", loaded=loaded)
-        return self._requests.logged(record, Reply(HTTPStatus.OK, {"loaded": loaded}))
-
-    def fail(self, raw: bytes, *, now: dt.datetime, remote: str) -> Reply:
-        """POST /v1/admin/fail-next {"count": n} (only with --test-controls)."""
-        record = self._record(now, remote, "fail-next")
-        try:
-            request = state.parse_json(raw)
-        except (ValueError, UnicodeDecodeError):
-            request = None
-        count = request.get("count") if isinstance(request, dict) else None
-        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_FAILURES:
-            record.update(outcome="refused", reason="malformed")
-            return self._requests.logged(
-                record, _malformed(f'give {{"count": n}}, a whole number from 0 to {MAX_FAILURES}')
-            )
-        with self._lock:
-            self.fail_next = count
-        record.update(outcome="set", count=count)
-        return self._requests.logged(record, Reply(HTTPStatus.OK, {"fail_next": count}))
-
-    def refused(self, reply: Reply, *, now: dt.datetime, remote: str) -> Reply:
-        """A POST refused before its body is read (path, length, media type): logged all the same."""
-        record = {**self._record(now, remote, "post"), "outcome": "refused", "reason": reply.body["reason"]}
-        return self._requests.logged(record, reply)
-
-    @staticmethod
-    def _record(now: dt.datetime, remote: str, action: str) -> dict[str, Any]:
-        return {
-            "time": canonical.format_instant(now),
-            "remote": remote,
-            "action": action,
-            "outcome": None,
-            "reason": None,
-        }
-
-    def get_routes(self) -> dict[str, jsonservice.GetRoute]:
-        return {"/health": lambda now: Reply(HTTPStatus.OK, self.health(now))}
-
-    def post_routes(self) -> dict[str, jsonservice.PostRoute]:
-        routes: dict[str, jsonservice.PostRoute] = {LOOKUP_PATH: self.lookup}
-        if self.test_controls:
-            routes[RECORDS_PATH] = self.load
-            routes[FAIL_PATH] = self.fail
-        return routes
-
-    def health(self, now: dt.datetime) -> dict[str, Any]:
-        """The authority's health: "ok" false (and "message") when records.json cannot be read."""
-        answer: dict[str, Any] = {
-            "ok": True,
-            "name": self.config.name,
-            "key": self.config.key.hex(),
-            "time": canonical.format_instant(now),
-        }
-        with self._lock:
-            try:
-                answer["records"] = self._refresh().counts()
-            except state.StateError as exc:
-                answer.update(ok=False, message=str(exc), records=self.store.counts())
-        return answer
+        return Reply(HTTPStatus.OK, {"loaded": loaded})
 
 
-class _Handler(jsonservice.JsonHandler):
+class _Handler(simulator.SimulatorHandler):
     server_version = f"ggzy-authority/{__version__}"
     get_elsewhere = "GET /health"
     post_elsewhere = "POST /v1/lookup"
     too_large = "a request is at most 1 MiB of JSON"
-    server: AuthorityServer
 
 
-class AuthorityServer(jsonservice.JsonServer):
-    """The HTTP service of `authority` on (host, port) (port 0: a free one), by `ggzy_sm.jsonservice`.
+class AuthorityServer(simulator.SimulatorServer[Authority]):
+    """The HTTP service of an `Authority` on (host, port) (port 0: a free one), by `ggzy_sm.simulator`.
     `clock` is the authority's own: the system's by default; tests inject theirs."""
 
     handler = _Handler
-    name = "ggzy-authority"
-    owner = "the authority"
-
-    def __init__(
-        self,
-        authority: Authority,
-        host: str = "127.0.0.1",
-        port: int = DEFAULT_PORT,
-        *,
-        clock: Clock = system_clock,
-    ) -> None:
-        self.authority = authority
-        super().__init__(authority, host, port, clock=clock)
+    default_port = DEFAULT_PORT

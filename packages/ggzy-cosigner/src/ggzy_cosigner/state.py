@@ -46,7 +46,7 @@ from typing import Any
 from ggzy_sm import canonical, merkle, witness
 from ggzy_sm.errors import CryptoError
 from ggzy_sm.files import fsync_folder, write_atomic
-from ggzy_sm.jsonservice import FolderLock
+from ggzy_sm.jsonservice import FolderLock, parse_json
 from ggzy_sm.keys import DEFAULT_ITERATIONS, load_key_file, write_key_file
 from ggzy_sm.sm2 import Sm2PrivateKey, Sm2PublicKey
 from ggzy_sm.sm3 import sm3
@@ -75,23 +75,6 @@ class ChainError(StateError):
     def __init__(self, line: int, message: str) -> None:
         super().__init__(f"{HEADS} line {line}: {message}")
         self.line = line
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [key for key, _ in pairs]
-    if len(set(keys)) != len(keys):
-        raise ValueError("a JSON object has the same key twice")
-    return dict(pairs)
-
-
-def parse_json(raw: bytes | str) -> Any:
-    """JSON with duplicate keys refused (a signed object must not read one way here and another way
-    elsewhere); ValueError otherwise."""
-    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-    try:
-        return json.loads(text, object_pairs_hook=_no_duplicates)
-    except RecursionError as exc:
-        raise ValueError("nested too deeply") from exc
 
 
 def _public_keys(values: Iterable[Any], what: str) -> tuple[Sm2PublicKey, ...]:

@@ -32,17 +32,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Mapping
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 from ggzy_national import __version__, state
-from ggzy_sm import canonical, jsonservice
-from ggzy_sm.jsonservice import Clock, Reply, StartupError, system_clock
+from ggzy_sm import canonical, jsonservice, simulator
+from ggzy_sm.jsonservice import PostRoute, Reply
 from ggzy_sm.keys import SigningKey
+from ggzy_sm.simulator import ItemRoute, Malformed, signed
 from ggzy_sm.sm3 import sm3
 
 DEFAULT_PORT = 18611
@@ -55,17 +55,11 @@ RECEIPT_KEYS = frozenset(
     {"format", "receiver", "outcome", "notice", "text_sm3", "received_at", "sequence", "reason"}
 )
 NOTICE_PATH = "/v1/notices"
-FAIL_PATH = "/v1/admin/fail-next"
-MAX_FAILURES = 1000
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z")
 _CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _REGION = re.compile(r"[0-9]{6}")
 _TYPE = re.compile(r"[a-z_]{1,32}")
-
-
-class Malformed(ValueError):  # noqa: N818  (a refusal, named as the answer's reason)
-    """The request is not a notice; the message says why (answered 400, nothing received)."""
 
 
 def _text(value: Any, what: str, limit: int) -> str:
@@ -142,7 +136,6 @@ def receipt_make(
     reason: str | None,
 ) -> dict[str, Any]:
     body = {
-        "format": PURPOSE,
         "receiver": receiver,
         "outcome": outcome,
         "notice": notice,
@@ -151,105 +144,43 @@ def receipt_make(
         "sequence": sequence,
         "reason": reason,
     }
-    return {"receipt": body, "key": key.public_key.hex(), "signature": key.sign(PURPOSE, body).hex()}
+    return signed(key, PURPOSE, "receipt", body)
 
 
-def _malformed(message: str) -> Reply:
-    return Reply(HTTPStatus.BAD_REQUEST, {"reason": "malformed", "message": message})
-
-
-class Receiver:
+class Receiver(simulator.Simulator[state.Store]):
     """A national platform with its key and its received notices: answers pushes and keeps notices.json
     and requests.jsonl in its folder. Thread-safe: one lock around check, store and sign."""
 
-    def __init__(
-        self,
-        *,
-        config: state.Config,
-        key: SigningKey,
-        store: state.Store,
-        lock: state.Lock | None = None,
-        test_controls: bool = False,
-    ) -> None:
-        if key.public_key != config.key:
-            raise StartupError("the signing key is not the key state.json names")
-        self.config = config
-        self.folder = config.folder
-        self.key = key
-        self.store = store
-        self.test_controls = test_controls
-        self.fail_next = 0
-        self._lock = threading.Lock()
-        self._requests = jsonservice.RequestLog(
-            self.folder / state.REQUESTS,
-            Reply(
-                HTTPStatus.INTERNAL_SERVER_ERROR,
-                {"reason": "log", "message": "the request log cannot be written"},
-            ),
-        )
-        self._folder_lock = lock
+    kind = state.KIND
 
     @classmethod
-    def open(
-        cls, folder: str | Path, passphrase: str | Callable[[], str], *, test_controls: bool = False
-    ) -> Receiver:
-        """The receiver of `folder`; StartupError if it cannot be used. Locks the folder until `close()`."""
-        try:
-            config = state.load_config(folder)
-            lock = state.Lock(config.folder)
-        except state.StateError as exc:
-            raise StartupError(str(exc)) from exc
-        try:
-            store = state.load_store(config.folder)
-            key = state.load_key(config, passphrase() if callable(passphrase) else passphrase)
-            return cls(config=config, key=key, store=store, lock=lock, test_controls=test_controls)
-        except state.StateError as exc:
-            lock.release()
-            raise StartupError(str(exc)) from exc
-        except BaseException:
-            lock.release()
-            raise
+    def load_store(cls, folder: Path) -> state.Store:
+        return state.load_store(folder)
 
-    def close(self) -> None:
-        if self._folder_lock is not None:
-            self._folder_lock.release()
-            self._folder_lock = None
+    def routes(self) -> Mapping[str, PostRoute]:
+        return {NOTICE_PATH: self.receive}
+
+    def get_items(self) -> Mapping[str, ItemRoute]:
+        return {NOTICE_PATH: self.notice_get}
+
+    def holds(self) -> dict[str, Any]:
+        return {"received": len(self.store.notices)}
+
+    def summary(self) -> str:
+        return f"{len(self.store.notices)} notices received so far"
 
     # --- answering ----------------------------------------------------------------------------------
 
     def receive(self, raw: bytes, *, now: dt.datetime, remote: str) -> Reply:
         """The reply to a POST /v1/notices body at `now` (the receiver's clock); logged."""
-        record = self._record(now, remote, "receive")
-        try:
-            request = state.parse_json(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            record.update(outcome="refused", reason="malformed")
-            return self._requests.logged(record, _malformed(f"the body is not JSON: {exc}"))
-        try:
-            with self._lock:
-                reply = self._answer(request, now, record)
-        except Malformed as exc:
-            record.update(outcome="refused", reason="malformed")
-            reply = _malformed(str(exc))
-        except Exception as exc:  # noqa: BLE001  (a failure nobody foresaw is logged, and nothing signed)
-            record.update(outcome="error", reason="internal", error=type(exc).__name__)
-            reply = Reply(
-                HTTPStatus.INTERNAL_SERVER_ERROR,
-                {"reason": "internal", "message": f"the platform could not answer ({type(exc).__name__})"},
-            )
-        return self._requests.logged(record, reply)
+        return self.answered(raw, now=now, remote=remote, action="receive", answer=self._answer)
 
     def _answer(self, request: Any, now: dt.datetime, record: dict[str, Any]) -> Reply:
         notice = parse_notice(request)
         uid, digest = notice["notice"], notice["text_sm3"]
         record.update(notice=uid, text_sm3=digest)
-        if self.fail_next > 0:
-            self.fail_next -= 1
-            record.update(outcome="unavailable", reason="test_control")
-            return Reply(
-                HTTPStatus.SERVICE_UNAVAILABLE,
-                {"reason": "unavailable", "message": "the platform is unavailable (a test control)"},
-            )
+        if (down := self.unavailable(record)) is not None:
+            return down
         known = self.store.notices.get(uid)
         if known is not None:
             if known["notice"]["text_sm3"] == digest:  # the same notice again: the same receipt
@@ -271,35 +202,10 @@ class Receiver:
             sequence=sequence, reason=None,
         )  # fmt: skip
         updated = state.Store(sequence, {**self.store.notices, uid: {"notice": notice, "reply": reply}})
-        try:
-            state.save_store(self.folder, updated)
-        except OSError:
-            record.update(outcome="error", reason="store")
-            return Reply(
-                HTTPStatus.INTERNAL_SERVER_ERROR,
-                {"reason": "store", "message": "the platform cannot write notices.json: nothing received"},
-            )
+        state.save_store(self.folder, updated)  # StateError: 500 "store", nothing received
         self.store = updated
         record.update(outcome="accepted", sequence=sequence)
         return Reply(HTTPStatus.OK, reply)
-
-    def fail(self, raw: bytes, *, now: dt.datetime, remote: str) -> Reply:
-        """POST /v1/admin/fail-next {"count": n} (only with --test-controls)."""
-        record = self._record(now, remote, "fail-next")
-        try:
-            request = state.parse_json(raw)
-        except (ValueError, UnicodeDecodeError):
-            request = None
-        count = request.get("count") if isinstance(request, dict) else None
-        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_FAILURES:
-            record.update(outcome="refused", reason="malformed")
-            return self._requests.logged(
-                record, _malformed(f'give {{"count": n}}, a whole number from 0 to {MAX_FAILURES}')
-            )
-        with self._lock:
-            self.fail_next = count
-        record.update(outcome="set", count=count)
-        return self._requests.logged(record, Reply(HTTPStatus.OK, {"fail_next": count}))
 
     def notice_get(self, uid: str, now: dt.datetime) -> Reply:
         known = self.store.notices.get(uid)
@@ -307,70 +213,17 @@ class Receiver:
             return jsonservice.not_found(f"no notice {uid[:40]} was received")
         return Reply(HTTPStatus.OK, known["reply"])
 
-    def refused(self, reply: Reply, *, now: dt.datetime, remote: str) -> Reply:
-        """A POST refused before its body is read (path, length, media type): logged all the same."""
-        record = {**self._record(now, remote, "post"), "outcome": "refused", "reason": reply.body["reason"]}
-        return self._requests.logged(record, reply)
 
-    @staticmethod
-    def _record(now: dt.datetime, remote: str, action: str) -> dict[str, Any]:
-        return {
-            "time": canonical.format_instant(now),
-            "remote": remote,
-            "action": action,
-            "outcome": None,
-            "reason": None,
-        }
-
-    def get_routes(self) -> dict[str, jsonservice.GetRoute]:
-        return {"/health": lambda now: Reply(HTTPStatus.OK, self.health(now))}
-
-    def post_routes(self) -> dict[str, jsonservice.PostRoute]:
-        routes: dict[str, jsonservice.PostRoute] = {NOTICE_PATH: self.receive}
-        if self.test_controls:
-            routes[FAIL_PATH] = self.fail
-        return routes
-
-    def health(self, now: dt.datetime) -> dict[str, Any]:
-        return {
-            "ok": True,
-            "name": self.config.name,
-            "key": self.config.key.hex(),
-            "time": canonical.format_instant(now),
-            "received": len(self.store.notices),
-        }
-
-
-class _Handler(jsonservice.JsonHandler):
+class _Handler(simulator.SimulatorHandler):
     server_version = f"ggzy-national/{__version__}"
     get_elsewhere = "GET /v1/notices/<uid> or GET /health"
     post_elsewhere = "POST /v1/notices"
     too_large = "a notice is at most 1 MiB of JSON"
-    server: NationalServer
-
-    def do_GET(self) -> None:  # noqa: N802  (http.server's name)
-        path = self.route_path()
-        if path.startswith(NOTICE_PATH + "/"):
-            self.send_reply(self.server.receiver.notice_get(path[len(NOTICE_PATH) + 1 :], self.server.now()))
-            return
-        super().do_GET()
 
 
-class NationalServer(jsonservice.JsonServer):
-    """The HTTP service of `receiver` on (host, port) (port 0: a free one), by `ggzy_sm.jsonservice`.
+class NationalServer(simulator.SimulatorServer[Receiver]):
+    """The HTTP service of a `Receiver` on (host, port) (port 0: a free one), by `ggzy_sm.simulator`.
     `clock` is the receiver's own: the system's by default; tests inject theirs."""
 
     handler = _Handler
-    name = "ggzy-national"
-    owner = "the national platform"
-
-    def __init__(
-        self,
-        receiver: Receiver,
-        host: str = "127.0.0.1",
-        port: int = DEFAULT_PORT,
-        *,
-        clock: Clock = system_clock,
-    ) -> None:
-        self.receiver = receiver
-        super().__init__(receiver, host, port, clock=clock)
+    default_port = DEFAULT_PORT

@@ -2,7 +2,8 @@
 witness-log co-signer (`ggzy_cosigner`) and the simulators to come (bank, insurer, expert pool, SMS
 gateway): no Django, its own keys, state and port, signed answers as JSON over HTTP (TLS is terminated
 in front of it by its operator's reverse proxy). This module is the plumbing they share; what each
-answers is its own.
+answers is its own. A simulator's whole shape on top of it (its folder and key, its store written whole,
+the test controls, its command line) is `ggzy_sm.simulator`.
 
 **The application** (`JsonApplication`) is the service's own object. It names its routes by exact path
 — `get_routes()`: path -> `GetRoute(now)`; `post_routes()`: path -> `PostRoute(raw, now=, remote=)`,
@@ -17,7 +18,8 @@ access log is silenced (the application's log is the record). A GET of another p
 {"reason": "not_found"}. A POST is refused, its body left unread and the connection closed, when its
 path is not a route (404 "not_found"), it has no Content-Length or has a Transfer-Encoding (411), its
 body is over `max_body` (1 MiB; 413) or it is not application/json (415) — the last three "malformed".
-Only then is the body read and given to the route.
+Only then is the body read and given to the route (which reads it with `parse_json`: JSON, no key
+twice).
 
 **The server** (`JsonServer`) answers each request in a daemon thread, on (host, port) — port 0: a free
 one; a host with ":" is IPv6 — and judges time by its clock: the system's, in UTC, by default (kept by
@@ -104,6 +106,24 @@ class RequestLog:
         except OSError:
             return self.failure
         return reply
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a JSON object has the same key twice")
+    return dict(pairs)
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """A request's (or a kept file's) JSON with duplicate keys refused: what is signed or kept must not
+    read one way here and another way elsewhere. ValueError otherwise (a UnicodeDecodeError for bytes
+    that are not UTF-8)."""
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except RecursionError as exc:
+        raise ValueError("nested too deeply") from exc
 
 
 class GetRoute(Protocol):
