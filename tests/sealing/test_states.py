@@ -19,8 +19,8 @@ from ggzy.core.states import actions, advance, next_state, pairs
 from ggzy.events.models import Event
 from ggzy.sealing import services
 from ggzy.sealing.errors import SealingError
-from ggzy.sealing.services import receiving
 from ggzy.sealing.models import BidState, BidWindow, SealedBid
+from ggzy.sealing.services import receiving
 from ggzy.sealing.states import BID_TRANSITIONS
 from tests.sealing.conftest import Stage
 
