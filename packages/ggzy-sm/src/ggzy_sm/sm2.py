@@ -73,6 +73,13 @@ PURPOSES = frozenset(
         "ggzy-national-receipt-v1",  # a national service platform's receipt (or refusal) of a pushed notice
         "ggzy-authority-answer-v1",  # an authority registry's signed answer to a lookup
         "ggzy-bid-receipt-v1",  # the platform's signed receipt of a sealed bid
+        "ggzy-bank-request-v1",  # the platform's signed request to a bank (sub-account, refund, statement)
+        "ggzy-bank-answer-v1",  # a bank's signed answer (a sub-account, a refund decided, its interest)
+        "ggzy-bank-statement-v1",  # a bank's signed statement of a business day
+        "ggzy-bank-notification-v1",  # a bank's signed notification of a credit to a sub-account
+        "ggzy-guarantee-v1",  # an electronic guarantee (电子保函), signed by its issuer's certified key
+        "ggzy-guarantee-answer-v1",  # a guarantee issuer's signed answer (application, claim)
+        "ggzy-guarantee-request-v1",  # the platform's signed request to a guarantee issuer
         "ggzy-test-v1",  # tests only
     }
 )
