@@ -3,8 +3,11 @@ nothing changed; a certificate number at one organisation at a time."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from ggzy.core import clock
 from ggzy.core.errors import DomainError
 from ggzy.entities import selectors, services
 from ggzy.entities.errors import EntitiesError
@@ -206,3 +209,40 @@ def test_the_holder_keeps_its_papers_the_platform_holds_none() -> None:
     retired = services.item_retire(actor=user, item=item, reason="证书交回发证机关")
     assert retired.retired_at is not None
     assert not {f.name for f in Item._meta.get_fields()} & {"original_received", "held_by", "locked"}
+
+
+def test_the_flags_of_a_whole_list_come_in_two_queries(django_assert_max_num_queries: Any) -> None:
+    """A professional also registered at another organisation and a manager on an unfinished project are
+    flagged; the lists ask for every row's flags at once (`flags_for`), not a query or two a row."""
+    first, first_user = organisation()
+    second, second_user = organisation("北方路桥有限公司")
+    twice = services.item_add(
+        actor=first_user, organisation=first, kind="professional", fields=professional(3)
+    )
+    services.item_add(
+        actor=second_user,
+        organisation=second,
+        kind="professional",
+        fields=professional(3, certificate="辽121060899999"),
+    )
+    busy = services.item_add(
+        actor=first_user, organisation=first, kind="professional", fields=professional(4)
+    )
+    services.item_add(
+        actor=first_user,
+        organisation=first,
+        kind="track_record",
+        fields={k: v for k, v in track_record(manager_certificate=busy.number).items() if k != "completed"},
+    )
+    plain = services.item_add(
+        actor=first_user, organisation=first, kind="qualification", fields=qualification()
+    )
+    items = list(Item.objects.filter(organisation=first))
+    today = clock.local_now().date()  # as the lists read it once (on PostgreSQL a query of its own)
+    with django_assert_max_num_queries(2):
+        flags = selectors.flags_for(items, today=today)
+    codes = {item.pk: {flag.code for flag in flags[item.pk]} for item in items}
+    assert codes[twice.pk] == {"second_registration"}
+    assert codes[busy.pk] == {"busy"}
+    assert codes[plain.pk] == set()
+    assert {flag.code for flag in selectors.flags_of(busy)} == {"busy"}

@@ -246,27 +246,63 @@ class Flag:
 def flags_of(item: Item, *, today: dt.date | None = None) -> list[Flag]:
     """What evaluation and the holder should look at: expired, differs from the authority, a
     professional registered at two organisations, a project manager busy on an unfinished project."""
+    return flags_for([item], today=today)[item.pk]
+
+
+def flags_for(items: Iterable[Item], *, today: dt.date | None = None) -> dict[int, list[Flag]]:
+    """`flags_of` for many entries at once (by pk), in two queries whatever their number: the lists
+    show a flag on every row."""
     from django.utils.translation import gettext as _
 
+    items = list(items)
     today = today or clock.local_now().date()
-    flags = []
-    if item.valid_to is not None and item.valid_to < today:
-        flags.append(Flag("expired", _("Expired")))
-    if item.verification == Verification.MISMATCH:
-        flags.append(Flag("mismatch", _("Differs from the authority's record")))
-    if item.kind == ItemKind.PROFESSIONAL:
-        if (
-            item.secret_lookup
-            and Item.objects.filter(
-                kind=ItemKind.PROFESSIONAL, secret_lookup=item.secret_lookup, retired_at__isnull=True
-            )
-            .exclude(organisation=item.organisation_id)
-            .exists()
-        ):
-            flags.append(Flag("second_registration", _("Also registered to another organisation")))
-        if manager_busy(certificate=item.number, at=today):
-            flags.append(Flag("busy", _("Managing an unfinished project")))
+    professionals = [item for item in items if item.kind == ItemKind.PROFESSIONAL]
+    lookups = {item.secret_lookup for item in professionals if item.secret_lookup}
+    registered: dict[str, set[int]] = {}
+    for lookup, organisation_id in (
+        Item.objects.filter(kind=ItemKind.PROFESSIONAL, secret_lookup__in=lookups, retired_at__isnull=True)
+        .order_by()
+        .values_list("secret_lookup", "organisation_id")
+        if lookups
+        else ()
+    ):
+        registered.setdefault(lookup, set()).add(organisation_id)
+    busy = _busy_certificates({item.number for item in professionals if item.number}, at=today)
+    flags: dict[int, list[Flag]] = {}
+    for item in items:
+        found = flags[item.pk] = []
+        if item.valid_to is not None and item.valid_to < today:
+            found.append(Flag("expired", _("Expired")))
+        if item.verification == Verification.MISMATCH:
+            found.append(Flag("mismatch", _("Differs from the authority's record")))
+        if item.kind != ItemKind.PROFESSIONAL:
+            continue
+        if registered.get(item.secret_lookup, set()) - {item.organisation_id}:
+            found.append(Flag("second_registration", _("Also registered to another organisation")))
+        if item.number in busy:
+            found.append(Flag("busy", _("Managing an unfinished project")))
     return flags
+
+
+def _busy_certificates(certificates: set[str], *, at: dt.date) -> set[str]:
+    """Those of the project managers' certificates a track record names on a project unfinished by `at`
+    (one query; `manager_busy` lists the records for one)."""
+    if not certificates:
+        return set()
+    records = (
+        Item.objects.filter(
+            kind=ItemKind.TRACK_RECORD,
+            retired_at__isnull=True,
+            data__manager_certificate__in=sorted(certificates),
+        )
+        .order_by()
+        .values_list("data", flat=True)
+    )
+    return {
+        str(data["manager_certificate"])
+        for data in records
+        if not data.get("completed") or str(data["completed"]) > at.isoformat()
+    }
 
 
 def manager_busy(*, certificate: str, at: dt.date) -> list[Item]:

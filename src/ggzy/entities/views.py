@@ -92,15 +92,15 @@ def _verification(item: Item) -> str:
     return str(Verification(item.verification).label) if item.verification in Verification.values else ""
 
 
-def _row(item: Item, today: dt.date) -> dict[str, object]:
-    """An entry as the lists show it."""
+def _row(item: Item, today: dt.date, flags: list[selectors.Flag] | None = None) -> dict[str, object]:
+    """An entry as the lists show it (`flags`: read for the whole list at once, `selectors.flags_for`)."""
     days = (item.valid_to - today).days if item.valid_to else None
     return {
         "item": item,
         "validity": _validity(item),
         "verification": _verification(item),
         "confirmed": item.verification == Verification.MATCH,
-        "flags": selectors.flags_of(item, today=today),
+        "flags": selectors.flags_of(item, today=today) if flags is None else flags,
         "expiring_in": days if days is not None and 0 <= days <= EXPIRING_DAYS else None,
         "retired_at": local_time(item.retired_at) if item.retired_at else "",
     }
@@ -120,8 +120,10 @@ def _validity(item: Item) -> str:
 def _groups(items: Iterable[Item], today: dt.date, *, every_kind: bool) -> list[dict[str, object]]:
     """The entries by kind, in the kinds' order (`every_kind`: a group for a kind with none, too)."""
     by_kind: dict[str, list[dict[str, object]]] = {kind: [] for kind in SPECS}
+    items = list(items)
+    flags = selectors.flags_for(items, today=today)
     for item in items:
-        by_kind.setdefault(item.kind, []).append(_row(item, today))
+        by_kind.setdefault(item.kind, []).append(_row(item, today, flags[item.pk]))
     return [
         {"kind": kind, "label": SPECS[kind].kind.label, "rows": rows}
         for kind, rows in by_kind.items()
