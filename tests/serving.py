@@ -15,15 +15,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import urlsplit, urlunsplit
 
 from ggzy.core import supervisor
 from tests.outside import free_port
@@ -275,3 +277,25 @@ class Served:
     def python(self, code: str) -> str:
         """Run `code` in `ggzy shell` (Django set up, this instance's database); returns its stdout."""
         return self.run_ggzy("shell", "-v0", "-c", code).stdout
+
+
+@contextlib.contextmanager
+def scratch_postgres(raw: str, prefix: str) -> Iterator[str]:
+    """The URL of a fresh PostgreSQL database `<prefix>_<hex>` on the server GGZY_TEST_POSTGRES names (`raw`:
+    `1` for the local one, or a URL), for processes a test starts; dropped afterwards, whoever still
+    holds a connection."""
+    import psycopg
+    from psycopg import sql
+
+    server = urlsplit(raw if "://" in raw else "postgres://postgres@127.0.0.1:5432/test")
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    maintenance = urlunsplit(server._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(server._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(maintenance, autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )

@@ -23,13 +23,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
 
 from ggzy.events.gateways import OutboxGateway
-from tests.serving import HOST, Proc, Served
+from tests.serving import HOST, Proc, Served, scratch_postgres
 
 pytestmark = pytest.mark.slow
 
@@ -83,21 +82,8 @@ def database(kind: str) -> Iterator[str]:
     raw = os.environ.get("GGZY_TEST_POSTGRES", "").strip()
     if not raw:
         pytest.skip("PostgreSQL: set GGZY_TEST_POSTGRES (1 or a server URL) to run it")
-    import psycopg
-    from psycopg import sql
-
-    server = urlsplit(raw if "://" in raw else "postgres://postgres@127.0.0.1:5432/test")
-    name = f"ggzy_faults_{secrets.token_hex(4)}"
-    maintenance = urlunsplit(server._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(server._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(maintenance, autocommit=True) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with scratch_postgres(raw, "ggzy_faults") as url:
+        yield url
 
 
 # --- the writer ---------------------------------------------------------------------------------------

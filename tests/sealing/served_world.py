@@ -33,7 +33,6 @@ import datetime as dt
 import http.client
 import json
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -45,7 +44,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections
@@ -64,7 +63,7 @@ from ggzy_sm.sm3 import Sm3
 from tests.outside import Custodians, make_custodians
 from tests.registry.conftest import World, make_world
 from tests.sealing.conftest import CUSTODIAN_NAMES, SHEET, Bidder, make_bidder, member, root, witness_pins
-from tests.serving import REPO, Served
+from tests.serving import REPO, Served, scratch_postgres
 
 MiB = 1 << 20
 UPLOADS = "/api/v1/sealing/uploads/"
@@ -82,22 +81,8 @@ def database(folder: Path) -> Iterator[str]:
         folder.mkdir(parents=True, exist_ok=True)
         yield f"sqlite:///{folder / 'ggzy.sqlite3'}"
         return
-    import psycopg
-    from psycopg import sql
-
-    raw = os.environ["GGZY_TEST_POSTGRES"].strip()
-    server = urlsplit(raw if "://" in raw else "postgres://postgres@127.0.0.1:5432/test")
-    name = f"ggzy_served_bids_{secrets.token_hex(4)}"
-    maintenance = urlunsplit(server._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(server._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(maintenance, autocommit=True) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with scratch_postgres(os.environ["GGZY_TEST_POSTGRES"].strip(), "ggzy_served_bids") as url:
+        yield url
 
 
 @contextlib.contextmanager
