@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "ggzy.service",
     "ggzy.notices",
     "ggzy.tendering",
+    "ggzy.securities",
     "ggzy.analytics",
     "ggzy.ops",
     "ggzy.demo",
@@ -381,6 +382,27 @@ GGZY_AUTHORITY_CODE = os.environ.get("GGZY_AUTHORITY_CODE", "moha")
 GGZY_AUTHORITY_TIMEOUT = int(os.environ.get("GGZY_AUTHORITY_TIMEOUT") or 5)
 #: The demo's simulated authority's folder: `ggzy serve` in the sandbox also starts it.
 GGZY_DEMO_AUTHORITY_DIR = os.environ.get("GGZY_DEMO_AUTHORITY_DIR", "")
+#: Bid and performance security (`securities`, docs/securities.md). The banks deposits are paid through:
+#: "CODE=URL,…" (the first is the one new sub-accounts are opened at; empty: deposits are not taken), the
+#: ggzy-bank-trust-v1 file pinning their keys, and the seconds a request may take. `ggzy-bank serve`
+#: simulates a bank (docs/bank-interface.md); its notifications are POSTed to /api/v1/securities/bank/notifications.
+GGZY_BANKS = os.environ.get("GGZY_BANKS", "")
+GGZY_BANK_TRUST = os.environ.get("GGZY_BANK_TRUST", "")
+GGZY_BANK_TIMEOUT = int(os.environ.get("GGZY_BANK_TIMEOUT") or 10)
+#: The electronic-guarantee issuers bidders may apply to (any issuer; none is designated, standard
+#: 11.2.6): "CODE=URL,…" (the issuer's unified social credit code), and the ggzy-guarantee-trust-v1 file
+#: of the issuer roots the platform accepts (a guarantee from an issuer not listed here is still accepted
+#: when its certificate chains to a trusted root: it is uploaded by the bidder).
+GGZY_GUARANTEE_ISSUERS = os.environ.get("GGZY_GUARANTEE_ISSUERS", "")
+GGZY_GUARANTEE_TRUST = os.environ.get("GGZY_GUARANTEE_TRUST", "")
+GGZY_GUARANTEE_TIMEOUT = int(os.environ.get("GGZY_GUARANTEE_TIMEOUT") or 10)
+#: The overdue charge on a late procurement refund (财政部令第87号 §38: the People's Bank's benchmark lending
+#: rate of the period plus 20 %; which rate the finance department now applies is [verify] — the 1-year LPR,
+#: 3.0 % in 2025, × 1.2), in percent a year as a decimal string; the centre may configure it.
+GGZY_PROCUREMENT_LATE_RATE_PERCENT = os.environ.get("GGZY_PROCUREMENT_LATE_RATE_PERCENT") or "3.6"
+#: The demo's simulated bank and guarantee issuers' folders: `ggzy serve` in the sandbox also starts them.
+GGZY_DEMO_BANK_DIR = os.environ.get("GGZY_DEMO_BANK_DIR", "")
+GGZY_DEMO_GUARANTEE_DIR = os.environ.get("GGZY_DEMO_GUARANTEE_DIR", "")
 #: Processes `ggzy serve` runs beside the web server, the worker and the tick loop: dotted paths (comma
 #: separated) to functions giving [(name, command), …] (core asks the app that knows, without importing it).
 GGZY_SERVE_ALSO = ",".join(

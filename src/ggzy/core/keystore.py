@@ -37,6 +37,7 @@ ALGORITHMS = {
     Purpose.BID_OPENING: Algorithm.SM2,
     Purpose.DEADLINE_NOTICE: Algorithm.SM2,
     Purpose.BID_RECEIPT: Algorithm.SM2,
+    Purpose.SECURITY_REQUEST: Algorithm.SM2,
 }
 
 

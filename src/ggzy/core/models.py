@@ -14,6 +14,7 @@ class Purpose(models.TextChoices):
     BID_OPENING = "bid_opening", _("Receiving custodians' key shares at openings (SM2)")
     DEADLINE_NOTICE = "deadline_notice", _("Signing bid deadline and opening notices for custodians (SM2)")
     BID_RECEIPT = "bid_receipt", _("Signing receipts of sealed bids (SM2)")
+    SECURITY_REQUEST = "security_request", _("Signing requests to banks and guarantee issuers (SM2)")
 
 
 class Algorithm(models.TextChoices):
