@@ -223,7 +223,7 @@ def consultation_record(section: Section) -> JSONDict:
         opening_sheet=_sheet(section, 60),
         bid_validity_days=60,
         decryption_window_minutes=30,
-        bid_security=_security(CONSULTATION_SECURITY_FEN, "guarantee", "insurance"),
+        bid_security=_security(CONSULTATION_SECURITY_FEN, "transfer", "guarantee", "insurance"),
         consortium_allowed=False,
         sme_deduction_pct=str(SME_DEDUCTION),
     )  # fmt: skip
@@ -464,8 +464,8 @@ class Loader:
 
 def load(*, later: Later) -> None:
     """The demo's tender documents, once (`later` moves the history clock)."""
-    if TenderDocuments.objects.exists():
-        return  # loaded before
+    if TenderDocuments.objects.filter(tender_project__project__centre__code="ln").exists():
+        return  # loaded before (the securities' procurement trade, in Shenyang, issues its own earlier)
     with transaction.atomic():
         Loader(later).run()
 

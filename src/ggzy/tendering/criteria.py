@@ -67,6 +67,7 @@ def _security(record: JSONDict, section: Section) -> None:
     if not isinstance(amount, int) or amount <= 0:
         return
     rules = methods.rules_of(section.method_id)
+    # "cash" is cash or a cheque (实施条例 §26 ¶2); "transfer", from the bidder's own account, is non-cash
     cash = "cash" in (security.get("forms") or [])
     try:
         methods.bid_security_check(rules, amount_fen=amount, base_fen=section.budget_fen, cash=cash)

@@ -120,12 +120,19 @@ def example_record(section: Section) -> JSONDict:
 
 
 def _example_security(rules: methods.MethodRules, section: Section) -> JSONDict:
-    """Half the method table's cap, in whole yuan, by guarantee or insurance; none where none is taken."""
+    """Half the method table's cap, in whole yuan, by guarantee or insurance — and, where the method forbids
+    cash (政府采购法实施条例 §33: non-cash forms only), also by a bank transfer from the supplier's own
+    account; none where none is taken."""
     cap = methods.bid_security_cap_fen(rules, base_fen=section.budget_fen)
     amount = (cap // 2) // 100 * 100 if cap else 0
     if amount <= 0:
         return {"kind": "none"}
-    return {"kind": "amount", "amount_fen": amount, "forms": ["guarantee", "insurance"]}
+    forms = (
+        ["guarantee", "insurance"]
+        if rules.bid_security_cash_allowed
+        else ["transfer", "guarantee", "insurance"]
+    )
+    return {"kind": "amount", "amount_fen": amount, "forms": forms}
 
 
 def as_text(record: Mapping[str, object]) -> str:

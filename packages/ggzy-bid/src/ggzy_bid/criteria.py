@@ -18,7 +18,12 @@ from ggzy_sm import criteria, openingsheet
 SHEET_FIELDS = ("duration_days", "quality", "project_manager")
 FIELD_NAMES = {"duration_days": "工期", "quality": "质量标准", "project_manager": "项目经理"}
 PRICE_NAMES = {"amount": "投标总价（金额）", "rate": "费率", "discount": "下浮率"}
-FORM_NAMES = {"cash": "现金（转账）", "guarantee": "保函", "insurance": "保证保险"}
+FORM_NAMES = {
+    "cash": "现金或支票（从基本账户转出）",
+    "transfer": "银行转账（从投标人本单位账户转出）",
+    "guarantee": "保函",
+    "insurance": "保证保险",
+}
 
 
 class SheetMismatch(ValueError):  # noqa: N818  (a refusal for the bidder, not a programming error)

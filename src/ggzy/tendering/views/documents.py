@@ -371,7 +371,8 @@ def _security(security: object) -> str:
     if not isinstance(security, Mapping) or security.get("kind") != "amount":
         return _("None")
     forms = {
-        "cash": _("cash or transfer"),
+        "cash": _("cash or cheque, from the basic account"),
+        "transfer": _("bank transfer from the bidder's own account"),
         "guarantee": _("bank guarantee"),
         "insurance": _("guarantee insurance"),
     }
