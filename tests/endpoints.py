@@ -51,6 +51,8 @@ SAMPLE_KWARGS = {
     "kind": "qualification",
     "sm3": "0" * 64,
     "upload_uid": "00000000-0000-0000-0000-000000000000",
+    "section_code": "A2101002026000001001001",
+    "guarantee_uid": "00000000-0000-0000-0000-000000000000",
 }
 
 #: What a back-office object's address may hold: a key (Django's own models), a uid, a key id, a code.

@@ -13,6 +13,7 @@ from ggzy.notices.api import router as notices_router
 from ggzy.ops.api import router as ops_router
 from ggzy.registry.api import router as registry_router
 from ggzy.sealing.api import router as sealing_router
+from ggzy.securities.api import router as securities_router
 from ggzy.service.api import router as service_router
 from ggzy.witness.api import router as witness_router
 
@@ -39,3 +40,4 @@ api.add_router("/", sealing_router)
 api.add_router("/", service_router)
 api.add_router("/", notices_router)
 api.add_router("/", entities_router)
+api.add_router("/", securities_router)

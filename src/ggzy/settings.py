@@ -385,10 +385,16 @@ GGZY_DEMO_AUTHORITY_DIR = os.environ.get("GGZY_DEMO_AUTHORITY_DIR", "")
 #: Bid and performance security (`securities`, docs/securities.md). The banks deposits are paid through:
 #: "CODE=URL,…" (the first is the one new sub-accounts are opened at; empty: deposits are not taken), the
 #: ggzy-bank-trust-v1 file pinning their keys, and the seconds a request may take. `ggzy-bank serve`
-#: simulates a bank (docs/bank-interface.md); its notifications are POSTed to /api/v1/securities/bank/notifications.
+#: simulates a bank (docs/bank-interface.md); its notifications are POSTed to
+#: /api/v1/securities/bank/notifications.
 GGZY_BANKS = os.environ.get("GGZY_BANKS", "")
 GGZY_BANK_TRUST = os.environ.get("GGZY_BANK_TRUST", "")
 GGZY_BANK_TIMEOUT = int(os.environ.get("GGZY_BANK_TIMEOUT") or 10)
+#: The demand-deposit rate the platform's own interest computation uses (percent a year, a decimal string:
+#: "0.05" is 0.05 % p.a.) and its day count (360: actual/360, the People's Bank's convention; or 365) —
+#: the bank's own computation (docs/bank-interface.md) must agree to the fen.
+GGZY_BANK_RATE_PERCENT = os.environ.get("GGZY_BANK_RATE_PERCENT") or "0.05"
+GGZY_BANK_DAY_COUNT = int(os.environ.get("GGZY_BANK_DAY_COUNT") or 360)
 #: The electronic-guarantee issuers bidders may apply to (any issuer; none is designated, standard
 #: 11.2.6): "CODE=URL,…" (the issuer's unified social credit code), and the ggzy-guarantee-trust-v1 file
 #: of the issuer roots the platform accepts (a guarantee from an issuer not listed here is still accepted
@@ -411,6 +417,8 @@ GGZY_SERVE_ALSO = ",".join(
         ("ggzy.demo.cosigners.serve_commands", GGZY_DEMO_COSIGNERS_DIR),
         ("ggzy.demo.national.serve_commands", GGZY_DEMO_NATIONAL_DIR),
         ("ggzy.demo.authority.serve_commands", GGZY_DEMO_AUTHORITY_DIR),
+        ("ggzy.demo.bank.serve_commands", GGZY_DEMO_BANK_DIR),
+        ("ggzy.demo.guarantees.serve_commands", GGZY_DEMO_GUARANTEE_DIR),
     )
     if GGZY_SANDBOX and wanted
 )

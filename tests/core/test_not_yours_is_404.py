@@ -35,6 +35,7 @@ from ggzy.registry import services as registry_services
 from ggzy.registry.models import Registration
 from ggzy.sealing import uploads
 from ggzy.sealing.models import SealedBid
+from ggzy.securities.models import Guarantee
 from ggzy.service import services
 from ggzy.tendering import files as tendering_files
 from ggzy.tendering import services as tendering
@@ -136,6 +137,19 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "entities:retire": ("item", {}),
     "entities:file": ("item", {"sm3": "0" * 64}),
     "entities:organisation-library": ("organisation", {}),
+    # bid securities: a section by its code (the bidder's page: a section whose documents it obtained; the
+    # pages after the opening: before it, and for anyone else, not found), a guarantee by its uid
+    "securities:bidder-section": ("section", {}),
+    "securities:sub-account-open": ("section", {}),
+    "securities:guarantee-apply": ("section", {}),
+    "securities:guarantee-upload": ("section", {}),
+    "securities:guarantee-refresh": ("guarantee", {}),
+    "securities:guarantee-document": ("guarantee", {}),
+    "securities:section": ("section", {}),
+    "securities:refund-trigger": ("section", {}),
+    "securities:refund-order": ("section", {}),
+    "securities:forfeit": ("section", {}),
+    "securities:guarantee-claim": ("section", {}),
 }
 #: Pages of a protocol of their own, walked with its methods and headers instead of GET and POST: the tus
 #: upload of a sealed bid (HEAD its offset, PATCH a chunk, DELETE it; docs/submission.md).
@@ -293,6 +307,13 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
         fields={"type": "construction.general.municipal", "level": "一级", "certificate": "D22106SECRET",
                 "issuer": "辽宁省住房和城乡建设厅", "valid_from": "2024-01-01", "valid_to": "2029-01-01"},
     )  # fmt: skip
+    guarantee = Guarantee.objects.create(
+        section=stage.section, organisation=stage.bidders[0].organisation, issuer_code="91110000100000001B",
+        issuer_kind="bank", issuer_name="示例银行（模拟）", application="walk-1", state="issued",
+        amount_fen=1_000_000, cover_from=clock.now().date(), cover_until=clock.now().date(),
+        number="BH-SECRET-0001", applied_by=stage.bidders[0].user, applied_at=clock.now(),
+        updated_at=clock.now(),
+    )  # fmt: skip
     upload = uploads.upload_create(
         actor=stage.bidders[0].user, section_code=stage.section.code, length=1000,
         filename="投标文件.ggzybid", acknowledgements=[],
@@ -320,6 +341,8 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
             "documents_file": documents.uid,
             "item": entry.uid,
             "upload": upload.uid,
+            "section": stage.section.code,
+            "guarantee": guarantee.uid,
             "organisation": stage.bidders[0].organisation.uid,
             "tender_project": tender_project.code,
             "user": place.agent_user.username,
@@ -332,6 +355,7 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
         },
         secrets=[
             "D22106SECRET",
+            "BH-SECRET-0001",
             registration.project.name,
             registration.project.code,
             place.initiator.name,

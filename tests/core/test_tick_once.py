@@ -269,6 +269,17 @@ WITHOUT_SITUATION: dict[str, str] = {
     # records nothing to count: it deletes expired uploads under each upload's own flock (a pass finding
     # one locked leaves it to the next) and stray files older than the expiry
     "sealing.clean_uploads": "tested in tests/sealing/test_uploads.py (expiry and cleanup)",
+    # each needs a bank or guarantee issuer process, or a trade with documents and sub-accounts
+    # (tests/securities/); each re-checks under its lock: reconcile takes (bank, day) once by the
+    # Statement's unique constraint inside its transaction; refunds claim a row by select_for_update and
+    # next_try_at, and the bank decides a refund id once; the overdue alert re-reads overdue_alerted_at
+    # under the row lock; the flags lock the section row and re-check its FlagRun; a guarantee's refresh
+    # locks its row and records only a change of state
+    "securities.reconcile": "tested in tests/securities/test_deposits.py (statements, idempotent per day)",
+    "securities.refunds": "tested in tests/securities/test_refunds.py (never paid twice)",
+    "securities.refunds_overdue": "tested in tests/securities/test_refunds.py (alerted once)",
+    "securities.compute_flags": "tested in tests/securities/test_flags.py (computed once)",
+    "securities.refresh_guarantees": "tested in tests/securities/test_guarantees.py (the tick job)",
 }
 
 

@@ -38,6 +38,8 @@ EVENTS: dict[str, Promise] = {
     "transfer_start": _("the tender, auction or listing starts"),
     "listing_start": _("the listing starts"),
     "disclosure_start": _("the disclosure starts"),
+    "bid_withdrawn": _("the bid is withdrawn in writing"),
+    "tender_terminated": _("the tender is terminated"),
     # the acts a rule bounds (`PeriodRule.act`)
     "registration_decided": _("the registration is decided"),
     "question_answered": _("the question is answered"),
@@ -62,6 +64,7 @@ EVENTS: dict[str, Promise] = {
     "listing_end": _("the listing ends"),
     "disclosure_end": _("the disclosure ends"),
     "result_publicity_end": _("the result publicity ends"),
+    "security_refunded": _("the security is refunded"),
 }
 
 

@@ -166,17 +166,82 @@ FACTS: tuple[Fact, ...] = (
     Fact(
         "security_payers",
         "Who paid bid security, and how (deposit, guarantee, insurance)",
-        "the payer; its bank or insurer (necessarily: they issue the guarantee or take the deposit before "
-        "the deadline); the platform's reconciliation runs by machine and staff see mismatches without "
-        "names",
+        "the payer; its bank or the issuer it chose (necessarily: they take the deposit or issue the "
+        "guarantee before the deadline); the platform's reconciliation runs by machine and staff see "
+        "mismatches without names",
         Until.OPENING,
-        "the opening record shows each bidder's security status",
+        "the opening record shows each bidder's security status (none, paid, insufficient, late, "
+        "guaranteed); centre staff and supervisors of the project's centre",
         "招标投标法 §22; 实施条例 §26 (bid security)",
         Kind.PROCEDURAL,
-        "Banks and insurers learn a bidder before the deadline; they are bound by their agreements with "
-        "the centre, not by this platform.",
+        "Banks and issuers learn a bidder before the deadline; they are bound by their agreements with "
+        "the centre, not by this platform. The bank knows who paid whatever the platform does: the "
+        "database holds sub-accounts and credits, so the secrecy is procedural against whoever runs it.",
         Status.PLANNED,
-        "bid security (issue 29)",
+        "bid security (issue 29): `securities` SubAccount, Credit, Guarantee (docs/securities.md); their "
+        "events (securities.sub_account.opened, securities.credit.recorded, securities.guarantee.*) are for "
+        "supervisors and embargoed until the opening; the crawl's world is to add",
+    ),
+    Fact(
+        "security_sub_accounts",
+        "Which organisations have a deposit sub-account on a section, its number, and what has arrived in it",
+        "the organisation of its own sub-account (the number to pay into, its status); the bank that "
+        "opened it",
+        Until.OPENING,
+        "centre staff and supervisors of the project's centre; everyone at the opening sees each bidder's "
+        "status",
+        "招标投标法 §22 (a sub-account opened names a potential bidder)",
+        Kind.PROCEDURAL,
+        "A bank notification the platform refuses is a security event for the supervisors (no payer "
+        "named); the daily reconciliation's mismatches are counted for staff without names before the "
+        "opening.",
+        Status.PLANNED,
+        "bid security (issue 29): `securities.SubAccount`, `securities.Credit`; the crawl's world is to add",
+    ),
+    Fact(
+        "security_payer_details",
+        "The payer's name and account number of each transfer into a sub-account",
+        "the payer; its bank and the bank of the sub-account",
+        Until.NEVER,
+        "the evaluation committee and supervisors, as the evidence of a payer flag (accounts masked to "
+        "their last four digits); never other bidders; data set 523 exports the account masked",
+        "实施条例 §26 second paragraph (cash or cheque from the basic account), §40(五) (security paid "
+        "from the same unit's or person's account is deemed collusion)",
+        Kind.PROCEDURAL,
+        "Stored encrypted (SM4 field key) with a lookup hash, so the same account is found twice without "
+        "decrypting; a person sees a whole number only through `ops.field_reveal`, which is recorded.",
+        Status.PLANNED,
+        "bid security (issue 29): `securities.Credit.payer_name`, `payer_account`",
+    ),
+    Fact(
+        "security_guarantees",
+        "Which issuer a bidder applied to for an electronic guarantee, the application's course and the "
+        "guarantee itself",
+        "the applicant; the issuer it chose (necessarily: it reviews and issues before the deadline)",
+        Until.OPENING,
+        "centre staff and supervisors of the project's centre; the initiator (the beneficiary) for a "
+        "claim; everyone at the opening sees the status 'guaranteed'",
+        "招标投标法 §22; standard 11.2.6 (no issuer designated: the choice is the bidder's)",
+        Kind.PROCEDURAL,
+        "A guarantee the platform's check refuses is a security event for the supervisors, embargoed "
+        "until the opening.",
+        Status.PLANNED,
+        "bid security (issue 29): `securities.Guarantee`",
+    ),
+    Fact(
+        "security_flags",
+        "The payer flags of a section (same payer account for two bidders, payer not the bidder, not the "
+        "basic account) and their evidence",
+        "supervisors (computed once at the deadline; the event is embargoed until the opening)",
+        Until.NEVER,
+        "the evaluation committee and supervisors of the project's region; never bidders, the initiator "
+        "or the agent",
+        "实施条例 §40(五) (deemed collusion) — a ground to examine, not a finding",
+        Kind.PROCEDURAL,
+        "None: analytics reads the stored flags, never recomputes them.",
+        Status.PLANNED,
+        "bid security (issue 29): `securities.FlagRun`, `securities.Flag`; read by evaluation (a later "
+        "issue)",
     ),
     Fact(
         "reference_price",

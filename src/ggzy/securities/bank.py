@@ -142,13 +142,20 @@ def _post(url: str, body: dict[str, Any]) -> tuple[int, Any]:
 
 
 def ask(target: Bank, action: str, path: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """One signed request to `target`; its signed answer's body, checked (the pinned key, the purpose, the
-    echoed action and nonce). A statement answers under its own purpose and wrapper."""
+    """One signed request to `target`; its signed answer's body, checked (`ask_signed`)."""
+    return ask_signed(target, action, path, fields)[0]
+
+
+def ask_signed(
+    target: Bank, action: str, path: str, fields: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One signed request to `target`: (the answer's body, the signed document as it came — what the
+    platform keeps as evidence), once checked: the pinned key, the purpose, the echoed action and nonce. A
+    statement answers under its own purpose and wrapper."""
     _key_id, signer = keystore.signing_key(Purpose.SECURITY_REQUEST)
     nonce = secrets.token_hex(16)
-    envelope = simulator.signed(
-        signer, REQUEST_PURPOSE, "request", {"action": action, "nonce": nonce, **fields}
-    )
+    content = {"action": action, "nonce": nonce, **fields}
+    envelope = simulator.signed(signer, REQUEST_PURPOSE, "request", content)
     status, reply = _post(target.url + path, envelope)
     if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         raise BankError("unavailable", f"{target.code} answered {status}")
@@ -161,7 +168,7 @@ def ask(target: Bank, action: str, path: str, fields: dict[str, Any]) -> dict[st
     body = verified(target, reply, purpose, wrapper)
     if body.get("action") != action or body.get("nonce") != nonce:
         raise BankError("answer", f"{target.code}'s answer is not the answer to this request")
-    return body
+    return body, reply
 
 
 def verified(target: Bank, reply: Any, purpose: str, wrapper: str) -> dict[str, Any]:

@@ -122,6 +122,11 @@ class SecuritiesError(ErrorCodeBase):
         422,
         _("The performance security is above its cap: at most %(cap)s yuan (%(source)s)."),
     )
+    PERFORMANCE_DEMANDED = (
+        "security_performance_demanded",
+        409,
+        _("A performance security was demanded of this bidder on this section already."),
+    )
     STATEMENT_INVALID = (
         "security_statement_invalid",
         502,

@@ -106,6 +106,12 @@ class SecuritiesEvents(EventTypes, app="securities"):
         "A refund was not paid by its due date (the centre and the supervisors are alerted).",
         title=pgettext_lazy("event", "Refund overdue"),
     )
+    PERFORMANCE_DEMANDED = _after(
+        "securities.performance.demanded",
+        "The initiator demanded a performance security of the awarded bidder (amount, forms, the cap's"
+        " article).",
+        title=pgettext_lazy("event", "Performance security demanded"),
+    )
     FORFEITED = _after(
         "securities.security.forfeited",
         "A security was kept or a guarantee claimed, with its legal basis and the documents' clause.",

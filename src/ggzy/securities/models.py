@@ -219,7 +219,7 @@ class Refund(models.Model):
     interest_fen = models.PositiveBigIntegerField(_("interest (fen)"), default=0)
     bank_interest_fen = models.PositiveBigIntegerField(_("interest by the bank (fen)"), null=True, blank=True)
     late_charge_fen = models.PositiveBigIntegerField(_("overdue charge (fen)"), default=0)
-    to_name = models.CharField(_("payee name"), max_length=200)
+    to_name = EncryptedField(_("payee name"), kind=Kind.CONTACT)
     to_account = EncryptedField(_("payee account"), kind=Kind.BANK_ACCOUNT)
     state = models.CharField(_("state"), max_length=12, choices=RefundState.choices, default=RefundState.DUE)
     transaction = models.CharField(_("bank transaction"), max_length=40, blank=True)

@@ -67,13 +67,22 @@ def requirement(
     """The security `section` requires (of `organisation`, for a performance security). DomainError
     `security_no_documents` while no documents are issued (or, for a performance security, demanded)."""
     project = section.tender_project.project
-    common = {
-        "section": section,
-        "purpose": str(purpose),
-        "regime": regime_of(section),
-        "initiator": project.initiator,
-        "tender_project_code": section.tender_project.code,
-    }
+
+    def made(
+        amount: int, forms: tuple[str, ...], deadline: dt.datetime | None, until: dt.date | None
+    ) -> Requirement:
+        return Requirement(
+            section=section,
+            purpose=str(purpose),
+            amount_fen=amount,
+            forms=forms,
+            deadline=deadline,
+            validity_until=until,
+            regime=regime_of(section),
+            initiator=project.initiator,
+            tender_project_code=section.tender_project.code,
+        )
+
     if purpose == Purpose.PERFORMANCE:
         demand = (
             PerformanceSecurity.objects.filter(section=section, organisation=organisation).first()
@@ -82,13 +91,7 @@ def requirement(
         )
         if demand is None:
             raise DomainError(SecuritiesError.NO_DOCUMENTS)
-        return Requirement(
-            amount_fen=demand.amount_fen,
-            forms=tuple(demand.forms),
-            deadline=demand.due_at,
-            validity_until=demand.cover_until,
-            **common,
-        )
+        return made(demand.amount_fen, tuple(demand.forms), demand.due_at, demand.cover_until)
     documents = tendering_selectors.documents_of_section(section)
     record = (documents.criteria or {}).get(section.code) if documents is not None else None
     if not isinstance(record, dict):
@@ -104,10 +107,9 @@ def requirement(
         if deadline is not None and isinstance(days, int) and days > 0
         else None
     )
-    return Requirement(
-        amount_fen=amount if isinstance(amount, int) and amount > 0 else 0,
-        forms=tuple(str(f) for f in security.get("forms") or ()),
-        deadline=deadline,
-        validity_until=validity,
-        **common,
+    return made(
+        amount if isinstance(amount, int) and amount > 0 else 0,
+        tuple(str(f) for f in security.get("forms") or ()),
+        deadline,
+        validity,
     )
