@@ -31,6 +31,14 @@ demo: export GGZY_DEMO_AUTHORITY_DIR ?= $(CURDIR)/.authority-demo
 demo: export GGZY_AUTHORITY_URL ?= http://127.0.0.1:18621
 demo: export GGZY_AUTHORITY_TRUST ?= $(CURDIR)/.authority-demo/trust.json
 demo: export GGZY_AUTHORITY_PASSPHRASE ?= demo-authority-passphrase
+demo: export GGZY_DEMO_BANK_DIR ?= $(CURDIR)/.bank-demo
+demo: export GGZY_BANKS ?= demo=http://127.0.0.1:18631
+demo: export GGZY_BANK_TRUST ?= $(CURDIR)/.bank-demo/trust.json
+demo: export GGZY_BANK_PASSPHRASE ?= demo-bank-passphrase
+demo: export GGZY_DEMO_GUARANTEE_DIR ?= $(CURDIR)/.guarantee-demo
+demo: export GGZY_GUARANTEE_ISSUERS ?= 91210100MA0A0B1C0Q=http://127.0.0.1:18641,91210100MA0A0B2D5Y=http://127.0.0.1:18642,91210100MA0A0B3EX0=http://127.0.0.1:18643
+demo: export GGZY_GUARANTEE_TRUST ?= $(CURDIR)/.guarantee-demo/trust.json
+demo: export GGZY_GUARANTEE_PASSPHRASE ?= demo-guarantee-passphrase
 demo: export GGZY_DEMO_CA_DIR ?= $(CURDIR)/.demo-ca
 demo: export GGZY_CUSTODIAN_TRANSPORT ?= ggzy.demo.custodians.IN_PROCESS
 demo: export GGZY_SEAL_KEY_FILE ?= $(CURDIR)/.demo-ca/seal/seal.key
