@@ -121,6 +121,7 @@ def made(
 # --- issued --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.clause("11.2.6")
 def test_a_guarantee_from_each_kind_of_issuer_is_issued_and_accepted(
     issued: Trade, issuers: GuaranteeWorld
 ) -> None:
@@ -228,6 +229,7 @@ def test_no_guarantee_after_the_deadline(issued: Trade, issuers: GuaranteeWorld)
 # --- uploaded, and refused -----------------------------------------------------------------------------
 
 
+@pytest.mark.clause("11.2.6")
 def test_an_uploaded_guarantee_from_an_issuer_not_configured_is_accepted_once(
     issued: Trade, issuers: GuaranteeWorld, settings: Any
 ) -> None:

@@ -170,6 +170,7 @@ def test_bad_input_from_the_bidder_is_an_error_on_the_page_and_changes_nothing(b
 # --- the centre's finance staff, before and after the opening --------------------------------------------
 
 
+@pytest.mark.clause("11.2.8")
 def test_before_the_opening_the_centre_sees_counts_and_no_names(bidding: Trade) -> None:
     Statement.objects.create(
         bank="demo-bank", date=dt.date(2026, 3, 4), document={}, sm3="0" * 64, reconciled_at=clock.now(),

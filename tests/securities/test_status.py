@@ -195,6 +195,7 @@ def test_statuses_of_many_bidders_in_a_bounded_number_of_queries(
     assert found[organisations[2].pk] == selectors.status_of(section, organisations[2])
 
 
+@pytest.mark.clause("11.2.8")
 def test_the_bidder_sees_its_own_sub_account_others_only_after_the_opening(issued: Trade) -> None:
     section, (one, other) = issued.stage.section, issued.stage.bidders
     account = credit(section, one.organisation, SECURITY_FEN).sub_account
