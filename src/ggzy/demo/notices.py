@@ -539,8 +539,8 @@ def load(*, later: Later) -> None:
     """The demo's notices, once (`later` moves the history clock). Their publication is recorded by
     `record`, which the loader calls after the sealed bids: a published tender notice sets its sections'
     bid windows, and the sealed bids' demo sets the windows of its three stages first."""
-    if Notice.objects.exists():
-        return  # loaded before
+    if Notice.objects.filter(type=NoticeType.TENDER).exists():
+        return  # loaded before (the securities' procurement trade publishes its own notice earlier)
     Loader(later).run()
 
 

@@ -276,6 +276,10 @@ class Command(BaseCommand):
         # the month of service runs alongside the registrations: its steps run as their clock moves
         self.month = service.Loader(self.later, centres, history=self.history.on)
         self.centres = centres
+        from ggzy.demo import securities
+
+        # a procurement trade whose deadline passes in the history: its first steps on the month's schedule
+        securities.plan(self.month)
         registrations.load(later=self.month.later, centres=centres, organisations=organisations)
         from ggzy.demo import notices
 
@@ -294,9 +298,14 @@ class Command(BaseCommand):
         from ggzy.demo import tendering
 
         tendering.load(later=month.later)  # the tender documents, on the published tender notices
+        from ggzy.demo import securities
+
+        securities.load(later=month.later)  # the deposits, on the open tender's documents
         from ggzy.demo import objections
 
         objections.load(later=month.later)  # on the published notices and the sealed bids
+        # the guarantees cover the bid validity from the deadline the objections leave in force
+        securities.finish(later=month.later)
         with transaction.atomic():
             month.finish()
             from ggzy.service import indexing
@@ -417,6 +426,9 @@ class Command(BaseCommand):
         from ggzy.demo import sealing
 
         self.stdout.write(f"Sealed bids ({sealing.summary()}): /workspace/bids/ as bidder")
+        from ggzy.demo import securities
+
+        self.stdout.write(f"Bid securities ({securities.summary()}): /workspace/securities/")
         from ggzy.demo import objections
 
         self.stdout.write(
