@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ggzy.core.errors import DomainError
-from ggzy.events.models import Event
+from ggzy.events.models import Event, Message
 from ggzy.securities.errors import SecuritiesError
 from ggzy.securities.event_types import SecuritiesEvents
 from ggzy.securities.models import Refund, RefundState, RefundTrigger, SubAccount
@@ -196,6 +196,9 @@ def test_procurement_refunds_without_interest_on_time_and_with_the_charge_when_l
     assert refunds.refunds_overdue() == 0
     alert = Event.objects.get(type=SecuritiesEvents.REFUND_OVERDUE.type)
     assert alert.data["refund"] == late.refund_id
+    told = Message.objects.filter(template="securities.refund_overdue")
+    assert told.exists()  # the region's supervisors (and the centre's desk head, where it has one)
+    assert all(late.refund_id in m.body for m in told)
     assert refunds.refunds_due() == 1
     late.refresh_from_db()
     days = (today - dt.date(2026, 11, 9)).days

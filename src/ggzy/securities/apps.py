@@ -8,4 +8,4 @@ class SecuritiesConfig(AppConfig):
     verbose_name = _("Bid and performance security")
 
     def ready(self) -> None:
-        from ggzy.securities import tasks  # noqa: F401  (registers the tick jobs)
+        from ggzy.securities import messages, tasks  # noqa: F401  (registers the templates and tick jobs)

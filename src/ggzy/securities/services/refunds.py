@@ -34,7 +34,9 @@ from ggzy.accounts.models import Organisation
 from ggzy.calendar import calc
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
+from ggzy.core.formatting import yuan
 from ggzy.core.types import Actor, JSONDict
+from ggzy.events.models import Event
 from ggzy.registry.models import Section
 from ggzy.securities import bank
 from ggzy.securities.errors import SecuritiesError
@@ -389,7 +391,7 @@ def refunds_overdue() -> int:
                 continue
             locked.overdue_alerted_at = now
             locked.save(update_fields=["overdue_alerted_at"])
-            section_event(
+            event = section_event(
                 SecuritiesEvents.REFUND_OVERDUE,
                 refund.sub_account.section,
                 None,
@@ -401,5 +403,33 @@ def refunds_overdue() -> int:
                 },
                 organisation=refund.sub_account.organisation.uscc,
             )
+            _overdue_tell(locked, refund.sub_account.section, event)
         alerted += 1
     return alerted
+
+
+def _overdue_tell(refund: Refund, section: Section, event: Event) -> None:
+    """Tell the centre's desk head and the supervisors of its region (inbox) that a refund is overdue."""
+    from ggzy.accounts.selectors import supervisors_for
+    from ggzy.events.notifications import Recipient, notify
+    from ggzy.registry.escalation import desk_head
+
+    centre = section.centre
+    users = [*supervisors_for(centre.region), desk_head(centre)]
+    recipients = [Recipient(user=u) for u in dict.fromkeys(u for u in users if u is not None)]
+    if not recipients:
+        return
+    notify(
+        template="securities.refund_overdue",
+        recipients=recipients,
+        context={
+            "centre": centre.name,
+            "section": section.code,
+            "refund": refund.refund_id,
+            "principal": yuan(refund.principal_fen),
+            "due_by": f"{refund.due_by.astimezone(calc.SHANGHAI):%Y-%m-%d %H:%M}",
+            "state": refund.get_state_display(),
+            "basis": refund.basis,
+        },
+        event=event,
+    )
