@@ -10,9 +10,20 @@ the crawl then sends the same requests in the same order to both. A probe of a b
 release, open through the custodians, the bid's pages) names a hidden bid's uid in the world that has
 one and a fresh uid in the other: the answers must not tell them apart.
 
-Facts the secrecy table marks planned (document holders, objections, drawn experts, …) come with the
-issues that build them; each extends `WORLDS` with its fact, and the test fails when a fact is marked
-enforced without a world here."""
+Bid security (issue 29; tests/sealing/crawl_securities.py): in the world with the hidden bidders each
+of them opened a deposit sub-account and paid (one from another's account: a payer flag), a hidden holder
+opened one and paid nothing, one applied for a guarantee (pending at the issuer) and one holds an accepted
+guarantee; the other world has none of these. The bank's and the issuers' rows are made through the ORM
+with the events their services record (the crawl tests the read paths, not the bank); the bank's day
+statements are reconciled by the tick job itself from a stand-in bank. The crawl's bidder holds the
+documents and paid its own deposit in both worlds, so its pages (`/workspace/securities/…`) show what is
+its own; a probe of a guarantee names a hidden guarantee's uid (the accepted one, then the pending one) or
+a fresh uid; the section's code is the real section's in both worlds. No page or operation names a
+sub-account by uid: the bidder reaches its own by the section's code.
+
+Facts the secrecy table marks planned (objections, drawn experts, …) come with the issues that build
+them; each extends `WORLDS` with its fact, and the test fails when a fact is marked enforced without a
+world here."""
 
 from __future__ import annotations
 
@@ -43,6 +54,7 @@ from tests import factories
 from tests.endpoints import SAMPLE_KWARGS, url_for
 from tests.registry import conftest as registry_world
 from tests.sealing import conftest as sealing_world
+from tests.sealing import crawl_securities
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -58,6 +70,11 @@ WORLDS = {
     "document_holders": "1 vs 1 + 5 holders of the issued documents",
     "askers": "the same 3 questions, asked by 1 stand-in vs by 3 hidden holders",
     "bid_library": "every rival keeps the same library; the 3 hidden bids reference it inside their seal",
+    "security_payers": "0 vs 3 hidden bidders who paid a deposit, one of them also guaranteed",
+    "security_sub_accounts": "0 vs 4 hidden sub-accounts (3 paid, 1 opened only), the bank's days reconciled",
+    "security_payer_details": "0 vs 3 hidden credits with their payers' names and accounts",
+    "security_guarantees": "0 vs 2 hidden guarantees (one pending, one accepted), each probed by uid",
+    "security_flags": "0 vs 1 hidden payer flag (two hidden bidders paid from one account)",
 }
 
 RANDOM = [
@@ -94,10 +111,10 @@ def _identity(username: str, role: Role, **scope: Any) -> Any:
 
 def build(
     hidden: int, folder: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> tuple[dict[str, Client], str]:
+) -> tuple[dict[str, Client], dict[str, str]]:
     """One world: the registry's centre and project, the sealing stage (custodians, windows, two
-    bidders who never bid), three more bidders — who bid only if `hidden` — and one identity per role.
-    Returns the signed-in clients by role and the uid the crawl probes bids with."""
+    bidders who never bid), three more bidders — who bid and give a security only if `hidden` — and one
+    identity per role. Returns the signed-in clients by role and what the crawl probes with (`crawl`)."""
     monkeypatch.setattr(factories, "_counter", itertools.count(1))
     monkeypatch.setattr(sealing_world, "_serial", [1000])
     world = registry_world.make_world()
@@ -118,7 +135,10 @@ def build(
         )
         for n, rival in enumerate(rivals[:hidden])
     ]
-    documents = documents_world(world, stage, rivals, hidden=bool(hidden))
+    holders = [sealing_world.make_bidder(f"holder-{n}", f"{HIDDEN_NAME}持有{n}有限公司") for n in range(2)]
+    documents = documents_world(world, stage, rivals, holders, hidden=bool(hidden))
+    crawl_securities.bank_configured(monkeypatch)
+    probes = crawl_securities.securities_world(stage, rivals, holders[0], hidden=bool(hidden))
     users: dict[str, Any] = {
         "centre_staff": world.staff[0],
         "initiator": world.initiator_user,
@@ -135,7 +155,8 @@ def build(
             factories.signed_in(client, users[column])
         clients[column] = client
     assert documents.pk  # the crawl asks for these documents' pages (`crawl`)
-    return clients, str(bids[0].uid) if bids else str(uuid.uuid4())
+    probes |= {"bid": str(bids[0].uid) if bids else str(uuid.uuid4()), "section_code": stage.section.code}
+    return clients, probes
 
 
 def library_of(rival: Any, n: int, folder: Path) -> Path:
@@ -150,10 +171,11 @@ def library_of(rival: Any, n: int, folder: Path) -> Path:
     return path
 
 
-def documents_world(world: Any, stage: Any, rivals: list[Any], *, hidden: bool) -> Any:
-    """Both worlds: the registration accepted, the tender notice published, the documents issued and a
-    stand-in bidder (not one of the crawl's identities) holding them. Hidden: five more holders, three
-    of whom ask the questions the stand-in asks in the other world."""
+def documents_world(world: Any, stage: Any, rivals: list[Any], others: list[Any], *, hidden: bool) -> Any:
+    """Both worlds: the registration accepted, the tender notice published, the documents issued (each
+    section asking a bid security in any form), a stand-in bidder (not one of the crawl's identities)
+    and the crawl's bidder holding them. Hidden: five more holders, three of whom ask the questions the
+    stand-in asks in the other world."""
     from ggzy.notices import services as notices
     from ggzy.registry import services as registry
     from ggzy.registry.models import Registration
@@ -172,14 +194,13 @@ def documents_world(world: Any, stage: Any, rivals: list[Any], *, hidden: bool) 
     notices.notice_schedule(actor=world.agent_user, notice=notice, publish_at=clock.now())
     documents = tendering.documents_draft(
         actor=world.agent_user, tender_project=tender_project, title="车站装修施工招标文件",
-        criteria=records_for(tender_project),
+        criteria=records_for(tender_project, bid_security=crawl_securities.BID_SECURITY),
     )  # fmt: skip
     tendering.documents_issue(actor=world.agent_user, documents=documents)
     stand_in = stage.bidders[0].user
     tendering.documents_obtain(actor=stand_in, documents=documents)
-    holders = [r.user for r in rivals] + [
-        sealing_world.make_bidder(f"holder-{n}", f"{HIDDEN_NAME}持有{n}有限公司").user for n in range(2)
-    ]
+    tendering.documents_obtain(actor=stage.bidders[1].user, documents=documents)  # the crawl's bidder
+    holders = [r.user for r in [*rivals, *others]]
     askers = holders[: len(QUESTIONS)] if hidden else [stand_in] * len(QUESTIONS)
     if hidden:
         for holder in holders[:HIDDEN_HOLDERS]:
@@ -196,24 +217,40 @@ def fresh() -> None:
     cache.clear()
 
 
-def crawl(clients: dict[str, Client], probe: str) -> dict[tuple[str, str], tuple[int, str]]:
+def crawl(clients: dict[str, Client], probes: dict[str, str]) -> dict[tuple[str, str], tuple[int, str]]:
+    """Every operation as every client, its address naming `probes`: "bid" for a bid's uid, the URL
+    parameters by name (a guarantee's uid, the section's code), and an operation naming a guarantee once
+    more with "pending_guarantee_uid" (answers keyed "<key>#pending"); a page naming a guarantee is asked
+    by POST too (the bidder's actions on it: "<key>#post")."""
     answers = {}
     from ggzy.tendering.models import TenderDocuments
 
-    bid_params = {name: probe for name in SAMPLE_KWARGS if name.startswith("bid")}
+    params = {name: probes["bid"] for name in SAMPLE_KWARGS if name.startswith("bid")}
+    params |= {name: value for name, value in probes.items() if name in SAMPLE_KWARGS}
     documents = TenderDocuments.objects.first()
     if documents is not None:  # the real documents, the same in both worlds
-        bid_params["documents_uid"] = str(documents.uid)
+        params["documents_uid"] = str(documents.uid)
+    passes = [("", params)]
+    if "pending_guarantee_uid" in probes:
+        passes.append(("#pending", params | {"guarantee_uid": probes["pending_guarantee_uid"]}))
     for key in sorted(read_matrix()):
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr("tests.endpoints.SAMPLE_KWARGS", SAMPLE_KWARGS | bid_params)
-            method, url = url_for(key)
-        for column, client in clients.items():
-            if method == "GET":
-                response = client.get(url)
-            else:
-                response = client.generic(method, url, data="{}", content_type="application/json")
-            answers[(key, column)] = normalised(response)
+        asked = set()
+        for suffix, kwargs in passes:
+            names_guarantee = "guarantee_uid" in probes and kwargs["guarantee_uid"]
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr("tests.endpoints.SAMPLE_KWARGS", SAMPLE_KWARGS | kwargs)
+                method, url = url_for(key)
+            if url in asked:  # the operation names no guarantee
+                continue
+            asked.add(url)
+            for column, client in clients.items():
+                if method == "GET":
+                    response = client.get(url)
+                else:
+                    response = client.generic(method, url, data="{}", content_type="application/json")
+                answers[(key + suffix, column)] = normalised(response)
+                if method == "GET" and names_guarantee and names_guarantee in url:  # its actions, as POSTs
+                    answers[(key + suffix + "#post", column)] = normalised(client.post(url))
     return answers
 
 
@@ -251,6 +288,9 @@ def test_hidden_bids_change_no_answer_for_any_role(
     with_bids = crawl(clients, probe)
 
     assert len(without) > 1000  # every operation, as every role
+    for world in (without, with_bids):  # the crawl's bidder reaches its own security in both worlds
+        assert world[("page:securities:bidder-section", "responder")][0] == 200
+        assert ("page:securities:guarantee-refresh#pending#post", "responder") in world
     differences = [
         f"{key} as {column}: {without[(key, column)][0]} vs {answer[0]}\n"
         + first_difference(without[(key, column)][1], answer[1])
@@ -275,9 +315,9 @@ def test_the_crawl_tells_worlds_apart_when_an_answer_leaks(
     """The normalisation does not hide a leak: once the opening has come, staff see the three bids."""
     clients, _probe = build(HIDDEN_BIDS, tmp_path / "world", settings, monkeypatch)
     staff = {"centre_staff": clients["centre_staff"]}
-    before = crawl(staff, str(uuid.uuid4()))
+    before = crawl(staff, {"bid": str(uuid.uuid4())})
     opening = clock.now() + sealing_world.DAY * 21
     monkeypatch.setattr(clock, "authority_now", lambda: opening)
-    after = crawl(staff, str(uuid.uuid4()))
+    after = crawl(staff, {"bid": str(uuid.uuid4())})
     changed = [where for where, answer in after.items() if answer != before[where]]
     assert changed, "after the opening the centre's staff must see the bids the crawl hid before"

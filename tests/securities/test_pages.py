@@ -362,3 +362,62 @@ def test_reconciling_with_no_such_bank_is_an_error_and_changes_nothing(bidding: 
     assert response.redirect_chain[-1][0] == reverse("securities:centre")
     assert "选择一个有效的选项" in response.content.decode()
     assert not Statement.objects.exists()
+
+
+def _issued_guarantee(trade: Trade, bidder: int, application: str, section: Any = None) -> Guarantee:
+    return Guarantee.objects.create(
+        section=section or trade.section, organisation=trade.stage.bidders[bidder].organisation,
+        issuer_code="X", issuer_kind="insurer", issuer_name="示例保险", application=application,
+        state="issued", amount_fen=SECURITY_FEN, cover_from=dt.date(2026, 3, 3),
+        cover_until=dt.date(2026, 12, 31), number=f"BH-{application}", issued_at=clock.now(),
+        applied_by=trade.stage.bidders[bidder].user, applied_at=clock.now(), updated_at=clock.now(),
+    )  # fmt: skip
+
+
+def test_the_agent_claims_on_a_guarantee_named_by_uid_through_the_one_lookup(
+    bidding: Trade, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given = _issued_guarantee(bidding, 1, "app-claim")
+    elsewhere = _issued_guarantee(bidding, 1, "app-other", section=bidding.stage.other_section)
+    claimed: list[Guarantee] = []
+
+    def fake_claim(*, actor: Any, guarantee: Guarantee, **_: Any) -> Guarantee:  # the issuer's side faked
+        claimed.append(guarantee)
+        return guarantee
+
+    monkeypatch.setattr(views.guarantees, "guarantee_claim", fake_claim)
+    agent = _client(bidding.world.agent_user)
+    url = reverse("securities:guarantee-claim", args=[bidding.section.code])
+    form = {"reason": "withdrawn_after_deadline", "documents_clause": "第 3.4.4 项", "evidence": "撤回记录"}
+    assert agent.post(url, {**form, "guarantee": str(given.uid)}).status_code == 404  # before the opening
+    bidding.clock.at(t("2026-03-25 10:00"))
+    html = _page(agent, reverse("securities:section", args=[bidding.section.code]))
+    assert str(given.uid) in html  # the claim form names it
+    response = agent.post(url, {**form, "guarantee": str(given.uid)}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("securities:section", args=[bidding.section.code])
+    assert claimed == [given]
+    for uid in (elsewhere.uid, "00000000-0000-4000-8000-000000000000"):  # another section's, or none
+        assert agent.post(url, {**form, "guarantee": str(uid)}).status_code == 404
+    assert claimed == [given]
+
+
+def test_a_refunded_deposit_is_said_refunded_on_the_bidders_and_the_sections_page(bidding: Trade) -> None:
+    account = SubAccount.objects.get(number=NUMBER_A)
+    Refund.objects.create(
+        refund_id="R-PAGE", sub_account=account, trigger="contract_signed", basis="招标投标法实施条例 §57",
+        triggered_at=t("2026-04-20 09:00"), due_by=t("2026-04-25 09:00"), principal_fen=SECURITY_FEN,
+        to_name=bidding.stage.bidders[0].organisation.name, to_account=PAYER_ACCOUNT, state="paid",
+        paid_at=t("2026-04-21 09:00"),
+    )  # fmt: skip
+    bidding.clock.at(t("2026-04-22 10:00"))
+    pages = (
+        (bidding.stage.bidders[0].user, reverse("securities:bidder-section", args=[bidding.section.code])),
+        (bidding.world.staff[0], reverse("securities:section", args=[bidding.section.code])),
+    )
+    for user, url in pages:
+        html = _page(_client(user), url)
+        assert 'data-status="paid"' in html  # the kind as of the deadline
+        assert 'data-refunded="paid"' in html
+        assert "已退还（100,000.00 元）" in html
+    html = _page(_client(bidding.stage.bidders[1].user), pages[0][1])
+    assert "data-refunded" not in html  # another bidder's refund is not its own

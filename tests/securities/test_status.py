@@ -269,3 +269,49 @@ def test_the_finance_overview_counts_mismatches_and_refunds_without_names(issued
     assert (overview.refunds_due, overview.refunds_overdue) == (1, 1)
     assert overview.sections[0].section == section
     assert selectors.reconciliation_overview(viewer=issued.stage.bidders[0].user).statements == []
+
+
+def test_the_initiator_and_its_agent_read_a_guarantee_of_their_project_only_after_the_opening(
+    issued: Trade, make_user: Any
+) -> None:
+    from ggzy.core.roles import Role
+
+    section, bidder = issued.stage.section, issued.stage.bidders[0]
+    given = guarantee(section, bidder.organisation, bidder.user)
+    parties = (issued.world.initiator_user, issued.world.agent_user)
+    stranger = make_user(Role.INITIATOR)  # an initiator, of no project here
+    for viewer in (*parties, stranger):  # before the opening: the same not-found as a missing one
+        with pytest.raises(DomainError) as refused:
+            selectors.access_guarantee(viewer=viewer, uid=given.uid)
+        assert refused.value.code.value == "not_found"
+    issued.clock.at(DEADLINE)  # the opening
+    for viewer in parties:  # the beneficiary, who may claim on it
+        assert selectors.access_guarantee(viewer=viewer, uid=given.uid) == given
+    for viewer in (stranger, issued.stage.bidders[1].user, None):
+        with pytest.raises(DomainError) as refused:
+            selectors.access_guarantee(viewer=viewer, uid=given.uid)
+        assert refused.value.code.value == "not_found"
+    account = credit(section, bidder.organisation, SECURITY_FEN).sub_account
+    with pytest.raises(DomainError):  # a deposit's sub-account stays for its bidder and the officials
+        selectors.access_sub_account(viewer=issued.world.agent_user, uid=account.uid)
+
+
+def test_a_refunded_deposit_keeps_its_kind_and_says_it_was_refunded(issued: Trade) -> None:
+    from ggzy.securities.models import Refund, RefundState, RefundTrigger
+
+    section, organisation = issued.stage.section, issued.stage.bidders[0].organisation
+    paid = credit(section, organisation, SECURITY_FEN)
+    assert (_one(issued).refunded_fen, _one(issued).refund_label) == (0, "")
+    refund = Refund.objects.create(
+        refund_id="R-C", sub_account=paid.sub_account, trigger=RefundTrigger.CONTRACT_SIGNED,
+        basis="实施条例 §57", triggered_at=t("2026-04-20 09:00"), due_by=t("2026-04-25 09:00"),
+        principal_fen=SECURITY_FEN, to_name=organisation.name, to_account="6217000055556666",
+    )  # fmt: skip
+    assert not _one(issued).refunded  # due, not paid back yet
+    Refund.objects.filter(pk=refund.pk).update(state=RefundState.PAID, paid_at=t("2026-04-21 09:00"))
+    status = _one(issued)
+    # the kind as of the deadline (what evaluation reads), the refund beside it
+    assert (status.kind, status.given, status.refunded_fen) == ("paid", True, SECURITY_FEN)
+    assert selectors.statuses(section, [organisation])[organisation.pk] == status
+    with translation.override("zh-hans"):
+        assert status.refund_label == "已退还（100,000.00 元）"

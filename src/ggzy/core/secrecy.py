@@ -177,10 +177,10 @@ FACTS: tuple[Fact, ...] = (
         "Banks and issuers learn a bidder before the deadline; they are bound by their agreements with "
         "the centre, not by this platform. The bank knows who paid whatever the platform does: the "
         "database holds sub-accounts and credits, so the secrecy is procedural against whoever runs it.",
-        Status.PLANNED,
+        Status.ENFORCED,
         "bid security (issue 29): `securities` SubAccount, Credit, Guarantee (docs/securities.md); their "
         "events (securities.sub_account.opened, securities.credit.recorded, securities.guarantee.*) are for "
-        "supervisors and embargoed until the opening; the crawl's world is to add",
+        "supervisors and embargoed until the opening",
     ),
     Fact(
         "security_sub_accounts",
@@ -195,8 +195,8 @@ FACTS: tuple[Fact, ...] = (
         "A bank notification the platform refuses is a security event for the supervisors (no payer "
         "named); the daily reconciliation's mismatches are counted for staff without names before the "
         "opening.",
-        Status.PLANNED,
-        "bid security (issue 29): `securities.SubAccount`, `securities.Credit`; the crawl's world is to add",
+        Status.ENFORCED,
+        "bid security (issue 29): `securities.SubAccount`, `securities.Credit`",
     ),
     Fact(
         "security_payer_details",
@@ -210,7 +210,7 @@ FACTS: tuple[Fact, ...] = (
         Kind.PROCEDURAL,
         "Stored encrypted (SM4 field key) with a lookup hash, so the same account is found twice without "
         "decrypting; a person sees a whole number only through `ops.field_reveal`, which is recorded.",
-        Status.PLANNED,
+        Status.ENFORCED,
         "bid security (issue 29): `securities.Credit.payer_name`, `payer_account`",
     ),
     Fact(
@@ -225,7 +225,7 @@ FACTS: tuple[Fact, ...] = (
         Kind.PROCEDURAL,
         "A guarantee the platform's check refuses is a security event for the supervisors, embargoed "
         "until the opening.",
-        Status.PLANNED,
+        Status.ENFORCED,
         "bid security (issue 29): `securities.Guarantee`",
     ),
     Fact(
@@ -239,7 +239,7 @@ FACTS: tuple[Fact, ...] = (
         "实施条例 §40(五) (deemed collusion) — a ground to examine, not a finding",
         Kind.PROCEDURAL,
         "None: analytics reads the stored flags, never recomputes them.",
-        Status.PLANNED,
+        Status.ENFORCED,
         "bid security (issue 29): `securities.FlagRun`, `securities.Flag`; read by evaluation (a later "
         "issue)",
     ),

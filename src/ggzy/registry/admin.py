@@ -72,3 +72,6 @@ class DeskHeadAdmin(RecordedAdmin):
 @admin.register(Template)
 class TemplateAdmin(RecordedAdmin):
     list_display = ("name", "centre", "category", "version", "file_name", "withdrawn_at")
+    #: The stored file by its SM3, typed: a dropdown would list every file the platform stores (a guarantee
+    #: document among them, which tells who gave security before the opening — the differential crawl).
+    raw_id_fields = ("blob",)

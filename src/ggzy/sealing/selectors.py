@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from ggzy.accounts.models import Centre
+from ggzy.accounts.models import Centre, Organisation
 from ggzy.accounts.selectors import organisations_of
 from ggzy.core import clock
 from ggzy.core.access import is_signed_in
@@ -100,6 +100,14 @@ def bidding_users(*, sections: list[Section]) -> list[int]:
             .values_list("submitted_by_id", flat=True)
         )
     )
+
+
+def bidder_organisations(section: Section) -> list[Organisation]:
+    """The organisations that hold a standing bid (received or opened, not withdrawn or replaced: not
+    `GONE`) for `section`, by name. No visibility is applied here: the caller shows them only to whom it
+    may (before the opening, no one but the bidder may learn that a bid exists)."""
+    standing = SealedBid.objects.filter(section=section).exclude(state__in=GONE).values("organisation")
+    return list(Organisation.objects.filter(pk__in=standing).order_by("name", "pk"))
 
 
 @dataclass(frozen=True)

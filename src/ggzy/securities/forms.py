@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ggzy.core.types import JSONDict
 from ggzy.securities.models import ForfeitureReason, RefundTrigger
@@ -31,7 +32,7 @@ CLAIM_REASONS = (
 class IssuerForm(forms.Form):
     """The issuer a bidder chooses: every configured one, banks, insurers and guarantee companies alike."""
 
-    issuer = forms.ChoiceField(label=_("Issuer"), widget=forms.Select(attrs=SELECT))
+    issuer = forms.ChoiceField(label=pgettext_lazy("guarantee", "Issuer"), widget=forms.Select(attrs=SELECT))
 
     def __init__(self, *args: object, issuers: Iterable[tuple[str, str]] = (), **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

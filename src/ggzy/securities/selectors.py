@@ -11,6 +11,9 @@ Who sees what:
 - centre staff of the section's centre and supervisors whose jurisdiction covers it: a sub-account or a
   guarantee only from the section's opening on (before it nothing may reveal who paid, not even a
   refusal of their own: the same not-found as a missing one);
+- the initiator of the tender project and its agent (the guarantee's beneficiary, who may claim on it): a
+  guarantee from the section's opening on (`access_guarantee`), never a sub-account or a payer; the opened
+  sections of their projects with each bidder's status (`opened_sections`, `access_opened_section`);
 - the payer flags (实施条例 §40): the evaluation committee and the supervisors, never a bidder. There is no
   evaluation app yet: `flags_visible` shows them to supervisors of the region and to staff of the
   section's centre (who run the evaluation's support), from the opening on;
@@ -27,17 +30,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from ggzy.accounts.models import Membership, Organisation
-from ggzy.accounts.selectors import supervises, viewer_scope
+from ggzy.accounts.selectors import grants_of, region_prefix, supervises, user_roles, viewer_scope
 from ggzy.core import clock
 from ggzy.core.access import is_signed_in
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.formatting import yuan
+from ggzy.core.roles import Role
 from ggzy.core.types import Viewer
-from ggzy.registry.models import Section
+from ggzy.notices import selectors as notices_selectors
+from ggzy.registry.models import Blob, Section
 from ggzy.sealing import selectors as sealing_selectors
 from ggzy.securities.models import (
     Credit,
@@ -84,6 +89,9 @@ _LABELS = {
     StatusKind.GUARANTEED: _("Guarantee %(number)s from %(issuer)s"),
     StatusKind.PENDING: _("Guarantee applied for, not yet issued"),
 }
+#: Said beside the status once the deposit was paid back (the kind stays: it is the status as of the
+#: deadline, which evaluation reads).
+_REFUNDED = _("Refunded (%(refunded)s yuan)")
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,17 @@ class SecurityStatus:
     issuer_name: str = ""
     sub_account: uuid.UUID | None = None
     guarantee: uuid.UUID | None = None
+    refunded_fen: int = 0  # principal paid back from the sub-account (refunds paid); the kind is unchanged
+
+    @property
+    def refunded(self) -> bool:
+        """Whether the deposit was paid back (in part or whole): pages say 已退还 beside the status."""
+        return self.refunded_fen > 0
+
+    @property
+    def refund_label(self) -> str:
+        """ "Refunded (… yuan)" in the reader's language, or "" when nothing was paid back."""
+        return str(_REFUNDED) % {"refunded": yuan(self.refunded_fen)} if self.refunded else ""
 
     @property
     def short_fen(self) -> int:
@@ -127,6 +146,7 @@ class _Found:
     """What one organisation has on the section (gathered in bulk)."""
 
     sub_account: uuid.UUID | None = None
+    refunded_fen: int = 0
     credits: list[tuple[int, dt.datetime, bool]] = field(default_factory=list)  # (fen, instant, late)
     guarantees: list[Guarantee] = field(default_factory=list)
 
@@ -182,17 +202,20 @@ def _decide(need: Requirement, found: _Found) -> SecurityStatus:
         issuer_name=chosen.issuer_name if accepted and chosen else "",
         sub_account=found.sub_account,
         guarantee=chosen.uid if chosen else None,
+        refunded_fen=found.refunded_fen,
     )
 
 
 def _gather(section: Section, purpose: str, organisation_ids: list[int]) -> dict[int, _Found]:
-    """Sub-accounts, credits and guarantees of the organisations on the section: three queries."""
+    """Sub-accounts (with the principal refunded from each), credits and guarantees of the organisations
+    on the section: three queries."""
     found: dict[int, _Found] = {pk: _Found() for pk in organisation_ids}
     accounts = SubAccount.objects.filter(
         section=section, purpose=purpose, organisation_id__in=organisation_ids
-    )
-    for organisation_id, account_uid in accounts.values_list("organisation_id", "uid"):
+    ).annotate(refunded=Sum("refunds__principal_fen", filter=Q(refunds__state=RefundState.PAID)))
+    for organisation_id, account_uid, refunded in accounts.values_list("organisation_id", "uid", "refunded"):
         found[organisation_id].sub_account = account_uid
+        found[organisation_id].refunded_fen = int(refunded or 0)
     rows = Credit.objects.filter(
         sub_account__section=section,
         sub_account__purpose=purpose,
@@ -311,8 +334,21 @@ def access_sub_account(*, viewer: Viewer | None, uid: uuid.UUID | str) -> SubAcc
     return found
 
 
+def _beneficiary(viewer: Viewer | None, section: Section) -> bool:
+    """The initiator of the section's tender project or its agent (the guarantee's beneficiary, who may
+    claim on it), from the section's opening on."""
+    return (
+        is_signed_in(viewer)
+        and opened(section)
+        and tendering_selectors.acts_for(viewer, section.tender_project)
+    )
+
+
 def access_guarantee(*, viewer: Viewer | None, uid: uuid.UUID | str) -> Guarantee:
-    """A guarantee the viewer may see (as `access_sub_account`): the same not-found otherwise."""
+    """A guarantee the viewer may see: its bidder's at any time; staff of the section's centre, the
+    supervisors covering it, and the initiator of its tender project or its agent (the beneficiary, who
+    may claim on it) from the section's opening on. "Missing", "not yours" and "not opened yet" raise the
+    same not-found error."""
     found = (
         Guarantee.objects.select_related(
             "section__centre", "section__tender_project__project", "organisation"
@@ -320,9 +356,141 @@ def access_guarantee(*, viewer: Viewer | None, uid: uuid.UUID | str) -> Guarante
         .filter(uid=uid)
         .first()
     )
-    if found is None or not _may_see(viewer, found.section, found.organisation_id):
+    if found is None or not (
+        _may_see(viewer, found.section, found.organisation_id) or _beneficiary(viewer, found.section)
+    ):
         raise DomainError(CoreError.NOT_FOUND)
     return found
+
+
+def guarantee_document(guarantee: Guarantee) -> Blob | None:
+    """The stored document of a guarantee (by the SM3 its signed body names), once the caller has it
+    from `access_guarantee`; None when there is none."""
+    if not guarantee.document_sm3:
+        return None
+    return Blob.objects.filter(sm3=guarantee.document_sm3).first()
+
+
+# --- a section's securities after its opening ----------------------------------------------------------
+
+
+def _readable_sections_q(viewer: Viewer | None) -> Q:
+    """The sections whose securities `viewer` may read after the opening: its centres' (staff, and the
+    centres under them), its jurisdiction's (supervisors: the centre's region, and the category if the
+    grant names one; as `supervises`), its projects' (the initiator and its agent)."""
+    if not is_signed_in(viewer):
+        return Q(pk__in=[])
+    centres, _regions = viewer_scope(viewer)
+    found = Q(centre__code__in=list(centres))
+    grants = grants_of(user=viewer).filter(role=Role.SUPERVISOR, revoked_at__isnull=True)
+    for region, category in grants.values_list("region", "category"):
+        covered = Q(tender_project__project__category_id=category) if category else Q()
+        if region:
+            covered &= Q(centre__region__startswith=region_prefix(region))
+        found |= covered
+    return found | notices_selectors.party_q(viewer, prefix="tender_project__project__")
+
+
+def opened_sections(*, viewer: Viewer | None) -> QuerySet[Section]:
+    """The sections, opened by the time authority, whose securities `viewer` may read (its centres', its
+    jurisdiction's, its projects'); latest opening first."""
+    return (
+        Section.objects.filter(_readable_sections_q(viewer), bid_window__opening_at__lte=clock.now())
+        .select_related("tender_project__project", "bid_window", "centre")
+        .order_by("-bid_window__opening_at", "code")
+    )
+
+
+def access_opened_section(*, viewer: Viewer | None, code: str) -> Section:
+    """A section whose securities `viewer` may read, once its opening time has come; "missing", "not
+    yours" and "not opened yet" are the same not-found (before the opening no one but a bidder may learn
+    who gave a security)."""
+    found = opened_sections(viewer=viewer).filter(code=code).first()
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+def access_party_section(*, viewer: Viewer | None, code: str) -> Section:
+    """An opened section of a tender project `viewer` acts for (initiator or agent: to keep a deposit or
+    claim on a guarantee); any other is the same not-found."""
+    found = access_opened_section(viewer=viewer, code=code)
+    if not is_signed_in(viewer) or not tendering_selectors.acts_for(viewer, found.tender_project):
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+@dataclass(frozen=True)
+class Reader:
+    """What `viewer` is for an opened section's securities: `official` (staff of its centre or above, or
+    a supervisor covering it: sees payers and flags), `staff` (staff of its own centre holding the role:
+    triggers and orders refunds), `party` (the initiator or its agent: forfeits, claims)."""
+
+    official: bool
+    staff: bool
+    party: bool
+
+
+def reader_of(*, viewer: Viewer | None, section: Section) -> Reader:
+    if not is_signed_in(viewer):
+        return Reader(False, False, False)
+    centres, _regions = viewer_scope(viewer)
+    return Reader(
+        official=_official(viewer, section),
+        staff=section.centre.code in centres and Role.CENTRE_STAFF in user_roles(viewer),
+        party=tendering_selectors.acts_for(viewer, section.tender_project),
+    )
+
+
+def section_bidders(section: Section) -> list[Organisation]:
+    """The section's bidders (a standing sealed bid: `sealing.selectors.bidder_organisations`) and whoever
+    began to give a bid security on it, by name. No visibility applied: for a section the caller got from
+    `access_opened_section`."""
+    ids = {o.pk for o in sealing_selectors.bidder_organisations(section)}
+    ids |= set(
+        SubAccount.objects.filter(section=section, purpose=Purpose.BID).values_list("organisation", flat=True)
+    )
+    ids |= set(
+        Guarantee.objects.filter(section=section, purpose=Purpose.BID).values_list("organisation", flat=True)
+    )
+    return list(Organisation.objects.filter(pk__in=ids).order_by("name", "pk"))
+
+
+def section_payers(section: Section) -> dict[int, list[tuple[str, str]]]:
+    """Who paid into each bidder's bid sub-account, by organisation id: (name, account) as the encrypted
+    fields show them to people, masked. For officials only (`Reader.official`), after the opening."""
+    payers: dict[int, set[tuple[str, str]]] = {}
+    paid_in = Credit.objects.filter(sub_account__section=section, sub_account__purpose=Purpose.BID)
+    for credit in paid_in.select_related("sub_account"):
+        payers.setdefault(credit.sub_account.organisation_id, set()).add(
+            (str(credit.payer_name), str(credit.payer_account))
+        )
+    return {pk: sorted(found) for pk, found in payers.items()}
+
+
+def section_guarantees(section: Section) -> list[Guarantee]:
+    """The bid guarantees given or applied for on the section, newest application first."""
+    return list(Guarantee.objects.filter(section=section, purpose=Purpose.BID).order_by("-applied_at"))
+
+
+def section_refunds(section: Section) -> list[Refund]:
+    """The refunds of the section's sub-accounts, each with its organisation."""
+    return list(
+        Refund.objects.filter(sub_account__section=section).select_related("sub_account__organisation")
+    )
+
+
+def section_refund(section: Section, uid: uuid.UUID | str) -> Refund:
+    """One refund of the section's sub-accounts; one of another section, or none, is not found."""
+    found = Refund.objects.filter(uid=uid, sub_account__section=section).first()
+    if found is None:
+        raise DomainError(CoreError.NOT_FOUND)
+    return found
+
+
+def has_sub_account(section: Section, organisation: Organisation) -> bool:
+    """Whether the organisation has a sub-account on the section (a deposit that could be kept)."""
+    return SubAccount.objects.filter(section=section, organisation=organisation).exists()
 
 
 # --- the bidder's workspace ---------------------------------------------------------------------------
@@ -334,6 +502,7 @@ class Mine(NamedTuple):
     section: Section
     requirement: Requirement
     status: SecurityStatus
+    organisation: Organisation | None = None  # the viewer's organisation that obtained the documents
 
 
 def mine(*, viewer: Viewer | None) -> list[Mine]:
@@ -347,7 +516,7 @@ def mine(*, viewer: Viewer | None) -> list[Mine]:
         DocumentsHolder.objects.filter(
             organisation_id__in=organisations, documents__state=DocumentsState.ISSUED
         )
-        .select_related("documents")
+        .select_related("documents", "organisation")
         .order_by("pk")
     )
     out: list[Mine] = []
@@ -364,9 +533,55 @@ def mine(*, viewer: Viewer | None) -> list[Mine]:
             if not need.required:
                 continue
             found = _gather(section, Purpose.BID, [holding.organisation_id])[holding.organisation_id]
-            out.append(Mine(section, need, _decide(need, found)))
+            out.append(Mine(section, need, _decide(need, found), holding.organisation))
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(out, key=lambda m: (m.requirement.deadline or far, m.section.code))
+
+
+def access_my_section(*, viewer: Viewer | None, code: str) -> tuple[Mine, Organisation]:
+    """A section that asks one of the viewer's bidder organisations for a bid security (`mine`), with
+    that organisation (the one that obtained the documents); any other is not found."""
+    for entry in mine(viewer=viewer):
+        if entry.section.code == code and entry.organisation is not None:
+            return entry, entry.organisation
+    raise DomainError(CoreError.NOT_FOUND)
+
+
+@dataclass(frozen=True)
+class OwnSecurities:
+    """What the bidder's page of one section shows: its organisation's bid sub-account (if opened) with its
+    credits and refunds, its guarantees, the requirement and the status. Its own only."""
+
+    section: Section
+    organisation: Organisation
+    requirement: Requirement
+    status: SecurityStatus
+    sub_account: SubAccount | None
+    credits: list[Credit]
+    refunds: list[Refund]
+    guarantees: list[Guarantee]
+
+
+def own_securities(*, viewer: Viewer | None, code: str) -> OwnSecurities:
+    """The bid security of the section `code` as the viewer's bidder organisation gave it
+    (`access_my_section`: the same not-found for a section that is not its own)."""
+    entry, organisation = access_my_section(viewer=viewer, code=code)
+    section = entry.section
+    account = SubAccount.objects.filter(
+        purpose=Purpose.BID, section=section, organisation=organisation
+    ).first()
+    return OwnSecurities(
+        section=section,
+        organisation=organisation,
+        requirement=entry.requirement,
+        status=entry.status,
+        sub_account=account,
+        credits=list(account.credits.all()) if account is not None else [],
+        refunds=list(account.refunds.all()) if account is not None else [],
+        guarantees=list(
+            Guarantee.objects.filter(purpose=Purpose.BID, section=section, organisation=organisation)
+        ),
+    )
 
 
 # --- the payer flags (实施条例 §40) -----------------------------------------------------------------------
@@ -461,7 +676,9 @@ def reconciliation_overview(*, viewer: Viewer | None) -> ReconciliationOverview:
     counts and kinds (those about the viewer's centres, or about no sub-account the platform knows), and
     the refunds of the centres' sections counted — due, overdue, refused — only for sections whose
     opening has come (a refund before it would tell of a withdrawal: secrecy), per section likewise. No
-    payer's name, account or transaction is in it. Anyone but centre staff gets an empty overview."""
+    payer's name, account or transaction is in it; every business day is reconciled whether anyone paid or
+    not (`deposits.reconcile_due`), so the days listed tell nothing either. Anyone but centre staff gets an
+    empty overview."""
     centres, _regions = viewer_scope(viewer)
     if not centres:
         return ReconciliationOverview([], 0, 0, 0, [])

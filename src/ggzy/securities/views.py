@@ -23,7 +23,6 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -32,8 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from ggzy.accounts.models import Organisation, RoleGrant
-from ggzy.accounts.selectors import region_prefix, supervises, user_roles, viewer_scope
+from ggzy.accounts.models import Organisation
 from ggzy.core import clock
 from ggzy.core.access import actor_of, allow, is_signed_in
 from ggzy.core.errors import CoreError, DomainError
@@ -41,10 +39,8 @@ from ggzy.core.formatting import local_date, local_time, yuan
 from ggzy.core.pages import page_action
 from ggzy.core.roles import Role
 from ggzy.core.types import Viewer
-from ggzy.notices import selectors as notices_selectors
 from ggzy.registry import blobs
-from ggzy.registry.models import Blob, Section
-from ggzy.sealing.models import GONE, SealedBid
+from ggzy.registry.models import Section
 from ggzy.securities import bank, issuers, selectors
 from ggzy.securities.errors import SecuritiesError
 from ggzy.securities.forms import (
@@ -56,7 +52,7 @@ from ggzy.securities.forms import (
     RefundOrderForm,
     RefundTriggerForm,
 )
-from ggzy.securities.models import Guarantee, GuaranteeState, Purpose, Refund, RefundState, SubAccount
+from ggzy.securities.models import Guarantee, GuaranteeState, Refund, RefundState, SubAccount
 from ggzy.securities.services import deposits, forfeiture, guarantees, refunds, requirements
 from ggzy.tendering import selectors as tendering_selectors
 
@@ -112,68 +108,6 @@ def _forms_text(forms: Iterable[str]) -> str:
     return "、".join(said)
 
 
-# --- who the viewer is for a section ---------------------------------------------------------------------
-
-
-def _readable_sections_q(viewer: Viewer) -> Q:
-    """The sections whose securities `viewer` may read after the opening: its centres' (staff, and the
-    centres under them), its jurisdiction's (supervisors: the centre's region, and the category if the grant
-    names one; as `selectors.access_guarantee`), its projects' (the initiator and its agent)."""
-    if not is_signed_in(viewer):
-        return Q(pk__in=[])
-    centres, _regions = viewer_scope(viewer)
-    found = Q(centre__code__in=list(centres))
-    grants = RoleGrant.objects.filter(user=viewer, role=Role.SUPERVISOR, revoked_at__isnull=True)
-    for region, category in grants.values_list("region", "category"):
-        covered = Q(tender_project__project__category_id=category) if category else Q()
-        if region:
-            covered &= Q(centre__region__startswith=region_prefix(region))
-        found |= covered
-    return found | notices_selectors.party_q(viewer, prefix="tender_project__project__")
-
-
-def _opened_sections(viewer: Viewer) -> QuerySet[Section]:
-    """The sections, opened by the time authority, whose securities `viewer` may read; latest first."""
-    return (
-        Section.objects.filter(_readable_sections_q(viewer), bid_window__opening_at__lte=clock.now())
-        .select_related("tender_project__project", "bid_window", "centre")
-        .order_by("-bid_window__opening_at", "code")
-    )
-
-
-def _access_opened_section(*, viewer: Viewer, code: str) -> Section:
-    """A section whose securities `viewer` may read, once its opening time has come; "missing", "not
-    yours" and "not opened yet" are the same not-found (before the opening no one but a bidder may learn
-    who gave a security)."""
-    found = _opened_sections(viewer).filter(code=code).first()
-    if found is None:
-        raise _not_found()
-    return found
-
-
-def _official(viewer: Viewer, section: Section) -> bool:
-    """Staff of the section's centre (or of a centre above it), or a supervisor covering it."""
-    centres, _regions = viewer_scope(viewer)
-    if section.centre.code in centres:
-        return True
-    return supervises(
-        viewer, region=section.centre.region, category=str(section.tender_project.project.category_id)
-    )
-
-
-def _access_my_section(*, viewer: Viewer, code: str) -> tuple[selectors.Mine, Organisation]:
-    """A section that asks one of the viewer's bidder organisations for a security (`selectors.mine`),
-    with that organisation (the one that obtained the documents); any other is not found."""
-    for entry in selectors.mine(viewer=viewer):
-        if entry.section.code != code:
-            continue
-        documents = tendering_selectors.documents_of_section(entry.section)
-        holding = tendering_selectors.holding_of(viewer=viewer, documents=documents) if documents else None
-        if holding is not None:
-            return entry, holding.organisation
-    raise _not_found()
-
-
 # --- rows for the pages ----------------------------------------------------------------------------------
 
 
@@ -200,6 +134,8 @@ def _status_row(status: selectors.SecurityStatus) -> dict[str, object]:
         "paid": yuan(status.paid_fen),
         "short": yuan(status.short_fen) if status.short_fen else "",
         "late": yuan(status.late_fen) if status.late_fen else "",
+        "refunded": status.refunded,
+        "refund_label": status.refund_label,
     }
 
 
@@ -284,22 +220,18 @@ def mine(request: HttpRequest) -> HttpResponse:
 @allow(Role.RESPONDER)
 def bidder_section(request: HttpRequest, section_code: str) -> HttpResponse:
     """One section's security for the bidder: its sub-account, credits, guarantees and refunds."""
-    entry, organisation = _access_my_section(viewer=request.user, code=section_code)
-    section, now = entry.section, clock.now()
-    account = SubAccount.objects.filter(
-        purpose=Purpose.BID, section=section, organisation=organisation
-    ).first()
-    own_guarantees = Guarantee.objects.filter(purpose=Purpose.BID, section=section, organisation=organisation)
+    own, now = selectors.own_securities(viewer=request.user, code=section_code), clock.now()
+    account = own.sub_account
     choices, issuer_rows = _issuer_choices()
-    deadline = entry.requirement.deadline
+    deadline = own.requirement.deadline
     context = {
-        "section": section,
-        "organisation": organisation,
-        "requirement": _requirement_row(entry.requirement),
-        "status": _status_row(selectors.status_of(section, organisation, Purpose.BID)),
+        "section": own.section,
+        "organisation": own.organisation,
+        "requirement": _requirement_row(own.requirement),
+        "status": _status_row(own.status),
         "open": deadline is not None and now < deadline,
-        "deposit": entry.requirement.deposit,
-        "guarantee": bool(entry.requirement.guarantee_kinds),
+        "deposit": own.requirement.deposit,
+        "guarantee": bool(own.requirement.guarantee_kinds),
         "sub_account": (
             {
                 "number": account.number,
@@ -319,10 +251,10 @@ def bidder_section(request: HttpRequest, section_code: str) -> HttpResponse:
                 "source": c.get_source_display(),
                 "transaction": c.transaction,
             }
-            for c in (account.credits.all() if account is not None else ())
+            for c in own.credits
         ],
-        "refunds": [_refund_row(r, now) for r in (account.refunds.all() if account is not None else ())],
-        "guarantees": [_guarantee_row(g) for g in own_guarantees],
+        "refunds": [_refund_row(r, now) for r in own.refunds],
+        "guarantees": [_guarantee_row(g) for g in own.guarantees],
         "issuers": issuer_rows,
         "issuer_form": IssuerForm(issuers=choices),
         "file_form": GuaranteeFileForm(),
@@ -337,7 +269,7 @@ def _here(section: Section) -> str:
 @require_POST
 @allow(Role.RESPONDER)
 def sub_account_open(request: HttpRequest, section_code: str) -> HttpResponse:
-    entry, organisation = _access_my_section(viewer=request.user, code=section_code)
+    entry, organisation = selectors.access_my_section(viewer=request.user, code=section_code)
 
     def opened(account: SubAccount) -> str:
         return _(
@@ -362,7 +294,7 @@ def sub_account_open(request: HttpRequest, section_code: str) -> HttpResponse:
 @require_POST
 @allow(Role.RESPONDER)
 def guarantee_apply(request: HttpRequest, section_code: str) -> HttpResponse:
-    entry, organisation = _access_my_section(viewer=request.user, code=section_code)
+    entry, organisation = selectors.access_my_section(viewer=request.user, code=section_code)
     choices, _rows = _issuer_choices()
     form = IssuerForm(request.POST, issuers=choices)
     return page_action(
@@ -383,7 +315,7 @@ def guarantee_apply(request: HttpRequest, section_code: str) -> HttpResponse:
 @require_POST
 @allow(Role.RESPONDER)
 def guarantee_upload(request: HttpRequest, section_code: str) -> HttpResponse:
-    entry, organisation = _access_my_section(viewer=request.user, code=section_code)
+    entry, organisation = selectors.access_my_section(viewer=request.user, code=section_code)
     form = GuaranteeFileForm(request.POST, request.FILES)
     return page_action(
         request,
@@ -422,7 +354,7 @@ def guarantee_document(request: HttpRequest, guarantee_uid: uuid.UUID) -> HttpRe
     """The guarantee's document, by the SM3 its signed body names (checked as it is read), for whoever may
     see the guarantee (its bidder; staff and supervisors after the opening)."""
     guarantee = selectors.access_guarantee(viewer=request.user, uid=guarantee_uid)
-    blob = Blob.objects.filter(sm3=guarantee.document_sm3).first() if guarantee.document_sm3 else None
+    blob = selectors.guarantee_document(guarantee)
     if blob is None:
         raise _not_found()
     response = HttpResponse(blobs.read(blob), content_type=blob.media_type or "application/pdf")
@@ -487,23 +419,11 @@ def reconcile(request: HttpRequest) -> HttpResponse:
 def sections(request: HttpRequest) -> HttpResponse:
     """The opened sections whose securities the viewer may read (its centres', its jurisdiction's, its
     projects')."""
-    return render(request, "securities/sections.html", {"sections": _opened_sections(request.user)[:200]})
-
-
-def _bidders_of(section: Section) -> list[Organisation]:
-    """The section's bidders (a standing sealed bid) and whoever began to give a security on it."""
-    ids = set(
-        SealedBid.objects.filter(section=section)
-        .exclude(state__in=GONE)
-        .values_list("organisation", flat=True)
+    return render(
+        request,
+        "securities/sections.html",
+        {"sections": selectors.opened_sections(viewer=request.user)[:200]},
     )
-    ids |= set(
-        SubAccount.objects.filter(section=section, purpose=Purpose.BID).values_list("organisation", flat=True)
-    )
-    ids |= set(
-        Guarantee.objects.filter(section=section, purpose=Purpose.BID).values_list("organisation", flat=True)
-    )
-    return list(Organisation.objects.filter(pk__in=ids).order_by("name", "pk"))
 
 
 @allow(*AFTER_OPENING)
@@ -511,27 +431,20 @@ def section(request: HttpRequest, section_code: str) -> HttpResponse:
     """A section's securities after its opening: each bidder's status; for staff and supervisors also the
     payers (accounts masked) and the §40 flags; the refunds; the actions of the viewer's role."""
     viewer, now = request.user, clock.now()
-    found = _access_opened_section(viewer=viewer, code=section_code)
-    bidders = _bidders_of(found)
+    found = selectors.access_opened_section(viewer=viewer, code=section_code)
+    bidders = selectors.section_bidders(found)
     try:
         by_organisation = selectors.statuses(found, bidders)
     except DomainError:  # no documents issued: nothing required is known
         by_organisation = {}
-    official = _official(viewer, found)
-    accounts = {
-        a.organisation_id: a
-        for a in SubAccount.objects.filter(section=found, purpose=Purpose.BID).prefetch_related("credits")
-    }
-    held = Guarantee.objects.filter(section=found, purpose=Purpose.BID).order_by("-applied_at")
+    reader = selectors.reader_of(viewer=viewer, section=found)
+    official = reader.official
+    payers_of = selectors.section_payers(found) if official else {}
+    held = selectors.section_guarantees(found)
     rows = []
     for organisation in bidders:
-        account = accounts.get(organisation.pk)
         status = by_organisation.get(organisation.pk)
-        payers = (
-            sorted({(str(c.payer_name), str(c.payer_account)) for c in account.credits.all()})
-            if official and account is not None
-            else []
-        )
+        payers = payers_of.get(organisation.pk, [])
         rows.append(
             {
                 "organisation": organisation,
@@ -541,9 +454,7 @@ def section(request: HttpRequest, section_code: str) -> HttpResponse:
             }
         )
     refund_rows = []
-    for refund in Refund.objects.filter(sub_account__section=found).select_related(
-        "sub_account__organisation"
-    ):
+    for refund in selectors.section_refunds(found):
         row = _refund_row(refund, now)
         row["organisation"] = refund.sub_account.organisation.name
         refund_rows.append(row)
@@ -557,15 +468,14 @@ def section(request: HttpRequest, section_code: str) -> HttpResponse:
         for flag in selectors.flags_visible(viewer=viewer, section=found)
     ]
     choices = [(str(o.uid), o.name) for o in bidders]
-    centres, _regions = viewer_scope(viewer)
     context = {
         "section": found,
         "rows": rows,
         "refunds": refund_rows,
         "flags": flags,
         "official": official,
-        "staff": found.centre.code in centres and Role.CENTRE_STAFF in user_roles(viewer),
-        "party": tendering_selectors.acts_for(viewer, found.tender_project),
+        "staff": reader.staff,
+        "party": reader.party,
         "trigger_form": RefundTriggerForm(bidders=choices),
         "forfeit_form": ForfeitForm(bidders=choices),
         "claim_form": ClaimForm(),
@@ -578,14 +488,16 @@ def _section_url(section: Section) -> str:
 
 
 def _chosen(section: Section, uid: str) -> Organisation | None:
-    return next((o for o in _bidders_of(section) if str(o.uid) == uid), None) if uid else None
+    return next((o for o in selectors.section_bidders(section) if str(o.uid) == uid), None) if uid else None
 
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
 def refund_trigger(request: HttpRequest, section_code: str) -> HttpResponse:
-    found = _access_opened_section(viewer=request.user, code=section_code)
-    form = RefundTriggerForm(request.POST, bidders=[(str(o.uid), o.name) for o in _bidders_of(found)])
+    found = selectors.access_opened_section(viewer=request.user, code=section_code)
+    form = RefundTriggerForm(
+        request.POST, bidders=[(str(o.uid), o.name) for o in selectors.section_bidders(found)]
+    )
 
     def made(due: list[Refund]) -> str:
         return _("%(count)s refunds are now due, each with its legal basis and date.") % {"count": len(due)}
@@ -607,15 +519,11 @@ def refund_trigger(request: HttpRequest, section_code: str) -> HttpResponse:
 @require_POST
 @allow(Role.CENTRE_STAFF)
 def refund_order(request: HttpRequest, section_code: str) -> HttpResponse:
-    found = _access_opened_section(viewer=request.user, code=section_code)
+    found = selectors.access_opened_section(viewer=request.user, code=section_code)
     form = RefundOrderForm(request.POST)
-    refund = (
-        Refund.objects.filter(uid=form.cleaned_data["refund"], sub_account__section=found).first()
-        if form.is_valid()
-        else None
-    )
-    if refund is None:
+    if not form.is_valid():
         raise _not_found()
+    refund = selectors.section_refund(found, form.cleaned_data["refund"])
     return page_action(
         request,
         lambda: refunds.refund_order(refund=refund),
@@ -624,26 +532,15 @@ def refund_order(request: HttpRequest, section_code: str) -> HttpResponse:
     )
 
 
-def _party_section(viewer: Viewer, code: str) -> Section:
-    """An opened section of a tender project the viewer acts for (initiator or agent)."""
-    found = _access_opened_section(viewer=viewer, code=code)
-    if not tendering_selectors.acts_for(viewer, found.tender_project):
-        raise _not_found()
-    return found
-
-
 @require_POST
 @allow(Role.INITIATOR, Role.AGENT)
 def forfeit(request: HttpRequest, section_code: str) -> HttpResponse:
-    found = _party_section(request.user, section_code)
-    form = ForfeitForm(request.POST, bidders=[(str(o.uid), o.name) for o in _bidders_of(found)])
+    found = selectors.access_party_section(viewer=request.user, code=section_code)
+    form = ForfeitForm(request.POST, bidders=[(str(o.uid), o.name) for o in selectors.section_bidders(found)])
 
     def run() -> object:
         organisation = _chosen(found, form.cleaned_data["organisation"])
-        if (
-            organisation is None
-            or not SubAccount.objects.filter(section=found, organisation=organisation).exists()
-        ):
+        if organisation is None or not selectors.has_sub_account(found, organisation):
             raise DomainError(
                 SecuritiesError.FORFEITURE_BASIS,
                 detail={"reason": _("this bidder paid no deposit into a sub-account")},
@@ -668,17 +565,15 @@ def forfeit(request: HttpRequest, section_code: str) -> HttpResponse:
 @require_POST
 @allow(Role.INITIATOR, Role.AGENT)
 def guarantee_claim(request: HttpRequest, section_code: str) -> HttpResponse:
-    found = _party_section(request.user, section_code)
+    found = selectors.access_party_section(viewer=request.user, code=section_code)
     form = ClaimForm(request.POST)
-    guarantee = (
-        Guarantee.objects.filter(uid=form.cleaned_data["guarantee"], section=found).first()
-        if form.is_valid()
-        else None
-    )
-    if guarantee is None:
-        if form.is_valid():
-            raise _not_found()
+    if not form.is_valid():
         return page_action(request, lambda: None, success=None, to=_section_url(found), form=form)
+    # the one lookup (the initiator and its agent read a guarantee of their project from the opening on);
+    # a guarantee of another section is the same not-found
+    guarantee = selectors.access_guarantee(viewer=request.user, uid=form.cleaned_data["guarantee"])
+    if guarantee.section_id != found.pk:
+        raise _not_found()
     return page_action(
         request,
         lambda: guarantees.guarantee_claim(
