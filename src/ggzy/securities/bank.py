@@ -13,19 +13,16 @@ verify is a `BankError` and nothing is recorded. Nothing here writes to the data
 
 from __future__ import annotations
 
-import json
 import secrets
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from http import HTTPStatus
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
 from ggzy.core import keystore
 from ggzy.core.models import Purpose
+from ggzy.securities import outside
 from ggzy_sm import simulator
 from ggzy_sm.errors import CryptoError
 from ggzy_sm.sm2 import Sm2PublicKey
@@ -63,17 +60,10 @@ class Bank:
 
 
 def _trust() -> dict[str, Any]:
-    path = settings.GGZY_BANK_TRUST
-    if not path:
-        raise BankError("config", "GGZY_BANK_TRUST names no trust file: no bank's signature can be checked")
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BankError(
-            "config", f"the bank trust file {path} cannot be read ({type(exc).__name__})"
-        ) from exc
-    if not isinstance(document, dict) or document.get("format") != TRUST_FORMAT:
-        raise BankError("config", f"{path} is not a {TRUST_FORMAT} document")
+        document = outside.trust_document(settings.GGZY_BANK_TRUST, TRUST_FORMAT, "GGZY_BANK_TRUST")
+    except outside.OutsideError as exc:
+        raise BankError(exc.kind, str(exc)) from exc
     found = document.get("banks")
     return found if isinstance(found, dict) else {}
 
@@ -126,19 +116,10 @@ def platform_key_hex() -> str:
 
 
 def _post(url: str, body: dict[str, Any]) -> tuple[int, Any]:
-    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(url, data=data, method="POST")  # noqa: S310  (a configured bank)
-    request.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(request, timeout=settings.GGZY_BANK_TIMEOUT) as response:  # noqa: S310
-            return response.status, json.loads(response.read(MAX_BODY + 1))
-    except urllib.error.HTTPError as exc:
-        try:
-            return exc.code, json.loads(exc.read(MAX_BODY + 1))
-        except ValueError:
-            return exc.code, None
-    except (OSError, ValueError) as exc:
-        raise BankError("unavailable", f"{url}: {type(exc).__name__}") from exc
+        return outside.post_json(url, body, timeout=settings.GGZY_BANK_TIMEOUT, most=MAX_BODY)
+    except outside.OutsideError as exc:
+        raise BankError(exc.kind, str(exc)) from exc
 
 
 def ask(target: Bank, action: str, path: str, fields: dict[str, Any]) -> dict[str, Any]:

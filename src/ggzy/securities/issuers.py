@@ -17,19 +17,18 @@ answer this request, `IssuerError("answer")`. Nothing here writes to the databas
 
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from http import HTTPStatus
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
 from ggzy.core import keystore
 from ggzy.core.models import Purpose
+from ggzy.securities import outside
 from ggzy_sm import guarantees
 from ggzy_sm.errors import CryptoError
 from ggzy_sm.sm2 import Sm2PublicKey
@@ -79,18 +78,10 @@ class Issuer:
 
 
 def _trust_document() -> dict[str, Any]:
-    path = settings.GGZY_GUARANTEE_TRUST
-    if not path:
-        raise IssuerError("config", "GGZY_GUARANTEE_TRUST names no trust file: no guarantee can be checked")
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IssuerError(
-            "config", f"the guarantee trust file {path} cannot be read ({type(exc).__name__})"
-        ) from exc
-    if not isinstance(document, dict) or document.get("format") != TRUST_FORMAT:
-        raise IssuerError("config", f"{path} is not a {TRUST_FORMAT} document")
-    return document
+        return outside.trust_document(settings.GGZY_GUARANTEE_TRUST, TRUST_FORMAT, "GGZY_GUARANTEE_TRUST")
+    except outside.OutsideError as exc:
+        raise IssuerError(exc.kind, str(exc)) from exc
 
 
 def trusted() -> dict[str, TrustEntry]:
@@ -148,22 +139,16 @@ def issuer(code: str) -> Issuer:
 
 def _exchange(request: urllib.request.Request) -> tuple[int, Any]:
     try:
-        with urllib.request.urlopen(request, timeout=settings.GGZY_GUARANTEE_TIMEOUT) as response:  # noqa: S310
-            return response.status, json.loads(response.read(MAX_BODY + 1))
-    except urllib.error.HTTPError as exc:
-        try:
-            return exc.code, json.loads(exc.read(MAX_BODY + 1))
-        except ValueError:
-            return exc.code, None
-    except (OSError, ValueError) as exc:
-        raise IssuerError("unavailable", f"{request.full_url}: {type(exc).__name__}") from exc
+        return outside.exchange(request, timeout=settings.GGZY_GUARANTEE_TIMEOUT, most=MAX_BODY)
+    except outside.OutsideError as exc:
+        raise IssuerError(exc.kind, str(exc)) from exc
 
 
 def _post(url: str, body: dict[str, Any]) -> tuple[int, Any]:
-    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(url, data=data, method="POST")  # noqa: S310  (a configured issuer)
-    request.add_header("Content-Type", "application/json")
-    return _exchange(request)
+    try:
+        return outside.post_json(url, body, timeout=settings.GGZY_GUARANTEE_TIMEOUT, most=MAX_BODY)
+    except outside.OutsideError as exc:
+        raise IssuerError(exc.kind, str(exc)) from exc
 
 
 def ask(target: Issuer, action: str, path: str, fields: dict[str, Any]) -> dict[str, Any]:
