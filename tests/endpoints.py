@@ -53,6 +53,7 @@ SAMPLE_KWARGS = {
     "upload_uid": "00000000-0000-0000-0000-000000000000",
     "section_code": "A2101002026000001001001",
     "guarantee_uid": "00000000-0000-0000-0000-000000000000",
+    "channel": "nothing:x",  # a live channel no app registers: the one 404, never an endless stream
 }
 
 #: What a back-office object's address may hold: a key (Django's own models), a uid, a key id, a code.

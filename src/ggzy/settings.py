@@ -17,6 +17,8 @@
 | GGZY_SEAL_BACKEND | another seal backend (a GB/T 38540 seal server) | the local one |
 | GGZY_DEMO_CA_DIR | the demo test CA's keys and the demo users' key files (never in `var/`) | unset |
 | GGZY_OPENING_REMINDER_DAYS | days before an opening its parties are reminded (1–30; 6.5.1) | `3` |
+| GGZY_LIVE_BACKEND | live pages: auto (NOTIFY or polling), postgres, sqlite-poll, redis | `auto` |
+| GGZY_REDIS_URL | Redis for GGZY_LIVE_BACKEND=redis (pub/sub for several hosts) | unset |
 | GGZY_DISCLOSURE_DAY | day (1–28) the last month's trading figures are published, 09:00 (6.10.2) | `5` |
 """
 
@@ -194,6 +196,12 @@ def database_config(url: str) -> dict[str, Any]:
 DATABASE_URL = os.environ.get("GGZY_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'ggzy.sqlite3'}"
 DATABASES = {"default": database_config(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- live pages (ggzy.core.live) -----------------------------------------------------------------
+#: auto: LISTEN/NOTIFY on PostgreSQL, polling the table on SQLite; or postgres | sqlite-poll | redis
+GGZY_LIVE_BACKEND = os.environ.get("GGZY_LIVE_BACKEND", "").strip() or "auto"
+#: the Redis server of GGZY_LIVE_BACKEND=redis (redis://host:6379/0): message ids published on `ggzy_live`
+GGZY_REDIS_URL = os.environ.get("GGZY_REDIS_URL", "")
 
 # --- tasks ----------------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

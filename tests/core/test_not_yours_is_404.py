@@ -163,6 +163,7 @@ PUBLIC_ENTITY_PAGES = {
 }
 #: Pages with arguments that name no entity by id, and why.
 NO_ENTITY = {
+    "core:live": "names a live channel (a typed stream), not an entity: the channel's own access answers 404",
     "ops:key-rotate": "names a key purpose, one of a fixed list",
     "analytics:month": "names a calendar month of public figures, not an entity",
     "analytics:csv": "names a calendar month of public figures, not an entity",

@@ -269,6 +269,8 @@ WITHOUT_SITUATION: dict[str, str] = {
     # records nothing to count: it deletes expired uploads under each upload's own flock (a pass finding
     # one locked leaves it to the next) and stray files older than the expiry
     "sealing.clean_uploads": "tested in tests/sealing/test_uploads.py (expiry and cleanup)",
+    # records nothing to count: one DELETE of live messages older than a day, idempotent by nature
+    "core.live_prune": "tested in tests/core/test_live.py (old messages pruned)",
     # each needs a bank or guarantee issuer process, or a trade with documents and sub-accounts
     # (tests/securities/); each re-checks under its lock: reconcile takes (bank, day) once by the
     # Statement's unique constraint inside its transaction; refunds claim a row by select_for_update and

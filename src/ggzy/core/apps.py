@@ -10,7 +10,13 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from ggzy.core import checks  # noqa: F401  (registers the access check)
+        from ggzy.core import (
+            checks,  # noqa: F401  (registers the access check)
+            live,
+            tick,
+        )
+
+        tick.register("core.live_prune", live.live_prune)
 
         # Every platform key exists from installation on: a key made on first use would tell,
         # by appearing, that something was encrypted or signed.

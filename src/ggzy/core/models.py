@@ -90,3 +90,22 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.object_id}"
+
+
+class LiveMessage(models.Model):
+    """One message published to a live channel (see ggzy.core.live): its id is the SSE event id a
+    reconnecting client resumes from. Kept a day (the tick job `core.live_prune`)."""
+
+    id = models.BigAutoField(primary_key=True)
+    channel = models.CharField(_("channel"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=64)
+    data = models.JSONField(_("data"), default=dict)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("live message")
+        verbose_name_plural = _("live messages")
+        indexes = [models.Index(fields=["channel", "id"], name="live_channel_id")]
+
+    def __str__(self) -> str:
+        return f"{self.channel}#{self.id} {self.kind}"
