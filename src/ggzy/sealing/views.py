@@ -29,7 +29,8 @@ def mine(request: HttpRequest) -> HttpResponse:
     for bid in selectors.my_bids(user=request.user):
         price = openingsheet.price_of(bid.opening_sheet) if bid.opening_sheet else None
         rows.append({"bid": bid, "window": bid.section.bid_window, "price": price})
-    return render(request, "sealing/mine.html", {"rows": rows})
+    # the countdowns run from the platform's time: rendered here, then the live `time:now` channel
+    return render(request, "sealing/mine.html", {"rows": rows, "server_now": _instant(clock.now())})
 
 
 @require_POST
