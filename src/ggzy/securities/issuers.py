@@ -26,9 +26,8 @@ from typing import Any
 
 from django.conf import settings
 
-from ggzy.core import keystore
+from ggzy.core import keystore, outside
 from ggzy.core.models import Purpose
-from ggzy.securities import outside
 from ggzy_sm import guarantees
 from ggzy_sm.errors import CryptoError
 from ggzy_sm.sm2 import Sm2PublicKey

@@ -1,5 +1,6 @@
-"""What the bank client (`bank.py`) and the guarantee issuers' client (`issuers.py`) share: reading a pinned
-trust file, and one JSON exchange over HTTP. Each client turns `OutsideError` into its own error."""
+"""What the platform's clients of outside parties share (the bank, `securities.bank`; the guarantee issuers,
+`securities.issuers`; the randomness beacons, `randomness.beacons`): reading a pinned trust file, and one JSON
+exchange over HTTP. Each client turns `OutsideError` into its own error."""
 
 from __future__ import annotations
 
@@ -44,6 +45,11 @@ def exchange(request: urllib.request.Request, *, timeout: float, most: int) -> t
             return exc.code, None
     except (OSError, ValueError) as exc:
         raise OutsideError("unavailable", f"{request.full_url}: {type(exc).__name__}") from exc
+
+
+def get_json(url: str, *, timeout: float, most: int) -> tuple[int, Any]:
+    """`exchange` of a GET."""
+    return exchange(urllib.request.Request(url, method="GET"), timeout=timeout, most=most)  # noqa: S310
 
 
 def post_json(url: str, body: dict[str, Any], *, timeout: float, most: int) -> tuple[int, Any]:
