@@ -80,6 +80,9 @@ PURPOSES = frozenset(
         "ggzy-guarantee-v1",  # an electronic guarantee (电子保函), signed by its issuer's certified key
         "ggzy-guarantee-answer-v1",  # a guarantee issuer's signed answer (application, claim)
         "ggzy-guarantee-request-v1",  # the platform's signed request to a guarantee issuer
+        "ggzy-beacon-commitment-v1",  # a randomness beacon's signed commitment to its secret for a draw
+        "ggzy-beacon-reveal-v1",  # a randomness beacon's signed reveal, over the draw's set of commitments
+        "ggzy-beacon-status-v1",  # a randomness beacon's signed account of a draw it holds
         "ggzy-test-v1",  # tests only
     }
 )

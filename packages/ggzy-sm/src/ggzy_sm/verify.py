@@ -7,6 +7,8 @@ and the public keys or CA certificates.
     ggzy-verify fork old-head.json new-head.json consistency.json --trust TRUST.json   (or the keys)
     ggzy-verify document FILE SIGNATURE.json --root ROOT.der|pem [--root ...] [--crl CRL.der|pem ...]
     ggzy-verify receipt RECEIPT.json --keys KEYS.json
+    ggzy-verify random ID (--file DRAW.json | --url BASE) --beacon-trust BEACONS.json
+                [--trust WITNESS-TRUST.json] [--ask-beacon URL …]
 
 A proof file is what `/api/v1/witness/events/<uid>/proof` answers: the event's canonical document
 and salt, the leaf index and audit path, and the signed tree head `{"sth", "signature", "key_id",
@@ -30,6 +32,16 @@ revoked, malformed, …).
 A bid receipt (`ggzy-bid-receipt-v1`, see `ggzy_sm.receipts`) is checked against the platform's receipt
 keys as `/api/v1/sealing/receipt-keys` publishes them (KEYS.json): the signature by the key its `key_id`
 names, made while that key was active. The summary is printed in Chinese, then in English.
+
+A draw of verifiable randomness (`ggzy-random-draw-v1`, see `ggzy_sm.randomness` and
+`ggzy_sm.randomness_check`) is read from a file or fetched from BASE/api/v1/randomness/draws/ID, and
+recomputed: the beacons' signed commitments and reveals under the keys BEACONS.json pins
+(`ggzy-beacon-trust-v1`), the secrets against their commitments, the fallback's use, the seed and the
+result, and the commitments' positions in the witness log before the moment — checked under
+WITNESS-TRUST.json when given, taken from the record otherwise (a NOTE says so). `--ask-beacon URL` also
+asks each beacon itself for its signed status of the draw: a beacon the record has as not revealing that
+says it revealed is a reveal the platform suppressed. It prints a summary in Chinese, then in English,
+each problem, the NOTE lines, and the recomputed seed and result.
 """
 
 from __future__ import annotations
@@ -43,7 +55,7 @@ from typing import Any
 
 from asn1crypto import pem
 
-from ggzy_sm import merkle, receipts, witness
+from ggzy_sm import merkle, randomness_check, receipts, witness
 from ggzy_sm.document import DocumentError, verify_document
 from ggzy_sm.errors import CryptoError, IntegrityError
 from ggzy_sm.sm2 import Sm2PublicKey
@@ -250,6 +262,62 @@ def main_receipt(argv: list[str]) -> int:
     return 0
 
 
+def main_random(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="ggzy-verify random")
+    parser.add_argument("draw", metavar="ID", help="the draw's uid")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--file", metavar="DRAW.json", help="the draw (JSON), as /api/v1/randomness/draws/<uid> answers"
+    )
+    source.add_argument("--url", metavar="BASE", help="the platform: fetch BASE/api/v1/randomness/draws/ID")
+    parser.add_argument(
+        "--beacon-trust", required=True, metavar="BEACONS.json", help="the ggzy-beacon-trust-v1 file to pin"
+    )
+    parser.add_argument(
+        "--trust",
+        metavar="WITNESS-TRUST.json",
+        help="the ggzy-witness-trust-v1 file: check the head and the proofs",
+    )
+    parser.add_argument(
+        "--ask-beacon",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="also ask the beacon at URL (repeatable) what it did: a reveal the platform suppressed shows",
+    )
+    args = parser.parse_args(argv)
+    try:
+        beacons = randomness_check.load_beacon_trust(_load(args.beacon_trust))
+        trust = WitnessTrust.load(args.trust) if args.trust else None
+        record = _load(args.file) if args.file else None
+    except (_Usage, ValueError) as exc:  # RandomnessError and WitnessError are ValueErrors
+        print(f"ggzy-verify: refused: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    if args.url:
+        try:
+            record = randomness_check.fetch_draw(args.url, args.draw)
+        except (OSError, ValueError) as exc:
+            print(f"无法获取随机抽取 {args.draw}：{exc}")  # noqa: T201
+            print(f"FAILED: cannot fetch draw {args.draw} ({type(exc).__name__}: {exc})")  # noqa: T201
+            return 1
+    checked = randomness_check.check(record, beacons, trust)
+    if args.ask_beacon:
+        asked = randomness_check.ask_beacons(record, args.ask_beacon, beacons)
+        checked.problems.extend(asked[0])
+        checked.notes.extend(asked[1])
+    if isinstance(record, dict) and record.get("draw") != args.draw:
+        checked.problems.insert(0, f"the record is of draw {record.get('draw')!r}, not of {args.draw}")
+    for line in randomness_check.summary(record, checked):
+        print(line)  # noqa: T201
+    for problem in checked.problems:
+        print(f"FAILED: {problem}")  # noqa: T201
+    for note in checked.notes:
+        print(f"NOTE: {note}")  # noqa: T201
+    print(f"seed: {checked.seed or '-'}")  # noqa: T201
+    print(f"result: {json.dumps(checked.result, ensure_ascii=False)}")  # noqa: T201
+    return 1 if checked.problems else 0
+
+
 class _Usage(Exception):  # noqa: N818  (a wrong command line: exit status 2)
     pass
 
@@ -305,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
         return main_document(arguments[1:])
     if arguments[:1] == ["receipt"]:
         return main_receipt(arguments[1:])
+    if arguments[:1] == ["random"]:
+        return main_random(arguments[1:])
     parser = argparse.ArgumentParser(prog="ggzy-verify")
     parser.add_argument("files", nargs="+", help="proof.json, or: fork OLD.json NEW.json CONSISTENCY.json")
     parser.add_argument("--trust", help="the ggzy-witness-trust-v1 file to pin (the normal way)")
