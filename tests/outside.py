@@ -343,3 +343,85 @@ def authority_start(folder: Path, *, name: str = "住房和城乡建设部（模
         process.wait(timeout=10)
         raise
     return Authority(folder, url, key, trust_file, process)
+
+
+# --- the outside randomness services (ggzy-beacon) ------------------------------------------------------
+
+BEACON_PASSPHRASE = "beacon test passphrase"
+
+
+@dataclass
+class Beacons:
+    """Beacons as their operators run them (`ggzy-beacon init`, `trust`, `serve --test-controls`), each on
+    its own port, and the platform pointed at them (GGZY_BEACONS, GGZY_BEACON_TRUST)."""
+
+    folder: Path
+    trust_file: Path
+    urls: dict[str, str]
+    keys: dict[str, str]
+    processes: dict[str, subprocess.Popen[str]] = field(default_factory=dict)
+
+    def post(self, code: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        request = urllib.request.Request(  # noqa: S310  (the test's own service)
+            self.urls[code] + path,
+            data=json.dumps(body).encode("utf-8"),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"null")
+
+    def withhold(self, code: str, draw: str) -> None:
+        """Beacon `code` will never reveal `draw` (503 to every reveal of it)."""
+        status, _answer = self.post(code, "/v1/admin/withhold", {"draw": draw})
+        assert status == 200
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)
+
+
+def _beacon_cli(*args: str | Path) -> str:
+    result = subprocess.run(
+        [str(BIN / "ggzy-beacon"), *map(str, args)],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "GGZY_BEACON_PASSPHRASE": BEACON_PASSPHRASE},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def beacons_start(folder: Path, settings: Any, codes: tuple[str, ...] = ("a", "b")) -> Beacons:
+    """Beacons made in `folder`/CODE (new ones), their trust file and each serving with test controls on a
+    port of its own; the platform's settings point at them. The caller stops them (`stop_all`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    keys = {}
+    for code in codes:
+        _beacon_cli("init", "--dir", folder / code, "--name", f"随机信标{code}", "--iterations", "1000")
+        keys[code] = _beacon_cli("key", "--dir", folder / code).strip()
+    trust_file = folder / "trust.json"
+    _beacon_cli("trust", "--out", trust_file, *(f"{c}={folder / c}" for c in codes))
+    world = Beacons(folder, trust_file, {}, keys)
+    try:
+        for code in codes:
+            process = subprocess.Popen(
+                [
+                    str(BIN / "ggzy-beacon"), "serve", "--dir", str(folder / code), "--test-controls",
+                    "--port", str(free_port()),
+                ],
+                env={**os.environ, "GGZY_BEACON_PASSPHRASE": BEACON_PASSPHRASE},
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            )  # fmt: skip
+            world.processes[code] = process
+            world.urls[code] = serving_on(process, f"beacon {code}")
+    except BaseException:
+        world.stop_all()
+        raise
+    settings.GGZY_BEACONS = ",".join(f"{c}={u}" for c, u in world.urls.items())
+    settings.GGZY_BEACON_TRUST = str(trust_file)
+    return world

@@ -11,6 +11,7 @@ from ggzy.entities.api import router as entities_router
 from ggzy.events.api import router as events_router
 from ggzy.notices.api import router as notices_router
 from ggzy.ops.api import router as ops_router
+from ggzy.randomness.api import router as randomness_router
 from ggzy.registry.api import router as registry_router
 from ggzy.sealing.api import router as sealing_router
 from ggzy.securities.api import router as securities_router
@@ -34,6 +35,7 @@ api.add_router("/", events_router)
 api.add_router("/", ops_router)
 api.add_router("/", calendar_router)
 api.add_router("/", witness_router)
+api.add_router("/", randomness_router)
 api.add_router("/", certs_router)
 api.add_router("/", registry_router)
 api.add_router("/", sealing_router)

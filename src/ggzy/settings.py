@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "ggzy.notices",
     "ggzy.tendering",
     "ggzy.securities",
+    "ggzy.randomness",
     "ggzy.analytics",
     "ggzy.ops",
     "ggzy.demo",
@@ -414,6 +415,14 @@ GGZY_GUARANTEE_TIMEOUT = int(os.environ.get("GGZY_GUARANTEE_TIMEOUT") or 10)
 #: rate of the period plus 20 %; which rate the finance department now applies is [verify] — the 1-year LPR,
 #: 3.0 % in 2025, × 1.2), in percent a year as a decimal string; the centre may configure it.
 GGZY_PROCUREMENT_LATE_RATE_PERCENT = os.environ.get("GGZY_PROCUREMENT_LATE_RATE_PERCENT") or "3.6"
+#: Verifiable randomness (`randomness`, docs/randomness.md): the outside randomness services every draw asks
+#: ("CODE=URL,…"; `ggzy-beacon serve` is one), the ggzy-beacon-trust-v1 file pinning their keys, and the
+#: seconds a request may take. No beacon configured: no draw can be opened (a value needs a party the
+#: platform does not control).
+GGZY_BEACONS = os.environ.get("GGZY_BEACONS", "")
+GGZY_BEACON_TRUST = os.environ.get("GGZY_BEACON_TRUST", "")
+GGZY_BEACON_TIMEOUT = int(os.environ.get("GGZY_BEACON_TIMEOUT") or 5)
+GGZY_DEMO_BEACON_DIR = os.environ.get("GGZY_DEMO_BEACON_DIR", "")
 #: The demo's simulated bank and guarantee issuers' folders: `ggzy serve` in the sandbox also starts them.
 GGZY_DEMO_BANK_DIR = os.environ.get("GGZY_DEMO_BANK_DIR", "")
 GGZY_DEMO_GUARANTEE_DIR = os.environ.get("GGZY_DEMO_GUARANTEE_DIR", "")
@@ -427,6 +436,7 @@ GGZY_SERVE_ALSO = ",".join(
         ("ggzy.demo.authority.serve_commands", GGZY_DEMO_AUTHORITY_DIR),
         ("ggzy.demo.bank.serve_commands", GGZY_DEMO_BANK_DIR),
         ("ggzy.demo.guarantees.serve_commands", GGZY_DEMO_GUARANTEE_DIR),
+        ("ggzy.demo.beacons.serve_commands", GGZY_DEMO_BEACON_DIR),
     )
     if GGZY_SANDBOX and wanted
 )

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("ggzy.ops.urls")),
     path("", include("ggzy.calendar.urls")),
     path("", include("ggzy.witness.urls")),
+    path("", include("ggzy.randomness.urls")),
     path("", include("ggzy.certs.urls")),
     path("", include("ggzy.registry.urls")),
     path("", include("ggzy.sealing.urls")),

@@ -160,6 +160,7 @@ PROTOCOL_PAGES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
 PUBLIC_ENTITY_PAGES = {
     "entities:organisation": "an organisation's public page: every organisation's name, code and "
     "qualifications are public (11.2.6)",
+    "randomness:draw": "a verifiable random draw is public so that anyone can recompute it",
 }
 #: Pages with arguments that name no entity by id, and why.
 NO_ENTITY = {
@@ -571,6 +572,7 @@ ENTITY_OPERATIONS: dict[str, tuple[str, dict[str, Any] | None]] = {
 NOT_SCOPED = {
     "GET /api/v1/organisations/{organisation_uid}": "every organisation is visible to staff (the walker is)",
     "GET /api/v1/registry/templates/{template_uid}/file": "templates are offered to every filer",
+    "GET /api/v1/randomness/draws/{draw_uid}": "a verifiable random draw is public: anyone recomputes it",
 }
 
 

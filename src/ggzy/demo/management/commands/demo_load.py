@@ -154,6 +154,10 @@ class Command(BaseCommand):
         sth_sign(force=True)
         with cosigners.running():
             cosign_collect()
+            if not self.parties_only:
+                from ggzy.demo import draws
+
+                draws.load(self.stdout.write)  # needs the co-signers: its commitments are sealed in heads
 
     def later(self, hours: float) -> None:
         self.history.later(hours)
