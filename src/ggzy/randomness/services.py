@@ -18,7 +18,6 @@ import re
 import secrets
 
 from django.db import transaction
-from django.db.models import Max
 
 from ggzy.core import clock, keystore
 from ggzy.core.errors import DomainError
@@ -391,20 +390,14 @@ def _alert(draw: Draw, state: str, parties: list[str], event: Event) -> None:
     users = supervisors_for(draw.region)
     if not users:
         return
-    words = {"aborted": "有参与方未揭示（已用备用值）", "refused": "被拒绝（承诺未在时点前进入共签日志）"}
     notify(
         template="randomness.draw_aborted",
         recipients=[Recipient(user=u) for u in users],
         context={
             "subject": draw.subject,
             "draw": str(draw.uid),
-            "state": words[state],
+            "state": state,
             "parties": "、".join(parties) or "—",
         },
         event=event,
     )
-
-
-def last_leaf() -> int:
-    """The newest leaf's index (-1 for an empty log): for callers that wait for a head above it."""
-    return int(Leaf.objects.aggregate(m=Max("index"))["m"] if Leaf.objects.exists() else -1)

@@ -13,6 +13,13 @@ from ggzy.core.access import public
 from ggzy.randomness import selectors
 
 
+def _shown(result: object) -> str:
+    """A result as people read it: a chosen option as itself, a permutation or anything else as JSON."""
+    if result is None:
+        return ""
+    return result if isinstance(result, str) else json.dumps(result, ensure_ascii=False)
+
+
 @public
 def draws(request: HttpRequest) -> HttpResponse:
     return render(request, "randomness/draws.html", {"draws": selectors.draws_recent()})
