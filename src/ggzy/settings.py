@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "ggzy.tendering",
     "ggzy.securities",
     "ggzy.randomness",
+    "ggzy.opening",
     "ggzy.analytics",
     "ggzy.ops",
     "ggzy.demo",

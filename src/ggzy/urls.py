@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("ggzy.calendar.urls")),
     path("", include("ggzy.witness.urls")),
     path("", include("ggzy.randomness.urls")),
+    path("", include("ggzy.opening.urls")),
     path("", include("ggzy.certs.urls")),
     path("", include("ggzy.registry.urls")),
     path("", include("ggzy.sealing.urls")),

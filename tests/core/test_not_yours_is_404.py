@@ -31,6 +31,7 @@ from ggzy.entities import services as library
 from ggzy.events.models import Event, Message
 from ggzy.notices import services as notices
 from ggzy.notices.models import NoticeAttachment, Objection
+from ggzy.opening.models import Hall
 from ggzy.registry import services as registry_services
 from ggzy.registry.models import Registration
 from ggzy.sealing import uploads
@@ -118,6 +119,7 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     # public: a tender project's page (none of its notices published here: 404), a notice's proof
     "notices:project": ("tender_project", {}),
     "notices:proof": ("notice", {}),
+    "opening:hall": ("hall", {}),
     # the tender documents (a draft: not there for bidders either); a file, given its documents' uid as its
     # own (the address names both, one value each)
     "tendering:documents-detail": ("documents", {}),
@@ -316,6 +318,9 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
         number="BH-SECRET-0001", applied_by=stage.bidders[0].user, applied_at=clock.now(),
         updated_at=clock.now(),
     )  # fmt: skip
+    hall = Hall.objects.create(
+        section=stage.section, opens_at=clock.now(), window_minutes=30, min_bidders=3, prepared_at=clock.now()
+    )
     upload = uploads.upload_create(
         actor=stage.bidders[0].user, section_code=stage.section.code, length=1000,
         filename="投标文件.ggzybid", acknowledgements=[],
@@ -343,6 +348,7 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
             "documents_file": documents.uid,
             "item": entry.uid,
             "upload": upload.uid,
+            "hall": hall.uid,
             "section": stage.section.code,
             "guarantee": guarantee.uid,
             "organisation": stage.bidders[0].organisation.uid,

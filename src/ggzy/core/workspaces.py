@@ -43,6 +43,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("Checklists"), "6.2.2", "registry:checklists"),
         Task(_("My leave"), "12.1.2", "registry:leave"),
         Task(_("Venue bookings"), "6.3"),
+        Task(_("Opening halls"), "8.1.3", "opening:halls"),
         Task(_("Openings and evaluations today"), "6.5"),
         Task(_("Witness records"), "6.7"),
         Task(_("Archives"), "6.9"),
@@ -60,6 +61,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("Bid securities of opened sections"), "11.2.6", "securities:sections"),
     ),
     Role.INITIATOR: (
+        Task(_("Opening halls"), "8.1.3", "opening:halls"),
         Task(_("Entrust an agent"), "6.2", "accounts:entrustments"),
         Task(_("Register a project"), "6.2", "registry:new"),
         Task(_("My project registrations"), "6.2", "registry:list"),
@@ -74,6 +76,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("Bid securities of opened sections"), "11.2.6", "securities:sections"),
     ),
     Role.AGENT: (
+        Task(_("Opening halls"), "8.1.3", "opening:halls"),
         Task(_("Entrusted projects"), "6.2", "accounts:entrusted"),
         Task(_("Register a project"), "6.2", "registry:new"),
         Task(_("My project registrations"), "6.2", "registry:list"),
@@ -93,7 +96,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("Upload a sealed bid"), "8.1.3", "sealing:submit"),
         Task(_("My bid securities"), "11.2.6", "securities:mine"),
         Task(_("My library (market-entity library)"), "11.2.5", "entities:library"),
-        Task(_("Remote bid opening"), "8.1.3"),
+        Task(_("Remote bid opening"), "8.1.3", "opening:halls"),
         Task(_("Objections"), "6.5.8", "notices:objections"),
     ),
     Role.EXPERT: (
@@ -101,6 +104,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("Evaluations assigned to me"), "6.5.5"),
     ),
     Role.SUPERVISOR: (
+        Task(_("Opening halls"), "8.1.3", "opening:halls"),
         Task(_("Complaints routed to me"), "6.5.8", "notices:objections"),
         Task(_("Pauses of procedures"), "6.5.8", "notices:procedures"),
         Task(_("Preparing the trade"), "6.5.1", "tendering:preparation"),

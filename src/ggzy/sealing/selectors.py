@@ -110,6 +110,17 @@ def bidder_organisations(section: Section) -> list[Organisation]:
     return list(Organisation.objects.filter(pk__in=standing).order_by("name", "pk"))
 
 
+def standing_bids(section: Section) -> QuerySet[SealedBid]:
+    """The standing bids (not `GONE`) of `section` with their organisations, by organisation name. No
+    visibility applied: the opening hall reads them after the deadline, and shows them from its steps on."""
+    return (
+        SealedBid.objects.filter(section=section)
+        .exclude(state__in=GONE)
+        .select_related("organisation")
+        .order_by("organisation__name", "pk")
+    )
+
+
 @dataclass(frozen=True)
 class OpenWindow:
     """A section that takes bids now, for the bidder's submission page: its bid window, and whether one of

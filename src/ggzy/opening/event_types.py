@@ -1,0 +1,50 @@
+"""The event types `opening` records. The hall is public to the section's parties; a section not opened for
+too few bids says only that it was not opened and the method's minimum (never how many bid: that is secret
+before an opening, and there is none)."""
+
+from __future__ import annotations
+
+from django.utils.translation import pgettext_lazy
+
+from ggzy.events.catalogue import EventType, EventTypes, Scopes
+from ggzy.events.states import EventClass, Visibility
+
+DOMAIN = EventClass.DOMAIN
+
+
+class OpeningEvents(EventTypes, app="opening"):
+    HALL_PREPARED = EventType(
+        "opening.hall.prepared",
+        DOMAIN,
+        Visibility.PARTIES,
+        Scopes.SECTION,
+        "At the deadline enough bids stood: the hall's schedule of steps was fixed from the opening time and"
+        " the documents' windows.",
+        title=pgettext_lazy("event", "Opening hall prepared"),
+    )
+    HALL_FAILED = EventType(
+        "opening.hall.failed",
+        DOMAIN,
+        Visibility.PARTIES,
+        Scopes.SECTION,
+        "At the deadline fewer bids stood than the method's minimum: the section is not opened (its failed"
+        " state with the reason and the rule).",
+        title=pgettext_lazy("event", "Section not opened: too few bids"),
+    )
+    STEP_STARTED = EventType(
+        "opening.step.started",
+        DOMAIN,
+        Visibility.PARTIES,
+        Scopes.SECTION,
+        "A step of the opening began: its scheduled and its actual instant (standard 6.7.2).",
+        title=pgettext_lazy("event", "Opening step begun"),
+    )
+    K_COMMITTED = EventType(
+        "opening.k.committed",
+        DOMAIN,
+        Visibility.PARTIES,
+        Scopes.SECTION,
+        "The verifiable draw of the section's K was opened before the deadline: its commitments are in the"
+        " witness log before any release can be accepted.",
+        title=pgettext_lazy("event", "K draw committed"),
+    )

@@ -1,0 +1,69 @@
+"""The opening hall of a section: its schedule of steps with their scheduled and actual instants, what each
+step published (the control price, K, the bidder list, the opening sheet once the window closed), or why
+the section was not opened."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ggzy.opening.states import HallState
+
+
+class Hall(models.Model):
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    section = models.OneToOneField("registry.Section", on_delete=models.PROTECT, related_name="hall")
+    state = models.CharField(
+        _("state"), max_length=16, choices=HallState.choices, default=HallState.SCHEDULED
+    )
+    opens_at = models.DateTimeField(_("opening time"))
+    window_minutes = models.PositiveSmallIntegerField(_("decryption window (minutes)"))
+    min_bidders = models.PositiveSmallIntegerField(_("minimum number of bidders"))
+    bidders_counted = models.PositiveSmallIntegerField(
+        _("bidders counted at the deadline"), null=True, blank=True
+    )
+    failed_reason = models.CharField(_("why it was not opened"), max_length=300, blank=True)
+    k_draw = models.ForeignKey(
+        "randomness.Draw", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    control_price_fen = models.PositiveBigIntegerField(_("control price (fen)"), null=True, blank=True)
+    k_value = models.CharField(_("K"), max_length=16, blank=True)
+    bidder_list = models.JSONField(_("bidder list"), null=True, blank=True)
+    sheet = models.JSONField(_("opening sheet"), null=True, blank=True)
+    prepared_at = models.DateTimeField(_("prepared at"))
+
+    class Meta:
+        verbose_name = _("opening hall")
+        verbose_name_plural = _("opening halls")
+
+    def __str__(self) -> str:
+        return f"{self.section_id} {self.state}"
+
+
+class HallStep(models.Model):
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    code = models.CharField(_("step"), max_length=32)
+    scheduled_start = models.DateTimeField(_("scheduled start"))
+    scheduled_end = models.DateTimeField(_("scheduled end"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("hall step")
+        verbose_name_plural = _("hall steps")
+        ordering = ["hall", "position"]
+        constraints = [models.UniqueConstraint(fields=["hall", "code"], name="opening_step_once")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.started_at or self.scheduled_start}"
+
+    @property
+    def late_seconds(self) -> int | None:
+        """How late the step began against its schedule (None: not begun)."""
+        if self.started_at is None:
+            return None
+        return int((self.started_at - self.scheduled_start).total_seconds())

@@ -1,0 +1,78 @@
+"""Reads of opening halls. Who may enter a hall: the section's bidders (a standing bid of one of their
+organisations), the initiator and its agent, the centre's staff and the supervisors — nobody else (the
+same 404 as a missing hall). What each step shows waits for the step: the bidder list from its step on,
+prices only once the decryption window closed (the opening sheet)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from ggzy.accounts.selectors import supervisors_for
+from ggzy.core.access import is_signed_in
+from ggzy.core.errors import DomainError
+from ggzy.core.roles import Role, roles_of_user
+from ggzy.core.types import JSONDict, Viewer
+from ggzy.opening.errors import OpeningError
+from ggzy.opening.models import Hall, HallStep
+from ggzy.opening.states import HallState
+from ggzy.registry.selectors import is_member, is_staff_of
+from ggzy.sealing import selectors as sealing
+from ggzy.tendering.selectors import acts_for
+
+
+def may_enter(viewer: Viewer, hall: Hall) -> bool:
+    if not is_signed_in(viewer):
+        return False
+    section = hall.section
+    if is_staff_of(viewer, section.centre):
+        return True
+    if Role.SUPERVISOR in roles_of_user(viewer) and viewer in supervisors_for(section.centre.region):
+        return True
+    if acts_for(viewer, section.tender_project):
+        return True
+    return any(is_member(viewer, o) for o in sealing.bidder_organisations(section))
+
+
+def access_hall(*, viewer: Viewer, uid: uuid.UUID | str) -> Hall:
+    """The hall if `viewer` may enter it; OpeningError.NOT_FOUND for a missing one and for one not theirs."""
+    try:
+        hall = Hall.objects.select_related("section__centre", "section__tender_project", "k_draw").get(
+            uid=uuid.UUID(str(uid))
+        )
+    except (ValueError, Hall.DoesNotExist) as exc:
+        raise DomainError(OpeningError.NOT_FOUND) from exc
+    if not may_enter(viewer, hall):
+        raise DomainError(OpeningError.NOT_FOUND)
+    return hall
+
+
+def halls_for(viewer: Viewer) -> list[Hall]:
+    """The halls `viewer` may enter, newest opening first (at most 50)."""
+    halls = Hall.objects.select_related("section__centre", "section__tender_project").order_by("-opens_at")[
+        :200
+    ]
+    return [h for h in halls if may_enter(viewer, h)][:50]
+
+
+@dataclass(frozen=True)
+class HallView:
+    hall: Hall
+    steps: list[HallStep]
+    started: set[str]
+    bidder_list: list[JSONDict] | None
+    sheet: list[JSONDict] | None
+
+
+def hall_view(hall: Hall) -> HallView:
+    """What the hall shows now: each step with its scheduled and actual instants; the bidder list only
+    from its step on; the opening sheet (prices) only once the decryption window closed."""
+    rows = list(hall.steps.order_by("position"))
+    started = {s.code for s in rows if s.started_at is not None}
+    return HallView(
+        hall=hall,
+        steps=rows,
+        started=started,
+        bidder_list=hall.bidder_list if "bidder_list" in started else None,
+        sheet=hall.sheet if "opening_sheet" in started and hall.state != HallState.FAILED else None,
+    )

@@ -1,0 +1,341 @@
+"""The opening hall's services (docs/opening.md). One tick job, `halls_due`, moves every hall by the clock:
+
+1. **before the deadline**, a section whose documents are issued gets its hall (scheduled) and, when its
+   documents draw K (`price_formula.parameters.k_choices`), its verifiable K draw is opened — so the
+   commitments are in the co-signed witness log long before any release could be accepted;
+2. **at the deadline** the standing bids are counted against the method's minimum (`registry.methods`):
+   fewer → the hall fails with its reason, nothing is opened; enough → the schedule is fixed from the
+   opening time in force (a postponement moves it) and the documents' decryption window;
+3. **from the sign-in on**, each step begins when its scheduled instant comes and records its actual
+   instant; a step's action (the control price, K, the bidder list with security, the opening sheet once
+   the window closed) runs when it begins. Watchers of the hall's live channel are told each step.
+
+The agent acts only where the rules give it a choice (later: attribution of an unreleased bid, objections).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+
+from ggzy.core import clock, live
+from ggzy.core.errors import DomainError
+from ggzy.core.states import advance
+from ggzy.core.types import Actor, JSONDict
+from ggzy.events.models import Event
+from ggzy.events.services import event_record
+from ggzy.opening import steps
+from ggzy.opening.errors import OpeningError
+from ggzy.opening.event_types import OpeningEvents
+from ggzy.opening.models import Hall, HallStep
+from ggzy.opening.states import TRANSITIONS, HallAction, HallState
+from ggzy.randomness import services as randomness
+from ggzy.randomness.models import Draw
+from ggzy.randomness.states import DrawState
+from ggzy.registry import methods
+from ggzy.registry.models import Section
+from ggzy.sealing import selectors as sealing
+from ggzy.sealing.models import BidWindow
+from ggzy.securities import selectors as securities
+from ggzy.tendering import selectors as tendering
+
+log = logging.getLogger(__name__)
+K_MOMENT = "第一份投标文件解密被接受之前（此后平台即可知道报价）"
+
+
+def channel(hall: Hall) -> str:
+    return f"hall:{hall.uid}"
+
+
+def criteria_of(section: Section) -> JSONDict | None:
+    """The section's criteria record in the issued documents (None while none are issued)."""
+    documents = tendering.documents_of_section(section)
+    record = (documents.criteria or {}).get(section.code) if documents is not None else None
+    return record if isinstance(record, dict) else None
+
+
+def k_choices(record: JSONDict | None) -> list[str]:
+    """The K values the documents draw from (benchmark_mean's `k_choices`), as strings; [] for none."""
+    formula = (record or {}).get("price_formula") or {}
+    choices = (formula.get("parameters") or {}).get("k_choices") if isinstance(formula, dict) else None
+    return [str(c) for c in choices] if isinstance(choices, list) else []
+
+
+def _record(hall: Hall, type_: object, actor: Actor | None, data: JSONDict) -> None:
+    section = hall.section
+    event_record(
+        type=type_,  # type: ignore[arg-type]
+        actor=actor,
+        data={"hall": str(hall.uid), "section": section.code, **data},
+        centre=section.centre.code,
+        region=section.centre.region,
+        project=section.tender_project.project.code,
+        section=section.code,
+    )
+
+
+# --- 1. before the deadline: the hall and its K draw ---------------------------------------------------
+
+
+def hall_ensure(section: Section, window: BidWindow) -> Hall | None:
+    """The section's hall, made (scheduled) once its documents are issued; None before that."""
+    hall = Hall.objects.filter(section=section).first()
+    if hall is not None:
+        return hall
+    record = criteria_of(section)
+    if record is None:
+        return None
+    rules = methods.rules_of(section.method)
+    minutes = record.get("decryption_window_minutes")
+    with transaction.atomic():
+        hall, _created = Hall.objects.get_or_create(
+            section=section,
+            defaults={
+                "opens_at": window.opening_at,
+                "window_minutes": minutes
+                if isinstance(minutes, int) and minutes > 0
+                else steps.DEFAULT_WINDOW,
+                "min_bidders": rules.min_bidders,
+                "prepared_at": clock.now(),
+            },
+        )
+    return hall
+
+
+def k_draw_ensure(hall: Hall) -> Draw | None:
+    """Open the hall's K draw if its documents draw K and it has none (outside any transaction: it asks the
+    beacons). A draw that cannot be opened now (no beacon answers) is tried again at the next tick."""
+    if hall.k_draw_id is not None:
+        return hall.k_draw
+    choices = k_choices(criteria_of(hall.section))
+    if not choices:
+        return None
+    section = hall.section
+    try:
+        draw = randomness.draw_open(
+            actor=None,
+            purpose="opening.k",
+            subject=f"标段 {section.code} 评标基准价下浮系数 K",
+            derive={"kind": "choose", "options": choices, "label": "K"},
+            moment_label=K_MOMENT,
+            centre=section.centre.code,
+            region=section.centre.region,
+            project=section.tender_project.project.code,
+            section=section.code,
+        )
+    except DomainError as exc:
+        log.warning("the K draw of %s could not be opened: %s", section.code, exc)
+        return None
+    with transaction.atomic():
+        Hall.objects.filter(pk=hall.pk, k_draw__isnull=True).update(k_draw=draw)
+        hall.refresh_from_db()
+        _record(hall, OpeningEvents.K_COMMITTED, None, {"draw": str(draw.uid), "choices": choices})
+    return hall.k_draw
+
+
+# --- 2. at the deadline: enough bids, or none opened ----------------------------------------------------
+
+
+def hall_count(hall: Hall, window: BidWindow) -> Hall:
+    """At the deadline: the standing bids against the method's minimum; the schedule fixed, or the hall
+    failed with its reason (no opening: 招标投标法实施条例 §44 — fewer than three bidders, not opened)."""
+    with transaction.atomic():
+        hall = (
+            Hall.objects.select_for_update()
+            .select_related("section__centre", "section__method")
+            .get(pk=hall.pk)
+        )
+        if hall.bidders_counted is not None:
+            return hall
+        counted = len(sealing.bidder_organisations(hall.section))
+        rules = methods.rules_of(hall.section.method)
+        enough = methods.bidders_enough(rules, bidders=counted)
+        Hall.objects.filter(pk=hall.pk).update(bidders_counted=counted)
+        hall.bidders_counted = counted
+        if not enough:
+            basis = rules.source("min_bidders") or "招标投标法实施条例第四十四条"
+            reason = f"投标人少于 {rules.min_bidders} 个，不得开标（{basis}）"
+            advance(hall, TRANSITIONS, HallAction.FAIL, error=OpeningError.STATE, failed_reason=reason[:300])
+            _record(
+                hall, OpeningEvents.HALL_FAILED, None, {"min_bidders": rules.min_bidders, "reason": reason}
+            )
+            return hall
+        hall.opens_at = window.opening_at
+        Hall.objects.filter(pk=hall.pk).update(opens_at=window.opening_at)
+        HallStep.objects.filter(hall=hall).delete()
+        HallStep.objects.bulk_create(
+            HallStep(hall=hall, position=i, code=code, scheduled_start=start, scheduled_end=end)
+            for i, (code, start, end) in enumerate(steps.schedule(hall.opens_at, hall.window_minutes))
+        )
+        _record(
+            hall,
+            OpeningEvents.HALL_PREPARED,
+            None,
+            {
+                "opens_at": hall.opens_at,
+                "window_minutes": hall.window_minutes,
+                "min_bidders": rules.min_bidders,
+            },
+        )
+    return hall
+
+
+# --- 3. from the sign-in on: each step by the clock -----------------------------------------------------
+
+
+def _control_price(hall: Hall) -> str:
+    record = criteria_of(hall.section) or {}
+    price = ((record.get("opening_sheet") or {}).get("price") or {}) if isinstance(record, dict) else {}
+    ceiling = price.get("ceiling_fen") if isinstance(price, dict) else None
+    value = ceiling if isinstance(ceiling, int) else hall.section.budget_fen
+    Hall.objects.filter(pk=hall.pk).update(control_price_fen=value)
+    return ""
+
+
+def _random_parameters(hall: Hall) -> str:
+    """K: the draw's moment marked now (before the decryption step begins, so before any release), then
+    revealed; a draw not provably committed before it is refused (and said so here)."""
+    draw = hall.k_draw
+    if draw is None:
+        return (
+            "招标文件未规定随机抽取参数"
+            if not k_choices(criteria_of(hall.section))
+            else "K 抽取未能开启（无外部随机数服务应答）"
+        )
+    if draw.state == DrawState.OPEN:
+        # the moment anyone could profit: the first release accepted, if one came before this step (the
+        # opener does not wait for the hall), else now — before the decryption step begins
+        first = (
+            Event.objects.filter(type="sealing.bid.opened", section_ref=hall.section.code)
+            .order_by("pk")
+            .first()
+        )
+        moment = first or randomness.moment_mark(actor=None, draw=draw)
+        try:
+            draw = randomness.draw_reveal(actor=None, draw=draw, moment=moment)
+        except DomainError as exc:
+            return f"K 抽取被拒绝：{exc.code.value if hasattr(exc.code, 'value') else exc.code}"
+    if draw.state == DrawState.DRAWN and isinstance(draw.result, str):
+        Hall.objects.filter(pk=hall.pk).update(k_value=draw.result)
+        return ""
+    return "K 抽取未完成"
+
+
+def _bidder_list(hall: Hall) -> str:
+    organisations = sealing.bidder_organisations(hall.section)
+    try:
+        found = securities.statuses(hall.section, organisations)
+    except DomainError:
+        found = {}
+    listed = [
+        {"organisation": o.name, "uscc": o.uscc, "security": found[o.pk].kind if o.pk in found else ""}
+        for o in organisations
+    ]
+    Hall.objects.filter(pk=hall.pk).update(bidder_list=listed)
+    return ""
+
+
+def _opening_sheet(hall: Hall) -> str:
+    """The opening sheet once the window closed: each standing bid's inner sheet if it was released, or
+    'not released' (the documents' remedy — the custodian path — comes next)."""
+    lines = []
+    for bid in sealing.standing_bids(hall.section):
+        lines.append(
+            {
+                "organisation": bid.organisation.name,
+                "uscc": bid.organisation.uscc,
+                "released": bid.opened_at is not None,
+                "sheet": bid.opening_sheet if bid.opened_at is not None else None,
+            }
+        )
+    Hall.objects.filter(pk=hall.pk).update(sheet=lines)
+    unreleased = sum(1 for line in lines if not line["released"])
+    return f"{unreleased} 份投标文件未在解密时间内解密" if unreleased else ""
+
+
+ACTIONS = {
+    "control_price": _control_price,
+    "random_parameters": _random_parameters,
+    "bidder_list": _bidder_list,
+    "opening_sheet": _opening_sheet,
+}
+
+
+def hall_advance(hall: Hall, now: dt.datetime | None = None) -> int:
+    """Begin (and end) every step of `hall` whose scheduled instant has come, in order; a step's action
+    runs as it begins (outside a transaction where it asks outside services). How many steps began."""
+    begun = 0
+    for step in list(hall.steps.order_by("position")):
+        now = clock.now() if now is None else now
+        if step.ended_at is not None:
+            continue
+        if step.started_at is None:
+            if step.scheduled_start > now:
+                break
+            hall.refresh_from_db()
+            action = ACTIONS.get(step.code)
+            note = action(hall) if action is not None else ""
+            _step_begin(hall, step, note)
+            begun += 1
+        if step.scheduled_end > now:
+            break
+        HallStep.objects.filter(pk=step.pk, ended_at__isnull=True).update(ended_at=clock.now())
+    return begun
+
+
+def _step_begin(hall: Hall, step: HallStep, note: str) -> None:
+    with transaction.atomic():
+        locked = Hall.objects.select_for_update().get(pk=hall.pk)
+        if not HallStep.objects.filter(pk=step.pk, started_at__isnull=True).update(
+            started_at=clock.now(), note=note[:300]
+        ):
+            return  # another tick began it
+        step.refresh_from_db()
+        if locked.state == HallState.SCHEDULED:
+            advance(locked, TRANSITIONS, HallAction.BEGIN, error=OpeningError.STATE)
+        if step.code == steps.CODES[-1]:
+            HallStep.objects.filter(pk=step.pk).update(ended_at=step.started_at)
+            advance(locked, TRANSITIONS, HallAction.CLOSE, error=OpeningError.STATE)
+        _record(
+            locked,
+            OpeningEvents.STEP_STARTED,
+            None,
+            {
+                "step": step.code,
+                "scheduled": step.scheduled_start,
+                "actual": step.started_at,
+                "note": step.note,
+            },
+        )
+        live.publish(channel(locked), "step", {"step": step.code, "title": str(steps.TITLES[step.code])})
+
+
+def halls_due() -> int:
+    """The tick job: every hall moved by the clock (see the module's docstring). How many things happened."""
+    now = clock.now()
+    done = 0
+    for window in BidWindow.objects.select_related("section__centre", "section__method").filter(
+        section__hall__isnull=True, deadline__gt=now
+    ):
+        hall = hall_ensure(window.section, window)
+        if hall is not None:
+            done += 1
+    for hall in Hall.objects.select_related("section__bid_window", "k_draw").filter(
+        k_draw__isnull=True, bidders_counted__isnull=True
+    ):
+        if k_draw_ensure(hall) is not None:
+            done += 1
+    for hall in Hall.objects.select_related("section__bid_window").filter(
+        bidders_counted__isnull=True, section__bid_window__deadline__lte=now
+    ):
+        hall_count(hall, hall.section.bid_window)
+        done += 1
+    for hall in Hall.objects.filter(
+        state__in=[HallState.SCHEDULED, HallState.IN_PROGRESS],
+        bidders_counted__isnull=False,
+        opens_at__lte=now + dt.timedelta(minutes=steps.SIGN_IN_BEFORE),
+    ).select_related("section__centre", "k_draw"):
+        done += hall_advance(hall, now)
+    return done

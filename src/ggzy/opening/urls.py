@@ -1,0 +1,10 @@
+from django.urls import path
+
+from ggzy.opening import views
+
+app_name = "opening"
+
+urlpatterns = [
+    path("halls/", views.halls, name="halls"),
+    path("halls/<uuid:hall_uid>/", views.hall, name="hall"),
+]

@@ -1,0 +1,46 @@
+"""The opening hall's pages: the halls a viewer may enter, and one hall — live (it reloads when a step
+begins), each step with its scheduled and actual instants, what each step published."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ggzy.core import clock
+from ggzy.core.access import signed_in
+from ggzy.core.formatting import yuan
+from ggzy.core.types import JSONDict
+from ggzy.opening import selectors, steps
+
+
+def price_text(sheet: JSONDict | None) -> str:
+    """An opening sheet's price as read out: yuan for an amount, the percent for a rate or a discount."""
+    price = (sheet or {}).get("price") or {}
+    if isinstance(price.get("fen"), int):
+        return f"{yuan(price['fen'])} 元"
+    return f"{price['percent']}%" if price.get("percent") is not None else ""
+
+
+@signed_in
+def halls(request: HttpRequest) -> HttpResponse:
+    return render(request, "opening/halls.html", {"halls": selectors.halls_for(request.user)})
+
+
+@signed_in
+def hall(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
+    found = selectors.access_hall(viewer=request.user, uid=hall_uid)
+    view = selectors.hall_view(found)
+    return render(
+        request,
+        "opening/hall.html",
+        {
+            "view": view,
+            "hall": found,
+            "rows": [(steps.TITLES.get(s.code, s.code), s) for s in view.steps],
+            "control_price": yuan(found.control_price_fen) if found.control_price_fen is not None else "",
+            "sheet": [{**line, "price": price_text(line.get("sheet"))} for line in view.sheet or []],
+            "server_now": clock.now().isoformat(),
+        },
+    )

@@ -1,0 +1,227 @@
+"""The opening hall (issue 32, first part): at the deadline the standing bids are counted against the
+method's minimum (fewer: the section is not opened, with its reason); otherwise the steps follow the
+clock from the opening time in force, each with its scheduled and actual instant; the bidder list with
+each security's status appears at its step; no price is shown before the decryption window closes, and
+the opening sheet shows every released bid's price (and which were not released) once it has."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from ggzy.events.models import Event
+from ggzy.opening import services
+from ggzy.opening.models import Hall, HallStep
+from ggzy.opening.states import HallState
+from ggzy.sealing import services as sealing
+from ggzy.sealing.models import SealedBid
+from ggzy.tendering import selectors as tendering_selectors
+from ggzy.tendering import services as tendering
+from tests.factories import signed_in
+from tests.notices.test_objections import DEADLINE, Trade, trade  # noqa: F401  (trade: the fixture)
+from tests.sealing.conftest import make_bidder
+from tests.securities.conftest import documents_issue
+
+MINUTE = dt.timedelta(minutes=1)
+PRICES = [1_188_000_000, 1_166_000_000, 1_199_000_000]
+
+
+def bids(trade: Trade, n: int) -> list[SealedBid]:  # noqa: F811
+    """`n` bids on the trade's section, each of its own bidder (a third bidder made when needed), each
+    having obtained the issued documents."""
+    stage = trade.stage
+    while len(stage.bidders) < n:
+        stage.bidders.append(
+            make_bidder(f"bidder-{len(stage.bidders)}", f"第{len(stage.bidders)}建设有限公司")
+        )
+    documents = tendering_selectors.documents_of_section(trade.section)
+    assert documents is not None
+    made = []
+    for i in range(n):
+        tendering.documents_obtain(actor=stage.bidders[i].user, documents=documents)
+        sheet = {
+            "schema": "ggzy-opening-sheet-v1",
+            "price": {"kind": "amount", "fen": PRICES[i]},
+            "duration_days": 300,
+            "quality": "合格",
+            "project_manager": {"name": "王工", "certificate": "辽221060800123"},
+        }
+        made.append(stage.receive(stage.bidders[i], name=f"bid{i}", opening_sheet=sheet))
+    return made
+
+
+def at(trade: Trade, instant: dt.datetime) -> int:  # noqa: F811
+    trade.clock.at(instant)
+    return services.halls_due()
+
+
+def page(trade: Trade, user: Any, hall: Hall) -> Any:  # noqa: F811
+    return signed_in(Client(), user).get(f"/halls/{hall.uid}/")
+
+
+def test_too_few_bids_at_the_deadline_and_the_section_is_not_opened(trade: Trade) -> None:  # noqa: F811
+    documents_issue(trade)
+    bids(trade, 2)
+    at(trade, DEADLINE - MINUTE)
+    hall = Hall.objects.get(section=trade.section)
+    assert hall.state == HallState.SCHEDULED
+    at(trade, DEADLINE + dt.timedelta(seconds=5))
+    hall.refresh_from_db()
+    assert hall.state == HallState.FAILED
+    assert hall.bidders_counted == 2
+    assert "少于 3" in hall.failed_reason
+    assert not HallStep.objects.filter(hall=hall).exists()
+    assert Event.objects.filter(type="opening.hall.failed", section_ref=trade.section.code).count() == 1
+    shown = page(trade, trade.stage.bidders[0].user, hall)
+    assert shown.status_code == 200
+    assert "少于 3" in shown.content.decode()
+    at(trade, DEADLINE + 90 * MINUTE)  # nothing moves a failed hall
+    hall.refresh_from_db()
+    assert hall.state == HallState.FAILED
+
+
+def test_the_steps_follow_the_clock_and_prices_wait_for_the_window(trade: Trade) -> None:  # noqa: F811
+    documents_issue(trade)
+    standing = bids(trade, 3)
+    at(trade, DEADLINE - MINUTE)
+    at(trade, DEADLINE + dt.timedelta(seconds=5))
+    hall = Hall.objects.get(section=trade.section)
+    assert hall.bidders_counted == 3
+    assert hall.opens_at == DEADLINE
+    scheduled = dict(HallStep.objects.filter(hall=hall).values_list("code", "scheduled_start"))
+    assert scheduled["decryption"] == DEADLINE
+    assert scheduled["opening_sheet"] == DEADLINE + hall.window_minutes * MINUTE
+    started = dict(HallStep.objects.filter(hall=hall).values_list("code", "started_at"))
+    # the tick came 5 s after the opening time: sign-in … decryption began, each at its actual instant
+    for code in ("sign_in", "control_price", "random_parameters", "bidder_list", "decryption"):
+        assert started[code] == DEADLINE + dt.timedelta(seconds=5), code
+    assert started["opening_sheet"] is None
+    hall.refresh_from_db()
+    assert hall.state == HallState.IN_PROGRESS
+    assert hall.bidder_list is not None
+    assert {b["organisation"] for b in hall.bidder_list} == {b.organisation.name for b in trade.stage.bidders}
+    assert all(b["security"] == "none" for b in hall.bidder_list)  # nobody paid the ¥100,000
+    assert HallStep.objects.get(hall=hall, code="sign_in").late_seconds == 30 * 60 + 5
+
+    trade.clock.at(DEADLINE + 3 * MINUTE)
+    for bid in standing[:2]:  # two bidders release in the window; the third does not
+        sealing.bid_open(actor=bid.submitted_by, bid=bid, release=trade.stage.release(bid))
+    shown = page(trade, trade.stage.bidders[0].user, hall).content.decode()
+    assert "11,880,000.00" not in shown  # not even the bidder's own price
+    assert "11880000" not in shown
+    assert "第2建设有限公司" in shown  # the bidder list is out
+    at(trade, DEADLINE + 10 * MINUTE)
+    assert HallStep.objects.get(hall=hall, code="opening_sheet").started_at is None
+
+    at(trade, DEADLINE + hall.window_minutes * MINUTE + dt.timedelta(seconds=2))
+    hall.refresh_from_db()
+    assert hall.sheet is not None
+    lines = {line["organisation"]: line for line in hall.sheet}
+    assert len([line for line in hall.sheet if line["released"]]) == 2
+    assert lines[standing[2].organisation.name]["released"] is False
+    assert lines[standing[0].organisation.name]["sheet"]["price"]["fen"] == PRICES[0]
+    note = HallStep.objects.get(hall=hall, code="opening_sheet").note
+    assert "1 份" in note
+    shown = page(trade, trade.stage.bidders[2].user, hall).content.decode()
+    assert "11,880,000.00" in shown
+    assert "11,660,000.00" in shown
+    at(trade, DEADLINE + 2 * 60 * MINUTE)
+    hall.refresh_from_db()
+    assert hall.state == HallState.CLOSED
+    assert HallStep.objects.filter(hall=hall, started_at__isnull=True).count() == 0
+    steps_begun = Event.objects.filter(type="opening.step.started", section_ref=trade.section.code)
+    assert steps_begun.count() == HallStep.objects.filter(hall=hall).count()
+
+
+def test_a_postponed_opening_moves_the_schedule(trade: Trade) -> None:  # noqa: F811
+    documents_issue(trade)
+    bids(trade, 3)
+    later = DEADLINE + dt.timedelta(days=2)
+    trade.clock.at(DEADLINE - dt.timedelta(days=1))
+    from ggzy.sealing.models import BidWindow
+
+    BidWindow.objects.filter(section=trade.section).update(opening_at=later)  # as a postponement sets it
+    at(trade, DEADLINE - MINUTE)
+    at(trade, DEADLINE + MINUTE)
+    hall = Hall.objects.get(section=trade.section)
+    assert hall.opens_at == later
+    assert not HallStep.objects.filter(hall=hall, started_at__isnull=False).exists()
+
+
+def test_only_the_sections_parties_enter_the_hall(trade: Trade, make_user: Any) -> None:  # noqa: F811
+    documents_issue(trade)
+    bids(trade, 3)
+    at(trade, DEADLINE - MINUTE)
+    hall = Hall.objects.get(section=trade.section)
+    assert page(trade, trade.stage.bidders[0].user, hall).status_code == 200
+    assert page(trade, trade.world.agent_user, hall).status_code == 200
+    stranger = make_bidder("bidder-x", "无关建设有限公司")
+    missing = signed_in(Client(), stranger.user).get("/halls/00000000-0000-4000-8000-000000000000/")
+    refused = page(trade, stranger.user, hall)
+    assert refused.status_code == missing.status_code == 404
+    assert Client().get(f"/halls/{hall.uid}/").status_code in (302, 403)
+
+
+# --- K: drawn at its step, its commitments logged long before any release -------------------------------
+
+
+def _sealed_head() -> None:
+    """The log's next head, with the co-signature the platform counts (the co-signers' own checks are
+    tested in tests/witness and tests/randomness with real processes; this trade's clock is frozen in 2026-03,
+    which their clocks would refuse)."""
+    from ggzy.core import clock
+    from ggzy.witness.models import Cosignature
+    from ggzy.witness.services import sth_sign, witness_integrate
+
+    while witness_integrate():
+        pass
+    head = sth_sign(force=True)
+    assert head is not None
+    Cosignature.objects.create(
+        head=head, cosigner_key="ab" * 32, body="{}", signature="00", received_at=clock.now()
+    )
+
+
+@pytest.mark.slow
+def test_k_is_committed_before_the_deadline_and_drawn_at_its_step(
+    trade: Trade,  # noqa: F811
+    tmp_path: Any,
+    settings: Any,
+) -> None:
+    from tests.outside import beacons_start
+
+    settings.GGZY_WITNESS_TRUST = ""
+    beacons = beacons_start(tmp_path / "beacons", settings)
+    try:
+        documents_issue(trade)
+        standing = bids(trade, 3)
+        at(trade, DEADLINE - dt.timedelta(hours=1))  # the hall, and its K draw committed
+        hall = Hall.objects.get(section=trade.section)
+        assert hall.k_draw is not None
+        assert Event.objects.filter(type="opening.k.committed", section_ref=trade.section.code).count() == 1
+        _sealed_head()  # a co-signed head holds the commitments, before anything is opened
+        at(trade, DEADLINE + dt.timedelta(seconds=5))
+        hall.refresh_from_db()
+        assert hall.k_draw is not None
+        hall.k_draw.refresh_from_db()
+        assert hall.k_draw.state == "drawn"
+        assert hall.k_value == hall.k_draw.result
+        assert hall.k_value in ("0.01", "0.02", "0.03")
+        note = HallStep.objects.get(hall=hall, code="random_parameters").note
+        assert note == ""
+        shown = page(trade, trade.stage.bidders[0].user, hall).content.decode()
+        assert f"/randomness/{hall.k_draw.uid}/" in shown
+        # K was fixed before the first release could be accepted: the decryption step had not begun
+        k_moment = Event.objects.get(type="randomness.moment.reached")
+        trade.clock.at(DEADLINE + MINUTE)
+        sealing.bid_open(
+            actor=standing[0].submitted_by, bid=standing[0], release=trade.stage.release(standing[0])
+        )
+        opened = Event.objects.filter(type="sealing.bid.opened").order_by("id").first()
+        assert opened is not None
+        assert k_moment.pk < opened.pk
+    finally:
+        beacons.stop_all()
