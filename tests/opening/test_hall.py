@@ -58,6 +58,14 @@ def at(trade: Trade, instant: dt.datetime) -> int:  # noqa: F811
     return services.halls_due()
 
 
+def refused(call: Any) -> Any:
+    from ggzy.core.errors import DomainError
+
+    with pytest.raises(DomainError) as exc:
+        call()
+    return exc.value
+
+
 def page(trade: Trade, user: Any, hall: Hall) -> Any:  # noqa: F811
     return signed_in(Client(), user).get(f"/halls/{hall.uid}/")
 
@@ -116,24 +124,48 @@ def test_the_steps_follow_the_clock_and_prices_wait_for_the_window(trade: Trade)
     at(trade, DEADLINE + 10 * MINUTE)
     assert HallStep.objects.get(hall=hall, code="opening_sheet").started_at is None
 
+    trade.clock.at(DEADLINE + hall.window_minutes * MINUTE + dt.timedelta(seconds=1))
+    late = refused(lambda: sealing.bid_open(actor=standing[2].submitted_by, bid=standing[2],
+                                            release=trade.stage.release(standing[2])))  # fmt: skip
+    assert late.detail["reason"] == "window_closed"
     at(trade, DEADLINE + hall.window_minutes * MINUTE + dt.timedelta(seconds=2))
     hall.refresh_from_db()
     assert hall.sheet is not None
     lines = {line["organisation"]: line for line in hall.sheet}
-    assert len([line for line in hall.sheet if line["released"]]) == 2
-    assert lines[standing[2].organisation.name]["released"] is False
+    assert all(line["released"] for line in hall.sheet)  # the remedy: the custodians opened the third
+    assert lines[standing[2].organisation.name]["opened_by"] == "custodians"
+    assert lines[standing[0].organisation.name]["opened_by"] == "release"
     assert lines[standing[0].organisation.name]["sheet"]["price"]["fen"] == PRICES[0]
     note = HallStep.objects.get(hall=hall, code="opening_sheet").note
-    assert "1 份" in note
+    assert "已由密钥托管方解密" in note
     shown = page(trade, trade.stage.bidders[2].user, hall).content.decode()
     assert "11,880,000.00" in shown
-    assert "11,660,000.00" in shown
+    assert "11,990,000.00" in shown
     at(trade, DEADLINE + 2 * 60 * MINUTE)
     hall.refresh_from_db()
     assert hall.state == HallState.CLOSED
     assert HallStep.objects.filter(hall=hall, started_at__isnull=True).count() == 0
     steps_begun = Event.objects.filter(type="opening.step.started", section_ref=trade.section.code)
     assert steps_begun.count() == HallStep.objects.filter(hall=hall).count()
+
+
+def test_without_a_remedy_an_unreleased_bid_stays_closed(trade: Trade) -> None:  # noqa: F811
+    documents_issue(trade, release_remedy="none")
+    standing = bids(trade, 3)
+    at(trade, DEADLINE - MINUTE)
+    at(trade, DEADLINE + dt.timedelta(seconds=5))
+    trade.clock.at(DEADLINE + MINUTE)
+    sealing.bid_open(
+        actor=standing[0].submitted_by, bid=standing[0], release=trade.stage.release(standing[0])
+    )
+    hall = Hall.objects.get(section=trade.section)
+    at(trade, DEADLINE + hall.window_minutes * MINUTE + dt.timedelta(seconds=2))
+    hall.refresh_from_db()
+    assert hall.sheet is not None
+    closed = [line for line in hall.sheet if not line["released"]]
+    assert len(closed) == 2
+    assert {line["not_opened"] for line in closed} == {"none"}
+    assert "2 份未能解密" in HallStep.objects.get(hall=hall, code="opening_sheet").note
 
 
 def test_a_postponed_opening_moves_the_schedule(trade: Trade) -> None:  # noqa: F811

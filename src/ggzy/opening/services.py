@@ -37,6 +37,7 @@ from ggzy.randomness.states import DrawState
 from ggzy.registry import methods
 from ggzy.registry.models import Section
 from ggzy.sealing import selectors as sealing
+from ggzy.sealing import services as sealing_services
 from ggzy.sealing.models import BidWindow
 from ggzy.securities import selectors as securities
 from ggzy.tendering import selectors as tendering
@@ -164,6 +165,9 @@ def hall_count(hall: Hall, window: BidWindow) -> Hall:
             return hall
         hall.opens_at = window.opening_at
         Hall.objects.filter(pk=hall.pk).update(opens_at=window.opening_at)
+        sealing_services.window_release_limit(
+            section=hall.section, until=hall.opens_at + dt.timedelta(minutes=hall.window_minutes)
+        )
         HallStep.objects.filter(hall=hall).delete()
         HallStep.objects.bulk_create(
             HallStep(hall=hall, position=i, code=code, scheduled_start=start, scheduled_end=end)
@@ -237,22 +241,53 @@ def _bidder_list(hall: Hall) -> str:
     return ""
 
 
+def _remedy(hall: Hall) -> dict[int, str]:
+    """The documents' remedy for the bids not released in the window: with `release_remedy` "custodians"
+    (the default of the criteria format), each is opened through its custodians' key shares; a bid that
+    still cannot be opened keeps its reason (the attribution comes next). {bid id: how it was opened, or
+    why not}."""
+    record = criteria_of(hall.section) or {}
+    outcome: dict[int, str] = {}
+    for bid in sealing.standing_bids(hall.section).filter(opened_at__isnull=True):
+        if record.get("release_remedy", "custodians") != "custodians":
+            outcome[bid.pk] = "none"
+            continue
+        try:
+            sealing_services.bid_open_by_custodians(actor=None, bid=bid)
+            outcome[bid.pk] = "custodians"
+        except DomainError as exc:
+            outcome[bid.pk] = str((exc.detail or {}).get("reason") or exc.code)
+    return outcome
+
+
 def _opening_sheet(hall: Hall) -> str:
-    """The opening sheet once the window closed: each standing bid's inner sheet if it was released, or
-    'not released' (the documents' remedy — the custodian path — comes next)."""
+    """The opening sheet once the window closed: the documents' remedy for the bids not released first,
+    then each standing bid's inner sheet — released by its bidder, opened by the custodians, or not opened
+    (with the reason)."""
+    remedied = _remedy(hall)
     lines = []
     for bid in sealing.standing_bids(hall.section):
+        opened = bid.opened_at is not None
+        how = remedied.get(bid.pk, "release" if opened else "")
         lines.append(
             {
                 "organisation": bid.organisation.name,
                 "uscc": bid.organisation.uscc,
-                "released": bid.opened_at is not None,
-                "sheet": bid.opening_sheet if bid.opened_at is not None else None,
+                "released": opened,
+                "opened_by": how if opened else "",
+                "not_opened": "" if opened else how,
+                "sheet": bid.opening_sheet if opened else None,
             }
         )
     Hall.objects.filter(pk=hall.pk).update(sheet=lines)
-    unreleased = sum(1 for line in lines if not line["released"])
-    return f"{unreleased} 份投标文件未在解密时间内解密" if unreleased else ""
+    by_custodians = sum(1 for line in lines if line["opened_by"] == "custodians")
+    unopened = sum(1 for line in lines if not line["released"])
+    notes = []
+    if by_custodians:
+        notes.append(f"{by_custodians} 份未在解密时限内解密，已由密钥托管方解密")
+    if unopened:
+        notes.append(f"{unopened} 份未能解密")
+    return "；".join(notes)
 
 
 ACTIONS = {

@@ -195,6 +195,10 @@ REASONS: dict[str, Promise] = {
     "no_custodian_set": _("The centre has no custodian set: it takes no sealed bids yet."),
     "machine": _("The sealing machine's record inside the bid is malformed."),
     "too_early": _("It is before the opening time."),
+    "window_closed": _(
+        "The decryption window the documents set has closed: the bidder's release is no longer accepted"
+        " (the documents' remedy applies)."
+    ),
     "withdrawn": _("The bid was withdrawn: it is not opened."),
     "superseded": _(
         "The bid was replaced by the bidder's later bid: only the last counts, it is not opened."

@@ -26,6 +26,9 @@ class BidWindow(models.Model):
     #: release shares from the latest one on, so a postponement holds for them too.
     notices = models.JSONField(default=list)
     set_at = models.DateTimeField(_("set at"))
+    #: The end of the decryption window the documents set (the opening hall fixes it at the deadline): the
+    #: bidder's own release is refused after it; the documents' remedy (the custodian path) is not.
+    release_until = models.DateTimeField(_("releases accepted until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("bid window")

@@ -43,7 +43,7 @@ from ggzy.sealing.services.custodian_sets import (
 from ggzy.sealing.services.opening import bid_open
 from ggzy.sealing.services.receiving import Validated, bid_receive, bid_withdraw, validate
 from ggzy.sealing.services.watching import WATCH_EVERY, custodians_watch
-from ggzy.sealing.services.windows import notice_deliver, window_set
+from ggzy.sealing.services.windows import notice_deliver, window_release_limit, window_set
 
 __all__ = [
     "WATCH_EVERY",
@@ -61,5 +61,6 @@ __all__ = [
     "notice_key_transition_complete",
     "notice_signer",
     "validate",
+    "window_release_limit",
     "window_set",
 ]

@@ -164,6 +164,8 @@ def _open(
     *, actor: Actor | None, bid: SealedBid, release: JSONDict, via: CustodianTransport | None
 ) -> SealedBid:
     bid, window = _openable(bid, via)
+    if window.release_until is not None and clock.now() > window.release_until:
+        raise _refuse(SealingError.RELEASE_REFUSED, "window_closed")  # the documents' remedy follows
     sealed = _sealed(bid)
     try:
         signer = Sm2PublicKey.from_hex(bid.signing_certificate.public_key)

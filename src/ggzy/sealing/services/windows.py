@@ -107,3 +107,11 @@ def notice_deliver(*, section: Section, notice: JSONDict) -> int:
                 )
                 _alarm(section.centre, custodian, "undelivered", 1, event)
     return delivered
+
+
+def window_release_limit(*, section: Section, until: dt.datetime) -> None:
+    """Accept the bidder's own release of `section`'s bids until `until` (the end of the decryption window
+    the documents set; the opening hall fixes it at the deadline). Never before the opening time."""
+    with transaction.atomic():
+        window = BidWindow.objects.select_for_update().get(section=section)
+        BidWindow.objects.filter(pk=window.pk).update(release_until=max(until, window.opening_at))
