@@ -257,3 +257,47 @@ def test_k_is_committed_before_the_deadline_and_drawn_at_its_step(
         assert k_moment.pk < opened.pk
     finally:
         beacons.stop_all()
+
+
+def test_each_bidder_confirms_or_objects_to_its_own_line_in_the_confirmation_step(trade: Trade) -> None:  # noqa: F811
+    from ggzy.opening.errors import OpeningError
+    from ggzy.opening.models import LineConfirmation
+
+    documents_issue(trade)
+    standing = bids(trade, 3)
+    at(trade, DEADLINE - MINUTE)
+    at(trade, DEADLINE + dt.timedelta(seconds=5))
+    hall = Hall.objects.get(section=trade.section)
+    first, second = trade.stage.bidders[0].user, trade.stage.bidders[1].user
+    early = refused(lambda: services.line_decide(actor=first, hall=hall, decision="confirmed"))
+    assert early.code == OpeningError.NOT_CONFIRMING  # no line to confirm before the sheet is read
+    trade.clock.at(DEADLINE + MINUTE)
+    for bid in standing:
+        sealing.bid_open(actor=bid.submitted_by, bid=bid, release=trade.stage.release(bid))
+    at(trade, DEADLINE + hall.window_minutes * MINUTE + dt.timedelta(seconds=2))
+    hall.refresh_from_db()
+    shown = page(trade, first, hall).content.decode()
+    assert "opening/line" not in shown  # the form posts to …/line/
+    assert f"/halls/{hall.uid}/line/" in shown
+    answer = signed_in(Client(), first).post(f"/halls/{hall.uid}/line/", {"decision": "confirmed"})
+    assert answer.status_code == 302
+    blank = refused(lambda: services.line_decide(actor=second, hall=hall, decision="objected", remark=" "))
+    assert blank.code == OpeningError.REMARK
+    services.line_decide(actor=second, hall=hall, decision="objected", remark="工期应为 280 天，不是 300 天")
+    twice = refused(lambda: services.line_decide(actor=second, hall=hall, decision="confirmed"))
+    assert twice.code == OpeningError.DECIDED
+    stranger = make_bidder("bidder-y", "无关路桥有限公司")
+    other = refused(lambda: services.line_decide(actor=stranger.user, hall=hall, decision="confirmed"))
+    assert other.code == OpeningError.NO_LINE
+    decided = dict(LineConfirmation.objects.filter(hall=hall).values_list("organisation__uscc", "decision"))
+    assert decided == {
+        trade.stage.bidders[0].organisation.uscc: "confirmed",
+        trade.stage.bidders[1].organisation.uscc: "objected",
+    }
+    assert "工期应为 280 天" in page(trade, trade.world.agent_user, hall).content.decode()
+    at(trade, DEADLINE + (hall.window_minutes + 16) * MINUTE)
+    late = refused(
+        lambda: services.line_decide(actor=trade.stage.bidders[2].user, hall=hall, decision="confirmed")
+    )
+    assert late.code == OpeningError.NOT_CONFIRMING
+    assert Event.objects.filter(type="opening.line.decided").count() == 2

@@ -6,3 +6,15 @@ from ggzy.core.errors import ErrorCodeBase
 class OpeningError(ErrorCodeBase):
     NOT_FOUND = ("hall_not_found", 404, _("No such opening hall."))
     STATE = ("hall_state", 409, _("The opening hall is not in a state that allows this."))
+    NOT_CONFIRMING = (
+        "hall_not_confirming",
+        409,
+        _("Lines are confirmed only during the confirmation step, after the opening sheet is read."),
+    )
+    NO_LINE = (
+        "hall_no_line",
+        403,
+        _("Only a bidder with a line on this opening sheet confirms it: its own."),
+    )
+    DECIDED = ("hall_line_decided", 409, _("Your line has been confirmed or objected to already."))
+    REMARK = ("hall_line_remark", 422, _("Say what is wrong with your line (1 to 500 characters)."))

@@ -48,3 +48,11 @@ class OpeningEvents(EventTypes, app="opening"):
         " witness log before any release can be accepted.",
         title=pgettext_lazy("event", "K draw committed"),
     )
+    LINE_DECIDED = EventType(
+        "opening.line.decided",
+        DOMAIN,
+        Visibility.PARTIES,
+        Scopes.SECTION,
+        "A bidder confirmed its own line of the opening sheet, or objected to it with what is wrong.",
+        title=pgettext_lazy("event", "Opening sheet line confirmed or objected to"),
+    )

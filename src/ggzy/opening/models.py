@@ -67,3 +67,28 @@ class HallStep(models.Model):
         if self.started_at is None:
             return None
         return int((self.started_at - self.scheduled_start).total_seconds())
+
+
+class LineDecision(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    OBJECTED = "objected", _("Objected")
+
+
+class LineConfirmation(models.Model):
+    """A bidder's answer to its own line of the opening sheet in the confirmation step: confirmed, or
+    objected to with what it says is wrong. Once per bidder and hall."""
+
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="confirmations")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(_("decision"), max_length=16, choices=LineDecision.choices)
+    remark = models.CharField(_("what is wrong"), max_length=500, blank=True)
+    decided_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("answered at"))
+
+    class Meta:
+        verbose_name = _("line confirmation")
+        verbose_name_plural = _("line confirmations")
+        constraints = [models.UniqueConstraint(fields=["hall", "organisation"], name="opening_line_once")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.decision}"

@@ -14,7 +14,7 @@ from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role, roles_of_user
 from ggzy.core.types import JSONDict, Viewer
 from ggzy.opening.errors import OpeningError
-from ggzy.opening.models import Hall, HallStep
+from ggzy.opening.models import Hall, HallStep, LineConfirmation
 from ggzy.opening.states import HallState
 from ggzy.registry.selectors import is_member, is_staff_of
 from ggzy.sealing import selectors as sealing
@@ -76,3 +76,25 @@ def hall_view(hall: Hall) -> HallView:
         bidder_list=hall.bidder_list if "bidder_list" in started else None,
         sheet=hall.sheet if "opening_sheet" in started and hall.state != HallState.FAILED else None,
     )
+
+
+def confirming(hall: Hall) -> bool:
+    """Whether the confirmation step is under way."""
+    return HallStep.objects.filter(
+        hall=hall, code="confirmation", started_at__isnull=False, ended_at__isnull=True
+    ).exists()
+
+
+def own_lines(viewer: Viewer, hall: Hall) -> set[str]:
+    """The unified codes of the viewer's organisations that have a line on the hall's opening sheet."""
+    if not is_signed_in(viewer) or not hall.sheet:
+        return set()
+    from ggzy.accounts.selectors import organisations_of
+
+    codes = {line.get("uscc") for line in hall.sheet}
+    return {o.uscc for o in organisations_of(user=viewer) if o.uscc in codes}
+
+
+def decisions(hall: Hall) -> dict[str, LineConfirmation]:
+    """Each line's answer so far, by the bidder's unified code."""
+    return {c.organisation.uscc: c for c in hall.confirmations.select_related("organisation")}

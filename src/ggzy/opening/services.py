@@ -29,7 +29,7 @@ from ggzy.events.services import event_record
 from ggzy.opening import steps
 from ggzy.opening.errors import OpeningError
 from ggzy.opening.event_types import OpeningEvents
-from ggzy.opening.models import Hall, HallStep
+from ggzy.opening.models import Hall, HallStep, LineConfirmation, LineDecision
 from ggzy.opening.states import TRANSITIONS, HallAction, HallState
 from ggzy.randomness import services as randomness
 from ggzy.randomness.models import Draw
@@ -374,3 +374,46 @@ def halls_due() -> int:
     ).select_related("section__centre", "k_draw"):
         done += hall_advance(hall, now)
     return done
+
+
+# --- the confirmation step: each bidder answers for its own line -------------------------------------------
+
+
+def line_decide(*, actor: Actor, hall: Hall, decision: str, remark: str = "") -> LineConfirmation:
+    """`actor`'s organisation confirms its own line of `hall`'s opening sheet, or objects to it with what
+    is wrong — only during the confirmation step, only its own line, once."""
+    from ggzy.accounts.selectors import organisations_of
+
+    remark = (remark or "").strip()
+    if decision not in LineDecision.values:
+        raise DomainError(OpeningError.REMARK)
+    if decision == LineDecision.OBJECTED and not 0 < len(remark) <= 500:  # noqa: PLR2004
+        raise DomainError(OpeningError.REMARK)
+    with transaction.atomic():
+        locked = Hall.objects.select_for_update().select_related("section__centre").get(pk=hall.pk)
+        step = HallStep.objects.filter(hall=locked, code="confirmation").first()
+        if step is None or step.started_at is None or step.ended_at is not None:
+            raise DomainError(OpeningError.NOT_CONFIRMING)
+        lines = {line.get("uscc"): line for line in locked.sheet or []}
+        mine = [o for o in organisations_of(user=actor) if o.uscc in lines]
+        if not mine:
+            raise DomainError(OpeningError.NO_LINE)
+        organisation = mine[0]
+        if LineConfirmation.objects.filter(hall=locked, organisation=organisation).exists():
+            raise DomainError(OpeningError.DECIDED)
+        made = LineConfirmation.objects.create(
+            hall=locked,
+            organisation=organisation,
+            decision=decision,
+            remark=remark if decision == LineDecision.OBJECTED else "",
+            decided_by=actor,
+            decided_at=clock.now(),
+        )
+        _record(
+            locked,
+            OpeningEvents.LINE_DECIDED,
+            actor,
+            {"organisation": organisation.uscc, "decision": decision, "remark": made.remark},
+        )
+        live.publish(channel(locked), "line", {"decision": decision})
+    return made

@@ -7,4 +7,5 @@ app_name = "opening"
 urlpatterns = [
     path("halls/", views.halls, name="halls"),
     path("halls/<uuid:hall_uid>/", views.hall, name="hall"),
+    path("halls/<uuid:hall_uid>/line/", views.line, name="line"),
 ]

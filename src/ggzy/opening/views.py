@@ -7,12 +7,17 @@ import uuid
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from ggzy.core import clock
-from ggzy.core.access import signed_in
+from ggzy.core.access import actor_of, signed_in
 from ggzy.core.formatting import yuan
+from ggzy.core.pages import page_action
 from ggzy.core.types import JSONDict
-from ggzy.opening import selectors, steps
+from ggzy.opening import selectors, services, steps
+from ggzy.opening.models import LineDecision
 
 
 def price_text(sheet: JSONDict | None) -> str:
@@ -42,5 +47,25 @@ def hall(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
             "control_price": yuan(found.control_price_fen) if found.control_price_fen is not None else "",
             "sheet": [{**line, "price": price_text(line.get("sheet"))} for line in view.sheet or []],
             "server_now": clock.now().isoformat(),
+            "confirming": selectors.confirming(found),
+            "mine": selectors.own_lines(request.user, found),
+            "decisions": selectors.decisions(found),
         },
+    )
+
+
+@require_POST
+@signed_in
+def line(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
+    found = selectors.access_hall(viewer=request.user, uid=hall_uid)
+    decision = str(request.POST.get("decision", ""))
+    return page_action(
+        request,
+        lambda: services.line_decide(
+            actor=actor_of(request), hall=found, decision=decision, remark=str(request.POST.get("remark", ""))
+        ),
+        success=_("Your line is confirmed.")
+        if decision == LineDecision.CONFIRMED
+        else _("Your objection is recorded."),
+        to=reverse("opening:hall", args=[hall_uid]),
     )
