@@ -120,6 +120,7 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "notices:project": ("tender_project", {}),
     "notices:proof": ("notice", {}),
     "opening:hall": ("hall", {}),
+    "opening:line": ("hall", {}),
     # the tender documents (a draft: not there for bidders either); a file, given its documents' uid as its
     # own (the address names both, one value each)
     "tendering:documents-detail": ("documents", {}),
@@ -486,10 +487,11 @@ def test_another_centres_user_finds_nothing_where_an_entity_of_others_is(scene: 
 def test_a_user_without_rights_finds_nothing_either(scene: Scene) -> None:
     client = signed_in(Client(), get_user_model().objects.create_user(username="nobody"))
     events = Event.objects.count()
-    # the only one for anyone signed in, and the public pages of a notice (this one is a draft: 404)
+    # those for anyone signed in (the inbox, a hall: its parties' only, 404 to others), and the public
+    # pages of a notice (this one is a draft: 404)
     assert _walk(client, scene) == {
         "events:inbox-read", "notices:public-detail", "notices:pdf", "notices:attachment",
-        "notices:project", "notices:proof",
+        "notices:project", "notices:proof", "opening:hall", "opening:line",
     }  # fmt: skip
     assert Event.objects.count() == events
 
