@@ -156,6 +156,13 @@ def build(
         clients[column] = client
     assert documents.pk  # the crawl asks for these documents' pages (`crawl`)
     probes |= {"bid": str(bids[0].uid) if bids else str(uuid.uuid4()), "section_code": stage.section.code}
+    # the opening hall as its tick job leaves it before the deadline (its page and its list are crawled)
+    from ggzy.opening.models import Hall
+    from ggzy.opening.services import halls_due
+
+    halls_due()
+    hall = Hall.objects.filter(section=stage.section).first()
+    probes["hall_uid"] = str(hall.uid) if hall is not None else str(uuid.uuid4())
     return clients, probes
 
 
@@ -288,6 +295,9 @@ def test_hidden_bids_change_no_answer_for_any_role(
     with_bids = crawl(clients, probe)
 
     assert len(without) > 1000  # every operation, as every role
+    for world in (without, with_bids):  # the hall is there in both worlds, for the parties only
+        assert world[("page:opening:hall", "agent")][0] == 200
+        assert world[("page:opening:hall", "expert")][0] == 404
     for world in (without, with_bids):  # the crawl's bidder reaches its own security in both worlds
         assert world[("page:securities:bidder-section", "responder")][0] == 200
         assert ("page:securities:guarantee-refresh#pending#post", "responder") in world
