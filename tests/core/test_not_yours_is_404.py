@@ -121,6 +121,8 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "notices:proof": ("notice", {}),
     "opening:hall": ("hall", {}),
     "opening:line": ("hall", {}),
+    "opening:object": ("hall", {}),
+    "opening:answer": ("hall", {}),
     # the tender documents (a draft: not there for bidders either); a file, given its documents' uid as its
     # own (the address names both, one value each)
     "tendering:documents-detail": ("documents", {}),
@@ -491,7 +493,8 @@ def test_a_user_without_rights_finds_nothing_either(scene: Scene) -> None:
     # pages of a notice (this one is a draft: 404)
     assert _walk(client, scene) == {
         "events:inbox-read", "notices:public-detail", "notices:pdf", "notices:attachment",
-        "notices:project", "notices:proof", "opening:hall", "opening:line",
+        "notices:project", "notices:proof",
+        "opening:hall", "opening:line", "opening:object", "opening:answer",
     }  # fmt: skip
     assert Event.objects.count() == events
 

@@ -301,3 +301,45 @@ def test_each_bidder_confirms_or_objects_to_its_own_line_in_the_confirmation_ste
     )
     assert late.code == OpeningError.NOT_CONFIRMING
     assert Event.objects.filter(type="opening.line.decided").count() == 2
+
+
+def test_an_objection_at_the_opening_is_raised_and_answered_in_the_hall(trade: Trade) -> None:  # noqa: F811
+    from ggzy.notices.models import Objection
+    from ggzy.opening.errors import OpeningError
+
+    documents_issue(trade)
+    bids(trade, 3)
+    at(trade, DEADLINE - MINUTE)
+    hall = Hall.objects.get(section=trade.section)
+    first = trade.stage.bidders[0]
+    early = refused(lambda: services.hall_object(actor=first.user, hall=hall, text="开标时间未按公告执行"))
+    assert early.code == OpeningError.STATE  # not before the opening
+    at(trade, DEADLINE + dt.timedelta(seconds=5))
+    hall.refresh_from_db()
+    posted = signed_in(Client(), first.user).post(
+        f"/halls/{hall.uid}/object/", {"text": "解密时限应为 60 分钟"}
+    )
+    assert posted.status_code == 302
+    objection = Objection.objects.get(section=trade.section, stage="opening")
+    assert objection.organisation == first.organisation
+    # the other bidders see the objection, not who raised it; the agent who answers sees who did
+    other = page(trade, trade.stage.bidders[1].user, hall).content.decode()
+    assert "解密时限应为 60 分钟" in other
+    assert "<strong>一位投标人</strong>" in other
+    assert f"<strong>{first.organisation.name}</strong>" not in other
+    agent_page = page(trade, trade.world.agent_user, hall).content.decode()
+    assert f"<strong>{first.organisation.name}</strong>" in agent_page
+    assert f'value="{objection.uid}"' in agent_page
+    outsider = make_bidder("bidder-z", "旁观建设有限公司")
+    stranger = refused(lambda: services.hall_object(actor=outsider.user, hall=hall, text="我也有异议"))
+    assert stranger.code.value == "objection_not_allowed"
+    answered = signed_in(Client(), trade.world.agent_user).post(
+        f"/halls/{hall.uid}/answer/",
+        {"objection": str(objection.uid), "answer": "招标文件第 2.3 条规定为 30 分钟。"},
+    )
+    assert answered.status_code == 302
+    objection.refresh_from_db()
+    assert objection.answer == "招标文件第 2.3 条规定为 30 分钟。"
+    assert (
+        "招标文件第 2.3 条规定为 30 分钟" in page(trade, trade.stage.bidders[2].user, hall).content.decode()
+    )

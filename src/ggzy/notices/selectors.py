@@ -22,7 +22,15 @@ from ggzy.core.access import is_signed_in
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
 from ggzy.core.types import Actor, Viewer
-from ggzy.notices.models import Notice, NoticeAttachment, NoticeIndex, NoticeMedium, NoticeState, Objection
+from ggzy.notices.models import (
+    Notice,
+    NoticeAttachment,
+    NoticeIndex,
+    NoticeMedium,
+    NoticeState,
+    NoticeType,
+    Objection,
+)
 from ggzy.registry import selectors as registry_selectors
 from ggzy.registry.models import Section, TenderProject
 
@@ -360,4 +368,26 @@ def portal_page(found: QuerySet[NoticeIndex], number: int = 1) -> PortalPage:
         has_next=len(rows) > PORTAL_PAGE_SIZE and number < PORTAL_PAGES_MAX,
         count=min(count, PORTAL_COUNT_CAP),
         more=count > PORTAL_COUNT_CAP,
+    )
+
+
+def opening_notice(section: Section, *, now: dt.datetime | None = None) -> Notice | None:
+    """The published notice an objection at `section`'s opening is filed against (招标投标法实施条例 §44):
+    its tender notice (or invitation), the newest, naming the section or every section of its project."""
+    now = now or clock.now()
+    found = (
+        Notice.objects.filter(published_q(now), tender_project=section.tender_project_id)
+        .filter(type__in=[NoticeType.TENDER, NoticeType.INVITATION])
+        .filter(Q(sections=section) | Q(sections__isnull=True))
+        .order_by("-publish_at", "-pk")
+    )
+    return found.first()
+
+
+def opening_objections(section: Section) -> QuerySet[Objection]:
+    """The objections raised at `section`'s opening, oldest first (shown in its hall to its parties)."""
+    return (
+        Objection.objects.filter(section=section, stage="opening")
+        .select_related("organisation")
+        .order_by("filed_at", "pk")
     )

@@ -98,3 +98,41 @@ def own_lines(viewer: Viewer, hall: Hall) -> set[str]:
 def decisions(hall: Hall) -> dict[str, LineConfirmation]:
     """Each line's answer so far, by the bidder's unified code."""
     return {c.organisation.uscc: c for c in hall.confirmations.select_related("organisation")}
+
+
+def objections(viewer: Viewer, hall: Hall) -> list[JSONDict]:
+    """The objections raised at the hall's opening with their answers (none before it begins). Who filed
+    one is shown to the filer and to the initiator and its agent who answer it — to no other bidder (the
+    objections' rule, `notices.selectors.access_objection`)."""
+    if hall.state not in (HallState.IN_PROGRESS, HallState.CLOSED):
+        return []
+    from ggzy.notices.selectors import opening_objections
+
+    answering = acts_for(viewer, hall.section.tender_project)
+    out = []
+    for o in opening_objections(hall.section):
+        named = answering or is_member(viewer, o.organisation)
+        out.append(
+            {
+                "uid": str(o.uid),
+                "who": o.organisation.name if named and o.organisation else "",
+                "filed_at": o.filed_at,
+                "text": o.text,
+                "answer": o.answer,
+            }
+        )
+    return out
+
+
+def may_object(viewer: Viewer, hall: Hall) -> bool:
+    """Whether the viewer is a bidder of the section, in a hall under way (the service decides the rest)."""
+    return hall.state == HallState.IN_PROGRESS and any(
+        is_member(viewer, o) for o in sealing.bidder_organisations(hall.section)
+    )
+
+
+def may_answer(viewer: Viewer, hall: Hall) -> bool:
+    """Whether the viewer answers for the initiator (the initiator or its agent)."""
+    return hall.state in (HallState.IN_PROGRESS, HallState.CLOSED) and acts_for(
+        viewer, hall.section.tender_project
+    )

@@ -417,3 +417,39 @@ def line_decide(*, actor: Actor, hall: Hall, decision: str, remark: str = "") ->
         )
         live.publish(channel(locked), "line", {"decision": decision})
     return made
+
+
+# --- objections at the opening (实施条例 §44: raised at the opening, answered on the spot) ------------------
+
+
+def hall_object(*, actor: Actor, hall: Hall, text: str) -> object:
+    """A bidder's objection at the opening, through the objections service (its stage "opening": only a
+    bidder that took part, from the opening time to the end of that day). Not before the hall begins."""
+    from ggzy.notices import selectors as notices_selectors
+    from ggzy.notices import services as notices
+
+    if hall.state not in (HallState.IN_PROGRESS, HallState.CLOSED):
+        raise DomainError(OpeningError.STATE)
+    notice = notices_selectors.opening_notice(hall.section)
+    if notice is None:
+        raise DomainError(OpeningError.STATE)
+    objection = notices.objection_file(
+        actor=actor, notice=notice, kind="objection", stage="opening", text=text, section=hall.section
+    )
+    with transaction.atomic():
+        live.publish(channel(hall), "objection", {})
+    return objection
+
+
+def hall_answer(*, actor: Actor, hall: Hall, objection_uid: str, answer: str) -> object:
+    """The initiator's (or its agent's) answer on the spot to an objection raised at this hall's opening."""
+    from ggzy.notices import selectors as notices_selectors
+    from ggzy.notices import services as notices
+
+    found = notices_selectors.opening_objections(hall.section).filter(uid=objection_uid).first()
+    if found is None:
+        raise DomainError(OpeningError.NOT_FOUND)
+    answered = notices.objection_answer(actor=actor, objection=found, answer=answer)
+    with transaction.atomic():
+        live.publish(channel(hall), "objection", {})
+    return answered

@@ -8,4 +8,6 @@ urlpatterns = [
     path("halls/", views.halls, name="halls"),
     path("halls/<uuid:hall_uid>/", views.hall, name="hall"),
     path("halls/<uuid:hall_uid>/line/", views.line, name="line"),
+    path("halls/<uuid:hall_uid>/object/", views.hall_object, name="object"),
+    path("halls/<uuid:hall_uid>/answer/", views.hall_answer, name="answer"),
 ]

@@ -50,6 +50,9 @@ def hall(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
             "confirming": selectors.confirming(found),
             "mine": selectors.own_lines(request.user, found),
             "decisions": selectors.decisions(found),
+            "objections": selectors.objections(request.user, found),
+            "may_object": selectors.may_object(request.user, found),
+            "may_answer": selectors.may_answer(request.user, found),
         },
     )
 
@@ -67,5 +70,36 @@ def line(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
         success=_("Your line is confirmed.")
         if decision == LineDecision.CONFIRMED
         else _("Your objection is recorded."),
+        to=reverse("opening:hall", args=[hall_uid]),
+    )
+
+
+@require_POST
+@signed_in
+def hall_object(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
+    found = selectors.access_hall(viewer=request.user, uid=hall_uid)
+    return page_action(
+        request,
+        lambda: services.hall_object(
+            actor=actor_of(request), hall=found, text=str(request.POST.get("text", ""))
+        ),
+        success=_("Your objection is filed: the initiator answers it on the spot."),
+        to=reverse("opening:hall", args=[hall_uid]),
+    )
+
+
+@require_POST
+@signed_in
+def hall_answer(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
+    found = selectors.access_hall(viewer=request.user, uid=hall_uid)
+    return page_action(
+        request,
+        lambda: services.hall_answer(
+            actor=actor_of(request),
+            hall=found,
+            objection_uid=str(request.POST.get("objection", "")),
+            answer=str(request.POST.get("answer", "")),
+        ),
+        success=_("The answer is recorded."),
         to=reverse("opening:hall", args=[hall_uid]),
     )
