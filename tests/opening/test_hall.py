@@ -343,3 +343,57 @@ def test_an_objection_at_the_opening_is_raised_and_answered_in_the_hall(trade: T
     assert (
         "招标文件第 2.3 条规定为 30 分钟" in page(trade, trade.stage.bidders[2].user, hall).content.decode()
     )
+
+
+def test_a_pause_holds_the_hall_and_the_window_moves_by_the_time_it_held(trade: Trade) -> None:  # noqa: F811
+    from ggzy.notices import services as notices
+
+    documents_issue(trade)
+    standing = bids(trade, 3)
+    at(trade, DEADLINE - MINUTE)
+    at(trade, DEADLINE + dt.timedelta(seconds=5))
+    hall = Hall.objects.get(section=trade.section)
+    trade.clock.at(DEADLINE + MINUTE)
+    sealing.bid_open(
+        actor=standing[0].submitted_by, bid=standing[0], release=trade.stage.release(standing[0])
+    )
+    trade.clock.at(DEADLINE + 10 * MINUTE)
+    staff = trade.world.staff[0]
+    pause = notices.procedure_pause(
+        actor=staff, tender_project=trade.tender_project, basis="platform_fault", reason="平台解密服务故障",
+        sections=[trade.section.code], steps=["opening"],
+    )  # fmt: skip
+    at(trade, DEADLINE + 11 * MINUTE)
+    hall.refresh_from_db()
+    assert hall.paused_at == DEADLINE + 11 * MINUTE
+    stopped = refused(
+        lambda: sealing.bid_open(
+            actor=standing[1].submitted_by, bid=standing[1], release=trade.stage.release(standing[1])
+        )
+    )
+    assert stopped.code.value == "procedure_paused"
+    w = hall.window_minutes
+    at(trade, DEADLINE + (w + 10) * MINUTE)  # past the window's scheduled end: nothing moves while paused
+    assert HallStep.objects.get(hall=hall, code="opening_sheet").started_at is None
+    assert "暂停" in page(trade, trade.stage.bidders[1].user, hall).content.decode()
+    trade.clock.at(DEADLINE + (w + 20) * MINUTE)
+    notices.procedure_resume(actor=staff, pause=pause, reason="故障已排除")
+    at(trade, DEADLINE + (w + 20) * MINUTE)
+    hall.refresh_from_db()
+    assert hall.paused_at is None
+    held = w + 20 - 11  # from the tick that saw the pause to the one that saw it end
+    decryption = HallStep.objects.get(hall=hall, code="decryption")
+    assert decryption.scheduled_end == DEADLINE + (w + held) * MINUTE
+    trade.clock.at(
+        DEADLINE + (w + 25) * MINUTE
+    )  # in the moved window, the second bidder's release is accepted
+    sealing.bid_open(
+        actor=standing[1].submitted_by, bid=standing[1], release=trade.stage.release(standing[1])
+    )
+    at(trade, DEADLINE + (w + held - 1) * MINUTE)
+    assert HallStep.objects.get(hall=hall, code="opening_sheet").started_at is None
+    at(trade, DEADLINE + (w + held + 1) * MINUTE)
+    sheet_step = HallStep.objects.get(hall=hall, code="opening_sheet")
+    assert sheet_step.started_at == DEADLINE + (w + held + 1) * MINUTE
+    assert Event.objects.filter(type="opening.hall.paused").count() == 1
+    assert Event.objects.filter(type="opening.hall.resumed").count() == 1

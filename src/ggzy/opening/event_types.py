@@ -56,3 +56,20 @@ class OpeningEvents(EventTypes, app="opening"):
         "A bidder confirmed its own line of the opening sheet, or objected to it with what is wrong.",
         title=pgettext_lazy("event", "Opening sheet line confirmed or objected to"),
     )
+    HALL_PAUSED = EventType(
+        "opening.hall.paused",
+        DOMAIN,
+        Visibility.PARTIES,
+        Scopes.SECTION,
+        "A pause of the procedure holds the hall: no step begins, no release is accepted.",
+        title=pgettext_lazy("event", "Opening paused"),
+    )
+    HALL_RESUMED = EventType(
+        "opening.hall.resumed",
+        DOMAIN,
+        Visibility.PARTIES,
+        Scopes.SECTION,
+        "The pause ended: the steps not yet ended, the decryption window with them, moved by the time it"
+        " held.",
+        title=pgettext_lazy("event", "Opening resumed"),
+    )

@@ -33,6 +33,10 @@ class Hall(models.Model):
     bidder_list = models.JSONField(_("bidder list"), null=True, blank=True)
     sheet = models.JSONField(_("opening sheet"), null=True, blank=True)
     prepared_at = models.DateTimeField(_("prepared at"))
+    #: Since when a pause of the procedure (objection, order, platform fault: standard 6.5.8, 6.5.9) holds the
+    #: hall: no step begins; on resumption the steps not yet ended, the decryption window with them, move
+    #: by the time it held.
+    paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("opening hall")

@@ -298,9 +298,47 @@ ACTIONS = {
 }
 
 
+def _held(hall: Hall, now: dt.datetime) -> bool:
+    """Whether a pause holds the hall now (recording when it began to, or moving the schedule by the time
+    it held once it ended)."""
+    from ggzy.registry.models import PauseStep
+    from ggzy.registry.selectors import pauses_in_force
+
+    paused = any(
+        PauseStep.OPENING in (p.steps or [])
+        for p in pauses_in_force(hall.section.tender_project, hall.section)
+    )
+    if paused and hall.paused_at is None:
+        with transaction.atomic():
+            Hall.objects.filter(pk=hall.pk).update(paused_at=now)
+            hall.paused_at = now
+            _record(hall, OpeningEvents.HALL_PAUSED, None, {"at": now})
+            live.publish(channel(hall), "step", {"paused": True})
+    elif not paused and hall.paused_at is not None:
+        held = now - hall.paused_at
+        with transaction.atomic():
+            for step in HallStep.objects.select_for_update().filter(hall=hall, ended_at__isnull=True):
+                if step.started_at is None:
+                    step.scheduled_start += held
+                step.scheduled_end += held
+                step.save(update_fields=["scheduled_start", "scheduled_end"])
+            decryption = HallStep.objects.get(hall=hall, code="decryption")
+            sealing_services.window_release_limit(section=hall.section, until=decryption.scheduled_end)
+            Hall.objects.filter(pk=hall.pk).update(paused_at=None)
+            _record(
+                hall, OpeningEvents.HALL_RESUMED, None, {"held_seconds": int(held.total_seconds()), "at": now}
+            )
+            live.publish(channel(hall), "step", {"paused": False})
+        hall.paused_at = None
+    return paused
+
+
 def hall_advance(hall: Hall, now: dt.datetime | None = None) -> int:
     """Begin (and end) every step of `hall` whose scheduled instant has come, in order; a step's action
-    runs as it begins (outside a transaction where it asks outside services). How many steps began."""
+    runs as it begins (outside a transaction where it asks outside services). Nothing moves while a pause
+    holds the hall. How many steps began."""
+    if _held(hall, clock.now() if now is None else now):
+        return 0
     begun = 0
     for step in list(hall.steps.order_by("position")):
         now = clock.now() if now is None else now
