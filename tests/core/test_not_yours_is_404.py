@@ -123,6 +123,7 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "opening:line": ("hall", {}),
     "opening:object": ("hall", {}),
     "opening:answer": ("hall", {}),
+    "opening:attribute": ("hall", {}),
     # the tender documents (a draft: not there for bidders either); a file, given its documents' uid as its
     # own (the address names both, one value each)
     "tendering:documents-detail": ("documents", {}),
@@ -494,7 +495,7 @@ def test_a_user_without_rights_finds_nothing_either(scene: Scene) -> None:
     assert _walk(client, scene) == {
         "events:inbox-read", "notices:public-detail", "notices:pdf", "notices:attachment",
         "notices:project", "notices:proof",
-        "opening:hall", "opening:line", "opening:object", "opening:answer",
+        "opening:hall", "opening:line", "opening:object", "opening:answer", "opening:attribute",
     }  # fmt: skip
     assert Event.objects.count() == events
 

@@ -397,3 +397,69 @@ def test_a_pause_holds_the_hall_and_the_window_moves_by_the_time_it_held(trade: 
     assert sheet_step.started_at == DEADLINE + (w + held + 1) * MINUTE
     assert Event.objects.filter(type="opening.hall.paused").count() == 1
     assert Event.objects.filter(type="opening.hall.resumed").count() == 1
+
+
+def test_a_bid_left_closed_is_attributed_with_its_evidence_and_only_its_bidder_sees_the_decision(
+    trade: Trade,  # noqa: F811
+) -> None:
+    from ggzy.opening.errors import OpeningError
+    from ggzy.opening.models import Attribution
+
+    documents_issue(trade, release_remedy="none")
+    standing = bids(trade, 3)
+    at(trade, DEADLINE - MINUTE)
+    at(trade, DEADLINE + dt.timedelta(seconds=5))
+    hall = Hall.objects.get(section=trade.section)
+    trade.clock.at(DEADLINE + MINUTE)
+    for bid in standing[:2]:
+        sealing.bid_open(actor=bid.submitted_by, bid=bid, release=trade.stage.release(bid))
+    agent = trade.world.agent_user
+    closed = standing[2].organisation
+    early = refused(
+        lambda: services.bid_attribute(
+            actor=agent, hall=hall, uscc=closed.uscc, decision="revoked", reason="未解密"
+        )
+    )
+    assert early.code == OpeningError.NOT_ATTRIBUTABLE  # not before the sheet is read
+    at(trade, DEADLINE + hall.window_minutes * MINUTE + dt.timedelta(seconds=2))
+    hall.refresh_from_db()
+    bidder = trade.stage.bidders[0].user
+    not_agent = refused(
+        lambda: services.bid_attribute(
+            actor=bidder, hall=hall, uscc=closed.uscc, decision="revoked", reason="x"
+        )
+    )
+    assert not_agent.code == OpeningError.NOT_AGENT
+    opened = refused(
+        lambda: services.bid_attribute(
+            actor=agent, hall=hall, uscc=standing[0].organisation.uscc, decision="revoked", reason="x"
+        )
+    )
+    assert opened.code == OpeningError.NOT_ATTRIBUTABLE  # an opened bid is not attributed
+    posted = signed_in(Client(), agent).post(
+        f"/halls/{hall.uid}/attribute/",
+        {
+            "uscc": closed.uscc,
+            "decision": "revoked",
+            "reason": "投标人签名助手日志显示其未在解密时限内操作",
+            "evidence": "投标人客户端日志 SM3 4f2a…\n托管方 A 日志第 118 行",
+        },
+    )
+    assert posted.status_code == 302
+    made = Attribution.objects.get(hall=hall, organisation=closed)
+    assert made.decision == "revoked"
+    assert "第三十五条" in made.consequence
+    sources = [e["source"] for e in made.evidence]
+    assert sources.count("agent") == 2
+    assert "platform" in sources  # the bid's own events, as witness-log references
+    twice = refused(
+        lambda: services.bid_attribute(
+            actor=agent, hall=hall, uscc=closed.uscc, decision="withdrawn", reason="y"
+        )
+    )
+    assert twice.code == OpeningError.ATTRIBUTED
+    reason = "投标人签名助手日志显示其未在解密时限内操作"
+    own = page(trade, trade.stage.bidders[2].user, hall).content.decode()
+    assert reason in own
+    assert reason not in page(trade, bidder, hall).content.decode()  # another bidder does not see it
+    assert Event.objects.get(type="opening.bid.attributed").visibility == "supervisors"

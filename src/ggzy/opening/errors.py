@@ -18,3 +18,15 @@ class OpeningError(ErrorCodeBase):
     )
     DECIDED = ("hall_line_decided", 409, _("Your line has been confirmed or objected to already."))
     REMARK = ("hall_line_remark", 422, _("Say what is wrong with your line (1 to 500 characters)."))
+    NOT_ATTRIBUTABLE = (
+        "hall_not_attributable",
+        409,
+        _("Only a bid the window and the documents' remedy left closed is attributed, after the sheet."),
+    )
+    ATTRIBUTED = ("hall_attributed", 409, _("This bid's cause has been recorded already."))
+    ATTRIBUTION_INPUT = (
+        "hall_attribution_input",
+        422,
+        _("Give the decision (撤销 or 撤回) and the reason with its evidence (1 to 1000 characters)."),
+    )
+    NOT_AGENT = ("hall_not_agent", 403, _("Only the initiator or its agent records the decision."))

@@ -73,3 +73,12 @@ class OpeningEvents(EventTypes, app="opening"):
         " held.",
         title=pgettext_lazy("event", "Opening resumed"),
     )
+    BID_ATTRIBUTED = EventType(
+        "opening.bid.attributed",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.SECTION,
+        "A bid that stayed closed: its cause with the evidence, and the agent's decision (撤销: the bidder"
+        " caused it, the documents' consequence for its security applies; 撤回: it did not).",
+        title=pgettext_lazy("event", "Closed bid attributed"),
+    )

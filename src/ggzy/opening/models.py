@@ -96,3 +96,32 @@ class LineConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id} {self.decision}"
+
+
+class AttributionDecision(models.TextChoices):
+    REVOKED = "revoked", _("撤销: the bidder caused it (the documents' consequence for its security applies)")
+    WITHDRAWN = "withdrawn", _("撤回: the bidder did not cause it (no consequence for the bidder)")
+
+
+class Attribution(models.Model):
+    """Why a bid that not even the documents' remedy could open stays closed, with its evidence, and the
+    agent's decision (撤销 / 撤回). Shown to the supervisors, to that bidder and to the initiator's side."""
+
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="attributions")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(_("decision"), max_length=16, choices=AttributionDecision.choices)
+    reason = models.CharField(_("reason"), max_length=1000)
+    evidence = models.JSONField(_("evidence"), default=list)
+    consequence = models.CharField(_("security consequence"), max_length=500, blank=True)
+    decided_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("attribution")
+        verbose_name_plural = _("attributions")
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "organisation"], name="opening_attribution_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.decision}"

@@ -14,7 +14,7 @@ from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role, roles_of_user
 from ggzy.core.types import JSONDict, Viewer
 from ggzy.opening.errors import OpeningError
-from ggzy.opening.models import Hall, HallStep, LineConfirmation
+from ggzy.opening.models import Attribution, Hall, HallStep, LineConfirmation
 from ggzy.opening.states import HallState
 from ggzy.registry.selectors import is_member, is_staff_of
 from ggzy.sealing import selectors as sealing
@@ -136,3 +136,19 @@ def may_answer(viewer: Viewer, hall: Hall) -> bool:
     return hall.state in (HallState.IN_PROGRESS, HallState.CLOSED) and acts_for(
         viewer, hall.section.tender_project
     )
+
+
+def attributions(viewer: Viewer, hall: Hall) -> dict[str, Attribution]:
+    """The decisions on bids that stayed closed, by the bidder's unified code, as far as `viewer` may see
+    them: the supervisors, the centre's staff and the initiator's side see all; a bidder its own only."""
+    found = {a.organisation.uscc: a for a in hall.attributions.select_related("organisation")}
+    if not found or not is_signed_in(viewer):
+        return {}
+    section = hall.section
+    if (
+        is_staff_of(viewer, section.centre)
+        or acts_for(viewer, section.tender_project)
+        or (Role.SUPERVISOR in roles_of_user(viewer) and viewer in supervisors_for(section.centre.region))
+    ):
+        return found
+    return {code: a for code, a in found.items() if is_member(viewer, a.organisation)}

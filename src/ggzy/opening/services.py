@@ -29,7 +29,14 @@ from ggzy.events.services import event_record
 from ggzy.opening import steps
 from ggzy.opening.errors import OpeningError
 from ggzy.opening.event_types import OpeningEvents
-from ggzy.opening.models import Hall, HallStep, LineConfirmation, LineDecision
+from ggzy.opening.models import (
+    Attribution,
+    AttributionDecision,
+    Hall,
+    HallStep,
+    LineConfirmation,
+    LineDecision,
+)
 from ggzy.opening.states import TRANSITIONS, HallAction, HallState
 from ggzy.randomness import services as randomness
 from ggzy.randomness.models import Draw
@@ -41,6 +48,7 @@ from ggzy.sealing import services as sealing_services
 from ggzy.sealing.models import BidWindow
 from ggzy.securities import selectors as securities
 from ggzy.tendering import selectors as tendering
+from ggzy.tendering.selectors import acts_for
 
 log = logging.getLogger(__name__)
 K_MOMENT = "第一份投标文件解密被接受之前（此后平台即可知道报价）"
@@ -491,3 +499,69 @@ def hall_answer(*, actor: Actor, hall: Hall, objection_uid: str, answer: str) ->
     with transaction.atomic():
         live.publish(channel(hall), "objection", {})
     return answered
+
+
+# --- a bid that stayed closed: its cause, with evidence, and the agent's decision --------------------------
+
+#: What 撤销 means for the bidder's security (实施条例 §35 第二款: a bid withdrawn after the deadline — a bid
+#: its bidder left closed is treated as such — may lose its security, as the documents say) [verify].
+REVOKED_CONSEQUENCE = "投标保证金按招标文件的规定处理（招标投标法实施条例第三十五条第二款）"
+
+
+def _platform_evidence(hall: Hall, uscc: str) -> list[JSONDict]:
+    """The platform's own record of the bid: its events (received, refusals at release, the custodians'
+    answers) as witness-log references, so the decision rests on what anyone can check offline."""
+    bids = [b for b in sealing.standing_bids(hall.section) if b.organisation.uscc == uscc]
+    refs: list[JSONDict] = []
+    for bid in bids:
+        for event in Event.objects.filter(
+            section_ref=hall.section.code, type__startswith="sealing."
+        ).order_by("pk"):
+            if str(bid.uid) in event.document:
+                refs.append({"source": "platform", "event": str(event.uid), "type": event.type})
+    return refs
+
+
+def bid_attribute(
+    *, actor: Actor, hall: Hall, uscc: str, decision: str, reason: str, evidence: list[str] | None = None
+) -> Attribution:
+    """The initiator's (or its agent's) decision on a bid that neither its bidder nor the documents' remedy
+    opened: 撤销 (the bidder caused it; the documents' consequence for its security applies) or 撤回 (it
+    did not), with the reason and the evidence — the bidder's client log, the custodians' logs (references
+    the agent gives) and the platform's own events of the bid (attached here). Once per bid; the other
+    bids go on."""
+    reason = (reason or "").strip()
+    if decision not in AttributionDecision.values or not 0 < len(reason) <= 1000:  # noqa: PLR2004
+        raise DomainError(OpeningError.ATTRIBUTION_INPUT)
+    if not acts_for(actor, hall.section.tender_project):
+        raise DomainError(OpeningError.NOT_AGENT)
+    with transaction.atomic():
+        locked = Hall.objects.select_for_update().select_related("section__centre").get(pk=hall.pk)
+        line = next((x for x in locked.sheet or [] if x.get("uscc") == uscc), None)
+        if line is None or line.get("released"):
+            raise DomainError(OpeningError.NOT_ATTRIBUTABLE)
+        organisation = next(o for o in sealing.bidder_organisations(locked.section) if o.uscc == uscc)
+        if Attribution.objects.filter(hall=locked, organisation=organisation).exists():
+            raise DomainError(OpeningError.ATTRIBUTED)
+        given = [{"source": "agent", "reference": str(e)[:300]} for e in (evidence or []) if str(e).strip()]
+        made = Attribution.objects.create(
+            hall=locked,
+            organisation=organisation,
+            decision=decision,
+            reason=reason,
+            evidence=[
+                *given,
+                *_platform_evidence(locked, uscc),
+                {"source": "remedy", "reason": line.get("not_opened")},
+            ],
+            consequence=REVOKED_CONSEQUENCE if decision == AttributionDecision.REVOKED else "",
+            decided_by=actor,
+            decided_at=clock.now(),
+        )
+        _record(
+            locked,
+            OpeningEvents.BID_ATTRIBUTED,
+            actor,
+            {"organisation": uscc, "decision": decision, "reason": reason, "evidence": made.evidence},
+        )
+    return made

@@ -10,4 +10,5 @@ urlpatterns = [
     path("halls/<uuid:hall_uid>/line/", views.line, name="line"),
     path("halls/<uuid:hall_uid>/object/", views.hall_object, name="object"),
     path("halls/<uuid:hall_uid>/answer/", views.hall_answer, name="answer"),
+    path("halls/<uuid:hall_uid>/attribute/", views.attribute, name="attribute"),
 ]

@@ -53,6 +53,7 @@ def hall(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
             "objections": selectors.objections(request.user, found),
             "may_object": selectors.may_object(request.user, found),
             "may_answer": selectors.may_answer(request.user, found),
+            "attributions": selectors.attributions(request.user, found),
         },
     )
 
@@ -101,5 +102,25 @@ def hall_answer(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
             answer=str(request.POST.get("answer", "")),
         ),
         success=_("The answer is recorded."),
+        to=reverse("opening:hall", args=[hall_uid]),
+    )
+
+
+@require_POST
+@signed_in
+def attribute(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
+    found = selectors.access_hall(viewer=request.user, uid=hall_uid)
+    evidence = [line for line in str(request.POST.get("evidence", "")).splitlines() if line.strip()]
+    return page_action(
+        request,
+        lambda: services.bid_attribute(
+            actor=actor_of(request),
+            hall=found,
+            uscc=str(request.POST.get("uscc", "")),
+            decision=str(request.POST.get("decision", "")),
+            reason=str(request.POST.get("reason", "")),
+            evidence=evidence,
+        ),
+        success=_("The decision is recorded; the supervisors and the bidder see it."),
         to=reverse("opening:hall", args=[hall_uid]),
     )
