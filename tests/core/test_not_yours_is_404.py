@@ -124,6 +124,8 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "opening:object": ("hall", {}),
     "opening:answer": ("hall", {}),
     "opening:attribute": ("hall", {}),
+    "opening:record": ("hall", {}),
+    "opening:sign": ("hall", {}),
     # the tender documents (a draft: not there for bidders either); a file, given its documents' uid as its
     # own (the address names both, one value each)
     "tendering:documents-detail": ("documents", {}),
@@ -496,6 +498,7 @@ def test_a_user_without_rights_finds_nothing_either(scene: Scene) -> None:
         "events:inbox-read", "notices:public-detail", "notices:pdf", "notices:attachment",
         "notices:project", "notices:proof",
         "opening:hall", "opening:line", "opening:object", "opening:answer", "opening:attribute",
+        "opening:record", "opening:sign",
     }  # fmt: skip
     assert Event.objects.count() == events
 

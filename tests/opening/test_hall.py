@@ -463,3 +463,68 @@ def test_a_bid_left_closed_is_attributed_with_its_evidence_and_only_its_bidder_s
     assert reason in own
     assert reason not in page(trade, bidder, hall).content.decode()  # another bidder does not see it
     assert Event.objects.get(type="opening.bid.attributed").visibility == "supervisors"
+
+
+def test_the_opening_record_is_made_at_the_close_and_signed_by_the_agent(trade: Trade) -> None:  # noqa: F811, PLR0915
+    import json as json_module
+
+    from ggzy.core import clock as core_clock
+    from ggzy.opening.errors import OpeningError
+    from ggzy_sm import canonical
+    from ggzy_sm.document import sign_document
+    from ggzy_sm.sm2 import Sm2PrivateKey
+    from ggzy_sm.sm3 import sm3
+    from tests.sealing.conftest import certificate
+
+    documents_issue(trade)
+    standing = bids(trade, 3)
+    at(trade, DEADLINE - MINUTE)
+    at(trade, DEADLINE + dt.timedelta(seconds=5))
+    hall = Hall.objects.get(section=trade.section)
+    trade.clock.at(DEADLINE + MINUTE)
+    for bid in standing:
+        sealing.bid_open(actor=bid.submitted_by, bid=bid, release=trade.stage.release(bid))
+    at(trade, DEADLINE + hall.window_minutes * MINUTE + dt.timedelta(seconds=2))
+    services.line_decide(actor=trade.stage.bidders[0].user, hall=hall, decision="confirmed")
+    agent = trade.world.agent_user
+    early = refused(lambda: services.record_sign(actor=agent, hall=hall, signature={}))
+    assert early.code == OpeningError.NO_RECORD
+    at(trade, DEADLINE + 3 * 60 * MINUTE)
+    hall.refresh_from_db()
+    assert hall.state == HallState.CLOSED
+    record = json_module.loads(hall.record)
+    assert record["format"] == "ggzy-opening-record-v1"
+    assert hall.record.encode() == canonical.dumps(record)
+    assert hall.record_sm3 == sm3(hall.record.encode()).hex()
+    assert {line["sheet"]["price"]["fen"] for line in record["sheet"]} == set(PRICES)
+    assert record["sheet"][0]["answer"] is not None or record["sheet"][1]["answer"] is not None
+    assert all(step["started"] for step in record["steps"] if step["step"] != "close")
+    made = Event.objects.get(type="opening.record.made", section_ref=trade.section.code)
+    assert hall.record_sm3 in made.document  # the record's digest is in the witness log
+    download = signed_in(Client(), trade.stage.bidders[1].user).get(f"/halls/{hall.uid}/record.json")
+    assert download.content == hall.record.encode()
+    # the agent signs the downloaded record with its organisation's certificate (ggzy-bid sign-document)
+    key = Sm2PrivateKey.generate()
+    agent_org = trade.world.agent
+    cert = certificate(agent_org.uscc, key, "signing")
+    name, media = "opening-record.json", "application/json"
+    signature = sign_document(download.content, key, cert, name=name, media_type=media, at=core_clock.now())
+    wrong = sign_document(b"{}", key, cert, name=name, media_type=media, at=core_clock.now())
+    changed = refused(lambda: services.record_sign(actor=agent, hall=hall, signature=wrong))
+    assert changed.code.value == "document_changed"
+    outsider_key = Sm2PrivateKey.generate()
+    outsider = sign_document(
+        download.content, outsider_key, certificate("91210100MA0X0X0X0X", outsider_key, "signing"),
+        name=name, media_type=media, at=core_clock.now(),
+    )  # fmt: skip
+    not_theirs = refused(lambda: services.record_sign(actor=agent, hall=hall, signature=outsider))
+    assert not_theirs.code == OpeningError.NOT_SIGNER
+    posted = signed_in(Client(), agent).post(
+        f"/halls/{hall.uid}/sign/", {"signature": json_module.dumps(signature)}
+    )
+    assert posted.status_code == 302
+    hall.refresh_from_db()
+    assert hall.record_signature == signature
+    assert Event.objects.filter(type="opening.record.signed").count() == 1
+    again = refused(lambda: services.record_sign(actor=agent, hall=hall, signature=signature))
+    assert again.code == OpeningError.SIGNED

@@ -30,3 +30,10 @@ class OpeningError(ErrorCodeBase):
         _("Give the decision (撤销 or 撤回) and the reason with its evidence (1 to 1000 characters)."),
     )
     NOT_AGENT = ("hall_not_agent", 403, _("Only the initiator or its agent records the decision."))
+    NO_RECORD = ("hall_no_record", 409, _("The opening record is made at the close of the opening."))
+    SIGNED = ("hall_record_signed", 409, _("The opening record has been signed already."))
+    NOT_SIGNER = (
+        "hall_record_not_signer",
+        403,
+        _("The signature is not by a certificate of the initiator's or the agent's organisation."),
+    )

@@ -82,3 +82,20 @@ class OpeningEvents(EventTypes, app="opening"):
         " caused it, the documents' consequence for its security applies; 撤回: it did not).",
         title=pgettext_lazy("event", "Closed bid attributed"),
     )
+    RECORD_MADE = EventType(
+        "opening.record.made",
+        DOMAIN,
+        Visibility.PARTIES,
+        Scopes.SECTION,
+        "The opening record made at the close (its SM3, the centre's seal): in the witness log, with its"
+        " proof.",
+        title=pgettext_lazy("event", "Opening record made"),
+    )
+    RECORD_SIGNED = EventType(
+        "opening.record.signed",
+        DOMAIN,
+        Visibility.PARTIES,
+        Scopes.SECTION,
+        "The agent signed the opening record (a detached ggzy-docsig-v1 signature, checked).",
+        title=pgettext_lazy("event", "Opening record signed by the agent"),
+    )

@@ -37,6 +37,12 @@ class Hall(models.Model):
     #: hall: no step begins; on resumption the steps not yet ended, the decryption window with them, move
     #: by the time it held.
     paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
+    #: The opening record made at the close (ggzy-opening-record-v1, canonical JSON) with its SM3, the
+    #: centre's seal on it and the agent's signature (both ggzy-docsig-v1, detached).
+    record = models.TextField(_("opening record"), blank=True)
+    record_sm3 = models.CharField(_("SM3 of the opening record"), max_length=64, blank=True)
+    record_seal = models.JSONField(_("centre's seal on the record"), null=True, blank=True)
+    record_signature = models.JSONField(_("agent's signature on the record"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("opening hall")

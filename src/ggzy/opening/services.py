@@ -49,6 +49,8 @@ from ggzy.sealing.models import BidWindow
 from ggzy.securities import selectors as securities
 from ggzy.tendering import selectors as tendering
 from ggzy.tendering.selectors import acts_for
+from ggzy_sm import canonical
+from ggzy_sm.sm3 import sm3
 
 log = logging.getLogger(__name__)
 K_MOMENT = "第一份投标文件解密被接受之前（此后平台即可知道报价）"
@@ -298,7 +300,81 @@ def _opening_sheet(hall: Hall) -> str:
     return "；".join(notes)
 
 
+def record_document(hall: Hall) -> JSONDict:
+    """The opening record (ggzy-opening-record-v1): what the hall published, step by step — the schedule
+    with the actual instants, the control price, K and its draw, the bidders with their security, the
+    opening sheet, each bidder's answer to its line and the objections with their answers (never who
+    raised one). A decision on a bid left closed is for the supervisors and that bidder: only that the bid
+    was not decrypted is here."""
+    from ggzy.notices.selectors import opening_objections
+
+    hall = Hall.objects.select_related("section__tender_project", "k_draw").get(pk=hall.pk)
+    confirmations = {c.organisation.uscc: c for c in hall.confirmations.select_related("organisation")}
+    return {
+        "format": "ggzy-opening-record-v1",
+        "section": hall.section.code,
+        "tender_project": hall.section.tender_project.code,
+        "opens_at": hall.opens_at,
+        "window_minutes": hall.window_minutes,
+        "steps": [
+            {"step": s.code, "scheduled": s.scheduled_start, "started": s.started_at, "note": s.note}
+            for s in hall.steps.order_by("position")
+        ],
+        "control_price_fen": hall.control_price_fen,
+        "k": {"value": hall.k_value, "draw": str(hall.k_draw.uid) if hall.k_draw else None},
+        "bidders": hall.bidder_list or [],
+        "sheet": [
+            {
+                "organisation": line.get("organisation"),
+                "uscc": line.get("uscc"),
+                "decrypted": bool(line.get("released")),
+                "opened_by": line.get("opened_by", ""),
+                "sheet": line.get("sheet"),
+                "answer": (
+                    {
+                        "decision": confirmations[line["uscc"]].decision,
+                        "remark": confirmations[line["uscc"]].remark,
+                    }
+                    if line.get("uscc") in confirmations
+                    else None
+                ),
+            }
+            for line in hall.sheet or []
+        ],
+        "objections": [
+            {"filed_at": o.filed_at, "text": o.text, "answer": o.answer}
+            for o in opening_objections(hall.section)
+        ],
+    }
+
+
+def _close(hall: Hall) -> str:
+    """The opening record: made canonical, its SM3 kept, sealed by the centre (when a seal is configured),
+    and recorded as an event — so the witness log proves it. The agent signs it after."""
+    from ggzy.certs import seal
+
+    body = canonical.dumps(record_document(hall))
+    digest = sm3(body).hex()
+    note = ""
+    try:
+        stamped = seal.document_sign(
+            actor=None,
+            document=body,
+            name=f"开标记录-{hall.section.code}.json",
+            media_type="application/json",
+        )
+    except DomainError:
+        stamped, note = None, "未配置中心电子印章：开标记录未加盖中心印章"
+    with transaction.atomic():
+        Hall.objects.filter(pk=hall.pk).update(
+            record=body.decode("utf-8"), record_sm3=digest, record_seal=stamped
+        )
+        _record(hall, OpeningEvents.RECORD_MADE, None, {"sm3": digest, "sealed": stamped is not None})
+    return note
+
+
 ACTIONS = {
+    "close": _close,
     "control_price": _control_price,
     "random_parameters": _random_parameters,
     "bidder_list": _bidder_list,
@@ -565,3 +641,35 @@ def bid_attribute(
             {"organisation": uscc, "decision": decision, "reason": reason, "evidence": made.evidence},
         )
     return made
+
+
+# --- the agent's signature on the opening record -----------------------------------------------------------
+
+
+def record_sign(*, actor: Actor, hall: Hall, signature: JSONDict) -> Hall:
+    """The agent's (or the initiator's) detached signature on the opening record (ggzy-docsig-v1, made with
+    its organisation's certificate, e.g. `ggzy-bid` and the local signing agent), checked against the
+    centre's trusted CAs and the record's bytes; once."""
+    from ggzy.accounts.selectors import organisations_of
+    from ggzy.certs import seal
+
+    if not acts_for(actor, hall.section.tender_project):
+        raise DomainError(OpeningError.NOT_AGENT)
+    with transaction.atomic():
+        locked = Hall.objects.select_for_update().select_related("section__centre").get(pk=hall.pk)
+        if not locked.record:
+            raise DomainError(OpeningError.NO_RECORD)
+        if locked.record_signature is not None:
+            raise DomainError(OpeningError.SIGNED)
+        verified = seal.document_verify(document=locked.record.encode("utf-8"), signature=signature)
+        if verified.holder_id not in {o.uscc for o in organisations_of(user=actor)}:
+            raise DomainError(OpeningError.NOT_SIGNER)
+        Hall.objects.filter(pk=locked.pk).update(record_signature=signature)
+        _record(
+            locked,
+            OpeningEvents.RECORD_SIGNED,
+            actor,
+            {"sm3": verified.sm3, "signer": verified.holder_id, "signed_at": verified.signed_at},
+        )
+        locked.record_signature = signature
+    return locked

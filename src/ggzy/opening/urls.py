@@ -11,4 +11,6 @@ urlpatterns = [
     path("halls/<uuid:hall_uid>/object/", views.hall_object, name="object"),
     path("halls/<uuid:hall_uid>/answer/", views.hall_answer, name="answer"),
     path("halls/<uuid:hall_uid>/attribute/", views.attribute, name="attribute"),
+    path("halls/<uuid:hall_uid>/record.json", views.record, name="record"),
+    path("halls/<uuid:hall_uid>/sign/", views.record_sign, name="sign"),
 ]

@@ -3,6 +3,7 @@ begins), each step with its scheduled and actual instants, what each step publis
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from django.http import HttpRequest, HttpResponse
@@ -122,5 +123,35 @@ def attribute(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
             evidence=evidence,
         ),
         success=_("The decision is recorded; the supervisors and the bidder see it."),
+        to=reverse("opening:hall", args=[hall_uid]),
+    )
+
+
+@signed_in
+def record(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
+    """The opening record (canonical JSON, the bytes that are sealed and signed), to the hall's parties."""
+    found = selectors.access_hall(viewer=request.user, uid=hall_uid)
+    if not found.record:
+        from ggzy.core.errors import DomainError
+        from ggzy.opening.errors import OpeningError
+
+        raise DomainError(OpeningError.NOT_FOUND)
+    response = HttpResponse(found.record.encode("utf-8"), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="opening-record-{found.section.code}.json"'
+    return response
+
+
+@require_POST
+@signed_in
+def record_sign(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
+    found = selectors.access_hall(viewer=request.user, uid=hall_uid)
+    try:
+        signature = json.loads(str(request.POST.get("signature", "")))
+    except ValueError:
+        signature = {}
+    return page_action(
+        request,
+        lambda: services.record_sign(actor=actor_of(request), hall=found, signature=signature),
+        success=_("Your signature on the opening record is checked and kept."),
         to=reverse("opening:hall", args=[hall_uid]),
     )

@@ -11,6 +11,10 @@
         The copy-paste fallback: sign the login challenge the page shows (argument or standard
         input) and print the signature to paste back into the page.
 
+    ggzy-bid sign-document FILE --key SIGN.key --certificate SIGN.cer [--media-type TYPE] [--out SIG.json]
+        A detached signature (ggzy-docsig-v1) of FILE with your signing key — the agent's signature on
+        the opening record downloaded from the hall; checked with `ggzy-verify document`.
+
     ggzy-bid release-key --key SIGN.key --certificate SIGN.cer --out RELEASE.key
         Generate the bidder's release key (§5: the bid's key is wrapped to it; nobody else holds or
         escrows it), save it under a passphrase — never over an existing file — and print the header's
@@ -92,7 +96,7 @@ import sys
 from collections.abc import Callable
 
 from ggzy_bid.agent import AUTO_APPROVE_COUNT, AUTO_APPROVE_MINUTES, DEFAULT_PORT, Refused
-from ggzy_bid.commands import criteria
+from ggzy_bid.commands import criteria, document
 from ggzy_bid.commands.bidfile import check, inspect, register, release
 from ggzy_bid.commands.common import UsageError
 from ggzy_bid.commands.keys import release_key
@@ -294,6 +298,7 @@ def parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one block a command)
     )
     verifying.set_defaults(run=verify_proof)
     criteria.add_parser(commands)
+    document.add_parser(commands)
     return top
 
 
