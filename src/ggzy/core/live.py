@@ -69,6 +69,26 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+#: How often a read of announced messages is tried again after a transient database error (SQLite answers
+#: "table is locked" at once while a writer holds it) before it counts as a lost connection, and the first
+#: pause (doubled each time: about 1.5 s in all).
+READ_ATTEMPTS, READ_PAUSE = 6, 0.05
+
+
+async def _retrying(read: Callable[[list[int]], Awaitable[R]], ids: list[int]) -> R:
+    """`read(ids)`, tried again after a transient database error; the last error is raised."""
+    from django.db import OperationalError
+
+    pause = READ_PAUSE
+    for _attempt in range(READ_ATTEMPTS - 1):
+        try:
+            return await read(ids)
+        except OperationalError:
+            await asyncio.sleep(pause)
+            pause *= 2
+    return await read(ids)
+
+
 def _detached(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     """`fn` run in a worker thread that gives its database connection back (to the pool) at once: a
     stream lasting an hour must not hold a connection for it."""
@@ -333,7 +353,7 @@ class _Hub:
                             announced.append(more)
                         ids = [_id_of(m) for m in announced if m.get("type") == "message"]
                         if found := [i for i in ids if i is not None]:
-                            await self._fan_out_rows(await read_rows(found))
+                            await self._fan_out_rows(await _retrying(read_rows, found))
             except asyncio.CancelledError:
                 raise
             except Exception:
