@@ -445,9 +445,16 @@ def trade_section() -> Section | None:
 
 
 def _deadline_after(published: dt.datetime) -> dt.datetime:
-    """09:30 of the first working day at least 20 calendar days after `published`."""
+    """09:30 of the first working day on or after the earliest legal deadline for a notice published at
+    `published` (政府采购法 §35, as the platform's own rule counts it: from the day after the publication in
+    Beijing — a publication just after midnight there counts from the next day)."""
+    from ggzy.calendar import calc
+
     calendar = Calendar("sy")
-    earliest = published + dt.timedelta(days=20)
+    rule = calc.effective_rule(calc.rule_get("procurement-bid-period"), "sy")
+    earliest = max(
+        published + dt.timedelta(days=20), calc.legal_bound(rule, anchor_at=published, calendar=calendar).at
+    )
     day = earliest.astimezone(SHANGHAI).date()
     while True:
         at = dt.datetime.combine(day, dt.time(9, 30), tzinfo=SHANGHAI)
