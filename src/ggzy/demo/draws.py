@@ -45,41 +45,28 @@ def load(say: Callable[[str], object]) -> None:
     centre = Centre.objects.get(code="ln")
     section = Section.objects.filter(centre=centre).order_by("code").first()
     section_code = section.code if section else ""
+    code = section.code if section else "—"
+
+    def opened(subject: str, *, seed_only: bool = False) -> Draw:
+        """A draw of the demo section: its K (the documents' choices) or, with `seed_only`, a seed."""
+        return services.draw_open(
+            actor=None,
+            purpose="experts.seed" if seed_only else "opening.k",
+            subject=f"标段 {code} {subject}",
+            derive={"kind": "seed"} if seed_only else {"kind": "choose", "options": K_OPTIONS, "label": "K"},
+            moment_label=EXPERT_MOMENT if seed_only else K_MOMENT,
+            centre=centre.code,
+            region=centre.region,
+            section=section_code,
+        )
+
     with beacons.running():
-        code = section.code if section else "—"
-        k = services.draw_open(
-            actor=None,
-            purpose="opening.k",
-            subject=f"标段 {code} 评标基准价下浮系数 K（演示）",
-            derive={"kind": "choose", "options": K_OPTIONS, "label": "K"},
-            moment_label=K_MOMENT,
-            centre=centre.code,
-            region=centre.region,
-            section=section_code,
-        )
-        seed = services.draw_open(
-            actor=None,
-            purpose="experts.seed",
-            subject=f"标段 {code} 专家抽取种子（演示：一方信标未揭示）",
-            derive={"kind": "seed"},
-            moment_label=EXPERT_MOMENT,
-            centre=centre.code,
-            region=centre.region,
-            section=section_code,
-        )
+        k = opened("评标基准价下浮系数 K（演示）")
+        seed = opened("专家抽取种子（演示：一方信标未揭示）", seed_only=True)
         _seal()
         k_moment = services.moment_mark(actor=None, draw=k)
         seed_moment = services.moment_mark(actor=None, draw=seed)
-        late = services.draw_open(
-            actor=None,
-            purpose="opening.k",
-            subject=f"标段 {code} 下浮系数 K（演示：承诺晚于时点，被拒绝）",
-            derive={"kind": "choose", "options": K_OPTIONS, "label": "K"},
-            moment_label=K_MOMENT,
-            centre=centre.code,
-            region=centre.region,
-            section=section_code,
-        )
+        late = opened("下浮系数 K（演示：承诺晚于时点，被拒绝）")
         _seal()
         b = configured().get("b")
         if b:
@@ -88,15 +75,6 @@ def load(say: Callable[[str], object]) -> None:
         services.draw_reveal(actor=None, draw=seed, moment=seed_moment)
         with contextlib.suppress(DomainError):  # refused, as it should be: recorded and alerted
             services.draw_reveal(actor=None, draw=late, moment=k_moment)
-        services.draw_open(
-            actor=None,
-            purpose="opening.k",
-            subject=f"标段 {code} 下浮系数 K（演示：已承诺，待开标）",
-            derive={"kind": "choose", "options": K_OPTIONS, "label": "K"},
-            moment_label=K_MOMENT,
-            centre=centre.code,
-            region=centre.region,
-            section=section_code,
-        )
+        opened("下浮系数 K（演示：已承诺，待开标）")
         _seal()
     say("Verifiable random draws: one drawn, one with a beacon's reveal withheld, one refused, one waiting.")

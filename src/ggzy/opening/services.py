@@ -24,6 +24,7 @@ from ggzy.core import clock, live
 from ggzy.core.errors import DomainError
 from ggzy.core.states import advance
 from ggzy.core.types import Actor, JSONDict
+from ggzy.events.catalogue import EventType
 from ggzy.events.models import Event
 from ggzy.events.services import event_record
 from ggzy.opening import steps
@@ -74,10 +75,10 @@ def k_choices(record: JSONDict | None) -> list[str]:
     return [str(c) for c in choices] if isinstance(choices, list) else []
 
 
-def _record(hall: Hall, type_: object, actor: Actor | None, data: JSONDict) -> None:
+def _record(hall: Hall, type_: EventType, actor: Actor | None, data: JSONDict) -> None:
     section = hall.section
     event_record(
-        type=type_,  # type: ignore[arg-type]
+        type=type_,
         actor=actor,
         data={"hall": str(hall.uid), "section": section.code, **data},
         centre=section.centre.code,
@@ -587,14 +588,12 @@ REVOKED_CONSEQUENCE = "投标保证金按招标文件的规定处理（招标投
 def _platform_evidence(hall: Hall, uscc: str) -> list[JSONDict]:
     """The platform's own record of the bid: its events (received, refusals at release, the custodians'
     answers) as witness-log references, so the decision rests on what anyone can check offline."""
-    bids = [b for b in sealing.standing_bids(hall.section) if b.organisation.uscc == uscc]
     refs: list[JSONDict] = []
-    for bid in bids:
-        for event in Event.objects.filter(
-            section_ref=hall.section.code, type__startswith="sealing."
-        ).order_by("pk"):
-            if str(bid.uid) in event.document:
-                refs.append({"source": "platform", "event": str(event.uid), "type": event.type})
+    for bid in sealing.standing_bids(hall.section).filter(organisation__uscc=uscc):
+        found = Event.objects.filter(
+            section_ref=hall.section.code, type__startswith="sealing.", document__contains=str(bid.uid)
+        ).order_by("pk")
+        refs.extend({"source": "platform", "event": str(e.uid), "type": e.type} for e in found)
     return refs
 
 

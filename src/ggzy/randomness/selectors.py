@@ -12,8 +12,8 @@ from ggzy.core.types import JSONDict, Viewer
 from ggzy.randomness.errors import RandomnessError
 from ggzy.randomness.models import Draw, Party
 from ggzy.randomness.states import DrawState, PartyKind
-from ggzy.witness.models import Leaf, TreeHead
-from ggzy.witness.selectors import inclusion_proof_for, sth_out
+from ggzy.witness.models import TreeHead
+from ggzy.witness.selectors import inclusion_proof_for, leaf_indexes, sth_out
 from ggzy_sm import randomness
 
 
@@ -27,14 +27,6 @@ def access_draw(*, viewer: Viewer | None, uid: uuid.UUID | str) -> Draw:
 
 def draws_recent(limit: int = 50) -> QuerySet[Draw]:
     return Draw.objects.order_by("-opened_at")[:limit]
-
-
-def _leaves(uids: list[str]) -> dict[str, int]:
-    from ggzy.events.models import Event
-
-    ids = dict(Event.objects.filter(uid__in=uids).values_list("pk", "uid"))
-    leaves = Leaf.objects.filter(event_id__in=ids).values_list("event_id", "index")
-    return {str(ids[e]): i for e, i in leaves if e is not None}
 
 
 def _proof(event_uid: str) -> JSONDict | None:
@@ -67,7 +59,7 @@ def draw_record(draw: Draw, *, proofs: bool = True) -> JSONDict:
     parties = list(draw.parties.order_by("position"))
     moment = str(draw.moment_event) if draw.moment_event else None
     uids = [str(p.commit_event) for p in parties] + ([moment] if moment else [])
-    leaves = _leaves(uids)
+    leaves = leaf_indexes(uids)
     head = None
     if draw.sealing_size is not None:
         row = TreeHead.objects.filter(size=draw.sealing_size, epoch=draw.sealing_epoch or 0).first()

@@ -31,8 +31,7 @@ from ggzy.randomness.errors import RandomnessError
 from ggzy.randomness.event_types import RandomnessEvents
 from ggzy.randomness.models import Draw, Party
 from ggzy.randomness.states import TRANSITIONS, DrawAction, DrawState, PartyKind
-from ggzy.witness.models import Leaf
-from ggzy.witness.selectors import current_heads
+from ggzy.witness.selectors import current_heads, leaf_indexes
 from ggzy.witness.services import cosigned_enough
 from ggzy_sm import randomness
 from ggzy_sm.canonical import format_instant
@@ -196,18 +195,12 @@ def moment_mark(*, actor: Actor | None, draw: Draw, label: str = "") -> Event:
         )
 
 
-def _leaf_indexes(event_uids: list[str]) -> dict[str, int]:
-    ids = dict(Event.objects.filter(uid__in=event_uids).values_list("pk", "uid"))
-    leaves = Leaf.objects.filter(event_id__in=ids).values_list("event_id", "index")
-    return {str(ids[e]): i for e, i in leaves if e is not None}
-
-
 def sealing_head(draw: Draw, moment: Event | None = None) -> tuple[int, int] | None:
     """(size, epoch) of the smallest co-signed head of the current epoch that holds every commitment of
     `draw` and not `moment` (which, not yet in the log, comes after every head) — None when there is none:
     then the commitments were not shown to be logged before the moment."""
     commits = [str(u) for u in draw.parties.values_list("commit_event", flat=True)]
-    leaves = _leaf_indexes(commits + ([str(moment.uid)] if moment else []))
+    leaves = leaf_indexes(commits + ([str(moment.uid)] if moment else []))
     if any(u not in leaves for u in commits):
         return None
     above = max(leaves[u] for u in commits)
