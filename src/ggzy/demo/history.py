@@ -37,15 +37,18 @@ MARGIN = dt.timedelta(hours=1)
 
 class History:
     """The run's clock. `on` when this run started the sandbox clock a month back: it writes history,
-    forward from `MONTH` before the present the run started at, up to `until` (`MARGIN` before it)."""
+    forward from `MONTH` (or a few days more, if a step asks) before the present the run started at, up to
+    `until` (`MARGIN` before it)."""
 
     #: The history being written (its `until` is the end every `Days` of the run counts to).
     running: History | None = None
 
-    def __init__(self) -> None:
+    def __init__(self, back: Callable[[dt.datetime], dt.timedelta] | None = None) -> None:
+        """`back(present)`: how far back to start, if a step needs more than `MONTH` (never less)."""
         present = clock.authority_now()
         self.until = present - MARGIN
-        self.on = clock.sandbox_enabled() and clock.sandbox_start(present - MONTH)
+        start = present - max(MONTH, back(present) if back is not None else MONTH)
+        self.on = clock.sandbox_enabled() and clock.sandbox_start(start)
         History.running = self if self.on else None
 
     def later(self, hours: float) -> None:

@@ -463,6 +463,31 @@ def _deadline_after(published: dt.datetime) -> dt.datetime:
         day += dt.timedelta(days=1)
 
 
+#: When the trade is planned after the history's start at the latest (the loader's clock moves before it:
+#: the organisations, the people, their accounts and certificates, the projects — 6 days 7 hours now).
+TRADE_PLANNED_BY = dt.timedelta(days=7)
+
+
+def _finished_by(deadline: dt.datetime, present: dt.datetime) -> bool:
+    """Can the trade end before `present`: its deadline a day before it, on an earlier bank day (the late
+    deposit's statement is final only once its day is over)?"""
+    late_at = deadline + dt.timedelta(minutes=TRADE_LATE[1])
+    final = deposits.business_day(late_at) < deposits.business_day(present)
+    return final and late_at + dt.timedelta(days=1) < present
+
+
+def history_back(present: dt.datetime) -> dt.timedelta:
+    """How far back the history must start for the trade's deadline to pass in it (`History`): a month, or a
+    few days more when weekends or holidays push the first working day after the legal period too close to
+    the present (a notice published a month back meets its deadline 21 days on, rounded to a working day)."""
+    from ggzy.demo.history import MONTH
+
+    back = MONTH
+    while not _finished_by(_deadline_after(present - back + TRADE_PLANNED_BY + 2 * TRADE_AHEAD), present):
+        back += dt.timedelta(days=1)
+    return back
+
+
 class Trade:
     """The procurement trade (a competitive consultation in Shenyang), in three steps on the month of
     service's schedule (inside the demo's first transaction, the demo bank running for each), and its end
@@ -485,6 +510,12 @@ class Trade:
         filed = clock.now() + TRADE_AHEAD
         published = filed + TRADE_AHEAD
         deadline = _deadline_after(published)
+        if not _finished_by(deadline, clock.authority_now()):  # the loader moved its clock further first
+            raise CommandError(
+                "The demo's procurement trade is planned too late for its deadline"
+                f" ({deadline:%Y-%m-%d %H:%M}) to pass in the history:"
+                " raise TRADE_PLANNED_BY in ggzy.demo.securities."
+            )
         month.step(filed, lambda: self.announce(published, deadline))
         opened = published + dt.timedelta(minutes=5)
         month.step(opened, self.deposits)

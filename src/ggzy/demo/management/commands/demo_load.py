@@ -122,7 +122,9 @@ class Command(BaseCommand):
         self.refuse_a_partial_load()
         # On the sandbox clock the demo writes a month of history, forward from 30 days ago, then
         # brings the clock to the present. Without the sandbox it writes everything now.
-        self.history = History()
+        from ggzy.demo import securities
+
+        self.history = History(back=securities.history_back)  # the procurement trade's deadline passes in it
         self.fresh = False
         self.month: MonthOfService | None = None  # the month of service, when `load` wrote the history
         try:
