@@ -91,6 +91,9 @@ def test_too_few_bids_at_the_deadline_and_the_section_is_not_opened(trade: Trade
     assert hall.state == HallState.FAILED
 
 
+@pytest.mark.clause("8.1.3")
+@pytest.mark.clause("6.5.2")
+@pytest.mark.clause("6.7.2")
 def test_the_steps_follow_the_clock_and_prices_wait_for_the_window(trade: Trade) -> None:  # noqa: F811
     documents_issue(trade)
     standing = bids(trade, 3)
@@ -218,6 +221,7 @@ def _sealed_head() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.clause("8.1.3")
 def test_k_is_committed_before_the_deadline_and_drawn_at_its_step(
     trade: Trade,  # noqa: F811
     tmp_path: Any,
@@ -303,6 +307,7 @@ def test_each_bidder_confirms_or_objects_to_its_own_line_in_the_confirmation_ste
     assert Event.objects.filter(type="opening.line.decided").count() == 2
 
 
+@pytest.mark.clause("6.5.8")
 def test_an_objection_at_the_opening_is_raised_and_answered_in_the_hall(trade: Trade) -> None:  # noqa: F811
     from ggzy.notices.models import Objection
     from ggzy.opening.errors import OpeningError
@@ -345,6 +350,8 @@ def test_an_objection_at_the_opening_is_raised_and_answered_in_the_hall(trade: T
     )
 
 
+@pytest.mark.clause("6.5.8")
+@pytest.mark.clause("6.5.9")
 def test_a_pause_holds_the_hall_and_the_window_moves_by_the_time_it_held(trade: Trade) -> None:  # noqa: F811
     from ggzy.notices import services as notices
 
@@ -399,6 +406,7 @@ def test_a_pause_holds_the_hall_and_the_window_moves_by_the_time_it_held(trade: 
     assert Event.objects.filter(type="opening.hall.resumed").count() == 1
 
 
+@pytest.mark.clause("8.1.3")
 def test_a_bid_left_closed_is_attributed_with_its_evidence_and_only_its_bidder_sees_the_decision(
     trade: Trade,  # noqa: F811
 ) -> None:
@@ -465,6 +473,8 @@ def test_a_bid_left_closed_is_attributed_with_its_evidence_and_only_its_bidder_s
     assert Event.objects.get(type="opening.bid.attributed").visibility == "supervisors"
 
 
+@pytest.mark.clause("8.1.3")
+@pytest.mark.clause("6.7.2")
 def test_the_opening_record_is_made_at_the_close_and_signed_by_the_agent(trade: Trade) -> None:  # noqa: F811, PLR0915
     import json as json_module
 

@@ -160,6 +160,9 @@ class Command(BaseCommand):
                 from ggzy.demo import draws
 
                 draws.load(self.stdout.write)  # needs the co-signers: its commitments are sealed in heads
+                from ggzy.demo import opening
+
+                opening.load(self.stdout.write)  # the halls' K commitments too
 
     def later(self, hours: float) -> None:
         self.history.later(hours)
