@@ -1294,9 +1294,9 @@ def test_two_openings_at_once_in_one_process_do_not_mix(
     outcomes: list[object] = []
     barrier, check_sheet = threading.Barrier(2, timeout=10), opening_module._check_sheet
 
-    def both_in_progress(raw: bytes) -> None:
+    def both_in_progress(raw: bytes, envelope: str) -> None:
         barrier.wait()
-        check_sheet(raw)
+        check_sheet(raw, envelope)
 
     monkeypatch.setattr(opening_module, "_check_sheet", both_in_progress)
 

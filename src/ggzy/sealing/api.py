@@ -30,6 +30,9 @@ class BidOut(Schema):
     section: str
     bidder: str
     state: str
+    envelope: str = Field(
+        "single", description="single (a whole bid), or technical / price: an envelope of a two-envelope bid"
+    )
     ciphertext_sm3: str
     ciphertext_size: int
     bound_deadline: dt.datetime
@@ -50,6 +53,7 @@ def _out(bid: SealedBid) -> BidOut:
         section=bid.section.code,
         bidder=bid.organisation.uscc,
         state=bid.state,
+        envelope=bid.envelope,
         ciphertext_sm3=bid.ciphertext_sm3,
         ciphertext_size=bid.ciphertext_size,
         bound_deadline=bid.bound_deadline,

@@ -30,6 +30,11 @@ class SealingError(ErrorCodeBase):
     )
     NOT_STANDING = "bid_not_standing", 409, _("This bid was withdrawn or opened already.")
     NOT_FOUND = "sealed_bid_not_found", 404, _("No such sealed bid of yours.")
+    PRICE_SESSION_SET = (
+        "price_session_set",
+        409,
+        _("The section's second session (price envelopes) has been scheduled already."),
+    )
     SET_REFUSED = "custodian_set_refused", 422, _("The custodian set was refused.")
     DEMO_CUSTODIANS_IN_PRODUCTION = (
         "demo_custodians_in_production",
@@ -167,6 +172,13 @@ REASONS: dict[str, Promise] = {
     "deadline_later": _("It is sealed against a later deadline than the section's current one."),
     "deadline_unknown": _("It is sealed against a deadline the section never had."),
     "deadline_passed": _("The bid deadline has passed."),
+    "envelope_needed": _(
+        "The documents ask for two envelopes: seal the technical and the price envelope apart"
+        " (ggzy-bid seal --envelope technical, --envelope price)."
+    ),
+    "envelope_not_taken": _(
+        "The documents ask for one sealed bid, not for envelopes: seal it without --envelope."
+    ),
     "replayed": _(
         "This very sealed file was already sent for this section: seal the bid again to replace it."
     ),
@@ -195,6 +207,18 @@ REASONS: dict[str, Promise] = {
     "no_custodian_set": _("The centre has no custodian set: it takes no sealed bids yet."),
     "machine": _("The sealing machine's record inside the bid is malformed."),
     "too_early": _("It is before the opening time."),
+    "price_sealed": _(
+        "It is a price envelope: it is opened only in the second session (二次开标), from the time the"
+        " initiator set for it."
+    ),
+    "not_passed": _(
+        "It is a price envelope of a bidder not among those that passed the technical review: it is never"
+        " opened."
+    ),
+    "window_open": _(
+        "The decryption window the documents set is still open: until it closes the bid is its bidder's to"
+        " release; the custodians open it only after that (the documents' remedy)."
+    ),
     "window_closed": _(
         "The decryption window the documents set has closed: the bidder's release is no longer accepted"
         " (the documents' remedy applies)."

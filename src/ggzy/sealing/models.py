@@ -29,6 +29,14 @@ class BidWindow(models.Model):
     #: The end of the decryption window the documents set (the opening hall fixes it at the deadline): the
     #: bidder's own release is refused after it; the documents' remedy (the custodian path) is not.
     release_until = models.DateTimeField(_("releases accepted until"), null=True, blank=True)
+    #: A two-envelope section's second session (二次开标, the opening hall schedules it): price envelopes
+    #: open from this instant on — only those admitted (`SealedBid.price_admitted`), never before it.
+    price_opening_at = models.DateTimeField(_("price envelopes opened from"), null=True, blank=True)
+    #: The end of the second session's decryption window: the bidder's own release of its price envelope
+    #: is refused after it (the documents' remedy follows).
+    price_release_until = models.DateTimeField(
+        _("price envelope releases accepted until"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("bid window")
@@ -43,6 +51,16 @@ class BidState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn by the bidder")
     SUPERSEDED = "superseded", _("Replaced by a later bid")
     OPENED = "opened", _("Opened")
+
+
+class Envelope(models.TextChoices):
+    """What a sealed bid is (its signed header's `envelope`, docs/sealed-bid-format.md §3): the whole bid,
+    or one envelope of a two-envelope bid (双信封) — the technical one, opened at the opening, and the
+    price one, opened in the second session for the bidders that passed the technical review only."""
+
+    SINGLE = "single", _("Whole bid")
+    TECHNICAL = "technical", _("Technical envelope")
+    PRICE = "price", _("Price envelope")
 
 
 class SignedAs(models.TextChoices):
@@ -73,6 +91,14 @@ class SealedBid(models.Model):
     ciphertext_size = models.PositiveBigIntegerField(_("ciphertext size"))
     bound_deadline = models.DateTimeField(_("deadline sealed against"))
     header = models.JSONField()
+    #: The header's envelope (signed by the bidder; absent there for a whole bid): one standing bid per
+    #: bidder, section and envelope.
+    envelope = models.CharField(
+        _("envelope"), max_length=16, choices=Envelope.choices, default=Envelope.SINGLE
+    )
+    #: A price envelope the opening hall admitted to the second session (its bidder passed the technical
+    #: review): only such a one is ever opened, by its bidder's release or by the custodians.
+    price_admitted = models.BooleanField(_("admitted to the second session"), default=False)
     state = models.CharField(_("state"), max_length=16, choices=BidState.choices, default=BidState.RECEIVED)
     received_at = models.DateTimeField(_("received at"))
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
@@ -104,9 +130,9 @@ class SealedBid(models.Model):
         verbose_name_plural = _("sealed bids")
         constraints = [
             models.UniqueConstraint(
-                fields=["section", "organisation"],
+                fields=["section", "organisation", "envelope"],
                 condition=~models.Q(state__in=["withdrawn", "superseded"]),
-                name="one_standing_bid_per_bidder_and_section",
+                name="one_standing_bid_per_bidder_section_envelope",
             )
         ]
 

@@ -104,21 +104,22 @@ def bidding_users(*, sections: list[Section]) -> list[int]:
 
 def bidder_organisations(section: Section) -> list[Organisation]:
     """The organisations that hold a standing bid (received or opened, not withdrawn or replaced: not
-    `GONE`) for `section`, by name. No visibility is applied here: the caller shows them only to whom it
+    `GONE`) for `section`, by name — each once, whatever envelopes it sent (the minimum counts bidders,
+    not files). No visibility is applied here: the caller shows them only to whom it
     may (before the opening, no one but the bidder may learn that a bid exists)."""
     standing = SealedBid.objects.filter(section=section).exclude(state__in=GONE).values("organisation")
     return list(Organisation.objects.filter(pk__in=standing).order_by("name", "pk"))
 
 
-def standing_bids(section: Section) -> QuerySet[SealedBid]:
-    """The standing bids (not `GONE`) of `section` with their organisations, by organisation name. No
-    visibility applied: the opening hall reads them after the deadline, and shows them from its steps on."""
-    return (
-        SealedBid.objects.filter(section=section)
-        .exclude(state__in=GONE)
-        .select_related("organisation")
-        .order_by("organisation__name", "pk")
-    )
+def standing_bids(section: Section, envelopes: tuple[str, ...] | None = None) -> QuerySet[SealedBid]:
+    """The standing bids (not `GONE`) of `section` with their organisations, by organisation name; only
+    those of `envelopes` if given (a two-envelope section's first session reads the technical ones, its
+    second session the price ones). No visibility applied: the opening hall reads them after the deadline,
+    and shows them from its steps on."""
+    found = SealedBid.objects.filter(section=section).exclude(state__in=GONE)
+    if envelopes is not None:
+        found = found.filter(envelope__in=envelopes)
+    return found.select_related("organisation").order_by("organisation__name", "pk")
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,9 @@ from ggzy_sm import openingsheet
 def mine(request: HttpRequest) -> HttpResponse:
     rows = []
     for bid in selectors.my_bids(user=request.user):
-        price = openingsheet.price_of(bid.opening_sheet) if bid.opening_sheet else None
+        # a technical envelope's sheet states no price (双信封: the price is in the price envelope)
+        sheet = bid.opening_sheet or {}
+        price = openingsheet.price_of(sheet) if sheet.get("price") else None
         rows.append({"bid": bid, "window": bid.section.bid_window, "price": price})
     # the countdowns run from the platform's time: rendered here, then the live `time:now` channel
     return render(request, "sealing/mine.html", {"rows": rows, "server_now": _instant(clock.now())})

@@ -57,6 +57,17 @@ def checked(records: JSONDict, sections: Sequence[Section]) -> JSONDict:
                     % {"section": section.code}
                 },
             )
+        if record.get("two_envelopes") and not methods.rules_of(section.method_id).two_envelopes:
+            # the method table decides whether a method may open in two sessions (registry.methods); a record
+            # asking for it under another method would have bidders seal envelopes the platform refuses
+            raise DomainError(
+                TenderingError.CRITERIA_INVALID,
+                detail={
+                    "message": _("%(section)s: this trading method does not open in two envelopes")
+                    % {"section": section.code},
+                    "path": f"/{section.code}/two_envelopes",
+                },
+            )
         _security(record, section)
     return records
 

@@ -25,7 +25,7 @@
                   [--pin FINGERPRINT]… [--allow-demo-custodians] [--deadline TIME]
                   [--set-proof PROOF.json --witness-trust TRUST.json] [--boq BOQ.xml]
                   [--machine-from-system] [--criteria CRITERIA.json] [--library SNAPSHOT.json]
-                  --out BID.ggzybid DOCUMENT…
+                  [--envelope single|technical|price] --out BID.ggzybid DOCUMENT…
         Seal a ggzy-bid-v2 bid. The opening sheet is checked first (ggzy-opening-sheet-v1); with
         --criteria also against the tender documents' criteria record (ggzy-criteria-v1): the record
         must be for --section and the sheet of its price kind, within its bounds and with the fields it
@@ -40,7 +40,11 @@
         a single custodian answered and agrees with it, said aloud) cannot be established or is past the
         deadline. The sealing machine (national data set 519) goes inside the encryption: what this
         system lets a user read with --machine-from-system, else nothing. A progress bar shows when
-        standard error is a terminal.
+        standard error is a terminal. Where the documents ask for two envelopes (双信封,
+        `two_envelopes`), seal the technical envelope (--envelope technical: its opening sheet states no
+        price) and the price envelope (--envelope price: the price alone) as two bids; the envelope is
+        written into the header the bidder signs. The hall opens the technical envelopes first and the
+        price envelopes in a second session, only of the bidders that passed the technical review.
     ggzy-bid register BID.ggzybid --custodians SIGNED_SET.json [--pin …] [--allow-demo-custodians]
                       [--out ACKS.json]
         Register the bid's ciphertext hash — nothing naming the bidder — with every custodian of the
@@ -195,6 +199,14 @@ def parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one block a command)
         help="your release key file (ggzy-bid release-key)",
     )
     sealing.add_argument("--boq", help="the bill of quantities (XML), if any")
+    sealing.add_argument(
+        "--envelope",
+        choices=("single", "technical", "price"),
+        default="single",
+        help="for documents that ask for two envelopes (双信封): seal the technical envelope (its opening"
+        " sheet states no price) and the price envelope (the price alone) apart; written into the signed"
+        " header (default: single, one whole bid)",
+    )
     sealing.add_argument(
         "--criteria",
         metavar="CRITERIA.json",

@@ -144,24 +144,59 @@ def _present(sheet: dict[str, Any], name: str) -> bool:
     return value is not None and value != ""
 
 
-def sheet_check(record: dict[str, Any], sheet: Any) -> None:
+def envelope_check(record: dict[str, Any], envelope: str) -> None:
+    """Nothing if a bid sealed as `envelope` is what the documents ask for: with `two_envelopes` a
+    technical and a price envelope, else one whole bid ("single"); else SheetMismatch `sheet_envelope`."""
+    if record.get("two_envelopes") and envelope not in ("technical", "price"):
+        raise SheetMismatch(
+            "sheet_envelope",
+            "/",
+            "招标文件要求双信封投标：技术文件和报价文件分别封装（--envelope technical、--envelope price）"
+            " (the documents ask for two envelopes: seal a technical and a price envelope)",
+        )
+    if not record.get("two_envelopes") and envelope != "single":
+        raise SheetMismatch(
+            "sheet_envelope",
+            "/",
+            "招标文件未要求双信封，投标文件应作为一个文件封装（不用 --envelope）"
+            " (the documents ask for one sealed bid, not for envelopes)",
+        )
+
+
+def sheet_check(record: dict[str, Any], sheet: Any, envelope: str = "single") -> None:
     """Nothing if `sheet` is an opening sheet (ggzy-opening-sheet-v1) of the kind and with the fields
-    the documents ask for; else SheetMismatch: `sheet_schema` (off its schema: a float or a string for
-    fen, a rate with more than 4 decimals …), `sheet_price_kind` (an amount against rate documents, or
-    the reverse), `sheet_range` (above the ceiling price, a rate or discount outside the documents'
-    bounds, a duration beyond the limit), `sheet_missing` (a required field or item left out),
-    `sheet_unexpected` (a field or item the documents do not ask for). The record is checked first
-    (CriteriaError)."""
+    the documents ask for; else SheetMismatch: `sheet_envelope` (one whole bid where the documents ask for
+    two envelopes, or the reverse), `sheet_schema` (off its schema: a float or a string for fen, a rate
+    with more than 4 decimals, a price in a technical envelope …), `sheet_price_kind` (an amount against
+    rate documents, or the reverse), `sheet_range` (above the ceiling price, a rate or discount outside
+    the documents' bounds, a duration beyond the limit), `sheet_missing` (a required field or item left
+    out), `sheet_unexpected` (a field or item the documents do not ask for). With two envelopes the
+    technical envelope's sheet has every field the documents ask for but the price, the price envelope's
+    the price alone. The record is checked first (CriteriaError)."""
     criteria.check(record)
+    envelope_check(record, envelope)
     try:
-        openingsheet.check(sheet)
+        openingsheet.check(sheet, envelope=envelope)
     except openingsheet.SheetError as exc:
         place = "整个文件（顶层）" if exc.where == "/" else exc.where
         raise SheetMismatch(
             "sheet_schema", exc.where, f"开标一览表格式不正确，位置：{place} ({exc})"
         ) from exc
     asked = record["opening_sheet"]
-    _check_price(asked["price"], sheet["price"])
+    if envelope != "technical":
+        _check_price(asked["price"], sheet["price"])
+    if envelope == "price":
+        for name in (*SHEET_FIELDS, "other"):
+            if name in sheet:
+                raise SheetMismatch(
+                    "sheet_unexpected",
+                    name,
+                    f"报价文件的开标一览表只填报价：“{FIELD_NAMES.get(name, '其他内容')}”"
+                    "写在技术文件的开标一览表中"
+                    f" (the price envelope's sheet states the price alone: {name} goes in the technical"
+                    " envelope)",
+                )
+        return
     for name in SHEET_FIELDS:
         label = FIELD_NAMES[name]
         if name not in asked:

@@ -16,6 +16,9 @@ import jsonschema
 from ggzy_sm.errors import CryptoError
 
 SCHEMA = "ggzy-opening-sheet-v1"
+#: What a sealed bid is (docs/sealed-bid-format.md §3, the header's optional `envelope`): the whole bid
+#: (no `envelope` in the header), or the technical or the price envelope of a two-envelope bid (双信封).
+ENVELOPES = ("single", "technical", "price")
 
 
 class SheetError(CryptoError):
@@ -48,12 +51,26 @@ def _validator() -> Any:
     return strict(schema())
 
 
-def check(sheet: Any) -> dict[str, Any]:
-    """`sheet` if it follows the schema; else SheetError naming the first problem's place."""
+def check(sheet: Any, envelope: str = "single") -> dict[str, Any]:
+    """`sheet` if it follows the schema and states the price exactly when `envelope` does (a single bid's
+    sheet and a price envelope's have it; a technical envelope's has none: its price is sealed apart);
+    else SheetError naming the first problem's place."""
+    if envelope not in ENVELOPES:
+        raise SheetError("/", f"the envelope is one of {', '.join(ENVELOPES)}, not {envelope!r}")
     first = jsonschema.exceptions.best_match(_validator().iter_errors(sheet))
     if first is not None:
         where = "/".join(str(p) for p in first.absolute_path) or "/"
         raise SheetError(where, f"the opening sheet does not follow {SCHEMA} at {where}: {first.message}")
+    if envelope == "technical" and "price" in sheet:
+        raise SheetError(
+            "price",
+            f"the opening sheet does not follow {SCHEMA} at price: a technical envelope states no price"
+            " (the price is sealed in the price envelope)",
+        )
+    if envelope != "technical" and "price" not in sheet:
+        raise SheetError(
+            "/", f"the opening sheet does not follow {SCHEMA} at /: 'price' is a required property"
+        )
     return dict(sheet)
 
 

@@ -19,6 +19,10 @@ notices, the validator, receiving and withdrawing a bid, and the opener.
   acknowledge before the deadline is late, whatever the platform's clock said when it took it): the
   released key must match the key commitment; every chunk's tag, the inner manifest and the opening
   sheet are checked; the plaintext lands in the media folder under a temporary name and is renamed.
+- Two envelopes (双信封): a bid's signed header may name its envelope, technical or price; a section takes
+  the envelopes `admission.envelopes` says (the opening hall registers the rule), one standing bid per
+  bidder and envelope. A price envelope opens, by either path, only in the second session and only once
+  the hall admitted it (`price_envelopes_admit`: its bidder passed the technical review).
 
 Every refusal names its reason (`errors.REASONS`) and changes nothing. Every event is embargoed until the
 section's opening: before it nothing reveals who bid.
@@ -43,7 +47,13 @@ from ggzy.sealing.services.custodian_sets import (
 from ggzy.sealing.services.opening import bid_open
 from ggzy.sealing.services.receiving import Validated, bid_receive, bid_withdraw, validate
 from ggzy.sealing.services.watching import WATCH_EVERY, custodians_watch
-from ggzy.sealing.services.windows import notice_deliver, window_release_limit, window_set
+from ggzy.sealing.services.windows import (
+    notice_deliver,
+    price_envelopes_admit,
+    price_release_limit,
+    window_release_limit,
+    window_set,
+)
 
 __all__ = [
     "WATCH_EVERY",
@@ -60,6 +70,8 @@ __all__ = [
     "notice_key_transition_begin",
     "notice_key_transition_complete",
     "notice_signer",
+    "price_envelopes_admit",
+    "price_release_limit",
     "validate",
     "window_release_limit",
     "window_set",

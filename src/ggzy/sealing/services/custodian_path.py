@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from ggzy.core import keystore
+from ggzy.core import clock, keystore
 from ggzy.core.errors import DomainError
 from ggzy.core.transactions import outermost
 from ggzy.core.types import Actor, JSONDict
@@ -14,6 +14,7 @@ from ggzy.sealing import selectors
 from ggzy.sealing.errors import SealingError
 from ggzy.sealing.models import (
     BidWindow,
+    Envelope,
     SealedBid,
 )
 from ggzy.sealing.services.common import (
@@ -101,6 +102,12 @@ def _share_of(
 def _open_by_custodians(*, actor: Actor | None, bid: SealedBid, via: CustodianTransport) -> SealedBid:
     refused = SealingError.RELEASE_REFUSED
     bid, window = _openable(bid, via)
+    until = window.price_release_until if bid.envelope == Envelope.PRICE else window.release_until
+    if until is not None and clock.now() < until:
+        # the custodians are the documents' remedy for a bid its bidder did not release in the window: while
+        # the window is open the bid is its bidder's to release, and opening it would show its price before
+        # the others' (and take the release from its bidder)
+        raise _refuse(refused, "window_open")
     sealed = _sealed(bid)
     envelope = sealed.header.get("custodians") or {}
     cset = selectors.custodian_set(str(envelope.get("set", "")))

@@ -23,6 +23,7 @@ from ggzy.sealing import selectors
 from ggzy.sealing.errors import SealingError
 from ggzy.sealing.models import (
     BidWindow,
+    Envelope,
     SealedBid,
     SectionClosure,
 )
@@ -74,8 +75,22 @@ def _openable(bid: SealedBid, via: CustodianTransport | None = None) -> tuple[Se
     window = BidWindow.objects.get(section_id=bid.section_id)
     if clock.now() < window.opening_at:
         raise _refuse(refused, "too_early")
+    _price_gate(bid, window)
     _check_closures(bid, window, via or transport())
     return bid, window
+
+
+def _price_gate(bid: SealedBid, window: BidWindow) -> None:
+    """A price envelope (双信封) opens only in its section's second session (二次开标), and only if the hall
+    admitted it (its bidder passed the technical review): by either path — the bidder's release and the
+    custodians' — so no price of a bidder that failed is ever decrypted. Before the second session is
+    scheduled, or before its time: price_sealed; not admitted: not_passed."""
+    if bid.envelope != Envelope.PRICE:
+        return
+    if window.price_opening_at is not None and not bid.price_admitted:
+        raise _refuse(SealingError.RELEASE_REFUSED, "not_passed")
+    if window.price_opening_at is None or clock.now() < window.price_opening_at:
+        raise _refuse(SealingError.RELEASE_REFUSED, "price_sealed")
 
 
 def _closures(
@@ -164,7 +179,8 @@ def _open(
     *, actor: Actor | None, bid: SealedBid, release: JSONDict, via: CustodianTransport | None
 ) -> SealedBid:
     bid, window = _openable(bid, via)
-    if window.release_until is not None and clock.now() > window.release_until:
+    until = window.price_release_until if bid.envelope == Envelope.PRICE else window.release_until
+    if until is not None and clock.now() > until:
         raise _refuse(SealingError.RELEASE_REFUSED, "window_closed")  # the documents' remedy follows
     sealed = _sealed(bid)
     try:

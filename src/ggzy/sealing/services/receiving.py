@@ -57,6 +57,11 @@ class Validated:
     cset: custodians.SignedCustodianSet
     signed_as: SignedAs
 
+    @property
+    def envelope(self) -> str:
+        """The signed header's envelope ("single" for a whole bid)."""
+        return self.bid.envelope
+
 
 def validate(*, path: Path, section: Section, user: Actor) -> Validated:
     """Check a sealed bid file without decrypting it (see the package's text); refusal: BID_REFUSED. The
@@ -85,6 +90,9 @@ def validate(*, path: Path, section: Section, user: Actor) -> Validated:
         raise _refuse(refused, exc.reason) from exc
     if signing is None or cset is None:  # refused by the check already (no_certificate, no_custodian_set)
         raise _refuse(refused, "no_certificate" if signing is None else "no_custodian_set")
+    taken = admission.envelopes(section)
+    if checked.file.envelope not in taken:  # a two-envelope section takes technical + price, else one bid
+        raise _refuse(refused, "envelope_not_taken" if taken == admission.SINGLE else "envelope_needed")
     try:
         certs_services.validate(bytes(signing.der), "signing")
     except DomainError as exc:
@@ -201,12 +209,17 @@ def _receive(
                 raise _refuse(SealingError.BID_REFUSED, "replayed")
             standing = (
                 SealedBid.objects.filter(
-                    section=section_locked, organisation=checked.organisation, state=BidState.RECEIVED
+                    section=section_locked,
+                    organisation=checked.organisation,
+                    envelope=checked.envelope,
+                    state=BidState.RECEIVED,
                 )
                 .order_by("pk")
                 .first()
             )
-            if standing is not None:  # replaced first: one standing bid per bidder, a database constraint
+            if (
+                standing is not None
+            ):  # replaced first: one standing bid per bidder and envelope (a constraint)
                 _supersede(actor, standing, at=now)
             bid = SealedBid.objects.create(
                 replaces=standing,
@@ -219,6 +232,7 @@ def _receive(
                 ciphertext_size=header["ciphertext_size"],
                 bound_deadline=checked.bound_deadline,
                 header=header,
+                envelope=checked.envelope,
                 received_at=now,
                 acknowledgements=list(acknowledgements),
                 signed_as=checked.signed_as,
@@ -231,6 +245,7 @@ def _receive(
                 ciphertext_size=bid.ciphertext_size,
                 bound_deadline=bid.bound_deadline,
                 tool=header["tool"],
+                envelope=checked.envelope,
                 acknowledged_by=acknowledged_by,
             )
             bid.receipt = receipt_make(
@@ -248,9 +263,9 @@ def _receive(
 
 
 def _supersede(actor: Actor, old: SealedBid, *, at: dt.datetime) -> None:
-    """The bidder's later bid for the section replaces its standing one (only the last counts; the new
-    bid's `replaces` names it): recorded, embargoed until the opening like the bids themselves. The
-    replaced file is kept (evidence of what was sent and when) and is never opened."""
+    """The bidder's later bid for the section replaces its standing one of the same envelope (only the
+    last counts; the new bid's `replaces` names it): recorded, embargoed until the opening like the bids
+    themselves. The replaced file is kept (evidence of what was sent and when) and is never opened."""
     advance(old, BID_TRANSITIONS, "supersede", error=SealingError.NOT_STANDING, superseded_at=at)
     _bid_event("sealing.bid.superseded", actor=actor, bid=old, section_code=old.section.code)
 
@@ -271,7 +286,8 @@ def _place(source: Path, temporary: Path, *, link: bool) -> None:
 
 @transaction.atomic
 def bid_withdraw(*, actor: Actor, bid: SealedBid) -> SealedBid:
-    """The bidder withdraws its bid before the deadline (撤回); it may then send a new one."""
+    """The bidder withdraws its bid before the deadline (撤回); it may then send a new one. An envelope of
+    a two-envelope bid is withdrawn on its own (the other stands until withdrawn too)."""
     bid = SealedBid.objects.select_for_update().get(pk=bid.pk)
     require(bid, BID_TRANSITIONS, "withdraw", error=SealingError.NOT_STANDING)
     window = BidWindow.objects.get(section_id=bid.section_id)

@@ -16,7 +16,10 @@ from ggzy.events.states import EventClass, Visibility
 from ggzy.registry.models import Section
 from ggzy.sealing.errors import SealingError
 from ggzy.sealing.models import (
+    GONE,
     BidWindow,
+    Envelope,
+    SealedBid,
 )
 from ggzy.sealing.services.common import (
     _alarm,
@@ -115,3 +118,36 @@ def window_release_limit(*, section: Section, until: dt.datetime) -> None:
     with transaction.atomic():
         window = BidWindow.objects.select_for_update().get(section=section)
         BidWindow.objects.filter(pk=window.pk).update(release_until=max(until, window.opening_at))
+
+
+def price_envelopes_admit(
+    *, section: Section, organisations: list[int], opens_at: dt.datetime, until: dt.datetime
+) -> int:
+    """A two-envelope section's second session (二次开标, scheduled by the opening hall): the standing
+    price envelopes of `organisations` (ids: the bidders that passed the technical review) open from
+    `opens_at` on, their bidders' own releases accepted until `until`; every other price envelope stays
+    sealed for ever (`not_passed`). Once per section. How many envelopes were admitted."""
+    with transaction.atomic():
+        window = BidWindow.objects.select_for_update().get(section=section)
+        if window.price_opening_at is not None:
+            raise DomainError(SealingError.PRICE_SESSION_SET)
+        BidWindow.objects.filter(pk=window.pk).update(
+            price_opening_at=opens_at, price_release_until=max(until, opens_at)
+        )
+        return (
+            SealedBid.objects.filter(
+                section=section, envelope=Envelope.PRICE, organisation_id__in=organisations
+            )
+            .exclude(state__in=GONE)
+            .update(price_admitted=True)
+        )
+
+
+def price_release_limit(*, section: Section, until: dt.datetime) -> None:
+    """Move the end of the second session's decryption window (a pause held it). Never before it opens."""
+    with transaction.atomic():
+        window = BidWindow.objects.select_for_update().get(section=section)
+        if window.price_opening_at is not None:
+            BidWindow.objects.filter(pk=window.pk).update(
+                price_release_until=max(until, window.price_opening_at)
+            )

@@ -104,6 +104,12 @@ def release(args: argparse.Namespace) -> int:
     notices, outcomes = custodian_client.fetch_notices(cset, bid.header["section"])
     opens = custodians.release_at(bid.header, notices, cset)
     say(f"解密授权时间（按投标截止时间与托管方持有的签名公告）：{shown(opens)}{custodian_problems(outcomes)}")
+    if bid.envelope == "price":
+        say(
+            "这是报价文件（双信封）：平台只在二次开标的解密时限内、且仅对通过技术评审的投标人接受其解密授权"
+            " (a price envelope: the platform accepts its release only in the second session's window, and"
+            " only of a bidder that passed the technical review)"
+        )
     time = custodian_client.establish_time(cset)
     say_time(time)
     if time.now is None:

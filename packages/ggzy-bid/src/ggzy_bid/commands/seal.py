@@ -38,6 +38,15 @@ SHEET_HINTS = {
 }
 
 
+#: What the client says of an envelope it sealed (a two-envelope bid: 双信封; the signed header names it).
+ENVELOPE_SAID = {
+    "technical": "\n技术文件（技术信封，文件头写明 envelope: technical）：第一次开标时解密，"
+    "开标一览表无报价；同一标段还须封装并提交报价文件 (the technical envelope)",
+    "price": "\n报价文件（报价信封，文件头写明 envelope: price）：只在二次开标时、"
+    "且仅对通过技术评审的投标人解密；同一标段还须封装并提交技术文件 (the price envelope)",
+}
+
+
 def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [key for key, _ in pairs]
     if len(set(keys)) != len(keys):
@@ -46,9 +55,10 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
-def load_opening_sheet(path: Path) -> dict[str, Any]:
-    """The opening sheet file, if it follows ggzy-opening-sheet-v1 (in canonical JSON); else UsageError
-    with a message for the bidder: where, what, and how it should be written."""
+def load_opening_sheet(path: Path, envelope: str = "single") -> dict[str, Any]:
+    """The opening sheet file, if it follows ggzy-opening-sheet-v1 (in canonical JSON) for `envelope` (a
+    technical envelope's states no price); else UsageError with a message for the bidder: where, what,
+    and how it should be written."""
     try:
         sheet = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_json_object)
     except UnicodeDecodeError as exc:
@@ -59,10 +69,14 @@ def load_opening_sheet(path: Path) -> dict[str, Any]:
             "未封装，未写入任何文件"
         ) from exc
     try:
-        sealedbid.canonical_sheet(sheet)
+        sealedbid.canonical_sheet(sheet, envelope)
     except openingsheet.SheetError as exc:
         place = "整个文件（顶层）" if exc.where == "/" else exc.where
-        hint = SHEET_HINTS.get(exc.where.split("/")[0] or "/", "")
+        hint = (
+            "技术文件（--envelope technical）的开标一览表不填报价：报价封装在报价文件中"
+            if envelope == "technical" and exc.where == "price"
+            else SHEET_HINTS.get(exc.where.split("/")[0] or "/", "")
+        )
         raise UsageError(
             f"开标一览表 {path} 不符合 {openingsheet.SCHEMA}，未封装，未写入任何文件。\n"
             f"  位置：{place}\n  问题：{exc}" + (f"\n  写法：{hint}" if hint else "")
@@ -70,11 +84,14 @@ def load_opening_sheet(path: Path) -> dict[str, Any]:
     return dict(sheet)
 
 
-def check_against_documents(path: str, sheet: dict[str, Any], sheet_path: str, section: str) -> str:
+def check_against_documents(
+    path: str, sheet: dict[str, Any], sheet_path: str, section: str, envelope: str = "single"
+) -> str:
     """The opening sheet checked against the tender documents' criteria record (ggzy-criteria-v1,
     docs/criteria-format.md §5) before anything is asked, fetched or written: the record valid and for
-    `section`, the sheet of the documents' price kind, within their bounds and with the fields they ask
-    for. The record's digest if so; else UsageError (Chinese first), nothing written."""
+    `section`, the envelope one the documents ask for (two envelopes, or one bid), the sheet of the
+    documents' price kind, within their bounds and with the fields they ask for. The record's digest if
+    so; else UsageError (Chinese first), nothing written."""
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
@@ -94,7 +111,7 @@ def check_against_documents(path: str, sheet: dict[str, Any], sheet_path: str, s
             f"  (the criteria record is for section {record['section']}, the bid is sealed for {section})"
         )
     try:
-        sheet_check(record, sheet)
+        sheet_check(record, sheet, envelope)
     except SheetMismatch as exc:
         raise UsageError(
             f"开标一览表 {sheet_path} 与招标文件（评审标准记录 {path}）不符，{NOT_SEALED}。\n"
@@ -206,7 +223,8 @@ def seal(args: argparse.Namespace) -> int:
     checked before a passphrase is asked or anything is written: the opening sheet (with --criteria,
     against the tender documents' criteria record too), the options, the custodian set (and its
     publication), the announced deadline and the custodians' time."""
-    sheet = load_opening_sheet(Path(args.opening_sheet))
+    envelope = getattr(args, "envelope", None) or "single"
+    sheet = load_opening_sheet(Path(args.opening_sheet), envelope)
     if args.set_proof and not args.witness_trust:
         raise UsageError(
             "--set-proof 须与 --witness-trust 一起使用：没有固定的共同签名方，任何树头都不予接受。"
@@ -221,7 +239,7 @@ def seal(args: argparse.Namespace) -> int:
     if not strict.SECTION.fullmatch(args.section):
         raise UsageError(f"标段编号 {args.section!r} 不是 23 位（大写字母加 22 位数字）。{NOT_SEALED}")
     checked = (
-        check_against_documents(args.criteria, sheet, args.opening_sheet, args.section)
+        check_against_documents(args.criteria, sheet, args.opening_sheet, args.section, envelope)
         if args.criteria
         else None
     )
@@ -268,12 +286,13 @@ def seal(args: argparse.Namespace) -> int:
             machine=machine,
             boq=Path(args.boq) if args.boq else None,
             tool=f"ggzy-bid {__version__}",
+            envelope=envelope,
             progress=bar,
         )
     finally:
         if bar:
             bar.close()
-    say(f"sealed {args.out}: ciphertext SM3 {header['ciphertext_sm3']}")
+    say(f"sealed {args.out}: ciphertext SM3 {header['ciphertext_sm3']}" + ENVELOPE_SAID.get(envelope, ""))
     say(
         f"开标一览表已按招标文件核对 (the sheet matches the documents' criteria record {checked[:16]}…)"
         if checked is not None

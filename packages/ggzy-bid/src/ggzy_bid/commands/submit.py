@@ -96,6 +96,10 @@ class Receipt:
 # --- what is checked before anything is sent ---------------------------------------------------------
 
 
+#: How the receipt names an envelope of a two-envelope bid (a whole bid: nothing).
+ENVELOPE_NAMES = {"technical": "，技术文件", "price": "，报价文件"}
+
+
 def uploads_url(platform: str) -> str:
     """The creation URL below --platform (an http(s) origin, perhaps with a path)."""
     text = platform.strip()
@@ -619,7 +623,9 @@ def submit(args: argparse.Namespace) -> int:
     state_path.unlink(missing_ok=True)
     keep_receipt(client, receipt, bid_path)
     print(  # noqa: T201
-        f"已提交：平台已收到投标文件 {bid_path.name}（标段 {section}），编号 {receipt.uid}，"
+        f"已提交：平台已收到投标文件 {bid_path.name}"
+        f"（标段 {section}{ENVELOPE_NAMES.get(bid.envelope, '')}），"
+        f"编号 {receipt.uid}，"
         f"收到时间 {received_at(receipt.received_at)}\n"
         f"  (submitted: the platform received the bid as {receipt.uid} at {receipt.received_at})"
     )

@@ -43,6 +43,7 @@ from ggzy_sm.sealedbid.dek import RELEASE_FIELDS, check_commitment, check_releas
 from ggzy_sm.sealedbid.expectations import CheckedBid, Expectations, check
 from ggzy_sm.sealedbid.header import (
     ENVELOPE_FIELDS,
+    ENVELOPE_KINDS,
     HEADER_FIELDS,
     SHARE_FIELDS,
     BidFile,
@@ -106,6 +107,7 @@ __all__ = [
     "DEK_SIZE",
     "DOCUMENTS",
     "ENVELOPE_FIELDS",
+    "ENVELOPE_KINDS",
     "FORMAT",
     "HEADER_FIELDS",
     "LENGTH",

@@ -44,6 +44,12 @@ class BidFile:
     path: Path
 
     @property
+    def envelope(self) -> str:
+        """ "technical" or "price" for an envelope of a two-envelope bid; "single" for a whole bid (its
+        header has no `envelope`)."""
+        return str(self.header.get("envelope", "single"))
+
+    @property
     def binding(self) -> Binding:
         return Binding(
             tender_project=self.header["tender_project"],
@@ -60,6 +66,9 @@ HEADER_FIELDS = frozenset(
         "signature",
     }
 )  # fmt: skip
+#: The header's one optional field (§3): which envelope of a two-envelope bid (双信封) the file is. A whole
+#: bid has none (never "single": one meaning, one spelling), so every earlier header stays valid.
+ENVELOPE_KINDS = ("technical", "price")
 
 
 def read(path: Path) -> BidFile:
@@ -102,8 +111,10 @@ def _parse_header(raw: bytes) -> dict[str, Any]:  # noqa: PLR0912  (one check a 
         raise BidError("format", V1_REFUSED)
     if header.get("format") != FORMAT:
         raise BidError("format", f"unknown format {header.get('format')!r}")
-    if set(header) != HEADER_FIELDS:
+    if set(header) - {"envelope"} != HEADER_FIELDS:
         raise BidError("malformed", "the header does not have exactly the fields of ggzy-bid-v2")
+    if "envelope" in header and header["envelope"] not in ENVELOPE_KINDS:
+        raise BidError("malformed", 'the envelope is "technical" or "price" (absent for a whole bid)')
     try:
         if canonical.dumps(header) != raw:
             raise BidError("malformed", "the header is not in canonical form")

@@ -199,10 +199,11 @@ def _folders(name: str) -> Iterator[str]:
 # --- the opening sheet, temporary names, certificates and signatures ---------------------------------
 
 
-def canonical_sheet(sheet: Any) -> bytes:
-    """The opening sheet in canonical JSON, if it follows ggzy-opening-sheet-v1; else SheetError(where,
-    message). JSON Schema counts 100.0 as an integer: the canonical profile refuses every float."""
-    openingsheet.check(sheet)
+def canonical_sheet(sheet: Any, envelope: str = "single") -> bytes:
+    """The opening sheet in canonical JSON, if it follows ggzy-opening-sheet-v1 for `envelope` (a
+    technical envelope's states no price, every other one does); else SheetError(where, message). JSON
+    Schema counts 100.0 as an integer: the canonical profile refuses every float."""
+    openingsheet.check(sheet, envelope=envelope)
     try:
         return canonical.dumps(sheet)
     except canonical.CanonicalError as exc:  # $.price.fen → price/fen, the way SheetError names places
@@ -212,9 +213,9 @@ def canonical_sheet(sheet: Any) -> bytes:
         ) from exc
 
 
-def _sheet_bytes(sheet: Any) -> bytes:
+def _sheet_bytes(sheet: Any, envelope: str = "single") -> bytes:
     try:
-        return canonical_sheet(sheet)
+        return canonical_sheet(sheet, envelope)
     except openingsheet.SheetError as exc:
         raise BidError("opening_sheet", str(exc)) from exc
 

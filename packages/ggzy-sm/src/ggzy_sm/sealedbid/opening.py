@@ -228,13 +228,14 @@ def _check_manifest(raw: bytes, found: dict[str, dict[str, Any]]) -> dict[str, A
     return dict(value)
 
 
-def _check_sheet(raw: bytes) -> None:
-    """The decrypted opening sheet: canonical JSON following ggzy-opening-sheet-v1."""
+def _check_sheet(raw: bytes, envelope: str = "single") -> None:
+    """The decrypted opening sheet: canonical JSON following ggzy-opening-sheet-v1, with a price exactly
+    when the header's envelope has one (not in a technical envelope)."""
     try:
         sheet = strict.loads(raw)
     except ValueError as exc:
         raise BidError("opening_sheet", f"the opening sheet is not JSON as the format has it: {exc}") from exc
-    if _sheet_bytes(sheet) != raw:  # readers could differ on the price
+    if _sheet_bytes(sheet, envelope) != raw:  # readers could differ on the price
         raise BidError("opening_sheet", "the opening sheet is not in canonical form")
 
 
@@ -258,7 +259,7 @@ def _decrypt(bid: BidFile, dek: bytes, work: Path | None) -> dict[str, Any]:
     finally:
         sink.close()
     manifest = _check_manifest(payload.manifest, payload.found)
-    _check_sheet(payload.sheet)
+    _check_sheet(payload.sheet, bid.envelope)
     _check_machine(payload.machine)
     return manifest
 

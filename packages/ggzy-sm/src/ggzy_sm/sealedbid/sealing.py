@@ -15,6 +15,7 @@ from typing import Any, BinaryIO
 from ggzy_sm import canonical, stream, strict
 from ggzy_sm.custodians import BINDING_FIELDS, SignedCustodianSet, split
 from ggzy_sm.keys import SigningKey
+from ggzy_sm.sealedbid.header import ENVELOPE_KINDS
 from ggzy_sm.sealedbid.layout import (
     BOQ,
     DOCUMENTS,
@@ -184,6 +185,7 @@ def seal(
     machine: Mapping[str, Any] | None = None,
     boq: Path | None = None,
     tool: str = "ggzy-bid",
+    envelope: str = "single",
     progress: Progress | None = None,
     _dek: tuple[bytes, bytes] | None = None,
 ) -> dict[str, Any]:
@@ -195,8 +197,10 @@ def seal(
     (`release_key_bind`): the DEK is wrapped to it. `custodians`, a verified ggzy-custodian-set-v2 set
     (`custodians.set_verify`: the caller checks its pins), splits the DEK k-of-n into the envelope, bound
     to the header's BINDING_FIELDS (the ciphertext's SM3 among them) and under the bidder's signature.
-    `machine`: what `machine_record` takes. `binding.deadline` is the one the section's latest valid
-    notice announced (`custodians.latest_notice`: the caller's check, by the custodians' notices).
+    `machine`: what `machine_record` takes. `envelope`: "single" (a whole bid, no `envelope` in the
+    header) or, for a two-envelope bid, "technical" (its opening sheet states no price) or "price": it is
+    written into the header before the bidder signs it. `binding.deadline` is the one the section's latest
+    valid notice announced (`custodians.latest_notice`: the caller's check, by the custodians' notices).
 
     Refused before anything is read or written: an opening sheet off its schema (opening_sheet, before
     anything else), a signing key that is not the certificate's (signature), a release key not bound to
@@ -206,7 +210,9 @@ def seal(
 
     One pass: this thread reads and encrypts; a second one hashes the plaintext (for the manifest) and
     the ciphertext (for the header) and writes the stream; the header follows it. Memory: a few blocks."""
-    sheet = _sheet_bytes(opening_sheet)
+    if envelope not in ("single", *ENVELOPE_KINDS):
+        raise BidError("malformed", "the envelope is single, technical or price")
+    sheet = _sheet_bytes(opening_sheet, envelope)
     if not isinstance(binding, Binding):
         raise BidError("malformed", "the binding is a sealedbid.Binding")
     if not strict.is_text(tool, MAX_TOOL):
@@ -246,6 +252,8 @@ def seal(
                 "tool": tool,
                 "signing_certificate": base64.b64encode(signing_certificate).decode(),
             }
+            if envelope != "single":  # under the bidder's signature: nobody relabels an envelope
+                unsigned["envelope"] = envelope
             # before signing: the bidder's signature covers the envelope
             unsigned["custodians"] = split(dek, custodians, {f: unsigned[f] for f in BINDING_FIELDS})
             header = {**unsigned, "signature": signing_key.sign(FORMAT, unsigned).hex()}
