@@ -121,11 +121,15 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "notices:proof": ("notice", {}),
     "opening:hall": ("hall", {}),
     "opening:line": ("hall", {}),
+    "opening:release": ("hall", {}),
     "opening:object": ("hall", {}),
     "opening:answer": ("hall", {}),
     "opening:attribute": ("hall", {}),
     "opening:record": ("hall", {}),
+    "opening:record-pdf": ("hall", {}),
     "opening:sign": ("hall", {}),
+    "opening:second": ("hall", {}),
+    "opening:second-record": ("hall", {}),
     # the tender documents (a draft: not there for bidders either); a file, given its documents' uid as its
     # own (the address names both, one value each)
     "tendering:documents-detail": ("documents", {}),
@@ -497,8 +501,9 @@ def test_a_user_without_rights_finds_nothing_either(scene: Scene) -> None:
     assert _walk(client, scene) == {
         "events:inbox-read", "notices:public-detail", "notices:pdf", "notices:attachment",
         "notices:project", "notices:proof",
-        "opening:hall", "opening:line", "opening:object", "opening:answer", "opening:attribute",
-        "opening:record", "opening:sign",
+        "opening:hall", "opening:line", "opening:release", "opening:object", "opening:answer",
+        "opening:attribute", "opening:record", "opening:record-pdf", "opening:sign", "opening:second",
+        "opening:second-record",
     }  # fmt: skip
     assert Event.objects.count() == events
 

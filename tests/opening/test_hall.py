@@ -538,3 +538,72 @@ def test_the_opening_record_is_made_at_the_close_and_signed_by_the_agent(trade: 
     assert Event.objects.filter(type="opening.record.signed").count() == 1
     again = refused(lambda: services.record_sign(actor=agent, hall=hall, signature=signature))
     assert again.code == OpeningError.SIGNED
+
+
+@pytest.mark.clause("8.1.3")
+def test_a_bidder_releases_its_own_bid_on_the_hall_page_in_the_window_and_nothing_else(
+    trade: Trade,  # noqa: F811
+) -> None:
+    import io
+    import json
+
+    from ggzy.events.models import Event as Recorded
+
+    documents_issue(trade)
+    standing = bids(trade, 3)
+    mine, other = standing[0], standing[1]
+    client = signed_in(Client(), mine.submitted_by)
+    release = trade.stage.release(mine)
+
+    def upload(body: object, *, as_file: bool = True) -> Any:
+        text = json.dumps(body)
+        data = {"release_file": io.BytesIO(text.encode())} if as_file else {"release": text}
+        return client.post(f"/halls/{hall.uid}/release/", data, follow=True)
+
+    at(trade, DEADLINE - MINUTE)
+    hall = Hall.objects.get(section=trade.section)
+    before = Recorded.objects.count()
+    answer = upload(release)  # before the window: the hall refuses, nothing opens
+    assert "解密时限" in answer.content.decode()
+    mine.refresh_from_db()
+    assert mine.opened_at is None
+
+    at(trade, DEADLINE + dt.timedelta(seconds=5))
+    shown = client.get(f"/halls/{hall.uid}/").content.decode()
+    assert 'id="release-form"' in shown
+    assert "尚未解密" in shown
+    # another bidder's release, a release that is not one, a staff opening through the custodians while
+    # the window is open: refused, nothing opened
+    answer = upload(trade.stage.release(other))
+    assert "不是您单位在本标段的投标文件" in answer.content.decode()
+    answer = upload({"payload": "nonsense"}, as_file=False)
+    assert "不是您单位在本标段的投标文件" in answer.content.decode()
+    window_open = refused(lambda: sealing.bid_open_by_custodians(actor=None, bid=other))
+    assert window_open.detail["reason"] == "window_open"
+    other.refresh_from_db()
+    assert other.opened_at is None
+    assert not Recorded.objects.filter(pk__gt=0, type="sealing.bid.opened").exists()
+    assert Recorded.objects.count() >= before
+
+    answer = upload(release)
+    assert answer.status_code == 200
+    mine.refresh_from_db()
+    assert mine.opened_at is not None
+    shown = client.get(f"/halls/{hall.uid}/").content.decode()
+    assert "已解密" in shown
+    assert "11,880,000.00" not in shown
+    assert "11880000" not in shown
+    assert 'id="release-form"' not in shown  # nothing of its own left to release
+    opened_at = mine.opened_at
+    again = upload(release)  # a second release: refused by the opener, the bid as it was
+    assert "投标文件已开启" in again.content.decode()
+    mine.refresh_from_db()
+    assert mine.opened_at == opened_at
+
+    at(trade, DEADLINE + 31 * MINUTE)  # after the window: the page offers nothing, the hall refuses
+    late = signed_in(Client(), other.submitted_by).post(
+        f"/halls/{hall.uid}/release/",
+        {"release": json.dumps(trade.stage.release(other))},
+        follow=True,
+    )
+    assert "解密时限" in late.content.decode()

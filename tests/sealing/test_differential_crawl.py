@@ -75,6 +75,8 @@ WORLDS = {
     "security_payer_details": "0 vs 3 hidden credits with their payers' names and accounts",
     "security_guarantees": "0 vs 2 hidden guarantees (one pending, one accepted), each probed by uid",
     "security_flags": "0 vs 1 hidden payer flag (two hidden bidders paid from one account)",
+    # its world is the price crawl's (tests/opening/test_price_crawl.py): the same bids at other prices
+    "prices_in_window": "prices A vs prices B, the decryption window open, some bids released",
 }
 
 RANDOM = [

@@ -115,9 +115,11 @@ FACTS: tuple[Fact, ...] = (
         "product choice (a bidder who saw rivals' prices could fail its decryption on purpose; "
         "实施条例 §44 [verify])",
         Kind.PROCEDURAL,
-        "None.",
-        Status.PLANNED,
-        "the remote opening hall (issue 32)",
+        "The platform holds each decrypted bid from its release on, so against whoever runs it the secrecy "
+        "is procedural; the custodians open a bid only after the window (`window_open` before it).",
+        Status.ENFORCED,
+        "the remote opening hall (issue 32): no page, API answer, live message or event shows a price before "
+        "the window closes (tests/opening/test_price_crawl.py)",
     ),
     Fact(
         "document_holders",

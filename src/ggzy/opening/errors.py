@@ -37,3 +37,36 @@ class OpeningError(ErrorCodeBase):
         403,
         _("The signature is not by a certificate of the initiator's or the agent's organisation."),
     )
+    NOT_YOUR_RELEASE = (
+        "hall_not_your_release",
+        422,
+        _(
+            "This is not a release of one of your organisation's bids in this section: make it with"
+            " ggzy-bid release from the bid file you submitted here, and upload the JSON it wrote."
+        ),
+    )
+    NOT_DECRYPTING = (
+        "hall_not_decrypting",
+        409,
+        _("Bids are released in the hall only while its decryption window is open."),
+    )
+    NOT_TWO_ENVELOPES = (
+        "hall_not_two_envelopes",
+        409,
+        _("Only a section whose documents ask for two envelopes has a second session."),
+    )
+    SECOND_NOT_YET = (
+        "hall_second_not_yet",
+        409,
+        _("The second session is scheduled once the first opening (the technical envelopes) has closed."),
+    )
+    SECOND_SCHEDULED = ("hall_second_scheduled", 409, _("The second session has been scheduled already."))
+    SECOND_PASSING = (
+        "hall_second_passing",
+        422,
+        _(
+            "List at least one bidder that passed the technical review, each one whose technical envelope"
+            " was opened in this hall."
+        ),
+    )
+    SECOND_TIME = ("hall_second_time", 422, _("The second session opens at a time to come (Beijing time)."))

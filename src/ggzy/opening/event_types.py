@@ -99,3 +99,30 @@ class OpeningEvents(EventTypes, app="opening"):
         "The agent signed the opening record (a detached ggzy-docsig-v1 signature, checked).",
         title=pgettext_lazy("event", "Opening record signed by the agent"),
     )
+    SECOND_SCHEDULED = EventType(
+        "opening.second.scheduled",
+        DOMAIN,
+        Visibility.PARTIES,
+        Scopes.SECTION,
+        "A two-envelope section's second session (二次开标) was scheduled by the initiator or its agent: the"
+        " bidders that passed the technical review (only their price envelopes will ever be opened), who"
+        " recorded them and when the session opens.",
+        title=pgettext_lazy("event", "Second session scheduled"),
+    )
+    SECOND_STEP_STARTED = EventType(
+        "opening.second.step.started",
+        DOMAIN,
+        Visibility.PARTIES,
+        Scopes.SECTION,
+        "A step of the second session began: its scheduled and its actual instant (standard 6.7.2).",
+        title=pgettext_lazy("event", "Second session step begun"),
+    )
+    SECOND_RECORD_MADE = EventType(
+        "opening.second.record.made",
+        DOMAIN,
+        Visibility.PARTIES,
+        Scopes.SECTION,
+        "The second session's record made at its close (its SM3, the centre's seal; the first record's SM3"
+        " in it): in the witness log, with its proof.",
+        title=pgettext_lazy("event", "Second session record made"),
+    )

@@ -9,7 +9,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ggzy.opening.states import HallState
+from ggzy.opening.states import HallState, SecondState
 
 
 class Hall(models.Model):
@@ -131,3 +131,65 @@ class Attribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id} {self.decision}"
+
+
+class SecondSession(models.Model):
+    """A two-envelope section's second session (二次开标): after the first opening closed, the initiator or
+    its agent records which bidders passed the technical review (their technical envelopes were opened)
+    and when the session opens; at that instant the decryption window opens for those bidders' price
+    envelopes only — every other price envelope is never opened — and when it closes the documents'
+    remedy runs and the price sheet is read. Its own record (ggzy-second-opening-record-v1), apart from
+    the first one, whose bytes may be signed."""
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    hall = models.OneToOneField(Hall, on_delete=models.PROTECT, related_name="second")
+    state = models.CharField(
+        _("state"), max_length=16, choices=SecondState.choices, default=SecondState.SCHEDULED
+    )
+    #: The bidders that passed the technical review, as recorded: [{"organisation", "uscc"}], in order.
+    passing = models.JSONField(_("bidders that passed the technical review"), default=list)
+    recorded_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"))
+    opens_at = models.DateTimeField(_("second session opens at"))
+    window_minutes = models.PositiveSmallIntegerField(_("decryption window (minutes)"))
+    paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
+    sheet = models.JSONField(_("price sheet"), null=True, blank=True)
+    record = models.TextField(_("second session record"), blank=True)
+    record_sm3 = models.CharField(_("SM3 of the second session record"), max_length=64, blank=True)
+    record_seal = models.JSONField(_("centre's seal on the record"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("second session")
+        verbose_name_plural = _("second sessions")
+
+    def __str__(self) -> str:
+        return f"{self.hall_id} second {self.state}"
+
+
+class SecondStep(models.Model):
+    """A step of the second session, with its scheduled and actual instants (as `HallStep`)."""
+
+    session = models.ForeignKey(SecondSession, on_delete=models.PROTECT, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    code = models.CharField(_("step"), max_length=32)
+    scheduled_start = models.DateTimeField(_("scheduled start"))
+    scheduled_end = models.DateTimeField(_("scheduled end"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("second session step")
+        verbose_name_plural = _("second session steps")
+        ordering = ["session", "position"]
+        constraints = [models.UniqueConstraint(fields=["session", "code"], name="opening_second_step_once")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.started_at or self.scheduled_start}"
+
+    @property
+    def late_seconds(self) -> int | None:
+        """How late the step began against its schedule (None: not begun)."""
+        if self.started_at is None:
+            return None
+        return int((self.started_at - self.scheduled_start).total_seconds())

@@ -14,7 +14,7 @@ from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role, roles_of_user
 from ggzy.core.types import JSONDict, Viewer
 from ggzy.opening.errors import OpeningError
-from ggzy.opening.models import Attribution, Hall, HallStep, LineConfirmation
+from ggzy.opening.models import Attribution, Hall, HallStep, LineConfirmation, SecondSession, SecondStep
 from ggzy.opening.states import HallState
 from ggzy.registry.selectors import is_member, is_staff_of
 from ggzy.sealing import selectors as sealing
@@ -76,6 +76,50 @@ def hall_view(hall: Hall) -> HallView:
         bidder_list=hall.bidder_list if "bidder_list" in started else None,
         sheet=hall.sheet if "opening_sheet" in started and hall.state != HallState.FAILED else None,
     )
+
+
+@dataclass(frozen=True)
+class SecondView:
+    """What a two-envelope section's second session shows now: who passed and when it opens; its steps
+    with their instants; the price sheet only once its decryption window closed."""
+
+    session: SecondSession
+    steps: list[SecondStep]
+    started: set[str]
+    sheet: list[JSONDict] | None
+
+
+def second_view(hall: Hall) -> SecondView | None:
+    """The hall's second session as it may be shown (None: none scheduled)."""
+    session = SecondSession.objects.filter(hall=hall).first()
+    if session is None:
+        return None
+    rows = list(session.steps.order_by("position"))
+    started = {s.code for s in rows if s.started_at is not None}
+    return SecondView(
+        session=session,
+        steps=rows,
+        started=started,
+        sheet=session.sheet if "price_sheet" in started else None,
+    )
+
+
+def second_candidates(viewer: Viewer, hall: Hall) -> list[JSONDict]:
+    """For the initiator's side of a closed two-envelope hall with no second session yet: the bidders
+    whose technical envelope was opened (the only ones that can have passed the review); else []."""
+    from ggzy.opening.envelopes import two_envelopes
+
+    if (
+        hall.state != HallState.CLOSED
+        or not acts_for(viewer, hall.section.tender_project)
+        or SecondSession.objects.filter(hall=hall).exists()
+        or not two_envelopes(hall.section)
+    ):
+        return []
+    return [
+        {"organisation": bid.organisation.name, "uscc": bid.organisation.uscc}
+        for bid in sealing.standing_bids(hall.section, ("technical",)).filter(opened_at__isnull=False)
+    ]
 
 
 def confirming(hall: Hall) -> bool:
@@ -152,3 +196,75 @@ def attributions(viewer: Viewer, hall: Hall) -> dict[str, Attribution]:
     ):
         return found
     return {code: a for code, a in found.items() if is_member(viewer, a.organisation)}
+
+
+@dataclass(frozen=True)
+class RecordWitness:
+    """What the public record verification page says of a record it found by its SM3: where the witness
+    log holds the record's event, and whether the centre's seal and the agent's signature are on it —
+    nothing of its content."""
+
+    sm3: str
+    event: str  # the uid of its `opening.record.made` event ("" if none was found)
+    leaf_index: int | None  # None while the log has not integrated the event yet
+    sealed: bool
+    signed: bool
+
+
+def record_witness(sm3: str) -> RecordWitness | None:
+    """The record whose SM3 is `sm3` (64 lowercase hex digits), for anyone: only who holds the record (or
+    its PDF) knows its SM3, and the answer says no more than they hold. None when no hall made one."""
+    from ggzy.events.models import Event
+    from ggzy.opening.event_types import OpeningEvents
+    from ggzy.witness.selectors import leaf_indexes
+
+    hall = Hall.objects.select_related("section").filter(record_sm3=sm3).exclude(record="").first()
+    if hall is None:
+        return None
+    events = Event.objects.filter(type=OpeningEvents.RECORD_MADE.type, section_ref=hall.section.code)
+    uid = next((str(e.uid) for e in events.only("uid", "document") if sm3 in e.document), "")
+    return RecordWitness(
+        sm3=sm3,
+        event=uid,
+        leaf_index=leaf_indexes([uid]).get(uid) if uid else None,
+        sealed=bool(hall.record_seal),
+        signed=bool(hall.record_signature),
+    )
+
+
+def decrypting(hall: Hall) -> bool:
+    """Whether a decryption window of the hall is open now: the first session's decryption step, or the
+    second session's (two envelopes)."""
+    return (
+        HallStep.objects.filter(
+            hall=hall, code="decryption", started_at__isnull=False, ended_at__isnull=True
+        ).exists()
+        or SecondStep.objects.filter(
+            session__hall=hall, code="price_decryption", started_at__isnull=False, ended_at__isnull=True
+        ).exists()
+    )
+
+
+def release_states(viewer: Viewer, hall: Hall) -> JSONDict | None:
+    """While a decryption window of the hall is open: each bidder's state (released or not, never a price)
+    and, for a bidder, whether it still has a bid of its own to release; None otherwise."""
+    if not decrypting(hall):
+        return None
+    from ggzy.accounts.selectors import organisations_of
+
+    second = SecondStep.objects.filter(
+        session__hall=hall, code="price_decryption", started_at__isnull=False, ended_at__isnull=True
+    ).exists()
+    if second:  # the second session: the admitted price envelopes only
+        bids = list(sealing.standing_bids(hall.section, ("price",)).filter(price_admitted=True))
+    else:  # the first: whole bids and technical envelopes (price envelopes wait, sealed)
+        bids = list(sealing.standing_bids(hall.section, ("single", "technical")))
+    states: dict[str, bool] = {}
+    for bid in bids:
+        name = bid.organisation.name
+        states[name] = states.get(name, True) and bid.opened_at is not None
+    mine = {o.pk for o in organisations_of(user=viewer)} if is_signed_in(viewer) else set()
+    return {
+        "bidders": sorted(states.items()),
+        "to_release": any(b.organisation_id in mine and b.opened_at is None for b in bids),
+    }

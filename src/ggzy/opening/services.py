@@ -10,7 +10,14 @@
    instant; a step's action (the control price, K, the bidder list with security, the opening sheet once
    the window closed) runs when it begins. Watchers of the hall's live channel are told each step.
 
-The agent acts only where the rules give it a choice (later: attribution of an unreleased bid, objections).
+The agent acts only where the rules give it a choice (attribution of an unreleased bid, objections, and
+for a two-envelope section the second session: who passed the technical review, and when it opens).
+
+**Two envelopes** (双信封, `envelopes.py`): the first session opens the technical envelopes only (the
+decryption, the remedy and the sheet consider `FIRST_SESSION` envelopes; the price envelopes stay sealed,
+refused by `sealing` too); `second_session_schedule` records the bidders that passed and the instant, and
+the same tick job moves the second session by the clock: its window for those bidders' price envelopes
+only, the remedy for theirs only, the price sheet, its own record.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from ggzy.events.catalogue import EventType
 from ggzy.events.models import Event
 from ggzy.events.services import event_record
 from ggzy.opening import steps
+from ggzy.opening.envelopes import FIRST_SESSION, two_envelopes
 from ggzy.opening.errors import OpeningError
 from ggzy.opening.event_types import OpeningEvents
 from ggzy.opening.models import (
@@ -37,8 +45,10 @@ from ggzy.opening.models import (
     HallStep,
     LineConfirmation,
     LineDecision,
+    SecondSession,
+    SecondStep,
 )
-from ggzy.opening.states import TRANSITIONS, HallAction, HallState
+from ggzy.opening.states import SECOND_TRANSITIONS, TRANSITIONS, HallAction, HallState, SecondState
 from ggzy.randomness import services as randomness
 from ggzy.randomness.models import Draw
 from ggzy.randomness.states import DrawState
@@ -259,7 +269,8 @@ def _remedy(hall: Hall) -> dict[int, str]:
     why not}."""
     record = criteria_of(hall.section) or {}
     outcome: dict[int, str] = {}
-    for bid in sealing.standing_bids(hall.section).filter(opened_at__isnull=True):
+    # never a price envelope here: those of the bidders that pass open in the second session only
+    for bid in sealing.standing_bids(hall.section, FIRST_SESSION).filter(opened_at__isnull=True):
         if record.get("release_remedy", "custodians") != "custodians":
             outcome[bid.pk] = "none"
             continue
@@ -277,7 +288,7 @@ def _opening_sheet(hall: Hall) -> str:
     (with the reason)."""
     remedied = _remedy(hall)
     lines = []
-    for bid in sealing.standing_bids(hall.section):
+    for bid in sealing.standing_bids(hall.section, FIRST_SESSION):
         opened = bid.opened_at is not None
         how = remedied.get(bid.pk, "release" if opened else "")
         lines.append(
@@ -496,6 +507,10 @@ def halls_due() -> int:
         opens_at__lte=now + dt.timedelta(minutes=steps.SIGN_IN_BEFORE),
     ).select_related("section__centre", "k_draw"):
         done += hall_advance(hall, now)
+    for session in SecondSession.objects.filter(
+        state__in=[SecondState.SCHEDULED, SecondState.IN_PROGRESS], opens_at__lte=now
+    ).select_related("hall__section__centre"):
+        done += second_advance(session, now)
     return done
 
 
@@ -589,7 +604,7 @@ def _platform_evidence(hall: Hall, uscc: str) -> list[JSONDict]:
     """The platform's own record of the bid: its events (received, refusals at release, the custodians'
     answers) as witness-log references, so the decision rests on what anyone can check offline."""
     refs: list[JSONDict] = []
-    for bid in sealing.standing_bids(hall.section).filter(organisation__uscc=uscc):
+    for bid in sealing.standing_bids(hall.section, FIRST_SESSION).filter(organisation__uscc=uscc):
         found = Event.objects.filter(
             section_ref=hall.section.code, type__startswith="sealing.", document__contains=str(bid.uid)
         ).order_by("pk")
@@ -672,3 +687,318 @@ def record_sign(*, actor: Actor, hall: Hall, signature: JSONDict) -> Hall:
         )
         locked.record_signature = signature
     return locked
+
+
+# --- two envelopes: the second session (二次开标) ------------------------------------------------------
+
+
+def _technical_opened(hall: Hall) -> dict[str, JSONDict]:
+    """The bidders whose technical envelope was opened in `hall` (by their release or the remedy), by
+    unified code: the only ones that can have passed the technical review."""
+    return {
+        bid.organisation.uscc: {"organisation": bid.organisation.name, "uscc": bid.organisation.uscc}
+        for bid in sealing.standing_bids(hall.section, ("technical",)).filter(opened_at__isnull=False)
+    }
+
+
+def second_session_schedule(
+    *, actor: Actor, hall: Hall, passing: list[str], opens_at: dt.datetime | None
+) -> SecondSession:
+    """The initiator (or its agent) records which bidders passed the technical review — their unified
+    codes, each one whose technical envelope was opened in this hall, at least one — and when the second
+    session opens (a time to come; its decryption window is the documents' one). Once, after the first
+    opening closed, for a two-envelope section only. Only those bidders' price envelopes are admitted
+    (`sealing.services.price_envelopes_admit`); every other one stays sealed for ever."""
+    if not acts_for(actor, hall.section.tender_project):
+        raise DomainError(OpeningError.NOT_AGENT)
+    if not two_envelopes(hall.section):
+        raise DomainError(OpeningError.NOT_TWO_ENVELOPES)
+    codes = list(dict.fromkeys(str(code).strip().upper() for code in passing if str(code).strip()))
+    now = clock.now()
+    with transaction.atomic():
+        locked = Hall.objects.select_for_update().select_related("section__centre").get(pk=hall.pk)
+        if locked.state != HallState.CLOSED:
+            raise DomainError(OpeningError.SECOND_NOT_YET)
+        if SecondSession.objects.filter(hall=locked).exists():
+            raise DomainError(OpeningError.SECOND_SCHEDULED)
+        opened = _technical_opened(locked)
+        unknown = [code for code in codes if code not in opened]
+        if not codes or unknown:
+            raise DomainError(OpeningError.SECOND_PASSING, detail={"unknown": unknown})
+        if opens_at is None or opens_at.tzinfo is None or opens_at < now:
+            raise DomainError(OpeningError.SECOND_TIME)
+        session = SecondSession.objects.create(
+            hall=locked,
+            passing=[opened[code] for code in codes],
+            recorded_by=actor,
+            recorded_at=now,
+            opens_at=opens_at,
+            window_minutes=locked.window_minutes,
+        )
+        SecondStep.objects.bulk_create(
+            SecondStep(session=session, position=i, code=code, scheduled_start=start, scheduled_end=end)
+            for i, (code, start, end) in enumerate(steps.second_schedule(opens_at, session.window_minutes))
+        )
+        admitted = sealing_services.price_envelopes_admit(
+            section=locked.section,
+            organisations=[
+                o.pk for o in sealing.bidder_organisations(locked.section) if o.uscc in set(codes)
+            ],
+            opens_at=opens_at,
+            until=opens_at + dt.timedelta(minutes=session.window_minutes),
+        )
+        _record(
+            locked,
+            OpeningEvents.SECOND_SCHEDULED,
+            actor,
+            {
+                "passing": session.passing,
+                "opens_at": opens_at,
+                "window_minutes": session.window_minutes,
+                "price_envelopes_admitted": admitted,
+            },
+        )
+        live.publish(channel(locked), "step", {"second": "scheduled"})
+    return session
+
+
+def _price_remedy(session: SecondSession) -> dict[int, str]:
+    """The documents' remedy for the admitted price envelopes not released in the second window (as
+    `_remedy`); no other price envelope is ever touched."""
+    section = session.hall.section
+    record = criteria_of(section) or {}
+    outcome: dict[int, str] = {}
+    for bid in sealing.standing_bids(section, ("price",)).filter(price_admitted=True, opened_at__isnull=True):
+        if record.get("release_remedy", "custodians") != "custodians":
+            outcome[bid.pk] = "none"
+            continue
+        try:
+            sealing_services.bid_open_by_custodians(actor=None, bid=bid)
+            outcome[bid.pk] = "custodians"
+        except DomainError as exc:
+            outcome[bid.pk] = str((exc.detail or {}).get("reason") or exc.code)
+    return outcome
+
+
+def _price_sheet(session: SecondSession) -> str:
+    """The price sheet once the second window closed: the remedy first, then each passing bidder's price
+    envelope — released, opened by the custodians, not opened (why), or none sent."""
+    remedied = _price_remedy(session)
+    bids = {b.organisation.uscc: b for b in sealing.standing_bids(session.hall.section, ("price",))}
+    lines = []
+    for entry in session.passing:
+        bid = bids.get(entry["uscc"])
+        opened = bid is not None and bid.opened_at is not None
+        how = remedied.get(bid.pk, "release" if opened else "") if bid is not None else "no_price_envelope"
+        lines.append(
+            {
+                **entry,
+                "released": opened,
+                "opened_by": how if opened else "",
+                "not_opened": "" if opened else how,
+                "sheet": bid.opening_sheet if bid is not None and opened else None,
+            }
+        )
+    SecondSession.objects.filter(pk=session.pk).update(sheet=lines)
+    by_custodians = sum(1 for line in lines if line["opened_by"] == "custodians")
+    unopened = sum(1 for line in lines if not line["released"])
+    notes = []
+    if by_custodians:
+        notes.append(f"{by_custodians} 份报价文件未在解密时限内解密，已由密钥托管方解密")
+    if unopened:
+        notes.append(f"{unopened} 份报价文件未能解密")
+    return "；".join(notes)
+
+
+def second_record_document(session: SecondSession) -> JSONDict:
+    """The second session's record (ggzy-second-opening-record-v1): the first record's SM3 (the chain),
+    the bidders that passed and those whose technical envelope opened but did not pass (their price
+    envelopes were never opened), who recorded the list and when, the schedule with actual instants and
+    the price sheet."""
+    session = SecondSession.objects.select_related("hall__section__tender_project").get(pk=session.pk)
+    hall = session.hall
+    passed = {entry["uscc"] for entry in session.passing}
+    return {
+        "format": "ggzy-second-opening-record-v1",
+        "section": hall.section.code,
+        "tender_project": hall.section.tender_project.code,
+        "first_record_sm3": hall.record_sm3,
+        "passing": session.passing,
+        "not_passing": [
+            entry for code, entry in sorted(_technical_opened(hall).items()) if code not in passed
+        ],
+        "recorded_at": session.recorded_at,
+        "opens_at": session.opens_at,
+        "window_minutes": session.window_minutes,
+        "steps": [
+            {"step": s.code, "scheduled": s.scheduled_start, "started": s.started_at, "note": s.note}
+            for s in session.steps.order_by("position")
+        ],
+        "sheet": [
+            {
+                "organisation": line.get("organisation"),
+                "uscc": line.get("uscc"),
+                "decrypted": bool(line.get("released")),
+                "opened_by": line.get("opened_by", ""),
+                "not_opened": line.get("not_opened", ""),
+                "sheet": line.get("sheet"),
+            }
+            for line in session.sheet or []
+        ],
+    }
+
+
+def _second_close(session: SecondSession) -> str:
+    """The second session's record: canonical, its SM3 kept and recorded (so the witness log proves it),
+    sealed by the centre where a seal is configured. The first record is left as it was."""
+    from ggzy.certs import seal
+
+    hall = session.hall
+    body = canonical.dumps(second_record_document(session))
+    digest = sm3(body).hex()
+    note = ""
+    try:
+        stamped = seal.document_sign(
+            actor=None,
+            document=body,
+            name=f"二次开标记录-{hall.section.code}.json",
+            media_type="application/json",
+        )
+    except DomainError:
+        stamped, note = None, "未配置中心电子印章：二次开标记录未加盖中心印章"
+    with transaction.atomic():
+        SecondSession.objects.filter(pk=session.pk).update(
+            record=body.decode("utf-8"), record_sm3=digest, record_seal=stamped
+        )
+        _record(hall, OpeningEvents.SECOND_RECORD_MADE, None, {"sm3": digest, "sealed": stamped is not None})
+    return note
+
+
+SECOND_ACTIONS = {"price_sheet": _price_sheet, "price_close": _second_close}
+
+
+def _second_held(session: SecondSession, now: dt.datetime) -> bool:
+    """As `_held`, for the second session: while a pause holds the section's opening no step begins;
+    once it ends the steps not yet ended, and the price envelopes' release limit, move by the time it
+    held."""
+    from ggzy.registry.models import PauseStep
+    from ggzy.registry.selectors import pauses_in_force
+
+    hall = session.hall
+    paused = any(
+        PauseStep.OPENING in (p.steps or [])
+        for p in pauses_in_force(hall.section.tender_project, hall.section)
+    )
+    if paused and session.paused_at is None:
+        with transaction.atomic():
+            SecondSession.objects.filter(pk=session.pk).update(paused_at=now)
+            session.paused_at = now
+            _record(hall, OpeningEvents.HALL_PAUSED, None, {"at": now, "session": "second"})
+            live.publish(channel(hall), "step", {"paused": True})
+    elif not paused and session.paused_at is not None:
+        held = now - session.paused_at
+        with transaction.atomic():
+            for step in SecondStep.objects.select_for_update().filter(session=session, ended_at__isnull=True):
+                if step.started_at is None:
+                    step.scheduled_start += held
+                step.scheduled_end += held
+                step.save(update_fields=["scheduled_start", "scheduled_end"])
+            decryption = SecondStep.objects.get(session=session, code="price_decryption")
+            sealing_services.price_release_limit(section=hall.section, until=decryption.scheduled_end)
+            SecondSession.objects.filter(pk=session.pk).update(paused_at=None)
+            _record(
+                hall,
+                OpeningEvents.HALL_RESUMED,
+                None,
+                {"held_seconds": int(held.total_seconds()), "at": now, "session": "second"},
+            )
+            live.publish(channel(hall), "step", {"paused": False})
+        session.paused_at = None
+    return paused
+
+
+def second_advance(session: SecondSession, now: dt.datetime | None = None) -> int:
+    """Begin (and end) every step of the second session whose instant has come, in order, its action
+    running as it begins (the remedy asks the custodians: outside a transaction). How many began."""
+    if _second_held(session, clock.now() if now is None else now):
+        return 0
+    begun = 0
+    for step in list(session.steps.order_by("position")):
+        now = clock.now() if now is None else now
+        if step.ended_at is not None:
+            continue
+        if step.started_at is None:
+            if step.scheduled_start > now:
+                break
+            session.refresh_from_db()
+            action = SECOND_ACTIONS.get(step.code)
+            note = action(session) if action is not None else ""
+            _second_step_begin(session, step, note)
+            begun += 1
+        if step.scheduled_end > now:
+            break
+        SecondStep.objects.filter(pk=step.pk, ended_at__isnull=True).update(ended_at=clock.now())
+    return begun
+
+
+def _second_step_begin(session: SecondSession, step: SecondStep, note: str) -> None:
+    with transaction.atomic():
+        locked = (
+            SecondSession.objects.select_for_update()
+            .select_related("hall__section__centre")
+            .get(pk=session.pk)
+        )
+        if not SecondStep.objects.filter(pk=step.pk, started_at__isnull=True).update(
+            started_at=clock.now(), note=note[:300]
+        ):
+            return  # another tick began it
+        step.refresh_from_db()
+        if locked.state == SecondState.SCHEDULED:
+            advance(locked, SECOND_TRANSITIONS, HallAction.BEGIN, error=OpeningError.STATE)
+        if step.code == steps.SECOND_CODES[-1]:
+            SecondStep.objects.filter(pk=step.pk).update(ended_at=step.started_at)
+            advance(locked, SECOND_TRANSITIONS, HallAction.CLOSE, error=OpeningError.STATE)
+        _record(
+            locked.hall,
+            OpeningEvents.SECOND_STEP_STARTED,
+            None,
+            {
+                "step": step.code,
+                "scheduled": step.scheduled_start,
+                "actual": step.started_at,
+                "note": step.note,
+            },
+        )
+        live.publish(
+            channel(locked.hall), "step", {"step": step.code, "title": str(steps.SECOND_TITLES[step.code])}
+        )
+
+
+# --- the bidder's release in the hall ----------------------------------------------------------------------
+
+
+def hall_release(*, actor: Actor, hall: Hall, release: JSONDict) -> object:
+    """A bidder releases its own bid in the hall's decryption window with the release `ggzy-bid release`
+    made (ggzy-release-v2: signed for that very ciphertext). The bid is found by the release's
+    `ciphertext_sm3` among the standing bids of the bidder's organisations in the section — never another's;
+    the sealing service checks the rest (signature, key commitment, the window, a second release). Watchers
+    are told that one more bid is released (never whose price)."""
+    from ggzy.accounts.selectors import organisations_of
+    from ggzy.opening.selectors import decrypting
+
+    if not decrypting(hall):
+        raise DomainError(OpeningError.NOT_DECRYPTING)
+    payload = release.get("payload") if isinstance(release, dict) else None
+    digest = payload.get("ciphertext_sm3") if isinstance(payload, dict) else None
+    mine = [o.pk for o in organisations_of(user=actor)]
+    bid = (
+        sealing.standing_bids(hall.section).filter(organisation_id__in=mine, ciphertext_sm3=digest).first()
+        if isinstance(digest, str) and mine
+        else None
+    )
+    if bid is None:
+        raise DomainError(OpeningError.NOT_YOUR_RELEASE)
+    opened = sealing_services.bid_open(actor=actor, bid=bid, release=release)
+    with transaction.atomic():
+        live.publish(channel(hall), "step", {"released": True})
+    return opened

@@ -88,3 +88,37 @@ def schedule(opens_at: dt.datetime, window_minutes: int) -> list[tuple[str, dt.d
         ("objections", confirmed, objected),
         ("close", objected, objected),
     ]
+
+
+#: The second session of a two-envelope section (二次开标): the price envelopes of the bidders that passed
+#: the technical review, in the documents' decryption window; the remedy and the price sheet when it
+#: closes; then its record.
+SECOND_STEPS: tuple[Step, ...] = (
+    Step(
+        "price_decryption",
+        pgettext_lazy("hall step", "Price envelopes: decryption"),
+        "the bidders that passed the technical review release their price envelopes in the window",
+    ),
+    Step(
+        "price_sheet",
+        pgettext_lazy("hall step", "Price sheet (唱标)"),
+        "the documents' remedy for the price envelopes not released, then their prices read out",
+    ),
+    Step(
+        "price_close",
+        pgettext_lazy("hall step", "Second session record"),
+        "the second session's record made, its SM3 in the witness log",
+    ),
+)
+SECOND_CODES = tuple(s.code for s in SECOND_STEPS)
+SECOND_TITLES = {s.code: s.title for s in SECOND_STEPS}
+
+
+def second_schedule(opens_at: dt.datetime, window_minutes: int) -> list[tuple[str, dt.datetime, dt.datetime]]:
+    """(step, starts, ends) of the second session opening at `opens_at` with the documents' window."""
+    window_end = opens_at + dt.timedelta(minutes=window_minutes)
+    return [
+        ("price_decryption", opens_at, window_end),
+        ("price_sheet", window_end, window_end),
+        ("price_close", window_end, window_end),
+    ]

@@ -3,6 +3,7 @@ begins), each step with its scheduled and actual instants, what each step publis
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 
@@ -14,11 +15,15 @@ from django.views.decorators.http import require_POST
 
 from ggzy.core import clock
 from ggzy.core.access import actor_of, signed_in
-from ggzy.core.formatting import yuan
+from ggzy.core.formatting import PLATFORM_ZONE, yuan
 from ggzy.core.pages import page_action
 from ggzy.core.types import JSONDict
 from ggzy.opening import selectors, services, steps
-from ggzy.opening.models import LineDecision
+from ggzy.opening.envelopes import two_envelopes
+from ggzy.opening.models import Hall, LineDecision
+
+#: A release (ggzy-release-v2) is a few hundred bytes; anything much larger is not one.
+RELEASE_MAX = 16 * 1024
 
 
 def price_text(sheet: JSONDict | None) -> str:
@@ -55,8 +60,69 @@ def hall(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
             "may_object": selectors.may_object(request.user, found),
             "may_answer": selectors.may_answer(request.user, found),
             "attributions": selectors.attributions(request.user, found),
+            "releases": selectors.release_states(request.user, found),
+            **_second_context(request, found),
         },
     )
+
+
+def _second_context(request: HttpRequest, found: Hall) -> JSONDict:
+    """Two envelopes (二次开标): the second session's steps and price sheet (prices only once its window
+    closed), and for the initiator's side of a closed hall the form's candidates."""
+    second = selectors.second_view(found)
+    return {
+        "two_envelopes": two_envelopes(found.section),
+        "second": second,
+        "second_rows": [(steps.SECOND_TITLES.get(s.code, s.code), s) for s in second.steps] if second else [],
+        "second_sheet": [{**line, "price": price_text(line.get("sheet"))} for line in second.sheet or []]
+        if second
+        else [],
+        "second_candidates": selectors.second_candidates(request.user, found),
+    }
+
+
+@require_POST
+@signed_in
+def second_schedule(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
+    """The initiator's side records the bidders that passed the technical review and when the second
+    session opens (Beijing time unless the value names its offset)."""
+    found = selectors.access_hall(viewer=request.user, uid=hall_uid)
+    try:
+        opens_at: dt.datetime | None = dt.datetime.fromisoformat(str(request.POST.get("opens_at", "")))
+    except ValueError:
+        opens_at = None
+    if opens_at is not None and opens_at.tzinfo is None:
+        opens_at = opens_at.replace(tzinfo=PLATFORM_ZONE)
+    return page_action(
+        request,
+        lambda: services.second_session_schedule(
+            actor=actor_of(request),
+            hall=found,
+            passing=[str(code) for code in request.POST.getlist("passing")],
+            opens_at=opens_at,
+        ),
+        success=_(
+            "The second session is scheduled: only the listed bidders' price envelopes will be opened."
+        ),
+        to=reverse("opening:hall", args=[hall_uid]),
+    )
+
+
+@signed_in
+def second_record(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
+    """The second session's record (canonical JSON), to the hall's parties, once made."""
+    found = selectors.access_hall(viewer=request.user, uid=hall_uid)
+    second = selectors.second_view(found)
+    if second is None or not second.session.record:
+        from ggzy.core.errors import DomainError
+        from ggzy.opening.errors import OpeningError
+
+        raise DomainError(OpeningError.NOT_FOUND)
+    response = HttpResponse(second.session.record.encode("utf-8"), content_type="application/json")
+    response["Content-Disposition"] = (
+        f'attachment; filename="second-opening-record-{found.section.code}.json"'
+    )
+    return response
 
 
 @require_POST
@@ -72,6 +138,28 @@ def line(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
         success=_("Your line is confirmed.")
         if decision == LineDecision.CONFIRMED
         else _("Your objection is recorded."),
+        to=reverse("opening:hall", args=[hall_uid]),
+    )
+
+
+@require_POST
+@signed_in
+def release(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
+    """A bidder's release in the decryption window: the JSON `ggzy-bid release` wrote, uploaded or pasted."""
+    found = selectors.access_hall(viewer=request.user, uid=hall_uid)
+    upload = request.FILES.get("release_file")
+    pasted = str(request.POST.get("release", "")).encode()
+    text = upload.read(RELEASE_MAX + 1) if upload is not None else pasted
+    try:
+        given = json.loads(text) if 0 < len(text) <= RELEASE_MAX else {}
+    except ValueError:
+        given = {}
+    return page_action(
+        request,
+        lambda: services.hall_release(
+            actor=actor_of(request), hall=found, release=given if isinstance(given, dict) else {}
+        ),
+        success=_("Your bid is decrypted. Its price is read out with the others' when the window closes."),
         to=reverse("opening:hall", args=[hall_uid]),
     )
 
@@ -139,6 +227,21 @@ def record(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
     response = HttpResponse(found.record.encode("utf-8"), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="opening-record-{found.section.code}.json"'
     return response
+
+
+@signed_in
+def record_pdf(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
+    """The opening record as a PDF with the QR code of its verification page, to the same parties as the
+    JSON (which stays the authoritative one); not found while there is no record."""
+    from ggzy.opening.record_pdf import record_pdf_response
+
+    found = selectors.access_hall(viewer=request.user, uid=hall_uid)
+    if not found.record:
+        from ggzy.core.errors import DomainError
+        from ggzy.opening.errors import OpeningError
+
+        raise DomainError(OpeningError.NOT_FOUND)
+    return record_pdf_response(request, found)
 
 
 @require_POST
