@@ -438,6 +438,9 @@ def test_a_bid_left_closed_is_attributed_with_its_evidence_and_only_its_bidder_s
         )
     )
     assert not_agent.code == OpeningError.NOT_AGENT
+    before = signed_in(Client(), agent).get(f"/halls/{hall.uid}/").content.decode()
+    assert "招标文件未规定投标人未在时限内解密时的补救办法" in before  # why it stayed closed, in words
+    assert "(none)" not in before
     opened = refused(
         lambda: services.bid_attribute(
             actor=agent, hall=hall, uscc=standing[0].organisation.uscc, decision="revoked", reason="x"

@@ -26,6 +26,17 @@ from ggzy.opening.models import Hall, LineDecision
 RELEASE_MAX = 16 * 1024
 
 
+def why_not_opened(code: object) -> str:
+    """Why a bid stayed closed, in words: the documents named no remedy, or the opener's reason."""
+    from ggzy.sealing.errors import REASONS
+
+    if not code:
+        return ""
+    if code == "none":
+        return str(_("the documents name no remedy for a bid not released in the window"))
+    return str(REASONS.get(str(code), code))
+
+
 def price_text(sheet: JSONDict | None) -> str:
     """An opening sheet's price as read out: yuan for an amount, the percent for a rate or a discount."""
     price = (sheet or {}).get("price") or {}
@@ -51,7 +62,14 @@ def hall(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
             "hall": found,
             "rows": [(steps.TITLES.get(s.code, s.code), s) for s in view.steps],
             "control_price": yuan(found.control_price_fen) if found.control_price_fen is not None else "",
-            "sheet": [{**line, "price": price_text(line.get("sheet"))} for line in view.sheet or []],
+            "sheet": [
+                {
+                    **line,
+                    "price": price_text(line.get("sheet")),
+                    "why": why_not_opened(line.get("not_opened")),
+                }
+                for line in view.sheet or []
+            ],
             "server_now": clock.now().isoformat(),
             "confirming": selectors.confirming(found),
             "mine": selectors.own_lines(request.user, found),
