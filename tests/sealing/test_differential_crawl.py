@@ -89,6 +89,8 @@ RANDOM = [
     (re.compile(r"\b[0-9a-fA-F]{16,}\b"), "<hex>"),  # key ids, fingerprints, SM3 hashes
     (re.compile(r"[A-Za-z0-9+/_-]{32,}={0,2}"), "<b64>"),  # keys, certificates, tokens
     (re.compile(r'"(offset_ms_to_host|ntp_offset_ms|took_ms)": -?[\d.]+'), r'"\1": <ms>'),
+    # the health check's words for the same offset (PostgreSQL's clock against the host's, measured now)
+    (re.compile(r"clocks differ by -?[\d.]+ ms"), "clocks differ by <ms> ms"),
 ]
 
 
