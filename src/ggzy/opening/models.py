@@ -52,8 +52,9 @@ class Hall(models.Model):
         return f"{self.section_id} {self.state}"
 
 
-class HallStep(models.Model):
-    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="steps")
+class Step(models.Model):
+    """A step of a session of the hall with its scheduled and actual instants (standard 6.7.2: 准时情况)."""
+
     position = models.PositiveSmallIntegerField()
     code = models.CharField(_("step"), max_length=32)
     scheduled_start = models.DateTimeField(_("scheduled start"))
@@ -63,10 +64,7 @@ class HallStep(models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
-        verbose_name = _("hall step")
-        verbose_name_plural = _("hall steps")
-        ordering = ["hall", "position"]
-        constraints = [models.UniqueConstraint(fields=["hall", "code"], name="opening_step_once")]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.code} {self.started_at or self.scheduled_start}"
@@ -77,6 +75,16 @@ class HallStep(models.Model):
         if self.started_at is None:
             return None
         return int((self.started_at - self.scheduled_start).total_seconds())
+
+
+class HallStep(Step):
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="steps")
+
+    class Meta:
+        verbose_name = _("hall step")
+        verbose_name_plural = _("hall steps")
+        ordering = ["hall", "position"]
+        constraints = [models.UniqueConstraint(fields=["hall", "code"], name="opening_step_once")]
 
 
 class LineDecision(models.TextChoices):
@@ -166,30 +174,13 @@ class SecondSession(models.Model):
         return f"{self.hall_id} second {self.state}"
 
 
-class SecondStep(models.Model):
+class SecondStep(Step):
     """A step of the second session, with its scheduled and actual instants (as `HallStep`)."""
 
     session = models.ForeignKey(SecondSession, on_delete=models.PROTECT, related_name="steps")
-    position = models.PositiveSmallIntegerField()
-    code = models.CharField(_("step"), max_length=32)
-    scheduled_start = models.DateTimeField(_("scheduled start"))
-    scheduled_end = models.DateTimeField(_("scheduled end"))
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
-    note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("second session step")
         verbose_name_plural = _("second session steps")
         ordering = ["session", "position"]
         constraints = [models.UniqueConstraint(fields=["session", "code"], name="opening_second_step_once")]
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.started_at or self.scheduled_start}"
-
-    @property
-    def late_seconds(self) -> int | None:
-        """How late the step began against its schedule (None: not begun)."""
-        if self.started_at is None:
-            return None
-        return int((self.started_at - self.scheduled_start).total_seconds())

@@ -24,8 +24,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from ggzy.core import clock, live
 from ggzy.core.errors import DomainError
@@ -64,6 +67,8 @@ from ggzy_sm import canonical
 from ggzy_sm.sm3 import sm3
 
 log = logging.getLogger(__name__)
+#: A step of either session (the first's `HallStep`, the second's `SecondStep`: the same columns).
+S = TypeVar("S", HallStep, SecondStep)
 K_MOMENT = "第一份投标文件解密被接受之前（此后平台即可知道报价）"
 
 
@@ -394,16 +399,46 @@ ACTIONS = {
 }
 
 
-def _held(hall: Hall, now: dt.datetime) -> bool:
-    """Whether a pause holds the hall now (recording when it began to, or moving the schedule by the time
-    it held once it ended)."""
+def _opening_paused(section: Section) -> bool:
+    """Whether a pause in force stops the section's opening (standard 6.5.8, 6.5.9)."""
     from ggzy.registry.models import PauseStep
     from ggzy.registry.selectors import pauses_in_force
 
-    paused = any(
-        PauseStep.OPENING in (p.steps or [])
-        for p in pauses_in_force(hall.section.tender_project, hall.section)
-    )
+    return any(PauseStep.OPENING in (p.steps or []) for p in pauses_in_force(section.tender_project, section))
+
+
+def _shift_unended(found: QuerySet[S], held: dt.timedelta) -> None:
+    """Move the steps not yet ended by the time a pause held them (a begun step keeps its start)."""
+    for step in found.select_for_update().filter(ended_at__isnull=True):
+        if step.started_at is None:
+            step.scheduled_start += held
+        step.scheduled_end += held
+        step.save(update_fields=["scheduled_start", "scheduled_end"])
+
+
+def _walk(ordered: list[S], now: dt.datetime | None, begin: Callable[[S], None]) -> int:
+    """Begin (and end) each step, in order, whose scheduled instant has come (`begin` runs its action and
+    records it); stop at the first not yet due. How many began. The one walk of both sessions."""
+    begun = 0
+    for step in ordered:
+        at = clock.now() if now is None else now
+        if step.ended_at is not None:
+            continue
+        if step.started_at is None:
+            if step.scheduled_start > at:
+                break
+            begin(step)
+            begun += 1
+        if step.scheduled_end > at:
+            break
+        type(step).objects.filter(pk=step.pk, ended_at__isnull=True).update(ended_at=clock.now())
+    return begun
+
+
+def _held(hall: Hall, now: dt.datetime) -> bool:
+    """Whether a pause holds the hall now (recording when it began to, or moving the schedule by the time
+    it held once it ended)."""
+    paused = _opening_paused(hall.section)
     if paused and hall.paused_at is None:
         with transaction.atomic():
             Hall.objects.filter(pk=hall.pk).update(paused_at=now)
@@ -413,11 +448,7 @@ def _held(hall: Hall, now: dt.datetime) -> bool:
     elif not paused and hall.paused_at is not None:
         held = now - hall.paused_at
         with transaction.atomic():
-            for step in HallStep.objects.select_for_update().filter(hall=hall, ended_at__isnull=True):
-                if step.started_at is None:
-                    step.scheduled_start += held
-                step.scheduled_end += held
-                step.save(update_fields=["scheduled_start", "scheduled_end"])
+            _shift_unended(HallStep.objects.filter(hall=hall), held)
             decryption = HallStep.objects.get(hall=hall, code="decryption")
             sealing_services.window_release_limit(section=hall.section, until=decryption.scheduled_end)
             Hall.objects.filter(pk=hall.pk).update(paused_at=None)
@@ -435,23 +466,13 @@ def hall_advance(hall: Hall, now: dt.datetime | None = None) -> int:
     holds the hall. How many steps began."""
     if _held(hall, clock.now() if now is None else now):
         return 0
-    begun = 0
-    for step in list(hall.steps.order_by("position")):
-        now = clock.now() if now is None else now
-        if step.ended_at is not None:
-            continue
-        if step.started_at is None:
-            if step.scheduled_start > now:
-                break
-            hall.refresh_from_db()
-            action = ACTIONS.get(step.code)
-            note = action(hall) if action is not None else ""
-            _step_begin(hall, step, note)
-            begun += 1
-        if step.scheduled_end > now:
-            break
-        HallStep.objects.filter(pk=step.pk, ended_at__isnull=True).update(ended_at=clock.now())
-    return begun
+
+    def begin(step: HallStep) -> None:
+        hall.refresh_from_db()
+        action = ACTIONS.get(step.code)
+        _step_begin(hall, step, action(hall) if action is not None else "")
+
+    return _walk(list(hall.steps.order_by("position")), now, begin)
 
 
 def _step_begin(hall: Hall, step: HallStep, note: str) -> None:
@@ -881,14 +902,8 @@ def _second_held(session: SecondSession, now: dt.datetime) -> bool:
     """As `_held`, for the second session: while a pause holds the section's opening no step begins;
     once it ends the steps not yet ended, and the price envelopes' release limit, move by the time it
     held."""
-    from ggzy.registry.models import PauseStep
-    from ggzy.registry.selectors import pauses_in_force
-
     hall = session.hall
-    paused = any(
-        PauseStep.OPENING in (p.steps or [])
-        for p in pauses_in_force(hall.section.tender_project, hall.section)
-    )
+    paused = _opening_paused(hall.section)
     if paused and session.paused_at is None:
         with transaction.atomic():
             SecondSession.objects.filter(pk=session.pk).update(paused_at=now)
@@ -898,11 +913,7 @@ def _second_held(session: SecondSession, now: dt.datetime) -> bool:
     elif not paused and session.paused_at is not None:
         held = now - session.paused_at
         with transaction.atomic():
-            for step in SecondStep.objects.select_for_update().filter(session=session, ended_at__isnull=True):
-                if step.started_at is None:
-                    step.scheduled_start += held
-                step.scheduled_end += held
-                step.save(update_fields=["scheduled_start", "scheduled_end"])
+            _shift_unended(SecondStep.objects.filter(session=session), held)
             decryption = SecondStep.objects.get(session=session, code="price_decryption")
             sealing_services.price_release_limit(section=hall.section, until=decryption.scheduled_end)
             SecondSession.objects.filter(pk=session.pk).update(paused_at=None)
@@ -922,23 +933,13 @@ def second_advance(session: SecondSession, now: dt.datetime | None = None) -> in
     running as it begins (the remedy asks the custodians: outside a transaction). How many began."""
     if _second_held(session, clock.now() if now is None else now):
         return 0
-    begun = 0
-    for step in list(session.steps.order_by("position")):
-        now = clock.now() if now is None else now
-        if step.ended_at is not None:
-            continue
-        if step.started_at is None:
-            if step.scheduled_start > now:
-                break
-            session.refresh_from_db()
-            action = SECOND_ACTIONS.get(step.code)
-            note = action(session) if action is not None else ""
-            _second_step_begin(session, step, note)
-            begun += 1
-        if step.scheduled_end > now:
-            break
-        SecondStep.objects.filter(pk=step.pk, ended_at__isnull=True).update(ended_at=clock.now())
-    return begun
+
+    def begin(step: SecondStep) -> None:
+        session.refresh_from_db()
+        action = SECOND_ACTIONS.get(step.code)
+        _second_step_begin(session, step, action(session) if action is not None else "")
+
+    return _walk(list(session.steps.order_by("position")), now, begin)
 
 
 def _second_step_begin(session: SecondSession, step: SecondStep, note: str) -> None:
