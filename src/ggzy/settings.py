@@ -340,6 +340,8 @@ GGZY_API_AUTH = "ggzy.accounts.auth.api_auth_for"
 GGZY_CLOSE_OF_BUSINESS = os.environ.get("GGZY_CLOSE_OF_BUSINESS") or "17:00"
 #: The centres and jurisdictions a viewer's events are scoped to (the accounts app).
 GGZY_VIEWER_SCOPE = "ggzy.accounts.selectors.viewer_scope"
+#: The `parties` events a signed-in viewer reads as a party of an opening (the opening app: its records).
+GGZY_PARTY_EVENTS = "ggzy.opening.selectors.party_events_q"
 #: What the sign-in page adds for signature login (the certs app; empty: password only).
 GGZY_LOGIN_EXTRA_CONTEXT = "ggzy.certs.login.page_context"
 #: What the portal's home page shows of the trades (the notices app: latest notices, openings, commitments).
@@ -359,6 +361,10 @@ GGZY_CERTIFICATES = {
     "bind": "ggzy.certs.services.certificate_bind",
     "reason": "ggzy.certs.errors.reason_text",
 }
+#: How far ahead of the platform's clock a detached document signature's claimed signing time may be
+#: (seconds): the signer's computer (`ggzy-bid sign-document`, the local signing agent) stamps its own time,
+#: a few seconds ahead is not a forgery; the time is the signer's claim, the platform's event its own.
+GGZY_SIGNATURE_LEEWAY_SECONDS = int(os.environ.get("GGZY_SIGNATURE_LEEWAY_SECONDS") or 120)
 #: The witness log's cadence: one signed tree head per slot of this many seconds (aligned to multiples of
 #: it since the Unix epoch), whether or not anything happened; each batches the events since the last.
 GGZY_WITNESS_STH_SECONDS = int(os.environ.get("GGZY_WITNESS_STH_SECONDS") or 60)

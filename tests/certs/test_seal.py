@@ -104,6 +104,27 @@ def test_a_tampered_or_foreign_signature_is_refused(centre: dict[str, Any]) -> N
     assert refusal(PDF, {"format": "something else"}) == (SealError.SIGNATURE_MALFORMED, "malformed")
 
 
+def test_a_signers_clock_a_little_ahead_is_accepted_and_one_far_ahead_is_not(
+    centre: dict[str, Any], settings: Any
+) -> None:
+    """`ggzy-bid sign-document` stamps its own computer's time: a platform clock a few seconds behind
+    must not refuse the signature (GGZY_SIGNATURE_LEEWAY_SECONDS), one minutes ahead is refused."""
+    certificate = centre["certificate_file"].read_bytes()
+    ahead = sign_document(
+        PDF, HOLDER_KEY, certificate, name="a.pdf", media_type="application/pdf",
+        at=clock.now() + dt.timedelta(seconds=30),
+    )  # fmt: skip
+    assert document_verify(document=PDF, signature=ahead).serial == 50
+    settings.GGZY_SIGNATURE_LEEWAY_SECONDS = 0
+    assert refusal(PDF, ahead) == (SealError.SIGNATURE_REFUSED, "not_yet_valid")
+    settings.GGZY_SIGNATURE_LEEWAY_SECONDS = 120
+    far = sign_document(
+        PDF, HOLDER_KEY, certificate, name="a.pdf", media_type="application/pdf",
+        at=clock.now() + dt.timedelta(minutes=10),
+    )  # fmt: skip
+    assert refusal(PDF, far) == (SealError.SIGNATURE_REFUSED, "not_yet_valid")
+
+
 def test_a_revoked_seal_certificate_or_a_disabled_ca_is_refused(centre: dict[str, Any]) -> None:
     signature = document_sign(actor=None, document=PDF, name="a.pdf", media_type="application/pdf")
     now = clock.now()

@@ -125,6 +125,8 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "opening:object": ("hall", {}),
     "opening:answer": ("hall", {}),
     "opening:attribute": ("hall", {}),
+    "opening:avoidance": ("hall", {}),
+    "opening:avoidance-decide": ("hall", {}),
     "opening:record": ("hall", {}),
     "opening:record-pdf": ("hall", {}),
     "opening:sign": ("hall", {}),
@@ -502,8 +504,8 @@ def test_a_user_without_rights_finds_nothing_either(scene: Scene) -> None:
         "events:inbox-read", "notices:public-detail", "notices:pdf", "notices:attachment",
         "notices:project", "notices:proof",
         "opening:hall", "opening:line", "opening:release", "opening:object", "opening:answer",
-        "opening:attribute", "opening:record", "opening:record-pdf", "opening:sign", "opening:second",
-        "opening:second-record",
+        "opening:attribute", "opening:avoidance", "opening:avoidance-decide", "opening:record",
+        "opening:record-pdf", "opening:sign", "opening:second", "opening:second-record",
     }  # fmt: skip
     assert Event.objects.count() == events
 

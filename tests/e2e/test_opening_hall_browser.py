@@ -550,12 +550,11 @@ def test_five_bidders_open_in_the_hall_k_is_recomputed_and_the_signed_record_ver
     assert agent.get_by_test_id("sm3").inner_text() == sm3(record).hex()
     proof_link = agent.locator("a[href*='/witness/events/']").first.get_attribute("href")
     assert proof_link
-    # the proof, fetched by a supervisor of the region: the events service does not yet let a project's
-    # parties (the agent) read its `parties` events that another recorded (events.selectors, "project
-    # parties arrive with registration")
-    proof = signed_in_with_password(seats, supervisor_make()).request.get(base + proof_link)
+    # the proof, fetched by the hall's parties themselves: the agent, and a bidder that confirmed its line
+    proof = agent.request.get(base + proof_link)
     assert proof.ok, proof.status
     bundle = proof.json()
+    assert five[1].page.request.get(base + proof_link).json()["document"] == bundle["document"]
     event = json.loads(bundle["document"])
     assert event["type"] == "opening.record.made"
     assert event["data"]["sm3"] == sm3(record).hex()

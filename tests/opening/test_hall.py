@@ -350,6 +350,88 @@ def test_an_objection_at_the_opening_is_raised_and_answered_in_the_hall(trade: T
     )
 
 
+def test_a_bidder_asks_for_an_avoidance_at_the_opening_and_an_accepted_one_is_kept_for_the_draw(
+    trade: Trade,  # noqa: F811
+) -> None:
+    from ggzy.opening.errors import OpeningError
+    from ggzy.opening.models import AvoidanceRequest
+    from ggzy.opening.selectors import avoidances_for_draw
+
+    documents_issue(trade)
+    bids(trade, 3)
+    at(trade, DEADLINE - MINUTE)
+    hall = Hall.objects.get(section=trade.section)
+    first, second = trade.stage.bidders[0], trade.stage.bidders[1]
+    reason = "该专家系第二建设有限公司原法定代表人的配偶"
+    early = refused(
+        lambda: services.avoidance_request(actor=first.user, hall=hall, person="张伟", reason=reason)
+    )
+    assert early.code == OpeningError.STATE  # only at the opening
+    at(trade, DEADLINE + dt.timedelta(seconds=5))
+    hall.refresh_from_db()
+    outsider = make_bidder("bidder-y", "旁听建设有限公司")
+    events = Event.objects.count()
+    for person, why in (("", reason), ("张伟", ""), ("张" * 51, reason)):
+        bad = refused(
+            lambda p=person, w=why: services.avoidance_request(
+                actor=first.user, hall=hall, person=p, reason=w
+            )
+        )
+        assert bad.code == OpeningError.AVOIDANCE_INPUT
+    stranger = refused(
+        lambda: services.avoidance_request(actor=outsider.user, hall=hall, person="张伟", reason=reason)
+    )
+    assert stranger.code == OpeningError.NOT_A_BIDDER
+    assert Event.objects.count() == events
+    assert not AvoidanceRequest.objects.exists()
+    posted = signed_in(Client(), first.user).post(
+        f"/halls/{hall.uid}/avoidance/", {"person": "张伟", "employer": "辽宁某设计院", "reason": reason}
+    )
+    assert posted.status_code == 302
+    made = AvoidanceRequest.objects.get()
+    assert (made.organisation, made.person, made.employer) == (first.organisation, "张伟", "辽宁某设计院")
+    twice = refused(
+        lambda: services.avoidance_request(actor=first.user, hall=hall, person="张伟", reason=reason)
+    )
+    assert twice.code == OpeningError.AVOIDANCE_TWICE
+    # the requester and the initiator's side see it; another bidder does not learn who asked for whom
+    assert "张伟" in page(trade, first.user, hall).content.decode()
+    assert "张伟" not in page(trade, second.user, hall).content.decode()
+    assert f'value="{made.uid}"' in page(trade, trade.world.agent_user, hall).content.decode()
+    # only the initiator's side answers, once, with a decision and an answer
+    not_agent = refused(
+        lambda: services.avoidance_decide(
+            actor=second.user, hall=hall, request_uid=str(made.uid), decision="accepted", answer="同意"
+        )
+    )
+    assert not_agent.code == OpeningError.NOT_AGENT
+    agent = trade.world.agent_user
+    blank = refused(
+        lambda: services.avoidance_decide(
+            actor=agent, hall=hall, request_uid=str(made.uid), decision="maybe", answer="同意"
+        )
+    )
+    assert blank.code == OpeningError.AVOIDANCE_DECISION
+    assert avoidances_for_draw(trade.section.pk) == []
+    answered = signed_in(Client(), agent).post(
+        f"/halls/{hall.uid}/avoidance/decide/",
+        {"request": str(made.uid), "decision": "accepted", "answer": "同意，抽取时予以回避。"},
+    )
+    assert answered.status_code == 302
+    again = refused(
+        lambda: services.avoidance_decide(
+            actor=agent, hall=hall, request_uid=str(made.uid), decision="refused", answer="不同意"
+        )
+    )
+    assert again.code == OpeningError.AVOIDANCE_DECIDED
+    assert [(a.person, a.employer) for a in avoidances_for_draw(trade.section.pk)] == [
+        ("张伟", "辽宁某设计院")
+    ]
+    recorded = Event.objects.filter(type__startswith="opening.avoidance.").values_list("type", flat=True)
+    assert sorted(recorded) == ["opening.avoidance.decided", "opening.avoidance.requested"]
+    assert "同意，抽取时予以回避。" in page(trade, first.user, hall).content.decode()
+
+
 @pytest.mark.clause("6.5.8")
 @pytest.mark.clause("6.5.9")
 def test_a_pause_holds_the_hall_and_the_window_moves_by_the_time_it_held(trade: Trade) -> None:  # noqa: F811
@@ -541,6 +623,18 @@ def test_the_opening_record_is_made_at_the_close_and_signed_by_the_agent(trade: 
     assert Event.objects.filter(type="opening.record.signed").count() == 1
     again = refused(lambda: services.record_sign(actor=agent, hall=hall, signature=signature))
     assert again.code == OpeningError.SIGNED
+
+    # the hall's parties read the records' events (and so their inclusion proofs) themselves; a project's
+    # other `parties` events stay with the centre and the supervisors; a bidder of no bid here reads none
+    from ggzy.events.selectors import events_visible_to
+
+    records = {"opening.record.made", "opening.record.signed"}
+    for party in (trade.stage.bidders[2].user, agent):
+        visible = events_visible_to(party).filter(section_ref=trade.section.code)
+        assert records <= set(visible.values_list("type", flat=True)), party
+        assert not visible.filter(type="tendering.documents.obtained").exclude(actor=party).exists()
+    outsider_user = make_bidder("hall-outsider", "局外建设有限公司").user
+    assert not events_visible_to(outsider_user).filter(type__in=records).exists()
 
 
 @pytest.mark.clause("8.1.3")

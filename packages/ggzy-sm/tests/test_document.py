@@ -231,6 +231,17 @@ def test_a_signature_stays_valid_after_its_certificate_expires_but_not_one_from_
     assert refusal(PDF, signature, at=NOW - DAY) == "not_yet_valid"
 
 
+def test_a_signers_clock_a_little_ahead_is_within_the_verifiers_leeway_and_no_further() -> None:
+    signature = signed()
+    seconds = dt.timedelta(seconds=1)
+    assert refusal(PDF, signature, at=NOW - 30 * seconds) == "not_yet_valid"
+    assert (
+        verify_document(PDF, signature, roots=[ROOT], at=NOW - 30 * seconds, leeway=120 * seconds).serial
+        == 100
+    )
+    assert refusal(PDF, signature, at=NOW - 121 * seconds, leeway=120 * seconds) == "not_yet_valid"
+
+
 def test_the_key_must_match_the_certificate() -> None:
     with pytest.raises(KeyMaterialError):
         signed(key=ENC_KEY)

@@ -25,6 +25,7 @@ signature a backend returns before handing it out, so a seal nobody could verify
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -185,6 +186,7 @@ def document_verify(*, document: bytes, signature: JSONDict) -> VerifiedDocument
             intermediates=intermediates,
             crls=crls,
             at=clock.now(),
+            leeway=dt.timedelta(seconds=settings.GGZY_SIGNATURE_LEEWAY_SECONDS),
         )
     except DocumentError as exc:
         code = {

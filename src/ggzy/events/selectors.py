@@ -46,7 +46,8 @@ def event_visibility_q(viewer: Viewer | None, now: dt.datetime) -> Q:
       the security events addressed to them among them (refused bids and releases, undelivered or
       unverifiable deadline notices, co-signer alarms), within their jurisdiction;
     * the audit administrator: security events and events for the auditor;
-    * the parties of a project: its parties' events (project parties arrive with registration);
+    * the parties of an opening (its bidders, initiator and agent): the opening's records, as the opening
+      app answers (`GGZY_PARTY_EVENTS`) — never a project's other `parties` events;
     * anyone: their own trading events, embargoed or not (a bidder's receipt of its own bid).
     Everything else waits for its embargo to lift — one's own security events too: a refusal or a probe
     recorded under an embargo (a release refused, a bid file refused) tells its actor nothing before the
@@ -76,6 +77,10 @@ def event_visibility_q(viewer: Viewer | None, now: dt.datetime) -> Q:
         ) & region
     if Role.AUDIT_ADMIN in roles:
         allowed |= Q(event_class=EventClass.SECURITY) | Q(visibility=Visibility.AUDIT)
+    # a hall's parties: its opening records (the opening app says which, settings.GGZY_PARTY_EVENTS)
+    allowed |= Q(event_class=EventClass.DOMAIN, visibility=Visibility.PARTIES) & import_string(
+        settings.GGZY_PARTY_EVENTS
+    )(viewer)
     own = Q(actor=viewer) & (Q(event_class=EventClass.DOMAIN) | lifted)
     return own | (allowed & lifted)
 

@@ -70,3 +70,20 @@ class OpeningError(ErrorCodeBase):
         ),
     )
     SECOND_TIME = ("hall_second_time", 422, _("The second session opens at a time to come (Beijing time)."))
+    AVOIDANCE_INPUT = (
+        "hall_avoidance_input",
+        422,
+        _("Name the person to avoid (1 to 50 characters) and say why (1 to 500 characters)."),
+    )
+    AVOIDANCE_TWICE = (
+        "hall_avoidance_twice",
+        409,
+        _("Your organisation has asked for this person's avoidance at this opening already."),
+    )
+    NOT_A_BIDDER = ("hall_not_a_bidder", 403, _("Only a bidder of this section asks for an avoidance here."))
+    AVOIDANCE_DECISION = (
+        "hall_avoidance_decision",
+        422,
+        _("Accept or refuse the request, and give your answer (1 to 500 characters)."),
+    )
+    AVOIDANCE_DECIDED = ("hall_avoidance_decided", 409, _("This request has been answered already."))

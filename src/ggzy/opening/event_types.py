@@ -82,6 +82,23 @@ class OpeningEvents(EventTypes, app="opening"):
         " caused it, the documents' consequence for its security applies; 撤回: it did not).",
         title=pgettext_lazy("event", "Closed bid attributed"),
     )
+    AVOIDANCE_REQUESTED = EventType(
+        "opening.avoidance.requested",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.SECTION,
+        "A bidder asked at the opening that a person avoid the section's evaluation (回避), with its reason.",
+        title=pgettext_lazy("event", "Avoidance requested at the opening"),
+    )
+    AVOIDANCE_DECIDED = EventType(
+        "opening.avoidance.decided",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.SECTION,
+        "The initiator or its agent answered an avoidance request made at the opening; an accepted one is"
+        " recorded for the expert draw.",
+        title=pgettext_lazy("event", "Avoidance request answered"),
+    )
     RECORD_MADE = EventType(
         "opening.record.made",
         DOMAIN,

@@ -8,6 +8,7 @@ import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ggzy.opening.states import HallState, SecondState
 
@@ -139,6 +140,46 @@ class Attribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id} {self.decision}"
+
+
+class AvoidanceDecision(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted: the person is avoided")
+    REFUSED = "refused", pgettext_lazy("avoidance", "Refused")
+
+
+class AvoidanceRequest(models.Model):
+    """A bidder's request, made at the opening, that a person avoid (回避) this section's evaluation — an
+    evaluation expert, or anyone on the initiator's side (the initiator's representative on the committee,
+    the agent's staff) — with its reason; answered by the initiator or its agent, and, once accepted,
+    recorded for the expert draw (`selectors.avoidances_for_draw`): the person is never drawn for it."""
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="avoidance_requests")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    person = models.CharField(_("person to avoid"), max_length=50)
+    employer = models.CharField(_("the person's employer"), max_length=100, blank=True)
+    reason = models.CharField(_("reason"), max_length=500)
+    requested_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"))
+    decision = models.CharField(_("decision"), max_length=16, choices=AvoidanceDecision.choices, blank=True)
+    answer = models.CharField(_("answer"), max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("avoidance request")
+        verbose_name_plural = _("avoidance requests")
+        ordering = ["hall", "requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hall", "organisation", "person"], name="opening_avoidance_once_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hall_id} {self.person} {self.decision or 'pending'}"
 
 
 class SecondSession(models.Model):

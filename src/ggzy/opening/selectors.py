@@ -8,13 +8,25 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from ggzy.accounts.selectors import supervisors_for
 from ggzy.core.access import is_signed_in
 from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role, roles_of_user
 from ggzy.core.types import JSONDict, Viewer
 from ggzy.opening.errors import OpeningError
-from ggzy.opening.models import Attribution, Hall, HallStep, LineConfirmation, SecondSession, SecondStep
+from ggzy.opening.event_types import OpeningEvents
+from ggzy.opening.models import (
+    Attribution,
+    AvoidanceDecision,
+    AvoidanceRequest,
+    Hall,
+    HallStep,
+    LineConfirmation,
+    SecondSession,
+    SecondStep,
+)
 from ggzy.opening.states import HallState
 from ggzy.registry.selectors import is_member, is_staff_of
 from ggzy.sealing import selectors as sealing
@@ -32,6 +44,33 @@ def may_enter(viewer: Viewer, hall: Hall) -> bool:
     if acts_for(viewer, section.tender_project):
         return True
     return any(is_member(viewer, o) for o in sealing.bidder_organisations(section))
+
+
+#: The events a hall's parties read as parties: its records, made and signed (with their inclusion proofs).
+RECORD_TYPES = (
+    OpeningEvents.RECORD_MADE.type,
+    OpeningEvents.RECORD_SIGNED.type,
+    OpeningEvents.SECOND_RECORD_MADE.type,
+)
+
+
+def party_events_q(viewer: Viewer) -> Q:
+    """The events `viewer` reads as a party of an opening (settings.GGZY_PARTY_EVENTS, asked by the events
+    app's one read path): the records of the halls whose section it bid in (a standing bid of one of its
+    organisations) or whose project it acts for as initiator or agent, once made — so a bidder proves
+    the record it confirmed against a co-signed head itself. Nothing else: a project's other `parties`
+    events (who obtained the documents, who bid) stay with the centre and the supervisors."""
+    from ggzy.accounts.selectors import organisations_of
+    from ggzy.notices.selectors import party_q
+
+    if not is_signed_in(viewer):
+        return Q(pk__in=[])
+    mine = [o.pk for o in organisations_of(user=viewer)]
+    halls = Hall.objects.exclude(record="").filter(
+        Q(section_id__in=sealing.sections_bid_by(mine))
+        | party_q(viewer, prefix="section__tender_project__project__")
+    )
+    return Q(type__in=RECORD_TYPES, section_ref__in=halls.values("section__code"))  # one subquery
 
 
 def access_hall(*, viewer: Viewer, uid: uuid.UUID | str) -> Hall:
@@ -179,6 +218,37 @@ def may_answer(viewer: Viewer, hall: Hall) -> bool:
     """Whether the viewer answers for the initiator (the initiator or its agent)."""
     return hall.state in (HallState.IN_PROGRESS, HallState.CLOSED) and acts_for(
         viewer, hall.section.tender_project
+    )
+
+
+def _oversees(viewer: Viewer, hall: Hall) -> bool:
+    """The centre's staff, the initiator's side and the region's supervisors: who sees every party's acts."""
+    section = hall.section
+    return (
+        is_staff_of(viewer, section.centre)
+        or acts_for(viewer, section.tender_project)
+        or (Role.SUPERVISOR in roles_of_user(viewer) and viewer in supervisors_for(section.centre.region))
+    )
+
+
+def avoidance_requests(viewer: Viewer, hall: Hall) -> list[AvoidanceRequest]:
+    """The avoidance requests made at this opening, as far as `viewer` may see them: the centre's staff,
+    the initiator's side and the supervisors all; a bidder its own organisation's only."""
+    if not is_signed_in(viewer):
+        return []
+    found = list(hall.avoidance_requests.select_related("organisation"))
+    if not found or _oversees(viewer, hall):
+        return found
+    return [r for r in found if is_member(viewer, r.organisation)]
+
+
+def avoidances_for_draw(section_id: int) -> list[AvoidanceRequest]:
+    """The accepted avoidance requests of a section's opening, for its expert draw: each person (and the
+    employer named) is excluded from it. No visibility applied: the draw reads it."""
+    return list(
+        AvoidanceRequest.objects.filter(
+            hall__section_id=section_id, decision=AvoidanceDecision.ACCEPTED
+        ).order_by("requested_at", "pk")
     )
 
 

@@ -78,6 +78,7 @@ def hall(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
             "may_object": selectors.may_object(request.user, found),
             "may_answer": selectors.may_answer(request.user, found),
             "attributions": selectors.attributions(request.user, found),
+            "avoidances": selectors.avoidance_requests(request.user, found),
             "releases": selectors.release_states(request.user, found),
             **_second_context(request, found),
         },
@@ -229,6 +230,44 @@ def attribute(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
             evidence=evidence,
         ),
         success=_("The decision is recorded; the supervisors and the bidder see it."),
+        to=reverse("opening:hall", args=[hall_uid]),
+    )
+
+
+@require_POST
+@signed_in
+def avoidance_request(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
+    """A bidder asks at the opening that a person avoid the section's evaluation (回避申请)."""
+    found = selectors.access_hall(viewer=request.user, uid=hall_uid)
+    return page_action(
+        request,
+        lambda: services.avoidance_request(
+            actor=actor_of(request),
+            hall=found,
+            person=str(request.POST.get("person", "")),
+            employer=str(request.POST.get("employer", "")),
+            reason=str(request.POST.get("reason", "")),
+        ),
+        success=_("Your avoidance request is recorded: the initiator answers it."),
+        to=reverse("opening:hall", args=[hall_uid]),
+    )
+
+
+@require_POST
+@signed_in
+def avoidance_decide(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
+    """The initiator's side accepts or refuses an avoidance request made at the opening."""
+    found = selectors.access_hall(viewer=request.user, uid=hall_uid)
+    return page_action(
+        request,
+        lambda: services.avoidance_decide(
+            actor=actor_of(request),
+            hall=found,
+            request_uid=str(request.POST.get("request", "")),
+            decision=str(request.POST.get("decision", "")),
+            answer=str(request.POST.get("answer", "")),
+        ),
+        success=_("The answer is recorded; an accepted request is kept for the expert draw."),
         to=reverse("opening:hall", args=[hall_uid]),
     )
 

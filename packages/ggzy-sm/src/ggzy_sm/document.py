@@ -198,19 +198,22 @@ def verify_document(
     at: dt.datetime | None = None,
     crls: Sequence[bytes] = (),
     intermediates: Sequence[bytes] = (),
+    leeway: dt.timedelta = dt.timedelta(0),
 ) -> VerifiedDocument:
     """Who signed the document, if `signature` is a valid `ggzy-docsig-v1` signature of it by a
     certificate of one of `roots`; DocumentError naming the first failure otherwise.
 
     The certificate is judged at the signing time; `at` (default now) is the time of verification, and a
-    signature claiming to be made after it is refused. `intermediates` are issuing-CA certificates the
+    signature claiming to be made more than `leeway` after it is refused (a signer's computer a few
+    seconds ahead of the verifier's clock is not a forgery; the signing time is the signer's claim, never
+    evidence). `intermediates` are issuing-CA certificates the
     verifier already knows, added to those the signature carries (only `roots` are trusted)."""
     parsed = _parse(signature)
     sm3_hex, size = digest(source)
     if sm3_hex != parsed.document["sm3"] or size != parsed.document["size"]:
         raise DocumentError("hash_mismatch", "the document is not the one that was signed")
     now = at if at is not None else dt.datetime.now(dt.UTC)
-    if parsed.signed_at > now:
+    if parsed.signed_at > now + leeway:
         raise DocumentError("not_yet_valid", "the signature claims a signing time in the future")
     try:
         certificate = x509.Certificate.load(parsed.certificate)
