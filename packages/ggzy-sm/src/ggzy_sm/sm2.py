@@ -83,6 +83,8 @@ PURPOSES = frozenset(
         "ggzy-beacon-commitment-v1",  # a randomness beacon's signed commitment to its secret for a draw
         "ggzy-beacon-reveal-v1",  # a randomness beacon's signed reveal, over the draw's set of commitments
         "ggzy-beacon-status-v1",  # a randomness beacon's signed account of a draw it holds
+        "ggzy-expertpool-request-v1",  # the platform's signed request to the expert pool
+        "ggzy-expertpool-answer-v1",  # the expert pool's signed answer (a draw, a replacement, a state)
         "ggzy-test-v1",  # tests only
     }
 )
