@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "ggzy.securities",
     "ggzy.randomness",
     "ggzy.opening",
+    "ggzy.experts",
     "ggzy.analytics",
     "ggzy.ops",
     "ggzy.demo",

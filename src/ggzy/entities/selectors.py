@@ -345,6 +345,32 @@ def employers_of(*, id_number: str, within_years: int = 3, today: dt.date | None
     return found
 
 
+def ties_of(
+    organisations: Iterable[Organisation], *, at: dt.date, within_years: int = 3
+) -> tuple[set[str], set[str]]:
+    """Who is tied to `organisations` as their libraries record it, for the expert draw's avoidance: the
+    organisations that hold or control them (their codes), and the persons — registered professionals, key
+    staff, holders and controllers — by identity-number search hash, their entries ending within the last
+    `within_years` years or still running (政府采购法实施条例 §9: three years)."""
+    start = at - dt.timedelta(days=366 * within_years)  # a day or two generous: never too short
+    codes: set[str] = set()
+    persons: set[str] = set()
+    items = Item.objects.filter(
+        organisation__in=list(organisations),
+        kind__in=[ItemKind.CONTROL, ItemKind.PROFESSIONAL, ItemKind.STAFF],
+    )
+    for item in items:
+        end = item.valid_to if item.kind != ItemKind.PROFESSIONAL else _left_on(item)
+        if end is not None and end < start:
+            continue
+        if item.kind == ItemKind.CONTROL and item.data.get("party_kind") == "organisation":
+            codes.add(str(item.data.get("party_code", "")))
+        elif item.secret_lookup:
+            persons.add(item.secret_lookup)
+    codes.discard("")
+    return codes, persons
+
+
 def _left_on(item: Item) -> dt.date | None:
     left = item.data.get("left_on")
     if left:

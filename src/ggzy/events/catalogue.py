@@ -139,6 +139,12 @@ class Embargoes:
         "until the section's opening (`section.opening`), when the section has a bid window",
         "section.opening",
     )
+    UNTIL_EVALUATION = EmbargoRule(
+        "until the evaluation",
+        "until the evaluation an expert draw is for begins (`experts.evaluation`)",
+        "experts.evaluation",
+        required=True,
+    )
     AS_MESSAGE = EmbargoRule(
         "as the message", "the embargo of the message it is about, if any", inherited=True
     )

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
+from ggzy.accounts.models import Organisation
 from ggzy.core.access import is_signed_in
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.roles import Role
@@ -22,6 +23,7 @@ from ggzy.notices.services.deadlines import ANNOUNCING
 from ggzy.registry import selectors as registry_selectors
 from ggzy.registry.models import Project, Section, TenderProject
 from ggzy.tendering.models import (
+    ConsortiumMember,
     DocumentsFile,
     DocumentsHolder,
     DocumentsState,
@@ -191,3 +193,10 @@ def access_file(*, viewer: Viewer, documents_uid: uuid.UUID, uid: uuid.UUID) -> 
     if found is None:
         raise DomainError(CoreError.NOT_FOUND)
     return found
+
+
+def consortium_members(section: Section, leads: list[int]) -> list[Organisation]:
+    """The members of the consortia led by `leads` (organisation ids) in `section`, leads included. No
+    visibility applied: for the expert draw's avoidance, after the deadline."""
+    members = ConsortiumMember.objects.filter(section=section, consortium__lead_id__in=leads)
+    return list(Organisation.objects.filter(pk__in=members.values("organisation")).order_by("pk"))

@@ -50,7 +50,7 @@ witness trust when given).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ggzy_sm import canonical
@@ -149,6 +149,22 @@ def permutation(seed_hex: str, n: int, label: str = "") -> list[int]:
         j = uniform(seed_hex, i + 1, f"{label}/{i}")
         order[i], order[j] = order[j], order[i]
     return order
+
+
+def ordering(seed_hex: str, n: int, label: str = "") -> Iterator[int]:
+    """A uniform permutation of range(n), produced lazily from the front: Fisher–Yates where step i draws
+    `uniform(…, n - i)` under the label "<label>/<i>" and swaps position i with i plus that (a sparse swap
+    table, so taking the first k costs k draws whatever n is). An expert draw walks it as far as declines
+    take it; an auditor recomputes the same positions."""
+    if not isinstance(n, int) or n < 0:
+        raise RandomnessError("n is a non-negative integer")
+    swapped: dict[int, int] = {}
+    for i in range(n):
+        j = i + uniform(seed_hex, n - i, f"{label}/{i}")
+        at_i, at_j = swapped.get(i, i), swapped.get(j, j)
+        swapped[j] = at_i
+        swapped.pop(i, None)
+        yield at_j
 
 
 def derived(seed_hex: str, derive: dict[str, Any]) -> Any:

@@ -1,0 +1,230 @@
+"""Evaluation experts (评标专家) of a local pool, and the draws made from it (issue 33, docs/experts.md).
+
+An expert's identity number is kept encrypted with its search hash (so the market-entity library's records
+of who works for whom find the same person), the phone encrypted; specialties are codes of the national
+classification (公共资源交易评标专家专业分类标准, 发改法规〔2018〕316号: `Specialty`); employers are a
+history with dates, relations to organisations are recorded, as are the days an expert is unavailable.
+
+A draw request records the rules it applies and the counts it needs; its eligible list is fixed (sorted,
+hashed, its SM3 published) before the seed is revealed, and the order of each specialty is a permutation of
+that list by the seed (`ggzy_sm.randomness.ordering`), so an auditor with the list recomputes every call."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ggzy.core.fields import EncryptedField, Kind, LookupHashField
+from ggzy.experts.states import Answer, CallRole, RequestState
+
+
+class Title(models.TextChoices):
+    """Professional titles (职称) by level; a senior title (高级职称) is 正高级 or 副高级 (招标投标法 §37)."""
+
+    FULL_SENIOR = "full_senior", _("Full senior (正高级)")
+    SENIOR = "senior", _("Senior (副高级)")
+    INTERMEDIATE = "intermediate", _("Intermediate (中级)")
+    JUNIOR = "junior", _("Junior (初级)")
+
+
+SENIOR_TITLES = (Title.FULL_SENIOR, Title.SENIOR)
+
+
+class ExpertStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+class Specialty(models.Model):
+    """A code of the national classification of evaluation experts' specialties, as loaded by the centre
+    (`ggzy experts specialties FILE`); `verified` says whether the row was checked against the text."""
+
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.CharField(_("parent code"), max_length=16, blank=True)
+    source = models.CharField(_("source"), max_length=100)
+    verified = models.BooleanField(_("checked against the text"), default=False)
+
+    class Meta:
+        verbose_name = _("specialty")
+        verbose_name_plural = _("specialties")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Expert(models.Model):
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=50)  # family name first
+    id_number = EncryptedField(_("identity number"), kind=Kind.ID_NUMBER)
+    id_number_lookup = LookupHashField(source="id_number")
+    phone = EncryptedField(_("phone"), kind=Kind.PHONE, blank=True)
+    birth_date = models.DateField(_("date of birth"))
+    region = models.CharField(_("region (GB/T 2260)"), max_length=6)
+    title = models.CharField(_("professional title"), max_length=16, choices=Title.choices)
+    field_since = models.PositiveSmallIntegerField(_("working in the field since (year)"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=ExpertStatus.choices, default=ExpertStatus.ACTIVE
+    )
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    user = models.OneToOneField(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="expert"
+    )
+    centre = models.CharField(_("centre"), max_length=32)
+    registered_at = models.DateTimeField(_("registered at"))
+
+    class Meta:
+        verbose_name = _("expert")
+        verbose_name_plural = _("experts")
+        indexes = [models.Index(fields=["status", "region"], name="experts_status_region")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExpertSpecialty(models.Model):
+    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="specialties")
+    code = models.CharField(_("specialty code"), max_length=16)
+
+    class Meta:
+        verbose_name = _("expert's specialty")
+        verbose_name_plural = _("experts' specialties")
+        constraints = [models.UniqueConstraint(fields=["expert", "code"], name="experts_specialty_once")]
+        indexes = [models.Index(fields=["code", "expert"], name="experts_specialty_code")]
+
+    def __str__(self) -> str:
+        return f"{self.expert_id} {self.code}"
+
+
+class Employment(models.Model):
+    """One employer of an expert with its dates (`until` empty: still there)."""
+
+    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="employments")
+    uscc = models.CharField(_("employer's unified social credit code"), max_length=18, db_index=True)
+    employer = models.CharField(_("employer"), max_length=100)
+    since = models.DateField(_("since"), null=True, blank=True)
+    until = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("employment")
+        verbose_name_plural = _("employments")
+
+    def __str__(self) -> str:
+        return f"{self.expert_id} {self.uscc}"
+
+
+class RelationKind(models.TextChoices):
+    RELATIVE = "relative", _("Close relative of its legal representative or a principal")
+    INTEREST = "interest", _("Economic interest")
+    OTHER = "other", _("Other relation that may affect fairness")
+
+
+class Relation(models.Model):
+    """An organisation the expert is related to (declared, or found by staff): never drawn for its trades."""
+
+    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="relations")
+    uscc = models.CharField(_("organisation's unified social credit code"), max_length=18, db_index=True)
+    kind = models.CharField(_("relation"), max_length=16, choices=RelationKind.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("relation")
+        verbose_name_plural = _("relations")
+
+    def __str__(self) -> str:
+        return f"{self.expert_id} {self.uscc} {self.kind}"
+
+
+class Unavailability(models.Model):
+    """Days an expert cannot evaluate (both days included), as recorded; a change shortly before a draw is
+    flagged to the supervisors."""
+
+    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="unavailable")
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"))
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("unavailability")
+        verbose_name_plural = _("unavailabilities")
+
+    def __str__(self) -> str:
+        return f"{self.expert_id} {self.start}–{self.end}"
+
+
+class DrawRequest(models.Model):
+    """A request for a committee's experts from the local pool: what it needs per specialty, the rules it
+    applies (as data: the organisations, persons and departments to avoid, the limits), then its fixed
+    eligible list (encrypted, its SM3 public), the randomness draw that gives its seed, and its calls."""
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    section = models.ForeignKey(
+        "registry.Section", on_delete=models.PROTECT, related_name="expert_requests", null=True, blank=True
+    )
+    centre = models.CharField(_("centre"), max_length=32)
+    region = models.CharField(_("region"), max_length=12, blank=True)
+    project = models.CharField(_("project"), max_length=64, blank=True)
+    procurement = models.BooleanField(_("government procurement"), default=False)
+    engineering = models.BooleanField(_("engineering"), default=False)
+    evaluation_at = models.DateTimeField(_("evaluation starts at"))
+    place = models.CharField(_("place"), max_length=200)
+    #: {"specialty code": {"count": n, "reserves": r}}
+    needs = models.JSONField(_("experts needed per specialty"))
+    #: {"organisations": [uscc], "supervising": [uscc], "persons": [id lookup], "names": [[name, employer]]}
+    avoid = models.JSONField(_("whom to avoid"), default=dict)
+    remote_city = models.CharField(_("not from this city (remote evaluation)"), max_length=4, blank=True)
+    max_calls_30_days = models.PositiveSmallIntegerField(_("most calls in 30 days"))
+    age_limit = models.PositiveSmallIntegerField(_("age limit"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=RequestState.choices, default=RequestState.REQUESTED
+    )
+    eligible = EncryptedField(_("eligible list"), kind=Kind.CONTACT, blank=True)  # canonical JSON
+    eligible_sm3 = models.CharField(_("SM3 of the eligible list"), max_length=64, blank=True)
+    exclusions = models.JSONField(_("experts excluded per rule (counts)"), default=dict)
+    seed = models.CharField(_("seed"), max_length=64, blank=True)  # the revealed seed the calls came from
+    seed_draw = models.ForeignKey(
+        "randomness.Draw", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+", null=True)
+    requested_at = models.DateTimeField(_("requested at"))
+    fixed_at = models.DateTimeField(_("eligible list fixed at"), null=True, blank=True)
+    drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("expert draw request")
+        verbose_name_plural = _("expert draw requests")
+
+    def __str__(self) -> str:
+        return f"{self.uid} {self.state}"
+
+
+class Call(models.Model):
+    """A drawn expert called for a request: the position it holds in its specialty's order, its role, and
+    its own answer (only the expert records a decline: never staff)."""
+
+    request = models.ForeignKey(DrawRequest, on_delete=models.PROTECT, related_name="calls")
+    specialty = models.CharField(_("specialty code"), max_length=16)
+    position = models.PositiveIntegerField(_("position in the specialty's order"))
+    expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="calls")
+    role = models.CharField(_("role"), max_length=16, choices=CallRole.choices)
+    sequence = models.PositiveIntegerField(_("order of the call"))
+    replaces = models.PositiveIntegerField(_("replaces the call"), null=True, blank=True)
+    called_at = models.DateTimeField(_("called at"))
+    answer = models.CharField(_("answer"), max_length=16, choices=Answer.choices, default=Answer.PENDING)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["request", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "expert"], name="experts_call_once_per_request"),
+            models.UniqueConstraint(fields=["request", "sequence"], name="experts_call_sequence"),
+        ]
+        indexes = [models.Index(fields=["expert", "called_at"], name="experts_call_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.specialty}#{self.position} {self.role}"

@@ -1,0 +1,41 @@
+"""The states of an expert draw request and of a call to a drawn expert, with their transition tables
+(applied by `core.states.advance`)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RequestState(models.TextChoices):
+    REQUESTED = "requested", _("Requested")  # the rules and counts recorded, nothing fixed yet
+    FIXED = "fixed", _("Eligible list fixed")  # the eligible list hashed and published, the seed committed
+    DRAWN = "drawn", _("Drawn")  # the seed revealed, the order made, the first experts called
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class RequestAction(models.TextChoices):
+    FIX = "fix"
+    DRAW = "draw"
+    CANCEL = "cancel"
+
+
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (RequestState.REQUESTED, RequestAction.FIX): RequestState.FIXED,
+    (RequestState.FIXED, RequestAction.DRAW): RequestState.DRAWN,
+    (RequestState.REQUESTED, RequestAction.CANCEL): RequestState.CANCELLED,
+    (RequestState.FIXED, RequestAction.CANCEL): RequestState.CANCELLED,
+}
+
+
+class CallRole(models.TextChoices):
+    PRINCIPAL = "principal", _("Member")
+    RESERVE = "reserve", _("Reserve")
+    REPLACEMENT = "replacement", _("Replacement")
+
+
+class Answer(models.TextChoices):
+    PENDING = "pending", _("Awaiting the answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    TIMEOUT = "timeout", _("Not answered in time")
