@@ -299,8 +299,9 @@ class Command(BaseCommand):
         bid run transactions of their own and refuse to run inside the loader's (`core.transactions`)."""
         from ggzy.demo import sealing
 
-        # the history clock must stay behind the real now: the opened section needs three hours of it
-        sealing.load(later=month.later, travels=self.history.behind(hours=4))
+        # the history clock must stay behind the real now: the opened section's deadline and its opening
+        # hall need hours of it (no room: no section is opened)
+        sealing.load(later=month.later, travels=self.history.behind(hours=sealing.HISTORY_HOURS))
         from ggzy.demo import notices
 
         notices.record()  # now the tender notices set the windows of the sections the sealed bids left
