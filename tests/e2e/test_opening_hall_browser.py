@@ -530,7 +530,7 @@ def test_five_bidders_open_in_the_hall_k_is_recomputed_and_the_signed_record_ver
         agent.get_by_role("button", name="签署开标记录").click()
     html = str(agent.content())
     assert "贵单位对开标记录的签名已核验并保存" in html
-    assert "代理机构已签名。" in html
+    assert "招标人（代理机构）已签名。" in html
     hall.refresh_from_db()
     assert hall.record_signature == signature
     signature_file = tmp_path / "opening-record.sig.json"
@@ -567,7 +567,7 @@ def test_five_bidders_open_in_the_hall_k_is_recomputed_and_the_signed_record_ver
     # every step with its scheduled instant and the instant it began (Beijing time), on a bidder's page
     hall_page(five[1].page, base, hall)
     assert steps_table(five[1].page) == [
-        ("签到", "09:00:00", "09:30:05"),
+        ("签到", "09:30:00", "09:30:05"),  # scheduled when the bids were counted, at the deadline
         ("公布控制价", "09:30:00", "09:30:05"),
         ("抽取随机参数", "09:30:00", "09:30:05"),
         ("投标人及保证金", "09:30:00", "09:30:05"),

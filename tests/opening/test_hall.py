@@ -94,7 +94,7 @@ def test_too_few_bids_at_the_deadline_and_the_section_is_not_opened(trade: Trade
 @pytest.mark.clause("8.1.3")
 @pytest.mark.clause("6.5.2")
 @pytest.mark.clause("6.7.2")
-def test_the_steps_follow_the_clock_and_prices_wait_for_the_window(trade: Trade) -> None:  # noqa: F811
+def test_the_steps_follow_the_clock_and_prices_wait_for_the_window(trade: Trade) -> None:  # noqa: F811, PLR0915
     documents_issue(trade)
     standing = bids(trade, 3)
     at(trade, DEADLINE - MINUTE)
@@ -115,7 +115,12 @@ def test_the_steps_follow_the_clock_and_prices_wait_for_the_window(trade: Trade)
     assert hall.bidder_list is not None
     assert {b["organisation"] for b in hall.bidder_list} == {b.organisation.name for b in trade.stage.bidders}
     assert all(b["security"] == "none" for b in hall.bidder_list)  # nobody paid the ¥100,000
-    assert HallStep.objects.get(hall=hall, code="sign_in").late_seconds == 30 * 60 + 5
+    shown = page(trade, trade.stage.bidders[0].user, hall).content.decode()
+    assert shown.count("— 未提交</li>") == 3  # in words, not the status's code
+    # the schedule is made when the bids are counted at the deadline, which is the opening time here: the
+    # sign-in cannot have been due half an hour before, it is a step of no duration at the opening
+    assert scheduled["sign_in"] == DEADLINE
+    assert HallStep.objects.get(hall=hall, code="sign_in").late_seconds == 5
 
     trade.clock.at(DEADLINE + 3 * MINUTE)
     for bid in standing[:2]:  # two bidders release in the window; the third does not

@@ -133,14 +133,14 @@ def test_the_pdf_says_what_the_record_says_and_its_qr_code_is_the_verification_p
         "由密钥托管方解密",  # the third bid: the documents' remedy opened it
         shown(steps["sign_in"]["scheduled"]),  # Beijing time, scheduled and actual
         shown(steps["decryption"]["started"]),
-        str(30 * 60 + 5),  # sign-in began 30 minutes 5 seconds after its scheduled instant
+        str(5),  # sign-in began 5 seconds after its scheduled instant (the opening, at the deadline)
         "已确认",
         "有异议",
         REMARK,
         OBJECTION,
         ANSWER,
         hall.record_sm3,
-        "代理机构尚未签名",
+        "招标人（代理机构）尚未签名",
         "ggzy-verify",
     ):
         assert said.replace(" ", "") in text, said
@@ -187,7 +187,7 @@ def test_the_verification_page_shows_the_sm3_and_the_log_and_nothing_of_the_reco
     assert str(made.uid) in page
     assert "叶子序号" in page  # its leaf in the witness log
     assert f"/api/v1/witness/events/{made.uid}/proof" in page
-    assert "代理机构尚未签名" in page
+    assert "招标人（代理机构）尚未签名" in page
     for secret in (
         opened.section.code,
         *(b.organisation.name for b in closed.standing),

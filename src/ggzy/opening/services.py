@@ -200,7 +200,9 @@ def hall_count(hall: Hall, window: BidWindow) -> Hall:
         HallStep.objects.filter(hall=hall).delete()
         HallStep.objects.bulk_create(
             HallStep(hall=hall, position=i, code=code, scheduled_start=start, scheduled_end=end)
-            for i, (code, start, end) in enumerate(steps.schedule(hall.opens_at, hall.window_minutes))
+            for i, (code, start, end) in enumerate(
+                steps.schedule(hall.opens_at, hall.window_minutes, not_before=window.deadline)
+            )
         )
         _record(
             hall,

@@ -70,15 +70,23 @@ CODES = tuple(s.code for s in STEPS)
 TITLES = {s.code: s.title for s in STEPS}
 
 
-def schedule(opens_at: dt.datetime, window_minutes: int) -> list[tuple[str, dt.datetime, dt.datetime]]:
+def schedule(
+    opens_at: dt.datetime, window_minutes: int, *, not_before: dt.datetime | None = None
+) -> list[tuple[str, dt.datetime, dt.datetime]]:
     """(step, starts, ends) of each step for an opening at `opens_at` with a decryption window of
-    `window_minutes`: instants from the documents, in order; a step of no duration starts and ends at once."""
+    `window_minutes`: instants from the documents, in order; a step of no duration starts and ends at once.
+    The steps are scheduled when the bids are counted at the deadline (`not_before`): the sign-in begins
+    then at the earliest — where the opening is at the deadline, it is a step of no duration, not one
+    scheduled half an hour before the schedule existed (and so always late)."""
     minute = dt.timedelta(minutes=1)
+    sign_in = opens_at - SIGN_IN_BEFORE * minute
+    if not_before is not None:
+        sign_in = min(max(sign_in, not_before), opens_at)
     window_end = opens_at + window_minutes * minute
     confirmed = window_end + CONFIRMATION * minute
     objected = confirmed + OBJECTIONS * minute
     return [
-        ("sign_in", opens_at - SIGN_IN_BEFORE * minute, opens_at),
+        ("sign_in", sign_in, opens_at),
         ("control_price", opens_at, opens_at),
         ("random_parameters", opens_at, opens_at),
         ("bidder_list", opens_at, opens_at),

@@ -21,6 +21,7 @@ from ggzy.core.types import JSONDict
 from ggzy.opening import selectors, services, steps
 from ggzy.opening.envelopes import two_envelopes
 from ggzy.opening.models import Hall, LineDecision
+from ggzy.opening.record_pdf import SECURITY
 
 #: A release (ggzy-release-v2) is a few hundred bytes; anything much larger is not one.
 RELEASE_MAX = 16 * 1024
@@ -61,6 +62,10 @@ def hall(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
             "view": view,
             "hall": found,
             "rows": [(steps.TITLES.get(s.code, s.code), s) for s in view.steps],
+            "bidders": [
+                {**b, "security_text": str(SECURITY.get(b.get("security", ""), b.get("security", "")))}
+                for b in view.bidder_list or []
+            ],
             "control_price": yuan(found.control_price_fen) if found.control_price_fen is not None else "",
             "sheet": [
                 {
