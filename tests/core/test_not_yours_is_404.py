@@ -125,6 +125,7 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "opening:object": ("hall", {}),
     "opening:answer": ("hall", {}),
     "opening:attribute": ("hall", {}),
+    "opening:on-site": ("hall", {}),
     "opening:avoidance": ("hall", {}),
     "opening:avoidance-decide": ("hall", {}),
     "opening:record": ("hall", {}),
@@ -504,7 +505,8 @@ def test_a_user_without_rights_finds_nothing_either(scene: Scene) -> None:
         "events:inbox-read", "notices:public-detail", "notices:pdf", "notices:attachment",
         "notices:project", "notices:proof",
         "opening:hall", "opening:line", "opening:release", "opening:object", "opening:answer",
-        "opening:attribute", "opening:avoidance", "opening:avoidance-decide", "opening:record",
+        "opening:attribute", "opening:on-site", "opening:avoidance", "opening:avoidance-decide",
+        "opening:record",
         "opening:record-pdf", "opening:sign", "opening:second", "opening:second-record",
     }  # fmt: skip
     assert Event.objects.count() == events

@@ -709,3 +709,61 @@ def test_a_bidder_releases_its_own_bid_on_the_hall_page_in_the_window_and_nothin
         follow=True,
     )
     assert "解密时限" in late.content.decode()
+
+
+@pytest.mark.clause("8.1.3")
+def test_on_site_the_staff_relay_the_release_a_bidder_presents_and_the_hall_is_the_same(
+    trade: Trade,  # noqa: F811
+) -> None:
+    """An opening in a room (现场开标): set by the centre's staff before it begins; the same steps; staff
+    relay on the room's terminal the release a bidder made with its own key (the signature is checked
+    whoever carries it); a remote hall refuses a relay by staff."""
+    from ggzy.opening.errors import OpeningError
+
+    documents_issue(trade)
+    first, second, third = bids(trade, 3)
+    at(trade, DEADLINE - MINUTE)
+    hall = Hall.objects.get(section=trade.section)
+    staff = trade.world.staff[0]
+    bidder = trade.stage.bidders[0].user
+    assert (
+        refused(lambda: services.hall_on_site(actor=bidder, hall=hall, room="开标一室")).code
+        == OpeningError.NOT_STAFF
+    )
+    assert (
+        refused(lambda: services.hall_on_site(actor=staff, hall=hall, room=" ")).code
+        == OpeningError.ON_SITE_INPUT
+    )
+    assert Hall.objects.get(pk=hall.pk).on_site_room == ""
+    posted = signed_in(Client(), staff).post(f"/halls/{hall.uid}/on-site/", {"room": "开标一室"})
+    assert posted.status_code == 302
+    hall.refresh_from_db()
+    assert hall.on_site_room == "开标一室"
+    assert Event.objects.filter(type="opening.hall.on_site", section_ref=trade.section.code).count() == 1
+    assert "现场开标：开标一室" in page(trade, bidder, hall).content.decode()
+    at(trade, DEADLINE + dt.timedelta(seconds=5))
+    hall.refresh_from_db()
+    assert (
+        refused(lambda: services.hall_on_site(actor=staff, hall=hall, room="开标二室")).code
+        == OpeningError.STATE
+    )
+    shown = page(trade, staff, hall).content.decode()
+    assert 'data-testid="relay"' in shown
+    assert 'id="release-form"' in shown
+    services.hall_release(
+        actor=staff, hall=hall, release=trade.stage.release(second)
+    )  # presented in the room
+    second.refresh_from_db()
+    assert second.opened_at is not None
+    services.hall_release(actor=bidder, hall=hall, release=trade.stage.release(first))  # or by itself
+    first.refresh_from_db()
+    assert first.opened_at is not None
+    # the same relay in a remote hall: staff hold no bid of their own there
+    Hall.objects.filter(pk=hall.pk).update(on_site_room="")
+    hall.refresh_from_db()
+    remote = refused(
+        lambda: services.hall_release(actor=staff, hall=hall, release=trade.stage.release(third))
+    )
+    assert remote.code == OpeningError.NOT_YOUR_RELEASE
+    third.refresh_from_db()
+    assert third.opened_at is None

@@ -87,3 +87,13 @@ class OpeningError(ErrorCodeBase):
         _("Accept or refuse the request, and give your answer (1 to 500 characters)."),
     )
     AVOIDANCE_DECIDED = ("hall_avoidance_decided", 409, _("This request has been answered already."))
+    ON_SITE_INPUT = (
+        "hall_on_site_input",
+        422,
+        _("Name the room of the on-site opening (1 to 100 characters)."),
+    )
+    NOT_STAFF = (
+        "hall_not_staff",
+        403,
+        _("Only the centre's staff set an on-site opening and relay releases."),
+    )

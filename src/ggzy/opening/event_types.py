@@ -82,6 +82,15 @@ class OpeningEvents(EventTypes, app="opening"):
         " caused it, the documents' consequence for its security applies; 撤回: it did not).",
         title=pgettext_lazy("event", "Closed bid attributed"),
     )
+    ON_SITE = EventType(
+        "opening.hall.on_site",
+        DOMAIN,
+        Visibility.PARTIES,
+        Scopes.SECTION,
+        "The centre's staff set the opening in a room (现场开标): the same hall page on the room's"
+        " screen, the releases the bidders present relayed by staff.",
+        title=pgettext_lazy("event", "On-site opening set"),
+    )
     AVOIDANCE_REQUESTED = EventType(
         "opening.avoidance.requested",
         DOMAIN,

@@ -26,6 +26,10 @@ class Hall(models.Model):
         _("bidders counted at the deadline"), null=True, blank=True
     )
     failed_reason = models.CharField(_("why it was not opened"), max_length=300, blank=True)
+    #: An opening in a room (现场开标): the room, set by the centre's staff before the opening; staff
+    #: drive the same page on the room's screen and relay the releases the bidders present (signed by
+    #: their keys).
+    on_site_room = models.CharField(_("room of an on-site opening"), max_length=100, blank=True)
     k_draw = models.ForeignKey(
         "randomness.Draw", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

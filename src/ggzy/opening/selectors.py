@@ -231,6 +231,10 @@ def _oversees(viewer: Viewer, hall: Hall) -> bool:
     )
 
 
+def is_centre_staff(viewer: Viewer, hall: Hall) -> bool:
+    return is_signed_in(viewer) and is_staff_of(viewer, hall.section.centre)
+
+
 def avoidance_requests(viewer: Viewer, hall: Hall) -> list[AvoidanceRequest]:
     """The avoidance requests made at this opening, as far as `viewer` may see them: the centre's staff,
     the initiator's side and the supervisors all; a bidder its own organisation's only."""

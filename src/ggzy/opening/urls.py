@@ -12,6 +12,7 @@ urlpatterns = [
     path("halls/<uuid:hall_uid>/object/", views.hall_object, name="object"),
     path("halls/<uuid:hall_uid>/answer/", views.hall_answer, name="answer"),
     path("halls/<uuid:hall_uid>/attribute/", views.attribute, name="attribute"),
+    path("halls/<uuid:hall_uid>/on-site/", views.on_site, name="on-site"),
     path("halls/<uuid:hall_uid>/avoidance/", views.avoidance_request, name="avoidance"),
     path("halls/<uuid:hall_uid>/avoidance/decide/", views.avoidance_decide, name="avoidance-decide"),
     path("halls/<uuid:hall_uid>/record.json", views.record, name="record"),

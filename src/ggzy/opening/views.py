@@ -84,6 +84,7 @@ def hall(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
             "may_answer": selectors.may_answer(request.user, found),
             "attributions": selectors.attributions(request.user, found),
             "avoidances": selectors.avoidance_requests(request.user, found),
+            "staff": selectors.is_centre_staff(request.user, found),
             "releases": selectors.release_states(request.user, found),
             **_second_context(request, found),
         },
@@ -235,6 +236,23 @@ def attribute(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
             evidence=evidence,
         ),
         success=_("The decision is recorded; the supervisors and the bidder see it."),
+        to=reverse("opening:hall", args=[hall_uid]),
+    )
+
+
+@require_POST
+@signed_in
+def on_site(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
+    """The centre's staff set the opening in a room (现场开标)."""
+    found = selectors.access_hall(viewer=request.user, uid=hall_uid)
+    return page_action(
+        request,
+        lambda: services.hall_on_site(
+            actor=actor_of(request), hall=found, room=str(request.POST.get("room", ""))
+        ),
+        success=_(
+            "The opening is set in the room: drive this page on its screen and relay the releases there."
+        ),
         to=reverse("opening:hall", args=[hall_uid]),
     )
 
