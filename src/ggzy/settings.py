@@ -190,7 +190,10 @@ def database_config(url: str) -> dict[str, Any]:
         config["CONN_MAX_AGE"] = 0
         pool_size = int(os.environ.get("GGZY_DB_POOL_SIZE") or 10)
         pool = {"min_size": 1, "max_size": pool_size, "timeout": 20}
-        config["OPTIONS"] = {**config.get("OPTIONS", {}), "pool": pool}
+        # No JIT: the platform's queries are short, and compiling them cost more than running them (an
+        # expert draw's one query over 200,000 experts: 1.6 s compiling, benchmarks/expert_draw.py)
+        options = {"options": "-c jit=off", **config.get("OPTIONS", {})}
+        config["OPTIONS"] = {**options, "pool": pool}
     config["ATOMIC_REQUESTS"] = False  # services own their transactions
     config.setdefault("TEST", {})
     return config

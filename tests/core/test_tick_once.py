@@ -246,6 +246,21 @@ def _national_platforms(settings: Any, tmp_path: Any) -> None:
     settings.GGZY_NATIONAL_TRUST = str(trust)
 
 
+def calls_timeout(freeze: Freeze) -> Effects:
+    """Seven experts called, none answers in time: each call times out once and calls the next of its
+    order (five left in the list of twelve), the last two with no one left to call."""
+    from ggzy.experts import services as experts
+    from tests.experts.test_draw import SEED, expert, request
+
+    for n in range(12):
+        expert(n)
+    fixed = experts.request_fix(actor=None, request=request())
+    experts.calls_make(actor=None, request=fixed, seed=SEED)
+    freeze(clock.now() + dt.timedelta(minutes=experts.ANSWER_MINUTES + 1))
+    # the five replacements are called at the frozen instant: not yet late
+    return Counter({"experts.call.answered": 7})
+
+
 SITUATIONS: dict[str, Situation] = {
     "calendar.deadlines_passed": deadlines_passed,
     "witness.integrate_and_sign": integrate_and_sign,
@@ -260,6 +275,7 @@ SITUATIONS: dict[str, Situation] = {
     "analytics.disclosure_publish": disclosure_publish,
     "tendering.remind_parties": remind_parties,
     "entities.remind_expiring": remind_expiring_entries,
+    "experts.calls_timeout": calls_timeout,
 }
 #: Jobs not raced here, and why; each must still re-check under its lock (a reviewer reads it).
 WITHOUT_SITUATION: dict[str, str] = {

@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 
 from ggzy.experts.models import (
     SENIOR_TITLES,
     Call,
     Employment,
     Expert,
-    ExpertSpecialty,
     ExpertStatus,
     Relation,
 )
@@ -44,6 +43,9 @@ PROCUREMENT_YEARS = 3
 ENGINEERING_YEARS = 8
 #: The window of the frequency rule.
 RECENT_DAYS = 30
+
+#: The rule that excludes nobody (a request that lists no one to avoid of that kind).
+NOBODY = Q(pk__in=[])
 
 RULES = (
     "suspended",
@@ -82,11 +84,11 @@ def rule_q(
     age_limit: int,
     remote_city: str,
 ) -> dict[str, Q]:
-    """Each rule's exclusion as a `Q` over `Expert`, for an evaluation on `day` (the request made at `at`)."""
+    """Each rule's exclusion as a `Q` over `Expert`, for an evaluation on `day` (the request made at `at`).
+    The rules that look at other tables are sets of experts computed once from those tables' indexes
+    (`pk IN (…)`; `expert_id` is never null), not a subquery per expert (benchmarks/expert_draw.py)."""
     employed_from = years_before(day, PROCUREMENT_YEARS) if procurement else day
-    employed = Employment.objects.filter(expert=OuterRef("pk")).filter(
-        Q(since__isnull=True) | Q(since__lte=day)
-    )
+    started = Q(since__isnull=True) | Q(since__lte=day)
     frequent = (
         Call.objects.filter(called_at__gt=at - dt.timedelta(days=RECENT_DAYS), called_at__lte=at)
         .order_by()
@@ -95,59 +97,66 @@ def rule_q(
         .filter(n__gte=max_calls)
         .values("expert")
     )
-    named = Q(pk__in=[])
+    named = NOBODY
     for name, employer in names:
         if employer:
-            current = employed.filter(employer=employer).filter(
+            current = Employment.objects.filter(started, employer=employer, expert__name=name).filter(
                 Q(until__isnull=True) | Q(until__gte=employed_from)
             )
-            named |= Q(name=name) & Q(Exists(current))
+            named |= Q(name=name) & Q(pk__in=current.values("expert"))
         else:
             named |= Q(name=name)
     # born on or before this day: older than the limit on `day` (aged limit + 1 or more)
     too_old = years_before(day, age_limit + 1)
+    employed = (
+        Employment.objects.filter(started, uscc__in=organisations)
+        .filter(Q(until__isnull=True) | Q(until__gte=employed_from))
+        .values("expert")
+    )
+    supervisors = (
+        Employment.objects.filter(started, uscc__in=supervising)
+        .filter(Q(until__isnull=True) | Q(until__gte=day))
+        .values("expert")
+    )
     return {
         "suspended": ~Q(status=ExpertStatus.ACTIVE),
         "over_age": Q(birth_date__lte=too_old),
-        "unavailable": Q(
-            Exists(Unavailable.objects.filter(expert=OuterRef("pk"), start__lte=day, end__gte=day))
-        ),
-        "employer": Q(
-            Exists(
-                employed.filter(uscc__in=organisations).filter(
-                    Q(until__isnull=True) | Q(until__gte=employed_from)
-                )
-            )
-        ),
-        "related": Q(Exists(Relation.objects.filter(expert=OuterRef("pk"), uscc__in=organisations))),
-        "supervising": Q(
-            Exists(employed.filter(uscc__in=supervising).filter(Q(until__isnull=True) | Q(until__gte=day)))
-        ),
-        "person": Q(id_number_lookup__in=persons),
+        "unavailable": Q(pk__in=Unavailable.objects.filter(start__lte=day, end__gte=day).values("expert")),
+        "employer": Q(pk__in=employed) if organisations else NOBODY,
+        "related": Q(pk__in=Relation.objects.filter(uscc__in=organisations).values("expert"))
+        if organisations
+        else NOBODY,
+        "supervising": Q(pk__in=supervisors) if supervising else NOBODY,
+        "person": Q(id_number_lookup__in=persons) if persons else NOBODY,
         "named": named,
-        "frequent": Q(pk__in=frequent) if max_calls > 0 else Q(pk__in=[]),
+        "frequent": Q(pk__in=frequent) if max_calls > 0 else NOBODY,
         "experience": (Q(field_since__gt=day.year - ENGINEERING_YEARS) | ~Q(title__in=SENIOR_TITLES))
         if engineering
-        else Q(pk__in=[]),
-        "same_city": Q(region__startswith=remote_city) if remote_city else Q(pk__in=[]),
+        else NOBODY,
+        "same_city": Q(region__startswith=remote_city) if remote_city else NOBODY,
     }
 
 
 def eligible(*, codes: list[str], rules: dict[str, Q]) -> tuple[dict[str, list[str]], dict[str, int]]:
     """The eligible experts' uids per specialty code (sorted: the fixed list's order) and, per rule, how
-    many experts of those specialties it excludes."""
-    pool = Expert.objects.filter(
-        Exists(ExpertSpecialty.objects.filter(expert=OuterRef("pk"), code__in=codes))
+    many experts of those specialties it excludes — in one query: each expert of the specialties (a row
+    per specialty it has among them) with one column per rule, true where the rule excludes it, decided by
+    the database; here only tallied."""
+    live = {rule: q for rule, q in rules.items() if q != NOBODY}
+    flags = {f"x_{rule}": ExpressionWrapper(q, output_field=BooleanField()) for rule, q in live.items()}
+    rows = (
+        Expert.objects.filter(specialties__code__in=codes)
+        .annotate(**flags)
+        .values_list("specialties__code", "uid", *flags)
     )
-    counts = {code: pool.filter(q).count() for code, q in rules.items()}
-    excluded = Q(pk__in=[])
-    for q in rules.values():
-        excluded |= q
-    allowed: QuerySet[Expert] = pool.exclude(excluded)
+    counts = dict.fromkeys(rules, 0)
     found: dict[str, list[str]] = {code: [] for code in codes}
-    rows = ExpertSpecialty.objects.filter(code__in=codes, expert__in=allowed.values("pk")).values_list(
-        "code", "expert__uid"
-    )
-    for code, uid in rows:
-        found[code].append(str(uid))
+    seen: set[object] = set()
+    for code, uid, *excluded in rows:
+        if uid not in seen:
+            seen.add(uid)
+            for rule, hit in zip(live, excluded, strict=True):
+                counts[rule] += bool(hit)
+        if not any(excluded):
+            found[code].append(str(uid))
     return {code: sorted(uids) for code, uids in found.items()}, counts

@@ -30,8 +30,3 @@ class ExpertsError(ErrorCodeBase):
     LATE = ("expert_call_late", 409, _("The time to answer this call has passed."))
     ANSWER = ("expert_call_answer", 422, _("Answer the call with accept or decline."))
     DRAWN = ("expert_request_drawn", 409, _("This request has been drawn already: a draw is made once."))
-    EXHAUSTED = (
-        "expert_request_exhausted",
-        409,
-        _("No eligible expert is left in this specialty's order: the request needs staff to act."),
-    )

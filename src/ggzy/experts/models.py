@@ -111,6 +111,7 @@ class Employment(models.Model):
     class Meta:
         verbose_name = _("employment")
         verbose_name_plural = _("employments")
+        indexes = [models.Index(fields=["employer"], name="experts_employment_employer")]
 
     def __str__(self) -> str:
         return f"{self.expert_id} {self.uscc}"
@@ -224,7 +225,10 @@ class Call(models.Model):
             models.UniqueConstraint(fields=["request", "expert"], name="experts_call_once_per_request"),
             models.UniqueConstraint(fields=["request", "sequence"], name="experts_call_sequence"),
         ]
-        indexes = [models.Index(fields=["expert", "called_at"], name="experts_call_recent")]
+        indexes = [
+            models.Index(fields=["expert", "called_at"], name="experts_call_recent"),
+            models.Index(fields=["called_at", "expert"], name="experts_call_window"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.specialty}#{self.position} {self.role}"

@@ -374,11 +374,20 @@ def call_answer(*, actor: Actor, call: Call, answer: str) -> Call:
     now = clock.now()
     if now > answer_limit(call):
         raise DomainError(ExpertsError.LATE)
-    return _answered(call, answer, now, actor)
+    answered = _answered(call, answer, now, actor)
+    if answered is None:
+        raise DomainError(ExpertsError.ANSWERED)
+    return answered
 
 
-def _answered(call: Call, answer: str, now: dt.datetime, actor: Actor | None) -> Call:
-    Call.objects.filter(pk=call.pk).update(answer=answer, answered_at=now)
+def _answered(call: Call, answer: str, now: dt.datetime, actor: Actor | None) -> Call | None:
+    """Record the answer once (a compare-and-set on the pending call: two passes, or an expert's answer and
+    the clock's timeout, never both count), then, for a decline or a timeout, call the next expert of the
+    same order; with the order run out, the decline stands and the event says so (staff must act: a new
+    request). None when the call was answered meanwhile."""
+    if not Call.objects.filter(pk=call.pk, answer=Answer.PENDING).update(answer=answer, answered_at=now):
+        return None
+    DrawRequest.objects.select_for_update().filter(pk=call.request_id).first()  # one replacement at a time
     call.answer, call.answered_at = answer, now
     replacement = _replace(call, now) if answer in (Answer.DECLINED, Answer.TIMEOUT) else None
     _record(
@@ -391,6 +400,7 @@ def _answered(call: Call, answer: str, now: dt.datetime, actor: Actor | None) ->
             "replacement": {"sequence": replacement.sequence, "position": replacement.position}
             if replacement
             else None,
+            "exhausted": answer != Answer.ACCEPTED and replacement is None,
         },
     )
     return call
@@ -410,7 +420,7 @@ def _replace(call: Call, now: dt.datetime) -> Call | None:
     walk = drawing.replay(request.seed, eligible, request.needs, declined_order(request))
     made = walk.call(call.specialty, "replacement")
     if made is None:
-        raise DomainError(ExpertsError.EXHAUSTED)
+        return None  # the order ran out: the event says so
     return Call.objects.create(
         request=request,
         specialty=made.specialty,
@@ -426,11 +436,10 @@ def _replace(call: Call, now: dt.datetime) -> Call | None:
 def calls_timeout() -> int:
     """The tick job: calls not answered in time count as declined (by the clock, never by staff)."""
     done = 0
-    for call in Call.objects.filter(answer=Answer.PENDING).select_related("request"):
-        if clock.now() > answer_limit(call):
+    now = clock.now()
+    for call in Call.objects.filter(answer=Answer.PENDING, called_at__lt=now).select_related("request"):
+        if now > answer_limit(call):
             with transaction.atomic():
-                locked = Call.objects.select_for_update().select_related("request").get(pk=call.pk)
-                if locked.answer == Answer.PENDING:
-                    _answered(locked, Answer.TIMEOUT, clock.now(), None)
+                if _answered(call, Answer.TIMEOUT, now, None) is not None:
                     done += 1
     return done
