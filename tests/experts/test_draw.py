@@ -221,3 +221,25 @@ def test_a_sections_draw_avoids_its_initiator_agent_bidders_and_the_names_accept
     }  # type: ignore[attr-defined]
     assert expected <= set(avoid["organisations"])
     assert avoid["names"] == [["张伟", ""]]
+
+
+def test_the_calls_are_embargoed_until_the_evaluation_begins() -> None:
+    """The draw's events name no expert, and its calls and answers wait for the evaluation: not listed for
+    anyone before it (the embargo `experts.evaluation` lifts at the request's evaluation instant)."""
+    from unittest import mock
+
+    from ggzy.events.embargo import lifted_q
+    from ggzy.events.models import Event
+
+    for n in range(12):
+        expert(n)
+    made = services.request_fix(actor=None, request=request())
+    services.calls_make(actor=None, request=made, seed=SEED)
+    drawn = Event.objects.filter(type="experts.draw.made")
+    assert drawn.count() == 1
+    assert drawn.first().embargo_ref == made.ref == str(made.uid)  # type: ignore[union-attr]
+    assert not drawn.filter(lifted_q(clock.now())).exists()
+    assert drawn.filter(lifted_q(made.evaluation_at + dt.timedelta(seconds=1))).exists()
+    with mock.patch.object(clock, "now", return_value=made.evaluation_at + dt.timedelta(seconds=1)):
+        assert drawn.filter(lifted_q(clock.now())).exists()
+    assert "专家" not in drawn.first().document  # type: ignore[union-attr]

@@ -15,7 +15,7 @@ class ExpertsConfig(AppConfig):
             embargo.EmbargoKind(
                 "experts.evaluation",
                 "experts.DrawRequest",
-                "uid",
+                "ref",
                 "evaluation_at",
                 "an expert draw's calls and answers: until the evaluation it is for begins",
             )

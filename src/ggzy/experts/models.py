@@ -162,6 +162,9 @@ class DrawRequest(models.Model):
     eligible list (encrypted, its SM3 public), the randomness draw that gives its seed, and its calls."""
 
     uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    #: The uid as text: what the embargo `experts.evaluation` names (a uuid column compares to no text on
+    #: PostgreSQL, and SQLite stores it without hyphens).
+    ref = models.CharField(_("reference"), max_length=36, unique=True, editable=False)
     section = models.ForeignKey(
         "registry.Section", on_delete=models.PROTECT, related_name="expert_requests", null=True, blank=True
     )

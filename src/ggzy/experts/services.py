@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import uuid
 
 from django.db import transaction
 
@@ -57,7 +58,7 @@ def _embargo(request: DrawRequest) -> Embargo | None:
 def _record(request: DrawRequest, type_: EventType, actor: Actor | None, data: JSONDict) -> Event:
     embargo: Embargo | None
     if type_.embargo.kind == "experts.evaluation":
-        embargo = Embargo("experts.evaluation", str(request.uid))
+        embargo = Embargo("experts.evaluation", request.ref)
     else:
         embargo = _embargo(request)
     return event_record(
@@ -166,7 +167,10 @@ def request_make(
         key: sorted(set(_strings(avoid.get(key)))) for key in ("organisations", "supervising", "persons")
     }
     names = sorted(set(_pairs(avoid.get("names"))))
+    uid = uuid.uuid4()
     request = DrawRequest.objects.create(
+        uid=uid,
+        ref=str(uid),
         section=section,
         centre=centre,
         region=region,
