@@ -65,9 +65,9 @@ def party_events_q(viewer: Viewer) -> Q:
 
     if not is_signed_in(viewer):
         return Q(pk__in=[])
-    mine = [o.pk for o in organisations_of(user=viewer)]
+    mine = organisations_of(user=viewer).order_by().values("pk")  # a subquery: no query of its own
     halls = Hall.objects.exclude(record="").filter(
-        Q(section_id__in=sealing.sections_bid_by(mine))
+        Q(section_id__in=sealing.sections_bid_by(mine))  # type: ignore[arg-type]
         | party_q(viewer, prefix="section__tender_project__project__")
     )
     return Q(type__in=RECORD_TYPES, section_ref__in=halls.values("section__code"))  # one subquery
