@@ -182,6 +182,18 @@ import unicodedata
 from datetime import date, datetime, timedelta, timezone
 from typing import Final, Literal, cast
 
+from ggzy_sm.codes import (
+    ORG_CODE_WEIGHTS,
+    ORG_VALUES,
+    RESIDENT_ID_WEIGHTS,
+    USCC_ALPHABET,
+    USCC_VALUES,
+    USCC_WEIGHTS,
+    org_code_check,
+    resident_id_check,
+    uscc_check,
+)
+
 __all__ = [
     "ISO_3166_ALPHA2",
     "KIND_REGIONS",
@@ -251,9 +263,8 @@ class InvalidIdentifier(ValueError):  # noqa: N818  (the name the accounts app a
 
 _DIGITS: Final = frozenset("0123456789")
 
-USCC_ALPHABET: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_VALUES: Final = {char: value for value, char in enumerate(USCC_ALPHABET)}
-USCC_WEIGHTS: Final = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+# the alphabets, weights and check characters are ggzy_sm.codes' (shared with the simulators, no Django)
+_USCC_VALUES: Final = USCC_VALUES
 
 #: GB 32100-2015 position 1 as published in 2015 (informational; see the module docstring).
 USCC_REGISTRATION_AUTHORITIES: Final = {
@@ -263,13 +274,8 @@ USCC_REGISTRATION_AUTHORITIES: Final = {
     "Y": "其他 other",
 }
 
-_ORG_ALPHABET: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_ORG_VALUES: Final = {char: value for value, char in enumerate(_ORG_ALPHABET)}
+_ORG_VALUES: Final = ORG_VALUES
 _ORG_CHECK_CHARS: Final = frozenset("0123456789X")
-ORG_CODE_WEIGHTS: Final = (3, 7, 9, 10, 5, 8, 4, 2)
-
-RESIDENT_ID_WEIGHTS: Final = tuple(pow(2, 17 - i, 11) for i in range(17))
-_RESIDENT_ID_CHECK: Final = "10X98765432"
 
 #: GB/T 2260 province-level codes accepted as the first two digits of a 公民身份号码.
 PROVINCE_CODES: Final = {
@@ -386,20 +392,9 @@ def _bad_chars(value: str, allowed: frozenset[str] | dict[str, int]) -> str:
 # --- check characters --------------------------------------------------------------------------
 
 
-def _org_check(body: str) -> str:
-    remainder = sum(_ORG_VALUES[c] * w for c, w in zip(body, ORG_CODE_WEIGHTS, strict=True)) % 11
-    check = 11 - remainder
-    return "X" if check == 10 else "0" if check == 11 else str(check)  # noqa: PLR2004  (GB 11714)
-
-
-def _uscc_check(first17: str) -> str:
-    remainder = sum(_USCC_VALUES[c] * w for c, w in zip(first17, USCC_WEIGHTS, strict=True)) % 31
-    return USCC_ALPHABET[(31 - remainder) % 31]
-
-
-def _resident_check(first17: str) -> str:
-    total = sum(int(c) * w for c, w in zip(first17, RESIDENT_ID_WEIGHTS, strict=True))
-    return _RESIDENT_ID_CHECK[total % 11]
+_org_check = org_code_check
+_uscc_check = uscc_check
+_resident_check = resident_id_check
 
 
 def org_code_check_char(first8: str) -> str:

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ggzy_sm import canonical
+from ggzy_sm import canonical, codes, strict
 from ggzy_sm.sm3 import sm3
 
 BUSINESS_ZONE = ZoneInfo("Asia/Shanghai")
@@ -39,22 +39,13 @@ MOST_SPECIALTIES = 20
 MOST_DATES = 1000
 MOST_HISTORY = 50
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 _EXPERT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 _SPECIALTY = re.compile(r"[A-Z][A-Z0-9]{0,15}")
 _REGION = re.compile(r"[1-9][0-9]{5}")
 _PHONE = re.compile(r"1[3-9][0-9]{9}")
-_HEX64 = re.compile(r"[0-9a-f]{64}")
 _ID_NUMBER = re.compile(r"[0-9]{17}[0-9X]")
 _MASKED = re.compile(r"[0-9]{6}\*{8}[0-9]{3}[0-9X]")
 
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_VALUES = {char: value for value, char in enumerate(USCC_ALPHABET)}
-USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_ORG_VALUES = {char: value for value, char in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
-ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-RESIDENT_ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
-_RESIDENT_ID_CHECK = "10X98765432"
 
 EXPERT_FIELDS = frozenset(
     {
@@ -115,12 +106,10 @@ def date(value: Any, what: str) -> dt.date:
 
 def instant(value: Any, what: str) -> dt.datetime:
     """An instant written RFC 3339 in UTC with microseconds: YYYY-MM-DDTHH:MM:SS.ffffffZ."""
-    if not isinstance(value, str) or not _INSTANT.fullmatch(value):
-        raise RecordError(f"{what} is an instant YYYY-MM-DDTHH:MM:SS.ffffffZ (UTC)")
     try:
-        return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+        return strict.parse_instant(value)
     except ValueError as exc:
-        raise RecordError(f"{what} is not a real instant ({value})") from exc
+        raise RecordError(f"{what} is a real instant YYYY-MM-DDTHH:MM:SS.ffffffZ (UTC)") from exc
 
 
 def stamp(moment: dt.datetime) -> str:
@@ -157,20 +146,16 @@ def distinct(values: Any, what: str, check: Any, most: int, *, least: int = 0) -
 def uscc(value: Any, what: str = "a USCC") -> str:
     """A 统一社会信用代码 (GB 32100-2015): 18 characters of its alphabet, characters 9–17 an organisation
     code with its GB 11714 check character, the last its GB 32100 check character; as given (upper case)."""
-    if not isinstance(value, str) or len(value) != 18 or any(c not in _USCC_VALUES for c in value):  # noqa: PLR2004
+    if not isinstance(value, str) or len(value) != 18 or any(c not in codes.USCC_VALUES for c in value):  # noqa: PLR2004
         raise RecordError(f"{what} is a unified social credit code: 18 of 0–9 and A–Y but I, O, S, V, Z")
-    remainder = sum(_ORG_VALUES[c] * w for c, w in zip(value[8:16], ORG_CODE_WEIGHTS, strict=True)) % 11
-    org_check = {10: "X", 11: "0"}.get(11 - remainder, str(11 - remainder))
-    total = sum(_USCC_VALUES[c] * w for c, w in zip(value[:17], USCC_WEIGHTS, strict=True))
-    if value[16] != org_check or value[17] != USCC_ALPHABET[(31 - total % 31) % 31]:
+    if value[16] != codes.org_code_check(value[8:16]) or value[17] != codes.uscc_check(value[:17]):
         raise RecordError(f"{what} ({value}) has a wrong check character")
     return value
 
 
 def uscc_check_char(first17: str) -> str:
     """The GB 32100 check character of the first 17 characters of a USCC (for making test data)."""
-    total = sum(_USCC_VALUES[c] * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
-    return USCC_ALPHABET[(31 - total % 31) % 31]
+    return codes.uscc_check(first17)
 
 
 def id_number(value: Any, what: str = "id_number") -> str:
@@ -183,15 +168,14 @@ def id_number(value: Any, what: str = "id_number") -> str:
         dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
         raise RecordError(f"{what}: characters 7–14 are not a real birth date") from exc
-    total = sum(int(c) * w for c, w in zip(number[:17], RESIDENT_ID_WEIGHTS, strict=True))
-    if number[17] != _RESIDENT_ID_CHECK[total % 11]:
+    if number[17] != codes.resident_id_check(number[:17]):
         raise RecordError(f"{what} has a wrong check character")
     return number
 
 
 def id_check_char(first17: str) -> str:
     """The GB 11643 check character of 17 digits (for making test data)."""
-    return _RESIDENT_ID_CHECK[sum(int(c) * w for c, w in zip(first17, RESIDENT_ID_WEIGHTS, strict=True)) % 11]
+    return codes.resident_id_check(first17)
 
 
 def person_hash(number: str) -> str:
@@ -208,7 +192,7 @@ def masked(number: str) -> str:
 
 
 def hash_text(value: Any, what: str) -> str:
-    if not isinstance(value, str) or not _HEX64.fullmatch(value):
+    if not isinstance(value, str) or not strict.HEX64.fullmatch(value):
         raise RecordError(f"{what} is a person hash: 64 lower-case hex digits")
     return value
 
