@@ -188,6 +188,7 @@ class DrawRequest(models.Model):
     eligible = EncryptedField(_("eligible list"), kind=Kind.CONTACT, blank=True)  # canonical JSON
     eligible_sm3 = models.CharField(_("SM3 of the eligible list"), max_length=64, blank=True)
     exclusions = models.JSONField(_("experts excluded per rule (counts)"), default=dict)
+    fixed_event = models.UUIDField(_("the event that fixed the list"), null=True, blank=True)  # the moment
     seed = models.CharField(_("seed"), max_length=64, blank=True)  # the revealed seed the calls came from
     seed_draw = models.ForeignKey(
         "randomness.Draw", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

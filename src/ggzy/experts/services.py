@@ -18,6 +18,7 @@ import math
 import uuid
 
 from django.db import transaction
+from django.db.models import Q
 
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
@@ -281,7 +282,7 @@ def request_fix(*, actor: Actor | None, request: DrawRequest) -> DrawRequest:
     )
     request.eligible = document.decode()  # an encrypted field is bound to its row: saved, never updated
     request.save(update_fields=["eligible"])
-    _record(
+    fixed = _record(
         request,
         ExpertsEvents.FIXED,
         actor,
@@ -292,6 +293,8 @@ def request_fix(*, actor: Actor | None, request: DrawRequest) -> DrawRequest:
             "seed_draw": str(request.seed_draw.uid) if request.seed_draw is not None else "",
         },
     )
+    DrawRequest.objects.filter(pk=request.pk).update(fixed_event=fixed.uid)
+    request.fixed_event = fixed.uid
     return request
 
 
@@ -305,15 +308,17 @@ def eligible_text(request: DrawRequest) -> str:
     return value.decrypt_for_system() if isinstance(value, Sealed) else str(value)
 
 
-def fixed_event(request: DrawRequest) -> Event:
-    return Event.objects.get(type=ExpertsEvents.FIXED.type, document__contains=str(request.uid))
+def fixed_event(request: DrawRequest) -> Event | None:
+    """The event that fixed the list and published its SM3: the moment the seed waited for."""
+    return Event.objects.filter(uid=request.fixed_event).first() if request.fixed_event else None
 
 
 def request_draw(*, actor: Actor | None, request: DrawRequest) -> DrawRequest:
     """Reveal the seed after the list was fixed (outside any transaction), then make the first calls."""
-    if request.seed_draw is None:
+    moment = fixed_event(request)
+    if request.seed_draw is None or moment is None:
         raise DomainError(ExpertsError.STATE)
-    drawn = randomness.draw_reveal(actor=actor, draw=request.seed_draw, moment=fixed_event(request))
+    drawn = randomness.draw_reveal(actor=actor, draw=request.seed_draw, moment=moment)
     return calls_make(actor=actor, request=request, seed=drawn.seed)
 
 
@@ -441,9 +446,9 @@ def calls_timeout() -> int:
     """The tick job: calls not answered in time count as declined (by the clock, never by staff)."""
     done = 0
     now = clock.now()
-    for call in Call.objects.filter(answer=Answer.PENDING, called_at__lt=now).select_related("request"):
-        if now > answer_limit(call):
-            with transaction.atomic():
-                if _answered(call, Answer.TIMEOUT, now, None) is not None:
-                    done += 1
+    late = Q(called_at__lt=now - dt.timedelta(minutes=ANSWER_MINUTES)) | Q(request__evaluation_at__lt=now)
+    for call in Call.objects.filter(late, answer=Answer.PENDING).select_related("request"):  # as answer_limit
+        with transaction.atomic():
+            if _answered(call, Answer.TIMEOUT, now, None) is not None:
+                done += 1
     return done

@@ -10,7 +10,6 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ggzy.events.models import Event
 from ggzy.experts import services
 from ggzy.experts.draw import replay
 from ggzy.experts.models import Call, DrawRequest
@@ -27,7 +26,7 @@ def verify_draw(uid: str) -> list[str]:
         raise CommandError(f"the request is {request.state}: only a drawn request is verified")
     text = services.eligible_text(request)
     digest = sm3(text.encode()).hex()
-    fixed = Event.objects.filter(type="experts.eligible.fixed", document__contains=str(request.uid)).first()
+    fixed = services.fixed_event(request)
     published = json.loads(fixed.document)["data"]["eligible_sm3"] if fixed is not None else ""
     if digest != published or digest != request.eligible_sm3:
         raise CommandError(f"the eligible list's SM3 {digest} is not the one published when it was fixed")
