@@ -27,9 +27,11 @@ status a bidder's security has before its deadline:
 * **refunded with interest** — 北方建设 (`bidder-bfjs`): paid in full, submitted a sealed bid (as
   `ggzy-bid submit` does: `ggzy.demo.sealing`), then withdrew it before the deadline (the sealing service);
   its deposit is due back within 5 days with the bank's deposit interest (招标投标法实施条例 §35,
-  `refund_trigger`) and ordered from the bank by the centre's staff (`refund_order`) on the history's last
-  day, which is the bank's own today: the interest the platform counts and the bank's agree to the fen. The
-  refund's day is reconciled by the tick once it is over (`securities.reconcile`).
+  `refund_trigger`) and ordered from the bank by the centre's staff (`refund_order`) once the history is
+  written (`order_refunds`), on the present clock, which is the bank's own: the platform counts the interest
+  to its today and the bank to its own, and the two agree to the fen (the history's last hour may lie on
+  the day before the bank's today). The refund's day is reconciled by the tick once it is over
+  (`securities.reconcile`).
 
 Holding the documents comes first: 恒基建设, 港湾建设 and 北方建设 obtain them here (the tendering demo has
 three holders), so with the securities the open tender has six. The bank issuer's refuse list keeps
@@ -83,6 +85,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
+import time
 import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
@@ -305,8 +308,7 @@ class Loader:
 
     def withdraw(self, username: str) -> None:
         """The bid withdrawn before the deadline (撤回, in writing: the sealing service), the deposit due back
-        within 5 days with the bank's deposit interest (`refund_trigger`), ordered from the bank by the
-        centre's staff (`refund_order`): the bank pays it and says what interest it owes — the same fen."""
+        within 5 days with the bank's deposit interest (`refund_trigger`); `order_refunds` orders it."""
         bid = SealedBid.objects.filter(
             section=self.section, submitted_by=self.user[username], state=BidState.RECEIVED
         ).first()
@@ -314,15 +316,13 @@ class Loader:
             return  # no sealed bids in this demo (no demo CAs)
         bid = sealing_services.bid_withdraw(actor=self.user[username], bid=bid)
         self.step()
-        (refund,) = refunds.refund_trigger(
+        refunds.refund_trigger(
             actor=self.user[username],
             section=self.section,
             trigger=RefundTrigger.WITHDRAWN,
             organisation=self.organisation[username],
             at=bid.withdrawn_at,
         )
-        self.step()
-        refunds.refund_order(refund=refund, actor=self.user["staff"])
 
     def run_deposits(self) -> None:
         self.morning()
@@ -358,9 +358,8 @@ def load(*, later: Later) -> None:
 def finish(*, later: Later) -> None:
     """After the objections, which postpone the open tender's deadline: the guarantees (one covers the bid
     validity counted from the deadline in force when it is applied for; one applied for before the
-    postponement would no longer cover it) and the withdrawal with its refund (on the history's last day,
-    the bank's own today: the interest the platform counts and the bank's agree). Once; nothing without the
-    demo bank or issuers."""
+    postponement would no longer cover it) and the withdrawal with its refund due (`order_refunds` orders
+    it once the history is written). Once; nothing without the demo bank or issuers."""
     section = open_tender_section()
     if section is None:
         return
@@ -380,6 +379,31 @@ def finish(*, later: Later) -> None:
         if issuers:
             running.enter_context(demo_guarantees.running())
         Loader(later, section, room=Days(later).end).run_later(issuers)
+
+
+#: Not ordered this close before the bank's midnight: the platform's day and the bank's would differ.
+MIDNIGHT_GUARD = dt.timedelta(seconds=30)
+
+
+def order_refunds() -> None:
+    """The open tender's refunds still due, ordered from the bank by the centre's staff (`refund_order`) on
+    the present clock — after the history, whose last hour may lie on the day before the bank's today: the
+    bank pays each and says what interest it owes to its today, the fen the platform counts to its own (not
+    within `MIDNIGHT_GUARD` of midnight: it waits the seconds out). Nothing without the demo bank."""
+    section = open_tender_section()
+    if section is None or not _banks_wanted():
+        return
+    due = list(Refund.objects.filter(sub_account__section=section, state=RefundState.DUE).order_by("id"))
+    staff = get_user_model().objects.filter(username="staff").first()
+    if not due or staff is None:
+        return
+    now = clock.authority_now().astimezone(SHANGHAI)
+    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0, 0), tzinfo=SHANGHAI)
+    if midnight - now < MIDNIGHT_GUARD:
+        time.sleep((midnight - now).total_seconds() + 1)
+    with demo_bank.running():
+        for refund in due:
+            refunds.refund_order(refund=refund, actor=staff)
 
 
 def summary() -> str:

@@ -139,6 +139,8 @@ class Command(BaseCommand):
         if not self.parties_only:
             from ggzy.demo import library
 
+            # on the present clock, the bank's own: the interest both count runs to the same today
+            securities.order_refunds()
             # on the present clock: what runs out next week counts from the demo's today (once)
             library.load()
         self.witness()
