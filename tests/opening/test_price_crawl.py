@@ -62,6 +62,7 @@ from tests.sealing.test_differential_crawl import (
     dump,
     fresh,
     normalised,
+    one_day,
 )
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -369,8 +370,10 @@ _WORLDS: dict[str, World] = {}
 
 def worlds(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[World, World]:
     if not _WORLDS:
-        a = ask("A", tmp_path / "world-a", settings, monkeypatch)
-        b = ask("B", tmp_path / "world-b", settings, monkeypatch)
+        a, b = one_day(
+            lambda attempt: ask("A", tmp_path / f"world-a-{attempt}", settings, monkeypatch),
+            lambda attempt: ask("B", tmp_path / f"world-b-{attempt}", settings, monkeypatch),
+        )
         _WORLDS.update(A=a, B=b)
     return _WORLDS["A"], _WORLDS["B"]
 
