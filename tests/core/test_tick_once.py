@@ -261,6 +261,20 @@ def calls_timeout(freeze: Freeze) -> Effects:
     return Counter({"experts.call.answered": 7})
 
 
+def rosters_push(freeze: Freeze) -> Effects:
+    """Two drawn requests whose push time has come: each roster is pushed once."""
+    from ggzy.experts import services as experts
+    from tests.experts.test_draw import SEED, expert, request
+
+    for n in range(16):
+        expert(n)
+    for _ in range(2):
+        fixed = experts.request_fix(actor=None, request=request())
+        experts.calls_make(actor=None, request=fixed, seed=SEED)
+    freeze(clock.now() + dt.timedelta(days=2) - experts.PUSH_BEFORE + dt.timedelta(seconds=1))
+    return Counter({"experts.roster.pushed": 2})
+
+
 SITUATIONS: dict[str, Situation] = {
     "calendar.deadlines_passed": deadlines_passed,
     "witness.integrate_and_sign": integrate_and_sign,
@@ -276,6 +290,7 @@ SITUATIONS: dict[str, Situation] = {
     "tendering.remind_parties": remind_parties,
     "entities.remind_expiring": remind_expiring_entries,
     "experts.calls_timeout": calls_timeout,
+    "experts.rosters_push": rosters_push,
 }
 #: Jobs not raced here, and why; each must still re-check under its lock (a reviewer reads it).
 WITHOUT_SITUATION: dict[str, str] = {

@@ -38,6 +38,7 @@ ALGORITHMS = {
     Purpose.DEADLINE_NOTICE: Algorithm.SM2,
     Purpose.BID_RECEIPT: Algorithm.SM2,
     Purpose.SECURITY_REQUEST: Algorithm.SM2,
+    Purpose.EXPERT_ROSTER: Algorithm.SM2,
 }
 
 

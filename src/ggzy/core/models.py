@@ -15,6 +15,7 @@ class Purpose(models.TextChoices):
     DEADLINE_NOTICE = "deadline_notice", _("Signing bid deadline and opening notices for custodians (SM2)")
     BID_RECEIPT = "bid_receipt", _("Signing receipts of sealed bids (SM2)")
     SECURITY_REQUEST = "security_request", _("Signing requests to banks and guarantee issuers (SM2)")
+    EXPERT_ROSTER = "expert_roster", _("Signing expert rosters for the evaluation area (SM2)")
 
 
 class Algorithm(models.TextChoices):

@@ -30,3 +30,70 @@ class ExpertsError(ErrorCodeBase):
     LATE = ("expert_call_late", 409, _("The time to answer this call has passed."))
     ANSWER = ("expert_call_answer", 422, _("Answer the call with accept or decline."))
     DRAWN = ("expert_request_drawn", 409, _("This request has been drawn already: a draw is made once."))
+    PUSH_TIME = (
+        "expert_request_push_time",
+        422,
+        _("The list is pushed to the evaluation area at a time to come, no later than the evaluation."),
+    )
+    MEMBERS_FULL = (
+        "expert_members_full",
+        409,
+        _("The committee's seats for the initiator's representatives and its own experts are all taken."),
+    )
+    MEMBER_LATE = (
+        "expert_member_late",
+        409,
+        _("Representatives and experts chosen by the initiator are entered before the list is pushed."),
+    )
+    MEMBER_INVALID = (
+        "expert_member_invalid",
+        422,
+        _("Enter the member's name, a valid identity number and its employer's unified social credit code."),
+    )
+    MEMBER_AVOIDED = (
+        "expert_member_avoided",
+        409,
+        _("This person must be avoided in this trade (the rule is named) and cannot sit on its committee."),
+    )
+    MEMBER_TWICE = ("expert_member_twice", 409, _("This person is on the committee already."))
+    PUSH_EARLY = (
+        "expert_roster_early",
+        409,
+        _("The list is pushed at its set time, not before, and only after the draw."),
+    )
+    NOT_PUSHED = (
+        "expert_roster_not_pushed",
+        409,
+        _("The list of experts is read only after it was pushed to the evaluation area."),
+    )
+    PRINT_DENIED = (
+        "expert_roster_print_denied",
+        403,
+        _("Only the staff member of the centre appointed to print the experts' list may print it."),
+    )
+    KEEPER_DENIED = (
+        "expert_keeper_denied",
+        403,
+        _("Only the security administrator appoints who prints the experts' lists."),
+    )
+    KEEPER_NOT_STAFF = (
+        "expert_keeper_not_staff",
+        422,
+        _("The person appointed to print the experts' lists is a staff member of that centre."),
+    )
+    NOT_AFTER = (
+        "expert_evaluation_not_over",
+        409,
+        _("Fees and ratings are recorded once the evaluation has begun, for experts who accepted the call."),
+    )
+    RECORDED = ("expert_record_twice", 409, _("This has been recorded already for this expert."))
+    FEE_INVALID = (
+        "expert_fee_invalid",
+        422,
+        _("A fee is a whole number of fen above zero, with its hours (above zero, at most 24) and basis."),
+    )
+    RATING_INVALID = (
+        "expert_rating_invalid",
+        422,
+        _("A rating is a score from 1 to 5 with the conduct observed."),
+    )

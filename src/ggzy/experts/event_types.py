@@ -52,3 +52,68 @@ class ExpertsEvents(EventTypes, app="experts"):
         Embargoes.UNTIL_EVALUATION,
         title=pgettext_lazy("event", "Expert call answered"),
     )
+    MEMBER_ENTERED = EventType(
+        "experts.member.entered",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "The initiator (or its agent) entered a committee member of its own before the push: its"
+        " representative or an expert chosen outside the pool (the kind and seats taken, never the name).",
+        Embargoes.UNTIL_EVALUATION,
+        title=pgettext_lazy("event", "Committee member entered"),
+    )
+    PUSHED = EventType(
+        "experts.roster.pushed",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "The committee's roster was signed and pushed to the evaluation area at its set time: its SM3, the"
+        " signing key and the members per source (counts, never names).",
+        Embargoes.UNTIL_EVALUATION,
+        title=pgettext_lazy("event", "Expert list pushed"),
+    )
+    PRINTED = EventType(
+        "experts.roster.printed",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "An authorised staff member printed the committee's roster for the on-site terminal (who and when).",
+        Embargoes.UNTIL_EVALUATION,
+        title=pgettext_lazy("event", "Expert list printed"),
+    )
+    FEE_RECORDED = EventType(
+        "experts.fee.recorded",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "An expert's fee for an evaluation was recorded (the call's position, the amount and hours).",
+        Embargoes.NONE,
+        title=pgettext_lazy("event", "Expert fee recorded"),
+    )
+    RATED = EventType(
+        "experts.conduct.rated",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "The agent rated an expert's conduct after the evaluation (the call's position, score and conduct).",
+        Embargoes.NONE,
+        title=pgettext_lazy("event", "Expert conduct rated"),
+    )
+    KEEPER_APPOINTED = EventType(
+        "experts.keeper.appointed",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "The security administrator appointed a centre's staff member to print the experts' lists.",
+        Embargoes.NONE,
+        title=pgettext_lazy("event", "Roster keeper appointed"),
+    )
+    KEEPER_REVOKED = EventType(
+        "experts.keeper.revoked",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "The security administrator revoked a staff member's appointment to print the experts' lists.",
+        Embargoes.NONE,
+        title=pgettext_lazy("event", "Roster keeper revoked"),
+    )

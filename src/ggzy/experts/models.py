@@ -17,7 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ggzy.core.fields import EncryptedField, Kind, LookupHashField
-from ggzy.experts.states import Answer, CallRole, RequestState
+from ggzy.experts.states import Answer, CallRole, MemberKind, RequestState
 
 
 class Title(models.TextChoices):
@@ -175,6 +175,9 @@ class DrawRequest(models.Model):
     engineering = models.BooleanField(_("engineering"), default=False)
     evaluation_at = models.DateTimeField(_("evaluation starts at"))
     place = models.CharField(_("place"), max_length=200)
+    committee = models.PositiveSmallIntegerField(_("committee members"), default=0)
+    #: When the roster goes to the evaluation area (before it nobody reads the names through the platform).
+    push_at = models.DateTimeField(_("list pushed at the set time"), null=True, blank=True)
     #: {"specialty code": {"count": n, "reserves": r}}
     needs = models.JSONField(_("experts needed per specialty"))
     #: {"organisations": [uscc], "supervising": [uscc], "persons": [id lookup], "names": [[name, employer]]}
@@ -197,6 +200,13 @@ class DrawRequest(models.Model):
     requested_at = models.DateTimeField(_("requested at"))
     fixed_at = models.DateTimeField(_("eligible list fixed at"), null=True, blank=True)
     drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
+    #: The signed roster for the evaluation area's access control and evaluation system (canonical JSON,
+    #: encrypted), its SM3 and the platform's SM2 signature of it (key `roster_key`).
+    roster = EncryptedField(_("roster"), kind=Kind.CONTACT, blank=True)
+    roster_sm3 = models.CharField(_("SM3 of the roster"), max_length=64, blank=True)
+    roster_signature = models.CharField(_("signature of the roster"), max_length=160, blank=True)
+    roster_key = models.CharField(_("roster signing key"), max_length=16, blank=True)
+    pushed_at = models.DateTimeField(_("pushed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("expert draw request")
@@ -236,3 +246,104 @@ class Call(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.specialty}#{self.position} {self.role}"
+
+
+class Member(models.Model):
+    """A committee member the initiator (or its agent) enters itself before the push: its representative or
+    an expert it chose outside the pool (招标投标法 §37; standard 6.6.2), checked by the same rules."""
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    request = models.ForeignKey(DrawRequest, on_delete=models.PROTECT, related_name="members")
+    kind = models.CharField(_("kind"), max_length=16, choices=MemberKind.choices)
+    name = models.CharField(_("name"), max_length=50)  # family name first
+    id_number = EncryptedField(_("identity number"), kind=Kind.ID_NUMBER)
+    id_number_lookup = LookupHashField(source="id_number")
+    employer_uscc = models.CharField(_("employer's unified social credit code"), max_length=18)
+    employer = models.CharField(_("employer"), max_length=100)
+    specialty = models.CharField(_("specialty code"), max_length=16, blank=True)
+    entered_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(_("entered at"))
+
+    class Meta:
+        verbose_name = _("committee member entered by the initiator")
+        verbose_name_plural = _("committee members entered by the initiator")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "id_number_lookup"], name="experts_member_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.kind}"
+
+
+class Fee(models.Model):
+    """The fee of an expert for one evaluation (评审费, standard 6.8.7), in fen."""
+
+    call = models.OneToOneField(Call, on_delete=models.PROTECT, related_name="fee")
+    amount_fen = models.PositiveBigIntegerField(_("fee (fen)"))
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    basis = models.CharField(_("basis"), max_length=200)
+    recorded_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("expert fee")
+        verbose_name_plural = _("expert fees")
+
+    def __str__(self) -> str:
+        return f"{self.call_id} {self.amount_fen}"
+
+
+class Conduct(models.TextChoices):
+    GOOD = "good", _("Good")
+    ADEQUATE = "adequate", _("Adequate")
+    POOR = "poor", _("Poor: recorded for the expert's credit")
+
+
+class Rating(models.Model):
+    """The agent's rating of an expert's conduct after the evaluation (one per call): a score of 1 to 5,
+    the conduct and what was observed."""
+
+    call = models.OneToOneField(Call, on_delete=models.PROTECT, related_name="rating")
+    score = models.PositiveSmallIntegerField(_("score (1–5)"))
+    conduct = models.CharField(_("conduct"), max_length=16, choices=Conduct.choices)
+    note = models.CharField(_("what was observed"), max_length=500, blank=True)
+    rated_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
+    rated_at = models.DateTimeField(_("rated at"))
+
+    class Meta:
+        verbose_name = _("expert rating")
+        verbose_name_plural = _("expert ratings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1, score__lte=5), name="experts_rating_score"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call_id} {self.score}"
+
+
+class Keeper(models.Model):
+    """The staff member of a centre appointed by the security administrator to print the drawn experts'
+    list for the on-site terminal (standard 6.6.3); revoked, not deleted."""
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    centre = models.CharField(_("centre"), max_length=32)
+    user = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
+    appointed_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
+    appointed_at = models.DateTimeField(_("appointed at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster keeper")
+        verbose_name_plural = _("roster keepers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "user"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="experts_keeper_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre} {self.user_id}"

@@ -11,18 +11,21 @@ class RequestState(models.TextChoices):
     REQUESTED = "requested", _("Requested")  # the rules and counts recorded, nothing fixed yet
     FIXED = "fixed", _("Eligible list fixed")  # the eligible list hashed and published, the seed committed
     DRAWN = "drawn", _("Drawn")  # the seed revealed, the order made, the first experts called
+    PUSHED = "pushed", _("List pushed to the evaluation area")  # the signed roster delivered at its time
     CANCELLED = "cancelled", _("Cancelled")
 
 
 class RequestAction(models.TextChoices):
     FIX = "fix"
     DRAW = "draw"
+    PUSH = "push"
     CANCEL = "cancel"
 
 
 TRANSITIONS: dict[tuple[str, str], str] = {
     (RequestState.REQUESTED, RequestAction.FIX): RequestState.FIXED,
     (RequestState.FIXED, RequestAction.DRAW): RequestState.DRAWN,
+    (RequestState.DRAWN, RequestAction.PUSH): RequestState.PUSHED,
     (RequestState.REQUESTED, RequestAction.CANCEL): RequestState.CANCELLED,
     (RequestState.FIXED, RequestAction.CANCEL): RequestState.CANCELLED,
 }
@@ -39,3 +42,10 @@ class Answer(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
     TIMEOUT = "timeout", _("Not answered in time")
+
+
+class MemberKind(models.TextChoices):
+    """Committee members the initiator enters itself (招标投标法 §37; standard 6.6.2)."""
+
+    REPRESENTATIVE = "representative", _("Initiator's representative")
+    OUTSIDE = "outside", _("Expert chosen by the initiator outside the pool")

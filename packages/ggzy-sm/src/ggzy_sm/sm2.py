@@ -85,6 +85,7 @@ PURPOSES = frozenset(
         "ggzy-beacon-status-v1",  # a randomness beacon's signed account of a draw it holds
         "ggzy-expertpool-request-v1",  # the platform's signed request to the expert pool
         "ggzy-expertpool-answer-v1",  # the expert pool's signed answer (a draw, a replacement, a state)
+        "ggzy-expert-roster-v1",  # the platform's roster of a committee for the evaluation area
         "ggzy-test-v1",  # tests only
     }
 )

@@ -1,4 +1,4 @@
-"""Writes of the experts app (docs/experts.md): a draw request, its seed's commitments, its eligible list
+"""The draws of the experts app (docs/experts.md): a draw request, its seed's commitments, its eligible list
 fixed (the moment), the draw from the revealed seed, and the experts' own answers with replacements down the
 same order.
 
@@ -45,6 +45,8 @@ from ggzy_sm.sm3 import sm3
 AGE_LIMIT = 70
 #: Most calls of one expert in 30 days, unless the request sets fewer.
 MAX_CALLS_30_DAYS = 6
+#: The roster goes to the evaluation area this long before the evaluation, unless the request sets a time.
+PUSH_BEFORE = dt.timedelta(minutes=30)
 #: The moment the seed's randomness waits for, in words (docs/randomness.md).
 MOMENT = "合格专家名单固定并公布其 SM3 摘要之时"
 
@@ -154,6 +156,7 @@ def request_make(
     remote_city: str = "",
     max_calls_30_days: int = MAX_CALLS_30_DAYS,
     age_limit: int = AGE_LIMIT,
+    push_at: dt.datetime | None = None,
 ) -> DrawRequest:
     """A draw request with its rules as data: the organisations (USCCs) and persons (identity-number search
     hashes) to avoid, the supervising departments, the names of accepted avoidance requests."""
@@ -163,6 +166,9 @@ def request_make(
         raise DomainError(ExpertsError.TIME)
     if not 0 < age_limit <= AGE_LIMIT or max_calls_30_days < 1:
         raise DomainError(ExpertsError.LIMITS)
+    push_at = push_at or evaluation_at - PUSH_BEFORE
+    if not now < push_at <= evaluation_at:
+        raise DomainError(ExpertsError.PUSH_TIME)
     avoid = dict(avoid or {})
     listed = {
         key: sorted(set(_strings(avoid.get(key)))) for key in ("organisations", "supervising", "persons")
@@ -180,6 +186,8 @@ def request_make(
         engineering=engineering,
         evaluation_at=evaluation_at,
         place=place[:200],
+        committee=committee,
+        push_at=push_at,
         needs=checked,
         avoid={**listed, "names": [list(pair) for pair in names]},
         remote_city=remote_city[:4],
@@ -196,6 +204,7 @@ def request_make(
             "needs": checked,
             "committee": committee,
             "evaluation_at": evaluation_at,
+            "push_at": push_at,
             "avoid_counts": {**{key: len(value) for key, value in listed.items()}, "names": len(names)},
         },
     )
