@@ -200,3 +200,28 @@ def test_fees_and_ratings_follow_the_evaluation_once_each_and_the_fees_export(
         services.rating_record(actor=agent, call=member, score=1, conduct="poor")
     assert again.value.code == ExpertsError.RECORDED
     assert Rating.objects.get().score == 4
+
+
+def test_a_status_or_availability_changed_within_48_hours_before_the_draw_is_flagged_to_supervisors() -> None:
+    from ggzy.experts.models import Unavailability
+
+    pool = [expert(n) for n in range(12)]
+    pool[0].status, pool[0].status_changed_at = "suspended", clock.now() - dt.timedelta(hours=47)
+    pool[0].save()
+    pool[1].status_changed_at = clock.now() - dt.timedelta(hours=49)  # long enough before: not flagged
+    pool[1].save()
+    day = (clock.now() + dt.timedelta(days=2)).date()
+    Unavailability.objects.create(expert=pool[2], start=day, end=day, recorded_at=clock.now())
+    services.request_fix(actor=None, request=request())
+    flagged = Event.objects.get(type="experts.changes.flagged")
+    data = json.loads(flagged.document)["data"]
+    assert (data["status_changed"], data["unavailability_recorded"]) == (1, 1)
+    assert flagged.visibility == "supervisors"
+    assert pool[0].name not in flagged.document
+
+
+def test_no_recent_change_no_flag() -> None:
+    for n in range(9):
+        expert(n)
+    services.request_fix(actor=None, request=request())
+    assert not Event.objects.filter(type="experts.changes.flagged").exists()

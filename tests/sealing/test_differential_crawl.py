@@ -21,7 +21,11 @@ its own; a probe of a guarantee names a hidden guarantee's uid (the accepted one
 a fresh uid; the section's code is the real section's in both worlds. No page or operation names a
 sub-account by uid: the bidder reaches its own by the section's code.
 
-Facts the secrecy table marks planned (objections, drawn experts, …) come with the issues that build
+Drawn experts (issue 33; tests/sealing/crawl_experts.py): both worlds draw 7 experts for the section from
+the same pool with the same seed, and the pool's uids run the other way in one of them, so other people are
+called; nothing before the push may tell who.
+
+Facts the secrecy table marks planned (objections, …) come with the issues that build
 them; each extends `WORLDS` with its fact, and the test fails when a fact is marked enforced without a
 world here."""
 
@@ -55,7 +59,7 @@ from tests import factories
 from tests.endpoints import SAMPLE_KWARGS, url_for
 from tests.registry import conftest as registry_world
 from tests.sealing import conftest as sealing_world
-from tests.sealing import crawl_securities
+from tests.sealing import crawl_experts, crawl_securities
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -76,6 +80,8 @@ WORLDS = {
     "security_payer_details": "0 vs 3 hidden credits with their payers' names and accounts",
     "security_guarantees": "0 vs 2 hidden guarantees (one pending, one accepted), each probed by uid",
     "security_flags": "0 vs 1 hidden payer flag (two hidden bidders paid from one account)",
+    "drawn_experts": "7 experts called (one declined and replaced) from a pool of 15, other people in each"
+    " world (the same seed over the pool's uids in the opposite order), before the push",
     # its world is the price crawl's (tests/opening/test_price_crawl.py): the same bids at other prices
     "prices_in_window": "prices A vs prices B, the decryption window open, some bids released",
 }
@@ -168,6 +174,8 @@ def build(
     halls_due()
     hall = Hall.objects.filter(section=stage.section).first()
     probes["hall_uid"] = str(hall.uid) if hall is not None else str(uuid.uuid4())
+    # the committee's experts drawn for the section: other people in each world (crawl_experts)
+    probes |= crawl_experts.experts_world(stage, users["expert"], hidden=bool(hidden))
     return clients, probes
 
 
@@ -307,15 +315,19 @@ def test_every_enforced_fact_has_a_world_in_the_crawl() -> None:
 def test_hidden_bids_change_no_answer_for_any_role(
     tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    drawn: dict[int, str] = {}
+
     def world(bids: int) -> Callable[[int], dict[tuple[str, str], tuple[int, str]]]:
         def made(attempt: int) -> dict[tuple[str, str], tuple[int, str]]:
             fresh()
             clients, probe = build(bids, tmp_path / f"world-{bids}-{attempt}", settings, monkeypatch)
+            drawn[bids] = probe["drawn"]
             return crawl(clients, probe)
 
         return made
 
     without, with_bids = one_day(world(0), world(HIDDEN_BIDS))
+    assert drawn[0] != drawn[HIDDEN_BIDS]  # other experts drawn: the crawl would see their names leak
 
     assert len(without) > 1000  # every operation, as every role
     for world in (without, with_bids):  # the hall is there in both worlds, for the parties only

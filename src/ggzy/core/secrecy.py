@@ -261,15 +261,17 @@ FACTS: tuple[Fact, ...] = (
     Fact(
         "drawn_experts",
         "Which experts were drawn for a section's committee, including replacements and avoidances",
-        "the drawn experts themselves (each of its own draw); the draw's auditors by its seed after the "
-        "result",
+        "the drawn experts themselves (each of its own call); from the push at its set time, the evaluation "
+        "area's roster and the centre's staff member appointed to print it (each printing recorded); the "
+        "draw's auditors by its eligible list and seed",
         Until.RESULT_FINAL,
         "everyone (published with the result)",
         "招标投标法 §37 last paragraph (the committee's names are secret until the award is decided); "
         "实施条例 §46",
         Kind.PROCEDURAL,
-        "The expert pool's administrators see that a draw happened and its size, not the names.",
-        Status.PLANNED,
+        "Centre staff and supervisors see that a draw happened, its state and its counts (eligible per "
+        "specialty, excluded per rule, called per role), never the names; the rows are in the database.",
+        Status.ENFORCED,
         "evaluation experts (issue 33)",
     ),
     Fact(

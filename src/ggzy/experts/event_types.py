@@ -18,8 +18,8 @@ class ExpertsEvents(EventTypes, app="experts"):
         DOMAIN,
         Visibility.SUPERVISORS,
         Scopes.CENTRE_REGION,
-        "A draw of evaluation experts was requested: specialties and counts, the rules it applies (as counts"
-        " of organisations and persons to avoid), the evaluation's time.",
+        "A draw of evaluation experts was requested: specialties and counts, the committee, the evaluation's"
+        " and the push's time (never whom it avoids: before the opening that would tell how many bid).",
         Embargoes.UNTIL_OPENING_IF_WINDOW,
         title=pgettext_lazy("event", "Expert draw requested"),
     )
@@ -116,4 +116,34 @@ class ExpertsEvents(EventTypes, app="experts"):
         "The security administrator revoked a staff member's appointment to print the experts' lists.",
         Embargoes.NONE,
         title=pgettext_lazy("event", "Roster keeper revoked"),
+    )
+    POOL_DRAWN = EventType(
+        "experts.pool.drawn",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "The provincial expert pool drew a request's experts and answered signed: its draw id and revision,"
+        " how many were called per specialty and role, and the pool's counts excluded per rule.",
+        Embargoes.UNTIL_EVALUATION,
+        title=pgettext_lazy("event", "Experts drawn by the provincial pool"),
+    )
+    POOL_REFUSED = EventType(
+        "experts.pool.refused",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "The provincial expert pool refused a draw or a replacement, signed: its reason and counts (a new"
+        " request id is asked next time).",
+        Embargoes.UNTIL_EVALUATION,
+        title=pgettext_lazy("event", "Provincial pool refused"),
+    )
+    CHANGES_FLAGGED = EventType(
+        "experts.changes.flagged",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "Experts of a draw's specialties changed their status or recorded days unavailable within 48 hours"
+        " before its list was fixed (counts, never names): for the supervisors to look at.",
+        Embargoes.UNTIL_EVALUATION,
+        title=pgettext_lazy("event", "Recent changes in the pool flagged"),
     )

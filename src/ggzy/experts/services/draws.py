@@ -205,7 +205,7 @@ def request_make(
             "committee": committee,
             "evaluation_at": evaluation_at,
             "push_at": push_at,
-            "avoid_counts": {**{key: len(value) for key, value in listed.items()}, "names": len(names)},
+            # never the counts of whom it avoids: before the opening they would tell how many bid
         },
     )
     return request
@@ -304,7 +304,31 @@ def request_fix(*, actor: Actor | None, request: DrawRequest) -> DrawRequest:
     )
     DrawRequest.objects.filter(pk=request.pk).update(fixed_event=fixed.uid)
     request.fixed_event = fixed.uid
+    _changes_flag(request, now)
     return request
+
+
+#: A change of an expert's status or availability this shortly before a draw is flagged to supervisors.
+RECENT_CHANGE = dt.timedelta(hours=48)
+
+
+def _changes_flag(request: DrawRequest, now: dt.datetime) -> None:
+    """The experts of the request's specialties whose status changed, or who recorded days unavailable,
+    within `RECENT_CHANGE` before the list was fixed: counted for the supervisors (a pool tuned just before
+    a draw), never named."""
+    since = now - RECENT_CHANGE
+    of_specialties = Expert.objects.filter(specialties__code__in=list(request.needs)).distinct()
+    status = of_specialties.filter(status_changed_at__gte=since, status_changed_at__lte=now).count()
+    unavailable = of_specialties.filter(
+        unavailable__recorded_at__gte=since, unavailable__recorded_at__lte=now
+    ).count()
+    if status or unavailable:
+        _record(
+            request,
+            ExpertsEvents.CHANGES_FLAGGED,
+            None,
+            {"hours": 48, "status_changed": status, "unavailability_recorded": unavailable},
+        )
 
 
 def eligible_of(request: DrawRequest) -> dict[str, list[str]]:
