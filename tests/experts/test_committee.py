@@ -225,3 +225,24 @@ def test_no_recent_change_no_flag() -> None:
         expert(n)
     services.request_fix(actor=None, request=request())
     assert not Event.objects.filter(type="experts.changes.flagged").exists()
+
+
+def test_a_called_expert_is_told_the_time_and_place_only_in_its_inbox_and_by_sms_under_the_embargo() -> None:
+    from ggzy.events.models import Message
+
+    pool = [expert(n, phone=f"1390000{n:04d}") for n in range(12)]
+    made = services.request_fix(actor=None, request=request(project="P-不可泄露的项目"))
+    services.calls_make(actor=None, request=made, seed=SEED)
+    told = Message.objects.filter(template="experts.called")
+    assert told.filter(channel="inbox").count() == 7
+    assert told.filter(channel="sms").count() == 7
+    for message in told:
+        assert "评标室 3" in message.body  # the place
+        assert "P-不可泄露的项目" not in message.body + message.subject
+        assert (message.embargo_kind, message.embargo_ref) == ("experts.evaluation", made.ref)
+    first = Call.objects.filter(request=made).order_by("sequence").first()
+    assert first is not None
+    services.call_answer(actor=first.expert.user, call=first, answer=Answer.DECLINED)
+    replacement = Call.objects.get(request=made, replaces=first.sequence)
+    assert told.filter(recipient=replacement.expert.user, channel="inbox").count() == 1
+    assert len(pool) == 12

@@ -9,7 +9,10 @@ class ExpertsConfig(AppConfig):
 
     def ready(self) -> None:
         from ggzy.events import embargo
-        from ggzy.experts import tasks  # noqa: F401  (registers the tick job)
+        from ggzy.experts import (
+            messages,  # noqa: F401  (registers the notification template)
+            tasks,  # noqa: F401  (registers the tick jobs)
+        )
 
         embargo.register(
             embargo.EmbargoKind(

@@ -386,7 +386,8 @@ def calls_make(*, actor: Actor | None, request: DrawRequest, seed: str) -> DrawR
     for seat in seats:
         counts.setdefault(seat.specialty, {}).setdefault(seat.role, 0)
         counts[seat.specialty][seat.role] += 1
-    _record(request, ExpertsEvents.DRAWN, actor, {"called": counts})
+    drawn = _record(request, ExpertsEvents.DRAWN, actor, {"called": counts})
+    tell(list(Call.objects.filter(request=request).select_related("expert", "request")), drawn)
     return request
 
 
@@ -432,7 +433,7 @@ def _answered(call: Call, answer: str, now: dt.datetime, actor: Actor | None) ->
     DrawRequest.objects.select_for_update().filter(pk=call.request_id).first()  # one replacement at a time
     call.answer, call.answered_at = answer, now
     replacement = _replace(call, now) if answer in (Answer.DECLINED, Answer.TIMEOUT) else None
-    _record(
+    answered = _record(
         call.request,
         ExpertsEvents.ANSWERED,
         actor,
@@ -445,7 +446,39 @@ def _answered(call: Call, answer: str, now: dt.datetime, actor: Actor | None) ->
             "exhausted": answer != Answer.ACCEPTED and replacement is None,
         },
     )
+    if replacement is not None:
+        tell([replacement], answered)
     return call
+
+
+def tell(calls: list[Call], event: Event) -> None:
+    """Each called expert told in its inbox and by SMS (where it has an account, a phone): the evaluation's
+    time and place and the time to answer by — never the project. The messages carry `event`'s embargo, so
+    the delivery log shows them to others only once the evaluation began."""
+    from ggzy.core.formatting import local_time
+    from ggzy.events.notifications import DeliveryChannel, Recipient, notify
+
+    for call in calls:
+        expert = call.expert
+        phone = (
+            expert.phone.decrypt_for_system() if isinstance(expert.phone, Sealed) else str(expert.phone or "")
+        )
+        channels = [
+            c for c, has in ((DeliveryChannel.INBOX, expert.user_id), (DeliveryChannel.SMS, phone)) if has
+        ]
+        if not channels:
+            continue
+        notify(
+            template="experts.called",
+            recipients=[Recipient(user=expert.user, phone=phone)],
+            context={
+                "evaluation_at": local_time(call.request.evaluation_at),
+                "place": call.request.place,
+                "answer_by": local_time(answer_limit(call)),
+            },
+            channels=channels,
+            event=event,
+        )
 
 
 def declined_order(request: DrawRequest) -> list[int]:

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 
 from ggzy.core import clock
 from ggzy.core.errors import DomainError
-from ggzy.core.formatting import PLATFORM_ZONE
+from ggzy.core.formatting import PLATFORM_ZONE, yuan
 from ggzy.core.types import Actor
 from ggzy.experts.errors import ExpertsError
 from ggzy.experts.event_types import ExpertsEvents
@@ -102,11 +102,6 @@ def rating_record(*, actor: Actor, call: Call, score: object, conduct: str, note
     return rating
 
 
-def yuan(fen: int) -> str:
-    """Fen as yuan text with two decimals (no float on the way)."""
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
 FEES_HEADER = ("评标开始时间", "标段编号", "申请", "专业", "专家", "工时", "评审费（元）", "依据", "记录时间")
 
 
@@ -139,7 +134,7 @@ def fees_csv(*, centre: str, month: dt.date) -> str:
                 fee.call.specialty,
                 fee.call.expert.name,
                 str(fee.hours),
-                yuan(fee.amount_fen),
+                yuan(fee.amount_fen, grouping=False),
                 fee.basis,
                 fee.recorded_at.astimezone(PLATFORM_ZONE).strftime("%Y-%m-%d %H:%M"),
             )
