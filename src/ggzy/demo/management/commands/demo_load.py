@@ -165,6 +165,9 @@ class Command(BaseCommand):
                 from ggzy.demo import opening
 
                 opening.load(self.stdout.write)  # the halls' K commitments too
+                from ggzy.demo import experts
+
+                experts.load(self.stdout.write)  # the draw requests' seeds too
 
     def later(self, hours: float) -> None:
         self.history.later(hours)
