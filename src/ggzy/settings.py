@@ -434,6 +434,14 @@ GGZY_BEACONS = os.environ.get("GGZY_BEACONS", "")
 GGZY_BEACON_TRUST = os.environ.get("GGZY_BEACON_TRUST", "")
 GGZY_BEACON_TIMEOUT = int(os.environ.get("GGZY_BEACON_TIMEOUT") or 5)
 GGZY_DEMO_BEACON_DIR = os.environ.get("GGZY_DEMO_BEACON_DIR", "")
+#: The provincial comprehensive evaluation-expert pool (`experts.provincial`, docs/expert-pool-interface.md):
+#: "CODE=URL" (empty: every draw is the centre's own pool), the ggzy-expertpool-trust-v1 file pinning its
+#: key, the centres whose draws it makes ("sy,dl,…"; empty: every centre's), and the seconds a request may
+#: take. `ggzy-expertpool serve` simulates it; it pins the platform's two keys (`ggzy experts pool-keys`).
+GGZY_EXPERT_POOL = os.environ.get("GGZY_EXPERT_POOL", "")
+GGZY_EXPERT_POOL_TRUST = os.environ.get("GGZY_EXPERT_POOL_TRUST", "")
+GGZY_EXPERT_POOL_CENTRES = os.environ.get("GGZY_EXPERT_POOL_CENTRES", "")
+GGZY_EXPERT_POOL_TIMEOUT = int(os.environ.get("GGZY_EXPERT_POOL_TIMEOUT") or 10)
 #: The demo's simulated bank and guarantee issuers' folders: `ggzy serve` in the sandbox also starts them.
 GGZY_DEMO_BANK_DIR = os.environ.get("GGZY_DEMO_BANK_DIR", "")
 GGZY_DEMO_GUARANTEE_DIR = os.environ.get("GGZY_DEMO_GUARANTEE_DIR", "")

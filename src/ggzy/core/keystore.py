@@ -39,6 +39,8 @@ ALGORITHMS = {
     Purpose.BID_RECEIPT: Algorithm.SM2,
     Purpose.SECURITY_REQUEST: Algorithm.SM2,
     Purpose.EXPERT_ROSTER: Algorithm.SM2,
+    Purpose.EXPERT_POOL: Algorithm.SM2,
+    Purpose.EXPERT_POOL_LIST: Algorithm.SM2,
 }
 
 

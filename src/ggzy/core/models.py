@@ -16,6 +16,8 @@ class Purpose(models.TextChoices):
     BID_RECEIPT = "bid_receipt", _("Signing receipts of sealed bids (SM2)")
     SECURITY_REQUEST = "security_request", _("Signing requests to banks and guarantee issuers (SM2)")
     EXPERT_ROSTER = "expert_roster", _("Signing expert rosters for the evaluation area (SM2)")
+    EXPERT_POOL = "expert_pool", _("Signing requests to the provincial expert pool (SM2)")
+    EXPERT_POOL_LIST = "expert_pool_list", _("Reading the lists the provincial expert pool encrypts (SM2)")
 
 
 class Algorithm(models.TextChoices):

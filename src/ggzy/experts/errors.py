@@ -97,3 +97,31 @@ class ExpertsError(ErrorCodeBase):
         422,
         _("A rating is a score from 1 to 5 with the conduct observed."),
     )
+    POOL_NOT_USED = (
+        "expert_pool_not_configured",
+        409,
+        _("This centre's experts are not drawn by the provincial expert pool, or it is not configured."),
+    )
+    POOL_UNAVAILABLE = (
+        "expert_pool_unavailable",
+        503,
+        _("The provincial expert pool did not answer; nothing was recorded. Ask again later."),
+    )
+    POOL_UNTRUSTED = (
+        "expert_pool_untrusted",
+        502,
+        _(
+            "The answer did not come from the provincial expert pool the platform trusts (its signature,"
+            " its request or its list do not check); nothing was recorded."
+        ),
+    )
+    POOL_REJECTED = (
+        "expert_pool_rejected",
+        502,
+        _("The provincial expert pool did not take the request (not trusted, malformed or replayed)."),
+    )
+    POOL_REFUSED = (
+        "expert_pool_refused",
+        409,
+        _("The provincial expert pool refused the draw or the replacement; its reason and counts are given."),
+    )

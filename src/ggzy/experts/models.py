@@ -37,6 +37,14 @@ class ExpertStatus(models.TextChoices):
     SUSPENDED = "suspended", _("Suspended")
 
 
+class Source(models.TextChoices):
+    """Where an expert (and a draw request's experts) come from: the centre's own pool, or the provincial
+    comprehensive evaluation-expert pool (docs/expert-pool-interface.md), which draws them itself."""
+
+    LOCAL = "local", _("The centre's pool")
+    PROVINCIAL = "provincial", _("The provincial expert pool")
+
+
 class Specialty(models.Model):
     """A code of the national classification of evaluation experts' specialties, as loaded by the centre
     (`ggzy experts specialties FILE`); `verified` says whether the row was checked against the text."""
@@ -57,15 +65,31 @@ class Specialty(models.Model):
 
 
 class Expert(models.Model):
+    """An expert of the centre's pool, or one the provincial pool drew (`source`): such an expert is known
+    only by what the pool's list carries — its id there, name, masked identity number and person hash,
+    phone, region, title, specialties and current employer — never its identity number, birth date or
+    years in the field, and holds no `ExpertSpecialty` rows, so the local pool never draws it."""
+
     uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=50)  # family name first
-    id_number = EncryptedField(_("identity number"), kind=Kind.ID_NUMBER)
+    id_number = EncryptedField(_("identity number"), kind=Kind.ID_NUMBER, blank=True)
     id_number_lookup = LookupHashField(source="id_number")
     phone = EncryptedField(_("phone"), kind=Kind.PHONE, blank=True)
-    birth_date = models.DateField(_("date of birth"))
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     region = models.CharField(_("region (GB/T 2260)"), max_length=6)
-    title = models.CharField(_("professional title"), max_length=16, choices=Title.choices)
-    field_since = models.PositiveSmallIntegerField(_("working in the field since (year)"))
+    title = models.CharField(_("professional title"), max_length=16, choices=Title.choices, blank=True)
+    field_since = models.PositiveSmallIntegerField(
+        _("working in the field since (year)"), null=True, blank=True
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.LOCAL)
+    #: A provincial expert: the pool's code (GGZY_EXPERT_POOL), its id there, the person hash and masked
+    #: identity number its list gives, its title and specialties as the pool states them.
+    pool = models.CharField(_("expert pool"), max_length=32, blank=True)
+    pool_id = models.CharField(_("id in the expert pool"), max_length=32, blank=True)
+    person_hash = models.CharField(_("person hash"), max_length=64, blank=True, db_index=True)
+    id_masked = models.CharField(_("identity number (masked)"), max_length=18, blank=True)
+    pool_title = models.CharField(_("professional title (as the pool states it)"), max_length=50, blank=True)
+    pool_specialties = models.JSONField(_("specialties (as the pool states them)"), default=list, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=ExpertStatus.choices, default=ExpertStatus.ACTIVE
     )
@@ -80,6 +104,13 @@ class Expert(models.Model):
         verbose_name = _("expert")
         verbose_name_plural = _("experts")
         indexes = [models.Index(fields=["status", "region"], name="experts_status_region")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pool", "pool_id"],
+                condition=models.Q(source="provincial"),
+                name="experts_pool_expert_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -207,6 +238,19 @@ class DrawRequest(models.Model):
     roster_signature = models.CharField(_("signature of the roster"), max_length=160, blank=True)
     roster_key = models.CharField(_("roster signing key"), max_length=16, blank=True)
     pushed_at = models.DateTimeField(_("pushed at"), null=True, blank=True)
+    #: Drawn by the centre's pool (the steps above) or by the provincial pool (`experts.provincial`): then
+    #: the pool's code, how many of its signed refusals came before (the request id asked is the uid and
+    #: this number: a refused id stays refused, a retry after a lost answer asks the same one), the pool's
+    #: draw id, the highest revision of its list seen (an older signed state is ignored), the list as last
+    #: decrypted (canonical JSON, encrypted) and the last signed answer as it came (its list sealed to the
+    #: platform's key: the evidence).
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.LOCAL)
+    pool = models.CharField(_("expert pool"), max_length=32, blank=True)
+    pool_refusals = models.PositiveSmallIntegerField(_("refusals by the expert pool"), default=0)
+    pool_draw = models.CharField(_("the expert pool's draw id"), max_length=64, blank=True)
+    pool_revision = models.PositiveIntegerField(_("the list's revision seen"), default=0)
+    pool_list = EncryptedField(_("the expert pool's list"), kind=Kind.CONTACT, blank=True)
+    pool_answer = models.JSONField(_("the expert pool's signed answer"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("expert draw request")

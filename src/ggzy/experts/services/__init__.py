@@ -39,6 +39,15 @@ from ggzy.experts.services.draws import (
     rules_of,
     seed_open,
 )
+from ggzy.experts.services.provincial import (
+    platform_keys,
+    pool_configured,
+    provincial_draw,
+    provincial_refresh,
+    provincial_refresh_all,
+    provincial_replace,
+    uses_pool,
+)
 from ggzy.experts.services.records import fee_record, fees_csv, rating_record
 
 __all__ = [
@@ -65,6 +74,12 @@ __all__ = [
     "keeper_appoint",
     "keeper_revoke",
     "member_enter",
+    "platform_keys",
+    "pool_configured",
+    "provincial_draw",
+    "provincial_refresh",
+    "provincial_refresh_all",
+    "provincial_replace",
     "rating_record",
     "request_draw",
     "request_fix",
@@ -78,4 +93,5 @@ __all__ = [
     "rules_of",
     "seats_for_members",
     "seed_open",
+    "uses_pool",
 ]

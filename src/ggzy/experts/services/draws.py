@@ -34,7 +34,7 @@ from ggzy.experts import draw as drawing
 from ggzy.experts import eligibility
 from ggzy.experts.errors import ExpertsError
 from ggzy.experts.event_types import ExpertsEvents
-from ggzy.experts.models import Call, DrawRequest, Expert
+from ggzy.experts.models import Call, DrawRequest, Expert, Source
 from ggzy.experts.states import TRANSITIONS, Answer, RequestAction, RequestState
 from ggzy.randomness import services as randomness
 from ggzy.registry.models import Section
@@ -489,8 +489,13 @@ def declined_order(request: DrawRequest) -> list[int]:
 
 def _replace(call: Call, now: dt.datetime) -> Call | None:
     """The next expert of the declined call's specialty order, after a replay of every call so far (the walk
-    an auditor recomputes)."""
+    an auditor recomputes). A request the provincial pool drew: the pool walks its own order."""
     request = call.request
+    if request.source == Source.PROVINCIAL:
+        from ggzy.experts.services.provincial import provincial_replace  # it imports this module
+
+        reason = {"declined": "declined", "avoided": "conflict"}.get(str(call.answer), "no_answer")
+        return provincial_replace(call=call, reason=reason)
     eligible = eligible_of(request)
     walk = drawing.replay(request.seed, eligible, request.needs, declined_order(request))
     made = walk.call(call.specialty, "replacement")
@@ -513,7 +518,8 @@ def calls_timeout() -> int:
     done = 0
     now = clock.now()
     late = Q(called_at__lt=now - dt.timedelta(minutes=ANSWER_MINUTES)) | Q(request__evaluation_at__lt=now)
-    for call in Call.objects.filter(late, answer=Answer.PENDING).select_related("request"):  # as answer_limit
+    pending = Call.objects.filter(late, answer=Answer.PENDING, request__source=Source.LOCAL)  # the pool's own
+    for call in pending.select_related("request"):  # as answer_limit
         with transaction.atomic():
             if _answered(call, Answer.TIMEOUT, now, None) is not None:
                 done += 1
