@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,6 +245,25 @@ def test_a_decline_given_to_the_pool_is_replaced_by_the_pool(pool: PoolWorld) ->
     assert services.provincial_refresh(request=drawn) == 0  # nothing newer
     roster = services.roster_document(drawn)
     assert [m["name"] for m in roster["members"]] == [accepted.expert.name]
+
+
+def test_a_seat_unanswered_in_time_is_replaced_as_no_answer(pool: PoolWorld) -> None:
+    made = _request(pool, push_at=clock.now() + dt.timedelta(seconds=4))  # the experts answer until then
+    drawn = services.provincial_draw(actor=None, request=made)
+    calls = list(Call.objects.filter(request=drawn).select_related("expert").order_by("sequence"))
+    for call in calls[1:]:
+        pool.answer(drawn, call.expert, "accept")
+    assert services.provincial_refresh(request=drawn) == 6
+    assert Call.objects.get(pk=calls[0].pk).answer == Answer.PENDING  # not late yet
+    time.sleep(max(0.0, (made.push_at - clock.now()).total_seconds()) + 0.5)
+    assert services.calls_timeout() == 0  # the local timeout leaves the pool's calls alone
+    assert services.provincial_refresh(request=drawn) == 1  # late by the clock: no new revision needed
+    late = Call.objects.get(pk=calls[0].pk)
+    assert late.answer == Answer.TIMEOUT
+    taker = Call.objects.get(request=drawn, replaces=late.sequence)
+    drawn.refresh_from_db()
+    seat = next(s for s in list_of(drawn)["seats"] if s["seat"] == late.sequence)
+    assert (seat["replaced_by"], seat["replaced_reason"]) == (taker.sequence, "no_answer")
 
 
 def test_an_answer_signed_by_another_key_is_refused_and_a_retry_draws_nothing_twice(

@@ -344,9 +344,10 @@ def provincial_replace(*, call: Call, reason: str) -> Call | None:
 
 
 def provincial_refresh(*, request: DrawRequest) -> int:
-    """The draw's signed state, if newer than the revision seen: the experts' answers given to the pool
-    recorded on the calls (`draws._answered`: a decline asks the pool's replacement), a seat unanswered past
-    its time to answer replaced as `no_answer`. Outside any transaction. How many calls were answered."""
+    """The draw's signed state, kept if newer than the revision seen; then the experts' answers given to the
+    pool recorded on the calls (`draws._answered`: a decline asks the pool's replacement), and a seat
+    unanswered past its time to answer replaced as `no_answer`. Outside any transaction. How many calls
+    were answered."""
     request = DrawRequest.objects.get(pk=request.pk)
     if request.source != Source.PROVINCIAL or not request.pool_draw:
         raise DomainError(ExpertsError.STATE)
@@ -355,10 +356,9 @@ def provincial_refresh(*, request: DrawRequest) -> int:
     done = 0
     with transaction.atomic():
         request = DrawRequest.objects.select_for_update().get(pk=request.pk)
-        if not _store(request, answer):
-            return 0
+        _store(request, answer)  # an older state is not kept; the list kept is still walked for late seats
         now = clock.now()
-        for seat in (answer.list or {}).get("seats", []):
+        for seat in list_of(request)["seats"]:
             if seat["excluded"] is not None:
                 continue
             call = _seat_call(request, seat, now)
