@@ -125,3 +125,8 @@ class ExpertsError(ErrorCodeBase):
         409,
         _("The provincial expert pool refused the draw or the replacement; its reason and counts are given."),
     )
+    CHECKIN_EARLY = (
+        "expert_checkin_early",
+        409,
+        _("The called experts are checked against the bidders once the bid deadline has passed."),
+    )

@@ -147,3 +147,23 @@ class ExpertsEvents(EventTypes, app="experts"):
         Embargoes.UNTIL_EVALUATION,
         title=pgettext_lazy("event", "Recent changes in the pool flagged"),
     )
+    CHECKED_IN = EventType(
+        "experts.checkin.checked",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "A draw made before the bid deadline was checked again against the bidders once they were known:"
+        " how many called experts were avoided and replaced (never who).",
+        Embargoes.UNTIL_EVALUATION,
+        title=pgettext_lazy("event", "Called experts checked against the bidders"),
+    )
+    DECLARED = EventType(
+        "experts.call.declared",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "A called expert declared at check-in that it has no conflict with the trade's parties (a conflict"
+        " declared is an avoidance, recorded as the call's answer).",
+        Embargoes.UNTIL_EVALUATION,
+        title=pgettext_lazy("event", "Expert's declaration recorded"),
+    )

@@ -42,6 +42,7 @@ class Answer(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
     TIMEOUT = "timeout", _("Not answered in time")
+    AVOIDED = "avoided", _("Avoided at check-in (a conflict with a bidder)")
 
 
 class MemberKind(models.TextChoices):

@@ -4,6 +4,8 @@ the draw and the calls), `committee` (the initiator's own members, the roster pu
 
 from ggzy.experts.services.committee import (
     ROSTER_PURPOSE,
+    call_declare,
+    checkin_check,
     is_keeper,
     keeper_appoint,
     keeper_revoke,
@@ -60,8 +62,10 @@ __all__ = [
     "answer_limit",
     "avoid_for_section",
     "call_answer",
+    "call_declare",
     "calls_make",
     "calls_timeout",
+    "checkin_check",
     "declined_order",
     "eligible_document",
     "eligible_for",

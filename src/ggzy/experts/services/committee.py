@@ -20,15 +20,17 @@ from ggzy.accounts.identifiers import InvalidIdentifier, validate_resident_id, v
 from ggzy.core import clock, keystore
 from ggzy.core.errors import DomainError
 from ggzy.core.fields import Kind, Sealed, lookup_for, mask
+from ggzy.core.formatting import PLATFORM_ZONE
 from ggzy.core.models import Purpose
 from ggzy.core.roles import Role
 from ggzy.core.states import advance
 from ggzy.core.types import Actor, JSONDict
 from ggzy.events.services import event_record
+from ggzy.experts import eligibility
 from ggzy.experts.errors import ExpertsError
 from ggzy.experts.event_types import ExpertsEvents
-from ggzy.experts.models import Call, DrawRequest, Keeper, Member
-from ggzy.experts.services.draws import _record
+from ggzy.experts.models import Call, DrawRequest, Expert, Keeper, Member
+from ggzy.experts.services.draws import _answered, _record, avoid_for_section, rules_of
 from ggzy.experts.states import TRANSITIONS, Answer, MemberKind, RequestAction, RequestState
 from ggzy_sm import canonical
 from ggzy_sm.errors import CryptoError
@@ -133,6 +135,75 @@ def member_enter(
         {"kind": kind, "seats_taken": request.members.count(), "seats": seats_for_members(request)},
     )
     return member
+
+
+#: The avoidance rules a check-in applies again once the bidders are known (not the pool's own rules:
+#: status, age, frequency — those held when the list was fixed).
+CHECKIN_RULES = ("employer", "related", "supervising", "person", "named")
+
+
+def _bidders_known(request: DrawRequest) -> bool:
+    from ggzy.sealing import selectors as sealing
+
+    window = sealing.window_of(request.section) if request.section is not None else None
+    return window is not None and clock.now() >= window.deadline
+
+
+def checkin_check(*, actor: Actor | None, request: DrawRequest) -> int:
+    """The day-before mode (a draw made before the bid deadline, the bidders unknown): once the deadline has
+    passed, every called expert who has not declined is checked again by the avoidance rules against the
+    section's parties as they now are (bidders, consortium members, their controllers and tied persons,
+    accepted avoidance requests); a conflicted expert is marked avoided and the next of the same order is
+    called — repeated until nobody called is conflicted or the order runs out. Returns how many were
+    avoided. Refused before the deadline (the bidders are secret) and after the push."""
+    request = DrawRequest.objects.select_related("section").get(pk=request.pk)
+    if request.section is None or not _bidders_known(request):
+        raise DomainError(ExpertsError.CHECKIN_EARLY)
+    if request.state != RequestState.DRAWN:
+        raise DomainError(ExpertsError.STATE)
+    now = clock.now()
+    avoid = avoid_for_section(request.section, day=request.evaluation_at.astimezone(PLATFORM_ZONE).date())
+    rules = rules_of(request) | {
+        "organisations": avoid["organisations"],
+        "persons": avoid["persons"],
+        "names": [tuple(pair) for pair in avoid["names"]],
+    }
+    every = eligibility.rule_q(**rules)  # type: ignore[arg-type]
+    conflict = eligibility.NOBODY
+    for rule in CHECKIN_RULES:
+        conflict |= every[rule]
+    avoided = 0
+    with transaction.atomic():
+        DrawRequest.objects.select_for_update().filter(pk=request.pk).first()
+        while True:
+            live = Call.objects.filter(request=request, answer__in=(Answer.PENDING, Answer.ACCEPTED))
+            hit = live.filter(expert__in=Expert.objects.filter(conflict)).order_by("sequence").first()
+            if hit is None:
+                break
+            if _answered(hit, Answer.AVOIDED, now, actor, was=(Answer.PENDING, Answer.ACCEPTED)) is None:
+                break  # answered meanwhile
+            avoided += 1
+        _record(request, ExpertsEvents.CHECKED_IN, actor, {"avoided": avoided})
+    return avoided
+
+
+@transaction.atomic
+def call_declare(*, actor: Actor, call: Call, conflict: bool) -> Call:
+    """The expert's own declaration at check-in (回避声明): a conflict with a party marks its call avoided
+    and calls the next of the same order; none is recorded as such. Only the expert called; once it has
+    declined or was avoided, refused."""
+    call = Call.objects.select_for_update().select_related("request", "expert").get(pk=call.pk)
+    if call.expert.user_id is None or call.expert.user_id != getattr(actor, "pk", None):
+        raise DomainError(ExpertsError.NOT_YOURS)
+    if call.answer not in (Answer.PENDING, Answer.ACCEPTED) or call.request.state != RequestState.DRAWN:
+        raise DomainError(ExpertsError.ANSWERED)
+    if conflict:
+        done = _answered(call, Answer.AVOIDED, clock.now(), actor, was=(Answer.PENDING, Answer.ACCEPTED))
+        if done is None:
+            raise DomainError(ExpertsError.ANSWERED)
+        return done
+    _record(call.request, ExpertsEvents.DECLARED, actor, {"sequence": call.sequence, "conflict": False})
+    return call
 
 
 def _plain(value: object) -> str:

@@ -62,8 +62,10 @@ def _record(request: DrawRequest, type_: EventType, actor: Actor | None, data: J
     embargo: Embargo | None
     if type_.embargo.kind == "experts.evaluation":
         embargo = Embargo("experts.evaluation", request.ref)
-    else:
+    elif type_.embargo.kind == "section.opening":
         embargo = _embargo(request)
+    else:
+        embargo = None  # never embargoed (fees and ratings, after the evaluation)
     return event_record(
         type=type_,
         actor=actor,
@@ -423,16 +425,23 @@ def call_answer(*, actor: Actor, call: Call, answer: str) -> Call:
     return answered
 
 
-def _answered(call: Call, answer: str, now: dt.datetime, actor: Actor | None) -> Call | None:
-    """Record the answer once (a compare-and-set on the pending call: two passes, or an expert's answer and
-    the clock's timeout, never both count), then, for a decline or a timeout, call the next expert of the
-    same order; with the order run out, the decline stands and the event says so (staff must act: a new
-    request). None when the call was answered meanwhile."""
-    if not Call.objects.filter(pk=call.pk, answer=Answer.PENDING).update(answer=answer, answered_at=now):
+def _answered(
+    call: Call,
+    answer: str,
+    now: dt.datetime,
+    actor: Actor | None,
+    *,
+    was: tuple[str, ...] = (Answer.PENDING,),
+) -> Call | None:
+    """Record the answer once (a compare-and-set on the call's answer `was`: two passes, or an expert's
+    answer and the clock's timeout, never both count), then, for a decline, a timeout or an avoidance found
+    at check-in, call the next expert of the same order; with the order run out, the decline stands and the
+    event says so (staff must act: a new request). None when the call was answered meanwhile."""
+    if not Call.objects.filter(pk=call.pk, answer__in=was).update(answer=answer, answered_at=now):
         return None
     DrawRequest.objects.select_for_update().filter(pk=call.request_id).first()  # one replacement at a time
     call.answer, call.answered_at = answer, now
-    replacement = _replace(call, now) if answer in (Answer.DECLINED, Answer.TIMEOUT) else None
+    replacement = _replace(call, now) if answer in (Answer.DECLINED, Answer.TIMEOUT, Answer.AVOIDED) else None
     answered = _record(
         call.request,
         ExpertsEvents.ANSWERED,
