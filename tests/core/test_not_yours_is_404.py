@@ -7,6 +7,7 @@ found from the URLconfs and the API: a new one that names an entity must be adde
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import uuid
@@ -29,6 +30,8 @@ from ggzy.core.middleware import REFUSED_HEADER
 from ggzy.core.roles import Role
 from ggzy.entities import services as library
 from ggzy.events.models import Event, Message
+from ggzy.experts import services as expert_services
+from ggzy.experts.models import Call, Expert, Title
 from ggzy.notices import services as notices
 from ggzy.notices.models import NoticeAttachment, Objection
 from ggzy.opening.models import Hall
@@ -55,6 +58,8 @@ MISSING_CODE = "A2101002026999999001"  # a well-formed tender project code no ro
 QUESTION = "投标保证金可以用保函缴纳吗？"
 NOTICE_TITLE = "车站装修施工招标公告（草稿，外人不得见）"
 DOCUMENTS_TITLE = "车站装修施工招标文件（草稿，外人不得见）"
+EXPERT_NAME = "欧阳秘密专家"
+EXPERT_PLACE = "评标区秘密评标室 9"
 
 #: Every page whose address names an entity by id: URL name -> (the entity, its other arguments).
 ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
@@ -165,6 +170,18 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "securities:refund-order": ("section", {}),
     "securities:forfeit": ("section", {}),
     "securities:guarantee-claim": ("section", {}),
+    # an expert draw request by its uid (its centre's staff, its region's supervisors, its section's parties);
+    # a call by its request's uid and its sequence (the called expert's own); a section the party requests for
+    "experts:request": ("expert_request", {}),
+    "experts:seed": ("expert_request", {}),
+    "experts:fix": ("expert_request", {}),
+    "experts:draw": ("expert_request", {}),
+    "experts:print": ("expert_request", {}),
+    "experts:fee": ("expert_request", {"sequence": "0"}),
+    "experts:member": ("expert_request", {}),
+    "experts:rate": ("expert_request", {"sequence": "0"}),
+    "experts:answer": ("expert_request", {"sequence": "0"}),
+    "experts:request-new": ("section", {}),
 }
 #: Pages of a protocol of their own, walked with its methods and headers instead of GET and POST: the tus
 #: upload of a sealed bid (HEAD its offset, PATCH a chunk, DELETE it; docs/submission.md).
@@ -334,6 +351,21 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
     hall = Hall.objects.create(
         section=stage.section, opens_at=clock.now(), window_minutes=30, min_bidders=3, prepared_at=clock.now()
     )
+    drawn_expert = Expert.objects.create(
+        name=EXPERT_NAME, id_number="210102197001010000", birth_date=dt.date(1970, 1, 1), region="210102",
+        title=Title.SENIOR, field_since=2000, centre=place.centre.code, registered_at=clock.now(),
+        user=get_user_model().objects.create_user(username="expert-of-the-scene"),
+    )  # fmt: skip
+    draw_request = expert_services.request_make(
+        actor=place.agent_user, centre=place.centre.code, region=place.centre.region,
+        evaluation_at=clock.now() + dt.timedelta(days=30), place=EXPERT_PLACE,
+        needs={"A08": {"count": 5, "reserves": 0}}, committee=7, section=stage.section,
+    )  # fmt: skip
+    # a call as the draw leaves it (test set-up: tests/experts/test_pages.py goes through the pages)
+    Call.objects.create(
+        request=draw_request, specialty="A08", position=0, expert=drawn_expert, role="principal", sequence=0,
+        called_at=clock.now(),
+    )  # fmt: skip
     upload = uploads.upload_create(
         actor=stage.bidders[0].user, section_code=stage.section.code, length=1000,
         filename="投标文件.ggzybid", acknowledgements=[],
@@ -364,6 +396,7 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
             "hall": hall.uid,
             "section": stage.section.code,
             "guarantee": guarantee.uid,
+            "expert_request": draw_request.uid,
             "organisation": stage.bidders[0].organisation.uid,
             "tender_project": tender_project.code,
             "user": place.agent_user.username,
@@ -392,6 +425,8 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
             commitment.title,
             NOTICE_TITLE,
             DOCUMENTS_TITLE,
+            EXPERT_NAME,
+            EXPERT_PLACE,
         ],
     )
 
@@ -426,7 +461,8 @@ def _self_registered(centre: Any) -> OrganisationApplication:
 
 
 def _outsider() -> Any:
-    """Staff of another centre, and initiator, agent and bidder for an organisation of their own."""
+    """Staff of another centre, initiator, agent and bidder for an organisation of their own, and an
+    expert (not the one called)."""
     centre = parties.centre_create(actor=None, code="dl", name="大连市公共资源交易中心", region="210200")
     organisation: Organisation = parties.organisation_register(
         actor=None, uscc=make_uscc(region="210200"), name="大连港湾建设有限公司", legal_representative="周",
@@ -438,6 +474,7 @@ def _outsider() -> Any:
     RoleGrant.objects.create(user=user, role=Role.CENTRE_STAFF, centre=centre, granted_at=now)
     for role in (Role.INITIATOR, Role.AGENT, Role.RESPONDER):
         RoleGrant.objects.create(user=user, role=role, organisation=organisation, granted_at=now)
+    RoleGrant.objects.create(user=user, role=Role.EXPERT, granted_at=now)  # an expert, not the one called
     return user
 
 

@@ -59,6 +59,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("Local period rules"), "4.2.1", "calendar:local-rules"),
         Task(_("Bid security reconciliation and refunds"), "11.2.6", "securities:centre"),
         Task(_("Bid securities of opened sections"), "11.2.6", "securities:sections"),
+        Task(_("Expert draws"), "6.6", "experts:requests"),
     ),
     Role.INITIATOR: (
         Task(_("Opening halls"), "8.1.3", "opening:halls"),
@@ -71,7 +72,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("Objections to answer"), "6.4.3", "notices:objections"),
         Task(_("Pauses of procedures"), "6.5.8", "notices:procedures"),
         Task(_("Book rooms"), "6.3"),
-        Task(_("Request an expert draw"), "6.6"),
+        Task(_("Request an expert draw"), "6.6", "experts:mine"),
         Task(_("Results and award"), "6.4.1"),
         Task(_("Bid securities of opened sections"), "11.2.6", "securities:sections"),
     ),
@@ -86,7 +87,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("Objections to answer"), "6.4.3", "notices:objections"),
         Task(_("Pauses of procedures"), "6.5.8", "notices:procedures"),
         Task(_("Book rooms"), "6.3"),
-        Task(_("Request an expert draw"), "6.6"),
+        Task(_("Request an expert draw"), "6.6", "experts:mine"),
         Task(_("Bid securities of opened sections"), "11.2.6", "securities:sections"),
     ),
     Role.RESPONDER: (
@@ -100,7 +101,8 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("Objections"), "6.5.8", "notices:objections"),
     ),
     Role.EXPERT: (
-        Task(_("Draw confirmations"), "6.6"),
+        Task(_("Draw confirmations"), "6.6", "experts:calls"),
+        Task(_("My expert profile"), "6.6", "experts:profile"),
         Task(_("Evaluations assigned to me"), "6.5.5"),
     ),
     Role.SUPERVISOR: (
@@ -110,6 +112,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("Preparing the trade"), "6.5.1", "tendering:preparation"),
         Task(_("Organisations' libraries"), "11.2.5", "entities:organisations"),
         Task(_("Bid securities of opened sections"), "11.2.6", "securities:sections"),
+        Task(_("Expert draws"), "6.6", "experts:requests"),
         Task(_("Live monitoring"), "10.2"),
         Task(_("Archives: read and copy"), "10.1"),
         Task(_("Credit library"), "10.3"),
@@ -132,6 +135,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("Who may use each endpoint"), "8.2.1", "core:access-endpoints"),
         Task(_("Key inventory and rotation"), "9.2.2", "ops:keys"),
         Task(_("Certificate authorities"), "8.1.3", "certs:ca-list"),
+        Task(_("Who prints the experts' lists"), "6.6.3", "experts:keepers"),
     ),
     Role.AUDIT_ADMIN: (
         Task(_("Changes to administrators' accounts"), "8.2.3", "accounts:changes"),
