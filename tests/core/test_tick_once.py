@@ -258,7 +258,7 @@ def calls_timeout(freeze: Freeze) -> Effects:
     experts.calls_make(actor=None, request=fixed, seed=SEED)
     freeze(clock.now() + dt.timedelta(minutes=experts.ANSWER_MINUTES + 1))
     # the five replacements are called at the frozen instant: not yet late
-    return Counter({"experts.call.answered": 7})
+    return Counter({"experts.call.answered": 7, "experts.called": 5})  # the five replacements told
 
 
 def rosters_push(freeze: Freeze) -> Effects:

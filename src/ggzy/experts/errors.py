@@ -130,3 +130,22 @@ class ExpertsError(ErrorCodeBase):
         409,
         _("The called experts are checked against the bidders once the bid deadline has passed."),
     )
+    POOL_DENIED = ("expert_pool_denied", 403, _("Only the staff of the expert's centre manage its pool."))
+    PROFILE_INVALID = (
+        "expert_profile_invalid",
+        422,
+        _("A field of the expert's profile is not valid (the field is named); nothing was changed."),
+    )
+    EXPERT_TWICE = ("expert_registered", 409, _("This person (or this account) is in the pool already."))
+    NOT_AN_EXPERT = ("expert_not_in_pool", 404, _("Your account is not an expert of a centre's pool."))
+    CHANGE_PENDING = (
+        "expert_change_pending",
+        409,
+        _("A change of your profile is awaiting review; ask the next once it is decided."),
+    )
+    CHANGE_DONE = ("expert_change_done", 409, _("This change has been reviewed already."))
+    UNAVAILABLE_INVALID = (
+        "expert_unavailable_invalid",
+        422,
+        _("Days unavailable run from today at the earliest to a year ahead, the last not before the first."),
+    )

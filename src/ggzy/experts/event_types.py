@@ -167,3 +167,48 @@ class ExpertsEvents(EventTypes, app="experts"):
         Embargoes.UNTIL_EVALUATION,
         title=pgettext_lazy("event", "Expert's declaration recorded"),
     )
+    EXPERT_REGISTERED = EventType(
+        "experts.expert.registered",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "A centre's staff registered an expert in its pool (its specialties; the person by its uid only).",
+        Embargoes.NONE,
+        title=pgettext_lazy("event", "Expert registered"),
+    )
+    PROFILE_SUBMITTED = EventType(
+        "experts.profile.submitted",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "An expert asked to change its profile (which fields), for its centre's staff to review.",
+        Embargoes.NONE,
+        title=pgettext_lazy("event", "Profile change submitted"),
+    )
+    PROFILE_REVIEWED = EventType(
+        "experts.profile.reviewed",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "A centre's staff approved (and applied) or rejected an expert's profile change.",
+        Embargoes.NONE,
+        title=pgettext_lazy("event", "Profile change reviewed"),
+    )
+    UNAVAILABLE_RECORDED = EventType(
+        "experts.unavailability.recorded",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "An expert recorded days it cannot evaluate.",
+        Embargoes.NONE,
+        title=pgettext_lazy("event", "Unavailability recorded"),
+    )
+    STATUS_CHANGED = EventType(
+        "experts.status.changed",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "A centre's staff suspended or reinstated an expert, with the reason.",
+        Embargoes.NONE,
+        title=pgettext_lazy("event", "Expert status changed"),
+    )

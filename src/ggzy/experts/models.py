@@ -32,6 +32,13 @@ class Title(models.TextChoices):
 SENIOR_TITLES = (Title.FULL_SENIOR, Title.SENIOR)
 
 
+class Expertise(models.TextChoices):
+    """The kind of expert a committee counts (招标投标法 §37: 技术、经济等方面的专家; data sets 213/508)."""
+
+    TECHNICAL = "technical", _("Technical")
+    ECONOMIC = "economic", _("Economic")
+
+
 class ExpertStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")
@@ -80,6 +87,9 @@ class Expert(models.Model):
     title = models.CharField(_("professional title"), max_length=16, choices=Title.choices, blank=True)
     field_since = models.PositiveSmallIntegerField(
         _("working in the field since (year)"), null=True, blank=True
+    )
+    expertise = models.CharField(
+        _("technical or economic"), max_length=16, choices=Expertise.choices, default=Expertise.TECHNICAL
     )
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.LOCAL)
     #: A provincial expert: the pool's code (GGZY_EXPERT_POOL), its id there, the person hash and masked
@@ -391,3 +401,40 @@ class Keeper(models.Model):
 
     def __str__(self) -> str:
         return f"{self.centre} {self.user_id}"
+
+
+class ChangeState(models.TextChoices):
+    PENDING = "pending", _("Awaiting review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ProfileChange(models.Model):
+    """A change an expert asks to its own profile (phone, region, title, years, employers, specialties),
+    applied only once a staff member of its centre approved it; `before` keeps what it replaced."""
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="changes")
+    proposed = EncryptedField(_("proposed"), kind=Kind.CONTACT)  # canonical JSON (a phone is inside)
+    before = EncryptedField(_("before"), kind=Kind.CONTACT, blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=ChangeState.choices, default=ChangeState.PENDING
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    reviewed_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    note = models.CharField(_("review note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("profile change")
+        verbose_name_plural = _("profile changes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["expert"], condition=models.Q(state="pending"), name="experts_one_pending_change"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert_id} {self.state}"

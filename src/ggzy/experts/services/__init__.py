@@ -41,6 +41,15 @@ from ggzy.experts.services.draws import (
     rules_of,
     seed_open,
 )
+from ggzy.experts.services.pool import (
+    expert_register,
+    expert_status_set,
+    profile_change_review,
+    profile_change_submit,
+    profile_of,
+    proposed_of,
+    unavailability_record,
+)
 from ggzy.experts.services.provincial import (
     platform_keys,
     pool_configured,
@@ -71,6 +80,8 @@ __all__ = [
     "eligible_for",
     "eligible_of",
     "eligible_text",
+    "expert_register",
+    "expert_status_set",
     "fee_record",
     "fees_csv",
     "fixed_event",
@@ -80,6 +91,10 @@ __all__ = [
     "member_enter",
     "platform_keys",
     "pool_configured",
+    "profile_change_review",
+    "profile_change_submit",
+    "profile_of",
+    "proposed_of",
     "provincial_draw",
     "provincial_refresh",
     "provincial_refresh_all",
@@ -97,5 +112,6 @@ __all__ = [
     "rules_of",
     "seats_for_members",
     "seed_open",
+    "unavailability_record",
     "uses_pool",
 ]
