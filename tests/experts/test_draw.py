@@ -170,6 +170,10 @@ def test_the_seed_is_committed_before_the_list_is_fixed_and_revealed_after_it(
             expert(n)
         made = services.seed_open(request=request())
         assert made.seed_draw is not None
+        with pytest.raises(DomainError) as early:  # not yet shown logged: the seed could never be revealed
+            services.request_fix(actor=None, request=made)
+        assert early.value.code == ExpertsError.SEED_NOT_LOGGED
+        assert not Event.objects.filter(type="experts.eligible.fixed").exists()
         _sealed_head()  # the commitments are in a co-signed head before the list is fixed
         fixed = services.request_fix(actor=None, request=made)
         moment = Event.objects.get(type="experts.eligible.fixed")

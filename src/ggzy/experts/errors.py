@@ -149,3 +149,11 @@ class ExpertsError(ErrorCodeBase):
         422,
         _("Days unavailable run from today at the earliest to a year ahead, the last not before the first."),
     )
+    SEED_NOT_LOGGED = (
+        "expert_seed_not_logged",
+        409,
+        _(
+            "The seed's commitments are not yet in a co-signed head of the witness log: fix the list once"
+            " they are (a few minutes), or the seed could never be revealed."
+        ),
+    )

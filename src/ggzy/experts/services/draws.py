@@ -270,6 +270,10 @@ def request_fix(*, actor: Actor | None, request: DrawRequest) -> DrawRequest:
     the moment the seed's randomness waits for."""
     request = DrawRequest.objects.select_for_update().get(pk=request.pk)
     require(request, TRANSITIONS, RequestAction.FIX, error=ExpertsError.STATE)
+    if request.seed_draw is not None and randomness.sealing_head(request.seed_draw) is None:
+        # fixed now, the list would be the moment before the commitments were shown logged: the seed could
+        # never be revealed (the randomness service refuses it) and the request would be lost
+        raise DomainError(ExpertsError.SEED_NOT_LOGGED)
     now = clock.now()
     request.fixed_at = now
     eligible, exclusions = eligible_for(request)
