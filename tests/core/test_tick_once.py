@@ -275,6 +275,23 @@ def rosters_push(freeze: Freeze) -> Effects:
     return Counter({"experts.roster.pushed": 2})
 
 
+def members_remind(freeze: Freeze) -> Effects:
+    """Two requests whose push comes within the reminder's time, their initiator's seats empty: each
+    requester reminded once (an event and a message each)."""
+    from django.contrib.auth import get_user_model
+
+    from ggzy.experts import services as experts
+    from tests.experts.test_draw import expert, request
+
+    agent = get_user_model().objects.create_user(username="agent-to-remind")
+    for n in range(9):
+        expert(n)
+    for _ in range(2):
+        request(actor=agent)
+    freeze(clock.now() + dt.timedelta(days=2) - experts.PUSH_BEFORE - experts.REMIND_BEFORE / 2)
+    return Counter({"experts.members.reminded": 2, "experts.members_due": 2})
+
+
 SITUATIONS: dict[str, Situation] = {
     "calendar.deadlines_passed": deadlines_passed,
     "witness.integrate_and_sign": integrate_and_sign,
@@ -291,6 +308,7 @@ SITUATIONS: dict[str, Situation] = {
     "entities.remind_expiring": remind_expiring_entries,
     "experts.calls_timeout": calls_timeout,
     "experts.rosters_push": rosters_push,
+    "experts.members_remind": members_remind,
 }
 #: Jobs not raced here, and why; each must still re-check under its lock (a reviewer reads it).
 WITHOUT_SITUATION: dict[str, str] = {

@@ -246,3 +246,27 @@ def test_a_called_expert_is_told_the_time_and_place_only_in_its_inbox_and_by_sms
     replacement = Call.objects.get(request=made, replaces=first.sequence)
     assert told.filter(recipient=replacement.expert.user, channel="inbox").count() == 1
     assert len(pool) == 12
+
+
+@pytest.mark.clause("6.6.2")
+def test_the_requester_is_reminded_once_before_the_push_while_the_initiators_seats_are_empty(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ggzy.events.models import Message
+
+    agent = get_user_model().objects.create_user(username="agent-reminded")
+    for n in range(9):
+        expert(n)
+    made = services.request_fix(actor=None, request=request(actor=agent))
+    filled = services.request_fix(actor=None, request=request(actor=agent))
+    enter(filled, 1)
+    enter(filled, 2)
+    assert services.members_remind() == 0  # the push is two days away
+    at(monkeypatch, made.push_at - services.REMIND_BEFORE + dt.timedelta(minutes=1))  # type: ignore[operator]
+    assert services.members_remind() == 1  # the filled request is not reminded
+    assert services.members_remind() == 0  # once
+    (message,) = Message.objects.filter(template="experts.members_due")
+    assert message.recipient == agent
+    assert "2" in message.body  # both seats still empty
+    made.refresh_from_db()
+    assert made.reminded_at is not None

@@ -212,3 +212,13 @@ class ExpertsEvents(EventTypes, app="experts"):
         Embargoes.NONE,
         title=pgettext_lazy("event", "Expert status changed"),
     )
+    MEMBERS_REMINDED = EventType(
+        "experts.members.reminded",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "Whoever requested a draw was reminded before the push to enter the initiator's own committee members"
+        " (how many seats are still empty).",
+        Embargoes.NONE,
+        title=pgettext_lazy("event", "Reminded to enter the initiator's members"),
+    )

@@ -10,3 +10,12 @@ CALLED = register(
         " and place and the time to answer by — never the project, the section or the parties.",
     )
 )
+
+MEMBERS_DUE = register(
+    MessageTemplate(
+        "experts.members_due",
+        frozenset({"section", "seats", "push_at"}),
+        "To whoever requested a draw, before the push (standard 6.6.2): the committee's seats the initiator"
+        " fills itself that are still empty, and the time by which to enter them.",
+    )
+)

@@ -248,6 +248,8 @@ class DrawRequest(models.Model):
     roster_signature = models.CharField(_("signature of the roster"), max_length=160, blank=True)
     roster_key = models.CharField(_("roster signing key"), max_length=16, blank=True)
     pushed_at = models.DateTimeField(_("pushed at"), null=True, blank=True)
+    #: When the requester was reminded to enter the initiator's own members before the push (once).
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
     #: Drawn by the centre's pool (the steps above) or by the provincial pool (`experts.provincial`): then
     #: the pool's code, how many of its signed refusals came before (the request id asked is the uid and
     #: this number: a refused id stays refused, a retry after a lost answer asks the same one), the pool's

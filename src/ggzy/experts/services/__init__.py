@@ -3,6 +3,7 @@ the draw and the calls), `committee` (the initiator's own members, the roster pu
 `records` (fees and ratings after the evaluation)."""
 
 from ggzy.experts.services.committee import (
+    REMIND_BEFORE,
     ROSTER_PURPOSE,
     call_declare,
     checkin_check,
@@ -10,6 +11,7 @@ from ggzy.experts.services.committee import (
     keeper_appoint,
     keeper_revoke,
     member_enter,
+    members_remind,
     roster_document,
     roster_of,
     roster_print,
@@ -67,6 +69,7 @@ __all__ = [
     "MAX_CALLS_30_DAYS",
     "MOMENT",
     "PUSH_BEFORE",
+    "REMIND_BEFORE",
     "ROSTER_PURPOSE",
     "answer_limit",
     "avoid_for_section",
@@ -89,6 +92,7 @@ __all__ = [
     "keeper_appoint",
     "keeper_revoke",
     "member_enter",
+    "members_remind",
     "platform_keys",
     "pool_configured",
     "profile_change_review",

@@ -12,6 +12,7 @@ staff member the security administrator appointed (`keeper_appoint`) only, every
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.db import transaction
@@ -204,6 +205,50 @@ def call_declare(*, actor: Actor, call: Call, conflict: bool) -> Call:
         return done
     _record(call.request, ExpertsEvents.DECLARED, actor, {"sequence": call.sequence, "conflict": False})
     return call
+
+
+#: The requester is reminded this long before the push to enter the initiator's own members (6.6.2).
+REMIND_BEFORE = dt.timedelta(hours=2)
+
+
+def members_remind() -> int:
+    """The tick job (standard 6.6.2, 提醒在规定时间内录入): each request whose push comes within
+    `REMIND_BEFORE` and whose initiator's seats are not all filled — its requester told in its inbox, once
+    (a compare-and-set on `reminded_at`)."""
+    from ggzy.core.formatting import local_time
+    from ggzy.events.notifications import Recipient, notify
+
+    now = clock.now()
+    due = DrawRequest.objects.filter(
+        state__in=(RequestState.REQUESTED, RequestState.FIXED, RequestState.DRAWN),
+        reminded_at__isnull=True,
+        requested_by__isnull=False,
+        push_at__gt=now,
+        push_at__lte=now + REMIND_BEFORE,
+    ).select_related("section", "requested_by")
+    done = 0
+    for request in due.order_by("push_at", "id"):
+        open_seats = seats_for_members(request) - request.members.count()
+        if open_seats <= 0:
+            continue
+        with transaction.atomic():
+            if not DrawRequest.objects.filter(pk=request.pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            ):
+                continue  # another pass reminded it
+            event = _record(request, ExpertsEvents.MEMBERS_REMINDED, None, {"seats": open_seats})
+            notify(
+                template="experts.members_due",
+                recipients=[Recipient(user=request.requested_by)],
+                context={
+                    "section": request.section.code if request.section is not None else request.project,
+                    "seats": open_seats,
+                    "push_at": local_time(request.push_at),  # type: ignore[arg-type]
+                },
+                event=event,
+            )
+            done += 1
+    return done
 
 
 def _plain(value: object) -> str:
