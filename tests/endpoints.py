@@ -56,6 +56,7 @@ SAMPLE_KWARGS = {
     "section_code": "A2101002026000001001001",
     "guarantee_uid": "00000000-0000-0000-0000-000000000000",
     "request_uid": "00000000-0000-0000-0000-000000000000",
+    "expert_uid": "00000000-0000-0000-0000-000000000000",
     "sequence": "0",
     "channel": "nothing:x",  # a live channel no app registers: the one 404, never an endless stream
 }

@@ -31,7 +31,7 @@ from ggzy.core.roles import Role
 from ggzy.entities import services as library
 from ggzy.events.models import Event, Message
 from ggzy.experts import services as expert_services
-from ggzy.experts.models import Call, Expert, Title
+from ggzy.experts.models import Call, Expert, ProfileChange, Title
 from ggzy.notices import services as notices
 from ggzy.notices.models import NoticeAttachment, Objection
 from ggzy.opening.models import Hall
@@ -182,6 +182,14 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "experts:rate": ("expert_request", {"sequence": "0"}),
     "experts:answer": ("expert_request", {"sequence": "0"}),
     "experts:request-new": ("section", {}),
+    "experts:checkin": ("expert_request", {}),
+    "experts:provincial-draw": ("expert_request", {}),
+    "experts:provincial-refresh": ("expert_request", {}),
+    "experts:declare": ("expert_request", {"sequence": "0"}),
+    # an expert of the pool and a change it asked (its centre's staff)
+    "experts:pool-expert": ("expert", {}),
+    "experts:pool-status": ("expert", {}),
+    "experts:change-review": ("expert_change", {}),
 }
 #: Pages of a protocol of their own, walked with its methods and headers instead of GET and POST: the tus
 #: upload of a sealed bid (HEAD its offset, PATCH a chunk, DELETE it; docs/submission.md).
@@ -366,6 +374,9 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
         request=draw_request, specialty="A08", position=0, expert=drawn_expert, role="principal", sequence=0,
         called_at=clock.now(),
     )  # fmt: skip
+    expert_change = ProfileChange.objects.create(
+        expert=drawn_expert, proposed='{"phone":"13900000066"}', submitted_at=clock.now()
+    )  # as the expert's own request leaves it (tests/experts/test_pool_pages.py goes through the page)
     upload = uploads.upload_create(
         actor=stage.bidders[0].user, section_code=stage.section.code, length=1000,
         filename="投标文件.ggzybid", acknowledgements=[],
@@ -397,6 +408,8 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
             "section": stage.section.code,
             "guarantee": guarantee.uid,
             "expert_request": draw_request.uid,
+            "expert": drawn_expert.uid,
+            "expert_change": expert_change.uid,
             "organisation": stage.bidders[0].organisation.uid,
             "tender_project": tender_project.code,
             "user": place.agent_user.username,

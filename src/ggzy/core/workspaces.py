@@ -60,6 +60,7 @@ WORKSPACE_TASKS: dict[Role, tuple[Task, ...]] = {
         Task(_("Bid security reconciliation and refunds"), "11.2.6", "securities:centre"),
         Task(_("Bid securities of opened sections"), "11.2.6", "securities:sections"),
         Task(_("Expert draws"), "6.6", "experts:requests"),
+        Task(_("The centre's expert pool"), "6.6", "experts:pool"),
     ),
     Role.INITIATOR: (
         Task(_("Opening halls"), "8.1.3", "opening:halls"),

@@ -193,3 +193,133 @@ class MonthForm(forms.Form):
             return dt.datetime.strptime(text, "%Y-%m").date()  # noqa: DTZ007  (a calendar month, no instant)
         except ValueError as exc:
             raise forms.ValidationError(_("Give the month as YYYY-MM, for example 2026-12.")) from exc
+
+
+# --- the pool (the centre's staff and the expert) ---------------------------------------------------------
+
+
+def _specialty_choices() -> list[tuple[str, str]]:
+    from ggzy.experts.models import Specialty
+
+    return [
+        (code, f"{code} {name}")
+        for code, name in Specialty.objects.order_by("code").values_list("code", "name")
+    ]
+
+
+class ProfileForm(forms.Form):
+    """The changeable part of a profile (services.pool.CHANGEABLE): phone, region, title, the year in the
+    field, expertise and specialties (checkboxes of the `Specialty` rows). Employers are not on the form:
+    the centre corrects them."""
+
+    phone = forms.CharField(label=_("Mobile phone"), max_length=11, widget=forms.TextInput(CONTROL))
+    region = forms.CharField(
+        label=_("Region (GB/T 2260, six digits)"), max_length=6, widget=forms.TextInput(CONTROL)
+    )
+    title = forms.ChoiceField(label=_("Professional title"), widget=forms.Select(attrs=SELECT))
+    field_since = forms.IntegerField(
+        label=_("Working in the field since (year)"),
+        min_value=1950,
+        max_value=2100,
+        widget=forms.NumberInput(CONTROL),
+    )
+    expertise = forms.ChoiceField(label=_("Expertise"), widget=forms.Select(attrs=SELECT))
+    specialties = forms.MultipleChoiceField(
+        label=_("Specialties"), widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from ggzy.experts.models import Expertise, Title
+
+        super().__init__(*args, **kwargs)
+        self.fields["title"].choices = Title.choices  # type: ignore[attr-defined]
+        self.fields["expertise"].choices = Expertise.choices  # type: ignore[attr-defined]
+        self.fields["specialties"].choices = _specialty_choices()  # type: ignore[attr-defined]
+
+    def profile(self) -> dict[str, Any]:
+        """The cleaned fields as the pool's services take them."""
+        data = self.cleaned_data
+        return {
+            "phone": str(data["phone"]).strip(),
+            "region": str(data["region"]).strip(),
+            "title": data["title"],
+            "field_since": int(data["field_since"]),
+            "expertise": data["expertise"],
+            "specialties": sorted(data["specialties"]),
+        }
+
+
+class RegisterForm(ProfileForm):
+    """An expert registered by the centre's staff: the profile with the name, identity number, one employer
+    (more are added through a change) and the expert's account, if it has one."""
+
+    name = forms.CharField(
+        label=_("Name (family name first)"), max_length=50, widget=forms.TextInput(CONTROL)
+    )
+    id_number = forms.CharField(label=_("Identity number"), max_length=18, widget=forms.TextInput(CONTROL))
+    employer_uscc = forms.CharField(
+        label=_("Employer's unified social credit code"), max_length=18, widget=forms.TextInput(CONTROL)
+    )
+    employer = forms.CharField(label=_("Employer"), max_length=100, widget=forms.TextInput(CONTROL))
+    employer_since = forms.DateField(
+        label=_("Employed since (may be empty)"),
+        required=False,
+        widget=forms.DateInput(attrs={**CONTROL, "type": "date"}),
+    )
+    username = forms.CharField(
+        label=_("User name of the expert's account (may be empty)"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(CONTROL),
+    )
+    centre = forms.ChoiceField(label=_("Centre"), widget=forms.Select(attrs=SELECT))
+
+    field_order = ["centre", "name", "id_number", "phone", "region", "title", "field_since", "expertise"]
+
+    def __init__(self, *args: Any, centres: list[str] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].choices = [(c, c) for c in centres]  # type: ignore[attr-defined]
+        self.order_fields(self.field_order)
+
+    def employments(self) -> list[dict[str, str]]:
+        data = self.cleaned_data
+        since = data.get("employer_since")
+        return [
+            {
+                "uscc": str(data["employer_uscc"]).strip().upper(),
+                "employer": str(data["employer"]).strip(),
+                "since": since.isoformat() if since else "",
+            }
+        ]
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), widget=forms.Select(attrs=SELECT))
+    reason = forms.CharField(label=_("Reason"), max_length=200, widget=forms.TextInput(CONTROL))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from ggzy.experts.models import ExpertStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = ExpertStatus.choices  # type: ignore[attr-defined]
+        self.fields["reason"].error_messages["required"] = _("Give the reason for the change of status.")
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    note = forms.CharField(label=_("Note (required to reject)"), max_length=200, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "reject" and not str(data.get("note") or "").strip():
+            raise forms.ValidationError(_("Say in the note why the change is rejected."))
+        return data
+
+
+class UnavailableForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={**CONTROL, "type": "date"}))
+    end = forms.DateField(label=_("To (included)"), widget=forms.DateInput(attrs={**CONTROL, "type": "date"}))
+
+
+class DeclareForm(forms.Form):
+    conflict = forms.ChoiceField(choices=[("no", _("No conflict")), ("yes", _("I have a conflict"))])

@@ -23,7 +23,16 @@ from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role, roles_of_user
 from ggzy.core.types import Viewer
 from ggzy.experts.errors import ExpertsError
-from ggzy.experts.models import Call, DrawRequest, Expert, Keeper, Member, Specialty
+from ggzy.experts.models import (
+    Call,
+    ChangeState,
+    DrawRequest,
+    Expert,
+    Keeper,
+    Member,
+    ProfileChange,
+    Specialty,
+)
 from ggzy.experts.states import Answer, RequestState
 from ggzy.registry.models import Section
 
@@ -244,3 +253,60 @@ def access_keeper(*, uid: uuid.UUID | str) -> Keeper:
         return Keeper.objects.select_related("user").get(uid=uuid.UUID(str(uid)))
     except (ValueError, Keeper.DoesNotExist) as exc:
         raise _not_found() from exc
+
+
+# --- the pool: the centre's staff read their centres' experts and the changes they asked -----------------
+
+
+def pool_for_staff(viewer: Viewer) -> list[Expert]:
+    """The experts of the centres `viewer` is staff of, by name."""
+    codes = staff_codes(viewer)
+    found = Expert.objects.filter(centre__in=codes).prefetch_related("specialties")
+    return list(found.order_by("centre", "name", "pk")[: LIST_LIMIT * 5])
+
+
+def access_expert(*, viewer: Viewer, uid: uuid.UUID | str) -> Expert:
+    """An expert of a centre `viewer` is staff of; the same not-found for a missing one and another's."""
+    try:
+        found = Expert.objects.get(uid=uuid.UUID(str(uid)))
+    except (ValueError, Expert.DoesNotExist) as exc:
+        raise _not_found() from exc
+    if found.centre not in staff_codes(viewer):
+        raise _not_found()
+    return found
+
+
+def pending_changes(viewer: Viewer) -> list[ProfileChange]:
+    """The profile changes awaiting review of the experts of `viewer`'s centres, the oldest first."""
+    codes = staff_codes(viewer)
+    found = ProfileChange.objects.filter(expert__centre__in=codes, state=ChangeState.PENDING)
+    return list(found.select_related("expert").order_by("submitted_at", "pk")[:LIST_LIMIT])
+
+
+def pending_change_of(expert: Expert) -> ProfileChange | None:
+    return ProfileChange.objects.filter(expert=expert, state=ChangeState.PENDING).first()
+
+
+def changes_of(expert: Expert) -> list[ProfileChange]:
+    """The expert's profile changes, the latest first."""
+    return list(ProfileChange.objects.filter(expert=expert).order_by("-submitted_at", "-pk")[:LIST_LIMIT])
+
+
+def access_change(*, viewer: Viewer, uid: uuid.UUID | str) -> ProfileChange:
+    """A profile change of an expert of `viewer`'s centres; the same not-found for a missing one and
+    another's."""
+    try:
+        found = ProfileChange.objects.select_related("expert").get(uid=uuid.UUID(str(uid)))
+    except (ValueError, ProfileChange.DoesNotExist) as exc:
+        raise _not_found() from exc
+    if found.expert.centre not in staff_codes(viewer):
+        raise _not_found()
+    return found
+
+
+def bidders_known(request: DrawRequest) -> bool:
+    """Whether the bid deadline of the request's section has passed (the day-before check may run)."""
+    from ggzy.sealing import selectors as sealing
+
+    window = sealing.window_of(request.section) if request.section is not None else None
+    return window is not None and clock.now() >= window.deadline

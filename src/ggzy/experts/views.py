@@ -41,8 +41,32 @@ from ggzy.core.pages import page_action
 from ggzy.core.roles import Role
 from ggzy.experts import selectors, services
 from ggzy.experts.errors import ExpertsError
-from ggzy.experts.forms import AnswerForm, FeeForm, KeeperForm, MemberForm, MonthForm, RatingForm, RequestForm
-from ggzy.experts.models import Call, DrawRequest, Specialty
+from ggzy.experts.forms import (
+    AnswerForm,
+    DeclareForm,
+    FeeForm,
+    KeeperForm,
+    MemberForm,
+    MonthForm,
+    ProfileForm,
+    RatingForm,
+    RegisterForm,
+    RequestForm,
+    ReviewForm,
+    StatusForm,
+    UnavailableForm,
+)
+from ggzy.experts.models import (
+    Call,
+    DrawRequest,
+    Expert,
+    Expertise,
+    ExpertStatus,
+    ProfileChange,
+    Source,
+    Specialty,
+    Title,
+)
 from ggzy.experts.states import Answer, RequestState
 
 #: Who reads a request's page: its centre's staff, its region's supervisors, its section's parties.
@@ -155,6 +179,7 @@ def _request_page(
     begun = selectors.evaluation_begun(found)
     pushed = found.state == RequestState.PUSHED
     sat = selectors.sat(found) if pushed or begun else []
+    provincial = staff and services.uses_pool(found.centre)
     context = {
         "found": found,
         "state": found.get_state_display(),
@@ -169,7 +194,17 @@ def _request_page(
         "exclusions": [(str(RULES.get(code, code)), n) for code, n in sorted(found.exclusions.items()) if n],
         "staff": staff,
         "party": party,
-        "may_seed": staff and found.state == RequestState.REQUESTED and found.seed_draw is None,
+        "provincial": provincial,
+        "may_pool_draw": provincial and found.state == RequestState.REQUESTED and found.seed_draw is None,
+        "may_pool_refresh": staff
+        and found.source == Source.PROVINCIAL
+        and bool(found.pool_draw)
+        and found.state == RequestState.DRAWN,
+        "may_checkin": staff and found.state == RequestState.DRAWN and selectors.bidders_known(found),
+        "may_seed": staff
+        and not provincial
+        and found.state == RequestState.REQUESTED
+        and found.seed_draw is None,
         "may_fix": staff and found.state == RequestState.REQUESTED and found.seed_draw is not None,
         "seed_ready": found.state == RequestState.REQUESTED and _seed_ready(found),
         "may_draw": staff and found.state == RequestState.FIXED,
@@ -374,6 +409,308 @@ def fees_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@require_POST
+@allow(Role.CENTRE_STAFF)
+def checkin(request: HttpRequest, request_uid: uuid.UUID) -> HttpResponse:
+    """The day-before check: once the bid deadline passed, the called experts checked against the bidders."""
+    found = _staff_request(request, request_uid)
+    return page_action(
+        request,
+        lambda: services.checkin_check(actor=actor_of(request), request=found),
+        success=lambda avoided: (
+            _("The called experts are checked against the bidders: %(n)s avoided and replaced.")
+            % {"n": avoided}
+        ),
+        to=_request_url(found),
+    )
+
+
+def _pool_refused(error: DomainError) -> str:
+    """The pool's refusal with its reason, when it gave one."""
+    reason = (error.detail or {}).get("reason") if isinstance(error.detail, dict) else None
+    return f"{error.text()} {reason}" if reason else error.text()
+
+
+@require_POST
+@allow(Role.CENTRE_STAFF)
+def provincial_draw(request: HttpRequest, request_uid: uuid.UUID) -> HttpResponse:
+    """The draw through the provincial expert pool, for a centre that uses it."""
+    found = _staff_request(request, request_uid)
+    return page_action(
+        request,
+        lambda: services.provincial_draw(actor=actor_of(request), request=found),
+        success=_(
+            "The provincial expert pool made the draw and called the experts; their names stay secret."
+        ),
+        to=_request_url(found),
+        explain=_pool_refused,
+    )
+
+
+@require_POST
+@allow(Role.CENTRE_STAFF)
+def provincial_refresh(request: HttpRequest, request_uid: uuid.UUID) -> HttpResponse:
+    """The experts' answers given to the provincial pool, fetched now (the tick does it too)."""
+    found = _staff_request(request, request_uid)
+    return page_action(
+        request,
+        lambda: services.provincial_refresh(request=found),
+        success=lambda n: _("The answers are refreshed: %(n)s calls answered.") % {"n": n},
+        to=_request_url(found),
+        explain=_pool_refused,
+    )
+
+
+# --- the pool: the centre's staff ------------------------------------------------------------------------
+
+#: The profile's fields in words (a refusal names the field; a change shows them).
+FIELDS = {
+    "name": _lazy("Name"),
+    "id_number": _lazy("Identity number"),
+    "phone": _lazy("Mobile phone"),
+    "region": _lazy("Region"),
+    "title": _lazy("Professional title"),
+    "field_since": _lazy("Working in the field since"),
+    "expertise": _lazy("Expertise"),
+    "specialties": _lazy("Specialties"),
+    "employments": _lazy("Employers"),
+    "note": _lazy("Note"),
+    "status": _lazy("Status"),
+    "date": _lazy("Date"),
+    "username": _lazy("User name of the expert's account"),
+}
+
+
+def _field_named(error: DomainError) -> str:
+    """The refusal, with the field it names in words."""
+    field = (error.detail or {}).get("field") if isinstance(error.detail, dict) else None
+    if not field:
+        return error.text()
+    named = "、".join(str(FIELDS.get(f, f)) for f in str(field).split(","))
+    return error.text() + " " + _("Field: %(field)s.") % {"field": named}
+
+
+def _pool_url() -> str:
+    return reverse("experts:pool")
+
+
+def _expert_url(expert: Expert) -> str:
+    return reverse("experts:pool-expert", args=[expert.uid])
+
+
+def _specialty_names(codes: list[str]) -> dict[str, str]:
+    return dict(Specialty.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+def _shown(name: str, value: object, names: dict[str, str]) -> str:
+    """A profile field's value in words."""
+    if name == "title":
+        return str(dict(Title.choices).get(str(value), value or "—"))
+    if name == "expertise":
+        return str(dict(Expertise.choices).get(str(value), value or "—"))
+    if name == "specialties" and isinstance(value, list):
+        return "、".join(f"{c} {names.get(c, '')}".strip() for c in value) or "—"
+    if name == "employments" and isinstance(value, list):
+        return (
+            "；".join(
+                f"{e.get('employer', '')}（{e.get('uscc', '')}）"
+                f"{e.get('since', '') or '…'}—{e.get('until', '') or _('now')}"
+                for e in value
+                if isinstance(e, dict)
+            )
+            or "—"
+        )
+    if name == "phone":
+        return mask(Kind.PHONE, str(value or "")) if value else "—"
+    return str(value) if value not in (None, "") else "—"
+
+
+def _change_rows(change: ProfileChange) -> list[dict[str, str]]:
+    """Each field the change proposes: what it is now and what is proposed."""
+    proposed = services.proposed_of(change)
+    current = services.profile_of(change.expert)
+    codes = [*proposed.get("specialties", []), *current.get("specialties", [])]
+    names = _specialty_names([c for c in codes if isinstance(c, str)])
+    return [
+        {
+            "field": str(FIELDS.get(name, name)),
+            "current": _shown(name, current.get(name), names),
+            "proposed": _shown(name, value, names),
+            "changed": "1" if current.get(name) != value else "",
+        }
+        for name, value in proposed.items()
+    ]
+
+
+def _pool_row(expert: Expert, pending: set[int]) -> dict[str, object]:
+    return {
+        "uid": expert.uid,
+        "name": expert.name,
+        "centre": expert.centre,
+        "id_masked": expert.id_masked or _masked_id(expert.id_number),
+        "specialties": "、".join(sorted(s.code for s in expert.specialties.all())),
+        "status": expert.get_status_display(),
+        "status_code": expert.status,
+        "source": expert.get_source_display(),
+        "pending": expert.pk in pending,
+    }
+
+
+def _pool_page(request: HttpRequest, form: RegisterForm | None = None, status: int = 200) -> HttpResponse:
+    codes = selectors.staff_codes(request.user)
+    changes = selectors.pending_changes(request.user)
+    pending = {c.expert_id for c in changes}
+    context = {
+        "rows": [_pool_row(e, pending) for e in selectors.pool_for_staff(request.user)],
+        "pending_count": len(changes),
+        "form": form or RegisterForm(centres=codes),
+        "centres": codes,
+    }
+    return render(request, "experts/pool.html", context, status=status)
+
+
+@allow(Role.CENTRE_STAFF)
+def pool(request: HttpRequest) -> HttpResponse:
+    """The experts of the viewer's centres (the identity number masked), with the form to register one."""
+    return _pool_page(request)
+
+
+@require_POST
+@allow(Role.CENTRE_STAFF)
+def pool_register(request: HttpRequest) -> HttpResponse:
+    """An expert registered in the pool of one of the viewer's centres, every field checked."""
+    form = RegisterForm(request.POST, centres=selectors.staff_codes(request.user))
+
+    def register() -> Expert:
+        data = form.cleaned_data
+        user = None
+        username = str(data.get("username") or "").strip()
+        if username:
+            user = get_user_model().objects.filter(username=username).first()
+            if user is None:
+                raise DomainError(ExpertsError.PROFILE_INVALID, detail={"field": "username"})
+        return services.expert_register(
+            actor=actor_of(request),
+            centre=data["centre"],
+            name=data["name"],
+            id_number=str(data["id_number"]).strip().upper(),
+            employments=form.employments(),
+            user=user,
+            **form.profile(),
+        )
+
+    def again(text: str) -> HttpResponse:
+        form.add_error(None, text)
+        return _pool_page(request, form, status=400)
+
+    return page_action(
+        request,
+        register,
+        success=_("The expert is registered in the pool."),
+        to=_expert_url,
+        failure=again,
+        explain=_field_named,
+        form=form,
+        invalid=lambda f: next((str(e) for errs in f.errors.values() for e in errs), ""),
+    )
+
+
+@allow(Role.CENTRE_STAFF)
+def pool_expert(request: HttpRequest, expert_uid: uuid.UUID) -> HttpResponse:
+    """One expert of the viewer's centres: its profile, status with suspend and reinstate, its changes."""
+    expert = selectors.access_expert(viewer=request.user, uid=expert_uid)
+    codes = list(expert.specialties.values_list("code", flat=True).order_by("code"))
+    names = _specialty_names(codes)
+    pending = selectors.pending_change_of(expert)
+    context = {
+        "expert": expert,
+        "id_masked": expert.id_masked or _masked_id(expert.id_number),
+        "specialties": [(code, names.get(code, "")) for code in codes],
+        "employments": list(expert.employments.order_by("-since")),
+        "unavailable": list(expert.unavailable.order_by("-start")),
+        "status_changed_at": _when(expert.status_changed_at),
+        "registered_at": _when(expert.registered_at),
+        "next_status": ExpertStatus.ACTIVE
+        if expert.status == ExpertStatus.SUSPENDED
+        else ExpertStatus.SUSPENDED,
+        "pending": pending,
+        "pending_rows": _change_rows(pending) if pending is not None else [],
+        "changes": [
+            {
+                "change": c,
+                "state": c.get_state_display(),
+                "submitted_at": _when(c.submitted_at),
+                "reviewed_at": _when(c.reviewed_at),
+            }
+            for c in selectors.changes_of(expert)
+        ],
+        "review_form": ReviewForm(),
+    }
+    return render(request, "experts/pool_expert.html", context)
+
+
+@require_POST
+@allow(Role.CENTRE_STAFF)
+def pool_status(request: HttpRequest, expert_uid: uuid.UUID) -> HttpResponse:
+    """Suspend or reinstate the expert, with the reason."""
+    expert = selectors.access_expert(viewer=request.user, uid=expert_uid)
+    form = StatusForm(request.POST)
+    return page_action(
+        request,
+        lambda: services.expert_status_set(
+            actor=actor_of(request),
+            expert=expert,
+            status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"],
+        ),
+        success=lambda done: (
+            _("The expert is suspended: it is left out of the eligible lists fixed from now on.")
+            if done.status == ExpertStatus.SUSPENDED
+            else _("The expert is reinstated.")
+        ),
+        to=_expert_url(expert),
+        explain=_field_named,
+        form=form,
+    )
+
+
+@allow(Role.CENTRE_STAFF)
+def pool_changes(request: HttpRequest) -> HttpResponse:
+    """The profile changes awaiting review, each field's current and proposed value."""
+    rows = [
+        {"change": c, "submitted_at": _when(c.submitted_at), "fields": _change_rows(c)}
+        for c in selectors.pending_changes(request.user)
+    ]
+    return render(request, "experts/pool_changes.html", {"rows": rows, "review_form": ReviewForm()})
+
+
+@require_POST
+@allow(Role.CENTRE_STAFF)
+def change_review(request: HttpRequest, change_uid: uuid.UUID) -> HttpResponse:
+    """Approve a change (it is applied) or reject it with a note."""
+    change = selectors.access_change(viewer=request.user, uid=change_uid)
+    form = ReviewForm(request.POST)
+    back = str(request.POST.get("back") or "")
+    to = _expert_url(change.expert) if back == "expert" else reverse("experts:pool-changes")
+    return page_action(
+        request,
+        lambda: services.profile_change_review(
+            actor=actor_of(request),
+            change=change,
+            approve=form.cleaned_data["decision"] == "approve",
+            note=str(form.cleaned_data.get("note") or ""),
+        ),
+        success=lambda done: (
+            _("The change is approved and applied to the expert's profile.")
+            if done.state == "approved"
+            else _("The change is rejected; the expert reads your note.")
+        ),
+        to=to,
+        explain=_field_named,
+        form=form,
+    )
+
+
 # --- the initiator and its agent ---------------------------------------------------------------------------
 
 
@@ -490,6 +827,9 @@ def calls(request: HttpRequest) -> HttpResponse:
             "answer": c.get_answer_display(),
             "limit": _when(services.answer_limit(c)),
             "open": c.answer == Answer.PENDING and now <= services.answer_limit(c),
+            "declare": c.answer in (Answer.PENDING, Answer.ACCEPTED)
+            and c.request.state == RequestState.DRAWN
+            and now < c.request.evaluation_at,
         }
         for c in selectors.calls_of_expert(request.user)
     ]
@@ -515,21 +855,120 @@ def answer(request: HttpRequest, request_uid: uuid.UUID, sequence: int) -> HttpR
     )
 
 
-@allow(Role.EXPERT)
-def profile(request: HttpRequest) -> HttpResponse:
-    """The expert's own record, read-only (changes go through the centre)."""
+def _profile_page(
+    request: HttpRequest,
+    *,
+    change_form: ProfileForm | None = None,
+    unavailable_form: UnavailableForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     expert = selectors.expert_of(request.user)
     context: dict[str, object] = {"expert": expert}
     if expert is not None:
         codes = list(expert.specialties.values_list("code", flat=True).order_by("code"))
-        names = dict(Specialty.objects.filter(code__in=codes).values_list("code", "name"))
+        names = _specialty_names(codes)
+        pending = selectors.pending_change_of(expert)
         context |= {
-            "id_masked": _masked_id(expert.id_number),
+            "id_masked": expert.id_masked or _masked_id(expert.id_number),
             "specialties": [(code, names.get(code, "")) for code in codes],
             "employments": list(expert.employments.order_by("-since")),
             "unavailable": list(expert.unavailable.order_by("-start")),
+            "local": expert.source == Source.LOCAL,
+            "pending": pending,
+            "pending_rows": _change_rows(pending) if pending is not None else [],
+            "last": next(
+                (
+                    {"change": c, "state": c.get_state_display(), "reviewed_at": _when(c.reviewed_at)}
+                    for c in selectors.changes_of(expert)
+                    if c.reviewed_at is not None
+                ),
+                None,
+            ),
+            "change_form": change_form or ProfileForm(initial=services.profile_of(expert)),
+            "unavailable_form": unavailable_form or UnavailableForm(),
         }
-    return render(request, "experts/profile.html", context)
+    return render(request, "experts/profile.html", context, status=status)
+
+
+@allow(Role.EXPERT)
+def profile(request: HttpRequest) -> HttpResponse:
+    """The expert's own record, with a change to ask its centre and the days it cannot evaluate."""
+    return _profile_page(request)
+
+
+def _form_error(form: object) -> str:
+    errors = getattr(form, "errors", {})
+    return next((str(e) for errs in errors.values() for e in errs), "")
+
+
+@require_POST
+@allow(Role.EXPERT)
+def profile_change(request: HttpRequest) -> HttpResponse:
+    """The expert asks its centre to change its profile (applied once a staff member approves it)."""
+    form = ProfileForm(request.POST)
+
+    def again(text: str) -> HttpResponse:
+        form.add_error(None, text)
+        return _profile_page(request, change_form=form, status=400)
+
+    return page_action(
+        request,
+        lambda: services.profile_change_submit(actor=actor_of(request), proposed=form.profile()),
+        success=_("Your change is sent to the centre; it is applied once a staff member approves it."),
+        to=reverse("experts:profile"),
+        failure=again,
+        explain=_field_named,
+        form=form,
+        invalid=_form_error,
+    )
+
+
+@require_POST
+@allow(Role.EXPERT)
+def unavailable(request: HttpRequest) -> HttpResponse:
+    """The expert records days it cannot evaluate: it is left out of the draws on those days."""
+    form = UnavailableForm(request.POST)
+
+    def again(text: str) -> HttpResponse:
+        form.add_error(None, text)
+        return _profile_page(request, unavailable_form=form, status=400)
+
+    return page_action(
+        request,
+        lambda: services.unavailability_record(
+            actor=actor_of(request), start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+        ),
+        success=_("The days are recorded: you are not drawn on them."),
+        to=reverse("experts:profile"),
+        failure=again,
+        form=form,
+        invalid=_form_error,
+    )
+
+
+@require_POST
+@allow(Role.EXPERT)
+def declare(request: HttpRequest, request_uid: uuid.UUID, sequence: int) -> HttpResponse:
+    """The expert's own declaration before the evaluation: no conflict, or a conflict (the next is called)."""
+    call = selectors.access_call(viewer=request.user, uid=request_uid, sequence=sequence)
+    form = DeclareForm(request.POST)
+    return page_action(
+        request,
+        lambda: services.call_declare(
+            actor=actor_of(request), call=call, conflict=form.cleaned_data["conflict"] == "yes"
+        ),
+        success=lambda done: (
+            _(
+                "You declared a conflict: you are withdrawn from this evaluation and the next expert is"
+                " called."
+            )
+            if done.answer == Answer.AVOIDED
+            else _("You declared no conflict with the parties.")
+        ),
+        to=reverse("experts:calls"),
+        form=form,
+        invalid=_("Declare either no conflict or a conflict."),
+    )
 
 
 # --- the security administrator ----------------------------------------------------------------------------
