@@ -43,6 +43,11 @@ demo: export GGZY_DEMO_BEACON_DIR ?= $(CURDIR)/.beacon-demo
 demo: export GGZY_BEACONS ?= a=http://127.0.0.1:18651,b=http://127.0.0.1:18652
 demo: export GGZY_BEACON_TRUST ?= $(CURDIR)/.beacon-demo/trust.json
 demo: export GGZY_BEACON_PASSPHRASE ?= demo-beacon-passphrase
+demo: export GGZY_DEMO_EXPERTPOOL_DIR ?= $(CURDIR)/.expertpool-demo
+demo: export GGZY_EXPERT_POOL ?= ln=http://127.0.0.1:18661
+demo: export GGZY_EXPERT_POOL_CENTRES ?= ln
+demo: export GGZY_EXPERT_POOL_TRUST ?= $(CURDIR)/.expertpool-demo/trust.json
+demo: export GGZY_EXPERTPOOL_PASSPHRASE ?= demo-expertpool-passphrase
 demo: export GGZY_DEMO_CA_DIR ?= $(CURDIR)/.demo-ca
 demo: export GGZY_CUSTODIAN_TRANSPORT ?= ggzy.demo.custodians.IN_PROCESS
 demo: export GGZY_SEAL_KEY_FILE ?= $(CURDIR)/.demo-ca/seal/seal.key

@@ -442,6 +442,8 @@ GGZY_EXPERT_POOL = os.environ.get("GGZY_EXPERT_POOL", "")
 GGZY_EXPERT_POOL_TRUST = os.environ.get("GGZY_EXPERT_POOL_TRUST", "")
 GGZY_EXPERT_POOL_CENTRES = os.environ.get("GGZY_EXPERT_POOL_CENTRES", "")
 GGZY_EXPERT_POOL_TIMEOUT = int(os.environ.get("GGZY_EXPERT_POOL_TIMEOUT") or 10)
+#: The demo's simulated provincial pool's folder: `ggzy serve` in the sandbox also starts it.
+GGZY_DEMO_EXPERTPOOL_DIR = os.environ.get("GGZY_DEMO_EXPERTPOOL_DIR", "")
 #: The demo's simulated bank and guarantee issuers' folders: `ggzy serve` in the sandbox also starts them.
 GGZY_DEMO_BANK_DIR = os.environ.get("GGZY_DEMO_BANK_DIR", "")
 GGZY_DEMO_GUARANTEE_DIR = os.environ.get("GGZY_DEMO_GUARANTEE_DIR", "")
@@ -456,6 +458,7 @@ GGZY_SERVE_ALSO = ",".join(
         ("ggzy.demo.bank.serve_commands", GGZY_DEMO_BANK_DIR),
         ("ggzy.demo.guarantees.serve_commands", GGZY_DEMO_GUARANTEE_DIR),
         ("ggzy.demo.beacons.serve_commands", GGZY_DEMO_BEACON_DIR),
+        ("ggzy.demo.expertpool.serve_commands", GGZY_DEMO_EXPERTPOOL_DIR),
     )
     if GGZY_SANDBOX and wanted
 )

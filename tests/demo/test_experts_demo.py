@@ -2,7 +2,9 @@
 in every state made through the services with the demo's beacons and co-signers running, one replacement
 called after an expert's own decline, a bidder's employee excluded (counted), the pushed roster signed and
 verified, printed once by the appointed keeper, fees and ratings after the evaluation; a second run
-changes nothing."""
+changes nothing. The provincial centre's draw is made by the demo's provincial pool (a process of its own),
+an expert's decline given to it and its replacement read back; the pushed request is the opened school
+building's section's."""
 
 from __future__ import annotations
 
@@ -14,11 +16,13 @@ import pytest
 from ggzy.accounts.selectors import user_roles
 from ggzy.core.roles import Role
 from ggzy.demo import experts as demo_experts
+from ggzy.demo import sealing
 from ggzy.events.models import Event
 from ggzy.experts import services
 from ggzy.experts.event_types import ExpertsEvents
 from ggzy.experts.management.commands.experts import verify_draw
-from ggzy.experts.models import Call, DrawRequest, Employment, Expert, Fee, Rating, Specialty
+from ggzy.experts.models import Call, DrawRequest, Employment, Expert, Fee, Rating, Source, Specialty
+from ggzy.experts.services.provincial import list_of
 from ggzy.experts.states import Answer, CallRole, RequestState
 from tests.demo.conftest import Demo, load_once
 from tests.outside import free_port
@@ -36,15 +40,20 @@ demo = load_once(
     GGZY_DEMO_COSIGNERS_DIR=str(_OUTSIDE / "cosigners"),
     GGZY_COSIGNERS=",".join(f"{name}=http://127.0.0.1:{free_port()}" for name in "abc"),
     GGZY_WITNESS_TRUST=str(_OUTSIDE / "cosigners" / "trust.json"),
+    GGZY_DEMO_EXPERTPOOL_DIR=str(_OUTSIDE / "expertpool"),
+    GGZY_EXPERT_POOL=f"ln=http://127.0.0.1:{free_port()}",
+    GGZY_EXPERT_POOL_CENTRES="ln",
+    GGZY_EXPERT_POOL_TRUST=str(_OUTSIDE / "expertpool" / "trust.json"),
 )
 
 
 def of_state(state: str) -> DrawRequest:
-    return DrawRequest.objects.get(state=state)
+    """The request in `state` drawn (if it is) from the centres' own pool."""
+    return DrawRequest.objects.exclude(source=Source.PROVINCIAL).get(state=state)
 
 
 def test_the_pool_is_the_demo_experts_with_their_accounts_and_unverified_demo_codes(demo: Demo) -> None:
-    pool = Expert.objects.select_related("user")
+    pool = Expert.objects.filter(source=Source.LOCAL).select_related("user")
     assert pool.count() == 40
     assert all(e.user is not None and Role.EXPERT in user_roles(e.user) for e in pool)
     assert pool.filter(user__username=demo_experts.EXPERT_LOGIN, name="刘芳").exists()
@@ -56,7 +65,7 @@ def test_the_pool_is_the_demo_experts_with_their_accounts_and_unverified_demo_co
 
 
 def test_there_is_a_draw_request_in_every_state(demo: Demo) -> None:
-    states = sorted(DrawRequest.objects.values_list("state", flat=True))
+    states = sorted(DrawRequest.objects.exclude(source=Source.PROVINCIAL).values_list("state", flat=True))
     assert states == sorted(
         [RequestState.REQUESTED, RequestState.FIXED, RequestState.DRAWN, RequestState.PUSHED]
     )
@@ -101,6 +110,41 @@ def test_the_pushed_roster_verifies_was_printed_once_and_has_fees_and_ratings(de
     assert Fee.objects.filter(call__in=sat).count() == sat.count() == 4
     assert Rating.objects.filter(call__in=sat).count() == 4
     assert Fee.objects.count() == Rating.objects.count() == 4  # none for the reserves
+
+
+def test_the_pushed_request_is_the_opened_sections_when_it_was_opened_before(demo: Demo) -> None:
+    pushed = of_state(RequestState.PUSHED)
+    opened = sealing.stages()[0]
+    assert opened is not None
+    window = opened.bid_window
+    if window.opening_at < pushed.requested_at:  # the history had room for its opening (sealing.load)
+        assert pushed.section == opened
+        assert Fee.objects.filter(call__request=pushed).count() == 4  # its events take no embargo now
+    else:
+        assert pushed.section != opened  # not evaluated before its opening
+
+
+def test_the_provincial_centres_draw_is_made_by_the_pool_with_one_replacement(demo: Demo) -> None:
+    provincial = DrawRequest.objects.get(source=Source.PROVINCIAL)
+    assert (provincial.state, provincial.centre, provincial.pool) == (RequestState.DRAWN, "ln", "ln")
+    assert provincial.section is not None
+    assert set(provincial.needs) == {"DEMOA01", "DEMOA04"}  # the pool's own demo codes
+    assert provincial.pool_draw
+    assert provincial.pool_revision > 1
+    calls = Call.objects.filter(request=provincial).select_related("expert")
+    assert calls.count() == 6
+    assert all(c.expert.source == Source.PROVINCIAL and c.expert.user is None for c in calls)
+    assert {c.expert.pool_id for c in calls} == {
+        s["card"]["id"] for s in list_of(provincial)["seats"] if s["excluded"] is None
+    }
+    replacement = calls.get(role=CallRole.REPLACEMENT)
+    declined = calls.get(sequence=replacement.replaces)
+    assert declined.answer == Answer.DECLINED
+    assert not calls.filter(answer=Answer.PENDING).exists()
+    seat = next(s for s in list_of(provincial)["seats"] if s["seat"] == declined.sequence)
+    assert (seat["replaced_by"], seat["replaced_reason"]) == (replacement.sequence, "declined")
+    assert Event.objects.filter(type=ExpertsEvents.POOL_DRAWN.type).count() == 1
+    assert "provincial pool 1 (replacements 1)" in demo_experts.summary()
 
 
 def test_a_second_run_changes_nothing(demo: Demo) -> None:

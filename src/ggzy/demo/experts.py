@@ -16,18 +16,25 @@ the present clock, after `draws` and `opening`).
 * **drawn** — the "opening today" section: the seed revealed, the experts called; the first member declines
   in his own name (`call_answer` as the expert's user) and the next of the same order is called, the others
   accept; the bidder's employee is excluded (the counts per rule are on the request);
-* **pushed** — a section whose bids were not taken on the platform (no bid window: `experts.services`
-  refuses a fee or a rating of a request whose section has one — `_record` gives the fee's and the rating's
-  events, catalogued without an embargo, the section's opening embargo — so the school building's section,
-  opened in the history, cannot be used until that is fixed): the draw, the initiator's
+* **pushed** — the school building's section, opened in the history (`sealing`'s opened stage), its
+  evaluation after its opening; a demo loaded when the history had no room for that opening (the section's
+  opening still ahead) takes another section instead, one no other request has: the draw, the initiator's
   representative entered before the push, the roster signed and pushed by the tick job (`rosters_push`)
   at its time, the keeper appointed by the security administrator printing it once, then the fees and the
   ratings. Its evaluation is on the present clock (this module runs after the history): it is set
   `PUSHED_AFTER` seconds after the request and the module waits for it to pass — a compressed evaluation,
   not one written in the history.
+* **provincial** — when the demo's provincial expert pool is configured (`ggzy.demo.expertpool`; `make
+  demo`: for the provincial centre ln, GGZY_EXPERT_POOL_CENTRES, while sy keeps the local pool): a section
+  of that centre no other request has is drawn by the pool (`provincial_draw`, the pool running), in the
+  pool's own demo specialty codes (`expertpool.CODES`: the pool refuses the hyphen of `DEMO-…`); the first
+  principal declines to the pool (its test control, as he would by phone), the pool's replacement is read
+  (`provincial_refresh`) and every other call accepted the same way. Made, drawn and answered once each:
+  a second run finishes what an earlier one could not (the pool was down) and changes nothing else.
 
 The seeds need the beacons (GGZY_BEACONS) and the co-signers (GGZY_COSIGNERS): without them only the pool
-and the requested request are made. Once: a database that has draw requests is left alone."""
+and the requested request are made. Once: a database that has draw requests is left alone (but for the
+provincial request, see above)."""
 
 from __future__ import annotations
 
@@ -44,9 +51,10 @@ from ggzy.accounts.identifiers import resident_id_check_char
 from ggzy.accounts.models import Organisation, Person
 from ggzy.calendar.calc import SHANGHAI, Calendar
 from ggzy.core import clock
+from ggzy.core.errors import DomainError
 from ggzy.core.fields import Sealed
 from ggzy.core.types import Actor
-from ggzy.demo import beacons
+from ggzy.demo import beacons, expertpool
 from ggzy.demo.accounts import uscc
 from ggzy.experts import services
 from ggzy.experts.models import (
@@ -60,6 +68,7 @@ from ggzy.experts.models import (
     Rating,
     Relation,
     RelationKind,
+    Source,
     Specialty,
     Title,
     Unavailability,
@@ -82,6 +91,8 @@ SPECIALTIES = (
 #: the fifth the initiator's representative.
 NEEDS = {"DEMO-A01": {"count": 3, "reserves": 1}, "DEMO-A04": {"count": 1, "reserves": 1}}
 COMMITTEE = 5
+#: The provincial request's needs, in the pool's codes (`expertpool.CODES`).
+PROVINCIAL_NEEDS = {expertpool.CODES[code]: need for code, need in NEEDS.items()}
 #: The pushed request's evaluation, this many seconds after it is made (see the module).
 PUSHED_AFTER = 45
 #: Liaoning regions (GB/T 2260) the experts live in.
@@ -239,15 +250,13 @@ def _sections() -> dict[str, Section | None]:
     """The sections of the four requests: the sealed bids' three stages, and another tender project's."""
     from ggzy.demo import sealing
 
-    _opened, today, bidding = sealing.stages()
+    opened, today, bidding = sealing.stages()
     chosen: dict[str, Section | None] = {"drawn": today, "fixed": bidding}
+    # the pushed request's evaluation (on the present clock) is after the opened section's opening
+    window = getattr(opened, "bid_window", None)
+    if opened is not None and window is not None and window.opening_at < clock.now():
+        chosen["pushed"] = opened
     used = {s.pk for s in chosen.values() if s is not None}
-    # a fee or a rating of a request whose section has a bid window is refused today (the events' embargo,
-    # see the module): the pushed request is made for a section whose bids were not taken here
-    unsealed = Section.objects.filter(bid_window__isnull=True).exclude(pk__in=used).order_by("code").first()
-    chosen["pushed"] = unsealed
-    if unsealed is not None:
-        used.add(unsealed.pk)
     rest = iter(Section.objects.exclude(pk__in=used).select_related("centre").order_by("code"))
     for key in ("requested", "fixed", "drawn", "pushed"):
         if chosen.get(key) is None:
@@ -273,7 +282,9 @@ def _acting(section: Section) -> Actor:
     return get_user_model().objects.filter(memberships__organisation=organisation).order_by("pk")[0]
 
 
-def _request(section: Section, evaluation_at: dt.datetime, **fields: object) -> DrawRequest:
+def _request(
+    section: Section, evaluation_at: dt.datetime, needs: dict[str, dict[str, int]] = NEEDS, **fields: object
+) -> DrawRequest:
     centre = section.centre
     return services.request_make(
         actor=_acting(section),
@@ -281,7 +292,7 @@ def _request(section: Section, evaluation_at: dt.datetime, **fields: object) -> 
         region=centre.region,
         evaluation_at=evaluation_at,
         place=f"{centre.name} 评标区 第{3 if centre.code == 'ln' else 2}评标室",
-        needs=NEEDS,
+        needs=needs,
         committee=COMMITTEE,
         section=section,
         engineering=True,
@@ -362,6 +373,49 @@ def _draws(sections: dict[str, Section]) -> None:
     _seal()
 
 
+def _provincial_request() -> DrawRequest | None:
+    """The demo's request drawn by the provincial pool: the one in the pool's codes, made here if missing
+    (for a section of the pool's centre no other request has); None when no section is left."""
+    pool_codes = set(expertpool.CODES.values())
+    for found in DrawRequest.objects.filter(section__isnull=False).order_by("pk"):
+        if set(found.needs) <= pool_codes:
+            return found
+    centre = next(
+        (c.strip() for c in str(settings.GGZY_EXPERT_POOL_CENTRES or "").split(",") if c.strip()), ""
+    )
+    sections = Section.objects.exclude(pk__in=DrawRequest.objects.values("section")).order_by("code")
+    section = (sections.filter(centre__code=centre) if centre else sections).first()
+    if section is None or not services.uses_pool(section.centre.code):
+        return None
+    return _request(section, _at(_working_day(3), 9), needs=PROVINCIAL_NEEDS)
+
+
+def _provincial() -> None:
+    """The provincial draw (see the module): drawn by the pool, the first principal's decline and the
+    others' acceptances given to the pool and read back; each step once."""
+    request = _provincial_request()
+    if request is None:
+        return
+    calls = Call.objects.filter(request=request)
+    if request.state == RequestState.DRAWN and not calls.filter(answer=Answer.PENDING).exists():
+        return  # done
+    with expertpool.running() as url:
+        if url is None:
+            return
+        if request.state == RequestState.REQUESTED:
+            request = services.provincial_draw(actor=None, request=request)
+        if not calls.filter(answer=Answer.DECLINED).exists():
+            first = calls.filter(role=CallRole.PRINCIPAL).select_related("expert").order_by("sequence")[0]
+            expertpool.answer(url, draw=request.pool_draw, expert=first.expert.pool_id, reply="decline")
+            services.provincial_refresh(request=request)  # the pool's replacement called
+        pending = calls.filter(answer=Answer.PENDING).select_related("expert")
+        for call in pending.order_by("sequence"):
+            expertpool.answer(url, draw=request.pool_draw, expert=call.expert.pool_id, reply="accept")
+        services.provincial_refresh(request=request)
+    if configured_cosigners():
+        _seal()
+
+
 def load(say: Callable[[str], object]) -> None:
     """The pool and the requests (once: see the module)."""
     if not settings.GGZY_SANDBOX or not get_user_model().objects.filter(username=EXPERT_LOGIN).exists():
@@ -374,6 +428,14 @@ def load(say: Callable[[str], object]) -> None:
             _request(requested, _at(_working_day(15), 9))
         if configured() and configured_cosigners() and all(sections.values()):
             _draws({key: s for key, s in sections.items() if s is not None})
+    if services.pool_configured() is not None:
+        try:
+            _provincial()
+        except DomainError as exc:  # the pool refusing or unavailable: a later run asks again
+            say(
+                f"The provincial expert pool's draw was not made ({exc.code}: {exc.detail});"
+                " run demo_load again"
+            )
     say(
         f"Evaluation experts ({summary()}): the expert login {EXPERT_LOGIN}, the roster keepers"
         f" {', '.join(KEEPERS.values())}; `ggzy experts verify-draw <request>` recomputes a draw"
@@ -381,13 +443,16 @@ def load(say: Callable[[str], object]) -> None:
 
 
 def summary() -> str:
-    requests = DrawRequest.objects.all()
+    requests = DrawRequest.objects.exclude(source=Source.PROVINCIAL)
     states = ", ".join(f"{state} {requests.filter(state=state).count()}" for state in RequestState.values[:4])
-    replaced = Call.objects.filter(replaces__isnull=False).count()
+    replaced = Call.objects.filter(replaces__isnull=False).exclude(request__source=Source.PROVINCIAL)
     drawn = requests.filter(state=RequestState.DRAWN).first()
     excluded = int(drawn.exclusions.get("employer", 0)) if drawn is not None else 0
+    provincial = DrawRequest.objects.filter(source=Source.PROVINCIAL)
+    by_pool = Call.objects.filter(request__in=provincial, replaces__isnull=False).count()
     return (
-        f"pool {Expert.objects.count()}, requests: {states}; replacements {replaced},"
-        f" the drawn one excluding {excluded} for their employer; fees {Fee.objects.count()},"
-        f" ratings {Rating.objects.count()}"
+        f"pool {Expert.objects.exclude(source=Source.PROVINCIAL).count()}, requests: {states};"
+        f" replacements {replaced.count()}, the drawn one excluding {excluded} for their employer;"
+        f" drawn by the provincial pool {provincial.count()} (replacements {by_pool});"
+        f" fees {Fee.objects.count()}, ratings {Rating.objects.count()}"
     )
