@@ -27,7 +27,7 @@ from ggzy.core.roles import Role
 from ggzy.core.states import advance
 from ggzy.core.types import Actor, JSONDict
 from ggzy.events.services import event_record
-from ggzy.experts import eligibility
+from ggzy.experts import eligibility, selectors
 from ggzy.experts.errors import ExpertsError
 from ggzy.experts.event_types import ExpertsEvents
 from ggzy.experts.models import Call, DrawRequest, Expert, Keeper, Member
@@ -143,13 +143,6 @@ def member_enter(
 CHECKIN_RULES = ("employer", "related", "supervising", "person", "named")
 
 
-def _bidders_known(request: DrawRequest) -> bool:
-    from ggzy.sealing import selectors as sealing
-
-    window = sealing.window_of(request.section) if request.section is not None else None
-    return window is not None and clock.now() >= window.deadline
-
-
 def checkin_check(*, actor: Actor | None, request: DrawRequest) -> int:
     """The day-before mode (a draw made before the bid deadline, the bidders unknown): once the deadline has
     passed, every called expert who has not declined is checked again by the avoidance rules against the
@@ -158,7 +151,7 @@ def checkin_check(*, actor: Actor | None, request: DrawRequest) -> int:
     called — repeated until nobody called is conflicted or the order runs out. Returns how many were
     avoided. Refused before the deadline (the bidders are secret) and after the push."""
     request = DrawRequest.objects.select_related("section").get(pk=request.pk)
-    if request.section is None or not _bidders_known(request):
+    if request.section is None or not selectors.bidders_known(request):
         raise DomainError(ExpertsError.CHECKIN_EARLY)
     if request.state != RequestState.DRAWN:
         raise DomainError(ExpertsError.STATE)
