@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RequestState(models.TextChoices):
@@ -39,8 +40,8 @@ class CallRole(models.TextChoices):
 
 class Answer(models.TextChoices):
     PENDING = "pending", _("Awaiting the answer")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
+    ACCEPTED = "accepted", pgettext_lazy("expert answer", "Accepted")
+    DECLINED = "declined", pgettext_lazy("expert answer", "Declined")
     TIMEOUT = "timeout", _("Not answered in time")
     AVOIDED = "avoided", _("Avoided at check-in (a conflict with a bidder)")
 

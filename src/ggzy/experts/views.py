@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from ggzy.core import clock
@@ -465,7 +466,7 @@ def provincial_refresh(request: HttpRequest, request_uid: uuid.UUID) -> HttpResp
 
 #: The profile's fields in words (a refusal names the field; a change shows them).
 FIELDS = {
-    "name": _lazy("Name"),
+    "name": pgettext_lazy("person", "Name"),
     "id_number": _lazy("Identity number"),
     "phone": _lazy("Mobile phone"),
     "region": _lazy("Region"),
@@ -514,7 +515,7 @@ def _shown(name: str, value: object, names: dict[str, str]) -> str:
         return (
             "；".join(
                 f"{e.get('employer', '')}（{e.get('uscc', '')}）"
-                f"{e.get('since', '') or '…'}—{e.get('until', '') or _('now')}"
+                f"{e.get('since', '') or '…'}—{e.get('until', '') or pgettext('until', 'now')}"
                 for e in value
                 if isinstance(e, dict)
             )
