@@ -57,7 +57,7 @@ SAMPLE_KWARGS = {
     "guarantee_uid": "00000000-0000-0000-0000-000000000000",
     "request_uid": "00000000-0000-0000-0000-000000000000",
     "expert_uid": "00000000-0000-0000-0000-000000000000",
-    "sequence": "0",
+    "call_uid": "00000000-0000-0000-0000-000000000000",
     "channel": "nothing:x",  # a live channel no app registers: the one 404, never an endless stream
 }
 

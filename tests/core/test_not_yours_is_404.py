@@ -171,21 +171,22 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "securities:forfeit": ("section", {}),
     "securities:guarantee-claim": ("section", {}),
     # an expert draw request by its uid (its centre's staff, its region's supervisors, its section's parties);
-    # a call by its request's uid and its sequence (the called expert's own); a section the party requests for
+    # a call by its own uid (the called expert's own; staff's fee and the party's rating under the request's
+    # uid); a section the party requests for
     "experts:request": ("expert_request", {}),
     "experts:seed": ("expert_request", {}),
     "experts:fix": ("expert_request", {}),
     "experts:draw": ("expert_request", {}),
     "experts:print": ("expert_request", {}),
-    "experts:fee": ("expert_request", {"sequence": "0"}),
+    "experts:fee": ("expert_request", {"call_uid": "@expert_call"}),
     "experts:member": ("expert_request", {}),
-    "experts:rate": ("expert_request", {"sequence": "0"}),
-    "experts:answer": ("expert_request", {"sequence": "0"}),
+    "experts:rate": ("expert_request", {"call_uid": "@expert_call"}),
+    "experts:answer": ("expert_call", {}),
     "experts:request-new": ("section", {}),
     "experts:checkin": ("expert_request", {}),
     "experts:provincial-draw": ("expert_request", {}),
     "experts:provincial-refresh": ("expert_request", {}),
-    "experts:declare": ("expert_request", {"sequence": "0"}),
+    "experts:declare": ("expert_call", {}),
     # an expert of the pool and a change it asked (its centre's staff)
     "experts:pool-expert": ("expert", {}),
     "experts:pool-status": ("expert", {}),
@@ -370,7 +371,7 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
         needs={"A08": {"count": 5, "reserves": 0}}, committee=7, section=stage.section,
     )  # fmt: skip
     # a call as the draw leaves it (test set-up: tests/experts/test_pages.py goes through the pages)
-    Call.objects.create(
+    drawn_call = Call.objects.create(
         request=draw_request, specialty="A08", position=0, expert=drawn_expert, role="principal", sequence=0,
         called_at=clock.now(),
     )  # fmt: skip
@@ -408,6 +409,7 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
             "section": stage.section.code,
             "guarantee": guarantee.uid,
             "expert_request": draw_request.uid,
+            "expert_call": drawn_call.uid,
             "expert": drawn_expert.uid,
             "expert_change": expert_change.uid,
             "organisation": stage.bidders[0].organisation.uid,

@@ -265,7 +265,7 @@ def test_no_name_before_the_push_the_keepers_printout_after_it(
     # the experts accept; the push at its time
     for call in Call.objects.filter(request=request, role="principal").select_related("expert__user"):
         scene.client(call.expert.user).post(
-            reverse("experts:answer", args=[request.uid, call.sequence]), {"answer": "accepted"}
+            reverse("experts:answer", args=[call.uid]), {"answer": "accepted"}
         )
     accepted_names = [
         c.expert.name
@@ -297,27 +297,16 @@ def test_an_expert_answers_its_own_call_and_no_other(scene: Scene, monkeypatch: 
     assert scene.section.code not in page
     assert scene.section.tender_project.project.name not in page
     # another's call: not found, nothing changed
-    response = client.post(
-        reverse("experts:answer", args=[request.uid, theirs.sequence]), {"answer": "declined"}
-    )
+    response = client.post(reverse("experts:answer", args=[theirs.uid]), {"answer": "declined"})
     assert response.status_code == 404
     # bad input: refused in Chinese, nothing changed
-    response = client.post(
-        reverse("experts:answer", args=[request.uid, mine.sequence]), {"answer": "maybe"}, follow=True
-    )
+    response = client.post(reverse("experts:answer", args=[mine.uid]), {"answer": "maybe"}, follow=True)
     assert_chinese_error(response)
     assert Call.objects.filter(answer=Answer.PENDING).count() == 7
     # staff cannot answer for the expert
     staff = scene.client(scene.world.staff[0])
-    assert (
-        staff.post(
-            reverse("experts:answer", args=[request.uid, mine.sequence]), {"answer": "declined"}
-        ).status_code
-        == 403
-    )
-    response = client.post(
-        reverse("experts:answer", args=[request.uid, mine.sequence]), {"answer": "declined"}, follow=True
-    )
+    assert staff.post(reverse("experts:answer", args=[mine.uid]), {"answer": "declined"}).status_code == 403
+    response = client.post(reverse("experts:answer", args=[mine.uid]), {"answer": "declined"}, follow=True)
     assert response.status_code == 200
     mine.refresh_from_db()
     theirs.refresh_from_db()
@@ -325,9 +314,7 @@ def test_an_expert_answers_its_own_call_and_no_other(scene: Scene, monkeypatch: 
     assert theirs.answer == Answer.PENDING
     assert Call.objects.filter(request=request, replaces=mine.sequence).exists()
     # answered once
-    response = client.post(
-        reverse("experts:answer", args=[request.uid, mine.sequence]), {"answer": "accepted"}, follow=True
-    )
+    response = client.post(reverse("experts:answer", args=[mine.uid]), {"answer": "accepted"}, follow=True)
     assert_chinese_error(response)
     mine.refresh_from_db()
     assert mine.answer == Answer.DECLINED
@@ -362,7 +349,7 @@ def test_members_fees_and_ratings_through_the_pages(scene: Scene, monkeypatch: p
     sat = Call.objects.filter(request=request, answer=Answer.ACCEPTED).select_related("expert").first()
     assert sat is not None
     staff = scene.client(scene.world.staff[0])
-    fee_url = reverse("experts:fee", args=[request.uid, sat.sequence])
+    fee_url = reverse("experts:fee", args=[request.uid, sat.uid])
     for bad in ({"amount": "abc"}, {"amount": "0"}, {"hours": "25"}, {"basis": ""}, {"amount": "1.001"}):
         response = staff.post(
             fee_url, {"amount": "800.50", "hours": "4.5", "basis": "评审 4.5 小时"} | bad, follow=True
@@ -380,7 +367,7 @@ def test_members_fees_and_ratings_through_the_pages(scene: Scene, monkeypatch: p
     # the agent rates after the evaluation began: the names are shown now
     html = agent.get(reverse("experts:request", args=[request.uid])).content.decode()
     assert sat.expert.name in html
-    rate_url = reverse("experts:rate", args=[request.uid, sat.sequence])
+    rate_url = reverse("experts:rate", args=[request.uid, sat.uid])
     for bad in ({"score": "9"}, {"conduct": "rude"}):
         response = agent.post(rate_url, {"score": "4", "conduct": "good"} | bad, follow=True)
         assert_chinese_error(response)

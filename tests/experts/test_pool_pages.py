@@ -219,8 +219,8 @@ def test_the_expert_declares_at_check_in_and_only_for_its_own_call(
     ]
     mine = client(first.expert.user)
     calls = mine.get(reverse("experts:calls")).content.decode()
-    assert reverse("experts:declare", args=[request.uid, first.sequence]) in calls
-    url = reverse("experts:declare", args=[request.uid, first.sequence])
+    assert reverse("experts:declare", args=[first.uid]) in calls
+    url = reverse("experts:declare", args=[first.uid])
     # another expert's call: not found
     assert client(second.expert.user).post(url, {"conflict": "yes"}).status_code == 404
     response = mine.post(url, {"conflict": "maybe"}, follow=True)

@@ -276,6 +276,8 @@ class Call(models.Model):
     """A drawn expert called for a request: the position it holds in its specialty's order, its role, and
     its own answer (only the expert records a decline: never staff)."""
 
+    #: What a page names the call by (its sequence is no address: it would tell how many were called).
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     request = models.ForeignKey(DrawRequest, on_delete=models.PROTECT, related_name="calls")
     specialty = models.CharField(_("specialty code"), max_length=16)
     position = models.PositiveIntegerField(_("position in the specialty's order"))

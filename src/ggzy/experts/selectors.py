@@ -7,8 +7,8 @@ drawn expert's name before the list was pushed: these reads hand out calls (spec
 answer), never the expert behind one, except `calls_of_expert` (the expert's own calls) and, after the
 evaluation began, `sat` (the experts who sat, for the fees and ratings).
 
-A call has no uid of its own: it is addressed by its request's uid and its sequence (the order of the call),
-and only the called expert's own account reads it (`access_call`)."""
+A call is addressed by its own uid (its sequence, the order of the call, is no address: it would tell how
+many were called), and only the called expert's own account reads it (`access_call`)."""
 
 from __future__ import annotations
 
@@ -97,14 +97,14 @@ def access_request(*, viewer: Viewer, uid: uuid.UUID | str) -> DrawRequest:
     return found
 
 
-def access_call(*, viewer: Viewer, uid: uuid.UUID | str, sequence: int) -> Call:
-    """The call of sequence `sequence` of request `uid` if it calls `viewer` (the expert's own account);
-    the same not-found for a missing call and for another's."""
+def access_call(*, viewer: Viewer, uid: uuid.UUID | str) -> Call:
+    """The call `uid` if it calls `viewer` (the expert's own account); the same not-found for a missing
+    call and for another's."""
     if not is_signed_in(viewer):
         raise _not_found()
     try:
         return Call.objects.select_related("request", "expert").get(
-            request__uid=uuid.UUID(str(uid)), sequence=sequence, expert__user=viewer
+            uid=uuid.UUID(str(uid)), expert__user=viewer
         )
     except (ValueError, Call.DoesNotExist) as exc:
         raise _not_found() from exc

@@ -368,9 +368,9 @@ def roster_print(request: HttpRequest, request_uid: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @allow(Role.CENTRE_STAFF)
-def fee(request: HttpRequest, request_uid: uuid.UUID, sequence: int) -> HttpResponse:
+def fee(request: HttpRequest, request_uid: uuid.UUID, call_uid: uuid.UUID) -> HttpResponse:
     found = _staff_request(request, request_uid)
-    call = Call.objects.filter(request=found, sequence=sequence).first()
+    call = Call.objects.filter(request=found, uid=call_uid).first()
     if call is None:
         raise DomainError(ExpertsError.NOT_FOUND)
     form = FeeForm(request.POST)
@@ -547,7 +547,7 @@ def _pool_row(expert: Expert, pending: set[int]) -> dict[str, object]:
     return {
         "uid": expert.uid,
         "name": expert.name,
-        "centre": expert.centre,
+        "centre": _centre_names().get(expert.centre, expert.centre),
         "id_masked": expert.id_masked or _masked_id(expert.id_number),
         "specialties": "、".join(sorted(s.code for s in expert.specialties.all())),
         "status": expert.get_status_display(),
@@ -790,9 +790,9 @@ def member(request: HttpRequest, request_uid: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @allow(*PARTIES)
-def rate(request: HttpRequest, request_uid: uuid.UUID, sequence: int) -> HttpResponse:
+def rate(request: HttpRequest, request_uid: uuid.UUID, call_uid: uuid.UUID) -> HttpResponse:
     found = _party_request(request, request_uid)
-    call = Call.objects.filter(request=found, sequence=sequence).first()
+    call = Call.objects.filter(request=found, uid=call_uid).first()
     if call is None:
         raise DomainError(ExpertsError.NOT_FOUND)
     form = RatingForm(request.POST)
@@ -820,8 +820,7 @@ def calls(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     rows = [
         {
-            "request_uid": c.request.uid,
-            "sequence": c.sequence,
+            "uid": c.uid,
             "evaluation_at": _when(c.request.evaluation_at),
             "place": c.request.place,
             "role": c.get_role_display(),
@@ -839,8 +838,8 @@ def calls(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @allow(Role.EXPERT)
-def answer(request: HttpRequest, request_uid: uuid.UUID, sequence: int) -> HttpResponse:
-    call = selectors.access_call(viewer=request.user, uid=request_uid, sequence=sequence)
+def answer(request: HttpRequest, call_uid: uuid.UUID) -> HttpResponse:
+    call = selectors.access_call(viewer=request.user, uid=call_uid)
     form = AnswerForm(request.POST)
     return page_action(
         request,
@@ -949,9 +948,9 @@ def unavailable(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @allow(Role.EXPERT)
-def declare(request: HttpRequest, request_uid: uuid.UUID, sequence: int) -> HttpResponse:
+def declare(request: HttpRequest, call_uid: uuid.UUID) -> HttpResponse:
     """The expert's own declaration before the evaluation: no conflict, or a conflict (the next is called)."""
-    call = selectors.access_call(viewer=request.user, uid=request_uid, sequence=sequence)
+    call = selectors.access_call(viewer=request.user, uid=call_uid)
     form = DeclareForm(request.POST)
     return page_action(
         request,
@@ -978,7 +977,12 @@ def declare(request: HttpRequest, request_uid: uuid.UUID, sequence: int) -> Http
 def _centre_choices() -> list[tuple[str, str]]:
     from ggzy.accounts.selectors import centre_list
 
-    return [(c.code, f"{c.name}（{c.code}）") for c in centre_list()]
+    return [(c.code, c.name) for c in centre_list()]
+
+
+def _centre_names() -> dict[str, str]:
+    """Each centre's name by its code (people read the name, not the code)."""
+    return dict(_centre_choices())
 
 
 @allow(Role.SECURITY_ADMIN)
@@ -987,7 +991,7 @@ def keepers(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "uid": k.uid,
-            "centre": k.centre,
+            "centre": _centre_names().get(k.centre, k.centre),
             "user": k.user.get_username(),
             "appointed_at": _when(k.appointed_at),
             "revoked_at": _when(k.revoked_at),
