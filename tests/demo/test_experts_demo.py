@@ -59,7 +59,7 @@ def test_the_pool_is_the_demo_experts_with_their_accounts_and_unverified_demo_co
     assert pool.filter(user__username=demo_experts.EXPERT_LOGIN, name="刘芳").exists()
     codes = Specialty.objects.all()
     assert codes.count() == len(demo_experts.SPECIALTIES)
-    assert all(s.code.startswith("DEMO-") and not s.verified and "316" in s.source for s in codes)
+    assert all(s.code.startswith("Z9") and not s.verified and "316" in s.source for s in codes)
     assert pool.filter(status="suspended").count() == 1
     assert Employment.objects.filter(until__isnull=False).count() >= 2  # employers with dates
 
@@ -128,7 +128,7 @@ def test_the_provincial_centres_draw_is_made_by_the_pool_with_one_replacement(de
     provincial = DrawRequest.objects.get(source=Source.PROVINCIAL)
     assert (provincial.state, provincial.centre, provincial.pool) == (RequestState.DRAWN, "ln", "ln")
     assert provincial.section is not None
-    assert set(provincial.needs) == {"DEMOA01", "DEMOA04"}  # the pool's own demo codes
+    assert set(provincial.needs) == {"Z9A01", "Z9A02"}  # the pool's demo codes
     assert provincial.pool_draw
     assert provincial.pool_revision > 1
     calls = Call.objects.filter(request=provincial).select_related("expert")

@@ -21,8 +21,8 @@ provincial draw (`ggzy.demo.experts`).
 **The experts** are the pool's, not the centre's: twenty-four persons none of the demo's users are, with
 valid identity numbers (GB 11643), Liaoning regions, a title, a current employer (and for some a past one)
 and the pool's own demo specialty codes. The pool takes a code of an upper-case letter and up to 15
-letters or digits: the platform's `DEMO-A01`-style demo codes (`ggzy.demo.experts.SPECIALTIES`) have a
-hyphen and are refused, so the pool's are the same codes without it (`DEMOA01`, …; `CODES`), equally
+letters or digits: the platform's `Z9A01`-style demo codes (`ggzy.demo.experts.SPECIALTIES`) are of that
+form, so the pool uses the same codes (`CODES`), equally
 unverified against the national classification (发改法规〔2018〕316号)."""
 
 from __future__ import annotations
@@ -54,11 +54,11 @@ NAME = "辽宁省综合评标专家库（演示模拟）"
 DEFAULT_PORT = 18661
 #: The platform's demo specialty code → the pool's (its codes have no hyphen: see the module).
 CODES = {
-    "DEMO-A01": "DEMOA01",
-    "DEMO-A02": "DEMOA02",
-    "DEMO-A03": "DEMOA03",
-    "DEMO-A04": "DEMOA04",
-    "DEMO-B01": "DEMOB01",
+    "Z9A01": "Z9A01",
+    "Z9A02": "Z9A02",
+    "Z9A03": "Z9A03",
+    "Z9A04": "Z9A04",
+    "Z9B01": "Z9B01",
 }
 EXPERTS = 24
 #: Days before and after the present day (Asia/Shanghai) each expert is available on.
@@ -123,9 +123,9 @@ def experts(today: dt.date) -> list[dict[str, Any]]:
     found = []
     for n in range(EXPERTS):
         region = REGIONS[n % len(REGIONS)]
-        codes = ["DEMOA01"] if n % 2 == 0 else ["DEMOA04"] if n % 4 == 1 else ["DEMOA02"]
+        codes = ["Z9A01"] if n % 2 == 0 else ["Z9A04"] if n % 4 == 1 else ["Z9A02"]
         if n % 6 == 3:  # noqa: PLR2004
-            codes.append("DEMOA03")
+            codes.append("Z9A03")
         serial, where, kind, employer = EMPLOYERS[n % len(EMPLOYERS)]
         born = 1962 + n % 25
         history = []

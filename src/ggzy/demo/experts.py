@@ -9,7 +9,8 @@ the present clock, after `draws` and `opening`).
   one employed by a bidder (辽宁天成建设集团, the demo bidder), one who left a bidder within the last 3 years,
   one related to a bidder, one suspended, one unavailable on the evaluation days, three without a senior
   title. The specialty codes are **not** the national classification's (发改法规〔2018〕316号: its text was
-  not available): `DEMO-…` rows marked unverified, to be replaced by the centre's load of the real table.
+  not available): `Z9…` rows (outside the national scheme's letters A 工程, B 货物, C 服务) marked
+  unverified, to be replaced by the centre's load of the real table.
   There is no pool service yet (registering an expert, staff review): the rows are written here directly.
 * **requested** — the rules and counts recorded (a section of another tender project);
 * **fixed** — the Guanyinge reservoir's section: its seed committed, the eligible list fixed and hashed;
@@ -27,7 +28,7 @@ the present clock, after `draws` and `opening`).
 * **provincial** — when the demo's provincial expert pool is configured (`ggzy.demo.expertpool`; `make
   demo`: for the provincial centre ln, GGZY_EXPERT_POOL_CENTRES, while sy keeps the local pool): a section
   of that centre no other request has is drawn by the pool (`provincial_draw`, the pool running), in the
-  pool's own demo specialty codes (`expertpool.CODES`: the pool refuses the hyphen of `DEMO-…`); the first
+  pool's demo specialty codes (`expertpool.CODES`: the same `Z9…` codes); the first
   principal declines to the pool (its test control, as he would by phone), the pool's replacement is read
   (`provincial_refresh`) and every other call accepted the same way. Made, drawn and answered once each:
   a second run finishes what an earlier one could not (the pool was down) and changes nothing else.
@@ -81,18 +82,22 @@ from ggzy.witness.services import configured_cosigners, cosign_collect, sth_sign
 #: Demo specialty codes (not the national classification's: see the module).
 SOURCE = "演示：待按发改法规〔2018〕316号核对"
 SPECIALTIES = (
-    ("DEMO-A01", "房屋建筑工程（演示代码）"),
-    ("DEMO-A02", "市政公用工程（演示代码）"),
-    ("DEMO-A03", "水利水电工程（演示代码）"),
-    ("DEMO-A04", "工程造价（演示代码）"),
-    ("DEMO-B01", "教学仪器设备（演示代码）"),
+    ("Z9A01", "房屋建筑工程（演示代码）"),
+    ("Z9A02", "市政公用工程（演示代码）"),
+    ("Z9A03", "水利水电工程（演示代码）"),
+    ("Z9A04", "工程造价（演示代码）"),
+    ("Z9B01", "教学仪器设备（演示代码）"),
 )
 #: What each request needs: a committee of five, four from the pool (招标投标法 §37: at least two thirds),
 #: the fifth the initiator's representative.
-NEEDS = {"DEMO-A01": {"count": 3, "reserves": 1}, "DEMO-A04": {"count": 1, "reserves": 1}}
+NEEDS = {"Z9A01": {"count": 3, "reserves": 1}, "Z9A04": {"count": 1, "reserves": 1}}
 COMMITTEE = 5
-#: The provincial request's needs, in the pool's codes (`expertpool.CODES`).
-PROVINCIAL_NEEDS = {expertpool.CODES[code]: need for code, need in NEEDS.items()}
+#: The provincial request's needs, in the pool's codes (`expertpool.CODES`): other specialties than the local
+#: requests' (`NEEDS`), which is how a later run finds it again before it is drawn.
+PROVINCIAL_NEEDS = {
+    expertpool.CODES["Z9A01"]: {"count": 3, "reserves": 1},
+    expertpool.CODES["Z9A02"]: {"count": 1, "reserves": 1},
+}
 #: The pushed request's evaluation, this many seconds after it is made (see the module).
 PUSHED_AFTER = 45
 #: Liaoning regions (GB/T 2260) the experts live in.
@@ -169,7 +174,7 @@ def _identity(user: Actor, n: int, region: str) -> tuple[str, dt.date]:
 @transaction.atomic
 def _pool() -> None:
     """The specialties and the forty experts (once)."""
-    if Specialty.objects.filter(code__startswith="DEMO-").exists():
+    if Specialty.objects.filter(code__startswith="Z9").exists():
         return
     for code, name in SPECIALTIES:
         Specialty.objects.create(code=code, name=name, source=SOURCE, verified=False)
@@ -195,11 +200,11 @@ def _pool() -> None:
             centre="sy" if i % 4 == 3 else "ln",  # noqa: PLR2004
             registered_at=now,
         )
-        codes = ["DEMO-A01"] if i % 2 == 0 else ["DEMO-A04"] if i % 4 == 1 else ["DEMO-A02"]
+        codes = ["Z9A01"] if i % 2 == 0 else ["Z9A04"] if i % 4 == 1 else ["Z9A02"]
         if i % 8 == 3:  # noqa: PLR2004
-            codes.append("DEMO-A03")
+            codes.append("Z9A03")
         if i % 5 == 0:
-            codes.append("DEMO-B01")
+            codes.append("Z9B01")
         ExpertSpecialty.objects.bulk_create(ExpertSpecialty(expert=expert, code=code) for code in codes)
         serial, where, kind, employer = EMPLOYERS[i % len(EMPLOYERS)]
         hired = dt.date(max(born.year + 24, 1990), 7, 1)
@@ -326,7 +331,7 @@ def _representative(request: DrawRequest, section: Section) -> None:
         id_number=first17 + resident_id_check_char(first17),
         employer_uscc=initiator.uscc,
         employer=initiator.name,
-        specialty="DEMO-A01",
+        specialty="Z9A01",
     )
 
 
@@ -374,11 +379,10 @@ def _draws(sections: dict[str, Section]) -> None:
 
 
 def _provincial_request() -> DrawRequest | None:
-    """The demo's request drawn by the provincial pool: the one in the pool's codes, made here if missing
+    """The demo's request drawn by the provincial pool: the one of its needs, made here if missing
     (for a section of the pool's centre no other request has); None when no section is left."""
-    pool_codes = set(expertpool.CODES.values())
     for found in DrawRequest.objects.filter(section__isnull=False).order_by("pk"):
-        if set(found.needs) <= pool_codes:
+        if found.source == Source.PROVINCIAL or set(found.needs) == set(PROVINCIAL_NEEDS):
             return found
     centre = next(
         (c.strip() for c in str(settings.GGZY_EXPERT_POOL_CENTRES or "").split(",") if c.strip()), ""
