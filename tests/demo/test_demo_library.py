@@ -140,7 +140,7 @@ def test_the_demo_makes_and_serves_the_authority_once(
     again = json.loads((tmp_path / "authority" / "trust.json").read_text("utf-8"))
     assert again["authorities"]["moha"]["key"] == trust["authorities"]["moha"]["key"]
     process = subprocess.Popen(
-        served[0][1], env=authority._env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        served[0][1], env=authority.TOOL.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
         assert serving_on(process, "authority") == f"http://127.0.0.1:{port}"

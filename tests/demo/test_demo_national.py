@@ -36,7 +36,7 @@ def test_the_demo_makes_and_serves_two_national_platforms(
         == (keys["ebid"])
     )
     process = subprocess.Popen(
-        served[0][1], env=national._env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        served[0][1], env=national.TOOL.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
         assert serving_on(process, "ebid") == f"http://127.0.0.1:{ports['ebid']}"

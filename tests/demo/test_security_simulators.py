@@ -61,7 +61,7 @@ def test_the_demo_makes_configures_and_serves_the_bank(
     again = json.loads((tmp_path / "bank" / "trust.json").read_text("utf-8"))
     assert again["banks"]["demo"]["key"] == trust["banks"]["demo"]["key"]
     process = subprocess.Popen(
-        served[0][1], env=bank._env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        served[0][1], env=bank.TOOL.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
         assert serving_on(process, "bank") == f"http://127.0.0.1:{port}"

@@ -19,46 +19,19 @@ it: nothing is verified while the demo loads."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.management.base import CommandError
 
+from ggzy.demo.simulators import Tool
 from ggzy_sm.files import write_atomic
 
 PASSPHRASE = "demo-authority-passphrase"  # noqa: S105  (the demo's; printed in the Makefile)
+TOOL = Tool("ggzy-authority", "GGZY_AUTHORITY_PASSPHRASE", PASSPHRASE, "The demo authority", served=False)
 NAME = "住房和城乡建设部及市场监管电子营业执照（演示模拟）"
 DEFAULT_PORT = 18621
 RECORDS_FILE = "demo-records.json"
-
-
-def _tool() -> str:
-    return str(Path(sys.executable).with_name("ggzy-authority"))
-
-
-def _env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "GGZY_AUTHORITY_PASSPHRASE": os.environ.get("GGZY_AUTHORITY_PASSPHRASE") or PASSPHRASE,
-    }
-
-
-def _run(command: list[str], folder: Path) -> str:
-    """Run `ggzy-authority`; a failure is a refusal that says what to do, not a traceback."""
-    try:
-        return subprocess.run(  # noqa: S603
-            command, env=_env(), check=True, capture_output=True, text=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError) as exc:
-        detail = (getattr(exc, "stderr", "") or str(exc)).strip()
-        raise CommandError(
-            f"The demo authority {folder} cannot be used ({detail}). It is only the demo's: move"
-            f" {folder.parent} aside (or delete it) and start the demo again; a new one is made."
-        ) from exc
 
 
 def code() -> str:
@@ -79,12 +52,12 @@ def ensure() -> Path | None:
     folder.mkdir(parents=True, exist_ok=True)
     authority = folder / code()
     if not (authority / "state.json").exists():
-        _run([_tool(), "init", "--dir", str(authority), "--name", NAME], authority)
+        TOOL.run([TOOL.path(), "init", "--dir", str(authority), "--name", NAME], authority)
     trust_file = Path(settings.GGZY_AUTHORITY_TRUST or folder / "trust.json")
-    _run([_tool(), "trust", "--out", str(trust_file), f"{code()}={authority}"], folder)
+    TOOL.run([TOOL.path(), "trust", "--out", str(trust_file), f"{code()}={authority}"], folder)
     records = folder / RECORDS_FILE
     write_atomic(records, json.dumps(library.AUTHORITY_RECORDS(), ensure_ascii=False, indent=1) + "\n")
-    _run([_tool(), "load", "--dir", str(authority), str(records)], authority)
+    TOOL.run([TOOL.path(), "load", "--dir", str(authority), str(records)], authority)
     return authority
 
 
@@ -92,7 +65,7 @@ def command(authority: Path) -> list[str]:
     """`ggzy-authority serve` of the demo authority, on the host and port GGZY_AUTHORITY_URL names."""
     parts = urlsplit(str(settings.GGZY_AUTHORITY_URL))
     return [
-        _tool(),
+        TOOL.path(),
         "serve",
         "--dir",
         str(authority),

@@ -12,55 +12,26 @@ and the trust file the platform pins. Sandbox only.
 its notifications at this platform (`ggzy-bank configure`, before it is served: the bank refuses to be
 configured while it runs), and runs it beside the web server with its test controls (settings.GGZY_SERVE_ALSO
 names `serve_commands`). `running()` runs it (and nothing else) while `demo_load` writes the demo's deposits.
-
-The process helpers here (`processes_start`, `processes_stop`) also start the demo's guarantee issuers
-(`ggzy.demo.guarantees`)."""
+"""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import threading
-import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.management.base import CommandError
 
+from ggzy.demo.simulators import Tool, processes_start, processes_stop
 from ggzy.securities.bank import configured, platform_key_hex
 
 PASSPHRASE = "demo-bank-passphrase"  # noqa: S105  (the demo's; printed in the Makefile)
+TOOL = Tool("ggzy-bank", "GGZY_BANK_PASSPHRASE", PASSPHRASE, "The demo bank")
 NAMES = {"demo": "示例银行股份有限公司（演示模拟）"}
 DEFAULT_PORT = 18631
 CALLBACK_PATH = "/api/v1/securities/bank/notifications"
-STARTUP = 30.0  # seconds a simulator may take to listen
-
-
-def _tool() -> str:
-    return str(Path(sys.executable).with_name("ggzy-bank"))
-
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "GGZY_BANK_PASSPHRASE": os.environ.get("GGZY_BANK_PASSPHRASE") or PASSPHRASE}
-
-
-def _run(command: list[str], folder: Path) -> str:
-    """Run `ggzy-bank`; a failure is a refusal that says what to do, not a traceback."""
-    try:
-        return subprocess.run(  # noqa: S603
-            command, env=_env(), check=True, capture_output=True, text=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError) as exc:
-        detail = (getattr(exc, "stderr", "") or str(exc)).strip()
-        raise CommandError(
-            f"The demo bank {folder} cannot be used ({detail}). If it is still served by an earlier"
-            f" `ggzy serve`, stop that first; otherwise it is only the demo's: move {folder.parent} aside"
-            " (or delete it) and start the demo again; a new one is made."
-        ) from exc
 
 
 def callback() -> str:
@@ -84,13 +55,13 @@ def ensure() -> Path | None:
     for code in codes:
         bank = folder / code
         if not (bank / "state.json").exists():
-            _run([_tool(), "init", "--dir", str(bank), "--name", NAMES.get(code, code)], bank)
-        _run(
-            [_tool(), "configure", "--dir", str(bank), "--platform-key", key, "--callback", callback()],
+            TOOL.run([TOOL.path(), "init", "--dir", str(bank), "--name", NAMES.get(code, code)], bank)
+        TOOL.run(
+            [TOOL.path(), "configure", "--dir", str(bank), "--platform-key", key, "--callback", callback()],
             bank,
         )
     trust_file = Path(settings.GGZY_BANK_TRUST or folder / "trust.json")
-    _run([_tool(), "trust", "--out", str(trust_file), *(f"{c}={folder / c}" for c in codes)], folder)
+    TOOL.run([TOOL.path(), "trust", "--out", str(trust_file), *(f"{c}={folder / c}" for c in codes)], folder)
     return folder
 
 
@@ -103,7 +74,7 @@ def commands() -> list[list[str]]:
         parts = urlsplit(url)
         found.append(
             [
-                _tool(),
+                TOOL.path(),
                 "serve",
                 "--dir",
                 str(folder / code),
@@ -125,67 +96,12 @@ def serve_commands() -> list[tuple[str, list[str]]]:
     return [(f"bank {Path(command[3]).name}", command) for command in commands()]
 
 
-# --- running simulators for a while (demo_load) -----------------------------------------------------------
-
-
-def _drain(process: subprocess.Popen[str]) -> None:
-    """Read what a started simulator prints (its request log) so that it never blocks on a full pipe."""
-    if process.stdout is not None:
-        for _line in process.stdout:
-            pass
-
-
-def _wait_listening(process: subprocess.Popen[str], what: str) -> None:
-    out = process.stdout
-    deadline = time.monotonic() + STARTUP
-    said: list[str] = []
-    while time.monotonic() < deadline:
-        line = out.readline() if out else ""
-        said.append(line)
-        if "serving on" in line:
-            threading.Thread(target=_drain, args=(process,), daemon=True).start()
-            return
-        if not line and process.poll() is not None:
-            raise CommandError(f"{what} did not start (exit {process.returncode}): {''.join(said[-5:])}")
-    raise CommandError(f"{what} did not start in {STARTUP:.0f} s")
-
-
-def processes_start(
-    named: list[tuple[str, list[str]]], env: Mapping[str, str]
-) -> list[subprocess.Popen[str]]:
-    """Start each (name, command) and wait until it listens; on a failure, stop those started and raise."""
-    processes: list[subprocess.Popen[str]] = []
-    try:
-        for name, command in named:
-            process = subprocess.Popen(  # noqa: S603
-                command, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-            )
-            processes.append(process)
-            _wait_listening(process, name)
-    except BaseException:
-        processes_stop(processes)
-        raise
-    return processes
-
-
-def processes_stop(processes: list[subprocess.Popen[str]]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 @contextmanager
 def running() -> Iterator[list[subprocess.Popen[str]]]:
     """The demo banks serving (the same command lines as `ggzy serve`'s) for the length of the block, then
     stopped; nothing outside the sandbox or without GGZY_DEMO_BANK_DIR. Notifications the bank sends
     meanwhile find no web server: it keeps them and sends them again once `ggzy serve` runs."""
-    processes = processes_start(serve_commands(), _env())
+    processes = processes_start(serve_commands(), TOOL.env())
     try:
         yield processes
     finally:

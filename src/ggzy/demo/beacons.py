@@ -13,46 +13,21 @@ the demo's draws (`draws`)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.management.base import CommandError
 
-from ggzy.demo.bank import processes_start, processes_stop
+from ggzy.demo.simulators import Tool, processes_start, processes_stop
 from ggzy.randomness.beacons import configured
 
 PASSPHRASE = "demo-beacon-passphrase"  # noqa: S105  (the demo's; printed in the Makefile)
+TOOL = Tool("ggzy-beacon", "GGZY_BEACON_PASSPHRASE", PASSPHRASE, "The demo beacon")
 NAMES = {"a": "省随机数公共服务（演示模拟）", "b": "高校随机数信标（演示模拟）"}
 DEFAULT_PORT = 18651
-
-
-def _tool() -> str:
-    return str(Path(sys.executable).with_name("ggzy-beacon"))
-
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "GGZY_BEACON_PASSPHRASE": os.environ.get("GGZY_BEACON_PASSPHRASE") or PASSPHRASE}
-
-
-def _run(command: list[str], folder: Path) -> str:
-    """Run `ggzy-beacon`; a failure is a refusal that says what to do, not a traceback."""
-    try:
-        return subprocess.run(  # noqa: S603
-            command, env=_env(), check=True, capture_output=True, text=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError) as exc:
-        detail = (getattr(exc, "stderr", "") or str(exc)).strip()
-        raise CommandError(
-            f"The demo beacon {folder} cannot be used ({detail}). If it is still served by an earlier"
-            f" `ggzy serve`, stop that first; otherwise it is only the demo's: move {folder.parent} aside"
-            " (or delete it) and start the demo again; a new one is made."
-        ) from exc
 
 
 def ensure() -> Path | None:
@@ -68,9 +43,9 @@ def ensure() -> Path | None:
     for code in codes:
         beacon = folder / code
         if not (beacon / "state.json").exists():
-            _run([_tool(), "init", "--dir", str(beacon), "--name", NAMES.get(code, code)], beacon)
+            TOOL.run([TOOL.path(), "init", "--dir", str(beacon), "--name", NAMES.get(code, code)], beacon)
     trust_file = Path(settings.GGZY_BEACON_TRUST or folder / "trust.json")
-    _run([_tool(), "trust", "--out", str(trust_file), *(f"{c}={folder / c}" for c in codes)], folder)
+    TOOL.run([TOOL.path(), "trust", "--out", str(trust_file), *(f"{c}={folder / c}" for c in codes)], folder)
     return folder
 
 
@@ -84,7 +59,7 @@ def serve_commands() -> list[tuple[str, list[str]]]:
     for code, url in configured().items():
         parts = urlsplit(url)
         command = [
-            _tool(), "serve", "--dir", str(folder / code), "--host", parts.hostname or "127.0.0.1",
+            TOOL.path(), "serve", "--dir", str(folder / code), "--host", parts.hostname or "127.0.0.1",
             "--port", str(parts.port or DEFAULT_PORT), "--test-controls",
         ]  # fmt: skip
         found.append((f"beacon {code}", command))
@@ -94,7 +69,7 @@ def serve_commands() -> list[tuple[str, list[str]]]:
 @contextmanager
 def running() -> Iterator[list[subprocess.Popen[str]]]:
     """The demo beacons serving for the length of the block (the same command lines as `ggzy serve`'s)."""
-    processes = processes_start(serve_commands(), _env())
+    processes = processes_start(serve_commands(), TOOL.env())
     try:
         yield processes
     finally:

@@ -15,11 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +25,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from ggzy.core import keystore
+from ggzy.demo.simulators import Tool, processes_start, processes_stop
 from ggzy.witness.services import configured_cosigners
 from ggzy_sm import witness
 from ggzy_sm.errors import CryptoError
@@ -37,22 +34,20 @@ from ggzy_sm.sm2 import Sm2PublicKey
 
 THRESHOLD = 2
 PASSPHRASE = "demo-cosigner-passphrase"  # noqa: S105  (the demo's; printed in the README)
+TOOL = Tool(
+    "ggzy-cosigner",
+    "GGZY_COSIGNER_PASSPHRASE",
+    PASSPHRASE,
+    "The demo co-signer state",
+    served=False,
+    again="run `make demo` again",
+    made="new co-signers are made",
+)
 NAMES = {
     "a": "演示见证方甲（公证处）",
     "b": "演示见证方乙（监督部门信息中心）",
     "c": "演示见证方丙（高校实验室）",
 }
-
-
-def _tool() -> str:
-    return str(Path(sys.executable).with_name("ggzy-cosigner"))
-
-
-def _env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "GGZY_COSIGNER_PASSPHRASE": os.environ.get("GGZY_COSIGNER_PASSPHRASE") or PASSPHRASE,
-    }
 
 
 def supervisor_key() -> Sm2PublicKey | None:
@@ -83,20 +78,6 @@ def _set_aside(folder: Path, trust_file: Path, say: Callable[[str], None]) -> No
     )
 
 
-def _run(command: list[str], state: Path) -> str:
-    """Run `ggzy-cosigner`; a failure is a refusal that says what to do, not a traceback."""
-    try:
-        return subprocess.run(  # noqa: S603
-            command, env=_env(), check=True, capture_output=True, text=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError) as exc:
-        detail = (getattr(exc, "stderr", "") or str(exc)).strip()
-        raise CommandError(
-            f"The demo co-signer state {state} cannot be used ({detail}). It is only the demo's: move"
-            f" {state.parent} aside (or delete it) and run `make demo` again; new co-signers are made."
-        ) from exc
-
-
 def ensure(*, fresh: bool, say: Callable[[str], None] = print) -> Path | None:
     """Make the demo co-signers (each `ggzy-cosigner init`: its own key) and the trust file, unless they
     exist for this platform's key. `fresh`: a new demo database — a new witness log — so co-signer
@@ -115,7 +96,7 @@ def ensure(*, fresh: bool, say: Callable[[str], None] = print) -> Path | None:
         state = folder / name
         if not (state / "state.json").exists():
             command = [
-                _tool(),
+                TOOL.path(),
                 "init",
                 "--state",
                 str(state),
@@ -126,8 +107,8 @@ def ensure(*, fresh: bool, say: Callable[[str], None] = print) -> Path | None:
             ]
             if supervisor is not None:
                 command += ["--supervisor-key", supervisor.hex()]
-            _run(command, state)
-        key = _run([_tool(), "key", "--state", str(state)], state)
+            TOOL.run(command, state)
+        key = TOOL.run([TOOL.path(), "key", "--state", str(state)], state)
         try:
             cosigners.append((NAMES.get(name, name), Sm2PublicKey.from_hex(key)))
         except (ValueError, CryptoError) as exc:
@@ -153,7 +134,7 @@ def commands() -> list[list[str]]:
         parts = urlsplit(url)
         found.append(
             [
-                _tool(),
+                TOOL.path(),
                 "serve",
                 "--state",
                 str(folder / name),
@@ -171,44 +152,11 @@ def serve_commands() -> list[tuple[str, list[str]]]:
     return [(f"co-signer {command[3]}", command) for command in commands()]
 
 
-def start() -> list[subprocess.Popen[str]]:
-    """Start the demo co-signers and wait until each listens."""
-    processes = []
-    for command in commands():
-        process = subprocess.Popen(  # noqa: S603
-            command, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        processes.append(process)
-        _wait_listening(process)
-    return processes
-
-
-def _wait_listening(process: subprocess.Popen[str], timeout: float = 20) -> None:
-    out = process.stdout
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = out.readline() if out else ""
-        if "serving on" in line:
-            return
-        if process.poll() is not None:
-            raise RuntimeError(f"a demo co-signer did not start: {line.strip()} (exit {process.returncode})")
-    raise RuntimeError("a demo co-signer did not start in time")
-
-
-def stop(processes: list[subprocess.Popen[str]]) -> None:
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 @contextmanager
 def running() -> Iterator[None]:
-    processes = start() if settings.GGZY_DEMO_COSIGNERS_DIR and settings.GGZY_SANDBOX else []
+    on = settings.GGZY_DEMO_COSIGNERS_DIR and settings.GGZY_SANDBOX
+    processes = processes_start(serve_commands(), TOOL.env()) if on else []
     try:
         yield
     finally:
-        stop(processes)
+        processes_stop(processes)

@@ -29,9 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -46,10 +43,11 @@ from django.core.management.base import CommandError
 from ggzy.accounts.identifiers import resident_id_check_char
 from ggzy.core import clock
 from ggzy.demo.accounts import uscc
-from ggzy.demo.bank import processes_start, processes_stop
+from ggzy.demo.simulators import Tool, processes_start, processes_stop
 from ggzy.experts.services import platform_keys, pool_configured
 
 PASSPHRASE = "demo-expertpool-passphrase"  # noqa: S105  (the demo's; printed in the Makefile)
+TOOL = Tool("ggzy-expertpool", "GGZY_EXPERTPOOL_PASSPHRASE", PASSPHRASE, "The demo expert pool")
 NAME = "辽宁省综合评标专家库（演示模拟）"
 DEFAULT_PORT = 18661
 #: The platform's demo specialty code → the pool's (its codes have no hyphen: see the module).
@@ -81,32 +79,6 @@ REGIONS = (
     "210102", "210104", "210106", "210202", "210211", "210302", "210402", "210502", "210603", "210702",
     "210802", "210902", "211002", "211102", "211202", "211302", "211402",
 )  # fmt: skip
-
-
-def _tool() -> str:
-    return str(Path(sys.executable).with_name("ggzy-expertpool"))
-
-
-def _env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "GGZY_EXPERTPOOL_PASSPHRASE": os.environ.get("GGZY_EXPERTPOOL_PASSPHRASE") or PASSPHRASE,
-    }
-
-
-def _run(command: list[str], folder: Path) -> str:
-    """Run `ggzy-expertpool`; a failure is a refusal that says what to do, not a traceback."""
-    try:
-        return subprocess.run(  # noqa: S603
-            command, env=_env(), check=True, capture_output=True, text=True, stdin=subprocess.DEVNULL
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError) as exc:
-        detail = (getattr(exc, "stderr", "") or str(exc)).strip()
-        raise CommandError(
-            f"The demo expert pool {folder} cannot be used ({detail}). If it is still served by an earlier"
-            f" `ggzy serve`, stop that first; otherwise it is only the demo's: move {folder.parent} aside"
-            " (or delete it) and start the demo again; a new one is made."
-        ) from exc
 
 
 def _id_number(n: int, region: str) -> str:
@@ -174,11 +146,11 @@ def ensure() -> Path | None:
     folder.mkdir(parents=True, exist_ok=True)
     pool = folder / code
     if not (pool / "state.json").exists():
-        _run([_tool(), "init", "--dir", str(pool), "--name", NAME], pool)
+        TOOL.run([TOOL.path(), "init", "--dir", str(pool), "--name", NAME], pool)
     keys = platform_keys()
-    _run(
+    TOOL.run(
         [
-            _tool(),
+            TOOL.path(),
             "configure",
             "--dir",
             str(pool),
@@ -193,9 +165,9 @@ def ensure() -> Path | None:
     batch.write_text(
         json.dumps({"experts": experts(clock.local_now().date())}, ensure_ascii=False, indent=1), "utf-8"
     )
-    _run([_tool(), "load", "--dir", str(pool), str(batch)], pool)
+    TOOL.run([TOOL.path(), "load", "--dir", str(pool), str(batch)], pool)
     trust_file = Path(settings.GGZY_EXPERT_POOL_TRUST or folder / "trust.json")
-    _run([_tool(), "trust", "--out", str(trust_file), f"{code}={pool}"], folder)
+    TOOL.run([TOOL.path(), "trust", "--out", str(trust_file), f"{code}={pool}"], folder)
     return folder
 
 
@@ -210,7 +182,7 @@ def serve_commands() -> list[tuple[str, list[str]]]:
     code, url = found
     parts = urlsplit(url)
     command = [
-        _tool(),
+        TOOL.path(),
         "serve",
         "--dir",
         str(folder / code),
@@ -248,7 +220,7 @@ def running() -> Iterator[str | None]:
     if not named or found is None:
         yield None
         return
-    processes = processes_start(named, _env())
+    processes = processes_start(named, TOOL.env())
     try:
         yield found[1]
     finally:

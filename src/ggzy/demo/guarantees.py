@@ -17,9 +17,7 @@ while `demo_load` writes the demo's guarantees."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,10 +26,18 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from ggzy.demo.bank import processes_start, processes_stop
+from ggzy.demo.simulators import Tool, processes_start, processes_stop
 from ggzy.securities.bank import platform_key_hex
 
 PASSPHRASE = "demo-guarantee-passphrase"  # noqa: S105  (the demo's; printed in the Makefile)
+TOOL = Tool(
+    "ggzy-guarantee",
+    "GGZY_GUARANTEE_PASSPHRASE",
+    PASSPHRASE,
+    "The demo guarantee issuer",
+    served=False,
+    made="new ones are made",
+)
 #: code (unified social credit code, check digits valid) → (kind, name)
 ISSUERS = {
     "91210100MA0A0B1C0Q": ("bank", "示例银行股份有限公司（演示模拟）"),
@@ -40,31 +46,6 @@ ISSUERS = {
 }
 DEFAULT_PORT = 18641
 REVIEW_AFTER_SECONDS = 0
-
-
-def _tool() -> str:
-    return str(Path(sys.executable).with_name("ggzy-guarantee"))
-
-
-def _env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "GGZY_GUARANTEE_PASSPHRASE": os.environ.get("GGZY_GUARANTEE_PASSPHRASE") or PASSPHRASE,
-    }
-
-
-def _run(command: list[str], folder: Path) -> str:
-    """Run `ggzy-guarantee`; a failure is a refusal that says what to do, not a traceback."""
-    try:
-        return subprocess.run(  # noqa: S603
-            command, env=_env(), check=True, capture_output=True, text=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError) as exc:
-        detail = (getattr(exc, "stderr", "") or str(exc)).strip()
-        raise CommandError(
-            f"The demo guarantee issuer {folder} cannot be used ({detail}). It is only the demo's: move"
-            f" {folder.parent} aside (or delete it) and start the demo again; new ones are made."
-        ) from exc
 
 
 def configured() -> dict[str, str]:
@@ -99,17 +80,17 @@ def ensure() -> Path | None:
         kind, name = ISSUERS[code]
         issuer = folder / code
         if not (issuer / "state.json").exists():
-            _run(
+            TOOL.run(
                 [
-                    _tool(), "init", "--dir", str(issuer), "--kind", kind, "--name", name, "--code", code,
+                    TOOL.path(), "init", "--dir", str(issuer), "--kind", kind, "--name", name, "--code", code,
                     "--platform", key, "--review-after", str(REVIEW_AFTER_SECONDS),
                 ],
                 issuer,
             )  # fmt: skip
         else:
-            _run([_tool(), "trust", "--dir", str(issuer), "--platform", key], issuer)
+            TOOL.run([TOOL.path(), "trust", "--dir", str(issuer), "--platform", key], issuer)
     trust_file = Path(settings.GGZY_GUARANTEE_TRUST or folder / "trust.json")
-    _run([_tool(), "trust", "--out", str(trust_file), *(str(folder / c) for c in codes)], folder)
+    TOOL.run([TOOL.path(), "trust", "--out", str(trust_file), *(str(folder / c) for c in codes)], folder)
     return folder
 
 
@@ -122,7 +103,7 @@ def commands() -> list[list[str]]:
         parts = urlsplit(url)
         found.append(
             [
-                _tool(),
+                TOOL.path(),
                 "serve",
                 "--dir",
                 str(folder / code),
@@ -148,7 +129,7 @@ def serve_commands() -> list[tuple[str, list[str]]]:
 def running() -> Iterator[list[subprocess.Popen[str]]]:
     """The demo issuers serving (the same command lines as `ggzy serve`'s) for the length of the block,
     then stopped; nothing outside the sandbox or without GGZY_DEMO_GUARANTEE_DIR."""
-    processes = processes_start(serve_commands(), _env())
+    processes = processes_start(serve_commands(), TOOL.env())
     try:
         yield processes
     finally:

@@ -12,48 +12,28 @@ as the outside parties would run them, and the trust file the platform pins. San
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.management.base import CommandError
 
+from ggzy.demo.simulators import Tool
 from ggzy.notices.push import configured_platforms
 
 PASSPHRASE = "demo-national-passphrase"  # noqa: S105  (the demo's; printed in the README)
+TOOL = Tool(
+    "ggzy-national",
+    "GGZY_NATIONAL_PASSPHRASE",
+    PASSPHRASE,
+    "The demo national platform",
+    served=False,
+    made="new ones are made",
+)
 NAMES = {
     "ebid": "中国招标投标公共服务平台（演示模拟）",
     "ccgp": "中国政府采购网（演示模拟）",
 }
 DEFAULT_PORT = 18611
-
-
-def _tool() -> str:
-    return str(Path(sys.executable).with_name("ggzy-national"))
-
-
-def _env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "GGZY_NATIONAL_PASSPHRASE": os.environ.get("GGZY_NATIONAL_PASSPHRASE") or PASSPHRASE,
-    }
-
-
-def _run(command: list[str], folder: Path) -> str:
-    """Run `ggzy-national`; a failure is a refusal that says what to do, not a traceback."""
-    try:
-        return subprocess.run(  # noqa: S603
-            command, env=_env(), check=True, capture_output=True, text=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError) as exc:
-        detail = (getattr(exc, "stderr", "") or str(exc)).strip()
-        raise CommandError(
-            f"The demo national platform {folder} cannot be used ({detail}). It is only the demo's: move"
-            f" {folder.parent} aside (or delete it) and start the demo again; new ones are made."
-        ) from exc
 
 
 def ensure() -> Path | None:
@@ -66,12 +46,15 @@ def ensure() -> Path | None:
     codes = list(configured_platforms())
     for code in codes:
         if not (folder / code / "state.json").exists():
-            _run(
-                [_tool(), "init", "--dir", str(folder / code), "--name", NAMES.get(code, code)], folder / code
+            TOOL.run(
+                [TOOL.path(), "init", "--dir", str(folder / code), "--name", NAMES.get(code, code)],
+                folder / code,
             )
     if codes:
         trust_file = Path(settings.GGZY_NATIONAL_TRUST or folder / "trust.json")
-        _run([_tool(), "trust", "--out", str(trust_file), *(f"{c}={folder / c}" for c in codes)], folder)
+        TOOL.run(
+            [TOOL.path(), "trust", "--out", str(trust_file), *(f"{c}={folder / c}" for c in codes)], folder
+        )
     return folder
 
 
@@ -83,7 +66,7 @@ def commands() -> list[list[str]]:
         parts = urlsplit(url)
         found.append(
             [
-                _tool(),
+                TOOL.path(),
                 "serve",
                 "--dir",
                 str(folder / code),
