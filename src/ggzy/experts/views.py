@@ -543,11 +543,11 @@ def _change_rows(change: ProfileChange) -> list[dict[str, str]]:
     ]
 
 
-def _pool_row(expert: Expert, pending: set[int]) -> dict[str, object]:
+def _pool_row(expert: Expert, pending: set[int], centres: dict[str, str]) -> dict[str, object]:
     return {
         "uid": expert.uid,
         "name": expert.name,
-        "centre": _centre_names().get(expert.centre, expert.centre),
+        "centre": centres.get(expert.centre, expert.centre),
         "id_masked": expert.id_masked or _masked_id(expert.id_number),
         "specialties": "、".join(sorted(s.code for s in expert.specialties.all())),
         "status": expert.get_status_display(),
@@ -561,8 +561,9 @@ def _pool_page(request: HttpRequest, form: RegisterForm | None = None, status: i
     codes = selectors.staff_codes(request.user)
     changes = selectors.pending_changes(request.user)
     pending = {c.expert_id for c in changes}
+    centres = _centre_names()  # once per page, not once per row
     context = {
-        "rows": [_pool_row(e, pending) for e in selectors.pool_for_staff(request.user)],
+        "rows": [_pool_row(e, pending, centres) for e in selectors.pool_for_staff(request.user)],
         "pending_count": len(changes),
         "form": form or RegisterForm(centres=codes),
         "centres": codes,
@@ -988,10 +989,11 @@ def _centre_names() -> dict[str, str]:
 @allow(Role.SECURITY_ADMIN)
 def keepers(request: HttpRequest) -> HttpResponse:
     """Who prints each centre's experts' lists (standard 6.6.3): appointed and revoked here."""
+    centres = _centre_names()  # once per page, not once per row
     rows = [
         {
             "uid": k.uid,
-            "centre": _centre_names().get(k.centre, k.centre),
+            "centre": centres.get(k.centre, k.centre),
             "user": k.user.get_username(),
             "appointed_at": _when(k.appointed_at),
             "revoked_at": _when(k.revoked_at),

@@ -16,6 +16,7 @@ import datetime as dt
 import json
 
 from django.db import transaction
+from django.db.models import Count
 
 from ggzy.accounts.identifiers import InvalidIdentifier, validate_resident_id, validate_uscc
 from ggzy.core import clock, keystore
@@ -220,8 +221,8 @@ def members_remind() -> int:
         push_at__lte=now + REMIND_BEFORE,
     ).select_related("section", "requested_by")
     done = 0
-    for request in due.order_by("push_at", "id"):
-        open_seats = seats_for_members(request) - request.members.count()
+    for request in due.annotate(entered=Count("members")).order_by("push_at", "id"):
+        open_seats = seats_for_members(request) - request.entered
         if open_seats <= 0:
             continue
         with transaction.atomic():
