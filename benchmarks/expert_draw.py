@@ -47,6 +47,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -284,8 +285,12 @@ def load_calls(world: World, rng: random.Random) -> int:
 
     now, count = clock.now(), len(world.pks)
     often = rng.sample(world.pks, max(1, count // 50))
-    requests = [
-        DrawRequest(
+    requests = []
+    for _ in range(count // 50):
+        uid = uuid.uuid4()
+        requests.append(DrawRequest(
+            uid=uid,
+            ref=str(uid),
             centre="ln",
             evaluation_at=now - dt.timedelta(days=rng.random() * 60),
             place="评标室",
@@ -294,9 +299,7 @@ def load_calls(world: World, rng: random.Random) -> int:
             age_limit=70,
             state="drawn",
             requested_at=now - dt.timedelta(days=61),
-        )
-        for _ in range(count // 50)
-    ]
+        ))  # fmt: skip
     calls = []
     with transaction.atomic():
         for request in DrawRequest.objects.bulk_create(requests, batch_size=BATCH):
