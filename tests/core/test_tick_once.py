@@ -312,6 +312,9 @@ SITUATIONS: dict[str, Situation] = {
 }
 #: Jobs not raced here, and why; each must still re-check under its lock (a reviewer reads it).
 WITHOUT_SITUATION: dict[str, str] = {
+    # needs the provincial pool as a process (tests/experts/test_provincial.py's fixture); it locks the
+    # request row and answers only calls still pending, so a second pass finds nothing to do
+    "experts.provincial_refresh": "tested once-only in tests/experts/test_provincial.py (the tick job)",
     # needs a published custodian set and custodians answering (tests/sealing/conftest.py's stage);
     # it locks the CustodianWatch row and compares the count under the lock (sealing/services/watching.py)
     "sealing.watch_custodians": "tested once-only in tests/sealing/test_notice_keys.py",

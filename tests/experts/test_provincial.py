@@ -247,6 +247,24 @@ def test_a_decline_given_to_the_pool_is_replaced_by_the_pool(pool: PoolWorld) ->
     assert [m["name"] for m in roster["members"]] == [accepted.expert.name]
 
 
+def test_the_tick_job_reads_the_answers_given_to_the_pool_once(pool: PoolWorld) -> None:
+    """Nobody presses a button: the registered tick job reads the experts' own answers from the pool's
+    signed state; its second pass finds nothing new."""
+    from ggzy.core import tick
+
+    job = tick.jobs()["experts.provincial_refresh"]
+    drawn = services.provincial_draw(actor=None, request=_request(pool))
+    calls = list(Call.objects.filter(request=drawn).select_related("expert").order_by("sequence"))
+    pool.answer(drawn, calls[0].expert, "accept")
+    pool.answer(drawn, calls[1].expert, "decline")
+
+    assert job() == 2
+    assert job() == 0
+    assert Call.objects.get(pk=calls[0].pk).answer == Answer.ACCEPTED
+    assert Call.objects.get(pk=calls[1].pk).answer == Answer.DECLINED
+    assert Call.objects.filter(request=drawn, replaces=calls[1].sequence).count() == 1
+
+
 def test_a_seat_unanswered_in_time_is_replaced_as_no_answer(pool: PoolWorld) -> None:
     made = _request(pool, push_at=clock.now() + dt.timedelta(seconds=4))  # the experts answer until then
     drawn = services.provincial_draw(actor=None, request=made)
