@@ -185,6 +185,80 @@ def test_an_expert_asks_a_change_and_an_approval_applies_it(scene: Scene) -> Non
     assert_chinese_error(response)
 
 
+def test_an_expert_who_moved_names_its_new_employer_and_the_old_one_ends_the_day_before(db: Any) -> None:
+    """A change of employer on the expert's own form: the employer it was still with ends the day before
+    the new one begins (the procurement rule avoids an employer left within 3 years: the dates matter);
+    half a new employer, a start in the future or before the old one's start, a bad credit code: refused in
+    Chinese, nothing asked."""
+    from ggzy.experts import eligibility
+    from ggzy.experts.models import Employment
+
+    clerk = pool_staff()
+    expert = registered(clerk)  # with 沈阳建筑设计院 since 2005-03-01, still there
+    mine = client(expert.user)
+    page = mine.get(reverse("experts:profile")).content.decode()
+    assert "更换工作单位" in page
+    url = reverse("experts:profile-change")
+    today = clock.local_now().date()
+    moved = today - dt.timedelta(days=40)
+    new = factories.make_uscc(6262)
+    profile = {
+        "phone": "13912345678",
+        "region": "210102",
+        "title": "senior",
+        "field_since": "2001",
+        "expertise": "technical",
+        "specialties": ["DEMO-A01"],
+    }
+    move = {
+        "new_employer_uscc": new,
+        "new_employer": "大连市政设计院",
+        "new_employer_since": moved.isoformat(),
+    }
+    for bad in (
+        {"new_employer_since": ""},  # half a new employer
+        {"new_employer": ""},
+        {"new_employer_uscc": "91210000XXXX"},  # not a credit code
+        {"new_employer_since": (today + dt.timedelta(days=3)).isoformat()},  # not yet
+        {"new_employer_since": "2004-01-01"},  # before the old employer began
+    ):
+        response = mine.post(url, profile | move | bad)
+        assert response.status_code == 400, bad
+        assert_chinese_error(response)
+        assert not ProfileChange.objects.exists(), bad
+    assert mine.post(url, profile | move).status_code == 302
+    change = ProfileChange.objects.get()
+    changes = client(clerk).get(reverse("experts:pool-changes")).content.decode()
+    assert "大连市政设计院" in changes
+    assert (
+        client(clerk)
+        .post(reverse("experts:change-review", args=[change.uid]), {"decision": "approve"})
+        .status_code
+        == 302
+    )
+    rows = list(
+        Employment.objects.filter(expert=expert).order_by("since").values_list("employer", "since", "until")
+    )
+    assert rows == [
+        ("沈阳建筑设计院", dt.date(2005, 3, 1), moved - dt.timedelta(days=1)),
+        ("大连市政设计院", moved, None),
+    ]
+    # what the rules read: avoided for a procurement trade of the old employer (left within 3 years), not
+    # for an engineering one; for either trade of the new employer
+    from tests.experts.test_pool import EMPLOYER
+
+    def employer_rule(uscc: str, *, procurement: bool) -> bool:
+        rules = eligibility.rule_q(
+            day=today, at=clock.now(), procurement=procurement, engineering=False, organisations=[uscc],
+            supervising=[], persons=[], names=[], max_calls=0, age_limit=70, remote_city="",
+        )  # fmt: skip
+        return Expert.objects.filter(rules["employer"], pk=expert.pk).exists()
+
+    assert employer_rule(EMPLOYER, procurement=True)
+    assert not employer_rule(EMPLOYER, procurement=False)
+    assert employer_rule(new, procurement=False)
+
+
 def test_an_expert_records_days_unavailable_shown_on_its_profile(db: Any) -> None:
     expert = registered(pool_staff())
     mine = client(expert.user)

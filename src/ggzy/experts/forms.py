@@ -209,8 +209,8 @@ def _specialty_choices() -> list[tuple[str, str]]:
 
 class ProfileForm(forms.Form):
     """The changeable part of a profile (services.pool.CHANGEABLE): phone, region, title, the year in the
-    field, expertise and specialties (checkboxes of the `Specialty` rows). Employers are not on the form:
-    the centre corrects them."""
+    field, expertise and specialties (checkboxes of the `Specialty` rows). A change of employer is the
+    expert's own form's (`ProfileChangeForm`); the centre registers the first."""
 
     phone = forms.CharField(label=_("Mobile phone"), max_length=11, widget=forms.TextInput(CONTROL))
     region = forms.CharField(
@@ -247,6 +247,48 @@ class ProfileForm(forms.Form):
             "expertise": data["expertise"],
             "specialties": sorted(data["specialties"]),
         }
+
+
+class ProfileChangeForm(ProfileForm):
+    """The expert's own change: the profile and, when it moved, its new employer with the day it began
+    (the employers it was still with end the day before: `services.employer_changed`)."""
+
+    new_employer_uscc = forms.CharField(
+        label=_("New employer's unified social credit code (only if you changed employer)"),
+        max_length=18,
+        required=False,
+        widget=forms.TextInput(CONTROL),
+    )
+    new_employer = forms.CharField(
+        label=_("New employer"), max_length=100, required=False, widget=forms.TextInput(CONTROL)
+    )
+    new_employer_since = forms.DateField(
+        label=_("Employed there since"),
+        required=False,
+        widget=forms.DateInput(attrs={**CONTROL, "type": "date"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        moved = [data.get(n) for n in ("new_employer_uscc", "new_employer", "new_employer_since")]
+        if any(moved) and not all(moved):
+            raise forms.ValidationError(
+                _("A new employer needs its credit code, its name and the day you began there.")
+            )
+        return data
+
+    def profile(self) -> dict[str, Any]:
+        found = super().profile()
+        data = self.cleaned_data
+        if data.get("new_employer_uscc"):
+            from ggzy.experts.services import NEW_EMPLOYER
+
+            found[NEW_EMPLOYER] = {
+                "uscc": str(data["new_employer_uscc"]).strip(),
+                "employer": str(data["new_employer"]).strip(),
+                "since": data["new_employer_since"].isoformat(),
+            }
+        return found
 
 
 class RegisterForm(ProfileForm):

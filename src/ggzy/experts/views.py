@@ -49,6 +49,7 @@ from ggzy.experts.forms import (
     KeeperForm,
     MemberForm,
     MonthForm,
+    ProfileChangeForm,
     ProfileForm,
     RatingForm,
     RegisterForm,
@@ -885,7 +886,7 @@ def _profile_page(
                 ),
                 None,
             ),
-            "change_form": change_form or ProfileForm(initial=services.profile_of(expert)),
+            "change_form": change_form or ProfileChangeForm(initial=services.profile_of(expert)),
             "unavailable_form": unavailable_form or UnavailableForm(),
         }
     return render(request, "experts/profile.html", context, status=status)
@@ -906,7 +907,7 @@ def _form_error(form: object) -> str:
 @allow(Role.EXPERT)
 def profile_change(request: HttpRequest) -> HttpResponse:
     """The expert asks its centre to change its profile (applied once a staff member approves it)."""
-    form = ProfileForm(request.POST)
+    form = ProfileChangeForm(request.POST)
 
     def again(text: str) -> HttpResponse:
         form.add_error(None, text)

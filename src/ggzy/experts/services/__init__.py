@@ -44,6 +44,8 @@ from ggzy.experts.services.draws import (
     seed_open,
 )
 from ggzy.experts.services.pool import (
+    NEW_EMPLOYER,
+    employer_changed,
     expert_register,
     expert_status_set,
     profile_change_review,
@@ -68,6 +70,7 @@ __all__ = [
     "ANSWER_MINUTES",
     "MAX_CALLS_30_DAYS",
     "MOMENT",
+    "NEW_EMPLOYER",
     "PUSH_BEFORE",
     "REMIND_BEFORE",
     "ROSTER_PURPOSE",
@@ -83,6 +86,7 @@ __all__ = [
     "eligible_for",
     "eligible_of",
     "eligible_text",
+    "employer_changed",
     "expert_register",
     "expert_status_set",
     "fee_record",

@@ -49,6 +49,8 @@ from ggzy_sm import canonical
 UNAVAILABLE_AHEAD = dt.timedelta(days=366)
 #: What an expert may ask to change (its name and identity number are the centre's to correct).
 CHANGEABLE = frozenset({"phone", "region", "title", "field_since", "expertise", "specialties", "employments"})
+#: A change may name the employer the expert moved to: {"uscc", "employer", "since"} (`employer_changed`).
+NEW_EMPLOYER = "new_employer"
 
 
 def _staff_of(actor: Actor | None, centre: str) -> None:
@@ -272,15 +274,47 @@ def expert_register(
     return expert
 
 
+def employer_changed(employments: object, new: object) -> list[JSONDict]:
+    """An expert's employers after it moved to `new` ({"uscc", "employer", "since"}): every employer it was
+    still with ends the day before `since`, and the new one begins that day (checked then with the rest by
+    `_employments`). The avoidance rules read these dates: a procurement draw still avoids an employer left
+    within three years (政府采购法实施条例 §9)."""
+    if not isinstance(employments, list) or not isinstance(new, Mapping):
+        raise DomainError(ExpertsError.PROFILE_INVALID, detail={"field": "employments"})
+    since = _date(new.get("since"))
+    if since is None:
+        raise DomainError(ExpertsError.PROFILE_INVALID, detail={"field": "employments"})
+    ended = (since - dt.timedelta(days=1)).isoformat()
+    found: list[JSONDict] = []
+    for given in employments:
+        if not isinstance(given, Mapping):
+            raise DomainError(ExpertsError.PROFILE_INVALID, detail={"field": "employments"})
+        row = dict(given)
+        if not row.get("until"):
+            begun = _date(row.get("since"))
+            if begun is not None and begun > since:  # it began after the move: not a move
+                raise DomainError(ExpertsError.PROFILE_INVALID, detail={"field": "employments"})
+            row["until"] = ended
+        found.append(row)
+    found.append(
+        {"uscc": new.get("uscc"), "employer": new.get("employer"), "since": since.isoformat(), "until": ""}
+    )
+    return found
+
+
 @transaction.atomic
 def profile_change_submit(*, actor: Actor, proposed: Mapping[str, object]) -> ProfileChange:
     """The expert's own request to change its profile; one pending at a time, reviewed by its centre."""
     expert = Expert.objects.filter(user=actor, source=Source.LOCAL).first() if actor is not None else None
     if expert is None:
         raise DomainError(ExpertsError.NOT_AN_EXPERT)
-    unknown = set(proposed) - CHANGEABLE
+    unknown = set(proposed) - CHANGEABLE - {NEW_EMPLOYER}
     if unknown or not proposed:
         raise DomainError(ExpertsError.PROFILE_INVALID, detail={"field": ",".join(sorted(unknown)) or "-"})
+    proposed = dict(proposed)
+    if NEW_EMPLOYER in proposed:
+        current = proposed.get("employments", profile_of(expert)["employments"])
+        proposed["employments"] = employer_changed(current, proposed.pop(NEW_EMPLOYER))
     fields = _checked(proposed, today=clock.local_now().date())
     if ProfileChange.objects.filter(expert=expert, state=ChangeState.PENDING).exists():
         raise DomainError(ExpertsError.CHANGE_PENDING)
