@@ -265,6 +265,56 @@ def test_the_tick_job_reads_the_answers_given_to_the_pool_once(pool: PoolWorld) 
     assert Call.objects.filter(request=drawn, replaces=calls[1].sequence).count() == 1
 
 
+def test_the_staff_buttons_draw_through_the_pool_and_refresh_its_answers(pool: PoolWorld) -> None:
+    """The request page's two buttons against the pool process: the draw (names never shown), then the
+    answers the experts gave the pool; another centre's staff find nothing; the pool gone, the refresh says
+    so in Chinese and nothing changes."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    from ggzy.accounts.models import Centre, RoleGrant
+    from ggzy.core.roles import Role
+    from tests import factories
+    from tests.experts.test_pages import assert_chinese_error
+
+    staff = get_user_model().objects.create_user(username="ln-staff-provincial")
+    factories.grant_role(staff, Role.CENTRE_STAFF)
+    other = get_user_model().objects.create_user(username="sy-staff-provincial")
+    sy, _made = Centre.objects.get_or_create(
+        code="sy", defaults={"name": "沈阳市公共资源交易中心", "region": "210100"}
+    )
+    RoleGrant.objects.create(user=other, role=Role.CENTRE_STAFF, centre=sy, granted_at=clock.now())
+    request = _request(pool)
+    draw_url = reverse("experts:provincial-draw", args=[request.uid])
+    refresh_url = reverse("experts:provincial-refresh", args=[request.uid])
+
+    assert factories.signed_in(Client(), other).post(draw_url).status_code == 404
+    _nothing_written(request)
+
+    mine = factories.signed_in(Client(), staff)
+    response = mine.post(draw_url, follow=True)
+    assert response.status_code == 200
+    request.refresh_from_db()
+    assert (request.state, request.source) == (RequestState.DRAWN, Source.PROVINCIAL)
+    calls = list(Call.objects.filter(request=request).select_related("expert").order_by("sequence"))
+    assert calls
+    page = response.content.decode()
+    assert not any(c.expert.name in page for c in calls)  # drawn, and nobody's name on the page
+
+    pool.answer(request, calls[0].expert, "accept")
+    response = mine.post(refresh_url, follow=True)
+    assert response.status_code == 200
+    assert Call.objects.get(pk=calls[0].pk).answer == Answer.ACCEPTED
+    assert factories.signed_in(Client(), other).post(refresh_url).status_code == 404
+
+    pool.answer(request, calls[1].expert, "accept")
+    pool.stop()
+    response = mine.post(refresh_url, follow=True)
+    assert_chinese_error(response)
+    assert Call.objects.get(pk=calls[1].pk).answer == Answer.PENDING  # given to the pool, not yet read
+
+
 def test_a_seat_unanswered_in_time_is_replaced_as_no_answer(pool: PoolWorld) -> None:
     made = _request(pool, push_at=clock.now() + dt.timedelta(seconds=4))  # the experts answer until then
     drawn = services.provincial_draw(actor=None, request=made)
