@@ -24,9 +24,11 @@ The rules (the legal basis of each in docs/experts.md):
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.db import connection, transaction
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, CharField, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models.functions import Cast
 
 from ggzy.experts.models import (
     SENIOR_TITLES,
@@ -160,8 +162,8 @@ def eligible(*, codes: list[str], rules: dict[str, Q]) -> tuple[dict[str, list[s
     )
     rows = (
         Expert.objects.filter(specialties__code__in=codes)
-        .annotate(x_excluded=excluded)
-        .values_list("specialties__code", "uid", "x_excluded")
+        .annotate(x_excluded=excluded, x_uid=Cast("uid", output_field=CharField()))
+        .values_list("specialties__code", "x_uid", "x_excluded")
     )
     found: dict[str, list[str]] = {code: [] for code in codes}
     of_expert: dict[object, int] = {}
@@ -171,10 +173,12 @@ def eligible(*, codes: list[str], rules: dict[str, Q]) -> tuple[dict[str, list[s
                 cursor.execute(
                     "SET LOCAL random_page_cost = 1.1; SET LOCAL max_parallel_workers_per_gather = 0"
                 )
-        for code, uid, mask in rows:
+        for code, uid, mask in rows:  # the uid as text: no object made per candidate
             of_expert[uid] = mask
             if not mask:
-                found[code].append(str(uid))
+                found[code].append(uid)
+    if connection.vendor != "postgresql":  # SQLite keeps a uuid as its 32 hex digits
+        found = {code: [str(uuid.UUID(u)) for u in uids] for code, uids in found.items()}
     tally: dict[int, int] = {}
     for mask in of_expert.values():
         tally[mask] = tally.get(mask, 0) + 1
