@@ -66,7 +66,7 @@ test: lint suite
 ## `tests` only, as the Django-free packages' own tests do not touch a database)
 suite: install
 	@start=$$(date +%s); \
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal -p no:cacheprovider $(PYTEST_ARGS) $(PYTEST_PATHS); status=$$?; \
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal -p no:cacheprovider --durations=30 $(PYTEST_ARGS) $(PYTEST_PATHS); status=$$?; \
 	echo "make suite: pytest took $$(( $$(date +%s) - start )) s"; exit $$status
 
 lint: install
