@@ -320,10 +320,10 @@ class RegisterForm(ProfileForm):
 
     def __init__(self, *args: Any, centres: list[str] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
-        from ggzy.accounts.selectors import centre_by_code
+        from ggzy.accounts.selectors import centre_list
 
-        named = {c: getattr(centre_by_code(c), "name", c) for c in centres}
-        self.fields["centre"].choices = [(c, named[c]) for c in centres]  # type: ignore[attr-defined]
+        named = {c.code: c.name for c in centre_list()}  # one query, not one per centre
+        self.fields["centre"].choices = [(c, named.get(c, c)) for c in centres]  # type: ignore[attr-defined]
         self.order_fields(self.field_order)
 
     def employments(self) -> list[dict[str, str]]:

@@ -313,7 +313,7 @@ def profile_change_submit(*, actor: Actor, proposed: Mapping[str, object]) -> Pr
         raise DomainError(ExpertsError.PROFILE_INVALID, detail={"field": ",".join(sorted(unknown)) or "-"})
     proposed = dict(proposed)
     if NEW_EMPLOYER in proposed:
-        current = proposed.get("employments", profile_of(expert)["employments"])
+        current = proposed["employments"] if "employments" in proposed else profile_of(expert)["employments"]
         proposed["employments"] = employer_changed(current, proposed.pop(NEW_EMPLOYER))
     fields = _checked(proposed, today=clock.local_now().date())
     if ProfileChange.objects.filter(expert=expert, state=ChangeState.PENDING).exists():
