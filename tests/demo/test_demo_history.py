@@ -83,3 +83,24 @@ def test_the_days_of_a_slow_run_count_to_the_end_the_run_started_with(wall: Wall
     history.end()
     assert History.running is None
     assert abs(_behind(wall)) < dt.timedelta(milliseconds=1)
+
+
+@pytest.mark.parametrize("hour", range(24))
+def test_the_last_day_leaves_the_opening_its_hours_and_the_deposits_a_final_bank_day(
+    wall: WallClock, hour: int
+) -> None:
+    # A run started at each hour of a Thursday in Beijing (2026-12-10). The month's steps end about 23:10
+    # of the last day and the opening needs `HISTORY_HOURS` after them, which must lie before the history's
+    # end; the deposits booked after that opening must lie on a day before the real today, whose bank
+    # statement is final (the securities demo failed from 07:00 Beijing, when the last day was yesterday)
+    from ggzy.calendar.calc import SHANGHAI
+    from ggzy.demo.sealing import HISTORY_HOURS
+
+    wall.now = dt.datetime(2026, 12, 10, hour, 30, tzinfo=SHANGHAI).astimezone(dt.UTC)
+    history = History()
+    days = Days(history.later)
+    evening = Days.moment(days.last, "23:10")
+    opened = evening + dt.timedelta(hours=HISTORY_HOURS)
+    assert opened < days.end
+    assert opened.astimezone(SHANGHAI).date() < dt.date(2026, 12, 10)  # the bank's yesterday at the latest
+    assert days.last == dt.date(2026, 12, 8)  # the Tuesday, a working day, at every hour

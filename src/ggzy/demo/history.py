@@ -33,8 +33,6 @@ Step = Callable[[], None]
 MONTH = dt.timedelta(days=30)
 #: The history ends this long before the present the run started at.
 MARGIN = dt.timedelta(hours=1)
-#: The room kept after the last working day's evening (`Days.last`).
-ROOM = dt.timedelta(hours=6)
 
 
 class History:
@@ -81,11 +79,15 @@ class Days:
         #: running history's end, read once when the run started
         running = History.running
         self.end = running.until if running is not None else clock.authority_now() - MARGIN
-        #: the last working day before the day of `ROOM` before the history's end: the month's steps end in
-        #: the evening of that day (the notices' at about 23:10) and the sealing demo's opening needs hours
-        #: after them (`sealing.HISTORY_HOURS`) — counted from the end itself, a run between midnight and
-        #: 04:00 had yesterday as its last day and no room left, and the opened section was never opened
-        self.last = (self.end - ROOM).astimezone(SHANGHAI).date() - dt.timedelta(days=1)
+        #: the last working day no later than the day before yesterday of the present the run started at
+        #: (Beijing): the month's steps end in the evening of that day (the notices' at about 23:10), the
+        #: sealing demo's opening needs hours after them (`sealing.HISTORY_HOURS`), and the deposits booked
+        #: after that opening must fall on a day the bank's statement is final for — a day before the real
+        #: today. Counted from six hours before the end (the rule before), a run from 07:00 Beijing had
+        #: yesterday as its last day, its deposits fell on the real today, their statement was never final
+        #: and the withdrawn bidder had no deposit to refund (the securities demo failed at that hour)
+        started = (self.end + MARGIN).astimezone(SHANGHAI).date()
+        self.last = started - dt.timedelta(days=2)
         while not self.calendar.is_working_day(self.last):
             self.last -= dt.timedelta(days=1)
 
