@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "ggzy.randomness",
     "ggzy.opening",
     "ggzy.experts",
+    "ggzy.venues",
     "ggzy.analytics",
     "ggzy.ops",
     "ggzy.demo",

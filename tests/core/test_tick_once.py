@@ -335,6 +335,7 @@ WITHOUT_SITUATION: dict[str, str] = {
     "securities.compute_flags": "tested in tests/securities/test_flags.py (computed once)",
     "securities.refresh_guarantees": "tested in tests/securities/test_guarantees.py (the tick job)",
     "opening.halls": "tested in tests/opening/test_hall.py (each step begins once, by the clock)",
+    "venues.remind": "tested in tests/venues/test_bookings.py (reminded once, by a compare-and-set)",
 }
 
 
