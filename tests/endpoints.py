@@ -58,6 +58,9 @@ SAMPLE_KWARGS = {
     "request_uid": "00000000-0000-0000-0000-000000000000",
     "expert_uid": "00000000-0000-0000-0000-000000000000",
     "call_uid": "00000000-0000-0000-0000-000000000000",
+    "room_uid": "00000000-0000-0000-0000-000000000000",
+    "equipment_uid": "00000000-0000-0000-0000-000000000000",
+    "booking_uid": "00000000-0000-0000-0000-000000000000",
     "channel": "nothing:x",  # a live channel no app registers: the one 404, never an endless stream
 }
 

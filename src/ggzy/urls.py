@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("ggzy.entities.urls")),
     path("", include("ggzy.securities.urls")),
     path("", include("ggzy.experts.urls")),
+    path("", include("ggzy.venues.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -45,6 +45,8 @@ from ggzy.tendering import files as tendering_files
 from ggzy.tendering import services as tendering
 from ggzy.tendering.forms import example_record
 from ggzy.tendering.models import DocumentsFile
+from ggzy.venues import services as venues
+from ggzy.venues.facilities import NEEDS
 from tests.endpoints import SAMPLE_KWARGS, _patterns
 from tests.factories import make_uscc, signed_in
 from tests.notices.conftest import tender_content
@@ -191,6 +193,17 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "experts:pool-expert": ("expert", {}),
     "experts:pool-status": ("expert", {}),
     "experts:change-review": ("expert_change", {}),
+    # a room by its uid (its centre's staff and region's supervisors), an item of it under the room's uid;
+    # a booking by its uid (those and its section's parties); a section the party books for
+    "venues:room": ("room", {}),
+    "venues:equipment-add": ("room", {}),
+    "venues:maintain": ("room", {"equipment_uid": "@equipment"}),
+    "venues:booking": ("booking", {}),
+    "venues:confirm": ("booking", {}),
+    "venues:refuse": ("booking", {}),
+    "venues:change": ("booking", {}),
+    "venues:cancel": ("booking", {}),
+    "venues:book": ("section", {}),
 }
 #: Pages of a protocol of their own, walked with its methods and headers instead of GET and POST: the tus
 #: upload of a sealed bid (HEAD its offset, PATCH a chunk, DELETE it; docs/submission.md).
@@ -378,6 +391,17 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
     expert_change = ProfileChange.objects.create(
         expert=drawn_expert, proposed='{"phone":"13900000066"}', submitted_at=clock.now()
     )  # as the expert's own request leaves it (tests/experts/test_pool_pages.py goes through the page)
+    room = venues.room_register(
+        actor=place.staff[0], centre=stage.section.centre, code="K101", name="第一开标室", type="opening",
+        capacity=40,
+    )  # fmt: skip
+    for item in NEEDS[room.type].must:
+        equipment = venues.equipment_add(actor=place.staff[0], room=room, item=item)
+    starts = clock.now() + dt.timedelta(days=20)
+    booking = venues.booking_request(
+        actor=place.agent_user, room=room, section=stage.section, purpose="opening", starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=2), attendees=10,
+    )  # fmt: skip
     upload = uploads.upload_create(
         actor=stage.bidders[0].user, section_code=stage.section.code, length=1000,
         filename="投标文件.ggzybid", acknowledgements=[],
@@ -412,6 +436,9 @@ def scene(stage: Stage, make_user: Callable[..., Any]) -> Scene:  # noqa: F811  
             "expert_call": drawn_call.uid,
             "expert": drawn_expert.uid,
             "expert_change": expert_change.uid,
+            "room": room.uid,
+            "equipment": equipment.uid,
+            "booking": booking.uid,
             "organisation": stage.bidders[0].organisation.uid,
             "tender_project": tender_project.code,
             "user": place.agent_user.username,

@@ -189,3 +189,29 @@ def test_without_the_sandbox_the_demo_notices_are_published_now_or_later(demo: D
     assert waiting
     assert all(n.publish_at is not None and n.publish_at > clock.now() for n in waiting)
     assert {n.state for n in notices} == {NoticeState.DRAFT, NoticeState.SCHEDULED, NoticeState.WITHDRAWN}
+
+
+def test_the_demo_has_both_centres_rooms_an_overdue_maintenance_inspections_and_bookings(demo: Demo) -> None:
+    from ggzy.venues.models import Booking, Inspection, Room
+    from ggzy.venues.states import BookingState
+    from tests.factories import signed_in
+
+    assert set(Room.objects.values_list("centre__code", flat=True)) == {"ln", "sy"}
+    assert Inspection.objects.count() == 4  # two a centre
+    states = dict(Booking.objects.values_list("purpose", "state"))
+    assert states == {
+        "opening": BookingState.CONFIRMED,
+        "evaluation": BookingState.REQUESTED,
+        "clarification": BookingState.REQUESTED,  # moved to the next day: waiting again
+    }
+    assert Booking.objects.get(purpose="clarification").changes == 1
+    staff = signed_in(Client(), get_user_model().objects.get(username="staff"))
+    page = staff.get("/centre/venues/bookings/").content.decode()
+    assert 'data-testid="overdue"' in page  # the small opening room's camera
+    rooms = staff.get("/centre/venues/").content.decode()
+    assert "A501" in rooms  # the auction hall without monitoring
+    assert 'data-testid="lacking"' in rooms
+    agent = signed_in(Client(), get_user_model().objects.get(username="agent"))
+    assert "第一开标室" in agent.get("/workspace/venues/").content.decode()
+    call_command("demo_load", verbosity=0)  # a second run adds nothing
+    assert Booking.objects.count() == 3

@@ -48,7 +48,7 @@ class Venue:
         )  # fmt: skip
 
     def book(self, room: Room | None = None, *, hours: float = 48, length: float = 2, **kwargs: Any) -> Any:
-        starts = clock.now().replace(microsecond=0) + dt.timedelta(hours=hours)
+        starts = clock.now().replace(second=0, microsecond=0) + dt.timedelta(hours=hours)
         arguments: dict[str, Any] = {
             "actor": self.agent,
             "room": room or self.opening,

@@ -143,6 +143,9 @@ class Command(BaseCommand):
             securities.order_refunds()
             # on the present clock: what runs out next week counts from the demo's today (once)
             library.load()
+            from ggzy.demo import venues
+
+            venues.load()  # on the present clock: the bookings are for days to come
         self.witness()
         self.report()
 
@@ -444,6 +447,9 @@ class Command(BaseCommand):
         from ggzy.demo import securities
 
         self.stdout.write(f"Bid securities ({securities.summary()}): /workspace/securities/")
+        from ggzy.demo import venues
+
+        self.stdout.write(f"Venues ({venues.summary()}): /centre/venues/ (staff), /workspace/venues/ (agent)")
         from ggzy.demo import objections
 
         self.stdout.write(

@@ -1,0 +1,183 @@
+"""Reads of `venues`, with visibility applied. Rooms, equipment and inspections: the centre's staff and the
+supervisors of its region. A booking: those, and the parties (initiator, agent) of its section.
+`access_room` and `access_booking` answer the same not-found for "missing" and "not yours"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from ggzy.accounts.models import Centre
+from ggzy.accounts.selectors import staff_centres, supervises
+from ggzy.core.access import is_signed_in
+from ggzy.core.errors import DomainError
+from ggzy.core.roles import Role, roles_of_user
+from ggzy.core.types import Viewer
+from ggzy.notices.selectors import party_q
+from ggzy.registry.models import Section
+from ggzy.venues import services
+from ggzy.venues.errors import VenuesError
+from ggzy.venues.facilities import NEEDS
+from ggzy.venues.models import Booking, Equipment, Inspection, Room
+from ggzy.venues.states import BookingState
+
+LIST_LIMIT = 200
+
+
+def _supervised_centres(viewer: Viewer) -> list[int]:
+    if not is_signed_in(viewer) or Role.SUPERVISOR not in roles_of_user(viewer):
+        return []
+    return [c.pk for c in Centre.objects.all() if supervises(viewer, region=c.region, category="")]
+
+
+def centres_for(viewer: Viewer) -> list[Centre]:
+    """The centres whose rooms `viewer` sees: its staff centres, the centres of the regions it supervises."""
+    ids = set(staff_centres(viewer).values_list("pk", flat=True)) | set(_supervised_centres(viewer))
+    return list(Centre.objects.filter(pk__in=ids).order_by("code"))
+
+
+def is_staff(viewer: Viewer, centre: Centre) -> bool:
+    return staff_centres(viewer).filter(pk=centre.pk).exists()
+
+
+def is_staff_anywhere(viewer: Viewer) -> bool:
+    return staff_centres(viewer).exists()
+
+
+def first_staff_centre(viewer: Viewer) -> Centre:
+    found = staff_centres(viewer).first()
+    if found is None:
+        raise DomainError(VenuesError.NOT_STAFF)
+    return found
+
+
+def rooms_for(viewer: Viewer) -> QuerySet[Room]:
+    return (
+        Room.objects.filter(centre__in=centres_for(viewer))
+        .select_related("centre")
+        .order_by("centre", "code")
+    )
+
+
+def access_room(*, viewer: Viewer, uid: uuid.UUID) -> Room:
+    found = rooms_for(viewer).filter(uid=uid).first()
+    if found is None:
+        raise DomainError(VenuesError.NOT_FOUND)
+    return found
+
+
+def access_equipment(*, viewer: Viewer, room: Room, uid: uuid.UUID) -> Equipment:
+    """An item of `room` (already accessed), for its staff."""
+    found = Equipment.objects.filter(room=room, uid=uid).select_related("room__centre").first()
+    if found is None or not is_staff(viewer, room.centre):
+        raise DomainError(VenuesError.NOT_FOUND)
+    return found
+
+
+def _bookings() -> QuerySet[Booking]:
+    return Booking.objects.select_related(
+        "room__centre", "section__centre", "section__tender_project__project", "requested_by", "decided_by"
+    )
+
+
+def bookings_for(viewer: Viewer) -> QuerySet[Booking]:
+    """The bookings `viewer` sees: of its centres' rooms (staff, supervisors), of its sections (parties)."""
+    if not is_signed_in(viewer):
+        return Booking.objects.none()
+    return _bookings().filter(
+        Q(room__centre__in=centres_for(viewer)) | party_q(viewer, prefix="section__tender_project__project__")
+    )
+
+
+def access_booking(*, viewer: Viewer, uid: uuid.UUID) -> Booking:
+    found = bookings_for(viewer).filter(uid=uid).first()
+    if found is None:
+        raise DomainError(VenuesError.NOT_FOUND)
+    return found
+
+
+def sections_for_party(viewer: Viewer) -> list[Section]:
+    """The sections whose project `viewer` acts for (to book a room for), by code."""
+    if not is_signed_in(viewer):
+        return []
+    return list(
+        Section.objects.filter(party_q(viewer, prefix="tender_project__project__"))
+        .select_related("centre")
+        .order_by("code")[:LIST_LIMIT]
+    )
+
+
+def access_party_section(*, viewer: Viewer, code: str) -> Section:
+    found = next((s for s in sections_for_party(viewer) if s.code == code), None)
+    if found is None:
+        raise DomainError(VenuesError.NOT_FOUND)
+    return found
+
+
+@dataclass(frozen=True)
+class RoomRow:
+    room: Room
+    missing: list[str]
+    forbidden: list[str]
+    overdue: int
+
+
+def room_rows(rooms: list[Room]) -> list[RoomRow]:
+    """Each room with the mandatory items it lacks, the forbidden ones it has and its overdue maintenance
+    (one query for all the rooms' equipment)."""
+    by_room: dict[int, list[Equipment]] = {}
+    for item in Equipment.objects.filter(room__in=rooms).select_related("room"):
+        by_room.setdefault(item.room_id, []).append(item)
+    rows = []
+    for room in rooms:
+        items = by_room.get(room.pk, [])
+        working = {e.item for e in items if e.working}
+        listed = {e.item for e in items}
+        needs = NEEDS[room.type]
+        rows.append(
+            RoomRow(
+                room,
+                [i for i in needs.must if i not in working],
+                [i for i in needs.never if i in listed],
+                sum(services.overdue(e) for e in items),
+            )
+        )
+    return rows
+
+
+def overdue_equipment(viewer: Viewer) -> list[Equipment]:
+    """The equipment of `viewer`'s staff centres whose planned maintenance is overdue (the dashboard)."""
+    items = Equipment.objects.filter(
+        room__centre__in=staff_centres(viewer), maintain_every_days__isnull=False
+    )
+    return [e for e in items.select_related("room").order_by("room__code", "item") if services.overdue(e)]
+
+
+def waiting(viewer: Viewer) -> QuerySet[Booking]:
+    """The requested bookings of `viewer`'s staff centres' rooms, soonest first (the confirmation queue)."""
+    return (
+        _bookings()
+        .filter(room__centre__in=staff_centres(viewer), state=BookingState.REQUESTED)
+        .order_by("starts_at")
+    )
+
+
+def room_bookings(room: Room, since: dt.datetime, days: int = 14) -> QuerySet[Booking]:
+    """The bookings holding `room` from `since` for `days` (its calendar)."""
+    return _bookings().filter(
+        room=room,
+        state__in=(BookingState.REQUESTED, BookingState.CONFIRMED),
+        blocked_until__gt=since,
+        blocked_from__lt=since + dt.timedelta(days=days),
+    )
+
+
+def inspections_for(viewer: Viewer) -> QuerySet[Inspection]:
+    return (
+        Inspection.objects.filter(centre__in=centres_for(viewer))
+        .select_related("centre", "room", "by")
+        .order_by("-checked_on", "-pk")[:LIST_LIMIT]
+    )

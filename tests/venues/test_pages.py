@@ -1,0 +1,163 @@
+"""The venues pages: the staff register rooms and list equipment, record maintenance and inspections, confirm
+bookings; the agent finds a free room and requests it, changes and cancels it; the supervisors read; someone
+else finds nothing. Every refusal is an error on the page and changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from ggzy.core import clock
+from ggzy.core.formatting import PLATFORM_ZONE
+from ggzy.core.roles import Role
+from ggzy.venues.models import Booking, Equipment, Inspection, Maintenance, Room
+from ggzy.venues.states import BookingState
+from tests import factories
+from tests.venues.conftest import Venue
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: Any) -> Client:
+    return factories.signed_in(Client(), user)
+
+
+def local(instant: dt.datetime) -> str:
+    return instant.astimezone(PLATFORM_ZONE).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_the_staff_register_a_room_list_its_equipment_and_see_what_it_lacks(venue: Venue) -> None:
+    staff = client_for(venue.staff)
+    page = staff.get("/centre/venues/")
+    assert page.status_code == 200
+    assert "K101" in page.content.decode()
+    answer = staff.post(
+        "/centre/venues/new/",
+        {"code": "C501", "name": "第一澄清室", "type": "clarification", "capacity": 6, "remote_seats": 0,
+         "location": "五楼", "setup_minutes": 15, "cleanup_minutes": 15},
+    )  # fmt: skip
+    room = Room.objects.get(code="C501")
+    assert (answer.status_code, answer["Location"]) == (302, f"/centre/venues/rooms/{room.uid}/")
+    text = staff.get(answer["Location"]).content.decode()
+    assert "变声" in text  # what the standard requires of a clarification room (7.3.5), missing
+    assert "缺失或不在正常状态" in text
+    # the same number again: refused, nothing written
+    again = staff.post("/centre/venues/new/", {"code": "C501", "name": "重复", "type": "clarification",
+                                               "capacity": 6, "remote_seats": 0, "setup_minutes": 15,
+                                               "cleanup_minutes": 15}, follow=True)  # fmt: skip
+    assert "已有该房间号" in again.content.decode()
+    assert Room.objects.filter(code="C501").count() == 1
+    listed = {"item": "camera", "quantity": 2, "model": "海康 DS-2CD", "maintain_every_days": 30}
+    staff.post(f"/centre/venues/rooms/{room.uid}/equipment/", listed)
+    assert Equipment.objects.filter(room=room, item="camera", quantity=2).exists()
+
+
+def test_overdue_maintenance_shows_on_the_bookings_page_until_it_is_recorded(venue: Venue) -> None:
+    camera = venue.opening.equipment.get(item="camera")
+    Equipment.objects.filter(pk=camera.pk).update(
+        maintained_on=clock.local_now().date() - dt.timedelta(days=200)
+    )
+    staff = client_for(venue.staff)
+    page = staff.get("/centre/venues/bookings/").content.decode()
+    assert 'data-testid="overdue"' in page
+    assert "音视频监控" in page
+    future = (clock.local_now().date() + dt.timedelta(days=1)).isoformat()
+    refused = staff.post(
+        f"/centre/venues/rooms/{venue.opening.uid}/equipment/{camera.uid}/maintain/",
+        {"done_on": future, "working": "on", "fixed": "清洁镜头"}, follow=True,
+    )  # fmt: skip
+    assert "不能预先登记" in refused.content.decode()
+    assert not Maintenance.objects.exists()
+    staff.post(
+        f"/centre/venues/rooms/{venue.opening.uid}/equipment/{camera.uid}/maintain/",
+        {"done_on": clock.local_now().date().isoformat(), "working": "on", "fixed": "清洁镜头"},
+    )  # fmt: skip
+    assert Maintenance.objects.count() == 1
+    assert 'data-testid="overdue"' not in staff.get("/centre/venues/bookings/").content.decode()
+
+
+def test_the_agent_finds_a_free_room_requests_it_and_the_staff_confirm(venue: Venue) -> None:
+    agent = client_for(venue.agent)
+    section = venue.sections[0]
+    assert section.code in agent.get("/workspace/venues/").content.decode()
+    starts = (clock.now() + dt.timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    ends = starts + dt.timedelta(hours=2)
+    query = {"purpose": "opening", "starts_at": local(starts), "ends_at": local(ends), "attendees": 30}
+    found = agent.get(f"/workspace/venues/sections/{section.code}/book/", query).content.decode()
+    assert found.index("K101") < found.index("K201")  # the smallest room that seats everyone first
+    answer = agent.post(
+        f"/workspace/venues/sections/{section.code}/book/", {**query, "room": str(venue.opening.uid)}
+    )
+    booking = Booking.objects.get()
+    assert answer["Location"] == f"/venues/bookings/{booking.uid}/"
+    assert (booking.starts_at, booking.state) == (starts, BookingState.REQUESTED)
+    # the same again: refused on the form, nothing written
+    again = agent.post(
+        f"/workspace/venues/sections/{section.code}/book/", {**query, "room": str(venue.opening.uid)}
+    )
+    assert again.status_code == 400
+    assert "已被预约" in again.content.decode()
+    assert Booking.objects.count() == 1
+    # the agent may not confirm its own request
+    assert agent.post(f"/venues/bookings/{booking.uid}/confirm/").status_code == 403
+    staff = client_for(venue.staff)
+    assert booking.room.code in staff.get("/centre/venues/bookings/").content.decode()
+    staff.post(f"/venues/bookings/{booking.uid}/confirm/", {"next": "queue"})
+    booking.refresh_from_db()
+    assert booking.state == BookingState.CONFIRMED
+    assert "已确认" in agent.get(f"/venues/bookings/{booking.uid}/").content.decode()
+
+
+def test_the_agent_moves_and_cancels_a_booking(venue: Venue) -> None:
+    booking = venue.book(hours=48)
+    blocker = venue.book(venue.large, hours=72)
+    agent = client_for(venue.agent)
+    url = f"/venues/bookings/{booking.uid}/"
+    onto = {"starts_at": local(blocker.starts_at), "ends_at": local(blocker.ends_at), "attendees": 20,
+            "room": str(venue.large.uid), "reason": "推迟"}  # fmt: skip
+    clash = agent.post(url + "change/", onto)
+    assert clash.status_code == 400
+    assert "已被预约" in clash.content.decode()
+    later = booking.starts_at + dt.timedelta(days=1)
+    to = {"starts_at": local(later), "ends_at": local(later + dt.timedelta(hours=2)), "attendees": 25,
+          "room": str(venue.opening.uid), "reason": "推迟一天"}  # fmt: skip
+    moved = agent.post(url + "change/", to)
+    assert moved.status_code == 302
+    booking.refresh_from_db()
+    assert (booking.starts_at, booking.attendees, booking.changes) == (later, 25, 1)
+    agent.post(url + "cancel/", {"reason": "项目暂停"})
+    booking.refresh_from_db()
+    assert booking.state == BookingState.CANCELLED
+
+
+def test_supervisors_read_and_others_find_nothing(venue: Venue) -> None:
+    booking = venue.book()
+    supervisor = get_user_model().objects.create_user(username="supervisor-ln")
+    factories.grant_role(supervisor, Role.SUPERVISOR)
+    reader = client_for(supervisor)
+    assert "K101" in reader.get("/centre/venues/").content.decode()
+    assert reader.get(f"/venues/bookings/{booking.uid}/").status_code == 200
+    assert reader.post("/centre/venues/new/", {"code": "X1"}).status_code == 403
+    stranger = get_user_model().objects.create_user(username="someone")
+    factories.grant_role(stranger, Role.AGENT)
+    other = client_for(stranger)
+    assert other.get(f"/venues/bookings/{booking.uid}/").status_code == 404
+    assert other.get(f"/workspace/venues/sections/{venue.sections[0].code}/book/").status_code == 404
+
+
+def test_an_inspection_with_a_failed_point_says_what_was_fixed(venue: Venue) -> None:
+    staff = client_for(venue.staff)
+    today = clock.local_now().date().isoformat()
+    data = {"kind": "fire", "checked_on": today, "room": "", "fire_0": "on", "fire_2": "on"}
+    refused = staff.post("/centre/venues/inspections/", data)
+    assert refused.status_code == 400
+    assert "整改情况" in refused.content.decode()
+    assert not Inspection.objects.exists()
+    staff.post("/centre/venues/inspections/", {**data, "fixed": "清理二楼疏散通道杂物"})
+    inspection = Inspection.objects.get()
+    assert [p["ok"] for p in inspection.points] == [True, False, True]
+    assert "清理二楼疏散通道杂物" in staff.get("/centre/venues/inspections/").content.decode()
