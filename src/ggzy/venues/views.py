@@ -103,6 +103,7 @@ def room(request: HttpRequest, room_uid: uuid.UUID) -> HttpResponse:
     working = {e.item for e in equipment if e.working}
     listed = {e.item for e in equipment}
     today = clock.local_now().replace(hour=0, minute=0, second=0, microsecond=0)
+    today_done = {"done_on": today.date(), "working": True}
     calendar: dict[str, list[Booking]] = {}
     for booking in selectors.room_bookings(found, today, CALENDAR_DAYS):
         calendar.setdefault(clock_day(booking.starts_at), []).append(booking)
@@ -112,10 +113,17 @@ def room(request: HttpRequest, room_uid: uuid.UUID) -> HttpResponse:
         "may": [(str(Item(i).label), i in listed) for i in needs.may],
         "never": [(str(Item(i).label), i in listed) for i in needs.never],
         "clauses": needs.clauses,
-        "equipment": [(e, services.overdue(e), e.maintenance.first()) for e in equipment],
+        "equipment": [
+            (
+                e,
+                services.overdue(e),
+                e.maintenance.first(),
+                MaintenanceForm(initial=today_done, auto_id=f"m{n}_%s"),
+            )
+            for n, e in enumerate(equipment)
+        ],
         "staff": selectors.is_staff(request.user, found.centre),
         "equipment_form": EquipmentForm(),
-        "maintenance_form": MaintenanceForm(initial={"done_on": clock.local_now().date(), "working": True}),
         "calendar": sorted(calendar.items()),
         "days": CALENDAR_DAYS,
     }
@@ -173,7 +181,6 @@ def bookings(request: HttpRequest) -> HttpResponse:
         "waiting": list(selectors.waiting(request.user)),
         "coming": list(coming),
         "overdue": selectors.overdue_equipment(request.user),
-        "reason_form": ReasonForm(),
     }
     return render(request, "venues/bookings.html", context)
 
@@ -212,7 +219,8 @@ def _booking_page(request: HttpRequest, found: Booking, form: ChangeForm, status
         "may_change": party and (found.state, BookingAction.CHANGE) in TRANSITIONS and found.ends_at > now,
         "may_cancel": party and (found.state, BookingAction.CANCEL) in TRANSITIONS and found.starts_at > now,
         "form": form,
-        "reason_form": ReasonForm(),
+        "refuse_form": ReasonForm(auto_id="refuse_%s"),
+        "cancel_form": ReasonForm(auto_id="cancel_%s"),
     }
     return render(request, "venues/booking.html", context, status=status)
 
