@@ -1,6 +1,6 @@
 """Preparing the trade (standard 6.5.1): the centre's page lists the sections due in the coming days with
 what each still lacks — tender documents, custodians, certificates expiring before the deadline (the
-initiator's and agent's people's, never a bidder's), the room pending venue management — for the centre's
+initiator's and agent's people's, never a bidder's), the rooms booked (from venues) — for the centre's
 own staff only; and the tick job reminds the initiator's and the agent's members D days before the
 opening, once, never for a paused section or a past opening. The page says nothing of who bids, holds
 the documents or asks: it is the same with 0 or 2 holders. On the objections' trade: the notice published
@@ -30,9 +30,11 @@ from ggzy.sealing.services.watching import custodians_watch
 from ggzy.tendering import preparation
 from ggzy.tendering import services as tendering
 from ggzy.tendering.models import PreparationReminder
+from ggzy.venues import services as venues
 from tests.factories import signed_in
 from tests.notices.test_objections import Trade, t
 from tests.tendering.test_documents import bidder, issued
+from tests.venues.conftest import equipped
 
 PAGE = "/workspace/tendering/preparation/"
 LATER = t("2026-04-20 09:30")
@@ -102,7 +104,18 @@ def test_the_page_lists_a_section_due_within_14_days_with_what_it_lacks(trade: T
     assert "agent-user" in html  # the agent's person whose certificate expires
     assert "bidder-a" not in html  # never a bidder's certificate
     assert "天成建设有限公司" not in html
-    assert "场地：待场地管理上线后显示" in html
+    assert "已预约场地： " in html  # none yet (venues provides the rooms)
+    # a room booked for the first section's opening shows there, with its state
+    room = equipped(
+        trade.world.staff[0],
+        venues.room_register(actor=trade.world.staff[0], centre=first.centre, code="K101", name="第一开标室",
+                             type="opening", capacity=40),
+    )  # fmt: skip
+    venues.booking_request(
+        actor=trade.world.agent_user, room=room, section=first, purpose="opening",
+        starts_at=t("2026-03-25 09:30"), ends_at=t("2026-03-25 11:30"), attendees=20,
+    )  # fmt: skip
+    assert "K101 第一开标室 开标 2026-03-25 09:30–11:30（待确认）" in page(trade.world.staff[0])
     # the documents issued and the custodians back: those items are no longer missing
     issued(trade)
     trade.clock.at(t("2026-03-12 10:00"))

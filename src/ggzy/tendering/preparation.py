@@ -6,8 +6,9 @@
   custodian), the certificates that expire before the deadline — the centre's own (the electronic seal,
   its custodians') and those of the initiator's and the agent's people, **never a bidder's** — and what
   is missing, so the centre's staff see what to chase. Nothing here names or counts bidders, holders of
-  the documents or askers (docs/secrecy.md): none of those facts is read. The room comes with venue
-  management (issue 34); until then the page says so.
+  the documents or askers (docs/secrecy.md): none of those facts is read. The rooms booked for each
+  section come from the app that owns them (`venues`, which sits above this one in the layers and
+  registers `ROOM_PROVIDERS` as it starts); without one the page says the room comes later.
 * **Reminding the parties** (`parties_remind`, the tick job `tendering.remind_parties`): D days before a
   section's opening (`GGZY_OPENING_REMINDER_DAYS`, 3 by default, 1–30: a system check refuses anything
   else) the members of its initiator and of its agent are told, in the inbox and by SMS to the phones on
@@ -21,6 +22,7 @@ sections of their categories). Another centre is the same not-found as a missing
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -75,6 +77,22 @@ MISSING: dict[str, Promise] = {
     "certificates": _("A certificate expires before the deadline"),
 }
 ROOM_PENDING = _("Room: shown once venue management is available")
+
+#: Who tells the rooms booked for sections: each provider takes the sections and answers, by section id,
+#: one line per booking (the room, its purpose, its time, its state). `venues` registers one at start.
+RoomProvider = Callable[[Sequence[Section]], dict[int, list[str]]]
+ROOM_PROVIDERS: list[RoomProvider] = []
+
+
+def rooms_of(sections: Sequence[Section]) -> dict[int, list[str]] | None:
+    """The rooms booked for `sections` by section id; None when no app provides them."""
+    if not ROOM_PROVIDERS:
+        return None
+    found: dict[int, list[str]] = {s.pk: [] for s in sections}
+    for provider in ROOM_PROVIDERS:
+        for pk, lines in provider(sections).items():
+            found.setdefault(pk, []).extend(lines)
+    return found
 
 
 # --- what the page shows --------------------------------------------------------------------------------

@@ -8,7 +8,13 @@ class VenuesConfig(AppConfig):
     verbose_name = _("Venues and facilities")
 
     def ready(self) -> None:
+        from ggzy.tendering import preparation
         from ggzy.venues import (
             messages,  # noqa: F401  (registers the notification template)
+            selectors,
             tasks,  # noqa: F401  (registers the tick job)
         )
+
+        # the rooms booked for a section, on the centre's preparation page (tendering sits below venues)
+        if selectors.rooms_for_sections not in preparation.ROOM_PROVIDERS:
+            preparation.ROOM_PROVIDERS.append(selectors.rooms_for_sections)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -14,6 +15,7 @@ from ggzy.accounts.models import Centre
 from ggzy.accounts.selectors import staff_centres, supervises
 from ggzy.core.access import is_signed_in
 from ggzy.core.errors import DomainError
+from ggzy.core.formatting import local_time
 from ggzy.core.roles import Role, roles_of_user
 from ggzy.core.types import Viewer
 from ggzy.notices.selectors import party_q
@@ -22,7 +24,7 @@ from ggzy.venues import services
 from ggzy.venues.errors import VenuesError
 from ggzy.venues.facilities import NEEDS
 from ggzy.venues.models import Booking, Equipment, Inspection, Room
-from ggzy.venues.states import BookingState
+from ggzy.venues.states import HOLDING, BookingState
 
 LIST_LIMIT = 200
 
@@ -181,3 +183,17 @@ def inspections_for(viewer: Viewer) -> QuerySet[Inspection]:
         .select_related("centre", "room", "by")
         .order_by("-checked_on", "-pk")[:LIST_LIMIT]
     )
+
+
+def rooms_for_sections(sections: Sequence[Section]) -> dict[int, list[str]]:
+    """The bookings holding a room for each of `sections`, one line each (room, purpose, Beijing time,
+    state): what the centre's preparation page shows (`tendering.preparation.ROOM_PROVIDERS`)."""
+    found: dict[int, list[str]] = {}
+    held = _bookings().filter(section__in=list(sections), state__in=HOLDING).order_by("starts_at")
+    for booking in held:
+        when = f"{local_time(booking.starts_at)}–{local_time(booking.ends_at)[11:]}"
+        found.setdefault(booking.section_id, []).append(
+            f"{booking.room.code} {booking.room.name} {booking.get_purpose_display()} {when}"
+            f"（{booking.get_state_display()}）"
+        )
+    return found

@@ -38,5 +38,6 @@ def preparation_page(request: HttpRequest) -> HttpResponse:
         "readiness": found.readiness if found else None,
         "seal_until": found.seal_until if found else None,
         "room_pending": prep.ROOM_PENDING,
+        "rooms": prep.rooms_of([row.section for row in found.rows]) if found else None,
     }
     return render(request, "tendering/preparation.html", context)
