@@ -288,3 +288,21 @@ def test_a_confirmed_booking_is_reminded_once_the_day_before(venue: Venue) -> No
     assert Event.objects.filter(type="venues.booking.reminded").count() == 1
     assert Booking.objects.get(pk=soon.pk).reminded_at is not None
     assert services.booking_remind_due() == 0  # once
+
+
+@pytest.mark.clause("6.3.1")
+def test_the_rooms_use_over_the_last_30_days_counts_confirmed_time_without_buffers(
+    venue: Venue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ggzy.venues import selectors
+
+    services.booking_confirm(actor=venue.staff, booking=venue.book(hours=48, length=2))
+    venue.book(venue.large, hours=48, length=3)  # requested only: not counted
+    later = clock.now() + dt.timedelta(days=3)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    monkeypatch.setattr(clock, "local_now", lambda: later.astimezone(dt.timezone(dt.timedelta(hours=8))))
+    used = selectors.usage([venue.opening, venue.large, venue.evaluation])
+    count, hours, percent = used[venue.opening.pk]
+    assert (count, hours) == (1, 2.0)
+    assert 0 < percent < 5  # two hours of some twenty working days of eight
+    assert used[venue.large.pk] == (0, 0.0, 0)

@@ -35,6 +35,8 @@ def test_the_staff_register_a_room_list_its_equipment_and_see_what_it_lacks(venu
     page = staff.get("/centre/venues/")
     assert page.status_code == 200
     assert "K101" in page.content.decode()
+    assert "近 30 天使用率" in page.content.decode()
+    assert "0%（0 次，0.0 小时）" in page.content.decode()
     answer = staff.post(
         "/centre/venues/new/",
         {"code": "C501", "name": "第一澄清室", "type": "clarification", "capacity": 6, "remote_seats": 0,

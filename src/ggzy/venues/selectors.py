@@ -13,9 +13,10 @@ from django.db.models import Q, QuerySet
 
 from ggzy.accounts.models import Centre
 from ggzy.accounts.selectors import staff_centres, supervises
+from ggzy.core import clock
 from ggzy.core.access import is_signed_in
 from ggzy.core.errors import DomainError
-from ggzy.core.formatting import local_time
+from ggzy.core.formatting import PLATFORM_ZONE, local_time
 from ggzy.core.roles import Role, roles_of_user
 from ggzy.core.types import Viewer
 from ggzy.notices.selectors import party_q
@@ -196,4 +197,39 @@ def rooms_for_sections(sections: Sequence[Section]) -> dict[int, list[str]]:
             f"{booking.room.code} {booking.room.name} {booking.get_purpose_display()} {when}"
             f"（{booking.get_state_display()}）"
         )
+    return found
+
+
+#: The hours a room is available on a working day, for its usage (6.3.1): 08:30–12:00 and 13:00–17:30.
+DAY_HOURS = 8
+USAGE_DAYS = 30
+
+
+def usage(rooms: Sequence[Room], *, days: int = USAGE_DAYS) -> dict[int, tuple[int, float, int]]:
+    """Each room's use over the last `days` days to today (Beijing): (confirmed bookings, hours booked,
+    percent of its working hours — `DAY_HOURS` a working day of its centre's calendar), the bookings'
+    own time without their buffers, clipped to the period (6.3.1: how well the rooms are used)."""
+    from ggzy.calendar.calc import Calendar
+
+    today = clock.local_now().date()
+    since = dt.datetime.combine(today - dt.timedelta(days=days - 1), dt.time(0, 0), tzinfo=PLATFORM_ZONE)
+    until = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0, 0), tzinfo=PLATFORM_ZONE)
+    hours_by_centre: dict[str, int] = {}
+    found: dict[int, tuple[int, float, int]] = {}
+    held = Booking.objects.filter(
+        room__in=list(rooms), state=BookingState.CONFIRMED, starts_at__lt=until, ends_at__gt=since
+    ).values_list("room_id", "starts_at", "ends_at")
+    booked: dict[int, tuple[int, float]] = {}
+    for room_id, starts, ends in held:
+        count, hours = booked.get(room_id, (0, 0.0))
+        booked[room_id] = (count + 1, hours + (min(ends, until) - max(starts, since)).total_seconds() / 3600)
+    for room in rooms:
+        code = room.centre.code
+        if code not in hours_by_centre:
+            calendar = Calendar(code)
+            working = sum(calendar.is_working_day(today - dt.timedelta(days=n)) for n in range(days))
+            hours_by_centre[code] = working * DAY_HOURS
+        count, hours = booked.get(room.pk, (0, 0.0))
+        available = hours_by_centre[code]
+        found[room.pk] = (count, round(hours, 1), round(100 * hours / available) if available else 0)
     return found

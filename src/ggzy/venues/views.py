@@ -62,10 +62,15 @@ def _labels(items: list[str]) -> list[str]:
 
 @allow(*READERS)
 def rooms(request: HttpRequest) -> HttpResponse:
-    rows = selectors.room_rows(list(selectors.rooms_for(request.user)))
+    rooms_seen = list(selectors.rooms_for(request.user))
+    rows = selectors.room_rows(rooms_seen)
+    used = selectors.usage(rooms_seen)
     staff = [c for c in selectors.centres_for(request.user) if selectors.is_staff(request.user, c)]
     context = {
-        "rows": [(r.room, _labels(r.missing), _labels(r.forbidden), r.overdue) for r in rows],
+        "rows": [
+            (r.room, _labels(r.missing), _labels(r.forbidden), r.overdue, used[r.room.pk]) for r in rows
+        ],
+        "usage_days": selectors.USAGE_DAYS,
         "staff": staff,
         "form": RoomForm(),
     }
