@@ -2,7 +2,7 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PYPROJECTS := pyproject.toml packages/ggzy-sm/pyproject.toml packages/ggzy-bid/pyproject.toml packages/ggzy-custodian/pyproject.toml packages/ggzy-cosigner/pyproject.toml packages/ggzy-national/pyproject.toml packages/ggzy-authority/pyproject.toml packages/ggzy-bank/pyproject.toml packages/ggzy-guarantee/pyproject.toml packages/ggzy-beacon/pyproject.toml packages/ggzy-expertpool/pyproject.toml
+PYPROJECTS := pyproject.toml packages/ggzy-sm/pyproject.toml packages/ggzy-bid/pyproject.toml packages/ggzy-custodian/pyproject.toml packages/ggzy-cosigner/pyproject.toml packages/ggzy-national/pyproject.toml packages/ggzy-authority/pyproject.toml packages/ggzy-bank/pyproject.toml packages/ggzy-guarantee/pyproject.toml packages/ggzy-beacon/pyproject.toml packages/ggzy-expertpool/pyproject.toml packages/ggzy-video/pyproject.toml
 STAMP := $(VENV)/.installed-$(shell cat $(PYPROJECTS) | $(PY) -c 'import hashlib,sys;print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:12])')
 PYTEST_WORKERS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 $(STAMP): $(PYPROJECTS)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -e 'packages/ggzy-sm[test]' -e 'packages/ggzy-bid[test]' -e 'packages/ggzy-custodian[test]' -e 'packages/ggzy-cosigner[test]' -e 'packages/ggzy-national[test]' -e 'packages/ggzy-authority[test]' -e 'packages/ggzy-bank[test]' -e 'packages/ggzy-guarantee[test]' -e 'packages/ggzy-beacon[test]' -e 'packages/ggzy-expertpool[test]' -e '.[dev]'
+	$(BIN)/python -m pip install -q -e 'packages/ggzy-sm[test]' -e 'packages/ggzy-bid[test]' -e 'packages/ggzy-custodian[test]' -e 'packages/ggzy-cosigner[test]' -e 'packages/ggzy-national[test]' -e 'packages/ggzy-authority[test]' -e 'packages/ggzy-bank[test]' -e 'packages/ggzy-guarantee[test]' -e 'packages/ggzy-beacon[test]' -e 'packages/ggzy-expertpool[test]' -e 'packages/ggzy-video[test]' -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -92,11 +92,11 @@ messages: install
 	cd src/ggzy && ../../$(BIN)/ggzy makemessages -l zh_Hans --no-obsolete --no-location
 	$(BIN)/python scripts/compile_messages.py
 
-## make test-sm-clean: the ggzy-sm package and the tools on it (ggzy-bid, ggzy-custodian, ggzy-cosigner, ggzy-national, ggzy-authority, ggzy-bank, ggzy-guarantee, ggzy-beacon, ggzy-expertpool) alone, in a fresh virtualenv without Django (a CI step)
+## make test-sm-clean: the ggzy-sm package and the tools on it (ggzy-bid, ggzy-custodian, ggzy-cosigner, ggzy-national, ggzy-authority, ggzy-bank, ggzy-guarantee, ggzy-beacon, ggzy-expertpool, ggzy-video) alone, in a fresh virtualenv without Django (a CI step)
 test-sm-clean:
 	rm -rf .venv-sm-clean && $(PY) -m venv .venv-sm-clean
 	.venv-sm-clean/bin/python -m pip install -q './packages/ggzy-sm[test]'
-	.venv-sm-clean/bin/python -m pip install -q --no-deps './packages/ggzy-bid[test]' './packages/ggzy-custodian[test]' './packages/ggzy-cosigner[test]' './packages/ggzy-national[test]' './packages/ggzy-authority[test]' './packages/ggzy-bank[test]' './packages/ggzy-guarantee[test]' './packages/ggzy-beacon[test]' './packages/ggzy-expertpool[test]'
+	.venv-sm-clean/bin/python -m pip install -q --no-deps './packages/ggzy-bid[test]' './packages/ggzy-custodian[test]' './packages/ggzy-cosigner[test]' './packages/ggzy-national[test]' './packages/ggzy-authority[test]' './packages/ggzy-bank[test]' './packages/ggzy-guarantee[test]' './packages/ggzy-beacon[test]' './packages/ggzy-expertpool[test]' './packages/ggzy-video[test]'
 	! .venv-sm-clean/bin/python -c "import django" 2>/dev/null
 	cd packages/ggzy-sm && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
 	cd packages/ggzy-bid && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
@@ -108,7 +108,8 @@ test-sm-clean:
 	cd packages/ggzy-guarantee && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
 	cd packages/ggzy-beacon && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
 	cd packages/ggzy-expertpool && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
-	rm -rf .venv-sm-clean packages/ggzy-sm/build packages/ggzy-bid/build packages/ggzy-custodian/build packages/ggzy-cosigner/build packages/ggzy-national/build packages/ggzy-authority/build packages/ggzy-bank/build packages/ggzy-guarantee/build packages/ggzy-beacon/build packages/ggzy-expertpool/build
+	cd packages/ggzy-video && ../../.venv-sm-clean/bin/python -m pytest -q -p no:cacheprovider
+	rm -rf .venv-sm-clean packages/ggzy-sm/build packages/ggzy-bid/build packages/ggzy-custodian/build packages/ggzy-cosigner/build packages/ggzy-national/build packages/ggzy-authority/build packages/ggzy-bank/build packages/ggzy-guarantee/build packages/ggzy-beacon/build packages/ggzy-expertpool/build packages/ggzy-video/build
 
 ## make bench: every benchmark in --quick mode; each prints one JSON line last
 bench: install

@@ -86,6 +86,8 @@ PURPOSES = frozenset(
         "ggzy-expertpool-request-v1",  # the platform's signed request to the expert pool
         "ggzy-expertpool-answer-v1",  # the expert pool's signed answer (a draw, a replacement, a state)
         "ggzy-expert-roster-v1",  # the platform's roster of a committee for the evaluation area
+        "ggzy-video-camera-v1",  # a video platform's signed description of a camera (live and playback)
+        "ggzy-video-media-v1",  # a video platform's signature over a playlist or segment it served
         "ggzy-test-v1",  # tests only
     }
 )
