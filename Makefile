@@ -48,6 +48,9 @@ demo: export GGZY_EXPERT_POOL ?= ln=http://127.0.0.1:18661
 demo: export GGZY_EXPERT_POOL_CENTRES ?= ln
 demo: export GGZY_EXPERT_POOL_TRUST ?= $(CURDIR)/.expertpool-demo/trust.json
 demo: export GGZY_EXPERTPOOL_PASSPHRASE ?= demo-expertpool-passphrase
+demo: export GGZY_DEMO_VIDEO_DIR ?= $(CURDIR)/.video-demo
+demo: export GGZY_VIDEO_PLATFORMS ?= demo-video=http://127.0.0.1:18671
+demo: export GGZY_VIDEO_PASSPHRASE ?= demo-video-passphrase
 demo: export GGZY_DEMO_CA_DIR ?= $(CURDIR)/.demo-ca
 demo: export GGZY_CUSTODIAN_TRANSPORT ?= ggzy.demo.custodians.IN_PROCESS
 demo: export GGZY_SEAL_KEY_FILE ?= $(CURDIR)/.demo-ca/seal/seal.key

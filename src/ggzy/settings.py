@@ -409,6 +409,12 @@ GGZY_DEMO_AUTHORITY_DIR = os.environ.get("GGZY_DEMO_AUTHORITY_DIR", "")
 #: simulates a bank (docs/bank-interface.md); its notifications are POSTed to
 #: /api/v1/securities/bank/notifications.
 GGZY_BANKS = os.environ.get("GGZY_BANKS", "")
+#: The centre's video platforms the rooms' cameras are on (`venues`, docs/video-interface.md): "CODE=URL,…",
+#: each URL as a browser reaches it (the pages link to its live view and playback; empty: no cameras).
+#: `ggzy-video serve` simulates one.
+GGZY_VIDEO_PLATFORMS = os.environ.get("GGZY_VIDEO_PLATFORMS", "")
+#: The demo's simulated video platform's folder: `ggzy serve` in the sandbox also starts it.
+GGZY_DEMO_VIDEO_DIR = os.environ.get("GGZY_DEMO_VIDEO_DIR", "")
 GGZY_BANK_TRUST = os.environ.get("GGZY_BANK_TRUST", "")
 GGZY_BANK_TIMEOUT = int(os.environ.get("GGZY_BANK_TIMEOUT") or 10)
 #: The demand-deposit rate the platform's own interest computation uses (percent a year, a decimal string:
@@ -460,6 +466,7 @@ GGZY_SERVE_ALSO = ",".join(
         ("ggzy.demo.guarantees.serve_commands", GGZY_DEMO_GUARANTEE_DIR),
         ("ggzy.demo.beacons.serve_commands", GGZY_DEMO_BEACON_DIR),
         ("ggzy.demo.expertpool.serve_commands", GGZY_DEMO_EXPERTPOOL_DIR),
+        ("ggzy.demo.video.serve_commands", GGZY_DEMO_VIDEO_DIR),
     )
     if GGZY_SANDBOX and wanted
 )

@@ -197,6 +197,7 @@ ENTITY_PAGES: dict[str, tuple[str, dict[str, str]]] = {
     # a booking by its uid (those and its section's parties); a section the party books for
     "venues:room": ("room", {}),
     "venues:equipment-add": ("room", {}),
+    "venues:camera-add": ("room", {}),
     "venues:maintain": ("room", {"equipment_uid": "@equipment"}),
     "venues:booking": ("booking", {}),
     "venues:confirm": ("booking", {}),

@@ -4,6 +4,8 @@ its test CAs and its seal — loaded once here as `ggzy demo_load` runs without 
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ from ggzy_sm.keys import load_key_file
 from tests.demo.conftest import Demo, load_once
 
 pytestmark = pytest.mark.django_db
-demo = load_once(ca=True)
+demo = load_once(ca=True, GGZY_VIDEO_PLATFORMS="demo-video=http://127.0.0.1:18671")
 
 
 def grants(role: Role) -> int:
@@ -215,3 +217,32 @@ def test_the_demo_has_both_centres_rooms_an_overdue_maintenance_inspections_and_
     assert "第一开标室" in agent.get("/workspace/venues/").content.decode()
     call_command("demo_load", verbosity=0)  # a second run adds nothing
     assert Booking.objects.count() == 3
+
+
+def test_the_demo_video_platform_serves_the_cameras_the_rooms_link_to(
+    demo: Demo, settings: Any, tmp_path: Path
+) -> None:
+    from ggzy.demo import video as demo_video
+    from ggzy.demo.simulators import processes_start, processes_stop
+    from ggzy.venues.models import Camera
+    from tests.factories import signed_in
+    from tests.outside import free_port
+
+    cameras = list(Camera.objects.select_related("room").order_by("device"))
+    assert len(cameras) == 16  # each room whose camera is listed, both centres (not the auction hall)
+    assert "A501" not in {c.room.code for c in cameras}
+    url = f"http://127.0.0.1:{free_port()}"
+    settings.GGZY_VIDEO_PLATFORMS = f"demo-video={url}"
+    settings.GGZY_SANDBOX = True
+    settings.GGZY_DEMO_VIDEO_DIR = str(tmp_path / "video")
+    processes = processes_start(demo_video.serve_commands(), demo_video.TOOL.env())
+    try:
+        camera = cameras[0]
+        with urllib.request.urlopen(f"{url}/v1/cameras/{camera.device}", timeout=10) as answer:  # noqa: S310
+            described = json.load(answer)["camera"]
+        assert described["place"] == f"{camera.room.code} {camera.room.name}"
+        staff = signed_in(Client(), get_user_model().objects.get(username="staff"))
+        room_page = staff.get(f"/centre/venues/rooms/{camera.room.uid}/").content.decode()
+        assert f"{url}/hls/{camera.device}/live.m3u8" in room_page
+    finally:
+        processes_stop(processes)

@@ -14,7 +14,7 @@ from django.test import Client
 from ggzy.core import clock
 from ggzy.core.formatting import PLATFORM_ZONE
 from ggzy.core.roles import Role
-from ggzy.venues.models import Booking, Equipment, Inspection, Maintenance, Room
+from ggzy.venues.models import Booking, Camera, Equipment, Inspection, Maintenance, Room
 from ggzy.venues.states import BookingState
 from tests import factories
 from tests.venues.conftest import Venue
@@ -163,3 +163,40 @@ def test_an_inspection_with_a_failed_point_says_what_was_fixed(venue: Venue) -> 
     inspection = Inspection.objects.get()
     assert [p["ok"] for p in inspection.points] == [True, False, True]
     assert "清理二楼疏散通道杂物" in staff.get("/centre/venues/inspections/").content.decode()
+
+
+def test_the_rooms_cameras_link_to_live_view_and_to_the_bookings_playback(
+    venue: Venue, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.GGZY_VIDEO_PLATFORMS = "sy-video=http://127.0.0.1:18671"
+    staff = client_for(venue.staff)
+    room_url = f"/centre/venues/rooms/{venue.opening.uid}/"
+    bad = staff.post(
+        room_url + "cameras/", {"platform": "sy-video", "device": "2101", "name": "全景"}, follow=True
+    )
+    assert "20 位" in bad.content.decode()
+    assert not Camera.objects.exists()
+    staff.post(
+        room_url + "cameras/", {"platform": "sy-video", "device": "21010000001320000001", "name": "全景"}
+    )
+    again = staff.post(
+        room_url + "cameras/",
+        {"platform": "sy-video", "device": "21010000001320000001", "name": "近景"},
+        follow=True,
+    )
+    assert "已登记" in again.content.decode()
+    assert Camera.objects.count() == 1
+    live = "http://127.0.0.1:18671/hls/21010000001320000001/live.m3u8"
+    assert live in staff.get(room_url).content.decode()
+    booking = venue.book(hours=2, length=2)
+    page = staff.get(f"/venues/bookings/{booking.uid}/").content.decode()
+    assert 'data-testid="playback"' not in page  # not begun: nothing recorded yet
+    during = booking.starts_at + dt.timedelta(hours=1)
+    monkeypatch.setattr(clock, "now", lambda: during)
+    page = staff.get(f"/venues/bookings/{booking.uid}/").content.decode()
+    assert live in page  # under way: the live view
+    start = booking.starts_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ").replace(":", "%3A")
+    end = during.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ").replace(":", "%3A")
+    assert f"playback.m3u8?start={start}&amp;end={end}" in page  # what is recorded so far
+    settings.GGZY_VIDEO_PLATFORMS = ""
+    assert "未配置" in staff.get(room_url).content.decode()

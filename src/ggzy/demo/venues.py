@@ -8,6 +8,9 @@ the present clock (after the history: bookings are for days to come):
 * **what the pages flag**: in the province's small opening room the camera's maintenance is overdue (last
   done 200 days ago, every 90 days); its auction hall has no audio and video monitoring listed, so it
   cannot be booked (7.3.2);
+* **cameras** — with a video platform configured (`make demo`: the demo's `ggzy-video`, `ggzy.demo.video`),
+  one for each room that must have audio and video monitoring, linked from the room's and the bookings'
+  pages to its live view and its playback;
 * **inspections**: a fire-safety check passed last week, and today's security check with a failed point
   and what was fixed (9.1.1);
 * **bookings for the demo sections** the demo agent (`agent`) acts for: an opening confirmed by the staff,
@@ -25,7 +28,8 @@ from django.contrib.auth import get_user_model
 from ggzy.accounts.models import Centre
 from ggzy.calendar.calc import SHANGHAI, Calendar
 from ggzy.core import clock
-from ggzy.venues import selectors, services
+from ggzy.core.types import Actor
+from ggzy.venues import selectors, services, video
 from ggzy.venues.facilities import NEEDS, Item, RoomType
 from ggzy.venues.models import Equipment, Room
 
@@ -83,6 +87,7 @@ def load() -> None:
                 location="五楼",
             )  # fmt: skip
             services.equipment_add(actor=staff, room=hall, item=Item.SEATS, quantity=120)
+        _cameras(staff, centre)
         services.inspection_record(
             actor=staff, centre=centre, kind="fire", checked_on=today - dt.timedelta(days=7),
             results={0: True, 1: True, 2: True},
@@ -93,6 +98,22 @@ def load() -> None:
             fixed="已上锁并告知物业每日巡查",
         )  # fmt: skip
     _bookings()
+
+
+def _cameras(staff: Actor, centre: Centre) -> None:
+    """A camera for each room that must have audio and video monitoring, on the demo video platform
+    (`ggzy.demo.video` serves them): GB/T 28181 device codes of the centre's region, type 132 (an IP
+    camera). Nothing without a video platform configured."""
+    platforms = list(video.configured())
+    if not platforms:
+        return
+    monitored = Equipment.objects.filter(room__centre=centre, item=Item.CAMERA).values("room")
+    rooms = Room.objects.filter(centre=centre, pk__in=monitored).order_by("code")
+    for n, room in enumerate(rooms):
+        services.camera_add(
+            actor=staff, room=room, platform=platforms[0], device=f"{centre.region}0000132{n + 1:07d}",
+            name=f"{room.name} 全景",
+        )  # fmt: skip
 
 
 def _bookings() -> None:

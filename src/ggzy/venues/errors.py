@@ -64,3 +64,9 @@ class VenuesError(ErrorCodeBase):
         _("The booking has begun: it is no longer changed or cancelled."),
     )
     REASON = ("venue_reason_missing", 422, _("Give the reason."))
+    CAMERA_INVALID = (
+        "venue_camera_invalid",
+        422,
+        _("Name a configured video platform, the camera's GB/T 28181 device code (20 digits) and its name."),
+    )
+    CAMERA_TAKEN = ("venue_camera_taken", 409, _("This camera of this video platform is listed already."))

@@ -31,6 +31,15 @@ class VenuesEvents(EventTypes, app="venues"):
         Embargoes.NONE,
         title=pgettext_lazy("event", "Equipment listed"),
     )
+    CAMERA_LISTED = EventType(
+        "venues.camera.listed",
+        DOMAIN,
+        Visibility.SUPERVISORS,
+        Scopes.CENTRE_REGION,
+        "A camera of a room was listed: its video platform and device code, what it is called.",
+        Embargoes.NONE,
+        title=pgettext_lazy("event", "Camera listed"),
+    )
     MAINTAINED = EventType(
         "venues.equipment.maintained",
         DOMAIN,

@@ -76,6 +76,18 @@ class EquipmentForm(forms.Form):
     )  # fmt: skip
 
 
+class CameraForm(forms.Form):
+    platform = forms.ChoiceField(label=_("Video platform"), widget=forms.Select(attrs=SELECT))
+    device = forms.CharField(
+        label=_("Device code (GB/T 28181, 20 digits)"), max_length=20, widget=forms.TextInput(CONTROL)
+    )
+    name = forms.CharField(label=_("Name"), max_length=100, widget=forms.TextInput(CONTROL))
+
+    def __init__(self, *args: Any, platforms: list[str] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["platform"].choices = [(code, code) for code in platforms]  # type: ignore[attr-defined]
+
+
 class MaintenanceForm(forms.Form):
     done_on = _date_field(_("Done on"))
     working = forms.BooleanField(label=_("In working order afterwards"), required=False, initial=True)

@@ -86,6 +86,26 @@ class Equipment(models.Model):
         return f"{self.room.code} {self.get_item_display()}"
 
 
+class Camera(models.Model):
+    """A camera of a room on the centre's video platform (7.7.2; docs/video-interface.md): the platform's
+    code (`GGZY_VIDEO_PLATFORMS`) and the camera's GB/T 28181 device code. The platform keeps the video;
+    the pages link to its live view and to its playback of a time range."""
+
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="cameras")
+    platform = models.CharField(_("video platform"), max_length=32)
+    device = models.CharField(_("device code"), max_length=20)
+    name = models.CharField(_("name"), max_length=100)
+    added_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["platform", "device"], name="venues_camera_once")]
+        ordering = ["room", "name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.room.code} {self.name}"
+
+
 class Maintenance(models.Model):
     """A maintenance done on an equipment item (7.9.1, 7.9.2): when, by whom, what was found and fixed."""
 

@@ -27,11 +27,11 @@ from ggzy.events.services import event_record
 from ggzy.registry.models import Section
 from ggzy.registry.selectors import centre_staff, is_staff_of
 from ggzy.tendering.selectors import acts_for
-from ggzy.venues import facilities
+from ggzy.venues import facilities, video
 from ggzy.venues.errors import VenuesError
 from ggzy.venues.event_types import VenuesEvents
 from ggzy.venues.facilities import CHECKLISTS, NEEDS, Item, Purpose
-from ggzy.venues.models import NO_DOUBLE, Booking, Equipment, Inspection, Maintenance, Room
+from ggzy.venues.models import NO_DOUBLE, Booking, Camera, Equipment, Inspection, Maintenance, Room
 from ggzy.venues.states import HOLDING, TRANSITIONS, BookingAction, BookingState
 
 #: A booking is made at most this far ahead.
@@ -40,6 +40,7 @@ AHEAD = dt.timedelta(days=180)
 LONGEST = dt.timedelta(days=7)
 BUFFER_MAX = 240
 CODE_MAX = 20
+DEVICE_DIGITS = 20
 NAME_MAX = 100
 INTERVAL_MAX = 3650
 
@@ -183,6 +184,34 @@ def equipment_add(
          "working": working, "maintain_every_days": maintain_every_days},
     )  # fmt: skip
     return equipment
+
+
+@transaction.atomic
+def camera_add(*, actor: Actor, room: Room, platform: str, device: str, name: str) -> Camera:
+    """A camera of `room` on a configured video platform (7.7.2), by its GB/T 28181 device code."""
+    _staff(actor, room.centre)
+    device, name = device.strip(), name.strip()
+    if (
+        platform not in video.configured()
+        or len(device) != DEVICE_DIGITS
+        or not device.isascii()
+        or not device.isdigit()
+        or not name
+        or len(name) > NAME_MAX
+    ):
+        raise DomainError(VenuesError.CAMERA_INVALID)
+    if Camera.objects.filter(platform=platform, device=device).exists():
+        raise DomainError(VenuesError.CAMERA_TAKEN)
+    camera = Camera.objects.create(
+        room=room, platform=platform, device=device, name=name, added_at=clock.now()
+    )
+    _centre_event(
+        VenuesEvents.CAMERA_LISTED,
+        room.centre,
+        actor,
+        {"room": room.code, "camera": str(camera.uid), "platform": platform, "device": device},
+    )
+    return camera
 
 
 @transaction.atomic

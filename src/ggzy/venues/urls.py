@@ -12,6 +12,7 @@ urlpatterns = [
     path("centre/venues/new/", views.room_new, name="room-new"),
     path("centre/venues/rooms/<uuid:room_uid>/", views.room, name="room"),
     path("centre/venues/rooms/<uuid:room_uid>/equipment/", views.equipment_add, name="equipment-add"),
+    path("centre/venues/rooms/<uuid:room_uid>/cameras/", views.camera_add, name="camera-add"),
     path(
         "centre/venues/rooms/<uuid:room_uid>/equipment/<uuid:equipment_uid>/maintain/",
         views.maintain,

@@ -29,11 +29,12 @@ from ggzy.core.errors import DomainError
 from ggzy.core.formatting import PLATFORM_ZONE, local_time
 from ggzy.core.pages import form_again, page_action
 from ggzy.core.roles import Role
-from ggzy.venues import selectors, services
+from ggzy.venues import selectors, services, video
 from ggzy.venues.errors import VenuesError
 from ggzy.venues.facilities import NEEDS, Item
 from ggzy.venues.forms import (
     BookForm,
+    CameraForm,
     ChangeForm,
     EquipmentForm,
     FindForm,
@@ -129,6 +130,9 @@ def room(request: HttpRequest, room_uid: uuid.UUID) -> HttpResponse:
         ],
         "staff": selectors.is_staff(request.user, found.centre),
         "equipment_form": EquipmentForm(),
+        "cameras": [(c, video.live_url(c)) for c in found.cameras.all()],
+        "camera_form": CameraForm(platforms=list(video.configured())),
+        "platforms": bool(video.configured()),
         "calendar": sorted(calendar.items()),
         "days": CALENDAR_DAYS,
     }
@@ -151,6 +155,20 @@ def equipment_add(request: HttpRequest, room_uid: uuid.UUID) -> HttpResponse:
         form=form,
         success=_("The item is listed."),
         to=to,
+    )
+
+
+@require_POST
+@allow(Role.CENTRE_STAFF)
+def camera_add(request: HttpRequest, room_uid: uuid.UUID) -> HttpResponse:
+    found = selectors.access_room(viewer=request.user, uid=room_uid)
+    form = CameraForm(request.POST, platforms=list(video.configured()))
+    return page_action(
+        request,
+        lambda: services.camera_add(actor=actor_of(request), room=found, **form.cleaned_data),
+        form=form,
+        success=_("The camera is listed."),
+        to=reverse("venues:room", args=[room_uid]),
     )
 
 
@@ -217,8 +235,16 @@ def _booking_page(request: HttpRequest, found: Booking, form: ChangeForm, status
         staff or found.section in selectors.sections_for_party(viewer)
     )
     now = clock.now()
+    begun = found.starts_at <= now
+    recorded_until = min(found.ends_at, now)
+    cameras = [
+        (c, video.live_url(c) if begun and found.ends_at > now else "",
+         video.playback_url(c, found.starts_at, recorded_until) if begun else "")
+        for c in found.room.cameras.all()
+    ]  # fmt: skip
     context = {
         "booking": found,
+        "cameras": cameras,
         "staff": staff,
         "may_decide": staff and (found.state, BookingAction.CONFIRM) in TRANSITIONS,
         "may_change": party and (found.state, BookingAction.CHANGE) in TRANSITIONS and found.ends_at > now,

@@ -8,7 +8,7 @@ trust file the trading platform pins.
     ggzy-video add --dir DIR CAMERA NAME PLACE [--since INSTANT]
         Add a camera (its GB/T 28181 device code, 20 digits), recording from INSTANT (…Z; default: now),
         or describe a known one again. Not while the folder is served (its lock). No passphrase.
-    ggzy-video serve --dir DIR [--host 127.0.0.1] [--port 18661] [--test-controls]
+    ggzy-video serve --dir DIR [--host 127.0.0.1] [--port 18671] [--test-controls]
         Serve the cameras over HTTP (ggzy_video.service), by this machine's clock. Prints
         "ggzy-video serving on http://HOST:PORT" once listening (--port 0: a free port); SIGTERM or
         Ctrl-C stops it. --test-controls adds POST /v1/admin/fail-next (the next camera descriptions

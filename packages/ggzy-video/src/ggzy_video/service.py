@@ -41,7 +41,7 @@ from ggzy_sm.simulator import ItemRoute, signed
 from ggzy_sm.sm3 import sm3
 from ggzy_video import __version__, media, state
 
-DEFAULT_PORT = 18661
+DEFAULT_PORT = 18671
 CAMERAS_PATH, HLS_PREFIX = "/v1/cameras", "/hls/"
 CAMERA_PURPOSE = "ggzy-video-camera-v1"
 MEDIA_PURPOSE = "ggzy-video-media-v1"
