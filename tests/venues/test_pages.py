@@ -200,3 +200,39 @@ def test_the_rooms_cameras_link_to_live_view_and_to_the_bookings_playback(
     assert f"playback.m3u8?start={start}&amp;end={end}" in page  # what is recorded so far
     settings.GGZY_VIDEO_PLATFORMS = ""
     assert "未配置" in staff.get(room_url).content.decode()
+
+
+@pytest.mark.clause("6.8.2")
+def test_the_opening_hall_offers_its_staff_the_playback_of_the_openings_time(
+    venue: Venue, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.urls import reverse
+
+    from ggzy.opening.models import Hall
+    from ggzy.venues import services
+
+    settings.GGZY_VIDEO_PLATFORMS = "sy-video=http://127.0.0.1:18671"
+    services.camera_add(
+        actor=venue.staff, room=venue.opening, platform="sy-video", device="21010000001320000001", name="全景"
+    )
+    booking = services.booking_confirm(actor=venue.staff, booking=venue.book(hours=2, length=2))
+    opens_at = booking.starts_at + dt.timedelta(minutes=30)
+    hall = Hall.objects.create(
+        section=venue.sections[0],
+        opens_at=opens_at,
+        window_minutes=30,
+        min_bidders=3,
+        prepared_at=clock.now(),
+    )
+    url = reverse("opening:hall", args=[hall.uid])
+    staff = client_for(venue.staff)
+    assert 'data-testid="recordings"' not in staff.get(url).content.decode()  # before it opens: nothing
+    during = opens_at + dt.timedelta(minutes=20)
+    monkeypatch.setattr(clock, "now", lambda: during)
+    page = staff.get(url).content.decode()
+    start = opens_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ").replace(":", "%3A")
+    end = during.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ").replace(":", "%3A")
+    assert f"/hls/21010000001320000001/playback.m3u8?start={start}&amp;end={end}" in page
+    assert "K101" in page
+    # the section's agent reads the hall, not the centre's recordings
+    assert 'data-testid="recordings"' not in client_for(venue.agent).get(url).content.decode()

@@ -5,12 +5,16 @@ prices only once the decryption window closed (the opening sheet)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
 from ggzy.accounts.selectors import supervisors_for
+from ggzy.core import clock
 from ggzy.core.access import is_signed_in
 from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role, roles_of_user
@@ -31,6 +35,9 @@ from ggzy.opening.states import HallState
 from ggzy.registry.selectors import is_member, is_staff_of
 from ggzy.sealing import selectors as sealing
 from ggzy.tendering.selectors import acts_for
+
+if TYPE_CHECKING:
+    from ggzy.registry.models import Section
 
 
 def may_enter(viewer: Viewer, hall: Hall) -> bool:
@@ -342,3 +349,25 @@ def release_states(viewer: Viewer, hall: Hall) -> JSONDict | None:
         "bidders": sorted(states.items()),
         "to_release": any(b.organisation_id in mine and b.opened_at is None for b in bids),
     }
+
+
+#: Who offers the recordings of an opening (6.8.2: the opening under audio and video monitoring): each
+#: provider takes the section and the opening's time range and answers (label, playback link) pairs.
+#: `venues` registers one at start (the cameras of the rooms booked for the opening); opening sits below it.
+RecordingProvider = Callable[["Section", dt.datetime, dt.datetime], list[tuple[str, str]]]
+RECORDING_PROVIDERS: list[RecordingProvider] = []
+
+
+def recordings(viewer: Viewer, hall: Hall) -> list[tuple[str, str]]:
+    """The recordings of the opening's time — from its opening time to its last step's end, or to now
+    while it runs — for the centre's staff and the supervisors; nothing before it begins."""
+    if not RECORDING_PROVIDERS or not is_signed_in(viewer):
+        return []
+    if not is_centre_staff(viewer, hall) and Role.SUPERVISOR not in roles_of_user(viewer):
+        return []
+    now = clock.now()
+    if now <= hall.opens_at:
+        return []
+    ended = [step.ended_at for step in hall.steps.all()]
+    end = min(now, max(e for e in ended if e is not None)) if ended and all(ended) else now
+    return [link for provider in RECORDING_PROVIDERS for link in provider(hall.section, hall.opens_at, end)]

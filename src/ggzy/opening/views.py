@@ -86,6 +86,7 @@ def hall(request: HttpRequest, hall_uid: uuid.UUID) -> HttpResponse:
             "avoidances": selectors.avoidance_requests(request.user, found),
             "staff": selectors.is_centre_staff(request.user, found),
             "releases": selectors.release_states(request.user, found),
+            "recordings": selectors.recordings(request.user, found),
             **_second_context(request, found),
         },
     )

@@ -21,10 +21,10 @@ from ggzy.core.roles import Role, roles_of_user
 from ggzy.core.types import Viewer
 from ggzy.notices.selectors import party_q
 from ggzy.registry.models import Section
-from ggzy.venues import services
+from ggzy.venues import services, video
 from ggzy.venues.errors import VenuesError
 from ggzy.venues.facilities import NEEDS
-from ggzy.venues.models import Booking, Equipment, Inspection, Room
+from ggzy.venues.models import Booking, Camera, Equipment, Inspection, Room
 from ggzy.venues.states import HOLDING, BookingState
 
 LIST_LIMIT = 200
@@ -232,4 +232,17 @@ def usage(rooms: Sequence[Room], *, days: int = USAGE_DAYS) -> dict[int, tuple[i
         count, hours = booked.get(room.pk, (0, 0.0))
         available = hours_by_centre[code]
         found[room.pk] = (count, round(hours, 1), round(100 * hours / available) if available else 0)
+    return found
+
+
+def opening_recordings(section: Section, start: dt.datetime, end: dt.datetime) -> list[tuple[str, str]]:
+    """The playback links of [start, end) for the cameras of the rooms booked for `section`'s opening (held
+    bookings): what the opening hall offers its staff and supervisors
+    (`opening.selectors.RECORDING_PROVIDERS`)."""
+    rooms = Booking.objects.filter(section=section, purpose="opening", state__in=HOLDING).values("room")
+    found = []
+    for camera in Camera.objects.filter(room__in=rooms).select_related("room").order_by("room__code", "name"):
+        link = video.playback_url(camera, start, end)
+        if link:
+            found.append((f"{camera.room.code} {camera.room.name} · {camera.name}", link))
     return found
