@@ -304,5 +304,5 @@ def test_the_rooms_use_over_the_last_30_days_counts_confirmed_time_without_buffe
     used = selectors.usage([venue.opening, venue.large, venue.evaluation])
     count, hours, percent = used[venue.opening.pk]
     assert (count, hours) == (1, 2.0)
-    assert 0 < percent < 5  # two hours of some twenty working days of eight
+    assert 0 < percent < 5  # two hours of some twenty working days of seven
     assert used[venue.large.pk] == (0, 0.0, 0)

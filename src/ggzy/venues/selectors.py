@@ -200,8 +200,9 @@ def rooms_for_sections(sections: Sequence[Section]) -> dict[int, list[str]]:
     return found
 
 
-#: The hours a room is available on a working day, for its usage (6.3.1): 08:30–12:00 and 13:00–17:30.
-DAY_HOURS = 8
+#: The hours a room is available on a working day, for its usage (6.3.1): the centre's service hours,
+#: 08:30–11:30 and 13:00–17:00 (what every page's footer says).
+DAY_HOURS = 7
 USAGE_DAYS = 30
 
 
