@@ -11,6 +11,7 @@ consultation or inquiry room (7.4.5)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
@@ -190,6 +191,17 @@ SERVES: dict[str, tuple[RoomType, ...]] = {
 #: least this many).
 SMALL_ROOM = 20
 LARGE_ROOM = 60
+
+
+def lacking(room_type: str, listed: Iterable[tuple[str, bool]]) -> tuple[list[str], list[str]]:
+    """The mandatory items a room of `room_type` lacks in working order and the forbidden items it has,
+    given its inventory as (item, working) pairs — the rule a booking is refused by, and what the pages
+    show."""
+    listed = list(listed)
+    working = {item for item, ok in listed if ok}
+    present = {item for item, _ok in listed}
+    needs = NEEDS[room_type]
+    return [str(i) for i in needs.must if i not in working], [str(i) for i in needs.never if i in present]
 
 
 def serves(room_type: str, capacity: int, purpose: str) -> bool:

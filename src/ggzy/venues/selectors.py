@@ -12,49 +12,33 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from ggzy.accounts.models import Centre
-from ggzy.accounts.selectors import staff_centres, supervises
+from ggzy.accounts.selectors import staff_centres
 from ggzy.core import clock
 from ggzy.core.access import is_signed_in
 from ggzy.core.errors import DomainError
 from ggzy.core.formatting import PLATFORM_ZONE, local_time
-from ggzy.core.roles import Role, roles_of_user
 from ggzy.core.types import Viewer
 from ggzy.notices.selectors import party_q
 from ggzy.registry.models import Section
+from ggzy.tendering.preparation import preparation_centres
+from ggzy.tendering.selectors import acts_for
 from ggzy.venues import services, video
 from ggzy.venues.errors import VenuesError
-from ggzy.venues.facilities import NEEDS
+from ggzy.venues.facilities import lacking
 from ggzy.venues.models import Booking, Camera, Equipment, Inspection, Room
 from ggzy.venues.states import HOLDING, BookingState
 
 LIST_LIMIT = 200
 
 
-def _supervised_centres(viewer: Viewer) -> list[int]:
-    if not is_signed_in(viewer) or Role.SUPERVISOR not in roles_of_user(viewer):
-        return []
-    return [c.pk for c in Centre.objects.all() if supervises(viewer, region=c.region, category="")]
-
-
 def centres_for(viewer: Viewer) -> list[Centre]:
-    """The centres whose rooms `viewer` sees: its staff centres, the centres of the regions it supervises."""
-    ids = set(staff_centres(viewer).values_list("pk", flat=True)) | set(_supervised_centres(viewer))
-    return list(Centre.objects.filter(pk__in=ids).order_by("code"))
+    """The centres whose rooms `viewer` sees: its staff centres, the centres of the regions it supervises
+    (one query: the preparation page's own rule, `tendering.preparation.preparation_centres`)."""
+    return preparation_centres(viewer=viewer)
 
 
 def is_staff(viewer: Viewer, centre: Centre) -> bool:
     return staff_centres(viewer).filter(pk=centre.pk).exists()
-
-
-def is_staff_anywhere(viewer: Viewer) -> bool:
-    return staff_centres(viewer).exists()
-
-
-def first_staff_centre(viewer: Viewer) -> Centre:
-    found = staff_centres(viewer).first()
-    if found is None:
-        raise DomainError(VenuesError.NOT_STAFF)
-    return found
 
 
 def rooms_for(viewer: Viewer) -> QuerySet[Room]:
@@ -95,6 +79,14 @@ def bookings_for(viewer: Viewer) -> QuerySet[Booking]:
     )
 
 
+def is_party(viewer: Viewer, booking: Booking) -> bool:
+    """Whether `viewer` acts for the booking's section (its initiator or agent) or is its centre's staff:
+    who may change or cancel it."""
+    return is_staff(viewer, booking.room.centre) or (
+        is_signed_in(viewer) and acts_for(viewer, booking.section.tender_project)
+    )
+
+
 def access_booking(*, viewer: Viewer, uid: uuid.UUID) -> Booking:
     found = bookings_for(viewer).filter(uid=uid).first()
     if found is None:
@@ -114,7 +106,11 @@ def sections_for_party(viewer: Viewer) -> list[Section]:
 
 
 def access_party_section(*, viewer: Viewer, code: str) -> Section:
-    found = next((s for s in sections_for_party(viewer) if s.code == code), None)
+    found = (
+        Section.objects.filter(party_q(viewer, prefix="tender_project__project__"), code=code)
+        .select_related("centre", "tender_project")
+        .first()
+    )
     if found is None:
         raise DomainError(VenuesError.NOT_FOUND)
     return found
@@ -132,22 +128,13 @@ def room_rows(rooms: list[Room]) -> list[RoomRow]:
     """Each room with the mandatory items it lacks, the forbidden ones it has and its overdue maintenance
     (one query for all the rooms' equipment)."""
     by_room: dict[int, list[Equipment]] = {}
-    for item in Equipment.objects.filter(room__in=rooms).select_related("room"):
+    for item in Equipment.objects.filter(room__in=rooms):
         by_room.setdefault(item.room_id, []).append(item)
     rows = []
     for room in rooms:
         items = by_room.get(room.pk, [])
-        working = {e.item for e in items if e.working}
-        listed = {e.item for e in items}
-        needs = NEEDS[room.type]
-        rows.append(
-            RoomRow(
-                room,
-                [i for i in needs.must if i not in working],
-                [i for i in needs.never if i in listed],
-                sum(services.overdue(e) for e in items),
-            )
-        )
+        missing, forbidden = lacking(room.type, [(e.item, e.working) for e in items])
+        rows.append(RoomRow(room, missing, forbidden, sum(services.overdue(e) for e in items)))
     return rows
 
 

@@ -10,7 +10,8 @@ and answered the same."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 
@@ -39,6 +40,7 @@ AHEAD = dt.timedelta(days=180)
 #: A booking lasts at most this long (an overnight evaluation: a few days).
 LONGEST = dt.timedelta(days=7)
 BUFFER_MAX = 240
+T = TypeVar("T")
 CODE_MAX = 20
 DEVICE_DIGITS = 20
 NAME_MAX = 100
@@ -313,12 +315,7 @@ def inspection_record(
 
 def lacking(room: Room) -> tuple[list[str], list[str]]:
     """The mandatory items `room` lacks in working order, and the forbidden items it has."""
-    needs = NEEDS[room.type]
-    listed = list(Equipment.objects.filter(room=room).values_list("item", "working"))
-    working = {item for item, ok in listed if ok}
-    return [i for i in needs.must if i not in working], [
-        i for i in needs.never if i in {x for x, _ in listed}
-    ]
+    return facilities.lacking(room.type, Equipment.objects.filter(room=room).values_list("item", "working"))
 
 
 def _bookable(room: Room, section: Section, purpose: str, attendees: int) -> None:
@@ -366,8 +363,16 @@ def conflicts(
     return found.exists()
 
 
-def _refused_double(error: IntegrityError) -> bool:
-    return NO_DOUBLE in str(error)
+def _held_once(write: Callable[[], T]) -> T:
+    """`write` in a savepoint; the database's no-double refusal (a request that passed the check while
+    another was written) answered as `venue_room_busy`, like the check's."""
+    try:
+        with transaction.atomic():
+            return write()
+    except IntegrityError as error:
+        if NO_DOUBLE in str(error):
+            raise DomainError(VenuesError.ROOM_BUSY) from error
+        raise
 
 
 def _party(actor: Actor, section: Section) -> bool:
@@ -395,26 +400,22 @@ def booking_request(
     blocked_from, blocked_until = _blocked(room, starts_at, ends_at)
     if conflicts(room, blocked_from, blocked_until):
         raise DomainError(VenuesError.ROOM_BUSY)
-    try:
-        with transaction.atomic():
-            booking = Booking.objects.create(
-                room=room,
-                section=section,
-                purpose=purpose,
-                attendees=attendees,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                blocked_from=blocked_from,
-                blocked_until=blocked_until,
-                state=BookingState.REQUESTED,
-                note=note.strip()[:500],
-                requested_by=actor,
-                requested_at=clock.now(),
-            )
-    except IntegrityError as error:
-        if _refused_double(error):
-            raise DomainError(VenuesError.ROOM_BUSY) from error
-        raise
+    booking = _held_once(
+        lambda: Booking.objects.create(
+            room=room,
+            section=section,
+            purpose=purpose,
+            attendees=attendees,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            blocked_from=blocked_from,
+            blocked_until=blocked_until,
+            state=BookingState.REQUESTED,
+            note=note.strip()[:500],
+            requested_by=actor,
+            requested_at=clock.now(),
+        )
+    )
     event = _booking_event(VenuesEvents.BOOKING_REQUESTED, booking, actor, {"attendees": attendees})
     _tell(booking, event, staff=True, besides=actor)
     return booking
@@ -510,16 +511,25 @@ def booking_change(
     if conflicts(new_room, blocked_from, blocked_until, besides=booking):
         raise DomainError(VenuesError.ROOM_BUSY)
     before = {"room": booking.room.code, "starts_at": booking.starts_at, "ends_at": booking.ends_at}
-    try:
-        with transaction.atomic():
-            advance(booking, TRANSITIONS, BookingAction.CHANGE, error=VenuesError.BOOKING_STATE,
-                    room=new_room, starts_at=new_starts, ends_at=new_ends, attendees=new_attendees,
-                    blocked_from=blocked_from, blocked_until=blocked_until, decided_by=None, decided_at=None,
-                    reason=reason.strip()[:500], changes=booking.changes + 1, reminded_at=None)  # fmt: skip
-    except IntegrityError as error:
-        if _refused_double(error):
-            raise DomainError(VenuesError.ROOM_BUSY) from error
-        raise
+    _held_once(
+        lambda: advance(
+            booking,
+            TRANSITIONS,
+            BookingAction.CHANGE,
+            error=VenuesError.BOOKING_STATE,
+            room=new_room,
+            starts_at=new_starts,
+            ends_at=new_ends,
+            attendees=new_attendees,
+            blocked_from=blocked_from,
+            blocked_until=blocked_until,
+            decided_by=None,
+            decided_at=None,
+            reason=reason.strip()[:500],
+            changes=booking.changes + 1,
+            reminded_at=None,
+        )
+    )
     booking.room = new_room
     event = _booking_event(
         VenuesEvents.BOOKING_CHANGED,
@@ -583,14 +593,35 @@ def suggest(
     before one that doubles for it, then the smallest that seats everyone (the large rooms stay free for
     the large openings)."""
     order: dict[str, int] = {str(t): n for n, t in enumerate(facilities.SERVES.get(purpose, ()))}
-    rooms = Room.objects.filter(centre=centre, in_use=True, type__in=list(order)).order_by("capacity", "code")
+    rooms = [
+        room
+        for room in Room.objects.filter(centre=centre, in_use=True, type__in=list(order))
+        if facilities.serves(room.type, room.capacity, purpose)
+        and attendees <= room.capacity + room.remote_seats
+    ]
+    # the rooms' inventories and the bookings that could hold them, one query each (not one per room)
+    listed: dict[int, list[tuple[str, bool]]] = {}
+    for room_id, item, working in Equipment.objects.filter(room__in=rooms).values_list(
+        "room", "item", "working"
+    ):
+        listed.setdefault(room_id, []).append((item, working))
+    widest = dt.timedelta(minutes=BUFFER_MAX)
+    held = list(
+        Booking.objects.filter(
+            room__in=rooms,
+            state__in=HOLDING,
+            blocked_from__lt=ends_at + widest,
+            blocked_until__gt=starts_at - widest,
+        ).values_list("room", "blocked_from", "blocked_until")
+    )
     found = []
     for room in rooms:
-        if not facilities.serves(room.type, room.capacity, purpose):
+        blocked_from, blocked_until = _blocked(room, starts_at, ends_at)
+        if any(facilities.lacking(room.type, listed.get(room.pk, []))):
             continue
-        if attendees > room.capacity + room.remote_seats or any(lacking(room)):
-            continue
-        if conflicts(room, *_blocked(room, starts_at, ends_at)):
+        if any(
+            r == room.pk and b_from < blocked_until and b_until > blocked_from for r, b_from, b_until in held
+        ):
             continue
         found.append(room)
     return sorted(found, key=lambda r: (order[r.type], r.capacity, r.code))

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ggzy.accounts.selectors import chosen_centre, staff_centres
 from ggzy.core import clock
 from ggzy.core.access import actor_of, allow
 from ggzy.core.errors import DomainError
@@ -66,7 +67,7 @@ def rooms(request: HttpRequest) -> HttpResponse:
     rooms_seen = list(selectors.rooms_for(request.user))
     rows = selectors.room_rows(rooms_seen)
     used = selectors.usage(rooms_seen)
-    staff = [c for c in selectors.centres_for(request.user) if selectors.is_staff(request.user, c)]
+    staff = list(staff_centres(request.user))
     context = {
         "rows": [
             (r.room, _labels(r.missing), _labels(r.forbidden), r.overdue, used[r.room.pk]) for r in rows
@@ -82,11 +83,9 @@ def rooms(request: HttpRequest) -> HttpResponse:
 @allow(Role.CENTRE_STAFF)
 def room_new(request: HttpRequest) -> HttpResponse:
     form = RoomForm(request.POST)
-    centre = next(iter(selectors.centres_for(request.user)), None)
-    code = request.POST.get("centre", "")
-    centre = next((c for c in selectors.centres_for(request.user) if c.code == code), centre)
+    centre = chosen_centre(viewer=request.user, code=request.POST.get("centre", ""))  # not staff there: 404
     if centre is None:
-        return page_action(request, _refuse_not_staff, success=None, to=reverse("venues:rooms"))
+        raise DomainError(VenuesError.NOT_STAFF)
     return page_action(
         request,
         lambda: services.room_register(actor=actor_of(request), centre=centre, **form.cleaned_data),
@@ -95,10 +94,6 @@ def room_new(request: HttpRequest) -> HttpResponse:
         to=lambda room: reverse("venues:room", args=[room.uid]),
         failure=reverse("venues:rooms"),
     )
-
-
-def _refuse_not_staff() -> None:
-    raise DomainError(VenuesError.NOT_STAFF)
 
 
 @allow(*READERS)
@@ -231,9 +226,7 @@ def _rooms_of(found: Booking) -> list[tuple[str, str]]:
 def _booking_page(request: HttpRequest, found: Booking, form: ChangeForm, status: int = 200) -> HttpResponse:
     viewer = request.user
     staff = selectors.is_staff(viewer, found.room.centre)
-    party = selectors.bookings_for(viewer).filter(pk=found.pk).exists() and (
-        staff or found.section in selectors.sections_for_party(viewer)
-    )
+    party = selectors.is_party(viewer, found)
     now = clock.now()
     begun = found.starts_at <= now
     recorded_until = min(found.ends_at, now)
@@ -332,7 +325,7 @@ def cancel(request: HttpRequest, booking_uid: uuid.UUID) -> HttpResponse:
 def _inspection_page(request: HttpRequest, form: InspectionForm, status: int = 200) -> HttpResponse:
     context = {
         "inspections": list(selectors.inspections_for(request.user)),
-        "staff": [c for c in selectors.centres_for(request.user) if selectors.is_staff(request.user, c)],
+        "staff": list(staff_centres(request.user)),
         "form": form,
     }
     return render(request, "venues/inspections.html", context, status=status)
@@ -350,16 +343,20 @@ def inspections(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         form = InspectionForm(initial={"checked_on": clock.local_now().date()}, rooms=_room_choices(request))
         return _inspection_page(request, form)
-    if not selectors.is_staff_anywhere(request.user):
+    if not staff_centres(request.user).exists():
         return _inspection_page(request, InspectionForm(rooms=_room_choices(request)), status=403)
     form = InspectionForm(request.POST, rooms=_room_choices(request))
 
     def run() -> object:
         data = form.cleaned_data
-        found = (
-            Room.objects.filter(uid=data["room"]).select_related("centre").first() if data["room"] else None
+        staff = staff_centres(request.user)
+        rooms = (
+            Room.objects.filter(uid=data["room"], centre__in=staff) if data["room"] else Room.objects.none()
         )
-        centre = found.centre if found is not None else selectors.first_staff_centre(request.user)
+        found = rooms.select_related("centre").first()
+        centre = found.centre if found is not None else staff.first()
+        if centre is None:
+            raise DomainError(VenuesError.NOT_STAFF)
         return services.inspection_record(
             actor=actor_of(request), centre=centre, kind=data["kind"], checked_on=data["checked_on"],
             results=form.results(), fixed=data["fixed"], room=found,
