@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from expert_draw import database, recreate, setup_django
+from expert_draw import run, setup_django
 
 DATABASE = "postgres://postgres@127.0.0.1:5432/ggzy_bench_bookings"
 ROOMS = 200
@@ -163,20 +163,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1,000 checks (`make bench`)")
     parser.add_argument("--sqlite", action="store_true", help="a SQLite file instead of PostgreSQL")
     parser.add_argument("--checks", type=int, default=0, help="another number of candidate times")
-    args = parser.parse_args()
-    if args.sqlite:
-        bench(args, None)
-        return
-    url = os.environ.get("GGZY_BENCH_POSTGRES") or DATABASE
-    admin, name = database(url)
-    recreate(admin, name)
-    try:
-        bench(args, url)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        recreate(admin, name, drop_only=True)
+    run(bench, parser.parse_args(), DATABASE)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ import tempfile
 import time
 import urllib.parse
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -602,10 +603,19 @@ def main() -> None:
     parser.add_argument("--experts", type=int, default=0, help="another pool size")
     parser.add_argument("--iterations", type=int, default=0, help="timed requests (50)")
     args = parser.parse_args()
+    run(bench, args, DATABASE)
+
+
+def run(
+    bench: Callable[[argparse.Namespace, str | None], None], args: argparse.Namespace, default: str
+) -> None:
+    """`bench(args, url)` on a fresh PostgreSQL database (GGZY_BENCH_POSTGRES, else `default`; made, then
+    dropped at the end) — or on SQLite (`url` None) with --sqlite. Shared by the benchmarks that load a
+    database of their own."""
     if args.sqlite:
         bench(args, None)
         return
-    url = os.environ.get("GGZY_BENCH_POSTGRES") or DATABASE
+    url = os.environ.get("GGZY_BENCH_POSTGRES") or default
     admin, name = database(url)
     recreate(admin, name)
     try:
