@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from ggzy.accounts import parties
 from ggzy.core import clock
@@ -16,6 +17,7 @@ from ggzy.events.models import Event
 from ggzy.venues import services
 from ggzy.venues.facilities import CHECKLISTS
 from ggzy.venues.models import Equipment, Inspection, Maintenance
+from tests import factories
 from tests.registry.conftest import staff_user
 from tests.venues.conftest import Venue
 
@@ -82,3 +84,44 @@ def test_maintenance_is_recorded_and_the_latest_sets_the_items_state(venue: Venu
     assert (camera.maintained_on, camera.working) == (today, False)
     assert not services.overdue(camera)
     assert Maintenance.objects.filter(equipment=camera).count() == 2
+
+
+#: The section 7 clauses a dated self-inspection checks (the building is the centre's; the record is ours).
+SELF_CHECKED = {
+    "cleanliness": {"7.1.4"},
+    "signage": {"7.6.1", "7.6.4"},
+    "monitoring": {"7.2.8", "7.7.2", "7.7.3"},
+    "fire": {"7.6.4", "7.8.2"},
+    "accessibility": {"7.8.3"},
+}
+
+
+@pytest.mark.clause("7.1.4")
+@pytest.mark.clause("7.6.1")
+@pytest.mark.clause("7.6.4")
+@pytest.mark.clause("7.7.3")
+@pytest.mark.clause("7.8.2")
+@pytest.mark.clause("7.8.3")
+def test_each_self_inspection_checks_its_clauses_and_the_page_lists_it_dated(venue: Venue) -> None:
+    day = clock.local_now().date() - dt.timedelta(days=1)
+    for kind, clauses in SELF_CHECKED.items():
+        points = len(CHECKLISTS[kind])
+        done = services.inspection_record(
+            actor=venue.staff,
+            centre=venue.world.centre,
+            kind=kind,
+            checked_on=day,
+            results={**dict.fromkeys(range(points), True), 0: False},
+            notes={0: f"{kind} 问题"},
+            fixed=f"{kind} 已整改",
+        )
+        assert {p["clause"] for p in done.points} == clauses, kind
+        assert (done.points[0]["ok"], done.by, done.checked_on) == (False, venue.staff, day)
+    page = factories.signed_in(Client(), venue.staff).get("/centre/venues/inspections/").content.decode()
+    for label in ("清洁卫生与公共秩序", "标识标志", "监控覆盖", "消防安全与疏散", "无障碍设施"):
+        assert label in page, label
+    for clause in set().union(*SELF_CHECKED.values()):
+        assert f"（{clause}）" in page, clause
+    assert page.count(day.isoformat()) == len(SELF_CHECKED)
+    assert "fire 已整改" in page
+    assert "accessibility 问题" in page

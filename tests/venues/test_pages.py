@@ -58,6 +58,7 @@ def test_the_staff_register_a_room_list_its_equipment_and_see_what_it_lacks(venu
     assert Equipment.objects.filter(room=room, item="camera", quantity=2).exists()
 
 
+@pytest.mark.clause("7.9.1")
 def test_overdue_maintenance_shows_on_the_bookings_page_until_it_is_recorded(venue: Venue) -> None:
     camera = venue.opening.equipment.get(item="camera")
     Equipment.objects.filter(pk=camera.pk).update(

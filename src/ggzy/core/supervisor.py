@@ -7,7 +7,10 @@ its port is free, and starts it again after a back-off (1 s, doubling to 30 s; b
 has run for a minute). A child that keeps dying within seconds of its start (`give_up_after` times
 in a row) is a configuration error, not a fault: everything is stopped and the supervisor exits 1.
 Each child is told by the kernel to stop when the supervisor dies (`PR_SET_PDEATHSIG`), so a
-`kill -9` of the supervisor leaves nothing behind for the init system's restart to trip over.
+`kill -9` of the supervisor leaves nothing behind for the init system's restart to trip over. The
+supervisor must run as a single thread: the kernel hands the children of a dying thread to another
+live thread of its process first, and sends the parent-death signal again at each hand-over (`run`
+says so when it finds threads).
 
 No Django here: the same code supervises whatever the command line names.
 """
@@ -21,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -175,6 +179,10 @@ class Supervisor:
     def run(self, *, poll: float = 0.2, install_signals: bool = True) -> int:
         """Start every child and keep them running until SIGINT/SIGTERM (→ 0) or a child gives up
         (→ 1)."""
+        if threading.active_count() > 1:
+            self.say(
+                None, f"warning: {threading.active_count()} threads; a kill -9 may signal the children twice"
+            )
         if install_signals:
             signal.signal(signal.SIGINT, self.request_stop)
             signal.signal(signal.SIGTERM, self.request_stop)

@@ -19,7 +19,7 @@ from django.db.models import Func, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from ggzy.venues.facilities import InspectionKind, Item, Purpose, RoomType
+from ggzy.venues.facilities import Area, InspectionKind, Item, Purpose, RoomType
 from ggzy.venues.states import HOLDING, BookingState
 
 
@@ -56,6 +56,11 @@ class Room(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["centre", "code"], name="venues_room_code_per_centre")]
         ordering = ["centre", "code"]
+
+    @property
+    def area_label(self) -> str:
+        """The functional area's name (7.1.2); the area is kept as the type gave it at registration."""
+        return str(Area(self.area).label)
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
