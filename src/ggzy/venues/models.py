@@ -57,13 +57,13 @@ class Room(models.Model):
         constraints = [models.UniqueConstraint(fields=["centre", "code"], name="venues_room_code_per_centre")]
         ordering = ["centre", "code"]
 
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
     @property
     def area_label(self) -> str:
         """The functional area's name (7.1.2); the area is kept as the type gave it at registration."""
         return str(Area(self.area).label)
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.name}"
 
 
 class Equipment(models.Model):
