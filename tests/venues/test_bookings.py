@@ -169,10 +169,11 @@ def test_a_change_rechecks_conflicts_tells_everyone_and_waits_for_confirmation_a
         starts_at=starts + dt.timedelta(hours=1), ends_at=booking.ends_at + dt.timedelta(hours=1),
     )  # fmt: skip
     assert (moved.state, moved.room, moved.changes) == (BookingState.REQUESTED, venue.large, 1)
-    # told: the staff member who confirmed it and the centre's staff (the confirmer among them, once)
+    # told: the initiator's members, the staff member who confirmed it and the centre's staff (the
+    # confirmer among them, once) — not the agent who changed it
     told = set(Message.objects.filter(pk__gt=before).values_list("recipient__username", flat=True))
-    assert Message.objects.filter(pk__gt=before).count() == len(told) == 4
-    assert told == {"staff-a", "staff-b", "staff-c", "desk-head"}
+    assert Message.objects.filter(pk__gt=before).count() == len(told) == 5
+    assert told == {"initiator-user", "staff-a", "staff-b", "staff-c", "desk-head"}
     event = Event.objects.get(type="venues.booking.changed")
     assert (event.data["before"]["room"], event.data["room"]) == ("K101", "K201")
     venue.book(hours=48)  # the old time in the old room is free again
@@ -284,7 +285,7 @@ def test_a_confirmed_booking_is_reminded_once_the_day_before(venue: Venue) -> No
     before = Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     assert services.booking_remind_due() == 1
     told = set(Message.objects.filter(pk__gt=before).values_list("recipient__username", flat=True))
-    assert told == {"agent-user", "staff-a", "staff-b", "staff-c", "desk-head"}
+    assert told == {"agent-user", "initiator-user", "staff-a", "staff-b", "staff-c", "desk-head"}
     assert Event.objects.filter(type="venues.booking.reminded").count() == 1
     assert Booking.objects.get(pk=soon.pk).reminded_at is not None
     assert services.booking_remind_due() == 0  # once

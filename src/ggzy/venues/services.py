@@ -27,6 +27,7 @@ from ggzy.events.notifications import Recipient, notify
 from ggzy.events.services import event_record
 from ggzy.registry.models import Section
 from ggzy.registry.selectors import centre_staff, is_staff_of
+from ggzy.tendering.preparation import party_users
 from ggzy.tendering.selectors import acts_for
 from ggzy.venues import facilities, video
 from ggzy.venues.errors import VenuesError
@@ -559,9 +560,11 @@ def booking_cancel(*, actor: Actor, booking: Booking, reason: str) -> Booking:
 
 
 def _tell(booking: Booking, event: Event, *, staff: bool, besides: Actor | None) -> None:
-    """Everyone concerned by a booking's change, in the inbox: whoever requested it, whoever of the staff
-    decided it, and (`staff`) the centre's staff when it waits for them — not the one who acted."""
+    """Everyone concerned by a booking's change, in the inbox: whoever requested it, the other members of
+    the section's initiator and agent (6.3.3: all affected), whoever of the staff decided it, and
+    (`staff`) the centre's staff when it waits for them — not the one who acted."""
     people: dict[int, Actor] = {booking.requested_by_id: booking.requested_by}
+    people.update({u.pk: u for u in party_users(booking.section)})
     if booking.decided_by is not None:
         people[booking.decided_by.pk] = booking.decided_by
     if staff:
