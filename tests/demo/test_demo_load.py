@@ -4,6 +4,7 @@ its test CAs and its seal — loaded once here as `ggzy demo_load` runs without 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import urllib.request
 from pathlib import Path
@@ -193,19 +194,22 @@ def test_without_the_sandbox_the_demo_notices_are_published_now_or_later(demo: D
     assert {n.state for n in notices} == {NoticeState.DRAFT, NoticeState.SCHEDULED, NoticeState.WITHDRAWN}
 
 
-def test_the_demo_has_both_centres_rooms_an_overdue_maintenance_inspections_and_bookings(demo: Demo) -> None:
+def test_the_demo_has_both_centres_rooms_an_overdue_maintenance_inspections_and_bookings(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ggzy.venues.models import Booking, Inspection, Room
     from ggzy.venues.states import BookingState
     from tests.factories import signed_in
 
     assert set(Room.objects.values_list("centre__code", flat=True)) == {"ln", "sy"}
     assert Inspection.objects.count() == 4  # two a centre
-    states = dict(Booking.objects.values_list("purpose", "state"))
-    assert states == {
-        "opening": BookingState.CONFIRMED,
-        "evaluation": BookingState.REQUESTED,
-        "clarification": BookingState.REQUESTED,  # moved to the next day: waiting again
-    }
+    states = sorted(Booking.objects.values_list("purpose", "state"))
+    assert states == [
+        ("clarification", BookingState.REQUESTED),  # moved to the next day: waiting again
+        ("evaluation", BookingState.CONFIRMED),  # under way from two minutes after the load
+        ("evaluation", BookingState.REQUESTED),
+        ("opening", BookingState.CONFIRMED),
+    ]
     assert Booking.objects.get(purpose="clarification").changes == 1
     staff = signed_in(Client(), get_user_model().objects.get(username="staff"))
     page = staff.get("/centre/venues/bookings/").content.decode()
@@ -215,8 +219,13 @@ def test_the_demo_has_both_centres_rooms_an_overdue_maintenance_inspections_and_
     assert 'data-testid="lacking"' in rooms
     agent = signed_in(Client(), get_user_model().objects.get(username="agent"))
     assert "第一开标室" in agent.get("/workspace/venues/").content.decode()
+    evaluation = Booking.objects.get(purpose="evaluation", state=BookingState.CONFIRMED)
+    monkeypatch.setattr(clock, "now", lambda: evaluation.starts_at + dt.timedelta(minutes=5))
+    live = staff.get("/centre/venues/bookings/").content.decode().split('data-testid="under-way"')[1]
+    assert "第一评标室" in live.split("</table>")[0]
+    monkeypatch.undo()
     call_command("demo_load", verbosity=0)  # a second run adds nothing
-    assert Booking.objects.count() == 3
+    assert Booking.objects.count() == 4
 
 
 def test_the_demo_video_platform_serves_the_cameras_the_rooms_link_to(

@@ -237,3 +237,40 @@ def test_the_opening_hall_offers_its_staff_the_playback_of_the_openings_time(
     assert "K101" in page
     # the section's agent reads the hall, not the centre's recordings
     assert 'data-testid="recordings"' not in client_for(venue.agent).get(url).content.decode()
+
+
+@pytest.mark.clause("10.2")
+def test_the_supervisors_see_each_room_under_way_with_its_live_view(
+    venue: Venue, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ggzy.venues import services
+
+    settings.GGZY_VIDEO_PLATFORMS = "sy-video=http://127.0.0.1:18671"
+    for room, device in ((venue.opening, "21010000001320000001"), (venue.evaluation, "21010000001320000002")):
+        services.camera_add(actor=venue.staff, room=room, platform="sy-video", device=device, name="全景")
+    opening = services.booking_confirm(actor=venue.staff, booking=venue.book(hours=2, length=3))
+    evaluation = services.booking_confirm(
+        actor=venue.staff,
+        booking=venue.book(venue.evaluation, purpose="evaluation", attendees=9, hours=3, length=6),
+    )
+    venue.book(venue.large, hours=2, length=3)  # requested, not confirmed: not shown as under way
+    supervisor = get_user_model().objects.create_user(username="supervisor-live")
+    factories.grant_role(supervisor, Role.SUPERVISOR)
+    reader = client_for(supervisor)
+
+    def live_rows() -> str:
+        page = reader.get("/centre/venues/bookings/").content.decode()
+        return page.split('data-testid="under-way"')[1].split("</table>")[0]
+
+    assert "当前没有正在进行的预约" in live_rows()  # nothing begun yet
+    monkeypatch.setattr(clock, "now", lambda: evaluation.starts_at + dt.timedelta(minutes=30))
+    rows = live_rows()
+    assert "/hls/21010000001320000001/live.m3u8" in rows
+    assert "/hls/21010000001320000002/live.m3u8" in rows
+    assert "K201" not in rows
+    monkeypatch.setattr(clock, "now", lambda: opening.ends_at + dt.timedelta(minutes=1))
+    rows = live_rows()
+    assert "/hls/21010000001320000001/" not in rows  # the opening is over
+    assert "/hls/21010000001320000002/live.m3u8" in rows
+    # the agent of the section reads its bookings, not the centre's live channel
+    assert client_for(venue.agent).get("/centre/venues/bookings/").status_code == 403

@@ -15,7 +15,8 @@ the present clock (after the history: bookings are for days to come):
   and what was fixed (9.1.1);
 * **bookings for the demo sections** the demo agent (`agent`) acts for: an opening confirmed by the staff,
   an evaluation after it waiting for confirmation, a clarification moved to the next day (6.3.3), each on
-  a working day to come.
+  a working day to come; and a confirmed evaluation from two minutes after the load for eight hours, which
+  the bookings page shows under way with its room's live view (10.2).
 
 Idempotent: a second run finds the rooms and adds nothing."""
 
@@ -149,6 +150,14 @@ def _bookings() -> None:
         actor=agent, booking=clarification, reason="评标委员会要求次日上午澄清",
         starts_at=_at(next_day, 9, 0), ends_at=_at(next_day, 10, 0),
     )  # fmt: skip
+    # an evaluation under way from two minutes after the load, for eight hours: what the supervisors'
+    # online channel (the bookings page's "under way") shows with the room's live view (10.2)
+    starts = clock.now().replace(second=0, microsecond=0) + dt.timedelta(minutes=2)
+    evaluation = services.booking_request(
+        actor=agent, room=rooms["P301"], section=sections[-1], purpose="evaluation",
+        starts_at=starts, ends_at=starts + dt.timedelta(hours=8), attendees=9, note="评标委员会今日评标",
+    )  # fmt: skip
+    services.booking_confirm(actor=staff, booking=evaluation)
 
 
 def summary() -> str:

@@ -146,6 +146,33 @@ def overdue_equipment(viewer: Viewer) -> list[Equipment]:
     return [e for e in items.select_related("room").order_by("room__code", "item") if services.overdue(e)]
 
 
+@dataclass(frozen=True)
+class LiveRoom:
+    """A confirmed booking under way and its room's live views (10.2: the supervisors' online channel)."""
+
+    booking: Booking
+    views: list[tuple[Camera, str]]
+
+
+def under_way(viewer: Viewer) -> list[LiveRoom]:
+    """The confirmed bookings of `viewer`'s centres' rooms (staff, supervisors) under way now — openings,
+    evaluations, clarifications — each with the live view of every camera of its room (no link where the
+    camera's platform is not configured)."""
+    now = clock.now()
+    found = (
+        _bookings()
+        .filter(
+            room__centre__in=centres_for(viewer),
+            state=BookingState.CONFIRMED,
+            starts_at__lte=now,
+            ends_at__gt=now,
+        )
+        .prefetch_related("room__cameras")
+        .order_by("starts_at", "room__code")[:LIST_LIMIT]
+    )
+    return [LiveRoom(b, [(c, video.live_url(c)) for c in b.room.cameras.all()]) for b in found]
+
+
 def waiting(viewer: Viewer) -> QuerySet[Booking]:
     """The requested bookings of `viewer`'s staff centres' rooms, soonest first (the confirmation queue)."""
     return (
