@@ -274,3 +274,49 @@ def test_the_supervisors_see_each_room_under_way_with_its_live_view(
     assert "/hls/21010000001320000002/live.m3u8" in rows
     # the agent of the section reads its bookings, not the centre's live channel
     assert client_for(venue.agent).get("/centre/venues/bookings/").status_code == 403
+
+
+@pytest.mark.clause("7.7.2")
+def test_an_event_of_a_booked_section_points_at_the_recording_of_its_moment(
+    venue: Venue, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ggzy.events.models import Event
+    from ggzy.events.services import event_record
+    from ggzy.venues import services
+    from ggzy.venues.event_types import VenuesEvents
+
+    settings.GGZY_VIDEO_PLATFORMS = "sy-video=http://127.0.0.1:18671"
+    services.camera_add(
+        actor=venue.staff, room=venue.opening, platform="sy-video", device="21010000001320000001", name="全景"
+    )
+    booking = services.booking_confirm(actor=venue.staff, booking=venue.book(hours=2, length=2))
+    section = venue.sections[0]
+    during = booking.starts_at + dt.timedelta(minutes=30)
+
+    def happened(at: dt.datetime, code: str) -> Event:
+        monkeypatch.setattr(clock, "now", lambda: at)
+        return event_record(
+            type=VenuesEvents.BOOKING_REMINDED,
+            data={"n": at.isoformat()},
+            project=section.tender_project.project.code,
+            section=code,
+            centre=section.centre.code,
+            region=section.centre.region,
+        )
+
+    inside = happened(during, section.code)
+    happened(booking.ends_at + dt.timedelta(hours=1), section.code)  # after the booking: no recording
+    happened(during, venue.sections[1].code)  # another section: its booking is not this one
+    monkeypatch.setattr(clock, "now", lambda: during + dt.timedelta(hours=3))
+    start = (during - dt.timedelta(minutes=2)).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    end = (during + dt.timedelta(minutes=2)).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    link = f"/hls/21010000001320000001/playback.m3u8?start={start}&amp;end={end}".replace(":", "%3A")
+    page = client_for(venue.staff).get("/events/").content.decode()
+    assert page.count('data-testid="recordings"') == 1
+    assert link in page
+    assert inside.section_ref == section.code
+    supervisor = get_user_model().objects.create_user(username="supervisor-events")
+    factories.grant_role(supervisor, Role.SUPERVISOR)
+    assert 'data-testid="recordings"' in client_for(supervisor).get("/events/").content.decode()
+    # the section's agent sees its events, not the centre's recordings
+    assert 'data-testid="recordings"' not in client_for(venue.agent).get("/events/").content.decode()

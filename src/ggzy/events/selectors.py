@@ -10,6 +10,7 @@ one centre's trades reaches the staff or supervisors of another (the scope colum
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.utils.module_loading import import_string
 
 from ggzy.core import clock
 from ggzy.core.access import is_signed_in
+from ggzy.core.hooks import Hook
 from ggzy.core.roles import Role, roles_of_user
 from ggzy.core.types import Viewer
 from ggzy.events.embargo import lifted_q
@@ -87,6 +89,22 @@ def event_visibility_q(viewer: Viewer | None, now: dt.datetime) -> Q:
 
 def events_visible_to(viewer: Viewer | None, *, now: dt.datetime | None = None) -> QuerySet[Event]:
     return Event.objects.filter(event_visibility_q(viewer, now or clock.now()))
+
+
+#: Who points an event at the recording of its moment (6.8.2, 7.7.2): each provider takes the viewer and the
+#: events of a page and answers, by event id, (label, playback link) pairs — only what that viewer may
+#: watch. `venues` provides one (the cameras of the room booked for the event's section at its time).
+EventRecordings = Callable[[Viewer, Sequence[Event]], dict[int, list[tuple[str, str]]]]
+RECORDINGS: Hook[EventRecordings] = Hook("events.recordings")
+
+
+def recordings_of(viewer: Viewer, events: Sequence[Event]) -> dict[int, list[tuple[str, str]]]:
+    """The recordings of each event's moment that `viewer` may watch, by event id."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    for provider in RECORDINGS.providers:
+        for pk, links in provider(viewer, events).items():
+            found.setdefault(pk, []).extend(links)
+    return found
 
 
 def event_list(

@@ -22,12 +22,14 @@ def event_list(request: HttpRequest) -> HttpResponse:
     event_class = EventClass(raw) if raw in EventClass.values else None  # anything else: every class
     events = selectors.event_list(viewer=request.user, event_class=event_class).select_related("actor")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    recorded = selectors.recordings_of(request.user, list(page))
     rows = [
         {
             "event": e,
             "title": catalogue.event_title(e.type),
             # who, by name, family name first (the label is kept for an actor without an account)
             "by": person_name(e.actor) if e.actor is not None else e.actor_label,
+            "recordings": recorded.get(e.pk, []),
         }
         for e in page
     ]

@@ -17,6 +17,7 @@ from ggzy.accounts.selectors import supervisors_for
 from ggzy.core import clock
 from ggzy.core.access import is_signed_in
 from ggzy.core.errors import DomainError
+from ggzy.core.hooks import Hook
 from ggzy.core.roles import Role, roles_of_user
 from ggzy.core.types import JSONDict, Viewer
 from ggzy.opening.errors import OpeningError
@@ -355,13 +356,13 @@ def release_states(viewer: Viewer, hall: Hall) -> JSONDict | None:
 #: provider takes the section and the opening's time range and answers (label, playback link) pairs.
 #: `venues` registers one at start (the cameras of the rooms booked for the opening); opening sits below it.
 RecordingProvider = Callable[["Section", dt.datetime, dt.datetime], list[tuple[str, str]]]
-RECORDING_PROVIDERS: list[RecordingProvider] = []
+RECORDINGS: Hook[RecordingProvider] = Hook("opening.recordings")
 
 
 def recordings(viewer: Viewer, hall: Hall) -> list[tuple[str, str]]:
     """The recordings of the opening's time — from its opening time to its last step's end, or to now
     while it runs — for the centre's staff and the supervisors; nothing before it begins."""
-    if not RECORDING_PROVIDERS or not is_signed_in(viewer):
+    if not RECORDINGS.providers or not is_signed_in(viewer):
         return []
     if not is_centre_staff(viewer, hall) and Role.SUPERVISOR not in roles_of_user(viewer):
         return []
@@ -370,4 +371,4 @@ def recordings(viewer: Viewer, hall: Hall) -> list[tuple[str, str]]:
         return []
     ended = [step.ended_at for step in hall.steps.all()]
     end = min(now, max(e for e in ended if e is not None)) if ended and all(ended) else now
-    return [link for provider in RECORDING_PROVIDERS for link in provider(hall.section, hall.opens_at, end)]
+    return [link for provider in RECORDINGS.providers for link in provider(hall.section, hall.opens_at, end)]

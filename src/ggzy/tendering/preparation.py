@@ -8,7 +8,7 @@
   is missing, so the centre's staff see what to chase. Nothing here names or counts bidders, holders of
   the documents or askers (docs/secrecy.md): none of those facts is read. The rooms booked for each
   section come from the app that owns them (`venues`, which sits above this one in the layers and
-  registers `ROOM_PROVIDERS` as it starts); without one the page says the room comes later.
+  provides the hook `ROOMS` as it starts); without one the page says the room comes later.
 * **Reminding the parties** (`parties_remind`, the tick job `tendering.remind_parties`): D days before a
   section's opening (`GGZY_OPENING_REMINDER_DAYS`, 3 by default, 1–30: a system check refuses anything
   else) the members of its initiator and of its agent are told, in the inbox and by SMS to the phones on
@@ -41,6 +41,7 @@ from ggzy.core import clock
 from ggzy.core.access import is_signed_in
 from ggzy.core.errors import CoreError, DomainError
 from ggzy.core.formatting import local_time, person_name
+from ggzy.core.hooks import Hook
 from ggzy.core.roles import Role
 from ggzy.core.types import Actor, Viewer
 from ggzy.events.services import event_record
@@ -81,15 +82,15 @@ ROOM_PENDING = _("Room: shown once venue management is available")
 #: Who tells the rooms booked for sections: each provider takes the sections and answers, by section id,
 #: one line per booking (the room, its purpose, its time, its state). `venues` registers one at start.
 RoomProvider = Callable[[Sequence[Section]], dict[int, list[str]]]
-ROOM_PROVIDERS: list[RoomProvider] = []
+ROOMS: Hook[RoomProvider] = Hook("tendering.rooms")
 
 
 def rooms_of(sections: Sequence[Section]) -> dict[int, list[str]] | None:
     """The rooms booked for `sections` by section id; None when no app provides them."""
-    if not ROOM_PROVIDERS:
+    if not ROOMS.providers:
         return None
     found: dict[int, list[str]] = {s.pk: [] for s in sections}
-    for provider in ROOM_PROVIDERS:
+    for provider in ROOMS.providers:
         for pk, lines in provider(sections).items():
             found.setdefault(pk, []).extend(lines)
     return found

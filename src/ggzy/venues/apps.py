@@ -8,6 +8,7 @@ class VenuesConfig(AppConfig):
     verbose_name = _("Venues and facilities")
 
     def ready(self) -> None:
+        from ggzy.events import selectors as event_selectors
         from ggzy.opening import selectors as opening_selectors
         from ggzy.tendering import preparation
         from ggzy.venues import (
@@ -17,8 +18,8 @@ class VenuesConfig(AppConfig):
         )
 
         # the rooms booked for a section, on the centre's preparation page (tendering sits below venues)
-        if selectors.rooms_for_sections not in preparation.ROOM_PROVIDERS:
-            preparation.ROOM_PROVIDERS.append(selectors.rooms_for_sections)
-        # the recordings of an opening, in its hall (opening sits below venues too)
-        if selectors.opening_recordings not in opening_selectors.RECORDING_PROVIDERS:
-            opening_selectors.RECORDING_PROVIDERS.append(selectors.opening_recordings)
+        preparation.ROOMS.provide(selectors.rooms_for_sections)
+        # the recordings of an opening, in its hall, and of an event's moment, in the event log (opening
+        # and events sit below venues too)
+        opening_selectors.RECORDINGS.provide(selectors.opening_recordings)
+        event_selectors.RECORDINGS.provide(selectors.event_recordings)

@@ -18,6 +18,7 @@ from ggzy.core.access import is_signed_in
 from ggzy.core.errors import DomainError
 from ggzy.core.formatting import PLATFORM_ZONE, local_time
 from ggzy.core.types import Viewer
+from ggzy.events.models import Event
 from ggzy.notices.selectors import party_q
 from ggzy.registry.models import Section
 from ggzy.tendering.preparation import preparation_centres
@@ -253,11 +254,53 @@ def usage(rooms: Sequence[Room], *, days: int = USAGE_DAYS) -> dict[int, tuple[i
 def opening_recordings(section: Section, start: dt.datetime, end: dt.datetime) -> list[tuple[str, str]]:
     """The playback links of [start, end) for the cameras of the rooms booked for `section`'s opening (held
     bookings): what the opening hall offers its staff and supervisors
-    (`opening.selectors.RECORDING_PROVIDERS`)."""
+    (`opening.selectors.RECORDINGS`)."""
     rooms = Booking.objects.filter(section=section, purpose="opening", state__in=HOLDING).values("room")
     found = []
     for camera in Camera.objects.filter(room__in=rooms).select_related("room").order_by("room__code", "name"):
         link = video.playback_url(camera, start, end)
         if link:
             found.append((f"{camera.room.code} {camera.room.name} · {camera.name}", link))
+    return found
+
+
+#: The recording offered around an event's instant: from this long before it to this long after.
+AROUND_EVENT = dt.timedelta(minutes=2)
+
+
+def event_recordings(viewer: Viewer, events: Sequence[Event]) -> dict[int, list[tuple[str, str]]]:
+    """For the staff and supervisors of a centre: each event of a section that happened while a held
+    booking of that section was under way in one of the centre's rooms, with the playback of the room's
+    cameras around its instant (`events.selectors.RECORDINGS`; 6.8.2, 7.7.2). Two queries for a page."""
+    refs = {e.section_ref for e in events if e.section_ref}
+    if not refs or not is_signed_in(viewer):
+        return {}
+    first = min(e.occurred_at for e in events if e.section_ref)
+    last = max(e.occurred_at for e in events if e.section_ref)
+    bookings = list(
+        Booking.objects.filter(
+            section__code__in=refs,
+            room__centre__in=centres_for(viewer),
+            state__in=HOLDING,
+            starts_at__lte=last,
+            ends_at__gt=first,
+        )
+        .select_related("room", "section")
+        .prefetch_related("room__cameras")
+    )
+    if not bookings:
+        return {}
+    now = clock.now()
+    found: dict[int, list[tuple[str, str]]] = {}
+    for event in events:
+        for booking in bookings:
+            if booking.section.code != event.section_ref:
+                continue
+            if not booking.starts_at <= event.occurred_at < booking.ends_at:
+                continue
+            start, end = event.occurred_at - AROUND_EVENT, min(now, event.occurred_at + AROUND_EVENT)
+            for camera in booking.room.cameras.all():
+                link = video.playback_url(camera, start, end)
+                if link:
+                    found.setdefault(event.pk, []).append((f"{booking.room.code} · {camera.name}", link))
     return found
