@@ -16,6 +16,7 @@ from ggzy.registry.api import router as registry_router
 from ggzy.sealing.api import router as sealing_router
 from ggzy.securities.api import router as securities_router
 from ggzy.service.api import router as service_router
+from ggzy.venues.api import router as venues_router
 from ggzy.witness.api import router as witness_router
 
 api = GgzyAPI(
@@ -43,3 +44,4 @@ api.add_router("/", service_router)
 api.add_router("/", notices_router)
 api.add_router("/", entities_router)
 api.add_router("/", securities_router)
+api.add_router("/", venues_router)

@@ -33,6 +33,7 @@ INTEGER_VALUES = {
     "new": "a tree size of the public witness log (consistency proofs)",
     "limit": "a page size",
     "offset": "a position in a list the viewer may see",
+    "attendees": "how many people a room must seat (venues free rooms)",
 }
 #: Back-office pages still addressed by the integer key, and why. Everything else is a ByRefAdmin.
 ADMIN_BY_KEY = {

@@ -671,6 +671,11 @@ ENTITY_OPERATIONS: dict[str, tuple[str, dict[str, Any] | None]] = {
         "transition",
         {"signature": "0" * 128},
     ),
+    "GET /api/v1/venues/bookings/{booking_uid}": ("booking", None),
+    "POST /api/v1/venues/bookings/{booking_uid}/confirm": ("booking", None),
+    "POST /api/v1/venues/bookings/{booking_uid}/refuse": ("booking", {"reason": "不符合"}),
+    "POST /api/v1/venues/bookings/{booking_uid}/change": ("booking", {"reason": "推迟", "attendees": 10}),
+    "POST /api/v1/venues/bookings/{booking_uid}/cancel": ("booking", {"reason": "取消"}),
 }
 #: Operations with an id in their path that are nobody's in particular, and why.
 NOT_SCOPED = {
@@ -711,5 +716,5 @@ def test_another_centres_user_finds_nothing_through_the_api_either(scene: Scene)
         else:
             assert one.status_code == 404, (key, one.json())
             reached.add(key.split("/")[3])
-    assert reached == {"registry", "service", "sealing", "inbox", "tokens", "witness", "library"}
+    assert reached == {"registry", "service", "sealing", "inbox", "tokens", "witness", "library", "venues"}
     assert Event.objects.count() == events
