@@ -144,6 +144,10 @@ def test_supervisors_read_and_others_find_nothing(venue: Venue) -> None:
     reader = client_for(supervisor)
     assert "K101" in reader.get("/centre/venues/").content.decode()
     assert reader.get(f"/venues/bookings/{booking.uid}/").status_code == 200
+    # the confirmation queue is read, not acted on
+    queue = reader.get("/centre/venues/bookings/").content.decode().split('data-testid="waiting"')[1]
+    assert f"/venues/bookings/{booking.uid}/" in queue.split("</table>")[0]
+    assert "/confirm/" not in queue.split("</table>")[0]
     assert reader.post("/centre/venues/new/", {"code": "X1"}).status_code == 403
     stranger = get_user_model().objects.create_user(username="someone")
     factories.grant_role(stranger, Role.AGENT)

@@ -175,10 +175,11 @@ def under_way(viewer: Viewer) -> list[LiveRoom]:
 
 
 def waiting(viewer: Viewer) -> QuerySet[Booking]:
-    """The requested bookings of `viewer`'s staff centres' rooms, soonest first (the confirmation queue)."""
+    """The requested bookings of the rooms of `viewer`'s centres, soonest first: the staff's confirmation
+    queue, which the supervisors read."""
     return (
         _bookings()
-        .filter(room__centre__in=staff_centres(viewer), state=BookingState.REQUESTED)
+        .filter(room__centre__in=centres_for(viewer), state=BookingState.REQUESTED)
         .order_by("starts_at")
     )
 

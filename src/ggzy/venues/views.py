@@ -197,6 +197,7 @@ def bookings(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "waiting": list(selectors.waiting(request.user)),
+        "decides": staff_centres(request.user).exists(),
         "live": selectors.under_way(request.user),
         "coming": list(coming),
         "overdue": selectors.overdue_equipment(request.user),
