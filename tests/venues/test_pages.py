@@ -30,6 +30,30 @@ def local(instant: dt.datetime) -> str:
     return instant.astimezone(PLATFORM_ZONE).strftime("%Y-%m-%dT%H:%M")
 
 
+#: The demo-like video platform the camera tests configure, and the opening room's camera on it.
+PLATFORM = "sy-video=http://127.0.0.1:18671"
+CAMERA = "21010000001320000001"
+
+
+def with_camera(venue: Venue, settings: Any, room: Any = None, device: str = CAMERA) -> None:
+    """The platform configured and a camera listed in `room` (the opening room by default)."""
+    from ggzy.venues import services
+
+    settings.GGZY_VIDEO_PLATFORMS = PLATFORM
+    services.camera_add(
+        actor=venue.staff, room=room or venue.opening, platform="sy-video", device=device, name="全景"
+    )
+
+
+def playback(device: str, start: dt.datetime, end: dt.datetime) -> str:
+    """The playback link's path and query as a page prints it (UTC, the colons escaped, `&amp;`)."""
+
+    def at(instant: dt.datetime) -> str:
+        return instant.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ").replace(":", "%3A")
+
+    return f"/hls/{device}/playback.m3u8?start={at(start)}&amp;end={at(end)}"
+
+
 def test_the_staff_register_a_room_list_its_equipment_and_see_what_it_lacks(venue: Venue) -> None:
     staff = client_for(venue.staff)
     page = staff.get("/centre/venues/")
@@ -200,9 +224,7 @@ def test_the_rooms_cameras_link_to_live_view_and_to_the_bookings_playback(
     monkeypatch.setattr(clock, "now", lambda: during)
     page = staff.get(f"/venues/bookings/{booking.uid}/").content.decode()
     assert live in page  # under way: the live view
-    start = booking.starts_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ").replace(":", "%3A")
-    end = during.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ").replace(":", "%3A")
-    assert f"playback.m3u8?start={start}&amp;end={end}" in page  # what is recorded so far
+    assert playback(CAMERA, booking.starts_at, during) in page  # what is recorded so far
     settings.GGZY_VIDEO_PLATFORMS = ""
     assert "未配置" in staff.get(room_url).content.decode()
 
@@ -216,10 +238,7 @@ def test_the_opening_hall_offers_its_staff_the_playback_of_the_openings_time(
     from ggzy.opening.models import Hall
     from ggzy.venues import services
 
-    settings.GGZY_VIDEO_PLATFORMS = "sy-video=http://127.0.0.1:18671"
-    services.camera_add(
-        actor=venue.staff, room=venue.opening, platform="sy-video", device="21010000001320000001", name="全景"
-    )
+    with_camera(venue, settings)
     booking = services.booking_confirm(actor=venue.staff, booking=venue.book(hours=2, length=2))
     opens_at = booking.starts_at + dt.timedelta(minutes=30)
     hall = Hall.objects.create(
@@ -235,9 +254,7 @@ def test_the_opening_hall_offers_its_staff_the_playback_of_the_openings_time(
     during = opens_at + dt.timedelta(minutes=20)
     monkeypatch.setattr(clock, "now", lambda: during)
     page = staff.get(url).content.decode()
-    start = opens_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ").replace(":", "%3A")
-    end = during.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ").replace(":", "%3A")
-    assert f"/hls/21010000001320000001/playback.m3u8?start={start}&amp;end={end}" in page
+    assert playback(CAMERA, opens_at, during) in page
     assert "K101" in page
     # the section's agent reads the hall, not the centre's recordings
     assert 'data-testid="recordings"' not in client_for(venue.agent).get(url).content.decode()
@@ -249,9 +266,8 @@ def test_the_supervisors_see_each_room_under_way_with_its_live_view(
 ) -> None:
     from ggzy.venues import services
 
-    settings.GGZY_VIDEO_PLATFORMS = "sy-video=http://127.0.0.1:18671"
-    for room, device in ((venue.opening, "21010000001320000001"), (venue.evaluation, "21010000001320000002")):
-        services.camera_add(actor=venue.staff, room=room, platform="sy-video", device=device, name="全景")
+    with_camera(venue, settings)
+    with_camera(venue, settings, venue.evaluation, "21010000001320000002")
     opening = services.booking_confirm(actor=venue.staff, booking=venue.book(hours=2, length=3))
     evaluation = services.booking_confirm(
         actor=venue.staff,
@@ -289,10 +305,7 @@ def test_an_event_of_a_booked_section_points_at_the_recording_of_its_moment(
     from ggzy.venues import services
     from ggzy.venues.event_types import VenuesEvents
 
-    settings.GGZY_VIDEO_PLATFORMS = "sy-video=http://127.0.0.1:18671"
-    services.camera_add(
-        actor=venue.staff, room=venue.opening, platform="sy-video", device="21010000001320000001", name="全景"
-    )
+    with_camera(venue, settings)
     booking = services.booking_confirm(actor=venue.staff, booking=venue.book(hours=2, length=2))
     section = venue.sections[0]
     during = booking.starts_at + dt.timedelta(minutes=30)
@@ -312,9 +325,7 @@ def test_an_event_of_a_booked_section_points_at_the_recording_of_its_moment(
     happened(booking.ends_at + dt.timedelta(hours=1), section.code)  # after the booking: no recording
     happened(during, venue.sections[1].code)  # another section: its booking is not this one
     monkeypatch.setattr(clock, "now", lambda: during + dt.timedelta(hours=3))
-    start = (during - dt.timedelta(minutes=2)).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    end = (during + dt.timedelta(minutes=2)).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    link = f"/hls/21010000001320000001/playback.m3u8?start={start}&amp;end={end}".replace(":", "%3A")
+    link = playback(CAMERA, during - dt.timedelta(minutes=2), during + dt.timedelta(minutes=2))
     page = client_for(venue.staff).get("/events/").content.decode()
     assert page.count('data-testid="recordings"') == 1
     assert link in page

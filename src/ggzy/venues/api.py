@@ -14,7 +14,6 @@ from ninja import Field, Query, Schema, Status
 
 from ggzy.core.access import actor_of, allow
 from ggzy.core.api import PAGED, Router, paged, refuses
-from ggzy.core.errors import DomainError
 from ggzy.core.roles import Role
 from ggzy.core.schemas import PageQuery
 from ggzy.venues import selectors, services
@@ -134,12 +133,9 @@ class BookingIn(Schema):
 @refuses(*CONFLICTS)
 def booking_request(request: HttpRequest, section_code: str, payload: BookingIn) -> Status[BookingOut]:
     section = selectors.access_party_section(viewer=request.user, code=section_code)
-    room = Room.objects.filter(uid=payload.room, centre=section.centre).select_related("centre").first()
-    if room is None:
-        raise DomainError(VenuesError.NOT_FOUND)
     made = services.booking_request(
         actor=actor_of(request),
-        room=room,
+        room=selectors.room_of_centre(centre=section.centre, uid=payload.room),
         section=section,
         purpose=payload.purpose,
         starts_at=payload.starts_at,
@@ -147,7 +143,7 @@ def booking_request(request: HttpRequest, section_code: str, payload: BookingIn)
         attendees=payload.attendees,
         note=payload.note,
     )
-    return Status(201, _booking_out(selectors.access_booking(viewer=request.user, uid=made.uid)))
+    return Status(201, _booking_out(made))
 
 
 @router.get(
@@ -173,8 +169,7 @@ def booking_read(request: HttpRequest, booking_uid: uuid.UUID) -> BookingOut:
 @refuses(*CONFLICTS)
 def booking_confirm(request: HttpRequest, booking_uid: uuid.UUID) -> BookingOut:
     found = selectors.access_booking(viewer=request.user, uid=booking_uid)
-    services.booking_confirm(actor=actor_of(request), booking=found)
-    return _booking_out(selectors.access_booking(viewer=request.user, uid=booking_uid))
+    return _booking_out(services.booking_confirm(actor=actor_of(request), booking=found))
 
 
 class BookingReasonIn(Schema):
@@ -188,8 +183,9 @@ class BookingReasonIn(Schema):
 @refuses(*CONFLICTS)
 def booking_refuse(request: HttpRequest, booking_uid: uuid.UUID, payload: BookingReasonIn) -> BookingOut:
     found = selectors.access_booking(viewer=request.user, uid=booking_uid)
-    services.booking_refuse(actor=actor_of(request), booking=found, reason=payload.reason)
-    return _booking_out(selectors.access_booking(viewer=request.user, uid=booking_uid))
+    return _booking_out(
+        services.booking_refuse(actor=actor_of(request), booking=found, reason=payload.reason)
+    )
 
 
 class ChangeIn(Schema):
@@ -209,14 +205,10 @@ class ChangeIn(Schema):
 @refuses(*CONFLICTS)
 def booking_change(request: HttpRequest, booking_uid: uuid.UUID, payload: ChangeIn) -> BookingOut:
     found = selectors.access_booking(viewer=request.user, uid=booking_uid)
-    room = None
-    if payload.room is not None:
-        room = (
-            Room.objects.filter(uid=payload.room, centre=found.room.centre).select_related("centre").first()
-        )
-        if room is None:
-            raise DomainError(VenuesError.NOT_FOUND)
-    services.booking_change(
+    room = (
+        None if payload.room is None else selectors.room_of_centre(centre=found.room.centre, uid=payload.room)
+    )
+    changed = services.booking_change(
         actor=actor_of(request),
         booking=found,
         reason=payload.reason,
@@ -225,7 +217,7 @@ def booking_change(request: HttpRequest, booking_uid: uuid.UUID, payload: Change
         ends_at=payload.ends_at,
         attendees=payload.attendees,
     )
-    return _booking_out(selectors.access_booking(viewer=request.user, uid=booking_uid))
+    return _booking_out(changed)
 
 
 @router.post(
@@ -237,5 +229,6 @@ def booking_change(request: HttpRequest, booking_uid: uuid.UUID, payload: Change
 @refuses(*CONFLICTS)
 def booking_cancel(request: HttpRequest, booking_uid: uuid.UUID, payload: BookingReasonIn) -> BookingOut:
     found = selectors.access_booking(viewer=request.user, uid=booking_uid)
-    services.booking_cancel(actor=actor_of(request), booking=found, reason=payload.reason)
-    return _booking_out(selectors.access_booking(viewer=request.user, uid=booking_uid))
+    return _booking_out(
+        services.booking_cancel(actor=actor_of(request), booking=found, reason=payload.reason)
+    )

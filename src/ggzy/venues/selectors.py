@@ -57,6 +57,15 @@ def access_room(*, viewer: Viewer, uid: uuid.UUID) -> Room:
     return found
 
 
+def room_of_centre(*, centre: Centre, uid: uuid.UUID | str) -> Room:
+    """A room of `centre` named by a booking's request or change (the section's centre, or the booking's):
+    a room of another centre, or none, answers 404 like a missing one."""
+    found = Room.objects.filter(uid=uid, centre=centre).select_related("centre").first()
+    if found is None:
+        raise DomainError(VenuesError.NOT_FOUND)
+    return found
+
+
 def access_equipment(*, viewer: Viewer, room: Room, uid: uuid.UUID) -> Equipment:
     """An item of `room` (already accessed), for its staff."""
     found = Equipment.objects.filter(room=room, uid=uid).select_related("room__centre").first()
@@ -291,15 +300,15 @@ def event_recordings(viewer: Viewer, events: Sequence[Event]) -> dict[int, list[
     )
     if not bookings:
         return {}
+    by_section: dict[str, list[Booking]] = {}
+    for booking in bookings:
+        by_section.setdefault(booking.section.code, []).append(booking)
     now = clock.now()
     found: dict[int, list[tuple[str, str]]] = {}
     for event in events:
-        for booking in bookings:
-            if booking.section.code != event.section_ref:
-                continue
-            if not booking.starts_at <= event.occurred_at < booking.ends_at:
-                continue
-            start, end = event.occurred_at - AROUND_EVENT, min(now, event.occurred_at + AROUND_EVENT)
+        at = event.occurred_at
+        for booking in (b for b in by_section.get(event.section_ref, ()) if b.starts_at <= at < b.ends_at):
+            start, end = at - AROUND_EVENT, min(now, at + AROUND_EVENT)
             for camera in booking.room.cameras.all():
                 link = video.playback_url(camera, start, end)
                 if link:

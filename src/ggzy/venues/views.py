@@ -289,7 +289,7 @@ def change(request: HttpRequest, booking_uid: uuid.UUID) -> HttpResponse:
 
     def run() -> Booking:
         data = form.cleaned_data
-        new_room = Room.objects.get(uid=data["room"], centre=found.room.centre)
+        new_room = selectors.room_of_centre(centre=found.room.centre, uid=data["room"])
         return services.booking_change(
             actor=actor_of(request), booking=found, reason=data["reason"], room=new_room,
             starts_at=data["starts_at"], ends_at=data["ends_at"], attendees=data["attendees"],
@@ -412,9 +412,7 @@ def book(request: HttpRequest, section_code: str) -> HttpResponse:
 
     def run() -> Booking:
         data = form.cleaned_data
-        found = Room.objects.filter(uid=data["room"], centre=section.centre).first()
-        if found is None:
-            raise DomainError(VenuesError.NOT_FOUND)
+        found = selectors.room_of_centre(centre=section.centre, uid=data["room"])
         return services.booking_request(
             actor=actor_of(request), room=found, section=section, purpose=data["purpose"],
             starts_at=data["starts_at"], ends_at=data["ends_at"], attendees=data["attendees"],
